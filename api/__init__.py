@@ -1,0 +1,1 @@
+"""skiff API types and the helpers every component shares: selectors, quantities, names."""

@@ -1,0 +1,189 @@
+"""The one async client of the skiff API, used by the CLI, the scheduler, the controllers and the agent.
+
+Typed objects in and out; failures raise the typed errors of api.errors.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+
+import grpc
+from google.protobuf.message import Message
+
+from api import errors, kinds
+from api.kinds import Kind
+from proto import api_pb2, api_pb2_grpc, types_pb2
+
+DEFAULT_SERVER = "127.0.0.1:6443"
+DEFAULT_TIMEOUT = 30.0
+MAX_MESSAGE = 16 * 1024 * 1024
+
+KindLike = Kind | str
+
+
+def _kind(kind: KindLike) -> Kind:
+    return kind if isinstance(kind, Kind) else kinds.lookup(kind)
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    type: str  # ADDED, MODIFIED, DELETED, BOOKMARK
+    object: Message | None
+    resource_version: str
+
+
+@dataclass(frozen=True)
+class ListResult:
+    items: list[Message]
+    resource_version: str
+    continue_token: str = ""
+
+
+class Client:
+    """An open connection to the API server. Use as `async with Client(server) as c:` or call close()."""
+
+    def __init__(self, server: str | None = None, timeout: float = DEFAULT_TIMEOUT):
+        self.server = server or os.environ.get("SKIFF_SERVER") or DEFAULT_SERVER
+        self.timeout = timeout
+        self._channel = grpc.aio.insecure_channel(self.server, options=[
+            ("grpc.max_receive_message_length", MAX_MESSAGE),
+            ("grpc.max_send_message_length", MAX_MESSAGE),
+            ("grpc.keepalive_time_ms", 20_000),
+            ("grpc.keepalive_timeout_ms", 10_000),
+            ("grpc.keepalive_permit_without_calls", 1),
+            ("grpc.http2.max_pings_without_data", 0),
+        ])
+        self._stub = api_pb2_grpc.ApiStub(self._channel)
+
+    async def __aenter__(self) -> "Client":
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self._channel.close()
+
+    async def _call(self, method: str, request, timeout: float | None = None):
+        try:
+            return await getattr(self._stub, method)(request, timeout=timeout or self.timeout)
+        except grpc.aio.AioRpcError as e:
+            raise self._error(e) from None
+
+    def _error(self, e: grpc.aio.AioRpcError) -> errors.ApiError:
+        error = errors.from_rpc_error(e)
+        if isinstance(error, errors.Unavailable) and "connect" in error.message.lower():
+            return errors.Unavailable(f"cannot reach the API server at {self.server}: {error.message}")
+        return error
+
+    # ------------------------------------------------------------ CRUD
+
+    async def create(self, obj: Message) -> Message:
+        response = await self._call("Create", api_pb2.CreateRequest(object=kinds.wrap(obj)))
+        return kinds.unwrap(response)
+
+    async def get(self, kind: KindLike, name: str, namespace: str = "default") -> Message:
+        k = _kind(kind)
+        response = await self._call("Get", api_pb2.GetRequest(
+            kind=k.name, namespace=namespace if k.namespaced else "", name=name))
+        return kinds.unwrap(response)
+
+    async def list_page(self, kind: KindLike, namespace: str = "", label_selector: str = "",
+                        field_selector: str = "", limit: int = 0, continue_token: str = "") -> ListResult:
+        k = _kind(kind)
+        response = await self._call("List", api_pb2.ListRequest(
+            kind=k.name, namespace=namespace if k.namespaced else "", label_selector=label_selector,
+            field_selector=field_selector, limit=limit, continue_token=continue_token))
+        return ListResult([kinds.unwrap(o) for o in response.items], response.resource_version,
+                          response.continue_token)
+
+    async def list(self, kind: KindLike, namespace: str = "", label_selector: str = "",
+                   field_selector: str = "", page_size: int = 0) -> ListResult:
+        """Every matching object, following continue tokens; one consistent resourceVersion."""
+        items: list[Message] = []
+        token = ""
+        while True:
+            page = await self.list_page(kind, namespace, label_selector, field_selector, page_size, token)
+            items.extend(page.items)
+            if not page.continue_token:
+                return ListResult(items, page.resource_version)
+            token = page.continue_token
+
+    async def update(self, obj: Message) -> Message:
+        """Replace spec and metadata; Conflict if obj.metadata.resourceVersion is stale."""
+        response = await self._call("Update", api_pb2.UpdateRequest(object=kinds.wrap(obj)))
+        return kinds.unwrap(response)
+
+    async def update_status(self, obj: Message) -> Message:
+        """Replace status only (the status subresource)."""
+        response = await self._call("Update", api_pb2.UpdateRequest(object=kinds.wrap(obj), subresource="status"))
+        return kinds.unwrap(response)
+
+    async def delete(self, kind: KindLike, name: str, namespace: str = "default",
+                     grace_period: int | None = None, propagation: str = "",
+                     precondition_uid: str = "", precondition_resource_version: str = "") -> tuple[Message, bool]:
+        """Delete, or mark for deletion. Returns (object, deleted-from-storage)."""
+        k = _kind(kind)
+        request = api_pb2.DeleteRequest(
+            kind=k.name, namespace=namespace if k.namespaced else "", name=name,
+            propagation_policy=propagation, precondition_uid=precondition_uid,
+            precondition_resource_version=precondition_resource_version)
+        if grace_period is not None:
+            request.grace_period_seconds = grace_period
+        response = await self._call("Delete", request)
+        return kinds.unwrap(response.object), response.deleted
+
+    # ------------------------------------------------------------ subresources
+
+    async def bind(self, namespace: str, name: str, node: str, uid: str = "",
+                   annotations: dict[str, str] | None = None) -> Message:
+        binding = types_pb2.Binding(api_version="v1", kind="Binding",
+                                    metadata=types_pb2.ObjectMeta(name=name, namespace=namespace, uid=uid,
+                                                                  annotations=annotations or {}),
+                                    target=types_pb2.ObjectReference(kind="Node", name=node))
+        return kinds.unwrap(await self._call("Bind", api_pb2.BindRequest(binding=binding)))
+
+    async def get_scale(self, kind: KindLike, name: str, namespace: str = "default") -> types_pb2.Scale:
+        return await self._call("GetScale", api_pb2.ScaleRequest(kind=_kind(kind).name, namespace=namespace,
+                                                                  name=name))
+
+    async def scale(self, kind: KindLike, name: str, replicas: int, namespace: str = "default",
+                    resource_version: str = "") -> types_pb2.Scale:
+        scale = types_pb2.Scale(metadata=types_pb2.ObjectMeta(name=name, namespace=namespace,
+                                                              resource_version=resource_version),
+                                spec=types_pb2.ScaleSpec(replicas=replicas))
+        return await self._call("UpdateScale", api_pb2.UpdateScaleRequest(kind=_kind(kind).name, scale=scale))
+
+    async def version(self) -> api_pb2.VersionInfo:
+        return await self._call("Version", api_pb2.VersionRequest())
+
+    # ------------------------------------------------------------ watch
+
+    async def watch(self, kind: KindLike, namespace: str = "", label_selector: str = "",
+                    field_selector: str = "", resource_version: str = "",
+                    bookmarks: bool = True) -> AsyncIterator[WatchEvent]:
+        """Changes after `resource_version` ("" : every current object as ADDED first, then changes).
+
+        Ends by raising: Expired when the version is too old (re-list), Unavailable when the server goes.
+        """
+        k = _kind(kind)
+        call = self._stub.Watch(api_pb2.WatchRequest(
+            kind=k.name, namespace=namespace if k.namespaced else "", label_selector=label_selector,
+            field_selector=field_selector, resource_version=resource_version, allow_bookmarks=bookmarks))
+        try:
+            async for event in call:
+                obj = kinds.unwrap(event.object) if event.HasField("object") else None
+                yield WatchEvent(event.type, obj, event.resource_version)
+        except grpc.aio.AioRpcError as e:
+            raise self._error(e) from None
+        finally:
+            call.cancel()
+
+    # ------------------------------------------------------------ streams to agents
+
+    def logs_stream(self, request: api_pb2.LogsRequest):
+        return self._stub.Logs(request)
+
+    def exec_stream(self, requests: Iterable[api_pb2.ExecRequest] | AsyncIterator[api_pb2.ExecRequest]):
+        return self._stub.Exec(requests)

@@ -1,0 +1,117 @@
+"""The API's errors, one class per meaning, each mapped to one gRPC status code.
+
+The server raises them; the client turns a gRPC status back into the same class.
+Each also inherits the standard exception that fits, so `except LookupError` works.
+"""
+from __future__ import annotations
+
+import grpc
+
+
+class ApiError(Exception):
+    """Base of every API error. `retryable` says whether the same request may succeed later."""
+
+    code = grpc.StatusCode.UNKNOWN
+    reason = "Unknown"
+    retryable = False
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(ApiError, LookupError):
+    code = grpc.StatusCode.NOT_FOUND
+    reason = "NotFound"
+
+
+class AlreadyExists(ApiError):
+    code = grpc.StatusCode.ALREADY_EXISTS
+    reason = "AlreadyExists"
+
+
+class Conflict(ApiError):
+    """The object changed since it was read (stale resourceVersion), or a pod is already bound."""
+
+    code = grpc.StatusCode.ABORTED
+    reason = "Conflict"
+
+
+class Invalid(ApiError, ValueError):
+    """The object is invalid; `causes` lists "field.path: what is wrong" for every offence."""
+
+    code = grpc.StatusCode.INVALID_ARGUMENT
+    reason = "Invalid"
+
+    def __init__(self, message: str, causes: list[str] | None = None):
+        super().__init__(message)
+        self.causes = causes or []
+
+    @classmethod
+    def of(cls, what: str, causes: list[str]) -> "Invalid":
+        return cls(f"{what} is invalid: " + "; ".join(causes), causes)
+
+
+class Expired(ApiError):
+    """The resourceVersion asked for was compacted away: re-list, then watch again."""
+
+    code = grpc.StatusCode.OUT_OF_RANGE
+    reason = "Expired"
+
+
+class TooLarge(ApiError):
+    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+    reason = "RequestEntityTooLarge"
+
+
+class Unavailable(ApiError, ConnectionError):
+    """etcd or the API server cannot be reached now; the same request can be retried."""
+
+    code = grpc.StatusCode.UNAVAILABLE
+    reason = "ServiceUnavailable"
+    retryable = True
+
+
+class PreconditionFailed(ApiError):
+    code = grpc.StatusCode.FAILED_PRECONDITION
+    reason = "PreconditionFailed"
+
+
+class Timeout(ApiError, TimeoutError):
+    code = grpc.StatusCode.DEADLINE_EXCEEDED
+    reason = "Timeout"
+    retryable = True
+
+
+class Internal(ApiError):
+    code = grpc.StatusCode.INTERNAL
+    reason = "InternalError"
+
+
+_BY_CODE = {cls.code: cls for cls in (
+    NotFound, AlreadyExists, Conflict, Invalid, Expired, TooLarge, Unavailable,
+    PreconditionFailed, Timeout, Internal)}
+
+# Trailing-metadata key carrying one Invalid cause per entry (binary, so any UTF-8 survives).
+_CAUSES_KEY = "skiff-causes-bin"
+
+
+def from_rpc_error(error: grpc.RpcError) -> ApiError:
+    """The typed error for a failed call."""
+    code = error.code()
+    details = error.details() or code.name
+    cls = _BY_CODE.get(code, ApiError)
+    if cls is Invalid:
+        causes = [v.decode() if isinstance(v, bytes) else v
+                  for k, v in (error.trailing_metadata() or ()) if k == _CAUSES_KEY]
+        return Invalid(details, causes)
+    if code == grpc.StatusCode.RESOURCE_EXHAUSTED and "larger than max" in details:
+        details = f"request too large: {details}"
+    return cls(details)
+
+
+def trailing_metadata(error: ApiError) -> tuple[tuple[str, bytes], ...]:
+    """What the server attaches to a status so the client can rebuild the error."""
+    if isinstance(error, Invalid):
+        return tuple((_CAUSES_KEY, cause.encode()) for cause in error.causes)
+    return ()

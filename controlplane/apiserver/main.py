@@ -1,0 +1,78 @@
+"""skiff-apiserver: the gRPC API in front of etcd (the only process that talks to etcd)."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+
+import grpc
+import uvloop
+
+from controlplane.apiserver.registry import Registry
+from controlplane.apiserver.service import ApiService
+from controlplane.apiserver.storage import Storage
+from proto import api_pb2_grpc
+
+log = logging.getLogger("skiff-apiserver")
+
+MAX_REQUEST_BYTES = 3 * 1024 * 1024 // 2  # 1.5 MiB, etcd's own default value limit
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="skiff-apiserver",
+        description="Serve the skiff API over gRPC, keeping every object in etcd.")
+    p.add_argument("--listen", default="127.0.0.1:6443", metavar="HOST:PORT",
+                   help="address to serve the API on (default %(default)s)")
+    p.add_argument("--etcd-servers", default="127.0.0.1:2379", metavar="HOST:PORT[,HOST:PORT...]",
+                   help="etcd client endpoints, comma-separated; the next is tried when one fails "
+                        "(default %(default)s)")
+    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    return p.parse_args(argv)
+
+
+async def serve(args: argparse.Namespace, started: asyncio.Event | None = None) -> None:
+    endpoints = [e.strip() for e in args.etcd_servers.split(",") if e.strip()]
+    registry = Registry(Storage(endpoints))
+    await registry.start()
+    server = grpc.aio.server(options=[
+        ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
+        ("grpc.max_send_message_length", 16 * 1024 * 1024),
+        ("grpc.keepalive_time_ms", 20_000),
+        ("grpc.keepalive_timeout_ms", 10_000),
+        ("grpc.http2.max_pings_without_data", 0),
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
+        ("grpc.max_concurrent_streams", 100_000),
+    ])
+    api_pb2_grpc.add_ApiServicer_to_server(ApiService(registry, ",".join(endpoints)), server)
+    port = server.add_insecure_port(args.listen)
+    if port == 0:
+        raise SystemExit(f"skiff-apiserver: cannot listen on {args.listen}")
+    await server.start()
+    log.info("serving the API on %s (etcd %s)", args.listen, ",".join(endpoints))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    if started is not None:
+        started.set()
+    await stop.wait()
+    log.info("shutting down")
+    await server.stop(grace=2)
+    await registry.stop()
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvloop.install()
+    try:
+        asyncio.run(serve(args))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

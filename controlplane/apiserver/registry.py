@@ -1,0 +1,447 @@
+"""The API's verbs over stored objects, with Kubernetes' rules: server-set metadata, defaulting,
+validation, optimistic concurrency, graceful deletion, finalizers, binding and scale.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import secrets
+import string
+import uuid
+from datetime import timedelta
+
+from google.protobuf.message import Message
+
+from api import errors, fields, kinds, meta, selectors
+from api.kinds import Kind
+from controlplane.apiserver import defaults, strategies, validation
+from controlplane.apiserver.storage import Storage
+from controlplane.apiserver.watchcache import WatchCache, Watcher
+from proto import types_pb2
+
+log = logging.getLogger(__name__)
+
+ROOT = "/registry"
+# A list page stops growing past this many bytes, whatever the limit, so no response
+# comes near gRPC's message size.
+MAX_PAGE_BYTES = 2 * 1024 * 1024
+LIST_CHUNK = 500
+SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
+def storage_prefix(kind: Kind, namespace: str = "") -> bytes:
+    if kind.namespaced and namespace:
+        return f"{ROOT}/{kind.plural}/{namespace}/".encode()
+    return f"{ROOT}/{kind.plural}/".encode()
+
+
+def storage_key(kind: Kind, namespace: str, name: str) -> bytes:
+    if kind.namespaced:
+        return f"{ROOT}/{kind.plural}/{namespace}/{name}".encode()
+    return f"{ROOT}/{kind.plural}/{name}".encode()
+
+
+def encode(obj: Message) -> bytes:
+    """Stored bytes: the resourceVersion is not stored, it is etcd's mod revision."""
+    rv = obj.metadata.resource_version
+    obj.metadata.resource_version = ""
+    try:
+        return obj.SerializeToString(deterministic=True)
+    finally:
+        obj.metadata.resource_version = rv
+
+
+def decoder(kind: Kind):
+    def decode(data: bytes, revision: int) -> Message:
+        obj = kind.message.FromString(data)
+        obj.metadata.resource_version = str(revision)
+        return obj
+    return decode
+
+
+def _copy(obj: Message) -> Message:
+    out = type(obj)()
+    out.CopyFrom(obj)
+    return out
+
+
+def _describe(kind: Kind, namespace: str, name: str) -> str:
+    return f'{kind.plural} "{name}"' + (f' in namespace "{namespace}"' if namespace else "")
+
+
+class Registry:
+    """Create, get, list, update, delete and watch any kind, through one Storage and one cache per kind."""
+
+    def __init__(self, storage: Storage):
+        self.storage = storage
+        self.caches: dict[str, WatchCache] = {
+            k.name: WatchCache(storage, k, storage_prefix(k), decoder(k)) for k in kinds.KINDS}
+
+    async def start(self, sync_timeout: float = 30.0) -> None:
+        await self.storage.start()
+        for cache in self.caches.values():
+            cache.start()
+        for cache in self.caches.values():
+            await cache.wait_synced(sync_timeout)
+        for name in SYSTEM_NAMESPACES:
+            try:
+                await self.create(kinds.BY_NAME["Namespace"].new(metadata=types_pb2.ObjectMeta(name=name)))
+            except errors.AlreadyExists:
+                pass
+
+    async def stop(self) -> None:
+        for cache in self.caches.values():
+            await cache.stop()
+        await self.storage.close()
+
+    # ------------------------------------------------------------ create / get / list
+
+    async def create(self, obj: Message) -> Message:
+        kind = kinds.of(obj)
+        obj = _copy(obj)
+        obj.api_version, obj.kind = kind.api_version, kind.name
+        m = obj.metadata
+        if not kind.namespaced:
+            m.namespace = ""
+        if not m.name and m.generate_name:
+            m.name = m.generate_name + "".join(secrets.choice(string.ascii_lowercase + string.digits)
+                                               for _ in range(5))
+        m.uid = str(uuid.uuid4())
+        m.creation_timestamp = meta.now_text()
+        m.resource_version = ""
+        m.generation = 1
+        m.deletion_timestamp = ""
+        m.ClearField("deletion_grace_period_seconds")
+        strategies.prepare_for_create(obj)
+        defaults.apply(obj)
+        problems = validation.validate(obj)
+        if problems:
+            raise errors.Invalid.of(f'{kind.name} "{m.name}"', problems)
+        if kind.namespaced:
+            await self._require_open_namespace(m.namespace)
+        key = storage_key(kind, m.namespace, m.name)
+        try:
+            revision = await self.storage.create(key, encode(obj))
+        except errors.AlreadyExists:
+            raise errors.AlreadyExists(f"{_describe(kind, m.namespace, m.name)} already exists") from None
+        m.resource_version = str(revision)
+        return obj
+
+    async def _require_open_namespace(self, namespace: str) -> None:
+        ns_kind = kinds.BY_NAME["Namespace"]
+        ns = self.caches["Namespace"].objects.get(storage_key(ns_kind, "", namespace))
+        if ns is None:
+            try:
+                ns = await self.get(ns_kind, "", namespace)
+            except errors.NotFound:
+                raise errors.NotFound(f'namespaces "{namespace}" not found') from None
+        if ns.metadata.deletion_timestamp:
+            raise errors.PreconditionFailed(
+                f"unable to create new content in namespace {namespace} because it is being terminated")
+
+    async def get(self, kind: Kind, namespace: str, name: str) -> Message:
+        namespace = namespace if kind.namespaced else ""
+        try:
+            kv = await self.storage.get(storage_key(kind, namespace, name))
+        except errors.NotFound:
+            raise errors.NotFound(f"{_describe(kind, namespace, name)} not found") from None
+        return decoder(kind)(kv.value, kv.mod_revision)
+
+    async def list(self, kind: Kind, namespace: str = "", label_selector: str = "",
+                   field_selector: str = "", limit: int = 0,
+                   continue_token: str = "") -> tuple[list[Message], int, str]:
+        """One page: (items, resourceVersion the page was read at, continue token or "")."""
+        matches = self._predicate(kind, label_selector, field_selector)
+        prefix = storage_prefix(kind, namespace)
+        start, revision = None, 0
+        if continue_token:
+            revision, start = _decode_continue(continue_token)
+            if not start.startswith(prefix):
+                raise errors.Invalid("continue token does not belong to this list", ["continue: invalid value"])
+        decode = decoder(kind)
+        items: list[Message] = []
+        size = 0
+        while True:
+            chunk_size = LIST_CHUNK if not limit else max(min(limit - len(items), LIST_CHUNK), 1)
+            try:
+                kvs, read_at, more = await self.storage.list(prefix, start, chunk_size, revision)
+            except errors.Expired:
+                raise errors.Expired("the continue token is too old (its resourceVersion was compacted); "
+                                     "list again from the start") from None
+            revision = revision or read_at
+            for i, kv in enumerate(kvs):
+                obj = decode(kv.value, kv.mod_revision)
+                if not matches(obj):
+                    continue
+                items.append(obj)
+                size += len(kv.value) + 64
+                if (limit and len(items) >= limit) or size >= MAX_PAGE_BYTES:
+                    remaining = more or i < len(kvs) - 1
+                    token = _encode_continue(revision, kv.key + b"\0") if remaining else ""
+                    return items, revision, token
+            if not more:
+                return items, revision, ""
+            start = kvs[-1].key + b"\0"
+
+    def _predicate(self, kind: Kind, label_selector: str, field_selector: str):
+        try:
+            labels = selectors.parse_label_selector(label_selector)
+            by_field = selectors.parse_field_selector(field_selector, fields.supported(kind.name))
+        except selectors.SelectorError as e:
+            raise errors.Invalid(str(e), [str(e)]) from None
+        if labels.is_empty() and by_field.is_empty():
+            return lambda obj: True
+        return lambda obj: (labels.matches(obj.metadata.labels)
+                            and by_field.matches(lambda path: fields.value(obj, path)))
+
+    # ------------------------------------------------------------ update
+
+    async def update(self, obj: Message, subresource: str = "") -> Message:
+        kind = kinds.of(obj)
+        if subresource not in ("", "status"):
+            raise errors.NotFound(f'{kind.plural} have no subresource "{subresource}"')
+        if subresource == "status" and not kind.has_status:
+            raise errors.NotFound(f"{kind.plural} have no status subresource")
+        namespace = obj.metadata.namespace or ("default" if kind.namespaced else "")
+        namespace = namespace if kind.namespaced else ""
+        name = obj.metadata.name
+        key = storage_key(kind, namespace, name)
+        wanted = obj.metadata.resource_version
+        for _ in range(16):
+            try:
+                current = await self.storage.get(key)
+            except errors.NotFound:
+                raise errors.NotFound(f"{_describe(kind, namespace, name)} not found") from None
+            if wanted and wanted != str(current.mod_revision):
+                raise errors.Conflict(
+                    f'Operation cannot be fulfilled on {_describe(kind, namespace, name)}: the object has '
+                    f'been modified; please apply your changes to the latest version and try again')
+            old = decoder(kind)(current.value, current.mod_revision)
+            new = self._merge_update(kind, old, obj, subresource)
+            if new == old:
+                return old
+            try:
+                if strategies.ready_to_remove(new):
+                    revision = await self.storage.delete(key, current.mod_revision)
+                else:
+                    revision = await self.storage.update(key, encode(new), current.mod_revision)
+            except errors.Conflict:
+                continue
+            new.metadata.resource_version = str(revision)
+            return new
+        raise errors.Conflict(f"{_describe(kind, namespace, name)}: too many concurrent updates, try again")
+
+    def _merge_update(self, kind: Kind, old: Message, obj: Message, subresource: str) -> Message:
+        if subresource == "status":
+            new = _copy(old)
+            new.status.CopyFrom(obj.status)
+            problems = validation.validate(new, old)
+        else:
+            new = _copy(obj)
+            new.api_version, new.kind = kind.api_version, kind.name
+            m, o = new.metadata, old.metadata
+            if m.uid and m.uid != o.uid:
+                raise errors.Conflict(f"Precondition failed: UID in object meta: {m.uid}, "
+                                      f"UID in storage: {o.uid}")
+            if kind.namespaced and not m.namespace:
+                m.namespace = o.namespace
+            m.uid = o.uid
+            m.creation_timestamp = o.creation_timestamp
+            m.deletion_timestamp = o.deletion_timestamp
+            if o.HasField("deletion_grace_period_seconds"):
+                m.deletion_grace_period_seconds = o.deletion_grace_period_seconds
+            else:
+                m.ClearField("deletion_grace_period_seconds")
+            m.generation = o.generation
+            if kind.has_status:
+                new.status.CopyFrom(old.status)
+            strategies.prepare_for_update(new, old)
+            defaults.apply(new)
+            if hasattr(new, "spec") and new.spec != old.spec:
+                m.generation = o.generation + 1
+            problems = validation.validate(new, old)
+        if problems:
+            raise errors.Invalid.of(f'{kind.name} "{old.metadata.name}"', problems)
+        new.metadata.resource_version = old.metadata.resource_version
+        return new
+
+    # ------------------------------------------------------------ delete
+
+    async def delete(self, kind: Kind, namespace: str, name: str, grace_period: int | None = None,
+                     propagation: str = "", precondition_uid: str = "",
+                     precondition_rv: str = "") -> tuple[Message, bool]:
+        """Delete now, or mark for deletion while finalizers or a pod's shutdown hold it.
+
+        Returns (object, deleted): the object as it was (deleted) or as it is now (marked).
+        """
+        if propagation not in ("", "Background", "Foreground", "Orphan"):
+            raise errors.Invalid.of("DeleteOptions", [
+                f'propagationPolicy: Unsupported value: "{propagation}": supported values: '
+                f'"Background", "Foreground", "Orphan"'])
+        if grace_period is not None and grace_period < 0:
+            raise errors.Invalid.of("DeleteOptions", ["gracePeriodSeconds: must be >= 0"])
+        namespace = namespace if kind.namespaced else ""
+        key = storage_key(kind, namespace, name)
+        for _ in range(16):
+            try:
+                current = await self.storage.get(key)
+            except errors.NotFound:
+                raise errors.NotFound(f"{_describe(kind, namespace, name)} not found") from None
+            old = decoder(kind)(current.value, current.mod_revision)
+            if precondition_uid and precondition_uid != old.metadata.uid:
+                raise errors.Conflict(f"Precondition failed: UID in precondition: {precondition_uid}, "
+                                      f"UID in object meta: {old.metadata.uid}")
+            if precondition_rv and precondition_rv != str(current.mod_revision):
+                raise errors.Conflict(f"Precondition failed: ResourceVersion in precondition: "
+                                      f"{precondition_rv}, ResourceVersion in object meta: {current.mod_revision}")
+            marked = _copy(old)
+            grace = strategies.deletion_grace(marked, grace_period)
+            strategies.add_propagation_finalizer(marked, propagation)
+            try:
+                if grace == 0 and strategies.ready_to_remove(marked, deleting=True):
+                    revision = await self.storage.delete(key, current.mod_revision)
+                    old.metadata.resource_version = str(revision)
+                    return old, True
+                _mark_deleting(marked, grace)
+                if marked == old:
+                    return old, False
+                revision = await self.storage.update(key, encode(marked), current.mod_revision)
+            except errors.Conflict:
+                continue
+            marked.metadata.resource_version = str(revision)
+            return marked, False
+        raise errors.Conflict(f"{_describe(kind, namespace, name)}: too many concurrent updates, try again")
+
+    # ------------------------------------------------------------ subresources
+
+    async def bind(self, binding: types_pb2.Binding) -> Message:
+        """Assign a pod to a node, once: a pod that is already bound is a Conflict."""
+        pod_kind = kinds.BY_NAME["Pod"]
+        namespace = binding.metadata.namespace or "default"
+        name, node = binding.metadata.name, binding.target.name
+        missing = [f"{path}: Required value" for path, value in (("metadata.name", name), ("target.name", node))
+                   if not value]
+        if missing:
+            raise errors.Invalid.of("Binding", missing)
+
+        async def assign(current):
+            pod = decoder(pod_kind)(current.value, current.mod_revision)
+            if binding.metadata.uid and binding.metadata.uid != pod.metadata.uid:
+                raise errors.Conflict(f'pod "{name}" was replaced (uid {pod.metadata.uid}, binding for '
+                                      f'{binding.metadata.uid})')
+            if pod.spec.node_name:
+                raise errors.Conflict(f'Operation cannot be fulfilled on pods/binding "{name}": pod {name} '
+                                      f'is already assigned to node "{pod.spec.node_name}"')
+            if pod.metadata.deletion_timestamp:
+                raise errors.Conflict(f'pod "{name}" is being deleted, cannot be assigned to a node')
+            pod.spec.node_name = node
+            for k, v in binding.metadata.annotations.items():
+                pod.metadata.annotations[k] = v
+            meta.set_condition(pod.status.conditions, "PodScheduled", "True")
+            return encode(pod)
+
+        key = storage_key(pod_kind, namespace, name)
+        try:
+            _, revision = await self.storage.guaranteed_update(key, assign)
+        except errors.NotFound:
+            raise errors.NotFound(f"{_describe(pod_kind, namespace, name)} not found") from None
+        return await self.get(pod_kind, namespace, name)
+
+    async def get_scale(self, kind: Kind, namespace: str, name: str) -> types_pb2.Scale:
+        _require_scalable(kind)
+        return _scale_of(await self.get(kind, namespace, name))
+
+    async def update_scale(self, kind: Kind, scale: types_pb2.Scale) -> types_pb2.Scale:
+        _require_scalable(kind)
+        if scale.spec.replicas < 0:
+            raise errors.Invalid.of(f'Scale "{scale.metadata.name}"',
+                                    [f"spec.replicas: Invalid value: {scale.spec.replicas}: must be >= 0"])
+        namespace = scale.metadata.namespace or "default"
+        wanted = scale.metadata.resource_version
+
+        async def set_replicas(current):
+            if wanted and wanted != str(current.mod_revision):
+                raise errors.Conflict(f'Operation cannot be fulfilled on {kind.plural} "{scale.metadata.name}": '
+                                      f'the object has been modified')
+            obj = decoder(kind)(current.value, current.mod_revision)
+            if obj.spec.HasField("replicas") and obj.spec.replicas == scale.spec.replicas:
+                return None
+            obj.spec.replicas = scale.spec.replicas
+            obj.metadata.generation += 1
+            return encode(obj)
+
+        try:
+            await self.storage.guaranteed_update(storage_key(kind, namespace, scale.metadata.name), set_replicas)
+        except errors.NotFound:
+            raise errors.NotFound(f"{_describe(kind, namespace, scale.metadata.name)} not found") from None
+        return await self.get_scale(kind, namespace, scale.metadata.name)
+
+    # ------------------------------------------------------------ watch
+
+    async def watch(self, kind: Kind, namespace: str = "", label_selector: str = "",
+                    field_selector: str = "", resource_version: str = "",
+                    bookmarks: bool = False) -> tuple[WatchCache, Watcher]:
+        cache = self.caches[kind.name]
+        watcher = Watcher(self._predicate(kind, label_selector, field_selector),
+                          namespace=namespace if kind.namespaced else "", bookmarks=bookmarks,
+                          trigger=_node_trigger(kind, field_selector))
+        start = None
+        if resource_version not in ("", "0"):
+            try:
+                start = int(resource_version)
+            except ValueError:
+                raise errors.Invalid(f'invalid resourceVersion "{resource_version}"') from None
+            await cache.wait_for_revision(start)
+        return cache, cache.watch(start, watcher)
+
+
+def _node_trigger(kind: Kind, field_selector: str) -> str | None:
+    """The node a pod watch is limited to, so the cache can route events by node."""
+    if kind.name != "Pod" or not field_selector:
+        return None
+    parsed = selectors.parse_field_selector(field_selector)
+    for r in parsed.requirements:
+        if r.field == "spec.nodeName" and r.operator in ("=", "=="):
+            return r.value
+    return None
+
+
+def _mark_deleting(obj: Message, grace: int) -> None:
+    m = obj.metadata
+    moment = meta.now() + timedelta(seconds=grace)
+    if not m.deletion_timestamp or grace < m.deletion_grace_period_seconds:
+        m.deletion_timestamp = meta.format_time(moment)
+        m.deletion_grace_period_seconds = grace
+    strategies.on_mark_deleting(obj)
+
+
+def _require_scalable(kind: Kind) -> None:
+    if kind.name not in ("ReplicaSet", "Deployment"):
+        raise errors.NotFound(f"{kind.plural} have no scale subresource")
+
+
+def _scale_of(obj: Message) -> types_pb2.Scale:
+    selector = selectors.from_match(obj.spec.selector.match_labels, obj.spec.selector.match_expressions)
+    scale = types_pb2.Scale(api_version="autoscaling/v1", kind="Scale")
+    m = scale.metadata
+    m.name, m.namespace, m.uid = obj.metadata.name, obj.metadata.namespace, obj.metadata.uid
+    m.resource_version = obj.metadata.resource_version
+    m.creation_timestamp = obj.metadata.creation_timestamp
+    scale.spec.replicas = obj.spec.replicas
+    scale.status.replicas = obj.status.replicas
+    scale.status.selector = str(selector)
+    return scale
+
+
+def _encode_continue(revision: int, start: bytes) -> str:
+    raw = json.dumps({"rv": revision, "start": base64.b64encode(start).decode()})
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_continue(token: str) -> tuple[int, bytes]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token.encode()))
+        return int(data["rv"]), base64.b64decode(data["start"])
+    except (ValueError, KeyError, TypeError):
+        raise errors.Invalid("invalid continue token", ["continue: invalid value"]) from None

@@ -1,0 +1,122 @@
+"""The gRPC face of the API server: turns requests into registry calls and typed errors into status codes."""
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+
+import grpc
+
+from api import errors, kinds
+from controlplane.apiserver.registry import Registry
+from controlplane.apiserver.watchcache import Event
+from proto import api_pb2, api_pb2_grpc
+
+log = logging.getLogger(__name__)
+
+VERSION = "v0.1.0"
+
+
+async def _abort(context: grpc.aio.ServicerContext, error: errors.ApiError):
+    await context.abort(error.code, error.message, errors.trailing_metadata(error))
+
+
+def _api_call(method):
+    """Map every API error to its status code; anything unexpected is logged and INTERNAL."""
+    if inspect.isasyncgenfunction(method):
+        @functools.wraps(method)
+        async def stream(self, request, context):
+            try:
+                async for item in method(self, request, context):
+                    yield item
+            except errors.ApiError as e:
+                await _abort(context, e)
+            except (kinds.UnknownKindError, ValueError) as e:
+                await _abort(context, errors.Invalid(str(e), [str(e)]))
+        return stream
+
+    @functools.wraps(method)
+    async def unary(self, request, context):
+        try:
+            return await method(self, request, context)
+        except errors.ApiError as e:
+            await _abort(context, e)
+        except (kinds.UnknownKindError, ValueError) as e:
+            await _abort(context, errors.Invalid(str(e), [str(e)]))
+    return unary
+
+
+class ApiService(api_pb2_grpc.ApiServicer):
+    def __init__(self, registry: Registry, etcd_endpoints: str = ""):
+        self.registry = registry
+        self.etcd_endpoints = etcd_endpoints
+
+    @_api_call
+    async def Create(self, request, context):
+        return kinds.wrap(await self.registry.create(kinds.unwrap(request.object)))
+
+    @_api_call
+    async def Get(self, request, context):
+        kind = kinds.lookup(request.kind)
+        return kinds.wrap(await self.registry.get(kind, request.namespace or "default", request.name))
+
+    @_api_call
+    async def List(self, request, context):
+        kind = kinds.lookup(request.kind)
+        items, revision, token = await self.registry.list(
+            kind, request.namespace, request.label_selector, request.field_selector,
+            request.limit, request.continue_token)
+        return api_pb2.ListResponse(items=[kinds.wrap(i) for i in items], resource_version=str(revision),
+                                    continue_token=token)
+
+    @_api_call
+    async def Update(self, request, context):
+        obj = kinds.unwrap(request.object)
+        return kinds.wrap(await self.registry.update(obj, request.subresource))
+
+    @_api_call
+    async def Delete(self, request, context):
+        kind = kinds.lookup(request.kind)
+        grace = request.grace_period_seconds if request.HasField("grace_period_seconds") else None
+        obj, deleted = await self.registry.delete(
+            kind, request.namespace or "default", request.name, grace, request.propagation_policy,
+            request.precondition_uid, request.precondition_resource_version)
+        return api_pb2.DeleteResponse(object=kinds.wrap(obj), deleted=deleted)
+
+    @_api_call
+    async def Watch(self, request, context):
+        kind = kinds.lookup(request.kind)
+        cache, watcher = await self.registry.watch(
+            kind, request.namespace, request.label_selector, request.field_selector,
+            request.resource_version, request.allow_bookmarks)
+        try:
+            while True:
+                event = await watcher.queue.get()
+                if event is None:
+                    raise watcher.closed
+                yield _watch_event(event)
+        finally:
+            cache.unwatch(watcher)
+
+    @_api_call
+    async def Bind(self, request, context):
+        return kinds.wrap(await self.registry.bind(request.binding))
+
+    @_api_call
+    async def GetScale(self, request, context):
+        return await self.registry.get_scale(kinds.lookup(request.kind), request.namespace or "default",
+                                             request.name)
+
+    @_api_call
+    async def UpdateScale(self, request, context):
+        return await self.registry.update_scale(kinds.lookup(request.kind), request.scale)
+
+    async def Version(self, request, context):
+        return api_pb2.VersionInfo(version=VERSION, platform="linux/amd64", etcd_endpoints=self.etcd_endpoints)
+
+
+def _watch_event(event: Event) -> api_pb2.WatchEvent:
+    if event.type == "BOOKMARK":
+        return api_pb2.WatchEvent(type="BOOKMARK", resource_version=str(event.revision))
+    return api_pb2.WatchEvent(type=event.type, object=kinds.wrap(event.obj),
+                              resource_version=event.obj.metadata.resource_version)

@@ -1,0 +1,245 @@
+"""The only code that speaks to etcd: keys, reads, compare-and-swap writes and watches.
+
+Every failure leaves as a typed API error (NotFound, AlreadyExists, Conflict, Expired, Unavailable).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+import aetcd
+import grpc
+from aetcd import rpc
+
+from api import errors
+
+log = logging.getLogger(__name__)
+
+REQUEST_TIMEOUT_S = 5.0
+# Sort and compare constants of etcd's API, named for reading.
+_EQUAL = rpc.Compare.CompareResult.Value("EQUAL")
+_MOD = rpc.Compare.CompareTarget.Value("MOD")
+_CREATE = rpc.Compare.CompareTarget.Value("CREATE")
+_PUT, _DELETE = 0, 1
+
+
+def prefix_end(prefix: bytes) -> bytes:
+    """The end of the key range that holds every key starting with `prefix`."""
+    end = bytearray(prefix)
+    for i in reversed(range(len(end))):
+        if end[i] < 0xFF:
+            end[i] += 1
+            return bytes(end[: i + 1])
+    return b"\0"
+
+
+@dataclass(frozen=True)
+class KeyValue:
+    key: bytes
+    value: bytes
+    mod_revision: int
+    create_revision: int
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    type: str  # "PUT" or "DELETE"
+    kv: KeyValue  # for DELETE: key and the deleting revision, empty value
+    prev: KeyValue | None  # the value before the event (always set for DELETE unless compacted)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Everything up to `revision` has been delivered on this watch."""
+
+    revision: int
+
+
+class Storage:
+    """A key-value store on etcd with the operations an API server needs."""
+
+    def __init__(self, endpoints: list[str], timeout: float = REQUEST_TIMEOUT_S):
+        if not endpoints:
+            raise ValueError("at least one etcd endpoint is needed")
+        self._endpoints = endpoints
+        self._timeout = timeout
+        self._current = 0
+        self._client: aetcd.Client | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return self._endpoints[self._current]
+
+    async def start(self) -> None:
+        await self._connect()
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    async def _connect(self) -> aetcd.Client:
+        if self._client is None:
+            host, _, port = self.endpoint.rpartition(":")
+            self._client = aetcd.Client(host=host, port=int(port), timeout=self._timeout)
+            await self._client.connect()
+        return self._client
+
+    async def _failover(self) -> None:
+        """Move to the next endpoint after one stopped answering."""
+        if len(self._endpoints) > 1:
+            await self.close()
+            self._current = (self._current + 1) % len(self._endpoints)
+
+    async def _call(self, method: str, request):
+        client = await self._connect()
+        stub = client.kvstub
+        try:
+            return await getattr(stub, method)(request, timeout=self._timeout)
+        except grpc.aio.AioRpcError as e:
+            raise await self._translate(e) from None
+
+    async def _translate(self, e: grpc.aio.AioRpcError) -> errors.ApiError:
+        code = e.code()
+        if code == grpc.StatusCode.OUT_OF_RANGE or "compacted" in (e.details() or ""):
+            return errors.Expired(f"too old resource version: {e.details()}")
+        if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED):
+            await self._failover()
+            return errors.Unavailable(f"etcd is unavailable at {self.endpoint}: {e.details()}")
+        if code == grpc.StatusCode.INVALID_ARGUMENT and "request is too large" in (e.details() or ""):
+            return errors.TooLarge(f"object too large for etcd: {e.details()}")
+        return errors.Internal(f"etcd error {code.name}: {e.details()}")
+
+    # ------------------------------------------------------------ reads
+
+    async def get(self, key: bytes) -> KeyValue:
+        response = await self._call("Range", rpc.RangeRequest(key=key))
+        if not response.kvs:
+            raise errors.NotFound(key.decode())
+        return _kv(response.kvs[0])
+
+    async def list(self, prefix: bytes, start: bytes | None = None, limit: int = 0,
+                   revision: int = 0) -> tuple[list[KeyValue], int, bool]:
+        """Keys under `prefix` from `start` on, at `revision` (0: now): (items, revision read at, more)."""
+        request = rpc.RangeRequest(key=start or prefix, range_end=prefix_end(prefix),
+                                   limit=limit, revision=revision)
+        response = await self._call("Range", request)
+        return [_kv(kv) for kv in response.kvs], response.header.revision, response.more
+
+    async def current_revision(self) -> int:
+        response = await self._call("Range", rpc.RangeRequest(key=b"\0", count_only=True))
+        return response.header.revision
+
+    # ------------------------------------------------------------ writes
+
+    async def create(self, key: bytes, value: bytes) -> int:
+        """Write a new key; AlreadyExists if it is there. Returns the new revision."""
+        request = rpc.TxnRequest(
+            compare=[rpc.Compare(key=key, target=_CREATE, result=_EQUAL, create_revision=0)],
+            success=[rpc.RequestOp(request_put=rpc.PutRequest(key=key, value=value))],
+        )
+        response = await self._call("Txn", request)
+        if not response.succeeded:
+            raise errors.AlreadyExists(key.decode())
+        return response.header.revision
+
+    async def update(self, key: bytes, value: bytes, expected_revision: int) -> int:
+        """Replace a key only if it is still at `expected_revision`; Conflict (or NotFound) if not."""
+        request = rpc.TxnRequest(
+            compare=[rpc.Compare(key=key, target=_MOD, result=_EQUAL, mod_revision=expected_revision)],
+            success=[rpc.RequestOp(request_put=rpc.PutRequest(key=key, value=value))],
+            failure=[rpc.RequestOp(request_range=rpc.RangeRequest(key=key))],
+        )
+        response = await self._call("Txn", request)
+        if not response.succeeded:
+            raise self._lost_race(key, response)
+        return response.header.revision
+
+    async def delete(self, key: bytes, expected_revision: int) -> int:
+        """Remove a key only if it is still at `expected_revision`. Returns the deleting revision."""
+        request = rpc.TxnRequest(
+            compare=[rpc.Compare(key=key, target=_MOD, result=_EQUAL, mod_revision=expected_revision)],
+            success=[rpc.RequestOp(request_delete_range=rpc.DeleteRangeRequest(key=key))],
+            failure=[rpc.RequestOp(request_range=rpc.RangeRequest(key=key))],
+        )
+        response = await self._call("Txn", request)
+        if not response.succeeded:
+            raise self._lost_race(key, response)
+        return response.header.revision
+
+    @staticmethod
+    def _lost_race(key: bytes, response) -> errors.ApiError:
+        current = response.responses[0].response_range.kvs
+        if not current:
+            return errors.NotFound(key.decode())
+        return errors.Conflict(
+            f"the object has been modified; please apply your changes to the latest version "
+            f"(resourceVersion {current[0].mod_revision}) and try again")
+
+    async def guaranteed_update(self, key: bytes,
+                                mutate: Callable[[KeyValue], Awaitable[bytes | None]],
+                                attempts: int = 16) -> tuple[KeyValue, int]:
+        """Read, apply `mutate`, write if unchanged; loop on conflict (as Kubernetes' GuaranteedUpdate).
+
+        `mutate` returns the new value, or None to leave the key as it is. Returns (old, revision).
+        """
+        current = await self.get(key)
+        for _ in range(attempts):
+            value = await mutate(current)
+            if value is None or value == current.value:
+                return current, current.mod_revision
+            try:
+                return current, await self.update(key, value, current.mod_revision)
+            except errors.Conflict:
+                current = await self.get(key)
+        raise errors.Conflict(f"{key.decode()}: too many concurrent updates, try again")
+
+    # ------------------------------------------------------------ watch
+
+    async def watch(self, prefix: bytes, start_revision: int,
+                    progress_every: float = 1.0) -> AsyncIterator[WatchEvent | Progress]:
+        """Changes under `prefix` from `start_revision` on, with a Progress mark every `progress_every` s.
+
+        Raises Expired when that revision was compacted, Unavailable when etcd goes away.
+        """
+        client = await self._connect()
+        stub = rpc.WatchStub(client.channel)
+        stop = asyncio.Event()
+
+        async def requests():
+            yield rpc.WatchRequest(create_request=rpc.WatchCreateRequest(
+                key=prefix, range_end=prefix_end(prefix), start_revision=start_revision, prev_kv=True))
+            while not stop.is_set():
+                try:
+                    await asyncio.wait_for(stop.wait(), progress_every)
+                except asyncio.TimeoutError:
+                    yield rpc.WatchRequest(progress_request=rpc.WatchProgressRequest())
+
+        call = stub.Watch(requests())
+        try:
+            async for response in call:
+                if response.compact_revision:
+                    raise errors.Expired(
+                        f"too old resource version: {start_revision} (compacted to {response.compact_revision})")
+                if response.canceled:
+                    raise errors.Unavailable(f"etcd cancelled the watch: {response.cancel_reason}")
+                for event in response.events:
+                    prev = _kv(event.prev_kv) if event.HasField("prev_kv") else None
+                    kind = "DELETE" if event.type == _DELETE else "PUT"
+                    yield WatchEvent(kind, _kv(event.kv), prev)
+                if not response.events and not response.created:
+                    yield Progress(response.header.revision)
+        except grpc.aio.AioRpcError as e:
+            raise await self._translate(e) from None
+        finally:
+            stop.set()
+            call.cancel()
+
+    async def compact(self, revision: int) -> None:
+        await self._call("Compact", rpc.CompactionRequest(revision=revision, physical=True))
+
+
+def _kv(kv) -> KeyValue:
+    return KeyValue(kv.key, kv.value, kv.mod_revision, kv.create_revision)

@@ -1,0 +1,286 @@
+"""One watch cache per kind: a single etcd watch fanned out to any number of API watchers.
+
+It keeps the current objects and a window of recent events, so a watcher can start from any
+resourceVersion inside the window; older ones get Expired ("too old") and must re-list.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from google.protobuf.message import Message
+
+from api import errors
+from api.kinds import Kind
+from controlplane.apiserver import storage as st
+
+log = logging.getLogger(__name__)
+
+HISTORY_EVENTS = 20_000
+WATCHER_QUEUE = 10_000
+LIST_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str  # ADDED, MODIFIED, DELETED, BOOKMARK
+    revision: int
+    obj: Message | None  # the object (for DELETED: its last state, stamped with the deleting revision)
+    prev: Message | None = None  # the object before a MODIFIED or DELETED
+
+
+Predicate = Callable[[Message], bool]
+
+
+@dataclass(eq=False)
+class Watcher:
+    """One API watch: a queue of events that match its filter."""
+
+    matches: Predicate
+    namespace: str = ""
+    bookmarks: bool = False
+    # The value of spec.nodeName this watcher asks for, if any: pods are routed by it.
+    trigger: str | None = None
+    # Events at or before this revision were already seen by the client.
+    after: int = 0
+    queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(WATCHER_QUEUE))
+    closed: BaseException | None = None
+
+    def offer(self, event: Event) -> None:
+        out = self._filter(event)
+        if out is None:
+            return
+        try:
+            self.queue.put_nowait(out)
+        except asyncio.QueueFull:
+            # A watcher that cannot keep up is dropped; its client resumes from its last version.
+            self.close(errors.Expired("watcher fell too far behind; re-watch from your last resourceVersion"))
+
+    def _filter(self, event: Event) -> Event | None:
+        if event.type == "BOOKMARK":
+            return event if self.bookmarks else None
+        if event.revision <= self.after:
+            return None
+        if self.namespace and event.obj.metadata.namespace != self.namespace:
+            return None
+        new_ok = event.type != "DELETED" and self.matches(event.obj)
+        old_ok = event.prev is not None and self.matches(event.prev)
+        if event.type == "DELETED":
+            return event if old_ok else None
+        if new_ok and old_ok:
+            return event
+        if new_ok:
+            return Event("ADDED", event.revision, event.obj, event.prev)
+        if old_ok and event.type == "MODIFIED":
+            # The object left this watcher's selection: to the watcher it is gone.
+            gone = type(event.prev)()
+            gone.CopyFrom(event.obj)
+            return Event("DELETED", event.revision, gone, event.prev)
+        return None
+
+    def close(self, reason: BaseException | None = None) -> None:
+        if self.closed is None:
+            self.closed = reason or errors.Unavailable("watch closed")
+            # Wake the reader: a None on the queue means "look at `closed`".
+            try:
+                self.queue.put_nowait(None)
+            except asyncio.QueueFull:
+                self.queue.get_nowait()
+                self.queue.put_nowait(None)
+
+
+class WatchCache:
+    """The current objects of one kind and its recent history, kept from a single etcd watch."""
+
+    def __init__(self, store: st.Storage, kind: Kind, prefix: bytes,
+                 decode: Callable[[bytes, int], Message], history: int = HISTORY_EVENTS,
+                 bookmark_every: float = 1.0):
+        self._storage = store
+        self.kind = kind
+        self._prefix = prefix
+        self._decode = decode
+        self._history: deque[Event] = deque(maxlen=history)
+        self._bookmark_every = bookmark_every
+        self.objects: dict[bytes, Message] = {}
+        self.revision = 0  # every change up to here is applied
+        self._oldest = 0  # the history holds every event after this revision
+        self._watchers: set[Watcher] = set()
+        self._by_node: dict[str, set[Watcher]] = {}
+        self._plain: set[Watcher] = set()  # watchers without a node trigger
+        self._synced = asyncio.Event()
+        self._revision_waiters: list[tuple[int, asyncio.Future]] = []
+        self._task: asyncio.Task | None = None
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"watchcache-{self.kind.plural}")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        for w in list(self._watchers):
+            w.close(errors.Unavailable("API server shutting down"))
+
+    async def wait_synced(self, timeout: float | None = None) -> None:
+        await asyncio.wait_for(self._synced.wait(), timeout)
+
+    async def _run(self) -> None:
+        backoff = 0.1
+        need_list = True
+        while True:
+            try:
+                if need_list:
+                    await self._relist()
+                    need_list = False
+                async for item in self._storage.watch(self._prefix, self.revision + 1, self._bookmark_every):
+                    backoff = 0.1
+                    if isinstance(item, st.Progress):
+                        await self._advance(item.revision)
+                        self._dispatch(Event("BOOKMARK", self.revision, None))
+                    else:
+                        self._apply(item)
+            except errors.Expired as e:
+                log.warning("%s watch expired (%s); re-listing", self.kind.plural, e)
+                need_list = True
+                for w in list(self._watchers):
+                    w.close(errors.Expired(str(e)))
+            except errors.ApiError as e:
+                log.warning("%s watch interrupted: %s; retrying in %.1fs", self.kind.plural, e, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("%s watch cache failed; re-listing", self.kind.plural)
+                need_list = True
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+
+    async def _relist(self) -> None:
+        objects: dict[bytes, Message] = {}
+        start, revision = None, 0
+        while True:
+            items, read_at, more = await self._storage.list(self._prefix, start, LIST_CHUNK, revision)
+            revision = revision or read_at
+            for kv in items:
+                objects[kv.key] = self._decode(kv.value, kv.mod_revision)
+            if not more:
+                break
+            start = items[-1].key + b"\0"
+        self.objects = objects
+        self._history.clear()
+        self.revision = self._oldest = revision
+        self._synced.set()
+        await self._advance(revision)
+
+    # ------------------------------------------------------------ events in
+
+    def _apply(self, ev: st.WatchEvent) -> None:
+        revision = ev.kv.mod_revision
+        prev = self.objects.get(ev.kv.key)
+        if ev.type == "DELETE":
+            self.objects.pop(ev.kv.key, None)
+            if prev is None and ev.prev is not None:
+                prev = self._decode(ev.prev.value, ev.prev.mod_revision)
+            if prev is None:
+                return
+            gone = type(prev)()
+            gone.CopyFrom(prev)
+            gone.metadata.resource_version = str(revision)
+            event = Event("DELETED", revision, gone, prev)
+        else:
+            obj = self._decode(ev.kv.value, revision)
+            self.objects[ev.kv.key] = obj
+            event = Event("MODIFIED" if prev is not None else "ADDED", revision, obj, prev)
+        if len(self._history) == self._history.maxlen:
+            self._oldest = self._history[0].revision
+        self._history.append(event)
+        self.revision = max(self.revision, revision)
+        self._dispatch(event)
+        self._notify_progress()
+
+    async def _advance(self, revision: int) -> None:
+        if revision > self.revision:
+            self.revision = revision
+        self._notify_progress()
+
+    def _notify_progress(self) -> None:
+        still_waiting = []
+        for revision, future in self._revision_waiters:
+            if revision <= self.revision:
+                if not future.done():
+                    future.set_result(None)
+            else:
+                still_waiting.append((revision, future))
+        self._revision_waiters = still_waiting
+
+    async def wait_for_revision(self, revision: int, timeout: float = 3.0) -> None:
+        """Wait until the cache has caught up with `revision` (a client just wrote or read it)."""
+        if self.revision >= revision:
+            return
+        future = asyncio.get_running_loop().create_future()
+        self._revision_waiters.append((revision, future))
+        try:
+            await asyncio.wait_for(future, timeout)
+        except asyncio.TimeoutError:
+            raise errors.Timeout(
+                f"watch cache for {self.kind.plural} has not reached resourceVersion {revision}") from None
+
+    def _dispatch(self, event: Event) -> None:
+        if event.type == "BOOKMARK" or self.kind.name != "Pod":
+            targets = self._watchers
+        else:
+            # Pod watchers that name a node only see that node's pods (as Kubernetes' indexed triggers).
+            targets = set(self._plain)
+            for obj in (event.obj, event.prev):
+                if obj is not None:
+                    targets |= self._by_node.get(obj.spec.node_name, set())
+        for w in list(targets):
+            w.offer(event)
+
+    # ------------------------------------------------------------ watchers
+
+    def watch(self, resource_version: int | None, watcher: Watcher) -> Watcher:
+        """Register a watcher, first replaying what it missed since `resource_version`.
+
+        None means "from now, with every current object as ADDED first".
+        """
+        if resource_version is None:
+            for obj in self.objects.values():
+                watcher.offer(Event("ADDED", self.revision, obj))
+        else:
+            watcher.after = resource_version
+            if resource_version < self._oldest:
+                raise errors.Expired(
+                    f"too old resource version: {resource_version} ({self._oldest})")
+            for event in self._history:
+                if event.revision > resource_version:
+                    watcher.offer(event)
+        self._watchers.add(watcher)
+        if watcher.trigger is not None:
+            self._by_node.setdefault(watcher.trigger, set()).add(watcher)
+        else:
+            self._plain.add(watcher)
+        return watcher
+
+    def unwatch(self, watcher: Watcher) -> None:
+        self._watchers.discard(watcher)
+        self._plain.discard(watcher)
+        if watcher.trigger is not None:
+            group = self._by_node.get(watcher.trigger)
+            if group is not None:
+                group.discard(watcher)
+                if not group:
+                    del self._by_node[watcher.trigger]
+
+    @property
+    def watcher_count(self) -> int:
+        return len(self._watchers)

@@ -1,0 +1,30 @@
+"""Shared pytest fixtures. Keep free of imports of skiff's own packages."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fixtures.etcd import EtcdServer
+
+
+@pytest.fixture
+def etcd_server():
+    """A fresh real etcd on free ports for one test; always cleaned up."""
+    srv = EtcdServer()
+    try:
+        srv.start()
+        yield srv
+    finally:
+        srv.cleanup()
+
+
+@pytest.fixture(scope="session")
+def etcd_session():
+    """One real etcd shared by the whole session (faster; tests must use
+    their own key prefixes and must not stop or restart it)."""
+    srv = EtcdServer()
+    try:
+        srv.start()
+        yield srv
+    finally:
+        srv.cleanup()
