@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from google.protobuf.message import Message
 
-from api import kinds
+from api import kinds, manifest
 from proto import types_pb2
 
 DEFAULT_NAMESPACE = "default"
@@ -87,8 +87,7 @@ def _service(svc: types_pb2.Service) -> None:
     for port in spec.ports:
         if not port.protocol:
             port.protocol = "TCP"
-        if port.target_port.WhichOneof("value") is None or port.target_port in (
-                types_pb2.IntOrString(int_value=0), types_pb2.IntOrString(str_value="")):
+        if manifest.int_or_string_value(port.target_port) in (None, 0, ""):
             port.target_port.int_value = port.port
     if _externally_accessible(spec) and not spec.external_traffic_policy:
         spec.external_traffic_policy = "Cluster"

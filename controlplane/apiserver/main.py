@@ -5,6 +5,7 @@ import argparse
 import asyncio
 import logging
 import signal
+from dataclasses import dataclass
 
 import grpc
 import uvloop
@@ -32,9 +33,21 @@ def parse_args(argv=None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-async def serve(args: argparse.Namespace, started: asyncio.Event | None = None) -> None:
-    endpoints = [e.strip() for e in args.etcd_servers.split(",") if e.strip()]
-    registry = Registry(Storage(endpoints))
+@dataclass
+class RunningServer:
+    """A started API server: its address, and how to stop it."""
+
+    address: str
+    registry: Registry
+    server: grpc.aio.Server
+
+    async def stop(self, grace: float = 1.0) -> None:
+        await self.server.stop(grace)
+        await self.registry.stop()
+
+
+async def start(etcd_endpoints: list[str], listen: str) -> RunningServer:
+    registry = Registry(Storage(etcd_endpoints))
     await registry.start()
     server = grpc.aio.server(options=[
         ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
@@ -46,22 +59,27 @@ async def serve(args: argparse.Namespace, started: asyncio.Event | None = None) 
         ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
         ("grpc.max_concurrent_streams", 100_000),
     ])
-    api_pb2_grpc.add_ApiServicer_to_server(ApiService(registry, ",".join(endpoints)), server)
-    port = server.add_insecure_port(args.listen)
+    api_pb2_grpc.add_ApiServicer_to_server(ApiService(registry, ",".join(etcd_endpoints)), server)
+    port = server.add_insecure_port(listen)
     if port == 0:
-        raise SystemExit(f"skiff-apiserver: cannot listen on {args.listen}")
+        await registry.stop()
+        raise OSError(f"cannot listen on {listen}")
     await server.start()
-    log.info("serving the API on %s (etcd %s)", args.listen, ",".join(endpoints))
+    host = listen.rpartition(":")[0]
+    return RunningServer(f"{host}:{port}", registry, server)
+
+
+async def serve(args: argparse.Namespace) -> None:
+    endpoints = [e.strip() for e in args.etcd_servers.split(",") if e.strip()]
+    running = await start(endpoints, args.listen)
+    log.info("serving the API on %s (etcd %s)", running.address, ",".join(endpoints))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    if started is not None:
-        started.set()
     await stop.wait()
     log.info("shutting down")
-    await server.stop(grace=2)
-    await registry.stop()
+    await running.stop(grace=2)
 
 
 def main(argv=None) -> None:
@@ -70,6 +88,8 @@ def main(argv=None) -> None:
     uvloop.install()
     try:
         asyncio.run(serve(args))
+    except OSError as e:
+        raise SystemExit(f"skiff-apiserver: {e}") from None
     except KeyboardInterrupt:
         pass
 

@@ -1,0 +1,108 @@
+"""Recording Events (Scheduled, Pulled, Killing, ...) so `skiff describe` can tell an object's story.
+
+Recording never blocks the caller: events queue up and one task writes them, folding repeats into a count.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from google.protobuf.message import Message
+
+from api import errors, kinds, meta
+from api.client import Client
+from proto import types_pb2
+
+log = logging.getLogger(__name__)
+
+NORMAL, WARNING = "Normal", "Warning"
+QUEUE_SIZE = 10_000
+FOLD_WINDOW_S = 600  # repeats within ten minutes bump the count of one Event, as Kubernetes does
+
+
+def reference(obj: Message) -> types_pb2.ObjectReference:
+    kind = kinds.of(obj)
+    m = obj.metadata
+    return types_pb2.ObjectReference(kind=kind.name, api_version=kind.api_version, namespace=m.namespace,
+                                     name=m.name, uid=m.uid, resource_version=m.resource_version)
+
+
+class EventRecorder:
+    def __init__(self, client: Client, component: str, host: str = ""):
+        self.client = client
+        self.component = component
+        self.host = host
+        self._queue: asyncio.Queue = asyncio.Queue(QUEUE_SIZE)
+        self._recent: dict[tuple, tuple[types_pb2.Event, float]] = {}
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"events-{self.component}")
+
+    async def stop(self, flush_timeout: float = 2.0) -> None:
+        """Write what is queued (for at most `flush_timeout` s), then stop."""
+        if self._task is None:
+            return
+        try:
+            await asyncio.wait_for(self._queue.join(), flush_timeout)
+        except asyncio.TimeoutError:
+            pass
+        self._task.cancel()
+        try:
+            await self._task
+        except asyncio.CancelledError:
+            pass
+        self._task = None
+
+    def normal(self, obj: Message, reason: str, message: str) -> None:
+        self.record(obj, NORMAL, reason, message)
+
+    def warning(self, obj: Message, reason: str, message: str) -> None:
+        self.record(obj, WARNING, reason, message)
+
+    def record(self, obj: Message, type_: str, reason: str, message: str) -> None:
+        try:
+            self._queue.put_nowait((reference(obj), type_, reason, message, meta.now()))
+        except asyncio.QueueFull:
+            log.warning("event queue full; dropping %s %s for %s", type_, reason, obj.metadata.name)
+
+    async def _run(self) -> None:
+        while True:
+            item = await self._queue.get()
+            try:
+                await self._write(*item)
+            except asyncio.CancelledError:
+                raise
+            except errors.ApiError as e:
+                log.debug("could not record event %s: %s", item[2], e)
+            except Exception:
+                log.exception("could not record event %s", item[2])
+            finally:
+                self._queue.task_done()
+
+    async def _write(self, ref, type_, reason, message, moment) -> None:
+        stamp = meta.format_time(moment)
+        fold_key = (ref.uid, ref.name, type_, reason, message)
+        folded = self._recent.get(fold_key)
+        if folded is not None and time.monotonic() - folded[1] < FOLD_WINDOW_S:
+            event = folded[0]
+            event.count += 1
+            event.last_timestamp = stamp
+            try:
+                event = await self.client.update(event)
+                self._recent[fold_key] = (event, time.monotonic())
+                return
+            except (errors.NotFound, errors.Conflict):
+                pass  # fall through and write a fresh event
+        namespace = ref.namespace or "default"
+        event = kinds.BY_NAME["Event"].new(
+            metadata=types_pb2.ObjectMeta(name=f"{ref.name}.{time.time_ns():x}", namespace=namespace),
+            involved_object=ref, reason=reason, message=message, type=type_, count=1,
+            first_timestamp=stamp, last_timestamp=stamp, event_time=meta.format_micro_time(moment),
+            source=types_pb2.EventSource(component=self.component, host=self.host),
+            reporting_component=self.component, reporting_instance=self.host)
+        event = await self.client.create(event)
+        if len(self._recent) > 4096:
+            self._recent.clear()
+        self._recent[fold_key] = (event, time.monotonic())

@@ -1,0 +1,101 @@
+"""Leader election through a Lease object: several replicas run, one acts (as client-go's leaderelection).
+
+The leader renews the lease every `retry_period`; others take it over once it has not been renewed for
+`lease_duration`. A leader that cannot renew within `renew_deadline` stops leading.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from api import errors, kinds, meta
+from api.client import Client
+from proto import types_pb2
+
+log = logging.getLogger(__name__)
+
+
+def default_identity() -> str:
+    return f"{socket.gethostname()}_{uuid.uuid4().hex[:8]}"
+
+
+class LeaderElector:
+    def __init__(self, client: Client, name: str, namespace: str = "kube-system", identity: str = "",
+                 lease_duration: float = 15.0, renew_deadline: float = 10.0, retry_period: float = 2.0):
+        self.client = client
+        self.name = name
+        self.namespace = namespace
+        self.identity = identity or default_identity()
+        self.lease_duration = lease_duration
+        self.renew_deadline = renew_deadline
+        self.retry_period = retry_period
+        self.is_leader = False
+
+    async def run(self, lead: Callable[[], Awaitable[None]]) -> None:
+        """Wait to become leader, then run `lead()` until it returns or leadership is lost."""
+        while not await self._try_acquire_or_renew():
+            await asyncio.sleep(self.retry_period)
+        self.is_leader = True
+        log.info("%s: %s became leader", self.name, self.identity)
+        leading = asyncio.create_task(lead(), name=f"leading-{self.name}")
+        renewing = asyncio.create_task(self._keep_renewing(), name=f"renew-{self.name}")
+        try:
+            done, _ = await asyncio.wait({leading, renewing}, return_when=asyncio.FIRST_COMPLETED)
+            if renewing in done:
+                log.warning("%s: %s lost leadership", self.name, self.identity)
+            for task in done:
+                task.result()
+        finally:
+            self.is_leader = False
+            for task in (leading, renewing):
+                task.cancel()
+            await asyncio.gather(leading, renewing, return_exceptions=True)
+
+    async def _keep_renewing(self) -> None:
+        loop = asyncio.get_running_loop()
+        last_renewal = loop.time()
+        while True:
+            await asyncio.sleep(self.retry_period)
+            if await self._try_acquire_or_renew():
+                last_renewal = loop.time()
+            elif loop.time() - last_renewal > self.renew_deadline:
+                return
+
+    async def _try_acquire_or_renew(self) -> bool:
+        now = meta.now()
+        stamp = meta.format_micro_time(now)
+        try:
+            lease = await self.client.get("Lease", self.name, self.namespace)
+        except errors.NotFound:
+            lease = kinds.BY_NAME["Lease"].new(
+                metadata=types_pb2.ObjectMeta(name=self.name, namespace=self.namespace),
+                spec=types_pb2.LeaseSpec(holder_identity=self.identity,
+                                         lease_duration_seconds=int(self.lease_duration),
+                                         acquire_time=stamp, renew_time=stamp))
+            try:
+                await self.client.create(lease)
+                return True
+            except errors.ApiError:
+                return False
+        except errors.ApiError:
+            return False
+        spec = lease.spec
+        if spec.holder_identity != self.identity:
+            renewed = meta.parse_time(spec.renew_time)
+            duration = spec.lease_duration_seconds or self.lease_duration
+            if spec.holder_identity and renewed and renewed + timedelta(seconds=duration) > now:
+                return False  # somebody else holds a live lease
+            spec.holder_identity = self.identity
+            spec.acquire_time = stamp
+            spec.lease_transitions += 1
+        spec.renew_time = stamp
+        spec.lease_duration_seconds = int(self.lease_duration)
+        try:
+            await self.client.update(lease)  # carries the resourceVersion: a lost race is a Conflict
+            return True
+        except errors.ApiError:
+            return False

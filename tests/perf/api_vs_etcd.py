@@ -1,0 +1,92 @@
+"""Benchmark: Pod creates through the API server against raw etcd puts of the same size.
+
+Same machine, same run, same concurrency (1 and 64 clients). Last line: one JSON object.
+    python -m tests.perf.api_vs_etcd [--count N] [--smoke]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+
+import aetcd
+import uvloop
+
+from api.client import Client
+from tests.fixtures.objects import pod
+from tests.perf.harness import control_plane, percentile
+
+CHANNELS = 8
+
+
+async def run_concurrently(count: int, concurrency: int, one) -> tuple[float, list[float]]:
+    """Call one(i) `count` times from `concurrency` workers: (ops per second, latencies in ms)."""
+    latencies: list[float] = []
+    next_index = iter(range(count))
+
+    async def worker(w: int):
+        for i in next_index:
+            start = time.perf_counter()
+            await one(w, i)
+            latencies.append((time.perf_counter() - start) * 1000)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker(w) for w in range(concurrency)))
+    return count / (time.perf_counter() - began), latencies
+
+
+def sample_pod(name: str):
+    p = pod(name, labels={"app": "bench", "tier": "web"})
+    p.spec.containers[0].resources.requests["cpu"] = "100m"
+    p.spec.containers[0].resources.requests["memory"] = "64Mi"
+    return p
+
+
+async def bench(count: int) -> dict:
+    results: dict = {}
+    async with control_plane() as (etcd, address):
+        value = sample_pod("x" * 20).SerializeToString()
+        etcd_clients = [aetcd.Client(etcd.host, etcd.port) for _ in range(CHANNELS)]
+        api_clients = [Client(address) for _ in range(CHANNELS)]
+        try:
+            for concurrency in (1, 64):
+                n = count if concurrency > 1 else max(count // 4, 50)
+
+                async def put(w, i, c=concurrency):
+                    await etcd_clients[w % CHANNELS].put(f"/bench/{c}/{i:08d}".encode(), value)
+
+                async def create(w, i, c=concurrency):
+                    await api_clients[w % CHANNELS].create(sample_pod(f"bench-{c}-{i:06d}"))
+
+                await run_concurrently(min(n, 200), concurrency, lambda w, i: put(w, i + 10**7))  # warm up
+                etcd_rate, etcd_lat = await run_concurrently(n, concurrency, put)
+                api_rate, api_lat = await run_concurrently(n, concurrency, create)
+                results[concurrency] = {
+                    "etcd_puts_per_s": round(etcd_rate, 1), "api_creates_per_s": round(api_rate, 1),
+                    "ratio": round(api_rate / etcd_rate, 3),
+                    "etcd_put_p99_ms": round(percentile(etcd_lat, 99), 2),
+                    "api_create_p50_ms": round(percentile(api_lat, 50), 2),
+                    "api_create_p99_ms": round(percentile(api_lat, 99), 2),
+                }
+                print(f"{concurrency:>2} clients: {json.dumps(results[concurrency])}", flush=True)
+        finally:
+            for c in etcd_clients:
+                await c.close()
+            for c in api_clients:
+                await c.close()
+    top = results[64]
+    return {**top, "count": count, "value_bytes": len(value), "one_client": results[1]}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--count", type=int, default=4000, help="operations per measurement (default %(default)s)")
+    p.add_argument("--smoke", action="store_true", help="a tiny run that only proves the benchmark works")
+    args = p.parse_args()
+    uvloop.install()
+    print(json.dumps(asyncio.run(bench(200 if args.smoke else args.count))))
+
+
+if __name__ == "__main__":
+    main()

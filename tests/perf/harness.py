@@ -1,0 +1,98 @@
+"""Shared pieces of the benchmarks: a real etcd and API server as processes, and latency statistics."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+from api.client import Client
+from tests.fixtures.etcd import EtcdServer
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(samples: list[float], q: float) -> float:
+    if not samples:
+        return 0.0
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+async def wait_until(condition, timeout: float, what: str, interval: float = 0.05):
+    end = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if time.monotonic() > end:
+            raise TimeoutError(f"{what} did not happen within {timeout}s")
+        await asyncio.sleep(interval)
+
+
+class Component:
+    """One skiff program run as its own process, with its output in a log file."""
+
+    def __init__(self, module: str, *args: str):
+        self.log = tempfile.NamedTemporaryFile(prefix=module.rsplit(".", 1)[-1] + "-", suffix=".log",
+                                               delete=False)
+        self.process = subprocess.Popen([sys.executable, "-m", module, *args], cwd=ROOT,
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+        os.unlink(self.log.name)
+
+    def output(self) -> str:
+        with open(self.log.name) as f:
+            return f.read()[-3000:]
+
+
+@contextlib.asynccontextmanager
+async def control_plane(*extra: tuple[str, ...]):
+    """etcd and an API server as processes; yields (etcd, api address). `extra` modules run too."""
+    etcd = EtcdServer()
+    etcd.start()
+    address = f"127.0.0.1:{free_port()}"
+    api = Component("controlplane.apiserver.main", "--listen", address, "--etcd-servers", etcd.endpoint,
+                    "--log-level", "WARNING")
+    others: list[Component] = []
+    try:
+        async with Client(address, timeout=5) as probe:
+            async def answers():
+                if api.process.poll() is not None:
+                    raise RuntimeError("API server exited:\n" + api.output())
+                try:
+                    await probe.version()
+                    return True
+                except Exception:
+                    return False
+            await wait_until(answers, 30, "API server start")
+        for module, *args in extra:
+            others.append(Component(module, "--server", address, *args))
+        yield etcd, address
+    finally:
+        for c in others:
+            c.stop()
+        api.stop()
+        etcd.cleanup()
