@@ -133,7 +133,7 @@ class Informer:
         result = await self.client.list(self.kind, self.namespace, self.label_selector, self.field_selector)
         self.relists += 1
         fresh = {meta.key(obj): obj for obj in result.items}
-        old = self._cache
+        old = dict(self._cache)
         for k, obj in fresh.items():
             self._store(k, obj)
             if k in old:

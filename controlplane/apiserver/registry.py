@@ -67,7 +67,8 @@ def _copy(obj: Message) -> Message:
 
 
 def _describe(kind: Kind, namespace: str, name: str) -> str:
-    return f'{kind.plural} "{name}"' + (f' in namespace "{namespace}"' if namespace else "")
+    # Kubernetes' wording: `pods "web" not found`
+    return f'{kind.plural} "{name}"'
 
 
 class Registry:

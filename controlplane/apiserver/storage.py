@@ -83,7 +83,9 @@ class Storage:
     async def _connect(self) -> aetcd.Client:
         if self._client is None:
             host, _, port = self.endpoint.rpartition(":")
-            self._client = aetcd.Client(host=host, port=int(port), timeout=self._timeout)
+            # A range of large objects can exceed gRPC's default 4 MiB; pages are cut by size above us.
+            self._client = aetcd.Client(host=host, port=int(port), timeout=self._timeout,
+                                        options={"grpc.max_receive_message_length": -1})
             await self._client.connect()
         return self._client
 

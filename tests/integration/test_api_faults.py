@@ -98,7 +98,7 @@ async def test_informer_follows_an_api_server_restart(etcd_server):
 
         server = await apiserver.start([etcd_server.endpoint], address)
         await eventually(lambda: set(informer.keys()) == {"default/keep", "default/new"})
-        assert ("delete", "drop") in events and ("add", "new") in events
+        assert ("delete", "drop") in events and ("add", "new") in events, events
         await client.create(pod("live"))
         await eventually(lambda: informer.get("default/live") is not None)
     finally:

@@ -80,8 +80,8 @@ async def test_pagination_over_5000_objects(client):
 
 async def test_no_page_exceeds_the_message_size(client):
     lease = kinds.BY_NAME["Lease"]
-    blob = "x" * 400_000
-    for i in range(20):  # 8 MB in all, twice gRPC's default 4 MiB message
+    blob = "x" * 200_000  # annotations may hold 256 KiB at most
+    for i in range(40):  # 8 MB in all, twice gRPC's default 4 MiB message
         await client.create(lease.new(metadata=types_pb2.ObjectMeta(name=f"big-{i:02d}",
                                                                     annotations={"blob": blob})))
     token, sizes, names = "", [], []
@@ -94,5 +94,5 @@ async def test_no_page_exceeds_the_message_size(client):
             break
     assert len(sizes) > 1  # the server cut pages by size
     assert max(sizes) < 4 * 1024 * 1024
-    assert len(names) == len(set(names)) == 20
-    assert len((await client.list("Lease")).items) == 20  # the client follows continue tokens itself
+    assert len(names) == len(set(names)) == 40
+    assert len((await client.list("Lease")).items) == 40  # the client follows continue tokens itself

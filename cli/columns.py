@@ -1,0 +1,188 @@
+"""The columns `skiff get` shows for each kind, as kubectl shows them, as pure functions of an object.
+
+Each kind has its headers, a row function and the extra columns of `-o wide`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from google.protobuf.message import Message
+
+from api import kinds, selectors
+from cli.age import age
+from cli.podstatus import pod_status, ready_count, restarts
+
+NONE = "<none>"
+ROLE_PREFIX = "node-role.kubernetes.io/"
+MAX_ENDPOINTS = 3
+
+
+@dataclass(frozen=True)
+class Columns:
+    headers: tuple[str, ...]
+    row: Callable[[Message, datetime], list[str]]
+    wide_headers: tuple[str, ...] = ()
+    wide_row: Callable[[Message], list[str]] = lambda obj: []
+
+
+def _name(obj: Message) -> str:
+    return obj.metadata.name
+
+
+def _age(obj: Message, now: datetime) -> str:
+    return age(obj.metadata.creation_timestamp, now)
+
+
+# ---------------------------------------------------------------- pods and nodes
+
+def _pod_row(pod, now):
+    return [_name(pod), ready_count(pod), pod_status(pod), str(restarts(pod)), _age(pod, now)]
+
+
+def _pod_wide(pod):
+    return [pod.status.pod_ip or NONE, pod.spec.node_name or NONE]
+
+
+def node_status(node) -> str:
+    """Ready, NotReady or Unknown from the Ready condition, plus `,SchedulingDisabled` when cordoned."""
+    ready = next((c.status for c in node.status.conditions if c.type == "Ready"), "")
+    status = {"True": "Ready", "False": "NotReady"}.get(ready, "Unknown")
+    return status + (",SchedulingDisabled" if node.spec.unschedulable else "")
+
+
+def node_roles(node) -> str:
+    roles = sorted(k[len(ROLE_PREFIX):] for k in node.metadata.labels if k.startswith(ROLE_PREFIX))
+    return ",".join(r for r in roles if r) or NONE
+
+
+def _node_address(node, type_: str) -> str:
+    return next((a.address for a in node.status.addresses if a.type == type_), NONE)
+
+
+def _node_row(node, now):
+    return [_name(node), node_status(node), node_roles(node), _age(node, now),
+            node.status.node_info.kubelet_version or NONE]
+
+
+def _node_wide(node):
+    info = node.status.node_info
+    return [_node_address(node, "InternalIP"), _node_address(node, "ExternalIP"),
+            info.os_image or "<unknown>", info.kernel_version or "<unknown>",
+            info.container_runtime_version or "<unknown>"]
+
+
+# ---------------------------------------------------------------- workloads
+
+def _template_wide(obj):
+    containers = obj.spec.template.spec.containers
+    selector = selectors.from_match(obj.spec.selector.match_labels, obj.spec.selector.match_expressions)
+    return [",".join(c.name for c in containers) or NONE, ",".join(c.image for c in containers) or NONE,
+            str(selector) or NONE]
+
+
+def _rs_row(rs, now):
+    return [_name(rs), str(rs.spec.replicas), str(rs.status.replicas), str(rs.status.ready_replicas),
+            _age(rs, now)]
+
+
+def _deploy_row(d, now):
+    return [_name(d), f"{d.status.ready_replicas}/{d.spec.replicas}", str(d.status.updated_replicas),
+            str(d.status.available_replicas), _age(d, now)]
+
+
+# ---------------------------------------------------------------- services and endpoints
+
+def service_ports(svc) -> str:
+    parts = []
+    for p in svc.spec.ports:
+        port = f"{p.port}:{p.node_port}" if p.node_port else str(p.port)
+        parts.append(f"{port}/{p.protocol or 'TCP'}")
+    return ",".join(parts) or NONE
+
+
+def _svc_row(svc, now):
+    spec = svc.spec
+    external = ",".join(spec.external_ips) or NONE
+    return [_name(svc), spec.type or "ClusterIP", spec.cluster_ip or NONE, external, service_ports(svc),
+            _age(svc, now)]
+
+
+def _svc_wide(svc):
+    return [",".join(f"{k}={v}" for k, v in sorted(svc.spec.selector.items())) or NONE]
+
+
+def endpoints_text(ep) -> str:
+    """`10.244.1.2:80,10.244.2.3:80 + 2 more...`, as kubectl shortens it."""
+    found = []
+    for subset in ep.subsets:
+        ports = [p.port for p in subset.ports] or [None]
+        for address in subset.addresses:
+            for port in ports:
+                found.append(address.ip if port is None else f"{address.ip}:{port}")
+    if not found:
+        return NONE
+    shown = ",".join(found[:MAX_ENDPOINTS])
+    extra = len(found) - MAX_ENDPOINTS
+    return shown + (f" + {extra} more..." if extra > 0 else "")
+
+
+def _ep_row(ep, now):
+    return [_name(ep), endpoints_text(ep), _age(ep, now)]
+
+
+# ---------------------------------------------------------------- the rest
+
+def _ns_row(ns, now):
+    return [_name(ns), ns.status.phase or "Active", _age(ns, now)]
+
+
+def event_time(ev) -> str:
+    """The moment an event last happened: lastTimestamp, else eventTime, else its creation."""
+    return ev.last_timestamp or ev.event_time or ev.metadata.creation_timestamp
+
+
+def event_object(ev) -> str:
+    ref = ev.involved_object
+    return f"{ref.kind.lower()}/{ref.name}" if ref.kind else ref.name
+
+
+def _event_row(ev, now):
+    return [age(event_time(ev), now), ev.type or "Normal", ev.reason, event_object(ev), ev.message]
+
+
+def _lease_row(lease, now):
+    return [_name(lease), lease.spec.holder_identity or NONE, _age(lease, now)]
+
+
+COLUMNS: dict[str, Columns] = {
+    "Pod": Columns(("NAME", "READY", "STATUS", "RESTARTS", "AGE"), _pod_row, ("IP", "NODE"), _pod_wide),
+    "Node": Columns(("NAME", "STATUS", "ROLES", "AGE", "VERSION"), _node_row,
+                    ("INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"),
+                    _node_wide),
+    "ReplicaSet": Columns(("NAME", "DESIRED", "CURRENT", "READY", "AGE"), _rs_row,
+                          ("CONTAINERS", "IMAGES", "SELECTOR"), _template_wide),
+    "Deployment": Columns(("NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"), _deploy_row,
+                          ("CONTAINERS", "IMAGES", "SELECTOR"), _template_wide),
+    "Service": Columns(("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"), _svc_row,
+                       ("SELECTOR",), _svc_wide),
+    "Endpoints": Columns(("NAME", "ENDPOINTS", "AGE"), _ep_row),
+    "Namespace": Columns(("NAME", "STATUS", "AGE"), _ns_row),
+    "Event": Columns(("LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"), _event_row),
+    "Lease": Columns(("NAME", "HOLDER", "AGE"), _lease_row),
+}
+_DEFAULT = Columns(("NAME", "AGE"), lambda obj, now: [_name(obj), _age(obj, now)])
+
+
+def columns_for(kind_name: str) -> Columns:
+    return COLUMNS.get(kind_name, _DEFAULT)
+
+
+def name_column(kind_name: str) -> int:
+    """Which column holds the name (events lead with LAST SEEN)."""
+    return columns_for(kind_name).headers.index("NAME") if "NAME" in columns_for(kind_name).headers else -1
+
+
+def kinds_with_columns() -> list[str]:
+    return [k.name for k in kinds.KINDS if k.name in COLUMNS]

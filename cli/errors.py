@@ -1,0 +1,33 @@
+"""Errors the CLI reports as one line (no traceback), and how API errors read to a user.
+
+Messages follow kubectl: `error: ...` for local problems, `Error from server (Reason): ...` for the API's.
+"""
+from __future__ import annotations
+
+from api import errors
+from api.kinds import Kind
+
+
+class CliError(Exception):
+    """A failure the user can fix; printed as `error: <message>`, exit code 1."""
+
+
+def not_found(kind: Kind, name: str) -> errors.NotFound:
+    """kubectl's wording, whatever namespace it was looked for in."""
+    return errors.NotFound(f'{kind.plural} "{name}" not found')
+
+
+def describe_api_error(error: errors.ApiError, server: str, action: str = "") -> str:
+    """The lines a user reads for a failed API call; `action` is e.g. 'error when creating "web.yaml"'."""
+    if isinstance(error, errors.Unavailable):
+        message = error.message
+        if not message.startswith("cannot reach"):
+            message = f"cannot reach the API server at {server}: {message}"
+        return f"error: {message} (is the server running? set it with --server or in ~/.skiff/config)"
+    where = f"{action}: " if action else ""
+    if isinstance(error, errors.Invalid) and error.causes:
+        head = error.message.split(" is invalid:", 1)[0]
+        lines = [f"Error from server ({error.reason}): {where}{head} is invalid:"]
+        lines += [f"* {cause}" for cause in error.causes]
+        return "\n".join(lines)
+    return f"Error from server ({error.reason}): {where}{error.message}"

@@ -1,0 +1,64 @@
+"""How a command line names objects: `KIND NAME...`, `KIND/NAME...` and `po,svc`, and how they print.
+
+Kinds accept plural, singular and short names through api.kinds.lookup.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from google.protobuf.message import Message
+
+from api import kinds
+from api.kinds import Kind
+from cli.errors import CliError
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: Kind
+    name: str
+
+
+def lookup_kind(word: str) -> Kind:
+    try:
+        return kinds.lookup(word)
+    except kinds.UnknownKindError as e:
+        raise CliError(str(e)) from None
+
+
+def parse(words: list[str]) -> tuple[list[Kind], list[Target]]:
+    """(kinds to list, objects named) from the words after a verb, as kubectl reads them."""
+    if not words:
+        raise CliError("you must specify the type of resource, e.g. `pods` (see `skiff api-resources`)")
+    if "/" in words[0]:
+        targets = []
+        for word in words:
+            kind_word, slash, name = word.partition("/")
+            if not slash or not kind_word or not name or "/" in name:
+                raise CliError(f'"{word}": there is no need to specify a resource type as a separate '
+                               f'argument when passing arguments in KIND/NAME form')
+            targets.append(Target(lookup_kind(kind_word), name))
+        return [], targets
+    kind_list = [lookup_kind(w) for w in words[0].split(",") if w]
+    names = words[1:]
+    for name in names:
+        if "/" in name:
+            raise CliError(f'"{name}": there is no need to specify a resource type as a separate '
+                           f'argument when passing arguments in KIND/NAME form')
+    if names and len(kind_list) > 1:
+        raise CliError("you must specify only one resource type when naming objects, "
+                       "or name them as KIND/NAME")
+    if names:
+        return [], [Target(kind_list[0], n) for n in names]
+    return kind_list, []
+
+
+def resource_name(kind: Kind) -> str:
+    """`pod`, `deployment.apps`: the type part of kubectl's `-o name`."""
+    group = kind.api_version.rpartition("/")[0]
+    return f"{kind.singular}.{group}" if group else kind.singular
+
+
+def object_name(obj: Message) -> str:
+    """`pod/web`, `deployment.apps/api`."""
+    return f"{resource_name(kinds.of(obj))}/{obj.metadata.name}"
