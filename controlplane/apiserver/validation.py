@@ -725,7 +725,8 @@ def validate_tolerations(tolerations: Iterable[types_pb2.Toleration], path: Path
             errors += _each(names.label_value(t.value), p.child("value"), t.value)
         elif t.operator == "Exists":
             if t.value:
-                errors.append(invalid(p.child("operator"), t.operator, "value must be empty when `operator` is 'Exists'"))
+                errors.append(invalid(p.child("operator"), t.operator,
+                                      "value must be empty when `operator` is 'Exists'"))
         else:
             errors.append(not_supported(p.child("operator"), t.operator, TOLERATION_OPERATORS))
         if t.effect and t.effect not in TAINT_EFFECTS:

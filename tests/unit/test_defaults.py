@@ -26,7 +26,8 @@ def deployment(spec: dict | None = None) -> dict:
     base = {"selector": {"matchLabels": {"app": "web"}},
             "template": {"metadata": {"labels": {"app": "web"}},
                          "spec": {"containers": [{"name": "app", "image": "nginx:1.25"}]}}}
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}, "spec": {**base, **(spec or {})}}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+            "spec": {**base, **(spec or {})}}
 
 
 def service(spec: dict) -> dict:
@@ -107,8 +108,8 @@ def test_containers_and_init_containers_get_termination_message_defaults():
 
 
 def test_container_port_protocol_defaults_to_tcp():
-    port = defaulted(pod_with(ports=[{"containerPort": 80}, {"containerPort": 53, "protocol": "UDP"}])).spec.containers[0].ports
-    assert [p.protocol for p in port] == ["TCP", "UDP"]
+    obj = defaulted(pod_with(ports=[{"containerPort": 80}, {"containerPort": 53, "protocol": "UDP"}]))
+    assert [p.protocol for p in obj.spec.containers[0].ports] == ["TCP", "UDP"]
 
 
 def test_every_probe_gets_timing_defaults():

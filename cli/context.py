@@ -1,0 +1,56 @@
+"""What every command handler gets besides its arguments: the server, output streams, the clock.
+
+Tests inject their own streams and "now"; handlers never touch sys.stdout or the wall clock directly.
+"""
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TextIO
+
+from api import errors, meta
+from api.client import Client
+from cli.config import Config
+from cli.errors import describe_api_error
+
+
+@dataclass
+class Context:
+    config: Config
+    stdout: TextIO
+    stderr: TextIO
+    parser: argparse.ArgumentParser
+    now: Callable[[], datetime] = meta.now
+    timeout: float = 30.0
+    failures: int = field(default=0)  # errors printed while the command went on with other objects
+
+    @property
+    def server(self) -> str:
+        return self.config.server
+
+    def client(self) -> Client:
+        return Client(self.server, timeout=self.timeout)
+
+    def namespace(self, args: argparse.Namespace) -> str:
+        return getattr(args, "namespace", None) or self.config.namespace
+
+    def out(self, line: str = "") -> None:
+        print(line, file=self.stdout, flush=True)
+
+    def warn(self, line: str) -> None:
+        print(line, file=self.stderr, flush=True)
+
+    def fail(self, line: str) -> None:
+        """Report one failed object and carry on with the others; the exit code becomes 1."""
+        self.failures += 1
+        print(line, file=self.stderr, flush=True)
+
+    def fail_api(self, error: errors.ApiError, action: str = "") -> None:
+        if isinstance(error, errors.Unavailable):
+            raise error  # nothing else will get through either
+        self.fail(describe_api_error(error, self.server, action))
+
+    def exit_code(self) -> int:
+        return 1 if self.failures else 0

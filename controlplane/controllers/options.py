@@ -1,0 +1,17 @@
+"""The controller manager's settings, one field per command-line flag, with Kubernetes' defaults."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Options:
+    workers: int = 5  # concurrent syncs per controller that allows several
+    cluster_cidr: str = "10.244.0.0/16"
+    node_cidr_mask_size: int = 24
+    node_monitor_period: float = 5.0
+    node_monitor_grace_period: float = 40.0
+    pod_eviction_timeout: float = 300.0
+    terminated_pod_gc_threshold: int = 12500
+    pod_gc_period: float = 20.0
+    namespace_sync_period: float = 1.0  # how soon a namespace that still holds objects is looked at again

@@ -1,0 +1,81 @@
+"""The scheduler framework: typed Status results and one small interface per extension point.
+
+Plugins (one file each in plugins/) implement PreFilter and Filter, or Score; placement.py runs them."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from controlplane.scheduler.nodeinfo import NodeInfo
+from controlplane.scheduler.podinfo import PodInfo
+
+MAX_NODE_SCORE = 100
+
+
+class Code(enum.Enum):
+    SUCCESS = "Success"
+    UNSCHEDULABLE = "Unschedulable"  # expected: the pod does not fit; reasons say why
+    ERROR = "Error"  # unexpected: the attempt is retried after a backoff
+    SKIP = "Skip"  # from pre_filter: this plugin has nothing to check for this pod
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """What a plugin concluded. Reasons are the words a user reads ("Insufficient cpu")."""
+
+    code: Code
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.code is Code.SUCCESS
+
+    @staticmethod
+    def unschedulable(*reasons: str) -> "Status":
+        return Status(Code.UNSCHEDULABLE, reasons)
+
+    @staticmethod
+    def error(message: str) -> "Status":
+        return Status(Code.ERROR, (message,))
+
+    def __str__(self) -> str:
+        return ", ".join(self.reasons) or self.code.value
+
+
+# Shared instances: the hot path compares by identity and allocates nothing when a node fits.
+SUCCESS = Status(Code.SUCCESS)
+SKIP = Status(Code.SKIP)
+
+
+class FilterPlugin:
+    """Decides whether a pod may run on a node at all."""
+
+    name = ""
+
+    def pre_filter(self, pod: PodInfo) -> Status:
+        """Once per attempt: SKIP when nothing about this pod concerns the plugin, so filter() is not run."""
+        return SUCCESS
+
+    def filter(self, pod: PodInfo, node: NodeInfo) -> Status:
+        raise NotImplementedError
+
+
+class ScorePlugin:
+    """Ranks the nodes that passed every filter: 0 (worst) to MAX_NODE_SCORE (best), times weight."""
+
+    name = ""
+    weight = 1
+
+    def score(self, pod: PodInfo, node: NodeInfo) -> int:
+        raise NotImplementedError
+
+    def normalize(self, pod: PodInfo, scores: list[int]) -> None:
+        """Rescale raw scores in place to 0..MAX_NODE_SCORE when score() cannot do so alone."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The plugins one scheduler runs, in order."""
+
+    filters: tuple[FilterPlugin, ...]
+    scores: tuple[ScorePlugin, ...]
