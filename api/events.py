@@ -12,6 +12,7 @@ from google.protobuf.message import Message
 
 from api import errors, kinds, meta
 from api.client import Client
+from api.tasks import cancel_and_wait
 from proto import types_pb2
 
 log = logging.getLogger(__name__)
@@ -48,11 +49,7 @@ class EventRecorder:
             await asyncio.wait_for(self._queue.join(), flush_timeout)
         except asyncio.TimeoutError:
             pass
-        self._task.cancel()
-        try:
-            await self._task
-        except asyncio.CancelledError:
-            pass
+        await cancel_and_wait(self._task)
         self._task = None
 
     def normal(self, obj: Message, reason: str, message: str) -> None:

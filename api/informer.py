@@ -15,6 +15,7 @@ from google.protobuf.message import Message
 from api import errors, meta
 from api.client import Client, KindLike, _kind
 from api.retry import Backoff
+from api.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +69,8 @@ class Informer:
         self._task = asyncio.create_task(self._run(), name=f"informer-{self.kind.plural}")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def wait_synced(self, timeout: float | None = None) -> None:
         await asyncio.wait_for(self._synced.wait(), timeout)

@@ -20,10 +20,11 @@ def not_found(kind: Kind, name: str) -> errors.NotFound:
 def describe_api_error(error: errors.ApiError, server: str, action: str = "") -> str:
     """The lines a user reads for a failed API call; `action` is e.g. 'error when creating "web.yaml"'."""
     if isinstance(error, errors.Unavailable):
-        message = error.message
-        if not message.startswith("cannot reach"):
-            message = f"cannot reach the API server at {server}: {message}"
-        return f"error: {message} (is the server running? set it with --server or in ~/.skiff/config)"
+        detail = "connection refused" if "refused" in error.message.lower() else error.message
+        if detail.startswith("cannot reach"):
+            detail = detail.split(": ", 1)[-1]
+        return (f"error: cannot reach the API server at {server}: {detail} "
+                f"(is it running? set the address with --server or in ~/.skiff/config)")
     where = f"{action}: " if action else ""
     if isinstance(error, errors.Invalid) and error.causes:
         head = error.message.split(" is invalid:", 1)[0]

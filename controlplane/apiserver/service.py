@@ -116,7 +116,12 @@ class ApiService(api_pb2_grpc.ApiServicer):
 
 
 def _watch_event(event: Event) -> api_pb2.WatchEvent:
-    if event.type == "BOOKMARK":
-        return api_pb2.WatchEvent(type="BOOKMARK", resource_version=str(event.revision))
-    return api_pb2.WatchEvent(type=event.type, object=kinds.wrap(event.obj),
-                              resource_version=event.obj.metadata.resource_version)
+    wire = event.wire.get("message")
+    if wire is None:
+        if event.type == "BOOKMARK":
+            wire = api_pb2.WatchEvent(type="BOOKMARK", resource_version=str(event.revision))
+        else:
+            wire = api_pb2.WatchEvent(type=event.type, object=kinds.wrap(event.obj),
+                                      resource_version=event.obj.metadata.resource_version)
+        event.wire["message"] = wire
+    return wire

@@ -15,6 +15,7 @@ from google.protobuf.message import Message
 
 from api import errors
 from api.kinds import Kind
+from api.tasks import cancel_and_wait
 from controlplane.apiserver import storage as st
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,8 @@ class Event:
     revision: int
     obj: Message | None  # the object (for DELETED: its last state, stamped with the deleting revision)
     prev: Message | None = None  # the object before a MODIFIED or DELETED
+    # The event's wire form, built once and shared by every watcher that is sent it.
+    wire: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 Predicate = Callable[[Message], bool]
@@ -120,12 +123,7 @@ class WatchCache:
         self._task = asyncio.create_task(self._run(), name=f"watchcache-{self.kind.plural}")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._task)
         for w in list(self._watchers):
             w.close(errors.Unavailable("API server shutting down"))
 

@@ -3,7 +3,7 @@
 Quantities are parsed here so that filters and scores compare plain integers for every node."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from api import meta, quantity
 from proto import types_pb2
@@ -26,6 +26,8 @@ class PodInfo:
     nonzero_memory: int
     host_ports: tuple[HostPort, ...]
     owner_uid: str  # the controller's uid ("" for a bare pod), for spreading
+    # What plugins work out once per attempt in pre_filter (Kubernetes' CycleState), by plugin name.
+    state: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def of(cls, pod: types_pb2.Pod) -> "PodInfo":

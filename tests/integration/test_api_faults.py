@@ -11,23 +11,9 @@ from api.client import Client
 from api.informer import Informer
 from controlplane.apiserver import main as apiserver
 from tests.fixtures.objects import pod
+from tests.fixtures.wait import eventually
 
 DEADLINE = 20.0
-
-
-async def eventually(condition, timeout=DEADLINE, interval=0.05):
-    """Wait until `condition()` (sync or async) is truthy, failing after `timeout` seconds."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while True:
-        result = condition()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if loop.time() > end:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await asyncio.sleep(interval)
 
 
 async def test_etcd_restart_fails_requests_as_unavailable_then_recovers(etcd_server, client):

@@ -5,7 +5,7 @@ import asyncio
 
 from api.informer import Informer
 from tests.fixtures.objects import pod
-from tests.integration.test_api_faults import eventually
+from tests.fixtures.wait import eventually
 
 
 async def test_informer_lists_then_follows_changes(client):

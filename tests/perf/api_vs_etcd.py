@@ -46,10 +46,11 @@ def sample_pod(name: str):
 async def bench(count: int) -> dict:
     results: dict = {}
     async with control_plane() as (etcd, address):
-        value = sample_pod("x" * 20).SerializeToString()
         etcd_clients = [aetcd.Client(etcd.host, etcd.port) for _ in range(CHANNELS)]
         api_clients = [Client(address) for _ in range(CHANNELS)]
         try:
+            # raw puts write what the API server stores for such a pod (defaulted, with metadata)
+            value = (await api_clients[0].create(sample_pod("size-probe"))).SerializeToString()
             for concurrency in (1, 64):
                 n = count if concurrency > 1 else max(count // 4, 50)
 

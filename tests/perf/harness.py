@@ -12,6 +12,7 @@ import time
 
 from api.client import Client
 from tests.fixtures.etcd import EtcdServer
+from tests.fixtures.wait import eventually
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -31,16 +32,10 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 async def wait_until(condition, timeout: float, what: str, interval: float = 0.05):
-    end = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if time.monotonic() > end:
-            raise TimeoutError(f"{what} did not happen within {timeout}s")
-        await asyncio.sleep(interval)
+    try:
+        return await eventually(condition, timeout, interval, what)
+    except AssertionError as e:
+        raise TimeoutError(str(e)) from None
 
 
 class Component:

@@ -1,0 +1,79 @@
+"""`skiff apply -f`: create each object, or update it to match its manifest (configured / unchanged)."""
+from __future__ import annotations
+
+import argparse
+
+from google.protobuf.message import Message
+
+from api import errors, kinds, retry
+from api.client import Client
+from cli import flags, manifests, merge
+from cli.context import Context
+from cli.errors import CliError
+from cli.resources import object_name
+
+HELP = "create or update objects from manifest files, as kubectl apply does"
+EXAMPLES = """examples:
+  skiff apply -f web.yaml          create or update what web.yaml describes
+  skiff apply -f manifests/        every .yaml, .yml and .json file in a directory
+  cat web.yaml | skiff apply -f -  read the manifest from stdin
+"""
+
+
+def register(subparsers, parents) -> None:
+    p = subparsers.add_parser("apply", parents=parents, help=HELP, description=HELP.capitalize() + ".",
+                              epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    flags.filename(p, required=True)
+    flags.namespace(p)
+    p.set_defaults(handler=run)
+
+
+def load(ctx: Context, args: argparse.Namespace, need_names: bool) -> list[manifests.Document]:
+    """Every document of every file, checked before anything is sent; warnings printed once."""
+    documents = manifests.load(args.filename, args.recursive)
+    manifests.place(documents, ctx.namespace(args), explicit=bool(args.namespace))
+    if need_names:
+        nameless = [f"{d.source}: {d.kind.name}: metadata.name: Required value (apply needs a name)"
+                    for d in documents if not d.obj.metadata.name]
+        if nameless:
+            raise manifests.ManifestLoadError(nameless)
+    for line in manifests.warning_lines(documents):
+        ctx.warn(line)
+    return documents
+
+
+async def run(ctx: Context, args: argparse.Namespace) -> int:
+    documents = load(ctx, args, need_names=True)
+    async with ctx.client() as client:
+        for d in documents:
+            try:
+                outcome = await apply_one(client, d.obj)
+            except errors.ApiError as e:
+                ctx.fail_api(e, f'error when applying "{d.source}"')
+                continue
+            ctx.out(f"{object_name(d.obj)} {outcome}")
+    return ctx.exit_code()
+
+
+async def apply_one(client: Client, desired: Message) -> str:
+    """created, configured or unchanged; retried when another writer got there in between."""
+    kind = kinds.of(desired)
+    m = desired.metadata
+
+    async def attempt() -> str:
+        try:
+            live = await client.get(kind, m.name, m.namespace)
+        except errors.NotFound:
+            try:
+                await client.create(merge.for_create(desired))
+            except errors.AlreadyExists:
+                raise errors.Conflict("created by someone else meanwhile") from None
+            return "created"
+        updated = await client.update(merge.for_update(desired, live))
+        # the server skips writes that change nothing, so an unchanged version means unchanged
+        same = updated.metadata.resource_version == live.metadata.resource_version
+        return "unchanged" if same else "configured"
+
+    if not m.name:
+        raise CliError(f"{kind.name}: metadata.name: Required value")
+    return await retry.on_conflict(attempt)

@@ -1,0 +1,32 @@
+"""`skiff version`: the client's version and the API server's."""
+from __future__ import annotations
+
+import argparse
+from importlib import metadata
+
+from cli.context import Context
+
+HELP = "print the client and server versions"
+
+
+def register(subparsers, parents) -> None:
+    p = subparsers.add_parser("version", parents=parents, help=HELP, description=HELP.capitalize() + ".")
+    p.add_argument("--client", action="store_true", help="only the client's version (no server needed)")
+    p.set_defaults(handler=run)
+
+
+def client_version() -> str:
+    try:
+        return metadata.version("skiff")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+async def run(ctx: Context, args: argparse.Namespace) -> int:
+    ctx.out(f"Client Version: {client_version()}")
+    if args.client:
+        return 0
+    async with ctx.client() as client:
+        info = await client.version()
+    ctx.out(f"Server Version: {info.version}" + (f" ({info.platform})" if info.platform else ""))
+    return 0

@@ -1,0 +1,1 @@
+"""The Deployment controller: one ReplicaSet per pod template, rolled from old to new by strategy."""

@@ -1,0 +1,173 @@
+"""The ReplicaSet controller's sync: claim pods, create or delete toward `replicas` (guarded by
+expectations), then write the status the pods add up to.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from api import errors, meta
+from controlplane.controllers.core import informers as idx
+from controlplane.controllers.core import ownership, podstate
+from controlplane.controllers.core.controller import Context, Controller
+from controlplane.controllers.core.expectations import Expectations
+from controlplane.controllers.replicaset import plan
+from proto import types_pb2
+
+log = logging.getLogger(__name__)
+
+
+class ReplicaSetController(Controller):
+    name = "replicaset"
+    workers = 0  # --workers
+
+    def __init__(self, ctx: Context):
+        super().__init__(ctx)
+        self.expectations = Expectations()
+        self.replicasets = ctx.informers.get("ReplicaSet")
+        self.pods = ctx.informers.get("Pod")
+        self.replicasets.add_handlers(
+            on_add=lambda rs: self.enqueue(meta.key(rs)),
+            on_update=lambda old, new: self.enqueue(meta.key(new)),
+            on_delete=self._rs_deleted)
+        self.pods.add_handlers(on_add=self._pod_added, on_update=self._pod_updated, on_delete=self._pod_deleted)
+
+    # ------------------------------------------------------------ handlers: only enqueue
+
+    def _rs_deleted(self, rs) -> None:
+        self.expectations.forget(meta.key(rs))
+        self.enqueue(meta.key(rs))
+
+    def _owner_key(self, pod) -> str | None:
+        ref = meta.controller_of(pod)
+        if ref is None or ref.kind != "ReplicaSet":
+            return None
+        return f"{pod.metadata.namespace}/{ref.name}"
+
+    def _pod_added(self, pod) -> None:
+        owner = self._owner_key(pod)
+        if owner is not None:
+            self.expectations.creation_observed(owner)
+            self.enqueue(owner)
+        else:
+            self._enqueue_matching(pod)
+
+    def _pod_updated(self, old, new) -> None:
+        owner = self._owner_key(new)
+        if new.metadata.deletion_timestamp and not old.metadata.deletion_timestamp and owner:
+            self.expectations.deletion_observed(owner, meta.key(new))
+        old_owner = self._owner_key(old)
+        if old_owner and old_owner != owner:
+            self.enqueue(old_owner)
+        if owner is not None:
+            self.enqueue(owner)
+        elif new.metadata.labels != old.metadata.labels or old_owner:
+            self._enqueue_matching(new)
+
+    def _pod_deleted(self, pod) -> None:
+        owner = self._owner_key(pod)
+        if owner is not None:
+            self.expectations.deletion_observed(owner, meta.key(pod))
+            self.enqueue(owner)
+
+    def _enqueue_matching(self, pod) -> None:
+        """An orphan: every ReplicaSet whose selector takes it may adopt it."""
+        for rs in self.replicasets.by_index(idx.NAMESPACE, pod.metadata.namespace):
+            if ownership.selector_of(rs.spec).matches(pod.metadata.labels):
+                self.enqueue(meta.key(rs))
+
+    # ------------------------------------------------------------ sync
+
+    async def sync(self, key: str) -> None:
+        rs = self.replicasets.get(key)
+        if rs is None:
+            self.expectations.forget(key)
+            return
+        namespace = rs.metadata.namespace
+        candidates = [*self.pods.by_index(idx.CONTROLLER_UID, rs.metadata.uid),
+                      *(p for p in self.pods.by_index(idx.ORPHAN_IN, namespace) if podstate.is_active(p))]
+        claim = ownership.claim(rs, ownership.selector_of(rs.spec), candidates)
+        owned = [p for p in claim.owned if podstate.is_active(p)]
+        owned += await self._adopt(rs, claim.adopt)
+        await self._release(rs, claim.release)
+
+        failure = ""
+        if self.expectations.satisfied(key) and not meta.is_being_deleted(rs):
+            failure = await self._manage(rs, key, owned)
+
+        now = meta.now()
+        status = plan.status_of(rs, owned, now, failure)
+        if status != rs.status:
+            updated = types_pb2.ReplicaSet()
+            updated.CopyFrom(rs)
+            updated.status.CopyFrom(status)
+            await self.client.update_status(updated)
+        wait = plan.next_availability_check(rs, owned, now)
+        if wait is not None:
+            self.queue.add_after(key, wait + 0.05)
+        if failure:
+            raise errors.ApiError(failure)  # retry with backoff
+
+    async def _adopt(self, rs, pods) -> list:
+        adopted = []
+        for pod in pods:
+            try:
+                adopted.append(await self.client.update(ownership.adopted(pod, rs)))
+            except (errors.NotFound, errors.Conflict):
+                continue  # gone or changed: the next sync decides again
+        return [p for p in adopted if podstate.is_active(p)]
+
+    async def _release(self, rs, pods) -> None:
+        for pod in pods:
+            try:
+                await self.client.update(ownership.released(pod, rs.metadata.uid))
+            except (errors.NotFound, errors.Conflict):
+                continue
+
+    async def _manage(self, rs, key: str, pods) -> str:
+        """Create or delete toward spec.replicas; returns the create failure to report, or ""."""
+        diff = len(pods) - rs.spec.replicas
+        if diff < 0:
+            return await self._create(rs, key, min(-diff, plan.BURST_REPLICAS))
+        if diff > 0:
+            await self._delete(rs, key, podstate.pods_to_delete(pods, min(diff, plan.BURST_REPLICAS)))
+        return ""
+
+    async def _create(self, rs, key: str, count: int) -> str:
+        self.expectations.expect_creations(key, count)
+        template = plan.pod_from_template(rs)
+        remaining = count
+        for batch in plan.slow_start_batches(count):
+            results = await asyncio.gather(*(self.client.create(template) for _ in range(batch)),
+                                           return_exceptions=True)
+            remaining -= batch
+            failed = [r for r in results if isinstance(r, BaseException)]
+            for created in results:
+                if not isinstance(created, BaseException):
+                    self.recorder.normal(rs, "SuccessfulCreate", f"Created pod: {created.metadata.name}")
+            if failed:
+                # neither the failed creates nor the skipped batches will ever be observed
+                self.expectations.creation_observed(key, len(failed) + remaining)
+                message = str(failed[0])
+                self.recorder.warning(rs, "FailedCreate", f"Error creating: {message}")
+                return message
+        return ""
+
+    async def _delete(self, rs, key: str, victims) -> None:
+        self.expectations.expect_deletions(key, [meta.key(p) for p in victims])
+
+        async def delete(pod):
+            try:
+                await self.client.delete("Pod", pod.metadata.name, pod.metadata.namespace,
+                                         precondition_uid=pod.metadata.uid)
+                self.recorder.normal(rs, "SuccessfulDelete", f"Deleted pod: {pod.metadata.name}")
+            except errors.NotFound:
+                self.expectations.deletion_observed(key, meta.key(pod))
+            except errors.ApiError:
+                self.expectations.deletion_observed(key, meta.key(pod))
+                raise
+
+        results = await asyncio.gather(*(delete(p) for p in victims), return_exceptions=True)
+        for r in results:
+            if isinstance(r, BaseException):
+                raise r

@@ -1,0 +1,97 @@
+"""skiff-scheduler: assigns every pending pod to a node through the binding subresource.
+
+Run several for availability: one leads (Lease kube-system/skiff-scheduler), the others wait."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+
+import uvloop
+
+from api.client import Client
+from api.leaderelection import default_identity
+from controlplane.scheduler.leader import ElectedScheduler, Election
+from controlplane.scheduler.scheduler import DEFAULT_NAME, Config
+
+log = logging.getLogger("skiff-scheduler")
+
+
+def _percentage(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 100, not {value}")
+    return value
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
+    return value
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="skiff-scheduler",
+        description="Bind pending pods to nodes (filter, score, bind), recording why each node won or "
+                    "why none fit.")
+    p.add_argument("--server", default=None, metavar="HOST:PORT",
+                   help="API server address (default $SKIFF_SERVER or 127.0.0.1:6443)")
+    p.add_argument("--scheduler-name", default=DEFAULT_NAME,
+                   help="schedule only pods whose spec.schedulerName is this (default %(default)s)")
+    p.add_argument("--percentage-of-nodes-to-score", type=_percentage, default=0, metavar="PERCENT",
+                   help="stop filtering once this share of the nodes fits; 0 adapts to the cluster size "
+                        "(50%% minus 1%% per 125 nodes, at least 5%%, never fewer than 100 nodes)")
+    p.add_argument("--parallelism", type=int, default=16,
+                   help="API calls (binds, status writes) in flight at once (default %(default)s)")
+    p.add_argument("--leader-elect", default=True, action=argparse.BooleanOptionalAction,
+                   help="act only while holding the lease, so several schedulers can run (default on)")
+    p.add_argument("--leader-elect-lease-duration", type=_positive, default=15.0, metavar="SECONDS",
+                   help="how long others wait after the last renewal before taking over (default %(default)s)")
+    p.add_argument("--leader-elect-renew-deadline", type=_positive, default=10.0, metavar="SECONDS",
+                   help="the leader gives up if it cannot renew for this long (default %(default)s)")
+    p.add_argument("--leader-elect-retry-period", type=_positive, default=2.0, metavar="SECONDS",
+                   help="how often to renew or try to acquire (default %(default)s)")
+    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    args = p.parse_args(argv)
+    if args.parallelism < 1:
+        p.error("--parallelism must be at least 1")
+    if args.leader_elect_renew_deadline >= args.leader_elect_lease_duration:
+        p.error("--leader-elect-renew-deadline must be shorter than --leader-elect-lease-duration")
+    return args
+
+
+async def serve(args: argparse.Namespace) -> None:
+    identity = default_identity()
+    config = Config(name=args.scheduler_name, percentage_of_nodes_to_score=args.percentage_of_nodes_to_score,
+                    parallelism=args.parallelism, identity=identity)
+    election = Election(args.leader_elect_lease_duration, args.leader_elect_renew_deadline,
+                        args.leader_elect_retry_period, identity) if args.leader_elect else None
+    async with Client(args.server) as client:
+        scheduler = ElectedScheduler(client, config, election)
+        log.info("%s (%s) using the API server at %s", config.name, identity, client.server)
+        scheduler.start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        waiting = asyncio.create_task(stop.wait())
+        running = asyncio.create_task(scheduler.wait())
+        try:
+            await asyncio.wait({waiting, running}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiting.cancel()
+            await scheduler.stop()
+            await asyncio.gather(waiting, running, return_exceptions=True)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvloop.run(serve(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""Placement: one scheduling decision as a pure function of a pod and a read-only snapshot of nodes.
+
+Filter (stopping once enough feasible nodes are found), score, pick the best; or explain, node by
+node, why no node fits, in the words Kubernetes uses ("0/3 nodes are available: 3 Insufficient cpu.")."""
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from controlplane.scheduler.framework import SUCCESS, Code, Profile
+from controlplane.scheduler.nodeinfo import NodeInfo
+from controlplane.scheduler.podinfo import PodInfo
+
+# Kubernetes' numFeasibleNodesToFind constants.
+MIN_FEASIBLE_NODES = 100
+MIN_FEASIBLE_PERCENTAGE = 5
+TOP_SCORES_KEPT = 3
+
+NO_NODES = "no nodes available to schedule pods"
+
+
+@dataclass(frozen=True)
+class Decision:
+    node: str | None  # None: nothing fits (or an error); `message` says why
+    message: str = ""
+    error: bool = False  # an unexpected failure, retried after a backoff, not a verdict on the pod
+    scores: tuple[tuple[str, int], ...] = ()  # the best nodes and their total scores, best first
+    evaluated: int = 0  # nodes looked at, so the next attempt starts after them
+    feasible: int = 0
+
+
+def num_feasible_nodes_to_find(total: int, percentage: int = 0) -> int:
+    """How many fitting nodes are enough to choose from (Kubernetes' percentageOfNodesToScore).
+
+    Small clusters are searched fully; larger ones by a share that shrinks as they grow (50% minus
+    one per 125 nodes, at least 5%), never fewer than 100 nodes. `percentage` 0 means adaptive.
+    """
+    if total < MIN_FEASIBLE_NODES or percentage >= 100:
+        return total
+    if percentage <= 0:
+        percentage = max(50 - total // 125, MIN_FEASIBLE_PERCENTAGE)
+    return max(total * percentage // 100, MIN_FEASIBLE_NODES)
+
+
+def fit_error_message(total: int, reasons: Counter) -> str:
+    """"0/3 nodes are available: 1 Too many pods, 2 Insufficient cpu." Reasons counted, sorted as strings."""
+    histogram = sorted(f"{count} {reason}" for reason, count in reasons.items())
+    message = f"0/{total} nodes are available"
+    return f"{message}: {', '.join(histogram)}." if histogram else f"{message}."
+
+
+def schedule(pod: PodInfo, nodes: Sequence[NodeInfo], profile: Profile, percentage: int = 0, start: int = 0,
+             rng: random.Random | None = None) -> Decision:
+    """Choose a node for `pod` among `nodes`, looking at them from index `start` round the ring."""
+    total = len(nodes)
+    if total == 0:
+        return Decision(None, NO_NODES)
+    filters = []
+    for plugin in profile.filters:
+        status = plugin.pre_filter(pod)
+        if status.code is Code.SKIP:
+            continue
+        if status.code is not Code.SUCCESS:
+            error = status.code is Code.ERROR
+            return Decision(None, f"0/{total} nodes are available: {status}.", error=error)
+        filters.append(plugin)
+
+    wanted = num_feasible_nodes_to_find(total, percentage)
+    feasible: list[NodeInfo] = []
+    reasons: Counter = Counter()
+    evaluated = 0
+    for i in range(total):
+        node = nodes[(start + i) % total]
+        evaluated += 1
+        for plugin in filters:
+            status = plugin.filter(pod, node)
+            if status is not SUCCESS and status.code is not Code.SUCCESS:
+                if status.code is Code.ERROR:
+                    return Decision(None, f"{plugin.name} on node {node.name}: {status}", error=True,
+                                    evaluated=evaluated)
+                reasons.update(status.reasons)
+                break
+        else:
+            feasible.append(node)
+            if len(feasible) >= wanted:
+                break
+    if not feasible:
+        return Decision(None, fit_error_message(total, reasons), evaluated=evaluated)
+
+    totals = score(pod, feasible, profile)
+    ranked = sorted(zip((n.name for n in feasible), totals), key=lambda pair: -pair[1])[:TOP_SCORES_KEPT]
+    return Decision(select(feasible, totals, rng or random), scores=tuple(ranked), evaluated=evaluated,
+                    feasible=len(feasible))
+
+
+def score(pod: PodInfo, feasible: Sequence[NodeInfo], profile: Profile) -> list[int]:
+    """The weighted sum of every score plugin's (normalized) score, per feasible node."""
+    totals = [0] * len(feasible)
+    if len(feasible) == 1:
+        return totals  # nothing to compare: Kubernetes skips scoring too
+    for plugin in profile.scores:
+        scores = [plugin.score(pod, node) for node in feasible]
+        plugin.normalize(pod, scores)
+        weight = plugin.weight
+        for i, s in enumerate(scores):
+            totals[i] += s * weight
+    return totals
+
+
+def select(feasible: Sequence[NodeInfo], totals: Sequence[int], rng) -> str:
+    """The highest score; ties broken at random (each tied node equally likely), as Kubernetes does."""
+    best, chosen, ties = -1, "", 0
+    for node, total in zip(feasible, totals):
+        if total > best:
+            best, chosen, ties = total, node.name, 1
+        elif total == best:
+            ties += 1
+            if rng.randrange(ties) == 0:
+                chosen = node.name
+    return chosen

@@ -1,0 +1,17 @@
+"""NodeReady: only nodes whose Ready condition is True take pods.
+
+A node that reports no conditions at all (just registered, or never heard from) is not ready."""
+from __future__ import annotations
+
+from controlplane.scheduler.framework import SUCCESS, FilterPlugin, Status
+from controlplane.scheduler.nodeinfo import NodeInfo
+from controlplane.scheduler.podinfo import PodInfo
+
+NOT_READY = Status.unschedulable("node(s) were not ready")
+
+
+class NodeReady(FilterPlugin):
+    name = "NodeReady"
+
+    def filter(self, pod: PodInfo, node: NodeInfo) -> Status:
+        return SUCCESS if node.ready else NOT_READY

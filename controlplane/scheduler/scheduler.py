@@ -1,0 +1,246 @@
+"""The scheduler at work: informers feed the cache and the queue; one loop pops a pod, asks placement
+for a decision, assumes it and hands the bind to a bounded set of concurrent API calls.
+
+Every outcome is told to the user: a Scheduled event and the winning scores on the pod, or
+PodScheduled=False with Kubernetes' message and a FailedScheduling event."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable
+from dataclasses import dataclass
+
+from api import errors, meta
+from api.client import Client
+from api.events import EventRecorder
+from api.informer import Informer
+from controlplane.scheduler import placement, plugins
+from controlplane.scheduler.cache import Cache
+from controlplane.scheduler.framework import Profile
+from controlplane.scheduler.podinfo import PodInfo
+from controlplane.scheduler.queue import SchedulingQueue
+from proto import types_pb2
+
+log = logging.getLogger(__name__)
+
+DEFAULT_NAME = "default-scheduler"
+SCORES_ANNOTATION = "scheduler.skiff.io/scores"
+TERMINAL_PHASES = ("Succeeded", "Failed")
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str = DEFAULT_NAME  # pods say which scheduler they want in spec.schedulerName
+    percentage_of_nodes_to_score: int = 0  # 0: adaptive, as Kubernetes
+    parallelism: int = 16  # API calls (binds, status writes) in flight at once
+    initial_backoff: float = 1.0
+    max_backoff: float = 10.0
+    identity: str = ""  # the host named in events
+
+
+class Scheduler:
+    def __init__(self, client: Client, config: Config | None = None, profile: Profile | None = None):
+        self.client = client
+        self.config = config or Config()
+        self.profile = profile or plugins.profile()
+        self.cache = Cache()
+        self.queue = SchedulingQueue(initial_backoff=self.config.initial_backoff,
+                                     max_backoff=self.config.max_backoff)
+        self.pods = Informer(client, "Pod")
+        self.nodes = Informer(client, "Node")
+        self.events = EventRecorder(client, self.config.name, self.config.identity)
+        self._slots = asyncio.Semaphore(self.config.parallelism)
+        self._calls: set[asyncio.Task] = set()
+        self._loop: asyncio.Task | None = None
+        self._next_start = 0
+        self._rng = random.Random()
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start(self, sync_timeout: float = 60.0) -> None:
+        self.nodes.add_handlers(self._on_node_add, self._on_node_update, self._on_node_delete)
+        self.pods.add_handlers(self._on_pod_add, self._on_pod_update, self._on_pod_delete)
+        self.events.start()
+        self.nodes.start()
+        self.pods.start()
+        try:
+            await self.nodes.wait_synced(sync_timeout)
+            await self.pods.wait_synced(sync_timeout)
+        except BaseException:
+            await self.stop()
+            raise
+        self._loop = asyncio.create_task(self._schedule_loop(), name=f"{self.config.name}-loop")
+        log.info("%s: scheduling (%d nodes, %d pods pending)", self.config.name, len(self.cache.nodes()),
+                 len(self.queue))
+
+    async def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.cancel()
+            await asyncio.gather(self._loop, return_exceptions=True)
+            self._loop = None
+        if self._calls:  # let binds in flight finish, so none is cut between assume and confirm
+            await asyncio.wait(self._calls, timeout=5)
+            for task in self._calls:
+                task.cancel()
+            await asyncio.gather(*self._calls, return_exceptions=True)
+        await self.pods.stop()
+        await self.nodes.stop()
+        await self.events.stop()
+
+    async def run(self) -> None:
+        """Schedule until cancelled (or until the loop fails)."""
+        await self.start()
+        try:
+            await self._loop
+        finally:
+            await self.stop()
+
+    # ------------------------------------------------------------ informer handlers: only bookkeeping
+
+    def _responsible(self, pod: types_pb2.Pod) -> bool:
+        return (pod.spec.scheduler_name == self.config.name and not pod.metadata.deletion_timestamp
+                and pod.status.phase not in TERMINAL_PHASES)
+
+    def _on_pod_add(self, pod: types_pb2.Pod) -> None:
+        if pod.spec.node_name:
+            if pod.status.phase not in TERMINAL_PHASES:
+                self.cache.add_pod(PodInfo.of(pod), pod.spec.node_name)
+        elif self._responsible(pod):
+            self.queue.add(meta.key(pod), pod.spec.priority, pod.metadata.creation_timestamp)
+
+    def _on_pod_update(self, old: types_pb2.Pod, new: types_pb2.Pod) -> None:
+        key = meta.key(new)
+        if new.spec.node_name:
+            if not old.spec.node_name:
+                self.queue.delete(key)
+            if new.status.phase in TERMINAL_PHASES:  # a finished pod holds nothing any more
+                if self.cache.remove_pod(key):
+                    self.queue.move_all_to_active("AssignedPodCompleted")
+            elif not self.cache.has_bound(key, new.spec.node_name):
+                self.cache.add_pod(PodInfo.of(new), new.spec.node_name)
+        elif not self._responsible(new):
+            self.queue.delete(key)
+        elif old.spec != new.spec or old.metadata.labels != new.metadata.labels:
+            # Only a change of what the pod asks for can change the verdict; our own status writes cannot.
+            self.queue.add(key, new.spec.priority, new.metadata.creation_timestamp)
+
+    def _on_pod_delete(self, pod: types_pb2.Pod) -> None:
+        key = meta.key(pod)
+        self.queue.delete(key)
+        if self.cache.remove_pod(key):
+            self.queue.move_all_to_active("AssignedPodDelete")
+
+    def _on_node_add(self, node: types_pb2.Node) -> None:
+        self.cache.set_node(node)
+        self.queue.move_all_to_active("NodeAdd")
+
+    def _on_node_update(self, old: types_pb2.Node, new: types_pb2.Node) -> None:
+        if self.cache.set_node(new):  # heartbeats change nothing we decide on, and wake nobody
+            self.queue.move_all_to_active("NodeUpdate")
+
+    def _on_node_delete(self, node: types_pb2.Node) -> None:
+        self.cache.remove_node(node.metadata.name)
+
+    # ------------------------------------------------------------ the scheduling cycle
+
+    async def _schedule_loop(self) -> None:
+        while True:
+            key = await self.queue.pop()
+            try:
+                await self._schedule_one(key)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("scheduling %s failed; retrying after a backoff", key)
+                self.cache.forget(key)
+                self.queue.requeue_backoff(key)
+
+    async def _schedule_one(self, key: str) -> None:
+        pod = self.pods.get(key)
+        if pod is None or pod.spec.node_name or not self._responsible(pod) or self.cache.is_assumed(key):
+            self.queue.done(key)
+            return
+        info = PodInfo.of(pod)
+        nodes = self.cache.nodes()
+        decision = placement.schedule(info, nodes, self.profile, self.config.percentage_of_nodes_to_score,
+                                      self._next_start, self._rng)
+        if nodes:
+            self._next_start = (self._next_start + decision.evaluated) % len(nodes)
+        if decision.node is None:
+            log.info("%s: %s", key, decision.message)
+            if decision.error:
+                self.queue.requeue_backoff(key)
+            else:
+                self.queue.requeue_unschedulable(key)
+            self.events.warning(pod, "FailedScheduling", decision.message)
+            await self._call(self._write_unschedulable(key, decision))
+            return
+        self.cache.assume(info, decision.node)  # before any await: the next decision must count it
+        await self._call(self._bind(pod, decision))
+
+    async def _call(self, call: Awaitable[None]) -> None:
+        """Run an API call concurrently, with at most `parallelism` in flight."""
+        await self._slots.acquire()
+        task = asyncio.create_task(call)
+        self._calls.add(task)
+        task.add_done_callback(self._call_done)
+
+    def _call_done(self, task: asyncio.Task) -> None:
+        self._calls.discard(task)
+        self._slots.release()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("scheduler API call failed", exc_info=task.exception())
+
+    # ------------------------------------------------------------ API calls
+
+    async def _bind(self, pod: types_pb2.Pod, decision: placement.Decision) -> None:
+        key, m = meta.key(pod), pod.metadata
+        scores = ",".join(f"{name}={score}" for name, score in decision.scores)
+        annotations = {SCORES_ANNOTATION: scores} if scores else None  # so `describe` can say why it won
+        try:
+            await self.client.bind(m.namespace, m.name, decision.node, m.uid, annotations)
+        except (errors.Conflict, errors.NotFound) as e:
+            # Bound by someone else, replaced or deleted meanwhile: the watch brings the truth.
+            log.info("%s: not bound to %s: %s", key, decision.node, e)
+            self.cache.forget(key)
+            self.queue.done(key)
+        except errors.ApiError as e:
+            log.warning("%s: binding to %s failed: %s", key, decision.node, e)
+            self.cache.forget(key)
+            self.queue.requeue_backoff(key)
+            self.queue.move_all_to_active("AssignedPodDelete")  # what we had assumed is free again
+            self.events.warning(pod, "FailedScheduling", f"Binding rejected: {e}")
+        else:
+            self.queue.done(key)
+            log.debug("%s: bound to %s (%s)", key, decision.node, scores)
+            self.events.normal(pod, "Scheduled", f"Successfully assigned {key} to {decision.node}")
+
+    async def _write_unschedulable(self, key: str, decision: placement.Decision) -> None:
+        """PodScheduled=False with the reason and message, as Kubernetes' scheduler writes it."""
+        reason = "SchedulerError" if decision.error else "Unschedulable"
+        pod = self.pods.get(key)
+        for _ in range(3):
+            if pod is None or pod.spec.node_name:
+                return
+            updated = types_pb2.Pod()
+            updated.CopyFrom(pod)
+            if not meta.set_condition(updated.status.conditions, "PodScheduled", "False", reason, decision.message):
+                return  # already says so: no write, no event storm on retries
+            try:
+                await self.client.update_status(updated)
+                return
+            except errors.Conflict:
+                pod = await self._fetch(key)
+            except errors.NotFound:
+                return
+            except errors.ApiError as e:
+                log.warning("%s: could not write PodScheduled: %s", key, e)
+                return
+
+    async def _fetch(self, key: str) -> types_pb2.Pod | None:
+        namespace, name = meta.split_key(key)
+        try:
+            return await self.client.get("Pod", name, namespace)
+        except errors.ApiError:
+            return None
