@@ -10,7 +10,7 @@ from datetime import datetime
 
 from google.protobuf.message import Message
 
-from api import kinds, selectors
+from api import selectors
 from cli.age import age
 from cli.podstatus import pod_status, ready_count, restarts
 
@@ -178,11 +178,3 @@ _DEFAULT = Columns(("NAME", "AGE"), lambda obj, now: [_name(obj), _age(obj, now)
 def columns_for(kind_name: str) -> Columns:
     return COLUMNS.get(kind_name, _DEFAULT)
 
-
-def name_column(kind_name: str) -> int:
-    """Which column holds the name (events lead with LAST SEEN)."""
-    return columns_for(kind_name).headers.index("NAME") if "NAME" in columns_for(kind_name).headers else -1
-
-
-def kinds_with_columns() -> list[str]:
-    return [k.name for k in kinds.KINDS if k.name in COLUMNS]

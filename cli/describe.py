@@ -15,12 +15,12 @@ from cli.age import age
 from cli.columns import NONE, event_time
 from cli.podstatus import pod_status
 
-WIDTH = 18  # where values start, as kubectl aligns its first level
+WIDTH = 20  # where values start: past the longest label, CreationTimestamp
 
 
 def describe(obj: Message, events: list[Message], now: datetime) -> list[str]:
     lines = _header(obj)
-    body = _POD(obj) if kinds.of(obj).name == "Pod" else _outline(obj)
+    body = _pod_body(obj) if kinds.of(obj).name == "Pod" else _outline(obj)
     return lines + body + _events(events, now)
 
 
@@ -58,7 +58,7 @@ def _header(obj: Message) -> list[str]:
 
 # ---------------------------------------------------------------- pods
 
-def _POD(pod) -> list[str]:
+def _pod_body(pod) -> list[str]:
     s = pod.status
     node = pod.spec.node_name + (f"/{s.host_ip}" if s.host_ip else "") if pod.spec.node_name else NONE
     lines = [_field("Node", node), _field("Start Time", s.start_time or NONE),
@@ -164,7 +164,7 @@ def _scalar(v: Any) -> str:
 
 def _events(events: list[Message], now: datetime) -> list[str]:
     if not events:
-        return ["Events:            <none>"]
+        return [_field("Events", NONE)]
     rows = [["Type", "Reason", "Age", "From", "Message"], ["----", "------", "----", "----", "-------"]]
     for ev in sorted(events, key=event_time):
         seen = age(event_time(ev), now)

@@ -56,7 +56,7 @@ def load(paths: Iterable[str], recursive: bool = False, stdin: TextIO | None = N
     if problems:
         raise ManifestLoadError(problems)
     if not documents:
-        raise CliError(f"no objects passed to apply in {', '.join(paths)}")
+        raise CliError(f"no objects found in {', '.join(paths)}")
     return documents
 
 

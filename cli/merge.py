@@ -54,7 +54,9 @@ def for_update(desired: Message, live: Message) -> Message:
     m.annotations[LAST_APPLIED] = record
     kind = kinds.of(out).name
     if kinds.of(out).has_status:
-        out.status.CopyFrom(live.status)
+        out.ClearField("status")
+        if live.HasField("status"):
+            out.status.CopyFrom(live.status)
     if kind in _SCALABLE and not desired.spec.HasField("replicas") and live.spec.HasField("replicas"):
         out.spec.replicas = live.spec.replicas
     elif kind == "Service":

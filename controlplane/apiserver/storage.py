@@ -14,6 +14,7 @@ import grpc
 from aetcd import rpc
 
 from api import errors
+from api.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,9 @@ _EQUAL = rpc.Compare.CompareResult.Value("EQUAL")
 _MOD = rpc.Compare.CompareTarget.Value("MOD")
 _CREATE = rpc.Compare.CompareTarget.Value("CREATE")
 _PUT, _DELETE = 0, 1
+# etcd's defaults: --max-txn-ops 128 and a 1.5 MiB request; stay inside both.
+MAX_TXN_OPS = 128
+MAX_TXN_BYTES = 1024 * 1024
 
 
 def prefix_end(prefix: bytes) -> bytes:
@@ -67,6 +71,8 @@ class Storage:
         self._timeout = timeout
         self._current = 0
         self._client: aetcd.Client | None = None
+        self._pending_creates: list[tuple[bytes, bytes, asyncio.Future]] = []
+        self._flusher: asyncio.Task | None = None
 
     @property
     def endpoint(self) -> str:
@@ -76,6 +82,7 @@ class Storage:
         await self._connect()
 
     async def close(self) -> None:
+        await cancel_and_wait(self._flusher)
         if self._client is not None:
             await self._client.close()
             self._client = None
@@ -137,7 +144,48 @@ class Storage:
     # ------------------------------------------------------------ writes
 
     async def create(self, key: bytes, value: bytes) -> int:
-        """Write a new key; AlreadyExists if it is there. Returns the new revision."""
+        """Write a new key; AlreadyExists if it is there. Returns the new revision.
+
+        Group commit: creates that arrive while a transaction is in flight share the next one.
+        """
+        future = asyncio.get_running_loop().create_future()
+        self._pending_creates.append((key, value, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_creates(), name="etcd-group-commit")
+        return await future
+
+    async def _flush_creates(self) -> None:
+        while self._pending_creates:
+            batch = take_batch(self._pending_creates, MAX_TXN_OPS, MAX_TXN_BYTES)
+            try:
+                await self._commit_creates(batch)
+            except errors.ApiError as e:
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_exception(e)
+
+    async def _commit_creates(self, batch: list) -> None:
+        if len(batch) > 1:
+            request = rpc.TxnRequest(
+                compare=[rpc.Compare(key=k, target=_CREATE, result=_EQUAL, create_revision=0) for k, _, _ in batch],
+                success=[rpc.RequestOp(request_put=rpc.PutRequest(key=k, value=v)) for k, v, _ in batch])
+            response = await self._call("Txn", request)
+            if response.succeeded:
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_result(response.header.revision)
+                return
+        # one key existed (or a lone create): every create gets its own answer
+        results = await asyncio.gather(*(self._create_one(k, v) for k, v, _ in batch), return_exceptions=True)
+        for (_, _, future), result in zip(batch, results):
+            if future.done():
+                continue
+            if isinstance(result, BaseException):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+    async def _create_one(self, key: bytes, value: bytes) -> int:
         request = rpc.TxnRequest(
             compare=[rpc.Compare(key=key, target=_CREATE, result=_EQUAL, create_revision=0)],
             success=[rpc.RequestOp(request_put=rpc.PutRequest(key=key, value=value))],
@@ -241,6 +289,19 @@ class Storage:
 
     async def compact(self, revision: int) -> None:
         await self._call("Compact", rpc.CompactionRequest(revision=revision, physical=True))
+
+
+def take_batch(pending: list, max_ops: int, max_bytes: int) -> list:
+    """Take creates off the front of `pending` for one transaction: distinct keys, within etcd's limits."""
+    batch, keys, size = [], set(), 0
+    while pending and len(batch) < max_ops:
+        key, value, future = pending[0]
+        if key in keys or (batch and size + len(key) + len(value) > max_bytes):
+            break
+        batch.append(pending.pop(0))
+        keys.add(key)
+        size += len(key) + len(value)
+    return batch
 
 
 def _kv(kv) -> KeyValue:

@@ -44,9 +44,10 @@ class Cache:
             self._nodes[node.metadata.name] = NodeInfo(node.metadata.name, node)
             self._listing = None
             return True
-        if info.node is None:
+        appeared = info.node is None  # we knew only of pods bound to it
+        if appeared:
             self._listing = None
-        return info.set_node(node) or self._listing is None
+        return info.set_node(node) or appeared
 
     def remove_node(self, name: str) -> None:
         info = self._nodes.get(name)

@@ -90,9 +90,10 @@ def schedule(pod: PodInfo, nodes: Sequence[NodeInfo], profile: Profile, percenta
         return Decision(None, fit_error_message(total, reasons), evaluated=evaluated)
 
     totals = score(pod, feasible, profile)
-    ranked = sorted(zip((n.name for n in feasible), totals), key=lambda pair: -pair[1])[:TOP_SCORES_KEPT]
-    return Decision(select(feasible, totals, rng or random), scores=tuple(ranked), evaluated=evaluated,
-                    feasible=len(feasible))
+    chosen = select(feasible, totals, rng or random)
+    # The winner first, even when it won a tie by lot.
+    ranked = sorted(zip((n.name for n in feasible), totals), key=lambda pair: (-pair[1], pair[0] != chosen))
+    return Decision(chosen, scores=tuple(ranked[:TOP_SCORES_KEPT]), evaluated=evaluated, feasible=len(feasible))
 
 
 def score(pod: PodInfo, feasible: Sequence[NodeInfo], profile: Profile) -> list[int]:

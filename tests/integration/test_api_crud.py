@@ -166,3 +166,14 @@ async def test_oversize_request_is_refused_clearly(client):
 async def test_version_answers(client):
     info = await client.version()
     assert info.version.startswith("v")
+
+
+async def test_concurrent_creates_of_one_name_succeed_exactly_once(client):
+    results = await asyncio.gather(*(client.create(pod("same")) for _ in range(10)),
+                                   *(client.create(pod(f"other-{i}")) for i in range(10)),
+                                   return_exceptions=True)
+    same = results[:10]
+    assert sum(not isinstance(r, Exception) for r in same) == 1
+    assert all(isinstance(r, errors.AlreadyExists) for r in same if isinstance(r, Exception))
+    assert all(not isinstance(r, Exception) for r in results[10:])
+    assert len((await client.list("Pod")).items) == 11

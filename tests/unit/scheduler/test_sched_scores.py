@@ -27,12 +27,12 @@ def test_balanced_allocation_prefers_equal_cpu_and_memory_shares():
 
 def test_owner_spread_prefers_nodes_with_fewest_pods_of_the_same_owner():
     plugin = OwnerSpread()
-    pod = pod_info(owner_uid="rs-1")
+    web = pod_info(owner_uid="rs-1")
     nodes = [node_info("a", pod("p1", owner_uid="rs-1"), pod("p2", owner_uid="rs-1")),
              node_info("b", pod("p3", owner_uid="rs-1")),
              node_info("c", pod("p4", owner_uid="other"))]
-    scores = [plugin.score(pod, n) for n in nodes]
-    plugin.normalize(pod, scores)
+    scores = [plugin.score(web, n) for n in nodes]
+    plugin.normalize(web, scores)
     assert scores == [0, 50, 100]
 
 

@@ -1,0 +1,110 @@
+"""skiff-controller-manager: runs the ReplicaSet, Deployment, garbage collector, namespace, node
+IPAM, node lifecycle and pod GC controllers, one active replica at a time (leader-elected).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+
+import uvloop
+
+from api.client import Client
+from controlplane.controllers import manager
+from controlplane.controllers.nodeipam.cidrset import CidrSet, CidrSetError
+from controlplane.controllers.options import Options
+
+log = logging.getLogger("skiff-controller-manager")
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    d = Options()
+    p = argparse.ArgumentParser(
+        prog="skiff-controller-manager",
+        description="Run skiff's controllers against the API server: they compare what is asked for with "
+                    "what exists and act to close the gap.")
+    p.add_argument("--server", default=None, metavar="HOST:PORT",
+                   help="API server address (default $SKIFF_SERVER or 127.0.0.1:6443)")
+    p.add_argument("--controllers", default="*", metavar="LIST",
+                   help=f'comma-separated controllers to run; "*" for all, "-name" to leave one out '
+                        f'(known: {", ".join(manager.CONTROLLERS)}; default "*")')
+    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    p.add_argument("--workers", type=int, default=d.workers, metavar="N",
+                   help="concurrent syncs of the ReplicaSet, Deployment and garbage collector (default %(default)s)")
+    p.add_argument("--cluster-cidr", default=d.cluster_cidr, help="pod addresses of the cluster (default %(default)s)")
+    p.add_argument("--node-cidr-mask-size", type=int, default=d.node_cidr_mask_size, metavar="BITS",
+                   help="prefix length of each node's podCIDR (default %(default)s)")
+    p.add_argument("--node-monitor-period", type=float, default=d.node_monitor_period, metavar="SECONDS",
+                   help="how often node health is checked (default %(default)s)")
+    p.add_argument("--node-monitor-grace-period", type=float, default=d.node_monitor_grace_period,
+                   metavar="SECONDS",
+                   help="a node whose lease is not renewed for this long turns Unknown (default %(default)s)")
+    p.add_argument("--pod-eviction-timeout", type=float, default=d.pod_eviction_timeout, metavar="SECONDS",
+                   help="pods of an unreachable node are deleted after this long (default %(default)s)")
+    p.add_argument("--terminated-pod-gc-threshold", type=int, default=d.terminated_pod_gc_threshold, metavar="N",
+                   help="finished pods kept before the oldest are deleted; 0 keeps all (default %(default)s)")
+    p.add_argument("--pod-gc-period", type=float, default=d.pod_gc_period, metavar="SECONDS",
+                   help="how often the pod garbage collector runs (default %(default)s)")
+    p.add_argument("--leader-elect", action=argparse.BooleanOptionalAction, default=True,
+                   help="take a lease so only one controller manager acts at a time (default on)")
+    p.add_argument("--leader-elect-lease-duration", type=float, default=15.0, metavar="SECONDS",
+                   help="how long others wait after the leader's last renewal (default %(default)s)")
+    p.add_argument("--leader-elect-renew-deadline", type=float, default=10.0, metavar="SECONDS",
+                   help="the leader steps down when it cannot renew for this long (default %(default)s)")
+    p.add_argument("--leader-elect-retry-period", type=float, default=2.0, metavar="SECONDS",
+                   help="how often to try to take or renew the lease (default %(default)s)")
+    return p.parse_args(argv)
+
+
+def options_from(args: argparse.Namespace) -> Options:
+    return Options(workers=args.workers, cluster_cidr=args.cluster_cidr,
+                   node_cidr_mask_size=args.node_cidr_mask_size, node_monitor_period=args.node_monitor_period,
+                   node_monitor_grace_period=args.node_monitor_grace_period,
+                   pod_eviction_timeout=args.pod_eviction_timeout,
+                   terminated_pod_gc_threshold=args.terminated_pod_gc_threshold, pod_gc_period=args.pod_gc_period)
+
+
+async def serve(args: argparse.Namespace, names: list[str]) -> int:
+    async with Client(args.server) as client:
+        m = manager.ControllerManager(
+            client, options_from(args), names, leader_elect=args.leader_elect,
+            lease_duration=args.leader_elect_lease_duration, renew_deadline=args.leader_elect_renew_deadline,
+            retry_period=args.leader_elect_retry_period)
+        log.info("controller manager %s: talking to %s", m.identity, client.server)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await m.start()
+        stopping = asyncio.create_task(stop.wait())
+        running = asyncio.create_task(m.wait())
+        await asyncio.wait({stopping, running}, return_when=asyncio.FIRST_COMPLETED)
+        lost = running.done() and not stop.is_set()
+        stopping.cancel()
+        await m.stop()
+        await asyncio.gather(stopping, running, return_exceptions=True)
+        if lost:
+            log.error("leadership lost: exiting so a fresh process can compete again")
+            return 1
+        return 0
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        names = manager.choose(args.controllers)
+        CidrSet(args.cluster_cidr, args.node_cidr_mask_size)
+    except (manager.UnknownControllerError, CidrSetError) as e:
+        raise SystemExit(f"skiff-controller-manager: {e}") from None
+    uvloop.install()
+    try:
+        code = asyncio.run(serve(args, names))
+    except KeyboardInterrupt:
+        code = 0
+    raise SystemExit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Node IPAM: each Node gets its own podCIDR from the cluster CIDR, never the same twice."""

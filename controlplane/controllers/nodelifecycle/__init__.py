@@ -1,0 +1,1 @@
+"""Node lifecycle: nodes whose agent stops renewing its Lease turn Unknown, get tainted, lose their pods."""

@@ -1,0 +1,109 @@
+"""Bad input and bad situations: each is one clear message, exit code 1, no traceback, nothing half-written."""
+from __future__ import annotations
+
+import asyncio
+
+import yaml
+
+from api import errors, manifest
+from tests.fixtures.etcd import free_port
+from tests.fixtures.objects import pod
+from tests.integration.test_cli_fixtures import (  # noqa: F401 (fixtures)
+    cli_config, skiff, start_process, stop_process, write)
+
+
+
+def pod_yaml(name: str) -> str:
+    return yaml.safe_dump(manifest.to_dict(pod(name)), sort_keys=False)
+
+
+async def _absent(client, name: str) -> bool:
+    try:
+        await client.get("Pod", name)
+    except errors.NotFound:
+        return True
+    return False
+
+
+async def test_yaml_syntax_error_names_file_and_line_and_sends_nothing(skiff, client, tmp_path):
+    good = write(tmp_path, "good.yaml", pod_yaml("good"))
+    text = pod_yaml("web") + "spec: key: value\n"
+    bad = write(tmp_path, "web.yaml", text)
+    result = await skiff("apply", "-f", good, "-f", bad)
+    assert result.code == 1 and result.out == ""
+    line = len(text.splitlines())
+    assert result.err == f"error: {bad}: line {line}: mapping values are not allowed here\n"
+    assert await _absent(client, "good")
+
+
+async def test_a_bad_document_among_good_ones_sends_nothing(skiff, client, tmp_path):
+    text = pod_yaml("one") + "---\napiVersion: v1\nkind: Pod\nmetadata: {name: two}\nspec: {containers: 7}\n"
+    result = await skiff("apply", "-f", write(tmp_path, "two.yaml", text))
+    assert result.code == 1
+    assert "(document 2): spec.containers: expected a list, got an integer" in result.err
+    assert await _absent(client, "one")
+
+
+async def test_unknown_kind_names_the_kinds_that_exist(skiff, tmp_path):
+    path = write(tmp_path, "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    result = await skiff("apply", "-f", path)
+    assert result.code == 1 and 'unknown kind "ConfigMap"' in result.err and "Deployment" in result.err
+    get = await skiff("get", "widgets")
+    assert get.code == 1 and get.err.startswith('error: unknown kind "widgets" (known kinds: ')
+
+
+async def test_server_validation_prints_every_field_path(skiff, tmp_path):
+    text = "apiVersion: v1\nkind: Pod\nmetadata: {name: Bad_Name}\nspec:\n  containers: [{name: app}]\n"
+    result = await skiff("create", "-f", write(tmp_path, "bad.yaml", text))
+    assert result.code == 1
+    assert result.err.startswith("Error from server (Invalid): error when creating")
+    causes = [line for line in result.err.splitlines() if line.startswith("* ")]
+    assert any(c.startswith("* metadata.name") for c in causes)
+    assert any(c.startswith("* spec.containers[0].image") for c in causes)
+
+
+async def test_unknown_fields_warn_once_and_the_rest_is_applied(skiff, client, tmp_path):
+    text = pod_yaml("web").replace("spec:\n", "spec:\n  securityContext: {runAsUser: 1}\n")
+    path = write(tmp_path, "web.yaml", text)
+    result = await skiff("apply", "-f", path)
+    assert result.code == 0 and result.out == "pod/web created\n"
+    assert result.err == f"Warning: {path}: unknown fields ignored: spec.securityContext\n"
+    assert not await _absent(client, "web")
+
+
+async def test_unknown_object_is_not_found_with_exit_code_1(skiff):
+    result = await skiff("get", "pods", "x")
+    assert (result.code, result.out, result.err) == (1, "", 'Error from server (NotFound): pods "x" not found\n')
+    described = await skiff("describe", "deploy/x")
+    assert described.err == 'Error from server (NotFound): deployments "x" not found\n'
+
+
+async def test_create_of_an_existing_object_reports_already_exists(skiff, tmp_path):
+    path = write(tmp_path, "web.yaml", pod_yaml("web"))
+    assert (await skiff("create", "-f", path)).code == 0
+    again = await skiff("create", "-f", path)
+    assert again.code == 1 and "Error from server (AlreadyExists)" in again.err
+
+
+async def test_server_down_is_one_line_naming_the_address(tmp_path, monkeypatch):
+    address = f"127.0.0.1:{free_port()}"
+    config = tmp_path / "cfg"
+    config.write_text(f"server: {address}\n")
+    monkeypatch.setenv("SKIFF_CONFIG", str(config))
+    proc = await start_process("get", "pods")
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        await stop_process(proc)
+    text = err.decode()
+    assert proc.returncode == 1 and out == b""
+    assert text.startswith(f"error: cannot reach the API server at {address}")
+    assert len(text.strip().splitlines()) == 1 and "Traceback" not in text
+
+
+async def test_usage_errors_are_reported_without_traceback(skiff):
+    result = await skiff("delete", "pods")
+    assert result.code == 1
+    assert result.err == "error: name the objects to delete, or select them with -l SELECTOR or --all\n"
+    scale = await skiff("scale", "pod", "web", "--replicas", "2")
+    assert scale.code == 1 and "cannot be scaled" in scale.err

@@ -1,0 +1,60 @@
+from controlplane.scheduler.cache import Cache
+from controlplane.scheduler.podinfo import PodInfo
+from tests.unit.scheduler.builders import node, pod
+
+
+def info(name, cpu="500m"):
+    return PodInfo.of(pod(name, cpu=cpu))
+
+
+def test_assumed_pod_counts_at_once_and_forget_releases_it():
+    cache = Cache()
+    cache.set_node(node("n", cpu="1"))
+    cache.assume(info("a"), "n")
+    assert cache.node("n").requested_cpu == 500 and cache.is_assumed("default/a")
+    cache.forget("default/a")
+    assert cache.node("n").requested_cpu == 0 and len(cache) == 0
+
+
+def test_watch_confirms_an_assumed_pod_without_counting_it_twice():
+    cache = Cache()
+    cache.set_node(node("n", cpu="1"))
+    cache.assume(info("a"), "n")
+    cache.add_pod(info("a"), "n")
+    assert cache.node("n").requested_cpu == 500 and not cache.is_assumed("default/a")
+    cache.forget("default/a")  # a late failure report changes nothing once confirmed
+    assert cache.node("n").requested_cpu == 500
+
+
+def test_pod_bound_elsewhere_by_someone_else_moves():
+    cache = Cache()
+    cache.set_node(node("n1"))
+    cache.set_node(node("n2"))
+    cache.assume(info("a"), "n1")
+    cache.add_pod(info("a"), "n2")
+    assert cache.node("n1").requested_cpu == 0 and cache.node("n2").requested_cpu == 500
+
+
+def test_pods_on_an_unknown_node_count_once_it_appears():
+    cache = Cache()
+    cache.add_pod(info("a"), "late")
+    assert cache.nodes() == []
+    cache.set_node(node("late", cpu="1"))
+    assert [n.name for n in cache.nodes()] == ["late"] and cache.nodes()[0].requested_cpu == 500
+
+
+def test_node_update_reports_only_relevant_changes():
+    cache = Cache()
+    cache.set_node(node("n", cpu="1"))
+    assert not cache.set_node(node("n", cpu="1"))
+    assert cache.set_node(node("n", cpu="2"))
+    assert cache.set_node(node("n", cpu="2", labels={"a": "b"}))
+    assert cache.set_node(node("n", cpu="2", labels={"a": "b"}, ready=False))
+
+
+def test_removed_node_leaves_the_snapshot():
+    cache = Cache()
+    cache.set_node(node("a"))
+    cache.set_node(node("b"))
+    cache.remove_node("a")
+    assert [n.name for n in cache.nodes()] == ["b"]
