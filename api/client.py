@@ -79,8 +79,9 @@ class Client:
 
     # ------------------------------------------------------------ CRUD
 
-    async def create(self, obj: Message) -> Message:
-        response = await self._call("Create", api_pb2.CreateRequest(object=kinds.wrap(obj)))
+    async def create(self, obj: Message, dry_run: bool = False) -> Message:
+        """Create; with dry_run the server validates and defaults but writes nothing."""
+        response = await self._call("Create", api_pb2.CreateRequest(object=kinds.wrap(obj), dry_run=dry_run))
         return kinds.unwrap(response)
 
     async def get(self, kind: KindLike, name: str, namespace: str = "default") -> Message:
@@ -110,9 +111,9 @@ class Client:
                 return ListResult(items, page.resource_version)
             token = page.continue_token
 
-    async def update(self, obj: Message) -> Message:
+    async def update(self, obj: Message, dry_run: bool = False) -> Message:
         """Replace spec and metadata; Conflict if obj.metadata.resourceVersion is stale."""
-        response = await self._call("Update", api_pb2.UpdateRequest(object=kinds.wrap(obj)))
+        response = await self._call("Update", api_pb2.UpdateRequest(object=kinds.wrap(obj), dry_run=dry_run))
         return kinds.unwrap(response)
 
     async def update_status(self, obj: Message) -> Message:

@@ -45,6 +45,14 @@ def load(ctx: Context, args: argparse.Namespace, need_names: bool) -> list[manif
 async def run(ctx: Context, args: argparse.Namespace) -> int:
     documents = load(ctx, args, need_names=True)
     async with ctx.client() as client:
+        # the server checks every object first (a dry run), so one invalid object stops every write
+        for d in documents:
+            try:
+                await apply_one(client, d.obj, dry_run=True)
+            except errors.ApiError as e:
+                ctx.fail_api(e, f'error when applying "{d.source}"')
+        if ctx.exit_code():
+            return ctx.exit_code()
         for d in documents:
             try:
                 outcome = await apply_one(client, d.obj)
@@ -55,7 +63,7 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
     return ctx.exit_code()
 
 
-async def apply_one(client: Client, desired: Message) -> str:
+async def apply_one(client: Client, desired: Message, dry_run: bool = False) -> str:
     """created, configured or unchanged; retried when another writer got there in between."""
     kind = kinds.of(desired)
     m = desired.metadata
@@ -65,11 +73,11 @@ async def apply_one(client: Client, desired: Message) -> str:
             live = await client.get(kind, m.name, m.namespace)
         except errors.NotFound:
             try:
-                await client.create(merge.for_create(desired))
+                await client.create(merge.for_create(desired), dry_run=dry_run)
             except errors.AlreadyExists:
                 raise errors.Conflict("created by someone else meanwhile") from None
             return "created"
-        updated = await client.update(merge.for_update(desired, live))
+        updated = await client.update(merge.for_update(desired, live), dry_run=dry_run)
         # the server skips writes that change nothing, so an unchanged version means unchanged
         same = updated.metadata.resource_version == live.metadata.resource_version
         return "unchanged" if same else "configured"

@@ -98,7 +98,7 @@ class Registry:
 
     # ------------------------------------------------------------ create / get / list
 
-    async def create(self, obj: Message) -> Message:
+    async def create(self, obj: Message, dry_run: bool = False) -> Message:
         kind = kinds.of(obj)
         obj = _copy(obj)
         obj.api_version, obj.kind = kind.api_version, kind.name
@@ -122,6 +122,8 @@ class Registry:
         if kind.namespaced:
             await self._require_open_namespace(m.namespace)
         key = storage_key(kind, m.namespace, m.name)
+        if dry_run:
+            return obj
         try:
             revision = await self.storage.create(key, encode(obj))
         except errors.AlreadyExists:
@@ -198,7 +200,7 @@ class Registry:
 
     # ------------------------------------------------------------ update
 
-    async def update(self, obj: Message, subresource: str = "") -> Message:
+    async def update(self, obj: Message, subresource: str = "", dry_run: bool = False) -> Message:
         kind = kinds.of(obj)
         if subresource not in ("", "status"):
             raise errors.NotFound(f'{kind.plural} have no subresource "{subresource}"')
@@ -220,8 +222,8 @@ class Registry:
                     f'been modified; please apply your changes to the latest version and try again')
             old = decoder(kind)(current.value, current.mod_revision)
             new = self._merge_update(kind, old, obj, subresource)
-            if new == old:
-                return old
+            if new == old or dry_run:
+                return new
             try:
                 if strategies.ready_to_remove(new):
                     revision = await self.storage.delete(key, current.mod_revision)
@@ -256,7 +258,10 @@ class Registry:
                 m.ClearField("deletion_grace_period_seconds")
             m.generation = o.generation
             if kind.has_status:
-                new.status.CopyFrom(old.status)
+                if old.HasField("status"):
+                    new.status.CopyFrom(old.status)
+                else:
+                    new.ClearField("status")
             strategies.prepare_for_update(new, old)
             defaults.apply(new)
             if hasattr(new, "spec") and new.spec != old.spec:

@@ -53,7 +53,7 @@ class ApiService(api_pb2_grpc.ApiServicer):
 
     @_api_call
     async def Create(self, request, context):
-        return kinds.wrap(await self.registry.create(kinds.unwrap(request.object)))
+        return kinds.wrap(await self.registry.create(kinds.unwrap(request.object), request.dry_run))
 
     @_api_call
     async def Get(self, request, context):
@@ -72,7 +72,7 @@ class ApiService(api_pb2_grpc.ApiServicer):
     @_api_call
     async def Update(self, request, context):
         obj = kinds.unwrap(request.object)
-        return kinds.wrap(await self.registry.update(obj, request.subresource))
+        return kinds.wrap(await self.registry.update(obj, request.subresource, request.dry_run))
 
     @_api_call
     async def Delete(self, request, context):

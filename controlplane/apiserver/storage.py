@@ -54,6 +54,17 @@ class WatchEvent:
     prev: KeyValue | None  # the value before the event (always set for DELETE unless compacted)
 
 
+@dataclass(eq=False)
+class _Write:
+    """A put guarded by a compare (the key is new / still at a revision), waiting for a transaction."""
+
+    key: bytes
+    value: bytes
+    compare: object
+    intent: str  # "create" or "update": what a failed compare means
+    future: asyncio.Future | None = None
+
+
 @dataclass(frozen=True)
 class Progress:
     """Everything up to `revision` has been delivered on this watch."""
@@ -71,7 +82,7 @@ class Storage:
         self._timeout = timeout
         self._current = 0
         self._client: aetcd.Client | None = None
-        self._pending_creates: list[tuple[bytes, bytes, asyncio.Future]] = []
+        self._pending: list[_Write] = []
         self._flusher: asyncio.Task | None = None
 
     @property
@@ -144,68 +155,68 @@ class Storage:
     # ------------------------------------------------------------ writes
 
     async def create(self, key: bytes, value: bytes) -> int:
-        """Write a new key; AlreadyExists if it is there. Returns the new revision.
-
-        Group commit: creates that arrive while a transaction is in flight share the next one.
-        """
-        future = asyncio.get_running_loop().create_future()
-        self._pending_creates.append((key, value, future))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush_creates(), name="etcd-group-commit")
-        return await future
-
-    async def _flush_creates(self) -> None:
-        while self._pending_creates:
-            batch = take_batch(self._pending_creates, MAX_TXN_OPS, MAX_TXN_BYTES)
-            try:
-                await self._commit_creates(batch)
-            except errors.ApiError as e:
-                for _, _, future in batch:
-                    if not future.done():
-                        future.set_exception(e)
-
-    async def _commit_creates(self, batch: list) -> None:
-        if len(batch) > 1:
-            request = rpc.TxnRequest(
-                compare=[rpc.Compare(key=k, target=_CREATE, result=_EQUAL, create_revision=0) for k, _, _ in batch],
-                success=[rpc.RequestOp(request_put=rpc.PutRequest(key=k, value=v)) for k, v, _ in batch])
-            response = await self._call("Txn", request)
-            if response.succeeded:
-                for _, _, future in batch:
-                    if not future.done():
-                        future.set_result(response.header.revision)
-                return
-        # one key existed (or a lone create): every create gets its own answer
-        results = await asyncio.gather(*(self._create_one(k, v) for k, v, _ in batch), return_exceptions=True)
-        for (_, _, future), result in zip(batch, results):
-            if future.done():
-                continue
-            if isinstance(result, BaseException):
-                future.set_exception(result)
-            else:
-                future.set_result(result)
-
-    async def _create_one(self, key: bytes, value: bytes) -> int:
-        request = rpc.TxnRequest(
-            compare=[rpc.Compare(key=key, target=_CREATE, result=_EQUAL, create_revision=0)],
-            success=[rpc.RequestOp(request_put=rpc.PutRequest(key=key, value=value))],
-        )
-        response = await self._call("Txn", request)
-        if not response.succeeded:
-            raise errors.AlreadyExists(key.decode())
-        return response.header.revision
+        """Write a new key; AlreadyExists if it is there. Returns the new revision."""
+        compare = rpc.Compare(key=key, target=_CREATE, result=_EQUAL, create_revision=0)
+        return await self._submit(_Write(key, value, compare, "create"))
 
     async def update(self, key: bytes, value: bytes, expected_revision: int) -> int:
         """Replace a key only if it is still at `expected_revision`; Conflict (or NotFound) if not."""
+        compare = rpc.Compare(key=key, target=_MOD, result=_EQUAL, mod_revision=expected_revision)
+        return await self._submit(_Write(key, value, compare, "update"))
+
+    # Group commit: writes that arrive while a transaction is in flight share the next one. A shared
+    # transaction succeeds only if every compare holds; otherwise each write is retried on its own,
+    # so every caller still gets its own answer (AlreadyExists, Conflict, or its revision).
+
+    async def _submit(self, write: "_Write") -> int:
+        write.future = asyncio.get_running_loop().create_future()
+        self._pending.append(write)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush(), name="etcd-group-commit")
+        return await write.future
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch = take_batch(self._pending, MAX_TXN_OPS, MAX_TXN_BYTES)
+            try:
+                await self._commit(batch)
+            except errors.ApiError as e:
+                for write in batch:
+                    if not write.future.done():
+                        write.future.set_exception(e)
+
+    async def _commit(self, batch: list["_Write"]) -> None:
+        if len(batch) > 1:
+            request = rpc.TxnRequest(
+                compare=[w.compare for w in batch],
+                success=[rpc.RequestOp(request_put=rpc.PutRequest(key=w.key, value=w.value)) for w in batch])
+            response = await self._call("Txn", request)
+            if response.succeeded:
+                for write in batch:
+                    if not write.future.done():
+                        write.future.set_result(response.header.revision)
+                return
+        results = await asyncio.gather(*(self._write_one(w) for w in batch), return_exceptions=True)
+        for write, result in zip(batch, results):
+            if write.future.done():
+                continue
+            if isinstance(result, BaseException):
+                write.future.set_exception(result)
+            else:
+                write.future.set_result(result)
+
+    async def _write_one(self, write: "_Write") -> int:
         request = rpc.TxnRequest(
-            compare=[rpc.Compare(key=key, target=_MOD, result=_EQUAL, mod_revision=expected_revision)],
-            success=[rpc.RequestOp(request_put=rpc.PutRequest(key=key, value=value))],
-            failure=[rpc.RequestOp(request_range=rpc.RangeRequest(key=key))],
+            compare=[write.compare],
+            success=[rpc.RequestOp(request_put=rpc.PutRequest(key=write.key, value=write.value))],
+            failure=[rpc.RequestOp(request_range=rpc.RangeRequest(key=write.key))],
         )
         response = await self._call("Txn", request)
-        if not response.succeeded:
-            raise self._lost_race(key, response)
-        return response.header.revision
+        if response.succeeded:
+            return response.header.revision
+        if write.intent == "create":
+            raise errors.AlreadyExists(write.key.decode())
+        raise self._lost_race(write.key, response)
 
     async def delete(self, key: bytes, expected_revision: int) -> int:
         """Remove a key only if it is still at `expected_revision`. Returns the deleting revision."""
@@ -292,10 +303,10 @@ class Storage:
 
 
 def take_batch(pending: list, max_ops: int, max_bytes: int) -> list:
-    """Take creates off the front of `pending` for one transaction: distinct keys, within etcd's limits."""
+    """Take writes off the front of `pending` for one transaction: distinct keys, within etcd's limits."""
     batch, keys, size = [], set(), 0
     while pending and len(batch) < max_ops:
-        key, value, future = pending[0]
+        key, value = pending[0].key, pending[0].value
         if key in keys or (batch and size + len(key) + len(value) > max_bytes):
             break
         batch.append(pending.pop(0))

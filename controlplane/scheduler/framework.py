@@ -4,6 +4,7 @@ Plugins (one file each in plugins/) implement PreFilter and Filter, or Score; pl
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from controlplane.scheduler.nodeinfo import NodeInfo
@@ -61,16 +62,17 @@ class FilterPlugin:
 
 
 class ScorePlugin:
-    """Ranks the nodes that passed every filter: 0 (worst) to MAX_NODE_SCORE (best), times weight."""
+    """Ranks the nodes that passed every filter: 0 (worst) to MAX_NODE_SCORE (best), times weight.
+
+    It scores all feasible nodes in one call, as a plugin that compares nodes (spreading) needs them
+    all anyway, and one call per node would be most of the scheduler's time in Python.
+    """
 
     name = ""
     weight = 1
 
-    def score(self, pod: PodInfo, node: NodeInfo) -> int:
+    def score(self, pod: PodInfo, nodes: Sequence[NodeInfo]) -> list[int]:
         raise NotImplementedError
-
-    def normalize(self, pod: PodInfo, scores: list[int]) -> None:
-        """Rescale raw scores in place to 0..MAX_NODE_SCORE when score() cannot do so alone."""
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ Filter (stopping once enough feasible nodes are found), score, pick the best; or
 node, why no node fits, in the words Kubernetes uses ("0/3 nodes are available: 3 Insufficient cpu.")."""
 from __future__ import annotations
 
+import heapq
 import random
 from collections import Counter
 from collections.abc import Sequence
@@ -68,17 +69,17 @@ def schedule(pod: PodInfo, nodes: Sequence[NodeInfo], profile: Profile, percenta
         filters.append(plugin)
 
     wanted = num_feasible_nodes_to_find(total, percentage)
+    checks = [p.filter for p in filters]
     feasible: list[NodeInfo] = []
     reasons: Counter = Counter()
     evaluated = 0
-    for i in range(total):
-        node = nodes[(start + i) % total]
+    for node in (nodes[start:] + nodes[:start]) if start else nodes:
         evaluated += 1
-        for plugin in filters:
-            status = plugin.filter(pod, node)
+        for check in checks:
+            status = check(pod, node)
             if status is not SUCCESS and status.code is not Code.SUCCESS:
                 if status.code is Code.ERROR:
-                    return Decision(None, f"{plugin.name} on node {node.name}: {status}", error=True,
+                    return Decision(None, f"{check.__self__.name} on node {node.name}: {status}", error=True,
                                     evaluated=evaluated)
                 reasons.update(status.reasons)
                 break
@@ -90,34 +91,27 @@ def schedule(pod: PodInfo, nodes: Sequence[NodeInfo], profile: Profile, percenta
         return Decision(None, fit_error_message(total, reasons), evaluated=evaluated)
 
     totals = score(pod, feasible, profile)
-    chosen = select(feasible, totals, rng or random)
-    # The winner first, even when it won a tie by lot.
-    ranked = sorted(zip((n.name for n in feasible), totals), key=lambda pair: (-pair[1], pair[0] != chosen))
-    return Decision(chosen, scores=tuple(ranked[:TOP_SCORES_KEPT]), evaluated=evaluated, feasible=len(feasible))
+    best = select(totals, rng or random)
+    # The winner first (it may have won a tie by lot), then the runners-up.
+    top = [best] + [i for i in heapq.nlargest(TOP_SCORES_KEPT, range(len(totals)), key=totals.__getitem__)
+                    if i != best]
+    return Decision(feasible[best].name, scores=tuple((feasible[i].name, totals[i]) for i in top[:TOP_SCORES_KEPT]),
+                    evaluated=evaluated, feasible=len(feasible))
 
 
 def score(pod: PodInfo, feasible: Sequence[NodeInfo], profile: Profile) -> list[int]:
-    """The weighted sum of every score plugin's (normalized) score, per feasible node."""
-    totals = [0] * len(feasible)
+    """The weighted sum of every score plugin's score, per feasible node."""
     if len(feasible) == 1:
-        return totals  # nothing to compare: Kubernetes skips scoring too
+        return [0]  # nothing to compare: Kubernetes skips scoring too
+    totals = [0] * len(feasible)
     for plugin in profile.scores:
-        scores = [plugin.score(pod, node) for node in feasible]
-        plugin.normalize(pod, scores)
         weight = plugin.weight
-        for i, s in enumerate(scores):
-            totals[i] += s * weight
+        totals = [t + s * weight for t, s in zip(totals, plugin.score(pod, feasible))]
     return totals
 
 
-def select(feasible: Sequence[NodeInfo], totals: Sequence[int], rng) -> str:
-    """The highest score; ties broken at random (each tied node equally likely), as Kubernetes does."""
-    best, chosen, ties = -1, "", 0
-    for node, total in zip(feasible, totals):
-        if total > best:
-            best, chosen, ties = total, node.name, 1
-        elif total == best:
-            ties += 1
-            if rng.randrange(ties) == 0:
-                chosen = node.name
-    return chosen
+def select(totals: Sequence[int], rng) -> int:
+    """The index of the highest score; ties broken at random, as Kubernetes does."""
+    best = max(totals)
+    tied = [i for i, total in enumerate(totals) if total == best]
+    return tied[0] if len(tied) == 1 else rng.choice(tied)

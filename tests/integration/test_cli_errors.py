@@ -107,3 +107,12 @@ async def test_usage_errors_are_reported_without_traceback(skiff):
     assert result.err == "error: name the objects to delete, or select them with -l SELECTOR or --all\n"
     scale = await skiff("scale", "pod", "web", "--replicas", "2")
     assert scale.code == 1 and "cannot be scaled" in scale.err
+
+
+async def test_apply_with_one_invalid_object_writes_none(skiff, client, tmp_path):
+    bad = "apiVersion: v1\nkind: Pod\nmetadata: {name: bad}\nspec:\n  containers: [{name: app}]\n"
+    path = write(tmp_path, "mixed.yaml", pod_yaml("good") + "---\n" + bad)
+    result = await skiff("apply", "-f", path)
+    assert result.code == 1
+    assert "spec.containers[0].image" in result.err
+    assert await _absent(client, "good")  # the server checked both before either was written

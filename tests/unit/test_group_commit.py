@@ -1,23 +1,23 @@
 """Group commit: which pending creates share one etcd transaction."""
 from __future__ import annotations
 
-from controlplane.apiserver.storage import take_batch
+from controlplane.apiserver.storage import _Write, take_batch
 
 
 def pending(*keys, size=10):
-    return [(k.encode(), b"x" * size, None) for k in keys]
+    return [_Write(k.encode(), b"x" * size, None, "create") for k in keys]
 
 
 def test_batch_takes_distinct_keys_in_order():
     queue = pending("a", "b", "c")
-    assert [k for k, _, _ in take_batch(queue, 128, 10_000)] == [b"a", b"b", b"c"]
+    assert [w.key for w in take_batch(queue, 128, 10_000)] == [b"a", b"b", b"c"]
     assert queue == []
 
 
 def test_a_repeated_key_waits_for_the_next_transaction():
     queue = pending("a", "b", "a", "c")
-    assert [k for k, _, _ in take_batch(queue, 128, 10_000)] == [b"a", b"b"]
-    assert [k for k, _, _ in queue] == [b"a", b"c"]
+    assert [w.key for w in take_batch(queue, 128, 10_000)] == [b"a", b"b"]
+    assert [w.key for w in queue] == [b"a", b"c"]
 
 
 def test_batch_respects_the_operation_and_byte_limits():

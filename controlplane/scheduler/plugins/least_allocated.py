@@ -2,12 +2,14 @@
 which spreads load. Score = mean over cpu and memory of free / allocatable, times 100."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from controlplane.scheduler.framework import MAX_NODE_SCORE, ScorePlugin
 from controlplane.scheduler.nodeinfo import NodeInfo
 from controlplane.scheduler.podinfo import PodInfo
 
 
-def _free_share(requested: int, allocatable: int) -> int:
+def free_share(requested: int, allocatable: int) -> int:
     if allocatable <= 0 or requested > allocatable:
         return 0
     return (allocatable - requested) * MAX_NODE_SCORE // allocatable
@@ -16,6 +18,7 @@ def _free_share(requested: int, allocatable: int) -> int:
 class LeastAllocated(ScorePlugin):
     name = "NodeResourcesLeastAllocated"
 
-    def score(self, pod: PodInfo, node: NodeInfo) -> int:
-        return (_free_share(node.nonzero_cpu + pod.nonzero_cpu, node.allocatable_cpu)
-                + _free_share(node.nonzero_memory + pod.nonzero_memory, node.allocatable_memory)) // 2
+    def score(self, pod: PodInfo, nodes: Sequence[NodeInfo]) -> list[int]:
+        cpu, memory = pod.nonzero_cpu, pod.nonzero_memory
+        return [(free_share(n.nonzero_cpu + cpu, n.allocatable_cpu)
+                 + free_share(n.nonzero_memory + memory, n.allocatable_memory)) // 2 for n in nodes]

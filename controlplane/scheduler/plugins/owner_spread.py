@@ -2,6 +2,8 @@
 node loses few replicas. Nodes with fewest pods of the same owner score highest."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from controlplane.scheduler.framework import MAX_NODE_SCORE, ScorePlugin
 from controlplane.scheduler.nodeinfo import NodeInfo
 from controlplane.scheduler.podinfo import PodInfo
@@ -10,10 +12,11 @@ from controlplane.scheduler.podinfo import PodInfo
 class OwnerSpread(ScorePlugin):
     name = "OwnerSpread"
 
-    def score(self, pod: PodInfo, node: NodeInfo) -> int:
-        return node.owner_counts.get(pod.owner_uid, 0) if pod.owner_uid else 0
-
-    def normalize(self, pod: PodInfo, scores: list[int]) -> None:
-        most = max(scores, default=0)
-        for i, count in enumerate(scores):
-            scores[i] = MAX_NODE_SCORE if most == 0 else MAX_NODE_SCORE * (most - count) // most
+    def score(self, pod: PodInfo, nodes: Sequence[NodeInfo]) -> list[int]:
+        if not pod.owner_uid:
+            return [MAX_NODE_SCORE] * len(nodes)  # a bare pod has no siblings to spread from
+        counts = [n.owner_counts.get(pod.owner_uid, 0) for n in nodes]
+        most = max(counts, default=0)
+        if most == 0:
+            return [MAX_NODE_SCORE] * len(nodes)
+        return [MAX_NODE_SCORE * (most - c) // most for c in counts]

@@ -1,0 +1,78 @@
+"""The command line of every skiff process, built in one place for the lab and the systemd units.
+
+Each function takes plain settings and returns argv; nothing here starts or writes anything.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ETCD_BINARY = "/usr/bin/etcd"
+
+
+@dataclass(frozen=True)
+class NodeLifecycle:
+    """How fast a silent node turns NotReady and loses its pods (the lab shortens both)."""
+    grace_period: float = 40.0
+    eviction_timeout: float = 300.0
+    monitor_period: float = 5.0
+
+
+LAB_LIFECYCLE = NodeLifecycle(grace_period=15.0, eviction_timeout=30.0, monitor_period=2.0)
+
+
+def program(name: str, bin_dir: Path | None = None) -> str:
+    """A console script of this installation: beside the running interpreter, else the repo's .venv."""
+    for directory in (bin_dir, Path(sys.executable).parent, REPO_ROOT / ".venv" / "bin"):
+        if directory is not None and (directory / name).exists():
+            return str(directory / name)
+    return name
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g}"
+
+
+def etcd(name: str, data_dir: str, ip: str, members: dict[str, str], state: str = "new",
+         client_port: int = 2379, peer_port: int = 2380, binary: str = ETCD_BINARY) -> list[str]:
+    """One etcd member; `members` maps every member's name to its IP (the initial cluster)."""
+    cluster = ",".join(f"{n}=http://{addr}:{peer_port}" for n, addr in sorted(members.items()))
+    return [binary, "--name", name, "--data-dir", data_dir,
+            "--listen-client-urls", f"http://{ip}:{client_port},http://127.0.0.1:{client_port}",
+            "--advertise-client-urls", f"http://{ip}:{client_port}",
+            "--listen-peer-urls", f"http://{ip}:{peer_port}",
+            "--initial-advertise-peer-urls", f"http://{ip}:{peer_port}",
+            "--initial-cluster", cluster, "--initial-cluster-state", state,
+            "--initial-cluster-token", "skiff"]
+
+
+def apiserver(listen: str, etcd_endpoints: list[str], bin_dir: Path | None = None) -> list[str]:
+    return [program("skiff-apiserver", bin_dir), "--listen", listen,
+            "--etcd-servers", ",".join(etcd_endpoints)]
+
+
+def scheduler(server: str, bin_dir: Path | None = None) -> list[str]:
+    return [program("skiff-scheduler", bin_dir), "--server", server]
+
+
+def controller_manager(server: str, cluster_cidr: str, lifecycle: NodeLifecycle,
+                       bin_dir: Path | None = None) -> list[str]:
+    return [program("skiff-controller-manager", bin_dir), "--server", server,
+            "--cluster-cidr", cluster_cidr,
+            "--node-monitor-grace-period", _seconds(lifecycle.grace_period),
+            "--pod-eviction-timeout", _seconds(lifecycle.eviction_timeout),
+            "--node-monitor-period", _seconds(lifecycle.monitor_period)]
+
+
+def agent(server: str, node_name: str, node_ip: str, interface: str, state_dir: str | None = None,
+          lease_renew_interval: float | None = None, bin_dir: Path | None = None) -> list[str]:
+    argv = [program("skiff-agent", bin_dir), "--server", server, "--node-name", node_name,
+            "--node-ip", node_ip, "--interface", interface]
+    if state_dir:
+        argv += ["--state-dir", state_dir]
+    if lease_renew_interval is not None:
+        # The lease must be renewed well inside the grace period, or a healthy node flaps.
+        argv += ["--lease-renew-interval", _seconds(lease_renew_interval)]
+    return argv

@@ -1,0 +1,158 @@
+"""The lab's layout as plain data: names, addresses and command lines of every piece, from its settings.
+
+Pure: nothing here touches the machine, so the layout is tested without root.
+"""
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from deploy import components
+
+# Every name the lab gives to the machine starts with one of these, so `down` finds leftovers
+# even when the state file is lost.
+NETNS_PREFIXES = ("skiff-lab-", "skiff-host-")
+HOST_PREFIX = "skiff-host-"
+SWITCH_NETNS = "skiff-lab-sw"
+SWITCH_BRIDGE = "br0"
+ROOT_LINK = "skiff-lab0"          # the root namespace's leg on the underlay
+ROOT_PORT = "skl-root"            # its peer, a port of the switch
+PORT_PREFIX = "skl-"
+HOST_LINK = "eth0"                # a simulated host's underlay interface
+NFT_TABLE = ("inet", "skiff_lab")
+ROUTE_PROTO = 94                  # marks the lab's own routes in the root namespace
+COMPONENT_ENV = "SKIFF_LAB_COMPONENT"
+STATE_DIR = Path("/var/lib/skiff/lab")
+LOG_DIR = Path("/var/log/skiff-lab")
+API_PORT = 6443
+
+
+@dataclass(frozen=True)
+class Settings:
+    nodes: int = 3
+    etcd_members: int = 1
+    underlay: str = "10.250.0.0/24"
+    cluster_cidr: str = "10.244.0.0/16"
+    service_cidr: str = "10.96.0.0/16"
+    lifecycle: components.NodeLifecycle = components.LAB_LIFECYCLE
+    lease_renew_interval: float = 3.0
+
+
+@dataclass(frozen=True)
+class Member:
+    """A simulated machine: a network namespace with one leg (`eth0`) on the underlay switch."""
+    name: str
+    netns: str
+    ip: str
+    port: str  # its switch port in SWITCH_NETNS
+
+
+@dataclass(frozen=True)
+class Process:
+    name: str
+    argv: list[str]
+    netns: str | None  # None: the root namespace
+    kind: str          # etcd | controlplane | agent
+
+    @property
+    def log(self) -> Path:
+        return LOG_DIR / f"{self.name}.log"
+
+
+@dataclass(frozen=True)
+class Lab:
+    settings: Settings
+    root_ip: str
+    prefixlen: int
+    etcd: list[Member]
+    hosts: list[Member]
+    processes: list[Process] = field(default_factory=list)
+
+    @property
+    def api_address(self) -> str:
+        return f"{self.root_ip}:{API_PORT}"
+
+    @property
+    def etcd_endpoints(self) -> list[str]:
+        return [f"{m.ip}:2379" for m in self.etcd]
+
+    @property
+    def namespaces(self) -> list[str]:
+        return [SWITCH_NETNS] + [m.netns for m in self.etcd + self.hosts]
+
+    def host(self, name: str) -> Member:
+        for h in self.hosts:
+            if name in (h.name, h.netns, h.name.removeprefix(HOST_PREFIX)):
+                return h
+        raise KeyError(name)
+
+    def process(self, name: str) -> Process:
+        for p in self.processes:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+
+class PlanError(ValueError):
+    pass
+
+
+def host_name(index: int) -> str:
+    return f"{HOST_PREFIX}{index}"
+
+
+def agent_process_name(node: str) -> str:
+    return f"agent-{node}"
+
+
+def plan(settings: Settings) -> Lab:
+    """Addresses: .1 is the root namespace, .2-.4 the etcd members, .11 onward the hosts."""
+    if settings.etcd_members not in (1, 3):
+        raise PlanError(f"--etcd-members must be 1 or 3, not {settings.etcd_members}")
+    net = ipaddress.IPv4Network(settings.underlay)
+    if not 1 <= settings.nodes <= net.num_addresses - 13:
+        raise PlanError(f"--nodes must be between 1 and {net.num_addresses - 13} for underlay {net}")
+    for other in (settings.cluster_cidr, settings.service_cidr):
+        if net.overlaps(ipaddress.IPv4Network(other)):
+            raise PlanError(f"underlay {net} overlaps {other}")
+    addr = lambda n: str(net.network_address + n)  # noqa: E731
+    etcd = [Member(f"etcd-{i}", f"skiff-lab-etcd-{i}", addr(1 + i), f"{PORT_PREFIX}etcd-{i}")
+            for i in range(1, settings.etcd_members + 1)]
+    hosts = [Member(host_name(i), host_name(i), addr(10 + i), f"{PORT_PREFIX}host-{i}")
+             for i in range(1, settings.nodes + 1)]
+    lab = Lab(settings, addr(1), net.prefixlen, etcd, hosts)
+    lab.processes.extend(_processes(lab))
+    return lab
+
+
+def _processes(lab: Lab) -> list[Process]:
+    s = lab.settings
+    members = {m.name: m.ip for m in lab.etcd}
+    procs = [Process(m.name, components.etcd(m.name, str(STATE_DIR / m.name), m.ip, members),
+                     m.netns, "etcd") for m in lab.etcd]
+    procs.append(Process("apiserver", components.apiserver(f"{lab.root_ip}:{API_PORT}", lab.etcd_endpoints),
+                         None, "controlplane"))
+    procs.append(Process("scheduler", components.scheduler(lab.api_address), None, "controlplane"))
+    procs.append(Process("controller-manager",
+                         components.controller_manager(lab.api_address, s.cluster_cidr, s.lifecycle),
+                         None, "controlplane"))
+    for h in lab.hosts:
+        argv = components.agent(lab.api_address, h.name, h.ip, HOST_LINK,
+                                state_dir=str(STATE_DIR / "agent" / h.name),
+                                lease_renew_interval=s.lease_renew_interval)
+        procs.append(Process(agent_process_name(h.name), argv, h.netns, "agent"))
+    return procs
+
+
+def unreachable_prefixes(settings: Settings) -> list[str]:
+    """Routed nowhere in every namespace that does not own them (DESIGN.md, traffic safety)."""
+    return [settings.cluster_cidr, settings.service_cidr]
+
+
+def is_lab_netns(name: str) -> bool:
+    return name.startswith(NETNS_PREFIXES)
+
+
+def is_lab_node(node_label: str) -> bool:
+    return node_label.startswith(HOST_PREFIX)

@@ -1,0 +1,125 @@
+"""From a pod's containers to runtime ContainerSpecs, and from runtime containers back to a pod's instances.
+
+Pure: names, labels, resources (memory limit, CFS quota, shares) and mounts; the worker does the I/O.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from api import quantity
+from nodeagent.runtime import base
+from nodeagent.runtime.base import ContainerInfo, ContainerSpec, Mount
+from proto import types_pb2
+
+PAUSE_IMAGE = "skiff/pause:latest"
+CFS_PERIOD_US = 100_000
+MIN_QUOTA_US = 1_000  # the kernel refuses less, as the kubelet knows
+MIN_SHARES = 2
+
+
+class SpecError(ValueError):
+    """The pod's spec cannot become a container (a missing volume, ...); the message says which field."""
+
+
+def labels(pod: types_pb2.Pod, container_name: str, node: str, attempt: int) -> dict[str, str]:
+    m = pod.metadata
+    return {base.LABEL_POD_UID: m.uid, base.LABEL_POD_NAME: m.name, base.LABEL_POD_NAMESPACE: m.namespace,
+            base.LABEL_CONTAINER_NAME: container_name, base.LABEL_NODE: node, base.LABEL_ATTEMPT: str(attempt)}
+
+
+def runtime_name(pod: types_pb2.Pod, container_name: str, attempt: int) -> str:
+    """Unique on the host (the uid is), readable in `docker ps` as the kubelet's k8s_... names are."""
+    m = pod.metadata
+    return f"skiff_{container_name}_{m.name}_{m.namespace}_{m.uid}_{attempt}"
+
+
+def attempt_of(info: ContainerInfo) -> int:
+    try:
+        return int(info.labels.get(base.LABEL_ATTEMPT, "0"))
+    except ValueError:
+        return 0
+
+
+def instances(containers: list[ContainerInfo], name: str) -> list[ContainerInfo]:
+    """The runtime containers made for one pod container (or the sandbox, "POD"), newest attempt first."""
+    mine = [c for c in containers if c.labels.get(base.LABEL_CONTAINER_NAME) == name]
+    return sorted(mine, key=lambda c: (attempt_of(c), c.started_at), reverse=True)
+
+
+def superseded(containers: list[ContainerInfo], keep: int = 2) -> list[ContainerInfo]:
+    """Old dead instances beyond the newest `keep` of each name (the current and the previous, for logs)."""
+    names = {c.labels.get(base.LABEL_CONTAINER_NAME, "") for c in containers}
+    return [old for name in names for old in instances(containers, name)[keep:] if old.state != "running"]
+
+
+def pod_dir(state_dir: str, pod_uid: str) -> str:
+    return os.path.join(state_dir, "pods", pod_uid)
+
+
+def empty_dir_path(state_dir: str, pod_uid: str, volume: str) -> str:
+    return os.path.join(pod_dir(state_dir, pod_uid), "volumes", volume)
+
+
+@dataclass(frozen=True)
+class HostDir:
+    """A directory the worker must create before the container starts."""
+
+    path: str
+
+
+def mounts(pod: types_pb2.Pod, container: types_pb2.Container, state_dir: str) -> tuple[list[Mount], list[HostDir]]:
+    volumes = {v.name: v for v in pod.spec.volumes}
+    result: list[Mount] = []
+    dirs: list[HostDir] = []
+    for vm in container.volume_mounts:
+        volume = volumes.get(vm.name)
+        if volume is None:
+            raise SpecError(f"container {container.name!r}: volumeMounts: volume {vm.name!r} is not in "
+                            f"spec.volumes")
+        if volume.HasField("host_path"):
+            source = volume.host_path.path
+            if volume.host_path.type in ("DirectoryOrCreate", ""):
+                dirs.append(HostDir(source))
+        elif volume.HasField("empty_dir"):
+            source = empty_dir_path(state_dir, pod.metadata.uid, vm.name)
+            dirs.append(HostDir(source))
+        else:
+            raise SpecError(f"volume {vm.name!r}: only emptyDir and hostPath volumes are supported")
+        if vm.sub_path:
+            source = os.path.join(source, vm.sub_path)
+            dirs.append(HostDir(source))
+        result.append(Mount(source, vm.mount_path, vm.read_only))
+    return result, dirs
+
+
+def resources(container: types_pb2.Container) -> dict[str, int | None]:
+    """memory limit, CFS quota/period from the cpu limit, cpu shares from the cpu request (or the limit)."""
+    limits, requests = container.resources.limits, container.resources.requests
+    memory = quantity.to_bytes(limits["memory"]) if "memory" in limits else None
+    quota = period = None
+    if "cpu" in limits:
+        quota = max(quantity.cpu_millis(limits["cpu"]) * CFS_PERIOD_US // 1000, MIN_QUOTA_US)
+        period = CFS_PERIOD_US
+    request = requests.get("cpu") or limits.get("cpu")
+    shares = max(quantity.cpu_millis(request) * 1024 // 1000, MIN_SHARES) if request else MIN_SHARES
+    return {"memory_limit_bytes": memory, "cpu_quota_us": quota, "cpu_period_us": period, "cpu_shares": shares}
+
+
+def sandbox_spec(pod: types_pb2.Pod, node: str, attempt: int) -> ContainerSpec:
+    host = pod.spec.host_network
+    return ContainerSpec(
+        name=runtime_name(pod, base.SANDBOX_NAME, attempt), image=PAUSE_IMAGE,
+        labels=labels(pod, base.SANDBOX_NAME, node, attempt),
+        network_mode="host" if host else "none", ipc_mode="shareable",
+        hostname="" if host else (pod.spec.hostname or pod.metadata.name)[:63])
+
+
+def app_spec(pod: types_pb2.Pod, container: types_pb2.Container, node: str, attempt: int, sandbox_id: str,
+             env: dict[str, str], command: list[str], args: list[str], mount_list: list[Mount]) -> ContainerSpec:
+    return ContainerSpec(
+        name=runtime_name(pod, container.name, attempt), image=container.image,
+        labels=labels(pod, container.name, node, attempt), command=command, args=args, env=env,
+        working_dir=container.working_dir, mounts=mount_list,
+        network_mode=f"container:{sandbox_id}", ipc_mode=f"container:{sandbox_id}",
+        tty=container.tty, stdin=container.stdin, **resources(container))
