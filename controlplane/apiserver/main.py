@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import grpc
 import uvloop
 
+from controlplane.apiserver.allocator import ServiceRanges
 from controlplane.apiserver.registry import Registry
 from controlplane.apiserver.service import ApiService
 from controlplane.apiserver.storage import Storage
@@ -29,6 +30,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--etcd-servers", default="127.0.0.1:2379", metavar="HOST:PORT[,HOST:PORT...]",
                    help="etcd client endpoints, comma-separated; the next is tried when one fails "
                         "(default %(default)s)")
+    p.add_argument("--service-cluster-ip-range", default="10.96.0.0/16", metavar="CIDR",
+                   help="the range Service ClusterIPs are allocated from (default %(default)s)")
+    p.add_argument("--service-node-port-range", default="30000-32767", metavar="LOW-HIGH",
+                   help="the range NodePorts are allocated from (default %(default)s)")
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return p.parse_args(argv)
 
@@ -46,8 +51,9 @@ class RunningServer:
         await self.registry.stop()
 
 
-async def start(etcd_endpoints: list[str], listen: str) -> RunningServer:
-    registry = Registry(Storage(etcd_endpoints))
+async def start(etcd_endpoints: list[str], listen: str,
+                service_ranges: ServiceRanges | None = None) -> RunningServer:
+    registry = Registry(Storage(etcd_endpoints), service_ranges)
     await registry.start()
     server = grpc.aio.server(options=[
         ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
@@ -71,7 +77,11 @@ async def start(etcd_endpoints: list[str], listen: str) -> RunningServer:
 
 async def serve(args: argparse.Namespace) -> None:
     endpoints = [e.strip() for e in args.etcd_servers.split(",") if e.strip()]
-    running = await start(endpoints, args.listen)
+    try:
+        ranges = ServiceRanges.parse(args.service_cluster_ip_range, args.service_node_port_range)
+    except ValueError as e:
+        raise SystemExit(f"skiff-apiserver: bad service range: {e}") from None
+    running = await start(endpoints, args.listen, ranges)
     log.info("serving the API on %s (etcd %s)", running.address, ",".join(endpoints))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

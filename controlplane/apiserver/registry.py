@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import random
 import secrets
 import string
 import uuid
@@ -15,8 +16,8 @@ from google.protobuf.message import Message
 
 from api import errors, fields, kinds, meta, selectors
 from api.kinds import Kind
-from controlplane.apiserver import defaults, strategies, validation
-from controlplane.apiserver.storage import Storage
+from controlplane.apiserver import allocator, defaults, strategies, validation
+from controlplane.apiserver.storage import Storage, TxnFailed
 from controlplane.apiserver.watchcache import WatchCache, Watcher
 from proto import types_pb2
 
@@ -74,8 +75,10 @@ def _describe(kind: Kind, namespace: str, name: str) -> str:
 class Registry:
     """Create, get, list, update, delete and watch any kind, through one Storage and one cache per kind."""
 
-    def __init__(self, storage: Storage):
+    def __init__(self, storage: Storage, service_ranges: allocator.ServiceRanges | None = None):
         self.storage = storage
+        self.service_ranges = service_ranges or allocator.ServiceRanges()
+        self._rng = random.Random()
         self.caches: dict[str, WatchCache] = {
             k.name: WatchCache(storage, k, storage_prefix(k), decoder(k)) for k in kinds.KINDS}
 
@@ -124,12 +127,72 @@ class Registry:
         key = storage_key(kind, m.namespace, m.name)
         if dry_run:
             return obj
+        if kind.name == "Service":
+            return await self._create_service(obj, key)
         try:
             revision = await self.storage.create(key, encode(obj))
         except errors.AlreadyExists:
             raise errors.AlreadyExists(f"{_describe(kind, m.namespace, m.name)} already exists") from None
         m.resource_version = str(revision)
         return obj
+
+    # ------------------------------------------------------------ Services: IPs and ports
+
+    async def _create_service(self, requested: Message, key: bytes) -> Message:
+        """Create a Service with its ClusterIP and NodePorts reserved in the same transaction."""
+        kind = kinds.of(requested)
+        problems = allocator.check_requested(requested.spec, self.service_ranges)
+        if problems:
+            raise errors.Invalid.of(f'Service "{requested.metadata.name}"', problems)
+        for _ in range(16):
+            svc = _copy(requested)
+            self._allocate(svc.spec)
+            reservations = allocator.reservation_keys(svc.spec)
+            try:
+                revision = await self.storage.transact(creates={key: encode(svc), **{k: b"" for k in reservations}})
+            except TxnFailed as failed:
+                if key in failed.present:
+                    raise errors.AlreadyExists(
+                        f"{_describe(kind, svc.metadata.namespace, svc.metadata.name)} already exists") from None
+                self._refuse_taken(requested.spec, failed.present)
+                continue  # a randomly chosen IP or port was taken meanwhile: choose again
+            svc.metadata.resource_version = str(revision)
+            return svc
+        raise errors.Conflict("could not allocate a ClusterIP or NodePort; try again")
+
+    def _allocate(self, spec) -> None:
+        used_ips, used_ports = allocator.in_use(self.caches["Service"].objects.values())
+        try:
+            allocator.allocate(spec, self.service_ranges, used_ips, used_ports, self._rng)
+        except allocator.RangeFull as e:
+            raise errors.Invalid(str(e), [str(e)]) from None
+
+    @staticmethod
+    def _refuse_taken(requested_spec, present: dict[bytes, int]) -> None:
+        """A reservation the user asked for by value is taken: that is their error, not a retry."""
+        for k in allocator.reservation_keys(requested_spec):
+            if k in present:
+                what = k.decode().rsplit("/", 1)[-1]
+                field = "spec.clusterIP" if b"/clusterips/" in k else "spec.ports[].nodePort"
+                noun = "IP" if b"/clusterips/" in k else "port"
+                raise errors.Invalid.of("Service", [f'{field}: Invalid value: "{what}": provided {noun} is '
+                                                    f'already allocated'])
+
+    async def _write_service(self, key: bytes, old: Message, new: Message | None, revision: int) -> int:
+        """Update (or, with new=None, remove) a Service, moving its reservations in the same transaction."""
+        old_keys = allocator.reservation_keys(old.spec)
+        new_keys = allocator.reservation_keys(new.spec) if new is not None else set()
+        try:
+            if new is None:
+                return await self.storage.transact(deletes={key: revision, **{k: None for k in old_keys}})
+            return await self.storage.transact(
+                creates={k: b"" for k in new_keys - old_keys},
+                updates={key: (encode(new), revision)},
+                deletes={k: None for k in old_keys - new_keys})
+        except TxnFailed as failed:
+            if key in failed.present and failed.present[key] == revision and new is not None:
+                self._refuse_taken(new.spec, failed.present)
+            raise errors.Conflict("the Service changed meanwhile") from None
 
     async def _require_open_namespace(self, namespace: str) -> None:
         ns_kind = kinds.BY_NAME["Namespace"]
@@ -225,7 +288,12 @@ class Registry:
             if new == old or dry_run:
                 return new
             try:
-                if strategies.ready_to_remove(new):
+                removing = strategies.ready_to_remove(new)
+                if kind.name == "Service" and subresource == "":
+                    if not removing:
+                        self._allocate(new.spec)
+                    revision = await self._write_service(key, old, None if removing else new, current.mod_revision)
+                elif removing:
                     revision = await self.storage.delete(key, current.mod_revision)
                 else:
                     revision = await self.storage.update(key, encode(new), current.mod_revision)
@@ -306,7 +374,10 @@ class Registry:
             strategies.add_propagation_finalizer(marked, propagation)
             try:
                 if grace == 0 and strategies.ready_to_remove(marked, deleting=True):
-                    revision = await self.storage.delete(key, current.mod_revision)
+                    if kind.name == "Service":
+                        revision = await self._write_service(key, old, None, current.mod_revision)
+                    else:
+                        revision = await self.storage.delete(key, current.mod_revision)
                     old.metadata.resource_version = str(revision)
                     return old, True
                 _mark_deleting(marked, grace)

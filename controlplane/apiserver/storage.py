@@ -54,6 +54,14 @@ class WatchEvent:
     prev: KeyValue | None  # the value before the event (always set for DELETE unless compacted)
 
 
+class TxnFailed(errors.Conflict):
+    """A multi-key transaction lost: `present` maps each of its keys that exists to its revision."""
+
+    def __init__(self, present: dict[bytes, int]):
+        super().__init__("the transaction's preconditions no longer hold")
+        self.present = present
+
+
 @dataclass(eq=False)
 class _Write:
     """A put guarded by a compare (the key is new / still at a revision), waiting for a transaction."""
@@ -217,6 +225,33 @@ class Storage:
         if write.intent == "create":
             raise errors.AlreadyExists(write.key.decode())
         raise self._lost_race(write.key, response)
+
+    async def transact(self, creates: dict[bytes, bytes] | None = None,
+                       updates: dict[bytes, tuple[bytes, int]] | None = None,
+                       deletes: dict[bytes, int | None] | None = None) -> int:
+        """Several keys in one transaction: new keys, keys still at a revision, keys to remove.
+
+        All or nothing; when a compare fails, TxnFailed says which of the keys exist now.
+        """
+        creates, updates, deletes = creates or {}, updates or {}, deletes or {}
+        compares = [rpc.Compare(key=k, target=_CREATE, result=_EQUAL, create_revision=0) for k in creates]
+        compares += [rpc.Compare(key=k, target=_MOD, result=_EQUAL, mod_revision=rev)
+                     for k, (_, rev) in updates.items()]
+        compares += [rpc.Compare(key=k, target=_MOD, result=_EQUAL, mod_revision=rev)
+                     for k, rev in deletes.items() if rev is not None]
+        success = [rpc.RequestOp(request_put=rpc.PutRequest(key=k, value=v)) for k, v in creates.items()]
+        success += [rpc.RequestOp(request_put=rpc.PutRequest(key=k, value=v)) for k, (v, _) in updates.items()]
+        success += [rpc.RequestOp(request_delete_range=rpc.DeleteRangeRequest(key=k)) for k in deletes]
+        watched = [*creates, *updates, *(k for k, rev in deletes.items() if rev is not None)]
+        failure = [rpc.RequestOp(request_range=rpc.RangeRequest(key=k)) for k in watched]
+        response = await self._call("Txn", rpc.TxnRequest(compare=compares, success=success, failure=failure))
+        if response.succeeded:
+            return response.header.revision
+        present = {}
+        for op in response.responses:
+            for kv in op.response_range.kvs:
+                present[kv.key] = kv.mod_revision
+        raise TxnFailed(present)
 
     async def delete(self, key: bytes, expected_revision: int) -> int:
         """Remove a key only if it is still at `expected_revision`. Returns the deleting revision."""

@@ -29,6 +29,24 @@ def prepare_for_create(obj: Message) -> None:
 
 
 def prepare_for_update(new: Message, old: Message) -> None:
+    if kinds.of(new).name == "Service":
+        # An update that leaves clusterIP or a nodePort empty keeps the allocated one, as kubectl apply expects.
+        if not new.spec.cluster_ip:
+            new.spec.cluster_ip = old.spec.cluster_ip
+            new.spec.ClearField("cluster_ips")
+            new.spec.cluster_ips.extend(old.spec.cluster_ips)
+        old_ports = {(p.port, p.protocol or "TCP"): p.node_port for p in old.spec.ports}
+        if new.spec.type == "NodePort":
+            for port in new.spec.ports:
+                if not port.node_port:
+                    port.node_port = old_ports.get((port.port, port.protocol or "TCP"), 0)
+        elif old.spec.type == "NodePort":
+            # Leaving NodePort drops what only NodePort Services have (Kubernetes' dropTypeDependentFields).
+            for port in new.spec.ports:
+                if port.node_port == old_ports.get((port.port, port.protocol or "TCP")):
+                    port.node_port = 0
+            if new.spec.external_traffic_policy == old.spec.external_traffic_policy:
+                new.spec.external_traffic_policy = ""
     if kinds.of(new).name == "Namespace" and not new.metadata.deletion_timestamp:
         # spec.finalizers of a live namespace belong to the server
         new.spec.ClearField("finalizers")

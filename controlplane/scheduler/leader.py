@@ -11,6 +11,7 @@ from api import errors
 from api.client import Client
 from api.leaderelection import LeaderElector
 from api.retry import Backoff
+from api.tasks import cancel_and_wait
 from controlplane.scheduler.scheduler import Config, Scheduler
 
 log = logging.getLogger(__name__)
@@ -51,10 +52,8 @@ class ElectedScheduler:
         self._task = asyncio.create_task(self._campaign(), name=f"{self.config.name}-campaign")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def wait(self) -> None:
         """Until the campaign ends (it only ends by stop() or a bug)."""

@@ -15,6 +15,7 @@ from api import errors, meta
 from api.client import Client
 from api.events import EventRecorder
 from api.informer import Informer
+from api.tasks import cancel_and_wait
 from controlplane.scheduler import placement, plugins
 from controlplane.scheduler.cache import Cache
 from controlplane.scheduler.framework import Profile
@@ -75,10 +76,8 @@ class Scheduler:
                  len(self.queue))
 
     async def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.cancel()
-            await asyncio.gather(self._loop, return_exceptions=True)
-            self._loop = None
+        await cancel_and_wait(self._loop)
+        self._loop = None
         if self._calls:  # let binds in flight finish, so none is cut between assume and confirm
             await asyncio.wait(self._calls, timeout=5)
             for task in self._calls:

@@ -88,6 +88,28 @@ class ExecResult:
     timed_out: bool = False
 
 
+class ExecSession(abc.ABC):
+    """An interactive exec (`skiff exec -i/-t`): stdin in, output out, then the exit code."""
+
+    @abc.abstractmethod
+    async def write(self, data: bytes) -> None: ...
+
+    @abc.abstractmethod
+    async def close_stdin(self) -> None: ...
+
+    @abc.abstractmethod
+    def output(self) -> AsyncIterator[tuple[str, bytes]]:
+        """("stdout" | "stderr", data) chunks until the command's output ends (with a tty: all "stdout")."""
+
+    @abc.abstractmethod
+    async def exit_code(self) -> int:
+        """The command's exit code, once its output has ended."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Stop talking to the command (it may keep running: container runtimes cannot kill an exec)."""
+
+
 class Runtime(abc.ABC):
     """Every method is a coroutine that never blocks the event loop."""
 
@@ -129,3 +151,11 @@ class Runtime(abc.ABC):
     def logs(self, container_id: str, follow: bool = False, tail: int = -1,
              timestamps: bool = False) -> AsyncIterator[bytes]:
         """The container's output, as an async iterator of chunks."""
+
+    async def exec_session(self, container_id: str, command: list[str], tty: bool = False,
+                           stdin: bool = False) -> ExecSession:
+        """Start an interactive command in a running container; raises ContainerNotFound."""
+        raise NotImplementedError(f"{type(self).__name__} has no interactive exec")
+
+    async def close(self) -> None:
+        """Release the runtime's threads and connections."""

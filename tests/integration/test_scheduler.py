@@ -8,7 +8,7 @@ import pytest
 from api import meta
 from controlplane.scheduler.leader import LEASE_NAME, LEASE_NAMESPACE, ElectedScheduler, Election
 from controlplane.scheduler.scheduler import SCORES_ANNOTATION, Config, Scheduler
-from tests.integration.test_api_faults import eventually
+from tests.fixtures.wait import eventually
 from tests.unit.scheduler.builders import node, pod
 
 FAST = Config(initial_backoff=0.2, max_backoff=1.0)

@@ -16,6 +16,15 @@ def make():
     return SchedulingQueue(clock), clock
 
 
+def with_unschedulable_pod():
+    """A queue holding pod "p" after one attempt found no node."""
+    q, clock = make()
+    q.add("p")
+    q.pop_nowait()
+    q.requeue_unschedulable("p")
+    return q, clock
+
+
 def test_pops_higher_priority_then_older_first():
     q, _ = make()
     q.add("new", 0, "2026-01-01T00:00:02Z")
@@ -46,10 +55,7 @@ def test_failed_pod_waits_out_its_backoff():
 
 
 def test_unschedulable_pod_waits_for_a_cluster_change_not_for_time():
-    q, clock = make()
-    q.add("p")
-    q.pop_nowait()
-    q.requeue_unschedulable("p")
+    q, clock = with_unschedulable_pod()
     clock.now += 3600
     q.flush_backoff()
     assert q.where("p") == UNSCHEDULABLE and q.pop_nowait() is None
@@ -58,10 +64,7 @@ def test_unschedulable_pod_waits_for_a_cluster_change_not_for_time():
 
 
 def test_cluster_change_during_backoff_moves_to_backoff_not_active():
-    q, clock = make()
-    q.add("p")
-    q.pop_nowait()
-    q.requeue_unschedulable("p")
+    q, clock = with_unschedulable_pod()
     clock.now += 0.5
     q.move_all_to_active("NodeAdd")
     assert q.where("p") == BACKOFF
@@ -80,10 +83,7 @@ def test_change_while_deciding_is_not_lost():
 
 
 def test_updated_unschedulable_pod_is_retried():
-    q, clock = make()
-    q.add("p")
-    q.pop_nowait()
-    q.requeue_unschedulable("p")
+    q, clock = with_unschedulable_pod()
     clock.now += 5
     q.add("p", 0, "")
     assert q.pop_nowait() == "p"

@@ -1,0 +1,164 @@
+"""`skiff rollout status|history|undo|pause|resume deploy/NAME`: follow and steer a Deployment's rollout.
+
+Undo works as kubectl's: the old revision's pod template is copied back into the Deployment.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from api import errors, meta, retry
+from cli import flags, resources
+from cli.context import Context
+from cli.errors import CliError, not_found
+from controlplane.controllers.deployment import revisions
+
+HELP = "follow and manage the rollout of a deployment"
+EXAMPLES = """examples:
+  skiff rollout status deploy/web
+  skiff rollout history deploy web
+  skiff rollout undo deploy/web --to-revision 2
+  skiff rollout pause deploy/web
+  skiff rollout resume deploy/web
+"""
+POLL_S = 0.5
+
+
+def register(subparsers, parents) -> None:
+    p = subparsers.add_parser("rollout", parents=parents, help=HELP, description=HELP.capitalize() + ".",
+                              epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    actions = p.add_subparsers(dest="action", metavar="ACTION", title="actions", required=True)
+    for name, handler, text in (("status", status, "show the rollout's progress until it is done"),
+                                ("history", history, "list the deployment's revisions"),
+                                ("undo", undo, "roll back to the previous (or a given) revision"),
+                                ("pause", pause, "stop rolling out template changes"),
+                                ("resume", resume, "continue rolling out template changes")):
+        a = actions.add_parser(name, parents=parents, help=text, description=text.capitalize() + ".")
+        a.add_argument("objects", nargs="+", metavar="deploy/NAME | deploy NAME", help="the deployment")
+        flags.namespace(a)
+        if name == "status":
+            a.add_argument("--timeout", type=float, default=0, metavar="SECONDS",
+                           help="give up after this long; 0 waits for ever (default 0)")
+            a.add_argument("-w", "--watch", type=flags.boolean, default=True, metavar="BOOL",
+                           help="keep watching until the rollout ends (default true)")
+        if name == "undo":
+            a.add_argument("--to-revision", type=int, default=0, metavar="N",
+                           help="the revision to go back to; 0 means the previous one (default 0)")
+        a.set_defaults(handler=handler)
+
+
+def _deployment_name(args) -> str:
+    _, named = resources.parse(args.objects)
+    if len(named) != 1 or named[0].kind.name != "Deployment":
+        raise CliError("name one deployment, e.g. `skiff rollout status deploy/web`")
+    return named[0].name
+
+
+async def _get(client, name: str, namespace: str):
+    try:
+        return await client.get("Deployment", name, namespace)
+    except errors.NotFound:
+        raise CliError(str(not_found(resources.lookup_kind("deploy"), name))) from None
+
+
+def status_message(d) -> tuple[str, bool]:
+    """kubectl's rollout status line for a Deployment, and whether the rollout is over.
+
+    Raises CliError when the rollout passed its progress deadline.
+    """
+    name, s, replicas = d.metadata.name, d.status, d.spec.replicas
+    if d.metadata.generation > s.observed_generation:
+        return "Waiting for deployment spec update to be observed...", False
+    c = meta.get_condition(s.conditions, "Progressing")
+    if c is not None and c.reason == "ProgressDeadlineExceeded":
+        raise CliError(f'deployment "{name}" exceeded its progress deadline')
+    if s.updated_replicas < replicas:
+        return (f'Waiting for deployment "{name}" rollout to finish: {s.updated_replicas} out of {replicas} '
+                f'new replicas have been updated...'), False
+    if s.replicas > s.updated_replicas:
+        return (f'Waiting for deployment "{name}" rollout to finish: {s.replicas - s.updated_replicas} old '
+                f'replicas are pending termination...'), False
+    if s.available_replicas < s.updated_replicas:
+        return (f'Waiting for deployment "{name}" rollout to finish: {s.available_replicas} of '
+                f'{s.updated_replicas} updated replicas are available...'), False
+    return f'deployment "{name}" successfully rolled out', True
+
+
+async def status(ctx: Context, args: argparse.Namespace) -> int:
+    name, namespace = _deployment_name(args), ctx.namespace(args)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + args.timeout if args.timeout > 0 else None
+    last = ""
+    async with ctx.client() as client:
+        while True:
+            message, done = status_message(await _get(client, name, namespace))
+            if message != last:
+                ctx.out(message)
+                last = message
+            if done or not args.watch:
+                return 0
+            if deadline is not None and loop.time() > deadline:
+                raise CliError(f"timed out waiting for the rollout of deployment \"{name}\" to finish")
+            await asyncio.sleep(POLL_S)
+
+
+async def _replica_sets(client, d):
+    items = (await client.list("ReplicaSet", d.metadata.namespace)).items
+    return [rs for rs in items if (ref := meta.controller_of(rs)) is not None and ref.uid == d.metadata.uid]
+
+
+async def history(ctx: Context, args: argparse.Namespace) -> int:
+    name, namespace = _deployment_name(args), ctx.namespace(args)
+    async with ctx.client() as client:
+        d = await _get(client, name, namespace)
+        rss = sorted(await _replica_sets(client, d), key=revisions.revision_of)
+    ctx.out(f"deployment.apps/{name}")
+    ctx.out(f"{'REVISION':<10}CHANGE-CAUSE")
+    for rs in rss:
+        ctx.out(f"{revisions.revision_of(rs):<10}{rs.metadata.annotations.get(revisions.CHANGE_CAUSE, '<none>')}")
+    return 0
+
+
+async def undo(ctx: Context, args: argparse.Namespace) -> int:
+    name, namespace = _deployment_name(args), ctx.namespace(args)
+    async with ctx.client() as client:
+        d = await _get(client, name, namespace)
+        template = revisions.template_of_revision(await _replica_sets(client, d), args.to_revision)
+        if template is None:
+            if args.to_revision:
+                raise CliError(f"unable to find specified revision {args.to_revision} in history")
+            raise CliError(f'no rollout history found for deployment "{name}"')
+        if revisions.same_template(template, d.spec.template):
+            ctx.out(f"deployment.apps/{name} skipped rollback (current template already matches "
+                    f"revision {args.to_revision or 'previous'})")
+            return 0
+
+        async def attempt():
+            current = await _get(client, name, namespace)
+            current.spec.template.CopyFrom(template)
+            await client.update(current)
+        await retry.on_conflict(attempt)
+    ctx.out(f"deployment.apps/{name} rolled back")
+    return 0
+
+
+async def _set_paused(ctx: Context, args: argparse.Namespace, paused: bool) -> int:
+    name, namespace = _deployment_name(args), ctx.namespace(args)
+    async with ctx.client() as client:
+        async def attempt():
+            d = await _get(client, name, namespace)
+            if d.spec.paused == paused:
+                raise CliError(f'deployments.apps "{name}" is {"already paused" if paused else "not paused"}')
+            d.spec.paused = paused
+            await client.update(d)
+        await retry.on_conflict(attempt)
+    ctx.out(f"deployment.apps/{name} {'paused' if paused else 'resumed'}")
+    return 0
+
+
+async def pause(ctx: Context, args: argparse.Namespace) -> int:
+    return await _set_paused(ctx, args, True)
+
+
+async def resume(ctx: Context, args: argparse.Namespace) -> int:
+    return await _set_paused(ctx, args, False)

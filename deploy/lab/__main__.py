@@ -1,0 +1,79 @@
+"""The `python -m deploy.lab` command line: parse, run one verb, print expected failures as one line.
+
+Each verb's work lives in its own module (up, down, status, hosts, demo).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from deploy.lab import plan as P
+from deploy.lab.shell import LabError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m deploy.lab",
+                                     description="A multi-host skiff cluster on this machine (needs root).")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    up = verbs.add_parser("up", help="build the lab, or report what already runs")
+    up.add_argument("--nodes", type=int, default=3, help="simulated hosts (default 3)")
+    up.add_argument("--etcd-members", type=int, default=1, choices=(1, 3), help="etcd members (default 1)")
+    up.add_argument("--underlay", default=P.Settings.underlay, help="the hosts' subnet (default %(default)s)")
+    up.add_argument("--ready-timeout", type=float, default=120, help="seconds to wait for Ready nodes")
+    verbs.add_parser("down", help="remove everything the lab made, even after a crash")
+    verbs.add_parser("status", help="components, hosts, nodes and the node-failure timeouts")
+    logs = verbs.add_parser("logs", help="a component's log (apiserver, scheduler, etcd-1, skiff-host-1, ...)")
+    logs.add_argument("component")
+    logs.add_argument("-n", "--lines", type=int, default=100)
+    logs.add_argument("-f", "--follow", action="store_true")
+    ex = verbs.add_parser("exec", help="run a command inside a host's network namespace: exec HOST -- CMD")
+    ex.add_argument("host")
+    ex.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD")
+    demo = verbs.add_parser("demo", help="web servers over the hosts and a client fetching across hosts")
+    demo.add_argument("--timeout", type=float, default=180)
+    for verb, text in (("stop-host", "power a host off: kill its agent and containers"),
+                       ("start-host", "power a host on again: start its agent"),
+                       ("partition", "cut a host's underlay link"), ("heal", "restore a host's underlay link")):
+        verbs.add_parser(verb, help=text).add_argument("host", help="the node name, as `skiff get nodes` shows")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.verb == "up":
+        from deploy.lab.up import up
+        return up(P.Settings(nodes=args.nodes, etcd_members=args.etcd_members, underlay=args.underlay),
+                  ready_timeout=args.ready_timeout)
+    if args.verb == "down":
+        from deploy.lab.down import down
+        return down()
+    if args.verb in ("status", "logs", "exec"):
+        from deploy.lab import status
+        if args.verb == "status":
+            return status.status()
+        if args.verb == "logs":
+            return status.logs(args.component, args.lines, args.follow)
+        argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
+        return status.exec_in(args.host, argv)
+    if args.verb == "demo":
+        from deploy.lab.demo import demo
+        return demo(args.timeout)
+    from deploy.lab import hosts
+    actions = {"stop-host": hosts.stop_host, "start-host": hosts.start_host,
+               "partition": lambda h: hosts.partition(h, cut=True), "heal": lambda h: hosts.partition(h, cut=False)}
+    print(actions[args.verb](args.host))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except (LabError, P.PlanError) as e:
+        print(f"lab {args.verb}: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""What the lab asks the running cluster: does the API answer, which nodes are Ready.
+
+Small synchronous wrappers over the shared async client, for a command-line tool.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+
+from api.client import Client
+from api.meta import get_condition
+
+
+async def _version(address: str) -> bool:
+    async with Client(address, timeout=2) as client:
+        await client.version()
+    return True
+
+
+async def _nodes(address: str) -> dict[str, bool]:
+    async with Client(address, timeout=3) as client:
+        nodes = await client.list("nodes")
+    ready = {}
+    for node in nodes.items:
+        cond = get_condition(node.status.conditions, "Ready")
+        ready[node.metadata.name] = cond is not None and cond.status == "True"
+    return ready
+
+
+def api_answers(address: str) -> bool:
+    try:
+        return asyncio.run(_version(address))
+    except Exception:
+        return False
+
+
+def node_readiness(address: str) -> dict[str, bool] | None:
+    """Node name -> Ready; None when the API server does not answer."""
+    try:
+        return asyncio.run(_nodes(address))
+    except Exception:
+        return None
+
+
+def wait_for(condition, timeout: float, interval: float = 0.2):
+    """Poll until `condition()` is truthy; returns its last value (falsy when the deadline passed)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(interval)

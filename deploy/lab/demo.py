@@ -1,0 +1,103 @@
+"""`lab demo`: busybox web servers spread over the hosts, and a client pod fetching from each by pod IP.
+
+Services come later, so the client reaches the servers at their pod IPs across the hosts' routes.
+"""
+from __future__ import annotations
+
+import asyncio
+
+from api import errors, manifest
+from api.client import Client
+from deploy.lab import containers, state as S
+from deploy.lab import plan as P
+from deploy.lab.shell import LabError
+
+WEB_LABELS = {"app": "skiff-demo-web"}
+WEB_SCRIPT = 'echo "hello from $(hostname)" > /tmp/index.html && exec httpd -f -p 80 -h /tmp'
+
+
+def web_deployment(replicas: int, name: str = "web") -> dict:
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": name, "namespace": "default", "labels": WEB_LABELS},
+        "spec": {"replicas": replicas, "selector": {"matchLabels": WEB_LABELS},
+                 "template": {"metadata": {"labels": WEB_LABELS},
+                              "spec": {"containers": [{"name": "httpd", "image": "busybox:latest",
+                                                       "command": ["sh", "-c", WEB_SCRIPT],
+                                                       "ports": [{"containerPort": 80}]}]}}},
+    }
+
+
+def client_pod(name: str = "client", node: str = "") -> dict:
+    spec = {"containers": [{"name": "client", "image": "busybox:latest",
+                            "command": ["sleep", "2147483647"]}], "terminationGracePeriodSeconds": 1}
+    if node:
+        spec["nodeName"] = node
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default"},
+            "spec": spec}
+
+
+async def create(client: Client, body: dict) -> None:
+    obj, _ = manifest.from_dict(body)
+    try:
+        await client.create(obj)
+    except errors.AlreadyExists:
+        pass
+
+
+async def running_pods(client: Client, label_selector: str = "", name: str = "") -> list:
+    pods = (await client.list("pods", "default", label_selector=label_selector)).items
+    return [p for p in pods if p.status.phase == "Running" and p.status.pod_ip
+            and (not name or p.metadata.name == name) and not p.metadata.deletion_timestamp]
+
+
+async def wait_pods(client: Client, selector: str, count: int, timeout: float, name: str = "") -> list:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        pods = await running_pods(client, selector, name)
+        if len(pods) >= count:
+            return pods
+        if loop.time() > deadline:
+            raise LabError(f"only {len(pods)} of {count} pods Running after {timeout:g}s; "
+                           f"see `skiff get pods -o wide` and `skiff describe pod`")
+        await asyncio.sleep(0.5)
+
+
+def fetch(client_pod_name: str, ip: str) -> tuple[int, str]:
+    """From inside the client pod: GET http://IP/ (traffic stays within the lab's namespaces)."""
+    return containers.exec_in_pod(client_pod_name, ["wget", "-qO-", "-T", "5", f"http://{ip}/"])
+
+
+async def _demo(lab: P.Lab, timeout: float) -> int:
+    replicas = len(lab.hosts)
+    async with Client(lab.api_address, timeout=10) as client:
+        print(f"demo: Deployment web ({replicas} busybox httpd replicas) and Pod client")
+        await create(client, web_deployment(replicas))
+        await create(client, client_pod())
+        web = await wait_pods(client, "app=skiff-demo-web", replicas, timeout)
+        (cli,) = await wait_pods(client, "", 1, timeout, name="client")
+    failures = 0
+    print(f"demo: client runs on {cli.spec.node_name} at {cli.status.pod_ip}")
+    for pod in sorted(web, key=lambda p: p.spec.node_name):
+        where = "same host" if pod.spec.node_name == cli.spec.node_name else "across hosts"
+        code, body = fetch("client", pod.status.pod_ip)
+        failures += code != 0
+        print(f"  client -> {pod.metadata.name} {pod.status.pod_ip} on {pod.spec.node_name} ({where}): "
+              f"{body.strip() if code == 0 else 'FAILED: ' + body.strip()}")
+    print("\nlook at it:")
+    print("  .venv/bin/skiff get pods -o wide")
+    print("  .venv/bin/skiff get deployments,replicasets")
+    print("  .venv/bin/skiff describe pod client")
+    print(f"  .venv/bin/python -m deploy.lab exec {lab.hosts[0].name} -- ip route")
+    print(f"  .venv/bin/python -m deploy.lab stop-host {lab.hosts[-1].name}   "
+          f"# then watch: .venv/bin/skiff get nodes,pods -o wide -w")
+    print("  .venv/bin/skiff delete deployment web; .venv/bin/skiff delete pod client")
+    return 1 if failures else 0
+
+
+def demo(timeout: float = 180) -> int:
+    st = S.load()
+    if st is None:
+        raise LabError("no lab is up; run `python -m deploy.lab up` first")
+    return asyncio.run(_demo(P.plan(st.settings), timeout))

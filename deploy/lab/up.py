@@ -1,0 +1,231 @@
+"""`lab up`: make each piece of the lab if it is missing, one progress line per step, then a summary.
+
+Every step checks before it acts, so a second `up` reports what runs and a half-made lab is completed.
+"""
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import asyncio
+import json
+import time
+import urllib.request
+from pathlib import Path
+
+from deploy.lab import cluster, net, procs, state as S
+from deploy.lab import plan as P
+from deploy.lab.shell import LabError
+
+# The program each process runs, by module: a process whose module is not there yet is skipped.
+MODULES = {"scheduler": "controlplane.scheduler.main", "controller-manager": "controlplane.controllers.main",
+           "agent": "nodeagent.main"}
+CLI_CONFIG = Path("~/.skiff/config").expanduser()
+CLI_CONFIG_MARK = "# written by deploy/lab; `deploy/lab down` removes it\n"
+
+
+def module_present(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def missing_module(proc: P.Process) -> str | None:
+    module = MODULES.get(proc.kind if proc.kind == "agent" else proc.name)
+    return module if module and not module_present(module) else None
+
+
+class Progress:
+    def __init__(self, total: int):
+        self.total, self.step, self.started = total, 0, time.monotonic()
+
+    def __call__(self, what: str, detail: str) -> None:
+        self.step += 1
+        print(f"[{self.step}/{self.total}] {what:<19} {detail}", flush=True)
+
+
+def up(settings: P.Settings, ready_timeout: float = 120.0) -> int:
+    net.require_root()
+    existing = S.load()
+    if existing and (existing.settings.underlay, existing.settings.etcd_members) != (
+            settings.underlay, settings.etcd_members):
+        raise LabError(f"a lab with underlay {existing.settings.underlay} and "
+                       f"{existing.settings.etcd_members} etcd member(s) exists; run `deploy/lab down` first")
+    if existing and existing.settings.nodes > settings.nodes:
+        print(f"note: the lab has {existing.settings.nodes} hosts; keeping them all")
+        settings = existing.settings
+    lab = P.plan(settings)
+    st = existing or S.State(settings)
+    st.settings = settings
+    progress = Progress(total=9)
+    running = procs.running()
+
+    progress("underlay", _underlay(lab, st))
+    S.save(st)
+    progress("hosts", _members(lab, lab.hosts))
+    progress("etcd", _start_etcd(lab, st, running))
+    progress("apiserver", _start_apiserver(lab, st, running))
+    progress("scheduler", _start_simple(lab.process("scheduler"), st, running))
+    progress("controller-manager", _start_simple(lab.process("controller-manager"), st, running))
+    progress("images", _images())
+    progress("agents", _start_agents(lab, st, running))
+    progress("cli config", _write_cli_config(lab, st))
+    S.save(st)
+    ready = _wait_ready(lab, ready_timeout)
+    print()
+    print(summary(lab, ready, time.monotonic() - progress.started))
+    return 0 if ready is None or all(ready.get(h.name) for h in lab.hosts) else 1
+
+
+def _underlay(lab: P.Lab, st: S.State) -> str:
+    made = P.ROOT_LINK not in net.links()
+    if made:
+        net.check_underlay_free(lab.settings.underlay)
+    net.ensure_netns(P.SWITCH_NETNS)
+    net.ensure_switch()
+    net.ensure_root_leg(lab.root_ip, lab.prefixlen)
+    added = net.root_unreachable_routes(P.unreachable_prefixes(lab.settings))
+    st.root_routes = sorted(set(st.root_routes) | set(added))
+    net.ensure_root_guard()
+    _members(lab, lab.etcd)
+    verb = "made" if made else "already there"
+    return (f"{lab.settings.underlay} {verb}: root {lab.root_ip} on {P.ROOT_LINK}, "
+            f"{', '.join(P.unreachable_prefixes(lab.settings))} unreachable")
+
+
+def _members(lab: P.Lab, members: list[P.Member]) -> str:
+    made = []
+    for m in members:
+        if net.ensure_netns(m.netns):
+            made.append(m.name)
+        net.ensure_member_leg(m, lab.prefixlen)
+        net.ensure_isolated_routes(m.netns, P.unreachable_prefixes(lab.settings))
+    names = ", ".join(f"{m.name} {m.ip}" for m in members)
+    return names + ("" if made else " (already there)")
+
+
+def _is_running(name: str, st: S.State, running: dict[str, list[int]]) -> bool:
+    if name in running:
+        st.pids[name] = procs.main_pid(running[name])
+        return True
+    return False
+
+
+def _start(proc: P.Process, st: S.State, running: dict[str, list[int]]) -> bool:
+    """Start unless it runs; True when it was started now."""
+    if _is_running(proc.name, st, running):
+        return False
+    st.pids[proc.name] = procs.start(proc)
+    return True
+
+
+def _start_etcd(lab: P.Lab, st: S.State, running) -> str:
+    members = [p for p in lab.processes if p.kind == "etcd"]
+    started = [_start(p, st, running) for p in members]
+    ok = cluster.wait_for(lambda: all(_etcd_healthy(m.ip) for m in lab.etcd), 30)
+    if not ok:
+        raise LabError(f"etcd did not become healthy within 30s; see {P.LOG_DIR}/etcd-*.log")
+    return f"{len(members)} member(s) at {','.join(lab.etcd_endpoints)}" + ("" if any(started) else " (already running)")
+
+
+def _etcd_healthy(ip: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://{ip}:2379/health", timeout=1) as r:
+            return json.loads(r.read() or b"{}").get("health") in ("true", True)
+    except (OSError, ValueError):
+        return False
+
+
+def _start_apiserver(lab: P.Lab, st: S.State, running) -> str:
+    proc = lab.process("apiserver")
+    started = _start(proc, st, running)
+    if not cluster.wait_for(lambda: cluster.api_answers(lab.api_address) or not procs.alive(st.pids[proc.name]), 30) \
+            or not procs.alive(st.pids[proc.name]):
+        raise LabError(f"the API server did not answer on {lab.api_address}; see {proc.log}")
+    return f"{lab.api_address}" + ("" if started else " (already running)")
+
+
+def _start_simple(proc: P.Process, st: S.State, running) -> str:
+    module = missing_module(proc)
+    if module:
+        return f"skipped: {module} is not there yet"
+    return "started" if _start(proc, st, running) else "already running"
+
+
+def _images() -> str:
+    if not module_present("nodeagent.runtime.images"):
+        return "skipped: nodeagent.runtime.images is not there yet"
+    from nodeagent.runtime import images
+    result = images.ensure_local_images()
+    if inspect.isawaitable(result):
+        asyncio.run(result)
+    return "busybox:latest and the pause image are in the local dockerd"
+
+
+def _start_agents(lab: P.Lab, st: S.State, running) -> str:
+    agents = [p for p in lab.processes if p.kind == "agent"]
+    module = missing_module(agents[0])
+    if module:
+        return f"skipped: {module} is not there yet"
+    started = [p.name for p in agents if _node_of(p) not in st.stopped and _start(p, st, running)]
+    return f"{len(started)} started, {len(agents) - len(started)} already running"
+
+
+def _node_of(proc: P.Process) -> str:
+    return proc.name.removeprefix("agent-")
+
+
+def _write_cli_config(lab: P.Lab, st: S.State) -> str:
+    text = CLI_CONFIG_MARK + f"server: {lab.api_address}\n"
+    if CLI_CONFIG.exists() and not CLI_CONFIG.read_text().startswith(CLI_CONFIG_MARK) \
+            and CLI_CONFIG.read_text() != text:
+        backup = CLI_CONFIG.with_name("config.before-lab")
+        CLI_CONFIG.replace(backup)
+        note = f" (yours moved to {backup})"
+    else:
+        note = ""
+    CLI_CONFIG.parent.mkdir(parents=True, exist_ok=True)
+    CLI_CONFIG.write_text(text)
+    st.cli_config = str(CLI_CONFIG)
+    return f"{CLI_CONFIG}: server {lab.api_address}{note}"
+
+
+def _wait_ready(lab: P.Lab, timeout: float) -> dict[str, bool] | None:
+    """Wait for every host to be a Ready node; None when there are no agents to wait for."""
+    if not module_present(MODULES["agent"]):
+        return None
+    want = {h.name for h in lab.hosts}
+    print(f"waiting up to {timeout:g}s for {len(want)} nodes to be Ready ...", flush=True)
+    last: dict[str, bool] = {}
+
+    def all_ready():
+        nonlocal last
+        last = cluster.node_readiness(lab.api_address) or last
+        return all(last.get(n) for n in want)
+
+    cluster.wait_for(all_ready, timeout, interval=0.5)
+    return last
+
+
+def summary(lab: P.Lab, ready: dict[str, bool] | None, took: float) -> str:
+    s = lab.settings
+    if ready is None:
+        nodes = "no agents yet (nodeagent.main is not there)"
+    else:
+        nodes = f"{sum(1 for h in lab.hosts if ready.get(h.name))}/{len(lab.hosts)} nodes Ready: " + \
+            ", ".join(f"{h.name} ({h.ip}){'' if ready.get(h.name) else ' NOT READY'}" for h in lab.hosts)
+    lines = [
+        f"lab up in {took:.1f}s. {nodes}",
+        f"  API server    {lab.api_address} (written to {CLI_CONFIG})",
+        f"  etcd          {', '.join(lab.etcd_endpoints)}",
+        f"  node failure  NotReady after {s.lifecycle.grace_period:g}s silence, pods evicted "
+        f"{s.lifecycle.eviction_timeout:g}s later",
+        f"  logs          {P.LOG_DIR}/<component>.log  (python -m deploy.lab logs apiserver)",
+        "try:",
+        "  .venv/bin/skiff get nodes -o wide",
+        "  .venv/bin/python -m deploy.lab demo",
+        f"  .venv/bin/python -m deploy.lab exec {lab.hosts[0].name} -- ip route",
+        f"  .venv/bin/python -m deploy.lab stop-host {lab.hosts[-1].name}    (then start-host)",
+        "  .venv/bin/python -m deploy.lab status | down",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,100 @@
+"""What a pod needs done next, as the kubelet's computePodActions: a pure decision from the pod's spec,
+its runtime containers and the restart backoff. The worker carries the actions out.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from api import meta
+from nodeagent.backoff import Backoff
+from nodeagent.containers import attempt_of, instances
+from nodeagent.runtime.base import SANDBOX_NAME, ContainerInfo
+from nodeagent.status import Waiting
+from proto import types_pb2
+
+
+@dataclass(frozen=True)
+class Start:
+    container: types_pb2.Container
+    attempt: int
+    init: bool = False
+    restart: bool = False  # a restart after an exit: it counts against the backoff
+
+
+@dataclass
+class PodActions:
+    create_sandbox: bool = False
+    sandbox_attempt: int = 0
+    start: list[Start] = field(default_factory=list)
+    remove: list[str] = field(default_factory=list)  # ids of created-but-never-started leftovers
+    waiting: dict[str, Waiting] = field(default_factory=dict)
+    wake_in: float | None = None  # come back after this many seconds (a backoff expires)
+
+    def wake(self, seconds: float) -> None:
+        self.wake_in = seconds if self.wake_in is None else min(self.wake_in, seconds)
+
+
+def should_restart(policy: str, exit_code: int) -> bool:
+    return policy == "Always" or (policy == "OnFailure" and exit_code != 0)
+
+
+def _finished(info: ContainerInfo, now: float) -> float:
+    moment = meta.parse_time(info.finished_at) if info.finished_at else None
+    return moment.timestamp() if moment else now
+
+
+def _next(pod, c: types_pb2.Container, found: list[ContainerInfo], backoff: Backoff, now: float,
+          actions: PodActions, init: bool) -> str:
+    """Decide for one container; returns "done" (exited for good), "running", or "waiting"."""
+    latest = found[0] if found else None
+    if latest is None:
+        actions.start.append(Start(c, 0, init))
+        return "waiting"
+    if latest.state == "running":
+        return "running"
+    if latest.state != "exited":  # created but never started (the agent stopped half-way): make it again
+        actions.remove.append(latest.id)
+        actions.start.append(Start(c, attempt_of(latest), init))
+        return "waiting"
+    policy = pod.spec.restart_policy or "Always"
+    if init:
+        restart = latest.exit_code != 0 and policy != "Never"
+    else:
+        restart = should_restart(policy, latest.exit_code)
+    if not restart:
+        return "done"
+    key = (pod.metadata.uid, c.name)
+    remaining = backoff.remaining(key, _finished(latest, now), now)
+    if remaining > 0:
+        actions.waiting[c.name] = Waiting(
+            "CrashLoopBackOff", f"back-off {backoff.current(key):g}s restarting failed container={c.name} "
+                                f"pod={pod.metadata.name}_{pod.metadata.namespace}({pod.metadata.uid})")
+        actions.wake(remaining)
+        return "waiting"
+    actions.start.append(Start(c, attempt_of(latest) + 1, init, restart=True))
+    return "waiting"
+
+
+def compute(pod: types_pb2.Pod, containers: list[ContainerInfo], backoff: Backoff, now: float,
+            terminal: bool) -> PodActions:
+    """The next step for a live pod (not being deleted). `terminal`: its phase is Succeeded or Failed."""
+    actions = PodActions()
+    if terminal:
+        return actions
+    sandboxes = instances(containers, SANDBOX_NAME)
+    if not sandboxes or sandboxes[0].state != "running":
+        actions.create_sandbox = True
+        actions.sandbox_attempt = attempt_of(sandboxes[0]) + 1 if sandboxes else 0
+        return actions  # containers follow once the sandbox runs (the worker syncs again at once)
+
+    started_apps = any(instances(containers, c.name) for c in pod.spec.containers)
+    if not started_apps:
+        for c in pod.spec.init_containers:  # strictly in order: each to success before the next
+            if _next(pod, c, instances(containers, c.name), backoff, now, actions, init=True) != "done":
+                return actions
+            latest = instances(containers, c.name)[0]
+            if latest.exit_code != 0:  # failed for good (restartPolicy Never): the pod has failed
+                return actions
+    for c in pod.spec.containers:
+        _next(pod, c, instances(containers, c.name), backoff, now, actions, init=False)
+    return actions

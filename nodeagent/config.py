@@ -1,0 +1,105 @@
+"""The agent's settings, parsed from its command-line flags (the lab and the systemd units use these)."""
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, field, replace
+
+from proto import types_pb2
+
+VERSION = "v0.1.0"
+TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    server: str
+    node_name: str
+    node_ip: str
+    interface: str = ""
+    runtime: str = "docker"
+    hollow: int = 0
+    state_dir: str = ""
+    listen_port: int = 10250
+    node_labels: dict[str, str] = field(default_factory=dict)
+    taints: tuple[types_pb2.Taint, ...] = ()
+    restart_backoff_base: float = 10.0
+    restart_backoff_max: float = 300.0
+    lease_renew_interval: float = 10.0
+    lease_duration: int = 40
+    status_update_interval: float = 10.0
+    cluster_domain: str = "cluster.local"
+    relist_period: float = 1.0
+    # The network namespace standing in for this host (the lab, e2e tests); None: the agent's own.
+    host_netns: str | None = None
+    bridge: str = "skiff0"
+
+    def for_node(self, name: str) -> "AgentConfig":
+        return replace(self, node_name=name, state_dir=os.path.join(os.path.dirname(self.state_dir), name))
+
+
+def parse_labels(text: str) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for item in filter(None, (s.strip() for s in text.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise argparse.ArgumentTypeError(f"--node-labels: {item!r} is not KEY=VALUE")
+        labels[key] = value
+    return labels
+
+
+def parse_taints(text: str) -> tuple[types_pb2.Taint, ...]:
+    taints = []
+    for item in filter(None, (s.strip() for s in text.split(","))):
+        kv, sep, effect = item.rpartition(":")
+        key, _, value = kv.partition("=")
+        if not sep or not key or effect not in TAINT_EFFECTS:
+            raise argparse.ArgumentTypeError(
+                f"--register-with-taints: {item!r} is not KEY[=VALUE]:EFFECT with EFFECT one of "
+                f"{', '.join(TAINT_EFFECTS)}")
+        taints.append(types_pb2.Taint(key=key, value=value, effect=effect))
+    return tuple(taints)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="skiff-agent",
+                                description="Run pods on this host for a skiff cluster: register the node, "
+                                            "heartbeat, start containers, wire pod networking.")
+    p.add_argument("--server", default="127.0.0.1:6443", metavar="HOST:PORT", help="the API server")
+    p.add_argument("--node-name", default=os.uname().nodename, metavar="NAME",
+                   help="this node's name (default: the host name)")
+    p.add_argument("--node-ip", required=True, metavar="IP",
+                   help="this host's address: the Node's InternalIP, the target of other nodes' pod routes")
+    p.add_argument("--interface", default="", metavar="IFACE", help="the interface holding --node-ip")
+    p.add_argument("--runtime", choices=("docker", "fake"), default="docker")
+    p.add_argument("--hollow", type=int, default=0, metavar="N",
+                   help="run N hollow nodes NAME-0..NAME-N-1 in this process (needs --runtime fake)")
+    p.add_argument("--state-dir", default="", metavar="DIR",
+                   help="pod volumes and IP allocations (default /var/lib/skiff/agent/NODE-NAME)")
+    p.add_argument("--listen-port", type=int, default=10250, metavar="PORT",
+                   help="port for logs and exec (on --node-ip)")
+    p.add_argument("--node-labels", type=parse_labels, default={}, metavar="K=V,...")
+    p.add_argument("--register-with-taints", type=parse_taints, default=(), metavar="KEY=VALUE:EFFECT,...")
+    p.add_argument("--restart-backoff-base", type=float, default=10.0, metavar="SECONDS",
+                   help="first crash-loop back-off; it doubles up to --restart-backoff-max")
+    p.add_argument("--restart-backoff-max", type=float, default=300.0, metavar="SECONDS")
+    p.add_argument("--lease-renew-interval", type=float, default=10.0, metavar="SECONDS")
+    p.add_argument("--status-update-interval", type=float, default=10.0, metavar="SECONDS")
+    p.add_argument("--cluster-domain", default="cluster.local")
+    p.add_argument("--host-netns", default=None, metavar="NAME",
+                   help="the network namespace that stands in for this host (lab and tests)")
+    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    return p
+
+
+def from_args(args: argparse.Namespace) -> AgentConfig:
+    if args.hollow and args.runtime != "fake":
+        raise SystemExit("skiff-agent: --hollow needs --runtime fake")
+    return AgentConfig(
+        server=args.server, node_name=args.node_name, node_ip=args.node_ip, interface=args.interface,
+        runtime=args.runtime, hollow=args.hollow,
+        state_dir=args.state_dir or os.path.join("/var/lib/skiff/agent", args.node_name),
+        listen_port=args.listen_port, node_labels=args.node_labels, taints=args.register_with_taints,
+        restart_backoff_base=args.restart_backoff_base, restart_backoff_max=args.restart_backoff_max,
+        lease_renew_interval=args.lease_renew_interval, status_update_interval=args.status_update_interval,
+        cluster_domain=args.cluster_domain, host_netns=args.host_netns)

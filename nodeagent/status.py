@@ -1,0 +1,184 @@
+"""Pod status as a pure function of (pod spec and last status, the pod's runtime containers, the agent's view).
+
+The worker calls `compute` after every sync and writes the result only when it differs from the stored status.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from api import meta
+from nodeagent.containers import attempt_of, instances
+from nodeagent.runtime.base import ContainerInfo
+from proto import types_pb2
+
+TERMINAL = ("Succeeded", "Failed")
+
+
+@dataclass(frozen=True)
+class Waiting:
+    reason: str  # ErrImagePull, ImagePullBackOff, CrashLoopBackOff, CreateContainerError, ...
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class AgentView:
+    """What the agent knows of the pod beyond the runtime's containers."""
+
+    now: datetime
+    host_ip: str
+    pod_ip: str = ""
+    runtime: str = "docker"  # the scheme of containerID ("docker://<id>")
+    waiting: Mapping[str, Waiting] = field(default_factory=dict)  # per container, set by the worker
+    # Per-container readiness (probes, issue 8). A container missing here is ready while it runs.
+    readiness: Mapping[str, bool] = field(default_factory=dict)
+
+
+def _terminated(info: ContainerInfo, runtime: str) -> types_pb2.ContainerStateTerminated:
+    if info.oom_killed:
+        reason = "OOMKilled"
+    elif info.error:
+        reason = "ContainerCannotRun"
+    else:
+        reason = "Completed" if info.exit_code == 0 else "Error"
+    return types_pb2.ContainerStateTerminated(
+        exit_code=info.exit_code, reason=reason, message=info.error, started_at=info.started_at,
+        finished_at=info.finished_at, container_id=f"{runtime}://{info.id}")
+
+
+def container_status(spec: types_pb2.Container, containers: list[ContainerInfo], view: AgentView,
+                     default_waiting: str, init: bool = False) -> types_pb2.ContainerStatus:
+    found = instances(containers, spec.name)
+    latest = found[0] if found else None
+    previous = found[1] if len(found) > 1 else None
+    status = types_pb2.ContainerStatus(name=spec.name, image=spec.image)
+    waiting = view.waiting.get(spec.name)
+    if latest is None:
+        w = waiting or Waiting(default_waiting)
+        status.state.waiting.CopyFrom(types_pb2.ContainerStateWaiting(reason=w.reason, message=w.message))
+        status.started = False
+        return status
+    status.restart_count = attempt_of(latest)
+    status.image_id = latest.image_id
+    status.container_id = f"{view.runtime}://{latest.id}"
+    if latest.state == "running":
+        status.state.running.started_at = latest.started_at
+        status.ready = view.readiness.get(spec.name, True)
+        status.started = True
+        if previous is not None and previous.state == "exited":
+            status.last_state.terminated.CopyFrom(_terminated(previous, view.runtime))
+    elif latest.state == "exited":
+        if waiting is not None:  # e.g. CrashLoopBackOff: waiting to run again; the exit is history
+            status.state.waiting.CopyFrom(types_pb2.ContainerStateWaiting(reason=waiting.reason,
+                                                                         message=waiting.message))
+            status.last_state.terminated.CopyFrom(_terminated(latest, view.runtime))
+        else:
+            status.state.terminated.CopyFrom(_terminated(latest, view.runtime))
+            if previous is not None and previous.state == "exited":
+                status.last_state.terminated.CopyFrom(_terminated(previous, view.runtime))
+            status.ready = init and latest.exit_code == 0
+        status.started = False
+    else:  # created, not started yet
+        w = waiting or Waiting("ContainerCreating")
+        status.state.waiting.CopyFrom(types_pb2.ContainerStateWaiting(reason=w.reason, message=w.message))
+        status.started = False
+    return status
+
+
+def _done(s: types_pb2.ContainerStatus) -> bool:
+    return s.state.HasField("terminated") and s.state.terminated.exit_code == 0
+
+
+def _init_failed(statuses: list[types_pb2.ContainerStatus], restart_policy: str) -> bool:
+    """An init container failed and will not run again: the pod fails (restartPolicy Never)."""
+    return restart_policy == "Never" and any(
+        s.state.HasField("terminated") and s.state.terminated.exit_code != 0 for s in statuses)
+
+
+def phase(pod: types_pb2.Pod, init: list[types_pb2.ContainerStatus], apps: list[types_pb2.ContainerStatus],
+          initialized: bool) -> str:
+    """Kubernetes' getPhase: Pending until everything started, Running while anything runs or will
+    restart, then Succeeded (every container exited 0) or Failed."""
+    policy = pod.spec.restart_policy or "Always"
+    if _init_failed(init, policy):
+        return "Failed"
+    if not initialized:
+        return "Pending"
+    running = stopped = succeeded = waiting = 0
+    for s in apps:
+        if s.state.HasField("running"):
+            running += 1
+        elif s.state.HasField("terminated"):
+            stopped += 1
+            succeeded += s.state.terminated.exit_code == 0
+        elif s.last_state.HasField("terminated"):
+            stopped += 1  # waiting to restart after an exit
+        else:
+            waiting += 1
+    if waiting:
+        return "Pending"
+    if running:
+        return "Running"
+    if policy == "Always":
+        return "Running"
+    if stopped == succeeded:
+        return "Succeeded"
+    if policy == "Never":
+        return "Failed"
+    return "Running"  # OnFailure: it will restart
+
+
+def _names(statuses, keep) -> str:
+    return " ".join(s.name for s in statuses if keep(s))
+
+
+def compute(pod: types_pb2.Pod, containers: list[ContainerInfo], view: AgentView) -> types_pb2.PodStatus:
+    old = pod.status
+    status = types_pb2.PodStatus()
+    status.conditions.extend(old.conditions)
+    status.qos_class = old.qos_class
+    status.start_time = old.start_time or meta.format_time(view.now)
+    status.host_ip = view.host_ip
+    if view.pod_ip:
+        status.pod_ip = view.pod_ip
+        status.pod_ips.add(ip=view.pod_ip)
+    elif old.pod_ip:  # a finished pod keeps the address it had
+        status.pod_ip = old.pod_ip
+        status.pod_ips.extend(old.pod_ips)
+
+    init_statuses = [container_status(c, containers, view, "PodInitializing", init=True)
+                     for c in pod.spec.init_containers]
+    any_app_started = any(instances(containers, c.name) for c in pod.spec.containers)
+    initialized = any_app_started or all(_done(s) for s in init_statuses)
+    app_statuses = [container_status(c, containers, view, "ContainerCreating" if initialized else "PodInitializing")
+                    for c in pod.spec.containers]
+    status.init_container_statuses.extend(init_statuses)
+    status.container_statuses.extend(app_statuses)
+
+    status.phase = old.phase if old.phase in TERMINAL else phase(pod, init_statuses, app_statuses, initialized)
+    terminal = status.phase in TERMINAL
+
+    conds, moment = status.conditions, view.now
+    meta.set_condition(conds, "PodScheduled", "True", moment=moment)
+    if initialized:
+        meta.set_condition(conds, "Initialized", "True", moment=moment)
+    else:
+        meta.set_condition(conds, "Initialized", "False", "ContainersNotInitialized",
+                           f"containers with incomplete status: [{_names(init_statuses, lambda s: not _done(s))}]",
+                           moment=moment)
+    unready = _names(app_statuses, lambda s: not s.ready)
+    if terminal:
+        reason, message = "PodCompleted", ""
+    else:
+        reason, message = "ContainersNotReady", f"containers with unready status: [{unready}]"
+    for type_ in ("ContainersReady", "Ready"):
+        if unready or terminal:
+            meta.set_condition(conds, type_, "False", reason, message, moment=moment)
+        else:
+            meta.set_condition(conds, type_, "True", moment=moment)
+    return status
+
+
+def is_terminal(status: types_pb2.PodStatus) -> bool:
+    return status.phase in TERMINAL
