@@ -24,9 +24,12 @@ LAB_LIFECYCLE = NodeLifecycle(grace_period=15.0, eviction_timeout=30.0, monitor_
 
 
 def program(name: str, bin_dir: Path | None = None) -> str:
-    """A console script of this installation: beside the running interpreter, else the repo's .venv."""
-    for directory in (bin_dir, Path(sys.executable).parent, REPO_ROOT / ".venv" / "bin"):
-        if directory is not None and (directory / name).exists():
+    """A console script: in `bin_dir` when given (an install elsewhere), else beside the running
+    interpreter, else in the repo's .venv; never a hard-coded checkout path."""
+    if bin_dir is not None:
+        return str(bin_dir / name)
+    for directory in (Path(sys.executable).parent, REPO_ROOT / ".venv" / "bin"):
+        if (directory / name).exists():
             return str(directory / name)
     return name
 

@@ -402,6 +402,8 @@ class Registry:
         if missing:
             raise errors.Invalid.of("Binding", missing)
 
+        bound: list[Message] = []  # the pod as last written, so no second read is needed
+
         async def assign(current):
             pod = decoder(pod_kind)(current.value, current.mod_revision)
             if binding.metadata.uid and binding.metadata.uid != pod.metadata.uid:
@@ -416,6 +418,7 @@ class Registry:
             for k, v in binding.metadata.annotations.items():
                 pod.metadata.annotations[k] = v
             meta.set_condition(pod.status.conditions, "PodScheduled", "True")
+            bound.append(pod)
             return encode(pod)
 
         key = storage_key(pod_kind, namespace, name)
@@ -423,7 +426,9 @@ class Registry:
             _, revision = await self.storage.guaranteed_update(key, assign)
         except errors.NotFound:
             raise errors.NotFound(f"{_describe(pod_kind, namespace, name)} not found") from None
-        return await self.get(pod_kind, namespace, name)
+        pod = bound[-1]
+        pod.metadata.resource_version = str(revision)
+        return pod
 
     async def get_scale(self, kind: Kind, namespace: str, name: str) -> types_pb2.Scale:
         _require_scalable(kind)

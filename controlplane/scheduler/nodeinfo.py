@@ -80,8 +80,8 @@ class NodeInfo:
                 self.owner_counts.pop(pod.owner_uid, None)
 
     def __repr__(self) -> str:
-        return (f"NodeInfo({self.name}: cpu {self.requested_cpu}/{self.allocatable_cpu}m, "
-                f"memory {self.requested_memory}/{self.allocatable_memory}, pods {len(self.pods)}/{self.allocatable_pods})")
+        return (f"NodeInfo({self.name}: cpu {self.requested_cpu}/{self.allocatable_cpu}m, memory "
+                f"{self.requested_memory}/{self.allocatable_memory}, pods {len(self.pods)}/{self.allocatable_pods})")
 
 
 def _parse(convert, text: str) -> int:

@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--etcd-members", type=int, default=1, choices=(1, 3), help="etcd members (default 1)")
     up.add_argument("--underlay", default=P.Settings.underlay, help="the hosts' subnet (default %(default)s)")
     up.add_argument("--ready-timeout", type=float, default=120, help="seconds to wait for Ready nodes")
+    up.add_argument("--no-agents", action="store_true", help="only the underlay and the control plane")
     verbs.add_parser("down", help="remove everything the lab made, even after a crash")
     verbs.add_parser("status", help="components, hosts, nodes and the node-failure timeouts")
     logs = verbs.add_parser("logs", help="a component's log (apiserver, scheduler, etcd-1, skiff-host-1, ...)")
@@ -39,10 +40,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.verb in ("up", "down", "stop-host", "start-host", "partition", "heal"):
+        from deploy.lab.state import locked
+        with locked():
+            return _run(args)
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.verb == "up":
         from deploy.lab.up import up
         return up(P.Settings(nodes=args.nodes, etcd_members=args.etcd_members, underlay=args.underlay),
-                  ready_timeout=args.ready_timeout)
+                  ready_timeout=args.ready_timeout, agents=not args.no_agents)
     if args.verb == "down":
         from deploy.lab.down import down
         return down()

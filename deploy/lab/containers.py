@@ -10,10 +10,10 @@ from nodeagent.runtime.base import LABEL_CONTAINER_NAME, LABEL_NODE as NODE_LABE
     LABEL_POD_NAMESPACE, SANDBOX_NAME
 
 
-def of_nodes(node: str | None = None) -> list[str]:
+def of_nodes(node: str | None = None, running_only: bool = False) -> list[str]:
     """IDs of the containers of one lab node, or of every lab node."""
     try:
-        out = run(["docker", "ps", "-a", "--filter", f"label={NODE_LABEL}",
+        out = run(["docker", "ps", *([] if running_only else ["-a"]), "--filter", f"label={NODE_LABEL}",
                    "--format", "{{.ID}} {{.Label \"" + NODE_LABEL + "\"}}"])
     except LabError:
         return []  # no dockerd: nothing of ours can be running in it

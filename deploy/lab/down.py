@@ -44,7 +44,25 @@ def down() -> int:
         _report("cli config", f"{CLI_CONFIG} restored" if CLI_CONFIG.exists() else f"{CLI_CONFIG} removed")
     shutil.rmtree(P.STATE_DIR, ignore_errors=True)
     _report("state", f"{P.STATE_DIR} removed; logs kept in {P.LOG_DIR}")
+    left = leftovers()
+    if left:
+        print(f"down: still there: {'; '.join(left)}", flush=True)
+        return 1
     return 0
+
+
+def leftovers() -> list[str]:
+    """Whatever of the lab is still on the machine, found by names, labels and markers; [] when clean."""
+    found = [f"process {name} {pids}" for name, pids in procs.running().items()]
+    found += [f"container {cid}" for cid in containers.of_nodes()]
+    found += [f"namespace {ns}" for ns in net.namespaces() if P.is_lab_netns(ns)]
+    found += [f"link {link}" for link in net.links() if link == P.ROOT_LINK or link.startswith(P.PORT_PREFIX)]
+    found += [f"route {dst}" for dst in net.lab_routes_in_root()]
+    if net.nft_table_exists():
+        found.append("nftables table " + " ".join(P.NFT_TABLE))
+    if P.STATE_DIR.exists():
+        found.append(f"directory {P.STATE_DIR}")
+    return found
 
 
 def _report(what: str, detail: str) -> None:

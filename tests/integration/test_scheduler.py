@@ -24,9 +24,13 @@ async def scheduler(client):
         await s.stop()
 
 
-async def create_nodes(client, count, **resources):
+async def create_nodes(client, count, scheduler=None, **resources):
+    """Nodes node-1..node-N; with `scheduler`, wait until its cache holds them (the pod and node
+    watches are separate streams, so a pod created next could otherwise be decided on fewer nodes)."""
     for i in range(1, count + 1):
         await client.create(node(f"node-{i}", **resources))
+    if scheduler is not None:
+        await eventually(lambda: len(scheduler.cache.nodes()) == count)
 
 
 async def pods_by_name(client):
@@ -39,7 +43,7 @@ async def events_for(client, name, reason):
 
 
 async def test_pending_pods_are_bound_and_the_choice_is_explained(client, scheduler):
-    await create_nodes(client, 3)
+    await create_nodes(client, 3, scheduler)
     await asyncio.gather(*(client.create(pod(f"web-{i}", cpu="100m")) for i in range(3)))
 
     async def all_bound():
@@ -57,7 +61,7 @@ async def test_pending_pods_are_bound_and_the_choice_is_explained(client, schedu
 
 
 async def test_concurrent_binds_never_overcommit_and_the_rest_are_told_why(client, scheduler):
-    await create_nodes(client, 3, cpu="1")
+    await create_nodes(client, 3, scheduler, cpu="1")
     await asyncio.gather(*(client.create(pod(f"p-{i}", cpu="500m")) for i in range(10)))
     message = "0/3 nodes are available: 3 Insufficient cpu."
 
@@ -81,7 +85,7 @@ async def test_concurrent_binds_never_overcommit_and_the_rest_are_told_why(clien
 
 
 async def test_unschedulable_pod_is_bound_once_a_node_is_added(client, scheduler):
-    await create_nodes(client, 1, cpu="1")
+    await create_nodes(client, 1, scheduler, cpu="1")
     await client.create(pod("big", cpu="2"))
 
     async def told():

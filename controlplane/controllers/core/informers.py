@@ -42,19 +42,20 @@ class SharedInformers:
 
     def __init__(self, client: Client):
         self.client = client
-        self._informers: dict[tuple[str, str], Informer] = {}
+        self._informers: dict[str, Informer] = {}
         self._started = False
 
-    def get(self, kind: str, namespace: str = "") -> Informer:
+    def get(self, kind: str) -> Informer:
+        """The process's informer of `kind` (every namespace); controllers filter what they need."""
         k = kinds.lookup(kind)
-        informer = self._informers.get((k.name, namespace))
+        informer = self._informers.get(k.name)
         if informer is None:
-            informer = Informer(self.client, k, namespace)
+            informer = Informer(self.client, k)
             for name, func in _INDICES.items():
                 informer.add_index(name, func)
             if k.name == "Pod":
                 informer.add_index(NODE, lambda pod: [pod.spec.node_name] if pod.spec.node_name else [])
-            self._informers[(k.name, namespace)] = informer
+            self._informers[k.name] = informer
             if self._started:
                 informer.start()
         return informer

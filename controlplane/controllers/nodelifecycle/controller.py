@@ -36,13 +36,16 @@ class NodeLifecycleController(PeriodicController):
         self.eviction_timeout = ctx.options.pod_eviction_timeout
         self.heartbeats: dict[str, _Heartbeat] = {}
         self.nodes = ctx.informers.get("Node")
-        self.leases = ctx.informers.get("Lease", LEASE_NAMESPACE)
+        self.leases = ctx.informers.get("Lease")  # shared with the garbage collector: one per kind
         self.pods = ctx.informers.get("Pod")
         self.nodes.add_handlers(on_add=lambda n: self.enqueue(n.metadata.name),
                                 on_update=lambda old, new: self.enqueue(new.metadata.name),
                                 on_delete=lambda n: self.enqueue(n.metadata.name))
-        self.leases.add_handlers(on_add=lambda l: self.enqueue(l.metadata.name),
-                                 on_update=lambda old, new: self.enqueue(new.metadata.name))
+        self.leases.add_handlers(on_add=self._lease_changed, on_update=lambda old, new: self._lease_changed(new))
+
+    def _lease_changed(self, lease) -> None:
+        if lease.metadata.namespace == LEASE_NAMESPACE:
+            self.enqueue(lease.metadata.name)
 
     def tick(self) -> None:
         for name in self.nodes.keys():

@@ -1,0 +1,187 @@
+"""One node's agent: registration and heartbeats, the pod informer feeding one worker per pod, the runtime
+relist, the pod network and the routes to other nodes' pods. Hollow nodes reuse it without the network.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+
+from api import errors
+from api.client import Client
+from api.events import EventRecorder
+from api.informer import Informer
+from api.retry import Backoff as RetryBackoff
+from api.tasks import cancel_and_wait
+from nodeagent.backoff import Backoff
+from nodeagent.config import AgentConfig
+from nodeagent.lease import LeaseRenewer
+from nodeagent.node import HostFacts, NodeReporter, host_facts
+from nodeagent.pleg import Pleg
+from nodeagent.podnetwork import BridgeNetwork, HollowNetwork
+from nodeagent.podworker import PodWorkers
+from nodeagent.runtime.base import ContainerInfo, Runtime
+from nodeagent.syncpod import PodEnv, PodSyncer
+from proto import types_pb2
+
+log = logging.getLogger(__name__)
+
+COMPONENT = "skiff-agent"
+
+
+class NodeAgent:
+    def __init__(self, cfg: AgentConfig, client: Client, runtime: Runtime, *, hollow: bool = False,
+                 facts: HostFacts | None = None, runtime_version: str = "docker://unknown",
+                 lease_delay: float = 0.0, fake_network: bool | None = None):
+        self.cfg = cfg
+        # Hollow nodes and the fake runtime have no containers to wire: addresses only, no kernel state.
+        self.fake_network = hollow if fake_network is None else fake_network
+        self.client = client
+        self.runtime = runtime
+        self.hollow = hollow
+        self.recorder = EventRecorder(client, COMPONENT, cfg.node_name)
+        self.env = PodEnv(client=client, runtime=runtime, recorder=self.recorder, node_name=cfg.node_name,
+                          node_ip=cfg.node_ip, state_dir=cfg.state_dir,
+                          runtime_scheme=runtime_version.partition("://")[0] or "docker",
+                          restart_backoff=Backoff(cfg.restart_backoff_base, cfg.restart_backoff_max),
+                          pull_backoff=Backoff(cfg.restart_backoff_base, cfg.restart_backoff_max))
+        self.workers = PodWorkers(PodSyncer(self.env))
+        self.pleg = Pleg(runtime, cfg.node_name, cfg.relist_period, self.workers.kick, self._seen)
+        self.reporter = NodeReporter(client, cfg, facts or host_facts(), runtime_version,
+                                     self.env.network_ready.is_set)
+        self.lease = LeaseRenewer(client, cfg.node_name, cfg.lease_renew_interval, cfg.lease_duration,
+                                  first_delay=lease_delay)
+        self.pods: Informer | None = None
+        self.nodes: Informer | None = None
+        self.pods_synced = asyncio.Event()
+        self.server = None
+        self._routes_dirty = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+
+    # ------------------------------------------------------------ life cycle
+
+    async def start(self) -> None:
+        """Register (retrying while the API server is away), then run. Hollow nodes get pods from outside."""
+        if not self.hollow:
+            from nodeagent.server import AgentServer  # the gRPC server only where pods really run
+            self.server = AgentServer(self)
+            port = await self.server.start()
+            if port != self.cfg.listen_port:  # asked for any free port (tests)
+                self.cfg = self.reporter.cfg = dataclasses.replace(self.cfg, listen_port=port)
+        await self._register()
+        self.recorder.start()
+        self.lease.node_uid = self.reporter.node.metadata.uid
+        self._spawn(self.reporter.run(), "node-status")
+        self._spawn(self.lease.run(), "lease")
+        self._spawn(self.pleg.run(), "pleg")
+        if self.fake_network:  # nothing to wait for: addresses come from the podCIDR once there is one
+            self.env.network = HollowNetwork(self.reporter.node.spec.pod_cidr)
+            self.env.network_ready.set()
+            self.reporter.kick()
+        if self.hollow:
+            return
+        self.nodes = Informer(self.client, "Node")
+        self.nodes.add_handlers(self.node_changed, lambda old, new: self.node_changed(new), self.node_deleted)
+        self.pods = Informer(self.client, "Pod", field_selector=f"spec.nodeName={self.cfg.node_name}")
+        self.pods.add_handlers(self.workers.pod_changed, lambda old, new: self.workers.pod_changed(new),
+                               self.workers.pod_deleted)
+        self.nodes.start()
+        self.pods.start()
+        self._spawn(self._after_pods_synced(), "cleanup")
+        self._spawn(self._routes(), "routes")
+
+    async def stop(self) -> None:
+        """Stop the agent; the pods' containers keep running (a new agent adopts them)."""
+        if self.server is not None:
+            await self.server.stop()
+        for informer in (self.pods, self.nodes):
+            if informer is not None:
+                await informer.stop()
+        for task in self._tasks:
+            await cancel_and_wait(task)
+        self._tasks.clear()
+        await self.workers.stop()
+        await self.recorder.stop(flush_timeout=0.5)
+
+    def _spawn(self, coro, what: str) -> None:
+        self._tasks.append(asyncio.create_task(coro, name=f"{self.cfg.node_name}-{what}"))
+
+    async def _register(self) -> None:
+        backoff = RetryBackoff(0.2, 5.0)
+        while True:
+            try:
+                await self.reporter.register()
+                return
+            except (errors.Unavailable, errors.Timeout, errors.Internal) as e:
+                log.warning("registering node %s: %s; retrying", self.cfg.node_name, e)
+                await backoff.wait()
+
+    # ------------------------------------------------------------ nodes: own podCIDR, routes to others
+
+    def node_changed(self, node: types_pb2.Node) -> None:
+        if node.metadata.name == self.cfg.node_name:
+            cidr = node.spec.pod_cidr
+            if cidr and self.env.network is None:
+                self._spawn(self._set_up_network(cidr), "network")
+            elif isinstance(self.env.network, HollowNetwork) and cidr:
+                self.env.network.pod_cidr = cidr
+        self._routes_dirty.set()
+
+    def node_deleted(self, node: types_pb2.Node) -> None:
+        self._routes_dirty.set()
+
+    async def _set_up_network(self, pod_cidr: str) -> None:
+        if self.fake_network:
+            network = HollowNetwork(pod_cidr)
+        else:
+            network = BridgeNetwork(pod_cidr, self.cfg.state_dir, self.cfg.bridge, self.cfg.host_netns)
+        backoff = RetryBackoff(0.5, 10.0)
+        while True:
+            try:
+                await network.start()
+                break
+            except Exception as e:
+                log.error("setting up the pod network %s on %s: %s", pod_cidr, self.cfg.node_name, e)
+                await backoff.wait()
+        self.env.network = network
+        self.env.network_ready.set()
+        self.reporter.kick()
+        log.info("node %s: pod network %s ready", self.cfg.node_name, pod_cidr)
+
+    async def _routes(self) -> None:
+        await self.env.network_ready.wait()
+        backoff = RetryBackoff(0.5, 10.0)
+        while True:
+            await self._routes_dirty.wait()
+            self._routes_dirty.clear()
+            try:
+                await self.env.network.sync_routes(self.nodes.list(), self.cfg.node_name)
+                backoff.reset()
+            except Exception as e:
+                log.warning("node %s: syncing pod routes: %s", self.cfg.node_name, e)
+                self._routes_dirty.set()
+                await backoff.wait()
+
+    # ------------------------------------------------------------ orphans
+
+    def mark_pods_synced(self) -> None:
+        self.pods_synced.set()
+
+    async def _after_pods_synced(self) -> None:
+        """Once the pod cache is complete: release the addresses and veths of pods that are gone."""
+        await self.pods.wait_synced()
+        self.pods_synced.set()
+        await self.env.network_ready.wait()
+        live = {p.metadata.uid for p in self.pods.list()}
+        gone = await self.env.network.retain_only(live | set(self.workers.workers))
+        if gone:
+            log.info("node %s: released the network of %d pods that no longer exist", self.cfg.node_name, len(gone))
+
+    def _seen(self, by_uid: dict[str, ContainerInfo]) -> None:
+        if not self.pods_synced.is_set():
+            return
+        for uid, sample in by_uid.items():
+            if uid and uid not in self.workers.workers:
+                log.info("node %s: removing containers of pod %s (uid %s), which no longer exists",
+                         self.cfg.node_name, sample.labels.get("io.skiff.pod.name", "?"), uid)
+                self.workers.orphan(uid, sample)

@@ -1,0 +1,83 @@
+"""Hollow nodes, as Kubernetes' kubemark: N agents in one process with the fake runtime, to load the control
+plane with real registrations, leases and pod status writes. One client, one pod informer for all of them.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+
+from api.client import Client
+from api.informer import Informer
+from nodeagent.agent import NodeAgent
+from nodeagent.config import AgentConfig
+from nodeagent.node import HostFacts
+from nodeagent.runtime.fake import FakeRuntime
+from proto import types_pb2
+
+log = logging.getLogger(__name__)
+
+HOLLOW_FACTS = HostFacts(cpus=4, memory_bytes=16 * 2**30, kernel="hollow", os_image="skiff hollow node",
+                         boot_id="hollow", machine_id="hollow", architecture="amd64")
+HOLLOW_RELIST_S = 10.0  # fake containers never die on their own
+REGISTER_CONCURRENCY = 50
+
+
+class HollowNodes:
+    def __init__(self, cfg: AgentConfig, client: Client, count: int):
+        self.client = client
+        self.agents: dict[str, NodeAgent] = {}
+        for i in range(count):
+            node_cfg = dataclasses.replace(cfg.for_node(f"{cfg.node_name}-{i}"),
+                                           relist_period=max(cfg.relist_period, HOLLOW_RELIST_S))
+            # Renewals spread over the interval, so 1000 nodes do not all write in the same instant.
+            self.agents[node_cfg.node_name] = NodeAgent(
+                node_cfg, client, FakeRuntime(), hollow=True, facts=HOLLOW_FACTS, runtime_version="fake://0.1",
+                lease_delay=cfg.lease_renew_interval * i / max(count, 1))
+        self.pods = Informer(client, "Pod")
+        self.nodes = Informer(client, "Node")
+        self._assigned: dict[str, str] = {}  # pod key -> the hollow node it was given to
+
+    async def start(self) -> None:
+        limit = asyncio.Semaphore(REGISTER_CONCURRENCY)
+
+        async def start_one(agent: NodeAgent):
+            async with limit:
+                await agent.start()
+        await asyncio.gather(*(start_one(a) for a in self.agents.values()))
+        self.nodes.add_handlers(self._node, lambda old, new: self._node(new))
+        self.pods.add_handlers(self._pod, lambda old, new: self._pod(new), self._pod_deleted)
+        self.nodes.start()
+        self.pods.start()
+        await self.pods.wait_synced()
+        for agent in self.agents.values():
+            agent.mark_pods_synced()
+        log.info("%d hollow nodes running", len(self.agents))
+
+    async def stop(self) -> None:
+        await self.pods.stop()
+        await self.nodes.stop()
+        await asyncio.gather(*(a.stop() for a in self.agents.values()))
+
+    def _node(self, node: types_pb2.Node) -> None:
+        agent = self.agents.get(node.metadata.name)
+        if agent is not None:
+            agent.node_changed(node)
+
+    def _pod(self, pod: types_pb2.Pod) -> None:
+        key = f"{pod.metadata.namespace}/{pod.metadata.name}"
+        node = pod.spec.node_name
+        previous = self._assigned.get(key)
+        if previous and previous != node:
+            self.agents[previous].workers.pod_deleted(pod)
+        agent = self.agents.get(node)
+        if agent is None:
+            self._assigned.pop(key, None)
+            return
+        self._assigned[key] = node
+        agent.workers.pod_changed(pod)
+
+    def _pod_deleted(self, pod: types_pb2.Pod) -> None:
+        node = self._assigned.pop(f"{pod.metadata.namespace}/{pod.metadata.name}", None)
+        if node is not None:
+            self.agents[node].workers.pod_deleted(pod)

@@ -1,0 +1,65 @@
+"""skiff-agent: the node agent. Parses flags, builds the runtime and one agent (or N hollow ones), runs
+until SIGTERM; on the way out it stops itself but leaves the pods' containers running.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import uvloop
+
+from api.client import Client
+from nodeagent import config
+from nodeagent.config import AgentConfig
+
+log = logging.getLogger("skiff-agent")
+
+
+def make_runtime(name: str):
+    """The runtime and its version string ("docker://28.2.2")."""
+    if name == "fake":
+        from nodeagent.runtime.fake import FakeRuntime
+        return FakeRuntime(), "fake://0.1"
+    from nodeagent.runtime.docker import DockerRuntime
+    runtime = DockerRuntime(max_workers=8)
+    return runtime, f"docker://{getattr(runtime, 'version', '') or 'unknown'}"
+
+
+async def run(cfg: AgentConfig, stop: asyncio.Event) -> None:
+    async with Client(cfg.server, timeout=10) as client:
+        if cfg.hollow:
+            from nodeagent.hollow import HollowNodes
+            agent = HollowNodes(cfg, client, cfg.hollow)
+        else:
+            from nodeagent.agent import NodeAgent
+            runtime, version = make_runtime(cfg.runtime)
+            agent = NodeAgent(cfg, client, runtime, runtime_version=version, fake_network=cfg.runtime == "fake")
+        try:
+            await agent.start()
+            await stop.wait()
+        finally:
+            await agent.stop()
+
+
+async def serve(cfg: AgentConfig) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await run(cfg, stop)
+
+
+def main(argv=None) -> None:
+    args = config.parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    cfg = config.from_args(args)
+    uvloop.install()
+    try:
+        asyncio.run(serve(cfg))
+    except OSError as e:
+        raise SystemExit(f"skiff-agent: {e}") from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""One worker task per pod (the kubelet's pod workers): kicked by pod changes and runtime changes, it
+re-reads the pod and its containers and syncs, level-triggered; `PodWorkers` owns them all for one node.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from api import meta
+from api.retry import Backoff
+from api.tasks import cancel_and_wait
+from nodeagent.syncpod import PodState, PodSyncer
+from proto import types_pb2
+
+log = logging.getLogger(__name__)
+
+RESYNC_S = 10.0  # a pod is looked at this often even when nothing seems to change
+
+
+class PodWorker:
+    def __init__(self, syncer: PodSyncer, pod: types_pb2.Pod, on_finished):
+        self.syncer = syncer
+        self.uid = pod.metadata.uid
+        self.pod = pod  # the latest desired state; kept after the API deletes the pod, for its grace period
+        self.removed = False  # the pod is gone from the API: clean up, confirm nothing
+        self.state = PodState()
+        self._on_finished = on_finished
+        self._kick = asyncio.Event()
+        self._kick.set()
+        self._task = asyncio.create_task(self._run(), name=f"pod-{pod.metadata.namespace}/{pod.metadata.name}")
+        self.syncs = 0
+
+    def update(self, pod: types_pb2.Pod | None) -> None:
+        if pod is None:
+            self.removed = True
+        else:
+            self.pod = pod
+        self._kick.set()
+
+    def kick(self) -> None:
+        self._kick.set()
+
+    async def stop(self) -> None:
+        await cancel_and_wait(self._task)
+
+    @property
+    def terminating(self) -> bool:
+        return self.removed or meta.is_being_deleted(self.pod)
+
+    async def _run(self) -> None:
+        errors_backoff = Backoff(base=0.5, cap=10.0)
+        wake: float | None = None
+        while True:
+            try:
+                await asyncio.wait_for(self._kick.wait(), min(wake or RESYNC_S, RESYNC_S))
+            except asyncio.TimeoutError:
+                pass
+            self._kick.clear()
+            try:
+                if self.terminating:
+                    await self.syncer.terminate(self.pod, self.state, confirm=not self.removed)
+                    self._on_finished(self)
+                    return
+                wake = await self.syncer.sync(self.pod, self.state)
+                errors_backoff.reset()
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # the API or the runtime failed: try again soon, level-triggered
+                wake = errors_backoff.next_delay()
+                log.warning("pod %s/%s: %s: %s (retrying in %.1fs)", self.pod.metadata.namespace,
+                            self.pod.metadata.name, type(e).__name__, e, wake)
+                log.debug("sync failure", exc_info=True)
+            finally:
+                self.syncs += 1
+
+
+class PodWorkers:
+    """The workers of one node, by pod uid; handlers of the pod informer and of the PLEG call in here."""
+
+    def __init__(self, syncer: PodSyncer):
+        self.syncer = syncer
+        self.workers: dict[str, PodWorker] = {}
+        self.by_key: dict[str, str] = {}  # "namespace/name" -> uid of the pod the API has now
+
+    def pod_changed(self, pod: types_pb2.Pod) -> None:
+        uid = pod.metadata.uid
+        k = meta.key(pod)
+        old_uid = self.by_key.get(k)
+        if old_uid and old_uid != uid:  # the same name, a new pod: the old one is gone
+            self._removed(old_uid)
+        self.by_key[k] = uid
+        worker = self.workers.get(uid)
+        if worker is None:
+            self.workers[uid] = PodWorker(self.syncer, pod, self._finished)
+        else:
+            worker.update(pod)
+
+    def pod_deleted(self, pod: types_pb2.Pod) -> None:
+        k = meta.key(pod)
+        if self.by_key.get(k) == pod.metadata.uid:
+            del self.by_key[k]
+        self._removed(pod.metadata.uid)
+
+    def _removed(self, uid: str) -> None:
+        worker = self.workers.get(uid)
+        if worker is not None:
+            worker.update(None)
+
+    def orphan(self, uid: str, sample) -> None:
+        """Containers of a pod the API does not know: a worker that only cleans up."""
+        if uid in self.workers:
+            return
+        pod = types_pb2.Pod(metadata=types_pb2.ObjectMeta(
+            uid=uid, name=sample.labels.get("io.skiff.pod.name", ""),
+            namespace=sample.labels.get("io.skiff.pod.namespace", ""), deletion_grace_period_seconds=0))
+        worker = PodWorker(self.syncer, pod, self._finished)
+        worker.update(None)
+        self.workers[uid] = worker
+
+    def kick(self, uid: str) -> None:
+        worker = self.workers.get(uid)
+        if worker is not None:
+            worker.kick()
+
+    def pod(self, namespace: str, name: str) -> types_pb2.Pod | None:
+        uid = self.by_key.get(f"{namespace}/{name}")
+        worker = self.workers.get(uid) if uid else None
+        return worker.pod if worker else None
+
+    def _finished(self, worker: PodWorker) -> None:
+        if self.workers.get(worker.uid) is worker:
+            del self.workers[worker.uid]
+
+    async def stop(self) -> None:
+        workers, self.workers = list(self.workers.values()), {}
+        await asyncio.gather(*(w.stop() for w in workers))

@@ -1,0 +1,133 @@
+"""The agent's own gRPC service (proto/agent.proto): logs and exec of the containers on this node.
+
+The API server proxies `skiff logs` and `skiff exec` here; errors use the API's status codes.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import grpc
+
+from api.tasks import cancel_and_wait
+from nodeagent import containers
+from nodeagent.network import netns
+from nodeagent.runtime import base
+from proto import agent_pb2_grpc, api_pb2
+
+log = logging.getLogger(__name__)
+
+
+class TargetError(Exception):
+    def __init__(self, code: grpc.StatusCode, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class AgentService(agent_pb2_grpc.AgentServicer):
+    def __init__(self, agent):
+        self.agent = agent
+
+    async def _target(self, namespace: str, name: str, container: str, previous: bool = False):
+        """(pod, container name, the runtime container) a request means, or TargetError."""
+        node = self.agent.cfg.node_name
+        pod = self.agent.workers.pod(namespace or "default", name)
+        if pod is None:
+            raise TargetError(grpc.StatusCode.NOT_FOUND, f'pod "{name}" in namespace "{namespace or "default"}" '
+                                                         f'is not on node {node}')
+        names = [c.name for c in pod.spec.containers] + [c.name for c in pod.spec.init_containers]
+        container = container or pod.spec.containers[0].name
+        if container not in names:
+            raise TargetError(grpc.StatusCode.INVALID_ARGUMENT,
+                              f'container "{container}" is not valid for pod "{name}"; choose one of: '
+                              f'{", ".join(names)}')
+        found = containers.instances(await self.agent.workers.syncer.observe(pod.metadata.uid), container)
+        if previous:
+            if len(found) < 2:
+                raise TargetError(grpc.StatusCode.NOT_FOUND,
+                                  f'previous terminated container "{container}" in pod "{name}" not found')
+            return pod, container, found[1]
+        if not found:
+            raise TargetError(grpc.StatusCode.FAILED_PRECONDITION,
+                              f'container "{container}" in pod "{name}" is waiting to start')
+        return pod, container, found[0]
+
+    async def Logs(self, request: api_pb2.LogsRequest, context):
+        try:
+            _, _, info = await self._target(request.namespace, request.name, request.container, request.previous)
+        except TargetError as e:
+            await context.abort(e.code, e.message)
+        tail = request.tail_lines if request.tail_lines >= 0 else -1
+        async for chunk in self.agent.runtime.logs(info.id, follow=request.follow, tail=tail,
+                                                   timestamps=request.timestamps):
+            yield api_pb2.LogChunk(data=chunk)
+
+    async def Exec(self, request_iterator, context):
+        first = await anext(aiter(request_iterator), None)
+        if first is None or not first.command:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "exec needs a command")
+        try:
+            _, container, info = await self._target(first.namespace, first.name, first.container)
+        except TargetError as e:
+            await context.abort(e.code, e.message)
+        if info.state != "running":
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION,
+                                f'container "{container}" in pod "{first.name}" is not running ({info.state})')
+        try:
+            session = await self.agent.runtime.exec_session(info.id, list(first.command), tty=first.tty,
+                                                            stdin=first.stdin)
+        except base.RuntimeError_ as e:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(e))
+        feeder = asyncio.create_task(_feed_stdin(session, first, request_iterator)) if first.stdin else None
+        try:
+            async for stream, data in session.output():
+                yield api_pb2.ExecResponse(**{stream: data})
+            yield api_pb2.ExecResponse(exited=True, exit_code=await session.exit_code())
+        finally:
+            await cancel_and_wait(feeder)
+            await session.close()
+
+
+async def _feed_stdin(session, first: api_pb2.ExecRequest, request_iterator) -> None:
+    """The client's stdin, from the request stream into the command, until the client closes it."""
+    try:
+        if first.stdin_data:
+            await session.write(first.stdin_data)
+        if not first.stdin_close:
+            async for request in request_iterator:
+                if request.stdin_data:
+                    await session.write(request.stdin_data)
+                if request.stdin_close:
+                    break
+        await session.close_stdin()
+    except (OSError, base.RuntimeError_) as e:
+        log.debug("exec stdin ended: %s", e)
+
+
+class AgentServer:
+    def __init__(self, agent):
+        self.agent = agent
+        self.server: grpc.aio.Server | None = None
+        self.address = ""
+
+    async def start(self) -> int:
+        """Listen on the node IP (in the host's namespace); returns the port."""
+        cfg = self.agent.cfg
+        self.server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
+        agent_pb2_grpc.add_AgentServicer_to_server(AgentService(self.agent), self.server)
+        listen = f"{cfg.node_ip}:{cfg.listen_port}"
+        # The listening socket is made in the host's namespace (a lab or test host is a netns).
+        with netns.entered(cfg.host_netns):
+            port = self.server.add_insecure_port(listen)
+        if port == 0:
+            raise OSError(f"skiff-agent: cannot listen for logs and exec on {listen}")
+        await self.server.start()
+        self.address = f"{cfg.node_ip}:{port}"
+        log.info("node %s: serving logs and exec on %s", cfg.node_name, self.address)
+        return port
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            await self.server.stop(0.5)
+            self.server = None

@@ -1,0 +1,285 @@
+"""Carrying out a pod's actions (the kubelet's syncPod and killPod): sandbox, images, containers, status,
+and termination down to the confirmation of the deletion. One PodSyncer per node, used by its pod workers.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+
+from api import errors, meta
+from api.client import Client
+from api.events import EventRecorder
+from nodeagent import actions, containers, envvars, status
+from nodeagent.backoff import Backoff
+from nodeagent.runtime import base
+from nodeagent.runtime.base import ContainerInfo, Runtime
+from proto import types_pb2
+
+log = logging.getLogger(__name__)
+
+DEFAULT_GRACE_S = 30
+
+
+@dataclass
+class PodEnv:
+    """What every pod of one node shares: API client, runtime, network, backoffs."""
+
+    client: Client
+    runtime: Runtime
+    recorder: EventRecorder
+    node_name: str
+    node_ip: str
+    state_dir: str
+    runtime_scheme: str
+    restart_backoff: Backoff
+    pull_backoff: Backoff
+    network: object | None = None  # a podnetwork.*Network once the node's podCIDR is known
+    network_ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass
+class PodState:
+    """What a pod worker remembers between syncs (all of it can be rebuilt after an agent restart)."""
+
+    pod_ip: str = ""
+    wired_sandbox: str = ""  # the sandbox whose network is known to be set up
+    last_status: types_pb2.PodStatus | None = None
+    pull_failures: dict[str, str] = field(default_factory=dict)  # container -> the daemon's last message
+    pull_failed_at: dict[str, float] = field(default_factory=dict)
+
+
+def _copy(pod: types_pb2.Pod) -> types_pb2.Pod:
+    out = types_pb2.Pod()
+    out.CopyFrom(pod)
+    return out
+
+
+class PodSyncer:
+    def __init__(self, env: PodEnv):
+        self.env = env
+
+    async def observe(self, uid: str) -> list[ContainerInfo]:
+        return await self.env.runtime.list({base.LABEL_POD_UID: uid, base.LABEL_NODE: self.env.node_name})
+
+    # ------------------------------------------------------------ a live pod
+
+    async def sync(self, pod: types_pb2.Pod, state: PodState) -> float | None:
+        """Move the pod one level-triggered step towards its spec; returns when to look again (seconds)."""
+        env = self.env
+        uid = pod.metadata.uid
+        if not env.network_ready.is_set() and not pod.spec.host_network:
+            await env.network_ready.wait()
+        observed = await self.observe(uid)
+        base_status = state.last_status or pod.status
+        terminal = base_status.phase in status.TERMINAL
+        plan = actions.compute(pod, observed, env.restart_backoff, time.time(), terminal)
+        if plan.create_sandbox:
+            await self._create_sandbox(pod, state, observed, plan.sandbox_attempt)
+            observed = await self.observe(uid)
+            plan = actions.compute(pod, observed, env.restart_backoff, time.time(), terminal)
+        sandbox = _running_sandbox(observed)
+        if sandbox is not None and state.wired_sandbox != sandbox.id:
+            await self._wire(pod, state, sandbox)  # adopting a sandbox after an agent restart: idempotent
+        waiting = dict(plan.waiting)
+        for leftover in plan.remove:
+            await env.runtime.remove(leftover)
+        for start in plan.start:
+            if sandbox is None:
+                break
+            problem = await self._start(pod, state, start, sandbox)
+            if problem is not None:
+                waiting[start.container.name] = problem
+                remaining = env.pull_backoff.remaining((uid, start.container.name),
+                                                       state.pull_failed_at.get(start.container.name, 0),
+                                                       time.time())
+                plan.wake(remaining or 1.0)
+        for old in containers.superseded(observed):
+            await env.runtime.remove(old.id)
+        observed = await self.observe(uid)
+        await self.write_status(pod, state, observed, waiting)
+        return plan.wake_in
+
+    async def _create_sandbox(self, pod, state: PodState, observed, attempt: int) -> None:
+        env = self.env
+        if attempt > 0:
+            env.recorder.normal(pod, "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.")
+        for info in observed:  # containers of a dead sandbox lose their network: start over
+            if info.state == "running":
+                await env.runtime.stop(info.id, 0)
+        await env.runtime.ensure_image(containers.PAUSE_IMAGE, "IfNotPresent")
+        sandbox_id = await env.runtime.create(containers.sandbox_spec(pod, env.node_name, attempt))
+        await env.runtime.start(sandbox_id)
+        state.wired_sandbox = ""
+
+    async def _wire(self, pod, state: PodState, sandbox: ContainerInfo) -> None:
+        if pod.spec.host_network:
+            state.pod_ip = self.env.node_ip
+        else:
+            state.pod_ip = await self.env.network.setup(pod.metadata.uid, sandbox.pid)
+        state.wired_sandbox = sandbox.id
+
+    async def _pull(self, pod, state: PodState, c: types_pb2.Container) -> status.Waiting | None:
+        env = self.env
+        key = (pod.metadata.uid, c.name)
+        now = time.time()
+        if env.pull_backoff.remaining(key, state.pull_failed_at.get(c.name, 0), now) > 0:
+            return status.Waiting("ImagePullBackOff",
+                                  f'Back-off pulling image "{c.image}": {state.pull_failures.get(c.name, "")}')
+        policy = c.image_pull_policy or "IfNotPresent"
+        if policy == "Always":
+            env.recorder.normal(pod, "Pulling", f'Pulling image "{c.image}"')
+        began = time.monotonic()
+        try:
+            await env.runtime.ensure_image(c.image, policy)
+        except base.ImageNeverPullError as e:
+            env.recorder.warning(pod, "ErrImageNeverPull", str(e))
+            return status.Waiting("ErrImageNeverPull", str(e))
+        except base.ImagePullError as e:
+            env.pull_backoff.next(key, now)
+            state.pull_failed_at[c.name] = now
+            state.pull_failures[c.name] = str(e)
+            env.recorder.warning(pod, "Failed", f'Failed to pull image "{c.image}": {e}')
+            return status.Waiting("ErrImagePull", str(e))
+        env.pull_backoff.reset(key)
+        state.pull_failures.pop(c.name, None)
+        if policy == "Always":
+            env.recorder.normal(pod, "Pulled", f'Successfully pulled image "{c.image}" in '
+                                               f'{time.monotonic() - began:.3f}s')
+        else:
+            env.recorder.normal(pod, "Pulled", f'Container image "{c.image}" already present on machine')
+        return None
+
+    async def _start(self, pod, state: PodState, start: actions.Start, sandbox: ContainerInfo) -> status.Waiting | None:
+        env = self.env
+        c = start.container
+        problem = await self._pull(pod, state, c)
+        if problem is not None:
+            return problem
+        try:
+            env_vars = envvars.resolve(c, pod, state.pod_ip, env.node_ip)
+            command, args = envvars.command_line(c, env_vars)
+            mount_list, dirs = containers.mounts(pod, c, env.state_dir)
+        except (envvars.EnvError, containers.SpecError) as e:
+            env.recorder.warning(pod, "Failed", f"Error: {e}")
+            return status.Waiting("CreateContainerConfigError", str(e))
+        await asyncio.to_thread(_make_dirs, [d.path for d in dirs], containers.pod_dir(env.state_dir, pod.metadata.uid))
+        spec = containers.app_spec(pod, c, env.node_name, start.attempt, sandbox.id, env_vars, command, args,
+                                   mount_list)
+        try:
+            container_id = await env.runtime.create(spec)
+        except base.RuntimeError_ as e:
+            env.recorder.warning(pod, "Failed", f"Error: {e}")
+            return status.Waiting("CreateContainerError", str(e))
+        env.recorder.normal(pod, "Created", f"Created container {c.name}")
+        if start.restart:
+            env.restart_backoff.next((pod.metadata.uid, c.name), time.time())
+        try:
+            await env.runtime.start(container_id)
+        except base.RuntimeError_ as e:
+            env.recorder.warning(pod, "Failed", f"Error: {e}")
+            return status.Waiting("RunContainerError", str(e))
+        env.recorder.normal(pod, "Started", f"Started container {c.name}")
+        return None
+
+    # ------------------------------------------------------------ status
+
+    async def write_status(self, pod, state: PodState, observed, waiting: dict[str, status.Waiting]) -> None:
+        env = self.env
+        previous = state.last_status or pod.status
+        view = status.AgentView(now=meta.now(), host_ip=env.node_ip, pod_ip=state.pod_ip,
+                                runtime=env.runtime_scheme, waiting=waiting)
+        base_pod = _copy(pod)
+        base_pod.status.CopyFrom(previous)
+        new = status.compute(base_pod, observed, view)
+        for c in new.container_statuses:
+            if c.state.waiting.reason in ("CrashLoopBackOff", "ImagePullBackOff") and not _same_waiting(previous, c):
+                env.recorder.warning(pod, "BackOff", c.state.waiting.message)
+        if new == pod.status or new == state.last_status:
+            return
+        update = _copy(pod)
+        update.status.CopyFrom(new)
+        try:
+            await env.client.update_status(update)
+        except errors.Conflict:
+            fresh = await env.client.get("Pod", pod.metadata.name, pod.metadata.namespace)
+            if fresh.metadata.uid != pod.metadata.uid:
+                return
+            fresh.status.CopyFrom(new)
+            await env.client.update_status(fresh)
+        state.last_status = new
+
+    # ------------------------------------------------------------ termination
+
+    async def terminate(self, pod: types_pb2.Pod, state: PodState, confirm: bool) -> None:
+        """Stop (preStop, SIGTERM, grace, SIGKILL) and remove everything of the pod; then, when `confirm`,
+        tell the API server the pod is gone (deletion with grace 0, for this uid only)."""
+        env = self.env
+        uid = pod.metadata.uid
+        grace = _grace(pod)
+        observed = await self.observe(uid)
+        running = [i for i in observed if i.state == "running" and
+                   i.labels.get(base.LABEL_CONTAINER_NAME) != base.SANDBOX_NAME]
+        specs = {c.name: c for c in list(pod.spec.containers) + list(pod.spec.init_containers)}
+        deadline = time.monotonic() + grace
+        await asyncio.gather(*(self._kill(pod, info, specs.get(info.labels.get(base.LABEL_CONTAINER_NAME, "")),
+                                          deadline) for info in running))
+        for info in observed:
+            await env.runtime.remove(info.id)
+        if env.network is not None and not pod.spec.host_network:
+            await env.network.teardown(uid)
+        await asyncio.to_thread(shutil.rmtree, containers.pod_dir(env.state_dir, uid), True)
+        env.restart_backoff.forget_prefix(uid)
+        env.pull_backoff.forget_prefix(uid)
+        if confirm:
+            try:
+                await env.client.delete("Pod", pod.metadata.name, pod.metadata.namespace, grace_period=0,
+                                        precondition_uid=uid)
+            except (errors.NotFound, errors.PreconditionFailed, errors.Conflict):
+                pass  # already gone, or a new pod of the same name
+
+    async def _kill(self, pod, info: ContainerInfo, spec: types_pb2.Container | None, deadline: float) -> None:
+        env = self.env
+        name = info.labels.get(base.LABEL_CONTAINER_NAME, "")
+        env.recorder.normal(pod, "Killing", f"Stopping container {name}")
+        hook = spec.lifecycle.pre_stop.exec.command if spec is not None else []
+        if hook:
+            try:
+                await asyncio.wait_for(env.runtime.exec(info.id, list(hook), timeout_s=max(deadline - time.monotonic(), 0)),
+                                       max(deadline - time.monotonic(), 0.001))
+            except (asyncio.TimeoutError, base.RuntimeError_) as e:
+                env.recorder.warning(pod, "FailedPreStopHook", f"PreStopHook failed for container {name}: {e}")
+        try:
+            await env.runtime.stop(info.id, max(deadline - time.monotonic(), 0))
+        except base.ContainerNotFound:
+            pass
+
+
+def _grace(pod: types_pb2.Pod) -> float:
+    if pod.metadata.HasField("deletion_grace_period_seconds"):
+        return pod.metadata.deletion_grace_period_seconds
+    if pod.spec.HasField("termination_grace_period_seconds"):
+        return pod.spec.termination_grace_period_seconds
+    return DEFAULT_GRACE_S
+
+
+def _running_sandbox(observed: list[ContainerInfo]) -> ContainerInfo | None:
+    found = containers.instances(observed, base.SANDBOX_NAME)
+    return found[0] if found and found[0].state == "running" else None
+
+
+def _same_waiting(previous: types_pb2.PodStatus, new: types_pb2.ContainerStatus) -> bool:
+    for c in previous.container_statuses:
+        if c.name == new.name:
+            return c.state.waiting.reason == new.state.waiting.reason and c.restart_count == new.restart_count
+    return False
+
+
+def _make_dirs(paths: list[str], pod_dir: str) -> None:
+    for path in paths:
+        os.makedirs(path, exist_ok=True)
+        if path.startswith(pod_dir + os.sep):
+            os.chmod(path, 0o777)  # an emptyDir is world-writable, as the kubelet makes it

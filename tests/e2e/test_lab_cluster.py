@@ -1,0 +1,133 @@
+"""The whole lab: three Ready nodes, pods reaching each other across hosts, failover after a power cut.
+
+Needs root, dockerd, and the agent, scheduler and controller manager; traffic stays inside lab namespaces.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from api import manifest
+from api.client import Client
+from deploy.lab import cluster, containers, demo
+from deploy.lab.down import leftovers
+from deploy.lab.state import locked
+from tests.fixtures.wait import eventually
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+API = "10.250.0.1:6443"  # the root namespace's own underlay address
+REQUIRED = ("nodeagent.main", "controlplane.scheduler.main", "controlplane.controllers.main")
+
+
+def _missing() -> list[str]:
+    out = []
+    for module in REQUIRED:
+        try:
+            if importlib.util.find_spec(module) is None:
+                out.append(module)
+        except ModuleNotFoundError:
+            out.append(module)
+    return out
+
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root"),
+    pytest.mark.skipif(bool(_missing()), reason=f"the lab's cluster needs {', '.join(_missing())}, not written yet"),
+    pytest.mark.skipif(shutil.which("docker") is None or subprocess.run(
+        ["docker", "info"], capture_output=True).returncode != 0, reason="needs a running dockerd"),
+]
+
+
+def lab(*args: str, home: str, check: bool = True, timeout: float = 240) -> subprocess.CompletedProcess:
+    done = subprocess.run([sys.executable, "-m", "deploy.lab", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout, env=dict(os.environ, HOME=home))
+    if check:
+        assert done.returncode == 0, f"lab {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+    return done
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("home"))
+
+
+@pytest.fixture(scope="module")
+def three_hosts(home):
+    # One lab per machine: wait for another test run's lab to be down first.
+    with locked(Path("/run/skiff-lab-tests.lock"), timeout=600, what="another test run's lab"):
+        assert not leftovers(), "a lab is already up on this machine; run `python -m deploy.lab down`"
+        try:
+            yield lab("up", "--nodes", "3", "--ready-timeout", "90", home=home)
+        finally:
+            lab("down", home=home, check=False)
+
+
+async def create(client: Client, body: dict):
+    obj, _ = manifest.from_dict(body)
+    return await client.create(obj)
+
+
+def test_up_brings_three_ready_nodes_that_the_cli_shows(three_hosts, home):
+    got = subprocess.run([os.path.join(os.path.dirname(sys.executable), "skiff"), "get", "nodes"],
+                         capture_output=True, text=True, timeout=30, env=dict(os.environ, HOME=home))
+    assert got.returncode == 0, got.stderr
+    rows = [line.split() for line in got.stdout.splitlines()[1:]]
+    assert sorted((r[0], r[1]) for r in rows) == [
+        ("skiff-host-1", "Ready"), ("skiff-host-2", "Ready"), ("skiff-host-3", "Ready")]
+
+
+async def test_a_pod_on_host_1_fetches_from_a_pod_on_host_3_by_ip(three_hosts):
+    async with Client(API) as client:
+        server = demo.web_deployment(1)["spec"]["template"]
+        await create(client, {"apiVersion": "v1", "kind": "Pod",
+                              "metadata": {"name": "web-on-3", "namespace": "default", "labels": {"e2e": "x"}},
+                              "spec": dict(server["spec"], nodeName="skiff-host-3")})
+        await create(client, demo.client_pod("client-on-1", node="skiff-host-1"))
+        (web,) = await demo.wait_pods(client, "", 1, 90, name="web-on-3")
+        await demo.wait_pods(client, "", 1, 90, name="client-on-1")
+        assert web.spec.node_name == "skiff-host-3" and web.status.pod_ip.startswith("10.244.")
+        code, body = await eventually(lambda: (r := demo.fetch("client-on-1", web.status.pod_ip))[0] == 0 and r,
+                                      timeout=30, interval=0.5, what=f"a fetch of http://{web.status.pod_ip}/")
+        assert "hello from" in body
+        for name in ("web-on-3", "client-on-1"):
+            await client.delete("pods", name)
+
+
+async def test_stop_host_turns_the_node_not_ready_and_its_replicaset_pods_move(three_hosts, home):
+    rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
+          "metadata": {"name": "failover", "namespace": "default"},
+          "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "failover"}},
+                   "template": {"metadata": {"labels": {"app": "failover"}},
+                                "spec": {"terminationGracePeriodSeconds": 1,
+                                         "containers": [{"name": "main", "image": "busybox:latest",
+                                                         "command": ["sleep", "2147483647"]}]}}}}
+    async with Client(API) as client:
+        await create(client, rs)
+        pods = await demo.wait_pods(client, "app=failover", 3, 90)
+        victim = pods[0].spec.node_name
+        lab("stop-host", victim, home=home)
+        try:
+            await eventually(lambda: cluster.node_readiness(API).get(victim) is False, timeout=45,
+                             interval=0.5, what=f"{victim} NotReady")
+
+            async def moved():
+                running = await demo.running_pods(client, "app=failover")
+                return len(running) == 3 and all(p.spec.node_name != victim for p in running) and running
+            running = await eventually(moved, timeout=90, interval=1, what="3 pods Running off " + victim)
+            assert {p.spec.node_name for p in running} <= {"skiff-host-1", "skiff-host-2", "skiff-host-3"} - {victim}
+            assert containers.of_nodes(victim, running_only=True) == [], "a powered-off host runs nothing"
+        finally:
+            lab("start-host", victim, home=home)
+        await client.delete("replicasets", "failover")
+
+
+def test_down_leaves_no_process_namespace_link_route_table_or_container(three_hosts, home):
+    lab("down", home=home)
+    assert leftovers() == []

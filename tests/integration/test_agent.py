@@ -1,0 +1,232 @@
+"""The node agent with the fake runtime against a real API server: registration, lease, pod status,
+restarts, deletion confirmation, adoption after an agent restart, and hollow nodes."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import pytest
+
+from api import errors
+from nodeagent.agent import NodeAgent
+from nodeagent.config import AgentConfig
+from nodeagent.hollow import HollowNodes
+from nodeagent.runtime import base
+from nodeagent.runtime.fake import FakeRuntime
+from proto import types_pb2
+from tests.fixtures.objects import from_yaml
+from tests.fixtures.wait import eventually
+
+
+def config(server: str, tmp_path, name: str = "node-a", **overrides) -> AgentConfig:
+    values = dict(server=server, node_name=name, node_ip="127.0.0.1", listen_port=0,
+                  state_dir=str(tmp_path / name), restart_backoff_base=0.2, restart_backoff_max=2.0,
+                  lease_renew_interval=0.2, status_update_interval=0.2, relist_period=0.1,
+                  node_labels={"zone": "a"},
+                  taints=(types_pb2.Taint(key="dedicated", value="test", effect="NoSchedule"),))
+    values.update(overrides)
+    return AgentConfig(**values)
+
+
+@contextlib.asynccontextmanager
+async def running_agent(client, cfg: AgentConfig, runtime: FakeRuntime):
+    agent = NodeAgent(cfg, client, runtime, runtime_version="fake://0.1", fake_network=True)
+    try:
+        await agent.start()
+        yield agent
+    finally:
+        await agent.stop()
+
+
+def pod_yaml(name: str, node: str = "node-a", image: str = "busybox:latest", restart: str = "Always",
+             grace: int = 30) -> types_pb2.Pod:
+    return from_yaml(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {name}, namespace: default}}
+spec:
+  nodeName: {node}
+  restartPolicy: {restart}
+  terminationGracePeriodSeconds: {grace}
+  containers:
+  - name: app
+    image: {image}
+    imagePullPolicy: IfNotPresent
+""")
+
+
+async def pod_status(client, name):
+    return (await client.get("Pod", name)).status
+
+
+async def test_agent_registers_node_with_capacity_addresses_labels_and_taints(client, tmp_path):
+    cfg = config(client.server, tmp_path)
+    async with running_agent(client, cfg, FakeRuntime()) as agent:
+        node = await client.get("Node", "node-a")
+        assert node.status.capacity["pods"] == "110"
+        assert int(node.status.capacity["cpu"]) >= 1
+        assert node.status.capacity["memory"].endswith("Ki")
+        assert {(a.type, a.address) for a in node.status.addresses} == {("InternalIP", "127.0.0.1"),
+                                                                      ("Hostname", "node-a")}
+        assert node.status.daemon_endpoints.kubelet_endpoint.port == agent.cfg.listen_port > 0
+        assert node.status.node_info.kubelet_version
+        assert node.metadata.labels["kubernetes.io/hostname"] == "node-a"
+        assert node.metadata.labels["zone"] == "a"
+        assert [(t.key, t.value, t.effect) for t in node.spec.taints] == [("dedicated", "test", "NoSchedule")]
+        conditions = {c.type: (c.status, c.reason) for c in node.status.conditions}
+        assert conditions["Ready"] == ("True", "KubeletReady")
+        assert conditions["MemoryPressure"][0] == conditions["DiskPressure"][0] == \
+            conditions["PIDPressure"][0] == "False"
+
+
+async def test_agent_renews_its_lease(client, tmp_path):
+    async with running_agent(client, config(client.server, tmp_path), FakeRuntime()):
+        first = await eventually(lambda: _lease(client), 5, what="lease created")
+        await eventually(lambda: _renewed_after(client, first.spec.renew_time), 5, what="lease renewed")
+        assert first.spec.holder_identity == "node-a"
+        assert first.metadata.owner_references[0].kind == "Node"
+
+
+async def _lease(client):
+    try:
+        return await client.get("Lease", "node-a", "kube-node-lease")
+    except errors.NotFound:
+        return None
+
+
+async def _renewed_after(client, stamp: str):
+    lease = await _lease(client)
+    return lease is not None and lease.spec.renew_time > stamp
+
+
+async def test_pod_runs_and_status_is_written(client, tmp_path):
+    runtime = FakeRuntime()
+    async with running_agent(client, config(client.server, tmp_path), runtime):
+        await client.create(pod_yaml("web"))
+
+        async def running():
+            s = await pod_status(client, "web")
+            return s if s.phase == "Running" else None
+        status = await eventually(running, 10, what="pod Running")
+        assert status.host_ip == "127.0.0.1"
+        assert status.start_time
+        assert status.container_statuses[0].state.running.started_at
+        assert status.container_statuses[0].ready
+        assert {c.type: c.status for c in status.conditions} == {
+            "PodScheduled": "True", "Initialized": "True", "ContainersReady": "True", "Ready": "True"}
+        labels = (await runtime.list({base.LABEL_POD_NAME: "web"}))[0].labels
+        assert labels[base.LABEL_NODE] == "node-a"
+
+
+async def test_crashing_container_restarts_with_backoff_and_crashloop_reason(client, tmp_path):
+    runtime = FakeRuntime()
+    runtime.exit_with("crasher:1", 1)
+    runtime.images.add("crasher:1")
+    async with running_agent(client, config(client.server, tmp_path), runtime):
+        await client.create(pod_yaml("crash", image="crasher:1"))
+
+        async def looping():
+            s = await pod_status(client, "crash")
+            c = s.container_statuses[0] if s.container_statuses else None
+            return c if c and c.restart_count >= 2 and c.state.waiting.reason == "CrashLoopBackOff" else None
+        c = await eventually(looping, 15, what="CrashLoopBackOff after 2 restarts")
+        assert c.last_state.terminated.exit_code == 1
+        assert c.last_state.terminated.reason == "Error"
+        assert (await pod_status(client, "crash")).phase == "Running"
+
+
+async def test_restart_policy_never_ends_in_failed_and_succeeded(client, tmp_path):
+    runtime = FakeRuntime()
+    runtime.images.update({"fails:1", "works:1"})
+    runtime.exit_with("fails:1", 3)
+    runtime.exit_with("works:1", 0)
+    async with running_agent(client, config(client.server, tmp_path), runtime):
+        await client.create(pod_yaml("bad", image="fails:1", restart="Never"))
+        await client.create(pod_yaml("good", image="works:1", restart="Never"))
+        await eventually(lambda: _phase_is(client, "bad", "Failed"), 10, what="bad Failed")
+        await eventually(lambda: _phase_is(client, "good", "Succeeded"), 10, what="good Succeeded")
+        bad = await pod_status(client, "bad")
+        assert bad.container_statuses[0].state.terminated.exit_code == 3
+        assert bad.container_statuses[0].restart_count == 0
+
+
+async def _phase_is(client, name, phase):
+    return (await pod_status(client, name)).phase == phase
+
+
+async def test_missing_image_reports_err_image_pull_then_backoff(client, tmp_path):
+    runtime = FakeRuntime()
+    runtime.fail_pull("nothere:1", "pull access denied for nothere")
+    async with running_agent(client, config(client.server, tmp_path), runtime):
+        await client.create(pod_yaml("nopull", image="nothere:1"))
+
+        async def backoff():
+            s = await pod_status(client, "nopull")
+            w = s.container_statuses[0].state.waiting if s.container_statuses else None
+            return w if w and w.reason == "ImagePullBackOff" else None
+        waiting = await eventually(backoff, 10, what="ImagePullBackOff")
+        assert "pull access denied" in waiting.message
+        assert (await pod_status(client, "nopull")).phase == "Pending"
+
+
+async def test_deleted_pod_is_stopped_removed_and_confirmed(client, tmp_path):
+    runtime = FakeRuntime()
+    async with running_agent(client, config(client.server, tmp_path), runtime):
+        await client.create(pod_yaml("bye"))
+        await eventually(lambda: _phase_is(client, "bye", "Running"), 10, what="Running")
+        _, gone = await client.delete("Pod", "bye")
+        assert not gone  # marked: the agent must confirm
+
+        async def deleted():
+            try:
+                await client.get("Pod", "bye")
+                return False
+            except errors.NotFound:
+                return True
+        await eventually(deleted, 10, what="pod deletion confirmed")
+        assert await runtime.list({base.LABEL_POD_NAME: "bye"}) == []
+
+
+async def test_restarted_agent_adopts_containers_and_removes_orphans(client, tmp_path):
+    runtime = FakeRuntime()
+    cfg = config(client.server, tmp_path)
+    async with running_agent(client, cfg, runtime):
+        await client.create(pod_yaml("keep"))
+        await eventually(lambda: _phase_is(client, "keep", "Running"), 10, what="Running")
+        before = {c.id for c in await runtime.list({base.LABEL_POD_NAME: "keep"})}
+    # While the agent is away its pod disappears from the API; a stray container is left behind.
+    await client.create(pod_yaml("stray"))
+    await client.delete("Pod", "stray", grace_period=0)
+    stray_id = await runtime.create(base.ContainerSpec(
+        name="stray", image="busybox:latest", labels={base.LABEL_POD_UID: "gone-uid", base.LABEL_NODE: "node-a",
+                                                      base.LABEL_CONTAINER_NAME: "app"}))
+    await runtime.start(stray_id)
+    async with running_agent(client, cfg, runtime) as agent:
+        async def stray_removed():
+            return not await runtime.list({base.LABEL_POD_UID: "gone-uid"})
+        await eventually(stray_removed, 10, what="orphan removed")
+        await eventually(lambda: agent.workers.workers and all(w.syncs for w in agent.workers.workers.values()),
+                         5, what="workers synced")
+        after = {c.id for c in await runtime.list({base.LABEL_POD_NAME: "keep"})}
+        assert after == before
+        status = await pod_status(client, "keep")
+        assert status.container_statuses[0].restart_count == 0
+        assert status.phase == "Running"
+
+
+async def test_hollow_nodes_register_and_run_pods_from_one_informer(client, tmp_path):
+    cfg = config(client.server, tmp_path, name="hollow", runtime="fake", hollow=3)
+    nodes = HollowNodes(cfg, client, 3)
+    try:
+        await nodes.start()
+        names = {n.metadata.name for n in (await client.list("Node")).items}
+        assert {"hollow-0", "hollow-1", "hollow-2"} <= names
+        for i in range(3):
+            await client.create(pod_yaml(f"h{i}", node=f"hollow-{i}"))
+        for i in range(3):
+            await eventually(lambda i=i: _phase_is(client, f"h{i}", "Running"), 10, what=f"h{i} Running")
+        leases = (await client.list("Lease", "kube-node-lease")).items
+        assert {"hollow-0", "hollow-1", "hollow-2"} <= {l.metadata.name for l in leases}
+        assert len(nodes.agents["hollow-1"].workers.workers) == 1
+    finally:
+        await nodes.stop()

@@ -1,0 +1,80 @@
+"""The lab's layout and the systemd units, as plain data: names, addresses, and the shared command lines."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from deploy import components, units
+from deploy.lab import plan as P
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_plan_addresses_root_etcd_and_hosts_on_the_underlay():
+    lab = P.plan(P.Settings(nodes=3, etcd_members=3))
+    assert lab.root_ip == "10.250.0.1" and lab.api_address == "10.250.0.1:6443"
+    assert [m.ip for m in lab.etcd] == ["10.250.0.2", "10.250.0.3", "10.250.0.4"]
+    assert [(h.name, h.ip) for h in lab.hosts] == [
+        ("skiff-host-1", "10.250.0.11"), ("skiff-host-2", "10.250.0.12"), ("skiff-host-3", "10.250.0.13")]
+    assert all(P.is_lab_netns(ns) for ns in lab.namespaces)
+    assert all(len(m.port) <= 15 for m in lab.etcd + lab.hosts), "interface names are at most 15 bytes"
+
+
+def test_plan_finds_a_host_by_node_name_or_number():
+    lab = P.plan(P.Settings(nodes=2))
+    assert lab.host("skiff-host-2") is lab.host("2")
+    with pytest.raises(KeyError):
+        lab.host("skiff-host-9")
+
+
+def test_plan_gives_every_agent_its_node_ip_interface_and_the_lab_timeouts():
+    lab = P.plan(P.Settings(nodes=2))
+    agent = lab.process("agent-skiff-host-2")
+    assert agent.netns == "skiff-host-2"
+    argv = agent.argv
+    assert argv[argv.index("--node-ip") + 1] == "10.250.0.12"
+    assert argv[argv.index("--interface") + 1] == "eth0"
+    assert argv[argv.index("--server") + 1] == "10.250.0.1:6443"
+    cm = lab.process("controller-manager").argv
+    assert cm[cm.index("--node-monitor-grace-period") + 1] == "15"
+    assert cm[cm.index("--pod-eviction-timeout") + 1] == "30"
+
+
+def test_plan_rejects_bad_member_counts_and_overlapping_underlays():
+    with pytest.raises(P.PlanError, match="etcd-members"):
+        P.plan(P.Settings(etcd_members=2))
+    with pytest.raises(P.PlanError, match="overlaps"):
+        P.plan(P.Settings(underlay="10.244.5.0/24"))
+    with pytest.raises(P.PlanError, match="--nodes"):
+        P.plan(P.Settings(nodes=0))
+
+
+def test_etcd_members_list_the_whole_initial_cluster():
+    argv = components.etcd("b", "/d", "10.0.0.2", {"a": "10.0.0.1", "b": "10.0.0.2"})
+    assert argv[argv.index("--initial-cluster") + 1] == "a=http://10.0.0.1:2380,b=http://10.0.0.2:2380"
+
+
+def test_committed_units_are_what_the_example_config_renders():
+    config = units.load(str(REPO / "deploy" / "cluster.example.yaml"))
+    rendered = units.render(config, "controlplane", "vm1") | units.render(config, "node", "vm1")
+    committed = {p.name: p.read_text() for p in (REPO / "deploy" / "systemd").glob("*.service")}
+    assert rendered == committed, "re-render deploy/systemd with `python -m deploy.units` (see README)"
+
+
+def test_units_and_lab_start_the_same_programs_with_the_same_flags():
+    config = units.load(str(REPO / "deploy" / "cluster.example.yaml"))
+    agent = units.render(config, "node", "vm2")["skiff-agent.service"]
+    assert "skiff-agent --server 192.168.56.11:6443 --node-name vm2 --node-ip 192.168.56.12 --interface enp0s8" \
+        in agent
+    lab_agent = P.plan(P.Settings(nodes=1)).process("agent-skiff-host-1").argv
+    assert [a for a in lab_agent if a.startswith("--")][:4] == ["--server", "--node-name", "--node-ip", "--interface"]
+
+
+def test_units_name_an_unknown_node_and_a_missing_key():
+    config = units.load(str(REPO / "deploy" / "cluster.example.yaml"))
+    with pytest.raises(units.ConfigError, match="no node named 'vm9'"):
+        units.render(config, "node", "vm9")
+    bad = dict(config, nodes=[{"name": "vm1", "ip": "192.168.56.11"}])
+    with pytest.raises(units.ConfigError, match="has no interface"):
+        units.render(bad, "node", "vm1")
