@@ -73,8 +73,11 @@ async def test_agent_registers_node_with_capacity_addresses_labels_and_taints(cl
         assert node.metadata.labels["kubernetes.io/hostname"] == "node-a"
         assert node.metadata.labels["zone"] == "a"
         assert [(t.key, t.value, t.effect) for t in node.spec.taints] == [("dedicated", "test", "NoSchedule")]
-        conditions = {c.type: (c.status, c.reason) for c in node.status.conditions}
-        assert conditions["Ready"] == ("True", "KubeletReady")
+        async def ready():
+            node = await client.get("Node", "node-a")
+            conditions = {c.type: (c.status, c.reason) for c in node.status.conditions}
+            return conditions if conditions["Ready"] == ("True", "KubeletReady") else None
+        conditions = await eventually(ready, 5, what="node Ready")
         assert conditions["MemoryPressure"][0] == conditions["DiskPressure"][0] == \
             conditions["PIDPressure"][0] == "False"
 
@@ -225,8 +228,10 @@ async def test_hollow_nodes_register_and_run_pods_from_one_informer(client, tmp_
             await client.create(pod_yaml(f"h{i}", node=f"hollow-{i}"))
         for i in range(3):
             await eventually(lambda i=i: _phase_is(client, f"h{i}", "Running"), 10, what=f"h{i} Running")
-        leases = (await client.list("Lease", "kube-node-lease")).items
-        assert {"hollow-0", "hollow-1", "hollow-2"} <= {l.metadata.name for l in leases}
+        async def leases():
+            names = {lease.metadata.name for lease in (await client.list("Lease", "kube-node-lease")).items}
+            return {"hollow-0", "hollow-1", "hollow-2"} <= names
+        await eventually(leases, 5, what="a lease per hollow node")
         assert len(nodes.agents["hollow-1"].workers.workers) == 1
     finally:
         await nodes.stop()
