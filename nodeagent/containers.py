@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from api import quantity
 from nodeagent.runtime import base
 from nodeagent.runtime.base import ContainerInfo, ContainerSpec, Mount
+from nodeagent.runtime.images import PAUSE_IMAGE
 from proto import types_pb2
 
-PAUSE_IMAGE = "skiff/pause:latest"
 CFS_PERIOD_US = 100_000
 MIN_QUOTA_US = 1_000  # the kernel refuses less, as the kubelet knows
 MIN_SHARES = 2

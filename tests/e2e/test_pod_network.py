@@ -21,7 +21,8 @@ IDLE = ["sleep", "300"]
 async def fetch(runtime, container: str, url: str) -> bytes:
     """The body at `url` as seen from `container`, waiting until the server answers."""
     async def attempt():
-        result = await runtime.exec(container, ["wget", "-qO-", "-T", "2", url], timeout_s=5)
+        # Not `wget -T`: Debian's static busybox 1.35 segfaults with it.
+        result = await runtime.exec(container, ["wget", "-qO-", url], timeout_s=3)
         return result.output if result.exit_code == 0 else None
     return await eventually(attempt, timeout=20, what=f"GET {url}")
 
@@ -98,6 +99,8 @@ async def test_sync_routes_changes_only_skiff_routes(netns):
     host = netns()
     subprocess.run(["ip", "-n", host, "link", "add", "under0", "type", "veth", "peer", "name", "peer0"], check=True)
     subprocess.run(["ip", "-n", host, "addr", "add", "192.0.2.1/24", "dev", "under0"], check=True)
+    for link in ("under0", "peer0"):
+        subprocess.run(["ip", "-n", host, "link", "set", link, "up"], check=True)
     subprocess.run(["ip", "-n", host, "route", "add", "198.51.100.0/24", "via", "192.0.2.9"], check=True)
     await asyncio.to_thread(routes.sync_routes, {"10.244.2.0/24": "192.0.2.2", "10.244.3.0/24": "192.0.2.3"}, host)
     await asyncio.to_thread(routes.sync_routes, {"10.244.2.0/24": "192.0.2.4"}, host)
