@@ -1,10 +1,12 @@
 """Leader election through a Lease object: several replicas run, one acts (as client-go's leaderelection).
 
 The leader renews the lease every `retry_period`; others take it over once it has not been renewed for
-`lease_duration`. A leader that cannot renew within `renew_deadline` stops leading.
+`lease_duration`. A leader that cannot renew within `renew_deadline` stops leading. The components'
+`--leader-elect*` flags and the elector they ask for are made here too, so every component has the same.
 """
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import socket
@@ -18,13 +20,15 @@ from proto import types_pb2
 
 log = logging.getLogger(__name__)
 
+LEASE_NAMESPACE = "kube-system"  # where components keep their leases, as Kubernetes' do
+
 
 def default_identity() -> str:
     return f"{socket.gethostname()}_{uuid.uuid4().hex[:8]}"
 
 
 class LeaderElector:
-    def __init__(self, client: Client, name: str, namespace: str = "kube-system", identity: str = "",
+    def __init__(self, client: Client, name: str, namespace: str = LEASE_NAMESPACE, identity: str = "",
                  lease_duration: float = 15.0, renew_deadline: float = 10.0, retry_period: float = 2.0):
         self.client = client
         self.name = name
@@ -99,3 +103,51 @@ class LeaderElector:
             return True
         except errors.ApiError:
             return False
+
+
+def add_flags(parser: argparse.ArgumentParser) -> None:
+    """--leader-elect and its timings, with client-go's names and defaults. Parsing then refuses
+    timings that are not positive, and a renew deadline that is not shorter than the lease duration."""
+    parser.add_argument("--leader-elect", default=True, action=argparse.BooleanOptionalAction,
+                        help="act only while holding the lease, so several replicas can run and one acts "
+                             "(default on)")
+    parser.add_argument("--leader-elect-lease-duration", type=_seconds, default=15.0, metavar="SECONDS",
+                        help="how long others wait after the leader's last renewal before taking over "
+                             "(default %(default)s)")
+    parser.add_argument("--leader-elect-renew-deadline", type=_seconds, default=10.0, metavar="SECONDS",
+                        help="the leader steps down when it cannot renew for this long; shorter than the lease "
+                             "duration (default %(default)s)")
+    parser.add_argument("--leader-elect-retry-period", type=_seconds, default=2.0, metavar="SECONDS",
+                        help="how often to renew or try to take the lease (default %(default)s)")
+    _check_after_parsing(parser)
+
+
+def elector_from_args(client: Client, lease_name: str, args: argparse.Namespace,
+                      identity: str = "") -> LeaderElector | None:
+    """The elector the flags of add_flags() ask for; None with --no-leader-elect."""
+    if not args.leader_elect:
+        return None
+    return LeaderElector(client, lease_name, identity=identity, lease_duration=args.leader_elect_lease_duration,
+                         renew_deadline=args.leader_elect_renew_deadline,
+                         retry_period=args.leader_elect_retry_period)
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
+    return value
+
+
+def _check_after_parsing(parser: argparse.ArgumentParser) -> None:
+    # argparse has no hook for a rule across two flags, and a check as each flag is read would see the
+    # other's default; wrapping this parser's parse gives every caller of add_flags the rule.
+    parse = parser.parse_known_args
+
+    def parse_and_check(args=None, namespace=None):
+        parsed, extras = parse(args, namespace)
+        if parsed.leader_elect_renew_deadline >= parsed.leader_elect_lease_duration:
+            parser.error("--leader-elect-renew-deadline must be shorter than --leader-elect-lease-duration")
+        return parsed, extras
+
+    parser.parse_known_args = parse_and_check

@@ -20,7 +20,7 @@ from nodeagent.node import HostFacts, NodeReporter, host_facts
 from nodeagent.pleg import Pleg
 from nodeagent.podnetwork import BridgeNetwork, HollowNetwork
 from nodeagent.podworker import PodWorkers
-from nodeagent.runtime.base import ContainerInfo, Runtime
+from nodeagent.runtime.base import LABEL_POD_NAME, ContainerInfo, Runtime
 from nodeagent.syncpod import PodEnv, PodSyncer
 from proto import types_pb2
 
@@ -183,5 +183,5 @@ class NodeAgent:
         for uid, sample in by_uid.items():
             if uid and uid not in self.workers.workers:
                 log.info("node %s: removing containers of pod %s (uid %s), which no longer exists",
-                         self.cfg.node_name, sample.labels.get("io.skiff.pod.name", "?"), uid)
+                         self.cfg.node_name, sample.labels.get(LABEL_POD_NAME, "?"), uid)
                 self.workers.orphan(uid, sample)

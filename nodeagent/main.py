@@ -54,9 +54,10 @@ def main(argv=None) -> None:
     args = config.parser().parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     cfg = config.from_args(args)
-    uvloop.install()
     try:
-        asyncio.run(serve(cfg))
+        # uvloop for the agent's own loop only: pyroute2 runs in worker threads with loops of its own,
+        # and a uvloop policy there cannot open netlink sockets.
+        uvloop.run(serve(cfg))
     except OSError as e:
         raise SystemExit(f"skiff-agent: {e}") from None
 

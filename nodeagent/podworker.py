@@ -9,6 +9,7 @@ import logging
 from api import meta
 from api.retry import Backoff
 from api.tasks import cancel_and_wait
+from nodeagent.runtime import base
 from nodeagent.syncpod import PodState, PodSyncer
 from proto import types_pb2
 
@@ -52,7 +53,7 @@ class PodWorker:
         wake: float | None = None
         while True:
             try:
-                await asyncio.wait_for(self._kick.wait(), min(wake or RESYNC_S, RESYNC_S))
+                await asyncio.wait_for(self._kick.wait(), RESYNC_S if wake is None else min(wake, RESYNC_S))
             except asyncio.TimeoutError:
                 pass
             self._kick.clear()
@@ -111,8 +112,8 @@ class PodWorkers:
         if uid in self.workers:
             return
         pod = types_pb2.Pod(metadata=types_pb2.ObjectMeta(
-            uid=uid, name=sample.labels.get("io.skiff.pod.name", ""),
-            namespace=sample.labels.get("io.skiff.pod.namespace", ""), deletion_grace_period_seconds=0))
+            uid=uid, name=sample.labels.get(base.LABEL_POD_NAME, ""),
+            namespace=sample.labels.get(base.LABEL_POD_NAMESPACE, ""), deletion_grace_period_seconds=0))
         worker = PodWorker(self.syncer, pod, self._finished)
         worker.update(None)
         self.workers[uid] = worker

@@ -82,6 +82,9 @@ class PodSyncer:
             observed = await self.observe(uid)
             plan = actions.compute(pod, observed, env.restart_backoff, time.time(), terminal)
         sandbox = _running_sandbox(observed)
+        if terminal and sandbox is not None:  # a finished pod needs no network: free it, as the kubelet does
+            await self._release_sandbox(pod, sandbox)
+            sandbox = None
         if sandbox is not None and state.wired_sandbox != sandbox.id:
             await self._wire(pod, state, sandbox)  # adopting a sandbox after an agent restart: idempotent
         waiting = dict(plan.waiting)
@@ -100,7 +103,9 @@ class PodSyncer:
         for old in containers.superseded(observed):
             await env.runtime.remove(old.id)
         observed = await self.observe(uid)
-        await self.write_status(pod, state, observed, waiting)
+        written = await self.write_status(pod, state, observed, waiting)
+        if written.phase in status.TERMINAL and sandbox is not None:
+            plan.wake(0)  # just finished: come back at once to free the sandbox
         return plan.wake_in
 
     async def _create_sandbox(self, pod, state: PodState, observed, attempt: int) -> None:
@@ -114,6 +119,11 @@ class PodSyncer:
         sandbox_id = await env.runtime.create(containers.sandbox_spec(pod, env.node_name, attempt))
         await env.runtime.start(sandbox_id)
         state.wired_sandbox = ""
+
+    async def _release_sandbox(self, pod, sandbox: ContainerInfo) -> None:
+        await self.env.runtime.stop(sandbox.id, 0)
+        if self.env.network is not None and not pod.spec.host_network:
+            await self.env.network.teardown(pod.metadata.uid)
 
     async def _wire(self, pod, state: PodState, sandbox: ContainerInfo) -> None:
         if pod.spec.host_network:
@@ -187,7 +197,9 @@ class PodSyncer:
 
     # ------------------------------------------------------------ status
 
-    async def write_status(self, pod, state: PodState, observed, waiting: dict[str, status.Waiting]) -> None:
+    async def write_status(self, pod, state: PodState, observed,
+                           waiting: dict[str, status.Waiting]) -> types_pb2.PodStatus:
+        """Compute the pod's status; write it only when it changed. Returns it."""
         env = self.env
         previous = state.last_status or pod.status
         view = status.AgentView(now=meta.now(), host_ip=env.node_ip, pod_ip=state.pod_ip,
@@ -199,7 +211,7 @@ class PodSyncer:
             if c.state.waiting.reason in ("CrashLoopBackOff", "ImagePullBackOff") and not _same_waiting(previous, c):
                 env.recorder.warning(pod, "BackOff", c.state.waiting.message)
         if new == pod.status or new == state.last_status:
-            return
+            return new
         update = _copy(pod)
         update.status.CopyFrom(new)
         try:
@@ -207,10 +219,11 @@ class PodSyncer:
         except errors.Conflict:
             fresh = await env.client.get("Pod", pod.metadata.name, pod.metadata.namespace)
             if fresh.metadata.uid != pod.metadata.uid:
-                return
+                return new
             fresh.status.CopyFrom(new)
             await env.client.update_status(fresh)
         state.last_status = new
+        return new
 
     # ------------------------------------------------------------ termination
 

@@ -7,24 +7,23 @@ import pytest
 from tests.fixtures.etcd import EtcdServer
 
 
-@pytest.fixture
-def etcd_server():
-    """A fresh real etcd on free ports for one test; always cleaned up."""
+def _running_etcd():
     srv = EtcdServer()
     try:
         srv.start()
         yield srv
     finally:
         srv.cleanup()
+
+
+@pytest.fixture
+def etcd_server():
+    """A fresh real etcd on free ports for one test; always cleaned up."""
+    yield from _running_etcd()
 
 
 @pytest.fixture(scope="session")
 def etcd_session():
     """One real etcd shared by the whole session (faster; tests must use
     their own key prefixes and must not stop or restart it)."""
-    srv = EtcdServer()
-    try:
-        srv.start()
-        yield srv
-    finally:
-        srv.cleanup()
+    yield from _running_etcd()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 
 NAMES = ("get", "describe", "apply", "create", "delete", "scale", "rollout", "label", "annotate",
-         "api_resources", "version", "completion")
+         "api_resources", "version", "completion", "logs", "exec",
+         "expose")
 
 MODULES = tuple(importlib.import_module(f"{__name__}.{name}") for name in NAMES)

@@ -7,11 +7,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from api import errors, meta, retry
+from api import deployments, errors, meta, retry
 from cli import flags, resources
 from cli.context import Context
 from cli.errors import CliError, not_found
-from controlplane.controllers.deployment import revisions
 
 HELP = "follow and manage the rollout of a deployment"
 EXAMPLES = """examples:
@@ -111,11 +110,12 @@ async def history(ctx: Context, args: argparse.Namespace) -> int:
     name, namespace = _deployment_name(args), ctx.namespace(args)
     async with ctx.client() as client:
         d = await _get(client, name, namespace)
-        rss = sorted(await _replica_sets(client, d), key=revisions.revision_of)
+        rss = sorted(await _replica_sets(client, d), key=deployments.revision_of)
     ctx.out(f"deployment.apps/{name}")
     ctx.out(f"{'REVISION':<10}CHANGE-CAUSE")
     for rs in rss:
-        ctx.out(f"{revisions.revision_of(rs):<10}{rs.metadata.annotations.get(revisions.CHANGE_CAUSE, '<none>')}")
+        cause = rs.metadata.annotations.get(deployments.CHANGE_CAUSE, "<none>")
+        ctx.out(f"{deployments.revision_of(rs):<10}{cause}")
     return 0
 
 
@@ -123,12 +123,12 @@ async def undo(ctx: Context, args: argparse.Namespace) -> int:
     name, namespace = _deployment_name(args), ctx.namespace(args)
     async with ctx.client() as client:
         d = await _get(client, name, namespace)
-        template = revisions.template_of_revision(await _replica_sets(client, d), args.to_revision)
+        template = deployments.template_of_revision(await _replica_sets(client, d), args.to_revision)
         if template is None:
             if args.to_revision:
                 raise CliError(f"unable to find specified revision {args.to_revision} in history")
             raise CliError(f'no rollout history found for deployment "{name}"')
-        if revisions.same_template(template, d.spec.template):
+        if deployments.same_template(template, d.spec.template):
             ctx.out(f"deployment.apps/{name} skipped rollback (current template already matches "
                     f"revision {args.to_revision or 'previous'})")
             return 0

@@ -95,9 +95,8 @@ async def serve(args: argparse.Namespace) -> None:
 def main(argv=None) -> None:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvloop.install()
     try:
-        asyncio.run(serve(args))
+        uvloop.run(serve(args))
     except OSError as e:
         raise SystemExit(f"skiff-apiserver: {e}") from None
     except KeyboardInterrupt:

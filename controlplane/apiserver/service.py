@@ -8,6 +8,7 @@ import logging
 import grpc
 
 from api import errors, kinds
+from controlplane.apiserver.proxy import AgentProxy
 from controlplane.apiserver.registry import Registry
 from controlplane.apiserver.watchcache import Event
 from proto import api_pb2, api_pb2_grpc
@@ -50,6 +51,7 @@ class ApiService(api_pb2_grpc.ApiServicer):
     def __init__(self, registry: Registry, etcd_endpoints: str = ""):
         self.registry = registry
         self.etcd_endpoints = etcd_endpoints
+        self.proxy = AgentProxy(registry)
 
     @_api_call
     async def Create(self, request, context):
@@ -110,6 +112,16 @@ class ApiService(api_pb2_grpc.ApiServicer):
     @_api_call
     async def UpdateScale(self, request, context):
         return await self.registry.update_scale(kinds.lookup(request.kind), request.scale)
+
+    @_api_call
+    async def Logs(self, request, context):
+        async for chunk in self.proxy.logs(request):
+            yield chunk
+
+    @_api_call
+    async def Exec(self, request_iterator, context):
+        async for response in self.proxy.exec(request_iterator):
+            yield response
 
     async def Version(self, request, context):
         return api_pb2.VersionInfo(version=VERSION, platform="linux/amd64", etcd_endpoints=self.etcd_endpoints)

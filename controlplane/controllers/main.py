@@ -1,5 +1,5 @@
 """skiff-controller-manager: runs the ReplicaSet, Deployment, garbage collector, namespace, node
-IPAM, node lifecycle and pod GC controllers, one active replica at a time (leader-elected).
+IPAM, node lifecycle, pod GC and endpoints controllers, one active replica at a time (leader-elected).
 """
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import signal
 
 import uvloop
 
+from api import leaderelection
 from api.client import Client
 from controlplane.controllers import manager
 from controlplane.controllers.nodeipam.cidrset import CidrSet, CidrSetError
@@ -46,14 +47,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="finished pods kept before the oldest are deleted; 0 keeps all (default %(default)s)")
     p.add_argument("--pod-gc-period", type=float, default=d.pod_gc_period, metavar="SECONDS",
                    help="how often the pod garbage collector runs (default %(default)s)")
-    p.add_argument("--leader-elect", action=argparse.BooleanOptionalAction, default=True,
-                   help="take a lease so only one controller manager acts at a time (default on)")
-    p.add_argument("--leader-elect-lease-duration", type=float, default=15.0, metavar="SECONDS",
-                   help="how long others wait after the leader's last renewal (default %(default)s)")
-    p.add_argument("--leader-elect-renew-deadline", type=float, default=10.0, metavar="SECONDS",
-                   help="the leader steps down when it cannot renew for this long (default %(default)s)")
-    p.add_argument("--leader-elect-retry-period", type=float, default=2.0, metavar="SECONDS",
-                   help="how often to try to take or renew the lease (default %(default)s)")
+    leaderelection.add_flags(p)
     return p.parse_args(argv)
 
 
@@ -67,10 +61,8 @@ def options_from(args: argparse.Namespace) -> Options:
 
 async def serve(args: argparse.Namespace, names: list[str]) -> int:
     async with Client(args.server) as client:
-        m = manager.ControllerManager(
-            client, options_from(args), names, leader_elect=args.leader_elect,
-            lease_duration=args.leader_elect_lease_duration, renew_deadline=args.leader_elect_renew_deadline,
-            retry_period=args.leader_elect_retry_period)
+        elector = leaderelection.elector_from_args(client, manager.LEASE_NAME, args)
+        m = manager.ControllerManager(client, options_from(args), names, elector)
         log.info("controller manager %s: talking to %s", m.identity, client.server)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -98,9 +90,8 @@ def main(argv=None) -> None:
         CidrSet(args.cluster_cidr, args.node_cidr_mask_size)
     except (manager.UnknownControllerError, CidrSetError) as e:
         raise SystemExit(f"skiff-controller-manager: {e}") from None
-    uvloop.install()
     try:
-        code = asyncio.run(serve(args, names))
+        code = uvloop.run(serve(args, names))
     except KeyboardInterrupt:
         code = 0
     raise SystemExit(code)

@@ -13,6 +13,7 @@ from api.leaderelection import LeaderElector, default_identity
 from controlplane.controllers.core.controller import Context, Controller
 from controlplane.controllers.core.informers import SharedInformers
 from controlplane.controllers.deployment.controller import DeploymentController
+from controlplane.controllers.endpoints.controller import EndpointsController
 from controlplane.controllers.garbagecollector import GarbageCollector
 from controlplane.controllers.namespace import NamespaceController
 from controlplane.controllers.nodeipam.controller import NodeIpamController
@@ -24,7 +25,6 @@ from controlplane.controllers.replicaset.controller import ReplicaSetController
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "skiff-controller-manager"
-LEASE_NAMESPACE = "kube-system"
 COMPONENT = "controller-manager"
 SYNC_TIMEOUT_S = 60.0
 
@@ -36,6 +36,7 @@ CONTROLLERS: dict[str, type[Controller]] = {
     "nodeipam": NodeIpamController,
     "nodelifecycle": NodeLifecycleController,
     "podgc": PodGarbageCollector,
+    "endpoints": EndpointsController,
 }
 
 
@@ -61,18 +62,16 @@ def choose(spec: str) -> list[str]:
 
 
 class ControllerManager:
-    """Start with `await start()`, stop with `await stop()`; `leading` is set while controllers run."""
+    """Start with `await start()`, stop with `await stop()`; `leading` is set while controllers run.
+    With an elector (for the Lease LEASE_NAME) they run only while it leads; without one, at once."""
 
     def __init__(self, client: Client, options: Options | None = None, controllers: list[str] | None = None,
-                 leader_elect: bool = True, identity: str = "", lease_duration: float = 15.0,
-                 renew_deadline: float = 10.0, retry_period: float = 2.0):
+                 elector: LeaderElector | None = None):
         self.client = client
         self.options = options or Options()
         self.names = controllers if controllers is not None else list(CONTROLLERS)
-        self.leader_elect = leader_elect
-        self.identity = identity or default_identity()
-        self.elector = LeaderElector(client, LEASE_NAME, LEASE_NAMESPACE, self.identity, lease_duration,
-                                     renew_deadline, retry_period)
+        self.elector = elector
+        self.identity = elector.identity if elector is not None else default_identity()
         self.leading = asyncio.Event()
         self.controllers: dict[str, Controller] = {}
         self.informers: SharedInformers | None = None
@@ -93,7 +92,7 @@ class ControllerManager:
             await self._task
 
     async def run(self) -> None:
-        if self.leader_elect:
+        if self.elector is not None:
             await self.elector.run(self._lead)
             log.warning("%s: leadership lost; controllers stopped", self.identity)
         else:

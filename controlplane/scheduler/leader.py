@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 
 from api import errors
 from api.client import Client
@@ -17,26 +16,16 @@ from controlplane.scheduler.scheduler import Config, Scheduler
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "skiff-scheduler"
-LEASE_NAMESPACE = "kube-system"
-
-
-@dataclass(frozen=True)
-class Election:
-    lease_duration: float = 15.0
-    renew_deadline: float = 10.0
-    retry_period: float = 2.0
-    identity: str = ""
 
 
 class ElectedScheduler:
-    """start() campaigns in the background and schedules while leading; stop() ends both."""
+    """start() campaigns in the background and schedules while leading (always, without an elector);
+    stop() ends both."""
 
-    def __init__(self, client: Client, config: Config | None = None, election: Election | None = Election()):
+    def __init__(self, client: Client, config: Config | None, elector: LeaderElector | None):
         self.client = client
         self.config = config or Config()
-        self.elector = None if election is None else LeaderElector(
-            client, LEASE_NAME, LEASE_NAMESPACE, election.identity, election.lease_duration,
-            election.renew_deadline, election.retry_period)
+        self.elector = elector
         self.scheduler: Scheduler | None = None  # the one acting now, if leading
         self._task: asyncio.Task | None = None
 

@@ -10,9 +10,9 @@ import signal
 
 import uvloop
 
+from api import leaderelection
 from api.client import Client
-from api.leaderelection import default_identity
-from controlplane.scheduler.leader import ElectedScheduler, Election
+from controlplane.scheduler.leader import LEASE_NAME, ElectedScheduler
 from controlplane.scheduler.scheduler import DEFAULT_NAME, Config
 
 log = logging.getLogger("skiff-scheduler")
@@ -22,13 +22,6 @@ def _percentage(text: str) -> int:
     value = int(text)
     if not 0 <= value <= 100:
         raise argparse.ArgumentTypeError(f"must be between 0 and 100, not {value}")
-    return value
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
     return value
 
 
@@ -46,31 +39,21 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "(50%% minus 1%% per 125 nodes, at least 5%%, never fewer than 100 nodes)")
     p.add_argument("--parallelism", type=int, default=16,
                    help="API calls (binds, status writes) in flight at once (default %(default)s)")
-    p.add_argument("--leader-elect", default=True, action=argparse.BooleanOptionalAction,
-                   help="act only while holding the lease, so several schedulers can run (default on)")
-    p.add_argument("--leader-elect-lease-duration", type=_positive, default=15.0, metavar="SECONDS",
-                   help="how long others wait after the last renewal before taking over (default %(default)s)")
-    p.add_argument("--leader-elect-renew-deadline", type=_positive, default=10.0, metavar="SECONDS",
-                   help="the leader gives up if it cannot renew for this long (default %(default)s)")
-    p.add_argument("--leader-elect-retry-period", type=_positive, default=2.0, metavar="SECONDS",
-                   help="how often to renew or try to acquire (default %(default)s)")
+    leaderelection.add_flags(p)
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     args = p.parse_args(argv)
     if args.parallelism < 1:
         p.error("--parallelism must be at least 1")
-    if args.leader_elect_renew_deadline >= args.leader_elect_lease_duration:
-        p.error("--leader-elect-renew-deadline must be shorter than --leader-elect-lease-duration")
     return args
 
 
 async def serve(args: argparse.Namespace) -> None:
-    identity = default_identity()
+    identity = leaderelection.default_identity()
     config = Config(name=args.scheduler_name, percentage_of_nodes_to_score=args.percentage_of_nodes_to_score,
                     parallelism=args.parallelism, identity=identity)
-    election = Election(args.leader_elect_lease_duration, args.leader_elect_renew_deadline,
-                        args.leader_elect_retry_period, identity) if args.leader_elect else None
     async with Client(args.server) as client:
-        scheduler = ElectedScheduler(client, config, election)
+        elector = leaderelection.elector_from_args(client, LEASE_NAME, args, identity)
+        scheduler = ElectedScheduler(client, config, elector)
         log.info("%s (%s) using the API server at %s", config.name, identity, client.server)
         scheduler.start()
         stop = asyncio.Event()

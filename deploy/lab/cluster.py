@@ -17,7 +17,7 @@ async def _version(address: str) -> bool:
     return True
 
 
-async def _nodes(address: str) -> dict[str, bool]:
+async def readiness(address: str) -> dict[str, bool]:
     async with Client(address, timeout=3) as client:
         nodes = await client.list("nodes")
     ready = {}
@@ -37,7 +37,7 @@ def api_answers(address: str) -> bool:
 def node_readiness(address: str) -> dict[str, bool] | None:
     """Node name -> Ready; None when the API server does not answer."""
     try:
-        return asyncio.run(_nodes(address))
+        return asyncio.run(readiness(address))
     except Exception:
         return None
 

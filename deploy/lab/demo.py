@@ -5,6 +5,10 @@ Services come later, so the client reaches the servers at their pod IPs across t
 from __future__ import annotations
 
 import asyncio
+import time
+from pathlib import Path
+
+import yaml
 
 from api import errors, manifest
 from api.client import Client
@@ -12,20 +16,14 @@ from deploy.lab import containers, state as S
 from deploy.lab import plan as P
 from deploy.lab.shell import LabError
 
-WEB_LABELS = {"app": "skiff-demo-web"}
-WEB_SCRIPT = 'echo "hello from $(hostname)" > /tmp/index.html && exec httpd -f -p 80 -h /tmp'
+WEB_MANIFEST = Path(__file__).resolve().parent.parent / "examples" / "web.yaml"
 
 
-def web_deployment(replicas: int, name: str = "web") -> dict:
-    return {
-        "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": name, "namespace": "default", "labels": WEB_LABELS},
-        "spec": {"replicas": replicas, "selector": {"matchLabels": WEB_LABELS},
-                 "template": {"metadata": {"labels": WEB_LABELS},
-                              "spec": {"containers": [{"name": "httpd", "image": "busybox:latest",
-                                                       "command": ["sh", "-c", WEB_SCRIPT],
-                                                       "ports": [{"containerPort": 80}]}]}}},
-    }
+def web_deployment(replicas: int) -> dict:
+    """deploy/examples/web.yaml (what the README applies on real VMs), one replica per host."""
+    body = yaml.safe_load(WEB_MANIFEST.read_text())
+    body["spec"]["replicas"] = replicas
+    return body
 
 
 def client_pod(name: str = "client", node: str = "") -> dict:
@@ -64,9 +62,18 @@ async def wait_pods(client: Client, selector: str, count: int, timeout: float, n
         await asyncio.sleep(0.5)
 
 
-def fetch(client_pod_name: str, ip: str) -> tuple[int, str]:
-    """From inside the client pod: GET http://IP/ (traffic stays within the lab's namespaces)."""
-    return containers.exec_in_pod(client_pod_name, ["wget", "-qO-", "-T", "5", f"http://{ip}/"])
+def fetch(client_pod_name: str, ip: str, attempts: int = 10) -> tuple[int, str]:
+    """From inside the client pod: GET http://IP/ (traffic stays within the lab's namespaces).
+
+    Retried for a few seconds: a pod is Running a moment before its server listens.
+    """
+    for attempt in range(attempts):
+        # No `-T`: Debian's static busybox wget crashes with it; docker exec's own timeout applies.
+        code, body = containers.exec_in_pod(client_pod_name, ["wget", "-qO-", f"http://{ip}/"], timeout=10)
+        if code == 0 or attempt == attempts - 1:
+            return code, body
+        time.sleep(0.5 * (attempt + 1))
+    return code, body
 
 
 async def _demo(lab: P.Lab, timeout: float) -> int:

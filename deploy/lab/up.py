@@ -156,10 +156,14 @@ def _images() -> str:
     if not module_present("nodeagent.runtime.images"):
         return "skipped: nodeagent.runtime.images is not there yet"
     from nodeagent.runtime import images
-    result = images.ensure_local_images()
-    if inspect.isawaitable(result):
-        asyncio.run(result)
-    return "busybox:latest and the pause image are in the local dockerd"
+    try:
+        result = images.ensure_local_images()
+        if inspect.isawaitable(result):
+            result = asyncio.run(result)
+    except Exception as e:  # docker down, busybox-static missing, a failed build: all end the step
+        raise LabError(f"building the local images in dockerd: {e} (is dockerd running? `make setup`)") from None
+    built = f"built {', '.join(result)}" if result else "already there"
+    return f"busybox:latest and the pause image: {built}"
 
 
 def _start_agents(lab: P.Lab, st: S.State, running) -> str:

@@ -137,12 +137,13 @@ class AgentCluster:
     async def teardown(self) -> None:
         for name in list(self.agents):
             await self.agents.pop(name).stop()
-        await asyncio.to_thread(_remove_containers, self.prefix)
+        await asyncio.to_thread(remove_containers, self.prefix)
         if self.root_link:
             _ip("link", "del", self.root_link, check=False)
 
 
-def _remove_containers(prefix: str) -> None:
+def remove_containers(prefix: str) -> None:
+    """Remove every container whose node label starts with `prefix` (the test's nodes)."""
     import docker
     client = docker.from_env()
     try:

@@ -174,6 +174,12 @@ spec:
     assert ko.status.container_statuses[0].state.terminated.exit_code == 3
     assert ko.status.container_statuses[0].restart_count == 0
 
+    async def sandboxes_stopped():  # finished pods give their sandbox and address back
+        found = await agent_cluster.containers("ok") + await agent_cluster.containers("ko")
+        return found and all(c.state != "running" for c in found)
+    from tests.fixtures.wait import eventually
+    await eventually(sandboxes_stopped, 10, 0.1, "sandboxes of finished pods stopped")
+
 
 async def test_memory_limit_is_enforced_with_oomkilled(agent_cluster):
     host = agent_cluster.add_host()

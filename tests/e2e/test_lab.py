@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from deploy.lab import plan as P
 from deploy.lab import procs, state as S
 from deploy.lab.down import leftovers
 from deploy.lab.state import locked

@@ -114,8 +114,9 @@ async def test_stop_host_turns_the_node_not_ready_and_its_replicaset_pods_move(t
         victim = pods[0].spec.node_name
         lab("stop-host", victim, home=home)
         try:
-            await eventually(lambda: cluster.node_readiness(API).get(victim) is False, timeout=45,
-                             interval=0.5, what=f"{victim} NotReady")
+            async def not_ready():
+                return (await cluster.readiness(API)).get(victim) is False
+            await eventually(not_ready, timeout=45, interval=0.5, what=f"{victim} NotReady")
 
             async def moved():
                 running = await demo.running_pods(client, "app=failover")

@@ -1,10 +1,17 @@
-"""Fixtures for integration tests: a real etcd (from tests/conftest.py) and an API server in this loop."""
+"""Fixtures for integration tests: a real etcd (from tests/conftest.py), an API server in this loop,
+a client of it, and the `skiff` command line pointed at it."""
 from __future__ import annotations
+
+import asyncio
+import io
+import sys
 
 import pytest
 
 from api.client import Client
+from cli.main import main as skiff_main
 from controlplane.apiserver import main as apiserver
+from tests.fixtures.cli_runner import Result
 
 
 @pytest.fixture
@@ -20,3 +27,24 @@ async def apiserver_running(etcd_server):
 async def client(apiserver_running):
     async with Client(apiserver_running.address, timeout=10) as c:
         yield c
+
+
+@pytest.fixture
+def cli_config(apiserver_running, tmp_path, monkeypatch):
+    """The config file the lab would write, pointing at the test's API server."""
+    path = tmp_path / "skiff-config"
+    path.write_text(f"server: {apiserver_running.address}\n")
+    monkeypatch.setenv("SKIFF_CONFIG", str(path))
+    return path
+
+
+@pytest.fixture
+def skiff(cli_config, monkeypatch):
+    """`await skiff("get", "po")` runs the real CLI in a thread (it has its own event loop)."""
+    async def run(*argv: str, stdin: str | None = None) -> Result:
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        out, err = io.StringIO(), io.StringIO()
+        code = await asyncio.to_thread(skiff_main, list(argv), out, err)
+        return Result(code, out.getvalue(), err.getvalue())
+    return run

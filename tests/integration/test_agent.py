@@ -2,10 +2,7 @@
 restarts, deletion confirmation, adoption after an agent restart, and hollow nodes."""
 from __future__ import annotations
 
-import asyncio
 import contextlib
-
-import pytest
 
 from api import errors
 from nodeagent.agent import NodeAgent
@@ -235,3 +232,59 @@ async def test_hollow_nodes_register_and_run_pods_from_one_informer(client, tmp_
         assert len(nodes.agents["hollow-1"].workers.workers) == 1
     finally:
         await nodes.stop()
+
+
+async def test_pods_keep_running_while_the_api_server_is_down_and_the_agent_resyncs(etcd_server, tmp_path):
+    from api.client import Client
+    from controlplane.apiserver import main as apiserver
+    server = await apiserver.start([etcd_server.endpoint], "127.0.0.1:0")
+    address = server.address
+    runtime = FakeRuntime()
+    async with Client(address, timeout=2) as client:
+        try:
+            async with running_agent(client, config(address, tmp_path), runtime) as agent:
+                await client.create(pod_yaml("steady"))
+                await eventually(lambda: _phase_is(client, "steady", "Running"), 10, what="Running")
+                await server.stop(grace=0)
+                calls, relists = len(runtime.calls), agent.pleg.relists
+                await eventually(lambda: agent.pleg.relists >= relists + 10, 10, what="agent carries on")
+                assert not [c for c in runtime.calls[calls:] if c[0] in ("stop", "remove")]
+                assert all(c.state == "running" for c in await runtime.list({base.LABEL_POD_NAME: "steady"}))
+
+                server = await apiserver.start([etcd_server.endpoint], address)
+
+                async def deleted():
+                    try:
+                        await client.delete("Pod", "steady")
+                        await client.get("Pod", "steady")
+                        return False
+                    except errors.NotFound:
+                        return True
+                    except errors.Unavailable:
+                        return False  # still reconnecting
+                await eventually(deleted, 20, 0.2, what="deletion confirmed after the API server came back")
+                assert await runtime.list({base.LABEL_POD_NAME: "steady"}) == []
+        finally:
+            await server.stop(grace=0)
+
+
+async def test_logs_and_exec_are_proxied_to_the_agent(client, tmp_path):
+    from proto import api_pb2
+    runtime = FakeRuntime()
+    runtime.exec_handler = lambda info, command: base.ExecResult(exit_code=4, output=" ".join(command).encode())
+    async with running_agent(client, config(client.server, tmp_path), runtime):
+        await client.create(pod_yaml("talk"))
+        await eventually(lambda: _phase_is(client, "talk", "Running"), 10, what="Running")
+        app = [c for c in await runtime.list({base.LABEL_POD_NAME: "talk"})
+               if c.labels[base.LABEL_CONTAINER_NAME] == "app"][0]
+        runtime.write_log(app.id, b"one\n")
+        runtime.write_log(app.id, b"two\n")
+        chunks = [c.data async for c in client.logs_stream(api_pb2.LogsRequest(namespace="default", name="talk",
+                                                                                 tail_lines=-1))]
+        assert b"".join(chunks) == b"one\ntwo\n"
+
+        async def one_request():
+            yield api_pb2.ExecRequest(namespace="default", name="talk", command=["echo", "hi"])
+        responses = [r async for r in client.exec_stream(one_request())]
+        assert b"".join(r.stdout for r in responses) == b"echo hi"
+        assert responses[-1].exited and responses[-1].exit_code == 4

@@ -6,11 +6,9 @@ import asyncio
 import yaml
 
 from api import errors, manifest
+from tests.fixtures.cli_runner import start_process, stop_process, write
 from tests.fixtures.etcd import free_port
 from tests.fixtures.objects import pod
-from tests.integration.test_cli_fixtures import (  # noqa: F401 (fixtures)
-    cli_config, skiff, start_process, stop_process, write)
-
 
 
 def pod_yaml(name: str) -> str:

@@ -9,8 +9,8 @@ import yaml
 from api import errors
 from cli.merge import LAST_APPLIED
 from proto import types_pb2
-from tests.integration.test_api_faults import eventually
-from tests.integration.test_cli_fixtures import cli_config, skiff, write  # noqa: F401 (fixtures)
+from tests.fixtures.cli_runner import write
+from tests.fixtures.wait import eventually
 
 POD = """apiVersion: v1
 kind: Pod

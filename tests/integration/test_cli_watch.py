@@ -8,9 +8,9 @@ import pytest
 
 from api.client import Client
 from controlplane.apiserver import main as apiserver
+from tests.fixtures.cli_runner import start_process, stop_process
 from tests.fixtures.etcd import free_port
 from tests.fixtures.objects import pod
-from tests.integration.test_cli_fixtures import start_process, stop_process
 
 LINE_TIMEOUT = 20.0
 

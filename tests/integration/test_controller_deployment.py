@@ -2,11 +2,12 @@
 bounds at every observed state, Recreate, rollback, pause/resume, progress deadline, history limit."""
 from __future__ import annotations
 
-from api import meta
-from controlplane.controllers.deployment import revisions
-from tests.integration.test_api_faults import eventually
-from tests.integration.test_controller_support import (active_pods, deployment, edit, fake_agent,
-                                                       running_manager)
+from api import deployments, meta
+from tests.fixtures.api_calls import active_pods, edit
+from tests.fixtures.controller_manager import running_manager
+from tests.fixtures.fake_agent import fake_agent
+from tests.fixtures.objects import deployment
+from tests.fixtures.wait import eventually
 
 CONTROLLERS = ["replicaset", "deployment"]
 
@@ -14,7 +15,7 @@ CONTROLLERS = ["replicaset", "deployment"]
 async def _owned_rss(client, name="web"):
     items = (await client.list("ReplicaSet", "default")).items
     return sorted((rs for rs in items if (r := meta.controller_of(rs)) and r.name == name),
-                  key=revisions.revision_of)
+                  key=deployments.revision_of)
 
 
 async def _rolled_out(client, name="web", replicas=None):
@@ -37,11 +38,11 @@ async def test_deployment_creates_hashed_replica_set_and_reports_complete(client
         await client.create(deployment("web", 3))
         d = await eventually(lambda: _rolled_out(client))
         [rs] = await _owned_rss(client)
-        h = rs.metadata.labels[revisions.HASH_LABEL]
+        h = rs.metadata.labels[deployments.HASH_LABEL]
         assert rs.metadata.name == f"web-{h}"
-        assert rs.spec.selector.match_labels[revisions.HASH_LABEL] == h
-        assert rs.spec.template.metadata.labels[revisions.HASH_LABEL] == h
-        assert revisions.revision_of(rs) == 1 and d.metadata.annotations[revisions.REVISION] == "1"
+        assert rs.spec.selector.match_labels[deployments.HASH_LABEL] == h
+        assert rs.spec.template.metadata.labels[deployments.HASH_LABEL] == h
+        assert deployments.revision_of(rs) == 1 and d.metadata.annotations[deployments.REVISION] == "1"
         assert meta.get_condition(d.status.conditions, "Available").status == "True"
         events = [e.message for e in (await client.list("Event", "default")).items if e.reason == "ScalingReplicaSet"]
         assert f"Scaled up replica set {rs.metadata.name} to 3" in events
@@ -73,7 +74,7 @@ async def test_rolling_update_stays_within_surge_and_unavailability_bounds(clien
     assert not violations, violations[:5]
     old, new = await _owned_rss(client)
     assert (old.spec.replicas, new.spec.replicas) == (0, replicas)
-    assert revisions.revision_of(new) == 2 and d.metadata.annotations[revisions.REVISION] == "2"
+    assert deployments.revision_of(new) == 2 and d.metadata.annotations[deployments.REVISION] == "2"
     images = {p.spec.containers[0].image for p in await active_pods(client, selector="app=web")}
     assert images == {"busybox:1.37"}
 
@@ -103,18 +104,18 @@ async def test_rollback_copies_old_template_and_takes_next_revision(client):
         await eventually(lambda: _revision_is(client, 2))
         await eventually(lambda: _rolled_out(client))
         # what `skiff rollout undo` does: the previous revision's template back into the deployment
-        previous = revisions.template_of_revision(await _owned_rss(client), 0)
+        previous = deployments.template_of_revision(await _owned_rss(client), 0)
         await edit(client, "Deployment", "web", lambda d: d.spec.template.CopyFrom(previous))
         await eventually(lambda: _revision_is(client, 3))
         d = await eventually(lambda: _rolled_out(client))
         rss = await _owned_rss(client)
-        assert rss[-1].metadata.uid == first.metadata.uid and revisions.revision_of(rss[-1]) == 3
+        assert rss[-1].metadata.uid == first.metadata.uid and deployments.revision_of(rss[-1]) == 3
         assert {p.spec.containers[0].image for p in await active_pods(client, selector="app=web")} == {"busybox:1.36"}
 
 
 async def _revision_is(client, n):
     d = await client.get("Deployment", "web")
-    return d.metadata.annotations.get(revisions.REVISION) == str(n)
+    return d.metadata.annotations.get(deployments.REVISION) == str(n)
 
 
 async def test_paused_deployment_does_not_roll_until_resumed(client):
@@ -160,5 +161,5 @@ async def test_revision_history_limit_deletes_oldest_empty_replica_sets(client):
 
         async def two_left():
             rss = await _owned_rss(client)
-            return [revisions.revision_of(rs) for rs in rss] == [2, 3]
+            return [deployments.revision_of(rs) for rs in rss] == [2, 3]
         await eventually(two_left)

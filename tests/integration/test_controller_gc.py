@@ -5,9 +5,11 @@ from __future__ import annotations
 from api import errors, kinds
 from controlplane.controllers.core import ownership
 from proto import types_pb2
+from tests.fixtures.controller_manager import running_manager
+from tests.fixtures.fake_agent import fake_agent
 from tests.fixtures.objects import pod as pod_object
-from tests.integration.test_api_faults import eventually
-from tests.integration.test_controller_support import deployment, fake_agent, replica_set, running_manager
+from tests.fixtures.objects import deployment, replica_set
+from tests.fixtures.wait import eventually
 
 
 async def _gone(client, kind, name, namespace="default"):

@@ -8,9 +8,13 @@ import sys
 
 import pytest
 
+from api import leaderelection
 from controlplane.controllers import manager
-from tests.integration.test_api_faults import eventually
-from tests.integration.test_controller_support import active_pods, fake_agent, replica_set, running_manager
+from tests.fixtures.api_calls import active_pods
+from tests.fixtures.controller_manager import running_manager
+from tests.fixtures.fake_agent import fake_agent
+from tests.fixtures.objects import replica_set
+from tests.fixtures.wait import eventually
 
 
 async def test_leader_failover_takes_over_without_double_creation(client):
@@ -29,7 +33,7 @@ async def test_leader_failover_takes_over_without_double_creation(client):
                 assert not second.leading.is_set()
                 await first.stop()  # dies without giving the lease back
                 await asyncio.wait_for(second.leading.wait(), 15)
-                lease = await client.get("Lease", manager.LEASE_NAME, manager.LEASE_NAMESPACE)
+                lease = await client.get("Lease", manager.LEASE_NAME, leaderelection.LEASE_NAMESPACE)
                 assert lease.spec.holder_identity == "second"
                 await client.scale("ReplicaSet", "web", 8)
                 await eventually(lambda: _count(client, 8))

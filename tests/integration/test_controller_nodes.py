@@ -8,9 +8,11 @@ import ipaddress
 
 from api import errors, kinds, meta
 from proto import types_pb2
+from tests.fixtures.api_calls import active_pods, edit
+from tests.fixtures.controller_manager import running_manager
 from tests.fixtures.objects import pod as pod_object
-from tests.integration.test_api_faults import eventually
-from tests.integration.test_controller_support import active_pods, edit, replica_set, running_manager
+from tests.fixtures.objects import replica_set
+from tests.fixtures.wait import eventually
 
 UNREACHABLE = "node.kubernetes.io/unreachable"
 

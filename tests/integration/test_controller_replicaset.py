@@ -3,10 +3,12 @@ release, status and events."""
 from __future__ import annotations
 
 from api import meta
-from tests.integration.test_api_faults import eventually
-from tests.integration.test_controller_support import (active_pods, fake_agent, make_ready, replica_set,
-                                                       running_manager)
+from tests.fixtures.api_calls import active_pods
+from tests.fixtures.controller_manager import running_manager
+from tests.fixtures.fake_agent import fake_agent, make_ready
 from tests.fixtures.objects import pod as pod_object
+from tests.fixtures.objects import replica_set
+from tests.fixtures.wait import eventually
 
 
 async def _count(client, n, selector="app=web"):

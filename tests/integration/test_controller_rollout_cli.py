@@ -2,18 +2,19 @@
 history, undo, pause and resume."""
 from __future__ import annotations
 
-from api import meta
-from controlplane.controllers.deployment import revisions
-from tests.integration.test_api_faults import eventually
-from tests.integration.test_cli_fixtures import cli_config, skiff  # noqa: F401  (fixtures)
-from tests.integration.test_controller_support import deployment, edit, fake_agent, running_manager
+from api import deployments, meta
+from tests.fixtures.api_calls import edit
+from tests.fixtures.controller_manager import running_manager
+from tests.fixtures.fake_agent import fake_agent
+from tests.fixtures.objects import deployment
+from tests.fixtures.wait import eventually
 
 CONTROLLERS = ["replicaset", "deployment"]
 
 
 async def _revision(client, n):
     d = await client.get("Deployment", "web")
-    return d.metadata.annotations.get(revisions.REVISION) == str(n)
+    return d.metadata.annotations.get(deployments.REVISION) == str(n)
 
 
 async def test_rollout_status_prints_progress_until_rolled_out(client, skiff):

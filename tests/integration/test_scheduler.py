@@ -6,10 +6,11 @@ import asyncio
 import pytest
 
 from api import meta
-from controlplane.scheduler.leader import LEASE_NAME, LEASE_NAMESPACE, ElectedScheduler, Election
+from api.leaderelection import LEASE_NAMESPACE, LeaderElector
+from controlplane.scheduler.leader import LEASE_NAME, ElectedScheduler
 from controlplane.scheduler.scheduler import SCORES_ANNOTATION, Config, Scheduler
+from tests.fixtures.objects import node, pod
 from tests.fixtures.wait import eventually
-from tests.unit.scheduler.builders import node, pod
 
 FAST = Config(initial_backoff=0.2, max_backoff=1.0)
 
@@ -117,8 +118,8 @@ async def test_only_own_pods_on_ready_nodes_are_scheduled(client, scheduler):
 
 async def test_leader_failover_binds_without_double_binding(client):
     election = dict(lease_duration=2.0, renew_deadline=1.5, retry_period=0.2)
-    first = ElectedScheduler(client, FAST, Election(identity="first", **election))
-    second = ElectedScheduler(client, FAST, Election(identity="second", **election))
+    first = ElectedScheduler(client, FAST, LeaderElector(client, LEASE_NAME, identity="first", **election))
+    second = ElectedScheduler(client, FAST, LeaderElector(client, LEASE_NAME, identity="second", **election))
     first.start()
     try:
         await eventually(lambda: first.is_leader, timeout=10)

@@ -15,9 +15,10 @@ import uvloop
 
 from api import errors
 from api.client import Client
-from controlplane.scheduler.leader import LEASE_NAME, LEASE_NAMESPACE
+from api.leaderelection import LEASE_NAMESPACE
+from controlplane.scheduler.leader import LEASE_NAME
+from tests.fixtures.objects import node, pod
 from tests.perf.harness import control_plane, percentile, wait_until
-from tests.unit.scheduler.builders import node, pod
 
 CHANNELS = 8
 CREATORS = 64

@@ -97,6 +97,13 @@ def test_claim_adopts_matching_orphans_and_releases_non_matching_own_pods():
     assert not ownership.released(relabelled, "u1").metadata.owner_references
 
 
+def test_controller_key_names_the_controlling_owner_of_the_asked_kind_only():
+    owned = pod("web-1", owner_uid="rs-uid")  # controlled by ReplicaSet "rs"
+    assert ownership.controller_key(owned, "ReplicaSet") == "default/rs"
+    assert ownership.controller_key(owned, "Deployment") is None
+    assert ownership.controller_key(pod("orphan"), "ReplicaSet") is None
+
+
 def _pod(name, node="", phase="Running", ready=False, created="2025-01-01T00:00:00Z"):
     p = pod(name)
     p.spec.node_name = node

@@ -1,12 +1,13 @@
-"""Revisions, template hashes and the Progressing/Available conditions, as plain functions."""
+"""The Deployment controller's revisions, template hashes and Progressing/Available conditions,
+as plain functions."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from api import meta
+from api import deployments, meta
 from controlplane.controllers.deployment import progress, revisions
 from controlplane.controllers.core.ownership import owner_reference
-from tests.integration.test_controller_support import deployment
+from tests.fixtures.objects import deployment
 
 NOW = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
@@ -26,8 +27,8 @@ def test_new_replica_set_is_selected_and_labelled_by_hash():
     rs = revisions.new_replica_set(d, 1, 4, owner_reference(d))
     h = rs.metadata.labels["pod-template-hash"]
     assert rs.metadata.name == f"web-{h}" and rs.spec.selector.match_labels == {"app": "web", "pod-template-hash": h}
-    assert rs.metadata.annotations[revisions.REVISION] == "4"
-    assert revisions.same_template(rs.spec.template, d.spec.template)
+    assert rs.metadata.annotations[deployments.REVISION] == "4"
+    assert deployments.same_template(rs.spec.template, d.spec.template)
     assert revisions.find_new(d, [rs]) is rs
 
 
@@ -42,14 +43,6 @@ def test_history_keeps_the_newest_empty_replica_sets():
     olds = [_rs(3), _rs(1), _rs(2), _rs(4, replicas=1)]
     assert [rs.metadata.name for rs in revisions.history_to_delete(olds, 1)] == ["web-1", "web-2"]
     assert revisions.history_to_delete(olds, 5) == []
-
-
-def test_rollback_target_is_previous_revision_or_the_one_asked_for():
-    rss = [_rs(1, image="a:1"), _rs(2, image="a:2"), _rs(3, image="a:3")]
-    assert revisions.template_of_revision(rss, 0).spec.containers[0].image == "a:2"
-    assert revisions.template_of_revision(rss, 1).spec.containers[0].image == "a:1"
-    assert "pod-template-hash" not in revisions.template_of_revision(rss, 1).metadata.labels
-    assert revisions.template_of_revision(rss, 9) is None
 
 
 def _status(updated, total, available, generation=1):

@@ -40,6 +40,14 @@ def claim(owner: Message, selector: selectors.LabelSelector, candidates: Iterabl
     return result
 
 
+def controller_key(obj: Message, kind: str) -> str | None:
+    """The cache key ("namespace/name") of `obj`'s controlling owner when that is a `kind`; else None."""
+    ref = meta.controller_of(obj)
+    if ref is None or ref.kind != kind:
+        return None
+    return f"{obj.metadata.namespace}/{ref.name}"
+
+
 def owner_reference(owner: Message) -> types_pb2.OwnerReference:
     kind = kinds.of(owner)
     return types_pb2.OwnerReference(api_version=kind.api_version, kind=kind.name, name=owner.metadata.name,

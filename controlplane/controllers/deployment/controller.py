@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from api import errors, meta
+from api import deployments, errors, meta
 from controlplane.controllers.core import informers as idx
 from controlplane.controllers.core import ownership, podstate
 from controlplane.controllers.core.controller import Context, Controller
@@ -43,14 +43,8 @@ class DeploymentController(Controller):
     def _enqueue_deploy(self, d) -> None:
         self.enqueue(meta.key(d))
 
-    def _owner_key(self, rs) -> str | None:
-        ref = meta.controller_of(rs)
-        if ref is None or ref.kind != "Deployment":
-            return None
-        return f"{rs.metadata.namespace}/{ref.name}"
-
     def _rs_changed(self, rs) -> None:
-        owner = self._owner_key(rs)
+        owner = ownership.controller_key(rs, "Deployment")
         if owner is not None:
             self.enqueue(owner)
         else:
@@ -59,19 +53,16 @@ class DeploymentController(Controller):
                     self.enqueue(meta.key(d))
 
     def _rs_updated(self, old, new) -> None:
-        if self._owner_key(old) != self._owner_key(new):
+        if ownership.controller_key(old, "Deployment") != ownership.controller_key(new, "Deployment"):
             self._rs_changed(old)
         self._rs_changed(new)
 
     def _pod_deleted(self, pod) -> None:
-        ref = meta.controller_of(pod)
-        if ref is None or ref.kind != "ReplicaSet":
-            return
-        rs = self.replicasets.get(f"{pod.metadata.namespace}/{ref.name}")
-        if rs is not None:
-            owner = self._owner_key(rs)
-            if owner is not None:
-                self.enqueue(owner)
+        rs_key = ownership.controller_key(pod, "ReplicaSet")
+        rs = self.replicasets.get(rs_key) if rs_key is not None else None
+        owner = ownership.controller_key(rs, "Deployment") if rs is not None else None
+        if owner is not None:
+            self.enqueue(owner)
 
     # ------------------------------------------------------------ sync
 
@@ -165,7 +156,7 @@ class DeploymentController(Controller):
         if new is None:
             return False
         for rs in rss:
-            desired = rs.metadata.annotations.get(revisions.DESIRED_REPLICAS)
+            desired = rs.metadata.annotations.get(deployments.DESIRED_REPLICAS)
             if rs.spec.replicas > 0 and desired is not None and desired != str(d.spec.replicas):
                 return True
         return False
@@ -176,13 +167,13 @@ class DeploymentController(Controller):
         active = [rs for rs in rss if rs.spec.replicas > 0]
         surge, _ = rollout.surge_and_unavailable(d.spec.strategy, d.spec.replicas)
         if len(active) <= 1:
-            target = active[0] if active else new or max(rss, key=revisions.revision_of, default=None)
+            target = active[0] if active else new or max(rss, key=deployments.revision_of, default=None)
             if target is not None and (target.spec.replicas != d.spec.replicas or
-                                       target.metadata.annotations.get(revisions.DESIRED_REPLICAS)
+                                       target.metadata.annotations.get(deployments.DESIRED_REPLICAS)
                                        != str(d.spec.replicas)):
                 await self._scale_rs(d, target, d.spec.replicas, surge)
             return
-        newest = new or max(active, key=revisions.revision_of)
+        newest = new or max(active, key=deployments.revision_of)
         sizes = rollout.proportional_sizes(d.spec.replicas, surge, [RSView.of(rs) for rs in active],
                                            newest.metadata.name)
         for rs in active:
@@ -195,10 +186,10 @@ class DeploymentController(Controller):
         olds = [rs for rs in rss if existing is None or rs.metadata.uid != existing.metadata.uid]
         revision = revisions.next_revision(olds)
         if existing is not None:
-            if revisions.revision_of(existing) < revision:
-                existing.metadata.annotations[revisions.REVISION] = str(revision)
+            if deployments.revision_of(existing) < revision:
+                existing.metadata.annotations[deployments.REVISION] = str(revision)
                 existing = await self.client.update(existing)
-            await self._set_deployment_revision(d, revisions.revision_of(existing))
+            await self._set_deployment_revision(d, deployments.revision_of(existing))
             return existing
         size = 0
         if d.spec.strategy.type != "Recreate":
@@ -227,7 +218,7 @@ class DeploymentController(Controller):
         except errors.NotFound:
             return
         ref = meta.controller_of(other)
-        if ref is not None and ref.uid == d.metadata.uid and revisions.same_template(other.spec.template,
+        if ref is not None and ref.uid == d.metadata.uid and deployments.same_template(other.spec.template,
                                                                                      d.spec.template):
             return  # ours, just not in the cache yet
         fresh = await self.client.get("Deployment", d.metadata.name, d.metadata.namespace)
@@ -235,23 +226,23 @@ class DeploymentController(Controller):
         await self.client.update_status(fresh)
 
     async def _set_deployment_revision(self, d, revision: int) -> None:
-        if d.metadata.annotations.get(revisions.REVISION) == str(revision):
+        if d.metadata.annotations.get(deployments.REVISION) == str(revision):
             return
-        d.metadata.annotations[revisions.REVISION] = str(revision)
+        d.metadata.annotations[deployments.REVISION] = str(revision)
         updated = await self.client.update(d)
         d.metadata.resource_version = updated.metadata.resource_version
 
     async def _scale_rs(self, d, rs, replicas: int, surge: int) -> types_pb2.ReplicaSet:
         desired, maximum = str(d.spec.replicas), str(d.spec.replicas + surge)
         a = rs.metadata.annotations
-        if rs.spec.replicas == replicas and a.get(revisions.DESIRED_REPLICAS) == desired \
-                and a.get(revisions.MAX_REPLICAS) == maximum:
+        if rs.spec.replicas == replicas and a.get(deployments.DESIRED_REPLICAS) == desired \
+                and a.get(deployments.MAX_REPLICAS) == maximum:
             return rs
         before = rs.spec.replicas
         changed = _copy(rs)
         changed.spec.replicas = replicas
-        changed.metadata.annotations[revisions.DESIRED_REPLICAS] = desired
-        changed.metadata.annotations[revisions.MAX_REPLICAS] = maximum
+        changed.metadata.annotations[deployments.DESIRED_REPLICAS] = desired
+        changed.metadata.annotations[deployments.MAX_REPLICAS] = maximum
         updated = await self.client.update(changed)
         if replicas != before:
             direction = "up" if replicas > before else "down"

@@ -1,15 +1,11 @@
 """A Deployment's ReplicaSets as pure functions: the template hash that names them, which one is
-new, their revision numbers, the new one to create, and which old ones history no longer keeps.
+new, the next revision number, the new one to create, and which old ones history no longer keeps.
 """
 from __future__ import annotations
 
+from api.deployments import CHANGE_CAUSE, DESIRED_REPLICAS, HASH_LABEL, REVISION, revision_of, same_template
 from proto import types_pb2
 
-HASH_LABEL = "pod-template-hash"
-REVISION = "deployment.kubernetes.io/revision"
-DESIRED_REPLICAS = "deployment.kubernetes.io/desired-replicas"
-MAX_REPLICAS = "deployment.kubernetes.io/max-replicas"
-CHANGE_CAUSE = "kubernetes.io/change-cause"
 _SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # no vowels: a hash never spells a word
 
 
@@ -26,24 +22,6 @@ def template_hash(template: types_pb2.PodTemplateSpec, collision_count: int = 0)
     if collision_count:
         data += collision_count.to_bytes(4, "little")
     return "".join(_SAFE_ALPHABET[ord(c) % len(_SAFE_ALPHABET)] for c in str(_fnv32a(data)))
-
-
-def without_hash(template: types_pb2.PodTemplateSpec) -> types_pb2.PodTemplateSpec:
-    out = types_pb2.PodTemplateSpec()
-    out.CopyFrom(template)
-    out.metadata.labels.pop(HASH_LABEL, None)
-    return out
-
-
-def same_template(a: types_pb2.PodTemplateSpec, b: types_pb2.PodTemplateSpec) -> bool:
-    return without_hash(a) == without_hash(b)
-
-
-def revision_of(rs: types_pb2.ReplicaSet) -> int:
-    try:
-        return int(rs.metadata.annotations.get(REVISION, "0"))
-    except ValueError:
-        return 0
 
 
 def find_new(deploy: types_pb2.Deployment, rss: list[types_pb2.ReplicaSet]) -> types_pb2.ReplicaSet | None:
@@ -89,16 +67,3 @@ def history_to_delete(olds: list[types_pb2.ReplicaSet], limit: int) -> list[type
     if excess <= 0:
         return []
     return sorted(empty, key=lambda rs: (revision_of(rs), rs.metadata.creation_timestamp))[:excess]
-
-
-def template_of_revision(rss: list[types_pb2.ReplicaSet], revision: int) -> types_pb2.PodTemplateSpec | None:
-    """For a rollback: the template of `revision`, or of the one before the newest when revision is 0."""
-    ordered = sorted(rss, key=revision_of)
-    if revision == 0:
-        if len(ordered) < 2:
-            return None
-        return without_hash(ordered[-2].spec.template)
-    for rs in ordered:
-        if revision_of(rs) == revision:
-            return without_hash(rs.spec.template)
-    return None

@@ -38,14 +38,8 @@ class ReplicaSetController(Controller):
         self.expectations.forget(meta.key(rs))
         self.enqueue(meta.key(rs))
 
-    def _owner_key(self, pod) -> str | None:
-        ref = meta.controller_of(pod)
-        if ref is None or ref.kind != "ReplicaSet":
-            return None
-        return f"{pod.metadata.namespace}/{ref.name}"
-
     def _pod_added(self, pod) -> None:
-        owner = self._owner_key(pod)
+        owner = ownership.controller_key(pod, "ReplicaSet")
         if owner is not None:
             self.expectations.creation_observed(owner)
             self.enqueue(owner)
@@ -53,10 +47,10 @@ class ReplicaSetController(Controller):
             self._enqueue_matching(pod)
 
     def _pod_updated(self, old, new) -> None:
-        owner = self._owner_key(new)
+        owner = ownership.controller_key(new, "ReplicaSet")
         if new.metadata.deletion_timestamp and not old.metadata.deletion_timestamp and owner:
             self.expectations.deletion_observed(owner, meta.key(new))
-        old_owner = self._owner_key(old)
+        old_owner = ownership.controller_key(old, "ReplicaSet")
         if old_owner and old_owner != owner:
             self.enqueue(old_owner)
         if owner is not None:
@@ -65,7 +59,7 @@ class ReplicaSetController(Controller):
             self._enqueue_matching(new)
 
     def _pod_deleted(self, pod) -> None:
-        owner = self._owner_key(pod)
+        owner = ownership.controller_key(pod, "ReplicaSet")
         if owner is not None:
             self.expectations.deletion_observed(owner, meta.key(pod))
             self.enqueue(owner)

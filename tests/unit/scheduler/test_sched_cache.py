@@ -1,6 +1,6 @@
 from controlplane.scheduler.cache import Cache
 from controlplane.scheduler.podinfo import PodInfo
-from tests.unit.scheduler.builders import node, pod
+from tests.fixtures.objects import node, pod
 
 
 def info(name, cpu="500m"):

@@ -1,6 +1,7 @@
 from controlplane.scheduler.framework import SKIP
 from controlplane.scheduler.plugins.node_ports import NodePorts
-from tests.unit.scheduler.builders import node_info, pod, pod_info
+from tests.fixtures.objects import pod
+from tests.unit.scheduler.builders import node_info, pod_info
 
 plugin = NodePorts()
 

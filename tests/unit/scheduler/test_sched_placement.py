@@ -3,7 +3,8 @@ import random
 from controlplane.scheduler import placement, plugins
 from controlplane.scheduler.placement import num_feasible_nodes_to_find, schedule
 from controlplane.scheduler.podinfo import PodInfo
-from tests.unit.scheduler.builders import node_info, pod, pod_info
+from tests.fixtures.objects import pod
+from tests.unit.scheduler.builders import node_info, pod_info
 
 PROFILE = plugins.profile()
 

@@ -1,5 +1,6 @@
 from controlplane.scheduler.plugins.resources_fit import NodeResourcesFit
-from tests.unit.scheduler.builders import node_info, pod, pod_info
+from tests.fixtures.objects import pod
+from tests.unit.scheduler.builders import node_info, pod_info
 
 fit = NodeResourcesFit()
 

@@ -1,7 +1,8 @@
 from controlplane.scheduler.plugins.balanced_allocation import BalancedAllocation
 from controlplane.scheduler.plugins.least_allocated import LeastAllocated
 from controlplane.scheduler.plugins.owner_spread import OwnerSpread
-from tests.unit.scheduler.builders import node_info, pod, pod_info
+from tests.fixtures.objects import pod
+from tests.unit.scheduler.builders import node_info, pod_info
 
 
 def test_least_allocated_prefers_the_emptier_node():

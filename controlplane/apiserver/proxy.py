@@ -1,0 +1,82 @@
+"""Logs and exec of a pod, proxied to the agent of the pod's node (its InternalIP and the port the Node
+publishes in status.daemonEndpoints.kubeletEndpoint), so the CLI needs to reach only the API server.
+"""
+from __future__ import annotations
+
+import grpc
+
+from api import errors, kinds
+from proto import agent_pb2_grpc, api_pb2
+
+
+def agent_address(node) -> str:
+    """host:port of a Node's agent, or "" when the Node does not publish one."""
+    ip = next((a.address for a in node.status.addresses if a.type == "InternalIP" and a.address), "")
+    port = node.status.daemon_endpoints.kubelet_endpoint.port
+    return f"{ip}:{port}" if ip and port else ""
+
+
+class AgentProxy:
+    def __init__(self, registry):
+        self.registry = registry
+        self._channels: dict[str, grpc.aio.Channel] = {}
+
+    async def _agent(self, namespace: str, name: str) -> tuple[agent_pb2_grpc.AgentStub, str]:
+        pod = await self.registry.get(kinds.BY_NAME["Pod"], namespace or "default", name)
+        node_name = pod.spec.node_name
+        if not node_name:
+            raise errors.PreconditionFailed(f'pod "{name}" is not scheduled to a node yet')
+        try:
+            node = await self.registry.get(kinds.BY_NAME["Node"], "", node_name)
+        except errors.NotFound:
+            raise errors.Unavailable(f'node "{node_name}" of pod "{name}" no longer exists') from None
+        address = agent_address(node)
+        if not address:
+            raise errors.Unavailable(f'node "{node_name}" publishes no agent address (InternalIP and '
+                                     f'daemonEndpoints.kubeletEndpoint.Port)')
+        channel = self._channels.get(address)
+        if channel is None:
+            channel = self._channels[address] = grpc.aio.insecure_channel(address)
+        return agent_pb2_grpc.AgentStub(channel), f'the agent of node "{node_name}" at {address}'
+
+    async def logs(self, request: api_pb2.LogsRequest):
+        stub, where = await self._agent(request.namespace, request.name)
+        async for chunk in _relay(stub.Logs(request), where):
+            yield chunk
+
+    async def exec(self, requests):
+        first = await anext(aiter(requests), None)
+        if first is None:
+            raise errors.Invalid("exec needs a first message naming the pod and command", ["command: required"])
+        stub, where = await self._agent(first.namespace, first.name)
+
+        async def upstream():
+            yield first
+            async for request in requests:
+                yield request
+
+        async for response in _relay(stub.Exec(upstream()), where):
+            yield response
+
+    async def close(self) -> None:
+        for channel in self._channels.values():
+            await channel.close()
+        self._channels.clear()
+
+
+async def _relay(call, where: str):
+    """The agent's responses, with its failures turned into the API's typed errors."""
+    try:
+        async for item in call:
+            yield item
+    except grpc.aio.AioRpcError as e:
+        raise _agent_error(e, where) from None
+    finally:
+        call.cancel()
+
+
+def _agent_error(e: grpc.aio.AioRpcError, where: str) -> errors.ApiError:
+    error = errors.from_rpc_error(e)
+    if isinstance(error, errors.Unavailable):
+        return errors.Unavailable(f"cannot reach {where}: {error.message}")
+    return error

@@ -1,0 +1,153 @@
+"""Validation of Services (type, ports, node ports, cluster IP, session affinity, traffic policies)
+and of Endpoints (subsets of addresses and ports).
+"""
+from __future__ import annotations
+
+from api import names
+from controlplane.apiserver.validation.fielderrors import (Path, duplicate, each, forbidden, invalid, ipv4, one_of,
+                                                           required, unique_label)
+from controlplane.apiserver.validation.meta import validate_labels
+from controlplane.apiserver.validation.pods import PROTOCOLS, validate_port_num_or_name
+from proto import types_pb2
+
+MAX_CLIENT_IP_AFFINITY_SECONDS = 86400
+SERVICE_TYPES = ("ClusterIP", "NodePort")
+SESSION_AFFINITIES = ("ClientIP", "None")
+TRAFFIC_POLICIES = ("Cluster", "Local")
+
+
+def validate_service(svc: types_pb2.Service) -> list[str]:
+    spec, path = svc.spec, Path("spec")
+    headless = spec.cluster_ip == "None"
+    errors = one_of(spec.type, path.child("type"), SERVICE_TYPES)
+    if not spec.ports and not headless:
+        errors.append(required(path.child("ports")))
+    port_names: set[str] = set()
+    port_keys: set[str] = set()
+    node_ports: set[str] = set()
+    for i, port in enumerate(spec.ports):
+        p = path.child("ports").index(i)
+        errors += validate_service_port(port, p, len(spec.ports) > 1, port_names)
+        key = f"{port.port}/{port.protocol}"
+        if key in port_keys:
+            errors.append(duplicate(p, key))
+        port_keys.add(key)
+        if port.node_port == 0:
+            continue
+        if spec.type == "ClusterIP":
+            errors.append(forbidden(p.child("nodePort"), "may not be used when `type` is 'ClusterIP'"))
+        # Only the number here: whether it lies in the cluster's NodePort range is the allocator's call.
+        errors += each(names.port_number(port.node_port), p.child("nodePort"), port.node_port)
+        node_key = f"{port.node_port}/{port.protocol}"
+        if node_key in node_ports:
+            errors.append(duplicate(p.child("nodePort"), port.node_port))
+        node_ports.add(node_key)
+    errors += validate_cluster_ip(spec, path)
+    errors += one_of(spec.session_affinity, path.child("sessionAffinity"), SESSION_AFFINITIES)
+    errors += validate_session_affinity_config(spec, path.child("sessionAffinityConfig"))
+    errors += validate_labels(spec.selector, path.child("selector"))
+    errors += validate_traffic_policies(spec, path)
+    for i, ip in enumerate(spec.external_ips):
+        errors += ipv4(ip, path.child("externalIPs").index(i))
+    return errors
+
+
+def validate_service_port(port: types_pb2.ServicePort, path: Path, name_required: bool,
+                          seen: set[str]) -> list[str]:
+    errors = []
+    if not port.name:
+        if name_required:
+            errors.append(required(path.child("name")))
+    else:
+        # DNS labels, as Kubernetes: Service port names become SRV record names and may be longer
+        # than a container's IANA_SVC_NAME port names.
+        errors += unique_label(port.name, path.child("name"), seen)
+    errors += each(names.port_number(port.port), path.child("port"), port.port)
+    errors += one_of(port.protocol, path.child("protocol"), PROTOCOLS)
+    errors += validate_port_num_or_name(port.target_port, path.child("targetPort"))
+    return errors
+
+
+def validate_cluster_ip(spec: types_pb2.ServiceSpec, path: Path) -> list[str]:
+    errors = []
+    if spec.cluster_ip == "None":
+        if spec.type == "NodePort":
+            errors.append(invalid(path.child("clusterIP"), "None", "may not be set to 'None' for NodePort services"))
+    elif spec.cluster_ip:
+        errors += ipv4(spec.cluster_ip, path.child("clusterIP"))
+    for i, ip in enumerate(spec.cluster_ips):
+        p = path.child("clusterIPs").index(i)
+        if ip != "None":
+            errors += ipv4(ip, p)
+        if i == 0 and spec.cluster_ip and ip != spec.cluster_ip:
+            errors.append(invalid(p, ip, "must match `clusterIP` when both are specified"))
+    return errors
+
+
+def validate_session_affinity_config(spec: types_pb2.ServiceSpec, path: Path) -> list[str]:
+    if spec.session_affinity == "None":
+        if spec.HasField("session_affinity_config"):
+            return [forbidden(path, "must not be set when session affinity is None")]
+        return []
+    if spec.session_affinity != "ClientIP":
+        return []
+    client_ip = spec.session_affinity_config.client_ip
+    timeout = path.child("clientIP", "timeoutSeconds")
+    if not client_ip.HasField("timeout_seconds"):
+        return [required(timeout, "when session affinity type is ClientIP")]
+    if not 0 < client_ip.timeout_seconds <= MAX_CLIENT_IP_AFFINITY_SECONDS:
+        return [invalid(timeout, client_ip.timeout_seconds,
+                        f"must be greater than 0 and less than {MAX_CLIENT_IP_AFFINITY_SECONDS}")]
+    return []
+
+
+def validate_traffic_policies(spec: types_pb2.ServiceSpec, path: Path) -> list[str]:
+    errors = []
+    external = path.child("externalTrafficPolicy")
+    externally_accessible = (spec.type in ("NodePort", "LoadBalancer")
+                             or (spec.type == "ClusterIP" and len(spec.external_ips) > 0))
+    if externally_accessible:
+        errors += one_of(spec.external_traffic_policy, external, TRAFFIC_POLICIES)
+    elif spec.external_traffic_policy:
+        errors.append(invalid(external, spec.external_traffic_policy,
+                              "may only be set for externally-accessible services"))
+    if spec.internal_traffic_policy or spec.type in ("ClusterIP", "NodePort", "LoadBalancer"):
+        errors += one_of(spec.internal_traffic_policy, path.child("internalTrafficPolicy"), TRAFFIC_POLICIES)
+    return errors
+
+
+def validate_service_update(new: types_pb2.Service, old: types_pb2.Service) -> list[str]:
+    # An empty clusterIP on update means "keep it": the server copies the old one in.
+    if old.spec.cluster_ip and new.spec.cluster_ip and new.spec.cluster_ip != old.spec.cluster_ip:
+        return [invalid(Path("spec.clusterIP"), new.spec.cluster_ip, "field is immutable")]
+    return []
+
+
+def validate_endpoints(ep: types_pb2.Endpoints) -> list[str]:
+    errors = []
+    for i, subset in enumerate(ep.subsets):
+        p = Path("subsets").index(i)
+        if not subset.addresses and not subset.not_ready_addresses:
+            errors.append(required(p, "must specify `addresses` or `notReadyAddresses`"))
+        for field, json_name in (("addresses", "addresses"), ("not_ready_addresses", "notReadyAddresses")):
+            for j, address in enumerate(getattr(subset, field)):
+                errors += validate_endpoint_address(address, p.child(json_name).index(j))
+        for j, port in enumerate(subset.ports):
+            pp = p.child("ports").index(j)
+            if not port.name:
+                if len(subset.ports) > 1:
+                    errors.append(required(pp.child("name")))
+            else:
+                errors += each(names.dns1123_label(port.name), pp.child("name"), port.name)
+            errors += each(names.port_number(port.port), pp.child("port"), port.port)
+            errors += one_of(port.protocol, pp.child("protocol"), PROTOCOLS)
+    return errors
+
+
+def validate_endpoint_address(address: types_pb2.EndpointAddress, path: Path) -> list[str]:
+    errors = ipv4(address.ip, path.child("ip"))
+    if address.hostname:
+        errors += each(names.dns1123_label(address.hostname), path.child("hostname"), address.hostname)
+    if address.node_name:
+        errors += each(names.dns1123_subdomain(address.node_name), path.child("nodeName"), address.node_name)
+    return errors

@@ -1,0 +1,156 @@
+"""Validation of ReplicaSets and Deployments: replicas, a selector that selects the template's pods,
+a template whose pods never end on purpose, the rollout strategy, and a selector that never changes.
+"""
+from __future__ import annotations
+
+import re
+
+from api import manifest, names, selectors
+from controlplane.apiserver.validation.fielderrors import (Path, at_least, each, forbidden, invalid, not_supported,
+                                                           one_of, required)
+from controlplane.apiserver.validation.meta import validate_annotations, validate_labels
+from controlplane.apiserver.validation.pods import RESTART_POLICIES, validate_pod_spec
+from proto import types_pb2
+
+DEPLOYMENT_STRATEGIES = ("Recreate", "RollingUpdate")
+
+_PERCENT = r"[0-9]+%"
+
+
+def validate_replica_set(rs: types_pb2.ReplicaSet) -> list[str]:
+    spec, path = rs.spec, Path("spec")
+    errors = []
+    if spec.HasField("replicas"):
+        errors += at_least(spec.replicas, 0, path.child("replicas"))
+    errors += at_least(spec.min_ready_seconds, 0, path.child("minReadySeconds"))
+    errors += validate_selector_and_template(spec, path, "replicaset")
+    return errors
+
+
+def validate_deployment(deploy: types_pb2.Deployment) -> list[str]:
+    spec, path = deploy.spec, Path("spec")
+    errors = []
+    if spec.HasField("replicas"):
+        errors += at_least(spec.replicas, 0, path.child("replicas"))
+    errors += validate_selector_and_template(spec, path, "deployment")
+    errors += validate_strategy(spec.strategy, path.child("strategy"))
+    errors += at_least(spec.min_ready_seconds, 0, path.child("minReadySeconds"))
+    if spec.HasField("revision_history_limit"):
+        errors += at_least(spec.revision_history_limit, 0, path.child("revisionHistoryLimit"))
+    if spec.HasField("progress_deadline_seconds"):
+        deadline, p = spec.progress_deadline_seconds, path.child("progressDeadlineSeconds")
+        errors += at_least(deadline, 0, p)
+        if deadline <= spec.min_ready_seconds:
+            errors.append(invalid(p, deadline, "must be greater than minReadySeconds"))
+    return errors
+
+
+def validate_selector_and_template(spec: types_pb2.ReplicaSetSpec | types_pb2.DeploymentSpec, path: Path,
+                                   what: str) -> list[str]:
+    """The selector is required, and the pods the template makes must be ones the selector selects."""
+    errors = []
+    p = path.child("selector")
+    selector = None
+    if not spec.HasField("selector"):
+        errors.append(required(p))
+    else:
+        errors += validate_label_selector(spec.selector, p)
+        if not spec.selector.match_labels and not spec.selector.match_expressions:
+            errors.append(invalid(p, spec.selector, f"empty selector is invalid for {what}"))
+        elif not errors:
+            try:
+                selector = selectors.from_match(spec.selector.match_labels, spec.selector.match_expressions)
+            except selectors.SelectorError as e:
+                errors.append(invalid(p, spec.selector, f"invalid label selector: {e}"))
+    errors += validate_controller_template(spec.template, path.child("template"), selector)
+    return errors
+
+
+def validate_label_selector(selector: types_pb2.LabelSelector, path: Path) -> list[str]:
+    errors = []
+    for i, rq in enumerate(selector.match_expressions):
+        p = path.child("matchExpressions").index(i)
+        if rq.operator in ("In", "NotIn"):
+            if not rq.values:
+                errors.append(required(p.child("values"), "must be specified when `operator` is 'In' or 'NotIn'"))
+        elif rq.operator in ("Exists", "DoesNotExist"):
+            if rq.values:
+                errors.append(forbidden(p.child("values"),
+                                        "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"))
+        else:
+            errors.append(invalid(p.child("operator"), rq.operator, "not a valid selector operator"))
+        errors += each(names.qualified_name(rq.key), p.child("key"), rq.key)
+        for j, value in enumerate(rq.values):
+            errors += each(names.label_value(value), p.child("values").index(j), value)
+    errors += validate_labels(selector.match_labels, path.child("matchLabels"))
+    return errors
+
+
+def validate_controller_template(template: types_pb2.PodTemplateSpec, path: Path,
+                                 selector: selectors.LabelSelector | None) -> list[str]:
+    meta = path.child("metadata")
+    errors = validate_labels(template.metadata.labels, meta.child("labels"))
+    errors += validate_annotations(template.metadata.annotations, meta.child("annotations"))
+    if selector is not None and not selector.matches(template.metadata.labels):
+        errors.append(invalid(meta.child("labels"), template.metadata.labels,
+                              "`selector` does not match template `labels`"))
+    spec_path = path.child("spec")
+    errors += validate_pod_spec(template.spec, spec_path)
+    # A controller replaces pods that end, so its pods must never end on purpose.
+    if template.spec.restart_policy in RESTART_POLICIES and template.spec.restart_policy != "Always":
+        errors.append(not_supported(spec_path.child("restartPolicy"), template.spec.restart_policy, ("Always",)))
+    if template.spec.HasField("active_deadline_seconds"):
+        errors.append(invalid(spec_path.child("activeDeadlineSeconds"), template.spec.active_deadline_seconds,
+                              "activeDeadlineSeconds in ReplicaSet is not Supported"))
+    return errors
+
+
+def validate_strategy(strategy: types_pb2.DeploymentStrategy, path: Path) -> list[str]:
+    rolling = path.child("rollingUpdate")
+    if strategy.type == "Recreate":
+        if strategy.HasField("rolling_update"):
+            return [forbidden(rolling, "may not be specified when strategy `type` is 'Recreate'")]
+        return []
+    if strategy.type != "RollingUpdate":
+        return one_of(strategy.type, path.child("type"), DEPLOYMENT_STRATEGIES)
+    if not strategy.HasField("rolling_update"):
+        return [required(rolling, "this should be defaulted and never be nil")]
+    update = strategy.rolling_update
+    unavailable, surge = rolling.child("maxUnavailable"), rolling.child("maxSurge")
+    errors = validate_int_or_percent(update.max_unavailable, unavailable)
+    errors += validate_int_or_percent(update.max_surge, surge)
+    if _int_or_percent(update.max_unavailable) == 0 and _int_or_percent(update.max_surge) == 0:
+        # Neither a pod down nor a pod extra: the rollout could never take a step.
+        errors.append(invalid(unavailable, manifest.int_or_string_value(update.max_unavailable),
+                              "may not be 0 when `maxSurge` is 0"))
+    value = manifest.int_or_string_value(update.max_unavailable)
+    if isinstance(value, str) and (_int_or_percent(update.max_unavailable) or 0) > 100:
+        errors.append(invalid(unavailable, value, "must not be greater than 100%"))
+    return errors
+
+
+def validate_int_or_percent(value: types_pb2.IntOrString, path: Path) -> list[str]:
+    plain = manifest.int_or_string_value(value)
+    if plain is None:
+        return [invalid(path, "", "must be an integer or percentage (e.g '5%')")]
+    if isinstance(plain, str):
+        if re.fullmatch(_PERCENT, plain):
+            return []
+        return [invalid(path, plain, names.regex_error(
+            "a valid percent string must be a numeric string followed by an ending '%'", _PERCENT, "1%", "93%"))]
+    return at_least(plain, 0, path)
+
+
+def _int_or_percent(value: types_pb2.IntOrString) -> int | None:
+    plain = manifest.int_or_string_value(value)
+    if isinstance(plain, str):
+        return int(plain[:-1]) if re.fullmatch(_PERCENT, plain) else None
+    return plain
+
+
+def validate_selector_update(new: types_pb2.ReplicaSet | types_pb2.Deployment,
+                             old: types_pb2.ReplicaSet | types_pb2.Deployment) -> list[str]:
+    # A controller that changed its selector would orphan its pods and adopt others.
+    if new.spec.selector != old.spec.selector:
+        return [invalid(Path("spec.selector"), new.spec.selector, "field is immutable")]
+    return []

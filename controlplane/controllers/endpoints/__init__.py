@@ -1,0 +1,1 @@
+"""The endpoints controller: every Service with a selector gets an Endpoints object of its name."""

@@ -1,0 +1,80 @@
+"""What the proxy programs, as plain data: each Service port with its ClusterIP, NodePort, affinity and
+ready endpoints. A pure function of the Services and Endpoints in the cache (kube-proxy's ServicePortMap).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from proto import types_pb2
+
+PROTOCOLS = {"TCP": "tcp", "UDP": "udp"}  # nftables' names; SCTP is not proxied
+NODE_PORT_TYPES = ("NodePort", "LoadBalancer")
+
+
+@dataclass(frozen=True, order=True)
+class Endpoint:
+    ip: str
+    port: int
+
+
+@dataclass(frozen=True, order=True)
+class ServicePort:
+    namespace: str
+    name: str
+    port_name: str
+    protocol: str  # "tcp" | "udp"
+    cluster_ip: str
+    port: int
+    node_port: int = 0  # 0: none
+    affinity_seconds: int = 0  # ClientIP affinity timeout; 0: no affinity
+    endpoints: tuple[Endpoint, ...] = ()
+
+    @property
+    def id(self) -> str:
+        """Unique among the ports of all Services and readable in `nft list`: namespace/name/protocol/port."""
+        return f"{self.namespace}/{self.name}/{self.protocol}/{self.port_name or self.port}"
+
+
+def _affinity_seconds(spec: types_pb2.ServiceSpec) -> int:
+    if spec.session_affinity != "ClientIP":
+        return 0
+    config = spec.session_affinity_config.client_ip
+    return config.timeout_seconds if config.HasField("timeout_seconds") else 10800
+
+
+def ready_endpoints(endpoints: types_pb2.Endpoints | None, port: types_pb2.ServicePort) -> tuple[Endpoint, ...]:
+    """The ready addresses serving `port`: subsets' ports are matched by the Service port's name."""
+    if endpoints is None:
+        return ()
+    found = set()
+    protocol = port.protocol or "TCP"
+    for subset in endpoints.subsets:
+        for ep_port in subset.ports:
+            if ep_port.name != port.name or (ep_port.protocol or "TCP") != protocol:
+                continue
+            found.update(Endpoint(a.ip, ep_port.port) for a in subset.addresses if a.ip)
+    return tuple(sorted(found, key=lambda e: (tuple(int(x) for x in e.ip.split(".")), e.port)))
+
+
+def service_ports(services: Iterable[types_pb2.Service],
+                  endpoints_of: dict[str, types_pb2.Endpoints]) -> list[ServicePort]:
+    """Every proxied port, sorted; `endpoints_of` maps "namespace/name" to the Service's Endpoints.
+    Headless Services (no ClusterIP) have nothing to proxy."""
+    out = []
+    for svc in services:
+        spec = svc.spec
+        if not spec.cluster_ip or spec.cluster_ip == "None":
+            continue
+        key = f"{svc.metadata.namespace}/{svc.metadata.name}"
+        for port in spec.ports:
+            protocol = PROTOCOLS.get(port.protocol or "TCP")
+            if protocol is None:
+                continue
+            out.append(ServicePort(
+                namespace=svc.metadata.namespace, name=svc.metadata.name, port_name=port.name, protocol=protocol,
+                cluster_ip=spec.cluster_ip, port=port.port,
+                node_port=port.node_port if spec.type in NODE_PORT_TYPES else 0,
+                affinity_seconds=_affinity_seconds(spec),
+                endpoints=ready_endpoints(endpoints_of.get(key), port)))
+    return sorted(out)

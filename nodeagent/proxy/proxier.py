@@ -1,0 +1,100 @@
+"""The agent's service proxy: Service and Endpoints informers feed coalesced syncs, each rendering the
+whole ruleset and applying it with one `nft -f -`; the table is rebuilt at start and removed at stop.
+
+Wiring: `ServiceProxy(client, ProxyConfig(...))`, `await start()`, `set_pod_cidr(cidr)` once the node has
+one (syncs wait for it), `await stop()`.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+from api.client import Client
+from api.informer import Informer
+from api.tasks import cancel_and_wait
+from nodeagent.proxy import host, nft, render
+from nodeagent.proxy.coalesce import Coalescer
+from nodeagent.proxy.model import service_ports
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ProxyConfig:
+    node_name: str
+    host_netns: str | None = None  # the namespace standing in for this host (lab, tests); None: ours
+    cluster_cidr: str = "10.244.0.0/16"
+    service_cidr: str = "10.96.0.0/16"
+    resync_period: float = 30.0
+    docker_user: bool = True  # open Docker's FORWARD drop for pod traffic where Docker runs
+
+
+class ServiceProxy:
+    def __init__(self, client: Client, cfg: ProxyConfig):
+        self.cfg = cfg
+        self.services = Informer(client, "Service")
+        self.endpoints = Informer(client, "Endpoints")
+        for informer in (self.services, self.endpoints):
+            informer.add_handlers(lambda obj: self.request(), lambda old, new: self.request(),
+                                  lambda obj: self.request())
+        self.pod_cidr = ""
+        self.syncer = Coalescer(self.sync, f"service proxy sync on {cfg.node_name}",
+                                resync_period=cfg.resync_period)
+        self.last_sync_seconds = 0.0
+        self.synced = asyncio.Event()  # set after the first successful sync
+        self._applied: render.Ruleset | None = None  # what the table holds; None: rebuild it whole
+        self._task: asyncio.Task | None = None
+
+    def request(self) -> None:
+        self.syncer.request()
+
+    def set_pod_cidr(self, cidr: str) -> None:
+        if cidr and cidr != self.pod_cidr:
+            self.pod_cidr = cidr
+            self.request()
+
+    async def start(self) -> None:
+        await host.ensure_bridge_netfilter(self.cfg.host_netns)
+        if self.cfg.docker_user:
+            await host.ensure_docker_user(self.cfg.cluster_cidr, self.cfg.host_netns)
+        self.services.start()
+        self.endpoints.start()
+        self._task = asyncio.create_task(self._run(), name=f"{self.cfg.node_name}-service-proxy")
+
+    async def stop(self, remove_table: bool = True) -> None:
+        """Stop syncing; unless told otherwise remove the table (a clean stop leaves no rules behind)."""
+        await cancel_and_wait(self._task)
+        self._task = None
+        await self.services.stop()
+        await self.endpoints.stop()
+        if remove_table:
+            try:
+                await nft.apply(render.teardown(), self.cfg.host_netns)
+            except nft.NftError as e:
+                log.warning("removing the service table: %s", e)
+            self._applied = None
+
+    async def _run(self) -> None:
+        await self.services.wait_synced()
+        await self.endpoints.wait_synced()
+        self.request()
+        await self.syncer.run()
+
+    async def sync(self) -> None:
+        """Render from the caches and apply; a failed apply makes the next one rebuild the table whole."""
+        if not self.pod_cidr:
+            return  # set_pod_cidr requests the first real sync
+        started = time.perf_counter()
+        ports = service_ports(self.services.list(), {k: self.endpoints.get(k) for k in self.endpoints.keys()})
+        ruleset = render.render(ports, render.NodeNetwork(self.pod_cidr, self.cfg.service_cidr))
+        try:
+            await nft.apply(render.script(ruleset, self._applied), self.cfg.host_netns)
+        except nft.NftError:
+            self._applied = None
+            raise
+        self._applied = ruleset
+        self.last_sync_seconds = time.perf_counter() - started
+        self.synced.set()
+        log.debug("service proxy: %d service ports programmed in %.3fs", len(ports), self.last_sync_seconds)

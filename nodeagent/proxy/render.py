@@ -1,0 +1,201 @@
+"""The nftables ruleset of the `ip skiff` table as a pure function of the proxied ports and the node's
+networks, and the one `nft -f -` transaction that turns the previous ruleset into it.
+
+The shape follows kube-proxy's nftables mode. Traffic to ClusterIP:port (from pods in prerouting, from
+the host in output) and to any local address:nodePort is looked up in a verdict map and sent to the
+port's chain, which picks a ready endpoint at random (`numgen random mod N`) or the one a client IP is
+pinned to (one dynamic set with a timeout per endpoint, refreshed by `update`), and DNATs to it. A packet
+is marked for masquerade when it does not come from a pod of this node (the host, another network) or
+comes in through a NodePort, and when a pod reaches itself through its Service (hairpin): replies then
+return through this node's conntrack. Ports without endpoints are rejected (TCP reset, ICMP port
+unreachable) before any NAT, so clients fail fast; addresses of the service range that nobody holds
+are dropped, never routed out.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nodeagent.proxy.model import ServicePort
+
+FAMILY = "ip"
+TABLE = "skiff"
+MASQ_MARK = "0x4000"
+
+# Base chains: name -> (type, hook, priority). Filter checks run before DNAT (-110) and, for traffic
+# the host sends, again after it (-90); nothing here accepts what another table drops.
+BASE_CHAINS = {
+    "filter-prerouting": ("filter", "prerouting", -110),
+    "filter-output": ("filter", "output", -110),
+    "filter-forward": ("filter", "forward", -110),
+    "filter-output-post-dnat": ("filter", "output", -90),
+    "nat-prerouting": ("nat", "prerouting", -100),
+    "nat-output": ("nat", "output", -100),
+    "nat-postrouting": ("nat", "postrouting", 100),
+}
+
+MAPS = {
+    "service-ips": "type ipv4_addr . inet_proto . inet_service : verdict ;",
+    "service-nodeports": "type inet_proto . inet_service : verdict ;",
+    "no-endpoint-services": "type ipv4_addr . inet_proto . inet_service : verdict ;",
+    "no-endpoint-nodeports": "type inet_proto . inet_service : verdict ;",
+}
+CLUSTER_IPS = "cluster-ips"
+LOCAL = "fib daddr type local ip daddr != 127.0.0.0/8"
+
+
+@dataclass(frozen=True)
+class NodeNetwork:
+    pod_cidr: str  # this node's pods: traffic from elsewhere is masqueraded
+    service_cidr: str  # unheld addresses of it are dropped
+
+
+@dataclass
+class Ruleset:
+    """The table's content. `chains`, `sets` and `maps` map names to declarations, so a later sync can
+    tell which objects are new, changed or stale; `rules` and `elements` are in order."""
+
+    chains: dict[str, str] = field(default_factory=dict)
+    sets: dict[str, str] = field(default_factory=dict)
+    maps: dict[str, str] = field(default_factory=dict)
+    rules: list[tuple[str, str]] = field(default_factory=list)
+    elements: list[tuple[str, str]] = field(default_factory=list)
+
+    def chain(self, name: str, declaration: str = "") -> str:
+        self.chains[name] = declaration
+        return name
+
+    def rule(self, chain: str, text: str) -> None:
+        self.rules.append((chain, text))
+
+    def element(self, set_name: str, text: str) -> None:
+        self.elements.append((set_name, text))
+
+
+def _chain_names(sp: ServicePort) -> tuple[str, str]:
+    return f"svc-{sp.id}", f"ext-{sp.id}"
+
+
+def _endpoint_chain(sp: ServicePort, ep) -> str:
+    return f"ep-{sp.id}__{ep.ip}/{ep.port}"
+
+
+def _affinity_set(sp: ServicePort, ep) -> str:
+    return f"aff-{sp.id}__{ep.ip}/{ep.port}"
+
+
+def render(ports: list[ServicePort], node: NodeNetwork) -> Ruleset:
+    rs = Ruleset()
+    _fixed(rs, node)
+    cluster_ips = sorted({sp.cluster_ip for sp in ports}, key=lambda ip: tuple(int(x) for x in ip.split(".")))
+    for ip in cluster_ips:
+        rs.element(CLUSTER_IPS, ip)
+    for sp in ports:
+        if sp.endpoints:
+            _service_port(rs, sp, node)
+        else:
+            rs.element("no-endpoint-services", f"{sp.cluster_ip} . {sp.protocol} . {sp.port} : goto reject-chain")
+            if sp.node_port:
+                rs.element("no-endpoint-nodeports", f"{sp.protocol} . {sp.node_port} : goto reject-chain")
+    return rs
+
+
+def _fixed(rs: Ruleset, node: NodeNetwork) -> None:
+    """The chains and maps every ruleset has, whatever the Services."""
+    for name, (type_, hook, priority) in BASE_CHAINS.items():
+        rs.chain(name, f"{{ type {type_} hook {hook} priority {priority} ; policy accept ; }}")
+    for name, declaration in MAPS.items():
+        rs.maps[name] = f"{{ {declaration} }}"
+    rs.sets[CLUSTER_IPS] = "{ type ipv4_addr ; }"
+    for name in ("services", "endpoints-check", "cluster-ips-check", "reject-chain", "mark-for-masquerade",
+                 "masquerading"):
+        rs.chain(name)
+    rs.rule("filter-prerouting", "ct state new jump endpoints-check")
+    rs.rule("filter-output", "ct state new jump endpoints-check")
+    rs.rule("filter-forward", "ct state new jump cluster-ips-check")
+    rs.rule("filter-output-post-dnat", "ct state new jump cluster-ips-check")
+    rs.rule("nat-prerouting", "jump services")
+    rs.rule("nat-output", "jump services")
+    rs.rule("nat-postrouting", "jump masquerading")
+    rs.rule("endpoints-check", "ip daddr . meta l4proto . th dport vmap @no-endpoint-services")
+    rs.rule("endpoints-check", f"{LOCAL} meta l4proto . th dport vmap @no-endpoint-nodeports")
+    # After DNAT, a ClusterIP still in daddr means a port no Service has, or an address nobody holds.
+    rs.rule("cluster-ips-check", f"ip daddr @{CLUSTER_IPS} reject")
+    rs.rule("cluster-ips-check", f"ip daddr {node.service_cidr} drop")
+    rs.rule("reject-chain", "meta l4proto tcp reject with tcp reset")
+    rs.rule("reject-chain", "reject")
+    rs.rule("services", "ip daddr . meta l4proto . th dport vmap @service-ips")
+    rs.rule("services", f"{LOCAL} meta l4proto . th dport vmap @service-nodeports")
+    rs.rule("mark-for-masquerade", f"meta mark set meta mark or {MASQ_MARK}")
+    rs.rule("masquerading", f"meta mark & {MASQ_MARK} == 0 return")
+    rs.rule("masquerading", f"meta mark set meta mark xor {MASQ_MARK}")
+    rs.rule("masquerading", "masquerade fully-random")
+
+
+def _service_port(rs: Ruleset, sp: ServicePort, node: NodeNetwork) -> None:
+    svc, ext = _chain_names(sp)
+    rs.chain(svc)
+    rs.element("service-ips", f"{sp.cluster_ip} . {sp.protocol} . {sp.port} : goto {svc}")
+    if sp.node_port:
+        rs.chain(ext)
+        rs.element("service-nodeports", f"{sp.protocol} . {sp.node_port} : goto {ext}")
+        rs.rule(ext, "jump mark-for-masquerade")  # the reply must come back through this node
+        rs.rule(ext, f"goto {svc}")
+    rs.rule(svc, f"ip saddr != {node.pod_cidr} jump mark-for-masquerade")
+    chains = [_endpoint_chain(sp, ep) for ep in sp.endpoints]
+    if sp.affinity_seconds:
+        for ep, chain in zip(sp.endpoints, chains):
+            rs.rule(svc, f"ip saddr @{_affinity_set(sp, ep)} goto {chain}")
+    if len(chains) == 1:
+        rs.rule(svc, f"goto {chains[0]}")
+    else:
+        choices = " , ".join(f"{i} : goto {c}" for i, c in enumerate(chains))
+        rs.rule(svc, f"numgen random mod {len(chains)} vmap {{ {choices} }}")
+    for ep, chain in zip(sp.endpoints, chains):
+        rs.chain(chain)
+        rs.rule(chain, f"ip saddr {ep.ip} jump mark-for-masquerade")  # hairpin: a pod reaching itself
+        if sp.affinity_seconds:
+            aff = _affinity_set(sp, ep)
+            rs.sets[aff] = f"{{ type ipv4_addr ; flags dynamic,timeout ; timeout {sp.affinity_seconds}s ; }}"
+            rs.rule(chain, f"update @{aff} {{ ip saddr }}")
+        rs.rule(chain, f"meta l4proto {sp.protocol} dnat to {ep.ip}:{ep.port}")
+
+
+def script(new: Ruleset, previous: Ruleset | None) -> str:
+    """The `nft -f -` input making the table equal `new`, applied atomically.
+
+    Without a previous ruleset (first sync, or the last one failed) the table is deleted and rebuilt.
+    Otherwise rules and maps are flushed and rewritten while the affinity sets are kept, so a client
+    stays pinned across syncs; stale chains and sets are deleted once nothing refers to them.
+    """
+    t = f"{FAMILY} {TABLE}"
+    lines = [f"add table {t}"]
+    dropped: list[str] = []
+    if previous is None:
+        lines += [f"delete table {t}", f"add table {t}"]
+    else:
+        lines.append(f"flush table {t}")
+        for name, declaration in previous.maps.items():
+            if new.maps.get(name) == declaration:
+                lines.append(f"flush map {t} {name}")
+        for kind, before, after in (("set", previous.sets, new.sets), ("map", previous.maps, new.maps)):
+            for name, declaration in before.items():
+                if name not in after:
+                    dropped.append(f"delete {kind} {t} {name}")
+                elif after[name] != declaration:  # e.g. a new affinity timeout: made again below
+                    lines.append(f"delete {kind} {t} {name}")
+                elif kind == "set" and not name.startswith("aff-"):
+                    lines.append(f"flush set {t} {name}")
+        dropped += [f"delete chain {t} {name}" for name in previous.chains if name not in new.chains]
+    lines += [f"add chain {t} {name}" + (f" {d}" if d else "") for name, d in new.chains.items()]
+    lines += [f"add set {t} {name} {d}" for name, d in new.sets.items()]
+    lines += [f"add map {t} {name} {d}" for name, d in new.maps.items()]
+    lines += [f"add rule {t} {chain} {text}" for chain, text in new.rules]
+    lines += [f"add element {t} {name} {{ {text} }}" for name, text in new.elements]
+    lines += dropped
+    return "\n".join(lines) + "\n"
+
+
+def teardown() -> str:
+    """The transaction removing the table (and so every rule of skiff's) if it exists."""
+    t = f"{FAMILY} {TABLE}"
+    return f"add table {t}\ndelete table {t}\n"

@@ -1,0 +1,174 @@
+"""Control-plane load from hollow nodes (as kubemark): N hollow agents in one process, P pods scheduled onto
+them and seen Running; reports API latency and the control plane's memory.
+
+    python -m tests.perf.hollow_scale --nodes 1000 --pods 30000 [--smoke]   (last line: JSON)
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import time
+
+from api import errors
+from api.client import Client
+from tests.fixtures.objects import from_yaml
+from tests.perf.harness import Component, control_plane, percentile
+
+POD = """
+apiVersion: v1
+kind: Pod
+metadata: {{name: {name}, labels: {{app: hollow}}}}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers: [{{name: app, image: busybox:latest, imagePullPolicy: IfNotPresent}}]
+"""
+CREATE_CONCURRENCY = 64
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return 0.0
+
+
+def pid_of(module: str, marker: str) -> int:
+    """The pid of a `python -m module` process whose command line mentions `marker`."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if module.encode() in argv and any(marker.encode() in a for a in argv):
+            return int(entry)
+    return 0
+
+
+class Counter:
+    """One watch on pods: how many are Running."""
+
+    def __init__(self, client: Client):
+        self.client = client
+        self.running: set[str] = set()
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self):
+        while True:
+            try:
+                async for event in self.client.watch("Pod", "default"):
+                    pod = event.object
+                    if pod is not None and event.type != "DELETED" and pod.status.phase == "Running":
+                        self.running.add(pod.metadata.name)
+            except errors.ApiError:
+                await asyncio.sleep(0.5)
+
+
+async def probe_latency(client: Client, samples: list[float], stop: asyncio.Event) -> None:
+    """A steady trickle of reads (get a node, list a page of pods), as users and controllers do."""
+    while not stop.is_set():
+        began = time.perf_counter()
+        try:
+            await client.get("Node", "hollow-0")
+            await client.list_page("Pod", "default", limit=50)
+            samples.append((time.perf_counter() - began) / 2)
+        except errors.ApiError:
+            pass
+        await asyncio.sleep(0.1)
+
+
+async def wait_for(condition, timeout: float, what: str, interval: float = 0.5):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await condition() if asyncio.iscoroutinefunction(condition) else condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} not reached within {timeout:.0f}s")
+        await asyncio.sleep(interval)
+
+
+async def main(nodes: int, pods: int, use_scheduler: bool) -> dict:
+    extra = []
+    if use_scheduler:
+        extra = [("controlplane.scheduler.main", "--log-level", "WARNING"),
+                 ("controlplane.controllers.main", "--log-level", "WARNING", "--cluster-cidr", "10.244.0.0/16",
+                  "--node-cidr-mask-size", "26" if nodes > 256 else "24")]
+    result: dict = {"benchmark": "hollow_scale", "nodes": nodes, "pods": pods, "scheduler": use_scheduler}
+    async with control_plane(*extra) as (etcd, address):
+        hollow = Component("nodeagent.main", "--server", address, "--runtime", "fake", "--hollow", str(nodes),
+                           "--node-name", "hollow", "--node-ip", "127.0.0.1", "--log-level", "WARNING",
+                           "--state-dir", "/tmp/skiff-hollow/hollow")
+        try:
+            async with Client(address, timeout=60) as client:
+                began = time.perf_counter()
+
+                async def all_ready():
+                    if hollow.process.poll() is not None:
+                        raise RuntimeError("hollow agents exited:\n" + hollow.output())
+                    listed = await client.list("Node", page_size=500)
+                    ready = [n for n in listed.items if any(c.type == "Ready" and c.status == "True"
+                                                            for c in n.status.conditions)]
+                    return len(ready) >= nodes
+                await wait_for(all_ready, 600, f"{nodes} hollow nodes Ready", 1.0)
+                result["nodes_ready_s"] = round(time.perf_counter() - began, 1)
+
+                counter = Counter(client)
+                stop = asyncio.Event()
+                probes: list[float] = []
+                prober = asyncio.create_task(probe_latency(client, probes, stop))
+                creates: list[float] = []
+                limit = asyncio.Semaphore(CREATE_CONCURRENCY)
+
+                async def create(i: int):
+                    async with limit:
+                        pod = from_yaml(POD.format(name=f"p{i}"))
+                        if not use_scheduler:  # no scheduler: place the bare pod by hand, round-robin
+                            pod.spec.node_name = f"hollow-{i % nodes}"
+                        t = time.perf_counter()
+                        await client.create(pod)
+                        creates.append(time.perf_counter() - t)
+                began = time.perf_counter()
+                await asyncio.gather(*(create(i) for i in range(pods)))
+                result["create_s"] = round(time.perf_counter() - began, 1)
+                await wait_for(lambda: len(counter.running) >= pods, 1800, f"{pods} pods Running", 1.0)
+                result["all_running_s"] = round(time.perf_counter() - began, 1)
+                stop.set()
+                await prober
+                counter.task.cancel()
+                result["create_latency"] = {"p50_ms": round(1000 * percentile(creates, 50), 1),
+                                            "p99_ms": round(1000 * percentile(creates, 99), 1)}
+                result["read_latency"] = {"n": len(probes), "p50_ms": round(1000 * percentile(probes, 50), 1),
+                                          "p99_ms": round(1000 * percentile(probes, 99), 1)}
+                port = address.rpartition(":")[2]
+                result["rss_mb"] = {
+                    "etcd": rss_mb(etcd.proc.pid),
+                    "apiserver": rss_mb(pid_of("controlplane.apiserver.main", port)),
+                    "scheduler": rss_mb(pid_of("controlplane.scheduler.main", port)) if use_scheduler else None,
+                    "controller_manager": rss_mb(pid_of("controlplane.controllers.main", port))
+                    if use_scheduler else None,
+                    "hollow_agents": rss_mb(hollow.process.pid),
+                }
+        finally:
+            hollow.stop()
+    return result
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--nodes", type=int, default=1000)
+    parser.add_argument("--pods", type=int, default=30000)
+    parser.add_argument("--smoke", action="store_true", help="20 nodes, 200 pods (CI)")
+    parser.add_argument("--no-scheduler", action="store_true",
+                        help="bind pods by hand instead of running the scheduler and controller manager")
+    args = parser.parse_args()
+    nodes, pods = (20, 200) if args.smoke else (args.nodes, args.pods)
+    print(json.dumps(asyncio.run(main(nodes, pods, not args.no_scheduler))))

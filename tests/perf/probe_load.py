@@ -1,0 +1,194 @@
+"""Benchmark: one node's probe manager running 500 containers' worth of probes (exec through the fake runtime,
+httpGet and tcpSocket to real HTTP servers on loopback in another process).
+
+Measures the agent's CPU per probe run, the event loop's lag, and how long a probe result change takes to
+reach the pod's status (server flips to 500 -> callback -> status recomputed). Last line: one JSON object.
+    python -m tests.perf.probe_load [--containers N] [--seconds S] [--smoke]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import subprocess
+import sys
+import time
+
+import uvloop
+
+from nodeagent import containers
+from nodeagent.probes.manager import ProbeManager
+from nodeagent.runtime.base import LABEL_POD_UID, ContainerSpec
+from nodeagent.runtime.fake import FakeRuntime
+from proto import types_pb2
+from tests.perf.harness import percentile
+
+HOST = "127.0.0.1"
+SERVERS = 8  # HTTP servers (ports) in the helper process
+
+
+# ------------------------------------------------------------ the HTTP servers (a separate process)
+
+async def serve(count: int) -> None:
+    """`GET /c/<i>` answers 200, or 500 once `GET /fail/<i>` was asked; prints the ports, runs until stdin closes."""
+    failing: set[str] = set()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            path = head.split(b" ", 2)[1].decode()
+            if path.startswith("/fail/"):
+                failing.add(path[6:])
+            code = 500 if path.startswith("/c/") and path[3:] in failing else 200
+            writer.write(b"HTTP/1.1 %d X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n" % code)
+            await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    servers = [await asyncio.start_server(handle, HOST, 0, backlog=1024) for _ in range(count)]
+    print(" ".join(str(s.sockets[0].getsockname()[1]) for s in servers), flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+
+
+# ------------------------------------------------------------ the node side
+
+def make_pod(i: int, port: int) -> types_pb2.Pod:
+    pod = types_pb2.Pod(metadata=types_pb2.ObjectMeta(name=f"p{i}", namespace="default", uid=f"uid-{i}"))
+    timing = dict(period_seconds=1, timeout_seconds=1, success_threshold=1, failure_threshold=1)
+    c = pod.spec.containers.add(name="app", image="busybox:latest")
+    c.readiness_probe.CopyFrom(types_pb2.Probe(http_get=types_pb2.HTTPGetAction(
+        path=f"/c/{i}", port=types_pb2.IntOrString(int_value=port), host=HOST, scheme="HTTP"), **timing))
+    c.liveness_probe.CopyFrom(types_pb2.Probe(exec=types_pb2.ExecAction(command=["cat", "/tmp/healthy"]),
+                                              **{**timing, "failure_threshold": 3}))
+    if i % 5 == 0:
+        c.startup_probe.CopyFrom(types_pb2.Probe(tcp_socket=types_pb2.TCPSocketAction(
+            port=types_pb2.IntOrString(int_value=port), host=HOST), **{**timing, "failure_threshold": 30}))
+    return pod
+
+
+async def loop_lag(samples: list[float], stop: asyncio.Event, interval: float = 0.02) -> None:
+    while not stop.is_set():
+        began = time.perf_counter()
+        await asyncio.sleep(interval)
+        samples.append(time.perf_counter() - began - interval)
+
+
+async def http_get(port: int, path: str) -> None:
+    reader, writer = await asyncio.open_connection(HOST, port)
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    await reader.read()
+    writer.close()
+
+
+async def bench(count: int, seconds: float, flips: int) -> dict:
+    helper = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.perf.probe_load", "--serve", str(SERVERS),
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        ports = [int(p) for p in (await helper.stdout.readline()).split()]
+        return await measure(count, seconds, flips, ports)
+    finally:
+        helper.stdin.close()
+        try:
+            await asyncio.wait_for(helper.wait(), 5)
+        except asyncio.TimeoutError:
+            helper.kill()
+            await helper.wait()
+
+
+async def measure(count: int, seconds: float, flips: int, ports: list[int]) -> dict:
+    runtime = FakeRuntime()
+    changed: asyncio.Queue = asyncio.Queue()
+    manager = ProbeManager(runtime, lambda uid: changed.put_nowait((uid, time.perf_counter())),
+                           exec_concurrency=16)
+    pods, observed = {}, {}
+    for i in range(count):
+        pod = make_pod(i, ports[i % len(ports)])
+        spec = ContainerSpec(name=f"c{i}", image="busybox:latest", labels=containers.labels(pod, "app", "n1", 0))
+        await runtime.start(await runtime.create(spec))
+        pods[pod.metadata.uid] = pod
+        observed[pod.metadata.uid] = await runtime.list({LABEL_POD_UID: pod.metadata.uid})
+        manager.update_pod(pod, observed[pod.metadata.uid], pod_ip=HOST)
+
+    # The pod workers' stand-in: on a callback, recompute the pod's readiness as status does.
+    flipped_at: dict[str, float] = {}
+    to_callback, to_status, callback_to_status = [], [], []
+
+    async def status_syncer() -> None:
+        while True:
+            uid, at = await changed.get()
+            ready = manager.readiness(pods[uid], observed[uid])
+            now = time.perf_counter()
+            if uid in flipped_at and ready.get("app") is False:
+                began = flipped_at.pop(uid)
+                to_callback.append(at - began)
+                to_status.append(now - began)
+                callback_to_status.append(now - at)
+
+    lag: list[float] = []
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(status_syncer()), asyncio.create_task(loop_lag(lag, stop))]
+    try:
+        await asyncio.sleep(2.0)  # first-probe jitter spreads over one period; everyone is ready by now
+        ready_now = sum(all(manager.readiness(pods[u], observed[u]).values()) for u in pods)
+        runs_before = sum(w.runs for e in manager._pods.values() for w in e.workers.values())
+        cpu_before, wall_before = time.process_time(), time.perf_counter()
+        lag.clear()
+        step = seconds / (flips + 1)
+        for n in range(flips):
+            await asyncio.sleep(step)
+            i = (n * 7919) % count
+            uid = f"uid-{i}"
+            flipped_at[uid] = time.perf_counter()
+            await http_get(ports[i % len(ports)], f"/fail/{i}")
+        await asyncio.sleep(max(step, 3.0))  # time for the last flip to be noticed (period 1s, threshold 1)
+        cpu = time.process_time() - cpu_before
+        wall = time.perf_counter() - wall_before
+        runs = sum(w.runs for e in manager._pods.values() for w in e.workers.values()) - runs_before
+    finally:
+        stop.set()
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        workers = manager.workers()
+        await manager.stop()
+
+    ms = lambda xs, q: round(percentile(xs, q) * 1000, 1) if xs else None  # noqa: E731
+    return {
+        "containers": count, "probe_workers": workers, "ready_after_warmup": ready_now,
+        "seconds": round(wall, 1), "probe_runs_per_s": round(runs / wall, 1),
+        "agent_cpu_pct": round(100 * cpu / wall, 1),
+        "cpu_us_per_probe": round(1e6 * cpu / max(runs, 1), 1),
+        "loop_lag_p50_ms": ms(lag, 50), "loop_lag_p99_ms": ms(lag, 99),
+        "loop_lag_max_ms": round(max(lag) * 1000, 1) if lag else None,
+        "flips": flips, "flips_seen": len(to_status),
+        "flip_to_callback_p50_ms": ms(to_callback, 50), "flip_to_callback_max_ms": ms(to_callback, 100),
+        "callback_to_status_p50_ms": ms(callback_to_status, 50),
+        "callback_to_status_max_ms": ms(callback_to_status, 100),
+        "flip_to_status_p99_ms": ms(to_status, 99),
+        "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--containers", type=int, default=500)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--flips", type=int, default=20)
+    parser.add_argument("--smoke", action="store_true", help="a tiny run: 50 containers for 3 seconds")
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        asyncio.run(serve(args.serve))
+        return
+    if args.smoke:
+        args.containers, args.seconds, args.flips = 50, 3.0, 4
+    uvloop.install()  # as the agent runs
+    print(json.dumps(asyncio.run(bench(args.containers, args.seconds, args.flips))))
+
+
+if __name__ == "__main__":
+    main()
