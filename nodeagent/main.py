@@ -28,6 +28,7 @@ def make_runtime(name: str):
 
 async def run(cfg: AgentConfig, stop: asyncio.Event) -> None:
     async with Client(cfg.server, timeout=10) as client:
+        runtime = None
         if cfg.hollow:
             from nodeagent.hollow import HollowNodes
             agent = HollowNodes(cfg, client, cfg.hollow)
@@ -40,6 +41,8 @@ async def run(cfg: AgentConfig, stop: asyncio.Event) -> None:
             await stop.wait()
         finally:
             await agent.stop()
+            if runtime is not None:
+                await runtime.close()
 
 
 async def serve(cfg: AgentConfig) -> None:

@@ -1,7 +1,5 @@
-"""The answer to one DNS question, from the zone: a pure function the server (and the tests) call.
-
-Cluster names get records, NODATA or NXDOMAIN (with the SOA); other names are forwarded upstream,
-or REFUSED when there is no upstream, so a pod's lookup never hangs.
+"""The answer to one DNS question from the zone (pure): records, NODATA or NXDOMAIN with the SOA for
+cluster names; other names go upstream, or are REFUSED without one, so a pod's lookup never hangs.
 """
 from __future__ import annotations
 

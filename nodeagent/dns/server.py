@@ -1,7 +1,5 @@
-"""The node's DNS server: UDP and TCP on one address and port, answering from the zone on the event loop.
-
-Names outside the cluster go to the upstream with a timeout (SERVFAIL when it stays silent); with no
-upstream they are REFUSED at once. Sockets are made inside the host's network namespace when given one.
+"""The node's DNS server: UDP and TCP on one address (made inside the host's netns), answering from the
+zone on the event loop; other names go to the upstream with a timeout (SERVFAIL when it stays silent).
 """
 from __future__ import annotations
 

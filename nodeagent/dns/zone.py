@@ -1,7 +1,5 @@
-"""The cluster zone a node answers from: every Service's records, merged into one name table.
-
-Updated one Service at a time (so an informer event costs that Service's records, not the whole zone);
-read by the pure answer function. Also knows the zone's SOA and reverse (PTR) names of ClusterIPs.
+"""The cluster zone a node answers from: every Service's record sets in one name table, plus the SOA and
+ClusterIPs' reverse names. Updated one Service at a time, so an event costs that Service, not the zone.
 """
 from __future__ import annotations
 

@@ -171,3 +171,7 @@ class ProbeManager:
 
     def workers(self) -> int:
         return sum(len(e.workers) for e in self._pods.values())
+
+    def probe_runs(self) -> int:
+        """Probes run so far by the current workers (for the agent's metrics and the benchmark)."""
+        return sum(w.runs for e in self._pods.values() for w in e.workers.values())

@@ -1,9 +1,5 @@
 """What the proxy needs of the host outside its own table: bridged pod traffic seen by netfilter, and
-Docker's FORWARD drop policy opened for pod traffic through DOCKER-USER.
-
-Docker sets the FORWARD policy of its `ip filter` table to DROP. An accept in skiff's table cannot
-override a drop in another table (every base chain on a hook must accept), so where Docker's table and
-its DOCKER-USER chain exist, two rules accepting the cluster CIDR are inserted there, once.
+Docker's FORWARD drop policy opened for pod traffic through its DOCKER-USER chain.
 """
 from __future__ import annotations
 
@@ -30,7 +26,11 @@ def missing_rules(listing: str, cluster_cidr: str) -> list[str]:
 
 
 async def ensure_docker_user(cluster_cidr: str, host_netns: str | None = None) -> list[str]:
-    """Insert what is missing when DOCKER-USER exists; returns the rules added (none without Docker)."""
+    """Insert what is missing when DOCKER-USER exists; returns the rules added (none without Docker).
+
+    Docker sets the FORWARD policy of its `ip filter` table to DROP. An accept in skiff's table cannot
+    override a drop in another table (every base chain on a hook must let a packet through), so pod
+    traffic is accepted in the chain Docker keeps for its users, once, whoever started first."""
     family, table, chain = DOCKER_CHAIN
     try:
         listing = await nft.run(["list", "chain", family, table, chain], host_netns)

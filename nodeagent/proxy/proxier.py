@@ -1,8 +1,5 @@
-"""The agent's service proxy: Service and Endpoints informers feed coalesced syncs, each rendering the
-whole ruleset and applying it with one `nft -f -`; the table is rebuilt at start and removed at stop.
-
-Wiring: `ServiceProxy(client, ProxyConfig(...))`, `await start()`, `set_pod_cidr(cidr)` once the node has
-one (syncs wait for it), `await stop()`.
+"""The agent's service proxy: Service and Endpoints informers feed coalesced syncs, each applying the
+rendered ruleset in one `nft -f -`; the table is rebuilt at start and removed at a clean stop.
 """
 from __future__ import annotations
 
@@ -14,7 +11,7 @@ from dataclasses import dataclass
 from api.client import Client
 from api.informer import Informer
 from api.tasks import cancel_and_wait
-from nodeagent.proxy import host, nft, render
+from nodeagent.proxy import host, nft, render, transaction
 from nodeagent.proxy.coalesce import Coalescer
 from nodeagent.proxy.model import service_ports
 
@@ -45,6 +42,7 @@ class ServiceProxy:
         self.last_sync_seconds = 0.0
         self.synced = asyncio.Event()  # set after the first successful sync
         self._applied: render.Ruleset | None = None  # what the table holds; None: rebuild it whole
+        self._last_full = 0.0  # when every rule was last rewritten (repairs changes made behind our back)
         self._task: asyncio.Task | None = None
 
     def request(self) -> None:
@@ -71,7 +69,7 @@ class ServiceProxy:
         await self.endpoints.stop()
         if remove_table:
             try:
-                await nft.apply(render.teardown(), self.cfg.host_netns)
+                await nft.apply(transaction.teardown(), self.cfg.host_netns)
             except nft.NftError as e:
                 log.warning("removing the service table: %s", e)
             self._applied = None
@@ -83,17 +81,21 @@ class ServiceProxy:
         await self.syncer.run()
 
     async def sync(self) -> None:
-        """Render from the caches and apply; a failed apply makes the next one rebuild the table whole."""
+        """Render from the caches and apply: only what changed, everything once per resync period, the
+        whole table after a failure (the kernel's state is then unknown)."""
         if not self.pod_cidr:
             return  # set_pod_cidr requests the first real sync
         started = time.perf_counter()
         ports = service_ports(self.services.list(), {k: self.endpoints.get(k) for k in self.endpoints.keys()})
         ruleset = render.render(ports, render.NodeNetwork(self.pod_cidr, self.cfg.service_cidr))
+        partial = time.monotonic() - self._last_full < self.cfg.resync_period
         try:
-            await nft.apply(render.script(ruleset, self._applied), self.cfg.host_netns)
+            await nft.apply(transaction.script(ruleset, self._applied, partial), self.cfg.host_netns)
         except nft.NftError:
             self._applied = None
             raise
+        if not partial:
+            self._last_full = time.monotonic()
         self._applied = ruleset
         self.last_sync_seconds = time.perf_counter() - started
         self.synced.set()

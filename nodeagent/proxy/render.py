@@ -1,15 +1,5 @@
 """The nftables ruleset of the `ip skiff` table as a pure function of the proxied ports and the node's
-networks, and the one `nft -f -` transaction that turns the previous ruleset into it.
-
-The shape follows kube-proxy's nftables mode. Traffic to ClusterIP:port (from pods in prerouting, from
-the host in output) and to any local address:nodePort is looked up in a verdict map and sent to the
-port's chain, which picks a ready endpoint at random (`numgen random mod N`) or the one a client IP is
-pinned to (one dynamic set with a timeout per endpoint, refreshed by `update`), and DNATs to it. A packet
-is marked for masquerade when it does not come from a pod of this node (the host, another network) or
-comes in through a NodePort, and when a pod reaches itself through its Service (hairpin): replies then
-return through this node's conntrack. Ports without endpoints are rejected (TCP reset, ICMP port
-unreachable) before any NAT, so clients fail fast; addresses of the service range that nobody holds
-are dropped, never routed out.
+networks, in the shape of kube-proxy's nftables mode (nodeagent.proxy.transaction writes it out).
 """
 from __future__ import annotations
 
@@ -51,24 +41,25 @@ class NodeNetwork:
 
 @dataclass
 class Ruleset:
-    """The table's content. `chains`, `sets` and `maps` map names to declarations, so a later sync can
-    tell which objects are new, changed or stale; `rules` and `elements` are in order."""
+    """The table's content, by object name, so a later sync can tell what is new, changed or stale:
+    declarations of chains, sets and maps; the rules of each chain in order; the elements of each set."""
 
     chains: dict[str, str] = field(default_factory=dict)
     sets: dict[str, str] = field(default_factory=dict)
     maps: dict[str, str] = field(default_factory=dict)
-    rules: list[tuple[str, str]] = field(default_factory=list)
-    elements: list[tuple[str, str]] = field(default_factory=list)
+    rules: dict[str, list[str]] = field(default_factory=dict)
+    elements: dict[str, list[str]] = field(default_factory=dict)
 
     def chain(self, name: str, declaration: str = "") -> str:
         self.chains[name] = declaration
+        self.rules.setdefault(name, [])
         return name
 
     def rule(self, chain: str, text: str) -> None:
-        self.rules.append((chain, text))
+        self.rules[chain].append(text)
 
     def element(self, set_name: str, text: str) -> None:
-        self.elements.append((set_name, text))
+        self.elements.setdefault(set_name, []).append(text)
 
 
 def _chain_names(sp: ServicePort) -> tuple[str, str]:
@@ -83,6 +74,14 @@ def _affinity_set(sp: ServicePort, ep) -> str:
     return f"aff-{sp.id}__{ep.ip}/{ep.port}"
 
 
+# How a packet goes: traffic to ClusterIP:port (from pods in prerouting, from the host in output) and
+# to any local address:nodePort is looked up in a verdict map and sent to the port's chain, which picks a
+# ready endpoint at random (`numgen random mod N`), or the one a client IP is pinned to (a dynamic set
+# with a timeout per endpoint, refreshed by `update`), and DNATs to it. A packet is marked for masquerade
+# when it does not come from a pod of this node (the host, another network), when it comes in through a
+# NodePort, and when a pod reaches itself through its Service (hairpin), so replies come back through
+# this node's conntrack. Ports without endpoints are rejected (TCP reset, ICMP port unreachable) before
+# any NAT, so clients fail fast; addresses of the service range that nobody holds are dropped.
 def render(ports: list[ServicePort], node: NodeNetwork) -> Ruleset:
     rs = Ruleset()
     _fixed(rs, node)
@@ -105,7 +104,9 @@ def _fixed(rs: Ruleset, node: NodeNetwork) -> None:
         rs.chain(name, f"{{ type {type_} hook {hook} priority {priority} ; policy accept ; }}")
     for name, declaration in MAPS.items():
         rs.maps[name] = f"{{ {declaration} }}"
+        rs.elements[name] = []
     rs.sets[CLUSTER_IPS] = "{ type ipv4_addr ; }"
+    rs.elements[CLUSTER_IPS] = []
     for name in ("services", "endpoints-check", "cluster-ips-check", "reject-chain", "mark-for-masquerade",
                  "masquerading"):
         rs.chain(name)
@@ -158,44 +159,3 @@ def _service_port(rs: Ruleset, sp: ServicePort, node: NodeNetwork) -> None:
             rs.sets[aff] = f"{{ type ipv4_addr ; flags dynamic,timeout ; timeout {sp.affinity_seconds}s ; }}"
             rs.rule(chain, f"update @{aff} {{ ip saddr }}")
         rs.rule(chain, f"meta l4proto {sp.protocol} dnat to {ep.ip}:{ep.port}")
-
-
-def script(new: Ruleset, previous: Ruleset | None) -> str:
-    """The `nft -f -` input making the table equal `new`, applied atomically.
-
-    Without a previous ruleset (first sync, or the last one failed) the table is deleted and rebuilt.
-    Otherwise rules and maps are flushed and rewritten while the affinity sets are kept, so a client
-    stays pinned across syncs; stale chains and sets are deleted once nothing refers to them.
-    """
-    t = f"{FAMILY} {TABLE}"
-    lines = [f"add table {t}"]
-    dropped: list[str] = []
-    if previous is None:
-        lines += [f"delete table {t}", f"add table {t}"]
-    else:
-        lines.append(f"flush table {t}")
-        for name, declaration in previous.maps.items():
-            if new.maps.get(name) == declaration:
-                lines.append(f"flush map {t} {name}")
-        for kind, before, after in (("set", previous.sets, new.sets), ("map", previous.maps, new.maps)):
-            for name, declaration in before.items():
-                if name not in after:
-                    dropped.append(f"delete {kind} {t} {name}")
-                elif after[name] != declaration:  # e.g. a new affinity timeout: made again below
-                    lines.append(f"delete {kind} {t} {name}")
-                elif kind == "set" and not name.startswith("aff-"):
-                    lines.append(f"flush set {t} {name}")
-        dropped += [f"delete chain {t} {name}" for name in previous.chains if name not in new.chains]
-    lines += [f"add chain {t} {name}" + (f" {d}" if d else "") for name, d in new.chains.items()]
-    lines += [f"add set {t} {name} {d}" for name, d in new.sets.items()]
-    lines += [f"add map {t} {name} {d}" for name, d in new.maps.items()]
-    lines += [f"add rule {t} {chain} {text}" for chain, text in new.rules]
-    lines += [f"add element {t} {name} {{ {text} }}" for name, text in new.elements]
-    lines += dropped
-    return "\n".join(lines) + "\n"
-
-
-def teardown() -> str:
-    """The transaction removing the table (and so every rule of skiff's) if it exists."""
-    t = f"{FAMILY} {TABLE}"
-    return f"add table {t}\ndelete table {t}\n"

@@ -134,7 +134,7 @@ async def measure(count: int, seconds: float, flips: int, ports: list[int]) -> d
     try:
         await asyncio.sleep(2.0)  # first-probe jitter spreads over one period; everyone is ready by now
         ready_now = sum(all(manager.readiness(pods[u], observed[u]).values()) for u in pods)
-        runs_before = sum(w.runs for e in manager._pods.values() for w in e.workers.values())
+        runs_before = manager.probe_runs()
         cpu_before, wall_before = time.process_time(), time.perf_counter()
         lag.clear()
         step = seconds / (flips + 1)
@@ -147,7 +147,7 @@ async def measure(count: int, seconds: float, flips: int, ports: list[int]) -> d
         await asyncio.sleep(max(step, 3.0))  # time for the last flip to be noticed (period 1s, threshold 1)
         cpu = time.process_time() - cpu_before
         wall = time.perf_counter() - wall_before
-        runs = sum(w.runs for e in manager._pods.values() for w in e.workers.values()) - runs_before
+        runs = manager.probe_runs() - runs_before
     finally:
         stop.set()
         for t in tasks:

@@ -1,7 +1,5 @@
-"""Which addresses and ports a Service's Endpoints hold, as a pure function of the Service and its pods.
-
-Pods are grouped into subsets by the set of ports they serve (a named targetPort resolves per pod), as
-Kubernetes' endpoints controller repacks them; the output is sorted so an unchanged world writes nothing.
+"""Which addresses and ports a Service's Endpoints hold, as a pure function of the Service and its pods,
+grouped into subsets by the ports each pod serves (as Kubernetes repacks them), sorted to compare.
 """
 from __future__ import annotations
 
