@@ -73,8 +73,8 @@ class Client:
 
     def _error(self, e: grpc.aio.AioRpcError) -> errors.ApiError:
         error = errors.from_rpc_error(e)
-        if isinstance(error, errors.Unavailable) and "connect" in error.message.lower():
-            return errors.Unavailable(f"cannot reach the API server at {self.server}: {error.message}")
+        if isinstance(error, errors.ServerUnreachable):
+            return errors.ServerUnreachable(f"cannot reach the API server at {self.server}: {error.message}")
         return error
 
     # ------------------------------------------------------------ CRUD

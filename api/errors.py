@@ -72,6 +72,10 @@ class Unavailable(ApiError, ConnectionError):
     retryable = True
 
 
+class ServerUnreachable(Unavailable):
+    """The API server itself could not be reached (as opposed to the server reporting etcd or an agent away)."""
+
+
 class PreconditionFailed(ApiError):
     code = grpc.StatusCode.FAILED_PRECONDITION
     reason = "PreconditionFailed"
@@ -94,6 +98,8 @@ _BY_CODE = {cls.code: cls for cls in (
 
 # Trailing-metadata key carrying one Invalid cause per entry (binary, so any UTF-8 survives).
 _CAUSES_KEY = "skiff-causes-bin"
+# Present on every status the API server sends, so a client tells "the server said" from "no server".
+_REASON_KEY = "skiff-reason"
 
 
 def from_rpc_error(error: grpc.RpcError) -> ApiError:
@@ -101,6 +107,9 @@ def from_rpc_error(error: grpc.RpcError) -> ApiError:
     code = error.code()
     details = error.details() or code.name
     cls = _BY_CODE.get(code, ApiError)
+    from_server = any(k == _REASON_KEY for k, _ in (error.trailing_metadata() or ()))
+    if cls is Unavailable and not from_server:
+        return ServerUnreachable(details)
     if cls is Invalid:
         causes = [v.decode() if isinstance(v, bytes) else v
                   for k, v in (error.trailing_metadata() or ()) if k == _CAUSES_KEY]
@@ -110,8 +119,9 @@ def from_rpc_error(error: grpc.RpcError) -> ApiError:
     return cls(details)
 
 
-def trailing_metadata(error: ApiError) -> tuple[tuple[str, bytes], ...]:
+def trailing_metadata(error: ApiError) -> tuple[tuple[str, str | bytes], ...]:
     """What the server attaches to a status so the client can rebuild the error."""
+    reason = ((_REASON_KEY, error.reason),)
     if isinstance(error, Invalid):
-        return tuple((_CAUSES_KEY, cause.encode()) for cause in error.causes)
-    return ()
+        return reason + tuple((_CAUSES_KEY, cause.encode()) for cause in error.causes)
+    return reason

@@ -48,7 +48,7 @@ class Context:
         print(line, file=self.stderr, flush=True)
 
     def fail_api(self, error: errors.ApiError, action: str = "") -> None:
-        if isinstance(error, errors.Unavailable):
+        if isinstance(error, errors.ServerUnreachable):
             raise error  # nothing else will get through either
         self.fail(describe_api_error(error, self.server, action))
 

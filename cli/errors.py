@@ -19,7 +19,7 @@ def not_found(kind: Kind, name: str) -> errors.NotFound:
 
 def describe_api_error(error: errors.ApiError, server: str, action: str = "") -> str:
     """The lines a user reads for a failed API call; `action` is e.g. 'error when creating "web.yaml"'."""
-    if isinstance(error, errors.Unavailable):
+    if isinstance(error, errors.ServerUnreachable):
         detail = "connection refused" if "refused" in error.message.lower() else error.message
         if detail.startswith("cannot reach"):
             detail = detail.split(": ", 1)[-1]

@@ -20,6 +20,8 @@ from nodeagent.node import HostFacts, NodeReporter, host_facts
 from nodeagent.pleg import Pleg
 from nodeagent.podnetwork import BridgeNetwork, HollowNetwork
 from nodeagent.podworker import PodWorkers
+from nodeagent.probes.manager import ProbeManager
+from nodeagent.proxy.proxier import ServiceProxy
 from nodeagent.runtime.base import LABEL_POD_NAME, ContainerInfo, Runtime
 from nodeagent.syncpod import PodEnv, PodSyncer
 from proto import types_pb2
@@ -46,6 +48,9 @@ class NodeAgent:
                           restart_backoff=Backoff(cfg.restart_backoff_base, cfg.restart_backoff_max),
                           pull_backoff=Backoff(cfg.restart_backoff_base, cfg.restart_backoff_max))
         self.workers = PodWorkers(PodSyncer(self.env))
+        # A probe result that changes syncs the pod at once (status, or a kill for a failed liveness probe).
+        self.env.probes = ProbeManager(runtime, self.workers.kick, self.recorder, cfg.host_netns,
+                                       simulated_network=self.fake_network)
         self.pleg = Pleg(runtime, cfg.node_name, cfg.relist_period, self.workers.kick, self._seen)
         self.reporter = NodeReporter(client, cfg, facts or host_facts(), runtime_version,
                                      self.env.network_ready.is_set)
@@ -55,6 +60,7 @@ class NodeAgent:
         self.nodes: Informer | None = None
         self.pods_synced = asyncio.Event()
         self.server = None
+        self.proxy: ServiceProxy | None = None  # Services, where pods really run
         self._routes_dirty = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
 
@@ -85,6 +91,9 @@ class NodeAgent:
         self.pods = Informer(self.client, "Pod", field_selector=f"spec.nodeName={self.cfg.node_name}")
         self.pods.add_handlers(self.workers.pod_changed, lambda old, new: self.workers.pod_changed(new),
                                self.workers.pod_deleted)
+        if not self.fake_network:
+            self.proxy = ServiceProxy.for_agent(self.client, self.cfg)
+            await self.proxy.start()
         self.nodes.start()
         self.pods.start()
         self._spawn(self._after_pods_synced(), "cleanup")
@@ -97,10 +106,13 @@ class NodeAgent:
         for informer in (self.pods, self.nodes):
             if informer is not None:
                 await informer.stop()
+        if self.proxy is not None:
+            await self.proxy.stop()  # a clean stop leaves no service rules behind
         for task in self._tasks:
             await cancel_and_wait(task)
         self._tasks.clear()
         await self.workers.stop()
+        await self.env.probes.stop()
         await self.recorder.stop(flush_timeout=0.5)
 
     def _spawn(self, coro, what: str) -> None:
@@ -121,6 +133,8 @@ class NodeAgent:
     def node_changed(self, node: types_pb2.Node) -> None:
         if node.metadata.name == self.cfg.node_name:
             cidr = node.spec.pod_cidr
+            if self.proxy is not None:
+                self.proxy.set_pod_cidr(cidr)
             if cidr and self.env.network is None:
                 self._spawn(self._set_up_network(cidr), "network")
             elif isinstance(self.env.network, HollowNetwork) and cidr:

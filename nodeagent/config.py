@@ -33,6 +33,9 @@ class AgentConfig:
     # The network namespace standing in for this host (the lab, e2e tests); None: the agent's own.
     host_netns: str | None = None
     bridge: str = "skiff0"
+    # The service proxy masquerades by, and opens Docker's FORWARD drop for, these (nodeagent.proxy).
+    cluster_cidr: str = "10.244.0.0/16"
+    service_cidr: str = "10.96.0.0/16"
 
     def for_node(self, name: str) -> "AgentConfig":
         return replace(self, node_name=name, state_dir=os.path.join(os.path.dirname(self.state_dir), name))
@@ -88,6 +91,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cluster-domain", default="cluster.local")
     p.add_argument("--host-netns", default=None, metavar="NAME",
                    help="the network namespace that stands in for this host (lab and tests)")
+    p.add_argument("--cluster-cidr", default="10.244.0.0/16", metavar="CIDR",
+                   help="pod addresses of the whole cluster (default %(default)s)")
+    p.add_argument("--service-cluster-ip-range", default="10.96.0.0/16", metavar="CIDR",
+                   help="the Services' ClusterIP range, as given to the API server (default %(default)s)")
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return p
 
@@ -102,4 +109,5 @@ def from_args(args: argparse.Namespace) -> AgentConfig:
         listen_port=args.listen_port, node_labels=args.node_labels, taints=args.register_with_taints,
         restart_backoff_base=args.restart_backoff_base, restart_backoff_max=args.restart_backoff_max,
         lease_renew_interval=args.lease_renew_interval, status_update_interval=args.status_update_interval,
-        cluster_domain=args.cluster_domain, host_netns=args.host_netns)
+        cluster_domain=args.cluster_domain, host_netns=args.host_netns,
+        cluster_cidr=args.cluster_cidr, service_cidr=args.service_cluster_ip_range)

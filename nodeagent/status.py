@@ -33,6 +33,8 @@ class AgentView:
     waiting: Mapping[str, Waiting] = field(default_factory=dict)  # per container, set by the worker
     # Per-container readiness (probes, issue 8). A container missing here is ready while it runs.
     readiness: Mapping[str, bool] = field(default_factory=dict)
+    # Per-container startup probe passed (issue 8). A container missing here has started once it runs.
+    started: Mapping[str, bool] = field(default_factory=dict)
 
 
 def _terminated(info: ContainerInfo, runtime: str) -> types_pb2.ContainerStateTerminated:
@@ -65,7 +67,7 @@ def container_status(spec: types_pb2.Container, containers: list[ContainerInfo],
     if latest.state == "running":
         status.state.running.started_at = latest.started_at
         status.ready = view.readiness.get(spec.name, True)
-        status.started = True
+        status.started = view.started.get(spec.name, True)
         if previous is not None and previous.state == "exited":
             status.last_state.terminated.CopyFrom(_terminated(previous, view.runtime))
     elif latest.state == "exited":

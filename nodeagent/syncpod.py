@@ -15,6 +15,7 @@ from api.client import Client
 from api.events import EventRecorder
 from nodeagent import actions, containers, envvars, status
 from nodeagent.backoff import Backoff
+from nodeagent.probes.manager import ProbeManager
 from nodeagent.runtime import base
 from nodeagent.runtime.base import ContainerInfo, Runtime
 from proto import types_pb2
@@ -39,6 +40,7 @@ class PodEnv:
     pull_backoff: Backoff
     network: object | None = None  # a podnetwork.*Network once the node's podCIDR is known
     network_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    probes: ProbeManager | None = None  # liveness, readiness and startup probes (issue 8)
 
 
 @dataclass
@@ -74,6 +76,8 @@ class PodSyncer:
         if not env.network_ready.is_set() and not pod.spec.host_network:
             await env.network_ready.wait()
         observed = await self.observe(uid)
+        if env.probes is not None and await self._kill_unhealthy(pod, observed):
+            observed = await self.observe(uid)  # the killed containers are restarted below, by the policy
         base_status = state.last_status or pod.status
         terminal = base_status.phase in status.TERMINAL
         plan = actions.compute(pod, observed, env.restart_backoff, time.time(), terminal)
@@ -107,6 +111,15 @@ class PodSyncer:
         if written.phase in status.TERMINAL and sandbox is not None:
             plan.wake(0)  # just finished: come back at once to free the sandbox
         return plan.wake_in
+
+    async def _kill_unhealthy(self, pod, observed: list[ContainerInfo]) -> bool:
+        """Stop the containers that failed their liveness or startup probe (as the kubelet: preStop, grace)."""
+        kills = self.env.probes.kills(pod, observed)
+        specs = {c.name: c for c in pod.spec.containers}
+        for kill in kills:
+            grace = kill.grace_s if kill.grace_s is not None else _grace(pod)
+            await self._kill(pod, kill.container, specs.get(kill.name), time.monotonic() + grace, kill.message)
+        return bool(kills)
 
     async def _create_sandbox(self, pod, state: PodState, observed, attempt: int) -> None:
         env = self.env
@@ -202,11 +215,16 @@ class PodSyncer:
         """Compute the pod's status; write it only when it changed. Returns it."""
         env = self.env
         previous = state.last_status or pod.status
+        probes = env.probes
         view = status.AgentView(now=meta.now(), host_ip=env.node_ip, pod_ip=state.pod_ip,
-                                runtime=env.runtime_scheme, waiting=waiting)
+                                runtime=env.runtime_scheme, waiting=waiting,
+                                readiness=probes.readiness(pod, observed) if probes else {},
+                                started=probes.started(pod, observed) if probes else {})
         base_pod = _copy(pod)
         base_pod.status.CopyFrom(previous)
         new = status.compute(base_pod, observed, view)
+        if probes is not None:
+            probes.update_pod(pod, observed, state.pod_ip, terminal=new.phase in status.TERMINAL)
         for c in new.container_statuses:
             if c.state.waiting.reason in ("CrashLoopBackOff", "ImagePullBackOff") and not _same_waiting(previous, c):
                 env.recorder.warning(pod, "BackOff", c.state.waiting.message)
@@ -232,6 +250,8 @@ class PodSyncer:
         tell the API server the pod is gone (deletion with grace 0, for this uid only)."""
         env = self.env
         uid = pod.metadata.uid
+        if env.probes is not None:
+            await env.probes.remove_pod(uid)  # a pod on its way out is not probed
         grace = _grace(pod)
         observed = await self.observe(uid)
         running = [i for i in observed if i.state == "running" and
@@ -254,10 +274,11 @@ class PodSyncer:
             except (errors.NotFound, errors.PreconditionFailed, errors.Conflict):
                 pass  # already gone, or a new pod of the same name
 
-    async def _kill(self, pod, info: ContainerInfo, spec: types_pb2.Container | None, deadline: float) -> None:
+    async def _kill(self, pod, info: ContainerInfo, spec: types_pb2.Container | None, deadline: float,
+                    reason: str = "") -> None:
         env = self.env
         name = info.labels.get(base.LABEL_CONTAINER_NAME, "")
-        env.recorder.normal(pod, "Killing", f"Stopping container {name}")
+        env.recorder.normal(pod, "Killing", reason or f"Stopping container {name}")
         hook = spec.lifecycle.pre_stop.exec.command if spec is not None else []
         if hook:
             try:

@@ -45,9 +45,11 @@ class RunningServer:
     address: str
     registry: Registry
     server: grpc.aio.Server
+    service: ApiService
 
     async def stop(self, grace: float = 1.0) -> None:
         await self.server.stop(grace)
+        await self.service.proxy.close()
         await self.registry.stop()
 
 
@@ -65,14 +67,15 @@ async def start(etcd_endpoints: list[str], listen: str,
         ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
         ("grpc.max_concurrent_streams", 100_000),
     ])
-    api_pb2_grpc.add_ApiServicer_to_server(ApiService(registry, ",".join(etcd_endpoints)), server)
+    service = ApiService(registry, ",".join(etcd_endpoints))
+    api_pb2_grpc.add_ApiServicer_to_server(service, server)
     port = server.add_insecure_port(listen)
     if port == 0:
         await registry.stop()
         raise OSError(f"cannot listen on {listen}")
     await server.start()
     host = listen.rpartition(":")[0]
-    return RunningServer(f"{host}:{port}", registry, server)
+    return RunningServer(f"{host}:{port}", registry, server, service)
 
 
 async def serve(args: argparse.Namespace) -> None:

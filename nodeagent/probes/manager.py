@@ -30,10 +30,12 @@ class Kill:
     name: str
     kind: Kind
     grace_s: float | None  # the probe's terminationGracePeriodSeconds; None: the pod's
+    restart: bool = True  # restartPolicy is not Never
 
     @property
     def message(self) -> str:
-        return f"Container {self.name} failed {self.kind.value.lower()} probe, will be restarted"
+        said = f"Container {self.name} failed {self.kind.value.lower()} probe"
+        return f"{said}, will be restarted" if self.restart else said
 
 
 @dataclass
@@ -137,7 +139,7 @@ class ProbeManager:
                     probe = getattr(c, kind.field)
                     grace = probe.termination_grace_period_seconds \
                         if probe.HasField("termination_grace_period_seconds") else None
-                    out.append(Kill(found[0], c.name, kind, grace))
+                    out.append(Kill(found[0], c.name, kind, grace, pod.spec.restart_policy != "Never"))
                     break
         return out
 

@@ -44,7 +44,6 @@ class ProbeWorker:
         self.jitter_s = jitter_s
         self.runs = 0
         self._trigger = asyncio.Event()
-        self._stopping = asyncio.Event()
         self._task = asyncio.create_task(self._run(), name=f"probe-{kind.value.lower()}-{container.name}")
 
     def trigger(self) -> None:
@@ -62,7 +61,7 @@ class ProbeWorker:
     async def _run(self) -> None:
         if self.jitter_s > 0:
             # Many workers made at once (an agent restart adopting every pod) would probe in lockstep.
-            await self.clock.wait(self._stopping, random.uniform(0, self.jitter_s))
+            await self.clock.wait(self._trigger, random.uniform(0, self.jitter_s))
         while True:
             self._trigger.clear()
             try:

@@ -53,10 +53,19 @@ class ServiceProxy:
             self.pod_cidr = cidr
             self.request()
 
+    @classmethod
+    def for_agent(cls, client: Client, agent_cfg) -> "ServiceProxy":
+        """The proxy of a node agent, from its AgentConfig."""
+        return cls(client, ProxyConfig(node_name=agent_cfg.node_name, host_netns=agent_cfg.host_netns,
+                                       cluster_cidr=agent_cfg.cluster_cidr, service_cidr=agent_cfg.service_cidr))
+
     async def start(self) -> None:
-        await host.ensure_bridge_netfilter(self.cfg.host_netns)
-        if self.cfg.docker_user:
-            await host.ensure_docker_user(self.cfg.cluster_cidr, self.cfg.host_netns)
+        try:
+            await host.ensure_bridge_netfilter(self.cfg.host_netns)
+            if self.cfg.docker_user:
+                await host.ensure_docker_user(self.cfg.cluster_cidr, self.cfg.host_netns)
+        except (OSError, nft.NftError) as e:  # services may still work; say what could not be done
+            log.warning("service proxy on %s: preparing the host: %s", self.cfg.node_name, e)
         self.services.start()
         self.endpoints.start()
         self._task = asyncio.create_task(self._run(), name=f"{self.cfg.node_name}-service-proxy")

@@ -16,4 +16,4 @@ def test_probe_load_smoke_run_prints_json():
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["ready_after_warmup"] == result["containers"] == 50
     assert result["probe_runs_per_s"] > 0 and result["cpu_us_per_probe"] > 0
-    assert result["flips_seen"] == result["flips"]
+    assert result["flips_seen"] == result["agent_flips_seen"] == result["flips"]
