@@ -15,6 +15,7 @@ from api.retry import Backoff as RetryBackoff
 from api.tasks import cancel_and_wait
 from nodeagent.backoff import Backoff
 from nodeagent.config import AgentConfig
+from nodeagent.dns.clusterdns import ClusterDns
 from nodeagent.lease import LeaseRenewer
 from nodeagent.node import HostFacts, NodeReporter, host_facts
 from nodeagent.pleg import Pleg
@@ -94,6 +95,10 @@ class NodeAgent:
         if not self.fake_network:
             self.proxy = ServiceProxy.for_agent(self.client, self.cfg)
             await self.proxy.start()
+            # Cluster DNS shares the proxy's Service and Endpoints informers; it listens once the bridge is up.
+            self.env.dns = ClusterDns(self.client, self.cfg.cluster_domain, self.cfg.dns_upstream, self.cfg.dns_port,
+                                      self.cfg.host_netns, services=self.proxy.services,
+                                      endpoints=self.proxy.endpoints)
         self.nodes.start()
         self.pods.start()
         self._spawn(self._after_pods_synced(), "cleanup")
@@ -108,6 +113,8 @@ class NodeAgent:
                 await informer.stop()
         if self.proxy is not None:
             await self.proxy.stop()  # a clean stop leaves no service rules behind
+        if self.env.dns is not None:
+            await self.env.dns.stop()
         for task in self._tasks:
             await cancel_and_wait(task)
         self._tasks.clear()
@@ -157,6 +164,11 @@ class NodeAgent:
             except Exception as e:
                 log.error("setting up the pod network %s on %s: %s", pod_cidr, self.cfg.node_name, e)
                 await backoff.wait()
+        if self.env.dns is not None:  # pods' nameserver is the bridge address, answering or not
+            try:
+                await self.env.dns.start(str(network.gateway.ip))
+            except OSError as e:
+                log.error("node %s: cluster DNS: %s", self.cfg.node_name, e)
         self.env.network = network
         self.env.network_ready.set()
         self.reporter.kick()

@@ -36,6 +36,9 @@ class AgentConfig:
     # The service proxy masquerades by, and opens Docker's FORWARD drop for, these (nodeagent.proxy).
     cluster_cidr: str = "10.244.0.0/16"
     service_cidr: str = "10.96.0.0/16"
+    # Cluster DNS on the bridge address (nodeagent.dns): other names go to the upstream; "": REFUSED.
+    dns_upstream: str = ""
+    dns_port: int = 53
 
     def for_node(self, name: str) -> "AgentConfig":
         return replace(self, node_name=name, state_dir=os.path.join(os.path.dirname(self.state_dir), name))
@@ -62,6 +65,15 @@ def parse_taints(text: str) -> tuple[types_pb2.Taint, ...]:
                 f"{', '.join(TAINT_EFFECTS)}")
         taints.append(types_pb2.Taint(key=key, value=value, effect=effect))
     return tuple(taints)
+
+
+def dns_upstream(text: str) -> str:
+    from nodeagent.dns.server import parse_upstream
+    try:
+        parse_upstream(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return text
 
 
 def parser() -> argparse.ArgumentParser:
@@ -95,6 +107,11 @@ def parser() -> argparse.ArgumentParser:
                    help="pod addresses of the whole cluster (default %(default)s)")
     p.add_argument("--service-cluster-ip-range", default="10.96.0.0/16", metavar="CIDR",
                    help="the Services' ClusterIP range, as given to the API server (default %(default)s)")
+    p.add_argument("--dns-upstream", type=dns_upstream, default="", metavar="HOST:PORT",
+                   help="where cluster DNS forwards names outside --cluster-domain (default: none, they "
+                        "are refused)")
+    p.add_argument("--dns-port", type=int, default=53, metavar="PORT",
+                   help="port of cluster DNS on the bridge address (default %(default)s)")
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return p
 
@@ -110,4 +127,5 @@ def from_args(args: argparse.Namespace) -> AgentConfig:
         restart_backoff_base=args.restart_backoff_base, restart_backoff_max=args.restart_backoff_max,
         lease_renew_interval=args.lease_renew_interval, status_update_interval=args.status_update_interval,
         cluster_domain=args.cluster_domain, host_netns=args.host_netns,
-        cluster_cidr=args.cluster_cidr, service_cidr=args.service_cluster_ip_range)
+        cluster_cidr=args.cluster_cidr, service_cidr=args.service_cluster_ip_range,
+        dns_upstream=args.dns_upstream, dns_port=args.dns_port)

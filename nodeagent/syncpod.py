@@ -41,6 +41,7 @@ class PodEnv:
     network: object | None = None  # a podnetwork.*Network once the node's podCIDR is known
     network_ready: asyncio.Event = field(default_factory=asyncio.Event)
     probes: ProbeManager | None = None  # liveness, readiness and startup probes (issue 8)
+    dns: object | None = None  # a dns.clusterdns.ClusterDns where pods really run: their resolv.conf
 
 
 @dataclass
@@ -190,6 +191,8 @@ class PodSyncer:
             env.recorder.warning(pod, "Failed", f"Error: {e}")
             return status.Waiting("CreateContainerConfigError", str(e))
         await asyncio.to_thread(_make_dirs, [d.path for d in dirs], containers.pod_dir(env.state_dir, pod.metadata.uid))
+        if env.dns is not None:
+            mount_list = await env.dns.pod_mounts(pod, containers.pod_dir(env.state_dir, pod.metadata.uid), mount_list)
         spec = containers.app_spec(pod, c, env.node_name, start.attempt, sandbox.id, env_vars, command, args,
                                    mount_list)
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from api import manifest
+from tests.e2e.agent_fixtures import agent_cluster  # noqa: F401 (fixture)
 from tests.fixtures.wait import eventually
 
 SERVE = 'mkdir -p /www && echo hello-from-$(hostname) > /www/index.html && exec httpd -f -p 8080 -h /www'
@@ -55,6 +56,7 @@ async def resolves(cluster, container: str, name: str, address: str, timeout: fl
     """`nslookup name` in the pod shows `address` (busybox also tries the other search domains)."""
     async def check():
         _, out = await run_in(cluster, container, "nslookup", name)
+        print("DEBUG", out)
         return re.search(rf"Address:\s+{re.escape(address)}\s*$", out, re.M)
     await eventually(check, timeout, 0.2, f"{name} resolving to {address}")
 

@@ -35,8 +35,8 @@ async def wait_event(cluster, pod_name: str, reason: str, text: str, timeout: fl
 async def test_failing_exec_liveness_probe_restarts_the_container_and_a_slow_one_times_out(agent_cluster):
     host = agent_cluster.add_host()
     await agent_cluster.start_agent(host)
-    for name, probe in (("alive", "exec: {command: [cat, /tmp/healthy]}"),
-                        ("slow", "exec: {command: [sleep, '5']}\n      timeoutSeconds: 1\n      initialDelaySeconds: 1")):
+    slow = "exec: {command: [sleep, '5']}\n      timeoutSeconds: 1\n      initialDelaySeconds: 1"
+    for name, probe in (("alive", "exec: {command: [cat, /tmp/healthy]}"), ("slow", slow)):
         await agent_cluster.create_pod(f"""
 apiVersion: v1
 kind: Pod
@@ -112,7 +112,8 @@ spec:
     await exec_in(agent_cluster, "web", ["rm", "/www/ready.html"])
     pod = await agent_cluster.wait_pod("web", unready, 20, "web not Ready once the file is gone")
     assert condition(pod, "ContainersReady") == "False" and app(pod).state.HasField("running")
-    await wait_event(agent_cluster, "web", "Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 404")
+    await wait_event(agent_cluster, "web", "Unhealthy",
+                     "Readiness probe failed: HTTP probe failed with statuscode: 404")
     await exec_in(agent_cluster, "web", ["sh", "-c", "echo ok > /www/ready.html"])
     await agent_cluster.wait_pod("web", ready, 20, "web Ready again once the file is back")
     assert app(await agent_cluster.pod("web")).restart_count == 0  # readiness never restarts anything

@@ -232,7 +232,8 @@ async def measure_agent(count: int, seconds: float, flips: int, ports: list[int]
             await wait_until(lambda: sum(ready(p) for p in pods.list()) == count, 120 + count / 5, "every pod Ready")
             all_ready_s = time.perf_counter() - began
             await asyncio.sleep(2.0)  # let the creation burst settle
-            runs_before, cpu_before, wall_before = agent.env.probes.probe_runs(), time.process_time(), time.perf_counter()
+            runs_before = agent.env.probes.probe_runs()
+            cpu_before, wall_before = time.process_time(), time.perf_counter()
             by_name = {p.metadata.name: p.metadata.uid for p in pods.list()}
             step = seconds / (flips + 1)
             for n in range(flips):

@@ -106,7 +106,8 @@ async def test_liveness_failures_past_the_threshold_ask_for_a_kill_and_a_restart
     await node.clock.advance(10)
     kills = node.manager.kills(pod, await node.observed(pod))
     assert [k.message for k in kills] == ["Container app failed liveness probe, will be restarted"]
-    assert [e for e in node.events.seen if e[0] == "Unhealthy"][0] == ("Unhealthy", "Liveness probe failed: live is unhappy")
+    unhealthy = [message for reason, message in node.events.seen if reason == "Unhealthy"]
+    assert unhealthy[0] == "Liveness probe failed: live is unhappy"
     probes_before = node.probed("live")
     await node.clock.advance(10)
     assert node.probed("live") == probes_before  # on hold until the container is replaced
