@@ -32,8 +32,9 @@ class ClusterDns:
         self.port = port
         self.namespace = namespace
         self.zone = Zone(cluster_domain)
-        self.services = services or Informer(client, "Service")
-        self.endpoints = endpoints or Informer(client, "Endpoints")
+        # Not `or`: an empty informer is falsy (it has a length).
+        self.services = services if services is not None else Informer(client, "Service")
+        self.endpoints = endpoints if endpoints is not None else Informer(client, "Endpoints")
         self._own_informers = [i for i, given in ((self.services, services), (self.endpoints, endpoints))
                                if given is None]
         ZoneFeeder(self.zone, self.services, self.endpoints)

@@ -56,7 +56,6 @@ async def resolves(cluster, container: str, name: str, address: str, timeout: fl
     """`nslookup name` in the pod shows `address` (busybox also tries the other search domains)."""
     async def check():
         _, out = await run_in(cluster, container, "nslookup", name)
-        print("DEBUG", out)
         return re.search(rf"Address:\s+{re.escape(address)}\s*$", out, re.M)
     await eventually(check, timeout, 0.2, f"{name} resolving to {address}")
 
