@@ -91,8 +91,11 @@ async def _renewing(client, name):
 
 
 async def _set_ready(client, name, status="True"):
+    """Posts Ready as the agent does: stamped with a heartbeat time, which the node lifecycle controller
+    counts as a sign of life even before it sees the renewed Lease."""
     node = await client.get("Node", name, "")
     meta.set_condition(node.status.conditions, "Ready", status, "KubeletReady", "skiff agent is posting ready status")
+    meta.get_condition(node.status.conditions, "Ready").last_heartbeat_time = meta.format_time(meta.now())
     await client.update_status(node)
 
 
