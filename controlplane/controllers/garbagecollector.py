@@ -73,15 +73,25 @@ class GarbageCollector(Controller):
         elif obj.metadata.owner_references and not meta.is_being_deleted(obj):
             await self._check_owners(obj)
 
+    async def _dependents_now(self, owner) -> list[Message]:
+        """Dependents as the server has them now: a lagging cache would let the owner go too early."""
+        uid, found = owner.metadata.uid, []
+        for kind in self.informers:
+            namespace = owner.metadata.namespace if kinds.lookup(kind).namespaced else ""
+            for obj in (await self.client.list(kind, namespace)).items:
+                if any(r.uid == uid for r in obj.metadata.owner_references):
+                    found.append(obj)
+        return found
+
     async def _orphan_dependents(self, owner) -> None:
         uid = owner.metadata.uid
-        for dependent in self._dependents(uid):
+        for dependent in await self._dependents_now(owner):
             await self._rewrite(dependent, lambda o: _drop_refs(o, uid))
         await self._rewrite(owner, lambda o: _drop_finalizer(o, ORPHAN))
 
     async def _delete_dependents_first(self, owner) -> None:
         uid = owner.metadata.uid
-        dependents = self._dependents(uid)
+        dependents = await self._dependents_now(owner)
         for dependent in dependents:
             if meta.is_being_deleted(dependent):
                 continue
@@ -125,8 +135,11 @@ class GarbageCollector(Controller):
 
     async def _delete(self, obj, policy: str) -> None:
         try:
+            # The resourceVersion precondition makes a decision taken on a stale copy (one that does not
+            # yet show a new owner) fail as a Conflict; the key is retried on fresh state.
             await self.client.delete(kinds.of(obj), obj.metadata.name, obj.metadata.namespace,
-                                     propagation=policy, precondition_uid=obj.metadata.uid)
+                                     propagation=policy, precondition_uid=obj.metadata.uid,
+                                     precondition_resource_version=obj.metadata.resource_version)
         except errors.NotFound:
             pass
 
