@@ -34,7 +34,8 @@ async def run(cfg: AgentConfig, stop: asyncio.Event) -> None:
             agent = HollowNodes(cfg, client, cfg.hollow)
         else:
             from nodeagent.agent import NodeAgent
-            runtime, version = make_runtime(cfg.runtime)
+            # building the Docker runtime talks to dockerd: keep it off the event loop
+            runtime, version = await asyncio.to_thread(make_runtime, cfg.runtime)
             agent = NodeAgent(cfg, client, runtime, runtime_version=version, fake_network=cfg.runtime == "fake")
         try:
             await agent.start()

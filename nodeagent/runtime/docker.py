@@ -86,6 +86,8 @@ class DockerRuntime(Runtime):
         kwargs = {"timeout": timeout_s, "max_pool_size": max_workers + 32}
         self._client = docker.DockerClient(base_url=base_url, **kwargs) if base_url else docker.from_env(**kwargs)
         self._api = self._client.api
+        # The daemon's version for the Node's nodeInfo (asked once; the constructor talks to dockerd anyway).
+        self.version = self._api.version().get("Version", "unknown")
 
     async def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
