@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 NORMAL, WARNING = "Normal", "Warning"
 QUEUE_SIZE = 10_000
+WRITERS = 4
 FOLD_WINDOW_S = 600  # repeats within ten minutes bump the count of one Event, as Kubernetes does
 
 
@@ -36,21 +37,24 @@ class EventRecorder:
         self.host = host
         self._queue: asyncio.Queue = asyncio.Queue(QUEUE_SIZE)
         self._recent: dict[tuple, tuple[types_pb2.Event, float]] = {}
-        self._task: asyncio.Task | None = None
+        self._tasks: list[asyncio.Task] = []
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name=f"events-{self.component}")
+    def start(self, writers: int = WRITERS) -> None:
+        # a few writers in parallel, so one API round trip per event does not cap the rate
+        self._tasks = [asyncio.create_task(self._run(), name=f"events-{self.component}-{i}")
+                       for i in range(writers)]
 
     async def stop(self, flush_timeout: float = 2.0) -> None:
         """Write what is queued (for at most `flush_timeout` s), then stop."""
-        if self._task is None:
+        if not self._tasks:
             return
         try:
             await asyncio.wait_for(self._queue.join(), flush_timeout)
         except asyncio.TimeoutError:
             pass
-        await cancel_and_wait(self._task)
-        self._task = None
+        for task in self._tasks:
+            await cancel_and_wait(task)
+        self._tasks = []
 
     def normal(self, obj: Message, reason: str, message: str) -> None:
         self.record(obj, NORMAL, reason, message)

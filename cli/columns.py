@@ -46,9 +46,10 @@ def _pod_wide(pod):
 
 
 def node_status(node) -> str:
-    """Ready, NotReady or Unknown from the Ready condition, plus `,SchedulingDisabled` when cordoned."""
+    """As kubectl: Ready when the Ready condition is True, NotReady when it is False or Unknown (a lost
+    node), Unknown without one; plus `,SchedulingDisabled` when cordoned."""
     ready = next((c.status for c in node.status.conditions if c.type == "Ready"), "")
-    status = {"True": "Ready", "False": "NotReady"}.get(ready, "Unknown")
+    status = "Ready" if ready == "True" else "NotReady" if ready else "Unknown"
     return status + (",SchedulingDisabled" if node.spec.unschedulable else "")
 
 

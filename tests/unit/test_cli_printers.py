@@ -126,5 +126,5 @@ def test_name_output_is_kind_slash_name():
 def test_node_status_and_endpoints_are_shown_as_kubectl_does():
     ready, unknown = objects("nodes")
     assert node_status(ready) == "Ready"
-    assert node_status(unknown) == "Unknown,SchedulingDisabled"
+    assert node_status(unknown) == "NotReady,SchedulingDisabled"  # kubectl shows a lost node NotReady
     assert endpoints_text(objects("endpoints")[0]) == "10.244.1.5:80,10.244.2.7:80,10.244.3.9:80 + 1 more..."
