@@ -214,6 +214,19 @@ class Registry:
             raise errors.NotFound(f"{_describe(kind, namespace, name)} not found") from None
         return decoder(kind)(kv.value, kv.mod_revision)
 
+    async def _read(self, kind: Kind, key: bytes, wanted: str = "", fresh: bool = False) -> tuple[Message, int]:
+        """The stored object and its revision, for a read-modify-write.
+
+        First from the watch cache, saving an etcd round trip: the compare-and-swap that follows fails if
+        the cache was behind, and the retry reads etcd (`fresh`), as Kubernetes' GuaranteedUpdate does.
+        """
+        if not fresh:
+            cached = self.caches[kind.name].objects.get(key)
+            if cached is not None and (not wanted or cached.metadata.resource_version == wanted):
+                return _copy(cached), int(cached.metadata.resource_version)
+        kv = await self.storage.get(key)
+        return decoder(kind)(kv.value, kv.mod_revision), kv.mod_revision
+
     async def list(self, kind: Kind, namespace: str = "", label_selector: str = "",
                    field_selector: str = "", limit: int = 0,
                    continue_token: str = "") -> tuple[list[Message], int, str]:
@@ -274,16 +287,15 @@ class Registry:
         name = obj.metadata.name
         key = storage_key(kind, namespace, name)
         wanted = obj.metadata.resource_version
-        for _ in range(16):
+        for attempt in range(16):
             try:
-                current = await self.storage.get(key)
+                old, revision = await self._read(kind, key, wanted, fresh=attempt > 0)
             except errors.NotFound:
                 raise errors.NotFound(f"{_describe(kind, namespace, name)} not found") from None
-            if wanted and wanted != str(current.mod_revision):
+            if wanted and wanted != str(revision):
                 raise errors.Conflict(
                     f'Operation cannot be fulfilled on {_describe(kind, namespace, name)}: the object has '
                     f'been modified; please apply your changes to the latest version and try again')
-            old = decoder(kind)(current.value, current.mod_revision)
             new = self._merge_update(kind, old, obj, subresource)
             if new == old or dry_run:
                 return new
@@ -292,14 +304,14 @@ class Registry:
                 if kind.name == "Service" and subresource == "":
                     if not removing:
                         self._allocate(new.spec)
-                    revision = await self._write_service(key, old, None if removing else new, current.mod_revision)
+                    written = await self._write_service(key, old, None if removing else new, revision)
                 elif removing:
-                    revision = await self.storage.delete(key, current.mod_revision)
+                    written = await self.storage.delete(key, revision)
                 else:
-                    revision = await self.storage.update(key, encode(new), current.mod_revision)
+                    written = await self.storage.update(key, encode(new), revision)
             except errors.Conflict:
                 continue
-            new.metadata.resource_version = str(revision)
+            new.metadata.resource_version = str(written)
             return new
         raise errors.Conflict(f"{_describe(kind, namespace, name)}: too many concurrent updates, try again")
 
@@ -402,33 +414,29 @@ class Registry:
         if missing:
             raise errors.Invalid.of("Binding", missing)
 
-        bound: list[Message] = []  # the pod as last written, so no second read is needed
-
-        async def assign(current):
-            pod = decoder(pod_kind)(current.value, current.mod_revision)
-            if binding.metadata.uid and binding.metadata.uid != pod.metadata.uid:
-                raise errors.Conflict(f'pod "{name}" was replaced (uid {pod.metadata.uid}, binding for '
-                                      f'{binding.metadata.uid})')
-            if pod.spec.node_name:
-                raise errors.Conflict(f'Operation cannot be fulfilled on pods/binding "{name}": pod {name} '
-                                      f'is already assigned to node "{pod.spec.node_name}"')
-            if pod.metadata.deletion_timestamp:
-                raise errors.Conflict(f'pod "{name}" is being deleted, cannot be assigned to a node')
+        key = storage_key(pod_kind, namespace, name)
+        for attempt in range(16):
+            fresh = attempt > 0
+            try:
+                pod, revision = await self._read(pod_kind, key, fresh=fresh)
+            except errors.NotFound:
+                raise errors.NotFound(f"{_describe(pod_kind, namespace, name)} not found") from None
+            refusal = _binding_refusal(pod, binding, name)
+            if refusal is not None:
+                if not fresh:
+                    continue  # the cache may be behind: refuse only on what etcd says
+                raise refusal
             pod.spec.node_name = node
             for k, v in binding.metadata.annotations.items():
                 pod.metadata.annotations[k] = v
             meta.set_condition(pod.status.conditions, "PodScheduled", "True")
-            bound.append(pod)
-            return encode(pod)
-
-        key = storage_key(pod_kind, namespace, name)
-        try:
-            _, revision = await self.storage.guaranteed_update(key, assign)
-        except errors.NotFound:
-            raise errors.NotFound(f"{_describe(pod_kind, namespace, name)} not found") from None
-        pod = bound[-1]
-        pod.metadata.resource_version = str(revision)
-        return pod
+            try:
+                written = await self.storage.update(key, encode(pod), revision)
+            except errors.Conflict:
+                continue
+            pod.metadata.resource_version = str(written)
+            return pod
+        raise errors.Conflict(f"{_describe(pod_kind, namespace, name)}: too many concurrent updates, try again")
 
     async def get_scale(self, kind: Kind, namespace: str, name: str) -> types_pb2.Scale:
         _require_scalable(kind)
@@ -476,6 +484,19 @@ class Registry:
                 raise errors.Invalid(f'invalid resourceVersion "{resource_version}"') from None
             await cache.wait_for_revision(start)
         return cache, cache.watch(start, watcher)
+
+
+def _binding_refusal(pod: Message, binding: types_pb2.Binding, name: str) -> errors.ApiError | None:
+    """Why this pod cannot take this binding, or None."""
+    if binding.metadata.uid and binding.metadata.uid != pod.metadata.uid:
+        return errors.Conflict(f'pod "{name}" was replaced (uid {pod.metadata.uid}, binding for '
+                               f'{binding.metadata.uid})')
+    if pod.spec.node_name:
+        return errors.Conflict(f'Operation cannot be fulfilled on pods/binding "{name}": pod {name} '
+                               f'is already assigned to node "{pod.spec.node_name}"')
+    if pod.metadata.deletion_timestamp:
+        return errors.Conflict(f'pod "{name}" is being deleted, cannot be assigned to a node')
+    return None
 
 
 def _node_trigger(kind: Kind, field_selector: str) -> str | None:

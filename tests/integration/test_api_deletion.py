@@ -108,3 +108,14 @@ spec:
         await client.scale("deploy", "web", -1)
     with pytest.raises(errors.NotFound):
         await client.get_scale("Pod", "web")
+
+
+async def test_concurrent_binds_of_one_pod_succeed_exactly_once(client):
+    import asyncio
+    await client.create(pod("contested"))
+    results = await asyncio.gather(*(client.bind("default", "contested", f"node-{i}") for i in range(8)),
+                                   return_exceptions=True)
+    winners = [r for r in results if not isinstance(r, Exception)]
+    assert len(winners) == 1
+    assert all(isinstance(r, errors.Conflict) for r in results if isinstance(r, Exception))
+    assert (await client.get("Pod", "contested")).spec.node_name == winners[0].spec.node_name
