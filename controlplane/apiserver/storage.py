@@ -102,9 +102,16 @@ class Storage:
 
     async def close(self) -> None:
         await cancel_and_wait(self._flusher)
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
+        for write in self._pending:
+            if not write.future.done():
+                write.future.set_exception(errors.Unavailable("the API server is shutting down"))
+        self._pending.clear()
+        await self._disconnect()
+
+    async def _disconnect(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.close()
 
     async def _connect(self) -> aetcd.Client:
         if self._client is None:
@@ -118,7 +125,8 @@ class Storage:
     async def _failover(self) -> None:
         """Move to the next endpoint after one stopped answering."""
         if len(self._endpoints) > 1:
-            await self.close()
+            # only the connection: the group-commit task may be the caller, and keeps running
+            await self._disconnect()
             self._current = (self._current + 1) % len(self._endpoints)
 
     async def _call(self, method: str, request):
@@ -188,10 +196,14 @@ class Storage:
             batch = take_batch(self._pending, MAX_TXN_OPS, MAX_TXN_BYTES)
             try:
                 await self._commit(batch)
-            except errors.ApiError as e:
+            except BaseException as e:
+                # every waiting writer gets an answer, whatever happened to the transaction
+                failure = e if isinstance(e, errors.ApiError) else errors.Unavailable(f"etcd write failed: {e!r}")
                 for write in batch:
                     if not write.future.done():
-                        write.future.set_exception(e)
+                        write.future.set_exception(failure)
+                if not isinstance(e, Exception):
+                    raise  # cancellation: stop flushing
 
     async def _commit(self, batch: list["_Write"]) -> None:
         if len(batch) > 1:
