@@ -91,3 +91,20 @@ async def test_informer_follows_an_api_server_restart(etcd_server):
         await informer.stop()
         await client.close()
         await server.stop(grace=0)
+
+
+async def test_a_dead_etcd_endpoint_fails_over_to_the_next(etcd_server):
+    dead = f"127.0.0.1:{_free_port()}"  # nothing listens here
+    server = await apiserver.start([dead, etcd_server.endpoint], "127.0.0.1:0")
+    try:
+        async with Client(server.address) as client:
+            async def created():
+                try:
+                    await client.create(pod("via-second-endpoint"))
+                    return True
+                except errors.Unavailable:
+                    return False
+            await eventually(created)
+            assert server.registry.storage.endpoint == etcd_server.endpoint
+    finally:
+        await server.stop(grace=0)
