@@ -1,9 +1,12 @@
 """The scheduler's cache: every node and the pods bound or assumed on it, kept from the informers.
 
 A pod is assumed on its node the moment it is chosen, before the bind is sent, so the next decision
-already counts it; a failed bind forgets it, and the watch showing the binding confirms it."""
+already counts it; a failed bind forgets it, the watch showing the binding confirms it, and a bind the
+watch never confirms expires after a TTL, so that its requests are not held for ever."""
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from controlplane.scheduler.nodeinfo import NodeInfo
@@ -18,11 +21,19 @@ class _Placed:
     assumed: bool  # chosen by us, binding not yet seen in the watch
 
 
+DEFAULT_ASSUMED_TTL = 15 * 60.0  # seconds; Kubernetes' durationToExpireAssumedPod
+
+
 class Cache:
-    def __init__(self):
+    def __init__(self, assumed_ttl: float = DEFAULT_ASSUMED_TTL, clock: Callable[[], float] = time.monotonic):
         self._nodes: dict[str, NodeInfo] = {}
         self._pods: dict[str, _Placed] = {}
         self._listing: list[NodeInfo] | None = None
+        self._assumed_ttl = assumed_ttl
+        self._clock = clock
+        # Assumed pods whose bind succeeded, by key: when to drop them if the watch has not confirmed them.
+        # Only those: a bind still in flight has not finished, however slow the API server is.
+        self._deadlines: dict[str, float] = {}
 
     # ------------------------------------------------------------ the snapshot
 
@@ -64,6 +75,21 @@ class Cache:
     def assume(self, pod: PodInfo, node: str) -> None:
         self._place(pod, node, assumed=True)
 
+    def finish_binding(self, key: str) -> None:
+        """The bind succeeded: the watch should confirm it soon; if it has not after the TTL, expire it."""
+        if self.is_assumed(key):
+            self._deadlines[key] = self._clock() + self._assumed_ttl
+
+    def expire(self) -> list[str]:
+        """Drop the assumptions whose TTL ran out; their keys, so the caller can wake pods they kept out."""
+        if not self._deadlines:
+            return []
+        now = self._clock()
+        expired = [key for key, deadline in self._deadlines.items() if deadline <= now]
+        for key in expired:
+            self.remove_pod(key)
+        return expired
+
     def forget(self, key: str) -> None:
         """Undo an assume (the bind failed); a pod the watch already showed bound stays."""
         placed = self._pods.get(key)
@@ -83,6 +109,7 @@ class Cache:
         self._place(pod, node, assumed=False)
 
     def remove_pod(self, key: str) -> bool:
+        self._deadlines.pop(key, None)
         placed = self._pods.pop(key, None)
         if placed is None:
             return False

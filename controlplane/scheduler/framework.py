@@ -75,6 +75,16 @@ class ScorePlugin:
         raise NotImplementedError
 
 
+def normalize(scores: Sequence[int], reverse: bool = False) -> list[int]:
+    """Kubernetes' DefaultNormalizeScore: raw scores (counts, weights) scaled so the highest becomes
+    MAX_NODE_SCORE; reversed, so the lowest does. All zero: nothing to tell the nodes apart by."""
+    most = max(scores, default=0)
+    if most == 0:
+        return [MAX_NODE_SCORE if reverse else 0] * len(scores)
+    scaled = [MAX_NODE_SCORE * s // most for s in scores]
+    return [MAX_NODE_SCORE - s for s in scaled] if reverse else scaled
+
+
 @dataclass(frozen=True)
 class Profile:
     """The plugins one scheduler runs, in order."""

@@ -10,7 +10,7 @@ NO_SCHEDULE, NO_EXECUTE, PREFER_NO_SCHEDULE = "NoSchedule", "NoExecute", "Prefer
 
 
 class NodeInfo:
-    __slots__ = ("name", "node", "labels", "taints", "unschedulable", "ready", "allocatable_cpu",
+    __slots__ = ("name", "node", "labels", "taints", "soft_taints", "unschedulable", "ready", "allocatable_cpu",
                  "allocatable_memory", "allocatable_pods", "requested_cpu", "requested_memory", "nonzero_cpu",
                  "nonzero_memory", "pods", "used_ports", "owner_counts")
 
@@ -19,6 +19,7 @@ class NodeInfo:
         self.node: types_pb2.Node | None = None  # None: pods are known on it, the node object is not (yet)
         self.labels: dict[str, str] = {}
         self.taints: tuple[types_pb2.Taint, ...] = ()  # only the hard ones: NoSchedule and NoExecute
+        self.soft_taints: tuple[types_pb2.Taint, ...] = ()  # PreferNoSchedule: they only lower the score
         self.unschedulable = False
         self.ready = False
         self.allocatable_cpu = self.allocatable_memory = self.allocatable_pods = 0
@@ -37,6 +38,7 @@ class NodeInfo:
         self.node = node
         self.labels = dict(node.metadata.labels)
         self.taints = tuple(t for t in node.spec.taints if t.effect in (NO_SCHEDULE, NO_EXECUTE))
+        self.soft_taints = tuple(t for t in node.spec.taints if t.effect == PREFER_NO_SCHEDULE)
         self.unschedulable = node.spec.unschedulable
         ready = meta.get_condition(node.status.conditions, "Ready")
         self.ready = ready is not None and ready.status == "True"  # no conditions at all: not ready
@@ -46,8 +48,9 @@ class NodeInfo:
         return self._inputs() != before
 
     def _inputs(self) -> tuple:
-        return (self.labels, [(t.key, t.value, t.effect) for t in self.taints], self.unschedulable, self.ready,
-                self.allocatable_cpu, self.allocatable_memory, self.allocatable_pods)
+        taints = [(t.key, t.value, t.effect) for t in (*self.taints, *self.soft_taints)]
+        return (self.labels, taints, self.unschedulable, self.ready, self.allocatable_cpu, self.allocatable_memory,
+                self.allocatable_pods)
 
     def add_pod(self, pod: PodInfo) -> None:
         self.pods[pod.key] = pod

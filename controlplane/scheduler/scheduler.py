@@ -17,7 +17,7 @@ from api.events import EventRecorder
 from api.informer import Informer
 from api.tasks import cancel_and_wait
 from controlplane.scheduler import placement, plugins
-from controlplane.scheduler.cache import Cache
+from controlplane.scheduler.cache import DEFAULT_ASSUMED_TTL, Cache
 from controlplane.scheduler.framework import Profile
 from controlplane.scheduler.podinfo import PodInfo
 from controlplane.scheduler.queue import SchedulingQueue
@@ -38,6 +38,7 @@ class Config:
     initial_backoff: float = 1.0
     max_backoff: float = 10.0
     identity: str = ""  # the host named in events
+    assumed_pod_ttl: float = DEFAULT_ASSUMED_TTL  # seconds a bound pod may stay unconfirmed by the watch
 
 
 class Scheduler:
@@ -45,7 +46,7 @@ class Scheduler:
         self.client = client
         self.config = config or Config()
         self.profile = profile or plugins.profile()
-        self.cache = Cache()
+        self.cache = Cache(self.config.assumed_pod_ttl)
         self.queue = SchedulingQueue(initial_backoff=self.config.initial_backoff,
                                      max_backoff=self.config.max_backoff)
         self.pods = Informer(client, "Pod")
@@ -54,6 +55,7 @@ class Scheduler:
         self._slots = asyncio.Semaphore(self.config.parallelism)
         self._calls: set[asyncio.Task] = set()
         self._loop: asyncio.Task | None = None
+        self._expiry: asyncio.Task | None = None
         self._next_start = 0
         self._rng = random.Random()
 
@@ -72,12 +74,14 @@ class Scheduler:
             await self.stop()
             raise
         self._loop = asyncio.create_task(self._schedule_loop(), name=f"{self.config.name}-loop")
+        self._expiry = asyncio.create_task(self._expire_loop(), name=f"{self.config.name}-expiry")
         log.info("%s: scheduling (%d nodes, %d pods pending)", self.config.name, len(self.cache.nodes()),
                  len(self.queue))
 
     async def stop(self) -> None:
+        await cancel_and_wait(self._expiry)
         await cancel_and_wait(self._loop)
-        self._loop = None
+        self._loop = self._expiry = None
         if self._calls:  # let binds in flight finish, so none is cut between assume and confirm
             await asyncio.wait(self._calls, timeout=5)
             for task in self._calls:
@@ -140,6 +144,17 @@ class Scheduler:
 
     def _on_node_delete(self, node: types_pb2.Node) -> None:
         self.cache.remove_node(node.metadata.name)
+
+    async def _expire_loop(self) -> None:
+        """Drop assumptions the watch never confirmed; checked every second, as Kubernetes does."""
+        interval = min(1.0, self.config.assumed_pod_ttl)
+        while True:
+            await asyncio.sleep(interval)
+            expired = self.cache.expire()
+            if expired:
+                log.warning("%d bound pod(s) never seen bound in the watch after %gs; no longer counted: %s",
+                            len(expired), self.config.assumed_pod_ttl, ", ".join(expired[:5]))
+                self.queue.move_all_to_active("AssumedPodExpired")  # what they held is free again
 
     # ------------------------------------------------------------ the scheduling cycle
 
@@ -211,6 +226,7 @@ class Scheduler:
             self.queue.move_all_to_active("AssignedPodDelete")  # what we had assumed is free again
             self.events.warning(pod, "FailedScheduling", f"Binding rejected: {e}")
         else:
+            self.cache.finish_binding(key)
             self.queue.done(key)
             log.debug("%s: bound to %s (%s)", key, decision.node, scores)
             self.events.normal(pod, "Scheduled", f"Successfully assigned {key} to {decision.node}")

@@ -23,7 +23,9 @@ REGISTRY: dict[str, Callable[[], FilterPlugin | ScorePlugin]] = {
 
 DEFAULT_FILTERS = ("NodeReady", "NodeUnschedulable", "NodeAffinity", "TaintToleration", "NodePorts",
                    "NodeResourcesFit")
-DEFAULT_SCORES = ("NodeResourcesLeastAllocated", "NodeResourcesBalancedAllocation", "OwnerSpread")
+# Weights are the plugins' own (Kubernetes' defaults): TaintToleration 3, NodeAffinity 2, the others 1.
+DEFAULT_SCORES = ("NodeResourcesLeastAllocated", "NodeResourcesBalancedAllocation", "OwnerSpread", "TaintToleration",
+                  "NodeAffinity")
 
 
 def profile(filters=DEFAULT_FILTERS, scores=DEFAULT_SCORES) -> Profile:

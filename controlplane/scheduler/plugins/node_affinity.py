@@ -1,13 +1,13 @@
-"""NodeAffinity: the pod's nodeSelector and its required node affinity must both match the node.
-
-Terms are ORed, the expressions of a term ANDed; operators In, NotIn, Exists, DoesNotExist, Gt, Lt."""
+"""NodeAffinity: the pod's nodeSelector and its required node affinity must both match the node; its
+preferred terms score a node by the summed weights of those that match. Operators In, NotIn, Exists,
+DoesNotExist, Gt, Lt; required terms are ORed, the expressions of a term ANDed."""
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from api import selectors
-from controlplane.scheduler.framework import SKIP, SUCCESS, FilterPlugin, Status
+from controlplane.scheduler.framework import SKIP, SUCCESS, FilterPlugin, ScorePlugin, Status, normalize
 from controlplane.scheduler.nodeinfo import NodeInfo
 from controlplane.scheduler.podinfo import PodInfo
 from proto import types_pb2
@@ -80,8 +80,16 @@ class NodeMatcher:
         return self.terms is None or any(t(labels, name) for t in self.terms)
 
 
-class NodeAffinity(FilterPlugin):
+def preferred(spec: types_pb2.PodSpec) -> tuple[tuple[int, Match], ...]:
+    """The pod's preferred terms as (weight, match); weightless ones count for nothing, as in Kubernetes."""
+    return tuple((p.weight, _term(p.preference))
+                 for p in spec.affinity.node_affinity.preferred_during_scheduling_ignored_during_execution
+                 if p.weight)
+
+
+class NodeAffinity(FilterPlugin, ScorePlugin):
     name = "NodeAffinity"
+    weight = 2  # Kubernetes' default
 
     def pre_filter(self, pod: PodInfo) -> Status:
         spec = pod.pod.spec
@@ -94,3 +102,9 @@ class NodeAffinity(FilterPlugin):
     def filter(self, pod: PodInfo, node: NodeInfo) -> Status:
         matcher: NodeMatcher = pod.state[self.name]
         return SUCCESS if matcher.matches(node.labels, node.name) else MISMATCH
+
+    def score(self, pod: PodInfo, nodes: Sequence[NodeInfo]) -> list[int]:
+        terms = preferred(pod.pod.spec)
+        if not terms:
+            return [0] * len(nodes)
+        return normalize([sum(w for w, match in terms if match(n.labels, n.name)) for n in nodes])

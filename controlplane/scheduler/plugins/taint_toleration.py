@@ -1,12 +1,11 @@
-"""TaintToleration: a node's NoSchedule and NoExecute taints keep off every pod that does not tolerate them.
-
-PreferNoSchedule taints are soft and do not filter."""
+"""TaintToleration: a node's NoSchedule and NoExecute taints keep off every pod that does not tolerate them;
+its PreferNoSchedule taints do not filter but lower its score, the more untolerated ones the lower."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from controlplane.scheduler.framework import SUCCESS, FilterPlugin, Status
-from controlplane.scheduler.nodeinfo import NodeInfo
+from controlplane.scheduler.framework import MAX_NODE_SCORE, SUCCESS, FilterPlugin, ScorePlugin, Status, normalize
+from controlplane.scheduler.nodeinfo import PREFER_NO_SCHEDULE, NodeInfo
 from controlplane.scheduler.podinfo import PodInfo
 from proto import types_pb2
 
@@ -33,8 +32,9 @@ def untolerated(tolerations: Iterable[types_pb2.Toleration], taints: Iterable[ty
     return None
 
 
-class TaintToleration(FilterPlugin):
+class TaintToleration(FilterPlugin, ScorePlugin):
     name = "TaintToleration"
+    weight = 3  # Kubernetes' default
 
     def filter(self, pod: PodInfo, node: NodeInfo) -> Status:
         if not node.taints:
@@ -43,3 +43,12 @@ class TaintToleration(FilterPlugin):
         if taint is None:
             return SUCCESS
         return Status.unschedulable(f"node(s) had untolerated taint {{{taint.key}: {taint.value}}}")
+
+    def score(self, pod: PodInfo, nodes: Sequence[NodeInfo]) -> list[int]:
+        if not any(n.soft_taints for n in nodes):
+            return [MAX_NODE_SCORE] * len(nodes)  # the common case, and most of the nodes of a large cluster
+        # Only tolerations that could apply to a PreferNoSchedule taint count (Kubernetes does the same).
+        tolerations = [t for t in pod.pod.spec.tolerations if t.effect in ("", PREFER_NO_SCHEDULE)]
+        counts = [sum(1 for taint in n.soft_taints if not any(tolerates(t, taint) for t in tolerations))
+                  for n in nodes]
+        return normalize(counts, reverse=True)
