@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from api import errors, kinds, meta
 from api.client import Client
+from api.flagtypes import positive_seconds
 from proto import types_pb2
 
 log = logging.getLogger(__name__)
@@ -111,13 +112,13 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--leader-elect", default=True, action=argparse.BooleanOptionalAction,
                         help="act only while holding the lease, so several replicas can run and one acts "
                              "(default on)")
-    parser.add_argument("--leader-elect-lease-duration", type=_seconds, default=15.0, metavar="SECONDS",
+    parser.add_argument("--leader-elect-lease-duration", type=positive_seconds, default=15.0, metavar="SECONDS",
                         help="how long others wait after the leader's last renewal before taking over "
                              "(default %(default)s)")
-    parser.add_argument("--leader-elect-renew-deadline", type=_seconds, default=10.0, metavar="SECONDS",
+    parser.add_argument("--leader-elect-renew-deadline", type=positive_seconds, default=10.0, metavar="SECONDS",
                         help="the leader steps down when it cannot renew for this long; shorter than the lease "
                              "duration (default %(default)s)")
-    parser.add_argument("--leader-elect-retry-period", type=_seconds, default=2.0, metavar="SECONDS",
+    parser.add_argument("--leader-elect-retry-period", type=positive_seconds, default=2.0, metavar="SECONDS",
                         help="how often to renew or try to take the lease (default %(default)s)")
     _check_after_parsing(parser)
 
@@ -130,13 +131,6 @@ def elector_from_args(client: Client, lease_name: str, args: argparse.Namespace,
     return LeaderElector(client, lease_name, identity=identity, lease_duration=args.leader_elect_lease_duration,
                          renew_deadline=args.leader_elect_renew_deadline,
                          retry_period=args.leader_elect_retry_period)
-
-
-def _seconds(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
-    return value
 
 
 def _check_after_parsing(parser: argparse.ArgumentParser) -> None:

@@ -12,6 +12,7 @@ import uvloop
 
 from api import leaderelection
 from api.client import Client
+from api.flagtypes import positive_seconds
 from controlplane.scheduler.cache import DEFAULT_ASSUMED_TTL
 from controlplane.scheduler.leader import LEASE_NAME, ElectedScheduler
 from controlplane.scheduler.scheduler import DEFAULT_NAME, Config
@@ -23,16 +24,6 @@ def _percentage(text: str) -> int:
     value = int(text)
     if not 0 <= value <= 100:
         raise argparse.ArgumentTypeError(f"must be between 0 and 100, not {value}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds, not {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, not {text}")
     return value
 
 
@@ -50,7 +41,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "(50%% minus 1%% per 125 nodes, at least 5%%, never fewer than 100 nodes)")
     p.add_argument("--parallelism", type=int, default=16,
                    help="API calls (binds, status writes) in flight at once (default %(default)s)")
-    p.add_argument("--assumed-pod-ttl", type=_seconds, default=DEFAULT_ASSUMED_TTL, metavar="SECONDS",
+    p.add_argument("--assumed-pod-ttl", type=positive_seconds, default=DEFAULT_ASSUMED_TTL, metavar="SECONDS",
                    help="stop counting a bound pod's requests if the watch has not shown it bound after this "
                         "long (default %(default)g)")
     leaderelection.add_flags(p)

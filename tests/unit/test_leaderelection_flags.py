@@ -31,8 +31,8 @@ def test_timings_are_checked_after_all_flags_are_read():
 @pytest.mark.parametrize("argv, message", [
     (["--leader-elect-renew-deadline", "20"], "must be shorter than --leader-elect-lease-duration"),
     (["--leader-elect-lease-duration", "5", "--leader-elect-renew-deadline", "5"], "must be shorter"),
-    (["--leader-elect-retry-period", "0"], "must be positive"),
-    (["--leader-elect-lease-duration", "-1"], "must be positive"),
+    (["--leader-elect-retry-period", "0"], "must be more than 0 seconds"),
+    (["--leader-elect-lease-duration", "-1"], "must be more than 0 seconds"),
 ])
 def test_bad_timings_are_usage_errors(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_:
