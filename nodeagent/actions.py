@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from api import meta
 from nodeagent.backoff import Backoff
-from nodeagent.containers import attempt_of, instances
+from nodeagent.containers import attempt_of, in_sandbox, instances
 from nodeagent.runtime.base import SANDBOX_NAME, ContainerInfo
 from nodeagent.status import Waiting
 from proto import types_pb2
@@ -21,10 +21,20 @@ class Start:
     restart: bool = False  # a restart after an exit: it counts against the backoff
 
 
+@dataclass(frozen=True)
+class Kill:
+    """A running container to stop before its replacement starts (its definition changed)."""
+
+    container: ContainerInfo
+    name: str
+    message: str
+
+
 @dataclass
 class PodActions:
     create_sandbox: bool = False
     sandbox_attempt: int = 0
+    kill: list[Kill] = field(default_factory=list)  # carried out before `start`
     start: list[Start] = field(default_factory=list)
     remove: list[str] = field(default_factory=list)  # ids of created-but-never-started leftovers
     waiting: dict[str, Waiting] = field(default_factory=dict)
@@ -34,8 +44,9 @@ class PodActions:
         self.wake_in = seconds if self.wake_in is None else min(self.wake_in, seconds)
 
 
-def should_restart(policy: str, exit_code: int) -> bool:
-    return policy == "Always" or (policy == "OnFailure" and exit_code != 0)
+def should_restart(policy: str, exit_code: int, killed: bool = False) -> bool:
+    """`killed`: the agent stopped it to run it again (liveness, new sandbox), a failure whatever its exit code."""
+    return policy == "Always" or (policy == "OnFailure" and (exit_code != 0 or killed))
 
 
 def _finished(info: ContainerInfo, now: float) -> float:
@@ -44,13 +55,20 @@ def _finished(info: ContainerInfo, now: float) -> float:
 
 
 def _next(pod, c: types_pb2.Container, found: list[ContainerInfo], backoff: Backoff, now: float,
-          actions: PodActions, init: bool) -> str:
+          actions: PodActions, init: bool, sandbox_id: str, killed: frozenset[str]) -> str:
     """Decide for one container; returns "done" (exited for good), "running", or "waiting"."""
     latest = found[0] if found else None
     if latest is None:
         actions.start.append(Start(c, 0, init))
         return "waiting"
+    if init and not in_sandbox(latest, sandbox_id):  # ran for an earlier sandbox: run again for this one
+        actions.start.append(Start(c, attempt_of(latest) + 1, init))
+        return "waiting"
     if latest.state == "running":
+        if not init and latest.image and latest.image != c.image:  # the spec's image changed: replace it
+            actions.kill.append(Kill(latest, c.name, f"Container {c.name} definition changed, will be restarted"))
+            actions.start.append(Start(c, attempt_of(latest) + 1))
+            return "waiting"
         return "running"
     if latest.state != "exited":  # created but never started (the agent stopped half-way): make it again
         actions.remove.append(latest.id)
@@ -60,7 +78,7 @@ def _next(pod, c: types_pb2.Container, found: list[ContainerInfo], backoff: Back
     if init:
         restart = latest.exit_code != 0 and policy != "Never"
     else:
-        restart = should_restart(policy, latest.exit_code)
+        restart = should_restart(policy, latest.exit_code, latest.id in killed)
     if not restart:
         return "done"
     key = (pod.metadata.uid, c.name)
@@ -75,9 +93,21 @@ def _next(pod, c: types_pb2.Container, found: list[ContainerInfo], backoff: Back
     return "waiting"
 
 
+def _reruns_init(pod, containers: list[ContainerInfo], killed: frozenset[str]) -> bool:
+    """After a new sandbox, the init containers run again only if an app container will (as the kubelet)."""
+    policy = pod.spec.restart_policy or "Always"
+    for c in pod.spec.containers:
+        found = instances(containers, c.name)
+        if not found or found[0].state != "exited" or \
+                should_restart(policy, found[0].exit_code, found[0].id in killed):
+            return True
+    return False
+
+
 def compute(pod: types_pb2.Pod, containers: list[ContainerInfo], backoff: Backoff, now: float,
-            terminal: bool) -> PodActions:
-    """The next step for a live pod (not being deleted). `terminal`: its phase is Succeeded or Failed."""
+            terminal: bool, killed: frozenset[str] = frozenset()) -> PodActions:
+    """The next step for a live pod (not being deleted). `terminal`: its phase is Succeeded or Failed.
+    `killed`: ids of containers the agent stopped so that they run again (restarted unless policy Never)."""
     actions = PodActions()
     if terminal:
         return actions
@@ -86,15 +116,19 @@ def compute(pod: types_pb2.Pod, containers: list[ContainerInfo], backoff: Backof
         actions.create_sandbox = True
         actions.sandbox_attempt = attempt_of(sandboxes[0]) + 1 if sandboxes else 0
         return actions  # containers follow once the sandbox runs (the worker syncs again at once)
+    sandbox_id = sandboxes[0].id
 
-    started_apps = any(instances(containers, c.name) for c in pod.spec.containers)
-    if not started_apps:
+    apps_ran = any(instances(containers, c.name) for c in pod.spec.containers)
+    started_apps = any(in_sandbox(i, sandbox_id) for c in pod.spec.containers for i in instances(containers, c.name))
+    if not started_apps and (not apps_ran or _reruns_init(pod, containers, killed)):
         for c in pod.spec.init_containers:  # strictly in order: each to success before the next
-            if _next(pod, c, instances(containers, c.name), backoff, now, actions, init=True) != "done":
+            found = instances(containers, c.name)
+            if _next(pod, c, found, backoff, now, actions, True, sandbox_id, killed) != "done":
+                if apps_ran:  # what ran in the old sandbox waits for the init containers of this one
+                    actions.waiting.update({app.name: Waiting("PodInitializing") for app in pod.spec.containers})
                 return actions
-            latest = instances(containers, c.name)[0]
-            if latest.exit_code != 0:  # failed for good (restartPolicy Never): the pod has failed
+            if found[0].exit_code != 0:  # failed for good (restartPolicy Never): the pod has failed
                 return actions
     for c in pod.spec.containers:
-        _next(pod, c, instances(containers, c.name), backoff, now, actions, init=False)
+        _next(pod, c, instances(containers, c.name), backoff, now, actions, False, sandbox_id, killed)
     return actions

@@ -16,6 +16,8 @@ from proto import types_pb2
 CFS_PERIOD_US = 100_000
 MIN_QUOTA_US = 1_000  # the kernel refuses less, as the kubelet knows
 MIN_SHARES = 2
+# The sandbox an app or init container joined: a new sandbox means its init containers must run again.
+LABEL_SANDBOX = "io.skiff.sandbox.id"
 
 
 class SpecError(ValueError):
@@ -45,6 +47,11 @@ def instances(containers: list[ContainerInfo], name: str) -> list[ContainerInfo]
     """The runtime containers made for one pod container (or the sandbox, "POD"), newest attempt first."""
     mine = [c for c in containers if c.labels.get(base.LABEL_CONTAINER_NAME) == name]
     return sorted(mine, key=lambda c: (attempt_of(c), c.started_at), reverse=True)
+
+
+def in_sandbox(info: ContainerInfo, sandbox_id: str) -> bool:
+    """Made for this sandbox; a container from before the label existed counts as made for any."""
+    return info.labels.get(LABEL_SANDBOX, sandbox_id) == sandbox_id
 
 
 def superseded(containers: list[ContainerInfo], keep: int = 2) -> list[ContainerInfo]:
@@ -119,7 +126,8 @@ def app_spec(pod: types_pb2.Pod, container: types_pb2.Container, node: str, atte
              env: dict[str, str], command: list[str], args: list[str], mount_list: list[Mount]) -> ContainerSpec:
     return ContainerSpec(
         name=runtime_name(pod, container.name, attempt), image=container.image,
-        labels=labels(pod, container.name, node, attempt), command=command, args=args, env=env,
+        labels={**labels(pod, container.name, node, attempt), LABEL_SANDBOX: sandbox_id},
+        command=command, args=args, env=env,
         working_dir=container.working_dir, mounts=mount_list,
         network_mode=f"container:{sandbox_id}", ipc_mode=f"container:{sandbox_id}",
         tty=container.tty, stdin=container.stdin, **resources(container))

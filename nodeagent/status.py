@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from api import meta
-from nodeagent.containers import attempt_of, instances
-from nodeagent.runtime.base import ContainerInfo
+from nodeagent.containers import attempt_of, in_sandbox, instances
+from nodeagent.runtime.base import SANDBOX_NAME, ContainerInfo
 from proto import types_pb2
 
 TERMINAL = ("Succeeded", "Failed")
@@ -151,8 +151,12 @@ def compute(pod: types_pb2.Pod, containers: list[ContainerInfo], view: AgentView
 
     init_statuses = [container_status(c, containers, view, "PodInitializing", init=True)
                      for c in pod.spec.init_containers]
-    any_app_started = any(instances(containers, c.name) for c in pod.spec.containers)
-    initialized = any_app_started or all(_done(s) for s in init_statuses)
+    # Initialized within the newest sandbox: a re-created one runs the init containers again.
+    sandboxes = instances(containers, SANDBOX_NAME)
+    here = [i for i in containers if in_sandbox(i, sandboxes[0].id)] if sandboxes else containers
+    any_app_started = any(instances(here, c.name) for c in pod.spec.containers)
+    initialized = any_app_started or all(_done(s) and instances(here, c.name)
+                                         for c, s in zip(pod.spec.init_containers, init_statuses))
     app_statuses = [container_status(c, containers, view, "ContainerCreating" if initialized else "PodInitializing")
                     for c in pod.spec.containers]
     status.init_container_statuses.extend(init_statuses)

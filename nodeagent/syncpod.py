@@ -53,6 +53,9 @@ class PodState:
     last_status: types_pb2.PodStatus | None = None
     pull_failures: dict[str, str] = field(default_factory=dict)  # container -> the daemon's last message
     pull_failed_at: dict[str, float] = field(default_factory=dict)
+    # Containers the agent stopped so that they run again: restarted whatever their exit code (not kept
+    # over an agent restart; docker's stopped containers rarely exit 0 anyway).
+    killed: set[str] = field(default_factory=set)
 
 
 def _copy(pod: types_pb2.Pod) -> types_pb2.Pod:
@@ -77,15 +80,16 @@ class PodSyncer:
         if not env.network_ready.is_set() and not pod.spec.host_network:
             await env.network_ready.wait()
         observed = await self.observe(uid)
-        if env.probes is not None and await self._kill_unhealthy(pod, observed):
+        if env.probes is not None and await self._kill_unhealthy(pod, state, observed):
             observed = await self.observe(uid)  # the killed containers are restarted below, by the policy
+        state.killed &= {info.id for info in observed}
         base_status = state.last_status or pod.status
         terminal = base_status.phase in status.TERMINAL
-        plan = actions.compute(pod, observed, env.restart_backoff, time.time(), terminal)
+        plan = actions.compute(pod, observed, env.restart_backoff, time.time(), terminal, frozenset(state.killed))
         if plan.create_sandbox:
             await self._create_sandbox(pod, state, observed, plan.sandbox_attempt)
             observed = await self.observe(uid)
-            plan = actions.compute(pod, observed, env.restart_backoff, time.time(), terminal)
+            plan = actions.compute(pod, observed, env.restart_backoff, time.time(), terminal, frozenset(state.killed))
         sandbox = _running_sandbox(observed)
         if terminal and sandbox is not None:  # a finished pod needs no network: free it, as the kubelet does
             await self._release_sandbox(pod, sandbox)
@@ -95,6 +99,10 @@ class PodSyncer:
         waiting = dict(plan.waiting)
         for leftover in plan.remove:
             await env.runtime.remove(leftover)
+        specs = {c.name: c for c in pod.spec.containers}
+        for kill in plan.kill:
+            await self._kill(pod, kill.container, specs.get(kill.name), time.monotonic() + _grace(pod), kill.message)
+            state.killed.add(kill.container.id)  # should its replacement fail to start, it is still restarted
         for start in plan.start:
             if sandbox is None:
                 break
@@ -113,22 +121,25 @@ class PodSyncer:
             plan.wake(0)  # just finished: come back at once to free the sandbox
         return plan.wake_in
 
-    async def _kill_unhealthy(self, pod, observed: list[ContainerInfo]) -> bool:
+    async def _kill_unhealthy(self, pod, state: PodState, observed: list[ContainerInfo]) -> bool:
         """Stop the containers that failed their liveness or startup probe (as the kubelet: preStop, grace)."""
         kills = self.env.probes.kills(pod, observed)
         specs = {c.name: c for c in pod.spec.containers}
         for kill in kills:
             grace = kill.grace_s if kill.grace_s is not None else _grace(pod)
             await self._kill(pod, kill.container, specs.get(kill.name), time.monotonic() + grace, kill.message)
+            if kill.restart:  # a liveness kill is a failure, even if the container exits 0 (OnFailure)
+                state.killed.add(kill.container.id)
         return bool(kills)
 
     async def _create_sandbox(self, pod, state: PodState, observed, attempt: int) -> None:
         env = self.env
-        if attempt > 0:
+        if attempt > 0 or observed:
             env.recorder.normal(pod, "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.")
         for info in observed:  # containers of a dead sandbox lose their network: start over
             if info.state == "running":
                 await env.runtime.stop(info.id, 0)
+                state.killed.add(info.id)
         await env.runtime.ensure_image(containers.PAUSE_IMAGE, "IfNotPresent")
         sandbox_id = await env.runtime.create(containers.sandbox_spec(pod, env.node_name, attempt))
         await env.runtime.start(sandbox_id)
