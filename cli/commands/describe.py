@@ -5,12 +5,12 @@ import argparse
 
 from google.protobuf.message import Message
 
-from api import errors, selectors
-from api.client import Client
+from api import errors
 from cli import flags, resources
 from cli.context import Context
 from cli.describe import describe
 from cli.errors import not_found
+from cli.related import events_of, related_of
 
 HELP = "show one object in detail, with its events (newest last)"
 EXAMPLES = """examples:
@@ -47,16 +47,8 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
         for i, obj in enumerate(objects):
             if i:
                 ctx.out()
-            for line in describe(obj, await events_of(client, obj), ctx.now()):
+            for line in describe(obj, await events_of(client, obj), ctx.now(),
+                                 await related_of(client, obj)):
                 ctx.out(line)
     return ctx.exit_code()
 
-
-async def events_of(client: Client, obj: Message) -> list[Message]:
-    """Events whose involvedObject is this object (cluster-scoped objects' events live in any namespace)."""
-    m = obj.metadata
-    field_selector = ",".join([
-        f"involvedObject.name={selectors.escape_field_value(m.name)}",
-        f"involvedObject.kind={obj.kind or type(obj).__name__}"])
-    listed = await client.list("Event", m.namespace, field_selector=field_selector)
-    return [e for e in listed.items if not e.involved_object.uid or e.involved_object.uid == m.uid]

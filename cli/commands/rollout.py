@@ -10,12 +10,15 @@ import asyncio
 from api import deployments, errors, meta, retry
 from cli import flags, resources
 from cli.context import Context
+from cli.describe_pods import template_lines
 from cli.errors import CliError, not_found
+from cli.related import controlled
 
 HELP = "follow and manage the rollout of a deployment"
 EXAMPLES = """examples:
   skiff rollout status deploy/web
   skiff rollout history deploy web
+  skiff rollout history deploy/web --revision 2
   skiff rollout undo deploy/web --to-revision 2
   skiff rollout pause deploy/web
   skiff rollout resume deploy/web
@@ -40,6 +43,9 @@ def register(subparsers, parents) -> None:
                            help="give up after this long; 0 waits for ever (default 0)")
             a.add_argument("-w", "--watch", type=flags.boolean, default=True, metavar="BOOL",
                            help="keep watching until the rollout ends (default true)")
+        if name == "history":
+            a.add_argument("--revision", type=int, default=0, metavar="N",
+                           help="show the pod template of this revision; 0 lists them all (default 0)")
         if name == "undo":
             a.add_argument("--to-revision", type=int, default=0, metavar="N",
                            help="the revision to go back to; 0 means the previous one (default 0)")
@@ -102,8 +108,7 @@ async def status(ctx: Context, args: argparse.Namespace) -> int:
 
 
 async def _replica_sets(client, d):
-    items = (await client.list("ReplicaSet", d.metadata.namespace)).items
-    return [rs for rs in items if (ref := meta.controller_of(rs)) is not None and ref.uid == d.metadata.uid]
+    return await controlled(client, "ReplicaSet", d)
 
 
 async def history(ctx: Context, args: argparse.Namespace) -> int:
@@ -111,11 +116,30 @@ async def history(ctx: Context, args: argparse.Namespace) -> int:
     async with ctx.client() as client:
         d = await _get(client, name, namespace)
         rss = sorted(await _replica_sets(client, d), key=deployments.revision_of)
+    if args.revision:
+        return _show_revision(ctx, name, rss, args.revision)
     ctx.out(f"deployment.apps/{name}")
     ctx.out(f"{'REVISION':<10}CHANGE-CAUSE")
     for rs in rss:
         cause = rs.metadata.annotations.get(deployments.CHANGE_CAUSE, "<none>")
         ctx.out(f"{deployments.revision_of(rs):<10}{cause}")
+    return 0
+
+
+def _show_revision(ctx: Context, name: str, rss, revision: int) -> int:
+    rs = next((rs for rs in rss if deployments.revision_of(rs) == revision), None)
+    if rs is None:
+        raise CliError(f'unable to find revision {revision} in the history of deployment "{name}"; '
+                       f"`skiff rollout history deploy/{name}` lists the revisions")
+    template = type(rs.spec.template)()
+    template.CopyFrom(rs.spec.template)
+    # as kubectl: the change cause is the ReplicaSet's, shown with the template it rolled out
+    cause = rs.metadata.annotations.get(deployments.CHANGE_CAUSE)
+    if cause:
+        template.metadata.annotations[deployments.CHANGE_CAUSE] = cause
+    ctx.out(f"deployment.apps/{name} with revision #{revision}")
+    for line in template_lines(template):
+        ctx.out(line)
     return 0
 
 

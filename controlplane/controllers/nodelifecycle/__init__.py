@@ -1,1 +1,1 @@
-"""Node lifecycle: nodes whose agent stops renewing its Lease turn Unknown, get tainted, lose their pods."""
+"""Node lifecycle: silent nodes turn Unknown, unready ones get tainted, both lose their pods."""

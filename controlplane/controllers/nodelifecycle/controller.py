@@ -1,6 +1,6 @@
 """The node lifecycle controller: watches each node's Lease; a node silent past the grace period
-turns Unknown and gets the unreachable taint, its pods are force-deleted after the eviction
-timeout, and the taint goes once the node's agent is back.
+turns Unknown and gets the unreachable taint, one whose agent reports Ready=False the not-ready
+taint; their pods are force-deleted after the eviction timeout; the taint goes once Ready is True.
 """
 from __future__ import annotations
 
@@ -69,33 +69,50 @@ class NodeLifecycleController(PeriodicController):
             self.heartbeats.pop(key, None)
             return
         age = self._heartbeat_age(node)
-        if age > self.grace:
-            await self._unreachable(node)
+        stale = age > self.grace
+        if stale:
+            node = await self._mark_unknown(node)
         else:
-            await self._reachable(node)
             self.queue.add_after(key, self.grace - age + 0.05)
+        current = health.lifecycle_taint(node)
+        wanted = health.wanted_taint(health.ready_status(node), stale, current.key if current else None)
+        node, taint = await self._set_taint(node, wanted)
+        if taint is not None:
+            await self._evict(node, taint)
 
-    async def _unreachable(self, node: types_pb2.Node) -> None:
-        now = meta.now()
+    async def _mark_unknown(self, node: types_pb2.Node) -> types_pb2.Node:
         name = node.metadata.name
         status = types_pb2.Node()
         status.CopyFrom(node)
-        if health.mark_unknown(status.status.conditions, now):
-            node = await self.client.update_status(status)
-            log.info("node %s: no heartbeat for %.0fs; status Unknown", name, self.grace)
-            self.recorder.normal(node, "NodeNotReady", f"Node {name} status is now: NodeNotReady")
-        taint = health.unreachable_taint(node)
-        if taint is None:
-            node = await self.client.update(health.with_unreachable_taint(node, now))
-            taint = health.unreachable_taint(node)
-        tainted_at = meta.parse_time(taint.time_added) or now
-        await self._evict(node, tainted_at, now)
+        if not health.mark_unknown(status.status.conditions, meta.now()):
+            return node
+        node = await self.client.update_status(status)
+        log.info("node %s: no heartbeat for %.0fs; status Unknown", name, self.grace)
+        self.recorder.normal(node, "NodeNotReady", f"Node {name} status is now: NodeNotReady")
+        return node
 
-    async def _evict(self, node: types_pb2.Node, tainted_at, now) -> None:
-        """Force-delete the node's pods whose toleration of unreachability ran out: no agent can confirm."""
+    async def _set_taint(self, node: types_pb2.Node, key: str | None):
+        """Gives the node the lifecycle taint its Ready status calls for; the agent writes Ready, the
+        taint is ours. Returns the node as written and its taint (None when healthy)."""
+        name = node.metadata.name
+        changed = health.with_lifecycle_taint(node, key, meta.now())
+        if changed is not None:
+            node = await self.client.update(changed)
+            log.info("node %s: lifecycle taint now %s", name, key or "none")
+            if key is None:
+                self.recorder.normal(node, "NodeReady", f"Node {name} status is now: NodeReady")
+            elif key == health.NOT_READY:
+                self.recorder.normal(node, "NodeNotReady", f"Node {name} status is now: NodeNotReady")
+        return node, health.lifecycle_taint(node, key) if key else None
+
+    async def _evict(self, node: types_pb2.Node, taint: types_pb2.Taint) -> None:
+        """Force-delete the node's pods whose toleration of the taint ran out: no agent will (silent node)
+        or can be trusted to (not-ready node) move them."""
+        now = meta.now()
+        tainted_at = meta.parse_time(taint.time_added) or now
         next_check = None
         for pod in self.pods.by_index(idx.NODE, node.metadata.name):
-            due = health.eviction_time(pod, tainted_at, self.eviction_timeout)
+            due = health.eviction_time(pod, tainted_at, self.eviction_timeout, taint.key)
             if due is None:
                 continue
             if due > now:
@@ -105,16 +122,9 @@ class NodeLifecycleController(PeriodicController):
             try:
                 await self.client.delete("Pod", pod.metadata.name, pod.metadata.namespace, grace_period=0,
                                          precondition_uid=pod.metadata.uid)
-                log.info("evicted pod %s from unreachable node %s", meta.key(pod), node.metadata.name)
+                log.info("evicted pod %s from node %s (%s)", meta.key(pod), node.metadata.name, taint.key)
                 self.recorder.normal(pod, "TaintManagerEviction", f"Marking for deletion Pod {meta.key(pod)}")
             except errors.NotFound:
                 pass
         if next_check is not None:
             self.queue.add_after(node.metadata.name, next_check + 0.05)
-
-    async def _reachable(self, node: types_pb2.Node) -> None:
-        # The agent writes Ready itself when it is back; the taint is ours to take away.
-        if health.unreachable_taint(node) is not None and health.ready_status(node) != "Unknown":
-            await self.client.update(health.without_unreachable_taint(node))
-            log.info("node %s: heartbeat back; unreachable taint removed", node.metadata.name)
-            self.recorder.normal(node, "NodeReady", f"Node {node.metadata.name} status is now: NodeReady")
