@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from api import errors, manifest
 from api.client import Client
 from deploy.lab import containers, demo
-from deploy.lab.down import leftovers
-from deploy.lab.state import locked
-from tests.e2e.test_lab_cluster import API, home, lab, pytestmark  # noqa: F401 (a fixture, the same skips)
+from tests.e2e.test_lab_cluster import API, home, pytestmark  # noqa: F401 (a fixture, the same skips)
+from tests.fixtures.lab import lab, running_lab
 from tests.fixtures.wait import eventually
 
 HOSTS = ("skiff-host-1", "skiff-host-2")
@@ -22,12 +20,8 @@ HOSTS = ("skiff-host-1", "skiff-host-2")
 
 @pytest.fixture(scope="module")
 def two_hosts(home):
-    with locked(Path("/run/skiff-lab-tests.lock"), timeout=600, what="another test run's lab"):
-        assert not leftovers(), "a lab is already up on this machine; run `python -m deploy.lab down`"
-        try:
-            yield lab("up", "--nodes", "2", "--ready-timeout", "90", home=home)
-        finally:
-            lab("down", home=home, check=False)
+    with running_lab(home, "--nodes", "2", "--ready-timeout", "90") as up:
+        yield up
 
 
 def in_pod(pod: str, *argv: str) -> str:

@@ -10,13 +10,12 @@ import shutil
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from deploy.lab import procs, state as S
 from deploy.lab.down import leftovers
-from deploy.lab.state import locked
+from tests.fixtures.lab import lab, running_lab
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -26,14 +25,6 @@ pytestmark = [
     pytest.mark.skipif(not (shutil.which("ip") and shutil.which("nft") and os.path.exists("/usr/bin/etcd")),
                        reason="needs iproute2, nftables and etcd-server (make setup)"),
 ]
-
-
-def lab(*args: str, home: str, check: bool = True, timeout: float = 180) -> subprocess.CompletedProcess:
-    done = subprocess.run([sys.executable, "-m", "deploy.lab", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout, env=dict(os.environ, HOME=home))
-    if check:
-        assert done.returncode == 0, f"lab {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
-    return done
 
 
 def ip_json(*args: str) -> list[dict]:
@@ -48,13 +39,8 @@ def home(tmp_path_factory):
 @pytest.fixture(scope="module")
 def two_hosts(home):
     """A lab of two hosts, agents left out (the underlay and control plane are what is tested here)."""
-    # One lab per machine: wait for another test run's lab to be down first.
-    with locked(Path("/run/skiff-lab-tests.lock"), timeout=600, what="another test run's lab"):
-        assert not leftovers(), "a lab is already up on this machine; run `python -m deploy.lab down`"
-        try:
-            yield lab("up", "--nodes", "2", "--no-agents", home=home)
-        finally:
-            lab("down", home=home, check=False)
+    with running_lab(home, "--nodes", "2", "--no-agents") as up:
+        yield up
 
 
 def test_up_makes_namespaces_underlay_and_unreachable_routes(two_hosts):

@@ -9,7 +9,6 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +16,7 @@ from api import manifest
 from api.client import Client
 from deploy.lab import cluster, containers, demo
 from deploy.lab.down import leftovers
-from deploy.lab.state import locked
+from tests.fixtures.lab import lab, running_lab
 from tests.fixtures.wait import eventually
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -45,14 +44,6 @@ pytestmark = [
 ]
 
 
-def lab(*args: str, home: str, check: bool = True, timeout: float = 240) -> subprocess.CompletedProcess:
-    done = subprocess.run([sys.executable, "-m", "deploy.lab", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout, env=dict(os.environ, HOME=home))
-    if check:
-        assert done.returncode == 0, f"lab {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
-    return done
-
-
 @pytest.fixture(scope="module")
 def home(tmp_path_factory):
     return str(tmp_path_factory.mktemp("home"))
@@ -60,13 +51,8 @@ def home(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def three_hosts(home):
-    # One lab per machine: wait for another test run's lab to be down first.
-    with locked(Path("/run/skiff-lab-tests.lock"), timeout=600, what="another test run's lab"):
-        assert not leftovers(), "a lab is already up on this machine; run `python -m deploy.lab down`"
-        try:
-            yield lab("up", "--nodes", "3", "--ready-timeout", "90", home=home)
-        finally:
-            lab("down", home=home, check=False)
+    with running_lab(home, "--nodes", "3", "--ready-timeout", "90") as up:
+        yield up
 
 
 async def create(client: Client, body: dict):

@@ -48,3 +48,16 @@ def skiff(cli_config, monkeypatch):
         code = await asyncio.to_thread(skiff_main, list(argv), out, err)
         return Result(code, out.getvalue(), err.getvalue())
     return run
+
+
+@pytest.fixture
+async def scheduler(client, request):
+    """A scheduler in this loop; a test module may set SCHEDULER_CONFIG (fast backoffs by default)."""
+    from controlplane.scheduler.scheduler import Config, Scheduler
+    config = getattr(request.module, "SCHEDULER_CONFIG", None) or Config(initial_backoff=0.2, max_backoff=1.0)
+    s = Scheduler(client, config)
+    await s.start(sync_timeout=10)
+    try:
+        yield s
+    finally:
+        await s.stop()

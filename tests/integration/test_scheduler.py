@@ -3,26 +3,15 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 
 from api import meta
 from api.leaderelection import LEASE_NAMESPACE, LeaderElector
 from controlplane.scheduler.leader import LEASE_NAME, ElectedScheduler
-from controlplane.scheduler.scheduler import SCORES_ANNOTATION, Config, Scheduler
+from controlplane.scheduler.scheduler import SCORES_ANNOTATION, Config
 from tests.fixtures.objects import node, pod
 from tests.fixtures.wait import eventually
 
-FAST = Config(initial_backoff=0.2, max_backoff=1.0)
-
-
-@pytest.fixture
-async def scheduler(client):
-    s = Scheduler(client, FAST)
-    await s.start(sync_timeout=10)
-    try:
-        yield s
-    finally:
-        await s.stop()
+SCHEDULER_CONFIG = Config(initial_backoff=0.2, max_backoff=1.0)
 
 
 async def create_nodes(client, count, scheduler=None, **resources):
@@ -118,8 +107,8 @@ async def test_only_own_pods_on_ready_nodes_are_scheduled(client, scheduler):
 
 async def test_leader_failover_binds_without_double_binding(client):
     election = dict(lease_duration=2.0, renew_deadline=1.5, retry_period=0.2)
-    first = ElectedScheduler(client, FAST, LeaderElector(client, LEASE_NAME, identity="first", **election))
-    second = ElectedScheduler(client, FAST, LeaderElector(client, LEASE_NAME, identity="second", **election))
+    first = ElectedScheduler(client, SCHEDULER_CONFIG, LeaderElector(client, LEASE_NAME, identity="first", **election))
+    second = ElectedScheduler(client, SCHEDULER_CONFIG, LeaderElector(client, LEASE_NAME, identity="second", **election))
     first.start()
     try:
         await eventually(lambda: first.is_leader, timeout=10)

@@ -2,24 +2,13 @@
 choice, and an assumption the watch never confirms stops holding the node's resources after the TTL."""
 from __future__ import annotations
 
-import pytest
 
 from controlplane.scheduler.podinfo import PodInfo
-from controlplane.scheduler.scheduler import SCORES_ANNOTATION, Config, Scheduler
+from controlplane.scheduler.scheduler import SCORES_ANNOTATION, Config
 from tests.fixtures.objects import node, pod
 from tests.fixtures.wait import eventually
 
-FAST = Config(initial_backoff=0.2, max_backoff=1.0, assumed_pod_ttl=0.3)
-
-
-@pytest.fixture
-async def scheduler(client):
-    s = Scheduler(client, FAST)
-    await s.start(sync_timeout=10)
-    try:
-        yield s
-    finally:
-        await s.stop()
+SCHEDULER_CONFIG = Config(initial_backoff=0.2, max_backoff=1.0, assumed_pod_ttl=0.3)
 
 
 async def bound_node(client, name):
