@@ -10,6 +10,8 @@ import random
 import secrets
 import string
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from google.protobuf.message import Message
@@ -59,6 +61,15 @@ def decoder(kind: Kind):
         obj.metadata.resource_version = str(revision)
         return obj
     return decode
+
+
+@dataclass
+class Change:
+    """What a read-modify-write decided: the object to store (or, removing, the object as it was)."""
+
+    obj: Message
+    remove: bool = False  # delete the key instead of writing it
+    write: bool = True  # False: answer with `obj` and store nothing (no change, or a dry run)
 
 
 def _copy(obj: Message) -> Message:
@@ -227,6 +238,49 @@ class Registry:
         kv = await self.storage.get(key)
         return decoder(kind)(kv.value, kv.mod_revision), kv.mod_revision
 
+    async def _guaranteed_update(self, kind: Kind, key: bytes, what: str, mutate: Callable[[Message], "Change"],
+                                 wanted: str = "") -> tuple[Message, bool]:
+        """Read, apply `mutate`, compare-and-swap; on a lost race read etcd and try again (Kubernetes'
+        GuaranteedUpdate). Every update, delete, binding and scale goes through here.
+
+        `wanted` is the resourceVersion the caller edited ("" for any). An error `mutate` raises is final
+        only when judged on what etcd holds, not on a possibly lagging cache. Returns (object, removed).
+        """
+        for attempt in range(16):
+            fresh = attempt > 0
+            try:
+                old, revision = await self._read(kind, key, wanted, fresh)
+            except errors.NotFound:
+                raise errors.NotFound(f"{what} not found") from None
+            if wanted and wanted != str(revision):
+                raise errors.Conflict(f"Operation cannot be fulfilled on {what}: the object has been modified; "
+                                      f"please apply your changes to the latest version and try again")
+            try:
+                change = mutate(old)
+            except errors.ApiError:
+                if fresh:
+                    raise
+                continue
+            if not change.write:
+                return change.obj, False
+            try:
+                written = await self._write(kind, key, old, change, revision)
+            except errors.Conflict:
+                continue
+            change.obj.metadata.resource_version = str(written)
+            return change.obj, change.remove
+        raise errors.Conflict(f"{what}: too many concurrent updates, try again")
+
+    async def _write(self, kind: Kind, key: bytes, old: Message, change: "Change", revision: int) -> int:
+        """Store a change if the key is still at `revision`; Services move their IP and port reservations too."""
+        if kind.name == "Service":
+            if not change.remove:
+                self._allocate(change.obj.spec)
+            return await self._write_service(key, old, None if change.remove else change.obj, revision)
+        if change.remove:
+            return await self.storage.delete(key, revision)
+        return await self.storage.update(key, encode(change.obj), revision)
+
     async def list(self, kind: Kind, namespace: str = "", label_selector: str = "",
                    field_selector: str = "", limit: int = 0,
                    continue_token: str = "") -> tuple[list[Message], int, str]:
@@ -286,34 +340,16 @@ class Registry:
         namespace = namespace if kind.namespaced else ""
         name = obj.metadata.name
         key = storage_key(kind, namespace, name)
-        wanted = obj.metadata.resource_version
-        for attempt in range(16):
-            try:
-                old, revision = await self._read(kind, key, wanted, fresh=attempt > 0)
-            except errors.NotFound:
-                raise errors.NotFound(f"{_describe(kind, namespace, name)} not found") from None
-            if wanted and wanted != str(revision):
-                raise errors.Conflict(
-                    f'Operation cannot be fulfilled on {_describe(kind, namespace, name)}: the object has '
-                    f'been modified; please apply your changes to the latest version and try again')
+        what = _describe(kind, namespace, name)
+
+        def merge(old: Message) -> Change:
             new = self._merge_update(kind, old, obj, subresource)
             if new == old or dry_run:
-                return new
-            try:
-                removing = strategies.ready_to_remove(new)
-                if kind.name == "Service" and subresource == "":
-                    if not removing:
-                        self._allocate(new.spec)
-                    written = await self._write_service(key, old, None if removing else new, revision)
-                elif removing:
-                    written = await self.storage.delete(key, revision)
-                else:
-                    written = await self.storage.update(key, encode(new), revision)
-            except errors.Conflict:
-                continue
-            new.metadata.resource_version = str(written)
-            return new
-        raise errors.Conflict(f"{_describe(kind, namespace, name)}: too many concurrent updates, try again")
+                return Change(new, write=False)
+            return Change(new, remove=strategies.ready_to_remove(new))
+
+        updated, _ = await self._guaranteed_update(kind, key, what, merge, obj.metadata.resource_version)
+        return updated
 
     def _merge_update(self, kind: Kind, old: Message, obj: Message, subresource: str) -> Message:
         if subresource == "status":
@@ -369,38 +405,23 @@ class Registry:
             raise errors.Invalid.of("DeleteOptions", ["gracePeriodSeconds: must be >= 0"])
         namespace = namespace if kind.namespaced else ""
         key = storage_key(kind, namespace, name)
-        for _ in range(16):
-            try:
-                current = await self.storage.get(key)
-            except errors.NotFound:
-                raise errors.NotFound(f"{_describe(kind, namespace, name)} not found") from None
-            old = decoder(kind)(current.value, current.mod_revision)
+
+        def mark_or_remove(old: Message) -> Change:
             if precondition_uid and precondition_uid != old.metadata.uid:
                 raise errors.Conflict(f"Precondition failed: UID in precondition: {precondition_uid}, "
                                       f"UID in object meta: {old.metadata.uid}")
-            if precondition_rv and precondition_rv != str(current.mod_revision):
-                raise errors.Conflict(f"Precondition failed: ResourceVersion in precondition: "
-                                      f"{precondition_rv}, ResourceVersion in object meta: {current.mod_revision}")
+            if precondition_rv and precondition_rv != old.metadata.resource_version:
+                raise errors.Conflict(f"Precondition failed: ResourceVersion in precondition: {precondition_rv}, "
+                                      f"ResourceVersion in object meta: {old.metadata.resource_version}")
             marked = _copy(old)
             grace = strategies.deletion_grace(marked, grace_period)
             strategies.add_propagation_finalizer(marked, propagation)
-            try:
-                if grace == 0 and strategies.ready_to_remove(marked, deleting=True):
-                    if kind.name == "Service":
-                        revision = await self._write_service(key, old, None, current.mod_revision)
-                    else:
-                        revision = await self.storage.delete(key, current.mod_revision)
-                    old.metadata.resource_version = str(revision)
-                    return old, True
-                _mark_deleting(marked, grace)
-                if marked == old:
-                    return old, False
-                revision = await self.storage.update(key, encode(marked), current.mod_revision)
-            except errors.Conflict:
-                continue
-            marked.metadata.resource_version = str(revision)
-            return marked, False
-        raise errors.Conflict(f"{_describe(kind, namespace, name)}: too many concurrent updates, try again")
+            if grace == 0 and strategies.ready_to_remove(marked, deleting=True):
+                return Change(old, remove=True)
+            _mark_deleting(marked, grace)
+            return Change(marked, write=marked != old)
+
+        return await self._guaranteed_update(kind, key, _describe(kind, namespace, name), mark_or_remove)
 
     # ------------------------------------------------------------ subresources
 
@@ -414,29 +435,19 @@ class Registry:
         if missing:
             raise errors.Invalid.of("Binding", missing)
 
-        key = storage_key(pod_kind, namespace, name)
-        for attempt in range(16):
-            fresh = attempt > 0
-            try:
-                pod, revision = await self._read(pod_kind, key, fresh=fresh)
-            except errors.NotFound:
-                raise errors.NotFound(f"{_describe(pod_kind, namespace, name)} not found") from None
+        def assign(pod: Message) -> Change:
             refusal = _binding_refusal(pod, binding, name)
             if refusal is not None:
-                if not fresh:
-                    continue  # the cache may be behind: refuse only on what etcd says
                 raise refusal
             pod.spec.node_name = node
             for k, v in binding.metadata.annotations.items():
                 pod.metadata.annotations[k] = v
             meta.set_condition(pod.status.conditions, "PodScheduled", "True")
-            try:
-                written = await self.storage.update(key, encode(pod), revision)
-            except errors.Conflict:
-                continue
-            pod.metadata.resource_version = str(written)
-            return pod
-        raise errors.Conflict(f"{_describe(pod_kind, namespace, name)}: too many concurrent updates, try again")
+            return Change(pod)
+
+        key = storage_key(pod_kind, namespace, name)
+        bound, _ = await self._guaranteed_update(pod_kind, key, _describe(pod_kind, namespace, name), assign)
+        return bound
 
     async def get_scale(self, kind: Kind, namespace: str, name: str) -> types_pb2.Scale:
         _require_scalable(kind)
@@ -450,22 +461,17 @@ class Registry:
         namespace = scale.metadata.namespace or "default"
         wanted = scale.metadata.resource_version
 
-        async def set_replicas(current):
-            if wanted and wanted != str(current.mod_revision):
-                raise errors.Conflict(f'Operation cannot be fulfilled on {kind.plural} "{scale.metadata.name}": '
-                                      f'the object has been modified')
-            obj = decoder(kind)(current.value, current.mod_revision)
+        def set_replicas(obj: Message) -> Change:
             if obj.spec.HasField("replicas") and obj.spec.replicas == scale.spec.replicas:
-                return None
+                return Change(obj, write=False)
             obj.spec.replicas = scale.spec.replicas
             obj.metadata.generation += 1
-            return encode(obj)
+            return Change(obj)
 
-        try:
-            await self.storage.guaranteed_update(storage_key(kind, namespace, scale.metadata.name), set_replicas)
-        except errors.NotFound:
-            raise errors.NotFound(f"{_describe(kind, namespace, scale.metadata.name)} not found") from None
-        return await self.get_scale(kind, namespace, scale.metadata.name)
+        key = storage_key(kind, namespace, scale.metadata.name)
+        scaled, _ = await self._guaranteed_update(kind, key, _describe(kind, namespace, scale.metadata.name),
+                                                  set_replicas, wanted)
+        return _scale_of(scaled)
 
     # ------------------------------------------------------------ watch
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import aetcd
@@ -285,24 +285,6 @@ class Storage:
         return errors.Conflict(
             f"the object has been modified; please apply your changes to the latest version "
             f"(resourceVersion {current[0].mod_revision}) and try again")
-
-    async def guaranteed_update(self, key: bytes,
-                                mutate: Callable[[KeyValue], Awaitable[bytes | None]],
-                                attempts: int = 16) -> tuple[KeyValue, int]:
-        """Read, apply `mutate`, write if unchanged; loop on conflict (as Kubernetes' GuaranteedUpdate).
-
-        `mutate` returns the new value, or None to leave the key as it is. Returns (old, revision).
-        """
-        current = await self.get(key)
-        for _ in range(attempts):
-            value = await mutate(current)
-            if value is None or value == current.value:
-                return current, current.mod_revision
-            try:
-                return current, await self.update(key, value, current.mod_revision)
-            except errors.Conflict:
-                current = await self.get(key)
-        raise errors.Conflict(f"{key.decode()}: too many concurrent updates, try again")
 
     # ------------------------------------------------------------ watch
 
