@@ -4,21 +4,32 @@ Messages follow kubectl: `error: ...` for local problems, `Error from server (Re
 """
 from __future__ import annotations
 
-from api import errors
-from api.kinds import Kind
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from api import errors
+    from api.kinds import Kind
 
 
 class CliError(Exception):
     """A failure the user can fix; printed as `error: <message>`, exit code 1."""
 
 
-def not_found(kind: Kind, name: str) -> errors.NotFound:
-    """kubectl's wording, whatever namespace it was looked for in."""
-    return errors.NotFound(f'{kind.plural} "{name}" not found')
+def resource_group(kind: "Kind") -> str:
+    """`deployments.apps`, `pods`: a kind's plural with its API group, as kubectl's messages name it."""
+    group = kind.api_version.rpartition("/")[0]
+    return f"{kind.plural}.{group}" if group else kind.plural
 
 
-def describe_api_error(error: errors.ApiError, server: str, action: str = "") -> str:
+def not_found(kind: "Kind", name: str) -> "errors.NotFound":
+    """kubectl's wording, whatever namespace it was looked for in: `deployments.apps "web" not found`."""
+    from api import errors
+    return errors.NotFound(f'{resource_group(kind)} "{name}" not found')
+
+
+def describe_api_error(error: "errors.ApiError", server: str, action: str = "") -> str:
     """The lines a user reads for a failed API call; `action` is e.g. 'error when creating "web.yaml"'."""
+    from api import errors
     if isinstance(error, errors.ServerUnreachable):
         detail = "connection refused" if "refused" in error.message.lower() else error.message
         if detail.startswith("cannot reach"):
