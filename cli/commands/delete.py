@@ -42,7 +42,7 @@ def register(subparsers, parents) -> None:
                    help="what happens to owned objects: background (default), foreground, orphan")
     p.add_argument("--wait", nargs="?", const=True, default=False, type=flags.boolean, metavar="BOOL",
                    help="wait until the objects are gone from the server")
-    p.add_argument("--timeout", type=float, default=0, metavar="SECONDS",
+    p.add_argument("--timeout", type=duration, default=0, metavar="DURATION",
                    help="with --wait: give up after this long (default 0: no limit)")
     p.add_argument("--ignore-not-found", action="store_true", help="a missing object is not an error")
     p.set_defaults(handler=run)

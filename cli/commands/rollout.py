@@ -39,7 +39,7 @@ def register(subparsers, parents) -> None:
         a.add_argument("objects", nargs="+", metavar="deploy/NAME | deploy NAME", help="the deployment")
         flags.namespace(a)
         if name == "status":
-            a.add_argument("--timeout", type=float, default=0, metavar="SECONDS",
+            a.add_argument("--timeout", type=duration, default=0, metavar="DURATION",
                            help="give up after this long; 0 waits for ever (default 0)")
             a.add_argument("-w", "--watch", type=flags.boolean, default=True, metavar="BOOL",
                            help="keep watching until the rollout ends (default true)")
