@@ -1,7 +1,6 @@
 """The columns each kind prints, as kubectl shows them, as pure functions of an object: one copy for
 `skiff get` and for the REST API's Table responses (`kubectl get`). Headers, a row function, `-o wide` extras.
 """
-"""
 from __future__ import annotations
 
 from collections.abc import Callable
