@@ -14,7 +14,7 @@ from datetime import datetime
 from google.protobuf.message import Message
 
 from api import kinds, manifest
-from cli.columns import NONE, columns_for
+from api.columns import NONE, columns_for
 from cli.errors import CliError
 from cli.resources import object_name
 

@@ -3,7 +3,17 @@ from __future__ import annotations
 
 import argparse
 
+<<<<<<< HEAD
 from cli import flags, printers, resources
+=======
+from google.protobuf.message import Message
+
+from api import errors
+from api.client import Client
+from api.kinds import Kind
+from cli import flags, printers, resources, watching
+from api.columns import event_time
+>>>>>>> main
 from cli.context import Context
 from cli.errors import CliError, not_found
 
@@ -103,7 +113,7 @@ def _print_machine(ctx: Context, texts: list[str], output: printers.Output) -> N
 
 
 async def _list(client, kind, namespace: str, args) -> list:
-    from cli.columns import event_time
+    from api.columns import event_time
     items = (await client.list(kind, namespace, args.selector, args.field_selector)).items
     if kind.name == "Event" and not args.sort_by:
         items.sort(key=event_time)  # newest last, as the story reads
