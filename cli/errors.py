@@ -15,16 +15,10 @@ class CliError(Exception):
     """A failure the user can fix; printed as `error: <message>`, exit code 1."""
 
 
-def resource_group(kind: "Kind") -> str:
-    """`deployments.apps`, `pods`: a kind's plural with its API group, as kubectl's messages name it."""
-    group = kind.api_version.rpartition("/")[0]
-    return f"{kind.plural}.{group}" if group else kind.plural
-
-
 def not_found(kind: "Kind", name: str) -> "errors.NotFound":
     """kubectl's wording, whatever namespace it was looked for in: `deployments.apps "web" not found`."""
     from api import errors
-    return errors.NotFound(f'{resource_group(kind)} "{name}" not found')
+    return errors.NotFound(f'{kind.resource} "{name}" not found')
 
 
 def describe_api_error(error: "errors.ApiError", server: str, action: str = "") -> str:
@@ -37,7 +31,7 @@ def describe_api_error(error: "errors.ApiError", server: str, action: str = "") 
         return (f"error: cannot reach the API server at {server}: {detail} "
                 f"(is it running? set the address with --server or in ~/.skiff/config)")
     where = f"{action}: " if action else ""
-    if isinstance(error, errors.Invalid) and error.causes:
+    if isinstance(error, errors.Invalid) and error.causes and " is invalid:" in error.message:
         head = error.message.split(" is invalid:", 1)[0]
         lines = [f"Error from server ({error.reason}): {where}{head} is invalid:"]
         lines += [f"* {cause}" for cause in error.causes]

@@ -3,17 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-<<<<<<< HEAD
 from cli import flags, printers, resources
-=======
-from google.protobuf.message import Message
-
-from api import errors
-from api.client import Client
-from api.kinds import Kind
-from cli import flags, printers, resources, watching
-from api.columns import event_time
->>>>>>> main
 from cli.context import Context
 from cli.errors import CliError, not_found
 

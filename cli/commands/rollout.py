@@ -8,6 +8,7 @@ import argparse
 import asyncio
 
 from api import deployments, errors, meta, retry
+from api.flagtypes import duration
 from cli import flags, resources
 from cli.context import Context
 from cli.describe_pods import template_lines
