@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from api import errors, meta
 from api.client import Client
 from api.events import EventRecorder
-from nodeagent import actions, containers, downward, envvars, status
+from nodeagent import actions, containers, downward, envvars, status, volumes
 from nodeagent.backoff import Backoff
+from nodeagent.configwatch import ConfigObjects
 from nodeagent.probes.manager import ProbeManager
 from nodeagent.runtime import base
 from nodeagent.runtime.base import ContainerInfo, Runtime
@@ -42,6 +43,9 @@ class PodEnv:
     network_ready: asyncio.Event = field(default_factory=asyncio.Event)
     probes: ProbeManager | None = None  # liveness, readiness and startup probes (issue 8)
     dns: object | None = None  # a dns.clusterdns.ClusterDns where pods really run: their resolv.conf
+    config: ConfigObjects | None = None  # the ConfigMaps and Secrets pods name, watched one by one
+    volumes: volumes.PodVolumes | None = None  # configMap, secret, downwardAPI and projected volumes
+    allocatable: dict[str, str] = field(default_factory=dict)  # the node's: limits a container leaves unset
 
 
 @dataclass
@@ -56,6 +60,7 @@ class PodState:
     # Containers the agent stopped so that they run again: restarted whatever their exit code (not kept
     # over an agent restart; docker's stopped containers rarely exit 0 anyway).
     killed: set[str] = field(default_factory=set)
+    volume_digests: dict[str, str] = field(default_factory=dict)  # config volume -> digest of what is written
 
 
 def _copy(pod: types_pb2.Pod) -> types_pb2.Pod:
@@ -97,6 +102,11 @@ class PodSyncer:
         if sandbox is not None and state.wired_sandbox != sandbox.id:
             await self._wire(pod, state, sandbox)  # adopting a sandbox after an agent restart: idempotent
         waiting = dict(plan.waiting)
+        lookup = await self._objects(pod)
+        if not terminal and not await self._set_up_volumes(pod, state, lookup):
+            for start in plan.start:  # a volume is missing: no container starts until the watch kicks
+                waiting[start.container.name] = status.Waiting("ContainerCreating")
+            plan.start = []
         for leftover in plan.remove:
             await env.runtime.remove(leftover)
         specs = {c.name: c for c in pod.spec.containers}
@@ -106,9 +116,11 @@ class PodSyncer:
         for start in plan.start:
             if sandbox is None:
                 break
-            problem = await self._start(pod, state, start, sandbox)
+            problem = await self._start(pod, state, start, sandbox, lookup)
             if problem is not None:
                 waiting[start.container.name] = problem
+                if problem.reason == "CreateContainerConfigError":
+                    continue  # the ConfigMap or Secret watch kicks the pod when what is missing appears
                 remaining = env.pull_backoff.remaining((uid, start.container.name),
                                                        state.pull_failed_at.get(start.container.name, 0),
                                                        time.time())
@@ -188,14 +200,36 @@ class PodSyncer:
             env.recorder.normal(pod, "Pulled", f'Container image "{c.image}" already present on machine')
         return None
 
-    async def _start(self, pod, state: PodState, start: actions.Start, sandbox: ContainerInfo) -> status.Waiting | None:
+    def _facts(self, state: PodState) -> downward.PodFacts:
+        return downward.PodFacts(state.pod_ip, self.env.node_ip, self.env.allocatable)
+
+    async def _objects(self, pod) -> envvars.Lookup:
+        """The pod's ConfigMaps and Secrets, once their watches have listed."""
+        if self.env.config is None:
+            return envvars.no_objects
+        await self.env.config.ready(pod)
+        return self.env.config.lookup_for(pod)
+
+    async def _set_up_volumes(self, pod, state: PodState, lookup) -> bool:
+        """Write the pod's config volumes (again, when what they project changed); False if one failed."""
+        if self.env.volumes is None:
+            return True
+        try:
+            await self.env.volumes.set_up(pod, lookup, self._facts(state), state.volume_digests)
+        except volumes.VolumeError as e:
+            self.env.recorder.warning(pod, "FailedMount", str(e))
+            return False
+        return True
+
+    async def _start(self, pod, state: PodState, start: actions.Start, sandbox: ContainerInfo,
+                     lookup) -> status.Waiting | None:
         env = self.env
         c = start.container
         problem = await self._pull(pod, state, c)
         if problem is not None:
             return problem
         try:
-            env_vars = envvars.resolve(c, pod, downward.PodFacts(state.pod_ip, env.node_ip))
+            env_vars = envvars.resolve(c, pod, self._facts(state), lookup)
             command, args = envvars.command_line(c, env_vars)
             mount_list, dirs = containers.mounts(pod, c, env.state_dir)
         except (envvars.EnvError, containers.SpecError) as e:
@@ -278,6 +312,10 @@ class PodSyncer:
             await env.runtime.remove(info.id)
         if env.network is not None and not pod.spec.host_network:
             await env.network.teardown(uid)
+        if env.volumes is not None:
+            await env.volumes.tear_down(uid)  # a secret's tmpfs goes before the directory does
+        if env.config is not None:
+            await env.config.unregister(uid)
         await asyncio.to_thread(shutil.rmtree, containers.pod_dir(env.state_dir, uid), True)
         env.restart_backoff.forget_prefix(uid)
         env.pull_backoff.forget_prefix(uid)
