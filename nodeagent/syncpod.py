@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from api import errors, meta
 from api.client import Client
 from api.events import EventRecorder
-from nodeagent import actions, containers, downward, envvars, status, volumes
+from nodeagent import actions, containers, downward, envvars, pullsecrets, status, volumes
 from nodeagent.backoff import Backoff
 from nodeagent.configwatch import ConfigObjects
 from nodeagent.probes.manager import ProbeManager
@@ -169,7 +169,7 @@ class PodSyncer:
             state.pod_ip = await self.env.network.setup(pod.metadata.uid, sandbox.pid)
         state.wired_sandbox = sandbox.id
 
-    async def _pull(self, pod, state: PodState, c: types_pb2.Container) -> status.Waiting | None:
+    async def _pull(self, pod, state: PodState, c: types_pb2.Container, lookup) -> status.Waiting | None:
         env = self.env
         key = (pod.metadata.uid, c.name)
         now = time.time()
@@ -181,7 +181,9 @@ class PodSyncer:
             env.recorder.normal(pod, "Pulling", f'Pulling image "{c.image}"')
         began = time.monotonic()
         try:
-            await env.runtime.ensure_image(c.image, policy)
+            secrets = [lookup("Secret", ref.name) for ref in pod.spec.image_pull_secrets]
+            auth = pullsecrets.credentials_for(c.image, [s for s in secrets if s is not None])
+            await env.runtime.ensure_image(c.image, policy, auth)
         except base.ImageNeverPullError as e:
             env.recorder.warning(pod, "ErrImageNeverPull", str(e))
             return status.Waiting("ErrImageNeverPull", str(e))
@@ -225,7 +227,7 @@ class PodSyncer:
                      lookup) -> status.Waiting | None:
         env = self.env
         c = start.container
-        problem = await self._pull(pod, state, c)
+        problem = await self._pull(pod, state, c, lookup)
         if problem is not None:
             return problem
         try:
