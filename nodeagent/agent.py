@@ -75,9 +75,9 @@ class NodeAgent:
             port = await self.server.start()
             if port != self.cfg.listen_port:  # asked for any free port (tests)
                 self.cfg = self.reporter.cfg = dataclasses.replace(self.cfg, listen_port=port)
+        self.reporter.on_registered = self._node_registered
         await self._register()
         self.recorder.start()
-        self.lease.node_uid = self.reporter.node.metadata.uid
         self._spawn(self.reporter.run(), "node-status")
         self._spawn(self.lease.run(), "lease")
         self._spawn(self.pleg.run(), "pleg")
@@ -103,6 +103,9 @@ class NodeAgent:
         self.pods.start()
         self._spawn(self._after_pods_synced(), "cleanup")
         self._spawn(self._routes(), "routes")
+
+    def _node_registered(self, node: types_pb2.Node) -> None:
+        self.lease.node_uid = node.metadata.uid
 
     async def stop(self) -> None:
         """Stop the agent; the pods' containers keep running (a new agent adopts them)."""
