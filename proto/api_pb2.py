@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from proto import types_pb2 as proto_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0fproto/api.proto\x12\x08skiff.v1\x1a\x11proto/types.proto\"\xe7\x02\n\x06Object\x12(\n\tnamespace\x18\x01 \x01(\x0b\x32\x13.skiff.v1.NamespaceH\x00\x12\x1e\n\x04node\x18\x02 \x01(\x0b\x32\x0e.skiff.v1.NodeH\x00\x12\x1c\n\x03pod\x18\x03 \x01(\x0b\x32\r.skiff.v1.PodH\x00\x12+\n\x0breplica_set\x18\x04 \x01(\x0b\x32\x14.skiff.v1.ReplicaSetH\x00\x12*\n\ndeployment\x18\x05 \x01(\x0b\x32\x14.skiff.v1.DeploymentH\x00\x12$\n\x07service\x18\x06 \x01(\x0b\x32\x11.skiff.v1.ServiceH\x00\x12(\n\tendpoints\x18\x07 \x01(\x0b\x32\x13.skiff.v1.EndpointsH\x00\x12 \n\x05\x65vent\x18\x08 \x01(\x0b\x32\x0f.skiff.v1.EventH\x00\x12 \n\x05lease\x18\t \x01(\x0b\x32\x0f.skiff.v1.LeaseH\x00\x42\x08\n\x06object\"B\n\rCreateRequest\x12 \n\x06object\x18\x01 \x01(\x0b\x32\x10.skiff.v1.Object\x12\x0f\n\x07\x64ry_run\x18\x02 \x01(\x08\";\n\nGetRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"\x85\x01\n\x0bListRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x16\n\x0elabel_selector\x18\x03 \x01(\t\x12\x16\n\x0e\x66ield_selector\x18\x04 \x01(\t\x12\r\n\x05limit\x18\x05 \x01(\x03\x12\x16\n\x0e\x63ontinue_token\x18\x06 \x01(\t\"a\n\x0cListResponse\x12\x1f\n\x05items\x18\x01 \x03(\x0b\x32\x10.skiff.v1.Object\x12\x18\n\x10resource_version\x18\x02 \x01(\t\x12\x16\n\x0e\x63ontinue_token\x18\x03 \x01(\t\"W\n\rUpdateRequest\x12 \n\x06object\x18\x01 \x01(\x0b\x32\x10.skiff.v1.Object\x12\x13\n\x0bsubresource\x18\x02 \x01(\t\x12\x0f\n\x07\x64ry_run\x18\x03 \x01(\x08\"\xd7\x01\n\rDeleteRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12!\n\x14grace_period_seconds\x18\x04 \x01(\x03H\x00\x88\x01\x01\x12\x1a\n\x12propagation_policy\x18\x05 \x01(\t\x12\x18\n\x10precondition_uid\x18\x06 \x01(\t\x12%\n\x1dprecondition_resource_version\x18\x07 \x01(\tB\x17\n\x15_grace_period_seconds\"C\n\x0e\x44\x65leteResponse\x12 \n\x06object\x18\x01 \x01(\x0b\x32\x10.skiff.v1.Object\x12\x0f\n\x07\x64\x65leted\x18\x02 \x01(\x08\"\x92\x01\n\x0cWatchRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x16\n\x0elabel_selector\x18\x03 \x01(\t\x12\x16\n\x0e\x66ield_selector\x18\x04 \x01(\t\x12\x18\n\x10resource_version\x18\x05 \x01(\t\x12\x17\n\x0f\x61llow_bookmarks\x18\x06 \x01(\x08\"V\n\nWatchEvent\x12\x0c\n\x04type\x18\x01 \x01(\t\x12 \n\x06object\x18\x02 \x01(\x0b\x32\x10.skiff.v1.Object\x12\x18\n\x10resource_version\x18\x03 \x01(\t\"1\n\x0b\x42indRequest\x12\"\n\x07\x62inding\x18\x01 \x01(\x0b\x32\x11.skiff.v1.Binding\"=\n\x0cScaleRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"B\n\x12UpdateScaleRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x1e\n\x05scale\x18\x02 \x01(\x0b\x32\x0f.skiff.v1.Scale\"\x10\n\x0eVersionRequest\"\\\n\x0bVersionInfo\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x12\n\ngit_commit\x18\x02 \x01(\t\x12\x10\n\x08platform\x18\x03 \x01(\t\x12\x16\n\x0e\x65tcd_endpoints\x18\x04 \x01(\t\"\x8b\x01\n\x0bLogsRequest\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tcontainer\x18\x03 \x01(\t\x12\x0e\n\x06\x66ollow\x18\x04 \x01(\x08\x12\x12\n\ntail_lines\x18\x05 \x01(\x03\x12\x10\n\x08previous\x18\x06 \x01(\x08\x12\x12\n\ntimestamps\x18\x07 \x01(\x08\"\x18\n\x08LogChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\"\x97\x01\n\x0b\x45xecRequest\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tcontainer\x18\x03 \x01(\t\x12\x0f\n\x07\x63ommand\x18\x04 \x03(\t\x12\x0b\n\x03tty\x18\x05 \x01(\x08\x12\r\n\x05stdin\x18\x06 \x01(\x08\x12\x12\n\nstdin_data\x18\x07 \x01(\x0c\x12\x13\n\x0bstdin_close\x18\x08 \x01(\x08\"Q\n\x0c\x45xecResponse\x12\x0e\n\x06stdout\x18\x01 \x01(\x0c\x12\x0e\n\x06stderr\x18\x02 \x01(\x0c\x12\x0e\n\x06\x65xited\x18\x03 \x01(\x08\x12\x11\n\texit_code\x18\x04 \x01(\x05\x32\x9b\x05\n\x03\x41pi\x12\x33\n\x06\x43reate\x12\x17.skiff.v1.CreateRequest\x1a\x10.skiff.v1.Object\x12-\n\x03Get\x12\x14.skiff.v1.GetRequest\x1a\x10.skiff.v1.Object\x12\x35\n\x04List\x12\x15.skiff.v1.ListRequest\x1a\x16.skiff.v1.ListResponse\x12\x33\n\x06Update\x12\x17.skiff.v1.UpdateRequest\x1a\x10.skiff.v1.Object\x12;\n\x06\x44\x65lete\x12\x17.skiff.v1.DeleteRequest\x1a\x18.skiff.v1.DeleteResponse\x12\x37\n\x05Watch\x12\x16.skiff.v1.WatchRequest\x1a\x14.skiff.v1.WatchEvent0\x01\x12/\n\x04\x42ind\x12\x15.skiff.v1.BindRequest\x1a\x10.skiff.v1.Object\x12\x33\n\x08GetScale\x12\x16.skiff.v1.ScaleRequest\x1a\x0f.skiff.v1.Scale\x12<\n\x0bUpdateScale\x12\x1c.skiff.v1.UpdateScaleRequest\x1a\x0f.skiff.v1.Scale\x12:\n\x07Version\x12\x18.skiff.v1.VersionRequest\x1a\x15.skiff.v1.VersionInfo\x12\x33\n\x04Logs\x12\x15.skiff.v1.LogsRequest\x1a\x12.skiff.v1.LogChunk0\x01\x12\x39\n\x04\x45xec\x12\x15.skiff.v1.ExecRequest\x1a\x16.skiff.v1.ExecResponse(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x0fproto/api.proto\x12\x08skiff.v1\x1a\x11proto/types.proto\"\xb6\x03\n\x06Object\x12(\n\tnamespace\x18\x01 \x01(\x0b\x32\x13.skiff.v1.NamespaceH\x00\x12\x1e\n\x04node\x18\x02 \x01(\x0b\x32\x0e.skiff.v1.NodeH\x00\x12\x1c\n\x03pod\x18\x03 \x01(\x0b\x32\r.skiff.v1.PodH\x00\x12+\n\x0breplica_set\x18\x04 \x01(\x0b\x32\x14.skiff.v1.ReplicaSetH\x00\x12*\n\ndeployment\x18\x05 \x01(\x0b\x32\x14.skiff.v1.DeploymentH\x00\x12$\n\x07service\x18\x06 \x01(\x0b\x32\x11.skiff.v1.ServiceH\x00\x12(\n\tendpoints\x18\x07 \x01(\x0b\x32\x13.skiff.v1.EndpointsH\x00\x12 \n\x05\x65vent\x18\x08 \x01(\x0b\x32\x0f.skiff.v1.EventH\x00\x12 \n\x05lease\x18\t \x01(\x0b\x32\x0f.skiff.v1.LeaseH\x00\x12)\n\nconfig_map\x18\x64 \x01(\x0b\x32\x13.skiff.v1.ConfigMapH\x00\x12\"\n\x06secret\x18\x65 \x01(\x0b\x32\x10.skiff.v1.SecretH\x00\x42\x08\n\x06object\"B\n\rCreateRequest\x12 \n\x06object\x18\x01 \x01(\x0b\x32\x10.skiff.v1.Object\x12\x0f\n\x07\x64ry_run\x18\x02 \x01(\x08\";\n\nGetRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"\x85\x01\n\x0bListRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x16\n\x0elabel_selector\x18\x03 \x01(\t\x12\x16\n\x0e\x66ield_selector\x18\x04 \x01(\t\x12\r\n\x05limit\x18\x05 \x01(\x03\x12\x16\n\x0e\x63ontinue_token\x18\x06 \x01(\t\"a\n\x0cListResponse\x12\x1f\n\x05items\x18\x01 \x03(\x0b\x32\x10.skiff.v1.Object\x12\x18\n\x10resource_version\x18\x02 \x01(\t\x12\x16\n\x0e\x63ontinue_token\x18\x03 \x01(\t\"W\n\rUpdateRequest\x12 \n\x06object\x18\x01 \x01(\x0b\x32\x10.skiff.v1.Object\x12\x13\n\x0bsubresource\x18\x02 \x01(\t\x12\x0f\n\x07\x64ry_run\x18\x03 \x01(\x08\"\xd7\x01\n\rDeleteRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12!\n\x14grace_period_seconds\x18\x04 \x01(\x03H\x00\x88\x01\x01\x12\x1a\n\x12propagation_policy\x18\x05 \x01(\t\x12\x18\n\x10precondition_uid\x18\x06 \x01(\t\x12%\n\x1dprecondition_resource_version\x18\x07 \x01(\tB\x17\n\x15_grace_period_seconds\"C\n\x0e\x44\x65leteResponse\x12 \n\x06object\x18\x01 \x01(\x0b\x32\x10.skiff.v1.Object\x12\x0f\n\x07\x64\x65leted\x18\x02 \x01(\x08\"\x92\x01\n\x0cWatchRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x16\n\x0elabel_selector\x18\x03 \x01(\t\x12\x16\n\x0e\x66ield_selector\x18\x04 \x01(\t\x12\x18\n\x10resource_version\x18\x05 \x01(\t\x12\x17\n\x0f\x61llow_bookmarks\x18\x06 \x01(\x08\"V\n\nWatchEvent\x12\x0c\n\x04type\x18\x01 \x01(\t\x12 \n\x06object\x18\x02 \x01(\x0b\x32\x10.skiff.v1.Object\x12\x18\n\x10resource_version\x18\x03 \x01(\t\"1\n\x0b\x42indRequest\x12\"\n\x07\x62inding\x18\x01 \x01(\x0b\x32\x11.skiff.v1.Binding\"=\n\x0cScaleRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x11\n\tnamespace\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"B\n\x12UpdateScaleRequest\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x1e\n\x05scale\x18\x02 \x01(\x0b\x32\x0f.skiff.v1.Scale\"\x10\n\x0eVersionRequest\"\\\n\x0bVersionInfo\x12\x0f\n\x07version\x18\x01 \x01(\t\x12\x12\n\ngit_commit\x18\x02 \x01(\t\x12\x10\n\x08platform\x18\x03 \x01(\t\x12\x16\n\x0e\x65tcd_endpoints\x18\x04 \x01(\t\"\x8b\x01\n\x0bLogsRequest\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tcontainer\x18\x03 \x01(\t\x12\x0e\n\x06\x66ollow\x18\x04 \x01(\x08\x12\x12\n\ntail_lines\x18\x05 \x01(\x03\x12\x10\n\x08previous\x18\x06 \x01(\x08\x12\x12\n\ntimestamps\x18\x07 \x01(\x08\"\x18\n\x08LogChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\"\x97\x01\n\x0b\x45xecRequest\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tcontainer\x18\x03 \x01(\t\x12\x0f\n\x07\x63ommand\x18\x04 \x03(\t\x12\x0b\n\x03tty\x18\x05 \x01(\x08\x12\r\n\x05stdin\x18\x06 \x01(\x08\x12\x12\n\nstdin_data\x18\x07 \x01(\x0c\x12\x13\n\x0bstdin_close\x18\x08 \x01(\x08\"Q\n\x0c\x45xecResponse\x12\x0e\n\x06stdout\x18\x01 \x01(\x0c\x12\x0e\n\x06stderr\x18\x02 \x01(\x0c\x12\x0e\n\x06\x65xited\x18\x03 \x01(\x08\x12\x11\n\texit_code\x18\x04 \x01(\x05\x32\x9b\x05\n\x03\x41pi\x12\x33\n\x06\x43reate\x12\x17.skiff.v1.CreateRequest\x1a\x10.skiff.v1.Object\x12-\n\x03Get\x12\x14.skiff.v1.GetRequest\x1a\x10.skiff.v1.Object\x12\x35\n\x04List\x12\x15.skiff.v1.ListRequest\x1a\x16.skiff.v1.ListResponse\x12\x33\n\x06Update\x12\x17.skiff.v1.UpdateRequest\x1a\x10.skiff.v1.Object\x12;\n\x06\x44\x65lete\x12\x17.skiff.v1.DeleteRequest\x1a\x18.skiff.v1.DeleteResponse\x12\x37\n\x05Watch\x12\x16.skiff.v1.WatchRequest\x1a\x14.skiff.v1.WatchEvent0\x01\x12/\n\x04\x42ind\x12\x15.skiff.v1.BindRequest\x1a\x10.skiff.v1.Object\x12\x33\n\x08GetScale\x12\x16.skiff.v1.ScaleRequest\x1a\x0f.skiff.v1.Scale\x12<\n\x0bUpdateScale\x12\x1c.skiff.v1.UpdateScaleRequest\x1a\x0f.skiff.v1.Scale\x12:\n\x07Version\x12\x18.skiff.v1.VersionRequest\x1a\x15.skiff.v1.VersionInfo\x12\x33\n\x04Logs\x12\x15.skiff.v1.LogsRequest\x1a\x12.skiff.v1.LogChunk0\x01\x12\x39\n\x04\x45xec\x12\x15.skiff.v1.ExecRequest\x1a\x16.skiff.v1.ExecResponse(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,43 +33,43 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'proto.api_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_OBJECT']._serialized_start=49
-  _globals['_OBJECT']._serialized_end=408
-  _globals['_CREATEREQUEST']._serialized_start=410
-  _globals['_CREATEREQUEST']._serialized_end=476
-  _globals['_GETREQUEST']._serialized_start=478
-  _globals['_GETREQUEST']._serialized_end=537
-  _globals['_LISTREQUEST']._serialized_start=540
-  _globals['_LISTREQUEST']._serialized_end=673
-  _globals['_LISTRESPONSE']._serialized_start=675
-  _globals['_LISTRESPONSE']._serialized_end=772
-  _globals['_UPDATEREQUEST']._serialized_start=774
-  _globals['_UPDATEREQUEST']._serialized_end=861
-  _globals['_DELETEREQUEST']._serialized_start=864
-  _globals['_DELETEREQUEST']._serialized_end=1079
-  _globals['_DELETERESPONSE']._serialized_start=1081
-  _globals['_DELETERESPONSE']._serialized_end=1148
-  _globals['_WATCHREQUEST']._serialized_start=1151
-  _globals['_WATCHREQUEST']._serialized_end=1297
-  _globals['_WATCHEVENT']._serialized_start=1299
-  _globals['_WATCHEVENT']._serialized_end=1385
-  _globals['_BINDREQUEST']._serialized_start=1387
-  _globals['_BINDREQUEST']._serialized_end=1436
-  _globals['_SCALEREQUEST']._serialized_start=1438
-  _globals['_SCALEREQUEST']._serialized_end=1499
-  _globals['_UPDATESCALEREQUEST']._serialized_start=1501
-  _globals['_UPDATESCALEREQUEST']._serialized_end=1567
-  _globals['_VERSIONREQUEST']._serialized_start=1569
-  _globals['_VERSIONREQUEST']._serialized_end=1585
-  _globals['_VERSIONINFO']._serialized_start=1587
-  _globals['_VERSIONINFO']._serialized_end=1679
-  _globals['_LOGSREQUEST']._serialized_start=1682
-  _globals['_LOGSREQUEST']._serialized_end=1821
-  _globals['_LOGCHUNK']._serialized_start=1823
-  _globals['_LOGCHUNK']._serialized_end=1847
-  _globals['_EXECREQUEST']._serialized_start=1850
-  _globals['_EXECREQUEST']._serialized_end=2001
-  _globals['_EXECRESPONSE']._serialized_start=2003
-  _globals['_EXECRESPONSE']._serialized_end=2084
-  _globals['_API']._serialized_start=2087
-  _globals['_API']._serialized_end=2754
+  _globals['_OBJECT']._serialized_end=487
+  _globals['_CREATEREQUEST']._serialized_start=489
+  _globals['_CREATEREQUEST']._serialized_end=555
+  _globals['_GETREQUEST']._serialized_start=557
+  _globals['_GETREQUEST']._serialized_end=616
+  _globals['_LISTREQUEST']._serialized_start=619
+  _globals['_LISTREQUEST']._serialized_end=752
+  _globals['_LISTRESPONSE']._serialized_start=754
+  _globals['_LISTRESPONSE']._serialized_end=851
+  _globals['_UPDATEREQUEST']._serialized_start=853
+  _globals['_UPDATEREQUEST']._serialized_end=940
+  _globals['_DELETEREQUEST']._serialized_start=943
+  _globals['_DELETEREQUEST']._serialized_end=1158
+  _globals['_DELETERESPONSE']._serialized_start=1160
+  _globals['_DELETERESPONSE']._serialized_end=1227
+  _globals['_WATCHREQUEST']._serialized_start=1230
+  _globals['_WATCHREQUEST']._serialized_end=1376
+  _globals['_WATCHEVENT']._serialized_start=1378
+  _globals['_WATCHEVENT']._serialized_end=1464
+  _globals['_BINDREQUEST']._serialized_start=1466
+  _globals['_BINDREQUEST']._serialized_end=1515
+  _globals['_SCALEREQUEST']._serialized_start=1517
+  _globals['_SCALEREQUEST']._serialized_end=1578
+  _globals['_UPDATESCALEREQUEST']._serialized_start=1580
+  _globals['_UPDATESCALEREQUEST']._serialized_end=1646
+  _globals['_VERSIONREQUEST']._serialized_start=1648
+  _globals['_VERSIONREQUEST']._serialized_end=1664
+  _globals['_VERSIONINFO']._serialized_start=1666
+  _globals['_VERSIONINFO']._serialized_end=1758
+  _globals['_LOGSREQUEST']._serialized_start=1761
+  _globals['_LOGSREQUEST']._serialized_end=1900
+  _globals['_LOGCHUNK']._serialized_start=1902
+  _globals['_LOGCHUNK']._serialized_end=1926
+  _globals['_EXECREQUEST']._serialized_start=1929
+  _globals['_EXECREQUEST']._serialized_end=2080
+  _globals['_EXECRESPONSE']._serialized_start=2082
+  _globals['_EXECRESPONSE']._serialized_end=2163
+  _globals['_API']._serialized_start=2166
+  _globals['_API']._serialized_end=2833
 # @@protoc_insertion_point(module_scope)
