@@ -12,7 +12,7 @@ import yaml
 from google.protobuf.message import Message
 
 from api import kinds, manifest
-from cli.columns import columns_for
+from api.columns import columns_for
 from cli.resources import object_name
 
 FORMATS = ("wide", "yaml", "json", "name")

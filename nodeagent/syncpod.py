@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from api import errors, meta
 from api.client import Client
 from api.events import EventRecorder
-from nodeagent import actions, containers, envvars, status
+from nodeagent import actions, containers, downward, envvars, status
 from nodeagent.backoff import Backoff
 from nodeagent.probes.manager import ProbeManager
 from nodeagent.runtime import base
@@ -195,7 +195,7 @@ class PodSyncer:
         if problem is not None:
             return problem
         try:
-            env_vars = envvars.resolve(c, pod, state.pod_ip, env.node_ip)
+            env_vars = envvars.resolve(c, pod, downward.PodFacts(state.pod_ip, env.node_ip))
             command, args = envvars.command_line(c, env_vars)
             mount_list, dirs = containers.mounts(pod, c, env.state_dir)
         except (envvars.EnvError, containers.SpecError) as e:

@@ -9,7 +9,7 @@ from api import errors
 from api.client import Client
 from api.kinds import Kind
 from cli import flags, printers, resources, watching
-from cli.columns import event_time
+from api.columns import event_time
 from cli.context import Context
 from cli.errors import CliError, not_found
 
