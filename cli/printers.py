@@ -51,6 +51,12 @@ class Table:
         return [_line(r, self.widths) for r in rows]
 
 
+def render_rows(rows: list[list[str]]) -> list[str]:
+    """Rows of cells (the header first) aligned as kubectl's tabwriter aligns them."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))] if rows else []
+    return [_line(r, widths) for r in rows]
+
+
 def _line(cells: list[str], widths: list[int]) -> str:
     padded = [c.ljust(w + GAP) for c, w in zip(cells[:-1], widths)]
     return ("".join(padded) + cells[-1]).rstrip()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 
 from api import errors
 from api.client import Client
@@ -18,6 +19,7 @@ from nodeagent.config import AgentConfig
 from nodeagent.configwatch import ConfigObjects
 from nodeagent.dns.clusterdns import ClusterDns
 from nodeagent.lease import LeaseRenewer
+from nodeagent.metrics.sampler import CgroupSampler, MetricsPusher, synthetic
 from nodeagent.node import HostFacts, NodeReporter, host_facts
 from nodeagent.pleg import Pleg
 from nodeagent.podnetwork import BridgeNetwork, HollowNetwork
@@ -62,6 +64,12 @@ class NodeAgent:
                                      self.env.network_ready.is_set)
         self.lease = LeaseRenewer(client, cfg.node_name, cfg.lease_renew_interval, cfg.lease_duration,
                                   first_delay=lease_delay)
+        # Usage for the metrics API: from the cgroups where containers are real, made up elsewhere.
+        self.sampler = None if self.fake_network else CgroupSampler(cfg.node_name, lambda: self.pleg.containers)
+        stagger = lease_delay / cfg.lease_renew_interval if cfg.lease_renew_interval else 0.0
+        self.metrics = MetricsPusher(client, cfg.node_name, cfg.metrics_resolution,
+                                     self.sampler.sample if self.sampler else self._synthetic_sample,
+                                     first_delay=cfg.metrics_resolution * stagger)
         self.pods: Informer | None = None
         self.nodes: Informer | None = None
         self.pods_synced = asyncio.Event()
@@ -80,13 +88,14 @@ class NodeAgent:
             port = await self.server.start()
             if port != self.cfg.listen_port:  # asked for any free port (tests)
                 self.cfg = self.reporter.cfg = dataclasses.replace(self.cfg, listen_port=port)
+        self.reporter.on_registered = self._node_registered
         await self._register()
         self.env.allocatable = dict(self.reporter.node.status.allocatable)
         self.recorder.start()
-        self.lease.node_uid = self.reporter.node.metadata.uid
         self._spawn(self.reporter.run(), "node-status")
         self._spawn(self.lease.run(), "lease")
         self._spawn(self.pleg.run(), "pleg")
+        self._spawn(self.metrics.run(), "metrics")
         if self.fake_network:  # nothing to wait for: addresses come from the podCIDR once there is one
             self.env.network = HollowNetwork(self.reporter.node.spec.pod_cidr)
             self.env.network_ready.set()
@@ -109,6 +118,9 @@ class NodeAgent:
         self.pods.start()
         self._spawn(self._after_pods_synced(), "cleanup")
         self._spawn(self._routes(), "routes")
+
+    def _node_registered(self, node: types_pb2.Node) -> None:
+        self.lease.node_uid = node.metadata.uid
 
     async def stop(self) -> None:
         """Stop the agent; the pods' containers keep running (a new agent adopts them)."""
@@ -194,6 +206,10 @@ class NodeAgent:
                 log.warning("node %s: syncing pod routes: %s", self.cfg.node_name, e)
                 self._routes_dirty.set()
                 await backoff.wait()
+
+    def _synthetic_sample(self):
+        pods = [w.pod for w in self.workers.workers.values() if not w.terminating]
+        return synthetic(self.cfg.node_name, pods, self.cfg.metrics_resolution, time.time())
 
     # ------------------------------------------------------------ orphans
 
