@@ -169,6 +169,23 @@ class Client:
     async def version(self) -> api_pb2.VersionInfo:
         return await self._call("Version", api_pb2.VersionRequest())
 
+    # ------------------------------------------------------------ metrics.k8s.io
+
+    async def push_metrics(self, request: api_pb2.PushMetricsRequest) -> api_pb2.PushMetricsResponse:
+        return await self._call("PushMetrics", request)
+
+    async def node_metrics(self, name: str = "", label_selector: str = "") -> list[api_pb2.NodeMetrics]:
+        """NodeMetrics of every node with a recent sample, or of one (NotFound when it has none)."""
+        reply = await self._call("ListNodeMetrics", api_pb2.MetricsRequest(name=name, label_selector=label_selector))
+        return list(reply.items)
+
+    async def pod_metrics(self, namespace: str = "", name: str = "",
+                          label_selector: str = "") -> list[api_pb2.PodMetrics]:
+        """PodMetrics of one pod (NotFound when it has no sample), or of every matching pod (namespace "": all)."""
+        reply = await self._call("ListPodMetrics", api_pb2.MetricsRequest(
+            namespace=namespace, name=name, label_selector=label_selector))
+        return list(reply.items)
+
     # ------------------------------------------------------------ watch
 
     async def watch(self, kind: KindLike, namespace: str = "", label_selector: str = "",

@@ -105,17 +105,15 @@ def labels_text(labels) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or NONE
 
 
+def render_rows(rows: list[list[str]]) -> list[str]:
+    """Rows of cells (the header first) aligned as kubectl's tabwriter aligns them."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))] if rows else []
+    return [_line(r, widths) for r in rows]
+
+
 def _line(cells: list[str], widths: list[int]) -> str:
     padded = [c.ljust(w + GAP) for c, w in zip(cells[:-1], widths)]
     return ("".join(padded) + cells[-1]).rstrip()
-
-
-def align(rows: list[list[str]]) -> list[str]:
-    """Rows of cells as aligned lines, kubectl's tabwriter spacing."""
-    if not rows:
-        return []
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return [_line(r, widths) for r in rows]
 
 
 def render_table(objs: Sequence[Message], now: datetime, wide: bool = False, all_namespaces: bool = False,
@@ -153,7 +151,7 @@ def render_custom_columns(objs: Sequence[Message], spec: str, header: bool = Tru
             values = [v for v in jsonpath.find(path, data) if v is not None]
             row.append(",".join(jsonpath.text_of(v) for v in values) if values else NONE)
         rows.append(row)
-    return align(rows)
+    return render_rows(rows)
 
 
 # ---------------------------------------------------------------- manifests

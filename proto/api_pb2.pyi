@@ -270,3 +270,77 @@ class PortForwardResponse(_message.Message):
     connected: bool
     data: bytes
     def __init__(self, connected: _Optional[bool] = ..., data: _Optional[bytes] = ...) -> None: ...
+
+class ContainerMetrics(_message.Message):
+    __slots__ = ("name", "cpu_nanocores", "memory_bytes")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CPU_NANOCORES_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_BYTES_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    cpu_nanocores: int
+    memory_bytes: int
+    def __init__(self, name: _Optional[str] = ..., cpu_nanocores: _Optional[int] = ..., memory_bytes: _Optional[int] = ...) -> None: ...
+
+class PodMetrics(_message.Message):
+    __slots__ = ("metadata", "timestamp", "window_seconds", "containers")
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    CONTAINERS_FIELD_NUMBER: _ClassVar[int]
+    metadata: _types_pb2.ObjectMeta
+    timestamp: str
+    window_seconds: float
+    containers: _containers.RepeatedCompositeFieldContainer[ContainerMetrics]
+    def __init__(self, metadata: _Optional[_Union[_types_pb2.ObjectMeta, _Mapping]] = ..., timestamp: _Optional[str] = ..., window_seconds: _Optional[float] = ..., containers: _Optional[_Iterable[_Union[ContainerMetrics, _Mapping]]] = ...) -> None: ...
+
+class NodeMetrics(_message.Message):
+    __slots__ = ("metadata", "timestamp", "window_seconds", "cpu_nanocores", "memory_bytes")
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    CPU_NANOCORES_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_BYTES_FIELD_NUMBER: _ClassVar[int]
+    metadata: _types_pb2.ObjectMeta
+    timestamp: str
+    window_seconds: float
+    cpu_nanocores: int
+    memory_bytes: int
+    def __init__(self, metadata: _Optional[_Union[_types_pb2.ObjectMeta, _Mapping]] = ..., timestamp: _Optional[str] = ..., window_seconds: _Optional[float] = ..., cpu_nanocores: _Optional[int] = ..., memory_bytes: _Optional[int] = ...) -> None: ...
+
+class PushMetricsRequest(_message.Message):
+    __slots__ = ("node_name", "node", "pods")
+    NODE_NAME_FIELD_NUMBER: _ClassVar[int]
+    NODE_FIELD_NUMBER: _ClassVar[int]
+    PODS_FIELD_NUMBER: _ClassVar[int]
+    node_name: str
+    node: NodeMetrics
+    pods: _containers.RepeatedCompositeFieldContainer[PodMetrics]
+    def __init__(self, node_name: _Optional[str] = ..., node: _Optional[_Union[NodeMetrics, _Mapping]] = ..., pods: _Optional[_Iterable[_Union[PodMetrics, _Mapping]]] = ...) -> None: ...
+
+class PushMetricsResponse(_message.Message):
+    __slots__ = ("stale",)
+    STALE_FIELD_NUMBER: _ClassVar[int]
+    stale: int
+    def __init__(self, stale: _Optional[int] = ...) -> None: ...
+
+class MetricsRequest(_message.Message):
+    __slots__ = ("namespace", "name", "label_selector")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LABEL_SELECTOR_FIELD_NUMBER: _ClassVar[int]
+    namespace: str
+    name: str
+    label_selector: str
+    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., label_selector: _Optional[str] = ...) -> None: ...
+
+class NodeMetricsList(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[NodeMetrics]
+    def __init__(self, items: _Optional[_Iterable[_Union[NodeMetrics, _Mapping]]] = ...) -> None: ...
+
+class PodMetricsList(_message.Message):
+    __slots__ = ("items",)
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[PodMetrics]
+    def __init__(self, items: _Optional[_Iterable[_Union[PodMetrics, _Mapping]]] = ...) -> None: ...

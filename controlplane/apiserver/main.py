@@ -11,7 +11,8 @@ import grpc
 import uvloop
 
 from controlplane.apiserver.allocator import ServiceRanges
-from controlplane.apiserver.registry import Registry
+from controlplane.apiserver import encryption
+from controlplane.apiserver.registry import ROOT, Registry
 from controlplane.apiserver.service import ApiService
 from controlplane.apiserver.storage import Storage
 from proto import api_pb2_grpc
@@ -34,6 +35,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="the range Service ClusterIPs are allocated from (default %(default)s)")
     p.add_argument("--service-node-port-range", default="30000-32767", metavar="LOW-HIGH",
                    help="the range NodePorts are allocated from (default %(default)s)")
+    p.add_argument("--encryption-provider-config", default="", metavar="FILE",
+                   help="an EncryptionConfiguration (Kubernetes' format: aesgcm, secretbox or identity "
+                        "providers per resource) to encrypt Secrets in etcd; the first key encrypts, every key "
+                        "decrypts, and values under an older key are rewritten at start "
+                        "(make one: python -m controlplane.apiserver.encryption)")
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return p.parse_args(argv)
 
@@ -53,10 +59,21 @@ class RunningServer:
         await self.registry.stop()
 
 
-async def start(etcd_endpoints: list[str], listen: str,
-                service_ranges: ServiceRanges | None = None) -> RunningServer:
-    registry = Registry(Storage(etcd_endpoints), service_ranges)
+def storage_transformers(config: dict[str, encryption.Transformer]) -> dict[bytes, encryption.Transformer]:
+    """Resource names ("secrets") -> transformer, as etcd key prefixes."""
+    return {f"{ROOT}/{resource}/".encode(): t for resource, t in config.items()}
+
+
+async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceRanges | None = None,
+                encryption_config: dict[str, encryption.Transformer] | None = None) -> RunningServer:
+    transformers = storage_transformers(encryption_config or {})
+    storage = Storage(etcd_endpoints, transformers=transformers)
+    registry = Registry(storage, service_ranges)
     await registry.start()
+    for prefix in transformers:  # key rotation: what an older key wrote is written again with the first
+        rewritten = await storage.rewrite_stale(prefix)
+        if rewritten:
+            log.info("rewrote %d values under %s with the first configured key", rewritten, prefix.decode())
     server = grpc.aio.server(options=[
         ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
         ("grpc.max_send_message_length", 16 * 1024 * 1024),
@@ -84,7 +101,11 @@ async def serve(args: argparse.Namespace) -> None:
         ranges = ServiceRanges.parse(args.service_cluster_ip_range, args.service_node_port_range)
     except ValueError as e:
         raise SystemExit(f"skiff-apiserver: bad service range: {e}") from None
-    running = await start(endpoints, args.listen, ranges)
+    try:
+        config = encryption.load(args.encryption_provider_config) if args.encryption_provider_config else None
+    except encryption.ConfigError as e:
+        raise SystemExit(f"skiff-apiserver: --encryption-provider-config: {e}") from None
+    running = await start(endpoints, args.listen, ranges, config)
     log.info("serving the API on %s (etcd %s)", running.address, ",".join(endpoints))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

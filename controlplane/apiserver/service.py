@@ -9,8 +9,9 @@ import grpc
 
 from api import errors, kinds
 from controlplane.apiserver import eviction
+from controlplane.apiserver.metrics_store import MetricsStore
 from controlplane.apiserver.proxy import AgentProxy
-from controlplane.apiserver.registry import Registry
+from controlplane.apiserver.registry import Registry, storage_key
 from controlplane.apiserver.watchcache import Event
 from proto import api_pb2, api_pb2_grpc
 
@@ -53,6 +54,13 @@ class ApiService(api_pb2_grpc.ApiServicer):
         self.registry = registry
         self.etcd_endpoints = etcd_endpoints
         self.proxy = AgentProxy(registry)
+        self.metrics = MetricsStore(self._cached("Pod"), lambda name: self._cached("Node")("", name))
+
+    def _cached(self, kind_name: str):
+        """(namespace, name) -> the object in the watch cache, or None: the metrics API's view of pods/nodes."""
+        kind = kinds.BY_NAME[kind_name]
+        objects = self.registry.caches[kind_name].objects
+        return lambda namespace, name: objects.get(storage_key(kind, namespace, name))
 
     @_api_call
     async def Create(self, request, context):
@@ -135,6 +143,19 @@ class ApiService(api_pb2_grpc.ApiServicer):
     async def PortForward(self, request_iterator, context):
         async for response in self.proxy.port_forward(request_iterator):
             yield response
+
+    @_api_call
+    async def PushMetrics(self, request, context):
+        return api_pb2.PushMetricsResponse(stale=self.metrics.push(request))
+
+    @_api_call
+    async def ListNodeMetrics(self, request, context):
+        return api_pb2.NodeMetricsList(items=self.metrics.nodes(request.name, request.label_selector))
+
+    @_api_call
+    async def ListPodMetrics(self, request, context):
+        return api_pb2.PodMetricsList(items=self.metrics.pods(request.namespace, request.name,
+                                                              request.label_selector))
 
     async def Version(self, request, context):
         return api_pb2.VersionInfo(version=VERSION, platform="linux/amd64", etcd_endpoints=self.etcd_endpoints)
