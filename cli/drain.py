@@ -73,6 +73,8 @@ def plan(pods: list[Message], options: Options) -> Plan:
     if local:
         out.errors.append(f"cannot delete Pods with local storage (use --delete-emptydir-data to override): "
                           f"{_names(local)}")
-    if forced and not out.errors:
+    if out.errors:
+        out.evict = []  # as kubectl: one refused pod stops the whole drain before any eviction
+    elif forced:
         out.warnings.append(f"Warning: deleting Pods that declare no controller: {_names(forced)}")
     return out
