@@ -14,7 +14,7 @@ class CliError(Exception):
 
 def not_found(kind: Kind, name: str) -> errors.NotFound:
     """kubectl's wording, whatever namespace it was looked for in."""
-    return errors.NotFound(f'{kind.plural} "{name}" not found')
+    return errors.NotFound(f'{kind.qualified_plural} "{name}" not found')
 
 
 def describe_api_error(error: errors.ApiError, server: str, action: str = "") -> str:

@@ -6,13 +6,15 @@ import asyncio
 import logging
 import signal
 from dataclasses import dataclass
+from pathlib import Path
 
 import grpc
 import uvloop
 
 from controlplane.apiserver.allocator import ServiceRanges
 from controlplane.apiserver.registry import Registry
-from controlplane.apiserver.service import ApiService
+from controlplane.apiserver.rest import server as rest_server
+from controlplane.apiserver.service import VERSION, ApiService
 from controlplane.apiserver.storage import Storage
 from proto import api_pb2_grpc
 
@@ -27,6 +29,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         description="Serve the skiff API over gRPC, keeping every object in etcd.")
     p.add_argument("--listen", default="127.0.0.1:6443", metavar="HOST:PORT",
                    help="address to serve the API on (default %(default)s)")
+    p.add_argument("--rest-listen", default="127.0.0.1:6444", metavar="HOST:PORT",
+                   help="address to serve the Kubernetes REST API on over HTTPS, for kubectl and Kubernetes "
+                        "clients; empty to serve none (default %(default)s)")
+    p.add_argument("--tls-cert-file", default="", metavar="FILE",
+                   help="PEM certificate of the REST listener (default: a self-signed one made at start-up)")
+    p.add_argument("--tls-private-key-file", default="", metavar="FILE",
+                   help="PEM private key matching --tls-cert-file")
     p.add_argument("--etcd-servers", default="127.0.0.1:2379", metavar="HOST:PORT[,HOST:PORT...]",
                    help="etcd client endpoints, comma-separated; the next is tried when one fails "
                         "(default %(default)s)")
@@ -46,15 +55,21 @@ class RunningServer:
     registry: Registry
     server: grpc.aio.Server
     service: ApiService
+    rest: rest_server.RestServer | None = None  # the Kubernetes REST API, when one was asked for
 
     async def stop(self, grace: float = 1.0) -> None:
+        if self.rest is not None:
+            await self.rest.stop()
         await self.server.stop(grace)
         await self.service.proxy.close()
         await self.registry.stop()
 
 
 async def start(etcd_endpoints: list[str], listen: str,
-                service_ranges: ServiceRanges | None = None) -> RunningServer:
+                service_ranges: ServiceRanges | None = None, rest_listen: str = "",
+                tls_pem: tuple[bytes, bytes] | None = None) -> RunningServer:
+    """Start the gRPC API on `listen` and, when `rest_listen` is set, the REST API on it (HTTPS with
+    `tls_pem` = (certificate, key), or a self-signed certificate)."""
     registry = Registry(Storage(etcd_endpoints), service_ranges)
     await registry.start()
     server = grpc.aio.server(options=[
@@ -75,7 +90,15 @@ async def start(etcd_endpoints: list[str], listen: str,
         raise OSError(f"cannot listen on {listen}")
     await server.start()
     host = listen.rpartition(":")[0]
-    return RunningServer(f"{host}:{port}", registry, server, service)
+    running = RunningServer(f"{host}:{port}", registry, server, service)
+    if rest_listen:
+        cert, key = tls_pem or (None, None)
+        try:
+            running.rest = await rest_server.start(registry, service.proxy, rest_listen, VERSION, cert, key)
+        except OSError:
+            await running.stop(0)
+            raise OSError(f"cannot listen on {rest_listen}") from None
+    return running
 
 
 async def serve(args: argparse.Namespace) -> None:
@@ -84,8 +107,16 @@ async def serve(args: argparse.Namespace) -> None:
         ranges = ServiceRanges.parse(args.service_cluster_ip_range, args.service_node_port_range)
     except ValueError as e:
         raise SystemExit(f"skiff-apiserver: bad service range: {e}") from None
-    running = await start(endpoints, args.listen, ranges)
+    tls_pem = None
+    if args.tls_cert_file or args.tls_private_key_file:
+        try:
+            tls_pem = (Path(args.tls_cert_file).read_bytes(), Path(args.tls_private_key_file).read_bytes())
+        except OSError as e:
+            raise SystemExit(f"skiff-apiserver: cannot read the REST listener's certificate or key: {e}") from None
+    running = await start(endpoints, args.listen, ranges, args.rest_listen, tls_pem)
     log.info("serving the API on %s (etcd %s)", running.address, ",".join(endpoints))
+    if running.rest is not None:
+        log.info("serving the Kubernetes REST API on https://%s", running.rest.address)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

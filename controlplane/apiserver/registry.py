@@ -79,8 +79,8 @@ def _copy(obj: Message) -> Message:
 
 
 def _describe(kind: Kind, namespace: str, name: str) -> str:
-    # Kubernetes' wording: `pods "web" not found`
-    return f'{kind.plural} "{name}"'
+    # Kubernetes' wording, the resource qualified by its group: `pods "web"`, `deployments.apps "web"`
+    return f'{kind.qualified_plural} "{name}"'
 
 
 class Registry:

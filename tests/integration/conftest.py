@@ -16,7 +16,7 @@ from tests.fixtures.cli_runner import Result
 
 @pytest.fixture
 async def apiserver_running(etcd_server):
-    running = await apiserver.start([etcd_server.endpoint], "127.0.0.1:0")
+    running = await apiserver.start([etcd_server.endpoint], "127.0.0.1:0", rest_listen="127.0.0.1:0")
     try:
         yield running
     finally:
@@ -61,3 +61,14 @@ async def scheduler(client, request):
         yield s
     finally:
         await s.stop()
+
+
+@pytest.fixture
+async def kubectl(apiserver_running, tmp_path):
+    """The real kubectl pointed at the test API server's REST listener: `await kubectl("get", "pods")`."""
+    from tests.fixtures.kubectl import Kubectl, write_config
+    runner = Kubectl(write_config(tmp_path, apiserver_running.rest))
+    try:
+        yield runner
+    finally:
+        await runner.stop_all()

@@ -73,7 +73,7 @@ async def test_unknown_object_is_not_found_with_exit_code_1(skiff):
     result = await skiff("get", "pods", "x")
     assert (result.code, result.out, result.err) == (1, "", 'Error from server (NotFound): pods "x" not found\n')
     described = await skiff("describe", "deploy/x")
-    assert described.err == 'Error from server (NotFound): deployments "x" not found\n'
+    assert described.err == 'Error from server (NotFound): deployments.apps "x" not found\n'
 
 
 async def test_create_of_an_existing_object_reports_already_exists(skiff, tmp_path):
