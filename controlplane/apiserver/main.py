@@ -29,9 +29,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         description="Serve the skiff API over gRPC, keeping every object in etcd.")
     p.add_argument("--listen", default="127.0.0.1:6443", metavar="HOST:PORT",
                    help="address to serve the API on (default %(default)s)")
-    p.add_argument("--rest-listen", default="127.0.0.1:6444", metavar="HOST:PORT",
+    p.add_argument("--rest-listen", default="", metavar="HOST:PORT",
                    help="address to serve the Kubernetes REST API on over HTTPS, for kubectl and Kubernetes "
-                        "clients; empty to serve none (default %(default)s)")
+                        "clients, e.g. 127.0.0.1:6444 (default: none)")
     p.add_argument("--tls-cert-file", default="", metavar="FILE",
                    help="PEM certificate of the REST listener (default: a self-signed one made at start-up)")
     p.add_argument("--tls-private-key-file", default="", metavar="FILE",
