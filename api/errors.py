@@ -81,6 +81,13 @@ class PreconditionFailed(ApiError):
     reason = "PreconditionFailed"
 
 
+class Forbidden(ApiError, PermissionError):
+    """The caller may not do this (e.g. an agent reporting metrics of a pod on another node)."""
+
+    code = grpc.StatusCode.PERMISSION_DENIED
+    reason = "Forbidden"
+
+
 class Timeout(ApiError, TimeoutError):
     code = grpc.StatusCode.DEADLINE_EXCEEDED
     reason = "Timeout"
@@ -94,7 +101,7 @@ class Internal(ApiError):
 
 _BY_CODE = {cls.code: cls for cls in (
     NotFound, AlreadyExists, Conflict, Invalid, Expired, TooLarge, Unavailable,
-    PreconditionFailed, Timeout, Internal)}
+    PreconditionFailed, Forbidden, Timeout, Internal)}
 
 # Trailing-metadata key carrying one Invalid cause per entry (binary, so any UTF-8 survives).
 _CAUSES_KEY = "skiff-causes-bin"

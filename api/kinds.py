@@ -27,8 +27,8 @@ class Kind:
         return self.name.lower()
 
     @property
-    def qualified_plural(self) -> str:
-        """The resource as Kubernetes' messages name it: "pods", "deployments.apps"."""
+    def resource(self) -> str:
+        """`deployments.apps`, `pods`: the plural with its API group, as Kubernetes' messages name it."""
         group = self.api_version.rpartition("/")[0]
         return f"{self.plural}.{group}" if group else self.plural
 

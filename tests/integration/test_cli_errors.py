@@ -102,7 +102,7 @@ async def test_server_down_is_one_line_naming_the_address(tmp_path, monkeypatch)
 async def test_usage_errors_are_reported_without_traceback(skiff):
     result = await skiff("delete", "pods")
     assert result.code == 1
-    assert result.err == "error: name the objects to delete, or select them with -l SELECTOR or --all\n"
+    assert result.err == "error: name the objects to delete, or select them with -l, --field-selector, --all or -A\n"
     scale = await skiff("scale", "pod", "web", "--replicas", "2")
     assert scale.code == 1 and "cannot be scaled" in scale.err
 
