@@ -11,6 +11,7 @@ from aiohttp import web
 from google.protobuf.message import Message
 
 from api import errors, manifest
+from controlplane.apiserver import eviction
 from controlplane.apiserver.registry import Registry
 from controlplane.apiserver.rest import codec, discovery, media, openapi, patch, paths, table
 from controlplane.apiserver.rest.status import RestError, from_error, success
@@ -210,7 +211,7 @@ class Handlers:
     async def _delete(self, request, target):
         options = await _delete_options(request)
         obj, deleted = await self.registry.delete(target.kind, target.namespace or "default", target.name,
-                                                  **options)
+                                                  **options, dry_run=_dry_run(request.query))
         if deleted and target.kind.name != "Pod":
             return json_response(success({"name": target.name, "group": target.group, "kind": target.resource,
                                           "uid": obj.metadata.uid}))
@@ -218,6 +219,7 @@ class Handlers:
 
     async def _delete_collection(self, request, target):
         options = await _delete_options(request)
+        options["dry_run"] = _dry_run(request.query)
         q = request.query
         items, revision, _ = await self.registry.list(target.kind, target.namespace, q.get("labelSelector", ""),
                                                       q.get("fieldSelector", ""))
@@ -274,7 +276,7 @@ class Handlers:
         return json_response(success({}), 201)
 
     async def _evict(self, request, target):
-        """An eviction is a delete that a disruption budget may refuse; skiff has no budgets yet."""
+        """policy/v1 Eviction, as `kubectl drain` posts it: the registry's eviction (controlplane/apiserver/eviction.py)."""
         data = codec.parse_json(await request.read())
         if not isinstance(data, dict) or data.get("kind", "Eviction") != "Eviction":
             raise RestError("BadRequest", "the body must be a policy/v1 Eviction")
@@ -282,7 +284,8 @@ class Handlers:
         if name != target.name:
             raise RestError("BadRequest", f"name in URL does not match name in Eviction object ({name})")
         options = _options_from(data.get("deleteOptions") or {}, {})
-        await self.registry.delete(target.kind, target.namespace or "default", target.name, **options)
+        await eviction.evict(self.registry, target.namespace or "default", target.name, options["grace_period"],
+                             _dry_run(request.query))
         return json_response(success({"name": target.name, "kind": "pods"}), 201)
 
 
