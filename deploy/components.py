@@ -51,9 +51,13 @@ def etcd(name: str, data_dir: str, ip: str, members: dict[str, str], state: str 
             "--initial-cluster-token", "skiff"]
 
 
-def apiserver(listen: str, etcd_endpoints: list[str], bin_dir: Path | None = None) -> list[str]:
-    return [program("skiff-apiserver", bin_dir), "--listen", listen,
-            "--etcd-servers", ",".join(etcd_endpoints)]
+def apiserver(listen: str, etcd_endpoints: list[str], bin_dir: Path | None = None,
+              encryption_config: str = "") -> list[str]:
+    """`encryption_config`: the EncryptionConfiguration file that keeps Secrets encrypted in etcd."""
+    argv = [program("skiff-apiserver", bin_dir), "--listen", listen, "--etcd-servers", ",".join(etcd_endpoints)]
+    if encryption_config:
+        argv += ["--encryption-provider-config", encryption_config]
+    return argv
 
 
 def scheduler(server: str, bin_dir: Path | None = None) -> list[str]:

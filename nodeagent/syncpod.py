@@ -13,8 +13,9 @@ from dataclasses import dataclass, field, replace
 from api import errors, meta, sidecars
 from api.client import Client
 from api.events import EventRecorder
-from nodeagent import actions, containers, downward, envvars, status, subpath
+from nodeagent import actions, containers, downward, envvars, pullsecrets, status, subpath, volumes
 from nodeagent.backoff import Backoff
+from nodeagent.configwatch import ConfigObjects
 from nodeagent.probes.manager import ProbeManager
 from nodeagent.runtime import base
 from nodeagent.runtime.base import ContainerInfo, Runtime
@@ -42,6 +43,9 @@ class PodEnv:
     network_ready: asyncio.Event = field(default_factory=asyncio.Event)
     probes: ProbeManager | None = None  # liveness, readiness and startup probes (issue 8)
     dns: object | None = None  # a dns.clusterdns.ClusterDns where pods really run: their resolv.conf
+    config: ConfigObjects | None = None  # the ConfigMaps and Secrets pods name, watched one by one
+    volumes: volumes.PodVolumes | None = None  # configMap, secret, downwardAPI and projected volumes
+    allocatable: dict[str, str] = field(default_factory=dict)  # the node's: limits a container leaves unset
 
 
 @dataclass
@@ -59,6 +63,7 @@ class PodState:
     # Containers that could not be created or started: when, and what the status said (the retry waits
     # out the restart backoff, as a crash does).
     start_failures: dict[str, tuple[float, status.Waiting]] = field(default_factory=dict)
+    volume_digests: dict[str, str] = field(default_factory=dict)  # config volume -> digest of what is written
 
 
 def _copy(pod: types_pb2.Pod) -> types_pb2.Pod:
@@ -100,6 +105,11 @@ class PodSyncer:
         if sandbox is not None and state.wired_sandbox != sandbox.id:
             await self._wire(pod, state, sandbox)  # adopting a sandbox after an agent restart: idempotent
         waiting = dict(plan.waiting)
+        lookup = await self._objects(pod)
+        if not terminal and not await self._set_up_volumes(pod, state, lookup):
+            for start in plan.start:  # a volume is missing: no container starts until the watch kicks
+                waiting[start.container.name] = status.Waiting("ContainerCreating")
+            plan.start = []
         for leftover in plan.remove:
             await env.runtime.remove(leftover)
         specs = _specs(pod)
@@ -110,9 +120,11 @@ class PodSyncer:
         for start in plan.start:
             if sandbox is None:
                 break
-            problem = await self._start(pod, state, start, sandbox)
+            problem = await self._start(pod, state, start, sandbox, lookup)
             if problem is not None:
                 waiting[start.container.name] = problem
+                if problem.reason == "CreateContainerConfigError" and start.container.name not in state.start_failures:
+                    continue  # a missing ConfigMap, Secret or key: their watch kicks the pod when it appears
                 plan.wake(self._retry_in(pod, state, start.container.name) or 1.0)
         for old in containers.superseded(observed):
             await env.runtime.remove(old.id)
@@ -179,7 +191,7 @@ class PodSyncer:
             state.pod_ip = await self.env.network.setup(pod.metadata.uid, sandbox.pid)
         state.wired_sandbox = sandbox.id
 
-    async def _pull(self, pod, state: PodState, c: types_pb2.Container) -> status.Waiting | None:
+    async def _pull(self, pod, state: PodState, c: types_pb2.Container, lookup) -> status.Waiting | None:
         env = self.env
         key = (pod.metadata.uid, c.name)
         now = time.time()
@@ -191,7 +203,9 @@ class PodSyncer:
             env.recorder.normal(pod, "Pulling", f'Pulling image "{c.image}"')
         began = time.monotonic()
         try:
-            await env.runtime.ensure_image(c.image, policy)
+            secrets = [lookup("Secret", ref.name) for ref in pod.spec.image_pull_secrets]
+            auth = pullsecrets.credentials_for(c.image, [s for s in secrets if s is not None])
+            await env.runtime.ensure_image(c.image, policy, auth)
         except base.ImageNeverPullError as e:
             env.recorder.warning(pod, "ErrImageNeverPull", str(e))
             return status.Waiting("ErrImageNeverPull", str(e))
@@ -210,17 +224,39 @@ class PodSyncer:
             env.recorder.normal(pod, "Pulled", f'Container image "{c.image}" already present on machine')
         return None
 
-    async def _start(self, pod, state: PodState, start: actions.Start, sandbox: ContainerInfo) -> status.Waiting | None:
+    def _facts(self, state: PodState) -> downward.PodFacts:
+        return downward.PodFacts(state.pod_ip, self.env.node_ip, self.env.allocatable)
+
+    async def _objects(self, pod) -> envvars.Lookup:
+        """The pod's ConfigMaps and Secrets, once their watches have listed."""
+        if self.env.config is None:
+            return envvars.no_objects
+        await self.env.config.ready(pod)
+        return self.env.config.lookup_for(pod)
+
+    async def _set_up_volumes(self, pod, state: PodState, lookup) -> bool:
+        """Write the pod's config volumes (again, when what they project changed); False if one failed."""
+        if self.env.volumes is None:
+            return True
+        try:
+            await self.env.volumes.set_up(pod, lookup, self._facts(state), state.volume_digests)
+        except volumes.VolumeError as e:
+            self.env.recorder.warning(pod, "FailedMount", str(e))
+            return False
+        return True
+
+    async def _start(self, pod, state: PodState, start: actions.Start, sandbox: ContainerInfo,
+                     lookup) -> status.Waiting | None:
         env = self.env
         c = start.container
         failed = state.start_failures.get(c.name)
         if failed is not None and env.restart_backoff.remaining((pod.metadata.uid, c.name), failed[0], time.time()) > 0:
             return failed[1]  # still backing off from the last failure: same reason, no new attempt or event
-        problem = await self._pull(pod, state, c)
+        problem = await self._pull(pod, state, c, lookup)
         if problem is not None:
             return problem
         try:
-            env_vars = envvars.resolve(c, pod, downward.PodFacts(state.pod_ip, env.node_ip))
+            env_vars = envvars.resolve(c, pod, self._facts(state), lookup)
             command, args = envvars.command_line(c, env_vars)
             mount_list, dirs = containers.mounts(pod, c, env.state_dir)
         except (envvars.EnvError, containers.SpecError) as e:
@@ -303,6 +339,10 @@ class PodSyncer:
             await env.runtime.remove(info.id)
         if env.network is not None and not pod.spec.host_network:
             await env.network.teardown(uid)
+        if env.volumes is not None:
+            await env.volumes.tear_down(uid)  # a secret's tmpfs goes before the directory does
+        if env.config is not None:
+            await env.config.unregister(uid)
         await asyncio.to_thread(shutil.rmtree, containers.pod_dir(env.state_dir, uid), True)
         env.restart_backoff.forget_prefix(uid)
         env.pull_backoff.forget_prefix(uid)

@@ -125,7 +125,7 @@ class DockerRuntime(Runtime):
 
     # Images
 
-    async def ensure_image(self, image: str, pull_policy: str) -> str:
+    async def ensure_image(self, image: str, pull_policy: str, auth: dict[str, str] | None = None) -> str:
         local = await self._call(self._local_image, image)
         if pull_policy == "Never":
             if local is None:
@@ -135,7 +135,7 @@ class DockerRuntime(Runtime):
         if pull_policy != "Always" and local is not None:
             return local["Id"]
         try:
-            return await self._call(self._pull, image)
+            return await self._call(self._pull, image, auth)
         except ImagePullError:
             # An image built on this node (no registry digest) cannot be pulled from anywhere; with
             # Always it is still the one meant, as in the lab where no registry is reachable.
@@ -151,10 +151,10 @@ class DockerRuntime(Runtime):
         except DockerException as e:
             raise RuntimeError_(_message(e)) from None
 
-    def _pull(self, image: str) -> str:
+    def _pull(self, image: str, auth: dict[str, str] | None = None) -> str:
         repository, tag = parse_repository_tag(image)
         try:
-            pulled = self._client.images.pull(repository, tag=tag or "latest")
+            pulled = self._client.images.pull(repository, tag=tag or "latest", auth_config=auth)
         except DockerException as e:
             raise ImagePullError(f'failed to pull image "{image}": {_message(e)}') from None
         return pulled.id

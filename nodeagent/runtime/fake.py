@@ -49,6 +49,7 @@ class FakeRuntime(Runtime):
             lambda info, command: ExecResult(exit_code=0, output=b"")
         self.stop_exit_code = 0
         self.calls: list[tuple] = []  # (verb, argument) of every call, for tests
+        self.pull_auth: dict[str, dict | None] = {}  # image -> the credentials of its last ensure_image
         self._containers: dict[str, _Container] = {}
         self._ids = itertools.count(1)
 
@@ -73,8 +74,9 @@ class FakeRuntime(Runtime):
 
     # Runtime
 
-    async def ensure_image(self, image: str, pull_policy: str) -> str:
+    async def ensure_image(self, image: str, pull_policy: str, auth: dict[str, str] | None = None) -> str:
         self.calls.append(("ensure_image", image))
+        self.pull_auth[image] = auth
         present = image in self.images
         if pull_policy == "Never" and not present:
             raise ImageNeverPullError(f'image "{image}" is not present on the node and its pull policy is Never')
