@@ -13,7 +13,7 @@ from google.protobuf.message import Message
 from api import errors, manifest
 from controlplane.apiserver import eviction
 from controlplane.apiserver.registry import Registry
-from controlplane.apiserver.rest import codec, discovery, managers, media, openapi, patch, paths, table
+from controlplane.apiserver.rest import codec, discovery, managers, media, openapi, patch, paths, streams, table
 from controlplane.apiserver.rest.status import RestError, from_error, success
 from controlplane.apiserver.rest.watch import serve_watch
 from proto import types_pb2
@@ -136,7 +136,6 @@ class Handlers:
         if sub and sub not in paths.subresources(target.kind):
             return _not_found()
         if sub in ("log", "exec", "attach", "portforward"):
-            from controlplane.apiserver.rest import streams  # websockets and streams only when asked for
             return await streams.serve(request, self, target)
         if sub == "scale":
             return await self._scale(request, target)
