@@ -160,8 +160,8 @@ class Runtime(abc.ABC):
 
     @abc.abstractmethod
     def logs(self, container_id: str, follow: bool = False, tail: int = -1,
-             timestamps: bool = False) -> AsyncIterator[bytes]:
-        """The container's output, as an async iterator of chunks."""
+             timestamps: bool = False, since: float = 0) -> AsyncIterator[bytes]:
+        """The container's output, as an async iterator of chunks; `since`: only lines after this Unix time."""
 
     async def image_user(self, image: str) -> str:
         """The user an image runs as (its USER: "", "1000", "nobody", "1000:1000"); "" when unknown."""

@@ -211,3 +211,26 @@ async def test_api_resources_lists_every_kind(kubectl):
     for kind in kinds.KINDS:
         group = kind.api_version.rpartition("/")[0]
         assert (f"{kind.plural}.{group}" if group else kind.plural) in names
+
+
+async def test_server_side_apply_owns_fields_and_refuses_conflicts(kubectl, client, tmp_path):
+    path = write(tmp_path, "d.yaml", DEPLOYMENT)
+    first = await kubectl("apply", "--server-side", "-f", path)
+    assert first.code == 0, first.err
+    assert first.out.strip() == "deployment.apps/web serverside-applied"
+    assert (await kubectl("patch", "deploy", "web", "--type", "merge", "-p", '{"spec":{"replicas":5}}')).code == 0
+    conflict = await kubectl("apply", "--server-side", "-f", path)
+    assert conflict.code == 1
+    assert 'Apply failed with 1 conflict: conflict with "kubectl-patch": .spec.replicas' in conflict.err
+    assert (await client.get("Deployment", "web")).spec.replicas == 5
+    forced = await kubectl("apply", "--server-side", "--force-conflicts", "-f", path)
+    assert forced.code == 0, forced.err
+    assert (await client.get("Deployment", "web")).spec.replicas == 2
+    without_env = write(tmp_path, "d2.yaml", DEPLOYMENT.replace('        env: [{name: A, value: "1"}]\n', ""))
+    assert (await kubectl("apply", "--server-side", "-f", without_env)).code == 0
+    live = await client.get("Deployment", "web")
+    assert not live.spec.template.spec.containers[0].env  # a field its only manager stopped applying is removed
+    shown = json.loads((await kubectl("get", "deploy", "web", "-o", "json", "--show-managed-fields")).out)
+    managers = {(e["manager"], e["operation"]) for e in shown["metadata"]["managedFields"]}
+    assert ("kubectl", "Apply") in managers
+    assert "f:spec" in next(e for e in shown["metadata"]["managedFields"] if e["manager"] == "kubectl")["fieldsV1"]

@@ -48,6 +48,7 @@ def check_type(data: Any, kind: Kind, expect_kind: str | None = None) -> dict:
 
 def decode(data: dict, kind: Kind, validation: str) -> tuple[Message, list[str]]:
     """A typed object from a checked body; returns the warnings to send back (unknown fields under Warn)."""
+    data = with_managed_fields(data, (data.get("metadata") or {}).get("managedFields"))
     try:
         obj, unknown = manifest.from_dict(data)
     except manifest.ManifestError as e:
@@ -62,7 +63,30 @@ def decode(data: dict, kind: Kind, validation: str) -> tuple[Message, list[str]]
 
 
 def encode(obj: Message) -> dict:
-    return manifest.to_dict(obj)
+    data = manifest.to_dict(obj)
+    for entry in data.get("metadata", {}).get("managedFields", []):
+        if isinstance(entry.get("fieldsV1"), str):
+            entry["fieldsV1"] = json.loads(entry["fieldsV1"])  # the wire form is the FieldsV1 object
+    return data
+
+
+def set_managed_fields(obj: Message, entries: list[dict]) -> None:
+    """Store `entries` (wire form) as the object's metadata.managedFields."""
+    del obj.metadata.managed_fields[:]
+    for e in entries:
+        obj.metadata.managed_fields.add(
+            manager=e.get("manager", ""), operation=e.get("operation", ""), api_version=e.get("apiVersion", ""),
+            time=e.get("time", ""), fields_type=e.get("fieldsType", "FieldsV1"), subresource=e.get("subresource", ""),
+            fields_v1=json.dumps(e.get("fieldsV1") or {}, separators=(",", ":"), sort_keys=True))
+
+
+def with_managed_fields(data: dict, entries: list[dict] | None) -> dict:
+    """`data` carrying `entries` as metadata.managedFields, their FieldsV1 trees as the JSON text stored."""
+    if entries is None or not isinstance(data.get("metadata", {}), dict):
+        return data
+    stored = [{**e, "fieldsV1": json.dumps(e["fieldsV1"], separators=(",", ":"), sort_keys=True)}
+              if isinstance(e, dict) and isinstance(e.get("fieldsV1"), dict) else e for e in entries]
+    return {**data, "metadata": {**data.get("metadata", {}), "managedFields": stored}}
 
 
 def list_body(kind: Kind, items: list[dict], resource_version: str, continue_token: str = "",

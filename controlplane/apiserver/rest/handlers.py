@@ -13,7 +13,7 @@ from google.protobuf.message import Message
 from api import errors, manifest
 from controlplane.apiserver import eviction
 from controlplane.apiserver.registry import Registry
-from controlplane.apiserver.rest import codec, discovery, media, openapi, patch, paths, table
+from controlplane.apiserver.rest import codec, discovery, managers, media, openapi, patch, paths, streams, table
 from controlplane.apiserver.rest.status import RestError, from_error, success
 from controlplane.apiserver.rest.watch import serve_watch
 from proto import types_pb2
@@ -136,7 +136,6 @@ class Handlers:
         if sub and sub not in paths.subresources(target.kind):
             return _not_found()
         if sub in ("log", "exec", "attach", "portforward"):
-            from controlplane.apiserver.rest import streams  # websockets and streams only when asked for
             return await streams.serve(request, self, target)
         if sub == "scale":
             return await self._scale(request, target)
@@ -196,6 +195,7 @@ class Handlers:
 
     async def _create(self, request, target):
         obj, warnings = await self.read_object(request, target)
+        managers.record(request, target, None, obj)
         created = await self.registry.create(obj, _dry_run(request.query))
         return self.respond(request, target, created, 201, warnings)
 
@@ -203,6 +203,9 @@ class Handlers:
         obj, warnings = await self.read_object(request, target)
         if target.subresource not in ("", "status"):
             return _not_found()
+        if not target.subresource:
+            managers.record(request, target, await self.registry.get(target.kind, obj.metadata.namespace,
+                                                                     obj.metadata.name), obj)
         updated = await self.registry.update(obj, target.subresource, _dry_run(request.query))
         return self.respond(request, target, updated, 200, warnings)
 

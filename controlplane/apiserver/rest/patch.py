@@ -11,7 +11,7 @@ from aiohttp import web
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from api import errors, schema
-from controlplane.apiserver.rest import codec, media
+from controlplane.apiserver.rest import codec, managers, media
 from controlplane.apiserver.rest.paths import Target
 from controlplane.apiserver.rest.status import RestError
 
@@ -167,6 +167,7 @@ async def serve(request: web.Request, handlers, target: Target) -> web.StreamRes
         data = codec.check_type(result, target.kind)
         obj, warnings = codec.decode(data, target.kind, validation)
         codec.place(obj, target)
+        managers.record(request, target, current, obj)
         pinned = obj.metadata.resource_version and obj.metadata.resource_version != current.metadata.resource_version
         if not obj.metadata.resource_version:
             obj.metadata.resource_version = current.metadata.resource_version
