@@ -5,8 +5,10 @@ import argparse
 
 from api import errors
 from cli import flags
+from cli.commands import create_config
 from cli.commands.apply import load
 from cli.context import Context
+from cli.errors import CliError
 from cli.resources import object_name
 
 HELP = "create objects from manifest files (fails for objects that exist; see apply)"
@@ -14,14 +16,20 @@ HELP = "create objects from manifest files (fails for objects that exist; see ap
 
 def register(subparsers, parents) -> None:
     p = subparsers.add_parser("create", parents=parents, help=HELP, description=HELP.capitalize() + ".",
-                              epilog="example:\n  skiff create -f web.yaml",
+                              epilog="examples:\n  skiff create -f web.yaml\n"
+                                     "  skiff create configmap my-config --from-literal=level=debug\n"
+                                     "  skiff create secret generic db --from-literal=password=s3cret",
                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    flags.filename(p, required=True)
+    flags.filename(p)
     flags.namespace(p)
     p.set_defaults(handler=run)
+    generators = p.add_subparsers(dest="generator", metavar="KIND", title="or create one object from flags")
+    create_config.register(generators, parents)
 
 
 async def run(ctx: Context, args: argparse.Namespace) -> int:
+    if not args.filename:
+        raise CliError("must specify one of -f and -k, or a kind to create (configmap, secret)")
     documents = load(ctx, args, need_names=False)
     async with ctx.client() as client:
         for d in documents:
