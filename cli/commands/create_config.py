@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from api import errors, manifest
-from cli import configdata
+from api import manifest
+from cli import configdata, flags
 from cli.context import Context
 from cli.errors import CliError
-from cli.printers import render_one
-from cli.resources import object_name
 
 DOCKER_HUB = "https://index.docker.io/v1/"
 
@@ -73,10 +71,9 @@ def register(create_subparsers, parents) -> None:
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", metavar="NAME")
-    p.add_argument("-n", "--namespace", metavar="NS", help="the namespace (default: from the config, else default)")
-    p.add_argument("--dry-run", choices=["none", "client", "server"], default="none", nargs="?", const="client",
-                   help="client: only print the object; server: have the server check it, create nothing")
-    p.add_argument("-o", "--output", choices=["yaml", "json", "name"], help="print the object in this format")
+    flags.namespace(p)
+    flags.dry_run(p)
+    flags.output(p)
 
 
 def _name_and_sources(p: argparse.ArgumentParser) -> None:
@@ -98,27 +95,19 @@ def _data(kind: str, args: argparse.Namespace) -> configdata.Data:
 
 
 def _object(ctx: Context, args: argparse.Namespace, kind: str, fields: dict):
-    body = {"apiVersion": "v1", "kind": kind, "metadata": {"name": args.name, "namespace": ctx.namespace(args)},
-            **fields}
+    # kubectl prints no namespace in a client dry run unless -n was given; a create needs one.
+    namespace = args.namespace or ("" if args.dry_run == "client" else ctx.namespace(args))
+    metadata = {"name": args.name, **({"namespace": namespace} if namespace else {})}
     try:
-        obj, _ = manifest.from_dict(body)
+        obj, _ = manifest.from_dict({"apiVersion": "v1", "kind": kind, "metadata": metadata, **fields})
     except manifest.ManifestError as e:
         raise CliError(str(e)) from None
     return obj
 
 
 async def _create(ctx: Context, args: argparse.Namespace, obj) -> int:
-    if args.dry_run == "client":
-        ctx.out(render_one(obj, args.output) if args.output else f"{object_name(obj)} created (dry run)")
-        return 0
-    async with ctx.client() as client:
-        try:
-            created = await client.create(obj, dry_run=args.dry_run == "server")
-        except errors.ApiError as e:
-            ctx.fail_api(e)
-            return ctx.exit_code()
-    suffix = " (server dry run)" if args.dry_run == "server" else ""
-    ctx.out(render_one(created, args.output) if args.output else f"{object_name(created)} created{suffix}")
+    from cli import writes
+    await writes.create(ctx, args, obj)
     return 0
 
 

@@ -9,12 +9,10 @@ from nodeagent.hollow import HollowNodes
 from nodeagent.runtime import base
 from nodeagent.runtime.fake import FakeRuntime
 from proto import types_pb2
-from tests.fixtures.agent import agent_config, running_agent
+from tests.fixtures.fake_runtime_agent import agent_config as config
+from tests.fixtures.fake_runtime_agent import running_agent
 from tests.fixtures.objects import from_yaml
 from tests.fixtures.wait import eventually
-
-
-config = agent_config
 
 
 def pod_yaml(name: str, node: str = "node-a", image: str = "busybox:latest", restart: str = "Always",

@@ -8,7 +8,7 @@ import os
 
 from nodeagent.runtime import base
 from nodeagent.runtime.fake import FakeRuntime
-from tests.fixtures.agent import agent_config, running_agent
+from tests.fixtures.fake_runtime_agent import agent_config, running_agent
 from tests.fixtures.objects import from_yaml
 from tests.fixtures.wait import eventually
 
