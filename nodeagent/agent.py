@@ -18,6 +18,7 @@ from nodeagent.backoff import Backoff
 from nodeagent.config import AgentConfig
 from nodeagent.dns.clusterdns import ClusterDns
 from nodeagent.lease import LeaseRenewer
+from nodeagent.metrics import prom
 from nodeagent.metrics.sampler import CgroupSampler, MetricsPusher, synthetic
 from nodeagent.node import HostFacts, NodeReporter, host_facts
 from nodeagent.pleg import Pleg
@@ -65,6 +66,7 @@ class NodeAgent:
         self.metrics = MetricsPusher(client, cfg.node_name, cfg.metrics_resolution,
                                      self.sampler.sample if self.sampler else self._synthetic_sample,
                                      first_delay=cfg.metrics_resolution * stagger)
+        prom.NODE.agents.add(self)
         self.pods: Informer | None = None
         self.nodes: Informer | None = None
         self.pods_synced = asyncio.Event()
@@ -112,6 +114,10 @@ class NodeAgent:
         self.pods.start()
         self._spawn(self._after_pods_synced(), "cleanup")
         self._spawn(self._routes(), "routes")
+
+    def ready(self) -> bool:
+        """/readyz and the gRPC health service: registered and the pod cache complete."""
+        return self.pods_synced.is_set()
 
     async def stop(self) -> None:
         """Stop the agent; the pods' containers keep running (a new agent adopts them)."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import grpc
 import uvloop
 
+from api import grpchealth, monitoring
 from controlplane.apiserver.allocator import ServiceRanges
 from controlplane.apiserver.registry import Registry
 from controlplane.apiserver.service import ApiService
@@ -34,6 +35,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="the range Service ClusterIPs are allocated from (default %(default)s)")
     p.add_argument("--service-node-port-range", default="30000-32767", metavar="LOW-HIGH",
                    help="the range NodePorts are allocated from (default %(default)s)")
+    monitoring.add_flag(p, "127.0.0.1:10251")
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return p.parse_args(argv)
 
@@ -69,6 +71,7 @@ async def start(etcd_endpoints: list[str], listen: str,
     ])
     service = ApiService(registry, ",".join(etcd_endpoints))
     api_pb2_grpc.add_ApiServicer_to_server(service, server)
+    grpchealth.add_to_server(server, lambda: True, ("skiff.v1.Api",))  # serving once start() returns
     port = server.add_insecure_port(listen)
     if port == 0:
         await registry.stop()
@@ -86,12 +89,15 @@ async def serve(args: argparse.Namespace) -> None:
         raise SystemExit(f"skiff-apiserver: bad service range: {e}") from None
     running = await start(endpoints, args.listen, ranges)
     log.info("serving the API on %s (etcd %s)", running.address, ",".join(endpoints))
+    observer = monitoring.serve_from_args(args, log)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("shutting down")
+    if observer is not None:
+        observer.stop()
     await running.stop(grace=2)
 
 
