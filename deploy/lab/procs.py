@@ -17,13 +17,15 @@ from deploy.lab.shell import run
 def start(proc: P.Process) -> int:
     """Start one component in its namespace, in a session of its own; returns its pid."""
     proc.log.parent.mkdir(parents=True, exist_ok=True)
-    argv = (["ip", "netns", "exec", proc.netns] if proc.netns else []) + proc.argv
+    # nsenter joins only the host's network namespace; `ip netns exec` would also mount a fresh /sys for
+    # it, hiding /sys/fs/cgroup, where the agent reads its containers' CPU and memory, as on a real host.
+    argv = (["nsenter", f"--net=/run/netns/{proc.netns}", "--"] if proc.netns else []) + proc.argv
     env = dict(os.environ, PYTHONUNBUFFERED="1", **{P.COMPONENT_ENV: proc.name})
     env.pop("SKIFF_CONFIG", None)
     with open(proc.log, "ab") as log:
         log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} start {' '.join(argv)}\n".encode())
         log.flush()
-        # `ip netns exec` execs the program, so this pid is the component's own.
+        # nsenter execs the program, so this pid is the component's own.
         child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                  start_new_session=True, cwd="/", env=env)
     return child.pid

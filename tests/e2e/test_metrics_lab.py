@@ -49,10 +49,13 @@ def two_hosts(home):
         yield up
 
 
-def pod(name: str, script: str) -> dict:
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default"},
-            "spec": {"terminationGracePeriodSeconds": 1, "nodeName": "skiff-host-1",
+def pod(name: str, script: str, node: str | None = "skiff-host-1") -> dict:
+    body = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default"},
+            "spec": {"terminationGracePeriodSeconds": 1,
                      "containers": [{"name": "main", "image": "busybox:latest", "command": ["sh", "-c", script]}]}}
+    if node:
+        body["spec"]["nodeName"] = node
+    return body
 
 
 def top(home: str, *argv: str) -> subprocess.CompletedProcess:
@@ -66,16 +69,18 @@ def workload(two_hosts):
         async with Client(API) as client:
             for body in (pod("burner", "while :; do :; done"),
                          # dd holds its 64 MiB block while the pipe to a sleeper that never reads stays full
-                         pod("hog", "dd if=/dev/zero bs=64M count=1 | sleep 2147483647")):
+                         pod("hog", "dd if=/dev/zero bs=64M count=1 | sleep 2147483647"),
+                         pod("placed", "sleep 2147483647", node=None)):  # one for the scheduler to place
                 obj, _ = manifest.from_dict(body)
                 await client.create(obj)
             await demo.wait_pods(client, "", 1, 90, name="burner")
             await demo.wait_pods(client, "", 1, 90, name="hog")
+            await demo.wait_pods(client, "", 1, 90, name="placed")
     asyncio.run(start())
     yield
     async def stop():
         async with Client(API) as client:
-            for name in ("burner", "hog"):
+            for name in ("burner", "hog", "placed"):
                 await client.delete("pods", name)
     asyncio.run(stop())
 
@@ -89,11 +94,12 @@ def _row(out: str, name: str) -> list[str] | None:
 
 
 async def test_a_pod_burning_one_cpu_shows_about_1000m_within_two_resolutions(workload, home):
+    # One busy loop is at most one core; on a loaded 2-core CI box it gets less, so "about" is 400m-1100m.
     async def shown():
         row = _row(top(home, "pods").stdout, "burner")
-        return row if row and int(row[1].rstrip("m")) >= 600 else None
+        return row if row and int(row[1].rstrip("m")) >= 400 else None
     row = await eventually(shown, timeout=2 * RESOLUTION + 15, interval=1, what="burner in `skiff top pods`")
-    assert 600 <= int(row[1].rstrip("m")) <= 1200, row
+    assert 400 <= int(row[1].rstrip("m")) <= 1100, row
 
 
 async def test_a_pod_holding_64_mib_shows_it(workload, home):
