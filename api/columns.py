@@ -9,7 +9,6 @@ from datetime import datetime
 
 from google.protobuf.message import Message
 
-from api import selectors
 from api.age import age
 from api.podstatus import pod_status, ready_count, restarts
 
@@ -77,6 +76,7 @@ def _node_wide(node):
 
 def _template_wide(obj):
     containers = obj.spec.template.spec.containers
+    from api import selectors  # only -o wide needs it; `skiff get` starts quicker without
     selector = selectors.from_match(obj.spec.selector.match_labels, obj.spec.selector.match_expressions)
     return [",".join(c.name for c in containers) or NONE, ",".join(c.image for c in containers) or NONE,
             str(selector) or NONE]

@@ -59,10 +59,14 @@ def metrics_address(component: str, ip: str) -> str:
     return f"{ip}:{METRICS_PORTS[component]}"
 
 
-def apiserver(listen: str, etcd_endpoints: list[str], bin_dir: Path | None = None, metrics_ip: str = "") -> list[str]:
-    return [program("skiff-apiserver", bin_dir), "--listen", listen,
-            "--etcd-servers", ",".join(etcd_endpoints),
+def apiserver(listen: str, etcd_endpoints: list[str], bin_dir: Path | None = None,
+              encryption_config: str = "", metrics_ip: str = "") -> list[str]:
+    """`encryption_config`: the EncryptionConfiguration file that keeps Secrets encrypted in etcd."""
+    argv = [program("skiff-apiserver", bin_dir), "--listen", listen, "--etcd-servers", ",".join(etcd_endpoints),
             "--metrics-bind-address", metrics_address("apiserver", metrics_ip or "127.0.0.1")]
+    if encryption_config:
+        argv += ["--encryption-provider-config", encryption_config]
+    return argv
 
 
 def scheduler(server: str, bin_dir: Path | None = None, metrics_ip: str = "") -> list[str]:

@@ -16,6 +16,7 @@ from api.retry import Backoff as RetryBackoff
 from api.tasks import cancel_and_wait
 from nodeagent.backoff import Backoff
 from nodeagent.config import AgentConfig
+from nodeagent.configwatch import ConfigObjects
 from nodeagent.dns.clusterdns import ClusterDns
 from nodeagent.lease import LeaseRenewer
 from nodeagent.metrics import prom
@@ -28,6 +29,7 @@ from nodeagent.probes.manager import ProbeManager
 from nodeagent.proxy.proxier import ServiceProxy
 from nodeagent.runtime.base import LABEL_POD_NAME, ContainerInfo, Runtime
 from nodeagent.syncpod import PodEnv, PodSyncer
+from nodeagent.volumes import PodVolumes
 from proto import types_pb2
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,9 @@ class NodeAgent:
                           restart_backoff=Backoff(cfg.restart_backoff_base, cfg.restart_backoff_max),
                           pull_backoff=Backoff(cfg.restart_backoff_base, cfg.restart_backoff_max))
         self.workers = PodWorkers(PodSyncer(self.env))
+        # A ConfigMap or Secret that changes (or appears) syncs the pods that name it: volumes, waiting starts.
+        self.env.config = ConfigObjects(client, self.workers.kick)
+        self.env.volumes = PodVolumes(cfg.state_dir, tmpfs=not self.fake_network)
         # A probe result that changes syncs the pod at once (status, or a kill for a failed liveness probe).
         self.env.probes = ProbeManager(runtime, self.workers.kick, self.recorder, cfg.host_netns,
                                        simulated_network=self.fake_network)
@@ -85,9 +90,10 @@ class NodeAgent:
             port = await self.server.start()
             if port != self.cfg.listen_port:  # asked for any free port (tests)
                 self.cfg = self.reporter.cfg = dataclasses.replace(self.cfg, listen_port=port)
+        self.reporter.on_registered = self._node_registered
         await self._register()
+        self.env.allocatable = dict(self.reporter.node.status.allocatable)
         self.recorder.start()
-        self.lease.node_uid = self.reporter.node.metadata.uid
         self._spawn(self.reporter.run(), "node-status")
         self._spawn(self.lease.run(), "lease")
         self._spawn(self.pleg.run(), "pleg")
@@ -118,6 +124,8 @@ class NodeAgent:
     def ready(self) -> bool:
         """/readyz and the gRPC health service: registered and the pod cache complete."""
         return self.pods_synced.is_set()
+    def _node_registered(self, node: types_pb2.Node) -> None:
+        self.lease.node_uid = node.metadata.uid
 
     async def stop(self) -> None:
         """Stop the agent; the pods' containers keep running (a new agent adopts them)."""
@@ -134,6 +142,7 @@ class NodeAgent:
             await cancel_and_wait(task)
         self._tasks.clear()
         await self.workers.stop()
+        await self.env.config.stop()
         await self.env.probes.stop()
         await self.recorder.stop(flush_timeout=0.5)
 

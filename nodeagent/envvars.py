@@ -16,7 +16,8 @@ class EnvError(ValueError):
     the kubelet's, shown as the container's CreateContainerConfigError."""
 
 
-def _no_objects(kind: str, name: str) -> None:
+def no_objects(kind: str, name: str) -> None:
+    """The lookup of a pod that names no ConfigMap or Secret."""
     return None
 
 
@@ -77,7 +78,7 @@ def _from_sources(container: types_pb2.Container, lookup: Lookup) -> dict[str, s
 
 
 def resolve(container: types_pb2.Container, pod: types_pb2.Pod, facts: downward.PodFacts,
-            lookup: Lookup = _no_objects) -> dict[str, str]:
+            lookup: Lookup = no_objects) -> dict[str, str]:
     """The environment of one container: envFrom first, then env in declaration order (later values may
     refer to earlier ones, and override envFrom). `lookup` gives the pod's ConfigMaps and Secrets."""
     env = _from_sources(container, lookup)

@@ -9,6 +9,7 @@ import time
 import grpc
 
 from api import errors, kinds
+from controlplane.apiserver import eviction
 from controlplane.apiserver import metrics
 from controlplane.apiserver.metrics_store import MetricsStore
 from controlplane.apiserver.proxy import AgentProxy
@@ -135,7 +136,14 @@ class ApiService(api_pb2_grpc.ApiServicer):
         grace = request.grace_period_seconds if request.HasField("grace_period_seconds") else None
         obj, deleted = await self.registry.delete(
             kind, request.namespace or "default", request.name, grace, request.propagation_policy,
-            request.precondition_uid, request.precondition_resource_version)
+            request.precondition_uid, request.precondition_resource_version, request.dry_run)
+        return api_pb2.DeleteResponse(object=kinds.wrap(obj), deleted=deleted)
+
+    @_api_call
+    async def Evict(self, request, context):
+        grace = request.grace_period_seconds if request.HasField("grace_period_seconds") else None
+        obj, deleted = await eviction.evict(self.registry, request.namespace or "default", request.name, grace,
+                                            request.dry_run)
         return api_pb2.DeleteResponse(object=kinds.wrap(obj), deleted=deleted)
 
     @_api_call
@@ -174,6 +182,11 @@ class ApiService(api_pb2_grpc.ApiServicer):
     @_api_call
     async def Exec(self, request_iterator, context):
         async for response in self.proxy.exec(request_iterator):
+            yield response
+
+    @_api_call
+    async def PortForward(self, request_iterator, context):
+        async for response in self.proxy.port_forward(request_iterator):
             yield response
 
     @_api_call

@@ -24,6 +24,7 @@ NFT_TABLE = ("inet", "skiff_lab")
 ROUTE_PROTO = 94                  # marks the lab's own routes in the root namespace
 COMPONENT_ENV = "SKIFF_LAB_COMPONENT"
 STATE_DIR = Path("/var/lib/skiff/lab")
+ENCRYPTION_CONFIG = STATE_DIR / "encryption.yaml"  # the lab's key for Secrets at rest, made once by `up`
 LOG_DIR = Path("/var/log/skiff-lab")
 API_PORT = 6443
 
@@ -134,7 +135,8 @@ def _processes(lab: Lab) -> list[Process]:
     procs = [Process(m.name, components.etcd(m.name, str(STATE_DIR / m.name), m.ip, members),
                      m.netns, "etcd") for m in lab.etcd]
     root = lab.root_ip
-    procs.append(Process("apiserver", components.apiserver(f"{root}:{API_PORT}", lab.etcd_endpoints, metrics_ip=root),
+    procs.append(Process("apiserver", components.apiserver(f"{root}:{API_PORT}", lab.etcd_endpoints,
+                                                           encryption_config=str(ENCRYPTION_CONFIG), metrics_ip=root),
                          None, "controlplane", components.metrics_address("apiserver", root)))
     procs.append(Process("scheduler", components.scheduler(lab.api_address, metrics_ip=root), None, "controlplane",
                          components.metrics_address("scheduler", root)))

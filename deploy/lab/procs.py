@@ -17,9 +17,9 @@ from deploy.lab.shell import run
 def start(proc: P.Process) -> int:
     """Start one component in its namespace, in a session of its own; returns its pid."""
     proc.log.parent.mkdir(parents=True, exist_ok=True)
-    # nsenter joins only the host's network namespace; `ip netns exec` would also mount a fresh /sys for
-    # it, hiding /sys/fs/cgroup, where the agent reads its containers' CPU and memory, as on a real host.
-    argv = (["nsenter", f"--net=/run/netns/{proc.netns}", "--"] if proc.netns else []) + proc.argv
+    # Only the network namespace: `ip netns exec` would also give the process a mount namespace of its own,
+    # and an agent's tmpfs for secret volumes must be in the host's, where dockerd bind-mounts it from.
+    argv = (["nsenter", f"--net=/run/netns/{proc.netns}"] if proc.netns else []) + proc.argv
     env = dict(os.environ, PYTHONUNBUFFERED="1", **{P.COMPONENT_ENV: proc.name})
     env.pop("SKIFF_CONFIG", None)
     with open(proc.log, "ab") as log:

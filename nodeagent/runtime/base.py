@@ -114,8 +114,9 @@ class Runtime(abc.ABC):
     """Every method is a coroutine that never blocks the event loop."""
 
     @abc.abstractmethod
-    async def ensure_image(self, image: str, pull_policy: str) -> str:
-        """Make the image present under the policy (Always, IfNotPresent, Never); returns its id.
+    async def ensure_image(self, image: str, pull_policy: str, auth: dict[str, str] | None = None) -> str:
+        """Make the image present under the policy (Always, IfNotPresent, Never); returns its id. `auth`:
+        registry credentials for the pull (docker's auth_config: username, password, serveraddress).
 
         Raises ImagePullError with the daemon's message, or ImageNeverPullError.
         """
@@ -149,8 +150,8 @@ class Runtime(abc.ABC):
 
     @abc.abstractmethod
     def logs(self, container_id: str, follow: bool = False, tail: int = -1,
-             timestamps: bool = False) -> AsyncIterator[bytes]:
-        """The container's output, as an async iterator of chunks."""
+             timestamps: bool = False, since: float = 0) -> AsyncIterator[bytes]:
+        """The container's output, as an async iterator of chunks; `since`: only lines after this Unix time."""
 
     async def exec_session(self, container_id: str, command: list[str], tty: bool = False,
                            stdin: bool = False) -> ExecSession:
