@@ -45,6 +45,7 @@ class FakeRuntime(Runtime):
         self.exits: dict[str, ScriptedExit] = {}
         self.create_errors: dict[str, str] = {}  # image -> the daemon's message at create
         self.start_errors: dict[str, str] = {}  # image -> the daemon's message at start
+        self.image_users: dict[str, str] = {}  # image -> its USER ("" : root)
         self.exec_handler: Callable[[ContainerInfo, list[str]], ExecResult] = \
             lambda info, command: ExecResult(exit_code=0, output=b"")
         self.stop_exit_code = 0
@@ -88,6 +89,9 @@ class FakeRuntime(Runtime):
             raise ImagePullError(f'failed to pull image "{image}": {error}')
         self.images.add(image)
         return "sha256:fake-" + image
+
+    async def image_user(self, image: str) -> str:
+        return self.image_users.get(image, "")
 
     async def create(self, spec: ContainerSpec) -> str:
         self.calls.append(("create", spec.name))
