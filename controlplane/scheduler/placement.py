@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from controlplane.scheduler.framework import SUCCESS, Code, Profile
+from controlplane.scheduler.framework import SNAPSHOT, SUCCESS, Code, Profile
 from controlplane.scheduler.nodeinfo import NodeInfo
 from controlplane.scheduler.podinfo import PodInfo
 
@@ -58,6 +58,16 @@ def schedule(pod: PodInfo, nodes: Sequence[NodeInfo], profile: Profile, percenta
     total = len(nodes)
     if total == 0:
         return Decision(None, NO_NODES)
+    pod.state[SNAPSHOT] = nodes
+    try:
+        return _schedule(pod, nodes, profile, percentage, start, rng)
+    finally:
+        del pod.state[SNAPSHOT]  # the pod is kept in the cache once bound: not the whole snapshot with it
+
+
+def _schedule(pod: PodInfo, nodes: Sequence[NodeInfo], profile: Profile, percentage: int, start: int,
+              rng: random.Random | None) -> Decision:
+    total = len(nodes)
     filters = []
     for plugin in profile.filters:
         status = plugin.pre_filter(pod)
@@ -105,8 +115,11 @@ def score(pod: PodInfo, feasible: Sequence[NodeInfo], profile: Profile) -> list[
         return [0]  # nothing to compare: Kubernetes skips scoring too
     totals = [0] * len(feasible)
     for plugin in profile.scores:
+        scores = plugin.score(pod, feasible)
+        if scores is None:  # nothing to tell these nodes apart by (Kubernetes' PreScore Skip)
+            continue
         weight = plugin.weight
-        totals = [t + s * weight for t, s in zip(totals, plugin.score(pod, feasible))]
+        totals = [t + s * weight for t, s in zip(totals, scores)]
     return totals
 
 
