@@ -11,6 +11,7 @@ from pathlib import Path
 import grpc
 import uvloop
 
+from api import grpchealth, monitoring
 from controlplane.apiserver.allocator import ServiceRanges
 from controlplane.apiserver import encryption
 from controlplane.apiserver.registry import ROOT, Registry
@@ -21,7 +22,9 @@ from proto import api_pb2_grpc
 
 log = logging.getLogger("skiff-apiserver")
 
-MAX_REQUEST_BYTES = 3 * 1024 * 1024 // 2  # 1.5 MiB, etcd's own default value limit
+# Kubernetes' limit on a request body (3 MiB): an object too big for etcd (1.5 MiB) is still read, so a
+# 2 MiB ConfigMap is refused by validation naming its field, and etcd's own limit stays the last word.
+MAX_REQUEST_BYTES = 3 * 1024 * 1024
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -44,6 +47,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="the range Service ClusterIPs are allocated from (default %(default)s)")
     p.add_argument("--service-node-port-range", default="30000-32767", metavar="LOW-HIGH",
                    help="the range NodePorts are allocated from (default %(default)s)")
+    monitoring.add_flag(p, "127.0.0.1:10251")
     p.add_argument("--encryption-provider-config", default="", metavar="FILE",
                    help="an EncryptionConfiguration (Kubernetes' format: aesgcm, secretbox or identity "
                         "providers per resource) to encrypt Secrets in etcd; the first key encrypts, every key "
@@ -101,6 +105,7 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
     ])
     service = ApiService(registry, ",".join(etcd_endpoints))
     api_pb2_grpc.add_ApiServicer_to_server(service, server)
+    grpchealth.add_to_server(server, lambda: True, ("skiff.v1.Api",))  # serving once start() returns
     port = server.add_insecure_port(listen)
     if port == 0:
         await registry.stop()
@@ -136,6 +141,7 @@ async def serve(args: argparse.Namespace) -> None:
             raise SystemExit(f"skiff-apiserver: cannot read the REST listener's certificate or key: {e}") from None
     running = await start(endpoints, args.listen, ranges, config, args.rest_listen, tls_pem)
     log.info("serving the API on %s (etcd %s)", running.address, ",".join(endpoints))
+    observer = monitoring.serve_from_args(args, log)
     if running.rest is not None:
         log.info("serving the Kubernetes REST API on https://%s", running.rest.address)
     stop = asyncio.Event()
@@ -144,6 +150,8 @@ async def serve(args: argparse.Namespace) -> None:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("shutting down")
+    if observer is not None:
+        observer.stop()
     await running.stop(grace=2)
 
 

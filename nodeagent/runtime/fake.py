@@ -68,6 +68,10 @@ class FakeRuntime(Runtime):
     def fail_start(self, image: str, message: str = "exec: \"nope\": executable file not found in $PATH") -> None:
         self.start_errors[image] = message
 
+    def spec_of(self, container_id: str) -> ContainerSpec:
+        """What the container was created with (env, mounts), for tests."""
+        return self._get(container_id).spec
+
     def write_log(self, container_id: str, data: bytes) -> None:
         container = self._get(container_id)
         container.log.append(data)
