@@ -7,15 +7,13 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import secrets
-import string
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from google.protobuf.message import Message
 
-from api import errors, kinds, meta, selectors
+from api import errors, kinds, meta, names, selectors
 from api.kinds import Kind
 from controlplane.apiserver import deletion, resources
 from controlplane.apiserver.resources import Reservations, Settings
@@ -122,8 +120,7 @@ class Registry:
         if not kind.namespaced:
             m.namespace = ""
         if not m.name and m.generate_name:
-            m.name = m.generate_name + "".join(secrets.choice(string.ascii_lowercase + string.digits)
-                                               for _ in range(5))
+            m.name = names.generated_name(m.generate_name)
         m.uid = str(uuid.uuid4())
         m.creation_timestamp = meta.now_text()
         m.resource_version = ""
