@@ -7,8 +7,6 @@ import base64
 import json
 import logging
 import random
-import secrets
-import string
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +14,7 @@ from datetime import timedelta
 
 from google.protobuf.message import Message
 
-from api import errors, fields, kinds, meta, selectors
+from api import errors, fields, kinds, meta, names, selectors
 from api.kinds import Kind
 from controlplane.apiserver import allocator, defaults, strategies, validation
 from controlplane.apiserver.storage import Storage, TxnFailed
@@ -120,8 +118,7 @@ class Registry:
         if not kind.namespaced:
             m.namespace = ""
         if not m.name and m.generate_name:
-            m.name = m.generate_name + "".join(secrets.choice(string.ascii_lowercase + string.digits)
-                                               for _ in range(5))
+            m.name = names.generated_name(m.generate_name)
         m.uid = str(uuid.uuid4())
         m.creation_timestamp = meta.now_text()
         m.resource_version = ""
