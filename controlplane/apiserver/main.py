@@ -13,7 +13,7 @@ import uvloop
 
 from api import grpchealth, monitoring
 from controlplane.apiserver.allocator import ServiceRanges
-from controlplane.apiserver import encryption
+from controlplane.apiserver import encryption, metrics
 from controlplane.apiserver.registry import ROOT, Registry
 from controlplane.apiserver.rest import server as rest_server
 from controlplane.apiserver.service import VERSION, ApiService
@@ -143,6 +143,8 @@ async def serve(args: argparse.Namespace) -> None:
     running = await start(endpoints, args.listen, ranges, config, args.rest_listen, tls_pem)
     log.info("serving the API on %s (etcd %s)", running.address, ",".join(endpoints))
     observer = monitoring.serve_from_args(args, log)
+    if not args.metrics_bind_address:
+        metrics.disable()
     if running.rest is not None:
         log.info("serving the Kubernetes REST API on https://%s", running.rest.address)
     stop = asyncio.Event()
