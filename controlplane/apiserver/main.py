@@ -117,7 +117,8 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
     if rest_listen:
         cert, key = tls_pem or (None, None)
         try:
-            running.rest = await rest_server.start(registry, service.proxy, rest_listen, VERSION, cert, key)
+            running.rest = await rest_server.start(registry, service.proxy, rest_listen, VERSION, MAX_REQUEST_BYTES,
+                                                   cert, key, service.metrics)
         except OSError:
             await running.stop(0)
             raise OSError(f"cannot listen on {rest_listen}") from None
