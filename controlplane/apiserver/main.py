@@ -10,7 +10,9 @@ from dataclasses import dataclass
 import grpc
 import uvloop
 
+from api.flagtypes import duration
 from controlplane.apiserver.allocator import ServiceRanges
+from controlplane.apiserver.compactor import DEFAULT_INTERVAL_S, Compactor
 from controlplane.apiserver.registry import Registry
 from controlplane.apiserver.service import ApiService
 from controlplane.apiserver.storage import Storage
@@ -34,6 +36,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="the range Service ClusterIPs are allocated from (default %(default)s)")
     p.add_argument("--service-node-port-range", default="30000-32767", metavar="LOW-HIGH",
                    help="the range NodePorts are allocated from (default %(default)s)")
+    p.add_argument("--etcd-compaction-interval", type=duration, default=DEFAULT_INTERVAL_S, metavar="DURATION",
+                   help="how often to compact etcd's history, keeping one interval of it (as kube-apiserver: "
+                        "\"5m\", \"90s\", or seconds; 0 turns compaction off; default 5m)")
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return p.parse_args(argv)
 
@@ -46,17 +51,22 @@ class RunningServer:
     registry: Registry
     server: grpc.aio.Server
     service: ApiService
+    compactor: Compactor
 
     async def stop(self, grace: float = 1.0) -> None:
+        await self.compactor.stop()
         await self.server.stop(grace)
         await self.service.proxy.close()
         await self.registry.stop()
 
 
 async def start(etcd_endpoints: list[str], listen: str,
-                service_ranges: ServiceRanges | None = None) -> RunningServer:
-    registry = Registry(Storage(etcd_endpoints), service_ranges)
+                service_ranges: ServiceRanges | None = None,
+                compaction_interval: float = DEFAULT_INTERVAL_S) -> RunningServer:
+    storage = Storage(etcd_endpoints)
+    registry = Registry(storage, service_ranges)
     await registry.start()
+    compactor = Compactor(storage, compaction_interval)
     server = grpc.aio.server(options=[
         ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
         ("grpc.max_send_message_length", 16 * 1024 * 1024),
@@ -74,8 +84,9 @@ async def start(etcd_endpoints: list[str], listen: str,
         await registry.stop()
         raise OSError(f"cannot listen on {listen}")
     await server.start()
+    compactor.start()
     host = listen.rpartition(":")[0]
-    return RunningServer(f"{host}:{port}", registry, server, service)
+    return RunningServer(f"{host}:{port}", registry, server, service, compactor)
 
 
 async def serve(args: argparse.Namespace) -> None:
@@ -84,7 +95,7 @@ async def serve(args: argparse.Namespace) -> None:
         ranges = ServiceRanges.parse(args.service_cluster_ip_range, args.service_node_port_range)
     except ValueError as e:
         raise SystemExit(f"skiff-apiserver: bad service range: {e}") from None
-    running = await start(endpoints, args.listen, ranges)
+    running = await start(endpoints, args.listen, ranges, args.etcd_compaction_interval)
     log.info("serving the API on %s (etcd %s)", running.address, ",".join(endpoints))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -24,6 +24,23 @@ async def apiserver_running(etcd_server):
 
 
 @pytest.fixture
+async def start_apiserver():
+    """`await start_apiserver(etcd_endpoints, **options)`: one more API server (options as in
+    controlplane.apiserver.main.start, e.g. compaction_interval), stopped after the test."""
+    started = []
+
+    async def start(etcd_endpoints: list[str], **options):
+        running = await apiserver.start(etcd_endpoints, "127.0.0.1:0", **options)
+        started.append(running)
+        return running
+    try:
+        yield start
+    finally:
+        for running in started:
+            await running.stop(grace=0)
+
+
+@pytest.fixture
 async def client(apiserver_running):
     async with Client(apiserver_running.address, timeout=10) as c:
         yield c
