@@ -89,6 +89,13 @@ class PreconditionFailed(ApiError):
     reason = "PreconditionFailed"
 
 
+class Forbidden(ApiError, PermissionError):
+    """The caller may not do this (e.g. an agent reporting metrics of a pod on another node)."""
+
+    code = grpc.StatusCode.PERMISSION_DENIED
+    reason = "Forbidden"
+
+
 class Timeout(ApiError, TimeoutError):
     code = grpc.StatusCode.DEADLINE_EXCEEDED
     reason = "Timeout"
@@ -102,7 +109,7 @@ class Internal(ApiError):
 
 _BY_CODE = {cls.code: cls for cls in (
     NotFound, AlreadyExists, Conflict, Invalid, Expired, TooLarge, Unavailable,
-    PreconditionFailed, Timeout, Internal)}
+    PreconditionFailed, Forbidden, Timeout, Internal)}
 # Two meanings share RESOURCE_EXHAUSTED; the server's reason tells them apart.
 _BY_REASON = {cls.reason: cls for cls in (StorageFull,)}
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import yaml
 
-from api.client import DEFAULT_SERVER
 from cli.errors import CliError
 
 DEFAULT_PATH = Path("~/.skiff/config")
@@ -19,7 +18,7 @@ ENV_PATH = "SKIFF_CONFIG"
 
 @dataclass(frozen=True)
 class Config:
-    server: str = DEFAULT_SERVER
+    server: str = "127.0.0.1:6443"  # api.client.DEFAULT_SERVER, without importing grpc
     namespace: str = "default"
 
 
@@ -33,7 +32,7 @@ def load(server_flag: str | None = None, environ: dict | None = None) -> Config:
     environ = os.environ if environ is None else environ
     path = config_path(environ)
     data = _read(path, required=bool(environ.get(ENV_PATH)))
-    server = server_flag or data.get("server") or DEFAULT_SERVER
+    server = server_flag or data.get("server") or Config.server
     namespace = data.get("namespace") or "default"
     return Config(server=str(server), namespace=str(namespace))
 

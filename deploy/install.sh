@@ -69,6 +69,11 @@ else
   services=()
   [[ -f "$units/skiff-etcd.service" ]] && services+=(skiff-etcd)
   services+=(skiff-apiserver skiff-scheduler skiff-controller-manager)
+  if [[ ! -f /etc/skiff/encryption.yaml ]]; then
+    # made once and kept: Secrets stored under this key are unreadable without it (back it up)
+    step "generating the key that encrypts Secrets in etcd (/etc/skiff/encryption.yaml)"
+    (umask 077 && "$dest/.venv/bin/python" -m controlplane.apiserver.encryption > /etc/skiff/encryption.yaml)
+  fi
   server="$("$dest/.venv/bin/python" -c \
     "import yaml; print(yaml.safe_load(open('/etc/skiff/cluster.yaml'))['apiServer'])")"
   mkdir -p /root/.skiff

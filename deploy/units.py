@@ -16,6 +16,7 @@ from deploy import components
 INSTALL_DIR = Path("/opt/skiff")
 BIN_DIR = INSTALL_DIR / ".venv" / "bin"
 ETCD_DATA = "/var/lib/skiff/etcd"
+ENCRYPTION_CONFIG = "/etc/skiff/encryption.yaml"  # made by install.sh: the key of Secrets at rest
 
 
 class ConfigError(ValueError):
@@ -70,11 +71,12 @@ def controlplane_units(config: dict, name: str, bin_dir: Path = BIN_DIR) -> list
                           components.etcd(name, ETCD_DATA, members[name], members)))
     units += [
         Unit("skiff-apiserver", "API server",
-             components.apiserver(f"{own_ip}:{server.rsplit(':', 1)[1]}", endpoints, bin_dir),
+             components.apiserver(f"{own_ip}:{server.rsplit(':', 1)[1]}", endpoints, bin_dir,
+                                  encryption_config=ENCRYPTION_CONFIG, metrics_ip=own_ip),
              "skiff-etcd.service" if name in members else ""),
-        Unit("skiff-scheduler", "scheduler", components.scheduler(server, bin_dir)),
+        Unit("skiff-scheduler", "scheduler", components.scheduler(server, bin_dir, metrics_ip=own_ip)),
         Unit("skiff-controller-manager", "controller manager",
-             components.controller_manager(server, config["clusterCIDR"], lifecycle, bin_dir)),
+             components.controller_manager(server, config["clusterCIDR"], lifecycle, bin_dir, metrics_ip=own_ip)),
     ]
     return units
 

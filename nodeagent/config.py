@@ -5,6 +5,8 @@ import argparse
 import os
 from dataclasses import dataclass, field, replace
 
+from api import monitoring
+from api.flagtypes import positive_seconds
 from proto import types_pb2
 
 VERSION = "v0.1.0"
@@ -39,6 +41,10 @@ class AgentConfig:
     # Cluster DNS on the bridge address (nodeagent.dns): other names go to the upstream; "": REFUSED.
     dns_upstream: str = ""
     dns_port: int = 53
+    # How often container and node usage is sampled and pushed to the metrics API (nodeagent.metrics).
+    metrics_resolution: float = 15.0
+    # Prometheus /metrics, /healthz, /readyz as (HOST, PORT), HOST "" meaning the node IP; None: off.
+    metrics_bind_address: tuple[str, int] | None = None
 
     def for_node(self, name: str) -> "AgentConfig":
         return replace(self, node_name=name, state_dir=os.path.join(os.path.dirname(self.state_dir), name))
@@ -112,6 +118,10 @@ def parser() -> argparse.ArgumentParser:
                         "are refused)")
     p.add_argument("--dns-port", type=int, default=53, metavar="PORT",
                    help="port of cluster DNS on the bridge address (default %(default)s)")
+    p.add_argument("--metrics-resolution", type=positive_seconds, default=15.0, metavar="SECONDS",
+                   help="how often container and node CPU and memory are sampled from the cgroups and pushed "
+                        "to the metrics API for `skiff top` (default %(default)s)")
+    monitoring.add_flag(p, ":10255")  # HOST empty: the node IP
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return p
 
@@ -128,4 +138,5 @@ def from_args(args: argparse.Namespace) -> AgentConfig:
         lease_renew_interval=args.lease_renew_interval, status_update_interval=args.status_update_interval,
         cluster_domain=args.cluster_domain, host_netns=args.host_netns,
         cluster_cidr=args.cluster_cidr, service_cidr=args.service_cluster_ip_range,
-        dns_upstream=args.dns_upstream, dns_port=args.dns_port)
+        dns_upstream=args.dns_upstream, dns_port=args.dns_port, metrics_resolution=args.metrics_resolution,
+        metrics_bind_address=args.metrics_bind_address)

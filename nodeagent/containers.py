@@ -8,6 +8,8 @@ import os
 from dataclasses import dataclass
 
 from api import quantity
+from nodeagent import security
+from nodeagent import projection
 from nodeagent.runtime import base
 from nodeagent.runtime.base import ContainerInfo, ContainerSpec, Mount
 from nodeagent.runtime.images import PAUSE_IMAGE
@@ -75,10 +77,22 @@ class HostDir:
     path: str
 
 
-def mounts(pod: types_pb2.Pod, container: types_pb2.Container, state_dir: str) -> tuple[list[Mount], list[HostDir]]:
+@dataclass(frozen=True)
+class SubPath:
+    """A mount whose source is a subPath of a volume: the worker resolves it on the host (`subpath.resolve`)
+    and mounts what it found, never following a symlink out of the volume."""
+
+    index: int  # of the mount in the list `mounts` returns
+    volume_path: str
+    sub_path: str
+    mode: int  # of the directories it creates
+
+
+def mounts(pod: types_pb2.Pod, container: types_pb2.Container,
+           state_dir: str) -> tuple[list[Mount], list[HostDir | SubPath]]:
     volumes = {v.name: v for v in pod.spec.volumes}
     result: list[Mount] = []
-    dirs: list[HostDir] = []
+    dirs: list[HostDir | SubPath] = []
     for vm in container.volume_mounts:
         volume = volumes.get(vm.name)
         if volume is None:
@@ -91,11 +105,22 @@ def mounts(pod: types_pb2.Pod, container: types_pb2.Container, state_dir: str) -
         elif volume.HasField("empty_dir"):
             source = empty_dir_path(state_dir, pod.metadata.uid, vm.name)
             dirs.append(HostDir(source))
+        elif projection.is_config_volume(volume):
+            # Written by the volume set-up; always read-only in the container, as Kubernetes mounts them.
+            source = empty_dir_path(state_dir, pod.metadata.uid, vm.name)
+            if vm.sub_path:  # the file as it is now: a subPath mount never sees updates, as in Kubernetes
+                volume_dir, source = source, os.path.realpath(os.path.join(source, vm.sub_path))
+                if not source.startswith(os.path.realpath(volume_dir) + os.sep):
+                    raise SpecError(f"volumeMounts {vm.name!r}: subPath {vm.sub_path!r} is not in the volume")
+            result.append(Mount(source, vm.mount_path, True))
+            continue
         else:
-            raise SpecError(f"volume {vm.name!r}: only emptyDir and hostPath volumes are supported")
+            raise SpecError(f"volume {vm.name!r}: only emptyDir, hostPath, configMap, secret, downwardAPI and "
+                            f"projected volumes are supported")
         if vm.sub_path:
-            source = os.path.join(source, vm.sub_path)
-            dirs.append(HostDir(source))
+            # World-writable in an emptyDir, as the volume itself; 0755 elsewhere, as the kubelet makes it.
+            mode = 0o777 if volume.HasField("empty_dir") else 0o755
+            dirs.append(SubPath(len(result), source, vm.sub_path, mode))
         result.append(Mount(source, vm.mount_path, vm.read_only))
     return result, dirs
 
@@ -119,15 +144,21 @@ def sandbox_spec(pod: types_pb2.Pod, node: str, attempt: int) -> ContainerSpec:
         name=runtime_name(pod, base.SANDBOX_NAME, attempt), image=PAUSE_IMAGE,
         labels=labels(pod, base.SANDBOX_NAME, node, attempt),
         network_mode="host" if host else "none", ipc_mode="shareable",
-        hostname="" if host else (pod.spec.hostname or pod.metadata.name)[:63])
+        hostname="" if host else (pod.spec.hostname or pod.metadata.name)[:63],
+        sysctls=security.sandbox_sysctls(pod))
 
 
 def app_spec(pod: types_pb2.Pod, container: types_pb2.Container, node: str, attempt: int, sandbox_id: str,
-             env: dict[str, str], command: list[str], args: list[str], mount_list: list[Mount]) -> ContainerSpec:
+             env: dict[str, str], command: list[str], args: list[str], mount_list: list[Mount],
+             sec: security.DockerSecurity = security.DockerSecurity()) -> ContainerSpec:
     return ContainerSpec(
         name=runtime_name(pod, container.name, attempt), image=container.image,
         labels={**labels(pod, container.name, node, attempt), LABEL_SANDBOX: sandbox_id},
         command=command, args=args, env=env,
         working_dir=container.working_dir, mounts=mount_list,
         network_mode=f"container:{sandbox_id}", ipc_mode=f"container:{sandbox_id}",
-        tty=container.tty, stdin=container.stdin, **resources(container))
+        # One process namespace, the sandbox's: its pause process is PID 1 and every container sees the others.
+        pid_mode=f"container:{sandbox_id}" if pod.spec.share_process_namespace else "",
+        tty=container.tty, stdin=container.stdin, **resources(container),
+        user=sec.user, group_add=sec.group_add, read_only_rootfs=sec.read_only_rootfs, privileged=sec.privileged,
+        cap_add=sec.cap_add, cap_drop=sec.cap_drop, security_opt=sec.security_opt)

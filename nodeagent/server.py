@@ -1,4 +1,4 @@
-"""The agent's own gRPC service (proto/agent.proto): logs and exec of the containers on this node.
+"""The agent's own gRPC service (proto/agent.proto): logs, exec and port-forward of the pods on this node.
 
 The API server proxies `skiff logs` and `skiff exec` here; errors use the API's status codes.
 """
@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import time
+from datetime import datetime
 
 import grpc
 
+from api import grpchealth
 from api.tasks import cancel_and_wait
-from nodeagent import containers
+from nodeagent import containers, portforward
 from nodeagent.network import netns
 from nodeagent.runtime import base
 from proto import agent_pb2_grpc, api_pb2
@@ -59,8 +63,12 @@ class AgentService(agent_pb2_grpc.AgentServicer):
         except TargetError as e:
             await context.abort(e.code, e.message)
         tail = request.tail_lines if request.tail_lines >= 0 else -1
+        try:
+            since = logs_since(request, time.time())
+        except ValueError as e:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(e))
         async for chunk in self.agent.runtime.logs(info.id, follow=request.follow, tail=tail,
-                                                   timestamps=request.timestamps):
+                                                   timestamps=request.timestamps, since=since):
             yield api_pb2.LogChunk(data=chunk)
 
     async def Exec(self, request_iterator, context):
@@ -87,6 +95,43 @@ class AgentService(agent_pb2_grpc.AgentServicer):
         finally:
             await cancel_and_wait(feeder)
             await session.close()
+
+
+    async def PortForward(self, request_iterator, context):
+        first = await anext(aiter(request_iterator), None)
+        if first is None or not 0 < first.port < 65536:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "port-forward needs a port from 1 to 65535")
+        namespace = first.namespace or "default"
+        pod = self.agent.workers.pod(namespace, first.name)
+        if pod is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f'pod "{first.name}" in namespace "{namespace}" '
+                                                           f'is not on node {self.agent.cfg.node_name}')
+        sandboxes = containers.instances(await self.agent.workers.syncer.observe(pod.metadata.uid), "POD")
+        running = next((c for c in sandboxes if c.state == "running" and c.pid > 0), None)
+        pod_netns = None if running is None or pod.spec.host_network else netns.pid_ns(running.pid)
+        try:
+            reader, writer = await portforward.dial(pod_netns, pod.status.pod_ip, first.port)
+        except OSError as e:
+            where = portforward.target_text(pod_netns, pod.status.pod_ip, first.port)
+            reason = os.strerror(e.errno).lower() if e.errno else str(e)  # Go's words: "connection refused"
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION,
+                                f"error forwarding port {first.port} to pod {first.name}: "
+                                f"dial tcp {where}: connect: {reason}")
+        async for response in portforward.relay(reader, writer, request_iterator):
+            yield response
+
+
+def logs_since(request: api_pb2.LogsRequest, now: float) -> float:
+    """The Unix time `--since`/`--since-time` ask lines to be newer than (0: every line)."""
+    if request.since_seconds > 0:
+        return now - request.since_seconds
+    if request.since_time:
+        try:
+            return datetime.fromisoformat(request.since_time.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            raise ValueError(f'invalid sinceTime "{request.since_time}": expected RFC 3339, '
+                             f'e.g. 2026-03-01T12:00:00Z') from None
+    return 0
 
 
 async def _feed_stdin(session, first: api_pb2.ExecRequest, request_iterator) -> None:
@@ -116,6 +161,7 @@ class AgentServer:
         cfg = self.agent.cfg
         self.server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
         agent_pb2_grpc.add_AgentServicer_to_server(AgentService(self.agent), self.server)
+        grpchealth.add_to_server(self.server, self.agent.ready, ("skiff.v1.Agent",))
         listen = f"{cfg.node_ip}:{cfg.listen_port}"
         # The listening socket is made in the host's namespace (a lab or test host is a netns).
         with netns.entered(cfg.host_netns):

@@ -6,21 +6,27 @@ import asyncio
 import logging
 import signal
 from dataclasses import dataclass
+from pathlib import Path
 
 import grpc
 import uvloop
 
-from api.flagtypes import duration
+from api import grpchealth, monitoring
 from controlplane.apiserver.allocator import ServiceRanges
+from controlplane.apiserver import encryption
+from controlplane.apiserver.registry import ROOT, Registry
+from controlplane.apiserver.rest import server as rest_server
+from controlplane.apiserver.service import VERSION, ApiService
+from api.flagtypes import duration
 from controlplane.apiserver.compactor import DEFAULT_INTERVAL_S, Compactor
-from controlplane.apiserver.registry import Registry
-from controlplane.apiserver.service import ApiService
 from controlplane.apiserver.storage import Storage
 from proto import api_pb2_grpc
 
 log = logging.getLogger("skiff-apiserver")
 
-MAX_REQUEST_BYTES = 3 * 1024 * 1024 // 2  # 1.5 MiB, etcd's own default value limit
+# Kubernetes' limit on a request body (3 MiB): an object too big for etcd (1.5 MiB) is still read, so a
+# 2 MiB ConfigMap is refused by validation naming its field, and etcd's own limit stays the last word.
+MAX_REQUEST_BYTES = 3 * 1024 * 1024
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -29,6 +35,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         description="Serve the skiff API over gRPC, keeping every object in etcd.")
     p.add_argument("--listen", default="127.0.0.1:6443", metavar="HOST:PORT",
                    help="address to serve the API on (default %(default)s)")
+    p.add_argument("--rest-listen", default="", metavar="HOST:PORT",
+                   help="address to serve the Kubernetes REST API on over HTTPS, for kubectl and Kubernetes "
+                        "clients, e.g. 127.0.0.1:6444 (default: none)")
+    p.add_argument("--tls-cert-file", default="", metavar="FILE",
+                   help="PEM certificate of the REST listener (default: a self-signed one made at start-up)")
+    p.add_argument("--tls-private-key-file", default="", metavar="FILE",
+                   help="PEM private key matching --tls-cert-file")
     p.add_argument("--etcd-servers", default="127.0.0.1:2379", metavar="HOST:PORT[,HOST:PORT...]",
                    help="etcd client endpoints, comma-separated; the next is tried when one fails "
                         "(default %(default)s)")
@@ -39,6 +52,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--etcd-compaction-interval", type=duration, default=DEFAULT_INTERVAL_S, metavar="DURATION",
                    help="how often to compact etcd's history, keeping one interval of it (as kube-apiserver: "
                         "\"5m\", \"90s\", or seconds; 0 turns compaction off; default 5m)")
+    monitoring.add_flag(p, "127.0.0.1:10251")
+    p.add_argument("--encryption-provider-config", default="", metavar="FILE",
+                   help="an EncryptionConfiguration (Kubernetes' format: aesgcm, secretbox or identity "
+                        "providers per resource) to encrypt Secrets in etcd; the first key encrypts, every key "
+                        "decrypts, and values under an older key are rewritten at start "
+                        "(make one: python -m controlplane.apiserver.encryption)")
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return p.parse_args(argv)
 
@@ -51,22 +70,39 @@ class RunningServer:
     registry: Registry
     server: grpc.aio.Server
     service: ApiService
-    compactor: Compactor
+    compactor: Compactor | None = None
+    rest: rest_server.RestServer | None = None  # the Kubernetes REST API, when one was asked for
 
     async def stop(self, grace: float = 1.0) -> None:
-        await self.compactor.stop()
+        if self.compactor is not None:
+            await self.compactor.stop()
+        if self.rest is not None:
+            await self.rest.stop()
         await self.server.stop(grace)
         await self.service.proxy.close()
         await self.registry.stop()
 
 
-async def start(etcd_endpoints: list[str], listen: str,
-                service_ranges: ServiceRanges | None = None,
+def storage_transformers(config: dict[str, encryption.Transformer]) -> dict[bytes, encryption.Transformer]:
+    """Resource names ("secrets") -> transformer, as etcd key prefixes."""
+    return {f"{ROOT}/{resource}/".encode(): t for resource, t in config.items()}
+
+
+async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceRanges | None = None,
+                encryption_config: dict[str, encryption.Transformer] | None = None, rest_listen: str = "",
+                tls_pem: tuple[bytes, bytes] | None = None,
                 compaction_interval: float = DEFAULT_INTERVAL_S) -> RunningServer:
-    storage = Storage(etcd_endpoints)
+    """Start the gRPC API on `listen` and, when `rest_listen` is set, the REST API on it (HTTPS with
+    `tls_pem` = (certificate, key), or a self-signed certificate)."""
+    transformers = storage_transformers(encryption_config or {})
+    storage = Storage(etcd_endpoints, transformers=transformers)
     registry = Registry(storage, service_ranges)
     await registry.start()
     compactor = Compactor(storage, compaction_interval)
+    for prefix in transformers:  # key rotation: what an older key wrote is written again with the first
+        rewritten = await storage.rewrite_stale(prefix)
+        if rewritten:
+            log.info("rewrote %d values under %s with the first configured key", rewritten, prefix.decode())
     server = grpc.aio.server(options=[
         ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
         ("grpc.max_send_message_length", 16 * 1024 * 1024),
@@ -79,6 +115,7 @@ async def start(etcd_endpoints: list[str], listen: str,
     ])
     service = ApiService(registry, ",".join(etcd_endpoints))
     api_pb2_grpc.add_ApiServicer_to_server(service, server)
+    grpchealth.add_to_server(server, lambda: True, ("skiff.v1.Api",))  # serving once start() returns
     port = server.add_insecure_port(listen)
     if port == 0:
         await registry.stop()
@@ -86,7 +123,15 @@ async def start(etcd_endpoints: list[str], listen: str,
     await server.start()
     compactor.start()
     host = listen.rpartition(":")[0]
-    return RunningServer(f"{host}:{port}", registry, server, service, compactor)
+    running = RunningServer(f"{host}:{port}", registry, server, service, compactor)
+    if rest_listen:
+        cert, key = tls_pem or (None, None)
+        try:
+            running.rest = await rest_server.start(registry, service.proxy, rest_listen, VERSION, cert, key)
+        except OSError:
+            await running.stop(0)
+            raise OSError(f"cannot listen on {rest_listen}") from None
+    return running
 
 
 async def serve(args: argparse.Namespace) -> None:
@@ -95,14 +140,30 @@ async def serve(args: argparse.Namespace) -> None:
         ranges = ServiceRanges.parse(args.service_cluster_ip_range, args.service_node_port_range)
     except ValueError as e:
         raise SystemExit(f"skiff-apiserver: bad service range: {e}") from None
-    running = await start(endpoints, args.listen, ranges, args.etcd_compaction_interval)
+    try:
+        config = encryption.load(args.encryption_provider_config) if args.encryption_provider_config else None
+    except encryption.ConfigError as e:
+        raise SystemExit(f"skiff-apiserver: --encryption-provider-config: {e}") from None
+    tls_pem = None
+    if args.tls_cert_file or args.tls_private_key_file:
+        try:
+            tls_pem = (Path(args.tls_cert_file).read_bytes(), Path(args.tls_private_key_file).read_bytes())
+        except OSError as e:
+            raise SystemExit(f"skiff-apiserver: cannot read the REST listener's certificate or key: {e}") from None
+    running = await start(endpoints, args.listen, ranges, config, args.rest_listen, tls_pem,
+                          args.etcd_compaction_interval)
     log.info("serving the API on %s (etcd %s)", running.address, ",".join(endpoints))
+    observer = monitoring.serve_from_args(args, log)
+    if running.rest is not None:
+        log.info("serving the Kubernetes REST API on https://%s", running.rest.address)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("shutting down")
+    if observer is not None:
+        observer.stop()
     await running.stop(grace=2)
 
 

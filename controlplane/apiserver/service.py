@@ -4,12 +4,16 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import time
 
 import grpc
 
 from api import errors, kinds
+from controlplane.apiserver import eviction
+from controlplane.apiserver import metrics
+from controlplane.apiserver.metrics_store import MetricsStore
 from controlplane.apiserver.proxy import AgentProxy
-from controlplane.apiserver.registry import Registry
+from controlplane.apiserver.registry import Registry, storage_key
 from controlplane.apiserver.watchcache import Event
 from proto import api_pb2, api_pb2_grpc
 
@@ -22,28 +26,70 @@ async def _abort(context: grpc.aio.ServicerContext, error: errors.ApiError):
     await context.abort(error.code, errors.status_message(error), errors.trailing_metadata(error))
 
 
+def _resource(request) -> str:
+    """The resource a request is about, for metrics labels ("" when the RPC implies it)."""
+    field = getattr(request, "object", None)
+    if field is not None and hasattr(field, "WhichOneof"):
+        name = field.WhichOneof("object") or ""
+        return _RESOURCE_BY_FIELD.get(name, name)
+    kind = getattr(request, "kind", "")
+    if not kind:
+        return ""
+    plural = _RESOURCE_BY_KIND.get(kind)
+    if plural is None:
+        try:
+            plural = kinds.lookup(kind).plural
+        except kinds.UnknownKindError:
+            return "unknown"
+        _RESOURCE_BY_KIND[kind] = plural
+    return plural
+
+
+_RESOURCE_BY_FIELD = {k.object_field: k.plural for k in kinds.KINDS}
+_RESOURCE_BY_KIND: dict[str, str] = {}
+
+
 def _api_call(method):
-    """Map every API error to its status code; anything unexpected is logged and INTERNAL."""
+    """Map every API error to its status code (anything unexpected is logged and INTERNAL), and count
+    the request in apiserver_request_total and its latency, by verb, resource and code."""
+    instrument = metrics.Instrument(method.__name__)
     if inspect.isasyncgenfunction(method):
         @functools.wraps(method)
         async def stream(self, request, context):
-            try:
-                async for item in method(self, request, context):
-                    yield item
-            except errors.ApiError as e:
-                await _abort(context, e)
-            except (kinds.UnknownKindError, ValueError) as e:
-                await _abort(context, errors.Invalid(str(e), [str(e)]))
+            resource = _resource(request)
+            code = grpc.StatusCode.OK
+            with instrument.longrunning(resource):
+                try:
+                    async for item in method(self, request, context):
+                        yield item
+                except errors.ApiError as e:
+                    code = e.code
+                    await _abort(context, e)
+                except (kinds.UnknownKindError, ValueError) as e:
+                    code = grpc.StatusCode.INVALID_ARGUMENT
+                    await _abort(context, errors.Invalid(str(e), [str(e)]))
+                finally:
+                    instrument.count(resource, code)
         return stream
 
     @functools.wraps(method)
     async def unary(self, request, context):
+        started = time.perf_counter()
+        resource = _resource(request)
+        code = grpc.StatusCode.OK
         try:
             return await method(self, request, context)
         except errors.ApiError as e:
+            code = e.code
             await _abort(context, e)
         except (kinds.UnknownKindError, ValueError) as e:
+            code = grpc.StatusCode.INVALID_ARGUMENT
             await _abort(context, errors.Invalid(str(e), [str(e)]))
+        except BaseException:
+            code = grpc.StatusCode.INTERNAL  # a bug, or the call was cancelled: gRPC answers for itself
+            raise
+        finally:
+            instrument.observe(resource, code, started)
     return unary
 
 
@@ -52,6 +98,14 @@ class ApiService(api_pb2_grpc.ApiServicer):
         self.registry = registry
         self.etcd_endpoints = etcd_endpoints
         self.proxy = AgentProxy(registry)
+        metrics.WATCH_CACHES.registries.add(registry)
+        self.metrics = MetricsStore(self._cached("Pod"), lambda name: self._cached("Node")("", name))
+
+    def _cached(self, kind_name: str):
+        """(namespace, name) -> the object in the watch cache, or None: the metrics API's view of pods/nodes."""
+        kind = kinds.BY_NAME[kind_name]
+        objects = self.registry.caches[kind_name].objects
+        return lambda namespace, name: objects.get(storage_key(kind, namespace, name))
 
     @_api_call
     async def Create(self, request, context):
@@ -82,7 +136,14 @@ class ApiService(api_pb2_grpc.ApiServicer):
         grace = request.grace_period_seconds if request.HasField("grace_period_seconds") else None
         obj, deleted = await self.registry.delete(
             kind, request.namespace or "default", request.name, grace, request.propagation_policy,
-            request.precondition_uid, request.precondition_resource_version)
+            request.precondition_uid, request.precondition_resource_version, request.dry_run)
+        return api_pb2.DeleteResponse(object=kinds.wrap(obj), deleted=deleted)
+
+    @_api_call
+    async def Evict(self, request, context):
+        grace = request.grace_period_seconds if request.HasField("grace_period_seconds") else None
+        obj, deleted = await eviction.evict(self.registry, request.namespace or "default", request.name, grace,
+                                            request.dry_run)
         return api_pb2.DeleteResponse(object=kinds.wrap(obj), deleted=deleted)
 
     @_api_call
@@ -119,6 +180,24 @@ class ApiService(api_pb2_grpc.ApiServicer):
     async def Exec(self, request_iterator, context):
         async for response in self.proxy.exec(request_iterator):
             yield response
+
+    @_api_call
+    async def PortForward(self, request_iterator, context):
+        async for response in self.proxy.port_forward(request_iterator):
+            yield response
+
+    @_api_call
+    async def PushMetrics(self, request, context):
+        return api_pb2.PushMetricsResponse(stale=self.metrics.push(request))
+
+    @_api_call
+    async def ListNodeMetrics(self, request, context):
+        return api_pb2.NodeMetricsList(items=self.metrics.nodes(request.name, request.label_selector))
+
+    @_api_call
+    async def ListPodMetrics(self, request, context):
+        return api_pb2.PodMetricsList(items=self.metrics.pods(request.namespace, request.name,
+                                                              request.label_selector))
 
     async def Version(self, request, context):
         return api_pb2.VersionInfo(version=VERSION, platform="linux/amd64", etcd_endpoints=self.etcd_endpoints)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -16,6 +17,8 @@ from aetcd import rpc
 
 from api import errors
 from api.tasks import cancel_and_wait
+from controlplane.apiserver import metrics
+from controlplane.apiserver.encryption import DecryptError, Transformer
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,7 @@ STORAGE_FULL_HELP = (
     "work. Free space: compact etcd's history, defragment every member, then disarm the NOSPACE alarm "
     "(in the lab: `python -m deploy.lab defrag`; elsewhere: `etcdctl defrag --cluster && etcdctl alarm "
     "disarm`), or raise etcd's --quota-backend-bytes")
+LIST_PAGE = 500
 
 
 def prefix_end(prefix: bytes) -> bytes:
@@ -101,7 +105,9 @@ class Progress:
 class Storage:
     """A key-value store on etcd with the operations an API server needs."""
 
-    def __init__(self, endpoints: list[str], timeout: float = REQUEST_TIMEOUT_S):
+    def __init__(self, endpoints: list[str], timeout: float = REQUEST_TIMEOUT_S,
+                 transformers: dict[bytes, Transformer] | None = None):
+        """`transformers`: key prefix -> encryption at rest for the values under it (Secrets)."""
         if not endpoints:
             raise ValueError("at least one etcd endpoint is needed")
         self._endpoints = endpoints
@@ -110,6 +116,30 @@ class Storage:
         self._client: aetcd.Client | None = None
         self._pending: list[_Write] = []
         self._flusher: asyncio.Task | None = None
+        self._transformers = dict(transformers or {})
+
+    # ------------------------------------------------------------ values at rest
+
+    def _transformer(self, key: bytes) -> Transformer | None:
+        for prefix, transformer in self._transformers.items():
+            if key.startswith(prefix):
+                return transformer
+        return None
+
+    def _seal(self, key: bytes, value: bytes) -> bytes:
+        """The value as stored: encrypted when its key is under a configured prefix (the key is bound in)."""
+        transformer = self._transformer(key)
+        return value if transformer is None else transformer.to_storage(value, key)
+
+    def _open(self, kv) -> KeyValue:
+        value = kv.value
+        transformer = self._transformer(kv.key) if value else None
+        if transformer is not None:
+            try:
+                value, _stale = transformer.from_storage(value, kv.key)
+            except DecryptError as e:
+                raise errors.Internal(f"{kv.key.decode()}: {e}") from None
+        return KeyValue(kv.key, value, kv.mod_revision, kv.create_revision)
 
     @property
     def endpoint(self) -> str:
@@ -149,10 +179,13 @@ class Storage:
     async def _call(self, method: str, request):
         client = await self._connect()
         stub = client.kvstub
+        started = time.perf_counter()
         try:
             return await getattr(stub, method)(request, timeout=self._timeout)
         except grpc.aio.AioRpcError as e:
             raise await self._translate(e) from None
+        finally:
+            metrics.etcd_observe(*_operation(method, request), time.perf_counter() - started)
 
     async def _translate(self, e: grpc.aio.AioRpcError) -> errors.ApiError:
         code = e.code()
@@ -173,7 +206,7 @@ class Storage:
         response = await self._call("Range", rpc.RangeRequest(key=key))
         if not response.kvs:
             raise errors.NotFound(key.decode())
-        return _kv(response.kvs[0])
+        return self._open(response.kvs[0])
 
     async def list(self, prefix: bytes, start: bytes | None = None, limit: int = 0,
                    revision: int = 0) -> tuple[list[KeyValue], int, bool]:
@@ -181,7 +214,7 @@ class Storage:
         request = rpc.RangeRequest(key=start or prefix, range_end=prefix_end(prefix),
                                    limit=limit, revision=revision)
         response = await self._call("Range", request)
-        return [_kv(kv) for kv in response.kvs], response.header.revision, response.more
+        return [self._open(kv) for kv in response.kvs], response.header.revision, response.more
 
     async def current_revision(self) -> int:
         response = await self._call("Range", rpc.RangeRequest(key=b"\0", count_only=True))
@@ -192,12 +225,12 @@ class Storage:
     async def create(self, key: bytes, value: bytes) -> int:
         """Write a new key; AlreadyExists if it is there. Returns the new revision."""
         compare = rpc.Compare(key=key, target=_CREATE, result=_EQUAL, create_revision=0)
-        return await self._submit(_Write(key, value, compare, "create"))
+        return await self._submit(_Write(key, self._seal(key, value), compare, "create"))
 
     async def update(self, key: bytes, value: bytes, expected_revision: int) -> int:
         """Replace a key only if it is still at `expected_revision`; Conflict (or NotFound) if not."""
         compare = rpc.Compare(key=key, target=_MOD, result=_EQUAL, mod_revision=expected_revision)
-        return await self._submit(_Write(key, value, compare, "update"))
+        return await self._submit(_Write(key, self._seal(key, value), compare, "update"))
 
     # Group commit: writes that arrive while a transaction is in flight share the next one. A shared
     # transaction succeeds only if every compare holds; otherwise each write is retried on its own,
@@ -225,6 +258,7 @@ class Storage:
                     raise  # cancellation: stop flushing
 
     async def _commit(self, batch: list["_Write"]) -> None:
+        metrics.GROUP_COMMIT.observe(len(batch))
         if len(batch) > 1:
             request = rpc.TxnRequest(
                 compare=[w.compare for w in batch],
@@ -264,7 +298,9 @@ class Storage:
 
         All or nothing; when a compare fails, TxnFailed says which of the keys exist now.
         """
-        creates, updates, deletes = creates or {}, updates or {}, deletes or {}
+        creates = {k: self._seal(k, v) for k, v in (creates or {}).items()}
+        updates = {k: (self._seal(k, v), rev) for k, (v, rev) in (updates or {}).items()}
+        deletes = deletes or {}
         compares = [rpc.Compare(key=k, target=_CREATE, result=_EQUAL, create_revision=0) for k in creates]
         compares += [rpc.Compare(key=k, target=_MOD, result=_EQUAL, mod_revision=rev)
                      for k, (_, rev) in updates.items()]
@@ -335,9 +371,9 @@ class Storage:
                 if response.canceled:
                     raise errors.Unavailable(f"etcd cancelled the watch: {response.cancel_reason}")
                 for event in response.events:
-                    prev = _kv(event.prev_kv) if event.HasField("prev_kv") else None
+                    prev = self._open(event.prev_kv) if event.HasField("prev_kv") else None
                     kind = "DELETE" if event.type == _DELETE else "PUT"
-                    yield WatchEvent(kind, _kv(event.kv), prev)
+                    yield WatchEvent(kind, self._open(event.kv), prev)
                 if not response.events and not response.created:
                     yield Progress(response.header.revision)
         except grpc.aio.AioRpcError as e:
@@ -347,6 +383,32 @@ class Storage:
             call.cancel()
 
     # ------------------------------------------------------------ upkeep
+    async def rewrite_stale(self, prefix: bytes) -> int:
+        """Write again every value under `prefix` that the first provider did not write (key rotation:
+        add a new first key, then rewrite). A value changed meanwhile is skipped. Returns how many."""
+        transformer = self._transformer(prefix)
+        if transformer is None:
+            return 0
+        rewritten, start = 0, None
+        while True:
+            response = await self._call("Range", rpc.RangeRequest(key=start or prefix, range_end=prefix_end(prefix),
+                                                                  limit=LIST_PAGE))
+            for kv in response.kvs:
+                try:
+                    plain, stale = transformer.from_storage(kv.value, kv.key)
+                except DecryptError as e:
+                    log.error("cannot rewrite %s: %s", kv.key.decode(), e)
+                    continue
+                if not stale:
+                    continue
+                request = rpc.TxnRequest(
+                    compare=[rpc.Compare(key=kv.key, target=_MOD, result=_EQUAL, mod_revision=kv.mod_revision)],
+                    success=[rpc.RequestOp(request_put=rpc.PutRequest(key=kv.key, value=self._seal(kv.key, plain)))])
+                if (await self._call("Txn", request)).succeeded:
+                    rewritten += 1
+            if not response.more:
+                return rewritten
+            start = response.kvs[-1].key + b"\0"
 
     async def compact(self, revision: int) -> None:
         """Drop every superseded value older than `revision` (watches from before it get Expired)."""
@@ -402,6 +464,18 @@ class Storage:
         return len(raised.alarms)
 
 
+def _operation(method: str, request) -> tuple[str, str]:
+    """(operation, type) labels of etcd_request_duration_seconds: get/list/txn/delete and the resource."""
+    if method == "Range":
+        key, operation = request.key, ("list" if request.range_end else "get")
+    elif method == "Txn":
+        key, operation = (request.compare[0].key if request.compare else b""), "txn"
+    else:
+        key, operation = getattr(request, "key", b""), method.lower()
+    parts = key.split(b"/", 3)
+    return operation, parts[2].decode(errors="replace") if len(parts) > 2 and parts[1] == b"registry" else ""
+
+
 def take_batch(pending: list, max_ops: int, max_bytes: int) -> list:
     """Take writes off the front of `pending` for one transaction: distinct keys, within etcd's limits."""
     batch, keys, size = [], set(), 0
@@ -414,6 +488,3 @@ def take_batch(pending: list, max_ops: int, max_bytes: int) -> list:
         size += len(key) + len(value)
     return batch
 
-
-def _kv(kv) -> KeyValue:
-    return KeyValue(kv.key, kv.value, kv.mod_revision, kv.create_revision)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import heapq
 import random
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from controlplane.scheduler.framework import SUCCESS, Code, Profile
+from controlplane.scheduler.framework import SNAPSHOT, SUCCESS, Code, Profile
 from controlplane.scheduler.nodeinfo import NodeInfo
 from controlplane.scheduler.podinfo import PodInfo
 
@@ -52,12 +53,38 @@ def fit_error_message(total: int, reasons: Counter) -> str:
     return f"{message}: {', '.join(histogram)}." if histogram else f"{message}."
 
 
+def _timed(check, timings: dict, key: tuple[str, str]):
+    """`check` adding its run time to timings[key] (scheduler_plugin_execution_duration_seconds)."""
+    def timed(*args):
+        started = time.perf_counter()
+        try:
+            return check(*args)
+        finally:
+            timings[key] = timings.get(key, 0.0) + time.perf_counter() - started
+    timed.__self__ = check.__self__
+    return timed
+
+
 def schedule(pod: PodInfo, nodes: Sequence[NodeInfo], profile: Profile, percentage: int = 0, start: int = 0,
-             rng: random.Random | None = None) -> Decision:
-    """Choose a node for `pod` among `nodes`, looking at them from index `start` round the ring."""
+             rng: random.Random | None = None, timings: dict[tuple[str, str], float] | None = None) -> Decision:
+    """Choose a node for `pod` among `nodes`, looking at them from index `start` round the ring.
+
+    With `timings`, each plugin's time is added to timings[(extension point, plugin name)]; the
+    scheduler asks for it on a sample of attempts only, as Kubernetes does, since timing costs too.
+    """
     total = len(nodes)
     if total == 0:
         return Decision(None, NO_NODES)
+    pod.state[SNAPSHOT] = nodes
+    try:
+        return _schedule(pod, nodes, profile, percentage, start, rng, timings)
+    finally:
+        del pod.state[SNAPSHOT]  # the pod is kept in the cache once bound: not the whole snapshot with it
+
+
+def _schedule(pod: PodInfo, nodes: Sequence[NodeInfo], profile: Profile, percentage: int, start: int,
+              rng: random.Random | None, timings: dict[tuple[str, str], float] | None) -> Decision:
+    total = len(nodes)
     filters = []
     for plugin in profile.filters:
         status = plugin.pre_filter(pod)
@@ -69,7 +96,7 @@ def schedule(pod: PodInfo, nodes: Sequence[NodeInfo], profile: Profile, percenta
         filters.append(plugin)
 
     wanted = num_feasible_nodes_to_find(total, percentage)
-    checks = [p.filter for p in filters]
+    checks = [p.filter if timings is None else _timed(p.filter, timings, ("Filter", p.name)) for p in filters]
     feasible: list[NodeInfo] = []
     reasons: Counter = Counter()
     evaluated = 0
@@ -90,7 +117,7 @@ def schedule(pod: PodInfo, nodes: Sequence[NodeInfo], profile: Profile, percenta
     if not feasible:
         return Decision(None, fit_error_message(total, reasons), evaluated=evaluated)
 
-    totals = score(pod, feasible, profile)
+    totals = score(pod, feasible, profile, timings)
     best = select(totals, rng or random)
     # The winner first (it may have won a tie by lot), then the runners-up.
     top = [best] + [i for i in heapq.nlargest(TOP_SCORES_KEPT, range(len(totals)), key=totals.__getitem__)
@@ -99,14 +126,19 @@ def schedule(pod: PodInfo, nodes: Sequence[NodeInfo], profile: Profile, percenta
                     evaluated=evaluated, feasible=len(feasible))
 
 
-def score(pod: PodInfo, feasible: Sequence[NodeInfo], profile: Profile) -> list[int]:
+def score(pod: PodInfo, feasible: Sequence[NodeInfo], profile: Profile,
+          timings: dict[tuple[str, str], float] | None = None) -> list[int]:
     """The weighted sum of every score plugin's score, per feasible node."""
     if len(feasible) == 1:
         return [0]  # nothing to compare: Kubernetes skips scoring too
     totals = [0] * len(feasible)
     for plugin in profile.scores:
+        run = plugin.score if timings is None else _timed(plugin.score, timings, ("Score", plugin.name))
+        scores = run(pod, feasible)
+        if scores is None:  # nothing to tell these nodes apart by (Kubernetes' PreScore Skip)
+            continue
         weight = plugin.weight
-        totals = [t + s * weight for t, s in zip(totals, plugin.score(pod, feasible))]
+        totals = [t + s * weight for t, s in zip(totals, scores)]
     return totals
 
 

@@ -43,10 +43,14 @@ class FakeRuntime(Runtime):
         self.pullable = pullable  # any image not present is pulled, unless listed in pull_errors
         self.pull_errors: dict[str, str] = {}
         self.exits: dict[str, ScriptedExit] = {}
+        self.create_errors: dict[str, str] = {}  # image -> the daemon's message at create
+        self.start_errors: dict[str, str] = {}  # image -> the daemon's message at start
+        self.image_users: dict[str, str] = {}  # image -> its USER ("" : root)
         self.exec_handler: Callable[[ContainerInfo, list[str]], ExecResult] = \
             lambda info, command: ExecResult(exit_code=0, output=b"")
         self.stop_exit_code = 0
         self.calls: list[tuple] = []  # (verb, argument) of every call, for tests
+        self.pull_auth: dict[str, dict | None] = {}  # image -> the credentials of its last ensure_image
         self._containers: dict[str, _Container] = {}
         self._ids = itertools.count(1)
 
@@ -58,6 +62,16 @@ class FakeRuntime(Runtime):
     def exit_with(self, image: str, exit_code: int, after_s: float = 0.0, oom_killed: bool = False) -> None:
         self.exits[image] = ScriptedExit(exit_code, after_s, oom_killed)
 
+    def fail_create(self, image: str, message: str = "No command specified") -> None:
+        self.create_errors[image] = message
+
+    def fail_start(self, image: str, message: str = "exec: \"nope\": executable file not found in $PATH") -> None:
+        self.start_errors[image] = message
+
+    def spec_of(self, container_id: str) -> ContainerSpec:
+        """What the container was created with (env, mounts), for tests."""
+        return self._get(container_id).spec
+
     def write_log(self, container_id: str, data: bytes) -> None:
         container = self._get(container_id)
         container.log.append(data)
@@ -65,8 +79,9 @@ class FakeRuntime(Runtime):
 
     # Runtime
 
-    async def ensure_image(self, image: str, pull_policy: str) -> str:
+    async def ensure_image(self, image: str, pull_policy: str, auth: dict[str, str] | None = None) -> str:
         self.calls.append(("ensure_image", image))
+        self.pull_auth[image] = auth
         present = image in self.images
         if pull_policy == "Never" and not present:
             raise ImageNeverPullError(f'image "{image}" is not present on the node and its pull policy is Never')
@@ -79,12 +94,17 @@ class FakeRuntime(Runtime):
         self.images.add(image)
         return "sha256:fake-" + image
 
+    async def image_user(self, image: str) -> str:
+        return self.image_users.get(image, "")
+
     async def create(self, spec: ContainerSpec) -> str:
         self.calls.append(("create", spec.name))
         if any(c.info.name == spec.name for c in self._containers.values()):
             raise RuntimeError_(f'Conflict. The container name "/{spec.name}" is already in use')
         if spec.image not in self.images:
             raise RuntimeError_(f"No such image: {spec.image}")
+        if spec.image in self.create_errors:
+            raise RuntimeError_(f"creating container {spec.name}: {self.create_errors[spec.image]}")
         container_id = f"{next(self._ids):064x}"
         info = ContainerInfo(id=container_id, name=spec.name, labels=dict(spec.labels), image=spec.image,
                              image_id="sha256:fake-" + spec.image, state="created")
@@ -94,6 +114,8 @@ class FakeRuntime(Runtime):
     async def start(self, container_id: str) -> None:
         self.calls.append(("start", container_id))
         container = self._get(container_id)
+        if container.spec.image in self.start_errors:
+            raise RuntimeError_(self.start_errors[container.spec.image])
         container.started_mono = time.monotonic()
         container.script = self.exits.get(container.spec.image)
         container.info = replace(container.info, state="running", started_at=meta.now_text(), finished_at="",
@@ -133,7 +155,8 @@ class FakeRuntime(Runtime):
         return self.exec_handler(info, command)
 
     async def logs(self, container_id: str, follow: bool = False, tail: int = -1,
-                   timestamps: bool = False) -> AsyncIterator[bytes]:
+                   timestamps: bool = False, since: float = 0) -> AsyncIterator[bytes]:
+        # the fake keeps no times for its lines: `since` selects them all
         container = self._get(container_id)
         sent = 0 if tail < 0 else max(0, len(container.log) - tail)
         while True:

@@ -10,17 +10,34 @@ import pytest
 
 from api.client import Client
 from cli.main import main as skiff_main
+from controlplane.apiserver import encryption as encryption_config
 from controlplane.apiserver import main as apiserver
 from tests.fixtures.cli_runner import Result
 
 
 @pytest.fixture
-async def apiserver_running(etcd_server):
-    running = await apiserver.start([etcd_server.endpoint], "127.0.0.1:0")
+async def start_apiserver(etcd_server):
+    """`await start_apiserver(encryption=YAML)`: an API server on the test's etcd, stopped at the end;
+    `encryption` is an EncryptionConfiguration (Secrets encrypted at rest)."""
+    started = []
+
+    async def start(encryption: str | None = None):
+        config = encryption_config.parse(encryption) if encryption else None
+        running = await apiserver.start([etcd_server.endpoint], "127.0.0.1:0", encryption_config=config,
+                                       rest_listen="127.0.0.1:0")
+        started.append(running)
+        return running
     try:
-        yield running
+        yield start
     finally:
-        await running.stop(grace=0)
+        for running in reversed(started):
+            await running.stop(grace=0)
+
+
+@pytest.fixture
+async def apiserver_running(start_apiserver, request):
+    """The test's API server; a module may set APISERVER_ENCRYPTION (an EncryptionConfiguration's YAML)."""
+    return await start_apiserver(getattr(request.module, "APISERVER_ENCRYPTION", None))
 
 
 @pytest.fixture
@@ -78,3 +95,22 @@ async def scheduler(client, request):
         yield s
     finally:
         await s.stop()
+
+
+@pytest.fixture
+async def kubectl(apiserver_running, tmp_path):
+    """The real kubectl pointed at the test API server's REST listener: `await kubectl("get", "pods")`."""
+    from tests.fixtures.kubectl import Kubectl, write_config
+    runner = Kubectl(write_config(tmp_path, apiserver_running.rest))
+    try:
+        yield runner
+    finally:
+        await runner.stop_all()
+
+
+@pytest.fixture
+async def rest(apiserver_running):
+    """An aiohttp session on the test API server's REST listener: `await rest.get("/api/v1/pods")`."""
+    from tests.fixtures.rest import rest_session
+    async with rest_session(apiserver_running.rest) as session:
+        yield session

@@ -1,6 +1,5 @@
-"""The columns `skiff get` shows for each kind, as kubectl shows them, as pure functions of an object.
-
-Each kind has its headers, a row function and the extra columns of `-o wide`.
+"""The columns each kind prints, as kubectl shows them, as pure functions of an object: one copy for
+`skiff get` and for the REST API's Table responses (`kubectl get`). Headers, a row function, `-o wide` extras.
 """
 from __future__ import annotations
 
@@ -10,9 +9,8 @@ from datetime import datetime
 
 from google.protobuf.message import Message
 
-from api import selectors
-from cli.age import age
-from cli.podstatus import pod_status, ready_count, restarts
+from api.age import age
+from api.podstatus import pod_status, ready_count, restarts
 
 NONE = "<none>"
 ROLE_PREFIX = "node-role.kubernetes.io/"
@@ -78,6 +76,7 @@ def _node_wide(node):
 
 def _template_wide(obj):
     containers = obj.spec.template.spec.containers
+    from api import selectors  # only -o wide needs it; `skiff get` starts quicker without
     selector = selectors.from_match(obj.spec.selector.match_labels, obj.spec.selector.match_expressions)
     return [",".join(c.name for c in containers) or NONE, ",".join(c.image for c in containers) or NONE,
             str(selector) or NONE]
@@ -157,6 +156,14 @@ def _lease_row(lease, now):
     return [_name(lease), lease.spec.holder_identity or NONE, _age(lease, now)]
 
 
+def _config_map_row(cm, now):
+    return [_name(cm), str(len(cm.data) + len(cm.binary_data)), _age(cm, now)]
+
+
+def _secret_row(secret, now):
+    return [_name(secret), secret.type or "Opaque", str(len(secret.data)), _age(secret, now)]
+
+
 COLUMNS: dict[str, Columns] = {
     "Pod": Columns(("NAME", "READY", "STATUS", "RESTARTS", "AGE"), _pod_row, ("IP", "NODE"), _pod_wide),
     "Node": Columns(("NAME", "STATUS", "ROLES", "AGE", "VERSION"), _node_row,
@@ -172,6 +179,8 @@ COLUMNS: dict[str, Columns] = {
     "Namespace": Columns(("NAME", "STATUS", "AGE"), _ns_row),
     "Event": Columns(("LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"), _event_row),
     "Lease": Columns(("NAME", "HOLDER", "AGE"), _lease_row),
+    "ConfigMap": Columns(("NAME", "DATA", "AGE"), _config_map_row),
+    "Secret": Columns(("NAME", "TYPE", "DATA", "AGE"), _secret_row),
 }
 _DEFAULT = Columns(("NAME", "AGE"), lambda obj, now: [_name(obj), _age(obj, now)])
 
