@@ -16,15 +16,13 @@ from tests.fixtures.cli_runner import Result
 
 
 @pytest.fixture
-async def start_apiserver(etcd_server):
-    """`await start_apiserver(encryption=YAML)`: an API server on the test's etcd, stopped at the end;
-    `encryption` is an EncryptionConfiguration (Secrets encrypted at rest)."""
+async def apiserver_factory():
+    """`await apiserver_factory(etcd_endpoints, **options)`: an API server on any etcd (options as in
+    controlplane.apiserver.main.start, e.g. compaction_interval), stopped at the end of the test."""
     started = []
 
-    async def start(encryption: str | None = None):
-        config = encryption_config.parse(encryption) if encryption else None
-        running = await apiserver.start([etcd_server.endpoint], "127.0.0.1:0", encryption_config=config,
-                                       rest_listen="127.0.0.1:0")
+    async def start(etcd_endpoints: list[str], **options):
+        running = await apiserver.start(etcd_endpoints, "127.0.0.1:0", **options)
         started.append(running)
         return running
     try:
@@ -35,26 +33,20 @@ async def start_apiserver(etcd_server):
 
 
 @pytest.fixture
-async def apiserver_running(start_apiserver, request):
-    """The test's API server; a module may set APISERVER_ENCRYPTION (an EncryptionConfiguration's YAML)."""
-    return await start_apiserver(getattr(request.module, "APISERVER_ENCRYPTION", None))
+async def start_apiserver(etcd_server, apiserver_factory):
+    """`await start_apiserver(encryption=YAML)`: an API server on the test's etcd, stopped at the end;
+    `encryption` is an EncryptionConfiguration (Secrets encrypted at rest)."""
+    async def start(encryption: str | None = None, **options):
+        config = encryption_config.parse(encryption) if encryption else None
+        return await apiserver_factory([etcd_server.endpoint], encryption_config=config,
+                                       rest_listen="127.0.0.1:0", **options)
+    return start
 
 
 @pytest.fixture
-async def start_apiserver():
-    """`await start_apiserver(etcd_endpoints, **options)`: one more API server (options as in
-    controlplane.apiserver.main.start, e.g. compaction_interval), stopped after the test."""
-    started = []
-
-    async def start(etcd_endpoints: list[str], **options):
-        running = await apiserver.start(etcd_endpoints, "127.0.0.1:0", **options)
-        started.append(running)
-        return running
-    try:
-        yield start
-    finally:
-        for running in started:
-            await running.stop(grace=0)
+async def apiserver_running(start_apiserver, request):
+    """The test's API server; a module may set APISERVER_ENCRYPTION (an EncryptionConfiguration's YAML)."""
+    return await start_apiserver(getattr(request.module, "APISERVER_ENCRYPTION", None))
 
 
 @pytest.fixture
