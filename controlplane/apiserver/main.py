@@ -13,8 +13,9 @@ import uvloop
 
 from api import grpchealth, monitoring
 from controlplane.apiserver.allocator import ServiceRanges
-from controlplane.apiserver import encryption
+from controlplane.apiserver import encryption, metrics
 from controlplane.apiserver.registry import ROOT, Registry
+from controlplane.apiserver.resources import Settings
 from controlplane.apiserver.rest import server as rest_server
 from controlplane.apiserver.service import VERSION, ApiService
 from api.flagtypes import duration
@@ -96,7 +97,7 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
     `tls_pem` = (certificate, key), or a self-signed certificate)."""
     transformers = storage_transformers(encryption_config or {})
     storage = Storage(etcd_endpoints, transformers=transformers)
-    registry = Registry(storage, service_ranges)
+    registry = Registry(storage, Settings(service_ranges or ServiceRanges()))
     await registry.start()
     compactor = Compactor(storage, compaction_interval)
     for prefix in transformers:  # key rotation: what an older key wrote is written again with the first
@@ -127,7 +128,8 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
     if rest_listen:
         cert, key = tls_pem or (None, None)
         try:
-            running.rest = await rest_server.start(registry, service.proxy, rest_listen, VERSION, cert, key)
+            running.rest = await rest_server.start(registry, service.proxy, rest_listen, VERSION, MAX_REQUEST_BYTES,
+                                                   cert, key, service.metrics)
         except OSError:
             await running.stop(0)
             raise OSError(f"cannot listen on {rest_listen}") from None
@@ -154,6 +156,8 @@ async def serve(args: argparse.Namespace) -> None:
                           args.etcd_compaction_interval)
     log.info("serving the API on %s (etcd %s)", running.address, ",".join(endpoints))
     observer = monitoring.serve_from_args(args, log)
+    if not args.metrics_bind_address:
+        metrics.disable()
     if running.rest is not None:
         log.info("serving the Kubernetes REST API on https://%s", running.rest.address)
     stop = asyncio.Event()

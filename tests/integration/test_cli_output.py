@@ -93,3 +93,12 @@ async def test_writing_verbs_take_dry_run_and_write_nothing(client, skiff, tmp_p
     assert (await client.list("Service", "default")).items == [] or all(
         s.metadata.name != "api" for s in (await client.list("Service", "default")).items)
     assert (await client.list("Pod", "default")).items == []
+
+
+async def test_completion_names_objects_from_the_server(client, skiff):
+    await client.create(pod("web"))
+    await client.create(pod("other", namespace="kube-system"))
+    result = await skiff("__complete", "get", "pods", "")
+    assert (result.code, result.out) == (0, "web\n")
+    in_namespace = await skiff("__complete", "logs", "-n", "kube-system", "")
+    assert in_namespace.out == "other\n"
