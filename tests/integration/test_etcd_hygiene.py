@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from api import errors
+from api import errors, kinds
 from api.client import Client
 from controlplane.apiserver import watchcache
 from deploy.etcdspace import free_space
@@ -31,7 +31,7 @@ async def test_large_deployment_updated_in_a_loop_survives_a_small_quota(etcd_sm
         assert d.spec.template.metadata.annotations["round"] == "699"
         assert running.compactor.compacted_to > 0
         # The watch history holds recent versions only, bounded in bytes rather than 20,000 events.
-        cache = running.registry.caches["Deployment"]
+        cache = running.registry.caches[kinds.lookup("Deployment")]
         assert cache.history_bytes <= watchcache.HISTORY_BYTES
 
 
