@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex = verbs.add_parser("exec", help="run a command inside a host's network namespace: exec HOST -- CMD")
     ex.add_argument("host")
     ex.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD")
+    verbs.add_parser("defrag", help="free etcd's space: compact, defragment every member, disarm NOSPACE "
+                                    "(the fix for 'storage full')")
     demo = verbs.add_parser("demo", help="web servers over the hosts and a client fetching across hosts")
     demo.add_argument("--timeout", type=float, default=180)
     for verb, text in (("stop-host", "power a host off: kill its agent and containers"),
@@ -75,6 +77,20 @@ def _run(args: argparse.Namespace) -> int:
         if st is None:
             raise LabError("no lab here; run `deploy.lab up` first")
         print(kubeconfig.render(P.plan(st.settings)), end="")
+        return 0
+    if args.verb == "defrag":
+        import asyncio
+        from deploy.etcdspace import free_space
+        from deploy.lab.state import load
+        current = load()
+        if current is None:
+            raise LabError("no lab is up (no state file); run `python -m deploy.lab up` first")
+        from api.errors import ApiError
+        try:
+            lines = asyncio.run(free_space(P.plan(current.settings).etcd_endpoints))
+        except ApiError as e:
+            raise LabError(f"etcd: {e.message}") from None
+        print("\n".join(lines))
         return 0
     if args.verb == "demo":
         from deploy.lab.demo import demo
