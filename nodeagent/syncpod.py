@@ -131,6 +131,8 @@ class PodSyncer:
                 if problem.reason == "CreateContainerConfigError" and start.container.name not in state.start_failures:
                     continue  # a missing ConfigMap, Secret or key: their watch kicks the pod when it appears
                 plan.wake(self._retry_in(pod, state, start.container.name) or 1.0)
+            elif start.init and sidecars.is_sidecar(start.container):
+                plan.wake(0)  # started: what waits behind it may start now, not at the next relist
         for old in containers.superseded(observed):
             await env.runtime.remove(old.id)
         observed = await self.observe(uid)
