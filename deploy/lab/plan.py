@@ -27,6 +27,9 @@ STATE_DIR = Path("/var/lib/skiff/lab")
 ENCRYPTION_CONFIG = STATE_DIR / "encryption.yaml"  # the lab's key for Secrets at rest, made once by `up`
 LOG_DIR = Path("/var/log/skiff-lab")
 API_PORT = 6443
+REST_PORT = 6444  # the Kubernetes REST API (kubectl), HTTPS
+REST_CERT = STATE_DIR / "rest-tls.crt"  # its certificate and key, made once by `up`
+REST_KEY = STATE_DIR / "rest-tls.key"
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,10 @@ class Lab:
     @property
     def api_addresses(self) -> list[str]:
         return [f"{ip}:{API_PORT}" for ip in self.api_ips]
+
+    @property
+    def rest_address(self) -> str:
+        return f"{self.root_ip}:{REST_PORT}"
 
     @property
     def api_address(self) -> str:
@@ -157,7 +164,8 @@ def _processes(lab: Lab) -> list[Process]:
     root = lab.root_ip
     for i, ip in enumerate(lab.api_ips):
         procs.append(Process(apiserver_process_name(i), components.apiserver(
-            f"{ip}:{API_PORT}", lab.etcd_endpoints, encryption_config=str(ENCRYPTION_CONFIG), metrics_ip=ip),
+            f"{ip}:{API_PORT}", lab.etcd_endpoints, encryption_config=str(ENCRYPTION_CONFIG), metrics_ip=ip,
+            rest_listen=f"{ip}:{REST_PORT}", tls_cert=str(REST_CERT), tls_key=str(REST_KEY)),
             None, "controlplane", components.metrics_address("apiserver", ip)))
     procs.append(Process("scheduler", components.scheduler(lab.api_address, metrics_ip=root), None, "controlplane",
                          components.metrics_address("scheduler", root)))
