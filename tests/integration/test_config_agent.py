@@ -6,18 +6,12 @@ from __future__ import annotations
 import base64
 import os
 
-import pytest
 
-from api import kinds
 from nodeagent.runtime import base
 from nodeagent.runtime.fake import FakeRuntime
 from tests.fixtures.fake_runtime_agent import agent_config, running_agent
 from tests.fixtures.objects import from_yaml
 from tests.fixtures.wait import eventually
-
-
-# Until ConfigMap and Secret are registered kinds (they follow the per-kind resources).
-pytestmark = pytest.mark.skipif("Secret" not in kinds.BY_NAME, reason="ConfigMap and Secret are not registered yet")
 
 
 CONFIG_MAP = """
