@@ -2,14 +2,14 @@
 type-specific required keys, encrypted at rest when the server has an encryption configuration."""
 from __future__ import annotations
 
-from controlplane.apiserver.resources.strategy import Strategy
+from controlplane.apiserver.resources.strategy import COMMON_FIELDS, Strategy
 from controlplane.apiserver.validation import config
 from proto import types_pb2
 
 
 class SecretStrategy(Strategy):
     sample = {"metadata": {"name": "sample"}, "data": {"key": "dmFsdWU="}}
-    selectable_fields = ("type",)
+    selectable_fields = COMMON_FIELDS + ("type",)
 
     def prepare_for_create(self, secret: types_pb2.Secret) -> None:
         config.fold_string_data(secret)
