@@ -26,7 +26,8 @@ class NodeLifecycle:
 LAB_LIFECYCLE = NodeLifecycle(grace_period=15.0, eviction_timeout=30.0, monitor_period=2.0)
 
 # Prometheus /metrics (and /healthz, /readyz) of each program, over plain HTTP, as --metrics-bind-address.
-METRICS_PORTS = {"apiserver": 10251, "scheduler": 10259, "controller-manager": 10257, "agent": 10255}
+METRICS_PORTS = {"apiserver": 10251, "scheduler": 10259, "controller-manager": 10257, "agent": 10255,
+                 "ingress": 10254}
 LAB_METRICS_RESOLUTION = 5.0  # `skiff top` follows a lab experiment closely; real nodes keep 15 s
 
 
@@ -92,6 +93,16 @@ def controller_manager(server: str, cluster_cidr: str, lifecycle: NodeLifecycle,
             "--node-monitor-grace-period", _seconds(lifecycle.grace_period),
             "--pod-eviction-timeout", _seconds(lifecycle.eviction_timeout),
             "--node-monitor-period", _seconds(lifecycle.monitor_period)]
+
+
+INGRESS_CONTROLLER = "skiff.io/ingress-nginx"  # spec.controller of the IngressClass it serves
+
+
+def ingress_controller(server: str, listen_ip: str, work_dir: str, bin_dir: Path | None = None) -> list[str]:
+    """nginx on this host's address, serving the Ingresses of the IngressClasses naming INGRESS_CONTROLLER."""
+    return [program("skiff-ingress-controller", bin_dir), "--server", server, "--listen-address", listen_ip,
+            "--controller-name", INGRESS_CONTROLLER, "--work-dir", work_dir,
+            "--metrics-bind-address", metrics_address("ingress", listen_ip)]
 
 
 def agent(server: str, node_name: str, node_ip: str, interface: str, state_dir: str | None = None,

@@ -58,7 +58,7 @@ def test_a_backend_without_ready_endpoints_answers_503():
     snap = snapshot([ingress("site", [rule("foo.example.com", ("/", "Prefix", "web", 80))])],
                     services=[service("web")], endpoints_=[endpoints("web", [])])
     text = render.nginx_conf(model.plan(snap, CONTROLLER), SETTINGS)
-    assert "return 503;" in text and "upstream" not in text
+    assert "return 503;" in text and "upstream default-" not in text
 
 
 def test_tls_hosts_listen_on_443_with_the_secret_written_as_files():
