@@ -33,7 +33,7 @@ pytestmark = [
 def web(name: str, replicas: int) -> list[dict]:
     """A Deployment whose pods answer "<name> <pod>" and a Service for it on port 80 (named http)."""
     labels = {"app": name}
-    command = f'echo "{name} $(hostname)" > /tmp/index.html && mkdir -p /tmp/api && cp /tmp/index.html /tmp/api/ ' \
+    command = f'echo "{name} $(hostname)" > /tmp/index.html && for d in api apix; do mkdir -p /tmp/$d; cp /tmp/index.html /tmp/$d/; done ' \
               f'&& exec httpd -f -p 8080 -h /tmp'
     return [
         {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
@@ -108,11 +108,11 @@ async def test_two_hosts_two_paths_tls_and_503_through_the_ingress(lab_with_ingr
 
         await eventually(lambda: answers("foo.example.com")[1].startswith("web "), timeout=120, interval=0.5,
                          what="foo.example.com/ served by web")
-        status, body = answers("bar.example.com", "/api/index.html")
-        assert (status, body.split()[0]) == (200, "api")
+        await eventually(lambda: answers("bar.example.com", "/api/index.html")[1].startswith("api "), timeout=120,
+                         interval=0.5, what="bar.example.com/api served by api")
         status, body = answers("bar.example.com", "/")
         assert (status, body.split()[0]) == (200, "web")
-        assert answers("bar.example.com", "/apix")[1].startswith("web "), "a Prefix matches whole path elements"
+        assert answers("bar.example.com", "/apix/index.html")[1].startswith("web "), "a Prefix matches whole elements"
         assert answers("unknown.example.com")[0] == 404
         status, body = answers("foo.example.com", port=443, ca=cert)
         assert (status, body.split()[0]) == (200, "web")
