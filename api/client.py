@@ -4,8 +4,10 @@ Typed objects in and out; failures raise the typed errors of api.errors.
 """
 from __future__ import annotations
 
+import json
+import logging
 import os
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import grpc
@@ -20,6 +22,15 @@ DEFAULT_TIMEOUT = 30.0
 MAX_MESSAGE = 16 * 1024 * 1024
 
 KindLike = Kind | str
+# A typed object, or its manifest form (a dict as read from YAML or JSON), which the server reads under a
+# field validation mode and so can refuse or warn about fields a typed object cannot carry.
+ObjectLike = Message | Mapping
+
+log = logging.getLogger(__name__)
+
+
+def _log_warning(text: str) -> None:
+    log.warning("API server: %s", text)
 
 
 def _kind(kind: KindLike) -> Kind:
@@ -43,9 +54,12 @@ class ListResult:
 class Client:
     """An open connection to the API server. Use as `async with Client(server) as c:` or call close()."""
 
-    def __init__(self, server: str | None = None, timeout: float = DEFAULT_TIMEOUT):
+    def __init__(self, server: str | None = None, timeout: float = DEFAULT_TIMEOUT,
+                 on_warning: Callable[[str], None] = _log_warning):
         self.server = server or os.environ.get("SKIFF_SERVER") or DEFAULT_SERVER
         self.timeout = timeout
+        # Called with each warning a write's reply carries (client-go's WarningHandler).
+        self.on_warning = on_warning
         self._channel = grpc.aio.insecure_channel(self.server, options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE),
             ("grpc.max_send_message_length", MAX_MESSAGE),
@@ -71,6 +85,18 @@ class Client:
         except grpc.aio.AioRpcError as e:
             raise self._error(e) from None
 
+    async def _write(self, method: str, request):
+        """A write, passing the warnings its reply carries to on_warning."""
+        call = getattr(self._stub, method)(request, timeout=self.timeout)
+        try:
+            response = await call
+        except grpc.aio.AioRpcError as e:
+            raise self._error(e) from None
+        for key, value in await call.trailing_metadata() or ():
+            if key == errors.WARNING_KEY:
+                self.on_warning(value.decode() if isinstance(value, bytes) else value)
+        return response
+
     def _error(self, e: grpc.aio.AioRpcError) -> errors.ApiError:
         error = errors.from_rpc_error(e)
         if isinstance(error, errors.ServerUnreachable):
@@ -79,10 +105,14 @@ class Client:
 
     # ------------------------------------------------------------ CRUD
 
-    async def create(self, obj: Message, dry_run: bool = False) -> Message:
-        """Create; with dry_run the server validates and defaults but writes nothing."""
-        response = await self._call("Create", api_pb2.CreateRequest(object=kinds.wrap(obj), dry_run=dry_run))
-        return kinds.unwrap(response)
+    async def create(self, obj: ObjectLike, dry_run: bool = False, field_validation: str = "") -> Message:
+        """Create; with dry_run the server validates and defaults but writes nothing.
+
+        `field_validation` ("Strict", the default, "Warn", "Ignore") judges a manifest-form `obj`.
+        """
+        request = api_pb2.CreateRequest(dry_run=dry_run, field_validation=field_validation)
+        _put_object(request, obj)
+        return kinds.unwrap(await self._write("Create", request))
 
     async def get(self, kind: KindLike, name: str, namespace: str = "default") -> Message:
         k = _kind(kind)
@@ -111,10 +141,11 @@ class Client:
                 return ListResult(items, page.resource_version)
             token = page.continue_token
 
-    async def update(self, obj: Message, dry_run: bool = False) -> Message:
+    async def update(self, obj: ObjectLike, dry_run: bool = False, field_validation: str = "") -> Message:
         """Replace spec and metadata; Conflict if obj.metadata.resourceVersion is stale."""
-        response = await self._call("Update", api_pb2.UpdateRequest(object=kinds.wrap(obj), dry_run=dry_run))
-        return kinds.unwrap(response)
+        request = api_pb2.UpdateRequest(dry_run=dry_run, field_validation=field_validation)
+        _put_object(request, obj)
+        return kinds.unwrap(await self._write("Update", request))
 
     async def update_status(self, obj: Message) -> Message:
         """Replace status only (the status subresource)."""
@@ -219,3 +250,10 @@ class Client:
     def port_forward_stream(self, requests: AsyncIterator[api_pb2.PortForwardRequest]):
         """One TCP connection to a pod's port: the first request names pod and port, then bytes."""
         return self._stub.PortForward(requests)
+
+
+def _put_object(request, obj: ObjectLike) -> None:
+    if isinstance(obj, Message):
+        request.object.CopyFrom(kinds.wrap(obj))
+    else:
+        request.manifest = json.dumps(obj, separators=(",", ":")).encode()

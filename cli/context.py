@@ -36,7 +36,7 @@ class Context:
 
     def client(self) -> "Client":
         from api.client import Client  # grpc is imported only by verbs that talk to the server
-        return Client(self.server, timeout=self.timeout)
+        return Client(self.server, timeout=self.timeout, on_warning=lambda text: self.warn(f"Warning: {text}"))
 
     def namespace(self, args: argparse.Namespace) -> str:
         return getattr(args, "namespace", None) or self.config.namespace
