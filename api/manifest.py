@@ -91,7 +91,7 @@ class _Found:
 
     errors: list[str] = dataclass_field(default_factory=list)
     unknown: list[str] = dataclass_field(default_factory=list)  # field paths
-    duplicate: list[str] = dataclass_field(default_factory=list)  # field paths, "(line N)" when known
+    duplicate: list[tuple[str, int | None]] = dataclass_field(default_factory=list)  # (field path, line)
 
 
 def decode(data: Any, source: str = "", validation: str = STRICT) -> tuple[Message, list[str]]:
@@ -102,7 +102,7 @@ def decode(data: Any, source: str = "", validation: str = STRICT) -> tuple[Messa
     """
     obj, found = _decode(data, source)
     fields = ([f'unknown field "{p}"' for p in found.unknown]
-              + [f'duplicate field "{p}"' for p in found.duplicate])
+              + [f'duplicate field "{p}"' + (f" (line {line})" if line else "") for p, line in found.duplicate])
     if validation == STRICT and fields:
         raise ManifestError(found.errors + fields, source, strict=not found.errors)
     if found.errors:
@@ -166,7 +166,7 @@ def to_dict(msg: Message) -> dict[str, Any]:
 
 def _repeated_keys(data: Mapping, path: str, found: _Found) -> None:
     for key, line in getattr(data, "repeated", ()):
-        found.duplicate.append(_join(path, str(key)) + (f" (line {line})" if line else ""))
+        found.duplicate.append((_join(path, str(key)), line))
 
 
 def _fill(msg: Message, data: Any, path: str, found: _Found) -> None:
