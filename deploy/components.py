@@ -64,12 +64,18 @@ def metrics_address(component: str, ip: str) -> str:
 
 
 def apiserver(listen: str, etcd_endpoints: list[str], bin_dir: Path | None = None,
-              encryption_config: str = "", metrics_ip: str = "") -> list[str]:
-    """`encryption_config`: the EncryptionConfiguration file that keeps Secrets encrypted in etcd."""
+              encryption_config: str = "", metrics_ip: str = "", rest_listen: str = "", tls_cert: str = "",
+              tls_key: str = "") -> list[str]:
+    """`encryption_config`: the EncryptionConfiguration file that keeps Secrets encrypted in etcd;
+    `rest_listen`: where to serve the Kubernetes REST API (kubectl), with `tls_cert`/`tls_key`."""
     argv = [program("skiff-apiserver", bin_dir), "--listen", listen, "--etcd-servers", ",".join(etcd_endpoints),
             "--metrics-bind-address", metrics_address("apiserver", metrics_ip or "127.0.0.1")]
     if encryption_config:
         argv += ["--encryption-provider-config", encryption_config]
+    if rest_listen:
+        argv += ["--rest-listen", rest_listen]
+        if tls_cert and tls_key:
+            argv += ["--tls-cert-file", tls_cert, "--tls-private-key-file", tls_key]
     return argv
 
 
