@@ -15,6 +15,7 @@ from api import grpchealth, monitoring
 from controlplane.apiserver.allocator import ServiceRanges
 from controlplane.apiserver import encryption, metrics
 from controlplane.apiserver.registry import ROOT, Registry
+from controlplane.apiserver.resources import Settings
 from controlplane.apiserver.rest import server as rest_server
 from controlplane.apiserver.service import VERSION, ApiService
 from controlplane.apiserver.storage import Storage
@@ -87,7 +88,7 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
     `tls_pem` = (certificate, key), or a self-signed certificate)."""
     transformers = storage_transformers(encryption_config or {})
     storage = Storage(etcd_endpoints, transformers=transformers)
-    registry = Registry(storage, service_ranges)
+    registry = Registry(storage, Settings(service_ranges or ServiceRanges()))
     await registry.start()
     for prefix in transformers:  # key rotation: what an older key wrote is written again with the first
         rewritten = await storage.rewrite_stale(prefix)
@@ -116,7 +117,8 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
     if rest_listen:
         cert, key = tls_pem or (None, None)
         try:
-            running.rest = await rest_server.start(registry, service.proxy, rest_listen, VERSION, cert, key)
+            running.rest = await rest_server.start(registry, service.proxy, rest_listen, VERSION, MAX_REQUEST_BYTES,
+                                                   cert, key, service.metrics)
         except OSError:
             await running.stop(0)
             raise OSError(f"cannot listen on {rest_listen}") from None
