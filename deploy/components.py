@@ -10,6 +10,9 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ETCD_BINARY = "/usr/bin/etcd"
+# etcd's space quota: writes stop with "database space exceeded" above it (etcd's default is 2 GiB; say
+# it explicitly so the limit is visible where etcd is started). Compaction keeps the data far below it.
+ETCD_QUOTA_BYTES = 2 * 1024 ** 3
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,8 @@ def _seconds(value: float) -> str:
 
 
 def etcd(name: str, data_dir: str, ip: str, members: dict[str, str], state: str = "new",
-         client_port: int = 2379, peer_port: int = 2380, binary: str = ETCD_BINARY) -> list[str]:
+         client_port: int = 2379, peer_port: int = 2380, binary: str = ETCD_BINARY,
+         quota_bytes: int = ETCD_QUOTA_BYTES) -> list[str]:
     """One etcd member; `members` maps every member's name to its IP (the initial cluster)."""
     cluster = ",".join(f"{n}=http://{addr}:{peer_port}" for n, addr in sorted(members.items()))
     return [binary, "--name", name, "--data-dir", data_dir,
@@ -52,7 +56,7 @@ def etcd(name: str, data_dir: str, ip: str, members: dict[str, str], state: str 
             "--listen-peer-urls", f"http://{ip}:{peer_port}",
             "--initial-advertise-peer-urls", f"http://{ip}:{peer_port}",
             "--initial-cluster", cluster, "--initial-cluster-state", state,
-            "--initial-cluster-token", "skiff"]
+            "--initial-cluster-token", "skiff", "--quota-backend-bytes", str(quota_bytes)]
 
 
 def metrics_address(component: str, ip: str) -> str:
@@ -60,12 +64,18 @@ def metrics_address(component: str, ip: str) -> str:
 
 
 def apiserver(listen: str, etcd_endpoints: list[str], bin_dir: Path | None = None,
-              encryption_config: str = "", metrics_ip: str = "") -> list[str]:
-    """`encryption_config`: the EncryptionConfiguration file that keeps Secrets encrypted in etcd."""
+              encryption_config: str = "", metrics_ip: str = "", rest_listen: str = "", tls_cert: str = "",
+              tls_key: str = "") -> list[str]:
+    """`encryption_config`: the EncryptionConfiguration file that keeps Secrets encrypted in etcd;
+    `rest_listen`: where to serve the Kubernetes REST API (kubectl), with `tls_cert`/`tls_key`."""
     argv = [program("skiff-apiserver", bin_dir), "--listen", listen, "--etcd-servers", ",".join(etcd_endpoints),
             "--metrics-bind-address", metrics_address("apiserver", metrics_ip or "127.0.0.1")]
     if encryption_config:
         argv += ["--encryption-provider-config", encryption_config]
+    if rest_listen:
+        argv += ["--rest-listen", rest_listen]
+        if tls_cert and tls_key:
+            argv += ["--tls-cert-file", tls_cert, "--tls-private-key-file", tls_key]
     return argv
 
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field, replace
 from api import errors, meta, sidecars
 from api.client import Client
 from api.events import EventRecorder
-from nodeagent import actions, containers, downward, envvars, pullsecrets, security, status, subpath, volumes
+from nodeagent import (
+    actions, containers, downward, envvars, etchosts, pullsecrets, security, servicelinks, status, subpath, volumes,
+)
 from nodeagent.backoff import Backoff
 from nodeagent.configwatch import ConfigObjects
 from nodeagent.probes.manager import ProbeManager
@@ -24,6 +26,12 @@ from proto import types_pb2
 log = logging.getLogger(__name__)
 
 DEFAULT_GRACE_S = 30
+# The kubelet's limits on a termination message: the file's first 4 KiB; from logs, 80 lines and 2 KiB.
+DEADLINE_REASON = "DeadlineExceeded"
+DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
+MAX_MESSAGE_BYTES = 4096
+MAX_LOG_LINES = 80
+MAX_LOG_BYTES = 2048
 
 
 @dataclass
@@ -42,6 +50,7 @@ class PodEnv:
     network: object | None = None  # a podnetwork.*Network once the node's podCIDR is known
     network_ready: asyncio.Event = field(default_factory=asyncio.Event)
     probes: ProbeManager | None = None  # liveness, readiness and startup probes (issue 8)
+    services: object | None = None  # an Informer of Services where pods really run: enableServiceLinks
     dns: object | None = None  # a dns.clusterdns.ClusterDns where pods really run: their resolv.conf
     config: ConfigObjects | None = None  # the ConfigMaps and Secrets pods name, watched one by one
     volumes: volumes.PodVolumes | None = None  # configMap, secret, downwardAPI and projected volumes
@@ -63,6 +72,7 @@ class PodState:
     # Containers that could not be created or started: when, and what the status said (the retry waits
     # out the restart backoff, as a crash does).
     start_failures: dict[str, tuple[float, status.Waiting]] = field(default_factory=dict)
+    messages: dict[str, str] = field(default_factory=dict)  # exited container id -> its termination message
     volume_digests: dict[str, str] = field(default_factory=dict)  # config volume -> digest of what is written
 
 
@@ -93,7 +103,13 @@ class PodSyncer:
         state.killed &= {info.id for info in observed}
         base_status = state.last_status or pod.status
         terminal = base_status.phase in status.TERMINAL
+        deadline_in = _deadline_in(pod, base_status, time.time())
+        if not terminal and deadline_in is not None and deadline_in <= 0:
+            await self._deadline_exceeded(pod, state, observed)
+            return 0  # failed: come back at once to free the sandbox
         plan = self._plan(pod, state, observed, terminal)
+        if deadline_in is not None and not terminal:
+            plan.wake(deadline_in)
         if plan.create_sandbox:
             await self._create_sandbox(pod, state, observed, plan.sandbox_attempt)
             observed = await self.observe(uid)
@@ -126,6 +142,8 @@ class PodSyncer:
                 if problem.reason == "CreateContainerConfigError" and start.container.name not in state.start_failures:
                     continue  # a missing ConfigMap, Secret or key: their watch kicks the pod when it appears
                 plan.wake(self._retry_in(pod, state, start.container.name) or 1.0)
+            elif start.init and sidecars.is_sidecar(start.container):
+                plan.wake(0)  # started: what waits behind it may start now, not at the next relist
         for old in containers.superseded(observed):
             await env.runtime.remove(old.id)
         observed = await self.observe(uid)
@@ -256,7 +274,8 @@ class PodSyncer:
         if problem is not None:
             return problem
         try:
-            env_vars = envvars.resolve(c, pod, self._facts(state), lookup)
+            services = servicelinks.service_env(pod, env.services.list()) if env.services is not None else None
+            env_vars = envvars.resolve(c, pod, self._facts(state), lookup, services)
             command, args = envvars.command_line(c, env_vars)
             mount_list, dirs = containers.mounts(pod, c, env.state_dir)
         except (envvars.EnvError, containers.SpecError) as e:
@@ -277,6 +296,11 @@ class PodSyncer:
             return self._start_failed(pod, state, c.name, status.Waiting("CreateContainerConfigError", str(e)))
         if env.dns is not None:
             mount_list = await env.dns.pod_mounts(pod, containers.pod_dir(env.state_dir, pod.metadata.uid), mount_list)
+        mount_list = await self._hosts_mount(pod, state, mount_list)
+        log_path = containers.termination_log(env.state_dir, pod.metadata.uid, c.name, start.attempt)
+        await asyncio.to_thread(_empty_file, log_path)
+        mount_list = [*mount_list, base.Mount(log_path, c.termination_message_path or
+                                              containers.DEFAULT_TERMINATION_MESSAGE_PATH)]
         spec = containers.app_spec(pod, c, env.node_name, start.attempt, sandbox.id, env_vars, command, args,
                                    mount_list, sec)
         try:
@@ -296,10 +320,56 @@ class PodSyncer:
         env.recorder.normal(pod, "Started", f"Started container {c.name}")
         return None
 
+    async def _termination_messages(self, pod, state: PodState, observed: list[ContainerInfo]) -> dict[str, str]:
+        """Each exited container's message, read once: its terminationMessagePath file, or with
+        FallbackToLogsOnError and a failure, the tail of its logs (the kubelet's limits)."""
+        specs = _specs(pod)
+        for info in observed:
+            name = info.labels.get(base.LABEL_CONTAINER_NAME, "")
+            if info.state != "exited" or info.id in state.messages or name not in specs:
+                continue
+            path = containers.termination_log(self.env.state_dir, pod.metadata.uid, name, containers.attempt_of(info))
+            message = await asyncio.to_thread(_read_text, path, MAX_MESSAGE_BYTES)
+            if not message and info.exit_code != 0 and \
+                    specs[name].termination_message_policy == "FallbackToLogsOnError":
+                message = await self._log_tail(info.id)
+            state.messages[info.id] = message
+        live = {info.id for info in observed}
+        for gone in [cid for cid in state.messages if cid not in live]:
+            del state.messages[gone]
+        return state.messages
+
+    async def _log_tail(self, container_id: str) -> str:
+        try:
+            chunks = [c async for c in self.env.runtime.logs(container_id, tail=MAX_LOG_LINES)]
+        except base.RuntimeError_:
+            return ""
+        return b"".join(chunks)[-MAX_LOG_BYTES:].decode("utf-8", errors="replace")
+
+    async def _hosts_mount(self, pod, state: PodState, mount_list: list[base.Mount]) -> list[base.Mount]:
+        """`mount_list` plus the pod's /etc/hosts, unless the container mounts its own or the pod has no IP."""
+        if not state.pod_ip or any(m.target == etchosts.POD_PATH for m in mount_list):
+            return mount_list
+        if pod.spec.host_network:
+            node_hosts = await asyncio.to_thread(_read_text, "/etc/hosts")
+            text = etchosts.host_network_hosts(pod, node_hosts)
+        else:
+            domain = self.env.dns.cluster_domain if self.env.dns is not None else "cluster.local"
+            text = etchosts.pod_hosts(pod, [state.pod_ip], domain)
+        path = await asyncio.to_thread(etchosts.write, containers.pod_dir(self.env.state_dir, pod.metadata.uid), text)
+        return [*mount_list, etchosts.mount(path)]
+
     # ------------------------------------------------------------ status
 
-    async def write_status(self, pod, state: PodState, observed,
-                           waiting: dict[str, status.Waiting]) -> types_pb2.PodStatus:
+    async def _deadline_exceeded(self, pod, state: PodState, observed: list[ContainerInfo]) -> None:
+        """activeDeadlineSeconds has passed since the pod started: stop everything, fail the pod (the kubelet's)."""
+        self.env.recorder.warning(pod, DEADLINE_REASON, DEADLINE_MESSAGE)
+        await self._stop_in_order(pod, observed, time.monotonic() + _grace(pod))
+        await self.write_status(pod, state, await self.observe(pod.metadata.uid), {},
+                                failed=(DEADLINE_REASON, DEADLINE_MESSAGE))
+
+    async def write_status(self, pod, state: PodState, observed, waiting: dict[str, status.Waiting],
+                           failed: tuple[str, str] | None = None) -> types_pb2.PodStatus:
         """Compute the pod's status; write it only when it changed. Returns it."""
         env = self.env
         previous = state.last_status or pod.status
@@ -307,7 +377,8 @@ class PodSyncer:
         view = status.AgentView(now=meta.now(), host_ip=env.node_ip, pod_ip=state.pod_ip,
                                 runtime=env.runtime_scheme, waiting=waiting,
                                 readiness=probes.readiness(pod, observed) if probes else {},
-                                started=probes.started(pod, observed) if probes else {})
+                                started=probes.started(pod, observed) if probes else {},
+                                messages=await self._termination_messages(pod, state, observed), failed=failed)
         base_pod = _copy(pod)
         base_pod.status.CopyFrom(previous)
         new = status.compute(base_pod, observed, view)
@@ -388,6 +459,29 @@ class PodSyncer:
             await env.runtime.stop(info.id, max(deadline - time.monotonic(), 0))
         except base.ContainerNotFound:
             pass
+
+
+def _deadline_in(pod: types_pb2.Pod, current: types_pb2.PodStatus, now: float) -> float | None:
+    """Seconds left of the pod's activeDeadlineSeconds, counted from its startTime; None: no deadline yet."""
+    if not pod.spec.HasField("active_deadline_seconds") or not current.start_time:
+        return None
+    started = meta.parse_time(current.start_time)
+    return started.timestamp() + pod.spec.active_deadline_seconds - now if started else None
+
+
+def _read_text(path: str, limit: int = -1) -> str:
+    try:
+        with open(path, "rb") as f:
+            return f.read(limit).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _empty_file(path: str) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb"):
+        pass
+    os.chmod(path, 0o666)  # any user the container runs as may write its message
 
 
 def _specs(pod: types_pb2.Pod) -> dict[str, types_pb2.Container]:

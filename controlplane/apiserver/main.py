@@ -18,6 +18,8 @@ from controlplane.apiserver.registry import ROOT, Registry
 from controlplane.apiserver.resources import Settings
 from controlplane.apiserver.rest import server as rest_server
 from controlplane.apiserver.service import VERSION, ApiService
+from api.flagtypes import duration
+from controlplane.apiserver.compactor import DEFAULT_INTERVAL_S, Compactor
 from controlplane.apiserver.storage import Storage
 from proto import api_pb2_grpc
 
@@ -48,6 +50,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="the range Service ClusterIPs are allocated from (default %(default)s)")
     p.add_argument("--service-node-port-range", default="30000-32767", metavar="LOW-HIGH",
                    help="the range NodePorts are allocated from (default %(default)s)")
+    p.add_argument("--etcd-compaction-interval", type=duration, default=DEFAULT_INTERVAL_S, metavar="DURATION",
+                   help="how often to compact etcd's history, keeping one interval of it (as kube-apiserver: "
+                        "\"5m\", \"90s\", or seconds; 0 turns compaction off; default 5m)")
     monitoring.add_flag(p, "127.0.0.1:10251")
     p.add_argument("--encryption-provider-config", default="", metavar="FILE",
                    help="an EncryptionConfiguration (Kubernetes' format: aesgcm, secretbox or identity "
@@ -66,9 +71,12 @@ class RunningServer:
     registry: Registry
     server: grpc.aio.Server
     service: ApiService
+    compactor: Compactor | None = None
     rest: rest_server.RestServer | None = None  # the Kubernetes REST API, when one was asked for
 
     async def stop(self, grace: float = 1.0) -> None:
+        if self.compactor is not None:
+            await self.compactor.stop()
         if self.rest is not None:
             await self.rest.stop()
         await self.server.stop(grace)
@@ -83,13 +91,15 @@ def storage_transformers(config: dict[str, encryption.Transformer]) -> dict[byte
 
 async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceRanges | None = None,
                 encryption_config: dict[str, encryption.Transformer] | None = None, rest_listen: str = "",
-                tls_pem: tuple[bytes, bytes] | None = None) -> RunningServer:
+                tls_pem: tuple[bytes, bytes] | None = None,
+                compaction_interval: float = DEFAULT_INTERVAL_S) -> RunningServer:
     """Start the gRPC API on `listen` and, when `rest_listen` is set, the REST API on it (HTTPS with
     `tls_pem` = (certificate, key), or a self-signed certificate)."""
     transformers = storage_transformers(encryption_config or {})
     storage = Storage(etcd_endpoints, transformers=transformers)
     registry = Registry(storage, Settings(service_ranges or ServiceRanges()))
     await registry.start()
+    compactor = Compactor(storage, compaction_interval)
     for prefix in transformers:  # key rotation: what an older key wrote is written again with the first
         rewritten = await storage.rewrite_stale(prefix)
         if rewritten:
@@ -112,8 +122,9 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
         await registry.stop()
         raise OSError(f"cannot listen on {listen}")
     await server.start()
+    compactor.start()
     host = listen.rpartition(":")[0]
-    running = RunningServer(f"{host}:{port}", registry, server, service)
+    running = RunningServer(f"{host}:{port}", registry, server, service, compactor)
     if rest_listen:
         cert, key = tls_pem or (None, None)
         try:
@@ -141,7 +152,8 @@ async def serve(args: argparse.Namespace) -> None:
             tls_pem = (Path(args.tls_cert_file).read_bytes(), Path(args.tls_private_key_file).read_bytes())
         except OSError as e:
             raise SystemExit(f"skiff-apiserver: cannot read the REST listener's certificate or key: {e}") from None
-    running = await start(endpoints, args.listen, ranges, config, args.rest_listen, tls_pem)
+    running = await start(endpoints, args.listen, ranges, config, args.rest_listen, tls_pem,
+                          args.etcd_compaction_interval)
     log.info("serving the API on %s (etcd %s)", running.address, ",".join(endpoints))
     observer = monitoring.serve_from_args(args, log)
     if not args.metrics_bind_address:

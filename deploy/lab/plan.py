@@ -27,6 +27,9 @@ STATE_DIR = Path("/var/lib/skiff/lab")
 ENCRYPTION_CONFIG = STATE_DIR / "encryption.yaml"  # the lab's key for Secrets at rest, made once by `up`
 LOG_DIR = Path("/var/log/skiff-lab")
 API_PORT = 6443
+REST_PORT = 6444  # the Kubernetes REST API (kubectl), HTTPS
+REST_CERT = STATE_DIR / "rest-tls.crt"  # its certificate and key, made once by `up`
+REST_KEY = STATE_DIR / "rest-tls.key"
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,10 @@ class Lab:
     etcd: list[Member]
     hosts: list[Member]
     processes: list[Process] = field(default_factory=list)
+
+    @property
+    def rest_address(self) -> str:
+        return f"{self.root_ip}:{REST_PORT}"
 
     @property
     def api_address(self) -> str:
@@ -136,7 +143,9 @@ def _processes(lab: Lab) -> list[Process]:
                      m.netns, "etcd") for m in lab.etcd]
     root = lab.root_ip
     procs.append(Process("apiserver", components.apiserver(f"{root}:{API_PORT}", lab.etcd_endpoints,
-                                                           encryption_config=str(ENCRYPTION_CONFIG), metrics_ip=root),
+                                                           encryption_config=str(ENCRYPTION_CONFIG), metrics_ip=root,
+                                                           rest_listen=f"{root}:{REST_PORT}", tls_cert=str(REST_CERT),
+                                                           tls_key=str(REST_KEY)),
                          None, "controlplane", components.metrics_address("apiserver", root)))
     procs.append(Process("scheduler", components.scheduler(lab.api_address, metrics_ip=root), None, "controlplane",
                          components.metrics_address("scheduler", root)))

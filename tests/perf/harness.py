@@ -70,8 +70,9 @@ async def control_plane(*extra: tuple[str, ...], apiserver_args: tuple[str, ...]
     etcd = EtcdServer()
     etcd.start()
     address = f"127.0.0.1:{free_port()}"
+    # a free metrics port each: the fixed defaults would collide with any other component on this machine
     api = Component("controlplane.apiserver.main", "--listen", address, "--etcd-servers", etcd.endpoint,
-                    "--log-level", "WARNING", *apiserver_args)
+                    "--log-level", "WARNING", "--metrics-bind-address", "127.0.0.1:0", *apiserver_args)
     others: list[Component] = []
     try:
         async with Client(address, timeout=5) as probe:
@@ -85,7 +86,7 @@ async def control_plane(*extra: tuple[str, ...], apiserver_args: tuple[str, ...]
                     return False
             await wait_until(answers, 30, "API server start")
         for module, *args in extra:
-            others.append(Component(module, "--server", address, *args))
+            others.append(Component(module, "--server", address, "--metrics-bind-address", "127.0.0.1:0", *args))
         yield etcd, address
     finally:
         for c in others:
