@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import asyncio
 import logging
 import signal
@@ -19,6 +20,7 @@ from controlplane.apiserver.resources import Settings
 from controlplane.apiserver.rest import server as rest_server
 from controlplane.apiserver.service import VERSION, ApiService
 from api.flagtypes import duration
+from controlplane.apiserver.apiendpoints import ApiEndpoints
 from controlplane.apiserver.compactor import DEFAULT_INTERVAL_S, Compactor
 from controlplane.apiserver.storage import Storage
 from proto import api_pb2_grpc
@@ -50,6 +52,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="the range Service ClusterIPs are allocated from (default %(default)s)")
     p.add_argument("--service-node-port-range", default="30000-32767", metavar="LOW-HIGH",
                    help="the range NodePorts are allocated from (default %(default)s)")
+    p.add_argument("--advertise-address", default=None, metavar="IP",
+                   help="the address pods reach this API server at, listed in the `kubernetes` Service's "
+                        "Endpoints with every other live API server (default: --listen's IP unless it is "
+                        "a loopback or wildcard address; \"\" to list none)")
     p.add_argument("--etcd-compaction-interval", type=duration, default=DEFAULT_INTERVAL_S, metavar="DURATION",
                    help="how often to compact etcd's history, keeping one interval of it (as kube-apiserver: "
                         "\"5m\", \"90s\", or seconds; 0 turns compaction off; default 5m)")
@@ -73,8 +79,16 @@ class RunningServer:
     service: ApiService
     compactor: Compactor | None = None
     rest: rest_server.RestServer | None = None  # the Kubernetes REST API, when one was asked for
+    endpoints: ApiEndpoints | None = None  # the `kubernetes` Service's Endpoints, when advertised
+
+    stopped: bool = False
 
     async def stop(self, grace: float = 1.0) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
+        if self.endpoints is not None:
+            await self.endpoints.stop()
         if self.compactor is not None:
             await self.compactor.stop()
         if self.rest is not None:
@@ -92,9 +106,10 @@ def storage_transformers(config: dict[str, encryption.Transformer]) -> dict[byte
 async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceRanges | None = None,
                 encryption_config: dict[str, encryption.Transformer] | None = None, rest_listen: str = "",
                 tls_pem: tuple[bytes, bytes] | None = None,
-                compaction_interval: float = DEFAULT_INTERVAL_S) -> RunningServer:
+                compaction_interval: float = DEFAULT_INTERVAL_S, advertise_address: str = "") -> RunningServer:
     """Start the gRPC API on `listen` and, when `rest_listen` is set, the REST API on it (HTTPS with
-    `tls_pem` = (certificate, key), or a self-signed certificate)."""
+    `tls_pem` = (certificate, key), or a self-signed certificate); with `advertise_address`, keep this
+    server in the `kubernetes` Service's Endpoints."""
     transformers = storage_transformers(encryption_config or {})
     storage = Storage(etcd_endpoints, transformers=transformers)
     registry = Registry(storage, Settings(service_ranges or ServiceRanges()))
@@ -125,6 +140,9 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
     compactor.start()
     host = listen.rpartition(":")[0]
     running = RunningServer(f"{host}:{port}", registry, server, service, compactor)
+    if advertise_address:
+        running.endpoints = ApiEndpoints(registry, f"{advertise_address}:{port}")
+        await running.endpoints.start()
     if rest_listen:
         cert, key = tls_pem or (None, None)
         try:
@@ -134,6 +152,18 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
             await running.stop(0)
             raise OSError(f"cannot listen on {rest_listen}") from None
     return running
+
+
+def advertised(flag: str | None, listen: str) -> str:
+    """The IP to list in the `kubernetes` Endpoints: the flag, else --listen's IP when pods can reach it."""
+    if flag is not None:
+        return flag
+    host = listen.rpartition(":")[0].strip("[]")
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return ""
+    return "" if ip.is_loopback or ip.is_unspecified else host
 
 
 async def serve(args: argparse.Namespace) -> None:
@@ -153,7 +183,7 @@ async def serve(args: argparse.Namespace) -> None:
         except OSError as e:
             raise SystemExit(f"skiff-apiserver: cannot read the REST listener's certificate or key: {e}") from None
     running = await start(endpoints, args.listen, ranges, config, args.rest_listen, tls_pem,
-                          args.etcd_compaction_interval)
+                          args.etcd_compaction_interval, advertised(args.advertise_address, args.listen))
     log.info("serving the API on %s (etcd %s)", running.address, ",".join(endpoints))
     observer = monitoring.serve_from_args(args, log)
     if not args.metrics_bind_address:
