@@ -64,11 +64,11 @@ def test_json_syntax_error_names_file_and_line(tmp_path):
 
 
 def test_unknown_kind_names_the_kinds_that_exist(tmp_path):
-    path = write(tmp_path, "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    path = write(tmp_path, "cm.yaml", "apiVersion: v1\nkind: Widget\nmetadata: {name: x}\n")
     with pytest.raises(ManifestLoadError) as e:
         manifests.load([path])
     (problem,) = e.value.problems
-    assert problem.startswith(f'{path}: kind: unknown kind "ConfigMap"')
+    assert problem.startswith(f'{path}: kind: unknown kind "Widget"')
     assert "Pod" in problem and "Deployment" in problem
 
 
