@@ -12,6 +12,7 @@ import grpc
 from google.protobuf.message import Message
 
 from api import errors, kinds
+from api.credentials import Credentials
 from api.kinds import Kind
 from proto import api_pb2, api_pb2_grpc, types_pb2
 
@@ -41,12 +42,17 @@ class ListResult:
 
 
 class Client:
-    """An open connection to the API server. Use as `async with Client(server) as c:` or call close()."""
+    """An open TLS connection to the API server, as the user `credentials` name.
 
-    def __init__(self, server: str | None = None, timeout: float = DEFAULT_TIMEOUT):
+    Use as `async with Client(server, credentials=creds) as c:` or call close().
+    """
+
+    def __init__(self, server: str | None = None, timeout: float = DEFAULT_TIMEOUT, *,
+                 credentials: Credentials):
         self.server = server or os.environ.get("SKIFF_SERVER") or DEFAULT_SERVER
         self.timeout = timeout
-        self._channel = grpc.aio.insecure_channel(self.server, options=[
+        self.credentials = credentials
+        self._channel = grpc.aio.secure_channel(self.server, credentials.channel_credentials(), options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE),
             ("grpc.max_send_message_length", MAX_MESSAGE),
             ("grpc.keepalive_time_ms", 20_000),

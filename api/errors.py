@@ -87,6 +87,20 @@ class Timeout(ApiError, TimeoutError):
     retryable = True
 
 
+class Unauthenticated(ApiError, PermissionError):
+    """The caller is nobody the server knows: no credentials, or ones it cannot verify."""
+
+    code = grpc.StatusCode.UNAUTHENTICATED
+    reason = "Unauthorized"
+
+
+class Forbidden(ApiError, PermissionError):
+    """The caller is known but may not do this."""
+
+    code = grpc.StatusCode.PERMISSION_DENIED
+    reason = "Forbidden"
+
+
 class Internal(ApiError):
     code = grpc.StatusCode.INTERNAL
     reason = "InternalError"
@@ -94,7 +108,7 @@ class Internal(ApiError):
 
 _BY_CODE = {cls.code: cls for cls in (
     NotFound, AlreadyExists, Conflict, Invalid, Expired, TooLarge, Unavailable,
-    PreconditionFailed, Timeout, Internal)}
+    PreconditionFailed, Timeout, Unauthenticated, Forbidden, Internal)}
 
 # Trailing-metadata key carrying one Invalid cause per entry (binary, so any UTF-8 survives).
 _CAUSES_KEY = "skiff-causes-bin"

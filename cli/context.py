@@ -13,7 +13,7 @@ from typing import TextIO
 from api import errors, meta
 from api.client import Client
 from cli.config import Config
-from cli.errors import describe_api_error
+from cli.errors import CliError, describe_api_error
 
 
 @dataclass
@@ -31,7 +31,10 @@ class Context:
         return self.config.server
 
     def client(self) -> Client:
-        return Client(self.server, timeout=self.timeout)
+        if self.config.credentials is None:
+            raise CliError(f"no credentials for the API server: {self.config.path} does not exist "
+                           f"(`python -m deploy.lab up` and deploy/install.sh write it; or set $SKIFF_CONFIG)")
+        return Client(self.server, timeout=self.timeout, credentials=self.config.credentials)
 
     def namespace(self, args: argparse.Namespace) -> str:
         return getattr(args, "namespace", None) or self.config.namespace

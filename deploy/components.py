@@ -8,6 +8,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from deploy import pki
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ETCD_BINARY = "/usr/bin/etcd"
 
@@ -51,28 +53,36 @@ def etcd(name: str, data_dir: str, ip: str, members: dict[str, str], state: str 
             "--initial-cluster-token", "skiff"]
 
 
-def apiserver(listen: str, etcd_endpoints: list[str], bin_dir: Path | None = None) -> list[str]:
-    return [program("skiff-apiserver", bin_dir), "--listen", listen,
-            "--etcd-servers", ",".join(etcd_endpoints)]
+def apiserver(listen: str, etcd_endpoints: list[str], pki_dir: Path, bin_dir: Path | None = None,
+              token_listen: str = "") -> list[str]:
+    argv = [program("skiff-apiserver", bin_dir), "--listen", listen,
+            "--etcd-servers", ",".join(etcd_endpoints), *pki.apiserver_flags(pki_dir)]
+    if token_listen:
+        argv += ["--token-listen", token_listen]
+    return argv
 
 
-def scheduler(server: str, bin_dir: Path | None = None) -> list[str]:
-    return [program("skiff-scheduler", bin_dir), "--server", server]
+def scheduler(server: str, pki_dir: Path, bin_dir: Path | None = None) -> list[str]:
+    return [program("skiff-scheduler", bin_dir), "--server", server,
+            "--kubeconfig", pki.kubeconfig_file(pki_dir, "scheduler")]
 
 
-def controller_manager(server: str, cluster_cidr: str, lifecycle: NodeLifecycle,
+def controller_manager(server: str, cluster_cidr: str, lifecycle: NodeLifecycle, pki_dir: Path,
                        bin_dir: Path | None = None) -> list[str]:
     return [program("skiff-controller-manager", bin_dir), "--server", server,
+            "--kubeconfig", pki.kubeconfig_file(pki_dir, "controller-manager"),
             "--cluster-cidr", cluster_cidr,
             "--node-monitor-grace-period", _seconds(lifecycle.grace_period),
             "--pod-eviction-timeout", _seconds(lifecycle.eviction_timeout),
             "--node-monitor-period", _seconds(lifecycle.monitor_period)]
 
 
-def agent(server: str, node_name: str, node_ip: str, interface: str, state_dir: str | None = None,
+def agent(server: str, node_name: str, node_ip: str, interface: str, pki_dir: Path, state_dir: str | None = None,
           lease_renew_interval: float | None = None, bin_dir: Path | None = None) -> list[str]:
+    # The node's one certificate is its identity to the API server and its logs/exec serving cert.
     argv = [program("skiff-agent", bin_dir), "--server", server, "--node-name", node_name,
-            "--node-ip", node_ip, "--interface", interface]
+            "--node-ip", node_ip, "--interface", interface,
+            "--kubeconfig", pki.kubeconfig_file(pki_dir, f"nodes/{node_name}")]
     if state_dir:
         argv += ["--state-dir", state_dir]
     if lease_renew_interval is not None:

@@ -1,6 +1,6 @@
 """The agent's own gRPC service (proto/agent.proto): logs and exec of the containers on this node.
 
-The API server proxies `skiff logs` and `skiff exec` here; errors use the API's status codes.
+The API server proxies `skiff logs` and `skiff exec` here over mutual TLS; nobody else is answered.
 """
 from __future__ import annotations
 
@@ -23,6 +23,25 @@ class TargetError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+def _caller(context) -> str:
+    """The CN of the caller's verified client certificate ("" when there is none)."""
+    names = (context.auth_context() or {}).get("x509_common_name") or []
+    return names[0].decode(errors="replace") if names else ""
+
+
+def _only_apiserver(method):
+    """Answer only the API server's client certificate: other holders of cluster certs (nodes) get nothing."""
+    async def guarded(self, request, context):
+        allowed = self.agent.cfg.tls.allowed_client
+        if _caller(context) != allowed:
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED,
+                                f"forbidden: only {allowed} may use this node's logs and exec")
+        async for item in method(self, request, context):
+            yield item
+    guarded.__name__ = method.__name__
+    return guarded
 
 
 class AgentService(agent_pb2_grpc.AgentServicer):
@@ -53,6 +72,7 @@ class AgentService(agent_pb2_grpc.AgentServicer):
                               f'container "{container}" in pod "{name}" is waiting to start')
         return pod, container, found[0]
 
+    @_only_apiserver
     async def Logs(self, request: api_pb2.LogsRequest, context):
         try:
             _, _, info = await self._target(request.namespace, request.name, request.container, request.previous)
@@ -63,6 +83,7 @@ class AgentService(agent_pb2_grpc.AgentServicer):
                                                    timestamps=request.timestamps):
             yield api_pb2.LogChunk(data=chunk)
 
+    @_only_apiserver
     async def Exec(self, request_iterator, context):
         first = await anext(aiter(request_iterator), None)
         if first is None or not first.command:
@@ -114,12 +135,18 @@ class AgentServer:
     async def start(self) -> int:
         """Listen on the node IP (in the host's namespace); returns the port."""
         cfg = self.agent.cfg
+        if cfg.tls is None:
+            raise OSError(f"skiff-agent: node {cfg.node_name}: no serving certificate for logs and exec "
+                          f"(there is no plain listener)")
+        credentials = grpc.ssl_server_credentials([(cfg.tls.key_pem, cfg.tls.cert_pem)],
+                                                  root_certificates=cfg.tls.client_ca_pem,
+                                                  require_client_auth=True)
         self.server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
         agent_pb2_grpc.add_AgentServicer_to_server(AgentService(self.agent), self.server)
         listen = f"{cfg.node_ip}:{cfg.listen_port}"
         # The listening socket is made in the host's namespace (a lab or test host is a netns).
         with netns.entered(cfg.host_netns):
-            port = self.server.add_insecure_port(listen)
+            port = self.server.add_secure_port(listen, credentials)
         if port == 0:
             raise OSError(f"skiff-agent: cannot listen for logs and exec on {listen}")
         await self.server.start()

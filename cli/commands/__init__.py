@@ -8,6 +8,6 @@ import importlib
 
 NAMES = ("get", "describe", "apply", "create", "delete", "scale", "rollout", "label", "annotate",
          "api_resources", "version", "completion", "logs", "exec",
-         "expose")
+         "expose", "certs")
 
 MODULES = tuple(importlib.import_module(f"{__name__}.{name}") for name in NAMES)

@@ -1,4 +1,7 @@
-"""skiff-apiserver: the gRPC API in front of etcd (the only process that talks to etcd)."""
+"""skiff-apiserver: the gRPC API in front of etcd (the only process that talks to etcd).
+
+Served over TLS only: client certificates on --listen, bearer tokens on --token-listen.
+"""
 from __future__ import annotations
 
 import argparse
@@ -11,6 +14,7 @@ import grpc
 import uvloop
 
 from controlplane.apiserver.allocator import ServiceRanges
+from controlplane.apiserver.auth.config import Security
 from controlplane.apiserver.registry import Registry
 from controlplane.apiserver.service import ApiService
 from controlplane.apiserver.storage import Storage
@@ -34,8 +38,31 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="the range Service ClusterIPs are allocated from (default %(default)s)")
     p.add_argument("--service-node-port-range", default="30000-32767", metavar="LOW-HIGH",
                    help="the range NodePorts are allocated from (default %(default)s)")
+    p.add_argument("--token-listen", default="", metavar="HOST:PORT",
+                   help="also serve the API here for callers with a bearer token and no client certificate "
+                        "(TLS; gRPC can only require client certificates or not ask for them) (default: off)")
+    tls = p.add_argument_group("TLS and authentication (all but --token-auth-file required)")
+    tls.add_argument("--tls-cert-file", required=True, metavar="PATH",
+                     help="the API server's serving certificate (PEM), signed by the cluster CA")
+    tls.add_argument("--tls-private-key-file", required=True, metavar="PATH", help="its private key (PEM)")
+    tls.add_argument("--client-ca-file", required=True, metavar="PATH",
+                     help="the CA client certificates must be signed by (the cluster CA); CN is the user, "
+                          "O the groups")
+    tls.add_argument("--token-auth-file", default="", metavar="PATH",
+                     help='static bearer tokens for people, one `token,user,uid,"group1,group2"` per line')
+    tls.add_argument("--kubelet-client-certificate", default="", metavar="PATH",
+                     help="the client certificate shown to agents for logs and exec")
+    tls.add_argument("--kubelet-client-key", default="", metavar="PATH", help="its private key")
+    tls.add_argument("--kubelet-certificate-authority", default="", metavar="PATH",
+                     help="the CA agents' serving certificates are checked against (default: --client-ca-file)")
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return p.parse_args(argv)
+
+
+def security_from_args(args: argparse.Namespace) -> Security:
+    return Security.from_files(args.tls_cert_file, args.tls_private_key_file, args.client_ca_file,
+                               args.token_auth_file, args.kubelet_client_certificate, args.kubelet_client_key,
+                               args.kubelet_certificate_authority)
 
 
 @dataclass
@@ -46,6 +73,7 @@ class RunningServer:
     registry: Registry
     server: grpc.aio.Server
     service: ApiService
+    token_address: str = ""
 
     async def stop(self, grace: float = 1.0) -> None:
         await self.server.stop(grace)
@@ -53,8 +81,9 @@ class RunningServer:
         await self.registry.stop()
 
 
-async def start(etcd_endpoints: list[str], listen: str,
-                service_ranges: ServiceRanges | None = None) -> RunningServer:
+async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceRanges | None = None, *,
+                security: Security, token_listen: str = "") -> RunningServer:
+    """Serve the API over TLS on `listen` (client certificates) and `token_listen` (bearer tokens)."""
     registry = Registry(Storage(etcd_endpoints), service_ranges)
     await registry.start()
     server = grpc.aio.server(options=[
@@ -67,15 +96,20 @@ async def start(etcd_endpoints: list[str], listen: str,
         ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
         ("grpc.max_concurrent_streams", 100_000),
     ])
-    service = ApiService(registry, ",".join(etcd_endpoints))
+    service = ApiService(registry, security)
     api_pb2_grpc.add_ApiServicer_to_server(service, server)
-    port = server.add_insecure_port(listen)
-    if port == 0:
-        await registry.stop()
-        raise OSError(f"cannot listen on {listen}")
+    addresses = []
+    for address, certs in ((listen, True), (token_listen, False)):
+        if not address:
+            addresses.append("")
+            continue
+        port = server.add_secure_port(address, security.server_credentials(require_client_cert=certs))
+        if port == 0:
+            await registry.stop()
+            raise OSError(f"cannot listen on {address}")
+        addresses.append(f"{address.rpartition(':')[0]}:{port}")
     await server.start()
-    host = listen.rpartition(":")[0]
-    return RunningServer(f"{host}:{port}", registry, server, service)
+    return RunningServer(addresses[0], registry, server, service, addresses[1])
 
 
 async def serve(args: argparse.Namespace) -> None:
@@ -84,8 +118,14 @@ async def serve(args: argparse.Namespace) -> None:
         ranges = ServiceRanges.parse(args.service_cluster_ip_range, args.service_node_port_range)
     except ValueError as e:
         raise SystemExit(f"skiff-apiserver: bad service range: {e}") from None
-    running = await start(endpoints, args.listen, ranges)
-    log.info("serving the API on %s (etcd %s)", running.address, ",".join(endpoints))
+    try:
+        security = security_from_args(args)
+    except ValueError as e:
+        raise SystemExit(f"skiff-apiserver: {e}") from None
+    running = await start(endpoints, args.listen, ranges, security=security, token_listen=args.token_listen)
+    log.info("serving the API over TLS on %s%s (etcd %s)", running.address,
+             f" and for bearer tokens on {running.token_address}" if running.token_address else "",
+             ",".join(endpoints))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

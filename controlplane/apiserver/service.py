@@ -8,6 +8,9 @@ import logging
 import grpc
 
 from api import errors, kinds
+from controlplane.apiserver.auth.config import Security
+from controlplane.apiserver.auth.grpc_request import caller_credentials
+from controlplane.apiserver.auth.request import current_user
 from controlplane.apiserver.proxy import AgentProxy
 from controlplane.apiserver.registry import Registry
 from controlplane.apiserver.watchcache import Event
@@ -23,11 +26,12 @@ async def _abort(context: grpc.aio.ServicerContext, error: errors.ApiError):
 
 
 def _api_call(method):
-    """Map every API error to its status code; anything unexpected is logged and INTERNAL."""
+    """Authenticate the caller, then map every API error to its status code."""
     if inspect.isasyncgenfunction(method):
         @functools.wraps(method)
         async def stream(self, request, context):
             try:
+                self.authenticate(context)
                 async for item in method(self, request, context):
                     yield item
             except errors.ApiError as e:
@@ -39,6 +43,7 @@ def _api_call(method):
     @functools.wraps(method)
     async def unary(self, request, context):
         try:
+            self.authenticate(context)
             return await method(self, request, context)
         except errors.ApiError as e:
             await _abort(context, e)
@@ -48,10 +53,16 @@ def _api_call(method):
 
 
 class ApiService(api_pb2_grpc.ApiServicer):
-    def __init__(self, registry: Registry, etcd_endpoints: str = ""):
+    def __init__(self, registry: Registry, security: Security):
         self.registry = registry
-        self.etcd_endpoints = etcd_endpoints
-        self.proxy = AgentProxy(registry)
+        self.security = security
+        self.proxy = AgentProxy(registry, security.kubelet_client)
+
+    def authenticate(self, context):
+        cert, token = caller_credentials(context)
+        user = self.security.authenticator.authenticate(cert, token)
+        current_user.set(user)
+        return user
 
     @_api_call
     async def Create(self, request, context):
@@ -123,8 +134,10 @@ class ApiService(api_pb2_grpc.ApiServicer):
         async for response in self.proxy.exec(request_iterator):
             yield response
 
+    @_api_call
     async def Version(self, request, context):
-        return api_pb2.VersionInfo(version=VERSION, platform="linux/amd64", etcd_endpoints=self.etcd_endpoints)
+        # Where etcd lives is nobody's business but the API server's.
+        return api_pb2.VersionInfo(version=VERSION, platform="linux/amd64")
 
 
 def _watch_event(event: Event) -> api_pb2.WatchEvent:

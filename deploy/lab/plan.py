@@ -8,7 +8,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deploy import components
+from api.pki import ClusterLayout
+from deploy import components, pki
 
 # Every name the lab gives to the machine starts with one of these, so `down` finds leftovers
 # even when the state file is lost.
@@ -25,7 +26,9 @@ ROUTE_PROTO = 94                  # marks the lab's own routes in the root names
 COMPONENT_ENV = "SKIFF_LAB_COMPONENT"
 STATE_DIR = Path("/var/lib/skiff/lab")
 LOG_DIR = Path("/var/log/skiff-lab")
+PKI_DIR = STATE_DIR / "pki"      # the lab's CA and certificates, made by `up`, removed by `down`
 API_PORT = 6443
+TOKEN_PORT = 6444                 # the API for bearer tokens (no client certificate)
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,17 @@ class Lab:
     @property
     def api_address(self) -> str:
         return f"{self.root_ip}:{API_PORT}"
+
+    @property
+    def admin_kubeconfig(self) -> str:
+        return pki.kubeconfig_file(PKI_DIR, "admin")
+
+    @property
+    def pki_layout(self) -> ClusterLayout:
+        """What the certificates name: the API server's address, etcd members, every host."""
+        return ClusterLayout(apiserver_addresses=(self.root_ip,), service_cidr=self.settings.service_cidr,
+                             etcd_members={m.name: m.ip for m in self.etcd},
+                             nodes={h.name: (h.ip,) for h in self.hosts})
 
     @property
     def etcd_endpoints(self) -> list[str]:
@@ -131,14 +145,15 @@ def _processes(lab: Lab) -> list[Process]:
     members = {m.name: m.ip for m in lab.etcd}
     procs = [Process(m.name, components.etcd(m.name, str(STATE_DIR / m.name), m.ip, members),
                      m.netns, "etcd") for m in lab.etcd]
-    procs.append(Process("apiserver", components.apiserver(f"{lab.root_ip}:{API_PORT}", lab.etcd_endpoints),
+    procs.append(Process("apiserver", components.apiserver(f"{lab.root_ip}:{API_PORT}", lab.etcd_endpoints,
+                                                           PKI_DIR, token_listen=f"{lab.root_ip}:{TOKEN_PORT}"),
                          None, "controlplane"))
-    procs.append(Process("scheduler", components.scheduler(lab.api_address), None, "controlplane"))
+    procs.append(Process("scheduler", components.scheduler(lab.api_address, PKI_DIR), None, "controlplane"))
     procs.append(Process("controller-manager",
-                         components.controller_manager(lab.api_address, s.cluster_cidr, s.lifecycle),
+                         components.controller_manager(lab.api_address, s.cluster_cidr, s.lifecycle, PKI_DIR),
                          None, "controlplane"))
     for h in lab.hosts:
-        argv = components.agent(lab.api_address, h.name, h.ip, HOST_LINK,
+        argv = components.agent(lab.api_address, h.name, h.ip, HOST_LINK, PKI_DIR,
                                 state_dir=str(STATE_DIR / "agent" / h.name),
                                 lease_renew_interval=s.lease_renew_interval)
         procs.append(Process(agent_process_name(h.name), argv, h.netns, "agent"))

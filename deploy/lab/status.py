@@ -32,7 +32,7 @@ def status() -> int:
         state = "running" if pids else ("stopped (stop-host)" if p.name.removeprefix("agent-") in st.stopped
                                        else "not running")
         print(f"{p.name:<26}{p.netns or '(root)':<20}{procs.main_pid(pids) if pids else '-':<9}{state}")
-    nodes = cluster.node_readiness(lab.api_address)
+    nodes = cluster.node_readiness(lab.admin_kubeconfig)
     print(f"\n{'HOST':<16}{'IP':<14}{'UNDERLAY':<12}NODE")
     for h in lab.hosts:
         link = "up" if net.port_is_up(h) else "CUT"
