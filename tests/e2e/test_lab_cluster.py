@@ -101,7 +101,7 @@ async def test_stop_host_turns_the_node_not_ready_and_its_replicaset_pods_move(t
         lab("stop-host", victim, home=home)
         try:
             async def not_ready():
-                return (await cluster.readiness(API)).get(victim) is False
+                return (await cluster.readiness(os.path.join(home, ".skiff", "config"))).get(victim) is False
             await eventually(not_ready, timeout=45, interval=0.5, what=f"{victim} NotReady")
 
             async def moved():
