@@ -129,13 +129,14 @@ class Client:
 
     async def delete(self, kind: KindLike, name: str, namespace: str = "default",
                      grace_period: int | None = None, propagation: str = "",
-                     precondition_uid: str = "", precondition_resource_version: str = "") -> tuple[Message, bool]:
+                     precondition_uid: str = "", precondition_resource_version: str = "",
+                     dry_run: bool = False) -> tuple[Message, bool]:
         """Delete, or mark for deletion. Returns (object, deleted-from-storage)."""
         k = _kind(kind)
         request = api_pb2.DeleteRequest(
             kind=k.name, namespace=namespace if k.namespaced else "", name=name,
             propagation_policy=propagation, precondition_uid=precondition_uid,
-            precondition_resource_version=precondition_resource_version)
+            precondition_resource_version=precondition_resource_version, dry_run=dry_run)
         if grace_period is not None:
             request.grace_period_seconds = grace_period
         response = await self._call("Delete", request)
@@ -162,8 +163,34 @@ class Client:
                                 spec=types_pb2.ScaleSpec(replicas=replicas))
         return await self._call("UpdateScale", api_pb2.UpdateScaleRequest(kind=_kind(kind).name, scale=scale))
 
+    async def evict(self, name: str, namespace: str = "default", grace_period: int | None = None,
+                    dry_run: bool = False) -> tuple[Message, bool]:
+        """The pod's eviction subresource: a graceful delete, as `kubectl drain` asks for it."""
+        request = api_pb2.EvictRequest(namespace=namespace, name=name, dry_run=dry_run)
+        if grace_period is not None:
+            request.grace_period_seconds = grace_period
+        response = await self._call("Evict", request)
+        return kinds.unwrap(response.object), response.deleted
+
     async def version(self) -> api_pb2.VersionInfo:
         return await self._call("Version", api_pb2.VersionRequest())
+
+    # ------------------------------------------------------------ metrics.k8s.io
+
+    async def push_metrics(self, request: api_pb2.PushMetricsRequest) -> api_pb2.PushMetricsResponse:
+        return await self._call("PushMetrics", request)
+
+    async def node_metrics(self, name: str = "", label_selector: str = "") -> list[api_pb2.NodeMetrics]:
+        """NodeMetrics of every node with a recent sample, or of one (NotFound when it has none)."""
+        reply = await self._call("ListNodeMetrics", api_pb2.MetricsRequest(name=name, label_selector=label_selector))
+        return list(reply.items)
+
+    async def pod_metrics(self, namespace: str = "", name: str = "",
+                          label_selector: str = "") -> list[api_pb2.PodMetrics]:
+        """PodMetrics of one pod (NotFound when it has no sample), or of every matching pod (namespace "": all)."""
+        reply = await self._call("ListPodMetrics", api_pb2.MetricsRequest(
+            namespace=namespace, name=name, label_selector=label_selector))
+        return list(reply.items)
 
     # ------------------------------------------------------------ watch
 
@@ -194,3 +221,7 @@ class Client:
 
     def exec_stream(self, requests: Iterable[api_pb2.ExecRequest] | AsyncIterator[api_pb2.ExecRequest]):
         return self._stub.Exec(requests)
+
+    def port_forward_stream(self, requests: AsyncIterator[api_pb2.PortForwardRequest]):
+        """One TCP connection to a pod's port: the first request names pod and port, then bytes."""
+        return self._stub.PortForward(requests)

@@ -81,6 +81,13 @@ class PreconditionFailed(ApiError):
     reason = "PreconditionFailed"
 
 
+class Forbidden(ApiError, PermissionError):
+    """The caller is known but may not do this (e.g. an agent reporting metrics of another node's pod)."""
+
+    code = grpc.StatusCode.PERMISSION_DENIED
+    reason = "Forbidden"
+
+
 class Timeout(ApiError, TimeoutError):
     code = grpc.StatusCode.DEADLINE_EXCEEDED
     reason = "Timeout"
@@ -94,13 +101,6 @@ class Unauthenticated(ApiError, PermissionError):
     reason = "Unauthorized"
 
 
-class Forbidden(ApiError, PermissionError):
-    """The caller is known but may not do this."""
-
-    code = grpc.StatusCode.PERMISSION_DENIED
-    reason = "Forbidden"
-
-
 class Internal(ApiError):
     code = grpc.StatusCode.INTERNAL
     reason = "InternalError"
@@ -108,7 +108,7 @@ class Internal(ApiError):
 
 _BY_CODE = {cls.code: cls for cls in (
     NotFound, AlreadyExists, Conflict, Invalid, Expired, TooLarge, Unavailable,
-    PreconditionFailed, Timeout, Unauthenticated, Forbidden, Internal)}
+    PreconditionFailed, Forbidden, Timeout, Unauthenticated, Internal)}
 
 # Trailing-metadata key carrying one Invalid cause per entry (binary, so any UTF-8 survives).
 _CAUSES_KEY = "skiff-causes-bin"

@@ -26,6 +26,12 @@ class Kind:
     def singular(self) -> str:
         return self.name.lower()
 
+    @property
+    def resource(self) -> str:
+        """`deployments.apps`, `pods`: the plural with its API group, as Kubernetes' messages name it."""
+        group = self.api_version.rpartition("/")[0]
+        return f"{self.plural}.{group}" if group else self.plural
+
     def new(self, **fields) -> Message:
         """An empty object of this kind with apiVersion and kind filled in."""
         return self.message(api_version=self.api_version, kind=self.name, **fields)

@@ -4,6 +4,8 @@ Unknown fields become warnings that name their path; wrong types become one erro
 """
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,7 +23,7 @@ _QUANTITY_MAPS = {
     "skiff.v1.NodeStatus.capacity",
     "skiff.v1.NodeStatus.allocatable",
 }
-_QUANTITY_STRINGS = {"skiff.v1.EmptyDirVolumeSource.size_limit"}
+_QUANTITY_STRINGS = {"skiff.v1.EmptyDirVolumeSource.size_limit", "skiff.v1.ResourceFieldSelector.divisor"}
 
 _INT_TYPES = {
     FieldDescriptor.TYPE_INT32, FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_UINT32,
@@ -128,6 +130,7 @@ def _fill_map(msg: Message, field: FieldDescriptor, value: Any, path: str, error
         return
     target = getattr(msg, field.name)
     quantities = field.full_name in _QUANTITY_MAPS
+    binary = field.message_type.fields_by_name["value"].type == FieldDescriptor.TYPE_BYTES
     for k, v in value.items():
         if quantities and isinstance(v, (int, float)) and not isinstance(v, bool):
             v = _number_text(v)
@@ -135,6 +138,12 @@ def _fill_map(msg: Message, field: FieldDescriptor, value: Any, path: str, error
             errors.append(f"{_join(path, str(k))}: expected a string, got {_type_name(v)}"
                           + (" (quote it)" if isinstance(v, (bool, int, float)) else ""))
             continue
+        if binary:  # Secret data, ConfigMap binaryData: base64 in the manifest, as Kubernetes writes it
+            try:
+                v = base64.b64decode(v, validate=True)
+            except (binascii.Error, ValueError) as e:
+                errors.append(f"{_join(path, k)}: illegal base64 data ({e})")
+                continue
         target[k] = v
 
 
@@ -212,6 +221,8 @@ def _value_to_plain(field: FieldDescriptor, value: Any) -> Any:
         value_field = field.message_type.fields_by_name["value"]
         if value_field.type == FieldDescriptor.TYPE_MESSAGE:
             return {k: to_dict(v) for k, v in value.items()}
+        if value_field.type == FieldDescriptor.TYPE_BYTES:
+            return {k: base64.b64encode(v).decode() for k, v in value.items()}
         return dict(value)
     if field.is_repeated:
         if field.type == FieldDescriptor.TYPE_MESSAGE:

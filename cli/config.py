@@ -8,10 +8,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from api import kubeconfig
-from api.client import DEFAULT_SERVER
-from api.credentials import Credentials
 from cli.errors import CliError
+
+if TYPE_CHECKING:
+    from api.credentials import Credentials
 
 DEFAULT_PATH = Path("~/.skiff/config")
 ENV_PATH = "SKIFF_CONFIG"
@@ -19,10 +22,10 @@ ENV_PATH = "SKIFF_CONFIG"
 
 @dataclass(frozen=True)
 class Config:
-    server: str = DEFAULT_SERVER
+    server: str = "127.0.0.1:6443"  # api.client.DEFAULT_SERVER, without importing grpc
     namespace: str = "default"
     # None when there is no config file: commands that need no server still run.
-    credentials: Credentials | None = None
+    credentials: "Credentials | None" = None
     path: str = ""
 
 
@@ -36,7 +39,7 @@ def load(server_flag: str | None = None, environ: dict | None = None) -> Config:
     environ = os.environ if environ is None else environ
     path = config_path(environ)
     if not path.exists() and not environ.get(ENV_PATH):
-        return Config(server=server_flag or DEFAULT_SERVER, path=str(path))
+        return Config(server=server_flag or Config.server, path=str(path))
     try:
         conn = kubeconfig.load(path, server=server_flag)
     except kubeconfig.KubeconfigError as e:

@@ -10,10 +10,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TextIO
 
-from api import errors, meta
-from api.client import Client
+from typing import TYPE_CHECKING
+
+from api import meta
 from cli.config import Config
-from cli.errors import CliError, describe_api_error
+
+if TYPE_CHECKING:
+    from api import errors
+    from api.client import Client
 
 
 @dataclass
@@ -30,7 +34,9 @@ class Context:
     def server(self) -> str:
         return self.config.server
 
-    def client(self) -> Client:
+    def client(self) -> "Client":
+        from api.client import Client  # grpc is imported only by verbs that talk to the server
+        from cli.errors import CliError
         if self.config.credentials is None:
             raise CliError(f"no credentials for the API server: {self.config.path} does not exist "
                            f"(`python -m deploy.lab up` and deploy/install.sh write it; or set $SKIFF_CONFIG)")
@@ -50,7 +56,9 @@ class Context:
         self.failures += 1
         print(line, file=self.stderr, flush=True)
 
-    def fail_api(self, error: errors.ApiError, action: str = "") -> None:
+    def fail_api(self, error: "errors.ApiError", action: str = "") -> None:
+        from api import errors
+        from cli.errors import describe_api_error
         if isinstance(error, errors.ServerUnreachable):
             raise error  # nothing else will get through either
         self.fail(describe_api_error(error, self.server, action))

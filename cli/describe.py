@@ -12,8 +12,8 @@ from typing import Any
 from google.protobuf.message import Message
 
 from api import kinds, manifest, meta
-from cli.age import age
-from cli.columns import event_time, node_roles
+from api.age import age
+from api.columns import event_time, node_roles
 from cli.describe_apps import deployment_body, replica_set_body
 from cli.describe_layout import NONE, field, map_lines, table
 from cli.describe_nodes import node_body

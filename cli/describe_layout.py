@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cli.columns import NONE
+from api.columns import NONE
 
 WIDTH = 20  # where values start: past the longest common label, CreationTimestamp
 

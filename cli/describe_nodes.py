@@ -4,7 +4,7 @@ system info, then the pods it runs with their requests and limits as shares of w
 from __future__ import annotations
 
 from api import quantity
-from cli.age import age
+from api.age import age
 from cli.describe_layout import NONE, field, table
 
 SYSTEM_INFO = (("Machine ID", "machine_id"), ("System UUID", "system_uuid"), ("Boot ID", "boot_id"),

@@ -4,7 +4,7 @@ in kubectl's layout: node and status, then each container's image, ports, comman
 from __future__ import annotations
 
 from cli.describe_layout import NONE, field, map_lines
-from cli.podstatus import pod_status
+from api.podstatus import pod_status
 
 
 def pod_body(pod) -> list[str]:

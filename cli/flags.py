@@ -3,21 +3,31 @@ from __future__ import annotations
 
 import argparse
 
-OUTPUTS = ("wide", "yaml", "json", "name")
+from api.flagtypes import duration
+
+DRY_RUN = ("none", "client", "server")
 
 
 def common() -> argparse.ArgumentParser:
-    """Flags every verb accepts, before or after the verb (`skiff get po --server H:P`)."""
+    """Flags every verb accepts, before or after the verb (`skiff --server H:P get po`)."""
     p = argparse.ArgumentParser(add_help=False)
     p.add_argument("--server", "-s", metavar="HOST:PORT", default=argparse.SUPPRESS,
                    help="the API server (default: the one ~/.skiff/config or $SKIFF_CONFIG names)")
-    p.add_argument("--request-timeout", type=float, metavar="SECONDS", default=argparse.SUPPRESS,
-                   help="give up on a single request after this long (default 30)")
+    p.add_argument("--request-timeout", type=duration, metavar="DURATION", default=argparse.SUPPRESS,
+                   help="give up on a single request after this long, e.g. 30s, 2m (default 30s)")
     return p
 
 
+def global_namespace(p: argparse.ArgumentParser) -> None:
+    """`-n` before the verb (`skiff -n web get pods`), as kubectl takes it."""
+    p.add_argument("-n", "--namespace", metavar="NS", default=argparse.SUPPRESS,
+                   help="the namespace (default: from the config, else default)")
+
+
 def namespace(p: argparse.ArgumentParser, all_namespaces: bool = False) -> None:
-    p.add_argument("-n", "--namespace", metavar="NS", help="the namespace (default: from the config, else default)")
+    # SUPPRESS: a verb's own default must not undo a `-n` given before the verb
+    p.add_argument("-n", "--namespace", metavar="NS", default=argparse.SUPPRESS,
+                   help="the namespace (default: from the config, else default)")
     if all_namespaces:
         p.add_argument("-A", "--all-namespaces", action="store_true",
                        help="list across every namespace (adds a NAMESPACE column)")
@@ -32,6 +42,33 @@ def filename(p: argparse.ArgumentParser, required: bool = False) -> None:
 def selector(p: argparse.ArgumentParser) -> None:
     p.add_argument("-l", "--selector", default="", metavar="SELECTOR",
                    help="label selector, e.g. app=web,tier in (a,b)")
+
+
+def field_selector(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--field-selector", default="", metavar="SELECTOR",
+                   help="field selector, e.g. status.phase=Running,spec.nodeName=node1")
+
+
+def output(p: argparse.ArgumentParser, table: bool = False) -> None:
+    """`-o`: yaml|json|name|jsonpath=...|custom-columns=... (and wide where a table is the default)."""
+    from cli.printers import output_format
+    shown = "wide|yaml|json|name|" if table else "yaml|json|name|"
+    p.add_argument("-o", "--output", type=output_format, default=None, metavar="FORMAT",
+                   help=f"output format: {shown}jsonpath=TEMPLATE|custom-columns=SPEC "
+                        "(also jsonpath-file=, custom-columns-file=)")
+
+
+def dry_run(p: argparse.ArgumentParser) -> None:
+    """`--dry-run=client|server`: show what would be written; server: the server checks it, writes nothing."""
+    p.add_argument("--dry-run", nargs="?", const="client", default="none", choices=DRY_RUN,
+                   help="client: print the object, send nothing; server: the server validates and "
+                        "defaults it but writes nothing (default none)")
+
+
+def dry_run_suffix(args: argparse.Namespace) -> str:
+    """kubectl's ` (dry run)` / ` (server dry run)` after `pod/web created`."""
+    mode = getattr(args, "dry_run", "none")
+    return {"client": " (dry run)", "server": " (server dry run)"}.get(mode, "")
 
 
 def boolean(text: str) -> bool:

@@ -1,36 +1,64 @@
 """`skiff`: parse the command line, run one verb's handler, turn failures into one line and an exit code.
 
-Verbs live one per module in cli.commands; this file only wires them up.
+Verbs live one per module in cli.commands; this file only wires them up (importing only the verb used).
 """
 from __future__ import annotations
 
 import argparse
-import asyncio
-import inspect
 import os
 import sys
-import traceback
 from typing import TextIO
 
-from api import errors
-from cli import commands, config, flags
-from cli.context import Context
-from cli.errors import CliError, describe_api_error
-from cli.manifests import ManifestLoadError
+from cli import commands, flags
 
 EXIT_INTERRUPTED = 130
 
 
-def build_parser() -> argparse.ArgumentParser:
+class UsageError(Exception):
+    """A command line argparse rejected; kubectl prints it with a pointer to --help and exits 1."""
+
+    def __init__(self, message: str, prog: str):
+        super().__init__(message)
+        self.prog = prog
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is an exception main() reports the kubectl way (exit 1)."""
+
+    def error(self, message: str):
+        raise UsageError(message, self.prog)
+
+
+def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with `verb`, only that verb's module is imported and registered."""
     common = flags.common()
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="skiff", parents=[common],
         description="skiff controls a skiff cluster, the way kubectl controls Kubernetes.",
         epilog="Run `skiff COMMAND --help` for a command's flags and examples.")
-    subparsers = parser.add_subparsers(dest="verb", metavar="COMMAND", title="commands")
-    for module in commands.MODULES:
-        module.register(subparsers, [common])
+    flags.global_namespace(parser)
+    subparsers = parser.add_subparsers(dest="verb", metavar="COMMAND", title="commands", parser_class=Parser)
+    wanted = commands.module_for_verb(verb) if verb else None
+    for name in commands.NAMES:
+        if wanted is None or name == wanted:
+            commands.load(name).register(subparsers, [common])
     return parser
+
+
+_VALUED = {"--server", "-s", "--request-timeout", "-n", "--namespace"}
+
+
+def verb_in(argv: list[str]) -> str | None:
+    """The verb of a command line, skipping the global flags that may come before it."""
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word in _VALUED:
+            skip = True
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None,
@@ -38,44 +66,75 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
     """Run one command line; returns the exit code (the console script exits with it)."""
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    verb = verb_in(argv)
+    if verb and not commands.module_for_verb(verb):
+        print(f'error: unknown command "{verb}" for "skiff"\nRun \'skiff --help\' for usage.', file=stderr)
+        return 1
+    parser = build_parser(verb)
     try:
         args = parser.parse_args(argv)
-    except SystemExit as e:  # --help, or a usage error argparse already printed
+    except UsageError as e:
+        prog = f"skiff {verb}" if verb and e.prog == "skiff" else e.prog
+        message = str(e)
+        if message.startswith("unrecognized arguments: -"):
+            message = "unknown flag: " + message.split(": ", 1)[1]
+        print(f"error: {message}\nSee '{prog} --help' for usage.", file=stderr)
+        return 1
+    except SystemExit as e:  # --help
         return e.code if isinstance(e.code, int) else 1
     if not getattr(args, "handler", None):
         parser.print_help(stdout)
         return 1
+    args.namespace = getattr(args, "namespace", None)
+    return run(parser, args, stdout, stderr, now)
+
+
+def run(parser, args, stdout: TextIO, stderr: TextIO, now=None) -> int:
+    """Call the verb's handler; every expected failure becomes one line and exit code 1."""
+    from cli import config
+    from cli.context import Context
+
     ctx = None
     try:
         ctx = Context(config.load(getattr(args, "server", None)), stdout, stderr, parser,
-                      timeout=getattr(args, "request_timeout", 30.0))
+                      timeout=getattr(args, "request_timeout", 30.0) or None)
         if now is not None:
             ctx.now = now
         result = args.handler(ctx, args)
-        if inspect.isawaitable(result):
+        if hasattr(result, "__await__"):
+            import asyncio  # only verbs that talk to the server pay for the event loop
             result = asyncio.run(result)
         return result if isinstance(result, int) else ctx.exit_code()
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    except ManifestLoadError as e:
-        for problem in e.problems:
-            print(f"error: {problem}", file=stderr)
-        return 1
-    except CliError as e:
-        print(f"error: {e}", file=stderr)
-        return 1
-    except errors.ApiError as e:
-        server = ctx.server if ctx else "?"
-        print(describe_api_error(e, server), file=stderr)
-        return 1
     except BrokenPipeError:
         return 0  # `skiff get po | head`: the reader went away, nothing to report
-    except Exception as e:  # a bug: one line for the user, the traceback on request
-        if os.environ.get("SKIFF_DEBUG"):
-            traceback.print_exc(file=stderr)
-        print(f"error: unexpected {type(e).__name__}: {e} (set SKIFF_DEBUG=1 for details)", file=stderr)
+    except Exception as e:
+        report(e, ctx.server if ctx else "?", stderr)
         return 1
+
+
+def report(e: Exception, server: str, stderr: TextIO) -> None:
+    """One line (or kubectl's few) for a failure; a traceback only for a bug, and only on request."""
+    from cli.errors import CliError, describe_api_error
+    from cli.manifests import ManifestLoadError
+
+    if isinstance(e, ManifestLoadError):
+        for problem in e.problems:
+            print(f"error: {problem}", file=stderr)
+        return
+    if isinstance(e, CliError):
+        print(f"error: {e}", file=stderr)
+        return
+    from api import errors
+    if isinstance(e, errors.ApiError):
+        print(describe_api_error(e, server), file=stderr)
+        return
+    if os.environ.get("SKIFF_DEBUG"):
+        import traceback
+        traceback.print_exception(e, file=stderr)
+    print(f"error: unexpected {type(e).__name__}: {e} (set SKIFF_DEBUG=1 for details)", file=stderr)
 
 
 if __name__ == "__main__":

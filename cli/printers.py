@@ -1,39 +1,81 @@
-"""Output of `get`: kubectl-style tables, and the manifest form as JSON, YAML or `kind/name` lines.
+"""Output of `get` and of every writing verb's `-o`: kubectl-style tables, manifests as JSON or YAML,
+`kind/name` lines, JSONPath templates and custom columns.
 
 Pure functions from objects (and an injected "now") to text, so every format has a golden test.
 """
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-import yaml
 from google.protobuf.message import Message
 
 from api import kinds, manifest
-from cli.columns import columns_for
+from api.columns import NONE, columns_for
+from cli.errors import CliError
 from cli.resources import object_name
 
-FORMATS = ("wide", "yaml", "json", "name")
+FORMATS = ("wide", "yaml", "json", "name", "jsonpath=TEMPLATE", "jsonpath-file=FILE",
+           "custom-columns=SPEC", "custom-columns-file=FILE")
+MACHINE = ("json", "yaml", "name", "jsonpath", "custom-columns")
 GAP = 3  # spaces between columns, as kubectl's tabwriter pads
 
+
+@dataclass(frozen=True)
+class Output:
+    """What `-o` asked for: a format and, for jsonpath and custom-columns, its template."""
+
+    format: str = ""  # "" is the default table
+    template: str = ""
+
+    @property
+    def is_table(self) -> bool:
+        return self.format in ("", "wide")
+
+
+def output_format(text: str) -> Output:
+    """The argparse type of `-o`: `yaml`, `jsonpath={.x}`, `custom-columns-file=cols.txt`..."""
+    name, eq, template = text.partition("=")
+    if name in ("wide", "yaml", "json", "name") and not eq:
+        return Output(name)
+    if name in ("jsonpath", "custom-columns") and eq:
+        return Output(name, template)
+    if name in ("jsonpath-file", "custom-columns-file") and eq:
+        try:
+            with open(template) as f:
+                content = f.read()
+        except OSError as e:
+            raise argparse.ArgumentTypeError(f"error reading {template}: {e.strerror}") from None
+        return Output(name.removesuffix("-file"), content.strip() if name.startswith("custom") else content)
+    raise argparse.ArgumentTypeError(
+        f'unable to match a printer suitable for the output format "{text}", allowed formats are: '
+        + ",".join(FORMATS))
+
+
+# ---------------------------------------------------------------- tables
 
 class Table:
     """Rows of one kind; widths fixed by the first rendering so a watch's later lines stay aligned."""
 
     def __init__(self, kind_name: str, now: datetime, wide: bool = False, all_namespaces: bool = False,
-                 with_kind: bool = False):
+                 with_kind: bool = False, show_labels: bool = False, label_columns: Sequence[str] = ()):
         self.kind_name = kind_name
         self.now = now
         self.wide = wide
         self.all_namespaces = all_namespaces
         self.with_kind = with_kind
+        self.show_labels = show_labels
+        self.label_columns = list(label_columns)
         self.widths: list[int] | None = None
 
     def headers(self) -> list[str]:
         cols = columns_for(self.kind_name)
         headers = list(cols.headers) + (list(cols.wide_headers) if self.wide else [])
+        headers += [label_header(key) for key in self.label_columns]
+        headers += ["LABELS"] if self.show_labels else []
         return (["NAMESPACE"] if self.all_namespaces else []) + headers
 
     def row(self, obj: Message) -> list[str]:
@@ -42,6 +84,9 @@ class Table:
         if self.with_kind and "NAME" in cols.headers:
             i = cols.headers.index("NAME")
             cells[i] = object_name(obj)
+        labels = obj.metadata.labels
+        cells += [labels.get(key, "") for key in self.label_columns]
+        cells += [labels_text(labels)] if self.show_labels else []
         return ([obj.metadata.namespace] if self.all_namespaces else []) + cells
 
     def render(self, objs: Sequence[Message], header: bool = True) -> list[str]:
@@ -49,6 +94,21 @@ class Table:
         if self.widths is None:
             self.widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))] if rows else []
         return [_line(r, self.widths) for r in rows]
+
+
+def label_header(key: str) -> str:
+    """`-L app.kubernetes.io/name` heads its column NAME, as kubectl does."""
+    return key.rsplit("/", 1)[-1].upper()
+
+
+def labels_text(labels) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or NONE
+
+
+def render_rows(rows: list[list[str]]) -> list[str]:
+    """Rows of cells (the header first) aligned as kubectl's tabwriter aligns them."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))] if rows else []
+    return [_line(r, widths) for r in rows]
 
 
 def _line(cells: list[str], widths: list[int]) -> str:
@@ -63,31 +123,97 @@ def render_table(objs: Sequence[Message], now: datetime, wide: bool = False, all
     return Table(kind_name, now, wide, all_namespaces, with_kind).render(objs)
 
 
+# ---------------------------------------------------------------- custom columns
+
+def parse_columns(spec: str) -> list[tuple[str, str]]:
+    """`NAME:.metadata.name,IP:.status.podIP` as (header, path) pairs."""
+    columns = []
+    for part in spec.replace("\n", ",").split(","):
+        if not part.strip():
+            continue
+        header, colon, path = part.strip().partition(":")
+        if not colon or not header or not path:
+            raise CliError(f"unexpected custom-columns spec: {part.strip()}, expected <header>:<json-path-expr>")
+        columns.append((header, path.strip().removeprefix("{").removesuffix("}")))
+    if not columns:
+        raise CliError("custom-columns format specified but no custom columns given")
+    return columns
+
+
+def render_custom_columns(objs: Sequence[Message], spec: str, header: bool = True) -> list[str]:
+    from cli import jsonpath
+    columns = parse_columns(spec)
+    rows = [[h for h, _ in columns]] if header else []
+    for obj in objs:
+        data = manifest_of(obj)
+        row = []
+        for _, path in columns:
+            values = [v for v in jsonpath.find(path, data) if v is not None]
+            row.append(",".join(jsonpath.text_of(v) for v in values) if values else NONE)
+        rows.append(row)
+    return render_rows(rows)
+
+
+# ---------------------------------------------------------------- manifests
+
 def manifest_of(obj: Message) -> dict:
     return manifest.to_dict(obj)
 
 
 def as_list(objs: Sequence[Message]) -> dict:
-    return {"apiVersion": "v1", "kind": "List", "items": [manifest_of(o) for o in objs],
+    return {"apiVersion": "v1", "items": [manifest_of(o) for o in objs], "kind": "List",
             "metadata": {"resourceVersion": ""}}
 
 
 def render_json(data: dict) -> str:
-    return json.dumps(data, indent=4, ensure_ascii=False)
+    # keys sorted, as kubectl prints objects it read from the server
+    return json.dumps(data, indent=4, ensure_ascii=False, sort_keys=True)
 
 
 def render_yaml(data: dict) -> str:
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True).rstrip("\n")
+    import yaml  # only the yaml output pays for it
+
+    class KubectlDumper(yaml.SafeDumper):
+        def choose_scalar_style(self):
+            # kubectl (go-yaml) quotes with double quotes: `status: "True"`
+            style = super().choose_scalar_style()
+            return '"' if style == "'" else style
+
+    return yaml.dump(data, Dumper=KubectlDumper, sort_keys=True, default_flow_style=False,
+                     allow_unicode=True).rstrip("\n")
 
 
-def render_objects(objs: Sequence[Message], output: str, single: bool) -> list[str]:
-    """`-o json|yaml|name`: one object as itself when one was named, else a List."""
-    if output == "name":
+def sort_by(objs: Sequence[Message], path: str) -> list[Message]:
+    """`--sort-by=.metadata.name` (or `{.metadata.name}`): numbers by value, text by text, missing first."""
+    from cli import jsonpath
+    path = path.strip().removeprefix("{").removesuffix("}")
+
+    def key(obj):
+        values = jsonpath.find(path, manifest_of(obj))
+        if not values or values[0] is None:
+            return (0, 0, "")
+        v = values[0]
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return (1, v, "")
+        return (2, 0, jsonpath.text_of(v))
+    return sorted(objs, key=key)
+
+
+def render_objects(objs: Sequence[Message], output: str | Output, single: bool,
+                   header: bool = True) -> list[str]:
+    """Machine formats: one object as itself when one was named, else a List (empty too)."""
+    out = output if isinstance(output, Output) else Output(output)
+    if out.format == "name":
         return [object_name(o) for o in objs]
+    if out.format == "custom-columns":
+        return render_custom_columns(objs, out.template, header)
     data = manifest_of(objs[0]) if single and len(objs) == 1 else as_list(objs)
-    return [render_json(data) if output == "json" else render_yaml(data)]
+    if out.format == "jsonpath":
+        from cli import jsonpath
+        return [jsonpath.render(out.template, data)]
+    return [render_json(data) if out.format == "json" else render_yaml(data)]
 
 
-def render_one(obj: Message, output: str) -> str:
+def render_one(obj: Message, output: str | Output) -> str:
     """One object of a watch stream in a machine format."""
-    return render_objects([obj], output, single=True)[0]
+    return "\n".join(render_objects([obj], output, single=True, header=False))

@@ -19,6 +19,11 @@ class Target:
     name: str
 
 
+# kubectl's "all" category, in kubectl's order, as far as skiff serves these kinds
+ALL = ("Pod", "Service", "DaemonSet", "Deployment", "ReplicaSet", "StatefulSet", "HorizontalPodAutoscaler",
+       "Job", "CronJob")
+
+
 def lookup_kind(word: str) -> Kind:
     try:
         return kinds.lookup(word)
@@ -39,7 +44,12 @@ def parse(words: list[str]) -> tuple[list[Kind], list[Target]]:
                                f'argument when passing arguments in KIND/NAME form')
             targets.append(Target(lookup_kind(kind_word), name))
         return [], targets
-    kind_list = [lookup_kind(w) for w in words[0].split(",") if w]
+    kind_list = []
+    for w in words[0].split(","):
+        if w == "all":
+            kind_list += [kinds.BY_NAME[n] for n in ALL if n in kinds.BY_NAME]
+        elif w:
+            kind_list.append(lookup_kind(w))
     names = words[1:]
     for name in names:
         if "/" in name:

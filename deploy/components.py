@@ -54,11 +54,14 @@ def etcd(name: str, data_dir: str, ip: str, members: dict[str, str], state: str 
 
 
 def apiserver(listen: str, etcd_endpoints: list[str], pki_dir: Path, bin_dir: Path | None = None,
-              token_listen: str = "") -> list[str]:
+              token_listen: str = "", encryption_config: str = "") -> list[str]:
+    """`encryption_config`: the EncryptionConfiguration file that keeps Secrets encrypted in etcd."""
     argv = [program("skiff-apiserver", bin_dir), "--listen", listen,
             "--etcd-servers", ",".join(etcd_endpoints), *pki.apiserver_flags(pki_dir)]
     if token_listen:
         argv += ["--token-listen", token_listen]
+    if encryption_config:
+        argv += ["--encryption-provider-config", encryption_config]
     return argv
 
 

@@ -78,6 +78,11 @@ else
   services=()
   [[ -f "$units/skiff-etcd.service" ]] && services+=(skiff-etcd)
   services+=(skiff-apiserver skiff-scheduler skiff-controller-manager)
+  if [[ ! -f /etc/skiff/encryption.yaml ]]; then
+    # made once and kept: Secrets stored under this key are unreadable without it (back it up)
+    step "generating the key that encrypts Secrets in etcd (/etc/skiff/encryption.yaml)"
+    (umask 077 && "$dest/.venv/bin/python" -m controlplane.apiserver.encryption > /etc/skiff/encryption.yaml)
+  fi
   mkdir -p /root/.skiff
   install -m 0600 "$pki/admin.conf" /root/.skiff/config
 fi

@@ -17,6 +17,7 @@ from deploy.pki import PKI_DIR
 INSTALL_DIR = Path("/opt/skiff")
 BIN_DIR = INSTALL_DIR / ".venv" / "bin"
 ETCD_DATA = "/var/lib/skiff/etcd"
+ENCRYPTION_CONFIG = "/etc/skiff/encryption.yaml"  # made by install.sh: the key of Secrets at rest
 
 
 class ConfigError(ValueError):
@@ -71,7 +72,8 @@ def controlplane_units(config: dict, name: str, bin_dir: Path = BIN_DIR) -> list
                           components.etcd(name, ETCD_DATA, members[name], members)))
     units += [
         Unit("skiff-apiserver", "API server",
-             components.apiserver(f"{own_ip}:{server.rsplit(':', 1)[1]}", endpoints, PKI_DIR, bin_dir),
+             components.apiserver(f"{own_ip}:{server.rsplit(':', 1)[1]}", endpoints, PKI_DIR, bin_dir,
+                                  encryption_config=ENCRYPTION_CONFIG),
              "skiff-etcd.service" if name in members else ""),
         Unit("skiff-scheduler", "scheduler", components.scheduler(server, PKI_DIR, bin_dir)),
         Unit("skiff-controller-manager", "controller manager",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import time
 
 from api import errors
 from api.client import Client
@@ -15,8 +16,10 @@ from api.retry import Backoff as RetryBackoff
 from api.tasks import cancel_and_wait
 from nodeagent.backoff import Backoff
 from nodeagent.config import AgentConfig
+from nodeagent.configwatch import ConfigObjects
 from nodeagent.dns.clusterdns import ClusterDns
 from nodeagent.lease import LeaseRenewer
+from nodeagent.metrics.sampler import CgroupSampler, MetricsPusher, synthetic
 from nodeagent.node import HostFacts, NodeReporter, host_facts
 from nodeagent.pleg import Pleg
 from nodeagent.podnetwork import BridgeNetwork, HollowNetwork
@@ -25,6 +28,7 @@ from nodeagent.probes.manager import ProbeManager
 from nodeagent.proxy.proxier import ServiceProxy
 from nodeagent.runtime.base import LABEL_POD_NAME, ContainerInfo, Runtime
 from nodeagent.syncpod import PodEnv, PodSyncer
+from nodeagent.volumes import PodVolumes
 from proto import types_pb2
 
 log = logging.getLogger(__name__)
@@ -49,6 +53,9 @@ class NodeAgent:
                           restart_backoff=Backoff(cfg.restart_backoff_base, cfg.restart_backoff_max),
                           pull_backoff=Backoff(cfg.restart_backoff_base, cfg.restart_backoff_max))
         self.workers = PodWorkers(PodSyncer(self.env))
+        # A ConfigMap or Secret that changes (or appears) syncs the pods that name it: volumes, waiting starts.
+        self.env.config = ConfigObjects(client, self.workers.kick)
+        self.env.volumes = PodVolumes(cfg.state_dir, tmpfs=not self.fake_network)
         # A probe result that changes syncs the pod at once (status, or a kill for a failed liveness probe).
         self.env.probes = ProbeManager(runtime, self.workers.kick, self.recorder, cfg.host_netns,
                                        simulated_network=self.fake_network)
@@ -57,6 +64,12 @@ class NodeAgent:
                                      self.env.network_ready.is_set)
         self.lease = LeaseRenewer(client, cfg.node_name, cfg.lease_renew_interval, cfg.lease_duration,
                                   first_delay=lease_delay)
+        # Usage for the metrics API: from the cgroups where containers are real, made up elsewhere.
+        self.sampler = None if self.fake_network else CgroupSampler(cfg.node_name, lambda: self.pleg.containers)
+        stagger = lease_delay / cfg.lease_renew_interval if cfg.lease_renew_interval else 0.0
+        self.metrics = MetricsPusher(client, cfg.node_name, cfg.metrics_resolution,
+                                     self.sampler.sample if self.sampler else self._synthetic_sample,
+                                     first_delay=cfg.metrics_resolution * stagger)
         self.pods: Informer | None = None
         self.nodes: Informer | None = None
         self.pods_synced = asyncio.Event()
@@ -75,12 +88,14 @@ class NodeAgent:
             port = await self.server.start()
             if port != self.cfg.listen_port:  # asked for any free port (tests)
                 self.cfg = self.reporter.cfg = dataclasses.replace(self.cfg, listen_port=port)
+        self.reporter.on_registered = self._node_registered
         await self._register()
+        self.env.allocatable = dict(self.reporter.node.status.allocatable)
         self.recorder.start()
-        self.lease.node_uid = self.reporter.node.metadata.uid
         self._spawn(self.reporter.run(), "node-status")
         self._spawn(self.lease.run(), "lease")
         self._spawn(self.pleg.run(), "pleg")
+        self._spawn(self.metrics.run(), "metrics")
         if self.fake_network:  # nothing to wait for: addresses come from the podCIDR once there is one
             self.env.network = HollowNetwork(self.reporter.node.spec.pod_cidr)
             self.env.network_ready.set()
@@ -104,6 +119,9 @@ class NodeAgent:
         self._spawn(self._after_pods_synced(), "cleanup")
         self._spawn(self._routes(), "routes")
 
+    def _node_registered(self, node: types_pb2.Node) -> None:
+        self.lease.node_uid = node.metadata.uid
+
     async def stop(self) -> None:
         """Stop the agent; the pods' containers keep running (a new agent adopts them)."""
         if self.server is not None:
@@ -119,6 +137,7 @@ class NodeAgent:
             await cancel_and_wait(task)
         self._tasks.clear()
         await self.workers.stop()
+        await self.env.config.stop()
         await self.env.probes.stop()
         await self.recorder.stop(flush_timeout=0.5)
 
@@ -187,6 +206,10 @@ class NodeAgent:
                 log.warning("node %s: syncing pod routes: %s", self.cfg.node_name, e)
                 self._routes_dirty.set()
                 await backoff.wait()
+
+    def _synthetic_sample(self):
+        pods = [w.pod for w in self.workers.workers.values() if not w.terminating]
+        return synthetic(self.cfg.node_name, pods, self.cfg.metrics_resolution, time.time())
 
     # ------------------------------------------------------------ orphans
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 
 from api import kubeconfig
 from api.credentials import Credentials, CredentialsError, read_certificate, read_key
+from api.flagtypes import positive_seconds
 from proto import types_pb2
 
 VERSION = "v0.1.0"
@@ -59,6 +60,10 @@ class AgentConfig:
     tls: ServingTLS | None = None
     # How the agent itself calls the API server (from --kubeconfig); tests hand a client in instead.
     credentials: Credentials | None = None
+    # How often container and node usage is sampled and pushed to the metrics API (nodeagent.metrics).
+    metrics_resolution: float = 15.0
+    # Prometheus /metrics, /healthz, /readyz; "" for none. HOST may be empty: the node IP.
+    metrics_bind_address: str = ""
 
     def for_node(self, name: str) -> "AgentConfig":
         return replace(self, node_name=name, state_dir=os.path.join(os.path.dirname(self.state_dir), name))
@@ -144,6 +149,12 @@ def parser() -> argparse.ArgumentParser:
                         "are refused)")
     p.add_argument("--dns-port", type=int, default=53, metavar="PORT",
                    help="port of cluster DNS on the bridge address (default %(default)s)")
+    p.add_argument("--metrics-resolution", type=positive_seconds, default=15.0, metavar="SECONDS",
+                   help="how often container and node CPU and memory are sampled from the cgroups and pushed "
+                        "to the metrics API for `skiff top` (default %(default)s)")
+    p.add_argument("--metrics-bind-address", default=":10255", metavar="[HOST]:PORT",
+                   help="where to serve Prometheus /metrics, /healthz and /readyz; HOST defaults to --node-ip, "
+                        "port 0 picks a free one, \"\" turns it off (default %(default)s)")
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return p
 
@@ -180,4 +191,5 @@ def from_args(args: argparse.Namespace) -> AgentConfig:
         lease_renew_interval=args.lease_renew_interval, status_update_interval=args.status_update_interval,
         cluster_domain=args.cluster_domain, host_netns=args.host_netns,
         cluster_cidr=args.cluster_cidr, service_cidr=args.service_cluster_ip_range,
-        dns_upstream=args.dns_upstream, dns_port=args.dns_port)
+        dns_upstream=args.dns_upstream, dns_port=args.dns_port, metrics_resolution=args.metrics_resolution,
+        metrics_bind_address=args.metrics_bind_address)

@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass
 
 from api import quantity
+from nodeagent import projection
 from nodeagent.runtime import base
 from nodeagent.runtime.base import ContainerInfo, ContainerSpec, Mount
 from nodeagent.runtime.images import PAUSE_IMAGE
@@ -75,10 +76,22 @@ class HostDir:
     path: str
 
 
-def mounts(pod: types_pb2.Pod, container: types_pb2.Container, state_dir: str) -> tuple[list[Mount], list[HostDir]]:
+@dataclass(frozen=True)
+class SubPath:
+    """A mount whose source is a subPath of a volume: the worker resolves it on the host (`subpath.resolve`)
+    and mounts what it found, never following a symlink out of the volume."""
+
+    index: int  # of the mount in the list `mounts` returns
+    volume_path: str
+    sub_path: str
+    mode: int  # of the directories it creates
+
+
+def mounts(pod: types_pb2.Pod, container: types_pb2.Container,
+           state_dir: str) -> tuple[list[Mount], list[HostDir | SubPath]]:
     volumes = {v.name: v for v in pod.spec.volumes}
     result: list[Mount] = []
-    dirs: list[HostDir] = []
+    dirs: list[HostDir | SubPath] = []
     for vm in container.volume_mounts:
         volume = volumes.get(vm.name)
         if volume is None:
@@ -91,11 +104,22 @@ def mounts(pod: types_pb2.Pod, container: types_pb2.Container, state_dir: str) -
         elif volume.HasField("empty_dir"):
             source = empty_dir_path(state_dir, pod.metadata.uid, vm.name)
             dirs.append(HostDir(source))
+        elif projection.is_config_volume(volume):
+            # Written by the volume set-up; always read-only in the container, as Kubernetes mounts them.
+            source = empty_dir_path(state_dir, pod.metadata.uid, vm.name)
+            if vm.sub_path:  # the file as it is now: a subPath mount never sees updates, as in Kubernetes
+                volume_dir, source = source, os.path.realpath(os.path.join(source, vm.sub_path))
+                if not source.startswith(os.path.realpath(volume_dir) + os.sep):
+                    raise SpecError(f"volumeMounts {vm.name!r}: subPath {vm.sub_path!r} is not in the volume")
+            result.append(Mount(source, vm.mount_path, True))
+            continue
         else:
-            raise SpecError(f"volume {vm.name!r}: only emptyDir and hostPath volumes are supported")
+            raise SpecError(f"volume {vm.name!r}: only emptyDir, hostPath, configMap, secret, downwardAPI and "
+                            f"projected volumes are supported")
         if vm.sub_path:
-            source = os.path.join(source, vm.sub_path)
-            dirs.append(HostDir(source))
+            # World-writable in an emptyDir, as the volume itself; 0755 elsewhere, as the kubelet makes it.
+            mode = 0o777 if volume.HasField("empty_dir") else 0o755
+            dirs.append(SubPath(len(result), source, vm.sub_path, mode))
         result.append(Mount(source, vm.mount_path, vm.read_only))
     return result, dirs
 

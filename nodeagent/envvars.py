@@ -1,41 +1,24 @@
-"""A container's environment: values, the downward API's fieldRef, and $(VAR) expansion, as the kubelet does.
-
-Pure functions over the pod and what the agent knows of it (pod IP, host IP); no I/O.
-"""
+"""A container's environment as the kubelet builds it: envFrom, values, the downward API, ConfigMap and
+Secret keys, and $(VAR) expansion. Pure functions over the pod, its facts and a lookup of its objects."""
 from __future__ import annotations
 
 import re
 
+from nodeagent import downward
+from nodeagent.projection import Lookup
 from proto import types_pb2
 
-_SUBSCRIPT = re.compile(r"^metadata\.(labels|annotations)\['(.+)'\]$")
+_ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 
 
 class EnvError(ValueError):
-    """An env var cannot be resolved (e.g. an unsupported fieldRef path); the message names it."""
+    """An env var cannot be resolved (a missing ConfigMap or key, an unsupported fieldRef); the message is
+    the kubelet's, shown as the container's CreateContainerConfigError."""
 
 
-def field_value(pod: types_pb2.Pod, path: str, pod_ip: str, host_ip: str) -> str:
-    """The value of a downward-API field path for this pod."""
-    simple = {
-        "metadata.name": pod.metadata.name,
-        "metadata.namespace": pod.metadata.namespace,
-        "metadata.uid": pod.metadata.uid,
-        "spec.nodeName": pod.spec.node_name,
-        "spec.serviceAccountName": pod.spec.service_account_name,
-        "status.podIP": pod_ip,
-        "status.podIPs": pod_ip,
-        "status.hostIP": host_ip,
-        "status.hostIPs": host_ip,
-    }
-    if path in simple:
-        return simple[path]
-    m = _SUBSCRIPT.match(path)
-    if m:
-        source = pod.metadata.labels if m.group(1) == "labels" else pod.metadata.annotations
-        return source.get(m.group(2), "")
-    raise EnvError(f"unsupported fieldRef path {path!r} (supported: {', '.join(sorted(simple))}, "
-                   f"metadata.labels['KEY'], metadata.annotations['KEY'])")
+def no_objects(kind: str, name: str) -> None:
+    """The lookup of a pod that names no ConfigMap or Secret."""
+    return None
 
 
 def expand(text: str, env: dict[str, str]) -> str:
@@ -56,14 +39,69 @@ def expand(text: str, env: dict[str, str]) -> str:
     return "".join(out)
 
 
-def resolve(container: types_pb2.Container, pod: types_pb2.Pod, pod_ip: str, host_ip: str) -> dict[str, str]:
-    """The environment of one container, in declaration order; later values may refer to earlier ones."""
+def _source_values(kind: str, name: str, optional: bool, lookup: Lookup) -> dict[str, str] | None:
+    obj = lookup(kind, name)
+    if obj is None:
+        if optional:
+            return None
+        raise EnvError(f'{kind.lower()} "{name}" not found')
+    if kind == "ConfigMap":
+        return dict(obj.data)
+    return {k: v.decode("utf-8", errors="replace") for k, v in obj.data.items()}
+
+
+def _key(kind: str, ref, lookup: Lookup, namespace: str) -> str | None:
+    values = _source_values(kind, ref.name, ref.optional, lookup)
+    if values is None:
+        return None
+    if ref.key not in values:
+        if ref.optional:
+            return None
+        raise EnvError(f"couldn't find key {ref.key} in {kind} {namespace}/{ref.name}")
+    return values[ref.key]
+
+
+def _from_sources(container: types_pb2.Container, lookup: Lookup) -> dict[str, str]:
+    """envFrom: every key of each ConfigMap or Secret, prefixed; keys that are not env names are skipped."""
     env: dict[str, str] = {}
-    for var in container.env:
-        if var.HasField("value_from") and var.value_from.HasField("field_ref"):
-            env[var.name] = field_value(pod, var.value_from.field_ref.field_path, pod_ip, host_ip)
+    for source in container.env_from:
+        if source.HasField("config_map_ref"):
+            values = _source_values("ConfigMap", source.config_map_ref.name, source.config_map_ref.optional, lookup)
+        elif source.HasField("secret_ref"):
+            values = _source_values("Secret", source.secret_ref.name, source.secret_ref.optional, lookup)
         else:
-            env[var.name] = expand(var.value, env)
+            continue
+        for key, value in (values or {}).items():
+            if _ENV_NAME.match(source.prefix + key):
+                env[source.prefix + key] = value
+    return env
+
+
+def resolve(container: types_pb2.Container, pod: types_pb2.Pod, facts: downward.PodFacts,
+            lookup: Lookup = no_objects) -> dict[str, str]:
+    """The environment of one container: envFrom first, then env in declaration order (later values may
+    refer to earlier ones, and override envFrom). `lookup` gives the pod's ConfigMaps and Secrets."""
+    env = _from_sources(container, lookup)
+    namespace = pod.metadata.namespace
+    for var in container.env:
+        source = var.value_from
+        try:
+            if source.HasField("field_ref"):
+                value = downward.field_value(pod, source.field_ref.field_path, facts)
+            elif source.HasField("resource_field_ref"):
+                ref = source.resource_field_ref
+                value = downward.resource_value(pod, ref.container_name or container.name, ref.resource,
+                                                ref.divisor, facts)
+            elif source.HasField("config_map_key_ref"):
+                value = _key("ConfigMap", source.config_map_key_ref, lookup, namespace)
+            elif source.HasField("secret_key_ref"):
+                value = _key("Secret", source.secret_key_ref, lookup, namespace)
+            else:
+                value = expand(var.value, env)
+        except downward.DownwardError as e:
+            raise EnvError(str(e)) from None
+        if value is not None:  # an optional key that is missing leaves the variable out
+            env[var.name] = value
     return env
 
 

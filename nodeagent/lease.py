@@ -29,11 +29,8 @@ class LeaseRenewer:
         self.renewals = 0
 
     def _fresh(self) -> types_pb2.Lease:
-        lease = kinds.BY_NAME["Lease"].new(metadata=types_pb2.ObjectMeta(name=self.node_name, namespace=NAMESPACE))
-        if self.node_uid:  # the lease goes with its Node (garbage collector)
-            lease.metadata.owner_references.add(api_version="v1", kind="Node", name=self.node_name,
-                                                uid=self.node_uid)
-        return lease
+        # Its owner reference (the lease goes with its Node, garbage collector) is set by _stamp.
+        return kinds.BY_NAME["Lease"].new(metadata=types_pb2.ObjectMeta(name=self.node_name, namespace=NAMESPACE))
 
     async def renew(self) -> None:
         for _ in range(3):
@@ -61,6 +58,10 @@ class LeaseRenewer:
         raise errors.Conflict(f"lease {NAMESPACE}/{self.node_name} keeps changing under the agent")
 
     def _stamp(self, lease: types_pb2.Lease) -> None:
+        owners = lease.metadata.owner_references
+        if self.node_uid and [o.uid for o in owners] != [self.node_uid]:  # the Node was registered again
+            del owners[:]
+            owners.add(api_version="v1", kind="Node", name=self.node_name, uid=self.node_uid)
         lease.spec.holder_identity = self.node_name
         lease.spec.lease_duration_seconds = self.duration_s
         lease.spec.renew_time = meta.format_micro_time(meta.now())

@@ -114,6 +114,7 @@ class NodeReporter:
         self.node: types_pb2.Node | None = None
         self._last_written = 0.0
         self._wake = asyncio.Event()
+        self.on_registered = lambda node: None  # told of every (re-)registration: the lease follows the Node's uid
 
     async def register(self) -> types_pb2.Node:
         """Create the Node, or adopt an existing one (labels from flags win; spec and taints stay)."""
@@ -131,6 +132,7 @@ class NodeReporter:
                     current = await self.client.update(current)
                 return current
             self.node = await retry.on_conflict(adopt)
+        self.on_registered(self.node)
         await self.write_status()
         return self.node
 
@@ -143,7 +145,13 @@ class NodeReporter:
         status = node_status(self.cfg, self.facts, self.runtime_version, self.network_ready(), meta.now_text(), old)
         fresh = time.monotonic() - self._last_written < REPORT_EVERY_S
         if old is not None and fresh and _without_heartbeats(status) == _without_heartbeats(old):
-            return
+            # Read the Node every period, as the kubelet does: a deleted one (NotFound) is registered
+            # again by run() within one period, not at the next forced write minutes later.
+            current = await self.client.get("Node", self.cfg.node_name)
+            if current.metadata.uid == self.node.metadata.uid:
+                return
+            self.node = current  # deleted and created again by someone else: adopt it, write our status
+            self.on_registered(current)
         node = types_pb2.Node()
         node.CopyFrom(self.node)
         node.status.CopyFrom(status)

@@ -31,6 +31,7 @@ class Pleg:
         self.on_change = on_change  # (pod uid)
         self.on_seen = on_seen  # ({pod uid: one of its containers}) after every relist, to find orphans
         self.snapshot: Snapshot = {}
+        self.containers: list[ContainerInfo] = []  # as of the last relist, for the metrics sampler
         self.relists = 0
 
     async def relist(self) -> None:
@@ -39,6 +40,7 @@ class Pleg:
         for uid in changed_pods(self.snapshot, new):
             self.on_change(uid)
         self.snapshot = new
+        self.containers = found
         self.relists += 1
         if self.on_seen is not None:
             self.on_seen({c.labels.get(base.LABEL_POD_UID, ""): c for c in found})

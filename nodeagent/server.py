@@ -1,4 +1,4 @@
-"""The agent's own gRPC service (proto/agent.proto): logs and exec of the containers on this node.
+"""The agent's own gRPC service (proto/agent.proto): logs, exec and port-forward of the pods on this node.
 
 The API server proxies `skiff logs` and `skiff exec` here over mutual TLS; nobody else is answered.
 """
@@ -10,7 +10,7 @@ import logging
 import grpc
 
 from api.tasks import cancel_and_wait
-from nodeagent import containers
+from nodeagent import containers, portforward
 from nodeagent.network import netns
 from nodeagent.runtime import base
 from proto import agent_pb2_grpc, api_pb2
@@ -108,6 +108,29 @@ class AgentService(agent_pb2_grpc.AgentServicer):
         finally:
             await cancel_and_wait(feeder)
             await session.close()
+
+
+    async def PortForward(self, request_iterator, context):
+        first = await anext(aiter(request_iterator), None)
+        if first is None or not 0 < first.port < 65536:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "port-forward needs a port from 1 to 65535")
+        namespace = first.namespace or "default"
+        pod = self.agent.workers.pod(namespace, first.name)
+        if pod is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f'pod "{first.name}" in namespace "{namespace}" '
+                                                           f'is not on node {self.agent.cfg.node_name}')
+        sandboxes = containers.instances(await self.agent.workers.syncer.observe(pod.metadata.uid), "POD")
+        running = next((c for c in sandboxes if c.state == "running" and c.pid > 0), None)
+        pod_netns = None if running is None or pod.spec.host_network else netns.pid_ns(running.pid)
+        try:
+            reader, writer = await portforward.dial(pod_netns, pod.status.pod_ip, first.port)
+        except OSError as e:
+            where = portforward.target_text(pod_netns, pod.status.pod_ip, first.port)
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION,
+                                f"error forwarding port {first.port} to pod {first.name}: "
+                                f"cannot connect to {where}: {e.strerror or e}")
+        async for response in portforward.relay(reader, writer, request_iterator):
+            yield response
 
 
 async def _feed_stdin(session, first: api_pb2.ExecRequest, request_iterator) -> None:

@@ -8,13 +8,14 @@ import logging
 import os
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from api import errors, meta
 from api.client import Client
 from api.events import EventRecorder
-from nodeagent import actions, containers, envvars, status
+from nodeagent import actions, containers, downward, envvars, pullsecrets, status, subpath, volumes
 from nodeagent.backoff import Backoff
+from nodeagent.configwatch import ConfigObjects
 from nodeagent.probes.manager import ProbeManager
 from nodeagent.runtime import base
 from nodeagent.runtime.base import ContainerInfo, Runtime
@@ -42,6 +43,9 @@ class PodEnv:
     network_ready: asyncio.Event = field(default_factory=asyncio.Event)
     probes: ProbeManager | None = None  # liveness, readiness and startup probes (issue 8)
     dns: object | None = None  # a dns.clusterdns.ClusterDns where pods really run: their resolv.conf
+    config: ConfigObjects | None = None  # the ConfigMaps and Secrets pods name, watched one by one
+    volumes: volumes.PodVolumes | None = None  # configMap, secret, downwardAPI and projected volumes
+    allocatable: dict[str, str] = field(default_factory=dict)  # the node's: limits a container leaves unset
 
 
 @dataclass
@@ -56,6 +60,10 @@ class PodState:
     # Containers the agent stopped so that they run again: restarted whatever their exit code (not kept
     # over an agent restart; docker's stopped containers rarely exit 0 anyway).
     killed: set[str] = field(default_factory=set)
+    # Containers that could not be created or started: when, and what the status said (the retry waits
+    # out the restart backoff, as a crash does).
+    start_failures: dict[str, tuple[float, status.Waiting]] = field(default_factory=dict)
+    volume_digests: dict[str, str] = field(default_factory=dict)  # config volume -> digest of what is written
 
 
 def _copy(pod: types_pb2.Pod) -> types_pb2.Pod:
@@ -97,6 +105,11 @@ class PodSyncer:
         if sandbox is not None and state.wired_sandbox != sandbox.id:
             await self._wire(pod, state, sandbox)  # adopting a sandbox after an agent restart: idempotent
         waiting = dict(plan.waiting)
+        lookup = await self._objects(pod)
+        if not terminal and not await self._set_up_volumes(pod, state, lookup):
+            for start in plan.start:  # a volume is missing: no container starts until the watch kicks
+                waiting[start.container.name] = status.Waiting("ContainerCreating")
+            plan.start = []
         for leftover in plan.remove:
             await env.runtime.remove(leftover)
         specs = {c.name: c for c in pod.spec.containers}
@@ -106,13 +119,12 @@ class PodSyncer:
         for start in plan.start:
             if sandbox is None:
                 break
-            problem = await self._start(pod, state, start, sandbox)
+            problem = await self._start(pod, state, start, sandbox, lookup)
             if problem is not None:
                 waiting[start.container.name] = problem
-                remaining = env.pull_backoff.remaining((uid, start.container.name),
-                                                       state.pull_failed_at.get(start.container.name, 0),
-                                                       time.time())
-                plan.wake(remaining or 1.0)
+                if problem.reason == "CreateContainerConfigError" and start.container.name not in state.start_failures:
+                    continue  # a missing ConfigMap, Secret or key: their watch kicks the pod when it appears
+                plan.wake(self._retry_in(pod, state, start.container.name) or 1.0)
         for old in containers.superseded(observed):
             await env.runtime.remove(old.id)
         observed = await self.observe(uid)
@@ -120,6 +132,20 @@ class PodSyncer:
         if written.phase in status.TERMINAL and sandbox is not None:
             plan.wake(0)  # just finished: come back at once to free the sandbox
         return plan.wake_in
+
+    def _retry_in(self, pod, state: PodState, name: str) -> float:
+        """Seconds until a container that failed to pull, be created or start may be tried again."""
+        key, now = (pod.metadata.uid, name), time.time()
+        pull = self.env.pull_backoff.remaining(key, state.pull_failed_at.get(name, 0), now)
+        failed = state.start_failures.get(name)
+        start = self.env.restart_backoff.remaining(key, failed[0], now) if failed else 0.0
+        return max(pull, start)
+
+    def _start_failed(self, pod, state: PodState, name: str, problem: status.Waiting) -> status.Waiting:
+        now = time.time()
+        self.env.restart_backoff.next((pod.metadata.uid, name), now)
+        state.start_failures[name] = (now, problem)
+        return problem
 
     async def _kill_unhealthy(self, pod, state: PodState, observed: list[ContainerInfo]) -> bool:
         """Stop the containers that failed their liveness or startup probe (as the kubelet: preStop, grace)."""
@@ -157,7 +183,7 @@ class PodSyncer:
             state.pod_ip = await self.env.network.setup(pod.metadata.uid, sandbox.pid)
         state.wired_sandbox = sandbox.id
 
-    async def _pull(self, pod, state: PodState, c: types_pb2.Container) -> status.Waiting | None:
+    async def _pull(self, pod, state: PodState, c: types_pb2.Container, lookup) -> status.Waiting | None:
         env = self.env
         key = (pod.metadata.uid, c.name)
         now = time.time()
@@ -169,7 +195,9 @@ class PodSyncer:
             env.recorder.normal(pod, "Pulling", f'Pulling image "{c.image}"')
         began = time.monotonic()
         try:
-            await env.runtime.ensure_image(c.image, policy)
+            secrets = [lookup("Secret", ref.name) for ref in pod.spec.image_pull_secrets]
+            auth = pullsecrets.credentials_for(c.image, [s for s in secrets if s is not None])
+            await env.runtime.ensure_image(c.image, policy, auth)
         except base.ImageNeverPullError as e:
             env.recorder.warning(pod, "ErrImageNeverPull", str(e))
             return status.Waiting("ErrImageNeverPull", str(e))
@@ -188,20 +216,50 @@ class PodSyncer:
             env.recorder.normal(pod, "Pulled", f'Container image "{c.image}" already present on machine')
         return None
 
-    async def _start(self, pod, state: PodState, start: actions.Start, sandbox: ContainerInfo) -> status.Waiting | None:
+    def _facts(self, state: PodState) -> downward.PodFacts:
+        return downward.PodFacts(state.pod_ip, self.env.node_ip, self.env.allocatable)
+
+    async def _objects(self, pod) -> envvars.Lookup:
+        """The pod's ConfigMaps and Secrets, once their watches have listed."""
+        if self.env.config is None:
+            return envvars.no_objects
+        await self.env.config.ready(pod)
+        return self.env.config.lookup_for(pod)
+
+    async def _set_up_volumes(self, pod, state: PodState, lookup) -> bool:
+        """Write the pod's config volumes (again, when what they project changed); False if one failed."""
+        if self.env.volumes is None:
+            return True
+        try:
+            await self.env.volumes.set_up(pod, lookup, self._facts(state), state.volume_digests)
+        except volumes.VolumeError as e:
+            self.env.recorder.warning(pod, "FailedMount", str(e))
+            return False
+        return True
+
+    async def _start(self, pod, state: PodState, start: actions.Start, sandbox: ContainerInfo,
+                     lookup) -> status.Waiting | None:
         env = self.env
         c = start.container
-        problem = await self._pull(pod, state, c)
+        failed = state.start_failures.get(c.name)
+        if failed is not None and env.restart_backoff.remaining((pod.metadata.uid, c.name), failed[0], time.time()) > 0:
+            return failed[1]  # still backing off from the last failure: same reason, no new attempt or event
+        problem = await self._pull(pod, state, c, lookup)
         if problem is not None:
             return problem
         try:
-            env_vars = envvars.resolve(c, pod, state.pod_ip, env.node_ip)
+            env_vars = envvars.resolve(c, pod, self._facts(state), lookup)
             command, args = envvars.command_line(c, env_vars)
             mount_list, dirs = containers.mounts(pod, c, env.state_dir)
         except (envvars.EnvError, containers.SpecError) as e:
             env.recorder.warning(pod, "Failed", f"Error: {e}")
             return status.Waiting("CreateContainerConfigError", str(e))
-        await asyncio.to_thread(_make_dirs, [d.path for d in dirs], containers.pod_dir(env.state_dir, pod.metadata.uid))
+        try:
+            mount_list = await asyncio.to_thread(_prepare_mounts, mount_list, dirs,
+                                                 containers.pod_dir(env.state_dir, pod.metadata.uid))
+        except subpath.SubPathError as e:
+            env.recorder.warning(pod, "Failed", f"Error: {e}")
+            return self._start_failed(pod, state, c.name, status.Waiting("CreateContainerConfigError", str(e)))
         if env.dns is not None:
             mount_list = await env.dns.pod_mounts(pod, containers.pod_dir(env.state_dir, pod.metadata.uid), mount_list)
         spec = containers.app_spec(pod, c, env.node_name, start.attempt, sandbox.id, env_vars, command, args,
@@ -210,7 +268,7 @@ class PodSyncer:
             container_id = await env.runtime.create(spec)
         except base.RuntimeError_ as e:
             env.recorder.warning(pod, "Failed", f"Error: {e}")
-            return status.Waiting("CreateContainerError", str(e))
+            return self._start_failed(pod, state, c.name, status.Waiting("CreateContainerError", str(e)))
         env.recorder.normal(pod, "Created", f"Created container {c.name}")
         if start.restart:
             env.restart_backoff.next((pod.metadata.uid, c.name), time.time())
@@ -218,7 +276,8 @@ class PodSyncer:
             await env.runtime.start(container_id)
         except base.RuntimeError_ as e:
             env.recorder.warning(pod, "Failed", f"Error: {e}")
-            return status.Waiting("RunContainerError", str(e))
+            return self._start_failed(pod, state, c.name, status.Waiting("RunContainerError", str(e)))
+        state.start_failures.pop(c.name, None)
         env.recorder.normal(pod, "Started", f"Started container {c.name}")
         return None
 
@@ -278,6 +337,10 @@ class PodSyncer:
             await env.runtime.remove(info.id)
         if env.network is not None and not pod.spec.host_network:
             await env.network.teardown(uid)
+        if env.volumes is not None:
+            await env.volumes.tear_down(uid)  # a secret's tmpfs goes before the directory does
+        if env.config is not None:
+            await env.config.unregister(uid)
         await asyncio.to_thread(shutil.rmtree, containers.pod_dir(env.state_dir, uid), True)
         env.restart_backoff.forget_prefix(uid)
         env.pull_backoff.forget_prefix(uid)
@@ -326,8 +389,16 @@ def _same_waiting(previous: types_pb2.PodStatus, new: types_pb2.ContainerStatus)
     return False
 
 
-def _make_dirs(paths: list[str], pod_dir: str) -> None:
-    for path in paths:
-        os.makedirs(path, exist_ok=True)
-        if path.startswith(pod_dir + os.sep):
-            os.chmod(path, 0o777)  # an emptyDir is world-writable, as the kubelet makes it
+def _prepare_mounts(mount_list: list[base.Mount], dirs: list, pod_dir: str) -> list[base.Mount]:
+    """Make the volumes' directories and resolve subPaths; the mounts with the sources found."""
+    resolved = list(mount_list)
+    for item in dirs:
+        if isinstance(item, containers.HostDir):
+            os.makedirs(item.path, exist_ok=True)
+            if item.path.startswith(pod_dir + os.sep):
+                os.chmod(item.path, 0o777)  # an emptyDir is world-writable, as the kubelet makes it
+    for item in dirs:
+        if isinstance(item, containers.SubPath):
+            source = subpath.resolve(item.volume_path, item.sub_path, item.mode)
+            resolved[item.index] = replace(resolved[item.index], source=source)
+    return resolved

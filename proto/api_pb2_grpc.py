@@ -95,6 +95,31 @@ class ApiStub:
                 request_serializer=proto_dot_api__pb2.ExecRequest.SerializeToString,
                 response_deserializer=proto_dot_api__pb2.ExecResponse.FromString,
                 _registered_method=True)
+        self.Evict = channel.unary_unary(
+                '/skiff.v1.Api/Evict',
+                request_serializer=proto_dot_api__pb2.EvictRequest.SerializeToString,
+                response_deserializer=proto_dot_api__pb2.DeleteResponse.FromString,
+                _registered_method=True)
+        self.PortForward = channel.stream_stream(
+                '/skiff.v1.Api/PortForward',
+                request_serializer=proto_dot_api__pb2.PortForwardRequest.SerializeToString,
+                response_deserializer=proto_dot_api__pb2.PortForwardResponse.FromString,
+                _registered_method=True)
+        self.PushMetrics = channel.unary_unary(
+                '/skiff.v1.Api/PushMetrics',
+                request_serializer=proto_dot_api__pb2.PushMetricsRequest.SerializeToString,
+                response_deserializer=proto_dot_api__pb2.PushMetricsResponse.FromString,
+                _registered_method=True)
+        self.ListNodeMetrics = channel.unary_unary(
+                '/skiff.v1.Api/ListNodeMetrics',
+                request_serializer=proto_dot_api__pb2.MetricsRequest.SerializeToString,
+                response_deserializer=proto_dot_api__pb2.NodeMetricsList.FromString,
+                _registered_method=True)
+        self.ListPodMetrics = channel.unary_unary(
+                '/skiff.v1.Api/ListPodMetrics',
+                request_serializer=proto_dot_api__pb2.MetricsRequest.SerializeToString,
+                response_deserializer=proto_dot_api__pb2.PodMetricsList.FromString,
+                _registered_method=True)
 
 
 class ApiServicer:
@@ -172,6 +197,37 @@ class ApiServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Evict(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PortForward(self, request_iterator, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PushMetrics(self, request, context):
+        """metrics.k8s.io: agents push, `skiff top` (and the autoscaler) read.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListNodeMetrics(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPodMetrics(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ApiServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -234,6 +290,31 @@ def add_ApiServicer_to_server(servicer, server):
                     servicer.Exec,
                     request_deserializer=proto_dot_api__pb2.ExecRequest.FromString,
                     response_serializer=proto_dot_api__pb2.ExecResponse.SerializeToString,
+            ),
+            'Evict': grpc.unary_unary_rpc_method_handler(
+                    servicer.Evict,
+                    request_deserializer=proto_dot_api__pb2.EvictRequest.FromString,
+                    response_serializer=proto_dot_api__pb2.DeleteResponse.SerializeToString,
+            ),
+            'PortForward': grpc.stream_stream_rpc_method_handler(
+                    servicer.PortForward,
+                    request_deserializer=proto_dot_api__pb2.PortForwardRequest.FromString,
+                    response_serializer=proto_dot_api__pb2.PortForwardResponse.SerializeToString,
+            ),
+            'PushMetrics': grpc.unary_unary_rpc_method_handler(
+                    servicer.PushMetrics,
+                    request_deserializer=proto_dot_api__pb2.PushMetricsRequest.FromString,
+                    response_serializer=proto_dot_api__pb2.PushMetricsResponse.SerializeToString,
+            ),
+            'ListNodeMetrics': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListNodeMetrics,
+                    request_deserializer=proto_dot_api__pb2.MetricsRequest.FromString,
+                    response_serializer=proto_dot_api__pb2.NodeMetricsList.SerializeToString,
+            ),
+            'ListPodMetrics': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPodMetrics,
+                    request_deserializer=proto_dot_api__pb2.MetricsRequest.FromString,
+                    response_serializer=proto_dot_api__pb2.PodMetricsList.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -560,6 +641,141 @@ class Api:
             '/skiff.v1.Api/Exec',
             proto_dot_api__pb2.ExecRequest.SerializeToString,
             proto_dot_api__pb2.ExecResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Evict(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skiff.v1.Api/Evict',
+            proto_dot_api__pb2.EvictRequest.SerializeToString,
+            proto_dot_api__pb2.DeleteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PortForward(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/skiff.v1.Api/PortForward',
+            proto_dot_api__pb2.PortForwardRequest.SerializeToString,
+            proto_dot_api__pb2.PortForwardResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PushMetrics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skiff.v1.Api/PushMetrics',
+            proto_dot_api__pb2.PushMetricsRequest.SerializeToString,
+            proto_dot_api__pb2.PushMetricsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListNodeMetrics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skiff.v1.Api/ListNodeMetrics',
+            proto_dot_api__pb2.MetricsRequest.SerializeToString,
+            proto_dot_api__pb2.NodeMetricsList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPodMetrics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skiff.v1.Api/ListPodMetrics',
+            proto_dot_api__pb2.MetricsRequest.SerializeToString,
+            proto_dot_api__pb2.PodMetricsList.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,13 +1,28 @@
 """The verbs of `skiff`, one module each: `register(subparsers, parents)` adds its parser and handler.
 
-Adding a verb is one new module here and its name in NAMES.
+Adding a verb is one new module here and its name in NAMES. A command line imports only its own
+verb's module (the others cost startup time), so a verb module imports what it needs itself.
 """
 from __future__ import annotations
 
 import importlib
+from types import ModuleType
 
 NAMES = ("get", "describe", "apply", "create", "delete", "scale", "rollout", "label", "annotate",
          "api_resources", "version", "completion", "logs", "exec",
-         "expose", "certs")
+         "expose", "top", "certs")
 
-MODULES = tuple(importlib.import_module(f"{__name__}.{name}") for name in NAMES)
+
+def verb_of(name: str) -> str:
+    """`api-resources` for the module `api_resources`."""
+    return name.replace("_", "-")
+
+
+def load(name: str) -> ModuleType:
+    return importlib.import_module(f"{__name__}.{name}")
+
+
+def module_for_verb(verb: str) -> str | None:
+    """The module name of a verb typed on the command line, or None for an unknown one."""
+    name = verb.replace("-", "_")
+    return name if name in NAMES else None

@@ -77,6 +77,8 @@ def zsh_script(parser: argparse.ArgumentParser) -> str:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    script = bash_script(ctx.parser) if args.shell == "bash" else zsh_script(ctx.parser)
+    from cli.main import build_parser
+    parser = build_parser()  # every verb, not only this one
+    script = bash_script(parser) if args.shell == "bash" else zsh_script(parser)
     ctx.stdout.write(script)
     return 0

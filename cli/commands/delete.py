@@ -9,6 +9,7 @@ import asyncio
 
 from api import errors, retry
 from api.client import Client
+from api.flagtypes import duration
 from cli import flags, manifests, resources
 from cli.context import Context
 from cli.errors import CliError, not_found
@@ -21,6 +22,8 @@ EXAMPLES = """examples:
   skiff delete -f web.yaml                  delete what a manifest describes
   skiff delete deploy api --cascade=orphan  keep the deployment's replica sets and pods
   skiff delete pods -l app=web --wait       delete by label and wait until they are gone
+  skiff delete pods -A --field-selector status.phase=Failed
+  skiff delete deploy web --dry-run=server  check the delete, delete nothing
 """
 CASCADE = {"background": "Background", "true": "Background", "foreground": "Foreground",
            "orphan": "Orphan", "false": "Orphan"}
@@ -32,8 +35,10 @@ def register(subparsers, parents) -> None:
     p.add_argument("objects", nargs="*", metavar="KIND NAME... | KIND/NAME...",
                    help="what to delete (or use -f)")
     flags.filename(p)
-    flags.namespace(p)
+    flags.namespace(p, all_namespaces=True)
     flags.selector(p)
+    flags.field_selector(p)
+    flags.dry_run(p)
     p.add_argument("--all", action="store_true", help="delete every object of the kind in the namespace")
     p.add_argument("--grace-period", type=int, default=-1, metavar="N",
                    help="seconds a pod gets to shut down (default -1: the pod's own setting; 0: at once)")
@@ -42,7 +47,7 @@ def register(subparsers, parents) -> None:
                    help="what happens to owned objects: background (default), foreground, orphan")
     p.add_argument("--wait", nargs="?", const=True, default=False, type=flags.boolean, metavar="BOOL",
                    help="wait until the objects are gone from the server")
-    p.add_argument("--timeout", type=float, default=0, metavar="SECONDS",
+    p.add_argument("--timeout", type=duration, default=0, metavar="DURATION",
                    help="with --wait: give up after this long (default 0: no limit)")
     p.add_argument("--ignore-not-found", action="store_true", help="a missing object is not an error")
     p.set_defaults(handler=run)
@@ -57,8 +62,11 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
         gone: list[tuple[Target, str, str]] = []
         for target, ns, source in targets:
             try:
-                obj, deleted = await client.delete(target.kind, target.name, ns, grace_period=grace,
-                                                   propagation=propagation)
+                if args.dry_run == "client":
+                    obj, deleted = await client.get(target.kind, target.name, ns), True
+                else:
+                    obj, deleted = await client.delete(target.kind, target.name, ns, grace_period=grace,
+                                                       propagation=propagation, dry_run=args.dry_run == "server")
             except errors.NotFound:
                 if not args.ignore_not_found:
                     where = f'error when deleting "{source}"' if source else ""
@@ -67,8 +75,8 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
             except errors.ApiError as e:
                 ctx.fail_api(e, f'error when deleting "{source}"' if source else "")
                 continue
-            ctx.out(f'{resource_name(target.kind)} "{target.name}" deleted')
-            if not deleted:
+            ctx.out(f'{resource_name(target.kind)} "{target.name}" deleted{flags.dry_run_suffix(args)}')
+            if not deleted and args.dry_run == "none":
                 gone.append((target, ns, obj.metadata.uid))
         if args.wait and gone:
             waits = [wait_gone(client, t, ns, uid) for t, ns, uid in gone]
@@ -92,14 +100,15 @@ async def _targets(ctx, args, client: Client, namespace: str) -> list[tuple[Targ
         if args.selector or args.all:
             raise CliError("name objects or select them with -l/--all, not both")
         return [(t, namespace, "") for t in named]
-    if not (args.selector or args.all):
-        raise CliError("name the objects to delete, or select them with -l SELECTOR or --all")
+    if not (args.selector or args.field_selector or args.all or args.all_namespaces):
+        raise CliError("name the objects to delete, or select them with -l, --field-selector, --all or -A")
+    where = "" if args.all_namespaces else namespace
     out = []
     for kind in kinds_to_list:
-        listed = await client.list(kind, namespace, label_selector=args.selector)
-        out += [(Target(kind, o.metadata.name), namespace, "") for o in listed.items]
+        listed = await client.list(kind, where, label_selector=args.selector, field_selector=args.field_selector)
+        out += [(Target(kind, o.metadata.name), o.metadata.namespace or namespace, "") for o in listed.items]
     if not out:
-        ctx.warn("No resources found")
+        ctx.warn("No resources found" + (f" in {namespace} namespace." if where else ""))
     return out
 
 

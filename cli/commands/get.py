@@ -3,23 +3,23 @@ from __future__ import annotations
 
 import argparse
 
-from google.protobuf.message import Message
-
-from api import errors
-from api.client import Client
-from api.kinds import Kind
-from cli import flags, printers, resources, watching
-from cli.columns import event_time
+from cli import flags, printers, resources
 from cli.context import Context
 from cli.errors import CliError, not_found
 
-HELP = "list objects, or show named ones (tables, -o yaml|json|name|wide, -w to watch)"
+HELP = "list objects, or show named ones (tables, -o yaml|json|name|wide|jsonpath=|custom-columns=, -w to watch)"
 EXAMPLES = """examples:
   skiff get pods                      pods of the current namespace
   skiff get po -A -o wide             every namespace, with IP and node
   skiff get deploy web -o yaml        one object's manifest
   skiff get po/web svc/web            name objects as KIND/NAME
+  skiff get all                       pods, services, deployments and replica sets
   skiff get po -l app=web -w          watch pods labelled app=web until Ctrl-C
+  skiff get po --show-labels -L app   labels as a column, and one label's value as another
+  skiff get po --sort-by=.metadata.creationTimestamp
+  skiff get po -o jsonpath='{.items[*].metadata.name}'
+  skiff get po -o jsonpath='{range .items[*]}{.metadata.name}{"\\t"}{.status.podIP}{"\\n"}{end}'
+  skiff get po -o custom-columns=NAME:.metadata.name,NODE:.spec.nodeName
   skiff get events --field-selector involvedObject.name=web
 """
 
@@ -28,20 +28,31 @@ def register(subparsers, parents) -> None:
     p = subparsers.add_parser("get", parents=parents, help=HELP, description=HELP.capitalize() + ".",
                               epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("objects", nargs="+", metavar="KIND[,KIND] [NAME...] | KIND/NAME...",
-                   help="kind(s) to list (plural, singular or short name: po, deploy, svc...) and names")
+                   help="kind(s) to list (plural, singular or short name: po, deploy, svc, all...) and names")
     flags.namespace(p, all_namespaces=True)
     flags.selector(p)
-    p.add_argument("--field-selector", default="", metavar="SELECTOR",
-                   help="field selector, e.g. status.phase=Running,spec.nodeName=node1")
-    p.add_argument("-o", "--output", choices=printers.FORMATS, help="output format (default: a table)")
+    flags.field_selector(p)
+    flags.output(p, table=True)
     p.add_argument("-w", "--watch", action="store_true", help="after the list, print a line per change")
     p.add_argument("--output-watch-events", action="store_true", help="with -w: show the event type")
+    p.add_argument("--no-headers", action="store_true", help="tables without their header line")
+    p.add_argument("--show-labels", action="store_true", help="add a LABELS column with every label")
+    p.add_argument("-L", "--label-columns", action="append", default=[], metavar="KEY[,KEY]",
+                   help="a column with the value of this label; repeatable")
+    p.add_argument("--sort-by", default="", metavar="JSONPATH",
+                   help="sort by this field, e.g. .metadata.name or {.status.startTime}")
     p.set_defaults(handler=run)
+
+
+def table_options(args: argparse.Namespace) -> dict:
+    keys = [k for words in args.label_columns for k in words.split(",") if k]
+    return {"show_labels": args.show_labels, "label_columns": keys}
 
 
 async def run(ctx: Context, args: argparse.Namespace) -> int:
     kinds_to_list, named = resources.parse(args.objects)
     namespace = "" if args.all_namespaces else ctx.namespace(args)
+    output = args.output or printers.Output()
     if args.watch:
         return await watch(ctx, args, kinds_to_list, named, namespace)
     async with ctx.client() as client:
@@ -49,39 +60,59 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
             groups = await _get_named(ctx, client, named, namespace)
         else:
             groups = [(k, await _list(client, k, namespace, args)) for k in kinds_to_list]
+    if args.sort_by:
+        groups = [(k, printers.sort_by(objs, args.sort_by)) for k, objs in groups]
     objects = [o for _, objs in groups for o in objs]
+    if not output.is_table:
+        single = len(named) == 1 and not kinds_to_list
+        if objects or output.format in ("json", "yaml", "jsonpath"):  # an empty List, as kubectl
+            _print_machine(ctx, printers.render_objects(objects, output, single, header=not args.no_headers),
+                           output)
+        if not objects and output.format in ("name", "custom-columns") and not ctx.failures:
+            ctx.warn(_none_found(groups, namespace))
+        return ctx.exit_code()
     if not objects:
         if not ctx.failures:
-            where = f" in {namespace} namespace" if namespace and any(k.namespaced for k, _ in groups) else ""
-            ctx.warn(f"No resources found{where}.")
-        return ctx.exit_code()
-    if args.output in ("json", "yaml", "name"):
-        single = len(named) == 1
-        for text in printers.render_objects(objects, args.output, single):
-            ctx.out(text)
+            ctx.warn(_none_found(groups, namespace))
         return ctx.exit_code()
     shown = [(k, objs) for k, objs in groups if objs]
     now = ctx.now()
     for i, (kind, objs) in enumerate(shown):
         if i:
             ctx.out()
-        table = printers.Table(kind.name, now, wide=args.output == "wide",
+        table = printers.Table(kind.name, now, wide=output.format == "wide",
                                all_namespaces=args.all_namespaces and kind.namespaced,
-                               with_kind=len(groups) > 1)
-        for line in table.render(objs):
+                               with_kind=len(groups) > 1, **table_options(args))
+        for line in table.render(objs, header=not args.no_headers):
             ctx.out(line)
     return ctx.exit_code()
 
 
-async def _list(client: Client, kind: Kind, namespace: str, args) -> list[Message]:
+def _none_found(groups, namespace: str) -> str:
+    where = f" in {namespace} namespace" if namespace and any(k.namespaced for k, _ in groups) else ""
+    return f"No resources found{where}."
+
+
+def _print_machine(ctx: Context, texts: list[str], output: printers.Output) -> None:
+    if output.format == "jsonpath":  # the template decides every character, newlines too
+        ctx.stdout.write("".join(texts))
+        ctx.stdout.flush()
+        return
+    for text in texts:
+        ctx.out(text)
+
+
+async def _list(client, kind, namespace: str, args) -> list:
+    from api.columns import event_time
     items = (await client.list(kind, namespace, args.selector, args.field_selector)).items
-    if kind.name == "Event":
+    if kind.name == "Event" and not args.sort_by:
         items.sort(key=event_time)  # newest last, as the story reads
     return items
 
 
-async def _get_named(ctx: Context, client: Client, named, namespace: str) -> list[tuple[Kind, list[Message]]]:
-    groups: dict[str, tuple[Kind, list[Message]]] = {}
+async def _get_named(ctx: Context, client, named, namespace: str) -> list:
+    from api import errors
+    groups: dict[str, tuple] = {}
     for target in named:
         try:
             obj = await client.get(target.kind, target.name, namespace or "default")
@@ -92,42 +123,44 @@ async def _get_named(ctx: Context, client: Client, named, namespace: str) -> lis
     return list(groups.values())
 
 
-async def watch(ctx: Context, args, kinds_to_list: list[Kind], named, namespace: str) -> int:
+async def watch(ctx: Context, args, kinds_to_list, named, namespace: str) -> int:
+    from cli import watching
     if len(kinds_to_list) + len(named) != 1:
         raise CliError("you may only watch one kind (and at most one name) at a time")
     kind = kinds_to_list[0] if kinds_to_list else named[0].kind
+    output = args.output or printers.Output()
     field_selector = args.field_selector
     if named:
         field_selector = ",".join(filter(None, [f"metadata.name={named[0].name}", field_selector]))
     query = watching.Query(kind, namespace if kind.namespaced else "", args.selector, field_selector)
-    table = printers.Table(kind.name, ctx.now(), wide=args.output == "wide",
-                           all_namespaces=args.all_namespaces and kind.namespaced)
+    table = printers.Table(kind.name, ctx.now(), wide=output.format == "wide",
+                           all_namespaces=args.all_namespaces and kind.namespaced, **table_options(args))
     events = args.output_watch_events
 
-    def lines(objs: list[Message], types: list[str], header: bool) -> list[str]:
-        if args.output in ("json", "yaml", "name"):
-            sep = "---\n" if args.output == "yaml" else ""
-            return [sep + printers.render_one(o, args.output) for o in objs]
+    def lines(objs: list, types: list[str], header: bool) -> list[str]:
+        if not output.is_table:
+            sep = "---\n" if output.format == "yaml" else ""
+            return [sep + printers.render_one(o, output) for o in objs]
         table.now = ctx.now()
-        rendered = table.render(objs, header=header)
+        rendered = table.render(objs, header=header and not args.no_headers)
         if not events:
             return rendered
-        labels = (["EVENT"] if header else []) + types
+        labels = (["EVENT"] if header and not args.no_headers else []) + types
         width = len("MODIFIED")
         return [f"{t.ljust(width + printers.GAP)}{line}" for t, line in zip(labels, rendered)]
 
     header_due = [True]  # an empty list prints nothing; the first change brings the header
 
-    def emit(objs: list[Message], types: list[str]) -> None:
+    def emit(objs: list, types: list[str]) -> None:
         for line in lines(objs, types, header=header_due[0]):
             ctx.out(line)
         header_due[0] = False
 
-    def on_list(objs: list[Message]) -> None:
+    def on_list(objs: list) -> None:
         if objs:
             emit(objs, ["ADDED"] * len(objs))
 
-    def on_event(type_: str, obj: Message) -> None:
+    def on_event(type_: str, obj) -> None:
         emit([obj], [type_])
 
     await watching.follow(ctx.client, query, on_list, on_event)

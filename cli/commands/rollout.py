@@ -8,6 +8,7 @@ import argparse
 import asyncio
 
 from api import deployments, errors, meta, retry
+from api.flagtypes import duration
 from cli import flags, resources
 from cli.context import Context
 from cli.describe_pods import template_lines
@@ -39,7 +40,7 @@ def register(subparsers, parents) -> None:
         a.add_argument("objects", nargs="+", metavar="deploy/NAME | deploy NAME", help="the deployment")
         flags.namespace(a)
         if name == "status":
-            a.add_argument("--timeout", type=float, default=0, metavar="SECONDS",
+            a.add_argument("--timeout", type=duration, default=0, metavar="DURATION",
                            help="give up after this long; 0 waits for ever (default 0)")
             a.add_argument("-w", "--watch", type=flags.boolean, default=True, metavar="BOOL",
                            help="keep watching until the rollout ends (default true)")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-from importlib import metadata
 
 from cli.context import Context
 
@@ -16,16 +15,19 @@ def register(subparsers, parents) -> None:
 
 
 def client_version() -> str:
+    from importlib import metadata
     try:
         return metadata.version("skiff")
     except metadata.PackageNotFoundError:
         return "unknown"
 
 
-async def run(ctx: Context, args: argparse.Namespace) -> int:
+def run(ctx: Context, args: argparse.Namespace):
     ctx.out(f"Client Version: {client_version()}")
-    if args.client:
-        return 0
+    return 0 if args.client else server_version(ctx)
+
+
+async def server_version(ctx: Context) -> int:
     async with ctx.client() as client:
         info = await client.version()
     ctx.out(f"Server Version: {info.version}" + (f" ({info.platform})" if info.platform else ""))

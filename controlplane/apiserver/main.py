@@ -14,8 +14,9 @@ import grpc
 import uvloop
 
 from controlplane.apiserver.allocator import ServiceRanges
+from controlplane.apiserver import encryption
 from controlplane.apiserver.auth.config import Security
-from controlplane.apiserver.registry import Registry
+from controlplane.apiserver.registry import ROOT, Registry
 from controlplane.apiserver.service import ApiService
 from controlplane.apiserver.storage import Storage
 from proto import api_pb2_grpc
@@ -38,6 +39,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="the range Service ClusterIPs are allocated from (default %(default)s)")
     p.add_argument("--service-node-port-range", default="30000-32767", metavar="LOW-HIGH",
                    help="the range NodePorts are allocated from (default %(default)s)")
+    p.add_argument("--encryption-provider-config", default="", metavar="FILE",
+                   help="an EncryptionConfiguration (Kubernetes' format: aesgcm, secretbox or identity "
+                        "providers per resource) to encrypt Secrets in etcd; the first key encrypts, every key "
+                        "decrypts, and values under an older key are rewritten at start "
+                        "(make one: python -m controlplane.apiserver.encryption)")
     p.add_argument("--token-listen", default="", metavar="HOST:PORT",
                    help="also serve the API here for callers with a bearer token and no client certificate "
                         "(TLS; gRPC can only require client certificates or not ask for them) (default: off)")
@@ -81,11 +87,23 @@ class RunningServer:
         await self.registry.stop()
 
 
-async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceRanges | None = None, *,
+def storage_transformers(config: dict[str, encryption.Transformer]) -> dict[bytes, encryption.Transformer]:
+    """Resource names ("secrets") -> transformer, as etcd key prefixes."""
+    return {f"{ROOT}/{resource}/".encode(): t for resource, t in config.items()}
+
+
+async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceRanges | None = None,
+                encryption_config: dict[str, encryption.Transformer] | None = None, *,
                 security: Security, token_listen: str = "") -> RunningServer:
     """Serve the API over TLS on `listen` (client certificates) and `token_listen` (bearer tokens)."""
-    registry = Registry(Storage(etcd_endpoints), service_ranges)
+    transformers = storage_transformers(encryption_config or {})
+    storage = Storage(etcd_endpoints, transformers=transformers)
+    registry = Registry(storage, service_ranges)
     await registry.start()
+    for prefix in transformers:  # key rotation: what an older key wrote is written again with the first
+        rewritten = await storage.rewrite_stale(prefix)
+        if rewritten:
+            log.info("rewrote %d values under %s with the first configured key", rewritten, prefix.decode())
     server = grpc.aio.server(options=[
         ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
         ("grpc.max_send_message_length", 16 * 1024 * 1024),
@@ -119,10 +137,14 @@ async def serve(args: argparse.Namespace) -> None:
     except ValueError as e:
         raise SystemExit(f"skiff-apiserver: bad service range: {e}") from None
     try:
+        config = encryption.load(args.encryption_provider_config) if args.encryption_provider_config else None
+    except encryption.ConfigError as e:
+        raise SystemExit(f"skiff-apiserver: --encryption-provider-config: {e}") from None
+    try:
         security = security_from_args(args)
     except ValueError as e:
         raise SystemExit(f"skiff-apiserver: {e}") from None
-    running = await start(endpoints, args.listen, ranges, security=security, token_listen=args.token_listen)
+    running = await start(endpoints, args.listen, ranges, config, security=security, token_listen=args.token_listen)
     log.info("serving the API over TLS on %s%s (etcd %s)", running.address,
              f" and for bearer tokens on {running.token_address}" if running.token_address else "",
              ",".join(endpoints))

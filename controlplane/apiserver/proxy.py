@@ -1,4 +1,4 @@
-"""Logs and exec of a pod, proxied to the agent of the pod's node (its InternalIP and the port the Node
+"""Logs, exec and port-forward of a pod, proxied to the agent of the pod's node (its InternalIP and the port the Node
 publishes in status.daemonEndpoints.kubeletEndpoint), so the CLI needs to reach only the API server.
 
 Over TLS both ways: the API server shows its kubelet-client certificate, and the agent must show a
@@ -67,6 +67,20 @@ class AgentProxy:
                 yield request
 
         async for response in _relay(stub.Exec(upstream()), where):
+            yield response
+
+    async def port_forward(self, requests):
+        first = await anext(aiter(requests), None)
+        if first is None:
+            raise errors.Invalid("port-forward needs a first message naming the pod and port", ["port: required"])
+        stub, where = await self._agent(first.namespace, first.name)
+
+        async def upstream():
+            yield first
+            async for request in requests:
+                yield request
+
+        async for response in _relay(stub.PortForward(upstream()), where):
             yield response
 
     async def close(self) -> None:

@@ -79,8 +79,8 @@ def _copy(obj: Message) -> Message:
 
 
 def _describe(kind: Kind, namespace: str, name: str) -> str:
-    # Kubernetes' wording: `pods "web" not found`
-    return f'{kind.plural} "{name}"'
+    # Kubernetes' wording: `pods "web" not found`, `deployments.apps "web" not found`
+    return f'{kind.resource} "{name}"'
 
 
 class Registry:
@@ -392,10 +392,11 @@ class Registry:
 
     async def delete(self, kind: Kind, namespace: str, name: str, grace_period: int | None = None,
                      propagation: str = "", precondition_uid: str = "",
-                     precondition_rv: str = "") -> tuple[Message, bool]:
+                     precondition_rv: str = "", dry_run: bool = False) -> tuple[Message, bool]:
         """Delete now, or mark for deletion while finalizers or a pod's shutdown hold it.
 
         Returns (object, deleted): the object as it was (deleted) or as it is now (marked).
+        A dry run decides the same but stores nothing.
         """
         if propagation not in ("", "Background", "Foreground", "Orphan"):
             raise errors.Invalid.of("DeleteOptions", [
@@ -421,6 +422,9 @@ class Registry:
             _mark_deleting(marked, grace)
             return Change(marked, write=marked != old)
 
+        if dry_run:
+            change = mark_or_remove(await self.get(kind, namespace, name))
+            return change.obj, change.remove
         return await self._guaranteed_update(kind, key, _describe(kind, namespace, name), mark_or_remove)
 
     # ------------------------------------------------------------ subresources

@@ -11,8 +11,10 @@ from api import errors, kinds
 from controlplane.apiserver.auth.config import Security
 from controlplane.apiserver.auth.grpc_request import caller_credentials
 from controlplane.apiserver.auth.request import current_user
+from controlplane.apiserver import eviction
+from controlplane.apiserver.metrics_store import MetricsStore
 from controlplane.apiserver.proxy import AgentProxy
-from controlplane.apiserver.registry import Registry
+from controlplane.apiserver.registry import Registry, storage_key
 from controlplane.apiserver.watchcache import Event
 from proto import api_pb2, api_pb2_grpc
 
@@ -57,12 +59,19 @@ class ApiService(api_pb2_grpc.ApiServicer):
         self.registry = registry
         self.security = security
         self.proxy = AgentProxy(registry, security.kubelet_client)
+        self.metrics = MetricsStore(self._cached("Pod"), lambda name: self._cached("Node")("", name))
 
     def authenticate(self, context):
         cert, token = caller_credentials(context)
         user = self.security.authenticator.authenticate(cert, token)
         current_user.set(user)
         return user
+
+    def _cached(self, kind_name: str):
+        """(namespace, name) -> the object in the watch cache, or None: the metrics API's view of pods/nodes."""
+        kind = kinds.BY_NAME[kind_name]
+        objects = self.registry.caches[kind_name].objects
+        return lambda namespace, name: objects.get(storage_key(kind, namespace, name))
 
     @_api_call
     async def Create(self, request, context):
@@ -93,7 +102,14 @@ class ApiService(api_pb2_grpc.ApiServicer):
         grace = request.grace_period_seconds if request.HasField("grace_period_seconds") else None
         obj, deleted = await self.registry.delete(
             kind, request.namespace or "default", request.name, grace, request.propagation_policy,
-            request.precondition_uid, request.precondition_resource_version)
+            request.precondition_uid, request.precondition_resource_version, request.dry_run)
+        return api_pb2.DeleteResponse(object=kinds.wrap(obj), deleted=deleted)
+
+    @_api_call
+    async def Evict(self, request, context):
+        grace = request.grace_period_seconds if request.HasField("grace_period_seconds") else None
+        obj, deleted = await eviction.evict(self.registry, request.namespace or "default", request.name, grace,
+                                            request.dry_run)
         return api_pb2.DeleteResponse(object=kinds.wrap(obj), deleted=deleted)
 
     @_api_call
@@ -133,6 +149,24 @@ class ApiService(api_pb2_grpc.ApiServicer):
     async def Exec(self, request_iterator, context):
         async for response in self.proxy.exec(request_iterator):
             yield response
+
+    @_api_call
+    async def PortForward(self, request_iterator, context):
+        async for response in self.proxy.port_forward(request_iterator):
+            yield response
+
+    @_api_call
+    async def PushMetrics(self, request, context):
+        return api_pb2.PushMetricsResponse(stale=self.metrics.push(request))
+
+    @_api_call
+    async def ListNodeMetrics(self, request, context):
+        return api_pb2.NodeMetricsList(items=self.metrics.nodes(request.name, request.label_selector))
+
+    @_api_call
+    async def ListPodMetrics(self, request, context):
+        return api_pb2.PodMetricsList(items=self.metrics.pods(request.namespace, request.name,
+                                                              request.label_selector))
 
     @_api_call
     async def Version(self, request, context):

@@ -15,6 +15,7 @@ from aetcd import rpc
 
 from api import errors
 from api.tasks import cancel_and_wait
+from controlplane.apiserver.encryption import DecryptError, Transformer
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ _PUT, _DELETE = 0, 1
 # etcd's defaults: --max-txn-ops 128 and a 1.5 MiB request; stay inside both.
 MAX_TXN_OPS = 128
 MAX_TXN_BYTES = 1024 * 1024
+LIST_PAGE = 500
 
 
 def prefix_end(prefix: bytes) -> bytes:
@@ -83,7 +85,9 @@ class Progress:
 class Storage:
     """A key-value store on etcd with the operations an API server needs."""
 
-    def __init__(self, endpoints: list[str], timeout: float = REQUEST_TIMEOUT_S):
+    def __init__(self, endpoints: list[str], timeout: float = REQUEST_TIMEOUT_S,
+                 transformers: dict[bytes, Transformer] | None = None):
+        """`transformers`: key prefix -> encryption at rest for the values under it (Secrets)."""
         if not endpoints:
             raise ValueError("at least one etcd endpoint is needed")
         self._endpoints = endpoints
@@ -92,6 +96,30 @@ class Storage:
         self._client: aetcd.Client | None = None
         self._pending: list[_Write] = []
         self._flusher: asyncio.Task | None = None
+        self._transformers = dict(transformers or {})
+
+    # ------------------------------------------------------------ values at rest
+
+    def _transformer(self, key: bytes) -> Transformer | None:
+        for prefix, transformer in self._transformers.items():
+            if key.startswith(prefix):
+                return transformer
+        return None
+
+    def _seal(self, key: bytes, value: bytes) -> bytes:
+        """The value as stored: encrypted when its key is under a configured prefix (the key is bound in)."""
+        transformer = self._transformer(key)
+        return value if transformer is None else transformer.to_storage(value, key)
+
+    def _open(self, kv) -> KeyValue:
+        value = kv.value
+        transformer = self._transformer(kv.key) if value else None
+        if transformer is not None:
+            try:
+                value, _stale = transformer.from_storage(value, kv.key)
+            except DecryptError as e:
+                raise errors.Internal(f"{kv.key.decode()}: {e}") from None
+        return KeyValue(kv.key, value, kv.mod_revision, kv.create_revision)
 
     @property
     def endpoint(self) -> str:
@@ -154,7 +182,7 @@ class Storage:
         response = await self._call("Range", rpc.RangeRequest(key=key))
         if not response.kvs:
             raise errors.NotFound(key.decode())
-        return _kv(response.kvs[0])
+        return self._open(response.kvs[0])
 
     async def list(self, prefix: bytes, start: bytes | None = None, limit: int = 0,
                    revision: int = 0) -> tuple[list[KeyValue], int, bool]:
@@ -162,7 +190,7 @@ class Storage:
         request = rpc.RangeRequest(key=start or prefix, range_end=prefix_end(prefix),
                                    limit=limit, revision=revision)
         response = await self._call("Range", request)
-        return [_kv(kv) for kv in response.kvs], response.header.revision, response.more
+        return [self._open(kv) for kv in response.kvs], response.header.revision, response.more
 
     async def current_revision(self) -> int:
         response = await self._call("Range", rpc.RangeRequest(key=b"\0", count_only=True))
@@ -173,12 +201,12 @@ class Storage:
     async def create(self, key: bytes, value: bytes) -> int:
         """Write a new key; AlreadyExists if it is there. Returns the new revision."""
         compare = rpc.Compare(key=key, target=_CREATE, result=_EQUAL, create_revision=0)
-        return await self._submit(_Write(key, value, compare, "create"))
+        return await self._submit(_Write(key, self._seal(key, value), compare, "create"))
 
     async def update(self, key: bytes, value: bytes, expected_revision: int) -> int:
         """Replace a key only if it is still at `expected_revision`; Conflict (or NotFound) if not."""
         compare = rpc.Compare(key=key, target=_MOD, result=_EQUAL, mod_revision=expected_revision)
-        return await self._submit(_Write(key, value, compare, "update"))
+        return await self._submit(_Write(key, self._seal(key, value), compare, "update"))
 
     # Group commit: writes that arrive while a transaction is in flight share the next one. A shared
     # transaction succeeds only if every compare holds; otherwise each write is retried on its own,
@@ -245,7 +273,9 @@ class Storage:
 
         All or nothing; when a compare fails, TxnFailed says which of the keys exist now.
         """
-        creates, updates, deletes = creates or {}, updates or {}, deletes or {}
+        creates = {k: self._seal(k, v) for k, v in (creates or {}).items()}
+        updates = {k: (self._seal(k, v), rev) for k, (v, rev) in (updates or {}).items()}
+        deletes = deletes or {}
         compares = [rpc.Compare(key=k, target=_CREATE, result=_EQUAL, create_revision=0) for k in creates]
         compares += [rpc.Compare(key=k, target=_MOD, result=_EQUAL, mod_revision=rev)
                      for k, (_, rev) in updates.items()]
@@ -316,9 +346,9 @@ class Storage:
                 if response.canceled:
                     raise errors.Unavailable(f"etcd cancelled the watch: {response.cancel_reason}")
                 for event in response.events:
-                    prev = _kv(event.prev_kv) if event.HasField("prev_kv") else None
+                    prev = self._open(event.prev_kv) if event.HasField("prev_kv") else None
                     kind = "DELETE" if event.type == _DELETE else "PUT"
-                    yield WatchEvent(kind, _kv(event.kv), prev)
+                    yield WatchEvent(kind, self._open(event.kv), prev)
                 if not response.events and not response.created:
                     yield Progress(response.header.revision)
         except grpc.aio.AioRpcError as e:
@@ -326,6 +356,33 @@ class Storage:
         finally:
             stop.set()
             call.cancel()
+
+    async def rewrite_stale(self, prefix: bytes) -> int:
+        """Write again every value under `prefix` that the first provider did not write (key rotation:
+        add a new first key, then rewrite). A value changed meanwhile is skipped. Returns how many."""
+        transformer = self._transformer(prefix)
+        if transformer is None:
+            return 0
+        rewritten, start = 0, None
+        while True:
+            response = await self._call("Range", rpc.RangeRequest(key=start or prefix, range_end=prefix_end(prefix),
+                                                                  limit=LIST_PAGE))
+            for kv in response.kvs:
+                try:
+                    plain, stale = transformer.from_storage(kv.value, kv.key)
+                except DecryptError as e:
+                    log.error("cannot rewrite %s: %s", kv.key.decode(), e)
+                    continue
+                if not stale:
+                    continue
+                request = rpc.TxnRequest(
+                    compare=[rpc.Compare(key=kv.key, target=_MOD, result=_EQUAL, mod_revision=kv.mod_revision)],
+                    success=[rpc.RequestOp(request_put=rpc.PutRequest(key=kv.key, value=self._seal(kv.key, plain)))])
+                if (await self._call("Txn", request)).succeeded:
+                    rewritten += 1
+            if not response.more:
+                return rewritten
+            start = response.kvs[-1].key + b"\0"
 
     async def compact(self, revision: int) -> None:
         await self._call("Compact", rpc.CompactionRequest(revision=revision, physical=True))
@@ -343,6 +400,3 @@ def take_batch(pending: list, max_ops: int, max_bytes: int) -> list:
         size += len(key) + len(value)
     return batch
 
-
-def _kv(kv) -> KeyValue:
-    return KeyValue(kv.key, kv.value, kv.mod_revision, kv.create_revision)

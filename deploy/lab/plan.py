@@ -25,6 +25,7 @@ NFT_TABLE = ("inet", "skiff_lab")
 ROUTE_PROTO = 94                  # marks the lab's own routes in the root namespace
 COMPONENT_ENV = "SKIFF_LAB_COMPONENT"
 STATE_DIR = Path("/var/lib/skiff/lab")
+ENCRYPTION_CONFIG = STATE_DIR / "encryption.yaml"  # the lab's key for Secrets at rest, made once by `up`
 LOG_DIR = Path("/var/log/skiff-lab")
 PKI_DIR = STATE_DIR / "pki"      # the lab's CA and certificates, made by `up`, removed by `down`
 API_PORT = 6443
@@ -146,7 +147,8 @@ def _processes(lab: Lab) -> list[Process]:
     procs = [Process(m.name, components.etcd(m.name, str(STATE_DIR / m.name), m.ip, members),
                      m.netns, "etcd") for m in lab.etcd]
     procs.append(Process("apiserver", components.apiserver(f"{lab.root_ip}:{API_PORT}", lab.etcd_endpoints,
-                                                           PKI_DIR, token_listen=f"{lab.root_ip}:{TOKEN_PORT}"),
+                                                           PKI_DIR, token_listen=f"{lab.root_ip}:{TOKEN_PORT}",
+                                                           encryption_config=str(ENCRYPTION_CONFIG)),
                          None, "controlplane"))
     procs.append(Process("scheduler", components.scheduler(lab.api_address, PKI_DIR), None, "controlplane"))
     procs.append(Process("controller-manager",

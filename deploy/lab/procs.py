@@ -17,13 +17,15 @@ from deploy.lab.shell import run
 def start(proc: P.Process) -> int:
     """Start one component in its namespace, in a session of its own; returns its pid."""
     proc.log.parent.mkdir(parents=True, exist_ok=True)
-    argv = (["ip", "netns", "exec", proc.netns] if proc.netns else []) + proc.argv
+    # Only the network namespace: `ip netns exec` would also give the process a mount namespace of its own,
+    # and an agent's tmpfs for secret volumes must be in the host's, where dockerd bind-mounts it from.
+    argv = (["nsenter", f"--net=/run/netns/{proc.netns}"] if proc.netns else []) + proc.argv
     env = dict(os.environ, PYTHONUNBUFFERED="1", **{P.COMPONENT_ENV: proc.name})
     env.pop("SKIFF_CONFIG", None)
     with open(proc.log, "ab") as log:
         log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} start {' '.join(argv)}\n".encode())
         log.flush()
-        # `ip netns exec` execs the program, so this pid is the component's own.
+        # nsenter execs the program, so this pid is the component's own.
         child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                  start_new_session=True, cwd="/", env=env)
     return child.pid

@@ -8,6 +8,7 @@ import importlib.util
 import inspect
 import asyncio
 import json
+import os
 import time
 import urllib.request
 from pathlib import Path
@@ -139,8 +140,20 @@ def _etcd_healthy(ip: str) -> bool:
         return False
 
 
+def _encryption_key() -> None:
+    """A key for Secrets at rest, made once and kept: a new one would leave stored Secrets unreadable."""
+    if P.ENCRYPTION_CONFIG.exists():
+        return
+    from controlplane.apiserver import encryption
+    P.ENCRYPTION_CONFIG.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(P.ENCRYPTION_CONFIG, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(encryption.generate())
+
+
 def _start_apiserver(lab: P.Lab, st: S.State, running) -> str:
     proc = lab.process("apiserver")
+    _encryption_key()
     started = _start(proc, st, running)
     if not cluster.wait_for(lambda: cluster.api_answers(lab.admin_kubeconfig) or not procs.alive(st.pids[proc.name]), 30) \
             or not procs.alive(st.pids[proc.name]):

@@ -114,8 +114,9 @@ class Runtime(abc.ABC):
     """Every method is a coroutine that never blocks the event loop."""
 
     @abc.abstractmethod
-    async def ensure_image(self, image: str, pull_policy: str) -> str:
-        """Make the image present under the policy (Always, IfNotPresent, Never); returns its id.
+    async def ensure_image(self, image: str, pull_policy: str, auth: dict[str, str] | None = None) -> str:
+        """Make the image present under the policy (Always, IfNotPresent, Never); returns its id. `auth`:
+        registry credentials for the pull (docker's auth_config: username, password, serveraddress).
 
         Raises ImagePullError with the daemon's message, or ImageNeverPullError.
         """

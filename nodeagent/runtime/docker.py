@@ -25,6 +25,11 @@ from nodeagent.runtime.base import (
 
 _STATES = {"created": "created", "running": "running", "exited": "exited", "dead": "exited"}
 _ZERO_TIME = "0001-01-01T00:00:00Z"
+# Docker handles containerd's OOM event after the exit event when it arrives second (one queue per
+# container), so a container can read "exited, not OOMKilled" for a moment before the flag and the
+# "oom" event come. A SIGKILLed exit of a memory-limited container waits this long for them.
+OOM_SETTLE_S = 3.0
+SIGKILL_EXIT = 137
 
 
 def _message(e: DockerException) -> str:
@@ -59,11 +64,21 @@ def container_info(attrs: dict) -> ContainerInfo:
     )
 
 
+def may_be_oom_unsettled(attrs: dict) -> bool:
+    """An exit that an OOM kill could explain but that Docker has not (yet) flagged: SIGKILL's exit code
+    under a memory limit. Only these wait for Docker's "oom" event."""
+    state = attrs.get("State") or {}
+    memory = (attrs.get("HostConfig") or {}).get("Memory") or 0
+    return (_STATES.get(state.get("Status", "")) == "exited" and not state.get("OOMKilled")
+            and int(state.get("ExitCode") or 0) == SIGKILL_EXIT and memory > 0)
+
+
 def host_config_args(spec: ContainerSpec) -> dict:
     """The HostConfig of a spec: namespaces, mounts and resource limits."""
     args: dict = {
         "network_mode": spec.network_mode,
-        "binds": [f"{m.source}:{m.target}:{'ro' if m.read_only else 'rw'}" for m in spec.mounts],
+        # Structured mounts, not "src:dst:mode" strings: a path holding ":" cannot split a mount.
+        "mounts": [docker.types.Mount(m.target, m.source, type="bind", read_only=m.read_only) for m in spec.mounts],
     }
     if spec.ipc_mode:
         args["ipc_mode"] = spec.ipc_mode
@@ -88,6 +103,8 @@ class DockerRuntime(Runtime):
         self._api = self._client.api
         # The daemon's version for the Node's nodeInfo (asked once; the constructor talks to dockerd anyway).
         self.version = self._api.version().get("Version", "unknown")
+        # Containers whose SIGKILL exit has been checked for an OOM kill: id -> OOM killed.
+        self._oom_verdicts: dict[str, bool] = {}
 
     async def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -108,7 +125,7 @@ class DockerRuntime(Runtime):
 
     # Images
 
-    async def ensure_image(self, image: str, pull_policy: str) -> str:
+    async def ensure_image(self, image: str, pull_policy: str, auth: dict[str, str] | None = None) -> str:
         local = await self._call(self._local_image, image)
         if pull_policy == "Never":
             if local is None:
@@ -118,7 +135,7 @@ class DockerRuntime(Runtime):
         if pull_policy != "Always" and local is not None:
             return local["Id"]
         try:
-            return await self._call(self._pull, image)
+            return await self._call(self._pull, image, auth)
         except ImagePullError:
             # An image built on this node (no registry digest) cannot be pulled from anywhere; with
             # Always it is still the one meant, as in the lab where no registry is reachable.
@@ -134,10 +151,10 @@ class DockerRuntime(Runtime):
         except DockerException as e:
             raise RuntimeError_(_message(e)) from None
 
-    def _pull(self, image: str) -> str:
+    def _pull(self, image: str, auth: dict[str, str] | None = None) -> str:
         repository, tag = parse_repository_tag(image)
         try:
-            pulled = self._client.images.pull(repository, tag=tag or "latest")
+            pulled = self._client.images.pull(repository, tag=tag or "latest", auth_config=auth)
         except DockerException as e:
             raise ImagePullError(f'failed to pull image "{image}": {_message(e)}') from None
         return pulled.id
@@ -170,6 +187,7 @@ class DockerRuntime(Runtime):
         await self._container_call(container_id, self._api.stop, timeout=max(0, math.ceil(timeout_s)))
 
     async def remove(self, container_id: str) -> None:
+        self._oom_verdicts.pop(container_id, None)
         try:
             await self._container_call(container_id, self._api.remove_container, force=True, v=True)
         except ContainerNotFound:
@@ -179,7 +197,34 @@ class DockerRuntime(Runtime):
                 raise
 
     async def inspect(self, container_id: str) -> ContainerInfo:
-        return container_info(await self._container_call(container_id, self._api.inspect_container))
+        return await self._container_call(container_id, self._inspect)
+
+    def _inspect(self, container_id: str) -> ContainerInfo:
+        """`docker inspect`, with an OOM kill that Docker reports late already counted."""
+        attrs = self._api.inspect_container(container_id)
+        if may_be_oom_unsettled(attrs):
+            verdict = self._oom_verdicts.get(attrs["Id"])
+            if verdict is None:
+                verdict = self._oom_verdicts[attrs["Id"]] = self._oom_event_seen(attrs)
+            if verdict:
+                attrs["State"]["OOMKilled"] = True
+        return container_info(attrs)
+
+    def _oom_event_seen(self, attrs: dict) -> bool:
+        """Wait (at most OOM_SETTLE_S) for Docker's "oom" event of this container, from its start on."""
+        since = meta.parse_time(attrs["State"].get("StartedAt", "")) if attrs["State"].get("StartedAt") else None
+        now = time.time()
+        stream = self._api.events(since=int(since.timestamp()) if since else int(now - 60),
+                                  until=math.ceil(now + OOM_SETTLE_S), decode=True,
+                                  filters={"container": attrs["Id"], "event": "oom"})
+        try:
+            for event in stream:
+                if event.get("status") == "oom" or event.get("Action") == "oom":
+                    return True
+        finally:
+            stream.close()
+        # The flag may have been set without the event reaching us (its history is bounded).
+        return bool(self._api.inspect_container(attrs["Id"]).get("State", {}).get("OOMKilled"))
 
     async def list(self, labels: dict[str, str]) -> list[ContainerInfo]:
         def list_() -> list[ContainerInfo]:
@@ -187,7 +232,7 @@ class DockerRuntime(Runtime):
             found = []
             for summary in self._api.containers(all=True, filters=filters):
                 try:
-                    found.append(container_info(self._api.inspect_container(summary["Id"])))
+                    found.append(self._inspect(summary["Id"]))
                 except NotFound:
                     continue  # removed between the listing and the inspect
             return found

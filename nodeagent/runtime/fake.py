@@ -43,10 +43,13 @@ class FakeRuntime(Runtime):
         self.pullable = pullable  # any image not present is pulled, unless listed in pull_errors
         self.pull_errors: dict[str, str] = {}
         self.exits: dict[str, ScriptedExit] = {}
+        self.create_errors: dict[str, str] = {}  # image -> the daemon's message at create
+        self.start_errors: dict[str, str] = {}  # image -> the daemon's message at start
         self.exec_handler: Callable[[ContainerInfo, list[str]], ExecResult] = \
             lambda info, command: ExecResult(exit_code=0, output=b"")
         self.stop_exit_code = 0
         self.calls: list[tuple] = []  # (verb, argument) of every call, for tests
+        self.pull_auth: dict[str, dict | None] = {}  # image -> the credentials of its last ensure_image
         self._containers: dict[str, _Container] = {}
         self._ids = itertools.count(1)
 
@@ -58,6 +61,12 @@ class FakeRuntime(Runtime):
     def exit_with(self, image: str, exit_code: int, after_s: float = 0.0, oom_killed: bool = False) -> None:
         self.exits[image] = ScriptedExit(exit_code, after_s, oom_killed)
 
+    def fail_create(self, image: str, message: str = "No command specified") -> None:
+        self.create_errors[image] = message
+
+    def fail_start(self, image: str, message: str = "exec: \"nope\": executable file not found in $PATH") -> None:
+        self.start_errors[image] = message
+
     def write_log(self, container_id: str, data: bytes) -> None:
         container = self._get(container_id)
         container.log.append(data)
@@ -65,8 +74,9 @@ class FakeRuntime(Runtime):
 
     # Runtime
 
-    async def ensure_image(self, image: str, pull_policy: str) -> str:
+    async def ensure_image(self, image: str, pull_policy: str, auth: dict[str, str] | None = None) -> str:
         self.calls.append(("ensure_image", image))
+        self.pull_auth[image] = auth
         present = image in self.images
         if pull_policy == "Never" and not present:
             raise ImageNeverPullError(f'image "{image}" is not present on the node and its pull policy is Never')
@@ -85,6 +95,8 @@ class FakeRuntime(Runtime):
             raise RuntimeError_(f'Conflict. The container name "/{spec.name}" is already in use')
         if spec.image not in self.images:
             raise RuntimeError_(f"No such image: {spec.image}")
+        if spec.image in self.create_errors:
+            raise RuntimeError_(f"creating container {spec.name}: {self.create_errors[spec.image]}")
         container_id = f"{next(self._ids):064x}"
         info = ContainerInfo(id=container_id, name=spec.name, labels=dict(spec.labels), image=spec.image,
                              image_id="sha256:fake-" + spec.image, state="created")
@@ -94,6 +106,8 @@ class FakeRuntime(Runtime):
     async def start(self, container_id: str) -> None:
         self.calls.append(("start", container_id))
         container = self._get(container_id)
+        if container.spec.image in self.start_errors:
+            raise RuntimeError_(self.start_errors[container.spec.image])
         container.started_mono = time.monotonic()
         container.script = self.exits.get(container.spec.image)
         container.info = replace(container.info, state="running", started_at=meta.now_text(), finished_at="",

@@ -9,7 +9,9 @@ import sys
 import pytest
 
 from cli.main import main as skiff_main
-from tests.fixtures.apiserver import admin_client, start_apiserver
+from controlplane.apiserver import encryption as encryption_config
+from tests.fixtures import apiserver
+from tests.fixtures.apiserver import admin_client
 from tests.fixtures.cli_runner import Result
 from tests.fixtures.pki import test_pki
 
@@ -21,12 +23,27 @@ def pki():
 
 
 @pytest.fixture
-async def apiserver_running(etcd_server):
-    running = await start_apiserver([etcd_server.endpoint])
+async def start_apiserver(etcd_server):
+    """`await start_apiserver(encryption=YAML)`: an API server on the test's etcd, stopped at the end;
+    `encryption` is an EncryptionConfiguration (Secrets encrypted at rest)."""
+    started = []
+
+    async def start(encryption: str | None = None):
+        config = encryption_config.parse(encryption) if encryption else None
+        running = await apiserver.start_apiserver([etcd_server.endpoint], encryption_config=config)
+        started.append(running)
+        return running
     try:
-        yield running
+        yield start
     finally:
-        await running.stop(grace=0)
+        for running in reversed(started):
+            await running.stop(grace=0)
+
+
+@pytest.fixture
+async def apiserver_running(start_apiserver, request):
+    """The test's API server; a module may set APISERVER_ENCRYPTION (an EncryptionConfiguration's YAML)."""
+    return await start_apiserver(getattr(request.module, "APISERVER_ENCRYPTION", None))
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ restarts, deletion confirmation, adoption after an agent restart, and hollow nod
 from __future__ import annotations
 
 import contextlib
+import time
 
 from api import errors
 from nodeagent.agent import NodeAgent
@@ -288,3 +289,56 @@ async def test_logs_and_exec_are_proxied_to_the_agent(client, tmp_path):
         responses = [r async for r in client.exec_stream(one_request())]
         assert b"".join(r.stdout for r in responses) == b"echo hi"
         assert responses[-1].exited and responses[-1].exit_code == 4
+
+
+
+async def test_create_and_run_container_errors_retry_with_the_crash_backoff(client, tmp_path):
+    runtime = FakeRuntime(images=("busybox:latest", "skiff/pause:latest", "nocmd:1", "badstart:1"))
+    runtime.fail_create("nocmd:1")
+    runtime.fail_start("badstart:1")
+    attempts: list[float] = []
+    create = runtime.create
+
+    async def timed_create(spec):
+        if spec.image == "nocmd:1":
+            attempts.append(time.monotonic())
+        return await create(spec)
+    runtime.create = timed_create
+    cfg = config(client.server, tmp_path, restart_backoff_base=1.0, restart_backoff_max=8.0)
+    async with running_agent(client, cfg, runtime):
+        await client.create(pod_yaml("nocmd", image="nocmd:1"))
+        await client.create(pod_yaml("badstart", image="badstart:1"))
+
+        async def reasons():
+            found = {}
+            for name in ("nocmd", "badstart"):
+                s = await pod_status(client, name)
+                if s.container_statuses and s.container_statuses[0].state.waiting.reason:
+                    found[name] = s.container_statuses[0].state.waiting.reason
+            return found if len(found) == 2 else None
+        assert await eventually(reasons, 10, what="both pods waiting") == {
+            "nocmd": "CreateContainerError", "badstart": "RunContainerError"}
+        await eventually(lambda: len(attempts) >= 3, 15, what="two retries of the create")
+    # Waits of 1 s then 2 s (the crash backoff), where the old fixed retry came back within about a second each time.
+    assert attempts[2] - attempts[0] >= 2.5
+
+
+async def test_deleted_node_is_registered_again_within_a_status_period(client, tmp_path):
+    async with running_agent(client, config(client.server, tmp_path), FakeRuntime()):
+        first = await client.get("Node", "node-a")
+        await eventually(lambda: _lease(client), 5, what="lease created")
+        await client.delete("Node", "node-a")
+
+        async def registered_again():
+            try:
+                node = await client.get("Node", "node-a")
+            except errors.NotFound:
+                return None
+            return node if node.metadata.uid != first.metadata.uid else None
+        again = await eventually(registered_again, 5, what="node registered again")
+        assert again.metadata.labels["zone"] == "a"
+
+        async def lease_follows():
+            lease = await _lease(client)
+            return lease is not None and [o.uid for o in lease.metadata.owner_references] == [again.metadata.uid]
+        await eventually(lease_follows, 5, what="lease owned by the new Node")

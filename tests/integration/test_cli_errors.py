@@ -73,7 +73,7 @@ async def test_unknown_object_is_not_found_with_exit_code_1(skiff):
     result = await skiff("get", "pods", "x")
     assert (result.code, result.out, result.err) == (1, "", 'Error from server (NotFound): pods "x" not found\n')
     described = await skiff("describe", "deploy/x")
-    assert described.err == 'Error from server (NotFound): deployments "x" not found\n'
+    assert described.err == 'Error from server (NotFound): deployments.apps "x" not found\n'
 
 
 async def test_create_of_an_existing_object_reports_already_exists(skiff, tmp_path):
@@ -101,7 +101,7 @@ async def test_server_down_is_one_line_naming_the_address(tmp_path, monkeypatch,
 async def test_usage_errors_are_reported_without_traceback(skiff):
     result = await skiff("delete", "pods")
     assert result.code == 1
-    assert result.err == "error: name the objects to delete, or select them with -l SELECTOR or --all\n"
+    assert result.err == "error: name the objects to delete, or select them with -l, --field-selector, --all or -A\n"
     scale = await skiff("scale", "pod", "web", "--replicas", "2")
     assert scale.code == 1 and "cannot be scaled" in scale.err
 

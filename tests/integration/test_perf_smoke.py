@@ -19,6 +19,7 @@ BENCHMARKS = {
     "service_proxy": ("data_path", "programming"),
     "replicaset_vs_swarm": ("skiff_s", "swarm_s", "docker_run_s", "skiff_vs_swarm", "lab_up_s"),
     "dns": ("qps", "p99_ms"),
+    "cli_latency": ("get_pods", "version_client", "apply_one"),
 }
 # These run containers or network namespaces: root and dockerd.
 NEEDS_ROOT = {"pod_startup", "service_proxy", "replicaset_vs_swarm", "dns"}

@@ -1,7 +1,7 @@
 """A container's environment: values, downward-API field refs, and $(VAR) expansion."""
 import pytest
 
-from nodeagent import envvars
+from nodeagent import downward, envvars
 from tests.fixtures.objects import from_yaml
 
 POD = from_yaml("""
@@ -31,9 +31,11 @@ spec:
     - {name: AFTER, value: "$(POD_NAME)"}
 """)
 
+FACTS = downward.PodFacts(pod_ip="10.244.1.5", host_ip="192.168.1.2")
+
 
 def test_values_and_field_refs_resolve_in_order():
-    env = envvars.resolve(POD.spec.containers[0], POD, pod_ip="10.244.1.5", host_ip="192.168.1.2")
+    env = envvars.resolve(POD.spec.containers[0], POD, FACTS)
     assert env == {"GREETING": "hi", "BOTH": "hi-$(POD_NAME)", "POD_NAME": "web", "NS": "shop", "UID": "u-1",
                    "POD_IP": "10.244.1.5", "HOST_IP": "192.168.1.2", "NODE": "node-1", "SA": "builder",
                    "APP": "web", "TEAM": "blue", "AFTER": "web"}
@@ -42,15 +44,23 @@ def test_values_and_field_refs_resolve_in_order():
 
 def test_command_and_args_expand_known_variables_only():
     c = POD.spec.containers[0]
-    env = envvars.resolve(c, POD, "10.244.1.5", "192.168.1.2")
+    env = envvars.resolve(c, POD, FACTS)
     command, args = envvars.command_line(c, env)
     assert command == ["sh", "-c", "echo hi $(NOT_EXPANDED) $(MISSING)"]
     assert args == ["10.244.1.5"]
 
 
 def test_unsupported_field_path_names_the_path():
+    pod = from_yaml("""
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+  - {name: app, image: busybox, env: [{name: X, valueFrom: {fieldRef: {fieldPath: spec.bogus}}}]}
+""")
     with pytest.raises(envvars.EnvError, match="spec.bogus"):
-        envvars.field_value(POD, "spec.bogus", "", "")
+        envvars.resolve(pod.spec.containers[0], pod, FACTS)
 
 
 @pytest.mark.parametrize("text,expected", [("$(A)", "1"), ("$$(A)", "$(A)"), ("$(A", "$(A"), ("x$(B)y", "x$(B)y"),

@@ -26,9 +26,24 @@ def test_top_level_help_lists_every_verb(capsys):
     assert all(verb in out for verb in VERBS)
 
 
-def test_unknown_verb_is_a_usage_error(capsys):
-    assert main(["frobnicate"]) == 2
-    assert "invalid choice" in capsys.readouterr().err
+def test_unknown_verb_is_a_usage_error_exiting_1_as_kubectl(capsys):
+    assert main(["frobnicate"]) == 1
+    assert capsys.readouterr().err.splitlines()[0] == 'error: unknown command "frobnicate" for "skiff"'
+
+
+def test_unknown_flag_is_one_line_and_exit_1(capsys):
+    assert main(["get", "pods", "--bogus"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "error: unknown flag: --bogus"
+    assert err[1] == "See 'skiff get --help' for usage."
+
+
+def test_global_flags_go_before_or_after_the_verb():
+    from cli.main import build_parser
+    before = build_parser("get").parse_args(["-n", "web", "--request-timeout", "2m", "get", "pods"])
+    after = build_parser("get").parse_args(["get", "pods", "-n", "web", "--request-timeout", "5s"])
+    assert (before.namespace, before.request_timeout) == ("web", 120.0)
+    assert (after.namespace, after.request_timeout) == ("web", 5.0)
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh"])

@@ -14,7 +14,7 @@ import yaml
 
 from api import manifest
 from cli import printers
-from cli.columns import endpoints_text, node_status
+from api.columns import endpoints_text, node_status
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)

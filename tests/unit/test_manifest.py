@@ -24,6 +24,7 @@ spec:
     metadata: {labels: {app: web}}
     spec:
       securityContext: {runAsUser: 1000}
+      hostIPC: true
       volumes: [{name: scratch, emptyDir: {}}]
       containers:
       - name: web
@@ -40,9 +41,9 @@ def test_kubernetes_manifest_round_trips():
     data = yaml.safe_load(DEPLOYMENT)
     obj, warnings = manifest.from_dict(data)
     assert isinstance(obj, types_pb2.Deployment)
-    assert warnings == ["spec.template.spec.securityContext"]
+    assert warnings == ["spec.template.spec.hostIPC"]
     out = manifest.to_dict(obj)
-    del data["spec"]["template"]["spec"]["securityContext"]
+    del data["spec"]["template"]["spec"]["hostIPC"]
     # quantities written as numbers come back as Kubernetes' strings
     data["spec"]["template"]["spec"]["containers"][0]["resources"] = {
         "limits": {"cpu": "1", "memory": "128Mi"}, "requests": {"cpu": "0.5"}}

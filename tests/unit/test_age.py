@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from cli.age import age, human_duration
+from api.age import age, human_duration
 
 
 @pytest.mark.parametrize("seconds, text", [

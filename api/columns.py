@@ -1,6 +1,5 @@
-"""The columns `skiff get` shows for each kind, as kubectl shows them, as pure functions of an object.
-
-Each kind has its headers, a row function and the extra columns of `-o wide`.
+"""The columns each kind prints, as kubectl shows them, as pure functions of an object: one copy for
+`skiff get` and for the REST API's Table responses (`kubectl get`). Headers, a row function, `-o wide` extras.
 """
 from __future__ import annotations
 
@@ -10,9 +9,8 @@ from datetime import datetime
 
 from google.protobuf.message import Message
 
-from api import selectors
-from cli.age import age
-from cli.podstatus import pod_status, ready_count, restarts
+from api.age import age
+from api.podstatus import pod_status, ready_count, restarts
 
 NONE = "<none>"
 ROLE_PREFIX = "node-role.kubernetes.io/"
@@ -78,6 +76,7 @@ def _node_wide(node):
 
 def _template_wide(obj):
     containers = obj.spec.template.spec.containers
+    from api import selectors  # only -o wide needs it; `skiff get` starts quicker without
     selector = selectors.from_match(obj.spec.selector.match_labels, obj.spec.selector.match_expressions)
     return [",".join(c.name for c in containers) or NONE, ",".join(c.image for c in containers) or NONE,
             str(selector) or NONE]

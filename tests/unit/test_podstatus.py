@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from cli.podstatus import pod_status, ready_count, restarts
+from api.podstatus import pod_status, ready_count, restarts
 from tests.fixtures.objects import pod
 
 

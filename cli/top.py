@@ -1,0 +1,108 @@
+"""What `skiff top` prints, as kubectl top prints it: pure functions from metrics (and nodes) to rows.
+
+CPU in millicores rounded up (`250m`), memory in whole MiB rounded down (`64Mi`), percentages of the
+node's allocatable truncated to an integer, as kubectl's printer does.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from api import meta, quantity
+from proto import api_pb2, types_pb2
+
+UNKNOWN = "<unknown>"
+METRICS_CREATION_DELAY_S = 120  # kubectl: a pod younger than this may simply not have been sampled yet
+
+
+def millicores(nanocores: int) -> int:
+    return -(-nanocores // 1_000_000)
+
+
+def cpu_text(nanocores: int) -> str:
+    return f"{millicores(nanocores)}m"
+
+
+def memory_text(memory_bytes: int) -> str:
+    return f"{memory_bytes // (1024 * 1024)}Mi"
+
+
+def percent(used: int, available: int) -> str:
+    return f"{int(used / available * 100)}%" if available else UNKNOWN
+
+
+def pod_totals(pm: api_pb2.PodMetrics) -> tuple[int, int]:
+    return (sum(c.cpu_nanocores for c in pm.containers), sum(c.memory_bytes for c in pm.containers))
+
+
+def sort_pods(items: list[api_pb2.PodMetrics], sort_by: str) -> list[api_pb2.PodMetrics]:
+    """Highest first by cpu or memory, as kubectl's --sort-by; otherwise as the server listed them."""
+    if not sort_by:
+        return items
+    index = 0 if sort_by == "cpu" else 1
+    return sorted(items, key=lambda pm: -pod_totals(pm)[index])
+
+
+def pod_rows(items: list[api_pb2.PodMetrics], all_namespaces: bool, containers: bool) -> list[list[str]]:
+    ns = ["NAMESPACE"] if all_namespaces else []
+    if containers:
+        rows = [ns + ["POD", "NAME", "CPU(cores)", "MEMORY(bytes)"]]
+        for pm in items:
+            for c in pm.containers:
+                rows.append(([pm.metadata.namespace] if all_namespaces else [])
+                            + [pm.metadata.name, c.name, cpu_text(c.cpu_nanocores), memory_text(c.memory_bytes)])
+        return rows
+    rows = [ns + ["NAME", "CPU(cores)", "MEMORY(bytes)"]]
+    for pm in items:
+        cpu, mem = pod_totals(pm)
+        rows.append(([pm.metadata.namespace] if all_namespaces else [])
+                    + [pm.metadata.name, cpu_text(cpu), memory_text(mem)])
+    return rows
+
+
+def _allocatable(node: types_pb2.Node, resource: str, convert) -> int:
+    value = node.status.allocatable.get(resource) or node.status.capacity.get(resource)
+    return convert(value) if value else 0
+
+
+def node_rows(metrics: list[api_pb2.NodeMetrics], nodes: dict[str, types_pb2.Node],
+              sort_by: str = "") -> list[list[str]]:
+    """Nodes with metrics (sorted as asked), then the nodes without any, all columns `<unknown>`."""
+    if sort_by:
+        metrics = sorted(metrics, key=lambda m: -(m.cpu_nanocores if sort_by == "cpu" else m.memory_bytes))
+    rows = [["NAME", "CPU(cores)", "CPU(%)", "MEMORY(bytes)", "MEMORY(%)"]]
+    measured = set()
+    for m in metrics:
+        node = nodes.get(m.metadata.name)
+        if node is None:
+            continue
+        measured.add(m.metadata.name)
+        cpu_m = millicores(m.cpu_nanocores)
+        rows.append([m.metadata.name, f"{cpu_m}m", percent(cpu_m, _allocatable(node, "cpu", quantity.cpu_millis)),
+                     memory_text(m.memory_bytes),
+                     percent(m.memory_bytes, _allocatable(node, "memory", quantity.to_bytes))])
+    for name in sorted(set(nodes) - measured):
+        rows.append([name] + [UNKNOWN] * 4)
+    return rows
+
+
+def go_duration(seconds: float) -> str:
+    """Go's Duration.String() at whole seconds: 2m5s, 1h0m3s."""
+    s = int(seconds)
+    h, rest = divmod(s, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}h{m}m{s}s" if h else (f"{m}m{s}s" if m else f"{s}s")
+
+
+def why_empty(pods: list[types_pb2.Pod], now: datetime) -> str | None:
+    """kubectl's reason when no pod has metrics: none for no pods at all; a named pod old enough that it
+    should have been sampled; else "metrics not available yet"."""
+    if not pods:
+        return None
+    for pod in pods:
+        created = meta.parse_time(pod.metadata.creation_timestamp)
+        if created is not None:
+            age = (now - created).total_seconds()
+            if age > METRICS_CREATION_DELAY_S:
+                return (f"Metrics not available for pod {pod.metadata.namespace}/{pod.metadata.name}, "
+                        f"age: {go_duration(age)}")
+    return "metrics not available yet"

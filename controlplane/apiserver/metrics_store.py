@@ -1,0 +1,148 @@
+"""The metrics API (metrics.k8s.io/v1beta1): the latest NodeMetrics and PodMetrics each agent pushed, held
+in memory only, as metrics-server keeps them; served by name, namespace and label selector.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from google.protobuf.message import Message
+
+from api import errors, selectors
+from proto import api_pb2
+
+MAX_AGE_S = 60.0  # a node that stopped pushing (down, partitioned) stops being reported after this
+
+PodLookup = Callable[[str, str], Message | None]  # (namespace, name) -> the Pod from the watch cache
+NodeLookup = Callable[[str], Message | None]
+
+
+@dataclass
+class _Entry:
+    metrics: Message
+    node: str
+    received: float  # monotonic
+
+
+def _selector(text: str) -> selectors.LabelSelector:
+    try:
+        return selectors.parse_label_selector(text)
+    except selectors.SelectorError as e:
+        raise errors.Invalid(str(e), [str(e)]) from None
+
+
+class MetricsStore:
+    def __init__(self, pod: PodLookup, node: NodeLookup, max_age: float = MAX_AGE_S, clock=time.monotonic):
+        self._pod = pod
+        self._node = node
+        self.max_age = max_age
+        self.clock = clock
+        self._nodes: dict[str, _Entry] = {}
+        self._pods: dict[tuple[str, str], _Entry] = {}
+        self._pods_of_node: dict[str, set[tuple[str, str]]] = {}
+
+    # ------------------------------------------------------------ agents push
+
+    def push(self, request: api_pb2.PushMetricsRequest) -> int:
+        """Replace what the node reported last; returns how many pods were skipped as stale.
+
+        A pod bound to another node refuses the whole push (Forbidden, nothing stored): an agent speaks
+        only for its own node. A pod that is gone, or was re-created under the same name (another uid),
+        is skipped: the agent sampled it just before the change.
+        """
+        node = request.node_name
+        if not node:
+            raise errors.Invalid("metrics push: node_name is required", ["node_name: Required value"])
+        if request.HasField("node") and request.node.metadata.name != node:
+            raise errors.Forbidden(f'node "{node}" may not report metrics of node "{request.node.metadata.name}"')
+        accepted: dict[tuple[str, str], api_pb2.PodMetrics] = {}
+        stale = 0
+        for pm in request.pods:
+            key = (pm.metadata.namespace, pm.metadata.name)
+            pod = self._pod(*key)
+            if pod is None or pod.metadata.uid != pm.metadata.uid:
+                stale += 1
+                continue
+            if pod.spec.node_name != node:
+                raise errors.Forbidden(
+                    f'node "{node}" may not report metrics of pod "{key[0]}/{key[1]}": it is bound to '
+                    + (f'node "{pod.spec.node_name}"' if pod.spec.node_name else "no node"))
+            accepted[key] = pm
+        now = self.clock()
+        if request.HasField("node"):
+            self._nodes[node] = _Entry(request.node, node, now)
+        for key in self._pods_of_node.get(node, set()) - accepted.keys():
+            entry = self._pods.get(key)
+            if entry is not None and entry.node == node:
+                del self._pods[key]
+        for key, pm in accepted.items():
+            self._pods[key] = _Entry(pm, node, now)
+        self._pods_of_node[node] = set(accepted)
+        return stale
+
+    # ------------------------------------------------------------ readers
+
+    def _fresh(self, entry: _Entry | None) -> bool:
+        return entry is not None and self.clock() - entry.received <= self.max_age
+
+    def _pod_metrics(self, key: tuple[str, str], entry: _Entry | None) -> api_pb2.PodMetrics | None:
+        """The served copy: only while the pod still exists as sampled, carrying its current labels."""
+        if not self._fresh(entry):
+            return None
+        pod = self._pod(*key)
+        if pod is None or pod.metadata.uid != entry.metrics.metadata.uid:
+            return None
+        out = api_pb2.PodMetrics()
+        out.CopyFrom(entry.metrics)
+        out.metadata.labels.update(pod.metadata.labels)
+        return out
+
+    def pods(self, namespace: str = "", name: str = "", label_selector: str = "") -> list[api_pb2.PodMetrics]:
+        """By name (NotFound when there is no sample), or every pod matching; namespace "" is all."""
+        if name:
+            key = (namespace or "default", name)
+            found = self._pod_metrics(key, self._pods.get(key))
+            if found is None:
+                raise errors.NotFound(f'podmetrics.metrics.k8s.io "{key[0]}/{key[1]}" not found')
+            return [found]
+        selector = _selector(label_selector)
+        out = []
+        for key in sorted(self._pods):
+            if namespace and key[0] != namespace:
+                continue
+            pm = self._pod_metrics(key, self._pods[key])
+            if pm is not None and selector.matches(pm.metadata.labels):
+                out.append(pm)
+        return out
+
+    def nodes(self, name: str = "", label_selector: str = "") -> list[api_pb2.NodeMetrics]:
+        if name:
+            found = self._node_metrics(name)
+            if found is None:
+                raise errors.NotFound(f'nodemetrics.metrics.k8s.io "{name}" not found')
+            return [found]
+        selector = _selector(label_selector)
+        out = []
+        for node in sorted(self._nodes):
+            nm = self._node_metrics(node)
+            if nm is not None and selector.matches(nm.metadata.labels):
+                out.append(nm)
+        return out
+
+    def _node_metrics(self, name: str) -> api_pb2.NodeMetrics | None:
+        entry = self._nodes.get(name)
+        node = self._node(name)
+        if not self._fresh(entry) or node is None:
+            return None
+        out = api_pb2.NodeMetrics()
+        out.CopyFrom(entry.metrics)
+        out.metadata.labels.update(node.metadata.labels)
+        return out
+
+    def forget_node(self, name: str) -> None:
+        self._nodes.pop(name, None)
+        for key in self._pods_of_node.pop(name, set()):
+            entry = self._pods.get(key)
+            if entry is not None and entry.node == name:
+                del self._pods[key]

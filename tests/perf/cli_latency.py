@@ -1,0 +1,87 @@
+"""Benchmark: whole-process wall time of `skiff get pods`, `skiff version --client` and `skiff apply`
+of one object, against `kubectl version --client` in the same run.
+
+Target: `skiff get pods` p50 <= 150 ms. Last line: one JSON object.
+    python -m tests.perf.cli_latency [--runs N] [--smoke]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tests.fixtures.apiserver import admin_client
+from tests.fixtures.pki import test_pki
+from tests.fixtures.objects import pod
+from tests.perf.harness import control_plane, percentile
+
+SKIFF = os.path.join(os.path.dirname(sys.executable), "skiff")
+POD = """apiVersion: v1
+kind: Pod
+metadata: {name: bench-applied, labels: {app: bench}}
+spec:
+  containers: [{name: app, image: busybox}]
+"""
+
+
+def timed(argv: list[str], env: dict, runs: int) -> list[float]:
+    """Milliseconds per run of a whole process; a failing run stops the benchmark."""
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run(argv, env=env, capture_output=True, text=True)
+        samples.append((time.perf_counter() - start) * 1000)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv)} failed: {done.stderr.strip()}")
+    return samples
+
+
+def summary(samples: list[float]) -> dict:
+    return {"p50_ms": round(percentile(samples, 50), 1), "p90_ms": round(percentile(samples, 90), 1)}
+
+
+async def bench(runs: int) -> dict:
+    async with control_plane() as (_, address):
+        async with admin_client(address) as client:
+            for i in range(10):
+                await client.create(pod(f"bench-{i}", labels={"app": "bench"}))
+        with tempfile.TemporaryDirectory() as tmp:
+            config = os.path.join(tmp, "config")
+            test_pki().kubeconfig(address, Path(config))
+            manifest = os.path.join(tmp, "pod.yaml")
+            with open(manifest, "w") as f:
+                f.write(POD)
+            env = {**os.environ, "SKIFF_CONFIG": config}
+            result = {
+                "get_pods": summary(await asyncio.to_thread(timed, [SKIFF, "get", "pods"], env, runs)),
+                "version_client": summary(await asyncio.to_thread(timed, [SKIFF, "version", "--client"], env, runs)),
+                "apply_one": summary(await asyncio.to_thread(timed, [SKIFF, "apply", "-f", manifest], env, runs)),
+            }
+    kubectl = shutil.which("kubectl")
+    if kubectl:
+        result["kubectl_version_client"] = summary(timed([kubectl, "version", "--client"], dict(os.environ), runs))
+        base = result["kubectl_version_client"]["p50_ms"] or 1.0
+        result["ratio_get_pods_vs_kubectl_version"] = round(result["get_pods"]["p50_ms"] / base, 2)
+    result["target_get_pods_p50_ms"] = 150
+    result["runs"] = runs
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30, help="runs of each command (default 30)")
+    parser.add_argument("--smoke", action="store_true", help="a tiny run for the test suite")
+    args = parser.parse_args()
+    result = asyncio.run(bench(3 if args.smoke else args.runs))
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
