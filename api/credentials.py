@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import grpc
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+if TYPE_CHECKING:
+    import grpc
+
+# grpc and cryptography are imported where used: the CLI reads its config on every run, even `--help`.
 
 
 class CredentialsError(ValueError):
@@ -23,8 +25,9 @@ class Credentials:
     key_pem: bytes | None = None
     token: str | None = None
 
-    def channel_credentials(self) -> grpc.ChannelCredentials:
+    def channel_credentials(self) -> "grpc.ChannelCredentials":
         """TLS verifying the server against the cluster CA, presenting the client cert, sending the token."""
+        import grpc
         tls = grpc.ssl_channel_credentials(self.ca_pem, self.key_pem, self.cert_pem)
         if not self.token:
             return tls
@@ -54,6 +57,7 @@ def _read(path: str | Path, what: str) -> bytes:
 
 
 def read_certificate(path: str | Path, what: str = "certificate") -> bytes:
+    from cryptography import x509
     data = _read(path, what)
     try:
         x509.load_pem_x509_certificates(data)
@@ -63,6 +67,7 @@ def read_certificate(path: str | Path, what: str = "certificate") -> bytes:
 
 
 def read_key(path: str | Path) -> bytes:
+    from cryptography.hazmat.primitives import serialization
     data = _read(path, "private key")
     try:
         serialization.load_pem_private_key(data, password=None)

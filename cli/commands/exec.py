@@ -58,7 +58,7 @@ def split_command(args: argparse.Namespace) -> list[str]:
         except SystemExit:
             raise CliError(f"unknown flags before --: {' '.join(words[:cut])}") from None
         for key in ("container", "namespace"):
-            if getattr(parsed, key):
+            if getattr(parsed, key, None):
                 setattr(args, key, getattr(parsed, key))
         args.stdin = args.stdin or parsed.stdin
         args.tty = args.tty or parsed.tty

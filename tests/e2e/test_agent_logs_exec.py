@@ -37,7 +37,7 @@ async def cli(server: str, *argv: str) -> tuple[int, str, str]:
         previous = os.environ.get("SKIFF_CONFIG")
         os.environ["SKIFF_CONFIG"] = str(config)
         try:
-            code = await asyncio.to_thread(skiff, ["--server", server, *argv], out, err)
+            code = await asyncio.to_thread(skiff, list(argv), out, err)
         finally:
             if previous is None:
                 os.environ.pop("SKIFF_CONFIG", None)
@@ -65,7 +65,7 @@ async def test_logs_and_exec_through_the_api_server(agent_cluster):
     assert (code, out.strip()) == (0, "side-says-hi")
 
     code, out, err = await cli(server, "exec", "chatty", "-c", "side", "--", "sh", "-c", "echo out; echo err >&2; exit 7")
-    assert code == 7
+    assert code == 7, err
     assert out.strip() == "out"
     assert err.strip() == "err"
     code, out, _ = await cli(server, "exec", "chatty", "--", "hostname")
