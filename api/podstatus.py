@@ -5,6 +5,7 @@ containers' waiting and terminated reasons, then the phase.
 """
 from __future__ import annotations
 
+from api.sidecars import sidecars
 from proto import types_pb2
 
 
@@ -23,9 +24,12 @@ def pod_status(pod: types_pb2.Pod) -> str:
 
 def _init_status(pod: types_pb2.Pod) -> tuple[bool, str]:
     total = len(pod.spec.init_containers)
+    sidecar_names = {c.name for c in sidecars(pod)}
     for i, c in enumerate(pod.status.init_container_statuses):
         state = c.state
         if state.HasField("terminated") and state.terminated.exit_code == 0:
+            continue
+        if c.name in sidecar_names and c.started:  # a started sidecar no longer holds initialization
             continue
         if state.HasField("terminated"):
             t = state.terminated
@@ -58,14 +62,21 @@ def _containers_reason(pod: types_pb2.Pod, reason: str) -> str:
     return reason
 
 
+def _sidecar_statuses(pod: types_pb2.Pod) -> list[types_pb2.ContainerStatus]:
+    names = {c.name for c in sidecars(pod)}
+    return [c for c in pod.status.init_container_statuses if c.name in names]
+
+
 def ready_count(pod: types_pb2.Pod) -> str:
-    """`1/2`: containers ready and running, of the containers the pod declares."""
+    """`1/2`: containers ready and running, of the containers the pod declares (sidecars included)."""
     ready = sum(1 for c in pod.status.container_statuses if c.ready and c.state.HasField("running"))
-    return f"{ready}/{len(pod.spec.containers)}"
+    ready += sum(1 for c in _sidecar_statuses(pod) if c.started and c.ready)
+    return f"{ready}/{len(pod.spec.containers) + len(sidecars(pod))}"
 
 
 def restarts(pod: types_pb2.Pod) -> int:
-    """Restarts of the init containers while they run, else of the app containers."""
+    """Restarts of the init containers while they run, else of the sidecars and the app containers."""
     initializing, _ = _init_status(pod)
-    statuses = pod.status.init_container_statuses if initializing else pod.status.container_statuses
-    return sum(c.restart_count for c in statuses)
+    if initializing:
+        return sum(c.restart_count for c in pod.status.init_container_statuses)
+    return sum(c.restart_count for c in [*_sidecar_statuses(pod), *pod.status.container_statuses])

@@ -45,6 +45,8 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+# verbs whose words after `--` are a container's command (exec keeps its own, older handling)
+_COMMAND_AFTER_DASHES = ("create", "run")
 _VALUED = {"--server", "-s", "--request-timeout", "-n", "--namespace"}
 
 
@@ -72,6 +74,10 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         print(f'error: unknown command "{verb}" for "skiff"\nRun \'skiff --help\' for usage.', file=stderr)
         return 1
     parser = build_parser(verb)
+    command: list[str] = []
+    if verb in _COMMAND_AFTER_DASHES and "--" in argv:  # `skiff run x --image=y -- sh -c "..."`
+        cut = argv.index("--")
+        argv, command = argv[:cut], argv[cut + 1:]
     try:
         args = parser.parse_args(argv)
     except UsageError as e:
@@ -87,6 +93,7 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         parser.print_help(stdout)
         return 1
     args.namespace = getattr(args, "namespace", None)
+    args.command = command if verb in _COMMAND_AFTER_DASHES else getattr(args, "command", None)
     return run(parser, args, stdout, stderr, now)
 
 

@@ -3,9 +3,11 @@ its runtime containers and the restart backoff. The worker carries the actions o
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from api import meta
+from api.sidecars import is_sidecar, sidecars
 from nodeagent.backoff import Backoff
 from nodeagent.containers import attempt_of, in_sandbox, instances
 from nodeagent.runtime.base import SANDBOX_NAME, ContainerInfo
@@ -23,11 +25,13 @@ class Start:
 
 @dataclass(frozen=True)
 class Kill:
-    """A running container to stop before its replacement starts (its definition changed)."""
+    """A running container to stop: before its replacement starts (its definition changed), or for good
+    (a sidecar once the app containers have finished)."""
 
     container: ContainerInfo
     name: str
     message: str
+    restart: bool = True  # replaced by a new instance (a changed definition), not stopped for good
 
 
 @dataclass
@@ -56,7 +60,9 @@ def _finished(info: ContainerInfo, now: float) -> float:
 
 def _next(pod, c: types_pb2.Container, found: list[ContainerInfo], backoff: Backoff, now: float,
           actions: PodActions, init: bool, sandbox_id: str, killed: frozenset[str]) -> str:
-    """Decide for one container; returns "done" (exited for good), "running", or "waiting"."""
+    """Decide for one container; returns "done" (exited for good), "running", or "waiting".
+    `init`: an init container (a sidecar among them: restarted whenever it exits, as an app under Always)."""
+    sidecar = init and is_sidecar(c)
     latest = found[0] if found else None
     if latest is None:
         actions.start.append(Start(c, 0, init))
@@ -65,7 +71,7 @@ def _next(pod, c: types_pb2.Container, found: list[ContainerInfo], backoff: Back
         actions.start.append(Start(c, attempt_of(latest) + 1, init))
         return "waiting"
     if latest.state == "running":
-        if not init and latest.image and latest.image != c.image:  # the spec's image changed: replace it
+        if (not init or sidecar) and latest.image and latest.image != c.image:  # the spec's image changed
             actions.kill.append(Kill(latest, c.name, f"Container {c.name} definition changed, will be restarted"))
             actions.start.append(Start(c, attempt_of(latest) + 1))
             return "waiting"
@@ -75,7 +81,9 @@ def _next(pod, c: types_pb2.Container, found: list[ContainerInfo], backoff: Back
         actions.start.append(Start(c, attempt_of(latest), init))
         return "waiting"
     policy = pod.spec.restart_policy or "Always"
-    if init:
+    if sidecar:
+        restart = True
+    elif init:
         restart = latest.exit_code != 0 and policy != "Never"
     else:
         restart = should_restart(policy, latest.exit_code, latest.id in killed)
@@ -104,10 +112,26 @@ def _reruns_init(pod, containers: list[ContainerInfo], killed: frozenset[str]) -
     return False
 
 
+def _apps_finished(pod, containers: list[ContainerInfo], sandbox_id: str, killed: frozenset[str]) -> bool:
+    """Every app container exited for good in this sandbox (restartPolicy Never/OnFailure): sidecars stop."""
+    policy = pod.spec.restart_policy or "Always"
+    if policy == "Always" or not pod.spec.containers:
+        return False
+    for c in pod.spec.containers:
+        found = instances(containers, c.name)
+        if not found or found[0].state != "exited" or not in_sandbox(found[0], sandbox_id) or \
+                should_restart(policy, found[0].exit_code, found[0].id in killed):
+            return False
+    return True
+
+
 def compute(pod: types_pb2.Pod, containers: list[ContainerInfo], backoff: Backoff, now: float,
-            terminal: bool, killed: frozenset[str] = frozenset()) -> PodActions:
+            terminal: bool, killed: frozenset[str] = frozenset(),
+            started: Mapping[str, bool] | None = None) -> PodActions:
     """The next step for a live pod (not being deleted). `terminal`: its phase is Succeeded or Failed.
-    `killed`: ids of containers the agent stopped so that they run again (restarted unless policy Never)."""
+    `killed`: ids of containers the agent stopped so that they run again (restarted unless policy Never).
+    `started`: per running container, whether its startup probe has passed (missing: started)."""
+    started = started or {}
     actions = PodActions()
     if terminal:
         return actions
@@ -121,14 +145,27 @@ def compute(pod: types_pb2.Pod, containers: list[ContainerInfo], backoff: Backof
     apps_ran = any(instances(containers, c.name) for c in pod.spec.containers)
     started_apps = any(in_sandbox(i, sandbox_id) for c in pod.spec.containers for i in instances(containers, c.name))
     if not started_apps and (not apps_ran or _reruns_init(pod, containers, killed)):
-        for c in pod.spec.init_containers:  # strictly in order: each to success before the next
+        # Strictly in order: each to success before the next; a sidecar only until it has started.
+        for c in pod.spec.init_containers:
             found = instances(containers, c.name)
-            if _next(pod, c, found, backoff, now, actions, True, sandbox_id, killed) != "done":
+            outcome = _next(pod, c, found, backoff, now, actions, True, sandbox_id, killed)
+            if outcome == "running" and is_sidecar(c) and started.get(c.name, True):
+                continue
+            if outcome != "done":
                 if apps_ran:  # what ran in the old sandbox waits for the init containers of this one
                     actions.waiting.update({app.name: Waiting("PodInitializing") for app in pod.spec.containers})
                 return actions
             if found[0].exit_code != 0:  # failed for good (restartPolicy Never): the pod has failed
                 return actions
+    elif _apps_finished(pod, containers, sandbox_id, killed):
+        for c in reversed(sidecars(pod)):  # the pod's work is done: its sidecars stop, last one first
+            found = instances(containers, c.name)
+            if found and found[0].state == "running":
+                actions.kill.append(Kill(found[0], c.name, f"Stopping container {c.name}", restart=False))
+        return actions
+    else:
+        for c in sidecars(pod):  # beside the app containers: restarted whenever they exit
+            _next(pod, c, instances(containers, c.name), backoff, now, actions, True, sandbox_id, killed)
     for c in pod.spec.containers:
         _next(pod, c, instances(containers, c.name), backoff, now, actions, False, sandbox_id, killed)
     return actions

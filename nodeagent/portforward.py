@@ -35,7 +35,7 @@ async def dial(pod_netns: str | None, pod_ip: str, port: int) -> tuple[asyncio.S
 
 
 def target_text(pod_netns: str | None, pod_ip: str, port: int) -> str:
-    return f"localhost:{port} inside the pod's network namespace" if pod_netns else f"{pod_ip}:{port}"
+    return f"127.0.0.1:{port} (in the pod's network namespace)" if pod_netns else f"{pod_ip}:{port}"
 
 
 async def relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, requests):

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import time
+from datetime import datetime
 
 import grpc
 
@@ -79,8 +82,12 @@ class AgentService(agent_pb2_grpc.AgentServicer):
         except TargetError as e:
             await context.abort(e.code, e.message)
         tail = request.tail_lines if request.tail_lines >= 0 else -1
+        try:
+            since = logs_since(request, time.time())
+        except ValueError as e:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(e))
         async for chunk in self.agent.runtime.logs(info.id, follow=request.follow, tail=tail,
-                                                   timestamps=request.timestamps):
+                                                   timestamps=request.timestamps, since=since):
             yield api_pb2.LogChunk(data=chunk)
 
     @_only_apiserver
@@ -126,11 +133,25 @@ class AgentService(agent_pb2_grpc.AgentServicer):
             reader, writer = await portforward.dial(pod_netns, pod.status.pod_ip, first.port)
         except OSError as e:
             where = portforward.target_text(pod_netns, pod.status.pod_ip, first.port)
+            reason = os.strerror(e.errno).lower() if e.errno else str(e)  # Go's words: "connection refused"
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION,
                                 f"error forwarding port {first.port} to pod {first.name}: "
-                                f"cannot connect to {where}: {e.strerror or e}")
+                                f"dial tcp {where}: connect: {reason}")
         async for response in portforward.relay(reader, writer, request_iterator):
             yield response
+
+
+def logs_since(request: api_pb2.LogsRequest, now: float) -> float:
+    """The Unix time `--since`/`--since-time` ask lines to be newer than (0: every line)."""
+    if request.since_seconds > 0:
+        return now - request.since_seconds
+    if request.since_time:
+        try:
+            return datetime.fromisoformat(request.since_time.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            raise ValueError(f'invalid sinceTime "{request.since_time}": expected RFC 3339, '
+                             f'e.g. 2026-03-01T12:00:00Z') from None
+    return 0
 
 
 async def _feed_stdin(session, first: api_pb2.ExecRequest, request_iterator) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from api import meta
+from api.sidecars import is_sidecar
 from nodeagent.containers import attempt_of, in_sandbox, instances
 from nodeagent.runtime.base import SANDBOX_NAME, ContainerInfo
 from proto import types_pb2
@@ -79,7 +80,7 @@ def container_status(spec: types_pb2.Container, containers: list[ContainerInfo],
             status.state.terminated.CopyFrom(_terminated(latest, view.runtime))
             if previous is not None and previous.state == "exited":
                 status.last_state.terminated.CopyFrom(_terminated(previous, view.runtime))
-            status.ready = init and latest.exit_code == 0
+            status.ready = init and not is_sidecar(spec) and latest.exit_code == 0
         status.started = False
     else:  # created, not started yet
         w = waiting or Waiting("ContainerCreating")
@@ -90,6 +91,13 @@ def container_status(spec: types_pb2.Container, containers: list[ContainerInfo],
 
 def _done(s: types_pb2.ContainerStatus) -> bool:
     return s.state.HasField("terminated") and s.state.terminated.exit_code == 0
+
+
+def _init_complete(c: types_pb2.Container, s: types_pb2.ContainerStatus) -> bool:
+    """A plain init container has succeeded; a sidecar has started (and passed its startup probe)."""
+    if is_sidecar(c):
+        return s.state.HasField("running") and s.started
+    return _done(s)
 
 
 def _init_failed(statuses: list[types_pb2.ContainerStatus], restart_policy: str) -> bool:
@@ -103,7 +111,8 @@ def phase(pod: types_pb2.Pod, init: list[types_pb2.ContainerStatus], apps: list[
     """Kubernetes' getPhase: Pending until everything started, Running while anything runs or will
     restart, then Succeeded (every container exited 0) or Failed."""
     policy = pod.spec.restart_policy or "Always"
-    if _init_failed(init, policy):
+    plain_init = [s for c, s in zip(pod.spec.init_containers, init) if not is_sidecar(c)]
+    if _init_failed(plain_init, policy):  # a sidecar's exit fails nothing: it restarts, or the pod is done
         return "Failed"
     if not initialized:
         return "Pending"
@@ -155,7 +164,7 @@ def compute(pod: types_pb2.Pod, containers: list[ContainerInfo], view: AgentView
     sandboxes = instances(containers, SANDBOX_NAME)
     here = [i for i in containers if in_sandbox(i, sandboxes[0].id)] if sandboxes else containers
     any_app_started = any(instances(here, c.name) for c in pod.spec.containers)
-    initialized = any_app_started or all(_done(s) and instances(here, c.name)
+    initialized = any_app_started or all(_init_complete(c, s) and instances(here, c.name)
                                          for c, s in zip(pod.spec.init_containers, init_statuses))
     app_statuses = [container_status(c, containers, view, "ContainerCreating" if initialized else "PodInitializing")
                     for c in pod.spec.containers]
@@ -171,9 +180,12 @@ def compute(pod: types_pb2.Pod, containers: list[ContainerInfo], view: AgentView
         meta.set_condition(conds, "Initialized", "True", moment=moment)
     else:
         meta.set_condition(conds, "Initialized", "False", "ContainersNotInitialized",
-                           f"containers with incomplete status: [{_names(init_statuses, lambda s: not _done(s))}]",
+                           f"containers with incomplete status: "
+                           f"[{' '.join(c.name for c, s in zip(pod.spec.init_containers, init_statuses) if not _init_complete(c, s))}]",
                            moment=moment)
-    unready = _names(app_statuses, lambda s: not s.ready)
+    # Sidecars count towards readiness beside the app containers, as in Kubernetes.
+    sidecar_statuses = [s for c, s in zip(pod.spec.init_containers, init_statuses) if is_sidecar(c)]
+    unready = _names(sidecar_statuses + app_statuses, lambda s: not s.ready)
     if terminal:
         reason, message = "PodCompleted", ""
     else:

@@ -10,7 +10,7 @@ import shutil
 import time
 from dataclasses import dataclass, field, replace
 
-from api import errors, meta
+from api import errors, meta, sidecars
 from api.client import Client
 from api.events import EventRecorder
 from nodeagent import actions, containers, downward, envvars, pullsecrets, status, subpath, volumes
@@ -93,14 +93,14 @@ class PodSyncer:
         state.killed &= {info.id for info in observed}
         base_status = state.last_status or pod.status
         terminal = base_status.phase in status.TERMINAL
-        plan = actions.compute(pod, observed, env.restart_backoff, time.time(), terminal, frozenset(state.killed))
+        plan = self._plan(pod, state, observed, terminal)
         if plan.create_sandbox:
             await self._create_sandbox(pod, state, observed, plan.sandbox_attempt)
             observed = await self.observe(uid)
-            plan = actions.compute(pod, observed, env.restart_backoff, time.time(), terminal, frozenset(state.killed))
+            plan = self._plan(pod, state, observed, terminal)
         sandbox = _running_sandbox(observed)
         if terminal and sandbox is not None:  # a finished pod needs no network: free it, as the kubelet does
-            await self._release_sandbox(pod, sandbox)
+            await self._release_sandbox(pod, sandbox, observed)
             sandbox = None
         if sandbox is not None and state.wired_sandbox != sandbox.id:
             await self._wire(pod, state, sandbox)  # adopting a sandbox after an agent restart: idempotent
@@ -112,10 +112,11 @@ class PodSyncer:
             plan.start = []
         for leftover in plan.remove:
             await env.runtime.remove(leftover)
-        specs = {c.name: c for c in pod.spec.containers}
+        specs = _specs(pod)
         for kill in plan.kill:
             await self._kill(pod, kill.container, specs.get(kill.name), time.monotonic() + _grace(pod), kill.message)
-            state.killed.add(kill.container.id)  # should its replacement fail to start, it is still restarted
+            if kill.restart:
+                state.killed.add(kill.container.id)  # should its replacement fail to start, it is still restarted
         for start in plan.start:
             if sandbox is None:
                 break
@@ -150,7 +151,7 @@ class PodSyncer:
     async def _kill_unhealthy(self, pod, state: PodState, observed: list[ContainerInfo]) -> bool:
         """Stop the containers that failed their liveness or startup probe (as the kubelet: preStop, grace)."""
         kills = self.env.probes.kills(pod, observed)
-        specs = {c.name: c for c in pod.spec.containers}
+        specs = _specs(pod)
         for kill in kills:
             grace = kill.grace_s if kill.grace_s is not None else _grace(pod)
             await self._kill(pod, kill.container, specs.get(kill.name), time.monotonic() + grace, kill.message)
@@ -171,7 +172,14 @@ class PodSyncer:
         await env.runtime.start(sandbox_id)
         state.wired_sandbox = ""
 
-    async def _release_sandbox(self, pod, sandbox: ContainerInfo) -> None:
+    def _plan(self, pod, state: PodState, observed: list[ContainerInfo], terminal: bool) -> actions.PodActions:
+        started = self.env.probes.started(pod, observed) if self.env.probes is not None else {}
+        return actions.compute(pod, observed, self.env.restart_backoff, time.time(), terminal,
+                               frozenset(state.killed), started)
+
+    async def _release_sandbox(self, pod, sandbox: ContainerInfo, observed: list[ContainerInfo]) -> None:
+        # Sidecars still running beside the finished app containers stop before the sandbox goes.
+        await self._stop_in_order(pod, observed, time.monotonic() + _grace(pod))
         await self.env.runtime.stop(sandbox.id, 0)
         if self.env.network is not None and not pod.spec.host_network:
             await self.env.network.teardown(pod.metadata.uid)
@@ -325,14 +333,8 @@ class PodSyncer:
         uid = pod.metadata.uid
         if env.probes is not None:
             await env.probes.remove_pod(uid)  # a pod on its way out is not probed
-        grace = _grace(pod)
         observed = await self.observe(uid)
-        running = [i for i in observed if i.state == "running" and
-                   i.labels.get(base.LABEL_CONTAINER_NAME) != base.SANDBOX_NAME]
-        specs = {c.name: c for c in list(pod.spec.containers) + list(pod.spec.init_containers)}
-        deadline = time.monotonic() + grace
-        await asyncio.gather(*(self._kill(pod, info, specs.get(info.labels.get(base.LABEL_CONTAINER_NAME, "")),
-                                          deadline) for info in running))
+        await self._stop_in_order(pod, observed, time.monotonic() + _grace(pod))
         for info in observed:
             await env.runtime.remove(info.id)
         if env.network is not None and not pod.spec.host_network:
@@ -351,6 +353,18 @@ class PodSyncer:
             except (errors.NotFound, errors.PreconditionFailed, errors.Conflict):
                 pass  # already gone, or a new pod of the same name
 
+    async def _stop_in_order(self, pod, observed: list[ContainerInfo], deadline: float) -> None:
+        """Stop the running containers within one grace period: app (and plain init) containers together,
+        then the sidecars one by one in reverse order, as the kubelet does, so they serve the apps' shutdown."""
+        running = {i.labels.get(base.LABEL_CONTAINER_NAME, ""): i for i in observed if i.state == "running"
+                   and i.labels.get(base.LABEL_CONTAINER_NAME) != base.SANDBOX_NAME}
+        specs = _specs(pod)
+        last = [c.name for c in reversed(sidecars.sidecars(pod)) if c.name in running]
+        await asyncio.gather(*(self._kill(pod, info, specs.get(name), deadline)
+                               for name, info in running.items() if name not in last))
+        for name in last:
+            await self._kill(pod, running[name], specs.get(name), deadline)
+
     async def _kill(self, pod, info: ContainerInfo, spec: types_pb2.Container | None, deadline: float,
                     reason: str = "") -> None:
         env = self.env
@@ -367,6 +381,10 @@ class PodSyncer:
             await env.runtime.stop(info.id, max(deadline - time.monotonic(), 0))
         except base.ContainerNotFound:
             pass
+
+
+def _specs(pod: types_pb2.Pod) -> dict[str, types_pb2.Container]:
+    return {c.name: c for c in [*pod.spec.init_containers, *pod.spec.containers]}
 
 
 def _grace(pod: types_pb2.Pod) -> float:

@@ -10,7 +10,7 @@ from types import ModuleType
 
 NAMES = ("get", "describe", "apply", "create", "delete", "scale", "rollout", "label", "annotate",
          "api_resources", "version", "completion", "logs", "exec",
-         "expose", "top", "certs")
+         "expose", "top", "set", "wait", "cordon", "taint", "drain", "port_forward", "certs")
 
 
 def verb_of(name: str) -> str:
@@ -22,7 +22,12 @@ def load(name: str) -> ModuleType:
     return importlib.import_module(f"{__name__}.{name}")
 
 
+# verbs registered by another verb's module
+_SHARED = {"uncordon": "cordon"}
+
+
 def module_for_verb(verb: str) -> str | None:
     """The module name of a verb typed on the command line, or None for an unknown one."""
     name = verb.replace("-", "_")
+    name = _SHARED.get(name, name)
     return name if name in NAMES else None

@@ -23,8 +23,9 @@ EXAMPLES = """examples:
   skiff rollout undo deploy/web --to-revision 2
   skiff rollout pause deploy/web
   skiff rollout resume deploy/web
+  skiff rollout restart deploy/web
 """
-POLL_S = 0.5
+RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 
 
 def register(subparsers, parents) -> None:
@@ -35,7 +36,8 @@ def register(subparsers, parents) -> None:
                                 ("history", history, "list the deployment's revisions"),
                                 ("undo", undo, "roll back to the previous (or a given) revision"),
                                 ("pause", pause, "stop rolling out template changes"),
-                                ("resume", resume, "continue rolling out template changes")):
+                                ("resume", resume, "continue rolling out template changes"),
+                                ("restart", restart, "restart every pod, by rolling out an annotated template")):
         a = actions.add_parser(name, parents=parents, help=text, description=text.capitalize() + ".")
         a.add_argument("objects", nargs="+", metavar="deploy/NAME | deploy NAME", help="the deployment")
         flags.namespace(a)
@@ -47,6 +49,8 @@ def register(subparsers, parents) -> None:
         if name == "history":
             a.add_argument("--revision", type=int, default=0, metavar="N",
                            help="show the pod template of this revision; 0 lists them all (default 0)")
+        if name in ("restart", "undo", "pause", "resume"):
+            flags.dry_run(a)
         if name == "undo":
             a.add_argument("--to-revision", type=int, default=0, metavar="N",
                            help="the revision to go back to; 0 means the previous one (default 0)")
@@ -91,21 +95,46 @@ def status_message(d) -> tuple[str, bool]:
 
 
 async def status(ctx: Context, args: argparse.Namespace) -> int:
+    """Print each new status line as the Deployment changes (a watch, not polling) until it is rolled out."""
     name, namespace = _deployment_name(args), ctx.namespace(args)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + args.timeout if args.timeout > 0 else None
-    last = ""
+    last = [""]
+
+    def show(d) -> bool:
+        message, done = status_message(d)
+        if message != last[0]:
+            ctx.out(message)
+            last[0] = message
+        return done
+
     async with ctx.client() as client:
-        while True:
-            message, done = status_message(await _get(client, name, namespace))
-            if message != last:
-                ctx.out(message)
-                last = message
-            if done or not args.watch:
-                return 0
-            if deadline is not None and loop.time() > deadline:
-                raise CliError(f"timed out waiting for the rollout of deployment \"{name}\" to finish")
-            await asyncio.sleep(POLL_S)
+        d = await _get(client, name, namespace)
+        if show(d) or not args.watch:
+            return 0
+
+        async def follow() -> None:
+            version = d.metadata.resource_version
+            while True:
+                try:
+                    async for event in client.watch("Deployment", namespace, field_selector=f"metadata.name={name}",
+                                                    resource_version=version):
+                        if event.type == "DELETED":
+                            raise CliError(f'deployment "{name}" was deleted')
+                        if event.object is not None and event.type != "BOOKMARK":
+                            version = event.object.metadata.resource_version
+                            if show(event.object):
+                                return
+                        elif event.resource_version:
+                            version = event.resource_version
+                except (errors.Expired, errors.Unavailable, errors.Timeout):
+                    fresh = await _get(client, name, namespace)  # re-read, then watch again from it
+                    version = fresh.metadata.resource_version
+                    if show(fresh):
+                        return
+        try:
+            await asyncio.wait_for(follow(), args.timeout if args.timeout > 0 else None)
+        except asyncio.TimeoutError:
+            raise CliError(f'timed out waiting for the rollout of deployment "{name}" to finish') from None
+    return 0
 
 
 async def _replica_sets(client, d):
@@ -161,9 +190,10 @@ async def undo(ctx: Context, args: argparse.Namespace) -> int:
         async def attempt():
             current = await _get(client, name, namespace)
             current.spec.template.CopyFrom(template)
-            await client.update(current)
+            if args.dry_run != "client":
+                await client.update(current, dry_run=args.dry_run == "server")
         await retry.on_conflict(attempt)
-    ctx.out(f"deployment.apps/{name} rolled back")
+    ctx.out(f"deployment.apps/{name} rolled back{flags.dry_run_suffix(args)}")
     return 0
 
 
@@ -175,9 +205,27 @@ async def _set_paused(ctx: Context, args: argparse.Namespace, paused: bool) -> i
             if d.spec.paused == paused:
                 raise CliError(f'deployments.apps "{name}" is {"already paused" if paused else "not paused"}')
             d.spec.paused = paused
-            await client.update(d)
+            if args.dry_run != "client":
+                await client.update(d, dry_run=args.dry_run == "server")
         await retry.on_conflict(attempt)
-    ctx.out(f"deployment.apps/{name} {'paused' if paused else 'resumed'}")
+    ctx.out(f"deployment.apps/{name} {'paused' if paused else 'resumed'}{flags.dry_run_suffix(args)}")
+    return 0
+
+
+async def restart(ctx: Context, args: argparse.Namespace) -> int:
+    """As kubectl: a new restartedAt annotation on the pod template rolls out fresh pods."""
+    from cli import writes
+    name, namespace = _deployment_name(args), ctx.namespace(args)
+    stamp = meta.now_text()
+
+    def annotate(d) -> bool:
+        if d.spec.paused:
+            raise CliError(f'deployments.apps "{name}" can\'t restart paused deployment (run rollout resume first)')
+        d.spec.template.metadata.annotations[RESTARTED_AT] = stamp
+        return True
+    async with ctx.client() as client:
+        obj, _ = await writes.modify(client, resources.lookup_kind("deploy"), name, namespace, annotate, args.dry_run)
+    ctx.out(f"deployment.apps/{name} restarted{flags.dry_run_suffix(args)}")
     return 0
 
 

@@ -17,7 +17,8 @@ from controlplane.apiserver.allocator import ServiceRanges
 from controlplane.apiserver import encryption
 from controlplane.apiserver.auth.config import Security
 from controlplane.apiserver.registry import ROOT, Registry
-from controlplane.apiserver.service import ApiService
+from controlplane.apiserver.rest import server as rest_server
+from controlplane.apiserver.service import VERSION, ApiService
 from controlplane.apiserver.storage import Storage
 from proto import api_pb2_grpc
 
@@ -32,6 +33,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         description="Serve the skiff API over gRPC, keeping every object in etcd.")
     p.add_argument("--listen", default="127.0.0.1:6443", metavar="HOST:PORT",
                    help="address to serve the API on (default %(default)s)")
+    p.add_argument("--rest-listen", default="", metavar="HOST:PORT",
+                   help="address to serve the Kubernetes REST API on over HTTPS, for kubectl and Kubernetes "
+                        "clients, e.g. 127.0.0.1:6444 (default: none)")
     p.add_argument("--etcd-servers", default="127.0.0.1:2379", metavar="HOST:PORT[,HOST:PORT...]",
                    help="etcd client endpoints, comma-separated; the next is tried when one fails "
                         "(default %(default)s)")
@@ -49,7 +53,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "(TLS; gRPC can only require client certificates or not ask for them) (default: off)")
     tls = p.add_argument_group("TLS and authentication (all but --token-auth-file required)")
     tls.add_argument("--tls-cert-file", required=True, metavar="PATH",
-                     help="the API server's serving certificate (PEM), signed by the cluster CA")
+                     help="the API server's serving certificate (PEM), signed by the cluster CA; the REST "
+                          "listener serves it too")
     tls.add_argument("--tls-private-key-file", required=True, metavar="PATH", help="its private key (PEM)")
     tls.add_argument("--client-ca-file", required=True, metavar="PATH",
                      help="the CA client certificates must be signed by (the cluster CA); CN is the user, "
@@ -80,8 +85,11 @@ class RunningServer:
     server: grpc.aio.Server
     service: ApiService
     token_address: str = ""
+    rest: rest_server.RestServer | None = None  # the Kubernetes REST API, when one was asked for
 
     async def stop(self, grace: float = 1.0) -> None:
+        if self.rest is not None:
+            await self.rest.stop()
         await self.server.stop(grace)
         await self.service.proxy.close()
         await self.registry.stop()
@@ -93,9 +101,10 @@ def storage_transformers(config: dict[str, encryption.Transformer]) -> dict[byte
 
 
 async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceRanges | None = None,
-                encryption_config: dict[str, encryption.Transformer] | None = None, *,
+                encryption_config: dict[str, encryption.Transformer] | None = None, rest_listen: str = "", *,
                 security: Security, token_listen: str = "") -> RunningServer:
-    """Serve the API over TLS on `listen` (client certificates) and `token_listen` (bearer tokens)."""
+    """Serve the API over TLS on `listen` (client certificates) and `token_listen` (bearer tokens), and,
+    when `rest_listen` is set, the Kubernetes REST API over HTTPS with the same serving certificate."""
     transformers = storage_transformers(encryption_config or {})
     storage = Storage(etcd_endpoints, transformers=transformers)
     registry = Registry(storage, service_ranges)
@@ -127,7 +136,16 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
             raise OSError(f"cannot listen on {address}")
         addresses.append(f"{address.rpartition(':')[0]}:{port}")
     await server.start()
-    return RunningServer(addresses[0], registry, server, service, addresses[1])
+    running = RunningServer(addresses[0], registry, server, service, addresses[1])
+    if rest_listen:
+        try:
+            running.rest = await rest_server.start(registry, service.proxy, rest_listen, VERSION,
+                                                   security.serving_cert, security.serving_key)
+            running.rest.ca_pem = security.client_ca  # what signed the serving cert: the cluster CA
+        except OSError:
+            await running.stop(0)
+            raise OSError(f"cannot listen on {rest_listen}") from None
+    return running
 
 
 async def serve(args: argparse.Namespace) -> None:
@@ -144,10 +162,13 @@ async def serve(args: argparse.Namespace) -> None:
         security = security_from_args(args)
     except ValueError as e:
         raise SystemExit(f"skiff-apiserver: {e}") from None
-    running = await start(endpoints, args.listen, ranges, config, security=security, token_listen=args.token_listen)
+    running = await start(endpoints, args.listen, ranges, config, args.rest_listen, security=security,
+                          token_listen=args.token_listen)
     log.info("serving the API over TLS on %s%s (etcd %s)", running.address,
              f" and for bearer tokens on {running.token_address}" if running.token_address else "",
              ",".join(endpoints))
+    if running.rest is not None:
+        log.info("serving the Kubernetes REST API on https://%s", running.rest.address)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -373,6 +373,8 @@ class Registry:
             else:
                 m.ClearField("deletion_grace_period_seconds")
             m.generation = o.generation
+            if not m.managed_fields:  # as Kubernetes: an update that sends no managedFields keeps them
+                m.managed_fields.extend(o.managed_fields)
             if kind.has_status:
                 if old.HasField("status"):
                     new.status.CopyFrom(old.status)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from api import meta, quantity
+from api.sidecars import is_sidecar, sidecars
 from proto import types_pb2
 
 # Kubernetes scores a container without requests as if it asked for this much, so that empty
@@ -32,17 +33,24 @@ class PodInfo:
     @classmethod
     def of(cls, pod: types_pb2.Pod) -> "PodInfo":
         cpu = memory = nonzero_cpu = nonzero_memory = 0
-        for c in pod.spec.containers:
+        # Sidecars run beside the app containers for the pod's whole life: their requests add up with them.
+        for c in (*sidecars(pod), *pod.spec.containers):
             requests = c.resources.requests
             c_cpu, c_memory = _cpu(requests), _memory(requests)
             cpu += c_cpu
             memory += c_memory
             nonzero_cpu += c_cpu if "cpu" in requests else DEFAULT_CPU_MILLIS
             nonzero_memory += c_memory if "memory" in requests else DEFAULT_MEMORY_BYTES
-        # Init containers run one at a time before the others: the pod needs the largest of them.
+        # Init containers run one at a time before the others, beside the sidecars started before them:
+        # the pod needs the largest of those moments (Kubernetes' resource.PodRequests).
+        side_cpu = side_memory = 0
         for c in pod.spec.init_containers:
             requests = c.resources.requests
-            cpu, memory = max(cpu, _cpu(requests)), max(memory, _memory(requests))
+            if is_sidecar(c):
+                side_cpu, side_memory = side_cpu + _cpu(requests), side_memory + _memory(requests)
+                cpu, memory = max(cpu, side_cpu), max(memory, side_memory)
+            else:
+                cpu, memory = max(cpu, side_cpu + _cpu(requests)), max(memory, side_memory + _memory(requests))
         owner = meta.controller_of(pod)
         return cls(meta.key(pod), pod, cpu, memory, nonzero_cpu, nonzero_memory, host_ports(pod),
                    owner.uid if owner is not None else "")

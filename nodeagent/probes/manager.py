@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from api import meta
+from api import meta, sidecars
 from nodeagent.containers import instances
 from nodeagent.probes.clock import Clock
 from nodeagent.probes.dialer import Dialer
@@ -79,7 +79,7 @@ class ProbeManager:
         uid = pod.metadata.uid
         entry = self._pods.get(uid)
         if entry is None:
-            if not any(probes_of(c) for c in pod.spec.containers):
+            if not any(probes_of(c) for c in sidecars.long_running(pod)):
                 return
             entry = self._pods[uid] = _Pod(pod)
         entry.pod = pod
@@ -87,8 +87,8 @@ class ProbeManager:
         entry.facts = PodFacts(terminal=terminal, deleting=meta.is_being_deleted(pod),
                                restart_policy=pod.spec.restart_policy or "Always")
         old_targets, entry.targets = entry.targets, {c.name: target_of(instances(observed, c.name))
-                                                     for c in pod.spec.containers}
-        for c in pod.spec.containers:
+                                                     for c in sidecars.long_running(pod)}
+        for c in sidecars.long_running(pod):
             changed = old_targets.get(c.name) != entry.targets[c.name]
             for kind in probes_of(c):
                 worker = entry.workers.get((c.name, kind))
@@ -112,13 +112,13 @@ class ProbeManager:
 
     def started(self, pod: types_pb2.Pod, observed: list[ContainerInfo]) -> dict[str, bool]:
         """Per running container: its startup probe has succeeded, or it has none."""
-        return {c.name: self._started(c, found[0].id) for c in pod.spec.containers
+        return {c.name: self._started(c, found[0].id) for c in sidecars.long_running(pod)
                 if (found := instances(observed, c.name)) and found[0].state == "running"}
 
     def readiness(self, pod: types_pb2.Pod, observed: list[ContainerInfo]) -> dict[str, bool]:
         """Per running container: started, and its readiness probe succeeded (none: ready once started)."""
         ready = {}
-        for c in pod.spec.containers:
+        for c in sidecars.long_running(pod):
             found = instances(observed, c.name)
             if not found or found[0].state != "running":
                 continue
@@ -130,7 +130,7 @@ class ProbeManager:
     def kills(self, pod: types_pb2.Pod, observed: list[ContainerInfo]) -> list[Kill]:
         """Running containers whose liveness or startup probe has failed past its threshold."""
         out = []
-        for c in pod.spec.containers:
+        for c in sidecars.long_running(pod):
             found = instances(observed, c.name)
             if not found or found[0].state != "running":
                 continue
@@ -139,7 +139,8 @@ class ProbeManager:
                     probe = getattr(c, kind.field)
                     grace = probe.termination_grace_period_seconds \
                         if probe.HasField("termination_grace_period_seconds") else None
-                    out.append(Kill(found[0], c.name, kind, grace, pod.spec.restart_policy != "Never"))
+                    restart = sidecars.is_sidecar(c) or pod.spec.restart_policy != "Never"
+                    out.append(Kill(found[0], c.name, kind, grace, restart))
                     break
         return out
 
@@ -157,8 +158,9 @@ class ProbeManager:
 
         def situation() -> Situation:
             target = entry.targets.get(c.name, Target())
-            return Situation(entry.pod, target, entry.facts,
-                             self._started(c, target.container_id), entry.pod_ip)
+            # A sidecar is restarted whatever the pod's restartPolicy: its probes go on after an exit.
+            facts = replace(entry.facts, restart_policy="Always") if sidecars.is_sidecar(c) else entry.facts
+            return Situation(entry.pod, target, facts, self._started(c, target.container_id), entry.pod_ip)
         return ProbeWorker(kind, c, machine, self.prober, situation, self.clock, self.recorder, jitter)
 
     def _changed(self, uid: str, kind: Kind, container_id: str, result: Result) -> None:

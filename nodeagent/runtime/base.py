@@ -150,8 +150,8 @@ class Runtime(abc.ABC):
 
     @abc.abstractmethod
     def logs(self, container_id: str, follow: bool = False, tail: int = -1,
-             timestamps: bool = False) -> AsyncIterator[bytes]:
-        """The container's output, as an async iterator of chunks."""
+             timestamps: bool = False, since: float = 0) -> AsyncIterator[bytes]:
+        """The container's output, as an async iterator of chunks; `since`: only lines after this Unix time."""
 
     async def exec_session(self, container_id: str, command: list[str], tty: bool = False,
                            stdin: bool = False) -> ExecSession:

@@ -273,9 +273,11 @@ class DockerRuntime(Runtime):
         return int(self._api.exec_inspect(exec_id).get("ExitCode") or 0)
 
     async def logs(self, container_id: str, follow: bool = False, tail: int = -1,
-                   timestamps: bool = False) -> AsyncIterator[bytes]:
+                   timestamps: bool = False, since: float = 0) -> AsyncIterator[bytes]:
         kwargs = {"stream": True, "follow": follow, "timestamps": timestamps,
                   "tail": "all" if tail < 0 else tail}
+        if since > 0:
+            kwargs["since"] = since
         stream = await self._container_call(container_id, self._api.logs, **kwargs)
         async for chunk in streams.from_thread(stream, stream.close, name=f"logs-{container_id[:12]}"):
             yield chunk

@@ -53,3 +53,50 @@ spec:
     assert "leads out of its volume" in status_of(pod, "app").state.waiting.message
     assert os.stat(secret).st_mode & 0o777 == 0o700  # not chmodded through the link
     assert not [c for c in await agent_cluster.containers("planter") if c.labels[LABEL_CONTAINER_NAME] == "app"]
+
+
+async def _logs(cluster, pod_name: str, container: str) -> str:
+    found = [c for c in await cluster.containers(pod_name) if c.labels[LABEL_CONTAINER_NAME] == container]
+    chunks = [chunk async for chunk in cluster.runtime.logs(found[0].id)] if found else []
+    return b"".join(chunks).decode(errors="replace")
+
+
+async def test_sidecar_tails_the_log_the_app_writes_and_stops_after_the_app(agent_cluster):
+    from tests.fixtures.wait import eventually
+    host = agent_cluster.add_host()
+    await agent_cluster.start_agent(host)
+    await agent_cluster.create_pod("""
+apiVersion: v1
+kind: Pod
+metadata: {name: tailed}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 2
+  volumes: [{name: logs, emptyDir: {}}]
+  initContainers:
+  - name: shipper
+    image: busybox:latest
+    imagePullPolicy: IfNotPresent
+    restartPolicy: Always
+    command: [sh, -c, "touch /var/log/app.log; exec tail -F /var/log/app.log"]
+    volumeMounts: [{name: logs, mountPath: /var/log}]
+  containers:
+  - name: app
+    image: busybox:latest
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, "for i in 1 2 3; do echo line-$i >> /var/log/app.log; sleep 1; done"]
+    volumeMounts: [{name: logs, mountPath: /var/log}]
+""", host)
+    await eventually(lambda: _has(agent_cluster, "tailed", "shipper", "line-3"), 60, 0.2, "sidecar shipped line-3")
+    pod = await agent_cluster.wait_pod("tailed", lambda p: p.status.phase == "Succeeded", 60, "tailed Succeeded")
+    assert status_of(pod, "app").state.terminated.reason == "Completed"
+
+    async def sidecar_stopped():
+        found = [c for c in await agent_cluster.containers("tailed")
+                 if c.labels[LABEL_CONTAINER_NAME] == "shipper"]
+        return found and all(c.state != "running" for c in found)
+    await eventually(sidecar_stopped, 30, 0.2, "sidecar stopped once the app finished")
+
+
+async def _has(cluster, pod_name: str, container: str, text: str) -> bool:
+    return text in await _logs(cluster, pod_name, container)

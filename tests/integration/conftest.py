@@ -30,7 +30,8 @@ async def start_apiserver(etcd_server):
 
     async def start(encryption: str | None = None):
         config = encryption_config.parse(encryption) if encryption else None
-        running = await apiserver.start_apiserver([etcd_server.endpoint], encryption_config=config)
+        running = await apiserver.start_apiserver([etcd_server.endpoint], encryption_config=config,
+                                                  rest_listen="127.0.0.1:0")
         started.append(running)
         return running
     try:
@@ -91,3 +92,14 @@ async def scheduler(client, request):
         yield s
     finally:
         await s.stop()
+
+
+@pytest.fixture
+async def kubectl(apiserver_running, tmp_path):
+    """The real kubectl pointed at the test API server's REST listener: `await kubectl("get", "pods")`."""
+    from tests.fixtures.kubectl import Kubectl, write_config
+    runner = Kubectl(write_config(tmp_path, apiserver_running.rest))
+    try:
+        yield runner
+    finally:
+        await runner.stop_all()

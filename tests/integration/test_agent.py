@@ -2,40 +2,18 @@
 restarts, deletion confirmation, adoption after an agent restart, and hollow nodes."""
 from __future__ import annotations
 
-import contextlib
 import time
 
 from api import errors
-from nodeagent.agent import NodeAgent
-from nodeagent.config import AgentConfig
 from nodeagent.hollow import HollowNodes
 from nodeagent.runtime import base
 from nodeagent.runtime.fake import FakeRuntime
 from proto import types_pb2
 from tests.fixtures.apiserver import admin_client, start_apiserver
+from tests.fixtures.fake_runtime_agent import agent_config as config
+from tests.fixtures.fake_runtime_agent import running_agent
 from tests.fixtures.objects import from_yaml
-from tests.fixtures.pki import test_pki
 from tests.fixtures.wait import eventually
-
-
-def config(server: str, tmp_path, name: str = "node-a", **overrides) -> AgentConfig:
-    values = dict(server=server, node_name=name, node_ip="127.0.0.1", listen_port=0, tls=test_pki().agent_tls(name),
-                  state_dir=str(tmp_path / name), restart_backoff_base=0.2, restart_backoff_max=2.0,
-                  lease_renew_interval=0.2, status_update_interval=0.2, relist_period=0.1,
-                  node_labels={"zone": "a"},
-                  taints=(types_pb2.Taint(key="dedicated", value="test", effect="NoSchedule"),))
-    values.update(overrides)
-    return AgentConfig(**values)
-
-
-@contextlib.asynccontextmanager
-async def running_agent(client, cfg: AgentConfig, runtime: FakeRuntime):
-    agent = NodeAgent(cfg, client, runtime, runtime_version="fake://0.1", fake_network=True)
-    try:
-        await agent.start()
-        yield agent
-    finally:
-        await agent.stop()
 
 
 def pod_yaml(name: str, node: str = "node-a", image: str = "busybox:latest", restart: str = "Always",

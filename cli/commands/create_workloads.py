@@ -1,0 +1,93 @@
+"""`skiff create deployment|namespace|service clusterip|nodeport`, as kubectl's generators: the object is
+built from flags on this side (cli.generate), then created, or only checked or printed with --dry-run."""
+from __future__ import annotations
+
+import argparse
+
+from cli import flags, generate
+from cli.context import Context
+
+
+def _common(p: argparse.ArgumentParser, namespaced: bool = True) -> None:
+    p.add_argument("name", metavar="NAME")
+    if namespaced:
+        flags.namespace(p)
+    flags.dry_run(p)
+    flags.output(p)
+
+
+def register(generators, parents) -> None:
+    d = generators.add_parser(
+        "deployment", aliases=["deploy"], parents=parents, help="create a deployment of the given images",
+        description="Create a deployment labelled app=NAME running the given images (the words after -- "
+                    "are their command).",
+        epilog="examples:\n  skiff create deployment web --image=busybox:1.36 --replicas=3 --port=80\n"
+               "  skiff create deployment web --image=busybox -- httpd -f -p 80",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    _common(d)
+    d.add_argument("--image", action="append", default=[], required=True, metavar="IMAGE",
+                   help="an image to run, one container each; repeatable")
+    d.add_argument("--replicas", type=int, default=1, metavar="N", help="the number of replicas (default 1)")
+    d.add_argument("--port", type=int, default=0, metavar="PORT", help="the port the first container exposes")
+    d.set_defaults(handler=run_deployment)
+
+    ns = generators.add_parser("namespace", aliases=["ns"], parents=parents, help="create a namespace",
+                               description="Create a namespace.",
+                               epilog="example:\n  skiff create namespace team-a",
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+    _common(ns, namespaced=False)
+    ns.set_defaults(handler=run_namespace)
+
+    svc = generators.add_parser("service", aliases=["svc"], parents=parents,
+                                help="create a service (clusterip or nodeport)",
+                                description="Create a service selecting the pods labelled app=NAME.")
+    types = svc.add_subparsers(dest="service_type", metavar="TYPE", title="types")
+    types.required = True
+    for name, type_, example in (("clusterip", "ClusterIP", "skiff create service clusterip web --tcp=80:8080"),
+                                 ("nodeport", "NodePort",
+                                  "skiff create service nodeport web --tcp=80:8080 --node-port=30080")):
+        t = types.add_parser(name, parents=parents, help=f"a {type_} service",
+                             description=f"Create a {type_} service selecting the pods labelled app=NAME.",
+                             epilog=f"example:\n  {example}", formatter_class=argparse.RawDescriptionHelpFormatter)
+        _common(t)
+        t.add_argument("--tcp", action="append", default=[], metavar="PORT[:TARGET_PORT]",
+                       help="a port of the service and the pods' port it forwards to; repeatable")
+        if type_ == "ClusterIP":
+            t.add_argument("--clusterip", default="", metavar="IP", help='the cluster IP, or "None" (headless)')
+        else:
+            t.add_argument("--node-port", type=int, default=0, metavar="PORT",
+                           help="the node port (default: one the server allocates)")
+        t.set_defaults(handler=run_service, service_kind=type_)
+
+
+def _namespace(ctx: Context, args: argparse.Namespace) -> str:
+    """kubectl prints no namespace in a client dry run unless -n was given; a create needs one."""
+    return args.namespace or ("" if args.dry_run == "client" else ctx.namespace(args))
+
+
+def _typed(data: dict):
+    from api import manifest
+    obj, _ = manifest.from_dict(data)
+    return obj
+
+
+async def run_deployment(ctx: Context, args: argparse.Namespace) -> int:
+    from cli import writes
+    obj = _typed(generate.deployment(args.name, args.image, args.replicas, args.port, args.command,
+                                     _namespace(ctx, args)))
+    await writes.create(ctx, args, obj)
+    return 0
+
+
+async def run_namespace(ctx: Context, args: argparse.Namespace) -> int:
+    from cli import writes
+    await writes.create(ctx, args, _typed(generate.namespace(args.name)))
+    return 0
+
+
+async def run_service(ctx: Context, args: argparse.Namespace) -> int:
+    from cli import writes
+    obj = _typed(generate.service(args.service_kind, args.name, args.tcp, getattr(args, "node_port", 0),
+                                  getattr(args, "clusterip", ""), _namespace(ctx, args)))
+    await writes.create(ctx, args, obj)
+    return 0

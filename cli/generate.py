@@ -1,0 +1,97 @@
+"""Objects that `create deployment|namespace|service` and `run` build from flags, as kubectl's
+generators build them: pure functions from arguments to manifests.
+"""
+from __future__ import annotations
+
+from cli.errors import CliError
+
+
+def container_name(image: str) -> str:
+    """`registry:5000/team/web:1.2@sha256:...` names its container `web`, as kubectl does."""
+    base = image.split("@", 1)[0].rsplit("/", 1)[-1]
+    return base.split(":", 1)[0]
+
+
+def deployment(name: str, images: list[str], replicas: int = 1, port: int = 0,
+               command: list[str] | None = None, namespace: str = "") -> dict:
+    if not images:
+        raise CliError("required flag(s) \"image\" not set")
+    labels = {"app": name}
+    containers = []
+    for i, image in enumerate(images):
+        c: dict = {"name": container_name(image), "image": image}
+        if command:
+            c["command"] = list(command)
+        if port and i == 0:
+            c["ports"] = [{"containerPort": port}]
+        containers.append(c)
+    metadata = {"name": name, "labels": labels, **({"namespace": namespace} if namespace else {})}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata,
+            "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
+                     "template": {"metadata": {"labels": labels}, "spec": {"containers": containers}}}}
+
+
+def namespace(name: str) -> dict:
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+
+
+def service_port(spec: str, node_port: int = 0) -> dict:
+    """`--tcp=80:8080` (port:targetPort) or `--tcp=443`, named as kubectl names them."""
+    port_text, _, target_text = spec.partition(":")
+    try:
+        port = int(port_text)
+        target = int(target_text) if target_text else port
+    except ValueError:
+        raise CliError(f"invalid --tcp {spec!r}: expected PORT or PORT:TARGET_PORT, e.g. 80:8080") from None
+    out: dict = {"name": f"{port}-{target}" if target_text else str(port), "port": port, "protocol": "TCP",
+                 "targetPort": target}
+    if node_port:
+        out["nodePort"] = node_port
+    return out
+
+
+def service(type_: str, name: str, tcp: list[str], node_port: int = 0, cluster_ip: str = "",
+            namespace: str = "") -> dict:
+    """`create service clusterip|nodeport NAME --tcp=...`: selects pods labelled app=NAME."""
+    if not tcp and cluster_ip != "None":
+        raise CliError("at least one --tcp port is required, e.g. --tcp=80:8080")
+    labels = {"app": name}
+    spec: dict = {"ports": [service_port(t, node_port if i == 0 else 0) for i, t in enumerate(tcp)],
+                  "selector": labels, "type": type_}
+    if cluster_ip:
+        spec["clusterIP"] = cluster_ip
+    metadata = {"name": name, "labels": labels, **({"namespace": namespace} if namespace else {})}
+    return {"apiVersion": "v1", "kind": "Service", "metadata": metadata, "spec": spec}
+
+
+def env_vars(pairs: list[str]) -> list[dict]:
+    """`--env KEY=VALUE` flags as a container's env."""
+    out = []
+    for pair in pairs:
+        key, eq, value = pair.partition("=")
+        if not eq or not key:
+            raise CliError(f"invalid env: {pair} (expected KEY=VALUE)")
+        out.append({"name": key, "value": value})
+    return out
+
+
+def pod(name: str, image: str, restart: str = "Always", env: list[str] | None = None,
+        command: bool = False, args: list[str] | None = None, port: int = 0, labels: dict | None = None,
+        stdin: bool = False, tty: bool = False, namespace: str = "") -> dict:
+    """`skiff run NAME --image=...`: a pod labelled run=NAME; `--command -- CMD` sets the command,
+    else the words after `--` are the image's arguments."""
+    container: dict = {"name": name, "image": image}
+    if args:
+        container["command" if command else "args"] = list(args)
+    if env:
+        container["env"] = env_vars(env)
+    if port:
+        container["ports"] = [{"containerPort": port}]
+    if stdin:
+        container["stdin"] = True
+    if tty:
+        container["tty"] = True
+    metadata = {"name": name, "labels": labels or {"run": name},
+                **({"namespace": namespace} if namespace else {})}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata,
+            "spec": {"containers": [container], "restartPolicy": restart}}

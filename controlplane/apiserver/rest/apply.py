@@ -1,0 +1,81 @@
+"""Server-side apply (`PATCH` with `application/apply-patch+yaml`, `kubectl apply --server-side`): create
+or merge the configuration as its field manager, refusing to change other managers' fields unless forced.
+"""
+from __future__ import annotations
+
+import yaml
+from aiohttp import web
+
+from api import errors, meta
+from controlplane.apiserver.rest import codec, fieldmanager, patch
+from controlplane.apiserver.rest.paths import Target
+from controlplane.apiserver.rest.status import RestError
+
+_RETRIES = 8
+
+
+def read_config(body: bytes, target: Target) -> dict:
+    try:
+        data = yaml.safe_load(body or b"")
+    except yaml.YAMLError as e:
+        raise RestError("BadRequest", f"the apply configuration is not valid YAML or JSON: {e}") from None
+    data = codec.check_type(data, target.kind)
+    name = (data.get("metadata") or {}).get("name")
+    if name != target.name:
+        raise RestError("BadRequest", f"the name of the object ({name}) does not match the name on the URL "
+                                      f"({target.name})")
+    return data
+
+
+async def serve(request: web.Request, handlers, target: Target) -> web.StreamResponse:
+    q = request.query
+    manager = q.get("fieldManager", "")
+    if not manager:
+        raise RestError("BadRequest", "PATCH requests with apply content type must have a fieldManager "
+                                      "(the fieldManager query parameter)")
+    if target.subresource:
+        raise RestError("UnsupportedMediaType", f"server-side apply is not supported on {target.resource}/"
+                                                f"{target.subresource}")
+    force = q.get("force", "").lower() == "true"
+    validation = codec.field_validation(q.get("fieldValidation", ""))
+    dry_run = bool(q.getall("dryRun", []))
+    config = read_config(await request.read(), target)
+    registry, kind, descriptor = handlers.registry, target.kind, target.kind.message.DESCRIPTOR
+    for attempt in range(_RETRIES):
+        try:
+            live = await registry.get(kind, target.namespace or "default", target.name)
+        except errors.NotFound:
+            live = None
+        now = meta.now_text()
+        if live is None:
+            paths = fieldmanager.field_set(config, descriptor)
+            data = codec.with_managed_fields(
+                dict(config), [fieldmanager.entry(manager, "Apply", kind.api_version, now, paths)])
+            obj, warnings = codec.decode(data, kind, validation)
+            codec.place(obj, target)
+            try:
+                created = await registry.create(obj, dry_run)
+            except errors.AlreadyExists:
+                continue  # created meanwhile: apply onto it
+            return handlers.respond(request, target, created, 201, warnings)
+        current = codec.encode(live)
+        entries = current.get("metadata", {}).get("managedFields", [])
+        try:
+            merged, entries = fieldmanager.apply(
+                current, config, entries, manager, descriptor, force,
+                lambda a, b: patch.strategic_merge(a, b, descriptor), kind.api_version, now)
+        except fieldmanager.ApplyConflict as e:
+            causes = [{"reason": "FieldManagerConflict", "message": f'conflict with "{m}"',
+                       "field": fieldmanager.path_text(p)} for m, p in e.conflicts]
+            raise RestError("Conflict", str(e), causes) from None
+        obj, warnings = codec.decode(codec.with_managed_fields(merged, entries), kind, validation)
+        codec.place(obj, target)
+        obj.metadata.resource_version = live.metadata.resource_version
+        try:
+            updated = await registry.update(obj, "", dry_run)
+        except errors.Conflict:
+            if attempt == _RETRIES - 1:
+                raise
+            continue
+        return handlers.respond(request, target, updated, 200, warnings)
+    raise errors.Conflict("too many concurrent updates; try again")

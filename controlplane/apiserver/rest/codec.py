@@ -1,0 +1,115 @@
+"""Request bodies to typed objects and objects to JSON, with Kubernetes' checks: the body's
+apiVersion/kind must match the URL, and unknown fields follow `fieldValidation` (Strict by default).
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from google.protobuf.message import Message
+
+from api import manifest
+from api.kinds import Kind
+from controlplane.apiserver.rest.paths import Target
+from controlplane.apiserver.rest.status import RestError
+
+FIELD_VALIDATION = ("Strict", "Warn", "Ignore")
+
+
+def parse_json(body: bytes, what: str = "the request body") -> Any:
+    try:
+        return json.loads(body or b"null")
+    except ValueError as e:
+        raise RestError("BadRequest", f"{what} is not valid JSON: {e}") from None
+
+
+def field_validation(value: str) -> str:
+    if not value:
+        return "Strict"
+    if value not in FIELD_VALIDATION:
+        raise RestError("BadRequest", f'fieldValidation: Unsupported value: "{value}": supported values: '
+                                      f'"Ignore", "Strict", "Warn"')
+    return value
+
+
+def check_type(data: Any, kind: Kind, expect_kind: str | None = None) -> dict:
+    """The body as a mapping whose apiVersion and kind (filled in when absent) are the URL's."""
+    expect_kind = expect_kind or kind.name
+    if not isinstance(data, dict):
+        raise RestError("BadRequest", f"the request body must be a JSON object, not {type(data).__name__}")
+    data.setdefault("apiVersion", kind.api_version)
+    data.setdefault("kind", expect_kind)
+    if data["kind"] != expect_kind or data["apiVersion"] != kind.api_version:
+        raise RestError("BadRequest", f'the API version in the data ({data["apiVersion"]}) and the kind '
+                                      f'({data["kind"]}) do not match the URL, which serves '
+                                      f'{kind.api_version} {expect_kind}')
+    return data
+
+
+def decode(data: dict, kind: Kind, validation: str) -> tuple[Message, list[str]]:
+    """A typed object from a checked body; returns the warnings to send back (unknown fields under Warn)."""
+    data = with_managed_fields(data, (data.get("metadata") or {}).get("managedFields"))
+    try:
+        obj, unknown = manifest.from_dict(data)
+    except manifest.ManifestError as e:
+        raise RestError("BadRequest", f'{kind.name} in version "{kind.api_version.split("/")[-1]}" cannot '
+                                      f'be handled as a {kind.name}: {"; ".join(e.errors)}') from None
+    if unknown and validation == "Strict":
+        listed = ", ".join(f'unknown field "{path}"' for path in unknown)
+        raise RestError("BadRequest", f'{kind.name} in version "{kind.api_version.split("/")[-1]}" cannot be '
+                                      f'handled as a {kind.name}: strict decoding error: {listed}')
+    warnings = [f'unknown field "{path}"' for path in unknown] if validation == "Warn" else []
+    return obj, warnings
+
+
+def encode(obj: Message) -> dict:
+    data = manifest.to_dict(obj)
+    for entry in data.get("metadata", {}).get("managedFields", []):
+        if isinstance(entry.get("fieldsV1"), str):
+            entry["fieldsV1"] = json.loads(entry["fieldsV1"])  # the wire form is the FieldsV1 object
+    return data
+
+
+def set_managed_fields(obj: Message, entries: list[dict]) -> None:
+    """Store `entries` (wire form) as the object's metadata.managedFields."""
+    del obj.metadata.managed_fields[:]
+    for e in entries:
+        obj.metadata.managed_fields.add(
+            manager=e.get("manager", ""), operation=e.get("operation", ""), api_version=e.get("apiVersion", ""),
+            time=e.get("time", ""), fields_type=e.get("fieldsType", "FieldsV1"), subresource=e.get("subresource", ""),
+            fields_v1=json.dumps(e.get("fieldsV1") or {}, separators=(",", ":"), sort_keys=True))
+
+
+def with_managed_fields(data: dict, entries: list[dict] | None) -> dict:
+    """`data` carrying `entries` as metadata.managedFields, their FieldsV1 trees as the JSON text stored."""
+    if entries is None or not isinstance(data.get("metadata", {}), dict):
+        return data
+    stored = [{**e, "fieldsV1": json.dumps(e["fieldsV1"], separators=(",", ":"), sort_keys=True)}
+              if isinstance(e, dict) and isinstance(e.get("fieldsV1"), dict) else e for e in entries]
+    return {**data, "metadata": {**data.get("metadata", {}), "managedFields": stored}}
+
+
+def list_body(kind: Kind, items: list[dict], resource_version: str, continue_token: str = "",
+              remaining: int | None = None) -> dict:
+    meta: dict[str, Any] = {"resourceVersion": resource_version}
+    if continue_token:
+        meta["continue"] = continue_token
+    if remaining is not None:
+        meta["remainingItemCount"] = remaining
+    return {"kind": f"{kind.name}List", "apiVersion": kind.api_version, "metadata": meta, "items": items}
+
+
+def place(obj: Message, target: Target) -> None:
+    """Put the object in the URL's namespace and check its name against the URL's."""
+    m = obj.metadata
+    if target.kind.namespaced:
+        if m.namespace and target.namespace and m.namespace != target.namespace:
+            raise RestError("BadRequest", "the namespace of the provided object does not match the namespace "
+                                          "sent on the request")
+        m.namespace = target.namespace or m.namespace or "default"
+    if target.name and m.name != target.name:
+        if not m.name:
+            m.name = target.name
+        else:
+            raise RestError("BadRequest", f"the name of the object ({m.name}) does not match the name on the "
+                                          f"URL ({target.name})")

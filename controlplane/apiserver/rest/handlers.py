@@ -1,0 +1,320 @@
+"""The REST verbs on every kind: get, list, create, update, delete, deletecollection, and the status, scale,
+binding and eviction subresources, each a thin translation onto the same Registry the gRPC API uses.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timezone
+
+from aiohttp import web
+from google.protobuf.message import Message
+
+from api import errors, manifest
+from controlplane.apiserver import eviction
+from controlplane.apiserver.registry import Registry
+from controlplane.apiserver.rest import codec, discovery, managers, media, openapi, patch, paths, streams, table
+from controlplane.apiserver.rest.status import RestError, from_error, success
+from controlplane.apiserver.rest.watch import serve_watch
+from proto import types_pb2
+
+log = logging.getLogger(__name__)
+
+TABLE_TYPE = "application/json;as=Table;v=v1;g=meta.k8s.io"
+
+
+def json_response(body: dict | bytes, status: int = 200, content_type: str = media.JSON,
+                  warnings: list[str] = ()) -> web.Response:
+    data = body if isinstance(body, bytes) else json.dumps(body, separators=(",", ":")).encode()
+    response = web.Response(body=data, status=status, headers={"Content-Type": content_type})
+    for w in warnings:
+        response.headers.add("Warning", f'299 - "{w}"')
+    return response
+
+
+def error_response(error: Exception, target: paths.Target | None = None, name: str = "") -> web.Response:
+    details = {}
+    if target is not None and target.kind is not None and (name or target.name):
+        details = {"name": name or target.name, "group": target.group, "kind": target.resource}
+    code, body = from_error(error, details)
+    if code == 500 and not isinstance(error, errors.ApiError):
+        log.exception("REST request failed", exc_info=error)
+    return json_response(body, code)
+
+
+def _flag(query, name: str) -> bool:
+    return query.get(name, "").lower() in ("1", "true")
+
+
+def _int(query, name: str) -> int | None:
+    value = query.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise RestError("BadRequest", f'{name}: invalid value "{value}": must be an integer') from None
+
+
+def _dry_run(query) -> bool:
+    values = query.getall("dryRun", [])
+    if any(v != "All" for v in values):
+        raise RestError("BadRequest", f'dryRun: Unsupported value: "{values[0]}": supported values: "All"')
+    return bool(values)
+
+
+class Handlers:
+    """One instance per server: the registry, the agent proxy (logs, exec) and the version to report."""
+
+    def __init__(self, registry: Registry, proxy, skiff_version: str):
+        self.registry = registry
+        self.proxy = proxy
+        self.skiff_version = skiff_version
+
+    # ------------------------------------------------------------ discovery and OpenAPI
+
+    async def version(self, request: web.Request) -> web.Response:
+        return json_response(discovery.version_info(self.skiff_version))
+
+    async def healthz(self, request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    async def openapi_v2(self, request: web.Request) -> web.Response:
+        return json_response(openapi.v2())
+
+    async def openapi_v3(self, request: web.Request) -> web.Response:
+        key = request.match_info.get("gv", "")
+        if not key:
+            return json_response(openapi.v3_root())
+        doc = openapi.v3_documents().get(key)
+        if doc is None:
+            return error_response(RestError("NotFound", f"no OpenAPI document for {key}"))
+        return json_response(doc)
+
+    def _discovery(self, request: web.Request) -> web.Response:
+        parts = [p for p in request.path.split("/") if p]
+        wanted = media.aggregated_discovery(request.headers.get("Accept", ""))
+        if len(parts) == 1 and wanted:
+            body = discovery.aggregated(parts[0] == "api", f"apidiscovery.k8s.io/{wanted}")
+            kind = discovery.AGGREGATED_V2 if wanted == "v2" else discovery.AGGREGATED_V2BETA1
+            return json_response(body, content_type=kind)
+        if parts == ["api"]:
+            return json_response(discovery.api_versions())
+        if parts == ["apis"]:
+            return json_response(discovery.api_group_list())
+        body = None
+        if parts[0] == "api" and len(parts) == 2:
+            body = discovery.api_resource_list(parts[1])
+        elif parts[0] == "apis" and len(parts) == 2:
+            body = discovery.api_group(parts[1])
+        elif parts[0] == "apis" and len(parts) == 3:
+            body = discovery.api_resource_list(f"{parts[1]}/{parts[2]}")
+        if body is None:
+            return _not_found()
+        return json_response(body)
+
+    # ------------------------------------------------------------ resources
+
+    async def resources(self, request: web.Request) -> web.StreamResponse:
+        try:
+            target = paths.parse(request.path)
+        except paths.BadPath:
+            return _not_found()
+        if target is None:
+            return self._discovery(request)
+        if target.kind is None:
+            return _not_found()
+        try:
+            return await self._dispatch(request, target)
+        except (errors.ApiError, RestError) as e:
+            return error_response(e, target)
+        except web.HTTPRequestEntityTooLarge as e:
+            return error_response(RestError("RequestEntityTooLarge", f"request entity too large: {e.text}"))
+
+    async def _dispatch(self, request: web.Request, target: paths.Target) -> web.StreamResponse:
+        method, sub = request.method, target.subresource
+        if sub and sub not in paths.subresources(target.kind):
+            return _not_found()
+        if sub in ("log", "exec", "attach", "portforward"):
+            return await streams.serve(request, self, target)
+        if sub == "scale":
+            return await self._scale(request, target)
+        if sub in ("binding", "eviction"):
+            if method != "POST":
+                raise RestError("MethodNotAllowed", f"{method} is not supported on {target.resource}/{sub}")
+            return await (self._bind(request, target) if sub == "binding" else self._evict(request, target))
+        if method == "GET" and (not target.name or _flag(request.query, "watch")):
+            if _flag(request.query, "watch"):
+                return await serve_watch(request, self.registry, target)
+            return await self._list(request, target)
+        if method == "GET":
+            return await self._get(request, target)
+        if method == "POST" and not target.name:
+            return await self._create(request, target)
+        if method == "PUT" and target.name:
+            return await self._update(request, target)
+        if method == "PATCH" and target.name:
+            return await patch.serve(request, self, target)
+        if method == "DELETE" and target.name:
+            return await self._delete(request, target)
+        if method == "DELETE":
+            return await self._delete_collection(request, target)
+        raise RestError("MethodNotAllowed", f"{method} is not supported on {request.path}")
+
+    def respond(self, request: web.Request, target: paths.Target, obj: Message, status: int = 200,
+                warnings: list[str] = ()) -> web.Response:
+        """An object as JSON, or as a one-row Table when asked."""
+        if media.wants_table(request.headers.get("Accept", "")):
+            body = table.table(target.kind, [obj], _now(), request.query.get("includeObject", "Metadata"),
+                               obj.metadata.resource_version)
+            return json_response(body, status, TABLE_TYPE, warnings)
+        return json_response(codec.encode(obj), status, warnings=warnings)
+
+    async def _get(self, request, target):
+        obj = await self.registry.get(target.kind, target.namespace or "default", target.name)
+        return self.respond(request, target, obj)
+
+    async def _list(self, request, target):
+        q = request.query
+        limit = _int(q, "limit") or 0
+        items, revision, token = await self.registry.list(
+            target.kind, target.namespace, q.get("labelSelector", ""), q.get("fieldSelector", ""),
+            limit, q.get("continue", ""))
+        if media.wants_table(request.headers.get("Accept", "")):
+            body = table.table(target.kind, items, _now(), q.get("includeObject", "Metadata"), str(revision), token)
+            return json_response(body, content_type=TABLE_TYPE)
+        return json_response(codec.list_body(target.kind, [codec.encode(i) for i in items], str(revision), token))
+
+    async def read_object(self, request, target, expect_kind: str | None = None) -> tuple[Message, list[str]]:
+        """The body as an object of the URL's kind, placed in the URL's namespace (and name, if any)."""
+        validation = codec.field_validation(request.query.get("fieldValidation", ""))
+        data = codec.check_type(codec.parse_json(await request.read()), target.kind, expect_kind)
+        obj, warnings = codec.decode(data, target.kind, validation)
+        codec.place(obj, target)
+        return obj, warnings
+
+    async def _create(self, request, target):
+        obj, warnings = await self.read_object(request, target)
+        managers.record(request, target, None, obj)
+        created = await self.registry.create(obj, _dry_run(request.query))
+        return self.respond(request, target, created, 201, warnings)
+
+    async def _update(self, request, target):
+        obj, warnings = await self.read_object(request, target)
+        if target.subresource not in ("", "status"):
+            return _not_found()
+        if not target.subresource:
+            managers.record(request, target, await self.registry.get(target.kind, obj.metadata.namespace,
+                                                                     obj.metadata.name), obj)
+        updated = await self.registry.update(obj, target.subresource, _dry_run(request.query))
+        return self.respond(request, target, updated, 200, warnings)
+
+    # ------------------------------------------------------------ delete
+
+    async def _delete(self, request, target):
+        options = await _delete_options(request)
+        obj, deleted = await self.registry.delete(target.kind, target.namespace or "default", target.name,
+                                                  **options, dry_run=_dry_run(request.query))
+        if deleted and target.kind.name != "Pod":
+            return json_response(success({"name": target.name, "group": target.group, "kind": target.resource,
+                                          "uid": obj.metadata.uid}))
+        return self.respond(request, target, obj, 200 if deleted else 202)
+
+    async def _delete_collection(self, request, target):
+        options = await _delete_options(request)
+        options["dry_run"] = _dry_run(request.query)
+        q = request.query
+        items, revision, _ = await self.registry.list(target.kind, target.namespace, q.get("labelSelector", ""),
+                                                      q.get("fieldSelector", ""))
+        for item in items:
+            try:
+                await self.registry.delete(target.kind, item.metadata.namespace, item.metadata.name, **options)
+            except errors.NotFound:
+                pass  # deleted meanwhile: that is what was asked
+        return json_response(codec.list_body(target.kind, [codec.encode(i) for i in items], str(revision)))
+
+    # ------------------------------------------------------------ subresources
+
+    async def _scale(self, request, target):
+        kind, namespace = target.kind, target.namespace or "default"
+        if request.method == "GET":
+            return json_response(codec.encode(await self.registry.get_scale(kind, namespace, target.name)))
+        if request.method == "PUT":
+            scale = self.read_scale(codec.parse_json(await request.read()), target)
+        elif request.method == "PATCH":
+            current = codec.encode(await self.registry.get_scale(kind, namespace, target.name))
+            scale = self.read_scale(await patch.patched(request, current, types_pb2.Scale.DESCRIPTOR), target)
+        else:
+            raise RestError("MethodNotAllowed", f"{request.method} is not supported on {target.resource}/scale")
+        return json_response(codec.encode(await self.registry.update_scale(kind, scale)))
+
+    @staticmethod
+    def read_scale(data, target) -> types_pb2.Scale:
+        data = dict(data) if isinstance(data, dict) else data
+        if not isinstance(data, dict) or data.get("kind", "Scale") != "Scale":
+            raise RestError("BadRequest", "the body must be an autoscaling/v1 Scale")
+        data.pop("apiVersion", None)
+        data.pop("kind", None)
+        data.get("metadata", {}).pop("creationTimestamp", None)
+        try:
+            scale = manifest.message_from_dict(types_pb2.Scale, data)
+        except manifest.ManifestError as e:
+            raise RestError("BadRequest", f"Scale cannot be handled: {e}") from None
+        scale.metadata.name = target.name
+        scale.metadata.namespace = target.namespace or "default"
+        return scale
+
+    async def _bind(self, request, target):
+        data = codec.parse_json(await request.read())
+        if not isinstance(data, dict) or data.get("kind", "Binding") != "Binding":
+            raise RestError("BadRequest", "the body must be a v1 Binding")
+        data = {k: v for k, v in data.items() if k not in ("apiVersion", "kind")}
+        try:
+            binding = manifest.message_from_dict(types_pb2.Binding, data)
+        except manifest.ManifestError as e:
+            raise RestError("BadRequest", f"Binding cannot be handled: {e}") from None
+        binding.metadata.name = binding.metadata.name or target.name
+        binding.metadata.namespace = target.namespace or "default"
+        await self.registry.bind(binding)
+        return json_response(success({}), 201)
+
+    async def _evict(self, request, target):
+        """policy/v1 Eviction, as `kubectl drain` posts it: the registry's eviction (controlplane/apiserver/eviction.py)."""
+        data = codec.parse_json(await request.read())
+        if not isinstance(data, dict) or data.get("kind", "Eviction") != "Eviction":
+            raise RestError("BadRequest", "the body must be a policy/v1 Eviction")
+        name = data.get("metadata", {}).get("name", target.name)
+        if name != target.name:
+            raise RestError("BadRequest", f"name in URL does not match name in Eviction object ({name})")
+        options = _options_from(data.get("deleteOptions") or {}, {})
+        await eviction.evict(self.registry, target.namespace or "default", target.name, options["grace_period"],
+                             _dry_run(request.query))
+        return json_response(success({"name": target.name, "kind": "pods"}), 201)
+
+
+async def _delete_options(request: web.Request) -> dict:
+    body = await request.read()
+    data = codec.parse_json(body, "DeleteOptions") if body else {}
+    if not isinstance(data, dict):
+        raise RestError("BadRequest", "DeleteOptions must be a JSON object")
+    return _options_from(data, request.query)
+
+
+def _options_from(data: dict, query) -> dict:
+    grace = data.get("gracePeriodSeconds", _int(query, "gracePeriodSeconds"))
+    propagation = data.get("propagationPolicy") or query.get("propagationPolicy", "")
+    orphan = data.get("orphanDependents", query.get("orphanDependents"))
+    if not propagation and orphan is not None:
+        propagation = "Orphan" if str(orphan).lower() == "true" else "Background"
+    preconditions = data.get("preconditions") or {}
+    return {"grace_period": grace, "propagation": propagation,
+            "precondition_uid": preconditions.get("uid") or "",
+            "precondition_rv": preconditions.get("resourceVersion") or ""}
+
+
+def _not_found() -> web.Response:
+    return error_response(RestError("NotFound", "the server could not find the requested resource"))
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,97 @@
+"""Kubernetes' REST paths as data: which kind, namespace, name and subresource a URL names.
+
+Pure functions; `/api/v1/namespaces/ns/pods/web/log` -> Target(kind=Pod, namespace="ns", name="web", sub="log").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from api import kinds
+from api.kinds import Kind
+from api.schema import group_version
+
+# Subresources each kind serves; what `discovery` advertises and what a URL may name.
+SUBRESOURCES: dict[str, tuple[str, ...]] = {
+    "Pod": ("status", "binding", "eviction", "log", "exec", "attach", "portforward"),
+    "ReplicaSet": ("status", "scale"),
+    "Deployment": ("status", "scale"),
+    "Node": ("status",),
+    "Namespace": ("status",),
+    "Service": ("status",),
+}
+
+
+def subresources(kind: Kind) -> tuple[str, ...]:
+    return SUBRESOURCES.get(kind.name, ("status",) if kind.has_status else ())
+
+
+def group_versions() -> dict[str, list[Kind]]:
+    """Every served groupVersion ("v1", "apps/v1", ...) and its kinds, core first."""
+    out: dict[str, list[Kind]] = {}
+    for kind in sorted(kinds.KINDS, key=lambda k: ("/" in k.api_version, k.api_version)):
+        out.setdefault(kind.api_version, []).append(kind)
+    return out
+
+
+def find_kind(group: str, version: str, resource: str) -> Kind | None:
+    api_version = f"{group}/{version}" if group else version
+    return next((k for k in kinds.KINDS if k.api_version == api_version and k.plural == resource), None)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a resource URL names. `kind` is None when the groupVersion or resource is unknown."""
+
+    group: str
+    version: str
+    resource: str
+    kind: Kind | None
+    namespace: str = ""
+    name: str = ""
+    subresource: str = ""
+
+    @property
+    def group_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+
+class BadPath(ValueError):
+    """A URL under /api or /apis that names no resource (404 in Kubernetes)."""
+
+
+def parse(path: str) -> Target | None:
+    """The resource a URL names, or None for a discovery URL (`/api`, `/apis/apps/v1`, ...).
+
+    Raises BadPath for a malformed resource path; an unknown groupVersion or resource gives kind=None.
+    """
+    parts = [p for p in path.split("/") if p]
+    if not parts or parts[0] not in ("api", "apis"):
+        raise BadPath(path)
+    if parts[0] == "api":
+        if len(parts) <= 2:
+            return None
+        group, version, rest = "", parts[1], parts[2:]
+    else:
+        if len(parts) <= 3:
+            return None
+        group, version, rest = parts[1], parts[2], parts[3:]
+    namespace = ""
+    if rest[0] == "namespaces" and len(rest) >= 3 and find_kind(group, version, rest[2]) is not None:
+        namespace, rest = rest[1], rest[2:]
+    if len(rest) > 3:
+        raise BadPath(path)
+    resource, name, sub = rest[0], rest[1] if len(rest) > 1 else "", rest[2] if len(rest) > 2 else ""
+    kind = find_kind(group, version, resource)
+    if kind is not None and not kind.namespaced:
+        namespace = ""
+    return Target(group, version, resource, kind, namespace, name, sub)
+
+
+def resource_path(kind: Kind, namespace: str = "", name: str = "") -> str:
+    """The URL of a collection or object: `/apis/apps/v1/namespaces/ns/deployments/web`."""
+    group, version = group_version(kind)
+    base = f"/apis/{group}/{version}" if group else f"/api/{version}"
+    if kind.namespaced and namespace:
+        base += f"/namespaces/{namespace}"
+    base += f"/{kind.plural}"
+    return f"{base}/{name}" if name else base
