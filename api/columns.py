@@ -156,6 +156,14 @@ def _lease_row(lease, now):
     return [_name(lease), lease.spec.holder_identity or NONE, _age(lease, now)]
 
 
+def _config_map_row(cm, now):
+    return [_name(cm), str(len(cm.data) + len(cm.binary_data)), _age(cm, now)]
+
+
+def _secret_row(secret, now):
+    return [_name(secret), secret.type or "Opaque", str(len(secret.data)), _age(secret, now)]
+
+
 COLUMNS: dict[str, Columns] = {
     "Pod": Columns(("NAME", "READY", "STATUS", "RESTARTS", "AGE"), _pod_row, ("IP", "NODE"), _pod_wide),
     "Node": Columns(("NAME", "STATUS", "ROLES", "AGE", "VERSION"), _node_row,
@@ -171,6 +179,8 @@ COLUMNS: dict[str, Columns] = {
     "Namespace": Columns(("NAME", "STATUS", "AGE"), _ns_row),
     "Event": Columns(("LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"), _event_row),
     "Lease": Columns(("NAME", "HOLDER", "AGE"), _lease_row),
+    "ConfigMap": Columns(("NAME", "DATA", "AGE"), _config_map_row),
+    "Secret": Columns(("NAME", "TYPE", "DATA", "AGE"), _secret_row),
 }
 _DEFAULT = Columns(("NAME", "AGE"), lambda obj, now: [_name(obj), _age(obj, now)])
 

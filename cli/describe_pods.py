@@ -47,8 +47,73 @@ def _volumes(volumes, indent: int) -> list[str]:
         return []
     lines = [" " * indent + "Volumes:"]
     for v in volumes:
-        source = "EmptyDir" if v.HasField("empty_dir") else f"HostPath ({v.host_path.path})"
-        lines += [f"{' ' * (indent + 2)}{v.name}:", field("Type", source, indent + 4)]
+        lines.append(f"{' ' * (indent + 2)}{v.name}:")
+        lines += [field(k, value, indent + 4) for k, value in _volume_source(v)]
+    return lines
+
+
+def _optional(flag: bool) -> str:
+    return "true" if flag else "false"
+
+
+def _volume_source(v) -> list[tuple[str, str]]:
+    """kubectl's lines for a volume's source."""
+    if v.HasField("empty_dir"):
+        return [("Type", "EmptyDir (a temporary directory that shares a pod's lifetime)"),
+                ("Medium", v.empty_dir.medium)]
+    if v.HasField("config_map"):
+        return [("Type", "ConfigMap (a volume populated by a ConfigMap)"), ("Name", v.config_map.name),
+                ("Optional", _optional(v.config_map.optional))]
+    if v.HasField("secret"):
+        return [("Type", "Secret (a volume populated by a Secret)"), ("SecretName", v.secret.secret_name),
+                ("Optional", _optional(v.secret.optional))]
+    if v.HasField("projected"):
+        lines = [("Type", "Projected (a volume that contains injected data from multiple sources)")]
+        for source in v.projected.sources:
+            if source.HasField("config_map"):
+                lines += [("ConfigMapName", source.config_map.name),
+                          ("ConfigMapOptional", _optional(source.config_map.optional))]
+            elif source.HasField("secret"):
+                lines += [("SecretName", source.secret.name), ("SecretOptional", _optional(source.secret.optional))]
+            elif source.HasField("downward_api"):
+                lines.append(("DownwardAPI", "true"))
+        return lines
+    if v.HasField("downward_api"):
+        return [("Type", "DownwardAPI (a volume populated by information about the pod)"),
+                ("Items", ", ".join(f"{item.field_ref.field_path or item.resource_field_ref.resource} -> {item.path}"
+                                    for item in v.downward_api.items) or NONE)]
+    return [("Type", "HostPath (bare host directory volume)"), ("Path", v.host_path.path),
+            ("HostPathType", v.host_path.type)]
+
+
+def _env_value(e) -> str:
+    """kubectl's text for an env var: its value, or where it comes from (never a Secret's value)."""
+    source = e.value_from
+    if source.HasField("config_map_key_ref"):
+        ref = source.config_map_key_ref
+        return f"<set to the key '{ref.key}' of config map '{ref.name}'>  Optional: {_optional(ref.optional)}"
+    if source.HasField("secret_key_ref"):
+        ref = source.secret_key_ref
+        return f"<set to the key '{ref.key}' in secret '{ref.name}'>  Optional: {_optional(ref.optional)}"
+    if source.HasField("field_ref"):
+        return f"({source.field_ref.api_version or 'v1'}:{source.field_ref.field_path})"
+    if source.HasField("resource_field_ref"):
+        ref = source.resource_field_ref
+        return f"{ref.resource} -> {ref.container_name}" if ref.container_name else ref.resource
+    return e.value
+
+
+def _env_from(c) -> list[str]:
+    if not c.env_from:
+        return []
+    lines = ["    Environment Variables from:"]
+    for source in c.env_from:
+        if source.HasField("config_map_ref"):
+            name, kind, optional = source.config_map_ref.name, "ConfigMap", source.config_map_ref.optional
+        else:
+            name, kind, optional = source.secret_ref.name, "Secret", source.secret_ref.optional
+        prefix = f" with prefix '{source.prefix}'" if source.prefix else ""
+        lines.append(f"      {name}  {kind}{prefix}  Optional: {_optional(optional)}")
     return lines
 
 
@@ -73,10 +138,10 @@ def _containers(containers, statuses, indent: int = 2) -> list[str]:
             if q:
                 lines.append(f"    {name}:")
                 lines += [field(k, v, 6) for k, v in sorted(q.items())]
+        lines += _env_from(c)
         if c.env:
             lines.append("    Environment:")
-            lines += [field(e.name, e.value if not e.HasField("value_from") else
-                            f"({e.value_from.field_ref.field_path})", 6) for e in c.env]
+            lines += [field(e.name, _env_value(e), 6) for e in c.env]
     return lines
 
 

@@ -94,4 +94,4 @@ def pod(name: str, image: str, restart: str = "Always", env: list[str] | None = 
     metadata = {"name": name, "labels": labels or {"run": name},
                 **({"namespace": namespace} if namespace else {})}
     return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata,
-            "spec": {"containers": [container], "restartPolicy": restart}}
+            "spec": {"containers": [container], "dnsPolicy": "ClusterFirst", "restartPolicy": restart}}

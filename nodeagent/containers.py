@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass
 
 from api import quantity
+from nodeagent import security
 from nodeagent import projection
 from nodeagent.runtime import base
 from nodeagent.runtime.base import ContainerInfo, ContainerSpec, Mount
@@ -143,15 +144,21 @@ def sandbox_spec(pod: types_pb2.Pod, node: str, attempt: int) -> ContainerSpec:
         name=runtime_name(pod, base.SANDBOX_NAME, attempt), image=PAUSE_IMAGE,
         labels=labels(pod, base.SANDBOX_NAME, node, attempt),
         network_mode="host" if host else "none", ipc_mode="shareable",
-        hostname="" if host else (pod.spec.hostname or pod.metadata.name)[:63])
+        hostname="" if host else (pod.spec.hostname or pod.metadata.name)[:63],
+        sysctls=security.sandbox_sysctls(pod))
 
 
 def app_spec(pod: types_pb2.Pod, container: types_pb2.Container, node: str, attempt: int, sandbox_id: str,
-             env: dict[str, str], command: list[str], args: list[str], mount_list: list[Mount]) -> ContainerSpec:
+             env: dict[str, str], command: list[str], args: list[str], mount_list: list[Mount],
+             sec: security.DockerSecurity = security.DockerSecurity()) -> ContainerSpec:
     return ContainerSpec(
         name=runtime_name(pod, container.name, attempt), image=container.image,
         labels={**labels(pod, container.name, node, attempt), LABEL_SANDBOX: sandbox_id},
         command=command, args=args, env=env,
         working_dir=container.working_dir, mounts=mount_list,
         network_mode=f"container:{sandbox_id}", ipc_mode=f"container:{sandbox_id}",
-        tty=container.tty, stdin=container.stdin, **resources(container))
+        # One process namespace, the sandbox's: its pause process is PID 1 and every container sees the others.
+        pid_mode=f"container:{sandbox_id}" if pod.spec.share_process_namespace else "",
+        tty=container.tty, stdin=container.stdin, **resources(container),
+        user=sec.user, group_add=sec.group_add, read_only_rootfs=sec.read_only_rootfs, privileged=sec.privileged,
+        cap_add=sec.cap_add, cap_drop=sec.cap_drop, security_opt=sec.security_opt)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from api import errors, meta, sidecars
 from api.client import Client
 from api.events import EventRecorder
-from nodeagent import actions, containers, downward, envvars, pullsecrets, status, subpath, volumes
+from nodeagent import actions, containers, downward, envvars, pullsecrets, security, status, subpath, volumes
 from nodeagent.backoff import Backoff
 from nodeagent.configwatch import ConfigObjects
 from nodeagent.probes.manager import ProbeManager
@@ -263,15 +263,22 @@ class PodSyncer:
             env.recorder.warning(pod, "Failed", f"Error: {e}")
             return status.Waiting("CreateContainerConfigError", str(e))
         try:
+            image_user = await env.runtime.image_user(c.image) if security.needs_image_user(pod, c) else ""
+            sec = security.docker_security(pod, c, image_user)
+        except security.NonRootError as e:
+            env.recorder.warning(pod, "Failed", f"Error: {e}")
+            return self._start_failed(pod, state, c.name, status.Waiting("CreateContainerConfigError", str(e)))
+        fs_group = pod.spec.security_context.fs_group if pod.spec.security_context.HasField("fs_group") else None
+        try:
             mount_list = await asyncio.to_thread(_prepare_mounts, mount_list, dirs,
-                                                 containers.pod_dir(env.state_dir, pod.metadata.uid))
+                                                 containers.pod_dir(env.state_dir, pod.metadata.uid), fs_group)
         except subpath.SubPathError as e:
             env.recorder.warning(pod, "Failed", f"Error: {e}")
             return self._start_failed(pod, state, c.name, status.Waiting("CreateContainerConfigError", str(e)))
         if env.dns is not None:
             mount_list = await env.dns.pod_mounts(pod, containers.pod_dir(env.state_dir, pod.metadata.uid), mount_list)
         spec = containers.app_spec(pod, c, env.node_name, start.attempt, sandbox.id, env_vars, command, args,
-                                   mount_list)
+                                   mount_list, sec)
         try:
             container_id = await env.runtime.create(spec)
         except base.RuntimeError_ as e:
@@ -407,7 +414,8 @@ def _same_waiting(previous: types_pb2.PodStatus, new: types_pb2.ContainerStatus)
     return False
 
 
-def _prepare_mounts(mount_list: list[base.Mount], dirs: list, pod_dir: str) -> list[base.Mount]:
+def _prepare_mounts(mount_list: list[base.Mount], dirs: list, pod_dir: str,
+                    fs_group: int | None = None) -> list[base.Mount]:
     """Make the volumes' directories and resolve subPaths; the mounts with the sources found."""
     resolved = list(mount_list)
     for item in dirs:
@@ -415,6 +423,9 @@ def _prepare_mounts(mount_list: list[base.Mount], dirs: list, pod_dir: str) -> l
             os.makedirs(item.path, exist_ok=True)
             if item.path.startswith(pod_dir + os.sep):
                 os.chmod(item.path, 0o777)  # an emptyDir is world-writable, as the kubelet makes it
+                if fs_group is not None:  # owned by the pod's fsGroup, which new files inherit (setgid)
+                    os.chown(item.path, -1, fs_group)
+                    os.chmod(item.path, 0o2777)
     for item in dirs:
         if isinstance(item, containers.SubPath):
             source = subpath.resolve(item.volume_path, item.sub_path, item.mode)

@@ -5,7 +5,7 @@ import argparse
 
 from api import errors
 from cli import flags
-from cli.commands import create_workloads
+from cli.commands import create_config, create_workloads
 from cli.commands.apply import load
 from cli.context import Context
 from cli.errors import CliError
@@ -18,18 +18,22 @@ def register(subparsers, parents) -> None:
     p = subparsers.add_parser("create", parents=parents, help=HELP, description=HELP.capitalize() + ".",
                               epilog="examples:\n  skiff create -f web.yaml\n"
                                      "  skiff create deployment web --image=busybox:1.36 --replicas=2\n"
-                                     "  skiff create service nodeport web --tcp=80:8080",
+                                     "  skiff create service nodeport web --tcp=80:8080\n"
+                                     "  skiff create configmap my-config --from-literal=level=debug\n"
+                                     "  skiff create secret generic db --from-literal=password=s3cret",
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     flags.filename(p)
     flags.namespace(p)
     p.set_defaults(handler=run)
     generators = p.add_subparsers(dest="generator", metavar="KIND", title="or create one object from flags")
     create_workloads.register(generators, parents)
+    create_config.register(generators, parents)
 
 
 async def run(ctx: Context, args: argparse.Namespace) -> int:
     if not args.filename:
-        raise CliError("must specify -f FILE, or a kind to create (deployment, namespace, service)")
+        raise CliError("must specify -f FILE, or a kind to create (configmap, deployment, namespace, secret, "
+                       "service)")
     documents = load(ctx, args, need_names=False)
     async with ctx.client() as client:
         for d in documents:

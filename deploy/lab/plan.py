@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from api.pki import ClusterLayout
-from deploy import components, pki
+from deploy import components
 
 # Every name the lab gives to the machine starts with one of these, so `down` finds leftovers
 # even when the state file is lost.
@@ -28,6 +28,7 @@ STATE_DIR = Path("/var/lib/skiff/lab")
 ENCRYPTION_CONFIG = STATE_DIR / "encryption.yaml"  # the lab's key for Secrets at rest, made once by `up`
 LOG_DIR = Path("/var/log/skiff-lab")
 PKI_DIR = STATE_DIR / "pki"      # the lab's CA and certificates, made by `up`, removed by `down`
+ADMIN_KUBECONFIG = str(PKI_DIR / "admin.conf")  # the cluster admin's config (also copied to ~/.skiff/config)
 API_PORT = 6443
 TOKEN_PORT = 6444                 # the API for bearer tokens (no client certificate)
 
@@ -79,7 +80,7 @@ class Lab:
 
     @property
     def admin_kubeconfig(self) -> str:
-        return pki.kubeconfig_file(PKI_DIR, "admin")
+        return ADMIN_KUBECONFIG
 
     @property
     def pki_layout(self) -> ClusterLayout:

@@ -63,6 +63,16 @@ class ContainerSpec:
     cpu_shares: int | None = None  # from the CPU request, as the kubelet does (1 core = 1024)
     tty: bool = False
     stdin: bool = False
+    # securityContext, mapped by nodeagent.security
+    user: str = ""  # "uid" or "uid:gid"; "" for the image's user
+    group_add: tuple[str, ...] = ()
+    read_only_rootfs: bool = False
+    privileged: bool = False
+    cap_add: tuple[str, ...] = ()
+    cap_drop: tuple[str, ...] = ()
+    security_opt: tuple[str, ...] = ()
+    sysctls: dict[str, str] = field(default_factory=dict)  # a sandbox's: the pod's namespaced sysctls
+    pid_mode: str = ""  # "container:<sandbox id>" when the pod shares one process namespace
 
 
 @dataclass(frozen=True)
@@ -152,6 +162,10 @@ class Runtime(abc.ABC):
     def logs(self, container_id: str, follow: bool = False, tail: int = -1,
              timestamps: bool = False, since: float = 0) -> AsyncIterator[bytes]:
         """The container's output, as an async iterator of chunks; `since`: only lines after this Unix time."""
+
+    async def image_user(self, image: str) -> str:
+        """The user an image runs as (its USER: "", "1000", "nobody", "1000:1000"); "" when unknown."""
+        return ""
 
     async def exec_session(self, container_id: str, command: list[str], tty: bool = False,
                            stdin: bool = False) -> ExecSession:

@@ -91,6 +91,17 @@ def host_config_args(spec: ContainerSpec) -> dict:
         args["cpu_period"] = spec.cpu_period_us
     if spec.cpu_shares:
         args["cpu_shares"] = spec.cpu_shares
+    if spec.pid_mode:
+        args["pid_mode"] = spec.pid_mode
+    for name in ("group_add", "cap_add", "cap_drop", "security_opt"):
+        if getattr(spec, name):
+            args[name] = list(getattr(spec, name))
+    if spec.read_only_rootfs:
+        args["read_only"] = True
+    if spec.privileged:
+        args["privileged"] = True
+    if spec.sysctls:
+        args["sysctls"] = dict(spec.sysctls)
     return args
 
 
@@ -143,6 +154,10 @@ class DockerRuntime(Runtime):
                 return local["Id"]
             raise
 
+    async def image_user(self, image: str) -> str:
+        local = await self._call(self._local_image, image)
+        return ((local or {}).get("Config") or {}).get("User") or ""
+
     def _local_image(self, image: str) -> dict | None:
         try:
             return self._api.inspect_image(image)
@@ -171,7 +186,7 @@ class DockerRuntime(Runtime):
                 environment=spec.env or None, working_dir=spec.working_dir or None,
                 # Docker refuses a hostname for a container joining another's network namespace.
                 hostname=None if joins_other or not spec.hostname else spec.hostname,
-                tty=spec.tty, stdin_open=spec.stdin, host_config=host_config,
+                tty=spec.tty, stdin_open=spec.stdin, host_config=host_config, user=spec.user or None,
             )
             return created["Id"]
 

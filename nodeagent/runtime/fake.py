@@ -45,6 +45,7 @@ class FakeRuntime(Runtime):
         self.exits: dict[str, ScriptedExit] = {}
         self.create_errors: dict[str, str] = {}  # image -> the daemon's message at create
         self.start_errors: dict[str, str] = {}  # image -> the daemon's message at start
+        self.image_users: dict[str, str] = {}  # image -> its USER ("" : root)
         self.exec_handler: Callable[[ContainerInfo, list[str]], ExecResult] = \
             lambda info, command: ExecResult(exit_code=0, output=b"")
         self.stop_exit_code = 0
@@ -67,6 +68,10 @@ class FakeRuntime(Runtime):
     def fail_start(self, image: str, message: str = "exec: \"nope\": executable file not found in $PATH") -> None:
         self.start_errors[image] = message
 
+    def spec_of(self, container_id: str) -> ContainerSpec:
+        """What the container was created with (env, mounts), for tests."""
+        return self._get(container_id).spec
+
     def write_log(self, container_id: str, data: bytes) -> None:
         container = self._get(container_id)
         container.log.append(data)
@@ -88,6 +93,9 @@ class FakeRuntime(Runtime):
             raise ImagePullError(f'failed to pull image "{image}": {error}')
         self.images.add(image)
         return "sha256:fake-" + image
+
+    async def image_user(self, image: str) -> str:
+        return self.image_users.get(image, "")
 
     async def create(self, spec: ContainerSpec) -> str:
         self.calls.append(("create", spec.name))

@@ -100,3 +100,64 @@ spec:
 
 async def _has(cluster, pod_name: str, container: str, text: str) -> bool:
     return text in await _logs(cluster, pod_name, container)
+
+
+
+async def test_security_context_is_enforced_inside_the_container(agent_cluster):
+    host = agent_cluster.add_host()
+    await agent_cluster.start_agent(host)
+    await agent_cluster.create_pod("""
+apiVersion: v1
+kind: Pod
+metadata: {name: locked}
+spec:
+  securityContext:
+    runAsUser: 1000
+    runAsGroup: 3000
+    fsGroup: 2000
+    supplementalGroups: [4000]
+    sysctls: [{name: net.ipv4.ip_unprivileged_port_start, value: "80"}]
+  volumes: [{name: scratch, emptyDir: {}}]
+  containers:
+  - name: app
+    image: busybox:latest
+    imagePullPolicy: IfNotPresent
+    command: [sleep, "300"]
+    volumeMounts: [{name: scratch, mountPath: /scratch}]
+    securityContext:
+      readOnlyRootFilesystem: true
+      allowPrivilegeEscalation: false
+      capabilities: {drop: [ALL]}
+""", host)
+    await agent_cluster.create_pod("""
+apiVersion: v1
+kind: Pod
+metadata: {name: rooted}
+spec:
+  securityContext: {runAsNonRoot: true}
+  containers:
+  - name: app
+    image: busybox:latest
+    imagePullPolicy: IfNotPresent
+    command: [sleep, "300"]
+""", host)
+    await agent_cluster.wait_pod("locked", lambda p: p.status.phase == "Running", 60, "locked Running")
+    rooted = await agent_cluster.wait_pod(
+        "rooted", lambda p: p.status.container_statuses and
+        p.status.container_statuses[0].state.waiting.reason == "CreateContainerConfigError", 60, "rooted refused")
+    assert status_of(rooted, "app").state.waiting.message == (
+        f'container has runAsNonRoot and image will run as root (pod: "rooted_default({rooted.metadata.uid})", '
+        f'container: app)')
+    ident = await exec_in(agent_cluster, "locked", "app", ["id"])
+    uid, gid, groups = ident.output.decode().split()
+    assert (uid, gid) == ("uid=1000", "gid=3000") and {"2000", "4000"} <= set(groups[len("groups="):].split(","))
+    touch = await exec_in(agent_cluster, "locked", "app", ["touch", "/etc/x"])
+    assert touch.exit_code != 0 and b"Read-only file system" in touch.output
+    assert (await exec_in(agent_cluster, "locked", "app", ["touch", "/scratch/ok"])).exit_code == 0
+    group = await exec_in(agent_cluster, "locked", "app", ["stat", "-c", "%g", "/scratch/ok"])
+    assert group.output.decode().strip() == "2000"  # the fsGroup, inherited through the setgid directory
+    caps = (await exec_in(agent_cluster, "locked", "app", ["cat", "/proc/self/status"])).output.decode()
+    fields = dict(line.split(":\t", 1) for line in caps.splitlines() if ":\t" in line)
+    assert (fields["CapEff"], fields["NoNewPrivs"]) == ("0000000000000000", "1")
+    sysctl = await exec_in(agent_cluster, "locked", "app", ["cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start"])
+    assert sysctl.output.decode().strip() == "80"

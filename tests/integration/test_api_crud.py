@@ -156,7 +156,7 @@ async def test_generate_name_gives_a_unique_name(client):
 
 async def test_oversize_request_is_refused_clearly(client):
     big = pod("big")
-    big.metadata.annotations["blob"] = "x" * (2 * 1024 * 1024)
+    big.metadata.annotations["blob"] = "x" * (4 * 1024 * 1024)  # past the 3 MiB request limit
     with pytest.raises(errors.TooLarge, match="too large"):
         await client.create(big)
     with pytest.raises(errors.NotFound):

@@ -8,7 +8,8 @@ import contextlib
 from nodeagent.runtime import base
 from tests.fixtures.cli_runner import start_process, stop_process
 from tests.fixtures.objects import from_yaml
-from tests.fixtures.runtime_agent import runtime_agent
+from nodeagent.runtime.fake import FakeRuntime
+from tests.fixtures.fake_runtime_agent import agent_config, running_agent
 from tests.fixtures.wait import eventually
 
 
@@ -25,6 +26,13 @@ spec:
   containers:
 {listed}
 """)
+
+
+@contextlib.asynccontextmanager
+async def runtime_agent(client, tmp_path):
+    runtime = FakeRuntime()
+    async with running_agent(client, agent_config(client.server, tmp_path), runtime) as agent:
+        yield agent, runtime
 
 
 async def _running(client, name):

@@ -140,3 +140,22 @@ async def test_create_generators_make_working_objects(client, skiff):
     assert [n.metadata.name for n in (await client.list("Namespace")).items if n.metadata.name in ("team", "dry")] == ["team"]
     exists = await skiff("create", "namespace", "team")
     assert (exists.code, exists.err) == (1, 'Error from server (AlreadyExists): namespaces "team" already exists\n')
+
+
+async def test_cluster_info_names_the_control_plane_and_counts_ready_nodes(client, skiff):
+    await client.create(node("n1"))
+    await client.create(node("n2", ready=False))
+    result = await skiff("cluster-info")
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0].startswith(f"Kubernetes control plane is running at {client.server}")
+    assert lines[1] == "Nodes: 1 of 2 Ready"
+
+
+async def test_run_creates_a_pod_labelled_run_name(client, skiff):
+    result = await skiff("run", "web", "--image=busybox:1.36", "--env=MODE=x", "--restart=Never", "--", "sleep", "9")
+    assert result.out == "pod/web created\n", result.err
+    p = await client.get("Pod", "web")
+    c = p.spec.containers[0]
+    assert (dict(p.metadata.labels), p.spec.restart_policy, list(c.args), c.env[0].value) == (
+        {"run": "web"}, "Never", ["sleep", "9"], "x")

@@ -22,7 +22,7 @@ BENCHMARKS = {
     "cli_latency": ("get_pods", "version_client", "apply_one"),
 }
 # These run containers or network namespaces: root and dockerd.
-NEEDS_ROOT = {"pod_startup", "service_proxy", "replicaset_vs_swarm", "dns"}
+NEEDS_ROOT = {"pod_startup", "service_proxy", "replicaset_vs_swarm", "dns", "config_propagation"}
 # probe_load has its own smoke test with stronger checks: tests/integration/test_probe_perf_smoke.py
 
 

@@ -67,14 +67,15 @@ class Component:
 
 
 @contextlib.asynccontextmanager
-async def control_plane(*extra: tuple[str, ...]):
-    """etcd and an API server as processes; yields (etcd, api address). `extra` modules run too."""
+async def control_plane(*extra: tuple[str, ...], apiserver_args: tuple[str, ...] = ()):
+    """etcd and an API server as processes; yields (etcd, api address). `extra` modules run too;
+    `apiserver_args` are more flags for the API server (e.g. --encryption-provider-config)."""
     etcd = EtcdServer()
     etcd.start()
     address = f"127.0.0.1:{free_port()}"
     pki = test_pki()
     api = Component("controlplane.apiserver.main", "--listen", address, "--etcd-servers", etcd.endpoint,
-                    "--log-level", "WARNING", *pki.apiserver_flags())
+                    "--log-level", "WARNING", *pki.apiserver_flags(), *apiserver_args)
     kubeconfig = pki.kubeconfig(address, Path(tempfile.mkdtemp(prefix="skiff-bench-")) / "admin.conf")
     others: list[Component] = []
     try:

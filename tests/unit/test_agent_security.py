@@ -1,0 +1,88 @@
+"""securityContext to Docker options: a pure mapping, with the kubelet's runAsNonRoot rules and words."""
+from __future__ import annotations
+
+import pytest
+
+from nodeagent import containers, security
+from nodeagent.runtime.base import ContainerSpec
+from nodeagent.runtime.docker import host_config_args
+from tests.fixtures.objects import from_yaml
+
+
+def pod(pod_sc: str = "{}", container_sc: str = "{}", share: bool = False):
+    return from_yaml(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: web, namespace: shop, uid: u-1}}
+spec:
+  shareProcessNamespace: {str(share).lower()}
+  securityContext: {pod_sc}
+  containers:
+  - {{name: app, image: busybox, securityContext: {container_sc}}}
+""")
+
+
+def mapped(pod_sc="{}", container_sc="{}", image_user=""):
+    p = pod(pod_sc, container_sc)
+    return security.docker_security(p, p.spec.containers[0], image_user)
+
+
+def test_nothing_set_maps_to_nothing():
+    assert mapped() == security.DockerSecurity()
+
+
+def test_run_as_user_and_group_become_the_docker_user_with_the_container_winning():
+    assert mapped("{runAsUser: 1000, runAsGroup: 3000}").user == "1000:3000"
+    assert mapped("{runAsUser: 1000}", "{runAsUser: 2000}").user == "2000"
+    assert mapped("{runAsGroup: 3000}", image_user="nobody").user == "nobody:3000"
+
+
+def test_supplemental_groups_and_fs_group_are_added_groups():
+    assert mapped("{supplementalGroups: [4000, 5000], fsGroup: 2000}").group_add == ("4000", "5000", "2000")
+
+
+def test_container_only_settings_map_to_their_docker_options():
+    sec = mapped(container_sc="{readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, "
+                              "capabilities: {add: [NET_ADMIN], drop: [ALL]}, seccompProfile: {type: Unconfined}}")
+    assert sec.read_only_rootfs and not sec.privileged
+    assert (sec.cap_add, sec.cap_drop) == (("CAP_NET_ADMIN",), ("ALL",))
+    assert sec.security_opt == ("no-new-privileges", "seccomp=unconfined")
+    assert mapped(container_sc="{privileged: true}").privileged
+
+
+def test_runtime_default_seccomp_keeps_dockers_profile_and_pod_level_applies():
+    assert mapped("{seccompProfile: {type: RuntimeDefault}}").security_opt == ()
+    assert mapped("{seccompProfile: {type: Unconfined}}").security_opt == ("seccomp=unconfined",)
+    assert mapped("{seccompProfile: {type: Unconfined}}", "{seccompProfile: {type: RuntimeDefault}}").security_opt == ()
+
+
+@pytest.mark.parametrize("image_user, message", [
+    ("", 'container has runAsNonRoot and image will run as root (pod: "web_shop(u-1)", container: app)'),
+    ("root", 'container has runAsNonRoot and image will run as root (pod: "web_shop(u-1)", container: app)'),
+    ("0:0", 'container has runAsNonRoot and image will run as root (pod: "web_shop(u-1)", container: app)'),
+    ("nobody", "container has runAsNonRoot and image has non-numeric user (nobody), cannot verify user is "
+               'non-root (pod: "web_shop(u-1)", container: app)'),
+])
+def test_run_as_non_root_refuses_a_root_image_user_in_the_kubelets_words(image_user, message):
+    with pytest.raises(security.NonRootError) as caught:
+        mapped("{runAsNonRoot: true}", image_user=image_user)
+    assert str(caught.value) == message
+
+
+def test_run_as_non_root_passes_a_numeric_user_and_refuses_an_explicit_root():
+    assert mapped("{runAsNonRoot: true}", image_user="1000").user == ""
+    assert mapped("{runAsNonRoot: true, runAsUser: 1000}").user == "1000"
+    with pytest.raises(security.NonRootError, match="runAsUser breaks non-root policy"):
+        mapped("{runAsNonRoot: true}", "{runAsUser: 0}")
+
+
+def test_sysctls_go_to_the_sandbox_and_the_options_reach_docker():
+    p = pod("{sysctls: [{name: net.ipv4.ip_local_port_range, value: '1024 65000'}]}",
+            "{readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}", share=True)
+    sandbox = containers.sandbox_spec(p, "n1", 0)
+    assert host_config_args(sandbox)["sysctls"] == {"net.ipv4.ip_local_port_range": "1024 65000"}
+    app = containers.app_spec(p, p.spec.containers[0], "n1", 0, "sb", {}, [], [], [],
+                              security.docker_security(p, p.spec.containers[0]))
+    args = host_config_args(app)
+    assert (args["read_only"], args["cap_drop"], args["pid_mode"]) == (True, ["ALL"], "container:sb")
+    assert "sysctls" not in args and "privileged" not in host_config_args(ContainerSpec("c", "i", {}))
