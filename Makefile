@@ -22,9 +22,10 @@ export DEBIAN_FRONTEND := noninteractive
 export NEEDRESTART_SUSPEND := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup setup-apt setup-docker setup-venv proto test lab lab-down clean
+.PHONY: setup setup-apt setup-docker setup-venv setup-prometheus proto test lab lab-down clean
 
-setup: setup-apt setup-docker setup-venv
+# PROMETHEUS=1 adds Debian's prometheus (for `deploy.lab up --prometheus`, which also asks for it).
+setup: setup-apt setup-docker setup-venv $(if $(PROMETHEUS),setup-prometheus)
 
 # Debian packages: apt runs only when dpkg says something is missing.
 setup-apt:
@@ -39,6 +40,21 @@ setup-apt:
 	  echo "setup: installing Debian packages:$$missing"; \
 	  apt-get update -qq; \
 	  apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+# Debian's prometheus, only when asked for and missing. Its package would start a daemon of its own
+# on :9090; a policy-rc.d (only if none exists) keeps it from starting: the lab runs its own.
+setup-prometheus:
+	@if ! dpkg -s prometheus >/dev/null 2>&1; then \
+	  echo "setup: installing Debian's prometheus"; \
+	  guard=""; \
+	  if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; guard=1; \
+	  fi; \
+	  rc=0; \
+	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null; } || rc=$$?; \
+	  if [ -n "$$guard" ]; then rm -f /usr/sbin/policy-rc.d; fi; \
+	  exit $$rc; \
 	fi
 
 # dockerd: started only when `docker info` does not answer. Without systemd as

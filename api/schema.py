@@ -32,6 +32,56 @@ MERGE_KEYS: dict[str, str] = {
     "skiff.v1.NamespaceStatus.conditions": "type",
     "skiff.v1.NodeSpec.taints": "key",
 }
+# Fields Kubernetes always serializes, even empty or zero (no `omitempty` in k8s.io/api): clients such as
+# the Python client refuse an object without them. By message name, JSON names.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "Condition": ('type', 'status',),
+    "OwnerReference": ('apiVersion', 'kind', 'name', 'uid',),
+    "LabelSelectorRequirement": ('key', 'operator',),
+    "Taint": ('effect', 'key',),
+    "NodeAddress": ('address', 'type',),
+    "NodeSystemInfo": ('architecture', 'bootID', 'containerRuntimeVersion', 'kernelVersion', 'kubeProxyVersion', 'kubeletVersion', 'machineID', 'operatingSystem', 'osImage', 'systemUUID',),
+    "DaemonEndpoint": ('Port',),
+    "ObjectFieldSelector": ('fieldPath',),
+    "ResourceFieldSelector": ('resource',),
+    "ConfigMapKeySelector": ('key',),
+    "SecretKeySelector": ('key',),
+    "EnvVar": ('name',),
+    "ContainerPort": ('containerPort',),
+    "VolumeMount": ('mountPath', 'name',),
+    "HTTPHeader": ('name', 'value',),
+    "HTTPGetAction": ('port',),
+    "TCPSocketAction": ('port',),
+    "Container": ('name',),
+    "SeccompProfile": ('type',),
+    "Sysctl": ('name', 'value',),
+    "HostAlias": ('ip',),
+    "GRPCAction": ('port',),
+    "PodAffinityTerm": ('topologyKey',),
+    "WeightedPodAffinityTerm": ('podAffinityTerm', 'weight',),
+    "TopologySpreadConstraint": ('maxSkew', 'topologyKey', 'whenUnsatisfiable',),
+    "HostPathVolumeSource": ('path',),
+    "KeyToPath": ('key', 'path',),
+    "DownwardAPIVolumeFile": ('path',),
+    "Volume": ('name',),
+    "NodeSelectorRequirement": ('key', 'operator',),
+    "NodeSelector": ('nodeSelectorTerms',),
+    "PreferredSchedulingTerm": ('preference', 'weight',),
+    "PodSpec": ('containers',),
+    "ContainerStateTerminated": ('exitCode',),
+    "ContainerStatus": ('image', 'imageID', 'name', 'ready', 'restartCount',),
+    "PodIP": ('ip',),
+    "Binding": ('target',),
+    "ReplicaSetSpec": ('selector',),
+    "ReplicaSetStatus": ('replicas',),
+    "ReplicaSet": ('spec',),
+    "DeploymentSpec": ('selector', 'template',),
+    "Deployment": ('spec',),
+    "ScaleStatus": ('replicas',),
+    "ServicePort": ('port',),
+    "EndpointAddress": ('ip',),
+}
+
 # Lists of scalars Kubernetes merges as sets (`patchStrategy:"merge"` without a key).
 MERGE_SETS: set[str] = {"skiff.v1.ObjectMeta.finalizers"}
 
@@ -105,6 +155,8 @@ def message_schema(descriptor: Descriptor, ref) -> dict:
     """An object schema with every field of the message under its JSON (camelCase) name."""
     out: dict = {"type": "object", "description": _description(descriptor),
                  "properties": {f.json_name: field_schema(f, ref) for f in descriptor.fields}}
+    if descriptor.name in REQUIRED:
+        out["required"] = list(REQUIRED[descriptor.name])
     kind = _KIND_BY_MESSAGE.get(descriptor.full_name)
     if kind is not None:
         out["x-kubernetes-group-version-kind"] = [gvk(kind)]

@@ -24,6 +24,10 @@ class NodeLifecycle:
 
 LAB_LIFECYCLE = NodeLifecycle(grace_period=15.0, eviction_timeout=30.0, monitor_period=2.0)
 
+# Prometheus /metrics (and /healthz, /readyz) of each program, over plain HTTP, as --metrics-bind-address.
+METRICS_PORTS = {"apiserver": 10251, "scheduler": 10259, "controller-manager": 10257, "agent": 10255}
+LAB_METRICS_RESOLUTION = 5.0  # `skiff top` follows a lab experiment closely; real nodes keep 15 s
+
 
 def program(name: str, bin_dir: Path | None = None) -> str:
     """A console script: in `bin_dir` when given (an install elsewhere), else beside the running
@@ -53,11 +57,16 @@ def etcd(name: str, data_dir: str, ip: str, members: dict[str, str], state: str 
             "--initial-cluster-token", "skiff"]
 
 
+def metrics_address(component: str, ip: str) -> str:
+    return f"{ip}:{METRICS_PORTS[component]}"
+
+
 def apiserver(listen: str, etcd_endpoints: list[str], pki_dir: Path, bin_dir: Path | None = None,
-              token_listen: str = "", encryption_config: str = "") -> list[str]:
+              token_listen: str = "", encryption_config: str = "", metrics_ip: str = "") -> list[str]:
     """`encryption_config`: the EncryptionConfiguration file that keeps Secrets encrypted in etcd."""
     argv = [program("skiff-apiserver", bin_dir), "--listen", listen,
-            "--etcd-servers", ",".join(etcd_endpoints), *pki.apiserver_flags(pki_dir)]
+            "--etcd-servers", ",".join(etcd_endpoints), *pki.apiserver_flags(pki_dir),
+            "--metrics-bind-address", metrics_address("apiserver", metrics_ip or "127.0.0.1")]
     if token_listen:
         argv += ["--token-listen", token_listen]
     if encryption_config:
@@ -65,15 +74,17 @@ def apiserver(listen: str, etcd_endpoints: list[str], pki_dir: Path, bin_dir: Pa
     return argv
 
 
-def scheduler(server: str, pki_dir: Path, bin_dir: Path | None = None) -> list[str]:
+def scheduler(server: str, pki_dir: Path, bin_dir: Path | None = None, metrics_ip: str = "") -> list[str]:
     return [program("skiff-scheduler", bin_dir), "--server", server,
-            "--kubeconfig", pki.kubeconfig_file(pki_dir, "scheduler")]
+            "--kubeconfig", pki.kubeconfig_file(pki_dir, "scheduler"),
+            "--metrics-bind-address", metrics_address("scheduler", metrics_ip or "127.0.0.1")]
 
 
 def controller_manager(server: str, cluster_cidr: str, lifecycle: NodeLifecycle, pki_dir: Path,
-                       bin_dir: Path | None = None) -> list[str]:
+                       bin_dir: Path | None = None, metrics_ip: str = "") -> list[str]:
     return [program("skiff-controller-manager", bin_dir), "--server", server,
             "--kubeconfig", pki.kubeconfig_file(pki_dir, "controller-manager"),
+            "--metrics-bind-address", metrics_address("controller-manager", metrics_ip or "127.0.0.1"),
             "--cluster-cidr", cluster_cidr,
             "--node-monitor-grace-period", _seconds(lifecycle.grace_period),
             "--pod-eviction-timeout", _seconds(lifecycle.eviction_timeout),
@@ -81,11 +92,15 @@ def controller_manager(server: str, cluster_cidr: str, lifecycle: NodeLifecycle,
 
 
 def agent(server: str, node_name: str, node_ip: str, interface: str, pki_dir: Path, state_dir: str | None = None,
-          lease_renew_interval: float | None = None, bin_dir: Path | None = None) -> list[str]:
+          lease_renew_interval: float | None = None, bin_dir: Path | None = None,
+          metrics_resolution: float | None = None) -> list[str]:
     # The node's one certificate is its identity to the API server and its logs/exec serving cert.
     argv = [program("skiff-agent", bin_dir), "--server", server, "--node-name", node_name,
             "--node-ip", node_ip, "--interface", interface,
-            "--kubeconfig", pki.kubeconfig_file(pki_dir, f"nodes/{node_name}")]
+            "--kubeconfig", pki.kubeconfig_file(pki_dir, f"nodes/{node_name}"),
+            "--metrics-bind-address", metrics_address("agent", node_ip)]
+    if metrics_resolution is not None:
+        argv += ["--metrics-resolution", _seconds(metrics_resolution)]
     if state_dir:
         argv += ["--state-dir", state_dir]
     if lease_renew_interval is not None:

@@ -73,11 +73,12 @@ def controlplane_units(config: dict, name: str, bin_dir: Path = BIN_DIR) -> list
     units += [
         Unit("skiff-apiserver", "API server",
              components.apiserver(f"{own_ip}:{server.rsplit(':', 1)[1]}", endpoints, PKI_DIR, bin_dir,
-                                  encryption_config=ENCRYPTION_CONFIG),
+                                  encryption_config=ENCRYPTION_CONFIG, metrics_ip=own_ip),
              "skiff-etcd.service" if name in members else ""),
-        Unit("skiff-scheduler", "scheduler", components.scheduler(server, PKI_DIR, bin_dir)),
+        Unit("skiff-scheduler", "scheduler", components.scheduler(server, PKI_DIR, bin_dir, metrics_ip=own_ip)),
         Unit("skiff-controller-manager", "controller manager",
-             components.controller_manager(server, config["clusterCIDR"], lifecycle, PKI_DIR, bin_dir)),
+             components.controller_manager(server, config["clusterCIDR"], lifecycle, PKI_DIR, bin_dir,
+                                           metrics_ip=own_ip)),
     ]
     return units
 

@@ -19,6 +19,7 @@ from nodeagent.config import AgentConfig
 from nodeagent.configwatch import ConfigObjects
 from nodeagent.dns.clusterdns import ClusterDns
 from nodeagent.lease import LeaseRenewer
+from nodeagent.metrics import prom
 from nodeagent.metrics.sampler import CgroupSampler, MetricsPusher, synthetic
 from nodeagent.node import HostFacts, NodeReporter, host_facts
 from nodeagent.pleg import Pleg
@@ -70,6 +71,7 @@ class NodeAgent:
         self.metrics = MetricsPusher(client, cfg.node_name, cfg.metrics_resolution,
                                      self.sampler.sample if self.sampler else self._synthetic_sample,
                                      first_delay=cfg.metrics_resolution * stagger)
+        prom.NODE.agents.add(self)
         self.pods: Informer | None = None
         self.nodes: Informer | None = None
         self.pods_synced = asyncio.Event()
@@ -119,6 +121,9 @@ class NodeAgent:
         self._spawn(self._after_pods_synced(), "cleanup")
         self._spawn(self._routes(), "routes")
 
+    def ready(self) -> bool:
+        """/readyz and the gRPC health service: registered and the pod cache complete."""
+        return self.pods_synced.is_set()
     def _node_registered(self, node: types_pb2.Node) -> None:
         self.lease.node_uid = node.metadata.uid
 

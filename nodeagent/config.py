@@ -5,7 +5,7 @@ import argparse
 import os
 from dataclasses import dataclass, field, replace
 
-from api import kubeconfig
+from api import kubeconfig, monitoring
 from api.credentials import Credentials, CredentialsError, read_certificate, read_key
 from api.flagtypes import positive_seconds
 from proto import types_pb2
@@ -62,8 +62,8 @@ class AgentConfig:
     credentials: Credentials | None = None
     # How often container and node usage is sampled and pushed to the metrics API (nodeagent.metrics).
     metrics_resolution: float = 15.0
-    # Prometheus /metrics, /healthz, /readyz; "" for none. HOST may be empty: the node IP.
-    metrics_bind_address: str = ""
+    # Prometheus /metrics, /healthz, /readyz as (HOST, PORT), HOST "" meaning the node IP; None: off.
+    metrics_bind_address: tuple[str, int] | None = None
 
     def for_node(self, name: str) -> "AgentConfig":
         return replace(self, node_name=name, state_dir=os.path.join(os.path.dirname(self.state_dir), name))
@@ -152,9 +152,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--metrics-resolution", type=positive_seconds, default=15.0, metavar="SECONDS",
                    help="how often container and node CPU and memory are sampled from the cgroups and pushed "
                         "to the metrics API for `skiff top` (default %(default)s)")
-    p.add_argument("--metrics-bind-address", default=":10255", metavar="[HOST]:PORT",
-                   help="where to serve Prometheus /metrics, /healthz and /readyz; HOST defaults to --node-ip, "
-                        "port 0 picks a free one, \"\" turns it off (default %(default)s)")
+    monitoring.add_flag(p, ":10255")  # HOST empty: the node IP
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return p
 

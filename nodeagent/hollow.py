@@ -54,6 +54,9 @@ class HollowNodes:
             agent.mark_pods_synced()
         log.info("%d hollow nodes running", len(self.agents))
 
+    def ready(self) -> bool:
+        return all(a.ready() for a in self.agents.values())
+
     async def stop(self) -> None:
         await self.pods.stop()
         await self.nodes.stop()

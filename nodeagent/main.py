@@ -9,9 +9,12 @@ import signal
 
 import uvloop
 
+from api import monitoring
 from api.client import Client
 from nodeagent import config
 from nodeagent.config import AgentConfig
+from nodeagent.metrics.prom import InstrumentedRuntime
+from nodeagent.network import netns
 
 log = logging.getLogger("skiff-agent")
 
@@ -23,7 +26,7 @@ def make_runtime(name: str):
         return FakeRuntime(), "fake://0.1"
     from nodeagent.runtime.docker import DockerRuntime
     runtime = DockerRuntime(max_workers=8)
-    return runtime, f"docker://{getattr(runtime, 'version', '') or 'unknown'}"
+    return InstrumentedRuntime(runtime), f"docker://{getattr(runtime, 'version', '') or 'unknown'}"
 
 
 async def run(cfg: AgentConfig, stop: asyncio.Event) -> None:
@@ -37,13 +40,29 @@ async def run(cfg: AgentConfig, stop: asyncio.Event) -> None:
             # building the Docker runtime talks to dockerd: keep it off the event loop
             runtime, version = await asyncio.to_thread(make_runtime, cfg.runtime)
             agent = NodeAgent(cfg, client, runtime, runtime_version=version, fake_network=cfg.runtime == "fake")
+        observer = _monitoring(cfg, agent)
         try:
             await agent.start()
             await stop.wait()
         finally:
+            if observer is not None:
+                observer.stop()
             await agent.stop()
             if runtime is not None:
                 await runtime.close()
+
+
+def _monitoring(cfg: AgentConfig, agent) -> monitoring.MonitoringServer | None:
+    """/metrics, /healthz and /readyz for the whole process (one agent, or every hollow one), listening in
+    the host's network namespace so Prometheus reaches it at the node IP."""
+    if cfg.metrics_bind_address is None:
+        return None
+    host, port = cfg.metrics_bind_address
+    observer = monitoring.MonitoringServer(host or cfg.node_ip, port, agent.ready)
+    with netns.entered(cfg.host_netns):
+        observer.start()
+    log.info("serving /metrics, /healthz and /readyz on http://%s", observer.address)
+    return observer
 
 
 async def serve(cfg: AgentConfig) -> None:

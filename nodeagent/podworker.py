@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from api import meta
 from api.retry import Backoff
 from api.tasks import cancel_and_wait
+from nodeagent.metrics import prom
 from nodeagent.runtime import base
 from nodeagent.syncpod import PodState, PodSyncer
 from proto import types_pb2
@@ -30,6 +32,8 @@ class PodWorker:
         self._kick.set()
         self._task = asyncio.create_task(self._run(), name=f"pod-{pod.metadata.namespace}/{pod.metadata.name}")
         self.syncs = 0
+        self._seen_at = time.monotonic()  # for kubelet_pod_start_duration_seconds
+        self._start_reported = False
 
     def update(self, pod: types_pb2.Pod | None) -> None:
         if pod is None:
@@ -64,6 +68,7 @@ class PodWorker:
                     return
                 wake = await self.syncer.sync(self.pod, self.state)
                 errors_backoff.reset()
+                self._report_start()
             except asyncio.CancelledError:
                 raise
             except Exception as e:  # the API or the runtime failed: try again soon, level-triggered
@@ -73,6 +78,13 @@ class PodWorker:
                 log.debug("sync failure", exc_info=True)
             finally:
                 self.syncs += 1
+
+
+    def _report_start(self) -> None:
+        status = self.state.last_status
+        if not self._start_reported and status is not None and status.phase == "Running":
+            self._start_reported = True
+            prom.POD_START.observe(time.monotonic() - self._seen_at)
 
 
 class PodWorkers:

@@ -12,6 +12,7 @@ from datetime import datetime
 
 import grpc
 
+from api import grpchealth
 from api.tasks import cancel_and_wait
 from nodeagent import containers, portforward
 from nodeagent.network import netns
@@ -187,6 +188,7 @@ class AgentServer:
                                                   require_client_auth=True)
         self.server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
         agent_pb2_grpc.add_AgentServicer_to_server(AgentService(self.agent), self.server)
+        grpchealth.add_to_server(self.server, self.agent.ready, ("skiff.v1.Agent",))
         listen = f"{cfg.node_ip}:{cfg.listen_port}"
         # The listening socket is made in the host's namespace (a lab or test host is a netns).
         with netns.entered(cfg.host_netns):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import grpc
 import uvloop
 
+from api import grpchealth, monitoring
 from controlplane.apiserver.allocator import ServiceRanges
 from controlplane.apiserver import encryption
 from controlplane.apiserver.auth.config import Security
@@ -45,6 +46,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="the range Service ClusterIPs are allocated from (default %(default)s)")
     p.add_argument("--service-node-port-range", default="30000-32767", metavar="LOW-HIGH",
                    help="the range NodePorts are allocated from (default %(default)s)")
+    monitoring.add_flag(p, "127.0.0.1:10251")
     p.add_argument("--encryption-provider-config", default="", metavar="FILE",
                    help="an EncryptionConfiguration (Kubernetes' format: aesgcm, secretbox or identity "
                         "providers per resource) to encrypt Secrets in etcd; the first key encrypts, every key "
@@ -127,6 +129,7 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
     ])
     service = ApiService(registry, security)
     api_pb2_grpc.add_ApiServicer_to_server(service, server)
+    grpchealth.add_to_server(server, lambda: True, ("skiff.v1.Api",))  # serving once start() returns
     addresses = []
     for address, certs in ((listen, True), (token_listen, False)):
         if not address:
@@ -169,6 +172,7 @@ async def serve(args: argparse.Namespace) -> None:
     log.info("serving the API over TLS on %s%s (etcd %s)", running.address,
              f" and for bearer tokens on {running.token_address}" if running.token_address else "",
              ",".join(endpoints))
+    observer = monitoring.serve_from_args(args, log)
     if running.rest is not None:
         log.info("serving the Kubernetes REST API on https://%s", running.rest.address)
     stop = asyncio.Event()
@@ -177,6 +181,8 @@ async def serve(args: argparse.Namespace) -> None:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("shutting down")
+    if observer is not None:
+        observer.stop()
     await running.stop(grace=2)
 
 

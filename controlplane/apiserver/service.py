@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import time
 
 import grpc
 
@@ -12,6 +13,7 @@ from controlplane.apiserver.auth.config import Security
 from controlplane.apiserver.auth.grpc_request import caller_credentials
 from controlplane.apiserver.auth.request import current_user
 from controlplane.apiserver import eviction
+from controlplane.apiserver import metrics
 from controlplane.apiserver.metrics_store import MetricsStore
 from controlplane.apiserver.proxy import AgentProxy
 from controlplane.apiserver.registry import Registry, storage_key
@@ -27,30 +29,72 @@ async def _abort(context: grpc.aio.ServicerContext, error: errors.ApiError):
     await context.abort(error.code, error.message, errors.trailing_metadata(error))
 
 
+def _resource(request) -> str:
+    """The resource a request is about, for metrics labels ("" when the RPC implies it)."""
+    field = getattr(request, "object", None)
+    if field is not None and hasattr(field, "WhichOneof"):
+        name = field.WhichOneof("object") or ""
+        return _RESOURCE_BY_FIELD.get(name, name)
+    kind = getattr(request, "kind", "")
+    if not kind:
+        return ""
+    plural = _RESOURCE_BY_KIND.get(kind)
+    if plural is None:
+        try:
+            plural = kinds.lookup(kind).plural
+        except kinds.UnknownKindError:
+            return "unknown"
+        _RESOURCE_BY_KIND[kind] = plural
+    return plural
+
+
+_RESOURCE_BY_FIELD = {k.object_field: k.plural for k in kinds.KINDS}
+_RESOURCE_BY_KIND: dict[str, str] = {}
+
+
 def _api_call(method):
-    """Authenticate the caller, then map every API error to its status code."""
+    """Authenticate the caller, map every API error to its status code (anything unexpected is logged and
+    INTERNAL), and count the request in apiserver_request_total and its latency, by verb, resource and code."""
+    instrument = metrics.Instrument(method.__name__)
     if inspect.isasyncgenfunction(method):
         @functools.wraps(method)
         async def stream(self, request, context):
-            try:
-                self.authenticate(context)
-                async for item in method(self, request, context):
-                    yield item
-            except errors.ApiError as e:
-                await _abort(context, e)
-            except (kinds.UnknownKindError, ValueError) as e:
-                await _abort(context, errors.Invalid(str(e), [str(e)]))
+            resource = _resource(request)
+            code = grpc.StatusCode.OK
+            with instrument.longrunning(resource):
+                try:
+                    self.authenticate(context)
+                    async for item in method(self, request, context):
+                        yield item
+                except errors.ApiError as e:
+                    code = e.code
+                    await _abort(context, e)
+                except (kinds.UnknownKindError, ValueError) as e:
+                    code = grpc.StatusCode.INVALID_ARGUMENT
+                    await _abort(context, errors.Invalid(str(e), [str(e)]))
+                finally:
+                    instrument.count(resource, code)
         return stream
 
     @functools.wraps(method)
     async def unary(self, request, context):
+        started = time.perf_counter()
+        resource = _resource(request)
+        code = grpc.StatusCode.OK
         try:
             self.authenticate(context)
             return await method(self, request, context)
         except errors.ApiError as e:
+            code = e.code
             await _abort(context, e)
         except (kinds.UnknownKindError, ValueError) as e:
+            code = grpc.StatusCode.INVALID_ARGUMENT
             await _abort(context, errors.Invalid(str(e), [str(e)]))
+        except BaseException:
+            code = grpc.StatusCode.INTERNAL  # a bug, or the call was cancelled: gRPC answers for itself
+            raise
+        finally:
+            instrument.observe(resource, code, started)
     return unary
 
 
@@ -59,6 +103,7 @@ class ApiService(api_pb2_grpc.ApiServicer):
         self.registry = registry
         self.security = security
         self.proxy = AgentProxy(registry, security.kubelet_client)
+        metrics.WATCH_CACHES.registries.add(registry)
         self.metrics = MetricsStore(self._cached("Pod"), lambda name: self._cached("Node")("", name))
 
     def authenticate(self, context):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from aetcd import rpc
 
 from api import errors
 from api.tasks import cancel_and_wait
+from controlplane.apiserver import metrics
 from controlplane.apiserver.encryption import DecryptError, Transformer
 
 log = logging.getLogger(__name__)
@@ -160,10 +162,13 @@ class Storage:
     async def _call(self, method: str, request):
         client = await self._connect()
         stub = client.kvstub
+        started = time.perf_counter()
         try:
             return await getattr(stub, method)(request, timeout=self._timeout)
         except grpc.aio.AioRpcError as e:
             raise await self._translate(e) from None
+        finally:
+            metrics.etcd_observe(*_operation(method, request), time.perf_counter() - started)
 
     async def _translate(self, e: grpc.aio.AioRpcError) -> errors.ApiError:
         code = e.code()
@@ -234,6 +239,7 @@ class Storage:
                     raise  # cancellation: stop flushing
 
     async def _commit(self, batch: list["_Write"]) -> None:
+        metrics.GROUP_COMMIT.observe(len(batch))
         if len(batch) > 1:
             request = rpc.TxnRequest(
                 compare=[w.compare for w in batch],
@@ -386,6 +392,18 @@ class Storage:
 
     async def compact(self, revision: int) -> None:
         await self._call("Compact", rpc.CompactionRequest(revision=revision, physical=True))
+
+
+def _operation(method: str, request) -> tuple[str, str]:
+    """(operation, type) labels of etcd_request_duration_seconds: get/list/txn/delete and the resource."""
+    if method == "Range":
+        key, operation = request.key, ("list" if request.range_end else "get")
+    elif method == "Txn":
+        key, operation = (request.compare[0].key if request.compare else b""), "txn"
+    else:
+        key, operation = getattr(request, "key", b""), method.lower()
+    parts = key.split(b"/", 3)
+    return operation, parts[2].decode(errors="replace") if len(parts) > 2 and parts[1] == b"registry" else ""
 
 
 def take_batch(pending: list, max_ops: int, max_bytes: int) -> list:

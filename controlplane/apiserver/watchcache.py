@@ -279,6 +279,9 @@ class WatchCache:
                 if not group:
                     del self._by_node[watcher.trigger]
 
+    def history_len(self) -> int:
+        return len(self._history)
+
     @property
     def watcher_count(self) -> int:
         return len(self._watchers)

@@ -10,7 +10,7 @@ import signal
 
 import uvloop
 
-from api import kubeconfig, leaderelection
+from api import kubeconfig, leaderelection, monitoring
 from controlplane.controllers import manager
 from controlplane.controllers.nodeipam.cidrset import CidrSet, CidrSetError
 from controlplane.controllers.options import Options
@@ -45,6 +45,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="finished pods kept before the oldest are deleted; 0 keeps all (default %(default)s)")
     p.add_argument("--pod-gc-period", type=float, default=d.pod_gc_period, metavar="SECONDS",
                    help="how often the pod garbage collector runs (default %(default)s)")
+    monitoring.add_flag(p, "127.0.0.1:10257")
     leaderelection.add_flags(p)
     return p.parse_args(argv)
 
@@ -66,6 +67,7 @@ async def serve(args: argparse.Namespace, names: list[str]) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        observer = monitoring.serve_from_args(args, log)
         await m.start()
         stopping = asyncio.create_task(stop.wait())
         running = asyncio.create_task(m.wait())
@@ -73,6 +75,8 @@ async def serve(args: argparse.Namespace, names: list[str]) -> int:
         lost = running.done() and not stop.is_set()
         stopping.cancel()
         await m.stop()
+        if observer is not None:
+            observer.stop()
         await asyncio.gather(stopping, running, return_exceptions=True)
         if lost:
             log.error("leadership lost: exiting so a fresh process can compete again")

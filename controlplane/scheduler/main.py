@@ -10,7 +10,7 @@ import signal
 
 import uvloop
 
-from api import kubeconfig, leaderelection
+from api import kubeconfig, leaderelection, monitoring
 from api.flagtypes import positive_seconds
 from controlplane.scheduler.cache import DEFAULT_ASSUMED_TTL
 from controlplane.scheduler.leader import LEASE_NAME, ElectedScheduler
@@ -42,6 +42,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--assumed-pod-ttl", type=positive_seconds, default=DEFAULT_ASSUMED_TTL, metavar="SECONDS",
                    help="stop counting a bound pod's requests if the watch has not shown it bound after this "
                         "long (default %(default)g)")
+    monitoring.add_flag(p, "127.0.0.1:10259")
     leaderelection.add_flags(p)
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     args = p.parse_args(argv)
@@ -58,6 +59,7 @@ async def serve(args: argparse.Namespace) -> None:
         elector = leaderelection.elector_from_args(client, LEASE_NAME, args, identity)
         scheduler = ElectedScheduler(client, config, elector)
         log.info("%s (%s) using the API server at %s", config.name, identity, client.server)
+        observer = monitoring.serve_from_args(args, log)
         scheduler.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -70,6 +72,8 @@ async def serve(args: argparse.Namespace) -> None:
         finally:
             waiting.cancel()
             await scheduler.stop()
+            if observer is not None:
+                observer.stop()
             await asyncio.gather(waiting, running, return_exceptions=True)
 
 

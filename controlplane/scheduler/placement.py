@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import heapq
 import random
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,9 +53,25 @@ def fit_error_message(total: int, reasons: Counter) -> str:
     return f"{message}: {', '.join(histogram)}." if histogram else f"{message}."
 
 
+def _timed(check, timings: dict, key: tuple[str, str]):
+    """`check` adding its run time to timings[key] (scheduler_plugin_execution_duration_seconds)."""
+    def timed(*args):
+        started = time.perf_counter()
+        try:
+            return check(*args)
+        finally:
+            timings[key] = timings.get(key, 0.0) + time.perf_counter() - started
+    timed.__self__ = check.__self__
+    return timed
+
+
 def schedule(pod: PodInfo, nodes: Sequence[NodeInfo], profile: Profile, percentage: int = 0, start: int = 0,
-             rng: random.Random | None = None) -> Decision:
-    """Choose a node for `pod` among `nodes`, looking at them from index `start` round the ring."""
+             rng: random.Random | None = None, timings: dict[tuple[str, str], float] | None = None) -> Decision:
+    """Choose a node for `pod` among `nodes`, looking at them from index `start` round the ring.
+
+    With `timings`, each plugin's time is added to timings[(extension point, plugin name)]; the
+    scheduler asks for it on a sample of attempts only, as Kubernetes does, since timing costs too.
+    """
     total = len(nodes)
     if total == 0:
         return Decision(None, NO_NODES)
@@ -69,7 +86,7 @@ def schedule(pod: PodInfo, nodes: Sequence[NodeInfo], profile: Profile, percenta
         filters.append(plugin)
 
     wanted = num_feasible_nodes_to_find(total, percentage)
-    checks = [p.filter for p in filters]
+    checks = [p.filter if timings is None else _timed(p.filter, timings, ("Filter", p.name)) for p in filters]
     feasible: list[NodeInfo] = []
     reasons: Counter = Counter()
     evaluated = 0
@@ -90,7 +107,7 @@ def schedule(pod: PodInfo, nodes: Sequence[NodeInfo], profile: Profile, percenta
     if not feasible:
         return Decision(None, fit_error_message(total, reasons), evaluated=evaluated)
 
-    totals = score(pod, feasible, profile)
+    totals = score(pod, feasible, profile, timings)
     best = select(totals, rng or random)
     # The winner first (it may have won a tie by lot), then the runners-up.
     top = [best] + [i for i in heapq.nlargest(TOP_SCORES_KEPT, range(len(totals)), key=totals.__getitem__)
@@ -99,14 +116,16 @@ def schedule(pod: PodInfo, nodes: Sequence[NodeInfo], profile: Profile, percenta
                     evaluated=evaluated, feasible=len(feasible))
 
 
-def score(pod: PodInfo, feasible: Sequence[NodeInfo], profile: Profile) -> list[int]:
+def score(pod: PodInfo, feasible: Sequence[NodeInfo], profile: Profile,
+          timings: dict[tuple[str, str], float] | None = None) -> list[int]:
     """The weighted sum of every score plugin's score, per feasible node."""
     if len(feasible) == 1:
         return [0]  # nothing to compare: Kubernetes skips scoring too
     totals = [0] * len(feasible)
     for plugin in profile.scores:
         weight = plugin.weight
-        totals = [t + s * weight for t, s in zip(totals, plugin.score(pod, feasible))]
+        run = plugin.score if timings is None else _timed(plugin.score, timings, ("Score", plugin.name))
+        totals = [t + s * weight for t, s in zip(totals, run(pod, feasible))]
     return totals
 
 

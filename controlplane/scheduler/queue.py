@@ -137,6 +137,12 @@ class SchedulingQueue:
 
     # ------------------------------------------------------------ inspection
 
+    def sizes(self) -> dict[str, int]:
+        """Pods waiting in each queue, for scheduler_pending_pods."""
+        where = [e.where for e in self._entries.values()]
+        return {"active": where.count(ACTIVE), "backoff": where.count(BACKOFF),
+                "unschedulable": where.count(UNSCHEDULABLE)}
+
     def where(self, key: str) -> str | None:
         entry = self._entries.get(key)
         return entry.where if entry is not None else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ from api.client import Client
 from api.events import EventRecorder
 from api.informer import Informer
 from api.tasks import cancel_and_wait
-from controlplane.scheduler import placement, plugins
+from controlplane.scheduler import metrics, placement, plugins
 from controlplane.scheduler.cache import DEFAULT_ASSUMED_TTL, Cache
 from controlplane.scheduler.framework import Profile
 from controlplane.scheduler.podinfo import PodInfo
@@ -58,6 +59,8 @@ class Scheduler:
         self._expiry: asyncio.Task | None = None
         self._next_start = 0
         self._rng = random.Random()
+        self._attempts = 0
+        metrics.PENDING.queues.add(self.queue)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -175,10 +178,17 @@ class Scheduler:
         if pod is None or pod.spec.node_name or not self._responsible(pod) or self.cache.is_assumed(key):
             self.queue.done(key)
             return
+        started = time.perf_counter()
         info = PodInfo.of(pod)
         nodes = self.cache.nodes()
+        self._attempts += 1
+        timings = {} if self._attempts % metrics.PLUGIN_SAMPLE_EVERY == 1 else None
         decision = placement.schedule(info, nodes, self.profile, self.config.percentage_of_nodes_to_score,
-                                      self._next_start, self._rng)
+                                      self._next_start, self._rng, timings)
+        result = "scheduled" if decision.node else ("error" if decision.error else "unschedulable")
+        metrics.observe_attempt(result, self.config.name, time.perf_counter() - started)
+        if timings:
+            metrics.observe_plugins(timings)
         if nodes:
             self._next_start = (self._next_start + decision.evaluated) % len(nodes)
         if decision.node is None:

@@ -21,6 +21,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--underlay", default=P.Settings.underlay, help="the hosts' subnet (default %(default)s)")
     up.add_argument("--ready-timeout", type=float, default=120, help="seconds to wait for Ready nodes")
     up.add_argument("--no-agents", action="store_true", help="only the underlay and the control plane")
+    up.add_argument("--prometheus", action="store_true",
+                    help="also run Debian's prometheus (installed if missing) scraping every component; "
+                         "its web UI URL is printed")
     verbs.add_parser("down", help="remove everything the lab made, even after a crash")
     verbs.add_parser("status", help="components, hosts, nodes and the node-failure timeouts")
     logs = verbs.add_parser("logs", help="a component's log (apiserver, scheduler, etcd-1, skiff-host-1, ...)")
@@ -50,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     if args.verb == "up":
         from deploy.lab.up import up
-        return up(P.Settings(nodes=args.nodes, etcd_members=args.etcd_members, underlay=args.underlay),
+        return up(P.Settings(nodes=args.nodes, etcd_members=args.etcd_members, underlay=args.underlay,
+                             prometheus=args.prometheus),
                   ready_timeout=args.ready_timeout, agents=not args.no_agents)
     if args.verb == "down":
         from deploy.lab.down import down

@@ -42,6 +42,7 @@ class Settings:
     service_cidr: str = "10.96.0.0/16"
     lifecycle: components.NodeLifecycle = components.LAB_LIFECYCLE
     lease_renew_interval: float = 3.0
+    prometheus: bool = False  # a real Prometheus scraping every component (`up --prometheus`)
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ class Process:
     name: str
     argv: list[str]
     netns: str | None  # None: the root namespace
-    kind: str          # etcd | controlplane | agent
+    kind: str          # etcd | controlplane | agent | prometheus
+    metrics: str = ""  # HOST:PORT of its Prometheus /metrics, "" when it has none
 
     @property
     def log(self) -> Path:
@@ -147,20 +149,61 @@ def _processes(lab: Lab) -> list[Process]:
     members = {m.name: m.ip for m in lab.etcd}
     procs = [Process(m.name, components.etcd(m.name, str(STATE_DIR / m.name), m.ip, members),
                      m.netns, "etcd") for m in lab.etcd]
-    procs.append(Process("apiserver", components.apiserver(f"{lab.root_ip}:{API_PORT}", lab.etcd_endpoints,
-                                                           PKI_DIR, token_listen=f"{lab.root_ip}:{TOKEN_PORT}",
-                                                           encryption_config=str(ENCRYPTION_CONFIG)),
-                         None, "controlplane"))
-    procs.append(Process("scheduler", components.scheduler(lab.api_address, PKI_DIR), None, "controlplane"))
+    root = lab.root_ip
+    procs.append(Process("apiserver", components.apiserver(f"{root}:{API_PORT}", lab.etcd_endpoints, PKI_DIR,
+                                                           token_listen=f"{root}:{TOKEN_PORT}",
+                                                           encryption_config=str(ENCRYPTION_CONFIG), metrics_ip=root),
+                         None, "controlplane", components.metrics_address("apiserver", root)))
+    procs.append(Process("scheduler", components.scheduler(lab.api_address, PKI_DIR, metrics_ip=root), None,
+                         "controlplane", components.metrics_address("scheduler", root)))
     procs.append(Process("controller-manager",
-                         components.controller_manager(lab.api_address, s.cluster_cidr, s.lifecycle, PKI_DIR),
-                         None, "controlplane"))
+                         components.controller_manager(lab.api_address, s.cluster_cidr, s.lifecycle, PKI_DIR,
+                                                       metrics_ip=root),
+                         None, "controlplane", components.metrics_address("controller-manager", root)))
     for h in lab.hosts:
         argv = components.agent(lab.api_address, h.name, h.ip, HOST_LINK, PKI_DIR,
                                 state_dir=str(STATE_DIR / "agent" / h.name),
-                                lease_renew_interval=s.lease_renew_interval)
-        procs.append(Process(agent_process_name(h.name), argv, h.netns, "agent"))
+                                lease_renew_interval=s.lease_renew_interval,
+                                metrics_resolution=components.LAB_METRICS_RESOLUTION)
+        procs.append(Process(agent_process_name(h.name), argv, h.netns, "agent",
+                             components.metrics_address("agent", h.ip)))
+    if s.prometheus:
+        procs.append(Process("prometheus", prometheus_argv(lab), None, "prometheus"))
     return procs
+
+
+PROMETHEUS_BINARY = "/usr/bin/prometheus"
+PROMETHEUS_PORT = 9090
+PROMETHEUS_DIR = STATE_DIR / "prometheus"
+
+
+def prometheus_url(lab: Lab) -> str:
+    return f"http://{lab.root_ip}:{PROMETHEUS_PORT}"
+
+
+def prometheus_argv(lab: Lab) -> list[str]:
+    return [PROMETHEUS_BINARY, f"--config.file={PROMETHEUS_DIR / 'prometheus.yml'}",
+            f"--storage.tsdb.path={PROMETHEUS_DIR / 'data'}", f"--web.listen-address={lab.root_ip}:{PROMETHEUS_PORT}",
+            "--storage.tsdb.retention.time=1d"]
+
+
+def prometheus_config(lab: Lab) -> str:
+    """Scrape every component of every host, one job per kind of component, every 5 s."""
+    jobs: dict[str, list[tuple[str, str]]] = {}
+    for p in lab.processes:
+        if p.metrics:
+            job = "agent" if p.kind == "agent" else p.name
+            jobs.setdefault(job, []).append((p.metrics, p.name.removeprefix("agent-") if p.kind == "agent"
+                                             else "control-plane"))
+    lines = ["# Written by `python -m deploy.lab up --prometheus`; rewritten on every up.",
+             "global:", "  scrape_interval: 5s", "  evaluation_interval: 5s", "scrape_configs:",
+             "  - job_name: prometheus", "    static_configs:",
+             f"      - targets: ['{lab.root_ip}:{PROMETHEUS_PORT}']"]
+    for job, targets in jobs.items():
+        lines += [f"  - job_name: {job}", "    static_configs:"]
+        for address, instance in targets:
+            lines += [f"      - targets: ['{address}']", f"        labels: {{host: '{instance}'}}"]
+    return "\n".join(lines) + "\n"
 
 
 def unreachable_prefixes(settings: Settings) -> list[str]:

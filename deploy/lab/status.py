@@ -26,12 +26,13 @@ def status() -> int:
     print(f"node lifecycle: NotReady after {s.lifecycle.grace_period:g}s without a heartbeat, pods evicted "
           f"after {s.lifecycle.eviction_timeout:g}s more, checked every {s.lifecycle.monitor_period:g}s; "
           f"agents renew their lease every {s.lease_renew_interval:g}s")
-    print(f"\n{'COMPONENT':<26}{'NAMESPACE':<20}{'PID':<9}STATE")
+    print(f"\n{'COMPONENT':<26}{'NAMESPACE':<20}{'PID':<9}{'STATE':<22}METRICS")
     for p in lab.processes:
         pids = running.get(p.name)
         state = "running" if pids else ("stopped (stop-host)" if p.name.removeprefix("agent-") in st.stopped
                                        else "not running")
-        print(f"{p.name:<26}{p.netns or '(root)':<20}{procs.main_pid(pids) if pids else '-':<9}{state}")
+        url = f"http://{p.metrics}/metrics" if p.metrics else (P.prometheus_url(lab) if p.kind == "prometheus" else "-")
+        print(f"{p.name:<26}{p.netns or '(root)':<20}{procs.main_pid(pids) if pids else '-':<9}{state:<22}{url}")
     nodes = cluster.node_readiness(lab.admin_kubeconfig)
     print(f"\n{'HOST':<16}{'IP':<14}{'UNDERLAY':<12}NODE")
     for h in lab.hosts:

@@ -7,14 +7,17 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import asyncio
+import dataclasses
 import json
 import os
+import signal
+import subprocess
 import time
 import urllib.request
 from pathlib import Path
 
 from api import kubeconfig
-from deploy import pki
+from deploy import components, pki
 from deploy.lab import cluster, net, procs, state as S
 from deploy.lab import plan as P
 from deploy.lab.shell import LabError
@@ -56,7 +59,9 @@ def up(settings: P.Settings, ready_timeout: float = 120.0, agents: bool = True) 
                        f"{existing.settings.etcd_members} etcd member(s) exists; run `deploy/lab down` first")
     if existing and existing.settings.nodes > settings.nodes:
         print(f"note: the lab has {existing.settings.nodes} hosts; keeping them all")
-        settings = existing.settings
+        settings = dataclasses.replace(existing.settings, prometheus=settings.prometheus)
+    if existing and existing.settings.prometheus and not settings.prometheus:
+        settings = dataclasses.replace(settings, prometheus=True)  # once asked for, it stays until `down`
     lab = P.plan(settings)
     st = existing or S.State(settings)
     st.settings = settings
@@ -74,6 +79,7 @@ def up(settings: P.Settings, ready_timeout: float = 120.0, agents: bool = True) 
     progress("images", _images())
     progress("agents", _start_agents(lab, st, running) if agents else "left out (--no-agents)")
     progress("cli config", _write_cli_config(lab, st))
+    progress("prometheus", _start_prometheus(lab, st, running))
     S.save(st)
     ready = _wait_ready(lab, ready_timeout) if agents else None
     print()
@@ -191,6 +197,39 @@ def _start_agents(lab: P.Lab, st: S.State, running) -> str:
     return f"{len(started)} started, {len(agents) - len(started)} already running"
 
 
+def _start_prometheus(lab: P.Lab, st: S.State, running) -> str:
+    """Debian's prometheus (installed by `make setup-prometheus` when missing) scraping every component."""
+    if not lab.settings.prometheus:
+        return "not asked for (up --prometheus)"
+    if not os.path.exists(P.PROMETHEUS_BINARY):
+        print("installing Debian's prometheus (make setup-prometheus) ...", flush=True)
+        done = subprocess.run(["make", "-C", str(components.REPO_ROOT), "setup-prometheus"], check=False)
+        if done.returncode != 0 or not os.path.exists(P.PROMETHEUS_BINARY):
+            raise LabError("could not install prometheus; run `make setup-prometheus` and see its output")
+    (P.PROMETHEUS_DIR / "data").mkdir(parents=True, exist_ok=True)
+    config = P.PROMETHEUS_DIR / "prometheus.yml"
+    text = P.prometheus_config(lab)
+    changed = not config.exists() or config.read_text() != text
+    config.write_text(text)
+    proc = lab.process("prometheus")
+    if changed and _is_running(proc.name, st, running):
+        os.kill(st.pids[proc.name], signal.SIGHUP)  # prometheus re-reads its configuration on SIGHUP
+    started = _start(proc, st, running)
+    url = P.prometheus_url(lab)
+    if not cluster.wait_for(lambda: _http_ok(url + "/-/ready") or not procs.alive(st.pids[proc.name]), 60) \
+            or not procs.alive(st.pids[proc.name]):
+        raise LabError(f"prometheus did not answer on {url}; see {proc.log}")
+    return f"{url} scraping every component" + ("" if started else " (already running)")
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
 def _node_of(proc: P.Process) -> str:
     return proc.name.removeprefix("agent-")
 
@@ -246,6 +285,8 @@ def summary(lab: P.Lab, ready: dict[str, bool] | None, took: float) -> str:
         f"  node failure  NotReady after {s.lifecycle.grace_period:g}s silence, pods evicted "
         f"{s.lifecycle.eviction_timeout:g}s later",
         f"  logs          {P.LOG_DIR}/<component>.log  (python -m deploy.lab logs apiserver)",
+        f"  metrics       http://HOST:PORT/metrics of each component: python -m deploy.lab status",
+        *([f"  prometheus    {P.prometheus_url(lab)}"] if s.prometheus else []),
         "try:",
         "  .venv/bin/skiff get nodes -o wide",
         "  .venv/bin/python -m deploy.lab demo",

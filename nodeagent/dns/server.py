@@ -7,6 +7,7 @@ import asyncio
 import errno
 import logging
 import socket
+import time
 
 import dns.asyncquery
 import dns.exception
@@ -17,6 +18,7 @@ import dns.rcode
 from api.tasks import cancel_and_wait
 from nodeagent.dns.answer import error, respond
 from nodeagent.dns.zone import Zone
+from nodeagent.metrics import prom
 from nodeagent.network import netns
 
 log = logging.getLogger(__name__)
@@ -162,6 +164,7 @@ class DnsServer:
             while True:
                 length = int.from_bytes(await asyncio.wait_for(reader.readexactly(2), TCP_IDLE), "big")
                 data = await asyncio.wait_for(reader.readexactly(length), TCP_IDLE)
+                started = time.perf_counter()
                 wire = self.cached_wire(data, tcp=True)
                 if wire is None:
                     query = parse(data)
@@ -174,6 +177,7 @@ class DnsServer:
                     else:
                         wire = (await self.forward(query, tcp=True)).to_wire(max_size=65535)
                 writer.write(len(wire).to_bytes(2, "big") + wire)
+                prom.dns_answered("tcp", started)
                 await writer.drain()
         except (asyncio.IncompleteReadError, asyncio.TimeoutError, ConnectionError, dns.exception.TooBig):
             pass
@@ -191,9 +195,11 @@ class _Udp(asyncio.DatagramProtocol):
         self.transport = transport
 
     def datagram_received(self, data: bytes, addr) -> None:
+        started = time.perf_counter()
         wire = self.server.cached_wire(data, tcp=False)
         if wire is not None:
             self.transport.sendto(wire, addr)
+            prom.dns_answered("udp", started)
             return
         query = parse(data)
         if query is None:
@@ -203,6 +209,7 @@ class _Udp(asyncio.DatagramProtocol):
             wire = udp_wire(response, query)
             self.server.remember_wire(data, False, wire)
             self.transport.sendto(wire, addr)
+            prom.dns_answered("udp", started)
         elif len(self.server._tasks) >= MAX_FORWARDS:
             self._send(error(query, dns.rcode.SERVFAIL), query, addr)
         else:

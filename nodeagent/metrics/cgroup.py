@@ -89,7 +89,7 @@ class CgroupReader:
     def __init__(self, root: str = ROOT, proc: str = "/proc"):
         self.root = root
         self.proc = proc
-        self.version = detect_version(root)
+        self.version = detect_version(self.root)
         self._dirs: dict[str, Dirs] = {}  # container id -> its cgroup
 
     def container_dirs(self, container_id: str, pid: int) -> Dirs:

@@ -54,7 +54,11 @@ class CgroupSampler:
         self.samples = latest
         self.reader.forget_except(set(latest))
         request = api_pb2.PushMetricsRequest(node_name=self.node_name, pods=usage.pod_metrics(rows))
-        n = self.reader.node_usage()
+        try:
+            n = self.reader.node_usage()
+        except (OSError, ValueError) as e:
+            log.debug("node %s: no node usage: %s", self.node_name, e)
+            return request
         cur = Sample(n.cpu_ns, n.memory_working_set, self.clock(), self.wall())
         rate = usage.cpu_rate(self.node_sample, cur)
         self.node_sample = cur

@@ -13,10 +13,14 @@ from api.tasks import cancel_and_wait
 from nodeagent.probes.clock import Clock
 from nodeagent.probes.machine import PodFacts, ProbeMachine, Step, Target
 from nodeagent.probes.prober import Prober
+from nodeagent.metrics import prom
 from nodeagent.probes.results import Kind, Result
 from proto import types_pb2
 
 log = logging.getLogger(__name__)
+
+# prober_probe_total's result label values, as the kubelet's
+_RESULT_LABELS = {Result.SUCCESS: "successful", Result.FAILURE: "failed", Result.UNKNOWN: "unknown"}
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,8 @@ class ProbeWorker:
         if self.situation().target.container_id != self.machine.container_id:
             return True  # the container was replaced while the probe ran: its result means nothing now
         self.machine.record(outcome.result)
+        prom.probe_result(self.kind.value, _RESULT_LABELS[outcome.result], self.container.name,
+                          now.pod.metadata.name, now.pod.metadata.namespace)
         if self.recorder is not None and outcome.result is not Result.SUCCESS:
             verb = "failed" if outcome.result is Result.FAILURE else "errored"
             self.recorder.warning(now.pod, "Unhealthy", f"{self.kind.value} probe {verb}: {outcome.output}")

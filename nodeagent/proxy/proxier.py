@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from api.client import Client
 from api.informer import Informer
 from api.tasks import cancel_and_wait
+from nodeagent.metrics import prom
 from nodeagent.proxy import host, nft, render, transaction
 from nodeagent.proxy.coalesce import Coalescer
 from nodeagent.proxy.model import service_ports
@@ -107,5 +108,7 @@ class ServiceProxy:
             self._last_full = time.monotonic()
         self._applied = ruleset
         self.last_sync_seconds = time.perf_counter() - started
+        prom.PROXY_SYNC.observe(self.last_sync_seconds)
+        prom.PROXY_RULES.set(len(ports))
         self.synced.set()
         log.debug("service proxy: %d service ports programmed in %.3fs", len(ports), self.last_sync_seconds)

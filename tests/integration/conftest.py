@@ -103,3 +103,11 @@ async def kubectl(apiserver_running, tmp_path):
         yield runner
     finally:
         await runner.stop_all()
+
+
+@pytest.fixture
+async def rest(apiserver_running):
+    """An aiohttp session on the test API server's REST listener: `await rest.get("/api/v1/pods")`."""
+    from tests.fixtures.rest import rest_session
+    async with rest_session(apiserver_running.rest) as session:
+        yield session

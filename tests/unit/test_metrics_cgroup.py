@@ -75,3 +75,4 @@ def test_reader_v2_reads_a_container_through_its_pid(tmp_path):
     reader = CgroupReader(str(sys_root), str(proc))
     assert reader.version == 2
     assert reader.usage(reader.container_dirs("0a1b2c", 42)) == cgroup.Usage(2_500_000_000, 69 * MiB)
+

@@ -3,12 +3,14 @@ apiVersion/kind must match the URL, and unknown fields follow `fieldValidation` 
 """
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
-from api import manifest
+from api import manifest, schema
 from api.kinds import Kind
 from controlplane.apiserver.rest.paths import Target
 from controlplane.apiserver.rest.status import RestError
@@ -64,6 +66,7 @@ def decode(data: dict, kind: Kind, validation: str) -> tuple[Message, list[str]]
 
 def encode(obj: Message) -> dict:
     data = manifest.to_dict(obj)
+    fill_required(data, obj.DESCRIPTOR)
     for entry in data.get("metadata", {}).get("managedFields", []):
         if isinstance(entry.get("fieldsV1"), str):
             entry["fieldsV1"] = json.loads(entry["fieldsV1"])  # the wire form is the FieldsV1 object
@@ -113,3 +116,56 @@ def place(obj: Message, target: Target) -> None:
         else:
             raise RestError("BadRequest", f"the name of the object ({m.name}) does not match the name on the "
                                           f"URL ({target.name})")
+
+
+# ---------------------------------------------------------------- required fields
+
+_ZERO = {FieldDescriptor.TYPE_STRING: "", FieldDescriptor.TYPE_BOOL: False}
+
+
+@functools.cache
+def _plan(descriptor: Descriptor) -> tuple[tuple, tuple]:
+    """(required fields with their zero values, message fields worth descending into) of a message."""
+    by_json = {f.json_name: f for f in descriptor.fields}
+    required = []
+    for name in schema.REQUIRED.get(descriptor.name, ()):
+        f = by_json[name]
+        if f.is_repeated:
+            zero = None  # a required list (containers) is never filled in: its absence is the object's problem
+        elif f.type == FieldDescriptor.TYPE_MESSAGE:
+            zero = dict
+        else:
+            zero = _ZERO.get(f.type, 0)
+        if zero is not None:
+            required.append((name, zero))
+    children = tuple((f.json_name, f.message_type) for f in descriptor.fields
+                     if f.type == FieldDescriptor.TYPE_MESSAGE and not f.message_type.GetOptions().map_entry
+                     and _reaches_required(f.message_type))
+    return tuple(required), children
+
+
+@functools.cache
+def _reaches_required(descriptor: Descriptor, seen: frozenset = frozenset()) -> bool:
+    if descriptor.name in schema.REQUIRED:
+        return True
+    if descriptor.full_name in seen:
+        return False
+    inner = seen | {descriptor.full_name}
+    return any(_reaches_required(f.message_type, inner) for f in descriptor.fields
+               if f.type == FieldDescriptor.TYPE_MESSAGE and not f.message_type.GetOptions().map_entry)
+
+
+def fill_required(data: dict, descriptor: Descriptor) -> None:
+    """Add the fields Kubernetes always sends (zero `restartCount`, empty `imageID`) where the object omits them."""
+    required, children = _plan(descriptor)
+    for name, zero in required:
+        if name not in data:
+            data[name] = zero() if zero is dict else zero
+    for name, child in children:
+        value = data.get(name)
+        if isinstance(value, dict):
+            fill_required(value, child)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    fill_required(item, child)

@@ -10,6 +10,7 @@ from google.protobuf.message import Message
 from api import manifest
 from api.columns import columns_for
 from api.kinds import Kind
+from controlplane.apiserver.rest import codec
 
 INCLUDE_OBJECT = ("None", "Metadata", "Object")
 
@@ -32,7 +33,7 @@ def row(kind: Kind, obj: Message, now: datetime, include: str) -> dict:
     cells = cols.row(obj, now) + cols.wide_row(obj)
     out: dict = {"cells": cells}
     if include == "Object":
-        out["object"] = manifest.to_dict(obj)
+        out["object"] = codec.encode(obj)
     elif include != "None":
         out["object"] = {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
                          "metadata": manifest.to_dict(obj.metadata)}

@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 
 from aiohttp import web
 
-from api import errors, manifest
+from api import errors
 from controlplane.apiserver.registry import Registry
-from controlplane.apiserver.rest import media, table
+from controlplane.apiserver.rest import codec, media, table
 from controlplane.apiserver.rest.paths import Target
 from controlplane.apiserver.rest.status import RestError, from_error
 
@@ -105,5 +105,5 @@ def _encoded(event) -> bytes:
     """An event's JSON line, built once and shared by every REST watcher it is sent to."""
     line = event.wire.get("rest-json")
     if line is None:
-        line = event.wire["rest-json"] = _line(event.type, manifest.to_dict(event.obj))
+        line = event.wire["rest-json"] = _line(event.type, codec.encode(event.obj))
     return line

@@ -4,9 +4,11 @@ at most once, never processed by two workers at once, and re-queued if it change
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Hashable
 
+from controlplane.controllers.core.metrics import QueueMetrics
 from controlplane.controllers.core.ratelimit import RateLimiter
 
 
@@ -24,6 +26,9 @@ class WorkQueue:
         self._waiting: dict[Hashable, asyncio.TimerHandle] = {}
         self._waiters: deque[asyncio.Future] = deque()
         self._shut = False
+        self.metrics = QueueMetrics(name)
+        self._added_at: dict[Hashable, float] = {}  # queued keys -> when, for workqueue_queue_duration_seconds
+        self._started_at: dict[Hashable, float] = {}
 
     # ------------------------------------------------------------ adding
 
@@ -31,8 +36,11 @@ class WorkQueue:
         if self._shut or item in self._dirty:
             return
         self._dirty.add(item)
+        self.metrics.adds.inc()
         if item not in self._processing:
             self._queue.append(item)
+            self._added_at[item] = time.perf_counter()
+            self.metrics.depth.inc()
             self._wake()
 
     def add_after(self, item: Hashable, delay: float) -> None:
@@ -51,6 +59,7 @@ class WorkQueue:
         self._waiting[item] = loop.call_later(delay, self._fire, item)
 
     def add_rate_limited(self, item: Hashable) -> None:
+        self.metrics.retries.inc()
         self.add_after(item, self.rate_limiter.when(item))
 
     def forget(self, item: Hashable) -> None:
@@ -81,15 +90,26 @@ class WorkQueue:
         item = self._queue.popleft()
         self._processing.add(item)
         self._dirty.discard(item)
+        now = time.perf_counter()
+        self.metrics.depth.dec()
+        self.metrics.queue_duration.observe(now - self._added_at.pop(item, now))
+        self._started_at[item] = now
         return item
 
     def done(self, item: Hashable) -> None:
         self._processing.discard(item)
+        started = self._started_at.pop(item, None)
+        if started is not None:
+            self.metrics.work_duration.observe(time.perf_counter() - started)
         if item in self._dirty:  # it changed while a worker had it: process it again
             self._queue.append(item)
+            self._added_at[item] = time.perf_counter()
+            self.metrics.depth.inc()
             self._wake()
 
     def shut_down(self) -> None:
+        if not self._shut:
+            self.metrics.depth.dec(len(self._queue))
         self._shut = True
         for handle in self._waiting.values():
             handle.cancel()
