@@ -1,27 +1,15 @@
-"""The fields each kind can be selected by (`--field-selector`), and how to read them from an object."""
+"""Reading a field of an object by its manifest path ("spec.nodeName"), as field selectors compare it."""
 from __future__ import annotations
 
 from google.protobuf.message import Message
 
-_COMMON = ("metadata.name", "metadata.namespace")
-SUPPORTED: dict[str, tuple[str, ...]] = {
-    "Pod": _COMMON + ("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "status.phase",
-                      "status.podIP"),
-    "Node": _COMMON + ("spec.unschedulable",),
-    "Event": _COMMON + ("involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
-                        "involvedObject.uid", "reason", "type", "source"),
-    "Namespace": _COMMON + ("status.phase",),
-}
-
-
-def supported(kind_name: str) -> tuple[str, ...]:
-    return SUPPORTED.get(kind_name, _COMMON)
-
 
 def value(obj: Message, path: str) -> str:
-    """The value at a manifest path ("spec.nodeName") as the string a field selector compares with."""
+    """The value at a manifest path as the string a field selector compares with ("" when unset)."""
     current = obj
     for part in path.split("."):
+        if not isinstance(current, Message):
+            return ""
         field = _by_json(current).get(part)
         if field is None:
             return ""
@@ -29,8 +17,6 @@ def value(obj: Message, path: str) -> str:
     if isinstance(current, bool):
         return "true" if current else "false"
     if isinstance(current, Message):
-        if path == "source":  # an Event's source is selected by its component
-            return getattr(current, "component", "")
         return ""
     return str(current)
 

@@ -1,14 +1,15 @@
-"""The kinds skiff serves: their names, API groups and protobuf types.
+"""The kinds skiff serves: their names, API groups and protobuf types, shared by server, client and CLI.
 
-One table that the API server, the client and the CLI all read, so a kind is added in one place.
+Read from the one place a kind is registered: its line (and `kind` option) in proto/api.proto's Object.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from google.protobuf import message_factory
 from google.protobuf.message import Message
 
-from proto import api_pb2, types_pb2
+from proto import api_pb2
 
 
 @dataclass(frozen=True)
@@ -37,19 +38,25 @@ class Kind:
         return self.message(api_version=self.api_version, kind=self.name, **fields)
 
 
-KINDS: tuple[Kind, ...] = (
-    Kind("Namespace", "v1", "namespaces", ("ns",), False, types_pb2.Namespace, "namespace"),
-    Kind("Node", "v1", "nodes", ("no",), False, types_pb2.Node, "node"),
-    Kind("Pod", "v1", "pods", ("po",), True, types_pb2.Pod, "pod"),
-    Kind("ReplicaSet", "apps/v1", "replicasets", ("rs",), True, types_pb2.ReplicaSet, "replica_set"),
-    Kind("Deployment", "apps/v1", "deployments", ("deploy",), True, types_pb2.Deployment, "deployment"),
-    Kind("Service", "v1", "services", ("svc",), True, types_pb2.Service, "service"),
-    Kind("Endpoints", "v1", "endpoints", ("ep",), True, types_pb2.Endpoints, "endpoints", has_status=False),
-    Kind("Event", "v1", "events", ("ev",), True, types_pb2.Event, "event", has_status=False),
-    Kind("Lease", "coordination.k8s.io/v1", "leases", (), True, types_pb2.Lease, "lease", has_status=False),
-)
+def _registered() -> tuple[Kind, ...]:
+    """One Kind per field of the Object envelope that carries a `kind` option (its registration)."""
+    found = []
+    for field in api_pb2.Object.DESCRIPTOR.oneofs_by_name["object"].fields:
+        if not field.GetOptions().HasExtension(api_pb2.kind):
+            continue
+        options = field.GetOptions().Extensions[api_pb2.kind]
+        message = field.message_type
+        found.append(Kind(message.name, options.api_version, options.plural, tuple(options.short_names),
+                          options.namespaced, message_factory.GetMessageClass(message), field.name,
+                          has_status="status" in message.fields_by_name))
+    return tuple(found)
+
+
+KINDS: tuple[Kind, ...] = _registered()
 
 BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}
+# The kind namespaced objects live in.
+NAMESPACE = BY_NAME["Namespace"]
 _BY_MESSAGE: dict[str, Kind] = {k.message.DESCRIPTOR.full_name: k for k in KINDS}
 _BY_FIELD: dict[str, Kind] = {k.object_field: k for k in KINDS}
 _ALIASES: dict[str, Kind] = {}

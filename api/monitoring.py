@@ -99,7 +99,15 @@ def serve_from_args(args: argparse.Namespace, log, ready: Ready = lambda: True,
     if not args.metrics_bind_address:
         return None
     host, port = args.metrics_bind_address
-    server = MonitoringServer(host or default_host, port, ready)
-    server.start()
+    return start_or_warn(MonitoringServer(host or default_host, port, ready), log)
+
+
+def start_or_warn(server: MonitoringServer, log) -> MonitoringServer | None:
+    """Start it; a taken port costs the metrics, not the program (it logs why and runs on)."""
+    try:
+        server.start()
+    except OSError as e:
+        log.error("cannot serve /metrics on %s: %s; running without it", server.address, e)
+        return None
     log.info("serving /metrics, /healthz and /readyz on http://%s", server.address)
     return server

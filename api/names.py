@@ -192,3 +192,14 @@ def env_var_name(value: str) -> list[str]:
     elif value.startswith(".."):
         errors.append("must not start with '..'")
     return errors
+
+
+# Kubernetes' utilrand alphabet: no vowels (no words by accident) and no 0, 1, 3 (no look-alikes)
+GENERATED_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+GENERATED_SUFFIX_LENGTH = 5
+
+
+def generated_name(prefix: str) -> str:
+    """A name for `metadata.generateName`: the prefix and five characters, as Kubernetes makes them."""
+    import secrets
+    return prefix + "".join(secrets.choice(GENERATED_ALPHABET) for _ in range(GENERATED_SUFFIX_LENGTH))

@@ -63,12 +63,22 @@ def verb_in(argv: list[str]) -> str | None:
     return None
 
 
+def _server_in(argv: list[str]) -> str | None:
+    for i, word in enumerate(argv[:-1]):
+        if word in ("-s", "--server"):
+            return argv[i + 1]
+    return None
+
+
 def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None,
          now=None) -> int:
     """Run one command line; returns the exit code (the console script exits with it)."""
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["__complete"]:  # the shells' completion scripts ask here
+        from cli.commands.completion import complete
+        return complete(argv[1:], stdout, _server_in(argv))
     verb = verb_in(argv)
     if verb and not commands.module_for_verb(verb):
         print(f'error: unknown command "{verb}" for "skiff"\nRun \'skiff --help\' for usage.', file=stderr)

@@ -62,6 +62,7 @@ def register_verb(subparsers, parents, verb: str, field: str, noun: str, example
     flags.selector(p)
     p.add_argument("--all", action="store_true", help="every object of the kind in the namespace")
     p.add_argument("--overwrite", action="store_true", help=f"allow changing an existing {noun}'s value")
+    flags.dry_run(p)
     p.set_defaults(handler=lambda ctx, args: run(ctx, args, field, verb))
 
 
@@ -96,7 +97,8 @@ async def run(ctx: Context, args: argparse.Namespace, field: str, verb: str) -> 
                     return False
                 current.clear()
                 current.update(wanted)
-                await client.update(obj)
+                if args.dry_run != "client":
+                    await client.update(obj, dry_run=args.dry_run == "server")
                 return True
             try:
                 changed = await retry.on_conflict(attempt)
@@ -107,7 +109,8 @@ async def run(ctx: Context, args: argparse.Namespace, field: str, verb: str) -> 
                 ctx.fail_api(e)
                 continue
             done = verb.rstrip("e") + "ed"  # labeled, annotated
-            ctx.out(f"{object_name_of(target)} {done if changed else 'not ' + done}")
+            ctx.out(f"{object_name_of(target)} {done if changed else 'not ' + done}"
+                    f"{flags.dry_run_suffix(args) if changed else ''}")
     return ctx.exit_code()
 
 

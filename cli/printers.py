@@ -179,8 +179,9 @@ def render_yaml(data: dict) -> str:
             style = super().choose_scalar_style()
             return '"' if style == "'" else style
 
+    # no folding of long values: a JSON annotation stays one line, as go-yaml leaves it
     return yaml.dump(data, Dumper=KubectlDumper, sort_keys=True, default_flow_style=False,
-                     allow_unicode=True).rstrip("\n")
+                     allow_unicode=True, width=1 << 30).rstrip("\n")
 
 
 def sort_by(objs: Sequence[Message], path: str) -> list[Message]:

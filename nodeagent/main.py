@@ -58,11 +58,8 @@ def _monitoring(cfg: AgentConfig, agent) -> monitoring.MonitoringServer | None:
     if cfg.metrics_bind_address is None:
         return None
     host, port = cfg.metrics_bind_address
-    observer = monitoring.MonitoringServer(host or cfg.node_ip, port, agent.ready)
     with netns.entered(cfg.host_netns):
-        observer.start()
-    log.info("serving /metrics, /healthz and /readyz on http://%s", observer.address)
-    return observer
+        return monitoring.start_or_warn(monitoring.MonitoringServer(host or cfg.node_ip, port, agent.ready), log)
 
 
 async def serve(cfg: AgentConfig) -> None:

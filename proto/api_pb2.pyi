@@ -1,3 +1,4 @@
+from google.protobuf import descriptor_pb2 as _descriptor_pb2
 from proto import types_pb2 as _types_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -6,6 +7,20 @@ from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+KIND_FIELD_NUMBER: _ClassVar[int]
+kind: _descriptor.FieldDescriptor
+
+class KindOptions(_message.Message):
+    __slots__ = ("api_version", "plural", "short_names", "namespaced")
+    API_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PLURAL_FIELD_NUMBER: _ClassVar[int]
+    SHORT_NAMES_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACED_FIELD_NUMBER: _ClassVar[int]
+    api_version: str
+    plural: str
+    short_names: _containers.RepeatedScalarFieldContainer[str]
+    namespaced: bool
+    def __init__(self, api_version: _Optional[str] = ..., plural: _Optional[str] = ..., short_names: _Optional[_Iterable[str]] = ..., namespaced: _Optional[bool] = ...) -> None: ...
 
 class Object(_message.Message):
     __slots__ = ("namespace", "node", "pod", "replica_set", "deployment", "service", "endpoints", "event", "lease", "config_map", "secret")

@@ -1,84 +1,91 @@
-"""`skiff completion bash|zsh`: a shell completion script for verbs, flags, kinds and object names.
-
-The script is generated from the parser itself, so a new verb or flag completes without edits here.
-"""
+"""`skiff completion bash|zsh|fish`: a shell completion script; the script asks `skiff __complete` for
+verbs, sub-actions, flags, kinds and object names (from the server), so it never goes stale."""
 from __future__ import annotations
 
 import argparse
 
-from api import kinds
 from cli.context import Context
 
-HELP = "print a shell completion script (bash or zsh)"
+HELP = "print a shell completion script (bash, zsh or fish)"
 EXAMPLES = """examples:
-  source <(skiff completion bash)               in ~/.bashrc
-  skiff completion zsh > "${fpath[1]}/_skiff"    for zsh
+  source <(skiff completion bash)                   in ~/.bashrc
+  skiff completion zsh > "${fpath[1]}/_skiff"        for zsh
+  skiff completion fish > ~/.config/fish/completions/skiff.fish
 """
-# verbs whose second word is a kind and whose later words are names of that kind
-_NAMING_VERBS = ("get", "describe", "delete", "scale", "label", "annotate")
+
+BASH = r'''# skiff bash completion; load with: source <(skiff completion bash)
+_skiff() {
+    local IFS=$'\n'
+    COMPREPLY=( $(skiff __complete "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null) )
+    [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == */ ]] && compopt -o nospace 2>/dev/null
+    [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *[:=] ]] && compopt -o nospace 2>/dev/null
+}
+complete -o default -F _skiff skiff
+'''
+
+ZSH = r'''#compdef skiff
+# skiff zsh completion: skiff itself names the candidates
+_skiff() {
+    local -a candidates
+    candidates=("${(@f)$(skiff __complete "${(@)words[2,CURRENT]}" 2>/dev/null)}")
+    [[ -n "$candidates" ]] && compadd -S '' -Q -a candidates
+}
+compdef _skiff skiff
+'''
+
+FISH = r'''# skiff fish completion: skiff itself names the candidates
+function __skiff_complete
+    set -l words (commandline -opc) (commandline -ct)
+    skiff __complete $words[2..-1] 2>/dev/null
+end
+complete -c skiff -f -a '(__skiff_complete)'
+'''
+SCRIPTS = {"bash": BASH, "zsh": ZSH, "fish": FISH}
 
 
 def register(subparsers, parents) -> None:
     p = subparsers.add_parser("completion", parents=parents, help=HELP, description=HELP.capitalize() + ".",
                               epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("shell", choices=("bash", "zsh"), help="the shell to complete in")
+    p.add_argument("shell", choices=sorted(SCRIPTS), help="the shell to complete in")
     p.set_defaults(handler=run)
 
 
-def verbs_and_flags(parser: argparse.ArgumentParser) -> dict[str, list[str]]:
-    for action in parser._actions:  # argparse offers no public way to walk subcommands
-        if isinstance(action, argparse._SubParsersAction):
-            return {name: sorted(o for a in sub._actions for o in a.option_strings)
-                    for name, sub in action.choices.items()}
-    return {}
-
-
-def bash_script(parser: argparse.ArgumentParser) -> str:
-    table = verbs_and_flags(parser)
-    kind_words = sorted({w for k in kinds.KINDS for w in (k.plural, k.singular, *k.short_names)})
-    cases = "\n".join(f'        {verb}) flags="{" ".join(opts)}" ;;' for verb, opts in table.items())
-    return f'''# skiff bash completion; load with: source <(skiff completion bash)
-_skiff() {{
-    local cur="${{COMP_WORDS[COMP_CWORD]}}"
-    local verbs="{" ".join(table)}"
-    local kinds="{" ".join(kind_words)}"
-    if [ "$COMP_CWORD" -eq 1 ]; then
-        COMPREPLY=( $(compgen -W "$verbs" -- "$cur") )
-        return
-    fi
-    local verb="${{COMP_WORDS[1]}}" flags=""
-    case "$verb" in
-{cases}
-    esac
-    if [[ "$cur" == -* ]]; then
-        COMPREPLY=( $(compgen -W "$flags" -- "$cur") )
-        return
-    fi
-    case "$verb" in
-        {"|".join(_NAMING_VERBS)})
-            if [ "$COMP_CWORD" -eq 2 ]; then
-                COMPREPLY=( $(compgen -W "$kinds" -- "$cur") )
-            else
-                local names
-                names=$(skiff get "${{COMP_WORDS[2]}}" -o name 2>/dev/null | sed 's|.*/||')
-                COMPREPLY=( $(compgen -W "$names" -- "$cur") )
-            fi ;;
-        completion) COMPREPLY=( $(compgen -W "bash zsh" -- "$cur") ) ;;
-        *) COMPREPLY=( $(compgen -f -- "$cur") ) ;;
-    esac
-}}
-complete -o default -F _skiff skiff
-'''
-
-
-def zsh_script(parser: argparse.ArgumentParser) -> str:
-    return ("#compdef skiff\n# skiff zsh completion: the bash one, through zsh's bashcompinit\n"
-            "autoload -U +X bashcompinit && bashcompinit\n" + bash_script(parser))
-
-
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from cli.main import build_parser
-    parser = build_parser()  # every verb, not only this one
-    script = bash_script(parser) if args.shell == "bash" else zsh_script(parser)
-    ctx.stdout.write(script)
+    ctx.stdout.write(SCRIPTS[args.shell])
     return 0
+
+
+def complete(words: list[str], stdout, server: str | None = None) -> int:
+    """`skiff __complete WORDS...`: one candidate per line; names come from the server, quickly or not at all."""
+    from cli import completing
+    from cli.main import build_parser
+
+    def names(kind_word: str, namespace: str) -> list[str]:
+        return _names(kind_word, namespace, server)
+    for option in completing.candidates(build_parser(), words, names):
+        print(option, file=stdout)
+    return 0
+
+
+def _names(kind_word: str, namespace: str, server: str | None) -> list[str]:
+    import asyncio
+
+    from api import kinds
+    from api.client import Client
+    from cli import config
+    try:
+        kind = kinds.lookup(kind_word)
+        cfg = config.load(server)
+    except Exception:  # completion never fails loudly: nothing to offer
+        return []
+
+    async def listed() -> list[str]:
+        if cfg.credentials is None:
+            return []
+        async with Client(cfg.server, timeout=2, credentials=cfg.credentials) as client:
+            where = (namespace or cfg.namespace) if kind.namespaced else ""
+            return [o.metadata.name for o in (await client.list(kind, where)).items]
+    try:
+        return asyncio.run(listed())
+    except Exception:
+        return []

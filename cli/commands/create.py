@@ -7,9 +7,9 @@ from api import errors
 from cli import flags
 from cli.commands import create_config, create_workloads
 from cli.commands.apply import load
+from cli import writes
 from cli.context import Context
 from cli.errors import CliError
-from cli.resources import object_name
 
 HELP = "create objects from manifest files (fails for objects that exist; see apply)"
 
@@ -24,6 +24,8 @@ def register(subparsers, parents) -> None:
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     flags.filename(p)
     flags.namespace(p)
+    flags.dry_run(p)
+    flags.output(p)
     p.set_defaults(handler=run)
     generators = p.add_subparsers(dest="generator", metavar="KIND", title="or create one object from flags")
     create_workloads.register(generators, parents)
@@ -38,9 +40,10 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
     async with ctx.client() as client:
         for d in documents:
             try:
-                created = await client.create(d.obj)
+                created = d.obj if args.dry_run == "client" else await client.create(
+                    d.obj, dry_run=args.dry_run == "server")
             except errors.ApiError as e:
                 ctx.fail_api(e, f'error when creating "{d.source}"')
                 continue
-            ctx.out(f"{object_name(created)} created")
+            writes.report(ctx, args, created, "created")
     return ctx.exit_code()

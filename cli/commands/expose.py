@@ -36,6 +36,8 @@ def register(subparsers, parents) -> None:
     p.add_argument("--selector", default="", metavar="K=V,...",
                    help="pods to select instead of the object's own selector (equality only)")
     p.add_argument("--session-affinity", default="", choices=("", "None", "ClientIP"), metavar="None|ClientIP")
+    flags.dry_run(p)
+    flags.output(p)
     flags.namespace(p)
     p.set_defaults(handler=run)
 
@@ -132,9 +134,10 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
             return ctx.exit_code()
         svc = service_for(obj, args, namespace)
         try:
-            created = await client.create(svc)
+            created = svc if args.dry_run == "client" else await client.create(svc, dry_run=args.dry_run == "server")
         except errors.ApiError as e:
             ctx.fail_api(e)
             return ctx.exit_code()
-    ctx.out(f"service/{created.metadata.name} exposed")
+    from cli import writes
+    writes.report(ctx, args, created, "exposed")
     return ctx.exit_code()

@@ -23,6 +23,7 @@ def register(subparsers, parents) -> None:
     p.add_argument("--resource-version", default="", metavar="RV",
                    help="only scale if the object is still at this resourceVersion")
     flags.namespace(p)
+    flags.dry_run(p)
     p.set_defaults(handler=run)
 
 
@@ -36,12 +37,30 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
     async with ctx.client() as client:
         for target in named:
             try:
-                await client.scale(target.kind, target.name, args.replicas, namespace, args.resource_version)
+                if args.dry_run == "none":
+                    await client.scale(target.kind, target.name, args.replicas, namespace, args.resource_version)
+                else:
+                    await _dry_run(client, target, args, namespace)
             except errors.NotFound:
                 if target.kind.name not in ("Deployment", "ReplicaSet"):
                     raise CliError(f"{target.kind.plural} cannot be scaled (only deployments and "
                                    f"replica sets have replicas)") from None
                 ctx.fail_api(not_found(target.kind, target.name))
                 continue
-            ctx.out(f"{resources.resource_name(target.kind)}/{target.name} scaled")
+            ctx.out(f"{resources.resource_name(target.kind)}/{target.name} scaled{flags.dry_run_suffix(args)}")
     return ctx.exit_code()
+
+
+async def _dry_run(client, target, args, namespace: str) -> None:
+    """--dry-run: the object read and checked (server: the update validated), nothing written."""
+    from cli import writes
+    if target.kind.name not in ("Deployment", "ReplicaSet"):
+        raise errors.NotFound(target.name)
+
+    def resize(obj) -> bool:
+        if args.resource_version and obj.metadata.resource_version != args.resource_version:
+            raise errors.Conflict(f"the object has been modified; resourceVersion {args.resource_version} "
+                                  f"is not {obj.metadata.resource_version}")
+        obj.spec.replicas = args.replicas
+        return True
+    await writes.modify(client, target.kind, target.name, namespace, resize, args.dry_run)

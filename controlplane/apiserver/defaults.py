@@ -1,38 +1,17 @@
-"""Kubernetes' defaulting: fills the fields a user may leave out, in place, before validation.
-
-The values are Kubernetes' own (pkg/apis/core/v1/defaults.go, apps/v1), so a manifest stores as it would there.
+"""Kubernetes' defaults of a pod and of a pod spec (in a pod or in a ReplicaSet's or Deployment's template),
+filled in place before validation; the values are Kubernetes' own (pkg/apis/core/v1/defaults.go).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from google.protobuf.message import Message
-
-from api import kinds, manifest
 from proto import types_pb2
 
-DEFAULT_NAMESPACE = "default"
 DEFAULT_SCHEDULER_NAME = "default-scheduler"
 DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30
 DEFAULT_TERMINATION_MESSAGE_PATH = "/dev/termination-log"
-DEFAULT_CLIENT_IP_TIMEOUT_SECONDS = 10800  # three hours, as Kubernetes
-DEFAULT_REVISION_HISTORY_LIMIT = 10
-DEFAULT_PROGRESS_DEADLINE_SECONDS = 600
-DEFAULT_MAX_UNAVAILABLE = "25%"
-DEFAULT_MAX_SURGE = "25%"
 
 
-def apply(obj: Message) -> None:
-    """Fill every defaulted field of `obj` that is unset, as the API server does on create and update."""
-    kind = kinds.of(obj)
-    if kind.namespaced and not obj.metadata.namespace:
-        obj.metadata.namespace = DEFAULT_NAMESPACE
-    _BY_KIND[kind.name](obj)
-
-
-# ---------------------------------------------------------------- kinds
-
-def _pod(pod: types_pb2.Pod) -> None:
+def pod(pod: types_pb2.Pod) -> None:
+    """A pod's defaults: its spec's, and what only a pod (not a template) gets."""
     pod_spec(pod.spec)
     # Only pods, not templates: Kubernetes does this in SetDefaults_Pod, so a template keeps what
     # its author wrote and each pod made from it gets its own requests.
@@ -42,103 +21,6 @@ def _pod(pod: types_pb2.Pod) -> None:
             _host_ports_from_container_ports(container)
     if not pod.status.phase:
         pod.status.phase = "Pending"
-
-
-def _replica_set(rs: types_pb2.ReplicaSet) -> None:
-    if not rs.spec.HasField("replicas"):
-        rs.spec.replicas = 1
-    # apps/v1 requires the selector: it is never derived from the template labels.
-    pod_spec(rs.spec.template.spec)
-
-
-def _deployment(deploy: types_pb2.Deployment) -> None:
-    spec = deploy.spec
-    if not spec.HasField("replicas"):
-        spec.replicas = 1
-    if not spec.strategy.type:
-        spec.strategy.type = "RollingUpdate"
-    if spec.strategy.type == "RollingUpdate":
-        rolling = spec.strategy.rolling_update
-        rolling.SetInParent()
-        if rolling.max_unavailable.WhichOneof("value") is None:
-            rolling.max_unavailable.str_value = DEFAULT_MAX_UNAVAILABLE
-        if rolling.max_surge.WhichOneof("value") is None:
-            rolling.max_surge.str_value = DEFAULT_MAX_SURGE
-    if not spec.HasField("revision_history_limit"):
-        spec.revision_history_limit = DEFAULT_REVISION_HISTORY_LIMIT
-    if not spec.HasField("progress_deadline_seconds"):
-        spec.progress_deadline_seconds = DEFAULT_PROGRESS_DEADLINE_SECONDS
-    pod_spec(spec.template.spec)
-
-
-def _service(svc: types_pb2.Service) -> None:
-    spec = svc.spec
-    if not spec.session_affinity:
-        spec.session_affinity = "None"
-    if spec.session_affinity == "None":
-        # Kubernetes drops the config of an affinity that is off rather than keep a dead setting.
-        spec.ClearField("session_affinity_config")
-    elif spec.session_affinity == "ClientIP":
-        client_ip = spec.session_affinity_config.client_ip
-        if not client_ip.HasField("timeout_seconds"):
-            client_ip.timeout_seconds = DEFAULT_CLIENT_IP_TIMEOUT_SECONDS
-    if not spec.type:
-        spec.type = "ClusterIP"
-    for port in spec.ports:
-        if not port.protocol:
-            port.protocol = "TCP"
-        if manifest.int_or_string_value(port.target_port) in (None, 0, ""):
-            port.target_port.int_value = port.port
-    if _externally_accessible(spec) and not spec.external_traffic_policy:
-        spec.external_traffic_policy = "Cluster"
-    if not spec.internal_traffic_policy and spec.type in ("ClusterIP", "NodePort", "LoadBalancer"):
-        spec.internal_traffic_policy = "Cluster"
-
-
-def _externally_accessible(spec: types_pb2.ServiceSpec) -> bool:
-    return spec.type in ("NodePort", "LoadBalancer") or (spec.type == "ClusterIP" and len(spec.external_ips) > 0)
-
-
-def _endpoints(ep: types_pb2.Endpoints) -> None:
-    for subset in ep.subsets:
-        for port in subset.ports:
-            if not port.protocol:
-                port.protocol = "TCP"
-
-
-def _node(node: types_pb2.Node) -> None:
-    # A node that reports no allocatable resources offers all of its capacity (SetDefaults_NodeStatus).
-    if not node.status.allocatable:
-        node.status.allocatable.update(node.status.capacity)
-
-
-def _namespace(ns: types_pb2.Namespace) -> None:
-    if not ns.status.phase:
-        ns.status.phase = "Active"
-
-
-def _event(event: types_pb2.Event) -> None:
-    if not event.type:
-        event.type = "Normal"
-    if event.count == 0:
-        event.count = 1
-
-
-def _nothing(obj: Message) -> None:
-    pass
-
-
-_BY_KIND: dict[str, Callable[[Message], None]] = {
-    "Namespace": _namespace,
-    "Node": _node,
-    "Pod": _pod,
-    "ReplicaSet": _replica_set,
-    "Deployment": _deployment,
-    "Service": _service,
-    "Endpoints": _endpoints,
-    "Event": _event,
-    "Lease": _nothing,
-}
 
 
 # ---------------------------------------------------------------- pod spec

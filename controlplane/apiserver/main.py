@@ -15,9 +15,10 @@ import uvloop
 
 from api import grpchealth, monitoring
 from controlplane.apiserver.allocator import ServiceRanges
-from controlplane.apiserver import encryption
+from controlplane.apiserver import encryption, metrics
 from controlplane.apiserver.auth.config import Security
 from controlplane.apiserver.registry import ROOT, Registry
+from controlplane.apiserver.resources import Settings
 from controlplane.apiserver.rest import server as rest_server
 from controlplane.apiserver.service import VERSION, ApiService
 from controlplane.apiserver.storage import Storage
@@ -111,7 +112,7 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
     when `rest_listen` is set, the Kubernetes REST API over HTTPS with the same serving certificate."""
     transformers = storage_transformers(encryption_config or {})
     storage = Storage(etcd_endpoints, transformers=transformers)
-    registry = Registry(storage, service_ranges)
+    registry = Registry(storage, Settings(service_ranges or ServiceRanges()))
     await registry.start()
     for prefix in transformers:  # key rotation: what an older key wrote is written again with the first
         rewritten = await storage.rewrite_stale(prefix)
@@ -144,8 +145,8 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
     running = RunningServer(addresses[0], registry, server, service, addresses[1])
     if rest_listen:
         try:
-            running.rest = await rest_server.start(registry, service.proxy, rest_listen, VERSION,
-                                                   security.serving_cert, security.serving_key)
+            running.rest = await rest_server.start(registry, service.proxy, rest_listen, VERSION, MAX_REQUEST_BYTES,
+                                                   security.serving_cert, security.serving_key, service.metrics)
             running.rest.ca_pem = security.client_ca  # what signed the serving cert: the cluster CA
         except OSError:
             await running.stop(0)
@@ -173,6 +174,8 @@ async def serve(args: argparse.Namespace) -> None:
              f" and for bearer tokens on {running.token_address}" if running.token_address else "",
              ",".join(endpoints))
     observer = monitoring.serve_from_args(args, log)
+    if not args.metrics_bind_address:
+        metrics.disable()
     if running.rest is not None:
         log.info("serving the Kubernetes REST API on https://%s", running.rest.address)
     stop = asyncio.Event()

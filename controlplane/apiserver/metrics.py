@@ -50,6 +50,14 @@ RPCS = {
 }
 
 
+ENABLED = True  # off with --metrics-bind-address "": nobody could read them, so nothing is counted
+
+
+def disable() -> None:
+    global ENABLED
+    ENABLED = False
+
+
 class Instrument:
     """The label children of one RPC, cached: a request pays two dict lookups and an observe, not label
     parsing (keeps the cost of metrics on the hot path to a few microseconds)."""
@@ -60,6 +68,8 @@ class Instrument:
         self._durations: dict[str, Histogram] = {}
 
     def observe(self, resource: str, code: grpc.StatusCode, started: float) -> None:
+        if not ENABLED:
+            return
         resource = resource or self.resource
         http = HTTP_CODES.get(code, "500")
         if code == grpc.StatusCode.OK and self.verb == "create":
@@ -90,6 +100,8 @@ _etcd: dict[tuple[str, str], Histogram] = {}
 
 
 def etcd_observe(operation: str, type_: str, seconds: float) -> None:
+    if not ENABLED:
+        return
     child = _etcd.get((operation, type_))
     if child is None:
         child = _etcd[(operation, type_)] = ETCD_DURATION.labels(operation, type_)

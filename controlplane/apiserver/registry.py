@@ -1,24 +1,22 @@
-"""The API's verbs over stored objects, with Kubernetes' rules: server-set metadata, defaulting,
-validation, optimistic concurrency, graceful deletion, finalizers, binding and scale.
+"""The API's verbs over stored objects of any kind, with Kubernetes' generic rules: server-set metadata,
+optimistic concurrency, finalizers, subresources. What differs by kind is asked of its strategy
+(controlplane/apiserver/resources/), so nothing here names a kind.
 """
 from __future__ import annotations
 
 import base64
 import json
 import logging
-import random
-import secrets
-import string
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
 from google.protobuf.message import Message
 
-from api import errors, fields, kinds, meta, selectors
+from api import errors, kinds, meta, names, selectors
 from api.kinds import Kind
-from controlplane.apiserver import allocator, defaults, strategies, validation
+from controlplane.apiserver import deletion, resources
+from controlplane.apiserver.resources import Reservations, Settings
 from controlplane.apiserver.storage import Storage, TxnFailed
 from controlplane.apiserver.watchcache import WatchCache, Watcher
 from proto import types_pb2
@@ -30,7 +28,6 @@ ROOT = "/registry"
 # comes near gRPC's message size.
 MAX_PAGE_BYTES = 2 * 1024 * 1024
 LIST_CHUNK = 500
-SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 
 def storage_prefix(kind: Kind, namespace: str = "") -> bytes:
@@ -86,12 +83,13 @@ def _describe(kind: Kind, namespace: str, name: str) -> str:
 class Registry:
     """Create, get, list, update, delete and watch any kind, through one Storage and one cache per kind."""
 
-    def __init__(self, storage: Storage, service_ranges: allocator.ServiceRanges | None = None):
+    def __init__(self, storage: Storage, settings: Settings | None = None):
         self.storage = storage
-        self.service_ranges = service_ranges or allocator.ServiceRanges()
-        self._rng = random.Random()
-        self.caches: dict[str, WatchCache] = {
-            k.name: WatchCache(storage, k, storage_prefix(k), decoder(k)) for k in kinds.KINDS}
+        self.settings = settings or Settings()
+        self.caches: dict[Kind, WatchCache] = {
+            k: WatchCache(storage, k, storage_prefix(k), decoder(k), trigger=_trigger_of(k)) for k in kinds.KINDS}
+        self._reservations: dict[Kind, Reservations | None] = {
+            k: resources.for_kind(k).reservations(self.settings) for k in kinds.KINDS}
 
     async def start(self, sync_timeout: float = 30.0) -> None:
         await self.storage.start()
@@ -99,11 +97,12 @@ class Registry:
             cache.start()
         for cache in self.caches.values():
             await cache.wait_synced(sync_timeout)
-        for name in SYSTEM_NAMESPACES:
-            try:
-                await self.create(kinds.BY_NAME["Namespace"].new(metadata=types_pb2.ObjectMeta(name=name)))
-            except errors.AlreadyExists:
-                pass
+        for strategy in resources.STRATEGIES.values():
+            for obj in strategy.bootstrap:
+                try:
+                    await self.create(obj)
+                except errors.AlreadyExists:
+                    pass
 
     async def stop(self) -> None:
         for cache in self.caches.values():
@@ -114,23 +113,28 @@ class Registry:
 
     async def create(self, obj: Message, dry_run: bool = False) -> Message:
         kind = kinds.of(obj)
+        strategy = resources.for_kind(kind)
         obj = _copy(obj)
         obj.api_version, obj.kind = kind.api_version, kind.name
         m = obj.metadata
         if not kind.namespaced:
             m.namespace = ""
         if not m.name and m.generate_name:
-            m.name = m.generate_name + "".join(secrets.choice(string.ascii_lowercase + string.digits)
-                                               for _ in range(5))
+            m.name = names.generated_name(m.generate_name)
         m.uid = str(uuid.uuid4())
         m.creation_timestamp = meta.now_text()
         m.resource_version = ""
         m.generation = 1
         m.deletion_timestamp = ""
         m.ClearField("deletion_grace_period_seconds")
-        strategies.prepare_for_create(obj)
-        defaults.apply(obj)
-        problems = validation.validate(obj)
+        if kind.has_status and strategy.reset_status_on_create:
+            obj.ClearField("status")
+        strategy.prepare_for_create(obj)
+        resources.default(obj)
+        problems = resources.validate(obj)
+        reservations = self._reservations[kind]
+        if reservations is not None:
+            problems += reservations.check(obj)
         if problems:
             raise errors.Invalid.of(f'{kind.name} "{m.name}"', problems)
         if kind.namespaced:
@@ -138,8 +142,8 @@ class Registry:
         key = storage_key(kind, m.namespace, m.name)
         if dry_run:
             return obj
-        if kind.name == "Service":
-            return await self._create_service(obj, key)
+        if reservations is not None:
+            return await self._create_reserving(kind, obj, key, reservations)
         try:
             revision = await self.storage.create(key, encode(obj))
         except errors.AlreadyExists:
@@ -147,67 +151,53 @@ class Registry:
         m.resource_version = str(revision)
         return obj
 
-    # ------------------------------------------------------------ Services: IPs and ports
+    # ------------------------------------------------------------ reservations (a Service's IPs and ports)
 
-    async def _create_service(self, requested: Message, key: bytes) -> Message:
-        """Create a Service with its ClusterIP and NodePorts reserved in the same transaction."""
-        kind = kinds.of(requested)
-        problems = allocator.check_requested(requested.spec, self.service_ranges)
-        if problems:
-            raise errors.Invalid.of(f'Service "{requested.metadata.name}"', problems)
+    async def _create_reserving(self, kind: Kind, requested: Message, key: bytes,
+                                reservations: Reservations) -> Message:
+        """Create an object with the values it reserves (ClusterIP, NodePorts) in the same transaction."""
         for _ in range(16):
-            svc = _copy(requested)
-            self._allocate(svc.spec)
-            reservations = allocator.reservation_keys(svc.spec)
+            obj = _copy(requested)
+            reservations.allocate(obj, self.caches[kind].objects.values())
             try:
-                revision = await self.storage.transact(creates={key: encode(svc), **{k: b"" for k in reservations}})
+                revision = await self.storage.transact(
+                    creates={key: encode(obj), **{k: b"" for k in reservations.keys(obj)}})
             except TxnFailed as failed:
                 if key in failed.present:
-                    raise errors.AlreadyExists(
-                        f"{_describe(kind, svc.metadata.namespace, svc.metadata.name)} already exists") from None
-                self._refuse_taken(requested.spec, failed.present)
-                continue  # a randomly chosen IP or port was taken meanwhile: choose again
-            svc.metadata.resource_version = str(revision)
-            return svc
-        raise errors.Conflict("could not allocate a ClusterIP or NodePort; try again")
+                    m = obj.metadata
+                    raise errors.AlreadyExists(f"{_describe(kind, m.namespace, m.name)} already exists") from None
+                refusal = reservations.refusal(requested, failed.present)
+                if refusal is not None:
+                    raise refusal from None
+                continue  # a randomly chosen value was taken meanwhile: choose again
+            obj.metadata.resource_version = str(revision)
+            return obj
+        raise errors.Conflict(f"could not reserve the values of {kind.name} \"{requested.metadata.name}\"; "
+                              f"try again")
 
-    def _allocate(self, spec) -> None:
-        used_ips, used_ports = allocator.in_use(self.caches["Service"].objects.values())
+    async def _write_reserving(self, kind: Kind, key: bytes, old: Message, change: "Change", revision: int,
+                               reservations: Reservations) -> int:
+        """Update or remove an object, moving its reservations in the same transaction."""
+        old_keys = reservations.keys(old)
         try:
-            allocator.allocate(spec, self.service_ranges, used_ips, used_ports, self._rng)
-        except allocator.RangeFull as e:
-            raise errors.Invalid(str(e), [str(e)]) from None
-
-    @staticmethod
-    def _refuse_taken(requested_spec, present: dict[bytes, int]) -> None:
-        """A reservation the user asked for by value is taken: that is their error, not a retry."""
-        for k in allocator.reservation_keys(requested_spec):
-            if k in present:
-                what = k.decode().rsplit("/", 1)[-1]
-                field = "spec.clusterIP" if b"/clusterips/" in k else "spec.ports[].nodePort"
-                noun = "IP" if b"/clusterips/" in k else "port"
-                raise errors.Invalid.of("Service", [f'{field}: Invalid value: "{what}": provided {noun} is '
-                                                    f'already allocated'])
-
-    async def _write_service(self, key: bytes, old: Message, new: Message | None, revision: int) -> int:
-        """Update (or, with new=None, remove) a Service, moving its reservations in the same transaction."""
-        old_keys = allocator.reservation_keys(old.spec)
-        new_keys = allocator.reservation_keys(new.spec) if new is not None else set()
-        try:
-            if new is None:
+            if change.remove:
                 return await self.storage.transact(deletes={key: revision, **{k: None for k in old_keys}})
+            reservations.allocate(change.obj, self.caches[kind].objects.values())
+            new_keys = reservations.keys(change.obj)
             return await self.storage.transact(
                 creates={k: b"" for k in new_keys - old_keys},
-                updates={key: (encode(new), revision)},
+                updates={key: (encode(change.obj), revision)},
                 deletes={k: None for k in old_keys - new_keys})
         except TxnFailed as failed:
-            if key in failed.present and failed.present[key] == revision and new is not None:
-                self._refuse_taken(new.spec, failed.present)
-            raise errors.Conflict("the Service changed meanwhile") from None
+            if key in failed.present and failed.present[key] == revision and not change.remove:
+                refusal = reservations.refusal(change.obj, failed.present)
+                if refusal is not None:
+                    raise refusal from None
+            raise errors.Conflict(f"the {kind.name} changed meanwhile") from None
 
     async def _require_open_namespace(self, namespace: str) -> None:
-        ns_kind = kinds.BY_NAME["Namespace"]
-        ns = self.caches["Namespace"].objects.get(storage_key(ns_kind, "", namespace))
+        ns_kind = kinds.NAMESPACE
+        ns = self.caches[ns_kind].objects.get(storage_key(ns_kind, "", namespace))
         if ns is None:
             try:
                 ns = await self.get(ns_kind, "", namespace)
@@ -225,6 +215,10 @@ class Registry:
             raise errors.NotFound(f"{_describe(kind, namespace, name)} not found") from None
         return decoder(kind)(kv.value, kv.mod_revision)
 
+    def cached(self, kind: Kind, namespace: str, name: str) -> Message | None:
+        """The object as the watch cache has it (possibly a moment behind etcd), or None; do not modify it."""
+        return self.caches[kind].objects.get(storage_key(kind, namespace if kind.namespaced else "", name))
+
     async def _read(self, kind: Kind, key: bytes, wanted: str = "", fresh: bool = False) -> tuple[Message, int]:
         """The stored object and its revision, for a read-modify-write.
 
@@ -232,7 +226,7 @@ class Registry:
         the cache was behind, and the retry reads etcd (`fresh`), as Kubernetes' GuaranteedUpdate does.
         """
         if not fresh:
-            cached = self.caches[kind.name].objects.get(key)
+            cached = self.caches[kind].objects.get(key)
             if cached is not None and (not wanted or cached.metadata.resource_version == wanted):
                 return _copy(cached), int(cached.metadata.resource_version)
         kv = await self.storage.get(key)
@@ -272,11 +266,10 @@ class Registry:
         raise errors.Conflict(f"{what}: too many concurrent updates, try again")
 
     async def _write(self, kind: Kind, key: bytes, old: Message, change: "Change", revision: int) -> int:
-        """Store a change if the key is still at `revision`; Services move their IP and port reservations too."""
-        if kind.name == "Service":
-            if not change.remove:
-                self._allocate(change.obj.spec)
-            return await self._write_service(key, old, None if change.remove else change.obj, revision)
+        """Store a change if the key is still at `revision`, moving the object's reservations with it."""
+        reservations = self._reservations[kind]
+        if reservations is not None:
+            return await self._write_reserving(kind, key, old, change, revision, reservations)
         if change.remove:
             return await self.storage.delete(key, revision)
         return await self.storage.update(key, encode(change.obj), revision)
@@ -318,20 +311,23 @@ class Registry:
             start = kvs[-1].key + b"\0"
 
     def _predicate(self, kind: Kind, label_selector: str, field_selector: str):
+        strategy = resources.for_kind(kind)
         try:
             labels = selectors.parse_label_selector(label_selector)
-            by_field = selectors.parse_field_selector(field_selector, fields.supported(kind.name))
+            by_field = selectors.parse_field_selector(field_selector, strategy.selectable_fields or
+                                                      resources.COMMON_FIELDS)
         except selectors.SelectorError as e:
             raise errors.Invalid(str(e), [str(e)]) from None
         if labels.is_empty() and by_field.is_empty():
             return lambda obj: True
         return lambda obj: (labels.matches(obj.metadata.labels)
-                            and by_field.matches(lambda path: fields.value(obj, path)))
+                            and by_field.matches(lambda path: strategy.field_value(obj, path)))
 
     # ------------------------------------------------------------ update
 
     async def update(self, obj: Message, subresource: str = "", dry_run: bool = False) -> Message:
         kind = kinds.of(obj)
+        strategy = resources.for_kind(kind)
         if subresource not in ("", "status"):
             raise errors.NotFound(f'{kind.plural} have no subresource "{subresource}"')
         if subresource == "status" and not kind.has_status:
@@ -346,16 +342,17 @@ class Registry:
             new = self._merge_update(kind, old, obj, subresource)
             if new == old or dry_run:
                 return Change(new, write=False)
-            return Change(new, remove=strategies.ready_to_remove(new))
+            return Change(new, remove=deletion.ready_to_remove(strategy, new))
 
         updated, _ = await self._guaranteed_update(kind, key, what, merge, obj.metadata.resource_version)
         return updated
 
     def _merge_update(self, kind: Kind, old: Message, obj: Message, subresource: str) -> Message:
+        strategy = resources.for_kind(kind)
         if subresource == "status":
             new = _copy(old)
             new.status.CopyFrom(obj.status)
-            problems = validation.validate(new, old)
+            problems = resources.validate(new, old)
         else:
             new = _copy(obj)
             new.api_version, new.kind = kind.api_version, kind.name
@@ -380,11 +377,11 @@ class Registry:
                     new.status.CopyFrom(old.status)
                 else:
                     new.ClearField("status")
-            strategies.prepare_for_update(new, old)
-            defaults.apply(new)
+            strategy.prepare_for_update(new, old)
+            resources.default(new)
             if hasattr(new, "spec") and new.spec != old.spec:
                 m.generation = o.generation + 1
-            problems = validation.validate(new, old)
+            problems = resources.validate(new, old)
         if problems:
             raise errors.Invalid.of(f'{kind.name} "{old.metadata.name}"', problems)
         new.metadata.resource_version = old.metadata.resource_version
@@ -408,6 +405,7 @@ class Registry:
             raise errors.Invalid.of("DeleteOptions", ["gracePeriodSeconds: must be >= 0"])
         namespace = namespace if kind.namespaced else ""
         key = storage_key(kind, namespace, name)
+        strategy = resources.for_kind(kind)
 
         def mark_or_remove(old: Message) -> Change:
             if precondition_uid and precondition_uid != old.metadata.uid:
@@ -417,11 +415,11 @@ class Registry:
                 raise errors.Conflict(f"Precondition failed: ResourceVersion in precondition: {precondition_rv}, "
                                       f"ResourceVersion in object meta: {old.metadata.resource_version}")
             marked = _copy(old)
-            grace = strategies.deletion_grace(marked, grace_period)
-            strategies.add_propagation_finalizer(marked, propagation)
-            if grace == 0 and strategies.ready_to_remove(marked, deleting=True):
+            grace = strategy.deletion_grace(marked, grace_period)
+            deletion.add_propagation_finalizer(marked, propagation)
+            if grace == 0 and deletion.ready_to_remove(strategy, marked, deleting=True):
                 return Change(old, remove=True)
-            _mark_deleting(marked, grace)
+            deletion.mark(strategy, marked, grace)
             return Change(marked, write=marked != old)
 
         if dry_run:
@@ -432,35 +430,28 @@ class Registry:
     # ------------------------------------------------------------ subresources
 
     async def bind(self, binding: types_pb2.Binding) -> Message:
-        """Assign a pod to a node, once: a pod that is already bound is a Conflict."""
-        pod_kind = kinds.BY_NAME["Pod"]
+        """The binding subresource (of pods): assign the object to a node, once."""
+        kind = resources.serving("binding")
+        subresource = resources.for_kind(kind).subresources["binding"]
+        problems = subresource.validate(binding)
+        if problems:
+            raise errors.Invalid.of("Binding", problems)
         namespace = binding.metadata.namespace or "default"
-        name, node = binding.metadata.name, binding.target.name
-        missing = [f"{path}: Required value" for path, value in (("metadata.name", name), ("target.name", node))
-                   if not value]
-        if missing:
-            raise errors.Invalid.of("Binding", missing)
+        name = binding.metadata.name
 
-        def assign(pod: Message) -> Change:
-            refusal = _binding_refusal(pod, binding, name)
-            if refusal is not None:
-                raise refusal
-            pod.spec.node_name = node
-            for k, v in binding.metadata.annotations.items():
-                pod.metadata.annotations[k] = v
-            meta.set_condition(pod.status.conditions, "PodScheduled", "True")
-            return Change(pod)
+        def bind_one(obj: Message) -> Change:
+            subresource.apply(obj, binding)
+            return Change(obj)
 
-        key = storage_key(pod_kind, namespace, name)
-        bound, _ = await self._guaranteed_update(pod_kind, key, _describe(pod_kind, namespace, name), assign)
+        key = storage_key(kind, namespace, name)
+        bound, _ = await self._guaranteed_update(kind, key, _describe(kind, namespace, name), bind_one)
         return bound
 
     async def get_scale(self, kind: Kind, namespace: str, name: str) -> types_pb2.Scale:
-        _require_scalable(kind)
-        return _scale_of(await self.get(kind, namespace, name))
+        return _scale_of(kind).of(await self.get(kind, namespace, name))
 
     async def update_scale(self, kind: Kind, scale: types_pb2.Scale) -> types_pb2.Scale:
-        _require_scalable(kind)
+        adapter = _scale_of(kind)
         if scale.spec.replicas < 0:
             raise errors.Invalid.of(f'Scale "{scale.metadata.name}"',
                                     [f"spec.replicas: Invalid value: {scale.spec.replicas}: must be >= 0"])
@@ -468,26 +459,22 @@ class Registry:
         wanted = scale.metadata.resource_version
 
         def set_replicas(obj: Message) -> Change:
-            if obj.spec.HasField("replicas") and obj.spec.replicas == scale.spec.replicas:
-                return Change(obj, write=False)
-            obj.spec.replicas = scale.spec.replicas
-            obj.metadata.generation += 1
-            return Change(obj)
+            return Change(obj, write=adapter.set_replicas(obj, scale.spec.replicas))
 
         key = storage_key(kind, namespace, scale.metadata.name)
         scaled, _ = await self._guaranteed_update(kind, key, _describe(kind, namespace, scale.metadata.name),
                                                   set_replicas, wanted)
-        return _scale_of(scaled)
+        return adapter.of(scaled)
 
     # ------------------------------------------------------------ watch
 
     async def watch(self, kind: Kind, namespace: str = "", label_selector: str = "",
                     field_selector: str = "", resource_version: str = "",
                     bookmarks: bool = False) -> tuple[WatchCache, Watcher]:
-        cache = self.caches[kind.name]
+        cache = self.caches[kind]
         watcher = Watcher(self._predicate(kind, label_selector, field_selector),
                           namespace=namespace if kind.namespaced else "", bookmarks=bookmarks,
-                          trigger=_node_trigger(kind, field_selector))
+                          trigger=_trigger_value(kind, field_selector))
         start = None
         if resource_version not in ("", "0"):
             try:
@@ -498,54 +485,27 @@ class Registry:
         return cache, cache.watch(start, watcher)
 
 
-def _binding_refusal(pod: Message, binding: types_pb2.Binding, name: str) -> errors.ApiError | None:
-    """Why this pod cannot take this binding, or None."""
-    if binding.metadata.uid and binding.metadata.uid != pod.metadata.uid:
-        return errors.Conflict(f'pod "{name}" was replaced (uid {pod.metadata.uid}, binding for '
-                               f'{binding.metadata.uid})')
-    if pod.spec.node_name:
-        return errors.Conflict(f'Operation cannot be fulfilled on pods/binding "{name}": pod {name} '
-                               f'is already assigned to node "{pod.spec.node_name}"')
-    if pod.metadata.deletion_timestamp:
-        return errors.Conflict(f'pod "{name}" is being deleted, cannot be assigned to a node')
-    return None
+def _trigger_of(kind: Kind) -> Callable[[Message], str] | None:
+    strategy = resources.for_kind(kind)
+    return strategy.trigger if strategy.trigger_field else None
 
 
-def _node_trigger(kind: Kind, field_selector: str) -> str | None:
-    """The node a pod watch is limited to, so the cache can route events by node."""
-    if kind.name != "Pod" or not field_selector:
+def _trigger_value(kind: Kind, field_selector: str) -> str | None:
+    """The value of the kind's trigger field a watch selects by equality (a node's pods), or None."""
+    trigger_field = resources.for_kind(kind).trigger_field
+    if trigger_field is None or not field_selector:
         return None
     parsed = selectors.parse_field_selector(field_selector)
     for r in parsed.requirements:
-        if r.field == "spec.nodeName" and r.operator in ("=", "=="):
+        if r.field == trigger_field and r.operator in ("=", "=="):
             return r.value
     return None
 
 
-def _mark_deleting(obj: Message, grace: int) -> None:
-    m = obj.metadata
-    moment = meta.now() + timedelta(seconds=grace)
-    if not m.deletion_timestamp or grace < m.deletion_grace_period_seconds:
-        m.deletion_timestamp = meta.format_time(moment)
-        m.deletion_grace_period_seconds = grace
-    strategies.on_mark_deleting(obj)
-
-
-def _require_scalable(kind: Kind) -> None:
-    if kind.name not in ("ReplicaSet", "Deployment"):
+def _scale_of(kind: Kind) -> resources.Scale:
+    scale = resources.for_kind(kind).scale
+    if scale is None:
         raise errors.NotFound(f"{kind.plural} have no scale subresource")
-
-
-def _scale_of(obj: Message) -> types_pb2.Scale:
-    selector = selectors.from_match(obj.spec.selector.match_labels, obj.spec.selector.match_expressions)
-    scale = types_pb2.Scale(api_version="autoscaling/v1", kind="Scale")
-    m = scale.metadata
-    m.name, m.namespace, m.uid = obj.metadata.name, obj.metadata.namespace, obj.metadata.uid
-    m.resource_version = obj.metadata.resource_version
-    m.creation_timestamp = obj.metadata.creation_timestamp
-    scale.spec.replicas = obj.spec.replicas
-    scale.status.replicas = obj.status.replicas
-    scale.status.selector = str(selector)
     return scale
 
 

@@ -16,7 +16,7 @@ from controlplane.apiserver import eviction
 from controlplane.apiserver import metrics
 from controlplane.apiserver.metrics_store import MetricsStore
 from controlplane.apiserver.proxy import AgentProxy
-from controlplane.apiserver.registry import Registry, storage_key
+from controlplane.apiserver.registry import Registry
 from controlplane.apiserver.watchcache import Event
 from proto import api_pb2, api_pb2_grpc
 
@@ -115,8 +115,7 @@ class ApiService(api_pb2_grpc.ApiServicer):
     def _cached(self, kind_name: str):
         """(namespace, name) -> the object in the watch cache, or None: the metrics API's view of pods/nodes."""
         kind = kinds.BY_NAME[kind_name]
-        objects = self.registry.caches[kind_name].objects
-        return lambda namespace, name: objects.get(storage_key(kind, namespace, name))
+        return lambda namespace, name: self.registry.cached(kind, namespace, name)
 
     @_api_call
     async def Create(self, request, context):

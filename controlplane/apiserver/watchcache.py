@@ -45,7 +45,7 @@ class Watcher:
     matches: Predicate
     namespace: str = ""
     bookmarks: bool = False
-    # The value of spec.nodeName this watcher asks for, if any: pods are routed by it.
+    # The value of its kind's trigger field (a pod's spec.nodeName) this watcher selects, if any.
     trigger: str | None = None
     # Events at or before this revision were already seen by the client.
     after: int = 0
@@ -100,19 +100,21 @@ class WatchCache:
 
     def __init__(self, store: st.Storage, kind: Kind, prefix: bytes,
                  decode: Callable[[bytes, int], Message], history: int = HISTORY_EVENTS,
-                 bookmark_every: float = 1.0):
+                 bookmark_every: float = 1.0, trigger: Callable[[Message], str] | None = None):
         self._storage = store
         self.kind = kind
         self._prefix = prefix
         self._decode = decode
         self._history: deque[Event] = deque(maxlen=history)
         self._bookmark_every = bookmark_every
+        # Routes events to the watchers indexed by this value (Kubernetes' watch-cache trigger).
+        self._trigger = trigger
         self.objects: dict[bytes, Message] = {}
         self.revision = 0  # every change up to here is applied
         self._oldest = 0  # the history holds every event after this revision
         self._watchers: set[Watcher] = set()
-        self._by_node: dict[str, set[Watcher]] = {}
-        self._plain: set[Watcher] = set()  # watchers without a node trigger
+        self._by_trigger: dict[str, set[Watcher]] = {}
+        self._plain: set[Watcher] = set()  # watchers without a trigger value
         self._synced = asyncio.Event()
         self._revision_waiters: list[tuple[int, asyncio.Future]] = []
         self._task: asyncio.Task | None = None
@@ -233,14 +235,14 @@ class WatchCache:
                 f"watch cache for {self.kind.plural} has not reached resourceVersion {revision}") from None
 
     def _dispatch(self, event: Event) -> None:
-        if event.type == "BOOKMARK" or self.kind.name != "Pod":
+        if event.type == "BOOKMARK" or self._trigger is None:
             targets = self._watchers
         else:
-            # Pod watchers that name a node only see that node's pods (as Kubernetes' indexed triggers).
+            # Watchers that select a trigger value (a node's pods) only see objects with that value.
             targets = set(self._plain)
             for obj in (event.obj, event.prev):
                 if obj is not None:
-                    targets |= self._by_node.get(obj.spec.node_name, set())
+                    targets |= self._by_trigger.get(self._trigger(obj), set())
         for w in list(targets):
             w.offer(event)
 
@@ -264,7 +266,7 @@ class WatchCache:
                     watcher.offer(event)
         self._watchers.add(watcher)
         if watcher.trigger is not None:
-            self._by_node.setdefault(watcher.trigger, set()).add(watcher)
+            self._by_trigger.setdefault(watcher.trigger, set()).add(watcher)
         else:
             self._plain.add(watcher)
         return watcher
@@ -273,11 +275,11 @@ class WatchCache:
         self._watchers.discard(watcher)
         self._plain.discard(watcher)
         if watcher.trigger is not None:
-            group = self._by_node.get(watcher.trigger)
+            group = self._by_trigger.get(watcher.trigger)
             if group is not None:
                 group.discard(watcher)
                 if not group:
-                    del self._by_node[watcher.trigger]
+                    del self._by_trigger[watcher.trigger]
 
     def history_len(self) -> int:
         return len(self._history)

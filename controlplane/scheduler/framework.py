@@ -48,6 +48,15 @@ SUCCESS = Status(Code.SUCCESS)
 SKIP = Status(Code.SKIP)
 
 
+# Where placement leaves the whole snapshot (every node, fitting or not) in PodInfo.state for the
+# plugins that count pods across the cluster (InterPodAffinity, PodTopologySpread), as a framework handle.
+SNAPSHOT = "snapshot"
+
+
+def snapshot(pod: PodInfo) -> Sequence[NodeInfo]:
+    return pod.state.get(SNAPSHOT, ())
+
+
 class FilterPlugin:
     """Decides whether a pod may run on a node at all."""
 
@@ -71,7 +80,8 @@ class ScorePlugin:
     name = ""
     weight = 1
 
-    def score(self, pod: PodInfo, nodes: Sequence[NodeInfo]) -> list[int]:
+    def score(self, pod: PodInfo, nodes: Sequence[NodeInfo]) -> list[int] | None:
+        """One score per node; None when the plugin has nothing to say about this pod (skipped)."""
         raise NotImplementedError
 
 

@@ -10,9 +10,13 @@ NO_SCHEDULE, NO_EXECUTE, PREFER_NO_SCHEDULE = "NoSchedule", "NoExecute", "Prefer
 
 
 class NodeInfo:
+    # Pods with pod (anti-)affinity terms on every NodeInfo of this process: at least the number in any one
+    # snapshot, so 0 lets InterPodAffinity skip a plain pod without looking at a single node.
+    affinity_pods_anywhere = 0
+
     __slots__ = ("name", "node", "labels", "taints", "soft_taints", "unschedulable", "ready", "allocatable_cpu",
                  "allocatable_memory", "allocatable_pods", "requested_cpu", "requested_memory", "nonzero_cpu",
-                 "nonzero_memory", "pods", "used_ports", "owner_counts")
+                 "nonzero_memory", "pods", "used_ports", "owner_counts", "affinity_pods")
 
     def __init__(self, name: str, node: types_pb2.Node | None = None):
         self.name = name
@@ -28,6 +32,7 @@ class NodeInfo:
         self.pods: dict[str, PodInfo] = {}
         self.used_ports: dict[tuple[str, int], list[str]] = {}  # (protocol, port) -> host IPs
         self.owner_counts: dict[str, int] = {}
+        self.affinity_pods: dict[str, PodInfo] = {}  # the pods here that carry pod (anti-)affinity terms
         if node is not None:
             self.set_node(node)
 
@@ -75,6 +80,12 @@ class NodeInfo:
                 ips.remove(ip)
                 if not ips:
                     del self.used_ports[(protocol, port)]
+        if pod.has_pod_affinity:
+            if sign > 0:
+                self.affinity_pods[pod.key] = pod
+            else:
+                self.affinity_pods.pop(pod.key, None)
+            NodeInfo.affinity_pods_anywhere += sign
         if pod.owner_uid:
             count = self.owner_counts.get(pod.owner_uid, 0) + sign
             if count:

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from controlplane.scheduler.framework import SUCCESS, Code, Profile
+from controlplane.scheduler.framework import SNAPSHOT, SUCCESS, Code, Profile
 from controlplane.scheduler.nodeinfo import NodeInfo
 from controlplane.scheduler.podinfo import PodInfo
 
@@ -75,6 +75,16 @@ def schedule(pod: PodInfo, nodes: Sequence[NodeInfo], profile: Profile, percenta
     total = len(nodes)
     if total == 0:
         return Decision(None, NO_NODES)
+    pod.state[SNAPSHOT] = nodes
+    try:
+        return _schedule(pod, nodes, profile, percentage, start, rng, timings)
+    finally:
+        del pod.state[SNAPSHOT]  # the pod is kept in the cache once bound: not the whole snapshot with it
+
+
+def _schedule(pod: PodInfo, nodes: Sequence[NodeInfo], profile: Profile, percentage: int, start: int,
+              rng: random.Random | None, timings: dict[tuple[str, str], float] | None) -> Decision:
+    total = len(nodes)
     filters = []
     for plugin in profile.filters:
         status = plugin.pre_filter(pod)
@@ -123,9 +133,12 @@ def score(pod: PodInfo, feasible: Sequence[NodeInfo], profile: Profile,
         return [0]  # nothing to compare: Kubernetes skips scoring too
     totals = [0] * len(feasible)
     for plugin in profile.scores:
-        weight = plugin.weight
         run = plugin.score if timings is None else _timed(plugin.score, timings, ("Score", plugin.name))
-        totals = [t + s * weight for t, s in zip(totals, run(pod, feasible))]
+        scores = run(pod, feasible)
+        if scores is None:  # nothing to tell these nodes apart by (Kubernetes' PreScore Skip)
+            continue
+        weight = plugin.weight
+        totals = [t + s * weight for t, s in zip(totals, scores)]
     return totals
 
 

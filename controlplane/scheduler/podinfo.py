@@ -27,6 +27,9 @@ class PodInfo:
     nonzero_memory: int
     host_ports: tuple[HostPort, ...]
     owner_uid: str  # the controller's uid ("" for a bare pod), for spreading
+    # It carries pod (anti-)affinity terms: the nodes keep such pods apart, so that InterPodAffinity can
+    # skip a pod when no pod anywhere has terms (the common case) without walking every pod.
+    has_pod_affinity: bool = False
     # What plugins work out once per attempt in pre_filter (Kubernetes' CycleState), by plugin name.
     state: dict[str, object] = field(default_factory=dict)
 
@@ -52,8 +55,10 @@ class PodInfo:
             else:
                 cpu, memory = max(cpu, side_cpu + _cpu(requests)), max(memory, side_memory + _memory(requests))
         owner = meta.controller_of(pod)
+        affinity = pod.spec.affinity
+        has_terms = affinity.HasField("pod_affinity") or affinity.HasField("pod_anti_affinity")
         return cls(meta.key(pod), pod, cpu, memory, nonzero_cpu, nonzero_memory, host_ports(pod),
-                   owner.uid if owner is not None else "")
+                   owner.uid if owner is not None else "", has_terms)
 
 
 def host_ports(pod: types_pb2.Pod) -> tuple[HostPort, ...]:

@@ -61,11 +61,11 @@ async def test_server_validation_prints_every_field_path(skiff, tmp_path):
 
 
 async def test_unknown_fields_warn_once_and_the_rest_is_applied(skiff, client, tmp_path):
-    text = pod_yaml("web").replace("spec:\n", "spec:\n  securityContext: {runAsUser: 1}\n")
+    text = pod_yaml("web").replace("spec:\n", "spec:\n  restartPolicyy: Never\n")
     path = write(tmp_path, "web.yaml", text)
     result = await skiff("apply", "-f", path)
     assert result.code == 0 and result.out == "pod/web created\n"
-    assert result.err == f"Warning: {path}: unknown fields ignored: spec.securityContext\n"
+    assert result.err == f"Warning: {path}: unknown fields ignored: spec.restartPolicyy\n"
     assert not await _absent(client, "web")
 
 

@@ -74,3 +74,31 @@ async def test_delete_across_namespaces_by_field_selector_and_dry_runs(client, s
     assert by_field.out == 'pod "other" deleted\n', by_field.err
     remaining = {p.metadata.name for p in (await client.list("Pod")).items}
     assert remaining == {"web", "db"}
+
+
+async def test_writing_verbs_take_dry_run_and_write_nothing(client, skiff, tmp_path):
+    from tests.fixtures.cli_runner import write
+    await client.create(deployment("api", 1))
+    scaled = await skiff("scale", "deploy/api", "--replicas=5", "--dry-run=server")
+    labelled = await skiff("label", "deploy/api", "tier=x", "--dry-run=client")
+    exposed = await skiff("expose", "deploy/api", "--port=80", "--dry-run=client", "-o", "name")
+    created = await skiff("create", "-f", write(tmp_path, "p.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+                                               "spec: {containers: [{name: a, image: busybox}]}\n"), "--dry-run=server")
+    assert scaled.out == "deployment.apps/api scaled (server dry run)\n", scaled.err
+    assert labelled.out == "deployment.apps/api labeled (dry run)\n", labelled.err
+    assert exposed.out == "service/api\n", exposed.err
+    assert created.out == "pod/p created (server dry run)\n", created.err
+    d = await client.get("Deployment", "api")
+    assert (d.spec.replicas, dict(d.metadata.labels).get("tier")) == (1, None)
+    assert (await client.list("Service", "default")).items == [] or all(
+        s.metadata.name != "api" for s in (await client.list("Service", "default")).items)
+    assert (await client.list("Pod", "default")).items == []
+
+
+async def test_completion_names_objects_from_the_server(client, skiff):
+    await client.create(pod("web"))
+    await client.create(pod("other", namespace="kube-system"))
+    result = await skiff("__complete", "get", "pods", "")
+    assert (result.code, result.out) == (0, "web\n")
+    in_namespace = await skiff("__complete", "logs", "-n", "kube-system", "")
+    assert in_namespace.out == "other\n"

@@ -20,9 +20,10 @@ BENCHMARKS = {
     "replicaset_vs_swarm": ("skiff_s", "swarm_s", "docker_run_s", "skiff_vs_swarm", "lab_up_s"),
     "dns": ("qps", "p99_ms"),
     "cli_latency": ("get_pods", "version_client", "apply_one"),
+    "metrics": ("sampling", "top", "api_metrics_on_vs_off"),
 }
 # These run containers or network namespaces: root and dockerd.
-NEEDS_ROOT = {"pod_startup", "service_proxy", "replicaset_vs_swarm", "dns", "config_propagation"}
+NEEDS_ROOT = {"pod_startup", "service_proxy", "replicaset_vs_swarm", "dns", "config_propagation", "metrics"}
 # probe_load has its own smoke test with stronger checks: tests/integration/test_probe_perf_smoke.py
 
 

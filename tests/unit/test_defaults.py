@@ -4,12 +4,12 @@ from __future__ import annotations
 import copy
 
 from api import manifest
-from controlplane.apiserver import defaults
+from controlplane.apiserver import resources
 
 
 def defaulted(data: dict):
     obj, _ = manifest.from_dict(data)
-    defaults.apply(obj)
+    resources.default(obj)
     return obj
 
 
@@ -191,7 +191,7 @@ def test_existing_pod_phase_is_kept():
 def test_defaulting_twice_changes_nothing():
     once = defaulted(deployment())
     twice = copy.deepcopy(once)
-    defaults.apply(twice)
+    resources.default(twice)
     assert twice == once
 
 

@@ -76,3 +76,11 @@ def test_reader_v2_reads_a_container_through_its_pid(tmp_path):
     assert reader.version == 2
     assert reader.usage(reader.container_dirs("0a1b2c", 42)) == cgroup.Usage(2_500_000_000, 69 * MiB)
 
+
+
+def test_flat_value_reads_one_key_as_the_full_parser_does():
+    text = fixture("v1-memory.stat")
+    parsed = cgroup.parse_flat_keyed(text)
+    for key in ("cache", "inactive_file", "total_inactive_file", "total_unevictable"):
+        assert cgroup.flat_value(text, key) == parsed[key]
+    assert cgroup.flat_value(text, "absent") == 0

@@ -214,3 +214,11 @@ def test_env_var_name_rejects_bad_characters_with_the_kubernetes_message(value):
 )
 def test_env_var_name_rejects_directory_names(value, error):
     assert names.env_var_name(value) == [error]
+
+
+def test_generated_names_use_kubernetes_alphabet_of_five():
+    from api.names import GENERATED_ALPHABET, generated_name
+    made = {generated_name("web-") for _ in range(50)}
+    assert all(n.startswith("web-") and len(n) == 9 for n in made)
+    assert all(set(n[4:]) <= set(GENERATED_ALPHABET) for n in made)
+    assert not set("aeiou013") & set(GENERATED_ALPHABET)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from api import manifest
-from controlplane.apiserver import defaults, validation
+from controlplane.apiserver import resources
 
 IMAGE = "busybox:latest"
 
@@ -10,8 +10,8 @@ IMAGE = "busybox:latest"
 def problems(**container) -> list[str]:
     obj, _ = manifest.from_dict({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
                                  "spec": {"containers": [{"name": "app", "image": IMAGE, **container}]}})
-    defaults.apply(obj)
-    return validation.validate(obj, None)
+    resources.default(obj)
+    return resources.validate(obj, None)
 
 
 def test_defaulted_probes_of_every_kind_are_valid():

@@ -6,19 +6,19 @@ import copy
 import pytest
 
 from api import manifest
-from controlplane.apiserver import defaults, validation
+from controlplane.apiserver import resources
 
 IMAGE = "nginx:1.25"
 
 
 def build(data: dict):
     obj, _ = manifest.from_dict(data)
-    defaults.apply(obj)
+    resources.default(obj)
     return obj
 
 
 def problems(data: dict, old: dict | None = None) -> list[str]:
-    return validation.validate(build(data), None if old is None else build(old))
+    return resources.validate(build(data), None if old is None else build(old))
 
 
 def paths(errors: list[str]) -> list[str]:

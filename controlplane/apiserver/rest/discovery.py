@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from api.kinds import Kind
 from api.schema import group_version
-from controlplane.apiserver.rest.paths import group_versions, subresources
+from controlplane.apiserver.rest.paths import EXTRA, Served, group_versions, subresources
 
 KUBERNETES_VERSION = ("1", "32")  # the API level skiff speaks, so kubectl sees no version skew
 AGGREGATED_V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
@@ -19,6 +19,11 @@ _SUB_VERBS = {"status": ["get", "patch", "update"], "scale": ["get", "patch", "u
               "attach": ["create", "get"], "portforward": ["create", "get"]}
 _SUB_KINDS = {"scale": ("autoscaling", "v1", "Scale"), "binding": ("", "v1", "Binding"),
               "eviction": ("policy", "v1", "Eviction")}
+
+
+def _all_group_versions() -> list[str]:
+    gvs = list(group_versions())
+    return gvs + [e.group_version for e in EXTRA if e.group_version not in gvs]
 
 
 def version_info(skiff_version: str) -> dict:
@@ -35,7 +40,7 @@ def api_versions() -> dict:
 def _groups() -> dict[str, list[str]]:
     """Named groups (not the core one) and their groupVersions."""
     out: dict[str, list[str]] = {}
-    for gv in group_versions():
+    for gv in dict.fromkeys(_all_group_versions()):
         if "/" in gv:
             out.setdefault(gv.split("/")[0], []).append(gv)
     return out
@@ -64,10 +69,12 @@ def _categories(kind: Kind) -> list[str]:
 
 def api_resource_list(gv: str) -> dict | None:
     """`/api/v1`, `/apis/apps/v1`: the resources of a groupVersion and their subresources."""
-    served = group_versions().get(gv)
-    if served is None:
+    served = group_versions().get(gv, [])
+    extras = [e for e in EXTRA if e.group_version == gv]
+    if not served and not extras:
         return None
-    resources = []
+    resources = [{"name": e.plural, "singularName": e.kind.lower(), "namespaced": e.namespaced, "kind": e.kind,
+                  "verbs": list(e.verbs)} for e in extras]
     for kind in served:
         entry = {"name": kind.plural, "singularName": kind.singular, "namespaced": kind.namespaced,
                  "kind": kind.name, "verbs": VERBS}
@@ -107,16 +114,25 @@ def _resource_discovery(kind: Kind) -> dict:
     return entry
 
 
+def _extra_discovery(e: Served) -> dict:
+    group, _, version = e.group_version.rpartition("/")
+    return {"resource": e.plural, "responseKind": {"group": group, "version": version, "kind": e.kind},
+            "scope": "Namespaced" if e.namespaced else "Cluster", "singularResource": e.kind.lower(),
+            "verbs": list(e.verbs)}
+
+
 def aggregated(core: bool, api_version: str = "apidiscovery.k8s.io/v2") -> dict:
     """The APIGroupDiscoveryList of `/api` (core=True) or `/apis`."""
     by_group: dict[str, list[dict]] = {}
-    for gv, served in group_versions().items():
+    served_by_gv = group_versions()
+    for gv in dict.fromkeys(_all_group_versions()):
         if ("/" not in gv) != core:
             continue
         group = gv.split("/")[0] if "/" in gv else ""
         version = gv.split("/")[-1]
-        by_group.setdefault(group, []).append(
-            {"version": version, "resources": [_resource_discovery(k) for k in served], "freshness": "Current"})
+        resources = [_resource_discovery(k) for k in served_by_gv.get(gv, [])]
+        resources += [_extra_discovery(e) for e in EXTRA if e.group_version == gv]
+        by_group.setdefault(group, []).append({"version": version, "resources": resources, "freshness": "Current"})
     items = [{"metadata": {"name": group, "creationTimestamp": None}, "versions": versions}
              for group, versions in by_group.items()]
     return {"kind": "APIGroupDiscoveryList", "apiVersion": api_version, "metadata": {}, "items": items}

@@ -14,6 +14,7 @@ from api import errors, manifest
 from controlplane.apiserver import eviction
 from controlplane.apiserver.registry import Registry
 from controlplane.apiserver.rest import codec, discovery, managers, media, openapi, patch, paths, streams, table
+from controlplane.apiserver.rest import served as served_api
 from controlplane.apiserver.rest.status import RestError, from_error, success
 from controlplane.apiserver.rest.watch import serve_watch
 from proto import types_pb2
@@ -66,10 +67,15 @@ def _dry_run(query) -> bool:
 class Handlers:
     """One instance per server: the registry, the agent proxy (logs, exec) and the version to report."""
 
-    def __init__(self, registry: Registry, proxy, skiff_version: str):
+    def __init__(self, registry: Registry, proxy, skiff_version: str, metrics=None):
         self.registry = registry
         self.proxy = proxy
         self.skiff_version = skiff_version
+        self.metrics = metrics  # the MetricsStore behind metrics.k8s.io, when served
+
+    def authorize_review(self, request: web.Request, spec: dict) -> tuple[bool, str]:
+        """(allowed, reason) for a SelfSubjectAccessReview; no authorizer yet: every request is allowed."""
+        return True, "no authorization is configured: every authenticated request is allowed"
 
     # ------------------------------------------------------------ discovery and OpenAPI
 
@@ -122,9 +128,13 @@ class Handlers:
             return _not_found()
         if target is None:
             return self._discovery(request)
-        if target.kind is None:
-            return _not_found()
         try:
+            if target.kind is None:
+                served = paths.extra(target.group_version, target.resource)
+                if served is None or target.subresource:
+                    return _not_found()
+                return json_response(await served_api.serve(request, self, target, served),
+                                     201 if request.method == "POST" else 200)
             return await self._dispatch(request, target)
         except (errors.ApiError, RestError) as e:
             return error_response(e, target)

@@ -33,6 +33,28 @@ def group_versions() -> dict[str, list[Kind]]:
     return out
 
 
+@dataclass(frozen=True)
+class Served:
+    """A resource served without being stored: the metrics API, access reviews."""
+
+    group_version: str
+    plural: str
+    kind: str
+    namespaced: bool
+    verbs: tuple[str, ...]
+
+
+EXTRA: tuple[Served, ...] = (
+    Served("metrics.k8s.io/v1beta1", "nodes", "NodeMetrics", False, ("get", "list")),
+    Served("metrics.k8s.io/v1beta1", "pods", "PodMetrics", True, ("get", "list")),
+    Served("authorization.k8s.io/v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", False, ("create",)),
+)
+
+
+def extra(group_version: str, plural: str) -> Served | None:
+    return next((e for e in EXTRA if e.group_version == group_version and e.plural == plural), None)
+
+
 def find_kind(group: str, version: str, resource: str) -> Kind | None:
     api_version = f"{group}/{version}" if group else version
     return next((k for k in kinds.KINDS if k.api_version == api_version and k.plural == resource), None)
@@ -76,7 +98,9 @@ def parse(path: str) -> Target | None:
             return None
         group, version, rest = parts[1], parts[2], parts[3:]
     namespace = ""
-    if rest[0] == "namespaces" and len(rest) >= 3 and find_kind(group, version, rest[2]) is not None:
+    gv = f"{group}/{version}" if group else version
+    if rest[0] == "namespaces" and len(rest) >= 3 and (find_kind(group, version, rest[2]) is not None
+                                                       or getattr(extra(gv, rest[2]), "namespaced", False)):
         namespace, rest = rest[1], rest[2:]
     if len(rest) > 3:
         raise BadPath(path)

@@ -15,11 +15,10 @@ from controlplane.apiserver.rest.handlers import Handlers
 
 log = logging.getLogger(__name__)
 
-MAX_REQUEST_BYTES = 3 * 1024 * 1024 // 2  # as the gRPC listener: etcd's default value limit
 
 
-def build_app(handlers: Handlers) -> web.Application:
-    app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+def build_app(handlers: Handlers, max_request_bytes: int) -> web.Application:
+    app = web.Application(client_max_size=max_request_bytes)
     r = app.router
     r.add_get("/version", handlers.version)
     for path in ("/healthz", "/readyz", "/livez"):
@@ -49,15 +48,15 @@ class RestServer:
         await self.runner.cleanup()
 
 
-async def start(registry: Registry, proxy, listen: str, skiff_version: str,
-                cert_pem: bytes | None = None, key_pem: bytes | None = None) -> RestServer:
+async def start(registry: Registry, proxy, listen: str, skiff_version: str, max_request_bytes: int,
+                cert_pem: bytes | None = None, key_pem: bytes | None = None, metrics=None) -> RestServer:
     """Listen on `listen` (HOST:PORT, port 0 for any); without a certificate, make a self-signed one."""
     host, _, port = listen.rpartition(":")
     if cert_pem is None or key_pem is None:
         cert_pem, key_pem = tls.self_signed([host] if host not in ("", "0.0.0.0", "::") else [])
     context: ssl.SSLContext = tls.server_context(cert_pem, key_pem)
     # handler_cancellation: a watch whose client went away ends at once instead of at its next event.
-    runner = web.AppRunner(build_app(Handlers(registry, proxy, skiff_version)), handler_cancellation=True,
+    runner = web.AppRunner(build_app(Handlers(registry, proxy, skiff_version, metrics), max_request_bytes), handler_cancellation=True,
                            access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host or "0.0.0.0", int(port), ssl_context=context, backlog=1024)

@@ -47,7 +47,7 @@ async def serve_watch(request: web.Request, registry: Registry, target: Target) 
     if send_initial:
         version = ""
     elif "sendInitialEvents" in q and version in ("", "0"):
-        version = str(registry.caches[target.kind.name].revision)  # from now, nothing replayed
+        version = str(registry.caches[target.kind].revision)  # from now, nothing replayed
     as_table = media.wants_table(request.headers.get("Accept", ""))
     include = q.get("includeObject", "Metadata")
     response = web.StreamResponse(headers={"Content-Type": media.JSON, "Cache-Control": "no-cache"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
-from api import kinds, names
+from api import names
 from controlplane.apiserver.validation.fielderrors import Path, each, forbidden, invalid, required, show, too_long
 from proto import types_pb2
 
@@ -13,19 +13,9 @@ TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024
 STANDARD_FINALIZERS = ("kubernetes", "orphan", "foregroundDeletion")
 
 
-def _any_name(name: str) -> list[str]:
-    return []
-
-
-_NAME_RULES: dict[str, Callable[[str], list[str]]] = {
-    "Namespace": names.dns1123_label,
-    "Service": names.dns1035_label,
-    "Event": _any_name,
-}
-
-
-def validate_object_meta(meta: types_pb2.ObjectMeta, kind: kinds.Kind, path: Path) -> list[str]:
-    name_rule = _NAME_RULES.get(kind.name, names.dns1123_subdomain)
+def validate_object_meta(meta: types_pb2.ObjectMeta, namespaced: bool, name_rule: Callable[[str], list[str]],
+                         path: Path) -> list[str]:
+    """Problems of an object's metadata; `name_rule` checks its name (most kinds: a DNS subdomain)."""
     errors = []
     if not meta.name:
         errors.append(required(path.child("name"), "name or generateName is required"))
@@ -35,7 +25,7 @@ def validate_object_meta(meta: types_pb2.ObjectMeta, kind: kinds.Kind, path: Pat
         # A prefix may end in '-': the random suffix follows it.
         prefix = meta.generate_name[:-1] + "a" if meta.generate_name.endswith("-") else meta.generate_name
         errors += each(name_rule(prefix), path.child("generateName"), meta.generate_name)
-    if kind.namespaced:
+    if namespaced:
         if not meta.namespace:
             errors.append(required(path.child("namespace")))
         else:

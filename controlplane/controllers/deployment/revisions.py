@@ -4,9 +4,8 @@ new, the next revision number, the new one to create, and which old ones history
 from __future__ import annotations
 
 from api.deployments import CHANGE_CAUSE, DESIRED_REPLICAS, HASH_LABEL, REVISION, revision_of, same_template
+from api.names import GENERATED_ALPHABET as _SAFE_ALPHABET  # Kubernetes' SafeEncodeString alphabet
 from proto import types_pb2
-
-_SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # no vowels: a hash never spells a word
 
 
 def _fnv32a(data: bytes) -> int:

@@ -108,7 +108,7 @@ def test_pods_without_preferences_score_every_node_zero():
 def test_default_profile_scores_taints_and_affinity_with_kubernetes_weights():
     weights = {p.name: p.weight for p in plugins.profile().scores}
     assert weights == {"NodeResourcesLeastAllocated": 1, "NodeResourcesBalancedAllocation": 1, "OwnerSpread": 1,
-                       "TaintToleration": 3, "NodeAffinity": 2}
+                       "TaintToleration": 3, "NodeAffinity": 2, "PodTopologySpread": 2, "InterPodAffinity": 2}
 
 
 def test_placement_avoids_soft_tainted_nodes_and_follows_preferences():

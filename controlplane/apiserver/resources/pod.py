@@ -1,0 +1,74 @@
+"""Pods: created Pending, bound to a node once (the binding subresource), deleted gracefully (the
+node's agent stops the containers, then confirms), and watched by node (`spec.nodeName`)."""
+from __future__ import annotations
+
+from api import errors, meta
+from controlplane.apiserver import defaults
+from controlplane.apiserver.resources.strategy import COMMON_FIELDS, Strategy, Subresource
+from controlplane.apiserver.validation import pods
+from proto import types_pb2
+
+TERMINAL_PHASES = ("Succeeded", "Failed")
+
+
+def bind(pod: types_pb2.Pod, binding: types_pb2.Binding) -> None:
+    """Assign the pod to the binding's node, once: a pod already bound (or replaced, or going) refuses."""
+    name = binding.metadata.name
+    if binding.metadata.uid and binding.metadata.uid != pod.metadata.uid:
+        raise errors.Conflict(f'pod "{name}" was replaced (uid {pod.metadata.uid}, binding for '
+                              f'{binding.metadata.uid})')
+    if pod.spec.node_name:
+        raise errors.Conflict(f'Operation cannot be fulfilled on pods/binding "{name}": pod {name} '
+                              f'is already assigned to node "{pod.spec.node_name}"')
+    if pod.metadata.deletion_timestamp:
+        raise errors.Conflict(f'pod "{name}" is being deleted, cannot be assigned to a node')
+    pod.spec.node_name = binding.target.name
+    for k, v in binding.metadata.annotations.items():
+        pod.metadata.annotations[k] = v
+    meta.set_condition(pod.status.conditions, "PodScheduled", "True")
+
+
+def validate_binding(binding: types_pb2.Binding) -> list[str]:
+    return [f"{path}: Required value"
+            for path, value in (("metadata.name", binding.metadata.name), ("target.name", binding.target.name))
+            if not value]
+
+
+class PodStrategy(Strategy):
+    selectable_fields = COMMON_FIELDS + ("spec.nodeName", "spec.restartPolicy", "spec.schedulerName",
+                                         "status.phase", "status.podIP")
+    trigger_field = "spec.nodeName"
+    subresources = {"binding": Subresource(bind, validate_binding)}
+    sample = {"metadata": {"name": "sample"},
+              "spec": {"containers": [{"name": "app", "image": "busybox:latest"}]}}
+
+    def prepare_for_create(self, pod: types_pb2.Pod) -> None:
+        pod.status.phase = "Pending"
+
+    def default(self, pod: types_pb2.Pod) -> None:
+        defaults.pod(pod)
+
+    def validate(self, pod: types_pb2.Pod) -> list[str]:
+        return pods.validate_pod(pod)
+
+    def validate_update(self, new: types_pb2.Pod, old: types_pb2.Pod) -> list[str]:
+        return pods.validate_pod_update(new, old)
+
+    def deletion_grace(self, pod: types_pb2.Pod, requested: int | None) -> int:
+        if not pod.spec.node_name or pod.status.phase in TERMINAL_PHASES:
+            return 0  # nothing runs it, nothing to stop
+        if requested is not None:
+            return requested
+        if pod.spec.HasField("termination_grace_period_seconds"):
+            return pod.spec.termination_grace_period_seconds
+        return defaults.DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS
+
+    def holds_removal(self, pod: types_pb2.Pod, deleting: bool) -> bool:
+        # A pod on a node goes when its agent confirms (a delete with grace 0).
+        return not deleting and pod.metadata.deletion_grace_period_seconds != 0
+
+    def trigger(self, pod: types_pb2.Pod) -> str:
+        return pod.spec.node_name
+
+
+STRATEGY = PodStrategy()

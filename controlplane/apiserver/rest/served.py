@@ -1,0 +1,85 @@
+"""Resources served without being stored: the metrics API (`metrics.k8s.io/v1beta1`, for `kubectl top`)
+from the API server's in-memory MetricsStore, and SelfSubjectAccessReview (`kubectl auth can-i`).
+"""
+from __future__ import annotations
+
+from aiohttp import web
+
+from api import manifest
+from controlplane.apiserver.rest import codec, k8sproto, media
+from controlplane.apiserver.rest.paths import Served, Target
+from controlplane.apiserver.rest.status import RestError
+
+METRICS_VERSION = "metrics.k8s.io/v1beta1"
+
+
+def cpu_text(nanocores: int) -> str:
+    return f"{nanocores}n"
+
+
+def memory_text(size: int) -> str:
+    return f"{size // 1024}Ki" if size % 1024 == 0 else str(size)
+
+
+def _window(seconds: float) -> str:
+    return f"{seconds:g}s"
+
+
+def _meta(m) -> dict:
+    out = manifest.to_dict(m)
+    out.pop("managedFields", None)
+    return out
+
+
+def node_metrics(nm) -> dict:
+    return {"kind": "NodeMetrics", "apiVersion": METRICS_VERSION, "metadata": _meta(nm.metadata),
+            "timestamp": nm.timestamp or None, "window": _window(nm.window_seconds),
+            "usage": {"cpu": cpu_text(nm.cpu_nanocores), "memory": memory_text(nm.memory_bytes)}}
+
+
+def pod_metrics(pm) -> dict:
+    containers = [{"name": c.name, "usage": {"cpu": cpu_text(c.cpu_nanocores), "memory": memory_text(c.memory_bytes)}}
+                  for c in pm.containers]
+    return {"kind": "PodMetrics", "apiVersion": METRICS_VERSION, "metadata": _meta(pm.metadata),
+            "timestamp": pm.timestamp or None, "window": _window(pm.window_seconds), "containers": containers}
+
+
+async def serve(request: web.Request, handlers, target: Target, served: Served) -> dict:
+    """The response body for a request on one of the served resources."""
+    if served.kind == "SelfSubjectAccessReview":
+        if request.method != "POST" or target.name:
+            raise RestError("MethodNotAllowed", "selfsubjectaccessreviews only take create (POST)")
+        return await access_review(request, handlers)
+    if request.method != "GET":
+        raise RestError("MethodNotAllowed", f"{served.plural}.metrics.k8s.io are read-only")
+    store, q = handlers.metrics, request.query
+    if store is None:
+        raise RestError("ServiceUnavailable", "the metrics API is not served by this API server")
+    if served.kind == "NodeMetrics":
+        items = [node_metrics(n) for n in store.nodes(target.name, q.get("labelSelector", ""))]
+    else:
+        items = [pod_metrics(p) for p in store.pods(target.namespace, target.name, q.get("labelSelector", ""))]
+    if target.name:
+        return items[0]
+    return {"kind": f"{served.kind}List", "apiVersion": METRICS_VERSION, "metadata": {}, "items": items}
+
+
+async def access_review(request: web.Request, handlers) -> dict:
+    """Answers whether the caller may do what the review asks. Until authorization exists everything is
+    allowed, and the answer says so."""
+    body = await request.read()
+    if media.base_type(request.headers.get("Content-Type", "")) == k8sproto.MEDIA_TYPE:
+        _, kind, raw = k8sproto.unwrap(body)
+        data = {"kind": kind, "spec": k8sproto.access_review_spec(raw)}
+    else:
+        data = codec.parse_json(body)
+    if not isinstance(data, dict) or data.get("kind", "SelfSubjectAccessReview") != "SelfSubjectAccessReview":
+        raise RestError("BadRequest", "the body must be an authorization.k8s.io/v1 SelfSubjectAccessReview")
+    spec = data.get("spec") or {}
+    if not spec.get("resourceAttributes") and not spec.get("nonResourceAttributes"):
+        raise RestError("Invalid", "SelfSubjectAccessReview is invalid: spec: resourceAttributes or "
+                                   "nonResourceAttributes is required")
+    allowed, reason = handlers.authorize_review(request, spec)
+    return {"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1",
+            "metadata": {"creationTimestamp": None}, "spec": spec,
+            "status": {"allowed": allowed, "reason": reason}}

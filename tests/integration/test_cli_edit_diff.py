@@ -1,0 +1,74 @@
+"""`skiff edit` with a scripted editor and `skiff diff -f` against a real API server: the change is
+written, a refused edit is kept in a file named in the error, and diff's exit code says whether apply
+would change anything."""
+from __future__ import annotations
+
+import os
+import stat
+
+from tests.fixtures.cli_runner import write
+from tests.fixtures.objects import deployment
+
+MANIFEST = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: app, image: "busybox:%s"}]
+"""
+
+
+def editor(tmp_path, sed_expression: str) -> str:
+    path = tmp_path / "editor.sh"
+    path.write_text(f"#!/bin/sh\nsed -i '{sed_expression}' \"$1\"\n")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return str(path)
+
+
+async def test_edit_writes_what_the_editor_changed(client, skiff, tmp_path, monkeypatch):
+    await client.create(deployment("web", 1))
+    monkeypatch.delenv("EDITOR", raising=False)
+    monkeypatch.setenv("KUBE_EDITOR", editor(tmp_path, "s/busybox:1.36/busybox:1.37/"))
+    result = await skiff("edit", "deploy/web")
+    assert (result.code, result.out) == (0, "deployment.apps/web edited\n"), result.err
+    assert (await client.get("Deployment", "web")).spec.template.spec.containers[0].image == "busybox:1.37"
+    monkeypatch.setenv("KUBE_EDITOR", "true")  # saves the file unchanged
+    unchanged = await skiff("edit", "deploy", "web")
+    assert unchanged.out == "Edit cancelled, no changes made.\n"
+
+
+async def test_a_refused_edit_keeps_the_file_and_says_where(client, skiff, tmp_path, monkeypatch):
+    await client.create(deployment("web", 1))
+    monkeypatch.setenv("KUBE_EDITOR", editor(tmp_path, "s/replicas: 1/replicas: -3/"))
+    result = await skiff("edit", "deploy/web")
+    assert (result.code, result.out) == (1, "")
+    lines = result.err.splitlines()
+    assert lines[0] == 'Error from server (Invalid): Deployment "web" is invalid:', result.err
+    assert "spec.replicas" in lines[1]
+    assert lines[-1].startswith('A copy of your changes has been stored to "')
+    kept = lines[-1].split('"')[1]
+    try:
+        text = open(kept).read()
+        assert "replicas: -3" in text and text.startswith("# The edited file had a problem:")
+    finally:
+        os.unlink(kept)
+    assert (await client.get("Deployment", "web")).spec.replicas == 1
+
+
+async def test_diff_shows_what_apply_would_change_and_exits_1(client, skiff, tmp_path):
+    applied = await skiff("apply", "-f", write(tmp_path, "v1.yaml", MANIFEST % "1.36"))
+    assert applied.code == 0, applied.err
+    same = await skiff("diff", "-f", write(tmp_path, "same.yaml", MANIFEST % "1.36"))
+    assert (same.code, same.out) == (0, ""), same.err
+    changed = await skiff("diff", "-f", write(tmp_path, "v2.yaml", MANIFEST % "1.37"))
+    assert changed.code == 1, changed.err
+    lines = changed.out.splitlines()
+    assert lines[0] == ("diff -u -N LIVE/apps.v1.Deployment.default.web MERGED/apps.v1.Deployment.default.web")
+    assert "-      - image: busybox:1.36" in lines and "+      - image: busybox:1.37" in lines
+    new = await skiff("diff", "-f", write(tmp_path, "new.yaml", (MANIFEST % "1.36").replace("name: web}", "name: api}")))
+    assert new.code == 1 and "+kind: Deployment" in new.out.splitlines()
+    assert (await client.get("Deployment", "web")).spec.template.spec.containers[0].image == "busybox:1.36"
