@@ -64,6 +64,14 @@ class TooLarge(ApiError):
     reason = "RequestEntityTooLarge"
 
 
+class StorageFull(ApiError):
+    """etcd is over its space quota (its NOSPACE alarm is raised): every write fails until an operator
+    compacts, defragments and disarms the alarm; reads still work."""
+
+    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+    reason = "StorageFull"
+
+
 class Unavailable(ApiError, ConnectionError):
     """etcd or the API server cannot be reached now; the same request can be retried."""
 
@@ -109,6 +117,8 @@ class Internal(ApiError):
 _BY_CODE = {cls.code: cls for cls in (
     NotFound, AlreadyExists, Conflict, Invalid, Expired, TooLarge, Unavailable,
     PreconditionFailed, Forbidden, Timeout, Unauthenticated, Internal)}
+# Two meanings share RESOURCE_EXHAUSTED; the server's reason tells them apart.
+_BY_REASON = {cls.reason: cls for cls in (StorageFull,)}
 
 # Trailing-metadata key carrying one Invalid cause per entry (binary, so any UTF-8 survives).
 _CAUSES_KEY = "skiff-causes-bin"
@@ -121,7 +131,10 @@ def from_rpc_error(error: grpc.RpcError) -> ApiError:
     code = error.code()
     details = error.details() or code.name
     cls = _BY_CODE.get(code, ApiError)
-    from_server = any(k == _REASON_KEY for k, _ in (error.trailing_metadata() or ()))
+    reasons = [v for k, v in (error.trailing_metadata() or ()) if k == _REASON_KEY]
+    from_server = bool(reasons)
+    if reasons and reasons[0] in _BY_REASON:
+        return _BY_REASON[reasons[0]](details)
     if cls is Unavailable and not from_server:
         return ServerUnreachable(details)
     if cls is Invalid:
@@ -133,9 +146,37 @@ def from_rpc_error(error: grpc.RpcError) -> ApiError:
     return cls(details)
 
 
+# gRPC refuses a status whose trailers pass 8 KiB (the message travels percent-encoded, the causes in
+# base64), and the client then sees RESOURCE_EXHAUSTED instead of the error: stay well inside it.
+MAX_STATUS_MESSAGE = 2048
+MAX_CAUSES_BYTES = 3072
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` UTF-8 bytes, saying how much was left out."""
+    data = text.encode()
+    if len(data) <= limit:
+        return text
+    kept = data[: max(limit - 40, 0)].decode(errors="ignore")
+    return f"{kept}... ({len(data) - len(kept.encode())} more bytes)"
+
+
 def trailing_metadata(error: ApiError) -> tuple[tuple[str, str | bytes], ...]:
-    """What the server attaches to a status so the client can rebuild the error."""
+    """What the server attaches to a status so the client can rebuild the error (within gRPC's limit)."""
     reason = ((_REASON_KEY, error.reason),)
     if isinstance(error, Invalid):
-        return reason + tuple((_CAUSES_KEY, cause.encode()) for cause in error.causes)
+        kept, size = [], 0
+        for i, cause in enumerate(error.causes):
+            data = shorten(cause, MAX_CAUSES_BYTES // 2).encode()
+            if size + len(data) > MAX_CAUSES_BYTES:
+                kept.append(f"... and {len(error.causes) - i} more errors".encode())
+                break
+            kept.append(data)
+            size += len(data)
+        return reason + tuple((_CAUSES_KEY, cause) for cause in kept)
     return reason
+
+
+def status_message(error: ApiError) -> str:
+    """The status message the server sends: the error's message, cut to fit gRPC's trailer limit."""
+    return shorten(error.message, MAX_STATUS_MESSAGE)

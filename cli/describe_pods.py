@@ -152,6 +152,7 @@ def _state(label: str, state) -> list[str]:
         return [field(label, "Waiting", 4), field("Reason", state.waiting.reason, 6)]
     if state.HasField("terminated"):
         t = state.terminated
-        return [field(label, "Terminated", 4), field("Reason", t.reason, 6),
+        message = [field("Message", t.message, 6)] if t.message else []
+        return [field(label, "Terminated", 4), field("Reason", t.reason, 6), *message,
                 field("Exit Code", t.exit_code, 6), field("Finished", t.finished_at, 6)]
     return [field(label, NONE, 4)] if label == "State" else []

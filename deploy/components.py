@@ -12,6 +12,9 @@ from deploy import pki
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ETCD_BINARY = "/usr/bin/etcd"
+# etcd's space quota: writes stop with "database space exceeded" above it (etcd's default is 2 GiB; say
+# it explicitly so the limit is visible where etcd is started). Compaction keeps the data far below it.
+ETCD_QUOTA_BYTES = 2 * 1024 ** 3
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,8 @@ def _seconds(value: float) -> str:
 
 
 def etcd(name: str, data_dir: str, ip: str, members: dict[str, str], state: str = "new",
-         client_port: int = 2379, peer_port: int = 2380, binary: str = ETCD_BINARY) -> list[str]:
+         client_port: int = 2379, peer_port: int = 2380, binary: str = ETCD_BINARY,
+         quota_bytes: int = ETCD_QUOTA_BYTES) -> list[str]:
     """One etcd member; `members` maps every member's name to its IP (the initial cluster)."""
     cluster = ",".join(f"{n}=http://{addr}:{peer_port}" for n, addr in sorted(members.items()))
     return [binary, "--name", name, "--data-dir", data_dir,
@@ -54,7 +58,7 @@ def etcd(name: str, data_dir: str, ip: str, members: dict[str, str], state: str 
             "--listen-peer-urls", f"http://{ip}:{peer_port}",
             "--initial-advertise-peer-urls", f"http://{ip}:{peer_port}",
             "--initial-cluster", cluster, "--initial-cluster-state", state,
-            "--initial-cluster-token", "skiff"]
+            "--initial-cluster-token", "skiff", "--quota-backend-bytes", str(quota_bytes)]
 
 
 def metrics_address(component: str, ip: str) -> str:

@@ -70,6 +70,14 @@ def empty_dir_path(state_dir: str, pod_uid: str, volume: str) -> str:
     return os.path.join(pod_dir(state_dir, pod_uid), "volumes", volume)
 
 
+DEFAULT_TERMINATION_MESSAGE_PATH = "/dev/termination-log"
+
+
+def termination_log(state_dir: str, pod_uid: str, container_name: str, attempt: int) -> str:
+    """The host file mounted at the container's terminationMessagePath, one per attempt."""
+    return os.path.join(pod_dir(state_dir, pod_uid), "containers", container_name, str(attempt), "termination-log")
+
+
 @dataclass(frozen=True)
 class HostDir:
     """A directory the worker must create before the container starts."""

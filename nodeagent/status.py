@@ -36,9 +36,11 @@ class AgentView:
     readiness: Mapping[str, bool] = field(default_factory=dict)
     # Per-container startup probe passed (issue 8). A container missing here has started once it runs.
     started: Mapping[str, bool] = field(default_factory=dict)
+    # Per exited container id: its termination message (terminationMessagePath, or its logs' tail).
+    messages: Mapping[str, str] = field(default_factory=dict)
 
 
-def _terminated(info: ContainerInfo, runtime: str) -> types_pb2.ContainerStateTerminated:
+def _terminated(info: ContainerInfo, view: AgentView) -> types_pb2.ContainerStateTerminated:
     if info.oom_killed:
         reason = "OOMKilled"
     elif info.error:
@@ -46,8 +48,8 @@ def _terminated(info: ContainerInfo, runtime: str) -> types_pb2.ContainerStateTe
     else:
         reason = "Completed" if info.exit_code == 0 else "Error"
     return types_pb2.ContainerStateTerminated(
-        exit_code=info.exit_code, reason=reason, message=info.error, started_at=info.started_at,
-        finished_at=info.finished_at, container_id=f"{runtime}://{info.id}")
+        exit_code=info.exit_code, reason=reason, message=view.messages.get(info.id) or info.error,
+        started_at=info.started_at, finished_at=info.finished_at, container_id=f"{view.runtime}://{info.id}")
 
 
 def container_status(spec: types_pb2.Container, containers: list[ContainerInfo], view: AgentView,
@@ -70,16 +72,16 @@ def container_status(spec: types_pb2.Container, containers: list[ContainerInfo],
         status.ready = view.readiness.get(spec.name, True)
         status.started = view.started.get(spec.name, True)
         if previous is not None and previous.state == "exited":
-            status.last_state.terminated.CopyFrom(_terminated(previous, view.runtime))
+            status.last_state.terminated.CopyFrom(_terminated(previous, view))
     elif latest.state == "exited":
         if waiting is not None:  # e.g. CrashLoopBackOff: waiting to run again; the exit is history
             status.state.waiting.CopyFrom(types_pb2.ContainerStateWaiting(reason=waiting.reason,
                                                                          message=waiting.message))
-            status.last_state.terminated.CopyFrom(_terminated(latest, view.runtime))
+            status.last_state.terminated.CopyFrom(_terminated(latest, view))
         else:
-            status.state.terminated.CopyFrom(_terminated(latest, view.runtime))
+            status.state.terminated.CopyFrom(_terminated(latest, view))
             if previous is not None and previous.state == "exited":
-                status.last_state.terminated.CopyFrom(_terminated(previous, view.runtime))
+                status.last_state.terminated.CopyFrom(_terminated(previous, view))
             status.ready = init and not is_sidecar(spec) and latest.exit_code == 0
         status.started = False
     else:  # created, not started yet

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from api import errors, meta, sidecars
 from api.client import Client
 from api.events import EventRecorder
-from nodeagent import actions, containers, downward, envvars, pullsecrets, security, status, subpath, volumes
+from nodeagent import actions, containers, downward, envvars, etchosts, pullsecrets, security, status, subpath, volumes
 from nodeagent.backoff import Backoff
 from nodeagent.configwatch import ConfigObjects
 from nodeagent.probes.manager import ProbeManager
@@ -24,6 +24,10 @@ from proto import types_pb2
 log = logging.getLogger(__name__)
 
 DEFAULT_GRACE_S = 30
+# The kubelet's limits on a termination message: the file's first 4 KiB; from logs, 80 lines and 2 KiB.
+MAX_MESSAGE_BYTES = 4096
+MAX_LOG_LINES = 80
+MAX_LOG_BYTES = 2048
 
 
 @dataclass
@@ -63,6 +67,7 @@ class PodState:
     # Containers that could not be created or started: when, and what the status said (the retry waits
     # out the restart backoff, as a crash does).
     start_failures: dict[str, tuple[float, status.Waiting]] = field(default_factory=dict)
+    messages: dict[str, str] = field(default_factory=dict)  # exited container id -> its termination message
     volume_digests: dict[str, str] = field(default_factory=dict)  # config volume -> digest of what is written
 
 
@@ -277,6 +282,11 @@ class PodSyncer:
             return self._start_failed(pod, state, c.name, status.Waiting("CreateContainerConfigError", str(e)))
         if env.dns is not None:
             mount_list = await env.dns.pod_mounts(pod, containers.pod_dir(env.state_dir, pod.metadata.uid), mount_list)
+        mount_list = await self._hosts_mount(pod, state, mount_list)
+        log_path = containers.termination_log(env.state_dir, pod.metadata.uid, c.name, start.attempt)
+        await asyncio.to_thread(_empty_file, log_path)
+        mount_list = [*mount_list, base.Mount(log_path, c.termination_message_path or
+                                              containers.DEFAULT_TERMINATION_MESSAGE_PATH)]
         spec = containers.app_spec(pod, c, env.node_name, start.attempt, sandbox.id, env_vars, command, args,
                                    mount_list, sec)
         try:
@@ -296,6 +306,45 @@ class PodSyncer:
         env.recorder.normal(pod, "Started", f"Started container {c.name}")
         return None
 
+    async def _termination_messages(self, pod, state: PodState, observed: list[ContainerInfo]) -> dict[str, str]:
+        """Each exited container's message, read once: its terminationMessagePath file, or with
+        FallbackToLogsOnError and a failure, the tail of its logs (the kubelet's limits)."""
+        specs = _specs(pod)
+        for info in observed:
+            name = info.labels.get(base.LABEL_CONTAINER_NAME, "")
+            if info.state != "exited" or info.id in state.messages or name not in specs:
+                continue
+            path = containers.termination_log(self.env.state_dir, pod.metadata.uid, name, containers.attempt_of(info))
+            message = await asyncio.to_thread(_read_text, path, MAX_MESSAGE_BYTES)
+            if not message and info.exit_code != 0 and \
+                    specs[name].termination_message_policy == "FallbackToLogsOnError":
+                message = await self._log_tail(info.id)
+            state.messages[info.id] = message
+        live = {info.id for info in observed}
+        for gone in [cid for cid in state.messages if cid not in live]:
+            del state.messages[gone]
+        return state.messages
+
+    async def _log_tail(self, container_id: str) -> str:
+        try:
+            chunks = [c async for c in self.env.runtime.logs(container_id, tail=MAX_LOG_LINES)]
+        except base.RuntimeError_:
+            return ""
+        return b"".join(chunks)[-MAX_LOG_BYTES:].decode("utf-8", errors="replace")
+
+    async def _hosts_mount(self, pod, state: PodState, mount_list: list[base.Mount]) -> list[base.Mount]:
+        """`mount_list` plus the pod's /etc/hosts, unless the container mounts its own or the pod has no IP."""
+        if not state.pod_ip or any(m.target == etchosts.POD_PATH for m in mount_list):
+            return mount_list
+        if pod.spec.host_network:
+            node_hosts = await asyncio.to_thread(_read_text, "/etc/hosts")
+            text = etchosts.host_network_hosts(pod, node_hosts)
+        else:
+            domain = self.env.dns.cluster_domain if self.env.dns is not None else "cluster.local"
+            text = etchosts.pod_hosts(pod, [state.pod_ip], domain)
+        path = await asyncio.to_thread(etchosts.write, containers.pod_dir(self.env.state_dir, pod.metadata.uid), text)
+        return [*mount_list, etchosts.mount(path)]
+
     # ------------------------------------------------------------ status
 
     async def write_status(self, pod, state: PodState, observed,
@@ -307,7 +356,8 @@ class PodSyncer:
         view = status.AgentView(now=meta.now(), host_ip=env.node_ip, pod_ip=state.pod_ip,
                                 runtime=env.runtime_scheme, waiting=waiting,
                                 readiness=probes.readiness(pod, observed) if probes else {},
-                                started=probes.started(pod, observed) if probes else {})
+                                started=probes.started(pod, observed) if probes else {},
+                                messages=await self._termination_messages(pod, state, observed))
         base_pod = _copy(pod)
         base_pod.status.CopyFrom(previous)
         new = status.compute(base_pod, observed, view)
@@ -388,6 +438,21 @@ class PodSyncer:
             await env.runtime.stop(info.id, max(deadline - time.monotonic(), 0))
         except base.ContainerNotFound:
             pass
+
+
+def _read_text(path: str, limit: int = -1) -> str:
+    try:
+        with open(path, "rb") as f:
+            return f.read(limit).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _empty_file(path: str) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb"):
+        pass
+    os.chmod(path, 0o666)  # any user the container runs as may write its message
 
 
 def _specs(pod: types_pb2.Pod) -> dict[str, types_pb2.Container]:

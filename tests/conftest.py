@@ -7,8 +7,8 @@ import pytest
 from tests.fixtures.etcd import EtcdServer
 
 
-def _running_etcd():
-    srv = EtcdServer()
+def _running_etcd(**options):
+    srv = EtcdServer(**options)
     try:
         srv.start()
         yield srv
@@ -27,3 +27,9 @@ def etcd_session():
     """One real etcd shared by the whole session (faster; tests must use
     their own key prefixes and must not stop or restart it)."""
     yield from _running_etcd()
+
+
+@pytest.fixture
+def etcd_small_quota():
+    """A fresh etcd whose space quota is only 64 MiB, to fill it on purpose."""
+    yield from _running_etcd(quota_bytes=64 * 1024 * 1024)

@@ -21,6 +21,8 @@ from controlplane.apiserver.registry import ROOT, Registry
 from controlplane.apiserver.resources import Settings
 from controlplane.apiserver.rest import server as rest_server
 from controlplane.apiserver.service import VERSION, ApiService
+from api.flagtypes import duration
+from controlplane.apiserver.compactor import DEFAULT_INTERVAL_S, Compactor
 from controlplane.apiserver.storage import Storage
 from proto import api_pb2_grpc
 
@@ -47,6 +49,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="the range Service ClusterIPs are allocated from (default %(default)s)")
     p.add_argument("--service-node-port-range", default="30000-32767", metavar="LOW-HIGH",
                    help="the range NodePorts are allocated from (default %(default)s)")
+    p.add_argument("--etcd-compaction-interval", type=duration, default=DEFAULT_INTERVAL_S, metavar="DURATION",
+                   help="how often to compact etcd's history, keeping one interval of it (as kube-apiserver: "
+                        "\"5m\", \"90s\", or seconds; 0 turns compaction off; default 5m)")
     monitoring.add_flag(p, "127.0.0.1:10251")
     p.add_argument("--encryption-provider-config", default="", metavar="FILE",
                    help="an EncryptionConfiguration (Kubernetes' format: aesgcm, secretbox or identity "
@@ -90,9 +95,12 @@ class RunningServer:
     server: grpc.aio.Server
     service: ApiService
     token_address: str = ""
+    compactor: Compactor | None = None
     rest: rest_server.RestServer | None = None  # the Kubernetes REST API, when one was asked for
 
     async def stop(self, grace: float = 1.0) -> None:
+        if self.compactor is not None:
+            await self.compactor.stop()
         if self.rest is not None:
             await self.rest.stop()
         await self.server.stop(grace)
@@ -106,7 +114,8 @@ def storage_transformers(config: dict[str, encryption.Transformer]) -> dict[byte
 
 
 async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceRanges | None = None,
-                encryption_config: dict[str, encryption.Transformer] | None = None, rest_listen: str = "", *,
+                encryption_config: dict[str, encryption.Transformer] | None = None, rest_listen: str = "",
+                compaction_interval: float = DEFAULT_INTERVAL_S, *,
                 security: Security, token_listen: str = "") -> RunningServer:
     """Serve the API over TLS on `listen` (client certificates) and `token_listen` (bearer tokens), and,
     when `rest_listen` is set, the Kubernetes REST API over HTTPS with the same serving certificate."""
@@ -114,6 +123,7 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
     storage = Storage(etcd_endpoints, transformers=transformers)
     registry = Registry(storage, Settings(service_ranges or ServiceRanges()))
     await registry.start()
+    compactor = Compactor(storage, compaction_interval)
     for prefix in transformers:  # key rotation: what an older key wrote is written again with the first
         rewritten = await storage.rewrite_stale(prefix)
         if rewritten:
@@ -142,7 +152,8 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
             raise OSError(f"cannot listen on {address}")
         addresses.append(f"{address.rpartition(':')[0]}:{port}")
     await server.start()
-    running = RunningServer(addresses[0], registry, server, service, addresses[1])
+    compactor.start()
+    running = RunningServer(addresses[0], registry, server, service, addresses[1], compactor=compactor)
     if rest_listen:
         try:
             running.rest = await rest_server.start(registry, service.proxy, rest_listen, VERSION, MAX_REQUEST_BYTES,
@@ -168,8 +179,8 @@ async def serve(args: argparse.Namespace) -> None:
         security = security_from_args(args)
     except ValueError as e:
         raise SystemExit(f"skiff-apiserver: {e}") from None
-    running = await start(endpoints, args.listen, ranges, config, args.rest_listen, security=security,
-                          token_listen=args.token_listen)
+    running = await start(endpoints, args.listen, ranges, config, args.rest_listen, args.etcd_compaction_interval,
+                          security=security, token_listen=args.token_listen)
     log.info("serving the API over TLS on %s%s (etcd %s)", running.address,
              f" and for bearer tokens on {running.token_address}" if running.token_address else "",
              ",".join(endpoints))

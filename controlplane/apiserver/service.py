@@ -26,7 +26,7 @@ VERSION = "v0.1.0"
 
 
 async def _abort(context: grpc.aio.ServicerContext, error: errors.ApiError):
-    await context.abort(error.code, error.message, errors.trailing_metadata(error))
+    await context.abort(error.code, errors.status_message(error), errors.trailing_metadata(error))
 
 
 def _resource(request) -> str:
@@ -164,10 +164,7 @@ class ApiService(api_pb2_grpc.ApiServicer):
             request.resource_version, request.allow_bookmarks)
         try:
             while True:
-                event = await watcher.queue.get()
-                if event is None:
-                    raise watcher.closed
-                yield _watch_event(event)
+                yield _watch_event(await watcher.next_event())
         finally:
             cache.unwatch(watcher)
 

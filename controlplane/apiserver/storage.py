@@ -1,6 +1,7 @@
 """The only code that speaks to etcd: keys, reads, compare-and-swap writes and watches.
 
-Every failure leaves as a typed API error (NotFound, AlreadyExists, Conflict, Expired, Unavailable).
+Every failure leaves as a typed API error (NotFound, AlreadyExists, Conflict, Expired, Unavailable,
+StorageFull).
 """
 from __future__ import annotations
 
@@ -30,6 +31,23 @@ _PUT, _DELETE = 0, 1
 # etcd's defaults: --max-txn-ops 128 and a 1.5 MiB request; stay inside both.
 MAX_TXN_OPS = 128
 MAX_TXN_BYTES = 1024 * 1024
+# Reconnect within a second of etcd's return (gRPC's default backoff grows to 120 s), and notice a dead
+# member by keepalive within seconds; etcd accepts pings every 5 s (--grpc-keepalive-min-time).
+CHANNEL_OPTIONS = {
+    "grpc.max_receive_message_length": -1,  # a range of large objects can exceed 4 MiB; pages are cut above us
+    "grpc.initial_reconnect_backoff_ms": 100,
+    "grpc.min_reconnect_backoff_ms": 100,
+    "grpc.max_reconnect_backoff_ms": 1000,
+    "grpc.keepalive_time_ms": 10_000,
+    "grpc.keepalive_timeout_ms": 3_000,
+    "grpc.keepalive_permit_without_calls": 1,
+}
+NO_SPACE = "database space exceeded"
+STORAGE_FULL_HELP = (
+    "etcd is over its space quota (mvcc: database space exceeded) and refuses every write; reads still "
+    "work. Free space: compact etcd's history, defragment every member, then disarm the NOSPACE alarm "
+    "(in the lab: `python -m deploy.lab defrag`; elsewhere: `etcdctl defrag --cluster && etcdctl alarm "
+    "disarm`), or raise etcd's --quota-backend-bytes")
 LIST_PAGE = 500
 
 
@@ -146,9 +164,8 @@ class Storage:
     async def _connect(self) -> aetcd.Client:
         if self._client is None:
             host, _, port = self.endpoint.rpartition(":")
-            # A range of large objects can exceed gRPC's default 4 MiB; pages are cut by size above us.
             self._client = aetcd.Client(host=host, port=int(port), timeout=self._timeout,
-                                        options={"grpc.max_receive_message_length": -1})
+                                        options=dict(CHANNEL_OPTIONS))
             await self._client.connect()
         return self._client
 
@@ -177,6 +194,8 @@ class Storage:
         if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED):
             await self._failover()
             return errors.Unavailable(f"etcd is unavailable at {self.endpoint}: {e.details()}")
+        if NO_SPACE in (e.details() or ""):
+            return errors.StorageFull(STORAGE_FULL_HELP)
         if code == grpc.StatusCode.INVALID_ARGUMENT and "request is too large" in (e.details() or ""):
             return errors.TooLarge(f"object too large for etcd: {e.details()}")
         return errors.Internal(f"etcd error {code.name}: {e.details()}")
@@ -363,6 +382,7 @@ class Storage:
             stop.set()
             call.cancel()
 
+    # ------------------------------------------------------------ upkeep
     async def rewrite_stale(self, prefix: bytes) -> int:
         """Write again every value under `prefix` that the first provider did not write (key rotation:
         add a new first key, then rewrite). A value changed meanwhile is skipped. Returns how many."""
@@ -391,7 +411,57 @@ class Storage:
             start = response.kvs[-1].key + b"\0"
 
     async def compact(self, revision: int) -> None:
+        """Drop every superseded value older than `revision` (watches from before it get Expired)."""
         await self._call("Compact", rpc.CompactionRequest(revision=revision, physical=True))
+
+    async def put_if_version(self, key: bytes, value: bytes, version: int) -> tuple[bool, int, int]:
+        """Write `key` only if it has been written `version` times (0: absent).
+
+        Returns (written, the key's version now, the store's revision), as kube-apiserver's compaction
+        lease needs it.
+        """
+        request = rpc.TxnRequest(
+            compare=[rpc.Compare(key=key, target=rpc.Compare.CompareTarget.Value("VERSION"),
+                                 result=_EQUAL, version=version)],
+            success=[rpc.RequestOp(request_put=rpc.PutRequest(key=key, value=value))],
+            failure=[rpc.RequestOp(request_range=rpc.RangeRequest(key=key))])
+        response = await self._call("Txn", request)
+        if response.succeeded:
+            return True, version + 1, response.header.revision
+        kvs = response.responses[0].response_range.kvs
+        return False, (kvs[0].version if kvs else 0), response.header.revision
+
+    async def db_size(self) -> int:
+        """Bytes of the answering member's database file (what the space quota is compared with)."""
+        client = await self._connect()
+        try:
+            response = await client.maintenancestub.Status(rpc.StatusRequest(), timeout=self._timeout)
+        except grpc.aio.AioRpcError as e:
+            raise await self._translate(e) from None
+        return response.dbSize
+
+    async def defragment(self) -> None:
+        """Give the answering member's free pages back to the file system (it pauses while doing so)."""
+        client = await self._connect()
+        try:
+            await client.maintenancestub.Defragment(rpc.DefragmentRequest(), timeout=max(self._timeout, 60))
+        except grpc.aio.AioRpcError as e:
+            raise await self._translate(e) from None
+
+    async def disarm_alarms(self) -> int:
+        """Clear every alarm (NOSPACE after space was freed); returns how many were raised."""
+        client = await self._connect()
+        try:
+            raised = await client.maintenancestub.Alarm(rpc.AlarmRequest(
+                action=rpc.AlarmRequest.AlarmAction.Value("GET"), memberID=0,
+                alarm=rpc.AlarmType.Value("NONE")), timeout=self._timeout)
+            for alarm in raised.alarms:
+                await client.maintenancestub.Alarm(rpc.AlarmRequest(
+                    action=rpc.AlarmRequest.AlarmAction.Value("DEACTIVATE"), memberID=alarm.memberID,
+                    alarm=alarm.alarm), timeout=self._timeout)
+        except grpc.aio.AioRpcError as e:
+            raise await self._translate(e) from None
+        return len(raised.alarms)
 
 
 def _operation(method: str, request) -> tuple[str, str]:

@@ -1,7 +1,7 @@
 """One watch cache per kind: a single etcd watch fanned out to any number of API watchers.
 
-It keeps the current objects and a window of recent events, so a watcher can start from any
-resourceVersion inside the window; older ones get Expired ("too old") and must re-list.
+It keeps the current objects and a window of recent events (bounded in count and in bytes), so a watcher
+can start from any resourceVersion inside the window; older ones get Expired ("too old") and must re-list.
 """
 from __future__ import annotations
 
@@ -21,6 +21,10 @@ from controlplane.apiserver import storage as st
 log = logging.getLogger(__name__)
 
 HISTORY_EVENTS = 20_000
+# The history's bound in stored (encoded) bytes, whatever the event count: a large object updated in a
+# loop must not hold gigabytes of old versions.
+HISTORY_BYTES = 16 * 1024 * 1024
+# Live events waiting for one watcher; the initial state of a watch does not go through this queue.
 WATCHER_QUEUE = 10_000
 LIST_CHUNK = 1000
 
@@ -33,6 +37,7 @@ class Event:
     prev: Message | None = None  # the object before a MODIFIED or DELETED
     # The event's wire form, built once and shared by every watcher that is sent it.
     wire: dict = field(default_factory=dict, compare=False, repr=False)
+    size: int = field(default=0, compare=False)  # bytes of the stored value, for the history's bound
 
 
 Predicate = Callable[[Message], bool]
@@ -50,6 +55,8 @@ class Watcher:
     # Events at or before this revision were already seen by the client.
     after: int = 0
     queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(WATCHER_QUEUE))
+    # The state the watch starts from, sent before any queued change: as large as the kind is.
+    initial: deque = field(default_factory=deque)
     closed: BaseException | None = None
 
     def offer(self, event: Event) -> None:
@@ -59,8 +66,27 @@ class Watcher:
         try:
             self.queue.put_nowait(out)
         except asyncio.QueueFull:
-            # A watcher that cannot keep up is dropped; its client resumes from its last version.
-            self.close(errors.Expired("watcher fell too far behind; re-watch from your last resourceVersion"))
+            # A watcher that cannot keep up is dropped and told to re-list: resuming from the last version
+            # it saw would skip the changes that were dropped here.
+            self.close(errors.Expired(
+                f"too old resource version: the watcher fell more than {WATCHER_QUEUE} events behind; "
+                f"re-list, then watch again"))
+
+    def offer_initial(self, event: Event) -> None:
+        out = self._filter(event)
+        if out is not None:
+            self.initial.append(out)
+
+    async def next_event(self) -> Event:
+        """The next event for the client: the initial state first, then changes; raises once closed."""
+        if self.closed is not None:
+            raise self.closed
+        if self.initial:
+            return self.initial.popleft()
+        event = await self.queue.get()
+        if event is None:
+            raise self.closed
+        return event
 
     def _filter(self, event: Event) -> Event | None:
         if event.type == "BOOKMARK":
@@ -100,12 +126,16 @@ class WatchCache:
 
     def __init__(self, store: st.Storage, kind: Kind, prefix: bytes,
                  decode: Callable[[bytes, int], Message], history: int = HISTORY_EVENTS,
+                 history_bytes: int = HISTORY_BYTES,
                  bookmark_every: float = 1.0, trigger: Callable[[Message], str] | None = None):
         self._storage = store
         self.kind = kind
         self._prefix = prefix
         self._decode = decode
-        self._history: deque[Event] = deque(maxlen=history)
+        self._history: deque[Event] = deque()
+        self._history_max = history
+        self._history_max_bytes = history_bytes
+        self._history_bytes = 0
         self._bookmark_every = bookmark_every
         # Routes events to the watchers indexed by this value (Kubernetes' watch-cache trigger).
         self._trigger = trigger
@@ -177,6 +207,7 @@ class WatchCache:
             start = items[-1].key + b"\0"
         self.objects = objects
         self._history.clear()
+        self._history_bytes = 0
         self.revision = self._oldest = revision
         self._synced.set()
         await self._advance(revision)
@@ -195,17 +226,36 @@ class WatchCache:
             gone = type(prev)()
             gone.CopyFrom(prev)
             gone.metadata.resource_version = str(revision)
-            event = Event("DELETED", revision, gone, prev)
+            event = Event("DELETED", revision, gone, prev,
+                          size=len(ev.kv.key) + (len(ev.prev.value) if ev.prev is not None else 0))
         else:
             obj = self._decode(ev.kv.value, revision)
             self.objects[ev.kv.key] = obj
-            event = Event("MODIFIED" if prev is not None else "ADDED", revision, obj, prev)
-        if len(self._history) == self._history.maxlen:
-            self._oldest = self._history[0].revision
-        self._history.append(event)
+            event = Event("MODIFIED" if prev is not None else "ADDED", revision, obj, prev,
+                          size=len(ev.kv.key) + len(ev.kv.value))
+        self._remember(event)
         self.revision = max(self.revision, revision)
         self._dispatch(event)
         self._notify_progress()
+
+    def _remember(self, event: Event) -> None:
+        """Add to the history, forgetting the oldest events beyond its count or byte bound."""
+        self._history.append(event)
+        self._history_bytes += event.size
+        while self._history and (len(self._history) > self._history_max
+                                 or self._history_bytes > self._history_max_bytes):
+            dropped = self._history.popleft()
+            self._history_bytes -= dropped.size
+            self._oldest = dropped.revision
+
+    @property
+    def history_bytes(self) -> int:
+        return self._history_bytes
+
+    @property
+    def oldest_revision(self) -> int:
+        """Watches from before this revision get Expired."""
+        return self._oldest
 
     async def _advance(self, revision: int) -> None:
         if revision > self.revision:
@@ -255,7 +305,8 @@ class WatchCache:
         """
         if resource_version is None:
             for obj in self.objects.values():
-                watcher.offer(Event("ADDED", self.revision, obj))
+                watcher.offer_initial(Event("ADDED", self.revision, obj))
+            watcher.after = self.revision
         else:
             watcher.after = resource_version
             if resource_version < self._oldest:

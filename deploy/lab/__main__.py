@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex = verbs.add_parser("exec", help="run a command inside a host's network namespace: exec HOST -- CMD")
     ex.add_argument("host")
     ex.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD")
+    verbs.add_parser("defrag", help="free etcd's space: compact, defragment every member, disarm NOSPACE "
+                                    "(the fix for 'storage full')")
     demo = verbs.add_parser("demo", help="web servers over the hosts and a client fetching across hosts")
     demo.add_argument("--timeout", type=float, default=180)
     for verb, text in (("stop-host", "power a host off: kill its agent and containers"),
@@ -67,6 +69,20 @@ def _run(args: argparse.Namespace) -> int:
             return status.logs(args.component, args.lines, args.follow)
         argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
         return status.exec_in(args.host, argv)
+    if args.verb == "defrag":
+        import asyncio
+        from deploy.etcdspace import free_space
+        from deploy.lab.state import load
+        current = load()
+        if current is None:
+            raise LabError("no lab is up (no state file); run `python -m deploy.lab up` first")
+        from api.errors import ApiError
+        try:
+            lines = asyncio.run(free_space(P.plan(current.settings).etcd_endpoints))
+        except ApiError as e:
+            raise LabError(f"etcd: {e.message}") from None
+        print("\n".join(lines))
+        return 0
     if args.verb == "demo":
         from deploy.lab.demo import demo
         return demo(args.timeout)

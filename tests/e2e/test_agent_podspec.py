@@ -161,3 +161,39 @@ spec:
     assert (fields["CapEff"], fields["NoNewPrivs"]) == ("0000000000000000", "1")
     sysctl = await exec_in(agent_cluster, "locked", "app", ["cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start"])
     assert sysctl.output.decode().strip() == "80"
+
+
+async def test_etc_hosts_and_termination_messages_as_the_kubelet_writes_them(agent_cluster):
+    host = agent_cluster.add_host()
+    await agent_cluster.start_agent(host)
+    await agent_cluster.create_pod("""
+apiVersion: v1
+kind: Pod
+metadata: {name: hosted}
+spec:
+  restartPolicy: Never
+  hostAliases: [{ip: 127.0.0.1, hostnames: [foo.local, bar.local]}]
+  containers:
+  - name: hosts
+    image: busybox:latest
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, "cat /etc/hosts; echo done > /dev/termination-log"]
+  - name: custom
+    image: busybox:latest
+    imagePullPolicy: IfNotPresent
+    terminationMessagePath: /tmp/why
+    command: [sh, -c, "echo disk full > /tmp/why; exit 3"]
+  - name: fallback
+    image: busybox:latest
+    imagePullPolicy: IfNotPresent
+    terminationMessagePolicy: FallbackToLogsOnError
+    command: [sh, -c, "echo last words; exit 1"]
+""", host)
+    pod = await agent_cluster.wait_pod("hosted", lambda p: p.status.phase == "Failed", 60, "hosted Failed")
+    assert status_of(pod, "hosts").state.terminated.message == "done\n"
+    assert status_of(pod, "custom").state.terminated.message == "disk full\n"
+    assert status_of(pod, "fallback").state.terminated.message == "last words\n"
+    hosts = await _logs(agent_cluster, "hosted", "hosts")
+    assert hosts.startswith("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n")
+    assert f"{pod.status.pod_ip}\thosted\n" in hosts
+    assert hosts.endswith("# Entries added by HostAliases.\n127.0.0.1\tfoo.local\tbar.local\n")

@@ -23,15 +23,13 @@ def pki():
 
 
 @pytest.fixture
-async def start_apiserver(etcd_server):
-    """`await start_apiserver(encryption=YAML)`: an API server on the test's etcd, stopped at the end;
-    `encryption` is an EncryptionConfiguration (Secrets encrypted at rest)."""
+async def apiserver_factory():
+    """`await apiserver_factory(etcd_endpoints, **options)`: an API server on any etcd (options as in
+    controlplane.apiserver.main.start, e.g. compaction_interval), stopped at the end of the test."""
     started = []
 
-    async def start(encryption: str | None = None):
-        config = encryption_config.parse(encryption) if encryption else None
-        running = await apiserver.start_apiserver([etcd_server.endpoint], encryption_config=config,
-                                                  rest_listen="127.0.0.1:0")
+    async def start(etcd_endpoints: list[str], **options):
+        running = await apiserver.start_apiserver(etcd_endpoints, **options)
         started.append(running)
         return running
     try:
@@ -39,6 +37,17 @@ async def start_apiserver(etcd_server):
     finally:
         for running in reversed(started):
             await running.stop(grace=0)
+
+
+@pytest.fixture
+async def start_apiserver(etcd_server, apiserver_factory):
+    """`await start_apiserver(encryption=YAML)`: an API server on the test's etcd, stopped at the end;
+    `encryption` is an EncryptionConfiguration (Secrets encrypted at rest)."""
+    async def start(encryption: str | None = None, **options):
+        config = encryption_config.parse(encryption) if encryption else None
+        return await apiserver_factory([etcd_server.endpoint], encryption_config=config,
+                                       rest_listen="127.0.0.1:0", **options)
+    return start
 
 
 @pytest.fixture

@@ -73,9 +73,11 @@ async def control_plane(*extra: tuple[str, ...], apiserver_args: tuple[str, ...]
     etcd = EtcdServer()
     etcd.start()
     address = f"127.0.0.1:{free_port()}"
+    # a free metrics port each: the fixed defaults would collide with any other component on this machine
     pki = test_pki()
     api = Component("controlplane.apiserver.main", "--listen", address, "--etcd-servers", etcd.endpoint,
-                    "--log-level", "WARNING", *pki.apiserver_flags(), *apiserver_args)
+                    "--log-level", "WARNING", "--metrics-bind-address", "127.0.0.1:0", *pki.apiserver_flags(),
+                    *apiserver_args)
     kubeconfig = pki.kubeconfig(address, Path(tempfile.mkdtemp(prefix="skiff-bench-")) / "admin.conf")
     others: list[Component] = []
     try:
@@ -90,7 +92,8 @@ async def control_plane(*extra: tuple[str, ...], apiserver_args: tuple[str, ...]
                     return False
             await wait_until(answers, 30, "API server start")
         for module, *args in extra:
-            others.append(Component(module, "--kubeconfig", str(kubeconfig), *args))
+            others.append(Component(module, "--kubeconfig", str(kubeconfig), "--metrics-bind-address", "127.0.0.1:0",
+                                    *args))
         yield etcd, address
     finally:
         for c in others:

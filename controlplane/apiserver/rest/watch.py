@@ -60,7 +60,7 @@ async def serve_watch(request: web.Request, registry: Registry, target: Target) 
         await response.prepare(request)
         await response.write(_line("ERROR", from_error(e)[1]))
         return response
-    initial_left = watcher.queue.qsize() if send_initial else -1
+    initial_left = len(watcher.initial) if send_initial else -1
     initial_revision = cache.revision
     await response.prepare(request)
     headers = True
@@ -74,11 +74,11 @@ async def serve_watch(request: web.Request, registry: Registry, target: Target) 
             if wait is not None and wait <= 0:
                 break
             try:
-                event = await asyncio.wait_for(watcher.queue.get(), wait)
+                event = await asyncio.wait_for(watcher.next_event(), wait)
             except asyncio.TimeoutError:
                 break
-            if event is None:
-                await response.write(_line("ERROR", from_error(watcher.closed)[1]))
+            except errors.ApiError as e:  # closed: fell behind (re-list), or the server is stopping
+                await response.write(_line("ERROR", from_error(e)[1]))
                 break
             if event.type == "BOOKMARK":
                 await response.write(bookmark(target, event.revision))

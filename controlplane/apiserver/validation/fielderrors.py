@@ -31,8 +31,20 @@ class Path:
         return self.text
 
 
+# A value longer than this is cut in error lines, as Kubernetes cuts it, so that an error about a 20 KB
+# label still fits one gRPC status and names the field.
+MAX_SHOWN_VALUE = 256
+
+
 def show(value: Any) -> str:
-    """A value as Kubernetes prints it in an error: strings quoted, numbers bare, maps as JSON."""
+    """A value as Kubernetes prints it in an error: strings quoted, numbers bare, maps as JSON; long ones cut."""
+    text = _show(value)
+    if len(text) <= MAX_SHOWN_VALUE:
+        return text
+    return f"{text[:MAX_SHOWN_VALUE]}...(truncated {len(text) - MAX_SHOWN_VALUE} characters)"
+
+
+def _show(value: Any) -> str:
     if isinstance(value, Message):
         value = manifest.to_dict(value)
     if isinstance(value, bool) or value is None:
