@@ -66,8 +66,10 @@ def metrics_address(component: str, ip: str) -> str:
 
 
 def apiserver(listen: str, etcd_endpoints: list[str], pki_dir: Path, bin_dir: Path | None = None,
-              token_listen: str = "", encryption_config: str = "", metrics_ip: str = "") -> list[str]:
-    """`encryption_config`: the EncryptionConfiguration file that keeps Secrets encrypted in etcd."""
+              token_listen: str = "", encryption_config: str = "", metrics_ip: str = "",
+              rest_listen: str = "") -> list[str]:
+    """`encryption_config`: the EncryptionConfiguration file that keeps Secrets encrypted in etcd;
+    `rest_listen`: where to serve the Kubernetes REST API (kubectl), with the same serving certificate."""
     argv = [program("skiff-apiserver", bin_dir), "--listen", listen,
             "--etcd-servers", ",".join(etcd_endpoints), *pki.apiserver_flags(pki_dir),
             "--metrics-bind-address", metrics_address("apiserver", metrics_ip or "127.0.0.1")]
@@ -75,6 +77,8 @@ def apiserver(listen: str, etcd_endpoints: list[str], pki_dir: Path, bin_dir: Pa
         argv += ["--token-listen", token_listen]
     if encryption_config:
         argv += ["--encryption-provider-config", encryption_config]
+    if rest_listen:
+        argv += ["--rest-listen", rest_listen]
     return argv
 
 

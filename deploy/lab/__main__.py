@@ -25,6 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="also run Debian's prometheus (installed if missing) scraping every component; "
                          "its web UI URL is printed")
     verbs.add_parser("down", help="remove everything the lab made, even after a crash")
+    verbs.add_parser("kubeconfig", help="print the kubeconfig for stock kubectl (`up` also writes it to "
+                                        "~/.kube/config)")
     verbs.add_parser("status", help="components, hosts, nodes and the node-failure timeouts")
     logs = verbs.add_parser("logs", help="a component's log (apiserver, scheduler, etcd-1, skiff-host-1, ...)")
     logs.add_argument("component")
@@ -69,6 +71,13 @@ def _run(args: argparse.Namespace) -> int:
             return status.logs(args.component, args.lines, args.follow)
         argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
         return status.exec_in(args.host, argv)
+    if args.verb == "kubeconfig":
+        from deploy.lab import kubeconfig, state as S
+        st = S.load()
+        if st is None:
+            raise LabError("no lab here; run `deploy.lab up` first")
+        print(kubeconfig.render(P.plan(st.settings)), end="")
+        return 0
     if args.verb == "defrag":
         import asyncio
         from deploy.etcdspace import free_space

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 
 from deploy.lab import containers, net, procs, state as S
+from deploy.lab import kubeconfig as lab_kubeconfig
 from deploy.lab import plan as P
 from deploy.lab.up import CLI_CONFIG, CLI_CONFIG_MARK
 
@@ -36,6 +37,7 @@ def down() -> int:
     removed = net.delete_root_leftovers()
     _report("root namespace", ", ".join(removed) or "nothing left")
 
+    _report("kubeconfig", lab_kubeconfig.restore())
     if CLI_CONFIG.exists() and CLI_CONFIG.read_text().startswith(CLI_CONFIG_MARK):
         CLI_CONFIG.unlink()
         backup = CLI_CONFIG.with_name("config.before-lab")

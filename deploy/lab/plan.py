@@ -30,7 +30,8 @@ LOG_DIR = Path("/var/log/skiff-lab")
 PKI_DIR = STATE_DIR / "pki"      # the lab's CA and certificates, made by `up`, removed by `down`
 ADMIN_KUBECONFIG = str(PKI_DIR / "admin.conf")  # the cluster admin's config (also copied to ~/.skiff/config)
 API_PORT = 6443
-TOKEN_PORT = 6444                 # the API for bearer tokens (no client certificate)
+REST_PORT = 6444  # the Kubernetes REST API (kubectl), HTTPS, with the API server's serving certificate
+TOKEN_PORT = 6445  # the gRPC API for bearer tokens (no client certificate)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,10 @@ class Lab:
     etcd: list[Member]
     hosts: list[Member]
     processes: list[Process] = field(default_factory=list)
+
+    @property
+    def rest_address(self) -> str:
+        return f"{self.root_ip}:{REST_PORT}"
 
     @property
     def api_address(self) -> str:
@@ -152,7 +157,8 @@ def _processes(lab: Lab) -> list[Process]:
     root = lab.root_ip
     procs.append(Process("apiserver", components.apiserver(f"{root}:{API_PORT}", lab.etcd_endpoints, PKI_DIR,
                                                            token_listen=f"{root}:{TOKEN_PORT}",
-                                                           encryption_config=str(ENCRYPTION_CONFIG), metrics_ip=root),
+                                                           encryption_config=str(ENCRYPTION_CONFIG), metrics_ip=root,
+                                                           rest_listen=f"{root}:{REST_PORT}"),
                          None, "controlplane", components.metrics_address("apiserver", root)))
     procs.append(Process("scheduler", components.scheduler(lab.api_address, PKI_DIR, metrics_ip=root), None,
                          "controlplane", components.metrics_address("scheduler", root)))

@@ -19,6 +19,7 @@ from pathlib import Path
 from api import kubeconfig
 from deploy import components, pki
 from deploy.lab import cluster, net, procs, state as S
+from deploy.lab import kubeconfig as lab_kubeconfig
 from deploy.lab import plan as P
 from deploy.lab.shell import LabError
 
@@ -65,7 +66,7 @@ def up(settings: P.Settings, ready_timeout: float = 120.0, agents: bool = True) 
     lab = P.plan(settings)
     st = existing or S.State(settings)
     st.settings = settings
-    progress = Progress(total=10)
+    progress = Progress(total=11)
     running = procs.running()
 
     progress("underlay", _underlay(lab, st))
@@ -79,6 +80,7 @@ def up(settings: P.Settings, ready_timeout: float = 120.0, agents: bool = True) 
     progress("images", _images())
     progress("agents", _start_agents(lab, st, running) if agents else "left out (--no-agents)")
     progress("cli config", _write_cli_config(lab, st))
+    progress("kubeconfig", lab_kubeconfig.write(lab))
     progress("prometheus", _start_prometheus(lab, st, running))
     S.save(st)
     ready = _wait_ready(lab, ready_timeout) if agents else None

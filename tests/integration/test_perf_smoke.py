@@ -21,6 +21,7 @@ BENCHMARKS = {
     "dns": ("qps", "p99_ms"),
     "cli_latency": ("get_pods", "version_client", "apply_one"),
     "metrics": ("sampling", "top", "api_metrics_on_vs_off"),
+    "rest_vs_grpc": ("creates", "list", "cli", "ratio"),
 }
 # These run containers or network namespaces: root and dockerd.
 NEEDS_ROOT = {"pod_startup", "service_proxy", "replicaset_vs_swarm", "dns", "config_propagation", "metrics"}

@@ -1,0 +1,111 @@
+"""Stock kubectl drives the lab through the kubeconfig `deploy.lab up` writes: nodes, a deployment rolled
+out on real Docker pods, logs -f, exec, and an interactive `exec -it` in tmux."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from tests.fixtures.lab import lab, running_lab
+from tests.fixtures.wait import eventually_sync
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root"),
+    pytest.mark.skipif(shutil.which("kubectl") is None or shutil.which("tmux") is None,
+                       reason="needs kubectl and tmux"),
+    pytest.mark.skipif(shutil.which("docker") is None or subprocess.run(
+        ["docker", "info"], capture_output=True).returncode != 0, reason="needs a running dockerd"),
+]
+
+WEB = """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: talk}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: talk}}
+  template:
+    metadata: {labels: {app: talk}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: main
+        image: busybox:latest
+        imagePullPolicy: IfNotPresent
+        command: ["sh", "-c", "i=0; while true; do echo tick $i; i=$((i+1)); sleep 1; done"]
+"""
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("home"))
+
+
+@pytest.fixture(scope="module")
+def two_hosts(home):
+    with running_lab(home, "--nodes", "2", "--ready-timeout", "90") as up:
+        yield up
+
+
+def kubectl(home: str, *argv: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(["kubectl", *argv], input=stdin, capture_output=True, text=True, timeout=timeout,
+                          env=dict(os.environ, HOME=home))
+
+
+def test_up_writes_a_kubeconfig_that_kubectl_uses(two_hosts, home):
+    config = os.path.join(home, ".kube", "config")
+    assert open(config).read().startswith("# written by deploy/lab")
+    printed = lab("kubeconfig", home=home).stdout
+    assert printed in open(config).read()
+    nodes = kubectl(home, "get", "nodes", "-o", "wide")
+    assert nodes.returncode == 0, nodes.stderr
+    rows = [line.split() for line in nodes.stdout.splitlines()[1:]]
+    assert sorted((r[0], r[1]) for r in rows) == [("skiff-host-1", "Ready"), ("skiff-host-2", "Ready")]
+    assert {r[5] for r in rows} == {"10.250.0.11", "10.250.0.12"}  # INTERNAL-IP
+
+
+def test_rollout_logs_and_exec_on_real_pods(two_hosts, home):
+    applied = kubectl(home, "apply", "-f", "-", stdin=WEB)
+    assert applied.returncode == 0, applied.stderr
+    rolled = kubectl(home, "rollout", "status", "deploy/talk", "--timeout=90s", timeout=100)
+    assert rolled.returncode == 0, rolled.stderr
+    pod = kubectl(home, "get", "pods", "-l", "app=talk", "-o", "jsonpath={.items[0].metadata.name}").stdout
+    logs = subprocess.Popen(["kubectl", "logs", "-f", pod], stdout=subprocess.PIPE, text=True,
+                            env=dict(os.environ, HOME=home))
+    try:
+        seen = [logs.stdout.readline() for _ in range(3)]
+        assert all(line.startswith("tick ") for line in seen), seen
+    finally:
+        logs.kill()
+        logs.wait()
+    hostname = kubectl(home, "exec", pod, "--", "cat", "/etc/hostname")
+    assert (hostname.returncode, hostname.stdout.strip()) == (0, pod), hostname.stderr
+    failing = kubectl(home, "exec", pod, "--", "sh", "-c", "exit 3")
+    assert failing.returncode == 3
+    piped = kubectl(home, "exec", "-i", pod, "--", "cat", stdin="through stdin\n")
+    assert piped.stdout == "through stdin\n", piped.stderr
+    assert kubectl(home, "delete", "deploy", "talk").returncode == 0
+
+
+def test_exec_it_is_interactive_in_tmux(two_hosts, home):
+    applied = kubectl(home, "run", "shell", "--image=busybox:latest", "--image-pull-policy=IfNotPresent",
+                      "--", "sleep", "3600")
+    assert applied.returncode == 0, applied.stderr
+    assert kubectl(home, "wait", "--for=condition=Ready", "pod/shell", "--timeout=90s", timeout=100).returncode == 0
+    session = f"skiff-e2e-{os.getpid()}"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "30",
+                    f"env HOME={home} kubectl exec -it shell -- sh"], check=True)
+    try:
+        def pane() -> str:
+            return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True,
+                                  text=True).stdout
+        eventually_sync(lambda: "#" in pane() or "/ #" in pane(), 30, "the shell prompt")
+        subprocess.run(["tmux", "send-keys", "-t", session, "echo sum=$((20+22))", "Enter"], check=True)
+        eventually_sync(lambda: "sum=42" in pane(), 20, "the command's output")
+        subprocess.run(["tmux", "send-keys", "-t", session, "exit", "Enter"], check=True)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        kubectl(home, "delete", "pod", "shell", "--grace-period=0")
+
