@@ -222,6 +222,10 @@ class Client:
     def exec_stream(self, requests: Iterable[api_pb2.ExecRequest] | AsyncIterator[api_pb2.ExecRequest]):
         return self._stub.Exec(requests)
 
+    def attach_stream(self, requests: AsyncIterator[api_pb2.ExecRequest]):
+        """Attach to a container's main process: the first request names pod and container, then stdin."""
+        return self._stub.Attach(requests)
+
     def port_forward_stream(self, requests: AsyncIterator[api_pb2.PortForwardRequest]):
         """One TCP connection to a pod's port: the first request names pod and port, then bytes."""
         return self._stub.PortForward(requests)

@@ -112,6 +112,7 @@ class NodeAgent:
         if not self.fake_network:
             self.proxy = ServiceProxy.for_agent(self.client, self.cfg)
             await self.proxy.start()
+            self.env.services = self.proxy.services  # the Services' env vars for pods (enableServiceLinks)
             # Cluster DNS shares the proxy's Service and Endpoints informers; it listens once the bridge is up.
             self.env.dns = ClusterDns(self.client, self.cfg.cluster_domain, self.cfg.dns_upstream, self.cfg.dns_port,
                                       self.cfg.host_netns, services=self.proxy.services,

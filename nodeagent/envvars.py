@@ -78,10 +78,11 @@ def _from_sources(container: types_pb2.Container, lookup: Lookup) -> dict[str, s
 
 
 def resolve(container: types_pb2.Container, pod: types_pb2.Pod, facts: downward.PodFacts,
-            lookup: Lookup = no_objects) -> dict[str, str]:
-    """The environment of one container: envFrom first, then env in declaration order (later values may
-    refer to earlier ones, and override envFrom). `lookup` gives the pod's ConfigMaps and Secrets."""
-    env = _from_sources(container, lookup)
+            lookup: Lookup = no_objects, services: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of one container: the Services' variables (`servicelinks`), envFrom, then env in
+    declaration order (later values may refer to earlier ones, and override what came before).
+    `lookup` gives the pod's ConfigMaps and Secrets."""
+    env = {**(services or {}), **_from_sources(container, lookup)}
     namespace = pod.metadata.namespace
     for var in container.env:
         source = var.value_from

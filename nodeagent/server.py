@@ -91,11 +91,8 @@ class AgentService(agent_pb2_grpc.AgentServicer):
                                                    timestamps=request.timestamps, since=since):
             yield api_pb2.LogChunk(data=chunk)
 
-    @_only_apiserver
-    async def Exec(self, request_iterator, context):
-        first = await anext(aiter(request_iterator), None)
-        if first is None or not first.command:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "exec needs a command")
+    async def _running(self, first: api_pb2.ExecRequest, context):
+        """The running container an exec or attach names, or the call aborted with the reason."""
         try:
             _, container, info = await self._target(first.namespace, first.name, first.container)
         except TargetError as e:
@@ -103,21 +100,36 @@ class AgentService(agent_pb2_grpc.AgentServicer):
         if info.state != "running":
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION,
                                 f'container "{container}" in pod "{first.name}" is not running ({info.state})')
+        return info
+
+    @_only_apiserver
+    async def Exec(self, request_iterator, context):
+        first = await anext(aiter(request_iterator), None)
+        if first is None or not first.command:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "exec needs a command")
+        info = await self._running(first, context)
         try:
             session = await self.agent.runtime.exec_session(info.id, list(first.command), tty=first.tty,
                                                             stdin=first.stdin)
         except base.RuntimeError_ as e:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(e))
-        feeder = asyncio.create_task(_feed_stdin(session, first, request_iterator)) if first.stdin else None
+        async for response in _session_stream(session, first, request_iterator):
+            yield response
+
+    @_only_apiserver
+    async def Attach(self, request_iterator, context):
+        first = await anext(aiter(request_iterator), None)
+        if first is None:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "attach needs a first message naming the pod")
+        info = await self._running(first, context)
         try:
-            async for stream, data in session.output():
-                yield api_pb2.ExecResponse(**{stream: data})
-            yield api_pb2.ExecResponse(exited=True, exit_code=await session.exit_code())
-        finally:
-            await cancel_and_wait(feeder)
-            await session.close()
+            session = await self.agent.runtime.attach_session(info.id, tty=first.tty, stdin=first.stdin)
+        except (base.RuntimeError_, NotImplementedError) as e:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(e))
+        async for response in _session_stream(session, first, request_iterator):
+            yield response
 
-
+    @_only_apiserver
     async def PortForward(self, request_iterator, context):
         first = await anext(aiter(request_iterator), None)
         if first is None or not 0 < first.port < 65536:
@@ -140,6 +152,18 @@ class AgentService(agent_pb2_grpc.AgentServicer):
                                 f"dial tcp {where}: connect: {reason}")
         async for response in portforward.relay(reader, writer, request_iterator):
             yield response
+
+
+async def _session_stream(session, first: api_pb2.ExecRequest, request_iterator):
+    """An exec's or attach's output as responses, stdin fed from the requests, then the exit code."""
+    feeder = asyncio.create_task(_feed_stdin(session, first, request_iterator)) if first.stdin else None
+    try:
+        async for stream, data in session.output():
+            yield api_pb2.ExecResponse(**{stream: data})
+        yield api_pb2.ExecResponse(exited=True, exit_code=await session.exit_code())
+    finally:
+        await cancel_and_wait(feeder)
+        await session.close()
 
 
 def logs_since(request: api_pb2.LogsRequest, now: float) -> float:

@@ -38,6 +38,8 @@ class AgentView:
     started: Mapping[str, bool] = field(default_factory=dict)
     # Per exited container id: its termination message (terminationMessagePath, or its logs' tail).
     messages: Mapping[str, str] = field(default_factory=dict)
+    # The agent failed the whole pod (reason, message), e.g. ("DeadlineExceeded", ...) for activeDeadlineSeconds.
+    failed: tuple[str, str] | None = None
 
 
 def _terminated(info: ContainerInfo, view: AgentView) -> types_pb2.ContainerStateTerminated:
@@ -173,7 +175,13 @@ def compute(pod: types_pb2.Pod, containers: list[ContainerInfo], view: AgentView
     status.init_container_statuses.extend(init_statuses)
     status.container_statuses.extend(app_statuses)
 
-    status.phase = old.phase if old.phase in TERMINAL else phase(pod, init_statuses, app_statuses, initialized)
+    if old.phase in TERMINAL:
+        status.phase, status.reason, status.message = old.phase, old.reason, old.message
+    elif view.failed is not None:
+        status.phase = "Failed"
+        status.reason, status.message = view.failed
+    else:
+        status.phase = phase(pod, init_statuses, app_statuses, initialized)
     terminal = status.phase in TERMINAL
 
     conds, moment = status.conditions, view.now

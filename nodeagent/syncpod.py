@@ -13,7 +13,9 @@ from dataclasses import dataclass, field, replace
 from api import errors, meta, sidecars
 from api.client import Client
 from api.events import EventRecorder
-from nodeagent import actions, containers, downward, envvars, etchosts, pullsecrets, security, status, subpath, volumes
+from nodeagent import (
+    actions, containers, downward, envvars, etchosts, pullsecrets, security, servicelinks, status, subpath, volumes,
+)
 from nodeagent.backoff import Backoff
 from nodeagent.configwatch import ConfigObjects
 from nodeagent.probes.manager import ProbeManager
@@ -25,6 +27,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_GRACE_S = 30
 # The kubelet's limits on a termination message: the file's first 4 KiB; from logs, 80 lines and 2 KiB.
+DEADLINE_REASON = "DeadlineExceeded"
+DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
 MAX_MESSAGE_BYTES = 4096
 MAX_LOG_LINES = 80
 MAX_LOG_BYTES = 2048
@@ -46,6 +50,7 @@ class PodEnv:
     network: object | None = None  # a podnetwork.*Network once the node's podCIDR is known
     network_ready: asyncio.Event = field(default_factory=asyncio.Event)
     probes: ProbeManager | None = None  # liveness, readiness and startup probes (issue 8)
+    services: object | None = None  # an Informer of Services where pods really run: enableServiceLinks
     dns: object | None = None  # a dns.clusterdns.ClusterDns where pods really run: their resolv.conf
     config: ConfigObjects | None = None  # the ConfigMaps and Secrets pods name, watched one by one
     volumes: volumes.PodVolumes | None = None  # configMap, secret, downwardAPI and projected volumes
@@ -98,7 +103,13 @@ class PodSyncer:
         state.killed &= {info.id for info in observed}
         base_status = state.last_status or pod.status
         terminal = base_status.phase in status.TERMINAL
+        deadline_in = _deadline_in(pod, base_status, time.time())
+        if not terminal and deadline_in is not None and deadline_in <= 0:
+            await self._deadline_exceeded(pod, state, observed)
+            return 0  # failed: come back at once to free the sandbox
         plan = self._plan(pod, state, observed, terminal)
+        if deadline_in is not None and not terminal:
+            plan.wake(deadline_in)
         if plan.create_sandbox:
             await self._create_sandbox(pod, state, observed, plan.sandbox_attempt)
             observed = await self.observe(uid)
@@ -131,6 +142,8 @@ class PodSyncer:
                 if problem.reason == "CreateContainerConfigError" and start.container.name not in state.start_failures:
                     continue  # a missing ConfigMap, Secret or key: their watch kicks the pod when it appears
                 plan.wake(self._retry_in(pod, state, start.container.name) or 1.0)
+            elif start.init and sidecars.is_sidecar(start.container):
+                plan.wake(0)  # started: what waits behind it may start now, not at the next relist
         for old in containers.superseded(observed):
             await env.runtime.remove(old.id)
         observed = await self.observe(uid)
@@ -261,7 +274,8 @@ class PodSyncer:
         if problem is not None:
             return problem
         try:
-            env_vars = envvars.resolve(c, pod, self._facts(state), lookup)
+            services = servicelinks.service_env(pod, env.services.list()) if env.services is not None else None
+            env_vars = envvars.resolve(c, pod, self._facts(state), lookup, services)
             command, args = envvars.command_line(c, env_vars)
             mount_list, dirs = containers.mounts(pod, c, env.state_dir)
         except (envvars.EnvError, containers.SpecError) as e:
@@ -347,8 +361,15 @@ class PodSyncer:
 
     # ------------------------------------------------------------ status
 
-    async def write_status(self, pod, state: PodState, observed,
-                           waiting: dict[str, status.Waiting]) -> types_pb2.PodStatus:
+    async def _deadline_exceeded(self, pod, state: PodState, observed: list[ContainerInfo]) -> None:
+        """activeDeadlineSeconds has passed since the pod started: stop everything, fail the pod (the kubelet's)."""
+        self.env.recorder.warning(pod, DEADLINE_REASON, DEADLINE_MESSAGE)
+        await self._stop_in_order(pod, observed, time.monotonic() + _grace(pod))
+        await self.write_status(pod, state, await self.observe(pod.metadata.uid), {},
+                                failed=(DEADLINE_REASON, DEADLINE_MESSAGE))
+
+    async def write_status(self, pod, state: PodState, observed, waiting: dict[str, status.Waiting],
+                           failed: tuple[str, str] | None = None) -> types_pb2.PodStatus:
         """Compute the pod's status; write it only when it changed. Returns it."""
         env = self.env
         previous = state.last_status or pod.status
@@ -357,7 +378,7 @@ class PodSyncer:
                                 runtime=env.runtime_scheme, waiting=waiting,
                                 readiness=probes.readiness(pod, observed) if probes else {},
                                 started=probes.started(pod, observed) if probes else {},
-                                messages=await self._termination_messages(pod, state, observed))
+                                messages=await self._termination_messages(pod, state, observed), failed=failed)
         base_pod = _copy(pod)
         base_pod.status.CopyFrom(previous)
         new = status.compute(base_pod, observed, view)
@@ -438,6 +459,14 @@ class PodSyncer:
             await env.runtime.stop(info.id, max(deadline - time.monotonic(), 0))
         except base.ContainerNotFound:
             pass
+
+
+def _deadline_in(pod: types_pb2.Pod, current: types_pb2.PodStatus, now: float) -> float | None:
+    """Seconds left of the pod's activeDeadlineSeconds, counted from its startTime; None: no deadline yet."""
+    if not pod.spec.HasField("active_deadline_seconds") or not current.start_time:
+        return None
+    started = meta.parse_time(current.start_time)
+    return started.timestamp() + pod.spec.active_deadline_seconds - now if started else None
 
 
 def _read_text(path: str, limit: int = -1) -> str:

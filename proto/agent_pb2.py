@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from proto import api_pb2 as proto_dot_api__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x11proto/agent.proto\x12\x08skiff.v1\x1a\x0fproto/api.proto2\xc7\x01\n\x05\x41gent\x12\x33\n\x04Logs\x12\x15.skiff.v1.LogsRequest\x1a\x12.skiff.v1.LogChunk0\x01\x12\x39\n\x04\x45xec\x12\x15.skiff.v1.ExecRequest\x1a\x16.skiff.v1.ExecResponse(\x01\x30\x01\x12N\n\x0bPortForward\x12\x1c.skiff.v1.PortForwardRequest\x1a\x1d.skiff.v1.PortForwardResponse(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x11proto/agent.proto\x12\x08skiff.v1\x1a\x0fproto/api.proto2\x84\x02\n\x05\x41gent\x12\x33\n\x04Logs\x12\x15.skiff.v1.LogsRequest\x1a\x12.skiff.v1.LogChunk0\x01\x12\x39\n\x04\x45xec\x12\x15.skiff.v1.ExecRequest\x1a\x16.skiff.v1.ExecResponse(\x01\x30\x01\x12N\n\x0bPortForward\x12\x1c.skiff.v1.PortForwardRequest\x1a\x1d.skiff.v1.PortForwardResponse(\x01\x30\x01\x12;\n\x06\x41ttach\x12\x15.skiff.v1.ExecRequest\x1a\x16.skiff.v1.ExecResponse(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,5 +33,5 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'proto.agent_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_AGENT']._serialized_start=49
-  _globals['_AGENT']._serialized_end=248
+  _globals['_AGENT']._serialized_end=309
 # @@protoc_insertion_point(module_scope)

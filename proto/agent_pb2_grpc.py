@@ -49,6 +49,11 @@ class AgentStub:
                 request_serializer=proto_dot_api__pb2.PortForwardRequest.SerializeToString,
                 response_deserializer=proto_dot_api__pb2.PortForwardResponse.FromString,
                 _registered_method=True)
+        self.Attach = channel.stream_stream(
+                '/skiff.v1.Agent/Attach',
+                request_serializer=proto_dot_api__pb2.ExecRequest.SerializeToString,
+                response_deserializer=proto_dot_api__pb2.ExecResponse.FromString,
+                _registered_method=True)
 
 
 class AgentServicer:
@@ -72,6 +77,12 @@ class AgentServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Attach(self, request_iterator, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AgentServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -89,6 +100,11 @@ def add_AgentServicer_to_server(servicer, server):
                     servicer.PortForward,
                     request_deserializer=proto_dot_api__pb2.PortForwardRequest.FromString,
                     response_serializer=proto_dot_api__pb2.PortForwardResponse.SerializeToString,
+            ),
+            'Attach': grpc.stream_stream_rpc_method_handler(
+                    servicer.Attach,
+                    request_deserializer=proto_dot_api__pb2.ExecRequest.FromString,
+                    response_serializer=proto_dot_api__pb2.ExecResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -172,6 +188,33 @@ class Agent:
             '/skiff.v1.Agent/PortForward',
             proto_dot_api__pb2.PortForwardRequest.SerializeToString,
             proto_dot_api__pb2.PortForwardResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Attach(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/skiff.v1.Agent/Attach',
+            proto_dot_api__pb2.ExecRequest.SerializeToString,
+            proto_dot_api__pb2.ExecResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -100,6 +100,11 @@ class ApiStub:
                 request_serializer=proto_dot_api__pb2.EvictRequest.SerializeToString,
                 response_deserializer=proto_dot_api__pb2.DeleteResponse.FromString,
                 _registered_method=True)
+        self.Attach = channel.stream_stream(
+                '/skiff.v1.Api/Attach',
+                request_serializer=proto_dot_api__pb2.ExecRequest.SerializeToString,
+                response_deserializer=proto_dot_api__pb2.ExecResponse.FromString,
+                _registered_method=True)
         self.PortForward = channel.stream_stream(
                 '/skiff.v1.Api/PortForward',
                 request_serializer=proto_dot_api__pb2.PortForwardRequest.SerializeToString,
@@ -203,6 +208,14 @@ class ApiServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Attach(self, request_iterator, context):
+        """Attach to a running container's main process: the first message names the pod and container
+        (its command is ignored); stdin and the exit code as Exec.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def PortForward(self, request_iterator, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -295,6 +308,11 @@ def add_ApiServicer_to_server(servicer, server):
                     servicer.Evict,
                     request_deserializer=proto_dot_api__pb2.EvictRequest.FromString,
                     response_serializer=proto_dot_api__pb2.DeleteResponse.SerializeToString,
+            ),
+            'Attach': grpc.stream_stream_rpc_method_handler(
+                    servicer.Attach,
+                    request_deserializer=proto_dot_api__pb2.ExecRequest.FromString,
+                    response_serializer=proto_dot_api__pb2.ExecResponse.SerializeToString,
             ),
             'PortForward': grpc.stream_stream_rpc_method_handler(
                     servicer.PortForward,
@@ -668,6 +686,33 @@ class Api:
             '/skiff.v1.Api/Evict',
             proto_dot_api__pb2.EvictRequest.SerializeToString,
             proto_dot_api__pb2.DeleteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Attach(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/skiff.v1.Api/Attach',
+            proto_dot_api__pb2.ExecRequest.SerializeToString,
+            proto_dot_api__pb2.ExecResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -58,7 +58,7 @@ def split_command(args: argparse.Namespace) -> list[str]:
         except SystemExit:
             raise CliError(f"unknown flags before --: {' '.join(words[:cut])}") from None
         for key in ("container", "namespace"):
-            if getattr(parsed, key, None):
+            if getattr(parsed, key, None):  # -n's default is SUPPRESS: absent unless given
                 setattr(args, key, getattr(parsed, key))
         args.stdin = args.stdin or parsed.stdin
         args.tty = args.tty or parsed.tty
@@ -110,17 +110,22 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
         raise CliError("name the command to run after --, e.g. `skiff exec web -- ls /`")
     first = api_pb2.ExecRequest(namespace=ctx.namespace(args), name=pod_name(args.pod), container=args.container,
                                 command=command, tty=args.tty, stdin=args.stdin)
-    interactive_tty = args.tty and args.stdin and sys.stdin.isatty()
     async with ctx.client() as client:
-        with _raw_terminal(interactive_tty):
-            try:
-                async for response in client.exec_stream(_requests(first, args.stdin)):
-                    if response.stdout:
-                        write(ctx.stdout, response.stdout)
-                    if response.stderr:
-                        write(ctx.stderr, response.stderr)
-                    if response.exited:
-                        return response.exit_code
-            except grpc.aio.AioRpcError as e:
-                raise agent_error(e) from None
+        return await session(ctx, client.exec_stream, first)
+
+
+async def session(ctx: Context, open_stream, first: api_pb2.ExecRequest) -> int:
+    """Run an exec or attach stream with this terminal: stdin in (raw with -it), output out; its exit code."""
+    interactive_tty = first.tty and first.stdin and sys.stdin.isatty()
+    with _raw_terminal(interactive_tty):
+        try:
+            async for response in open_stream(_requests(first, first.stdin)):
+                if response.stdout:
+                    write(ctx.stdout, response.stdout)
+                if response.stderr:
+                    write(ctx.stderr, response.stderr)
+                if response.exited:
+                    return response.exit_code
+        except grpc.aio.AioRpcError as e:
+            raise agent_error(e) from None
     raise CliError(f"the command in pod {first.name} ended without an exit code (the connection was lost)")

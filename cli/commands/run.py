@@ -1,5 +1,5 @@
-"""`skiff run NAME --image=IMAGE [-- ARGS...]`: start one pod, as kubectl run does; with -i/-t/--attach the
-container's output is shown until it ends (and `--rm` deletes the pod afterwards)."""
+"""`skiff run NAME --image=IMAGE [-- ARGS...]`: start one pod, as kubectl run does; with -i/-t/--attach this
+terminal is attached to the container until it ends (and `--rm` deletes the pod afterwards)."""
 from __future__ import annotations
 
 import argparse
@@ -31,9 +31,9 @@ def register(subparsers, parents) -> None:
     p.add_argument("-l", "--labels", default="", metavar="K=V,...", help="labels (default run=NAME)")
     p.add_argument("--command", dest="as_command", action="store_true",
                    help="the words after -- are the command, not the image's arguments")
-    p.add_argument("-i", "--stdin", action="store_true", help="keep stdin open (shows the output until the end)")
+    p.add_argument("-i", "--stdin", action="store_true", help="pass this terminal's stdin to the container")
     p.add_argument("-t", "--tty", action="store_true", help="allocate a terminal for the container")
-    p.add_argument("--attach", action="store_true", help="show the container's output until it ends")
+    p.add_argument("--attach", action="store_true", help="stay attached to the container's output until it ends")
     p.add_argument("--rm", action="store_true", help="delete the pod once its container ended (with -i or --attach)")
     p.add_argument("--pod-running-timeout", type=duration, default=60.0, metavar="DURATION",
                    help="how long to wait for the pod to start (default 1m)")
@@ -86,9 +86,11 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
 
 
 async def _show_until_done(ctx: Context, client, pod, args) -> int:
-    """Wait for the container to start, print its output as it comes, return its exit code."""
+    """Wait for the container to start, attach this terminal to it, return its exit code."""
     import grpc
 
+    from api import errors
+    from cli.commands.exec import session
     from cli.commands.logs import _Lines, agent_error
     from proto import api_pb2
     name, namespace = pod.metadata.name, pod.metadata.namespace
@@ -96,12 +98,16 @@ async def _show_until_done(ctx: Context, client, pod, args) -> int:
         await asyncio.wait_for(_started(client, name, namespace), args.pod_running_timeout)
     except asyncio.TimeoutError:
         raise CliError(f"timed out waiting for pod {name} to start (see `skiff describe pod {name}`)") from None
-    if args.stdin:
-        ctx.warn("If you don't see a command prompt, the output is shown; skiff does not pass stdin to `run` yet.")
+    first = api_pb2.ExecRequest(namespace=namespace, name=name, container=name, tty=args.tty, stdin=args.stdin)
+    if args.stdin or args.tty:
+        ctx.warn("If you don't see a command prompt, try pressing enter.")
+    try:
+        return await session(ctx, client.attach_stream, first)
+    except errors.PreconditionFailed:
+        pass  # the container ended before we could attach: show what it printed instead
     out = _Lines(ctx, "")
     try:
-        async for chunk in client.logs_stream(api_pb2.LogsRequest(namespace=namespace, name=name, follow=True,
-                                                                  tail_lines=-1)):
+        async for chunk in client.logs_stream(api_pb2.LogsRequest(namespace=namespace, name=name, tail_lines=-1)):
             out.feed(chunk.data)
     except grpc.aio.AioRpcError as e:
         raise agent_error(e) from None

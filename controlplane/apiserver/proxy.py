@@ -55,10 +55,11 @@ class AgentProxy:
         async for chunk in _relay(stub.Logs(request), where):
             yield chunk
 
-    async def exec(self, requests):
+    async def exec(self, requests, method: str = "Exec"):
         first = await anext(aiter(requests), None)
         if first is None:
-            raise errors.Invalid("exec needs a first message naming the pod and command", ["command: required"])
+            raise errors.Invalid(f"{method.lower()} needs a first message naming the pod",
+                                 ["name: required"])
         stub, where = await self._agent(first.namespace, first.name)
 
         async def upstream():
@@ -66,8 +67,12 @@ class AgentProxy:
             async for request in requests:
                 yield request
 
-        async for response in _relay(stub.Exec(upstream()), where):
+        async for response in _relay(getattr(stub, method)(upstream()), where):
             yield response
+
+    def attach(self, requests):
+        """Attach: an exec's streams, to the container's main process."""
+        return self.exec(requests, "Attach")
 
     async def port_forward(self, requests):
         first = await anext(aiter(requests), None)

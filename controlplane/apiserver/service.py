@@ -192,6 +192,11 @@ class ApiService(api_pb2_grpc.ApiServicer):
             yield response
 
     @_api_call
+    async def Attach(self, request_iterator, context):
+        async for response in self.proxy.attach(request_iterator):
+            yield response
+
+    @_api_call
     async def PortForward(self, request_iterator, context):
         async for response in self.proxy.port_forward(request_iterator):
             yield response

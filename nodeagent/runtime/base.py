@@ -172,5 +172,9 @@ class Runtime(abc.ABC):
         """Start an interactive command in a running container; raises ContainerNotFound."""
         raise NotImplementedError(f"{type(self).__name__} has no interactive exec")
 
+    async def attach_session(self, container_id: str, tty: bool = False, stdin: bool = False) -> ExecSession:
+        """Attach to a running container's main process (`skiff run -it`, `skiff attach`)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot attach")
+
     async def close(self) -> None:
         """Release the runtime's threads and connections."""

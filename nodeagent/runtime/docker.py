@@ -309,6 +309,17 @@ class DockerRuntime(Runtime):
         return _DockerExecSession(self, exec_id, raw, tty)
 
 
+    async def attach_session(self, container_id: str, tty: bool = False, stdin: bool = False) -> ExecSession:
+        def start(cid: str):
+            return self._api.attach_socket(cid, params={"stdin": int(stdin), "stdout": 1, "stderr": 1,
+                                                        "stream": 1, "logs": 1})
+        raw = await self._container_call(container_id, start)
+        return _DockerAttachSession(self, container_id, raw, tty)
+
+    def _container_exit_code(self, container_id: str) -> int:
+        return int(self._api.wait(container_id, timeout=30).get("StatusCode") or 0)
+
+
 class _DockerExecSession(ExecSession):
     def __init__(self, runtime: DockerRuntime, exec_id: str, raw, tty: bool):
         self._runtime = runtime
@@ -334,6 +345,17 @@ class _DockerExecSession(ExecSession):
 
     async def close(self) -> None:
         _close_quietly(self._sock)
+
+
+class _DockerAttachSession(_DockerExecSession):
+    """The container's main process: its stdin and output, and its exit code when it ends."""
+
+    def __init__(self, runtime: DockerRuntime, container_id: str, raw, tty: bool):
+        super().__init__(runtime, container_id, raw, tty)
+        self._container_id = container_id
+
+    async def exit_code(self) -> int:
+        return await self._runtime._call(self._runtime._container_exit_code, self._container_id)
 
 
 def _close_quietly(sock, how: int = socket.SHUT_RDWR, close: bool = True) -> None:

@@ -1,5 +1,6 @@
-"""`skiff port-forward` and `skiff cp` against pods in Docker on a netns host: bytes reach a server bound to
-127.0.0.1 inside the pod (the agent dials from the pod's namespace), files go in and out through tar."""
+"""`skiff port-forward`, `skiff cp` and `skiff run --rm -i` against pods in Docker on a netns host: bytes reach a
+server bound to 127.0.0.1 inside the pod (the agent dials from the pod's namespace), files go in and out
+through tar, and stdin reaches a container's main process through attach."""
 from __future__ import annotations
 
 import asyncio
@@ -7,7 +8,7 @@ import io
 
 from cli.main import main as skiff
 from tests.e2e.agent_fixtures import agent_cluster  # noqa: F401 (fixture)
-from tests.fixtures.cli_runner import start_process, stop_process
+from tests.fixtures.cli_runner import SKIFF, start_process, stop_process
 
 WEB = """
 apiVersion: v1
@@ -102,3 +103,42 @@ async def test_cp_copies_files_and_directories_both_ways(agent_cluster, tmp_path
     assert (code, out) == (1, "")
     assert err.count("\n") == 1 and err.startswith("error: cannot copy to web:/no/such/dir/app.conf: ")
     assert "/no/such/dir" in err
+
+
+async def _bind_when_created(client, name: str, node: str) -> None:
+    """The scheduler's one decision, done by hand: this e2e cluster runs none."""
+    from api import errors
+    from tests.fixtures.wait import eventually
+
+    async def created():
+        try:
+            return await client.get("Pod", name)
+        except errors.NotFound:
+            return None
+    pod = await eventually(created, 30, 0.1, f"pod {name} created")
+    await client.bind("default", name, node, uid=pod.metadata.uid)
+
+
+async def test_run_rm_i_attaches_stdin_returns_the_exit_code_and_deletes_the_pod(agent_cluster):
+    from tests.fixtures.wait import eventually
+    host = agent_cluster.add_host()
+    await agent_cluster.start_agent(host)
+    server = agent_cluster.client.server
+    proc = await asyncio.create_subprocess_exec(
+        SKIFF, "--server", server, "run", "once", "--rm", "-i", "--image=busybox:latest",
+        "--restart=Never", "--", "sh", "-c", "read x; echo got-$x; exit 3",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        await _bind_when_created(agent_cluster.client, "once", host.name)
+        out, err = await asyncio.wait_for(proc.communicate(b"hello\n"), 90)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode == 3, err
+    assert out.decode().splitlines() == ["got-hello", 'pod "once" deleted']
+    await agent_cluster.wait_gone("once", 30)
+
+    async def containers_removed():
+        return not await agent_cluster.containers("once")
+    await eventually(containers_removed, 30, 0.2, "the pod's containers removed")

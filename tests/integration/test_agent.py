@@ -320,3 +320,19 @@ async def test_deleted_node_is_registered_again_within_a_status_period(client, t
             lease = await _lease(client)
             return lease is not None and [o.uid for o in lease.metadata.owner_references] == [again.metadata.uid]
         await eventually(lease_follows, 5, what="lease owned by the new Node")
+
+
+async def test_active_deadline_fails_the_pod_with_deadline_exceeded(client, tmp_path):
+    runtime = FakeRuntime()
+    async with running_agent(client, config(client.server, tmp_path), runtime):
+        pod = pod_yaml("limited")
+        pod.spec.active_deadline_seconds = 1
+        await client.create(pod)
+
+        async def failed():
+            s = await pod_status(client, "limited")
+            return s if s.phase == "Failed" else None
+        s = await eventually(failed, 10, what="pod Failed by its deadline")
+        assert (s.reason, s.message) == ("DeadlineExceeded",
+                                         "Pod was active on the node longer than the specified deadline")
+        assert all(c.state != "running" for c in await runtime.list({base.LABEL_POD_NAME: "limited"}))

@@ -14,7 +14,7 @@ BENCHMARKS = {
     "api_vs_etcd": ("etcd_puts_per_s", "api_creates_per_s", "ratio", "api_create_p99_ms"),
     "scheduler_throughput": ("nodes", "pods", "pods_per_s", "p99_schedule_ms"),
     "controller_churn": ("pods_per_s",),
-    "pod_startup": ("raw_single", "api_single", "ratio_single_p99"),
+    "pod_startup": ("raw_single", "api_single", "ratio_single_p99", "ratio_sidecar_vs_plain_p99"),
     "hollow_scale": ("nodes", "pods", "all_running_s", "create_latency", "rss_mb"),
     "service_proxy": ("data_path", "programming"),
     "replicaset_vs_swarm": ("skiff_s", "swarm_s", "docker_run_s", "skiff_vs_swarm", "lab_up_s"),

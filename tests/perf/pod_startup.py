@@ -1,5 +1,6 @@
 """Pod start-up latency: raw docker (pause + app, veth wired through nodeagent.network) against pods made
-through the API and seen Running through a watch, on one in-process agent; one at a time and 30 at once.
+through the API and seen Running through a watch, on one in-process agent; one at a time and 30 at once;
+and a pod with a native sidecar and a securityContext against the plain pod, in the same run.
 
     python -m tests.perf.pod_startup [--smoke]     (root, dockerd; last line: JSON)
 """
@@ -86,6 +87,30 @@ spec:
 """
 
 
+# The same app with one native sidecar and a locked-down securityContext: what they add to start-up.
+SIDECAR_POD = """
+apiVersion: v1
+kind: Pod
+metadata: {{name: {name}}}
+spec:
+  nodeName: {node}
+  terminationGracePeriodSeconds: 0
+  securityContext: {{runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true}}
+  initContainers:
+  - {{name: sidecar, image: busybox:latest, imagePullPolicy: IfNotPresent, restartPolicy: Always,
+     command: [sleep, "3600"]}}
+  containers:
+  - name: app
+    image: busybox:latest
+    imagePullPolicy: IfNotPresent
+    command: [sleep, "3600"]
+    securityContext:
+      readOnlyRootFilesystem: true
+      allowPrivilegeEscalation: false
+      capabilities: {{drop: [ALL]}}
+"""
+
+
 class RunningWatch:
     """One watch on pods: the moment each is first seen Running (with its pod IP)."""
 
@@ -118,9 +143,9 @@ class RunningWatch:
         await self.wait(names, timeout, lambda n: n in self.gone)
 
 
-async def api_round(client: Client, watch: RunningWatch, names: list[str]) -> list[float]:
+async def api_round(client: Client, watch: RunningWatch, names: list[str], template: str = POD) -> list[float]:
     began = time.perf_counter()
-    await asyncio.gather(*(client.create(from_yaml(POD.format(name=n, node=NODE))) for n in names))
+    await asyncio.gather(*(client.create(from_yaml(template.format(name=n, node=NODE))) for n in names))
     await watch.wait(names)
     latencies = [watch.seen[n] - began for n in names]
     for n in names:
@@ -163,7 +188,10 @@ async def main(smoke: bool) -> dict:
                     await retry.on_conflict(give_cidr)
                     await asyncio.wait_for(agent.env.network_ready.wait(), 30)
                     await api_round(client, watch, ["warm-up"])
-                    api_single = [s for i in range(singles) for s in await api_round(client, watch, [f"one-{i}"])]
+                    api_single, api_sidecar = [], []
+                    for i in range(singles):  # interleaved, so both cases see the same load on the machine
+                        api_single += await api_round(client, watch, [f"one-{i}"])
+                        api_sidecar += await api_round(client, watch, [f"side-{i}"], SIDECAR_POD)
                     api_batch = await api_round(client, watch, [f"many-{i}" for i in range(batch)])
                     deadline = time.monotonic() + 60
                     while agent.workers.workers and time.monotonic() < deadline:
@@ -188,7 +216,11 @@ async def main(smoke: bool) -> dict:
     batch_key = "batch30" if not smoke else "batch"
     result["ratio_batch_p99"] = round(result[f"api_{batch_key}"]["p99_s"] /
                                       max(result[f"raw_{batch_key}"]["p99_s"], 1e-9), 3)
+    result["api_sidecar_single"] = summary(api_sidecar)
+    result["ratio_sidecar_vs_plain_p99"] = round(result["api_sidecar_single"]["p99_s"] /
+                                                 max(result["api_single"]["p99_s"], 1e-9), 3)
     result["targets_met"] = result["ratio_single_p99"] <= 1.5 and result["api_single"]["p99_s"] < 1.0
+    result["sidecar_target_met"] = result["ratio_sidecar_vs_plain_p99"] <= 1.2
     return result
 
 

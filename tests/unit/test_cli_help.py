@@ -69,3 +69,11 @@ def test_api_resources_lists_kinds_with_short_names():
     lines = out.getvalue().splitlines()
     assert lines[0].split() == ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]
     assert any(line.split()[:2] == ["deployments", "deploy"] for line in lines)
+
+
+def test_exec_flags_between_pod_and_dashes_are_applied():
+    from cli.commands.exec import split_command
+    args = build_parser("exec").parse_args(["exec", "web", "-n", "team", "-c", "side", "--", "ls", "-l"])
+    args.namespace = getattr(args, "namespace", None)
+    assert split_command(args) == ["ls", "-l"]
+    assert (args.namespace, args.container) == ("team", "side")
