@@ -81,14 +81,24 @@ def message_from_dict(message_type: type[Message], data: Any, path: str = "") ->
 
 
 def to_dict(msg: Message) -> dict[str, Any]:
-    """The manifest form of an object: camelCase keys, unset fields left out."""
-    out: dict[str, Any] = {}
-    for field in msg.DESCRIPTOR.fields:
-        if not _is_set(msg, field):
-            continue
-        value = getattr(msg, field.name)
-        out[field.json_name] = _value_to_plain(field, value)
-    return out
+    """The manifest form of an object: camelCase keys, unset fields left out, in declaration order."""
+    # ListFields (in C) yields exactly the set fields, by field number: far cheaper than testing each field.
+    present = msg.ListFields()
+    if not _numbered_in_order(msg.DESCRIPTOR):
+        present.sort(key=lambda pair: pair[0].index)
+    return {field.json_name: _value_to_plain(field, value) for field, value in present}
+
+
+_IN_ORDER: dict[str, bool] = {}
+
+
+def _numbered_in_order(descriptor: Descriptor) -> bool:
+    """Whether a message's fields are declared in field-number order (then ListFields' order is theirs)."""
+    known = _IN_ORDER.get(descriptor.full_name)
+    if known is None:
+        numbers = [f.number for f in descriptor.fields]
+        known = _IN_ORDER[descriptor.full_name] = numbers == sorted(numbers)
+    return known
 
 
 # ---------------------------------------------------------------- dict -> message
@@ -207,14 +217,6 @@ def _set_int_or_string(target: Message, value: Any, path: str, errors: list[str]
 
 
 # ---------------------------------------------------------------- message -> dict
-
-def _is_set(msg: Message, field: FieldDescriptor) -> bool:
-    if field.is_repeated:
-        return len(getattr(msg, field.name)) > 0
-    if field.has_presence:
-        return msg.HasField(field.name)
-    return getattr(msg, field.name) != field.default_value
-
 
 def _value_to_plain(field: FieldDescriptor, value: Any) -> Any:
     if _is_map(field):

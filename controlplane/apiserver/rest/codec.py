@@ -92,14 +92,37 @@ def with_managed_fields(data: dict, entries: list[dict] | None) -> dict:
     return {**data, "metadata": {**data.get("metadata", {}), "managedFields": stored}}
 
 
-def list_body(kind: Kind, items: list[dict], resource_version: str, continue_token: str = "",
-              remaining: int | None = None) -> dict:
+def dumps(data: Any) -> bytes:
+    return json.dumps(data, separators=(",", ":")).encode()
+
+
+# An object's JSON at one resourceVersion never changes, so it is made once and reused by every list
+# (Kubernetes' watch cache keeps serializations the same way). Bounded: cleared when full.
+_JSON_CACHE: dict[tuple[str, str], bytes] = {}
+JSON_CACHE_LIMIT = 100_000
+
+
+def encode_bytes(obj: Message) -> bytes:
+    """`encode(obj)` as JSON bytes, from the cache when this object version was encoded before."""
+    m = obj.metadata
+    if not m.uid or not m.resource_version:
+        return dumps(encode(obj))
+    key = (m.uid, m.resource_version)
+    data = _JSON_CACHE.get(key)
+    if data is None:
+        if len(_JSON_CACHE) >= JSON_CACHE_LIMIT:
+            _JSON_CACHE.clear()
+        data = _JSON_CACHE[key] = dumps(encode(obj))
+    return data
+
+
+def list_bytes(kind: Kind, items: list[Message], resource_version: str, continue_token: str = "") -> bytes:
+    """A `<Kind>List` as JSON bytes, each item from the serialization cache."""
     meta: dict[str, Any] = {"resourceVersion": resource_version}
     if continue_token:
         meta["continue"] = continue_token
-    if remaining is not None:
-        meta["remainingItemCount"] = remaining
-    return {"kind": f"{kind.name}List", "apiVersion": kind.api_version, "metadata": meta, "items": items}
+    head = dumps({"kind": f"{kind.name}List", "apiVersion": kind.api_version, "metadata": meta})
+    return head[:-1] + b',"items":[' + b",".join(encode_bytes(i) for i in items) + b"]}"
 
 
 def place(obj: Message, target: Target) -> None:

@@ -178,7 +178,7 @@ class Handlers:
             body = table.table(target.kind, [obj], _now(), request.query.get("includeObject", "Metadata"),
                                obj.metadata.resource_version)
             return json_response(body, status, TABLE_TYPE, warnings)
-        return json_response(codec.encode(obj), status, warnings=warnings)
+        return json_response(codec.encode_bytes(obj), status, warnings=warnings)
 
     async def _get(self, request, target):
         obj = await self.registry.get(target.kind, target.namespace or "default", target.name)
@@ -193,29 +193,30 @@ class Handlers:
         if media.wants_table(request.headers.get("Accept", "")):
             body = table.table(target.kind, items, _now(), q.get("includeObject", "Metadata"), str(revision), token)
             return json_response(body, content_type=TABLE_TYPE)
-        return json_response(codec.list_body(target.kind, [codec.encode(i) for i in items], str(revision), token))
+        return json_response(codec.list_bytes(target.kind, items, str(revision), token))
 
-    async def read_object(self, request, target, expect_kind: str | None = None) -> tuple[Message, list[str]]:
-        """The body as an object of the URL's kind, placed in the URL's namespace (and name, if any)."""
+    async def read_object(self, request, target) -> tuple[Message, list[str], dict]:
+        """The body as an object of the URL's kind, placed in the URL's namespace (and name, if any);
+        with the warnings to send back and the body's JSON form."""
         validation = codec.field_validation(request.query.get("fieldValidation", ""))
-        data = codec.check_type(codec.parse_json(await request.read()), target.kind, expect_kind)
+        data = codec.check_type(codec.parse_json(await request.read()), target.kind)
         obj, warnings = codec.decode(data, target.kind, validation)
         codec.place(obj, target)
-        return obj, warnings
+        return obj, warnings, data
 
     async def _create(self, request, target):
-        obj, warnings = await self.read_object(request, target)
-        managers.record(request, target, None, obj)
+        obj, warnings, data = await self.read_object(request, target)
+        managers.record(request, target, None, data, obj)
         created = await self.registry.create(obj, _dry_run(request.query))
         return self.respond(request, target, created, 201, warnings)
 
     async def _update(self, request, target):
-        obj, warnings = await self.read_object(request, target)
+        obj, warnings, data = await self.read_object(request, target)
         if target.subresource not in ("", "status"):
             return _not_found()
         if not target.subresource:
-            managers.record(request, target, await self.registry.get(target.kind, obj.metadata.namespace,
-                                                                     obj.metadata.name), obj)
+            live = await self.registry.get(target.kind, obj.metadata.namespace, obj.metadata.name)
+            managers.record(request, target, codec.encode(live), data, obj)
         updated = await self.registry.update(obj, target.subresource, _dry_run(request.query))
         return self.respond(request, target, updated, 200, warnings)
 
@@ -241,7 +242,7 @@ class Handlers:
                 await self.registry.delete(target.kind, item.metadata.namespace, item.metadata.name, **options)
             except errors.NotFound:
                 pass  # deleted meanwhile: that is what was asked
-        return json_response(codec.list_body(target.kind, [codec.encode(i) for i in items], str(revision)))
+        return json_response(codec.list_bytes(target.kind, items, str(revision)))
 
     # ------------------------------------------------------------ subresources
 

@@ -16,13 +16,15 @@ def field_manager(request: web.Request) -> str:
     return request.query.get("fieldManager") or request.headers.get("User-Agent", "").split("/", 1)[0] or "unknown"
 
 
-def record(request: web.Request, target: Target, old: Message | None, new: Message) -> None:
-    """Give the fields this write changes to its field manager (an Update entry in managedFields)."""
+def record(request: web.Request, target: Target, old_form: dict | None, new_form: dict, new: Message) -> None:
+    """Give the fields this write changes to its field manager (an Update entry in managedFields of `new`).
+
+    `old_form` is the stored object's JSON form (None for a create), `new_form` what the client sent.
+    """
     if target.subresource:
         return
-    old_form = codec.encode(old) if old is not None else None
     entries = (old_form or {}).get("metadata", {}).get("managedFields", [])
-    changed = fieldmanager.changed(old_form, codec.encode(new), target.kind.message.DESCRIPTOR)
+    changed = fieldmanager.changed(old_form, new_form, target.kind.message.DESCRIPTOR)
     entries = fieldmanager.record_update(entries, field_manager(request), changed, target.kind.api_version,
                                          meta.now_text())
     codec.set_managed_fields(new, entries)

@@ -167,7 +167,7 @@ async def serve(request: web.Request, handlers, target: Target) -> web.StreamRes
         data = codec.check_type(result, target.kind)
         obj, warnings = codec.decode(data, target.kind, validation)
         codec.place(obj, target)
-        managers.record(request, target, current, obj)
+        managers.record(request, target, original, data, obj)
         pinned = obj.metadata.resource_version and obj.metadata.resource_version != current.metadata.resource_version
         if not obj.metadata.resource_version:
             obj.metadata.resource_version = current.metadata.resource_version
