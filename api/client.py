@@ -1,6 +1,7 @@
 """The one async client of the skiff API, used by the CLI, the scheduler, the controllers and the agent.
 
-Typed objects in and out; failures raise the typed errors of api.errors.
+Typed objects in and out; failures raise the typed errors of api.errors. Given several API servers
+("a:6443,b:6443"), it uses one at a time and moves to the next when that one cannot be reached.
 """
 from __future__ import annotations
 
@@ -19,6 +20,18 @@ from proto import api_pb2, api_pb2_grpc, types_pb2
 DEFAULT_SERVER = "127.0.0.1:6443"
 DEFAULT_TIMEOUT = 30.0
 MAX_MESSAGE = 16 * 1024 * 1024
+CHANNEL_OPTIONS = [
+    ("grpc.max_receive_message_length", MAX_MESSAGE),
+    ("grpc.max_send_message_length", MAX_MESSAGE),
+    ("grpc.keepalive_time_ms", 20_000),
+    ("grpc.keepalive_timeout_ms", 10_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.max_pings_without_data", 0),
+    # Reconnect within a second of the server's return (gRPC's default backoff grows to 120 s).
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.min_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 800),  # with gRPC's 20% jitter: under 1 s
+]
 
 KindLike = Kind | str
 
@@ -41,26 +54,50 @@ class ListResult:
     continue_token: str = ""
 
 
-class Client:
-    """An open TLS connection to the API server, as the user `credentials` name.
+def endpoints(server: str | list[str] | None) -> list[str]:
+    """The API servers named by `server` ("a:6443,b:6443" or a list), else $SKIFF_SERVER, else the default."""
+    if isinstance(server, (list, tuple)):
+        server = ",".join(server)
+    text = server or os.environ.get("SKIFF_SERVER") or DEFAULT_SERVER
+    found = [e.strip() for e in text.split(",") if e.strip()]
+    return found or [DEFAULT_SERVER]
 
-    Use as `async with Client(server, credentials=creds) as c:` or call close().
+
+class Client:
+    """An open TLS connection to the API server(s), as the user `credentials` name.
+
+    Use as `async with Client(server, credentials=creds) as c:` or call close(). `server` may name several
+    API servers; requests go to one, and a request that cannot reach it is tried once on each of the
+    others (the first that answers becomes the one in use).
     """
 
-    def __init__(self, server: str | None = None, timeout: float = DEFAULT_TIMEOUT, *,
+    def __init__(self, server: str | list[str] | None = None, timeout: float = DEFAULT_TIMEOUT, *,
                  credentials: Credentials):
-        self.server = server or os.environ.get("SKIFF_SERVER") or DEFAULT_SERVER
+        self.servers = endpoints(server)
         self.timeout = timeout
         self.credentials = credentials
-        self._channel = grpc.aio.secure_channel(self.server, credentials.channel_credentials(), options=[
-            ("grpc.max_receive_message_length", MAX_MESSAGE),
-            ("grpc.max_send_message_length", MAX_MESSAGE),
-            ("grpc.keepalive_time_ms", 20_000),
-            ("grpc.keepalive_timeout_ms", 10_000),
-            ("grpc.keepalive_permit_without_calls", 1),
-            ("grpc.http2.max_pings_without_data", 0),
-        ])
-        self._stub = api_pb2_grpc.ApiStub(self._channel)
+        self._current = 0
+        self._channels: dict[str, grpc.aio.Channel] = {}
+        self._stubs: dict[str, api_pb2_grpc.ApiStub] = {}
+
+    @property
+    def server(self) -> str:
+        """The API server in use now."""
+        return self.servers[self._current]
+
+    @property
+    def _stub(self) -> api_pb2_grpc.ApiStub:
+        stub = self._stubs.get(self.server)
+        if stub is None:
+            channel = self._channels[self.server] = grpc.aio.secure_channel(
+                self.server, self.credentials.channel_credentials(), options=CHANNEL_OPTIONS)
+            stub = self._stubs[self.server] = api_pb2_grpc.ApiStub(channel)
+        return stub
+
+    def _fail_over(self, failed: str) -> None:
+        """Move to the next API server after `failed` could not be reached (unless another call already did)."""
+        if len(self.servers) > 1 and self.server == failed:
+            self._current = (self._current + 1) % len(self.servers)
 
     async def __aenter__(self) -> "Client":
         return self
@@ -69,18 +106,28 @@ class Client:
         await self.close()
 
     async def close(self) -> None:
-        await self._channel.close()
+        channels, self._channels, self._stubs = self._channels, {}, {}
+        for channel in channels.values():
+            await channel.close()
 
     async def _call(self, method: str, request, timeout: float | None = None):
-        try:
-            return await getattr(self._stub, method)(request, timeout=timeout or self.timeout)
-        except grpc.aio.AioRpcError as e:
-            raise self._error(e) from None
+        for attempt in range(len(self.servers)):
+            server = self.server
+            try:
+                return await getattr(self._stub, method)(request, timeout=timeout or self.timeout)
+            except grpc.aio.AioRpcError as e:
+                error = self._error(e, server)
+            # Only "no server answered" moves on: a write the server refused must not be sent twice. A write
+            # cut off in flight may have been applied; retried elsewhere it reads as AlreadyExists or Conflict.
+            if not isinstance(error, errors.ServerUnreachable) or attempt == len(self.servers) - 1:
+                raise error from None
 
-    def _error(self, e: grpc.aio.AioRpcError) -> errors.ApiError:
+    def _error(self, e: grpc.aio.AioRpcError, server: str | None = None) -> errors.ApiError:
+        server = server or self.server
         error = errors.from_rpc_error(e)
         if isinstance(error, errors.ServerUnreachable):
-            return errors.ServerUnreachable(f"cannot reach the API server at {self.server}: {error.message}")
+            self._fail_over(server)
+            return errors.ServerUnreachable(f"cannot reach the API server at {server}: {error.message}")
         return error
 
     # ------------------------------------------------------------ CRUD

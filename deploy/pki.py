@@ -59,8 +59,9 @@ def prepare(pki_dir: Path, layout: pki.ClusterLayout, api_address: str) -> list[
 
 def layout_from_config(config: dict) -> pki.ClusterLayout:
     """The layout a cluster config (deploy/cluster.example.yaml) describes."""
-    api_ip = str(config["apiServer"]).rsplit(":", 1)[0]
-    return pki.ClusterLayout(apiserver_addresses=(api_ip,), service_cidr=str(config.get("serviceCIDR", "10.96.0.0/16")),
+    from deploy.units import api_servers
+    api_ips = tuple(s.rsplit(":", 1)[0] for s in api_servers(config))
+    return pki.ClusterLayout(apiserver_addresses=api_ips, service_cidr=str(config.get("serviceCIDR", "10.96.0.0/16")),
                              etcd_members={str(k): str(v) for k, v in config["etcd"].items()},
                              nodes={str(n["name"]): (str(n["ip"]),) for n in config["nodes"] if n.get("name")})
 
@@ -78,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         config = load(args.config)
-        made = prepare(Path(args.dir), layout_from_config(config), str(config["apiServer"]))
+        from deploy.units import api_servers
+        made = prepare(Path(args.dir), layout_from_config(config), ",".join(api_servers(config)))
     except (ConfigError, KeyError, ValueError) as e:
         print(f"deploy.pki: {e}", file=sys.stderr)
         return 1

@@ -55,6 +55,13 @@ def load(path: str) -> dict:
     return config
 
 
+def api_servers(config: dict) -> list[str]:
+    """`apiServer`: one HOST:PORT, or several (a list, or comma-separated) for several API servers."""
+    value = config["apiServer"]
+    items = value if isinstance(value, list) else str(value).split(",")
+    return [str(i).strip() for i in items if str(i).strip()]
+
+
 def controlplane_units(config: dict, name: str, bin_dir: Path = BIN_DIR) -> list[Unit]:
     members = {str(k): str(v) for k, v in config["etcd"].items()}
     endpoints = [f"{ip}:2379" for ip in members.values()]
@@ -63,7 +70,8 @@ def controlplane_units(config: dict, name: str, bin_dir: Path = BIN_DIR) -> list
         grace_period=float(life.get("gracePeriod", components.NodeLifecycle.grace_period)),
         eviction_timeout=float(life.get("evictionTimeout", components.NodeLifecycle.eviction_timeout)),
         monitor_period=float(life.get("monitorPeriod", components.NodeLifecycle.monitor_period)))
-    server = config["apiServer"]
+    servers = api_servers(config)
+    server = ",".join(servers)  # every client is given them all, and fails over
     own_ip = next((str(n["ip"]) for n in config["nodes"] if str(n.get("name")) == name and n.get("ip")),
                   members.get(name, "0.0.0.0"))
     units = []
@@ -72,7 +80,7 @@ def controlplane_units(config: dict, name: str, bin_dir: Path = BIN_DIR) -> list
                           components.etcd(name, ETCD_DATA, members[name], members)))
     units += [
         Unit("skiff-apiserver", "API server",
-             components.apiserver(f"{own_ip}:{server.rsplit(':', 1)[1]}", endpoints, PKI_DIR, bin_dir,
+             components.apiserver(f"{own_ip}:{servers[0].rsplit(':', 1)[1]}", endpoints, PKI_DIR, bin_dir,
                                   encryption_config=ENCRYPTION_CONFIG, metrics_ip=own_ip),
              "skiff-etcd.service" if name in members else ""),
         Unit("skiff-scheduler", "scheduler", components.scheduler(server, PKI_DIR, bin_dir, metrics_ip=own_ip)),
@@ -90,7 +98,7 @@ def node_units(config: dict, name: str, bin_dir: Path = BIN_DIR) -> list[Unit]:
                 if not node.get(key):
                     raise ConfigError(f"node {name} in the cluster config has no {key}")
             return [Unit("skiff-agent", f"node agent of {name}",
-                         components.agent(config["apiServer"], name, str(node["ip"]), str(node["interface"]),
+                         components.agent(",".join(api_servers(config)), name, str(node["ip"]), str(node["interface"]),
                                           PKI_DIR, bin_dir=bin_dir), "docker.service")]
     raise ConfigError(f"no node named {name!r} in the cluster config; nodes: "
                       f"{', '.join(str(n.get('name')) for n in config['nodes'])}")

@@ -5,6 +5,7 @@ Served over TLS only: client certificates on --listen, bearer tokens on --token-
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import asyncio
 import logging
 import signal
@@ -22,6 +23,7 @@ from controlplane.apiserver.resources import Settings
 from controlplane.apiserver.rest import server as rest_server
 from controlplane.apiserver.service import VERSION, ApiService
 from api.flagtypes import duration
+from controlplane.apiserver.apiendpoints import ApiEndpoints
 from controlplane.apiserver.compactor import DEFAULT_INTERVAL_S, Compactor
 from controlplane.apiserver.storage import Storage
 from proto import api_pb2_grpc
@@ -49,6 +51,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="the range Service ClusterIPs are allocated from (default %(default)s)")
     p.add_argument("--service-node-port-range", default="30000-32767", metavar="LOW-HIGH",
                    help="the range NodePorts are allocated from (default %(default)s)")
+    p.add_argument("--advertise-address", default=None, metavar="IP",
+                   help="the address pods reach this API server at, listed in the `kubernetes` Service's "
+                        "Endpoints with every other live API server (default: --listen's IP unless it is "
+                        "a loopback or wildcard address; \"\" to list none)")
     p.add_argument("--etcd-compaction-interval", type=duration, default=DEFAULT_INTERVAL_S, metavar="DURATION",
                    help="how often to compact etcd's history, keeping one interval of it (as kube-apiserver: "
                         "\"5m\", \"90s\", or seconds; 0 turns compaction off; default 5m)")
@@ -97,8 +103,16 @@ class RunningServer:
     token_address: str = ""
     compactor: Compactor | None = None
     rest: rest_server.RestServer | None = None  # the Kubernetes REST API, when one was asked for
+    endpoints: ApiEndpoints | None = None  # the `kubernetes` Service's Endpoints, when advertised
+
+    stopped: bool = False
 
     async def stop(self, grace: float = 1.0) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
+        if self.endpoints is not None:
+            await self.endpoints.stop()
         if self.compactor is not None:
             await self.compactor.stop()
         if self.rest is not None:
@@ -115,10 +129,11 @@ def storage_transformers(config: dict[str, encryption.Transformer]) -> dict[byte
 
 async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceRanges | None = None,
                 encryption_config: dict[str, encryption.Transformer] | None = None, rest_listen: str = "",
-                compaction_interval: float = DEFAULT_INTERVAL_S, *,
+                compaction_interval: float = DEFAULT_INTERVAL_S, advertise_address: str = "", *,
                 security: Security, token_listen: str = "") -> RunningServer:
     """Serve the API over TLS on `listen` (client certificates) and `token_listen` (bearer tokens), and,
-    when `rest_listen` is set, the Kubernetes REST API over HTTPS with the same serving certificate."""
+    when `rest_listen` is set, the Kubernetes REST API over HTTPS with the same serving certificate; with
+    `advertise_address`, keep this server in the `kubernetes` Service's Endpoints."""
     transformers = storage_transformers(encryption_config or {})
     storage = Storage(etcd_endpoints, transformers=transformers)
     registry = Registry(storage, Settings(service_ranges or ServiceRanges()))
@@ -154,6 +169,10 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
     await server.start()
     compactor.start()
     running = RunningServer(addresses[0], registry, server, service, addresses[1], compactor=compactor)
+    if advertise_address:
+        port = addresses[0].rpartition(":")[2]
+        running.endpoints = ApiEndpoints(registry, f"{advertise_address}:{port}")
+        await running.endpoints.start()
     if rest_listen:
         try:
             running.rest = await rest_server.start(registry, service.proxy, rest_listen, VERSION, MAX_REQUEST_BYTES,
@@ -163,6 +182,18 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
             await running.stop(0)
             raise OSError(f"cannot listen on {rest_listen}") from None
     return running
+
+
+def advertised(flag: str | None, listen: str) -> str:
+    """The IP to list in the `kubernetes` Endpoints: the flag, else --listen's IP when pods can reach it."""
+    if flag is not None:
+        return flag
+    host = listen.rpartition(":")[0].strip("[]")
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return ""
+    return "" if ip.is_loopback or ip.is_unspecified else host
 
 
 async def serve(args: argparse.Namespace) -> None:
@@ -180,7 +211,8 @@ async def serve(args: argparse.Namespace) -> None:
     except ValueError as e:
         raise SystemExit(f"skiff-apiserver: {e}") from None
     running = await start(endpoints, args.listen, ranges, config, args.rest_listen, args.etcd_compaction_interval,
-                          security=security, token_listen=args.token_listen)
+                          advertised(args.advertise_address, args.listen), security=security,
+                          token_listen=args.token_listen)
     log.info("serving the API over TLS on %s%s (etcd %s)", running.address,
              f" and for bearer tokens on {running.token_address}" if running.token_address else "",
              ",".join(endpoints))

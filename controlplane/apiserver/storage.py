@@ -37,7 +37,7 @@ CHANNEL_OPTIONS = {
     "grpc.max_receive_message_length": -1,  # a range of large objects can exceed 4 MiB; pages are cut above us
     "grpc.initial_reconnect_backoff_ms": 100,
     "grpc.min_reconnect_backoff_ms": 100,
-    "grpc.max_reconnect_backoff_ms": 1000,
+    "grpc.max_reconnect_backoff_ms": 800,  # with gRPC's 20% jitter: under 1 s
     "grpc.keepalive_time_ms": 10_000,
     "grpc.keepalive_timeout_ms": 3_000,
     "grpc.keepalive_permit_without_calls": 1,

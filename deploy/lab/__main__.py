@@ -18,6 +18,9 @@ def build_parser() -> argparse.ArgumentParser:
     up = verbs.add_parser("up", help="build the lab, or report what already runs")
     up.add_argument("--nodes", type=int, default=3, help="simulated hosts (default 3)")
     up.add_argument("--etcd-members", type=int, default=1, choices=(1, 3), help="etcd members (default 1)")
+    up.add_argument("--apiservers", type=int, default=1,
+                    help="API server processes, each with its own watch cache and address; every client is "
+                         "given them all and fails over (default 1, at most 6)")
     up.add_argument("--underlay", default=P.Settings.underlay, help="the hosts' subnet (default %(default)s)")
     up.add_argument("--ready-timeout", type=float, default=120, help="seconds to wait for Ready nodes")
     up.add_argument("--no-agents", action="store_true", help="only the underlay and the control plane")
@@ -57,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     if args.verb == "up":
         from deploy.lab.up import up
-        return up(P.Settings(nodes=args.nodes, etcd_members=args.etcd_members, underlay=args.underlay,
+        return up(P.Settings(nodes=args.nodes, etcd_members=args.etcd_members, apiservers=args.apiservers, underlay=args.underlay,
                              prometheus=args.prometheus),
                   ready_timeout=args.ready_timeout, agents=not args.no_agents)
     if args.verb == "down":

@@ -12,14 +12,14 @@ from api.client import Client
 from api.meta import get_condition
 
 
-def admin_client(config: str, timeout: float) -> Client:
-    """A client as the lab's admin (the kubeconfig `up` wrote)."""
-    conn = kubeconfig.load(config)
+def admin_client(config: str, timeout: float, server: str | None = None) -> Client:
+    """A client as the lab's admin (the kubeconfig `up` wrote); `server` picks one API server."""
+    conn = kubeconfig.load(config, server=server)
     return Client(conn.server, timeout, credentials=conn.credentials)
 
 
-async def _version(config: str) -> bool:
-    async with admin_client(config, timeout=2) as client:
+async def _version(config: str, server: str | None) -> bool:
+    async with admin_client(config, timeout=2, server=server) as client:
         await client.version()
     return True
 
@@ -34,9 +34,9 @@ async def readiness(config: str) -> dict[str, bool]:
     return ready
 
 
-def api_answers(config: str) -> bool:
+def api_answers(config: str, server: str | None = None) -> bool:
     try:
-        return asyncio.run(_version(config))
+        return asyncio.run(_version(config, server))
     except Exception:
         return False
 

@@ -47,6 +47,11 @@ def ensure_root_leg(address: str, prefixlen: int) -> None:
     _plug(P.ROOT_PORT)
 
 
+def ensure_root_address(address: str, prefixlen: int) -> None:
+    """One more address on `skiff-lab0` (another API server's); it goes with the link at `down`."""
+    run(["ip", "addr", "replace", f"{address}/{prefixlen}", "dev", P.ROOT_LINK])
+
+
 def ensure_member_leg(member: P.Member, prefixlen: int) -> None:
     """A veth from the member's namespace (`eth0`) to a switch port, addressed on the underlay."""
     if P.HOST_LINK not in links(member.netns):

@@ -38,6 +38,7 @@ TOKEN_PORT = 6445  # the gRPC API for bearer tokens (no client certificate)
 class Settings:
     nodes: int = 3
     etcd_members: int = 1
+    apiservers: int = 1  # API server processes, each with its own watch cache and address
     underlay: str = "10.250.0.0/24"
     cluster_cidr: str = "10.244.0.0/16"
     service_cidr: str = "10.96.0.0/16"
@@ -78,12 +79,23 @@ class Lab:
     processes: list[Process] = field(default_factory=list)
 
     @property
+    def api_ips(self) -> list[str]:
+        """The first API server on the root namespace's address, the others on .5, .6, ... beside it."""
+        first = ipaddress.IPv4Address(self.root_ip)
+        return [self.root_ip] + [str(first + 3 + i) for i in range(1, self.settings.apiservers)]
+
+    @property
+    def api_addresses(self) -> list[str]:
+        return [f"{ip}:{API_PORT}" for ip in self.api_ips]
+
+    @property
     def rest_address(self) -> str:
         return f"{self.root_ip}:{REST_PORT}"
 
     @property
     def api_address(self) -> str:
-        return f"{self.root_ip}:{API_PORT}"
+        """What every client is given: all the API servers, comma-separated (the client fails over)."""
+        return ",".join(self.api_addresses)
 
     @property
     def admin_kubeconfig(self) -> str:
@@ -92,7 +104,7 @@ class Lab:
     @property
     def pki_layout(self) -> ClusterLayout:
         """What the certificates name: the API server's address, etcd members, every host."""
-        return ClusterLayout(apiserver_addresses=(self.root_ip,), service_cidr=self.settings.service_cidr,
+        return ClusterLayout(apiserver_addresses=tuple(self.api_ips), service_cidr=self.settings.service_cidr,
                              etcd_members={m.name: m.ip for m in self.etcd},
                              nodes={h.name: (h.ip,) for h in self.hosts})
 
@@ -125,14 +137,22 @@ def host_name(index: int) -> str:
     return f"{HOST_PREFIX}{index}"
 
 
+def apiserver_process_name(index: int) -> str:
+    """`apiserver` for the first (as with one), `apiserver-2` onward for the others."""
+    return "apiserver" if index == 0 else f"apiserver-{index + 1}"
+
+
 def agent_process_name(node: str) -> str:
     return f"agent-{node}"
 
 
 def plan(settings: Settings) -> Lab:
-    """Addresses: .1 is the root namespace, .2-.4 the etcd members, .11 onward the hosts."""
+    """Addresses: .1 is the root namespace (and the first API server), .2-.4 the etcd members, .5-.9 more
+    API servers (in the root namespace too), .11 onward the hosts."""
     if settings.etcd_members not in (1, 3):
         raise PlanError(f"--etcd-members must be 1 or 3, not {settings.etcd_members}")
+    if not 1 <= settings.apiservers <= 6:
+        raise PlanError(f"--apiservers must be between 1 and 6, not {settings.apiservers}")
     net = ipaddress.IPv4Network(settings.underlay)
     if not 1 <= settings.nodes <= net.num_addresses - 13:
         raise PlanError(f"--nodes must be between 1 and {net.num_addresses - 13} for underlay {net}")
@@ -155,11 +175,11 @@ def _processes(lab: Lab) -> list[Process]:
     procs = [Process(m.name, components.etcd(m.name, str(STATE_DIR / m.name), m.ip, members),
                      m.netns, "etcd") for m in lab.etcd]
     root = lab.root_ip
-    procs.append(Process("apiserver", components.apiserver(f"{root}:{API_PORT}", lab.etcd_endpoints, PKI_DIR,
-                                                           token_listen=f"{root}:{TOKEN_PORT}",
-                                                           encryption_config=str(ENCRYPTION_CONFIG), metrics_ip=root,
-                                                           rest_listen=f"{root}:{REST_PORT}"),
-                         None, "controlplane", components.metrics_address("apiserver", root)))
+    for i, ip in enumerate(lab.api_ips):
+        procs.append(Process(apiserver_process_name(i), components.apiserver(
+            f"{ip}:{API_PORT}", lab.etcd_endpoints, PKI_DIR, token_listen=f"{ip}:{TOKEN_PORT}",
+            encryption_config=str(ENCRYPTION_CONFIG), metrics_ip=ip, rest_listen=f"{ip}:{REST_PORT}"),
+            None, "controlplane", components.metrics_address("apiserver", ip)))
     procs.append(Process("scheduler", components.scheduler(lab.api_address, PKI_DIR, metrics_ip=root), None,
                          "controlplane", components.metrics_address("scheduler", root)))
     procs.append(Process("controller-manager",

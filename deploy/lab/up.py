@@ -54,10 +54,11 @@ class Progress:
 def up(settings: P.Settings, ready_timeout: float = 120.0, agents: bool = True) -> int:
     net.require_root()
     existing = S.load()
-    if existing and (existing.settings.underlay, existing.settings.etcd_members) != (
-            settings.underlay, settings.etcd_members):
-        raise LabError(f"a lab with underlay {existing.settings.underlay} and "
-                       f"{existing.settings.etcd_members} etcd member(s) exists; run `deploy/lab down` first")
+    if existing and (existing.settings.underlay, existing.settings.etcd_members, existing.settings.apiservers) != (
+            settings.underlay, settings.etcd_members, settings.apiservers):
+        raise LabError(f"a lab with underlay {existing.settings.underlay}, {existing.settings.etcd_members} etcd "
+                       f"member(s) and {existing.settings.apiservers} API server(s) exists; run `deploy/lab down` "
+                       f"first")
     if existing and existing.settings.nodes > settings.nodes:
         print(f"note: the lab has {existing.settings.nodes} hosts; keeping them all")
         settings = dataclasses.replace(existing.settings, prometheus=settings.prometheus)
@@ -96,6 +97,8 @@ def _underlay(lab: P.Lab, st: S.State) -> str:
     net.ensure_netns(P.SWITCH_NETNS)
     net.ensure_switch()
     net.ensure_root_leg(lab.root_ip, lab.prefixlen)
+    for ip in lab.api_ips[1:]:
+        net.ensure_root_address(ip, lab.prefixlen)
     added = net.root_unreachable_routes(P.unreachable_prefixes(lab.settings))
     st.root_routes = sorted(set(st.root_routes) | set(added))
     net.ensure_root_guard()
@@ -160,13 +163,16 @@ def _encryption_key() -> None:
 
 
 def _start_apiserver(lab: P.Lab, st: S.State, running) -> str:
-    proc = lab.process("apiserver")
     _encryption_key()
-    started = _start(proc, st, running)
-    if not cluster.wait_for(lambda: cluster.api_answers(lab.admin_kubeconfig) or not procs.alive(st.pids[proc.name]), 30) \
-            or not procs.alive(st.pids[proc.name]):
-        raise LabError(f"the API server did not answer on {lab.api_address}; see {proc.log}")
-    return f"{lab.api_address}" + ("" if started else " (already running)")
+    started = []
+    for i, address in enumerate(lab.api_addresses):
+        proc = lab.process(P.apiserver_process_name(i))
+        started.append(_start(proc, st, running))
+        config = pki.kubeconfig_file(P.PKI_DIR, "admin")
+        if not cluster.wait_for(lambda: cluster.api_answers(config, address) or not procs.alive(st.pids[proc.name]),
+                                30) or not procs.alive(st.pids[proc.name]):
+            raise LabError(f"the API server did not answer on {address}; see {proc.log}")
+    return f"{lab.api_address}" + ("" if any(started) else " (already running)")
 
 
 def _start_simple(proc: P.Process, st: S.State, running) -> str:

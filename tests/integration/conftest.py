@@ -24,12 +24,12 @@ def pki():
 
 @pytest.fixture
 async def apiserver_factory():
-    """`await apiserver_factory(etcd_endpoints, **options)`: an API server on any etcd (options as in
+    """`await apiserver_factory(etcd_endpoints, listen=..., **options)`: an API server on any etcd (options as in
     controlplane.apiserver.main.start, e.g. compaction_interval), stopped at the end of the test."""
     started = []
 
-    async def start(etcd_endpoints: list[str], **options):
-        running = await apiserver.start_apiserver(etcd_endpoints, **options)
+    async def start(etcd_endpoints: list[str], listen: str = "127.0.0.1:0", **options):
+        running = await apiserver.start_apiserver(etcd_endpoints, listen, **options)
         started.append(running)
         return running
     try:

@@ -72,3 +72,37 @@ async def test_diff_shows_what_apply_would_change_and_exits_1(client, skiff, tmp
     new = await skiff("diff", "-f", write(tmp_path, "new.yaml", (MANIFEST % "1.36").replace("name: web}", "name: api}")))
     assert new.code == 1 and "+kind: Deployment" in new.out.splitlines()
     assert (await client.get("Deployment", "web")).spec.template.spec.containers[0].image == "busybox:1.36"
+
+
+async def test_patch_strategic_merge_and_json_change_the_object(client, skiff):
+    await client.create(deployment("web", 1))
+    strategic = await skiff("patch", "deploy/web", "-p",
+                            '{"spec":{"template":{"spec":{"containers":[{"name":"app","image":"busybox:1.37"}]}}}}')
+    merge = await skiff("patch", "deploy", "web", "--type", "merge", "-p", '{"metadata":{"labels":{"tier":"x"}}}')
+    json_patch = await skiff("patch", "deploy/web", "--type=json",
+                             "-p", '[{"op":"replace","path":"/spec/replicas","value":4}]')
+    same = await skiff("patch", "deploy/web", "-p", '{"spec":{"replicas":4}}')
+    dry = await skiff("patch", "deploy/web", "-p", "spec: {replicas: 9}", "--dry-run=server")
+    assert strategic.out == "deployment.apps/web patched\n", strategic.err
+    assert (merge.out, json_patch.out) == ("deployment.apps/web patched\n",) * 2, (merge.err, json_patch.err)
+    assert same.out == "deployment.apps/web patched (no change)\n"
+    assert dry.out == "deployment.apps/web patched (server dry run)\n", dry.err
+    d = await client.get("Deployment", "web")
+    c = d.spec.template.spec.containers
+    assert (len(c), c[0].name, c[0].image) == (1, "app", "busybox:1.37")  # merged by name, not replaced
+    assert (d.spec.replicas, d.metadata.labels["tier"]) == (4, "x")
+
+
+async def test_bad_patches_are_one_line_errors_and_change_nothing(client, skiff):
+    await client.create(deployment("web", 1))
+    invalid = await skiff("patch", "deploy/web", "-p", '{"spec": {"replicas": ')
+    missing = await skiff("patch", "deploy/web", "--type=json", "-p", '[{"op":"remove","path":"/spec/nope"}]')
+    refused = await skiff("patch", "deploy/web", "-p", '{"spec":{"replicas":-1}}')
+    nothing = await skiff("patch", "deploy/nope", "-p", "{}")
+    for result in (invalid, missing):
+        assert (result.code, result.out, result.err.count("\n")) == (1, "", 1), result.err
+    assert invalid.err.startswith('error: unable to parse "{"spec": {"replicas": ": not valid JSON or YAML')
+    assert missing.err.startswith('error: the json patch cannot be applied to deployments.apps "web": ')
+    assert refused.code == 1 and "spec.replicas" in refused.err
+    assert nothing.err == 'Error from server (NotFound): deployments.apps "nope" not found\n'
+    assert (await client.get("Deployment", "web")).spec.replicas == 1

@@ -78,3 +78,25 @@ def test_units_name_an_unknown_node_and_a_missing_key():
     bad = dict(config, nodes=[{"name": "vm1", "ip": "192.168.56.11"}])
     with pytest.raises(units.ConfigError, match="has no interface"):
         units.render(bad, "node", "vm1")
+
+
+def test_several_api_servers_each_get_an_address_and_every_client_all_of_them():
+    from deploy.lab import plan as P
+    lab = P.plan(P.Settings(apiservers=3))
+    assert lab.api_addresses == ["10.250.0.1:6443", "10.250.0.5:6443", "10.250.0.6:6443"]
+    names = [p.name for p in lab.processes if p.name.startswith("apiserver")]
+    assert names == ["apiserver", "apiserver-2", "apiserver-3"]
+    assert lab.process("apiserver-3").argv[1:3] == ["--listen", "10.250.0.6:6443"]
+    scheduler = lab.process("scheduler").argv
+    assert scheduler[scheduler.index("--server") + 1] == ",".join(lab.api_addresses)
+
+
+def test_units_give_every_client_the_list_of_api_servers():
+    from deploy import units
+    config = {"apiServer": ["192.168.56.11:6443", "192.168.56.12:6443"], "clusterCIDR": "10.244.0.0/16",
+              "etcd": {"vm1": "192.168.56.11"},
+              "nodes": [{"name": "vm2", "ip": "192.168.56.12", "interface": "enp0s8"}]}
+    [agent] = units.node_units(config, "vm2")
+    assert agent.argv[agent.argv.index("--server") + 1] == "192.168.56.11:6443,192.168.56.12:6443"
+    apiserver = next(u for u in units.controlplane_units(config, "vm2") if u.name == "skiff-apiserver")
+    assert apiserver.argv[apiserver.argv.index("--listen") + 1] == "192.168.56.12:6443"

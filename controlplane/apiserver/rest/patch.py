@@ -1,16 +1,16 @@
-"""PATCH: JSON patch, JSON merge patch and strategic merge patch (Kubernetes' merge keys from
-api/schema.py) applied to the manifest form, then written as an update guarded by the version read.
+"""PATCH: JSON patch, JSON merge patch and strategic merge patch (the pure functions in api/patch.py)
+applied to the manifest form, then written as an update guarded by the version read.
 """
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-import jsonpatch
 from aiohttp import web
-from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf.descriptor import Descriptor
 
-from api import errors, schema
+from api import errors
+from api import patch as patching
+from api.patch import merge_patch
 from controlplane.apiserver.rest import codec, managers, media
 from controlplane.apiserver.rest.paths import Target
 from controlplane.apiserver.rest.status import RestError
@@ -38,8 +38,8 @@ def apply_patch(kind: str, original: dict, body: bytes, descriptor: Descriptor) 
         if not isinstance(data, list):
             raise RestError("BadRequest", "a JSON patch must be a list of operations")
         try:
-            return jsonpatch.apply_patch(original, data)
-        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, KeyError) as e:
+            return patching.json_patch(original, data)
+        except patching.PatchError as e:
             raise RestError("Invalid", f"the JSON patch could not be applied: {e}",
                             [{"reason": "FieldValueInvalid", "message": f"Invalid value: {e}", "field": "patch"}]) from None
     if not isinstance(data, dict):
@@ -49,97 +49,12 @@ def apply_patch(kind: str, original: dict, body: bytes, descriptor: Descriptor) 
     return strategic_merge(original, data, descriptor)
 
 
-def merge_patch(original: Any, patch: Any) -> Any:
-    """RFC 7386: objects merge key by key, null removes, anything else replaces."""
-    if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    out = dict(original) if isinstance(original, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            out.pop(key, None)
-        else:
-            out[key] = merge_patch(out.get(key), value)
-    return out
-
-
-def _field(descriptor: Descriptor | None, key: str) -> FieldDescriptor | None:
-    if descriptor is None:
-        return None
-    return next((f for f in descriptor.fields if f.json_name == key), None)
-
-
-def _is_map(field: FieldDescriptor) -> bool:
-    return field.type == FieldDescriptor.TYPE_MESSAGE and field.message_type.GetOptions().map_entry
-
-
-def _message(field: FieldDescriptor | None) -> Descriptor | None:
-    if field is None or field.type != FieldDescriptor.TYPE_MESSAGE:
-        return None
-    return field.message_type
-
-
 def strategic_merge(original: Any, patch: Any, descriptor: Descriptor | None) -> Any:
-    """Kubernetes' strategic merge: lists with a merge key merge item by item, `$patch: delete|replace`,
-    `$deleteFromPrimitiveList/<field>`; other lists and scalars are replaced. Pure."""
-    if not isinstance(patch, dict) or not isinstance(original, dict):
-        return copy.deepcopy(_strip(patch))
-    directive = patch.get("$patch")
-    if directive == "replace":
-        return _strip(patch)
-    out = dict(original)
-    for key, value in patch.items():
-        if key in ("$patch", "$retainKeys") or key.startswith("$setElementOrder/"):
-            continue
-        if key.startswith("$deleteFromPrimitiveList/"):
-            name = key.split("/", 1)[1]
-            out[name] = [x for x in out.get(name) or [] if x not in (value or [])]
-            continue
-        field = _field(descriptor, key)
-        if value is None:
-            out.pop(key, None)
-        elif field is not None and _is_map(field):
-            out[key] = merge_patch(out.get(key) or {}, value)
-        elif field is not None and field.is_repeated and isinstance(value, list):
-            out[key] = _merge_list(out.get(key) or [], value, field)
-        elif isinstance(value, dict):
-            out[key] = strategic_merge(out.get(key) or {}, value, _message(field))
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-def _merge_list(original: list, patch: list, field: FieldDescriptor) -> list:
-    merge_key = schema.MERGE_KEYS.get(field.full_name)
-    if any(isinstance(p, dict) and p.get("$patch") == "replace" for p in patch):
-        return [_strip(p) for p in patch if not (isinstance(p, dict) and p.get("$patch") == "replace")]
-    if field.full_name in schema.MERGE_SETS:
-        return list(original) + [p for p in patch if p not in original]
-    if merge_key is None:
-        return [_strip(p) for p in patch]
-    out = [dict(item) if isinstance(item, dict) else item for item in original]
-    for item in patch:
-        if not isinstance(item, dict) or merge_key not in item:
-            raise RestError("Invalid", f"{field.json_name}: every item of a strategic merge patch needs its "
-                                       f'merge key "{merge_key}"')
-        at = next((i for i, o in enumerate(out) if isinstance(o, dict) and o.get(merge_key) == item[merge_key]),
-                  None)
-        if item.get("$patch") == "delete":
-            if at is not None:
-                del out[at]
-        elif at is None:
-            out.append(_strip(item))
-        else:
-            out[at] = strategic_merge(out[at], item, field.message_type)
-    return out
-
-
-def _strip(value: Any) -> Any:
-    """A patch value without directives, as stored."""
-    if isinstance(value, dict):
-        return {k: _strip(v) for k, v in value.items() if not k.startswith("$")}
-    if isinstance(value, list):
-        return [_strip(v) for v in value]
-    return value
+    """api.patch's strategic merge, its failures as the REST API's Invalid status."""
+    try:
+        return patching.strategic_merge(original, patch, descriptor)
+    except patching.PatchError as e:
+        raise RestError("Invalid", str(e)) from None
 
 
 async def patched(request: web.Request, current: dict, descriptor: Descriptor) -> dict:
