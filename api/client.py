@@ -5,8 +5,10 @@ Typed objects in and out; failures raise the typed errors of api.errors. Given s
 """
 from __future__ import annotations
 
+import json
+import logging
 import os
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import grpc
@@ -34,6 +36,15 @@ CHANNEL_OPTIONS = [
 ]
 
 KindLike = Kind | str
+# A typed object, or its manifest form (a dict as read from YAML or JSON), which the server reads under a
+# field validation mode and so can refuse or warn about fields a typed object cannot carry.
+ObjectLike = Message | Mapping
+
+log = logging.getLogger(__name__)
+
+
+def _log_warning(text: str) -> None:
+    log.warning("API server: %s", text)
 
 
 def _kind(kind: KindLike) -> Kind:
@@ -71,11 +82,13 @@ class Client:
     others (the first that answers becomes the one in use).
     """
 
-    def __init__(self, server: str | list[str] | None = None, timeout: float = DEFAULT_TIMEOUT, *,
-                 credentials: Credentials):
+    def __init__(self, server: str | list[str] | None = None, timeout: float = DEFAULT_TIMEOUT,
+                 on_warning: Callable[[str], None] = _log_warning, *, credentials: Credentials):
         self.servers = endpoints(server)
         self.timeout = timeout
         self.credentials = credentials
+        # Called with each warning a write's reply carries (client-go's WarningHandler).
+        self.on_warning = on_warning
         self._current = 0
         self._channels: dict[str, grpc.aio.Channel] = {}
         self._stubs: dict[str, api_pb2_grpc.ApiStub] = {}
@@ -110,17 +123,28 @@ class Client:
         for channel in channels.values():
             await channel.close()
 
-    async def _call(self, method: str, request, timeout: float | None = None):
+    async def _call(self, method: str, request, timeout: float | None = None, warn: bool = False):
         for attempt in range(len(self.servers)):
             server = self.server
             try:
-                return await getattr(self._stub, method)(request, timeout=timeout or self.timeout)
+                call = getattr(self._stub, method)(request, timeout=timeout or self.timeout)
+                response = await call
             except grpc.aio.AioRpcError as e:
                 error = self._error(e, server)
+            else:
+                if warn:
+                    for key, value in await call.trailing_metadata() or ():
+                        if key == errors.WARNING_KEY:
+                            self.on_warning(value.decode() if isinstance(value, bytes) else value)
+                return response
             # Only "no server answered" moves on: a write the server refused must not be sent twice. A write
             # cut off in flight may have been applied; retried elsewhere it reads as AlreadyExists or Conflict.
             if not isinstance(error, errors.ServerUnreachable) or attempt == len(self.servers) - 1:
                 raise error from None
+
+    async def _write(self, method: str, request):
+        """A write, passing the warnings its reply carries to on_warning."""
+        return await self._call(method, request, warn=True)
 
     def _error(self, e: grpc.aio.AioRpcError, server: str | None = None) -> errors.ApiError:
         server = server or self.server
@@ -132,10 +156,14 @@ class Client:
 
     # ------------------------------------------------------------ CRUD
 
-    async def create(self, obj: Message, dry_run: bool = False) -> Message:
-        """Create; with dry_run the server validates and defaults but writes nothing."""
-        response = await self._call("Create", api_pb2.CreateRequest(object=kinds.wrap(obj), dry_run=dry_run))
-        return kinds.unwrap(response)
+    async def create(self, obj: ObjectLike, dry_run: bool = False, field_validation: str = "") -> Message:
+        """Create; with dry_run the server validates and defaults but writes nothing.
+
+        `field_validation` ("Strict", the default, "Warn", "Ignore") judges a manifest-form `obj`.
+        """
+        request = api_pb2.CreateRequest(dry_run=dry_run, field_validation=field_validation)
+        _put_object(request, obj)
+        return kinds.unwrap(await self._write("Create", request))
 
     async def get(self, kind: KindLike, name: str, namespace: str = "default") -> Message:
         k = _kind(kind)
@@ -164,10 +192,11 @@ class Client:
                 return ListResult(items, page.resource_version)
             token = page.continue_token
 
-    async def update(self, obj: Message, dry_run: bool = False) -> Message:
+    async def update(self, obj: ObjectLike, dry_run: bool = False, field_validation: str = "") -> Message:
         """Replace spec and metadata; Conflict if obj.metadata.resourceVersion is stale."""
-        response = await self._call("Update", api_pb2.UpdateRequest(object=kinds.wrap(obj), dry_run=dry_run))
-        return kinds.unwrap(response)
+        request = api_pb2.UpdateRequest(dry_run=dry_run, field_validation=field_validation)
+        _put_object(request, obj)
+        return kinds.unwrap(await self._write("Update", request))
 
     async def update_status(self, obj: Message) -> Message:
         """Replace status only (the status subresource)."""
@@ -276,3 +305,10 @@ class Client:
     def port_forward_stream(self, requests: AsyncIterator[api_pb2.PortForwardRequest]):
         """One TCP connection to a pod's port: the first request names pod and port, then bytes."""
         return self._stub.PortForward(requests)
+
+
+def _put_object(request, obj: ObjectLike) -> None:
+    if isinstance(obj, Message):
+        request.object.CopyFrom(kinds.wrap(obj))
+    else:
+        request.manifest = json.dumps(obj, separators=(",", ":")).encode()

@@ -52,6 +52,12 @@ class Invalid(ApiError, ValueError):
         return cls(f"{what} is invalid: " + "; ".join(causes), causes)
 
 
+class BadRequest(Invalid):
+    """The request body cannot become an object (wrong types; unknown or duplicate fields under Strict)."""
+
+    reason = "BadRequest"
+
+
 class Expired(ApiError):
     """The resourceVersion asked for was compacted away: re-list, then watch again."""
 
@@ -124,6 +130,8 @@ _BY_REASON = {cls.reason: cls for cls in (StorageFull,)}
 _CAUSES_KEY = "skiff-causes-bin"
 # Present on every status the API server sends, so a client tells "the server said" from "no server".
 _REASON_KEY = "skiff-reason"
+# Trailing metadata of a successful write: one warning each (as Kubernetes' Warning headers), UTF-8.
+WARNING_KEY = "skiff-warning-bin"
 
 
 def from_rpc_error(error: grpc.RpcError) -> ApiError:
@@ -138,9 +146,11 @@ def from_rpc_error(error: grpc.RpcError) -> ApiError:
     if cls is Unavailable and not from_server:
         return ServerUnreachable(details)
     if cls is Invalid:
-        causes = [v.decode() if isinstance(v, bytes) else v
-                  for k, v in (error.trailing_metadata() or ()) if k == _CAUSES_KEY]
-        return Invalid(details, causes)
+        metadata = error.trailing_metadata() or ()
+        causes = [v.decode() if isinstance(v, bytes) else v for k, v in metadata if k == _CAUSES_KEY]
+        if any(k == _REASON_KEY and v == BadRequest.reason for k, v in metadata):
+            cls = BadRequest
+        return cls(details, causes)
     if code == grpc.StatusCode.RESOURCE_EXHAUSTED and "larger than max" in details:
         details = f"request too large: {details}"
     return cls(details)

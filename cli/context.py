@@ -29,6 +29,7 @@ class Context:
     now: Callable[[], datetime] = meta.now
     timeout: float = 30.0
     failures: int = field(default=0)  # errors printed while the command went on with other objects
+    server_warnings: set[str] = field(default_factory=set)
 
     @property
     def server(self) -> str:
@@ -40,7 +41,14 @@ class Context:
         if self.config.credentials is None:
             raise CliError(f"no credentials for the API server: {self.config.path} does not exist "
                            f"(`python -m deploy.lab up` and deploy/install.sh write it; or set $SKIFF_CONFIG)")
-        return Client(self.server, timeout=self.timeout, credentials=self.config.credentials)
+        return Client(self.server, timeout=self.timeout, on_warning=self.server_warning,
+                      credentials=self.config.credentials)
+
+    def server_warning(self, text: str) -> None:
+        """A warning the API server sent, printed once however many calls (dry run, then real) repeat it."""
+        if text not in self.server_warnings:
+            self.server_warnings.add(text)
+            self.warn(f"Warning: {text}")
 
     def namespace(self, args: argparse.Namespace) -> str:
         return getattr(args, "namespace", None) or self.config.namespace

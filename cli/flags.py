@@ -39,6 +39,21 @@ def filename(p: argparse.ArgumentParser, required: bool = False) -> None:
     p.add_argument("-R", "--recursive", action="store_true", help="read directories given to -f recursively")
 
 
+def validate(p: argparse.ArgumentParser) -> None:
+    """`--validate`: Kubernetes' field validation of the manifests' unknown and duplicate fields."""
+    p.add_argument("--validate", default="strict", metavar="MODE",
+                   type=lambda text: text if text.lower() in VALIDATE else _bad_validate(text),
+                   help="unknown or duplicate fields: strict (default) refuses the object naming every one; "
+                        "warn drops them with a warning; ignore (or false) drops them silently")
+
+
+VALIDATE = ("strict", "true", "warn", "ignore", "false")
+
+
+def _bad_validate(text: str):
+    raise argparse.ArgumentTypeError(f'invalid value "{text}": choose from strict, warn, ignore (or true, false)')
+
+
 def selector(p: argparse.ArgumentParser) -> None:
     p.add_argument("-l", "--selector", default="", metavar="SELECTOR",
                    help="label selector, e.g. app=web,tier in (a,b)")

@@ -8,7 +8,9 @@ import time
 
 import grpc
 
-from api import errors, kinds
+from google.protobuf.message import Message
+
+from api import errors, kinds, manifest
 from controlplane.apiserver.auth.config import Security
 from controlplane.apiserver.auth.grpc_request import caller_credentials
 from controlplane.apiserver.auth.request import current_user
@@ -119,7 +121,8 @@ class ApiService(api_pb2_grpc.ApiServicer):
 
     @_api_call
     async def Create(self, request, context):
-        return kinds.wrap(await self.registry.create(kinds.unwrap(request.object), request.dry_run))
+        obj = _request_object(request, context)
+        return kinds.wrap(await self.registry.create(obj, request.dry_run))
 
     @_api_call
     async def Get(self, request, context):
@@ -137,7 +140,7 @@ class ApiService(api_pb2_grpc.ApiServicer):
 
     @_api_call
     async def Update(self, request, context):
-        obj = kinds.unwrap(request.object)
+        obj = _request_object(request, context)
         return kinds.wrap(await self.registry.update(obj, request.subresource, request.dry_run))
 
     @_api_call
@@ -218,6 +221,33 @@ class ApiService(api_pb2_grpc.ApiServicer):
     async def Version(self, request, context):
         # Where etcd lives is nobody's business but the API server's.
         return api_pb2.VersionInfo(version=VERSION, platform="linux/amd64")
+
+
+def _request_object(request, context: grpc.aio.ServicerContext) -> Message:
+    """The object a write carries: typed, or in manifest form judged by its field validation mode."""
+    if not request.manifest:
+        return kinds.unwrap(request.object)
+    obj, warnings = decode_manifest(request.manifest, request.field_validation)
+    if warnings:
+        context.set_trailing_metadata(tuple((errors.WARNING_KEY, w.encode()) for w in warnings))
+    return obj
+
+
+def decode_manifest(text: bytes, validation: str) -> tuple[Message, list[str]]:
+    """A typed object from a manifest's JSON text, and its warnings; BadRequest in Kubernetes' words."""
+    try:
+        mode = manifest.field_validation(validation)
+        data = manifest.parse_json(text)
+    except ValueError as e:
+        raise errors.BadRequest(str(e), [str(e)]) from None
+    try:
+        return manifest.decode(data, validation=mode)
+    except manifest.ManifestError as e:
+        kind_name = data.get("kind", "") if isinstance(data, dict) else ""
+        version = str(data.get("apiVersion", "")).rpartition("/")[2] if isinstance(data, dict) else ""
+        prefix = f'{kind_name} in version "{version}" cannot be handled as a {kind_name}: ' if kind_name else ""
+        detail = ("strict decoding error: " if e.strict else "") + ", ".join(e.errors)
+        raise errors.BadRequest(prefix + detail, e.errors) from None
 
 
 def _watch_event(event: Event) -> api_pb2.WatchEvent:

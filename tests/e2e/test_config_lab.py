@@ -15,7 +15,7 @@ import sys
 import docker
 import pytest
 
-from api import errors, kinds, manifest
+from api import errors, manifest
 from api.client import Client
 from deploy.lab import cluster
 from deploy.lab.plan import ADMIN_KUBECONFIG
@@ -29,7 +29,6 @@ ETCD = "10.250.0.2:2379"  # the lab's first etcd member
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif("Secret" not in kinds.BY_NAME, reason="ConfigMap and Secret are not registered yet"),
     pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root"),
     pytest.mark.skipif(shutil.which("docker") is None or subprocess.run(
         ["docker", "info"], capture_output=True).returncode != 0, reason="needs a running dockerd"),

@@ -60,15 +60,6 @@ async def test_server_validation_prints_every_field_path(skiff, tmp_path):
     assert any(c.startswith("* spec.containers[0].image") for c in causes)
 
 
-async def test_unknown_fields_warn_once_and_the_rest_is_applied(skiff, client, tmp_path):
-    text = pod_yaml("web").replace("spec:\n", "spec:\n  restartPolicyy: Never\n")
-    path = write(tmp_path, "web.yaml", text)
-    result = await skiff("apply", "-f", path)
-    assert result.code == 0 and result.out == "pod/web created\n"
-    assert result.err == f"Warning: {path}: unknown fields ignored: spec.restartPolicyy\n"
-    assert not await _absent(client, "web")
-
-
 async def test_unknown_object_is_not_found_with_exit_code_1(skiff):
     result = await skiff("get", "pods", "x")
     assert (result.code, result.out, result.err) == (1, "", 'Error from server (NotFound): pods "x" not found\n')

@@ -178,6 +178,8 @@ class Handlers:
             body = table.table(target.kind, [obj], _now(), request.query.get("includeObject", "Metadata"),
                                obj.metadata.resource_version)
             return json_response(body, status, TABLE_TYPE, warnings)
+        if "dryRun" in request.query:  # not what is stored under this resourceVersion: never cached
+            return json_response(codec.encode(obj), status, warnings=warnings)
         return json_response(codec.encode_bytes(obj), status, warnings=warnings)
 
     async def _get(self, request, target):

@@ -11,6 +11,7 @@ from api import manifest, names, quantity
 from controlplane.apiserver.validation.fielderrors import (Path, at_least, duplicate, each, forbidden, invalid,
                                                            is_ip, manifest_name, not_found, not_supported, one_of,
                                                            required, unique_label)
+from controlplane.apiserver.validation import podsources
 from controlplane.apiserver.validation.meta import validate_labels
 from proto import types_pb2
 
@@ -73,6 +74,7 @@ def validate_pod_spec(spec: types_pb2.PodSpec, path: Path) -> list[str]:
     if spec.HasField("affinity"):
         errors += validate_affinity(spec.affinity, path.child("affinity"))
     errors += validate_tolerations(spec.tolerations, path.child("tolerations"))
+    errors += podsources.validate_image_pull_secrets(spec.image_pull_secrets, path.child("imagePullSecrets"))
     return errors
 
 
@@ -106,6 +108,7 @@ def validate_container(c: types_pb2.Container, path: Path, volumes: set[str], se
                       TERMINATION_MESSAGE_POLICIES)
     errors += validate_container_ports(c.ports, path.child("ports"))
     errors += validate_env(c.env, path.child("env"))
+    errors += podsources.validate_env_from(c.env_from, path.child("envFrom"))
     errors += validate_resources(c.resources, path.child("resources"))
     errors += validate_volume_mounts(c.volume_mounts, path.child("volumeMounts"), volumes)
     for field, json_name in (("liveness_probe", "livenessProbe"), ("readiness_probe", "readinessProbe"),
@@ -179,9 +182,8 @@ def validate_env(env: Iterable[types_pb2.EnvVar], path: Path) -> list[str]:
         if var.HasField("value_from"):
             if var.value:
                 errors.append(invalid(p.child("valueFrom"), "", "may not be specified when `value` is not empty"))
-            if not var.value_from.HasField("field_ref"):
-                errors.append(invalid(p.child("valueFrom"), "", "must specify one of: `fieldRef`"))
-            else:
+            errors += podsources.validate_env_source(var.value_from, p.child("valueFrom"))
+            if var.value_from.HasField("field_ref"):
                 errors += validate_field_ref(var.value_from.field_ref, p.child("valueFrom", "fieldRef"))
     return errors
 
@@ -244,7 +246,7 @@ def validate_volumes(volumes: Iterable[types_pb2.Volume], path: Path) -> list[st
             errors.append(required(p.child("name")))
         else:
             errors += unique_label(volume.name, p.child("name"), seen)
-        sources = [f for f in ("empty_dir", "host_path") if volume.HasField(f)]
+        sources = [f for f in ("empty_dir", "host_path", *podsources.CONFIG_SOURCES) if volume.HasField(f)]
         if not sources:
             errors.append(required(p, "must specify a volume type"))
         for extra in sources[1:]:
@@ -253,6 +255,8 @@ def validate_volumes(volumes: Iterable[types_pb2.Volume], path: Path) -> list[st
             errors += validate_empty_dir(volume.empty_dir, p.child("emptyDir"))
         if volume.HasField("host_path"):
             errors += validate_host_path(volume.host_path, p.child("hostPath"))
+        if any(volume.HasField(f) for f in podsources.CONFIG_SOURCES):
+            errors += podsources.validate_config_volume(volume, p)
     return errors
 
 
