@@ -60,6 +60,9 @@ def load(path: str | Path, context: str | None = None, server: str | None = None
 def connection(data: dict, path: Path, context: str | None = None, server: str | None = None) -> Connection:
     base = path.parent
     name = context or data.get("current-context") or ""
+    if "server" in data and "clusters" not in data:
+        raise KubeconfigError(f"config file {path} is in the old `server: HOST:PORT` form; the API server now "
+                              f"needs TLS credentials: use the kubeconfig `deploy.lab up` or install.sh writes")
     contexts = _named(data, "contexts", "context", path)
     if not name:
         if len(contexts) != 1:

@@ -27,11 +27,16 @@ class Config:
     # None when there is no config file: commands that need no server still run.
     credentials: "Credentials | None" = None
     path: str = ""
+    # Why the default config file could not be used; reported only by commands that need the server.
+    error: str = ""
 
 
 def config_path(environ: dict | None = None) -> Path:
     environ = os.environ if environ is None else environ
-    return Path(environ.get(ENV_PATH) or DEFAULT_PATH).expanduser()
+    if environ.get(ENV_PATH):
+        return Path(environ[ENV_PATH]).expanduser()
+    home = environ.get("HOME")
+    return Path(home) / ".skiff" / "config" if home else DEFAULT_PATH.expanduser()
 
 
 def load(server_flag: str | None = None, environ: dict | None = None) -> Config:
@@ -44,7 +49,9 @@ def load(server_flag: str | None = None, environ: dict | None = None) -> Config:
         conn = kubeconfig.load(path, server=server_flag)
     except kubeconfig.KubeconfigError as e:
         message = str(e)
-        if environ.get(ENV_PATH) and "does not exist" in message:
-            message += f" (from ${ENV_PATH})"
-        raise CliError(message) from None
+        if environ.get(ENV_PATH):
+            if "does not exist" in message:
+                message += f" (from ${ENV_PATH})"
+            raise CliError(message) from None
+        return Config(server=server_flag or Config.server, path=str(path), error=message)
     return Config(conn.server, conn.namespace, conn.credentials, str(path))

@@ -38,6 +38,8 @@ class Context:
     def client(self) -> "Client":
         from api.client import Client  # grpc is imported only by verbs that talk to the server
         from cli.errors import CliError
+        if self.config.error:
+            raise CliError(self.config.error)
         if self.config.credentials is None:
             raise CliError(f"no credentials for the API server: {self.config.path} does not exist "
                            f"(`python -m deploy.lab up` and deploy/install.sh write it; or set $SKIFF_CONFIG)")
