@@ -16,8 +16,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
-from api.client import Client
+from tests.fixtures.apiserver import admin_client
+from tests.fixtures.pki import test_pki
 from tests.fixtures.objects import pod
 from tests.perf.harness import control_plane, percentile
 
@@ -56,13 +58,12 @@ def summary(samples: tuple[list[float], list[float]]) -> dict:
 
 async def bench(runs: int) -> dict:
     async with control_plane() as (_, address):
-        async with Client(address) as client:
+        async with admin_client(address) as client:
             for i in range(10):
                 await client.create(pod(f"bench-{i}", labels={"app": "bench"}))
         with tempfile.TemporaryDirectory() as tmp:
             config = os.path.join(tmp, "config")
-            with open(config, "w") as f:
-                f.write(f"server: {address}\n")
+            test_pki().kubeconfig(address, Path(config))
             manifest = os.path.join(tmp, "pod.yaml")
             with open(manifest, "w") as f:
                 f.write(POD)
