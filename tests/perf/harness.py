@@ -64,32 +64,37 @@ class Component:
 
 
 @contextlib.asynccontextmanager
-async def control_plane(*extra: tuple[str, ...], apiserver_args: tuple[str, ...] = ()):
-    """etcd and an API server as processes; yields (etcd, api address). `extra` modules run too;
-    `apiserver_args` are more flags for the API server (e.g. --encryption-provider-config)."""
+async def control_plane(*extra: tuple[str, ...], apiserver_args: tuple[str, ...] = (), apiservers: int = 1):
+    """etcd and `apiservers` API servers as processes; yields (etcd, the API addresses comma-separated, as
+    every client takes them). `extra` modules run too; `apiserver_args` are more flags for the API servers
+    (e.g. --encryption-provider-config)."""
     etcd = EtcdServer()
     etcd.start()
-    address = f"127.0.0.1:{free_port()}"
+    addresses = [f"127.0.0.1:{free_port()}" for _ in range(apiservers)]
+    address = ",".join(addresses)
     # a free metrics port each: the fixed defaults would collide with any other component on this machine
-    api = Component("controlplane.apiserver.main", "--listen", address, "--etcd-servers", etcd.endpoint,
-                    "--log-level", "WARNING", "--metrics-bind-address", "127.0.0.1:0", *apiserver_args)
+    apis = [Component("controlplane.apiserver.main", "--listen", a, "--etcd-servers", etcd.endpoint,
+                      "--log-level", "WARNING", "--metrics-bind-address", "127.0.0.1:0", *apiserver_args)
+            for a in addresses]
     others: list[Component] = []
     try:
-        async with Client(address, timeout=5) as probe:
-            async def answers():
-                if api.process.poll() is not None:
-                    raise RuntimeError("API server exited:\n" + api.output())
-                try:
-                    await probe.version()
-                    return True
-                except Exception:
-                    return False
-            await wait_until(answers, 30, "API server start")
+        for api, one in zip(apis, addresses):
+            async with Client(one, timeout=5) as probe:
+                async def answers():
+                    if api.process.poll() is not None:
+                        raise RuntimeError("API server exited:\n" + api.output())
+                    try:
+                        await probe.version()
+                        return True
+                    except Exception:
+                        return False
+                await wait_until(answers, 30, "API server start")
         for module, *args in extra:
             others.append(Component(module, "--server", address, "--metrics-bind-address", "127.0.0.1:0", *args))
         yield etcd, address
     finally:
         for c in others:
             c.stop()
-        api.stop()
+        for api in apis:
+            api.stop()
         etcd.cleanup()
