@@ -96,17 +96,22 @@ async def wait_for(condition, timeout: float, what: str, interval: float = 0.5):
         await asyncio.sleep(interval)
 
 
-async def main(nodes: int, pods: int, use_scheduler: bool) -> dict:
+async def main(nodes: int, pods: int, use_scheduler: bool, apiservers: int = 1) -> dict:
     extra = []
     if use_scheduler:
         extra = [("controlplane.scheduler.main", "--log-level", "WARNING"),
                  ("controlplane.controllers.main", "--log-level", "WARNING", "--cluster-cidr", "10.244.0.0/16",
                   "--node-cidr-mask-size", "26" if nodes > 256 else "24")]
-    result: dict = {"benchmark": "hollow_scale", "nodes": nodes, "pods": pods, "scheduler": use_scheduler}
-    async with control_plane(*extra) as (etcd, address):
-        hollow = Component("nodeagent.main", "--server", address, "--runtime", "fake", "--hollow", str(nodes),
+    result: dict = {"benchmark": "hollow_scale", "nodes": nodes, "pods": pods, "scheduler": use_scheduler,
+                    "apiservers": apiservers}
+    async with control_plane(*extra, apiservers=apiservers) as (etcd, address):
+        servers = address.split(",")
+        # Spread the load: the scheduler and controllers start on the first API server, the agents on the
+        # last, the creates alternate; every one of them is given all the servers and fails over.
+        hollow = Component("nodeagent.main", "--server", ",".join(servers[-1:] + servers[:-1]), "--runtime", "fake", "--hollow", str(nodes),
                            "--node-name", "hollow", "--node-ip", "127.0.0.1", "--log-level", "WARNING",
                            "--state-dir", "/tmp/skiff-hollow/hollow")
+        writers = [Client(servers[i:] + servers[:i], timeout=60) for i in range(len(servers))]
         try:
             async with Client(address, timeout=60) as client:
                 began = time.perf_counter()
@@ -134,7 +139,7 @@ async def main(nodes: int, pods: int, use_scheduler: bool) -> dict:
                         if not use_scheduler:  # no scheduler: place the bare pod by hand, round-robin
                             pod.spec.node_name = f"hollow-{i % nodes}"
                         t = time.perf_counter()
-                        await client.create(pod)
+                        await writers[i % len(writers)].create(pod)
                         creates.append(time.perf_counter() - t)
                 began = time.perf_counter()
                 await asyncio.gather(*(create(i) for i in range(pods)))
@@ -148,16 +153,20 @@ async def main(nodes: int, pods: int, use_scheduler: bool) -> dict:
                                             "p99_ms": round(1000 * percentile(creates, 99), 1)}
                 result["read_latency"] = {"n": len(probes), "p50_ms": round(1000 * percentile(probes, 50), 1),
                                           "p99_ms": round(1000 * percentile(probes, 99), 1)}
-                port = address.rpartition(":")[2]
+                port = servers[0].rpartition(":")[2]
                 result["rss_mb"] = {
                     "etcd": rss_mb(etcd.proc.pid),
                     "apiserver": rss_mb(pid_of("controlplane.apiserver.main", port)),
+                    **{f"apiserver_{i + 1}": rss_mb(pid_of("controlplane.apiserver.main", s.rpartition(":")[2]))
+                       for i, s in enumerate(servers[1:], start=1)},
                     "scheduler": rss_mb(pid_of("controlplane.scheduler.main", port)) if use_scheduler else None,
                     "controller_manager": rss_mb(pid_of("controlplane.controllers.main", port))
                     if use_scheduler else None,
                     "hollow_agents": rss_mb(hollow.process.pid),
                 }
         finally:
+            for writer in writers:
+                await writer.close()
             hollow.stop()
     return result
 
@@ -166,9 +175,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--nodes", type=int, default=1000)
     parser.add_argument("--pods", type=int, default=30000)
+    parser.add_argument("--apiservers", type=int, default=1, help="API server processes (default 1)")
     parser.add_argument("--smoke", action="store_true", help="20 nodes, 200 pods (CI)")
     parser.add_argument("--no-scheduler", action="store_true",
                         help="bind pods by hand instead of running the scheduler and controller manager")
     args = parser.parse_args()
     nodes, pods = (20, 200) if args.smoke else (args.nodes, args.pods)
-    print(json.dumps(asyncio.run(main(nodes, pods, not args.no_scheduler))))
+    print(json.dumps(asyncio.run(main(nodes, pods, not args.no_scheduler, args.apiservers))))
