@@ -98,3 +98,29 @@ async def control_plane(*extra: tuple[str, ...], apiserver_args: tuple[str, ...]
         for api in apis:
             api.stop()
         etcd.cleanup()
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return 0.0
+
+
+def pid_of(module: str, marker: str) -> int:
+    """The pid of a `python -m module` process whose command line mentions `marker`."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if module.encode() in argv and any(marker.encode() in a for a in argv):
+            return int(entry)
+    return 0

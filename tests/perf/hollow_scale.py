@@ -14,7 +14,7 @@ import time
 from api import errors
 from api.client import Client
 from tests.fixtures.objects import from_yaml
-from tests.perf.harness import Component, control_plane, percentile
+from tests.perf.harness import Component, control_plane, percentile, pid_of, rss_mb
 
 POD = """
 apiVersion: v1
@@ -25,32 +25,6 @@ spec:
   containers: [{{name: app, image: busybox:latest, imagePullPolicy: IfNotPresent}}]
 """
 CREATE_CONCURRENCY = 64
-
-
-def rss_mb(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return 0.0
-
-
-def pid_of(module: str, marker: str) -> int:
-    """The pid of a `python -m module` process whose command line mentions `marker`."""
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                argv = f.read().split(b"\0")
-        except OSError:
-            continue
-        if module.encode() in argv and any(marker.encode() in a for a in argv):
-            return int(entry)
-    return 0
 
 
 class Counter:
