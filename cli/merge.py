@@ -34,6 +34,15 @@ def for_create(desired: Message) -> Message:
     return out
 
 
+def manifest_for_create(data: dict, desired: Message) -> dict:
+    """The manifest to create (as written, so the server judges its fields), with its last-applied annotation."""
+    out = dict(data)
+    metadata = dict(out.get("metadata") or {})
+    metadata["annotations"] = {**(metadata.get("annotations") or {}), LAST_APPLIED: last_applied(desired)}
+    out["metadata"] = metadata
+    return out
+
+
 def for_update(desired: Message, live: Message) -> Message:
     """The object to update `live` with so it matches `desired` (a parsed manifest)."""
     out = _copy(desired)

@@ -3,6 +3,7 @@ filled in place before validation; the values are Kubernetes' own (pkg/apis/core
 """
 from __future__ import annotations
 
+from controlplane.apiserver.validation import podsources
 from proto import types_pb2
 
 DEFAULT_SCHEDULER_NAME = "default-scheduler"
@@ -37,8 +38,9 @@ def pod_spec(spec: types_pb2.PodSpec) -> None:
         spec.scheduler_name = DEFAULT_SCHEDULER_NAME
     for volume in spec.volumes:
         # A volume that names no source is an emptyDir, as in Kubernetes.
-        if not volume.HasField("empty_dir") and not volume.HasField("host_path"):
+        if not any(volume.HasField(f) for f in ("empty_dir", "host_path", *podsources.CONFIG_SOURCES)):
             volume.empty_dir.SetInParent()
+        podsources.default_volume(volume)
     for container in (*spec.init_containers, *spec.containers):
         _container(container)
     for toleration in spec.tolerations:

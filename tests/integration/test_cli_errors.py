@@ -60,15 +60,6 @@ async def test_server_validation_prints_every_field_path(skiff, tmp_path):
     assert any(c.startswith("* spec.containers[0].image") for c in causes)
 
 
-async def test_unknown_fields_warn_once_and_the_rest_is_applied(skiff, client, tmp_path):
-    text = pod_yaml("web").replace("spec:\n", "spec:\n  restartPolicyy: Never\n")
-    path = write(tmp_path, "web.yaml", text)
-    result = await skiff("apply", "-f", path)
-    assert result.code == 0 and result.out == "pod/web created\n"
-    assert result.err == f"Warning: {path}: unknown fields ignored: spec.restartPolicyy\n"
-    assert not await _absent(client, "web")
-
-
 async def test_unknown_object_is_not_found_with_exit_code_1(skiff):
     result = await skiff("get", "pods", "x")
     assert (result.code, result.out, result.err) == (1, "", 'Error from server (NotFound): pods "x" not found\n')
@@ -83,10 +74,9 @@ async def test_create_of_an_existing_object_reports_already_exists(skiff, tmp_pa
     assert again.code == 1 and "Error from server (AlreadyExists)" in again.err
 
 
-async def test_server_down_is_one_line_naming_the_address(tmp_path, monkeypatch):
+async def test_server_down_is_one_line_naming_the_address(tmp_path, monkeypatch, pki):
     address = f"127.0.0.1:{free_port()}"
-    config = tmp_path / "cfg"
-    config.write_text(f"server: {address}\n")
+    config = pki.kubeconfig(address, tmp_path / "cfg")
     monkeypatch.setenv("SKIFF_CONFIG", str(config))
     proc = await start_process("get", "pods")
     try:

@@ -6,18 +6,12 @@ from __future__ import annotations
 import base64
 import os
 
-import pytest
 
-from api import kinds
 from nodeagent.runtime import base
 from nodeagent.runtime.fake import FakeRuntime
 from tests.fixtures.fake_runtime_agent import agent_config, running_agent
 from tests.fixtures.objects import from_yaml
 from tests.fixtures.wait import eventually
-
-
-# Until ConfigMap and Secret are registered kinds (they follow the per-kind resources).
-pytestmark = pytest.mark.skipif("Secret" not in kinds.BY_NAME, reason="ConfigMap and Secret are not registered yet")
 
 
 CONFIG_MAP = """
@@ -101,7 +95,7 @@ async def test_a_missing_config_map_volume_holds_the_pod_until_created(client, t
         assert waiting.reason == "ContainerCreating"
         await client.create(from_yaml(CONFIG_MAP))
         spec = await eventually(lambda: _app_spec(runtime, client, "vol"), 10, what="the container created")
-        [mount] = spec.mounts
+        [mount] = [m for m in spec.mounts if m.target == "/etc/app"]
         assert (mount.target, mount.read_only) == ("/etc/app", True)
         with open(os.path.join(mount.source, "conf", "mode")) as f:
             assert f.read() == "fast"
@@ -127,7 +121,8 @@ async def test_a_secret_volume_holds_decoded_values_with_the_default_mode(client
                                         "volumeMounts: [{name: s, mountPath: /etc/secret}]}",
                                  "[{name: s, secret: {secretName: db, defaultMode: 0400}}]"))
         spec = await eventually(lambda: _app_spec(runtime, client, "sec"), 10, what="the container created")
-        path = os.path.join(spec.mounts[0].source, "password")
+        [mount] = [m for m in spec.mounts if m.target == "/etc/secret"]
+        path = os.path.join(mount.source, "password")
         with open(path) as f:
             assert f.read() == "s3cret"
         assert os.stat(path).st_mode & 0o777 == 0o400

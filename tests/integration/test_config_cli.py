@@ -5,14 +5,8 @@ from __future__ import annotations
 
 import base64
 
-import pytest
 import yaml
 
-from api import kinds
-
-
-# Until ConfigMap and Secret are registered kinds (they follow the per-kind resources).
-pytestmark = pytest.mark.skipif("Secret" not in kinds.BY_NAME, reason="ConfigMap and Secret are not registered yet")
 
 
 async def test_create_configmap_from_literals_files_and_env_files(skiff, client, tmp_path):

@@ -21,6 +21,7 @@ BENCHMARKS = {
     "replicaset_vs_swarm": ("skiff_s", "swarm_s", "docker_run_s", "skiff_vs_swarm", "lab_up_s"),
     "dns": ("qps", "p99_ms"),
     "cli_latency": ("get_pods", "version_client", "apply_one"),
+    "config_propagation": ("p50_s", "p99_s", "watch_event_p99_s", "encryption_ratio"),
     "metrics": ("sampling", "top", "api_metrics_on_vs_off"),
     "rest_vs_grpc": ("creates", "list", "cli", "ratio"),
 }

@@ -12,12 +12,11 @@ import asyncio
 import json
 import time
 
-import grpc
 import uvloop
 
 from api.client import Client
+from tests.fixtures.apiserver import admin_client
 from controlplane.apiserver import watchcache
-from proto import api_pb2, api_pb2_grpc
 from tests.fixtures.objects import deployment, pod
 from tests.perf.harness import control_plane, percentile, pid_of, rss_mb
 
@@ -28,7 +27,7 @@ class Bystander:
     """Another client reading one object every 50 ms: its latencies say whether others are still served."""
 
     def __init__(self, address: str):
-        self.client = Client(address, timeout=30)
+        self.client = admin_client(address, timeout=30)
         self.samples: list[float] = []
         self.task: asyncio.Task | None = None
 
@@ -98,13 +97,12 @@ async def many_watches(client: Client, n: int) -> dict:
 
 
 async def never_reading(address: str, client: Client, events: int) -> dict:
-    """A raw watch whose messages are never read while `events` changes happen."""
-    channel = grpc.aio.insecure_channel(address)
-    call = api_pb2_grpc.ApiStub(channel).Watch(api_pb2.WatchRequest(kind="Pod"))
-    await call.initial_metadata()
-    await _creates(client, events, "unread")
-    call.cancel()
-    await channel.close()
+    """A watch (on its own connection) read once, then never again while `events` changes happen."""
+    async with admin_client(address) as idle:
+        stream = idle.watch("Pod", resource_version="")
+        await stream.__anext__()
+        await _creates(client, events, "unread")
+        await stream.aclose()
     return {"events_unread": events, "watcher_queue_limit": watchcache.WATCHER_QUEUE}
 
 
@@ -122,7 +120,7 @@ async def bench(smoke: bool) -> dict:
     result: dict = {"sizes": sizes}
     async with control_plane() as (_, address):
         pid = pid_of("controlplane.apiserver.main", address.rpartition(":")[2])
-        async with Client(address, timeout=120) as client:
+        async with admin_client(address, timeout=120) as client:
             await client.create(pod("bystander"))
             result["rss_mb_idle"] = rss_mb(pid)
             bystander = Bystander(address)

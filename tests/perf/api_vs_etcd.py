@@ -14,7 +14,7 @@ import time
 import aetcd
 import uvloop
 
-from api.client import Client
+from tests.fixtures.apiserver import admin_client
 from tests.fixtures.objects import pod
 from tests.perf.harness import control_plane, percentile
 
@@ -50,7 +50,7 @@ async def bench(count: int, apiservers: int = 1) -> dict:
         servers = address.split(",")
         etcd_clients = [aetcd.Client(etcd.host, etcd.port) for _ in range(CHANNELS)]
         # each client starts on its own API server (and would fail over to the others)
-        api_clients = [Client(servers[i % len(servers):] + servers[:i % len(servers)]) for i in range(CHANNELS)]
+        api_clients = [admin_client(servers[i % len(servers):] + servers[:i % len(servers)]) for i in range(CHANNELS)]
         try:
             # raw puts write what the API server stores for such a pod (defaulted, with metadata)
             value = (await api_clients[0].create(sample_pod("size-probe"))).SerializeToString()

@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 
-from api import errors, kinds, manifest
+from api import errors, kinds, kubeconfig, manifest
 from api.client import Client
 from controlplane.apiserver.registry import storage_prefix
 from controlplane.apiserver.storage import Progress, Storage
@@ -302,9 +302,10 @@ async def measure(name: str, fault, client: Client, writer: Writer, recorder: Re
 
 # ---------------------------------------------------------------- the run
 
-async def run(api: str, etcd: list[str], replicas: int, only: list[str], smoke: bool,
+async def run(api: str, admin_kubeconfig: str, etcd: list[str], replicas: int, only: list[str], smoke: bool,
               timeout: float, progress=print) -> list[Figures]:
-    async with Client(api, timeout=5) as client:
+    conn = kubeconfig.load(admin_kubeconfig, server=api)  # the lab's admin, given every API server
+    async with Client(conn.server, timeout=5, credentials=conn.credentials) as client:
         try:
             await client.create(kinds.NAMESPACE.new(metadata={"name": NAMESPACE}))
         except errors.AlreadyExists:
@@ -363,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     lab("up", *LAB_ARGS)
     try:
         the_lab = P.plan(lab_state.load().settings)
-        results = asyncio.run(run(the_lab.api_address, the_lab.etcd_endpoints, replicas, args.only, args.smoke,
+        results = asyncio.run(run(the_lab.api_address, the_lab.admin_kubeconfig, the_lab.etcd_endpoints, replicas, args.only, args.smoke,
                                   args.timeout, progress=lambda line: print(line, flush=True)))
     finally:
         if not (reused or args.keep_lab):

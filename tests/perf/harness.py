@@ -7,11 +7,14 @@ import os
 import socket
 import subprocess
 import sys
+import shutil
 import tempfile
 import time
+from pathlib import Path
 
-from api.client import Client
+from tests.fixtures.apiserver import admin_client
 from tests.fixtures.etcd import EtcdServer
+from tests.fixtures.pki import test_pki
 from tests.fixtures.wait import eventually
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -73,13 +76,16 @@ async def control_plane(*extra: tuple[str, ...], apiserver_args: tuple[str, ...]
     addresses = [f"127.0.0.1:{free_port()}" for _ in range(apiservers)]
     address = ",".join(addresses)
     # a free metrics port each: the fixed defaults would collide with any other component on this machine
+    pki = test_pki()
     apis = [Component("controlplane.apiserver.main", "--listen", a, "--etcd-servers", etcd.endpoint,
-                      "--log-level", "WARNING", "--metrics-bind-address", "127.0.0.1:0", *apiserver_args)
+                      "--log-level", "WARNING", "--metrics-bind-address", "127.0.0.1:0", *pki.apiserver_flags(),
+                      *apiserver_args)
             for a in addresses]
+    kubeconfig = pki.kubeconfig(addresses[0], Path(tempfile.mkdtemp(prefix="skiff-bench-")) / "admin.conf")
     others: list[Component] = []
     try:
         for api, one in zip(apis, addresses):
-            async with Client(one, timeout=5) as probe:
+            async with admin_client(one, timeout=5) as probe:
                 async def answers():
                     if api.process.poll() is not None:
                         raise RuntimeError("API server exited:\n" + api.output())
@@ -90,7 +96,9 @@ async def control_plane(*extra: tuple[str, ...], apiserver_args: tuple[str, ...]
                         return False
                 await wait_until(answers, 30, "API server start")
         for module, *args in extra:
-            others.append(Component(module, "--server", address, "--metrics-bind-address", "127.0.0.1:0", *args))
+            others.append(Component(module, "--kubeconfig", str(kubeconfig), "--server", address,
+                                    "--metrics-bind-address", "127.0.0.1:0",
+                                    *args))
         yield etcd, address
     finally:
         for c in others:

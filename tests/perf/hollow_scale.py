@@ -9,11 +9,15 @@ import argparse
 import asyncio
 import json
 import os
+import tempfile
 import time
+from pathlib import Path
 
 from api import errors
 from api.client import Client
+from tests.fixtures.apiserver import admin_client
 from tests.fixtures.objects import from_yaml
+from tests.fixtures.pki import test_pki
 from tests.perf.harness import Component, control_plane, percentile, pid_of, rss_mb
 
 POD = """
@@ -80,14 +84,16 @@ async def main(nodes: int, pods: int, use_scheduler: bool, apiservers: int = 1) 
                     "apiservers": apiservers}
     async with control_plane(*extra, apiservers=apiservers) as (etcd, address):
         servers = address.split(",")
+        kubeconfig = test_pki().kubeconfig(servers[0], Path(tempfile.mkdtemp(prefix="skiff-hollow-")) / "admin.conf")
         # Spread the load: the scheduler and controllers start on the first API server, the agents on the
         # last, the creates alternate; every one of them is given all the servers and fails over.
-        hollow = Component("nodeagent.main", "--server", ",".join(servers[-1:] + servers[:-1]), "--runtime", "fake", "--hollow", str(nodes),
+        hollow = Component("nodeagent.main", "--kubeconfig", str(kubeconfig),
+                           "--server", ",".join(servers[-1:] + servers[:-1]), "--runtime", "fake", "--hollow", str(nodes),
                            "--node-name", "hollow", "--node-ip", "127.0.0.1", "--log-level", "WARNING",
                            "--state-dir", "/tmp/skiff-hollow/hollow")
-        writers = [Client(servers[i:] + servers[:i], timeout=60) for i in range(len(servers))]
+        writers = [admin_client(",".join(servers[i:] + servers[:i]), timeout=60) for i in range(len(servers))]
         try:
-            async with Client(address, timeout=60) as client:
+            async with admin_client(address, timeout=60) as client:
                 began = time.perf_counter()
 
                 async def all_ready():

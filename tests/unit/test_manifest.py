@@ -88,8 +88,8 @@ def test_wrong_types_name_every_path():
 
 
 def test_unknown_kind_names_the_kinds_that_exist():
-    with pytest.raises(ManifestError, match=r'unknown kind "ConfigMap" \(known kinds: Namespace, Node, Pod'):
-        manifest.from_dict({"apiVersion": "v1", "kind": "ConfigMap"})
+    with pytest.raises(ManifestError, match=r'unknown kind "Widget" \(known kinds: Namespace, Node, Pod'):
+        manifest.from_dict({"apiVersion": "v1", "kind": "Widget"})
 
 
 def test_wrong_api_version_is_an_error():
