@@ -116,6 +116,7 @@ class Storage:
         self._current = 0
         self._client: aetcd.Client | None = None
         self._pending: list[_Write] = []
+        self._retired: list[tuple[aetcd.Client, float]] = []  # connections left after a failover
         self._flusher: asyncio.Task | None = None
         self._transformers = dict(transformers or {})
 
@@ -156,19 +157,40 @@ class Storage:
                 write.future.set_exception(errors.Unavailable("the API server is shutting down"))
         self._pending.clear()
         await self._disconnect()
+        for client, _ in self._retired:
+            await client.close()
+        self._retired.clear()
 
     async def _disconnect(self) -> None:
         client, self._client = self._client, None
         if client is not None:
             await client.close()
 
+    def _retire(self) -> None:
+        """Stop using the connection; it is closed later, once the calls still on it have ended (closing a
+        channel under calls in flight can leave them waiting forever)."""
+        if self._client is not None:
+            self._retired.append((self._client, time.monotonic()))
+            self._client = None
+
+    async def _close_retired(self) -> None:
+        keep = []
+        for client, since in self._retired:
+            if time.monotonic() - since > 2 * self._timeout:  # every call on it has timed out by now
+                await client.close()
+            else:
+                keep.append((client, since))
+        self._retired = keep
+
     async def _connect(self) -> aetcd.Client:
-        if self._client is None:
+        client = self._client
+        if client is None:
             host, _, port = self.endpoint.rpartition(":")
-            self._client = aetcd.Client(host=host, port=int(port), timeout=self._timeout,
-                                        options=dict(CHANNEL_OPTIONS))
-            await self._client.connect()
-        return self._client
+            client = self._client = aetcd.Client(host=host, port=int(port), timeout=self._timeout,
+                                                 options=dict(CHANNEL_OPTIONS))
+            await client.connect()
+            await self._close_retired()
+        return client
 
     async def _failover(self, failed: aetcd.Client | None = None) -> None:
         """Move to the next endpoint after one stopped answering.
@@ -179,9 +201,10 @@ class Storage:
         if failed is not None and failed is not self._client:
             return
         if len(self._endpoints) > 1:
-            # only the connection: the group-commit task may be the caller, and keeps running
-            await self._disconnect()
+            # Move first, then close: a call connecting while the old connection closes goes to the next.
+            # Only the connection: the group-commit task may be the caller, and keeps running.
             self._current = (self._current + 1) % len(self._endpoints)
+            self._retire()
 
     async def _call(self, method: str, request):
         client = await self._connect()

@@ -24,6 +24,7 @@ BENCHMARKS = {
     "config_propagation": ("p50_s", "p99_s", "watch_event_p99_s", "encryption_ratio"),
     "metrics": ("sampling", "top", "api_metrics_on_vs_off"),
     "rest_vs_grpc": ("creates", "list", "cli", "ratio"),
+    "abuse": ("update_loop", "watches", "never_reading", "list_without_limit"),
 }
 # These run containers or network namespaces: root and dockerd.
 NEEDS_ROOT = {"pod_startup", "service_proxy", "replicaset_vs_swarm", "dns", "config_propagation", "metrics"}
