@@ -25,6 +25,7 @@ BENCHMARKS = {
     "metrics": ("sampling", "top", "api_metrics_on_vs_off"),
     "rest_vs_grpc": ("creates", "list", "cli", "ratio"),
     "abuse": ("update_loop", "watches", "never_reading", "list_without_limit"),
+    "patch_vs_update": ("update", "patch", "ratio"),
 }
 # These run containers or network namespaces: root and dockerd.
 NEEDS_ROOT = {"pod_startup", "service_proxy", "replicaset_vs_swarm", "dns", "config_propagation", "metrics"}
