@@ -20,11 +20,12 @@ import time
 from api import manifest
 from api.client import Client
 from controlplane.apiserver import encryption
-from deploy.lab import demo
+from deploy.lab import cluster, demo
 from deploy.lab import plan as lab_plan
 from deploy.lab import state as lab_state
 from deploy.lab.down import leftovers
 from nodeagent import containers
+from tests.fixtures.apiserver import admin_client
 from tests.perf.harness import control_plane, percentile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -69,7 +70,7 @@ def _reads(path: str, content: str) -> bool:
 
 
 async def propagation(api: str, pods: int, rounds: int, timeout: float) -> dict:
-    async with Client(api, timeout=10) as client:
+    async with cluster.admin_client(lab_plan.ADMIN_KUBECONFIG, timeout=10) as client:
         await client.create(_obj({"apiVersion": "v1", "kind": "ConfigMap",
                                   "metadata": {"name": NAME, "namespace": "default"}, "data": {KEY: "v0"}}))
         await client.create(_obj(replicaset(pods)))
@@ -154,7 +155,7 @@ async def secret_creates(count: int, concurrency: int, chunks: int) -> tuple[flo
         for first, second in (("plain", "encrypted"), ("encrypted", "plain")):
             async with control_plane(apiserver_args=flags[first]) as (_e1, a1), \
                     control_plane(apiserver_args=flags[second]) as (_e2, a2):
-                async with Client(a1, timeout=30) as c1, Client(a2, timeout=30) as c2:
+                async with admin_client(a1, timeout=30) as c1, admin_client(a2, timeout=30) as c2:
                     for chunk in range(chunks):
                         names = [f"s-{chunk}-{i}" for i in range(size)]
                         order = [(first, c1), (second, c2)]

@@ -28,13 +28,13 @@ def test_top_level_help_lists_every_verb(capsys):
 
 def test_unknown_verb_is_a_usage_error_exiting_1_as_kubectl(capsys):
     assert main(["frobnicate"]) == 1
-    assert capsys.readouterr().err.splitlines()[0] == 'error: unknown command "frobnicate" for "skiff"'
+    assert capsys.readouterr().err.splitlines()[0] == 'Error: unknown command "frobnicate" for "skiff"'
 
 
 def test_unknown_flag_is_one_line_and_exit_1(capsys):
     assert main(["get", "pods", "--bogus"]) == 1
     err = capsys.readouterr().err.splitlines()
-    assert err[0] == "error: unknown flag: --bogus"
+    assert err[0] == "Error: unknown flag: --bogus"
     assert err[1] == "See 'skiff get --help' for usage."
 
 
