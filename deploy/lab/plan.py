@@ -170,7 +170,8 @@ def _processes(lab: Lab) -> list[Process]:
     procs.append(Process("scheduler", components.scheduler(lab.api_address, metrics_ip=root), None, "controlplane",
                          components.metrics_address("scheduler", root)))
     procs.append(Process("controller-manager",
-                         components.controller_manager(lab.api_address, s.cluster_cidr, s.lifecycle, metrics_ip=root),
+                         components.controller_manager(lab.api_address, s.cluster_cidr, s.lifecycle, metrics_ip=root,
+                                                       autoscaling=components.LAB_AUTOSCALING),
                          None, "controlplane", components.metrics_address("controller-manager", root)))
     for h in lab.hosts:
         argv = components.agent(lab.api_address, h.name, h.ip, HOST_LINK,
