@@ -15,6 +15,7 @@ import grpc
 from google.protobuf.message import Message
 
 from api import errors, kinds
+from api.credentials import Credentials
 from api.kinds import Kind
 from proto import api_pb2, api_pb2_grpc, types_pb2
 
@@ -74,16 +75,18 @@ def endpoints(server: str | list[str] | None) -> list[str]:
 
 
 class Client:
-    """An open connection to the API server(s). Use as `async with Client(server) as c:` or call close().
+    """An open TLS connection to the API server(s), as the user `credentials` name.
 
-    `server` may name several API servers; requests go to one, and a request that cannot reach it is
-    tried once on each of the others (the first that answers becomes the one in use).
+    Use as `async with Client(server, credentials=creds) as c:` or call close(). `server` may name several
+    API servers; requests go to one, and a request that cannot reach it is tried once on each of the
+    others (the first that answers becomes the one in use).
     """
 
     def __init__(self, server: str | list[str] | None = None, timeout: float = DEFAULT_TIMEOUT,
-                 on_warning: Callable[[str], None] = _log_warning):
+                 on_warning: Callable[[str], None] = _log_warning, *, credentials: Credentials):
         self.servers = endpoints(server)
         self.timeout = timeout
+        self.credentials = credentials
         # Called with each warning a write's reply carries (client-go's WarningHandler).
         self.on_warning = on_warning
         self._current = 0
@@ -99,7 +102,8 @@ class Client:
     def _stub(self) -> api_pb2_grpc.ApiStub:
         stub = self._stubs.get(self.server)
         if stub is None:
-            channel = self._channels[self.server] = grpc.aio.insecure_channel(self.server, options=CHANNEL_OPTIONS)
+            channel = self._channels[self.server] = grpc.aio.secure_channel(
+                self.server, self.credentials.channel_credentials(), options=CHANNEL_OPTIONS)
             stub = self._stubs[self.server] = api_pb2_grpc.ApiStub(channel)
         return stub
 
@@ -193,6 +197,19 @@ class Client:
         request = api_pb2.UpdateRequest(dry_run=dry_run, field_validation=field_validation)
         _put_object(request, obj)
         return kinds.unwrap(await self._write("Update", request))
+
+    async def patch(self, kind: KindLike, name: str, patch, namespace: str = "default",
+                    patch_type: str = "strategic", subresource: str = "", dry_run: bool = False,
+                    field_validation: str = "") -> Message:
+        """Patch on the server: `patch` (a dict, or a list for "json") of `patch_type` "strategic",
+        "merge" or "json", applied to the latest version and retried there on a race; a
+        metadata.resourceVersion in it is a precondition (Conflict when stale)."""
+        k = _kind(kind)
+        request = api_pb2.PatchRequest(
+            kind=k.name, namespace=namespace if k.namespaced else "", name=name, patch_type=patch_type,
+            patch=json.dumps(patch, separators=(",", ":")).encode(), subresource=subresource, dry_run=dry_run,
+            field_validation=field_validation)
+        return kinds.unwrap(await self._write("Patch", request))
 
     async def update_status(self, obj: Message) -> Message:
         """Replace status only (the status subresource)."""

@@ -96,7 +96,7 @@ class PreconditionFailed(ApiError):
 
 
 class Forbidden(ApiError, PermissionError):
-    """The caller may not do this (e.g. an agent reporting metrics of a pod on another node)."""
+    """The caller is known but may not do this (e.g. an agent reporting metrics of another node's pod)."""
 
     code = grpc.StatusCode.PERMISSION_DENIED
     reason = "Forbidden"
@@ -108,6 +108,13 @@ class Timeout(ApiError, TimeoutError):
     retryable = True
 
 
+class Unauthenticated(ApiError, PermissionError):
+    """The caller is nobody the server knows: no credentials, or ones it cannot verify."""
+
+    code = grpc.StatusCode.UNAUTHENTICATED
+    reason = "Unauthorized"
+
+
 class Internal(ApiError):
     code = grpc.StatusCode.INTERNAL
     reason = "InternalError"
@@ -115,7 +122,7 @@ class Internal(ApiError):
 
 _BY_CODE = {cls.code: cls for cls in (
     NotFound, AlreadyExists, Conflict, Invalid, Expired, TooLarge, Unavailable,
-    PreconditionFailed, Forbidden, Timeout, Internal)}
+    PreconditionFailed, Forbidden, Timeout, Unauthenticated, Internal)}
 # Two meanings share RESOURCE_EXHAUSTED; the server's reason tells them apart.
 _BY_REASON = {cls.reason: cls for cls in (StorageFull,)}
 

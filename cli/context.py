@@ -37,7 +37,14 @@ class Context:
 
     def client(self) -> "Client":
         from api.client import Client  # grpc is imported only by verbs that talk to the server
-        return Client(self.server, timeout=self.timeout, on_warning=self.server_warning)
+        from cli.errors import CliError
+        if self.config.error:
+            raise CliError(self.config.error)
+        if self.config.credentials is None:
+            raise CliError(f"no credentials for the API server: {self.config.path} does not exist "
+                           f"(`python -m deploy.lab up` and deploy/install.sh write it; or set $SKIFF_CONFIG)")
+        return Client(self.server, timeout=self.timeout, on_warning=self.server_warning,
+                      credentials=self.config.credentials)
 
     def server_warning(self, text: str) -> None:
         """A warning the API server sent, printed once however many calls (dry run, then real) repeat it."""

@@ -12,7 +12,7 @@ def common() -> argparse.ArgumentParser:
     """Flags every verb accepts, before or after the verb (`skiff --server H:P get po`)."""
     p = argparse.ArgumentParser(add_help=False)
     p.add_argument("--server", "-s", metavar="HOST:PORT", default=argparse.SUPPRESS,
-                   help="the API server (default: from ~/.skiff/config or $SKIFF_CONFIG, else 127.0.0.1:6443)")
+                   help="the API server (default: the one ~/.skiff/config or $SKIFF_CONFIG names)")
     p.add_argument("--request-timeout", type=duration, metavar="DURATION", default=argparse.SUPPRESS,
                    help="give up on a single request after this long, e.g. 30s, 2m (default 30s)")
     return p

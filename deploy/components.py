@@ -8,6 +8,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from deploy import pki
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ETCD_BINARY = "/usr/bin/etcd"
 # etcd's space quota: writes stop with "database space exceeded" above it (etcd's default is 2 GiB; say
@@ -73,31 +75,34 @@ def metrics_address(component: str, ip: str) -> str:
     return f"{ip}:{METRICS_PORTS[component]}"
 
 
-def apiserver(listen: str, etcd_endpoints: list[str], bin_dir: Path | None = None,
-              encryption_config: str = "", metrics_ip: str = "", rest_listen: str = "", tls_cert: str = "",
-              tls_key: str = "") -> list[str]:
+def apiserver(listen: str, etcd_endpoints: list[str], pki_dir: Path, bin_dir: Path | None = None,
+              token_listen: str = "", encryption_config: str = "", metrics_ip: str = "",
+              rest_listen: str = "") -> list[str]:
     """`encryption_config`: the EncryptionConfiguration file that keeps Secrets encrypted in etcd;
-    `rest_listen`: where to serve the Kubernetes REST API (kubectl), with `tls_cert`/`tls_key`."""
-    argv = [program("skiff-apiserver", bin_dir), "--listen", listen, "--etcd-servers", ",".join(etcd_endpoints),
+    `rest_listen`: where to serve the Kubernetes REST API (kubectl), with the same serving certificate."""
+    argv = [program("skiff-apiserver", bin_dir), "--listen", listen,
+            "--etcd-servers", ",".join(etcd_endpoints), *pki.apiserver_flags(pki_dir),
             "--metrics-bind-address", metrics_address("apiserver", metrics_ip or "127.0.0.1")]
+    if token_listen:
+        argv += ["--token-listen", token_listen]
     if encryption_config:
         argv += ["--encryption-provider-config", encryption_config]
     if rest_listen:
         argv += ["--rest-listen", rest_listen]
-        if tls_cert and tls_key:
-            argv += ["--tls-cert-file", tls_cert, "--tls-private-key-file", tls_key]
     return argv
 
 
-def scheduler(server: str, bin_dir: Path | None = None, metrics_ip: str = "") -> list[str]:
+def scheduler(server: str, pki_dir: Path, bin_dir: Path | None = None, metrics_ip: str = "") -> list[str]:
     return [program("skiff-scheduler", bin_dir), "--server", server,
+            "--kubeconfig", pki.kubeconfig_file(pki_dir, "scheduler"),
             "--metrics-bind-address", metrics_address("scheduler", metrics_ip or "127.0.0.1")]
 
 
-def controller_manager(server: str, cluster_cidr: str, lifecycle: NodeLifecycle,
+def controller_manager(server: str, cluster_cidr: str, lifecycle: NodeLifecycle, pki_dir: Path,
                        bin_dir: Path | None = None, metrics_ip: str = "",
                        autoscaling: Autoscaling | None = None) -> list[str]:
     argv = [program("skiff-controller-manager", bin_dir), "--server", server,
+            "--kubeconfig", pki.kubeconfig_file(pki_dir, "controller-manager"),
             "--metrics-bind-address", metrics_address("controller-manager", metrics_ip or "127.0.0.1"),
             "--cluster-cidr", cluster_cidr,
             "--node-monitor-grace-period", _seconds(lifecycle.grace_period),
@@ -109,11 +114,13 @@ def controller_manager(server: str, cluster_cidr: str, lifecycle: NodeLifecycle,
     return argv
 
 
-def agent(server: str, node_name: str, node_ip: str, interface: str, state_dir: str | None = None,
+def agent(server: str, node_name: str, node_ip: str, interface: str, pki_dir: Path, state_dir: str | None = None,
           lease_renew_interval: float | None = None, bin_dir: Path | None = None,
           metrics_resolution: float | None = None) -> list[str]:
+    # The node's one certificate is its identity to the API server and its logs/exec serving cert.
     argv = [program("skiff-agent", bin_dir), "--server", server, "--node-name", node_name,
             "--node-ip", node_ip, "--interface", interface,
+            "--kubeconfig", pki.kubeconfig_file(pki_dir, f"nodes/{node_name}"),
             "--metrics-bind-address", metrics_address("agent", node_ip)]
     if metrics_resolution is not None:
         argv += ["--metrics-resolution", _seconds(metrics_resolution)]

@@ -11,6 +11,9 @@ import grpc
 from google.protobuf.message import Message
 
 from api import errors, kinds, manifest
+from controlplane.apiserver.auth.config import Security
+from controlplane.apiserver.auth.grpc_request import caller_credentials
+from controlplane.apiserver.auth.request import current_user
 from controlplane.apiserver import eviction
 from controlplane.apiserver import metrics
 from controlplane.apiserver.metrics_store import MetricsStore
@@ -52,8 +55,8 @@ _RESOURCE_BY_KIND: dict[str, str] = {}
 
 
 def _api_call(method):
-    """Map every API error to its status code (anything unexpected is logged and INTERNAL), and count
-    the request in apiserver_request_total and its latency, by verb, resource and code."""
+    """Authenticate the caller, map every API error to its status code (anything unexpected is logged and
+    INTERNAL), and count the request in apiserver_request_total and its latency, by verb, resource and code."""
     instrument = metrics.Instrument(method.__name__)
     if inspect.isasyncgenfunction(method):
         @functools.wraps(method)
@@ -62,6 +65,7 @@ def _api_call(method):
             code = grpc.StatusCode.OK
             with instrument.longrunning(resource):
                 try:
+                    self.authenticate(context)
                     async for item in method(self, request, context):
                         yield item
                 except errors.ApiError as e:
@@ -80,6 +84,7 @@ def _api_call(method):
         resource = _resource(request)
         code = grpc.StatusCode.OK
         try:
+            self.authenticate(context)
             return await method(self, request, context)
         except errors.ApiError as e:
             code = e.code
@@ -96,12 +101,18 @@ def _api_call(method):
 
 
 class ApiService(api_pb2_grpc.ApiServicer):
-    def __init__(self, registry: Registry, etcd_endpoints: str = ""):
+    def __init__(self, registry: Registry, security: Security):
         self.registry = registry
-        self.etcd_endpoints = etcd_endpoints
-        self.proxy = AgentProxy(registry)
+        self.security = security
+        self.proxy = AgentProxy(registry, security.kubelet_client)
         metrics.WATCH_CACHES.registries.add(registry)
         self.metrics = MetricsStore(self._cached("Pod"), lambda name: self._cached("Node")("", name))
+
+    def authenticate(self, context):
+        cert, token = caller_credentials(context)
+        user = self.security.authenticator.authenticate(cert, token)
+        current_user.set(user)
+        return user
 
     def _cached(self, kind_name: str):
         """(namespace, name) -> the object in the watch cache, or None: the metrics API's view of pods/nodes."""
@@ -131,6 +142,21 @@ class ApiService(api_pb2_grpc.ApiServicer):
     async def Update(self, request, context):
         obj = _request_object(request, context)
         return kinds.wrap(await self.registry.update(obj, request.subresource, request.dry_run))
+
+    @_api_call
+    async def Patch(self, request, context):
+        kind = kinds.lookup(request.kind)
+        try:
+            body = manifest.parse_json(request.patch)
+            validation = manifest.field_validation(request.field_validation)
+        except ValueError as e:
+            raise errors.BadRequest(f"the patch is not valid: {e}", [str(e)]) from None
+        obj, warnings = await self.registry.patch(
+            kind, request.namespace or "default", request.name, request.patch_type, body, request.subresource,
+            request.dry_run, validation)
+        if warnings:
+            context.set_trailing_metadata(tuple((errors.WARNING_KEY, w.encode()) for w in warnings))
+        return kinds.wrap(obj)
 
     @_api_call
     async def Delete(self, request, context):
@@ -206,8 +232,10 @@ class ApiService(api_pb2_grpc.ApiServicer):
         return api_pb2.PodMetricsList(items=self.metrics.pods(request.namespace, request.name,
                                                               request.label_selector))
 
+    @_api_call
     async def Version(self, request, context):
-        return api_pb2.VersionInfo(version=VERSION, platform="linux/amd64", etcd_endpoints=self.etcd_endpoints)
+        # Where etcd lives is nobody's business but the API server's.
+        return api_pb2.VersionInfo(version=VERSION, platform="linux/amd64")
 
 
 def _request_object(request, context: grpc.aio.ServicerContext) -> Message:

@@ -10,9 +10,8 @@ import signal
 
 import uvloop
 
-from api import leaderelection, monitoring
+from api import kubeconfig, leaderelection, monitoring
 from api.flagtypes import positive_seconds
-from api.client import Client
 from controlplane.controllers import manager
 from controlplane.controllers.nodeipam.cidrset import CidrSet, CidrSetError
 from controlplane.controllers.options import Options
@@ -26,8 +25,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         prog="skiff-controller-manager",
         description="Run skiff's controllers against the API server: they compare what is asked for with "
                     "what exists and act to close the gap.")
-    p.add_argument("--server", default=None, metavar="HOST:PORT",
-                   help="API server address (default $SKIFF_SERVER or 127.0.0.1:6443)")
+    kubeconfig.add_flags(p)
     p.add_argument("--controllers", default="*", metavar="LIST",
                    help=f'comma-separated controllers to run; "*" for all, "-name" to leave one out '
                         f'(known: {", ".join(manager.CONTROLLERS)}; default "*")')
@@ -82,7 +80,7 @@ def options_from(args: argparse.Namespace) -> Options:
 
 
 async def serve(args: argparse.Namespace, names: list[str]) -> int:
-    async with Client(args.server) as client:
+    async with kubeconfig.client_from_args(args, "skiff-controller-manager") as client:
         elector = leaderelection.elector_from_args(client, manager.LEASE_NAME, args)
         m = manager.ControllerManager(client, options_from(args), names, elector)
         log.info("controller manager %s: talking to %s", m.identity, client.server)

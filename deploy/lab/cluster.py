@@ -7,18 +7,25 @@ from __future__ import annotations
 import asyncio
 import time
 
+from api import kubeconfig
 from api.client import Client
 from api.meta import get_condition
 
 
-async def _version(address: str) -> bool:
-    async with Client(address, timeout=2) as client:
+def admin_client(config: str, timeout: float, server: str | None = None) -> Client:
+    """A client as the lab's admin (the kubeconfig `up` wrote); `server` picks one API server."""
+    conn = kubeconfig.load(config, server=server)
+    return Client(conn.server, timeout, credentials=conn.credentials)
+
+
+async def _version(config: str, server: str | None) -> bool:
+    async with admin_client(config, timeout=2, server=server) as client:
         await client.version()
     return True
 
 
-async def readiness(address: str) -> dict[str, bool]:
-    async with Client(address, timeout=3) as client:
+async def readiness(config: str) -> dict[str, bool]:
+    async with admin_client(config, timeout=3) as client:
         nodes = await client.list("nodes")
     ready = {}
     for node in nodes.items:
@@ -27,17 +34,17 @@ async def readiness(address: str) -> dict[str, bool]:
     return ready
 
 
-def api_answers(address: str) -> bool:
+def api_answers(config: str, server: str | None = None) -> bool:
     try:
-        return asyncio.run(_version(address))
+        return asyncio.run(_version(config, server))
     except Exception:
         return False
 
 
-def node_readiness(address: str) -> dict[str, bool] | None:
-    """Node name -> Ready; None when the API server does not answer."""
+def node_readiness(config: str) -> dict[str, bool] | None:
+    """Node name -> Ready; None when the API server does not answer (`config`: the admin kubeconfig)."""
     try:
-        return asyncio.run(readiness(address))
+        return asyncio.run(readiness(config))
     except Exception:
         return None
 

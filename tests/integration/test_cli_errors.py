@@ -74,10 +74,9 @@ async def test_create_of_an_existing_object_reports_already_exists(skiff, tmp_pa
     assert again.code == 1 and "Error from server (AlreadyExists)" in again.err
 
 
-async def test_server_down_is_one_line_naming_the_address(tmp_path, monkeypatch):
+async def test_server_down_is_one_line_naming_the_address(tmp_path, monkeypatch, pki):
     address = f"127.0.0.1:{free_port()}"
-    config = tmp_path / "cfg"
-    config.write_text(f"server: {address}\n")
+    config = pki.kubeconfig(address, tmp_path / "cfg")
     monkeypatch.setenv("SKIFF_CONFIG", str(config))
     proc = await start_process("get", "pods")
     try:

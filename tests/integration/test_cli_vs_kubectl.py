@@ -33,6 +33,9 @@ async def both(skiff, kubectl, *argv: str):
     ("get", "pods", "--sort-by=.metadata.name", "-o", "custom-columns=NAME:.metadata.name", "--no-headers"),
     ("get", "pods", "-o", "name"),
     ("get", "deploy", "-o", "name"),
+    ("get", "pod", "web", "-o", "yaml"),
+    ("get", "deploy", "api", "-o", "json"),
+    ("get", "pods", "-l", "app=web", "-o", "yaml"),
 ])
 async def test_machine_outputs_match_kubectl(client, skiff, kubectl, argv):
     await _objects(client)

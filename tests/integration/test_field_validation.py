@@ -86,11 +86,12 @@ async def test_the_server_refuses_unknown_fields_of_a_manifest_under_strict(clie
     assert not await _stored(client)
 
 
-async def test_the_server_warns_under_warn_and_stores_what_it_knows(apiserver_running):
+async def test_the_server_warns_under_warn_and_stores_what_it_knows(apiserver_running, pki):
     warnings: list[str] = []
     manifest = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
                 "spec": {"containers": [{"name": "app", "image": "busybox:1.36", "imagee": "x"}]}}
-    async with Client(apiserver_running.address, on_warning=warnings.append) as client:
+    async with Client(apiserver_running.address, on_warning=warnings.append,
+                      credentials=pki.credentials("admin")) as client:
         created = await client.create(manifest, field_validation="Warn")
         assert warnings == ['unknown field "spec.containers[0].imagee"']
         created.metadata.labels["a"] = "b"

@@ -13,7 +13,7 @@ import time
 import aetcd
 import uvloop
 
-from api.client import Client
+from tests.fixtures.apiserver import admin_client
 from tests.fixtures.objects import pod
 from tests.perf.harness import control_plane, percentile
 
@@ -47,7 +47,7 @@ async def bench(count: int) -> dict:
     results: dict = {}
     async with control_plane() as (etcd, address):
         etcd_clients = [aetcd.Client(etcd.host, etcd.port) for _ in range(CHANNELS)]
-        api_clients = [Client(address) for _ in range(CHANNELS)]
+        api_clients = [admin_client(address) for _ in range(CHANNELS)]
         try:
             # raw puts write what the API server stores for such a pod (defaulted, with metadata)
             value = (await api_clients[0].create(sample_pod("size-probe"))).SerializeToString()

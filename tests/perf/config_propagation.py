@@ -18,9 +18,9 @@ import tempfile
 import time
 
 from api import manifest
-from api.client import Client
+from tests.fixtures.apiserver import admin_client
 from controlplane.apiserver import encryption
-from deploy.lab import demo
+from deploy.lab import cluster, demo
 from deploy.lab import plan as lab_plan
 from deploy.lab import state as lab_state
 from deploy.lab.down import leftovers
@@ -69,7 +69,7 @@ def _reads(path: str, content: str) -> bool:
 
 
 async def propagation(api: str, pods: int, rounds: int, timeout: float) -> dict:
-    async with Client(api, timeout=10) as client:
+    async with cluster.admin_client(lab_plan.ADMIN_KUBECONFIG, timeout=10) as client:
         await client.create(_obj({"apiVersion": "v1", "kind": "ConfigMap",
                                   "metadata": {"name": NAME, "namespace": "default"}, "data": {KEY: "v0"}}))
         await client.create(_obj(replicaset(pods)))
@@ -117,7 +117,7 @@ async def propagation(api: str, pods: int, rounds: int, timeout: float) -> dict:
             "p99_vs_watch_event": round(p99 / watch_p99, 1) if watch_p99 else None}
 
 
-async def _watch_event(client: Client, resource_version: str, content: str) -> float:
+async def _watch_event(client, resource_version: str, content: str) -> float:
     """When a client of the API hears of the update: the raw limit of any propagation."""
     async for event in client.watch("ConfigMap", "default", field_selector=f"metadata.name={NAME}",
                                     resource_version=resource_version):
@@ -135,7 +135,7 @@ async def secret_creates(count: int, concurrency: int, config: str | None) -> fl
             f.flush()
             extra = ("--encryption-provider-config", f.name)
         async with control_plane(apiserver_args=extra) as (_etcd, address):
-            async with Client(address, timeout=30) as client:
+            async with admin_client(address, timeout=30) as client:
                 queue = list(range(count))
 
                 async def worker():

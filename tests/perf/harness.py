@@ -7,11 +7,14 @@ import os
 import socket
 import subprocess
 import sys
+import shutil
 import tempfile
 import time
+from pathlib import Path
 
-from api.client import Client
+from tests.fixtures.apiserver import admin_client
 from tests.fixtures.etcd import EtcdServer
+from tests.fixtures.pki import test_pki
 from tests.fixtures.wait import eventually
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -71,11 +74,14 @@ async def control_plane(*extra: tuple[str, ...], apiserver_args: tuple[str, ...]
     etcd.start()
     address = f"127.0.0.1:{free_port()}"
     # a free metrics port each: the fixed defaults would collide with any other component on this machine
+    pki = test_pki()
     api = Component("controlplane.apiserver.main", "--listen", address, "--etcd-servers", etcd.endpoint,
-                    "--log-level", "WARNING", "--metrics-bind-address", "127.0.0.1:0", *apiserver_args)
+                    "--log-level", "WARNING", "--metrics-bind-address", "127.0.0.1:0", *pki.apiserver_flags(),
+                    *apiserver_args)
+    kubeconfig = pki.kubeconfig(address, Path(tempfile.mkdtemp(prefix="skiff-bench-")) / "admin.conf")
     others: list[Component] = []
     try:
-        async with Client(address, timeout=5) as probe:
+        async with admin_client(address, timeout=5) as probe:
             async def answers():
                 if api.process.poll() is not None:
                     raise RuntimeError("API server exited:\n" + api.output())
@@ -86,10 +92,12 @@ async def control_plane(*extra: tuple[str, ...], apiserver_args: tuple[str, ...]
                     return False
             await wait_until(answers, 30, "API server start")
         for module, *args in extra:
-            others.append(Component(module, "--server", address, "--metrics-bind-address", "127.0.0.1:0", *args))
+            others.append(Component(module, "--kubeconfig", str(kubeconfig), "--metrics-bind-address", "127.0.0.1:0",
+                                    *args))
         yield etcd, address
     finally:
         for c in others:
             c.stop()
         api.stop()
         etcd.cleanup()
+        shutil.rmtree(kubeconfig.parent, ignore_errors=True)

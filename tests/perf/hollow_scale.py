@@ -9,11 +9,15 @@ import argparse
 import asyncio
 import json
 import os
+import tempfile
 import time
+from pathlib import Path
 
 from api import errors
 from api.client import Client
+from tests.fixtures.apiserver import admin_client
 from tests.fixtures.objects import from_yaml
+from tests.fixtures.pki import test_pki
 from tests.perf.harness import Component, control_plane, percentile
 
 POD = """
@@ -104,11 +108,12 @@ async def main(nodes: int, pods: int, use_scheduler: bool) -> dict:
                   "--node-cidr-mask-size", "26" if nodes > 256 else "24")]
     result: dict = {"benchmark": "hollow_scale", "nodes": nodes, "pods": pods, "scheduler": use_scheduler}
     async with control_plane(*extra) as (etcd, address):
-        hollow = Component("nodeagent.main", "--server", address, "--runtime", "fake", "--hollow", str(nodes),
+        kubeconfig = test_pki().kubeconfig(address, Path(tempfile.mkdtemp(prefix="skiff-hollow-")) / "admin.conf")
+        hollow = Component("nodeagent.main", "--kubeconfig", str(kubeconfig), "--runtime", "fake", "--hollow", str(nodes),
                            "--node-name", "hollow", "--node-ip", "127.0.0.1", "--log-level", "WARNING",
                            "--state-dir", "/tmp/skiff-hollow/hollow")
         try:
-            async with Client(address, timeout=60) as client:
+            async with admin_client(address, timeout=60) as client:
                 began = time.perf_counter()
 
                 async def all_ready():

@@ -24,9 +24,10 @@ import uvloop
 
 from api import kinds, manifest
 from api.client import Client
-from controlplane.apiserver.rest import tls
 from deploy import kubeconfig
 from proto import types_pb2
+from tests.fixtures.apiserver import admin_client
+from tests.fixtures.pki import test_pki
 from tests.fixtures.rest import trust
 from tests.perf.api_vs_etcd import run_concurrently, sample_pod
 from tests.perf.harness import control_plane, free_port, percentile
@@ -51,18 +52,14 @@ def _timed_run(argv: list[str], env: dict) -> tuple[float, str]:
 
 
 async def bench(count: int, workdir: Path) -> dict:
-    cert, key = tls.self_signed(["127.0.0.1"])
-    (workdir / "tls.crt").write_bytes(cert)
-    (workdir / "tls.key").write_bytes(key)
+    cert = test_pki().ca.cert_pem  # the REST listener serves the API server's certificate of the cluster CA
     rest_address = f"127.0.0.1:{free_port()}"
-    args = ("--rest-listen", rest_address, "--tls-cert-file", str(workdir / "tls.crt"),
-            "--tls-private-key-file", str(workdir / "tls.key"))
+    args = ("--rest-listen", rest_address)
     results: dict = {"count": count}
     async with control_plane(apiserver_args=args) as (_, address):
-        clients = [Client(address) for _ in range(CHANNELS)]
-        connector = aiohttp.TCPConnector(ssl=trust(cert), limit=CONCURRENCY)
-        session = aiohttp.ClientSession(f"https://{rest_address}", connector=connector,
-                                        headers={"Authorization": "Bearer bench"})
+        clients = [admin_client(address) for _ in range(CHANNELS)]
+        connector = aiohttp.TCPConnector(ssl=trust(cert, "admin"), limit=CONCURRENCY)  # gRPC's user, too
+        session = aiohttp.ClientSession(f"https://{rest_address}", connector=connector)
         try:
             await _namespace(clients[0], "bench-grpc")
             await _namespace(clients[0], "bench-rest")
@@ -121,9 +118,10 @@ def _in(name: str, namespace: str):
 def _cli(grpc_address: str, rest_address: str, cert: bytes, workdir: Path, pods: int) -> dict:
     """`kubectl get pods -A` and `skiff get pods -A` over every pod: median wall time of a few runs."""
     config = workdir / "kubeconfig"
-    config.write_text(kubeconfig.render(f"https://{rest_address}", cert, token="bench"))
-    skiff_config = workdir / "skiff-config"
-    skiff_config.write_text(f"server: {grpc_address}\n")
+    pki = test_pki()
+    config.write_text(kubeconfig.render(f"https://{rest_address}", cert, client_cert_pem=pki.cert("admin").read_bytes(),
+                                        client_key_pem=pki.key("admin").read_bytes()))
+    skiff_config = test_pki().admin_kubeconfig(grpc_address)
     env = dict(os.environ, KUBECONFIG=str(config), KUBECACHEDIR=str(workdir / "kube-cache"),
                SKIFF_CONFIG=str(skiff_config))
     skiff = str(Path(sys.executable).parent / "skiff")
