@@ -221,6 +221,10 @@ class ApiService(api_pb2_grpc.ApiServicer):
 
     @_api_call
     async def PushMetrics(self, request, context):
+        # A node's credentials report that node only (the pods are checked against it in the store).
+        user = current_user.get(None)
+        if user is not None and user.node_name and user.node_name != request.node_name:
+            raise errors.Forbidden(f'node "{user.node_name}" may not report metrics as node "{request.node_name}"')
         return api_pb2.PushMetricsResponse(stale=self.metrics.push(request))
 
     @_api_call
