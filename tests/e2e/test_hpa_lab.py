@@ -16,10 +16,11 @@ import pytest
 from api import manifest, meta
 from api.client import Client
 from deploy import components
+from deploy.lab import cluster
+from deploy.lab import plan as P
 from tests.fixtures.lab import running_lab
 from tests.fixtures.wait import eventually
 
-API = "10.250.0.1:6443"
 SYNC = components.LAB_AUTOSCALING.sync_period
 WINDOW = components.LAB_AUTOSCALING.downscale_stabilization
 RESOLUTION = components.LAB_METRICS_RESOLUTION
@@ -73,7 +74,7 @@ async def replicas(client: Client, name: str) -> int:
 
 
 async def test_cpu_load_scales_up_then_down(lab):
-    async with Client(API) as client:
+    async with cluster.admin_client(P.ADMIN_KUBECONFIG, timeout=30) as client:
         await create(client, deployment("burn", BURN))
         await create(client, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "burn"},
                               "spec": {"selector": {"app": "burn"}, "ports": [{"port": 80}]}})
@@ -109,7 +110,7 @@ async def test_cpu_load_scales_up_then_down(lab):
 
 
 async def test_a_counter_the_pods_serve_scales_them(lab):
-    async with Client(API) as client:
+    async with cluster.admin_client(P.ADMIN_KUBECONFIG, timeout=30) as client:
         await create(client, deployment("counter", COUNTER, {"prometheus.io/scrape": "true",
                                                               "prometheus.io/port": "8080"}))
         # each pod serves 20 requests a second against a target of 5 a pod: as many pods as allowed
