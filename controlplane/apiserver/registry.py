@@ -404,11 +404,7 @@ class Registry:
         warnings: list[str] = []
 
         def patched(old: Message) -> Change:
-            try:
-                data = patching.apply(patch_type, manifest.to_dict(old), body, kind.message.DESCRIPTOR)
-            except patching.PatchError as e:
-                raise errors.Invalid.of(f'{kind.name} "{name}"', [f"patch: Invalid value: {e}"]) from None
-            obj = _decode_patched(kind, data, validation, warnings)
+            obj = _patched(kind, name, old, patch_type, body, validation, warnings)
             wanted = obj.metadata.resource_version
             if wanted and wanted != old.metadata.resource_version:
                 raise _modified(what)
@@ -530,10 +526,13 @@ def _modified(what: str) -> errors.Conflict:
                            f"please apply your changes to the latest version and try again")
 
 
-def _decode_patched(kind: Kind, data, validation: str, warnings: list[str]) -> Message:
-    """The patched manifest as a typed object of the same kind, under field validation; warnings replaced."""
+def _patched(kind: Kind, name: str, old: Message, patch_type: str, body, validation: str,
+             warnings: list[str]) -> Message:
+    """The stored object with the patch applied, under field validation; `warnings` replaced."""
     try:
-        obj, found = manifest.decode(data, validation=validation)
+        obj, found = patching.patch_object(old, patch_type, body, validation)
+    except patching.PatchError as e:
+        raise errors.Invalid.of(f'{kind.name} "{name}"', [f"patch: Invalid value: {e}"]) from None
     except manifest.ManifestError as e:
         detail = ("strict decoding error: " if e.strict else "") + ", ".join(e.errors)
         raise errors.BadRequest(f'{kind.name} in version "{kind.api_version.rpartition("/")[2]}" cannot be '
