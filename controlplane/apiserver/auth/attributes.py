@@ -42,7 +42,8 @@ def forbidden_message(user_name: str, attrs: Attributes, reason: str = "") -> st
     if not attrs.is_resource_request:
         message = f'forbidden: User "{user_name}" cannot {attrs.verb} path "{attrs.path}"'
     else:
-        what = f'{attrs.full_resource} "{attrs.name}"' if attrs.name else attrs.full_resource
+        qualified = f"{attrs.resource}.{attrs.api_group}" if attrs.api_group else attrs.resource
+        what = f'{qualified} "{attrs.name}"' if attrs.name else qualified
         where = f'in the namespace "{attrs.namespace}"' if attrs.namespace else "at the cluster scope"
         message = (f'{what} is forbidden: User "{user_name}" cannot {attrs.verb} resource '
                    f'"{attrs.full_resource}" in API group "{attrs.api_group}" {where}')
