@@ -198,6 +198,19 @@ class Client:
         _put_object(request, obj)
         return kinds.unwrap(await self._write("Update", request))
 
+    async def patch(self, kind: KindLike, name: str, patch, namespace: str = "default",
+                    patch_type: str = "strategic", subresource: str = "", dry_run: bool = False,
+                    field_validation: str = "") -> Message:
+        """Patch on the server: `patch` (a dict, or a list for "json") of `patch_type` "strategic",
+        "merge" or "json", applied to the latest version and retried there on a race; a
+        metadata.resourceVersion in it is a precondition (Conflict when stale)."""
+        k = _kind(kind)
+        request = api_pb2.PatchRequest(
+            kind=k.name, namespace=namespace if k.namespaced else "", name=name, patch_type=patch_type,
+            patch=json.dumps(patch, separators=(",", ":")).encode(), subresource=subresource, dry_run=dry_run,
+            field_validation=field_validation)
+        return kinds.unwrap(await self._write("Patch", request))
+
     async def update_status(self, obj: Message) -> Message:
         """Replace status only (the status subresource)."""
         response = await self._call("Update", api_pb2.UpdateRequest(object=kinds.wrap(obj), subresource="status"))

@@ -120,6 +120,26 @@ class UpdateRequest(_message.Message):
     field_validation: str
     def __init__(self, object: _Optional[_Union[Object, _Mapping]] = ..., subresource: _Optional[str] = ..., dry_run: _Optional[bool] = ..., manifest: _Optional[bytes] = ..., field_validation: _Optional[str] = ...) -> None: ...
 
+class PatchRequest(_message.Message):
+    __slots__ = ("kind", "namespace", "name", "patch_type", "patch", "subresource", "dry_run", "field_validation")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PATCH_TYPE_FIELD_NUMBER: _ClassVar[int]
+    PATCH_FIELD_NUMBER: _ClassVar[int]
+    SUBRESOURCE_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    FIELD_VALIDATION_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    namespace: str
+    name: str
+    patch_type: str
+    patch: bytes
+    subresource: str
+    dry_run: bool
+    field_validation: str
+    def __init__(self, kind: _Optional[str] = ..., namespace: _Optional[str] = ..., name: _Optional[str] = ..., patch_type: _Optional[str] = ..., patch: _Optional[bytes] = ..., subresource: _Optional[str] = ..., dry_run: _Optional[bool] = ..., field_validation: _Optional[str] = ...) -> None: ...
+
 class DeleteRequest(_message.Message):
     __slots__ = ("kind", "namespace", "name", "grace_period_seconds", "propagation_policy", "precondition_uid", "precondition_resource_version", "dry_run")
     KIND_FIELD_NUMBER: _ClassVar[int]

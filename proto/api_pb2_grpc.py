@@ -55,6 +55,11 @@ class ApiStub:
                 request_serializer=proto_dot_api__pb2.UpdateRequest.SerializeToString,
                 response_deserializer=proto_dot_api__pb2.Object.FromString,
                 _registered_method=True)
+        self.Patch = channel.unary_unary(
+                '/skiff.v1.Api/Patch',
+                request_serializer=proto_dot_api__pb2.PatchRequest.SerializeToString,
+                response_deserializer=proto_dot_api__pb2.Object.FromString,
+                _registered_method=True)
         self.Delete = channel.unary_unary(
                 '/skiff.v1.Api/Delete',
                 request_serializer=proto_dot_api__pb2.DeleteRequest.SerializeToString,
@@ -149,6 +154,12 @@ class ApiServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Update(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Patch(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -262,6 +273,11 @@ def add_ApiServicer_to_server(servicer, server):
             'Update': grpc.unary_unary_rpc_method_handler(
                     servicer.Update,
                     request_deserializer=proto_dot_api__pb2.UpdateRequest.FromString,
+                    response_serializer=proto_dot_api__pb2.Object.SerializeToString,
+            ),
+            'Patch': grpc.unary_unary_rpc_method_handler(
+                    servicer.Patch,
+                    request_deserializer=proto_dot_api__pb2.PatchRequest.FromString,
                     response_serializer=proto_dot_api__pb2.Object.SerializeToString,
             ),
             'Delete': grpc.unary_unary_rpc_method_handler(
@@ -442,6 +458,33 @@ class Api:
             target,
             '/skiff.v1.Api/Update',
             proto_dot_api__pb2.UpdateRequest.SerializeToString,
+            proto_dot_api__pb2.Object.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Patch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skiff.v1.Api/Patch',
+            proto_dot_api__pb2.PatchRequest.SerializeToString,
             proto_dot_api__pb2.Object.FromString,
             options,
             channel_credentials,

@@ -1,3 +1,4 @@
+from google.protobuf import descriptor_pb2 as _descriptor_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -5,6 +6,10 @@ from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+PATCH_STRATEGY_FIELD_NUMBER: _ClassVar[int]
+patch_strategy: _descriptor.FieldDescriptor
+PATCH_MERGE_KEY_FIELD_NUMBER: _ClassVar[int]
+patch_merge_key: _descriptor.FieldDescriptor
 
 class OwnerReference(_message.Message):
     __slots__ = ("api_version", "kind", "name", "uid", "controller", "block_owner_deletion")

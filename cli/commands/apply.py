@@ -70,26 +70,29 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
 
 async def apply_one(client: Client, document: manifests.Document, validation: str = manifest.STRICT,
                     dry_run: bool = False) -> str:
-    """created, configured or unchanged; retried when another writer got there in between."""
-    desired = document.obj
-    kind = kinds.of(desired)
-    m = desired.metadata
+    """created, configured or unchanged: a create, or one three-way strategic merge patch."""
+    kind = kinds.of(document.obj)
+    m = document.obj.metadata
+    if not m.name:
+        raise CliError(f"{kind.name}: metadata.name: Required value")
 
     async def attempt() -> str:
         try:
             live = await client.get(kind, m.name, m.namespace)
         except errors.NotFound:
             try:
-                await client.create(merge.manifest_for_create(document.data, desired), dry_run=dry_run,
+                await client.create(merge.with_last_applied(document.data), dry_run=dry_run,
                                     field_validation=validation)
             except errors.AlreadyExists:
                 raise errors.Conflict("created by someone else meanwhile") from None
             return "created"
-        updated = await client.update(merge.for_update(desired, live), dry_run=dry_run)
+        change = merge.apply_patch(document.data, live)
+        if not change:
+            return "unchanged"
+        updated = await client.patch(kind, m.name, change, m.namespace, "strategic", dry_run=dry_run,
+                                     field_validation=validation)
         # the server skips writes that change nothing, so an unchanged version means unchanged
         same = updated.metadata.resource_version == live.metadata.resource_version
         return "unchanged" if same else "configured"
 
-    if not m.name:
-        raise CliError(f"{kind.name}: metadata.name: Required value")
     return await retry.on_conflict(attempt)

@@ -176,8 +176,7 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
     if rest_listen:
         try:
             running.rest = await rest_server.start(registry, service.proxy, rest_listen, VERSION, MAX_REQUEST_BYTES,
-                                                   security.serving_cert, security.serving_key, service.metrics)
-            running.rest.ca_pem = security.client_ca  # what signed the serving cert: the cluster CA
+                                                   security, service.metrics)
         except OSError:
             await running.stop(0)
             raise OSError(f"cannot listen on {rest_listen}") from None

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from google.protobuf.message import Message
 
-from api import errors, kinds, meta, names, selectors
+from api import errors, kinds, manifest, meta, names, selectors
+from api import patch as patching
 from api.kinds import Kind
 from controlplane.apiserver import deletion, resources
 from controlplane.apiserver.resources import Reservations, Settings
@@ -247,8 +248,7 @@ class Registry:
             except errors.NotFound:
                 raise errors.NotFound(f"{what} not found") from None
             if wanted and wanted != str(revision):
-                raise errors.Conflict(f"Operation cannot be fulfilled on {what}: the object has been modified; "
-                                      f"please apply your changes to the latest version and try again")
+                raise _modified(what)
             try:
                 change = mutate(old)
             except errors.ApiError:
@@ -328,10 +328,7 @@ class Registry:
     async def update(self, obj: Message, subresource: str = "", dry_run: bool = False) -> Message:
         kind = kinds.of(obj)
         strategy = resources.for_kind(kind)
-        if subresource not in ("", "status"):
-            raise errors.NotFound(f'{kind.plural} have no subresource "{subresource}"')
-        if subresource == "status" and not kind.has_status:
-            raise errors.NotFound(f"{kind.plural} have no status subresource")
+        self._check_subresource(kind, subresource)
         namespace = obj.metadata.namespace or ("default" if kind.namespaced else "")
         namespace = namespace if kind.namespaced else ""
         name = obj.metadata.name
@@ -386,6 +383,49 @@ class Registry:
             raise errors.Invalid.of(f'{kind.name} "{old.metadata.name}"', problems)
         new.metadata.resource_version = old.metadata.resource_version
         return new
+
+    # ------------------------------------------------------------ patch
+
+    async def patch(self, kind: Kind, namespace: str, name: str, patch_type: str, body, subresource: str = "",
+                    dry_run: bool = False, validation: str = manifest.STRICT) -> tuple[Message, list[str]]:
+        """Apply a patch (parsed JSON) to the stored object's manifest form and write the result as an
+        update would, in the same guaranteed-update loop (a lost race patches the newer version).
+
+        Returns (object, warnings): the warnings name unknown or duplicate fields under Warn.
+        """
+        strategy = resources.for_kind(kind)
+        self._check_subresource(kind, subresource)
+        try:
+            patch_type = patching.patch_type(patch_type)
+        except patching.PatchError as e:
+            raise errors.BadRequest(str(e), [str(e)]) from None
+        namespace = namespace if kind.namespaced else ""
+        what = _describe(kind, namespace, name)
+        warnings: list[str] = []
+
+        def patched(old: Message) -> Change:
+            try:
+                data = patching.apply(patch_type, manifest.to_dict(old), body, kind.message.DESCRIPTOR)
+            except patching.PatchError as e:
+                raise errors.Invalid.of(f'{kind.name} "{name}"', [f"patch: Invalid value: {e}"]) from None
+            obj = _decode_patched(kind, data, validation, warnings)
+            wanted = obj.metadata.resource_version
+            if wanted and wanted != old.metadata.resource_version:
+                raise _modified(what)
+            new = self._merge_update(kind, old, obj, subresource)
+            if new == old or dry_run:
+                return Change(new, write=False)
+            return Change(new, remove=deletion.ready_to_remove(strategy, new))
+
+        updated, _ = await self._guaranteed_update(kind, storage_key(kind, namespace, name), what, patched)
+        return updated, warnings
+
+    @staticmethod
+    def _check_subresource(kind: Kind, subresource: str) -> None:
+        if subresource not in ("", "status"):
+            raise errors.NotFound(f'{kind.plural} have no subresource "{subresource}"')
+        if subresource == "status" and not kind.has_status:
+            raise errors.NotFound(f"{kind.plural} have no status subresource")
 
     # ------------------------------------------------------------ delete
 
@@ -483,6 +523,25 @@ class Registry:
                 raise errors.Invalid(f'invalid resourceVersion "{resource_version}"') from None
             await cache.wait_for_revision(start)
         return cache, cache.watch(start, watcher)
+
+
+def _modified(what: str) -> errors.Conflict:
+    return errors.Conflict(f"Operation cannot be fulfilled on {what}: the object has been modified; "
+                           f"please apply your changes to the latest version and try again")
+
+
+def _decode_patched(kind: Kind, data, validation: str, warnings: list[str]) -> Message:
+    """The patched manifest as a typed object of the same kind, under field validation; warnings replaced."""
+    try:
+        obj, found = manifest.decode(data, validation=validation)
+    except manifest.ManifestError as e:
+        detail = ("strict decoding error: " if e.strict else "") + ", ".join(e.errors)
+        raise errors.BadRequest(f'{kind.name} in version "{kind.api_version.rpartition("/")[2]}" cannot be '
+                                f'handled as a {kind.name}: {detail}', e.errors) from None
+    if kinds.of(obj) is not kind:
+        raise errors.BadRequest(f"a patch may not change the kind of a {kind.name}", ["kind: field is immutable"])
+    warnings[:] = found
+    return obj
 
 
 def _trigger_of(kind: Kind) -> Callable[[Message], str] | None:

@@ -156,6 +156,21 @@ class ApiService(api_pb2_grpc.ApiServicer):
         return kinds.wrap(await self.registry.update(obj, request.subresource, request.dry_run))
 
     @_api_call
+    async def Patch(self, request, context):
+        kind = kinds.lookup(request.kind)
+        try:
+            body = manifest.parse_json(request.patch)
+            validation = manifest.field_validation(request.field_validation)
+        except ValueError as e:
+            raise errors.BadRequest(f"the patch is not valid: {e}", [str(e)]) from None
+        obj, warnings = await self.registry.patch(
+            kind, request.namespace or "default", request.name, request.patch_type, body, request.subresource,
+            request.dry_run, validation)
+        if warnings:
+            context.set_trailing_metadata(tuple((errors.WARNING_KEY, w.encode()) for w in warnings))
+        return kinds.wrap(obj)
+
+    @_api_call
     async def Delete(self, request, context):
         kind = kinds.lookup(request.kind)
         self.authorize(attrs.for_kind("delete", kind, request.namespace, request.name))

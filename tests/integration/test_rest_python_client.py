@@ -14,12 +14,10 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def api_client(apiserver_running, tmp_path):
-    ca = tmp_path / "ca.crt"
-    ca.write_bytes(apiserver_running.rest.ca_pem)
+def api_client(apiserver_running, pki):
     config = k8s.Configuration(host=apiserver_running.rest.url)
-    config.ssl_ca_cert = str(ca)
-    config.api_key = {"authorization": "Bearer skiff-test"}  # any token passes until authentication exists
+    config.ssl_ca_cert = str(pki.ca_file)
+    config.cert_file, config.key_file = str(pki.cert("admin")), str(pki.key("admin"))
     with k8s.ApiClient(config) as api:
         yield api
 

@@ -58,9 +58,8 @@ async def bench(count: int, workdir: Path) -> dict:
     results: dict = {"count": count}
     async with control_plane(apiserver_args=args) as (_, address):
         clients = [admin_client(address) for _ in range(CHANNELS)]
-        connector = aiohttp.TCPConnector(ssl=trust(cert), limit=CONCURRENCY)
-        session = aiohttp.ClientSession(f"https://{rest_address}", connector=connector,
-                                        headers={"Authorization": "Bearer bench"})
+        connector = aiohttp.TCPConnector(ssl=trust(cert, "admin"), limit=CONCURRENCY)  # gRPC's user, too
+        session = aiohttp.ClientSession(f"https://{rest_address}", connector=connector)
         try:
             await _namespace(clients[0], "bench-grpc")
             await _namespace(clients[0], "bench-rest")
@@ -119,7 +118,9 @@ def _in(name: str, namespace: str):
 def _cli(grpc_address: str, rest_address: str, cert: bytes, workdir: Path, pods: int) -> dict:
     """`kubectl get pods -A` and `skiff get pods -A` over every pod: median wall time of a few runs."""
     config = workdir / "kubeconfig"
-    config.write_text(kubeconfig.render(f"https://{rest_address}", cert, token="bench"))
+    pki = test_pki()
+    config.write_text(kubeconfig.render(f"https://{rest_address}", cert, client_cert_pem=pki.cert("admin").read_bytes(),
+                                        client_key_pem=pki.key("admin").read_bytes()))
     skiff_config = test_pki().admin_kubeconfig(grpc_address)
     env = dict(os.environ, KUBECONFIG=str(config), KUBECACHEDIR=str(workdir / "kube-cache"),
                SKIFF_CONFIG=str(skiff_config))
