@@ -8,7 +8,9 @@ import copy
 from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf.message import Message
 
+from api import manifest, meta
 from proto import types_pb2
 
 # kubectl's --type names, and the content types Kubernetes' REST API names them by.
@@ -56,6 +58,37 @@ def json_patch(original: dict, operations: Any) -> dict:
         return jsonpatch.apply_patch(original, operations)
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, KeyError) as e:
         raise PatchError(str(e)) from None
+
+
+def patch_object(obj: Message, kind: str, patch: Any, validation: str = manifest.STRICT) -> tuple[Message, list[str]]:
+    """A typed object patched, and the warnings field validation gave; ManifestError or PatchError.
+
+    A merge or strategic patch goes through the manifest form only for the top-level fields it names
+    (patching labels does not convert the whole spec); anything else patches the whole manifest.
+    """
+    kind = patch_type(kind)
+    descriptor = obj.DESCRIPTOR
+    fields = _json_fields(descriptor)
+    parts = isinstance(patch, dict) and all(
+        not k.startswith("$") and k in fields and fields[k].type == FieldDescriptor.TYPE_MESSAGE
+        and not fields[k].is_repeated for k in patch)
+    if kind == "json" or not parts:
+        return manifest.decode(apply(kind, manifest.to_dict(obj), patch, descriptor), validation=validation)
+    out = meta.copy(obj)
+    warnings: list[str] = []
+    for key, value in patch.items():
+        field = fields[key]
+        if value is None:
+            out.ClearField(field.name)
+            continue
+        had = manifest.to_dict(getattr(obj, field.name)) if obj.HasField(field.name) else {}
+        merged = (merge_patch(had, value) if kind == "merge"
+                  else strategic_merge(had, value, field.message_type))
+        part, found = manifest.decode_part(type(getattr(obj, field.name)), merged, key, validation)
+        out.ClearField(field.name)
+        getattr(out, field.name).CopyFrom(part)
+        warnings += found
+    return out, warnings
 
 
 # ---------------------------------------------------------------- RFC 7386
