@@ -10,7 +10,7 @@ from typing import Any
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
-from api import manifest
+from api import manifest, meta
 from proto import types_pb2
 
 # kubectl's --type names, and the content types Kubernetes' REST API names them by.
@@ -74,8 +74,7 @@ def patch_object(obj: Message, kind: str, patch: Any, validation: str = manifest
         and not fields[k].is_repeated for k in patch)
     if kind == "json" or not parts:
         return manifest.decode(apply(kind, manifest.to_dict(obj), patch, descriptor), validation=validation)
-    out = type(obj)()
-    out.CopyFrom(obj)
+    out = meta.copy(obj)
     warnings: list[str] = []
     for key, value in patch.items():
         field = fields[key]
