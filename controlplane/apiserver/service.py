@@ -11,6 +11,9 @@ import grpc
 from google.protobuf.message import Message
 
 from api import errors, kinds, manifest
+from controlplane.apiserver.auth import resource_attributes as attrs
+from controlplane.apiserver.auth.attributes import Attributes
+from controlplane.apiserver.auth.authorizer import Authorizer
 from controlplane.apiserver.auth.config import Security
 from controlplane.apiserver.auth.grpc_request import caller_credentials
 from controlplane.apiserver.auth.request import current_user
@@ -121,6 +124,7 @@ class ApiService(api_pb2_grpc.ApiServicer):
         self.registry = registry
         self.security = security
         self.proxy = AgentProxy(registry, security.kubelet_client)
+        self.authorizer = Authorizer(registry)
         metrics.WATCH_CACHES.registries.add(registry)
         self.metrics = MetricsStore(self._cached("Pod"), lambda name: self._cached("Node")("", name))
 
@@ -130,6 +134,10 @@ class ApiService(api_pb2_grpc.ApiServicer):
         current_user.set(user)
         return user
 
+    def authorize(self, attributes: Attributes) -> None:
+        """Forbidden unless the authenticated caller of this request may do this."""
+        self.authorizer.check(current_user.get(), attributes)
+
     def _cached(self, kind_name: str):
         """(namespace, name) -> the object in the watch cache, or None: the metrics API's view of pods/nodes."""
         kind = kinds.BY_NAME[kind_name]
@@ -138,16 +146,19 @@ class ApiService(api_pb2_grpc.ApiServicer):
     @_api_call
     async def Create(self, request, context):
         obj = _request_object(request, context)
+        self.authorize(attrs.for_object("create", obj))
         return kinds.wrap(await self.registry.create(obj, request.dry_run))
 
     @_api_call
     async def Get(self, request, context):
         kind = kinds.lookup(request.kind)
+        self.authorize(attrs.for_kind("get", kind, request.namespace, request.name))
         return kinds.wrap(await self.registry.get(kind, request.namespace or "default", request.name))
 
     @_api_call
     async def List(self, request, context):
         kind = kinds.lookup(request.kind)
+        self.authorize(attrs.for_kind("list", kind, request.namespace, field_selector=request.field_selector))
         items, revision, token = await self.registry.list(
             kind, request.namespace, request.label_selector, request.field_selector,
             request.limit, request.continue_token)
@@ -157,6 +168,7 @@ class ApiService(api_pb2_grpc.ApiServicer):
     @_api_call
     async def Update(self, request, context):
         obj = _request_object(request, context)
+        self.authorize(attrs.for_object("update", obj, request.subresource))
         return kinds.wrap(await self.registry.update(obj, request.subresource, request.dry_run))
 
     @_api_call
@@ -177,6 +189,7 @@ class ApiService(api_pb2_grpc.ApiServicer):
     @_api_call
     async def Delete(self, request, context):
         kind = kinds.lookup(request.kind)
+        self.authorize(attrs.for_kind("delete", kind, request.namespace, request.name))
         grace = request.grace_period_seconds if request.HasField("grace_period_seconds") else None
         obj, deleted = await self.registry.delete(
             kind, request.namespace or "default", request.name, grace, request.propagation_policy,
@@ -185,6 +198,7 @@ class ApiService(api_pb2_grpc.ApiServicer):
 
     @_api_call
     async def Evict(self, request, context):
+        self.authorize(attrs.for_kind("create", "Pod", request.namespace, request.name, "eviction"))
         grace = request.grace_period_seconds if request.HasField("grace_period_seconds") else None
         obj, deleted = await eviction.evict(self.registry, request.namespace or "default", request.name, grace,
                                             request.dry_run)
@@ -193,6 +207,7 @@ class ApiService(api_pb2_grpc.ApiServicer):
     @_api_call
     async def Watch(self, request, context):
         kind = kinds.lookup(request.kind)
+        self.authorize(attrs.for_kind("watch", kind, request.namespace, field_selector=request.field_selector))
         cache, watcher = await self.registry.watch(
             kind, request.namespace, request.label_selector, request.field_selector,
             request.resource_version, request.allow_bookmarks)
@@ -204,54 +219,86 @@ class ApiService(api_pb2_grpc.ApiServicer):
 
     @_api_call
     async def Bind(self, request, context):
+        meta = request.binding.metadata
+        self.authorize(attrs.for_kind("create", "Pod", meta.namespace, meta.name, "binding"))
         return kinds.wrap(await self.registry.bind(request.binding))
 
     @_api_call
     async def GetScale(self, request, context):
+        self.authorize(attrs.for_kind("get", request.kind, request.namespace, request.name, "scale"))
         return await self.registry.get_scale(kinds.lookup(request.kind), request.namespace or "default",
                                              request.name)
 
     @_api_call
     async def UpdateScale(self, request, context):
+        meta = request.scale.metadata
+        self.authorize(attrs.for_kind("update", request.kind, meta.namespace, meta.name, "scale"))
         return await self.registry.update_scale(kinds.lookup(request.kind), request.scale)
 
     @_api_call
     async def Logs(self, request, context):
+        self.authorize(attrs.for_kind("get", "Pod", request.namespace, request.name, "log"))
         async for chunk in self.proxy.logs(request):
             yield chunk
 
     @_api_call
     async def Exec(self, request_iterator, context):
-        async for response in self.proxy.exec(request_iterator):
+        first, requests = await _peek(request_iterator)
+        if first is not None:
+            self.authorize(attrs.for_kind("create", "Pod", first.namespace, first.name, "exec"))
+        async for response in self.proxy.exec(requests):
             yield response
 
     @_api_call
     async def Attach(self, request_iterator, context):
-        async for response in self.proxy.attach(request_iterator):
+        first, requests = await _peek(request_iterator)
+        if first is not None:
+            self.authorize(attrs.for_kind("create", "Pod", first.namespace, first.name, "attach"))
+        async for response in self.proxy.attach(requests):
             yield response
 
     @_api_call
     async def PortForward(self, request_iterator, context):
-        async for response in self.proxy.port_forward(request_iterator):
+        first, requests = await _peek(request_iterator)
+        if first is not None:
+            self.authorize(attrs.for_kind("create", "Pod", first.namespace, first.name, "portforward"))
+        async for response in self.proxy.port_forward(requests):
             yield response
 
     @_api_call
     async def PushMetrics(self, request, context):
+        self.authorize(attrs.for_kind("create", "Node", name=request.node_name, subresource="metrics"))
         return api_pb2.PushMetricsResponse(stale=self.metrics.push(request))
 
     @_api_call
     async def ListNodeMetrics(self, request, context):
+        self.authorize(Attributes("list", "metrics.k8s.io", "nodes", name=request.name))
         return api_pb2.NodeMetricsList(items=self.metrics.nodes(request.name, request.label_selector))
 
     @_api_call
     async def ListPodMetrics(self, request, context):
+        self.authorize(Attributes("list", "metrics.k8s.io", "pods", namespace=request.namespace, name=request.name))
         return api_pb2.PodMetricsList(items=self.metrics.pods(request.namespace, request.name,
                                                               request.label_selector))
 
     @_api_call
     async def Version(self, request, context):
+        self.authorize(attrs.for_path("get", "/version"))
         # Where etcd lives is nobody's business but the API server's.
         return api_pb2.VersionInfo(version=VERSION, platform="linux/amd64")
+
+
+async def _peek(requests):
+    """The first message of a request stream, and the stream with it put back."""
+    iterator = aiter(requests)
+    first = await anext(iterator, None)
+
+    async def again():
+        if first is not None:
+            yield first
+            async for item in iterator:
+                yield item
+    return first, again()
 
 
 def _request_object(request, context: grpc.aio.ServicerContext) -> Message:
