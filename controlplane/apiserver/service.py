@@ -58,6 +58,12 @@ _RESOURCE_BY_FIELD = {k.object_field: k.plural for k in kinds.KINDS}
 _RESOURCE_BY_KIND: dict[str, str] = {}
 
 
+def _internal(rpc: str) -> errors.Internal:
+    """A bug, not the caller's fault (a stray ValueError is not "Invalid"): logged with its traceback."""
+    log.exception("%s failed unexpectedly", rpc)
+    return errors.Internal(f"internal error in {rpc}; the API server's log has the details")
+
+
 def _api_call(method):
     """Authenticate the caller, map every API error to its status code (anything unexpected is logged and
     INTERNAL), and count the request in apiserver_request_total and its latency, by verb, resource and code."""
@@ -75,9 +81,14 @@ def _api_call(method):
                 except errors.ApiError as e:
                     code = e.code
                     await _abort(context, e)
-                except (kinds.UnknownKindError, ValueError) as e:
+                except kinds.UnknownKindError as e:
                     code = grpc.StatusCode.INVALID_ARGUMENT
                     await _abort(context, errors.Invalid(str(e), [str(e)]))
+                except grpc.aio.AbortError:
+                    raise
+                except Exception:
+                    code = grpc.StatusCode.INTERNAL
+                    await _abort(context, _internal(method.__name__))
                 finally:
                     instrument.count(resource, code)
         return stream
@@ -93,9 +104,14 @@ def _api_call(method):
         except errors.ApiError as e:
             code = e.code
             await _abort(context, e)
-        except (kinds.UnknownKindError, ValueError) as e:
+        except kinds.UnknownKindError as e:  # the request names a kind this server does not serve
             code = grpc.StatusCode.INVALID_ARGUMENT
             await _abort(context, errors.Invalid(str(e), [str(e)]))
+        except grpc.aio.AbortError:
+            raise
+        except Exception:
+            code = grpc.StatusCode.INTERNAL
+            await _abort(context, _internal(method.__name__))
         except BaseException:
             code = grpc.StatusCode.INTERNAL  # a bug, or the call was cancelled: gRPC answers for itself
             raise
@@ -300,6 +316,8 @@ async def _peek(requests):
 def _request_object(request, context: grpc.aio.ServicerContext) -> Message:
     """The object a write carries: typed, or in manifest form judged by its field validation mode."""
     if not request.manifest:
+        if request.object.WhichOneof("object") is None:
+            raise errors.BadRequest("the request carries no object", ["object: Required value"])
         return kinds.unwrap(request.object)
     obj, warnings = decode_manifest(request.manifest, request.field_validation)
     if warnings:
