@@ -172,8 +172,9 @@ def add_flags(parser) -> None:
     parser.add_argument("--kubeconfig", default=None, metavar="PATH",
                         help="(required) how to reach the API server: its address, the cluster CA, this "
                              "component's client certificate and key (kubeconfig form)")
-    parser.add_argument("--server", default=None, metavar="HOST:PORT",
-                        help="the API server (default: the one --kubeconfig names)")
+    parser.add_argument("--server", default=None, metavar="HOST:PORT[,HOST:PORT...]",
+                        help="the API server, or several, comma-separated: the client uses one and fails over "
+                             "to the next (default: the one --kubeconfig names)")
 
 
 def client_from_args(args, program: str, timeout: float | None = None):

@@ -101,13 +101,26 @@ def decode(data: Any, source: str = "", validation: str = STRICT) -> tuple[Messa
     Warn: each becomes a warning (`unknown field "spec.x"`, as Kubernetes words it); Ignore: dropped.
     """
     obj, found = _decode(data, source)
+    return obj, _judged(found, source, validation)
+
+
+def decode_part(message_type: type[Message], data: Any, path: str, validation: str = STRICT) -> tuple[Message, list[str]]:
+    """A part of an object (its `spec`, at `path`) from its manifest form, judged as `decode` judges."""
+    msg = message_type()
+    found = _Found()
+    _fill(msg, data, path, found)
+    return msg, _judged(found, "", validation)
+
+
+def _judged(found: "_Found", source: str, validation: str) -> list[str]:
+    """The warnings of what reading found, or the ManifestError it deserves under `validation`."""
     fields = ([f'unknown field "{p}"' for p in found.unknown]
               + [f'duplicate field "{p}"' + (f" (line {line})" if line else "") for p, line in found.duplicate])
     if validation == STRICT and fields:
         raise ManifestError(found.errors + fields, source, strict=not found.errors)
     if found.errors:
         raise ManifestError(found.errors, source)
-    return obj, fields if validation == WARN else []
+    return fields if validation == WARN else []
 
 
 def from_dict(data: Any, source: str = "") -> tuple[Message, list[str]]:

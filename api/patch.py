@@ -8,7 +8,9 @@ import copy
 from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf.message import Message
 
+from api import manifest, meta
 from proto import types_pb2
 
 # kubectl's --type names, and the content types Kubernetes' REST API names them by.
@@ -56,6 +58,37 @@ def json_patch(original: dict, operations: Any) -> dict:
         return jsonpatch.apply_patch(original, operations)
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, KeyError) as e:
         raise PatchError(str(e)) from None
+
+
+def patch_object(obj: Message, kind: str, patch: Any, validation: str = manifest.STRICT) -> tuple[Message, list[str]]:
+    """A typed object patched, and the warnings field validation gave; ManifestError or PatchError.
+
+    A merge or strategic patch goes through the manifest form only for the top-level fields it names
+    (patching labels does not convert the whole spec); anything else patches the whole manifest.
+    """
+    kind = patch_type(kind)
+    descriptor = obj.DESCRIPTOR
+    fields = _json_fields(descriptor)
+    parts = isinstance(patch, dict) and all(
+        not k.startswith("$") and k in fields and fields[k].type == FieldDescriptor.TYPE_MESSAGE
+        and not fields[k].is_repeated for k in patch)
+    if kind == "json" or not parts:
+        return manifest.decode(apply(kind, manifest.to_dict(obj), patch, descriptor), validation=validation)
+    out = meta.copy(obj)
+    warnings: list[str] = []
+    for key, value in patch.items():
+        field = fields[key]
+        if value is None:
+            out.ClearField(field.name)
+            continue
+        had = manifest.to_dict(getattr(obj, field.name)) if obj.HasField(field.name) else {}
+        merged = (merge_patch(had, value) if kind == "merge"
+                  else strategic_merge(had, value, field.message_type))
+        part, found = manifest.decode_part(type(getattr(obj, field.name)), merged, key, validation)
+        out.ClearField(field.name)
+        getattr(out, field.name).CopyFrom(part)
+        warnings += found
+    return out, warnings
 
 
 # ---------------------------------------------------------------- RFC 7386
@@ -226,3 +259,148 @@ def strip(value: Any) -> Any:
     if isinstance(value, list):
         return [strip(v) for v in value]
     return value
+
+
+# ---------------------------------------------------------------- three-way patches (kubectl apply)
+
+def three_way(original: dict | None, modified: dict, current: dict, descriptor: Descriptor | None) -> dict:
+    """The strategic merge patch that takes `current` (the live object) to `modified` (the new manifest),
+    removing what `original` (the last applied manifest) had and `modified` dropped, as kubectl apply
+    computes it. Fields neither manifest set (a scale, a pause, what the server allocated) stay."""
+    changes = _changes(current, modified, descriptor)
+    deletions = _deletions(original or {}, modified, descriptor)
+    return _combine(deletions, changes, descriptor)
+
+
+def _changes(current: Any, modified: dict, descriptor: Descriptor | None) -> dict:
+    """What `modified` sets differently from `current` (fields only `current` has are left alone)."""
+    current = current if isinstance(current, dict) else {}
+    out: dict = {}
+    for key, want in modified.items():
+        have = current.get(key)
+        field = field_of(descriptor, key)
+        if key not in current or have is None:
+            if want is not None:
+                out[key] = copy.deepcopy(want)
+        elif isinstance(want, dict) and isinstance(have, dict):
+            sub = _map_changes(have, want) if is_map(field) else _changes(have, want, _message(field))
+            if sub:
+                out[key] = sub
+        elif isinstance(want, list) and isinstance(have, list):
+            out.update(_list_changes(key, have, want, field))
+        elif want != have:
+            out[key] = copy.deepcopy(want)
+    return out
+
+
+def _map_changes(have: dict, want: dict) -> dict:
+    return {k: copy.deepcopy(v) for k, v in want.items() if have.get(k) != v}
+
+
+def _list_changes(key: str, have: list, want: list, field: FieldDescriptor | None) -> dict:
+    strategies, merge_key = strategy(field)
+    if "merge" not in strategies:
+        return {} if want == have else {key: copy.deepcopy(want)}
+    if not merge_key:  # a set: add what is missing
+        missing = [v for v in want if v not in have]
+        return {key: missing} if missing else {}
+    items = []
+    for item in want:
+        if not isinstance(item, dict) or merge_key not in item:
+            return {key: copy.deepcopy(want)}  # not mergeable as written: send it whole
+        live = next((h for h in have if isinstance(h, dict) and h.get(merge_key) == item[merge_key]), None)
+        sub = copy.deepcopy(item) if live is None else _changes(live, item, _message(field))
+        if sub:
+            items.append({merge_key: item[merge_key], **sub})
+    order = [i[merge_key] for i in want]
+    live_order = [h.get(merge_key) for h in have if isinstance(h, dict) and h.get(merge_key) in order]
+    if not items and live_order == order:
+        return {}
+    out: dict = {f"{SET_ELEMENT_ORDER}{key}": [{merge_key: k} for k in order]}
+    if items:
+        out[key] = items
+    return out
+
+
+def _deletions(original: Any, modified: Any, descriptor: Descriptor | None) -> dict:
+    """What `original` set and `modified` no longer does, as removals (null, `$patch: delete`, ...)."""
+    if not isinstance(original, dict) or not isinstance(modified, dict):
+        return {}
+    out: dict = {}
+    for key, had in original.items():
+        field = field_of(descriptor, key)
+        if key not in modified or modified[key] is None:
+            if had is not None:
+                out[key] = None
+            continue
+        want = modified[key]
+        if isinstance(had, dict) and isinstance(want, dict):
+            sub = ({k: None for k in had if k not in want} if is_map(field)
+                   else _deletions(had, want, _message(field)))
+            if sub:
+                out[key] = sub
+        elif isinstance(had, list) and isinstance(want, list):
+            out.update(_list_deletions(key, had, want, field))
+    return out
+
+
+def _list_deletions(key: str, had: list, want: list, field: FieldDescriptor | None) -> dict:
+    strategies, merge_key = strategy(field)
+    if "merge" not in strategies:
+        return {}  # replaced whole by the changes when it differs
+    if not merge_key:
+        gone = [v for v in had if v not in want]
+        return {f"{DELETE_FROM_PRIMITIVE_LIST}{key}": gone} if gone else {}
+    wanted = {i.get(merge_key): i for i in want if isinstance(i, dict)}
+    items = []
+    for item in had:
+        if not isinstance(item, dict) or merge_key not in item:
+            continue
+        if item[merge_key] not in wanted:
+            items.append({merge_key: item[merge_key], DIRECTIVE: "delete"})
+        else:
+            sub = _deletions(item, wanted[item[merge_key]], _message(field))
+            if sub:
+                items.append({merge_key: item[merge_key], **sub})
+    return {key: items} if items else {}
+
+
+def _combine(deletions: dict, changes: dict, descriptor: Descriptor | None) -> dict:
+    """One patch from the removals and the changes (a list's items joined by their merge key)."""
+    out = dict(deletions)
+    for key, value in changes.items():
+        if key not in out:
+            out[key] = value
+            continue
+        old = out[key]
+        field = field_of(descriptor, key)
+        if isinstance(old, dict) and isinstance(value, dict):
+            out[key] = {**old, **value} if is_map(field) else _combine(old, value, _message(field))
+        elif isinstance(old, list) and isinstance(value, list):
+            merge_key = strategy(field)[1]
+            merged = {i.get(merge_key): dict(i) for i in old}
+            for item in value:
+                k = item.get(merge_key)
+                merged[k] = _combine(merged[k], item, _message(field)) if k in merged else item
+            out[key] = list(merged.values())
+        else:
+            out[key] = value
+    return out
+
+
+def merge_diff(before: Any, after: Any) -> dict:
+    """The JSON merge patch that turns `before` into `after` (what `skiff edit` sends): changed keys,
+    null for removed ones; lists and scalars whole."""
+    patch: dict = {}
+    for key in list(before) + [k for k in after if k not in before]:
+        if key not in after:
+            patch[key] = None
+        elif key not in before:
+            patch[key] = copy.deepcopy(after[key])
+        elif isinstance(before[key], dict) and isinstance(after[key], dict):
+            inner = merge_diff(before[key], after[key])
+            if inner:
+                patch[key] = inner
+        elif before[key] != after[key]:
+            patch[key] = copy.deepcopy(after[key])
+    return patch

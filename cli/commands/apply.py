@@ -25,6 +25,7 @@ def register(subparsers, parents) -> None:
     flags.filename(p, required=True)
     flags.namespace(p)
     flags.validate(p)
+    flags.dry_run(p)
     p.set_defaults(handler=run)
 
 
@@ -58,38 +59,55 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
                 ctx.fail_api(e, f'error when applying "{d.source}"')
         if ctx.exit_code():
             return ctx.exit_code()
+        dry_run = getattr(args, "dry_run", "none")
         for d in documents:
             try:
-                outcome = await apply_one(client, d, validation(args))
+                if dry_run == "client":
+                    outcome = await preview(client, d)
+                else:
+                    outcome = await apply_one(client, d, validation(args), dry_run=dry_run == "server")
             except errors.ApiError as e:
                 ctx.fail_api(e, f'error when applying "{d.source}"')
                 continue
-            ctx.out(f"{object_name(d.obj)} {outcome}")
+            ctx.out(f"{object_name(d.obj)} {outcome}{flags.dry_run_suffix(args)}")
     return ctx.exit_code()
+
+
+async def preview(client: Client, document: manifests.Document) -> str:
+    """--dry-run=client: what apply would do (created, configured, unchanged), decided here; no write sent."""
+    kind, m = kinds.of(document.obj), document.obj.metadata
+    try:
+        live = await client.get(kind, m.name, m.namespace)
+    except errors.NotFound:
+        return "created"
+    return "configured" if merge.apply_patch(document.data, live) else "unchanged"
 
 
 async def apply_one(client: Client, document: manifests.Document, validation: str = manifest.STRICT,
                     dry_run: bool = False) -> str:
-    """created, configured or unchanged; retried when another writer got there in between."""
-    desired = document.obj
-    kind = kinds.of(desired)
-    m = desired.metadata
+    """created, configured or unchanged: a create, or one three-way strategic merge patch."""
+    kind = kinds.of(document.obj)
+    m = document.obj.metadata
+    if not m.name:
+        raise CliError(f"{kind.name}: metadata.name: Required value")
 
     async def attempt() -> str:
         try:
             live = await client.get(kind, m.name, m.namespace)
         except errors.NotFound:
             try:
-                await client.create(merge.manifest_for_create(document.data, desired), dry_run=dry_run,
+                await client.create(merge.with_last_applied(document.data), dry_run=dry_run,
                                     field_validation=validation)
             except errors.AlreadyExists:
                 raise errors.Conflict("created by someone else meanwhile") from None
             return "created"
-        updated = await client.update(merge.for_update(desired, live), dry_run=dry_run)
+        change = merge.apply_patch(document.data, live)
+        if not change:
+            return "unchanged"
+        updated = await client.patch(kind, m.name, change, m.namespace, "strategic", dry_run=dry_run,
+                                     field_validation=validation)
         # the server skips writes that change nothing, so an unchanged version means unchanged
         same = updated.metadata.resource_version == live.metadata.resource_version
         return "unchanged" if same else "configured"
 
-    if not m.name:
-        raise CliError(f"{kind.name}: metadata.name: Required value")
     return await retry.on_conflict(attempt)

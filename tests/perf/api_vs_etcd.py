@@ -1,4 +1,5 @@
-"""Benchmark: Pod creates through the API server against raw etcd puts of the same size.
+"""Benchmark: Pod creates through the API server against raw etcd puts of the same size, with one and
+with two API servers (the clients spread over them) on the same etcd.
 
 Same machine, same run, same concurrency (1 and 64 clients). Last line: one JSON object.
     python -m tests.perf.api_vs_etcd [--count N] [--smoke]
@@ -43,11 +44,13 @@ def sample_pod(name: str):
     return p
 
 
-async def bench(count: int) -> dict:
+async def bench(count: int, apiservers: int = 1) -> dict:
     results: dict = {}
-    async with control_plane() as (etcd, address):
+    async with control_plane(apiservers=apiservers) as (etcd, address):
+        servers = address.split(",")
         etcd_clients = [aetcd.Client(etcd.host, etcd.port) for _ in range(CHANNELS)]
-        api_clients = [admin_client(address) for _ in range(CHANNELS)]
+        # each client starts on its own API server (and would fail over to the others)
+        api_clients = [admin_client(servers[i % len(servers):] + servers[:i % len(servers)]) for i in range(CHANNELS)]
         try:
             # raw puts write what the API server stores for such a pod (defaulted, with metadata)
             value = (await api_clients[0].create(sample_pod("size-probe"))).SerializeToString()
@@ -70,7 +73,8 @@ async def bench(count: int) -> dict:
                     "api_create_p50_ms": round(percentile(api_lat, 50), 2),
                     "api_create_p99_ms": round(percentile(api_lat, 99), 2),
                 }
-                print(f"{concurrency:>2} clients: {json.dumps(results[concurrency])}", flush=True)
+                print(f"{apiservers} API server(s), {concurrency:>2} clients: {json.dumps(results[concurrency])}",
+                      flush=True)
         finally:
             for c in etcd_clients:
                 await c.close()
@@ -86,7 +90,11 @@ def main() -> None:
     p.add_argument("--smoke", action="store_true", help="a tiny run that only proves the benchmark works")
     args = p.parse_args()
     uvloop.install()
-    print(json.dumps(asyncio.run(bench(200 if args.smoke else args.count))))
+    count = 200 if args.smoke else args.count
+    one = asyncio.run(bench(count, apiservers=1))
+    two = asyncio.run(bench(count, apiservers=2))
+    print(json.dumps({**one, "two_apiservers": two, "ratio_two_apiservers": two["ratio"],
+                      "scaling_two_vs_one": round(two["api_creates_per_s"] / one["api_creates_per_s"], 2)}))
 
 
 if __name__ == "__main__":
