@@ -67,15 +67,27 @@ def _dry_run(query) -> bool:
 class Handlers:
     """One instance per server: the registry, the agent proxy (logs, exec) and the version to report."""
 
-    def __init__(self, registry: Registry, proxy, skiff_version: str, metrics=None):
+    def __init__(self, registry: Registry, proxy, skiff_version: str, metrics=None, authorizer=None):
         self.registry = registry
         self.proxy = proxy
         self.skiff_version = skiff_version
         self.metrics = metrics  # the MetricsStore behind metrics.k8s.io, when served
+        self.authorizer = authorizer  # the API server's (RBAC, Node); None: every authenticated caller may
 
     def authorize_review(self, request: web.Request, spec: dict) -> tuple[bool, str]:
-        """(allowed, reason) for a SelfSubjectAccessReview; no authorizer yet: every request is allowed."""
-        return True, "no authorization is configured: every authenticated request is allowed"
+        """(allowed, reason) for a SelfSubjectAccessReview: the caller's own question to the authorizer."""
+        if self.authorizer is None:
+            return True, "no authorization is configured: every authenticated request is allowed"
+        from controlplane.apiserver.auth.attributes import Attributes
+        from controlplane.apiserver.auth.request import current_user
+        res, non = spec.get("resourceAttributes") or {}, spec.get("nonResourceAttributes") or {}
+        if res:
+            attrs = Attributes(res.get("verb", ""), res.get("group", ""), res.get("resource", ""),
+                               res.get("subresource", ""), res.get("namespace", ""), res.get("name", ""))
+        else:
+            attrs = Attributes(non.get("verb", ""), path=non.get("path", ""))
+        decision = self.authorizer.authorize(current_user.get(), attrs)
+        return decision.allowed, decision.reason
 
     # ------------------------------------------------------------ discovery and OpenAPI
 
