@@ -56,7 +56,7 @@ class NodeAgent:
                           pull_backoff=Backoff(cfg.restart_backoff_base, cfg.restart_backoff_max))
         self.workers = PodWorkers(PodSyncer(self.env))
         # A ConfigMap or Secret that changes (or appears) syncs the pods that name it: volumes, waiting starts.
-        self.env.config = ConfigObjects(client, self.workers.kick)
+        self.env.config = ConfigObjects(client, self.workers.config_changed)
         self.env.volumes = PodVolumes(cfg.state_dir, tmpfs=not self.fake_network)
         # A probe result that changes syncs the pod at once (status, or a kill for a failed liveness probe).
         self.env.probes = ProbeManager(runtime, self.workers.kick, self.recorder, cfg.host_netns,
