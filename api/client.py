@@ -5,14 +5,17 @@ Typed objects in and out; failures raise the typed errors of api.errors. Given s
 """
 from __future__ import annotations
 
+import json
+import logging
 import os
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import grpc
 from google.protobuf.message import Message
 
 from api import errors, kinds
+from api.credentials import Credentials
 from api.kinds import Kind
 from proto import api_pb2, api_pb2_grpc, types_pb2
 
@@ -33,6 +36,15 @@ CHANNEL_OPTIONS = [
 ]
 
 KindLike = Kind | str
+# A typed object, or its manifest form (a dict as read from YAML or JSON), which the server reads under a
+# field validation mode and so can refuse or warn about fields a typed object cannot carry.
+ObjectLike = Message | Mapping
+
+log = logging.getLogger(__name__)
+
+
+def _log_warning(text: str) -> None:
+    log.warning("API server: %s", text)
 
 
 def _kind(kind: KindLike) -> Kind:
@@ -63,15 +75,20 @@ def endpoints(server: str | list[str] | None) -> list[str]:
 
 
 class Client:
-    """An open connection to the API server(s). Use as `async with Client(server) as c:` or call close().
+    """An open TLS connection to the API server(s), as the user `credentials` name.
 
-    `server` may name several API servers; requests go to one, and a request that cannot reach it is
-    tried once on each of the others (the first that answers becomes the one in use).
+    Use as `async with Client(server, credentials=creds) as c:` or call close(). `server` may name several
+    API servers; requests go to one, and a request that cannot reach it is tried once on each of the
+    others (the first that answers becomes the one in use).
     """
 
-    def __init__(self, server: str | list[str] | None = None, timeout: float = DEFAULT_TIMEOUT):
+    def __init__(self, server: str | list[str] | None = None, timeout: float = DEFAULT_TIMEOUT,
+                 on_warning: Callable[[str], None] = _log_warning, *, credentials: Credentials):
         self.servers = endpoints(server)
         self.timeout = timeout
+        self.credentials = credentials
+        # Called with each warning a write's reply carries (client-go's WarningHandler).
+        self.on_warning = on_warning
         self._current = 0
         self._channels: dict[str, grpc.aio.Channel] = {}
         self._stubs: dict[str, api_pb2_grpc.ApiStub] = {}
@@ -85,7 +102,8 @@ class Client:
     def _stub(self) -> api_pb2_grpc.ApiStub:
         stub = self._stubs.get(self.server)
         if stub is None:
-            channel = self._channels[self.server] = grpc.aio.insecure_channel(self.server, options=CHANNEL_OPTIONS)
+            channel = self._channels[self.server] = grpc.aio.secure_channel(
+                self.server, self.credentials.channel_credentials(), options=CHANNEL_OPTIONS)
             stub = self._stubs[self.server] = api_pb2_grpc.ApiStub(channel)
         return stub
 
@@ -105,17 +123,28 @@ class Client:
         for channel in channels.values():
             await channel.close()
 
-    async def _call(self, method: str, request, timeout: float | None = None):
+    async def _call(self, method: str, request, timeout: float | None = None, warn: bool = False):
         for attempt in range(len(self.servers)):
             server = self.server
             try:
-                return await getattr(self._stub, method)(request, timeout=timeout or self.timeout)
+                call = getattr(self._stub, method)(request, timeout=timeout or self.timeout)
+                response = await call
             except grpc.aio.AioRpcError as e:
                 error = self._error(e, server)
+            else:
+                if warn:
+                    for key, value in await call.trailing_metadata() or ():
+                        if key == errors.WARNING_KEY:
+                            self.on_warning(value.decode() if isinstance(value, bytes) else value)
+                return response
             # Only "no server answered" moves on: a write the server refused must not be sent twice. A write
             # cut off in flight may have been applied; retried elsewhere it reads as AlreadyExists or Conflict.
             if not isinstance(error, errors.ServerUnreachable) or attempt == len(self.servers) - 1:
                 raise error from None
+
+    async def _write(self, method: str, request):
+        """A write, passing the warnings its reply carries to on_warning."""
+        return await self._call(method, request, warn=True)
 
     def _error(self, e: grpc.aio.AioRpcError, server: str | None = None) -> errors.ApiError:
         server = server or self.server
@@ -127,10 +156,14 @@ class Client:
 
     # ------------------------------------------------------------ CRUD
 
-    async def create(self, obj: Message, dry_run: bool = False) -> Message:
-        """Create; with dry_run the server validates and defaults but writes nothing."""
-        response = await self._call("Create", api_pb2.CreateRequest(object=kinds.wrap(obj), dry_run=dry_run))
-        return kinds.unwrap(response)
+    async def create(self, obj: ObjectLike, dry_run: bool = False, field_validation: str = "") -> Message:
+        """Create; with dry_run the server validates and defaults but writes nothing.
+
+        `field_validation` ("Strict", the default, "Warn", "Ignore") judges a manifest-form `obj`.
+        """
+        request = api_pb2.CreateRequest(dry_run=dry_run, field_validation=field_validation)
+        _put_object(request, obj)
+        return kinds.unwrap(await self._write("Create", request))
 
     async def get(self, kind: KindLike, name: str, namespace: str = "default") -> Message:
         k = _kind(kind)
@@ -159,10 +192,24 @@ class Client:
                 return ListResult(items, page.resource_version)
             token = page.continue_token
 
-    async def update(self, obj: Message, dry_run: bool = False) -> Message:
+    async def update(self, obj: ObjectLike, dry_run: bool = False, field_validation: str = "") -> Message:
         """Replace spec and metadata; Conflict if obj.metadata.resourceVersion is stale."""
-        response = await self._call("Update", api_pb2.UpdateRequest(object=kinds.wrap(obj), dry_run=dry_run))
-        return kinds.unwrap(response)
+        request = api_pb2.UpdateRequest(dry_run=dry_run, field_validation=field_validation)
+        _put_object(request, obj)
+        return kinds.unwrap(await self._write("Update", request))
+
+    async def patch(self, kind: KindLike, name: str, patch, namespace: str = "default",
+                    patch_type: str = "strategic", subresource: str = "", dry_run: bool = False,
+                    field_validation: str = "") -> Message:
+        """Patch on the server: `patch` (a dict, or a list for "json") of `patch_type` "strategic",
+        "merge" or "json", applied to the latest version and retried there on a race; a
+        metadata.resourceVersion in it is a precondition (Conflict when stale)."""
+        k = _kind(kind)
+        request = api_pb2.PatchRequest(
+            kind=k.name, namespace=namespace if k.namespaced else "", name=name, patch_type=patch_type,
+            patch=json.dumps(patch, separators=(",", ":")).encode(), subresource=subresource, dry_run=dry_run,
+            field_validation=field_validation)
+        return kinds.unwrap(await self._write("Patch", request))
 
     async def update_status(self, obj: Message) -> Message:
         """Replace status only (the status subresource)."""
@@ -213,6 +260,10 @@ class Client:
             request.grace_period_seconds = grace_period
         response = await self._call("Evict", request)
         return kinds.unwrap(response.object), response.deleted
+
+    async def review_access(self, review: api_pb2.AccessReview) -> api_pb2.AccessReviewStatus:
+        """Whether the caller (or `review.user`, which needs impersonation rights) may do what it names."""
+        return await self._call("ReviewAccess", review)
 
     async def version(self) -> api_pb2.VersionInfo:
         return await self._call("Version", api_pb2.VersionRequest())
@@ -271,3 +322,10 @@ class Client:
     def port_forward_stream(self, requests: AsyncIterator[api_pb2.PortForwardRequest]):
         """One TCP connection to a pod's port: the first request names pod and port, then bytes."""
         return self._stub.PortForward(requests)
+
+
+def _put_object(request, obj: ObjectLike) -> None:
+    if isinstance(obj, Message):
+        request.object.CopyFrom(kinds.wrap(obj))
+    else:
+        request.manifest = json.dumps(obj, separators=(",", ":")).encode()

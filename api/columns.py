@@ -213,6 +213,53 @@ def _ingress_class_row(cls, now):
     return [_name(cls), cls.spec.controller, shown, _age(cls, now)]
 
 
+def hpa_targets(hpa, shown: int = 2) -> str:
+    """kubectl's TARGETS: `cpu: 73%/50%` per metric, current (or <unknown>) over target."""
+    specs, statuses = hpa.spec.metrics, hpa.status.current_metrics
+    if not specs:
+        return NONE
+    items = []
+    for i, spec in enumerate(specs):
+        status = statuses[i] if i < len(statuses) else None
+        current = "<unknown>"
+        if spec.type == "Resource":
+            target = spec.resource.target
+            if target.average_value:
+                if status is not None and status.resource.current.average_value:
+                    current = status.resource.current.average_value
+                items.append(f"{spec.resource.name}: {current}/{target.average_value}")
+            else:
+                if status is not None and status.resource.current.HasField("average_utilization"):
+                    current = f"{status.resource.current.average_utilization}%"
+                wanted = f"{target.average_utilization}%" if target.HasField("average_utilization") else "<auto>"
+                items.append(f"{spec.resource.name}: {current}/{wanted}")
+        elif spec.type == "Pods":
+            if status is not None and status.pods.current.average_value:
+                current = status.pods.current.average_value
+            items.append(f"{current}/{spec.pods.target.average_value}")
+        elif spec.type == "Object":
+            target = spec.object.target
+            if target.average_value:
+                if status is not None and status.object.current.average_value:
+                    current = status.object.current.average_value
+                items.append(f"{current}/{target.average_value} (avg)")
+            else:
+                if status is not None and status.object.current.value:
+                    current = status.object.current.value
+                items.append(f"{current}/{target.value}")
+        else:
+            items.append("<unknown>")
+    text = ", ".join(items[:shown])
+    return f"{text} + {len(items) - shown} more..." if len(items) > shown else text
+
+
+def _hpa_row(hpa, now):
+    ref = hpa.spec.scale_target_ref
+    return [_name(hpa), f"{ref.kind}/{ref.name}", hpa_targets(hpa),
+            str(hpa.spec.min_replicas) if hpa.spec.HasField("min_replicas") else "<unset>",
+            str(hpa.spec.max_replicas), str(hpa.status.current_replicas), _age(hpa, now)]
+
+
 COLUMNS: dict[str, Columns] = {
     "Pod": Columns(("NAME", "READY", "STATUS", "RESTARTS", "AGE"), _pod_row, ("IP", "NODE"), _pod_wide),
     "Node": Columns(("NAME", "STATUS", "ROLES", "AGE", "VERSION"), _node_row,
@@ -230,6 +277,8 @@ COLUMNS: dict[str, Columns] = {
     "Lease": Columns(("NAME", "HOLDER", "AGE"), _lease_row),
     "ConfigMap": Columns(("NAME", "DATA", "AGE"), _config_map_row),
     "Secret": Columns(("NAME", "TYPE", "DATA", "AGE"), _secret_row),
+    "HorizontalPodAutoscaler": Columns(("NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"),
+                                       _hpa_row),
     "Ingress": Columns(("NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"), _ingress_row),
     "IngressClass": Columns(("NAME", "CONTROLLER", "PARAMETERS", "AGE"), _ingress_class_row),
 }

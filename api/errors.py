@@ -52,6 +52,12 @@ class Invalid(ApiError, ValueError):
         return cls(f"{what} is invalid: " + "; ".join(causes), causes)
 
 
+class BadRequest(Invalid):
+    """The request body cannot become an object (wrong types; unknown or duplicate fields under Strict)."""
+
+    reason = "BadRequest"
+
+
 class Expired(ApiError):
     """The resourceVersion asked for was compacted away: re-list, then watch again."""
 
@@ -90,7 +96,7 @@ class PreconditionFailed(ApiError):
 
 
 class Forbidden(ApiError, PermissionError):
-    """The caller may not do this (e.g. an agent reporting metrics of a pod on another node)."""
+    """The caller is known but may not do this (e.g. an agent reporting metrics of another node's pod)."""
 
     code = grpc.StatusCode.PERMISSION_DENIED
     reason = "Forbidden"
@@ -102,6 +108,13 @@ class Timeout(ApiError, TimeoutError):
     retryable = True
 
 
+class Unauthenticated(ApiError, PermissionError):
+    """The caller is nobody the server knows: no credentials, or ones it cannot verify."""
+
+    code = grpc.StatusCode.UNAUTHENTICATED
+    reason = "Unauthorized"
+
+
 class Internal(ApiError):
     code = grpc.StatusCode.INTERNAL
     reason = "InternalError"
@@ -109,7 +122,7 @@ class Internal(ApiError):
 
 _BY_CODE = {cls.code: cls for cls in (
     NotFound, AlreadyExists, Conflict, Invalid, Expired, TooLarge, Unavailable,
-    PreconditionFailed, Forbidden, Timeout, Internal)}
+    PreconditionFailed, Forbidden, Timeout, Unauthenticated, Internal)}
 # Two meanings share RESOURCE_EXHAUSTED; the server's reason tells them apart.
 _BY_REASON = {cls.reason: cls for cls in (StorageFull,)}
 
@@ -117,6 +130,8 @@ _BY_REASON = {cls.reason: cls for cls in (StorageFull,)}
 _CAUSES_KEY = "skiff-causes-bin"
 # Present on every status the API server sends, so a client tells "the server said" from "no server".
 _REASON_KEY = "skiff-reason"
+# Trailing metadata of a successful write: one warning each (as Kubernetes' Warning headers), UTF-8.
+WARNING_KEY = "skiff-warning-bin"
 
 
 def from_rpc_error(error: grpc.RpcError) -> ApiError:
@@ -131,9 +146,11 @@ def from_rpc_error(error: grpc.RpcError) -> ApiError:
     if cls is Unavailable and not from_server:
         return ServerUnreachable(details)
     if cls is Invalid:
-        causes = [v.decode() if isinstance(v, bytes) else v
-                  for k, v in (error.trailing_metadata() or ()) if k == _CAUSES_KEY]
-        return Invalid(details, causes)
+        metadata = error.trailing_metadata() or ()
+        causes = [v.decode() if isinstance(v, bytes) else v for k, v in metadata if k == _CAUSES_KEY]
+        if any(k == _REASON_KEY and v == BadRequest.reason for k, v in metadata):
+            cls = BadRequest
+        return cls(details, causes)
     if code == grpc.StatusCode.RESOURCE_EXHAUSTED and "larger than max" in details:
         details = f"request too large: {details}"
     return cls(details)

@@ -1,12 +1,14 @@
 """Converts between the Kubernetes manifest form (dicts from YAML/JSON, camelCase) and protobuf objects.
 
-Unknown fields become warnings that name their path; wrong types become one error naming every path.
+Wrong types are one error naming every path; unknown and duplicate fields follow Kubernetes' fieldValidation.
 """
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field as dataclass_field
 from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
@@ -32,18 +34,104 @@ _INT_TYPES = {
 _INT32_RANGE = (-(2**31), 2**31 - 1)
 
 
-class ManifestError(ValueError):
-    """A manifest that cannot become an object; `errors` holds one line per offending field path."""
+# Kubernetes' fieldValidation: what an unknown or duplicate field does.
+STRICT, WARN, IGNORE = "Strict", "Warn", "Ignore"
+FIELD_VALIDATIONS = (STRICT, WARN, IGNORE)
 
-    def __init__(self, errors: list[str], source: str = ""):
+
+class ManifestError(ValueError):
+    """A manifest that cannot become an object; `errors` holds one line per offending field path.
+
+    `strict`: refused only because of unknown or duplicate fields under Strict field validation.
+    """
+
+    def __init__(self, errors: list[str], source: str = "", strict: bool = False):
         self.errors = errors
         self.source = source
+        self.strict = strict
         where = f"{source}: " if source else ""
         super().__init__(where + "; ".join(errors))
 
 
+class Fields(dict):
+    """A mapping as read from YAML or JSON that remembers keys given more than once: (key, line or None)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.repeated: list[tuple[str, int | None]] = []
+
+
+def parse_json(text: str | bytes) -> Any:
+    """JSON into plain values whose mappings are `Fields` (duplicate keys kept in `repeated`)."""
+    return json.loads(text, object_pairs_hook=_fields_of_pairs)
+
+
+def _fields_of_pairs(pairs: list[tuple[str, Any]]) -> Fields:
+    out = Fields()
+    for key, value in pairs:
+        if key in out:
+            out.repeated.append((key, None))
+        out[key] = value
+    return out
+
+
+def field_validation(value: str) -> str:
+    """The mode named by an API value or kubectl's --validate flag ("" is Strict; true, false as kubectl)."""
+    normal = {"": STRICT, "strict": STRICT, "true": STRICT, "warn": WARN, "ignore": IGNORE,
+              "false": IGNORE}.get(value.lower())
+    if normal is None:
+        raise ValueError(f'fieldValidation: Unsupported value: "{value}": supported values: "Ignore", "Strict", '
+                         f'"Warn"')
+    return normal
+
+
+@dataclass
+class _Found:
+    """What reading a manifest found besides the object: type errors, unknown and duplicate fields."""
+
+    errors: list[str] = dataclass_field(default_factory=list)
+    unknown: list[str] = dataclass_field(default_factory=list)  # field paths
+    duplicate: list[tuple[str, int | None]] = dataclass_field(default_factory=list)  # (field path, line)
+
+
+def decode(data: Any, source: str = "", validation: str = STRICT) -> tuple[Message, list[str]]:
+    """A typed object from a manifest, and its warnings, under Kubernetes' field validation.
+
+    Strict: unknown and duplicate fields are a ManifestError naming every one (with any type errors);
+    Warn: each becomes a warning (`unknown field "spec.x"`, as Kubernetes words it); Ignore: dropped.
+    """
+    obj, found = _decode(data, source)
+    return obj, _judged(found, source, validation)
+
+
+def decode_part(message_type: type[Message], data: Any, path: str, validation: str = STRICT) -> tuple[Message, list[str]]:
+    """A part of an object (its `spec`, at `path`) from its manifest form, judged as `decode` judges."""
+    msg = message_type()
+    found = _Found()
+    _fill(msg, data, path, found)
+    return msg, _judged(found, "", validation)
+
+
+def _judged(found: "_Found", source: str, validation: str) -> list[str]:
+    """The warnings of what reading found, or the ManifestError it deserves under `validation`."""
+    fields = ([f'unknown field "{p}"' for p in found.unknown]
+              + [f'duplicate field "{p}"' + (f" (line {line})" if line else "") for p, line in found.duplicate])
+    if validation == STRICT and fields:
+        raise ManifestError(found.errors + fields, source, strict=not found.errors)
+    if found.errors:
+        raise ManifestError(found.errors, source)
+    return fields if validation == WARN else []
+
+
 def from_dict(data: Any, source: str = "") -> tuple[Message, list[str]]:
-    """A typed object from a manifest dict, and the warnings for fields skiff does not implement."""
+    """A typed object from a manifest dict, and the paths of the fields skiff does not know (dropped)."""
+    obj, found = _decode(data, source)
+    if found.errors:
+        raise ManifestError(found.errors, source)
+    return obj, found.unknown
+
+
+def _decode(data: Any, source: str) -> tuple[Message, _Found]:
     if not isinstance(data, Mapping):
         raise ManifestError([f"expected a mapping with apiVersion and kind, got {_type_name(data)}"], source)
     kind_name = data.get("kind")
@@ -60,21 +148,17 @@ def from_dict(data: Any, source: str = "") -> tuple[Message, list[str]]:
         raise ManifestError(
             [f'apiVersion: {kind.name} is served as "{kind.api_version}", not "{api_version}"'], source)
     obj = kind.message()
-    errors: list[str] = []
-    warnings: list[str] = []
-    _fill(obj, data, "", errors, warnings)
-    if errors:
-        raise ManifestError(errors, source)
-    return obj, warnings
+    found = _Found()
+    _fill(obj, data, "", found)
+    return obj, found
 
 
 def message_from_dict(message_type: type[Message], data: Any, path: str = "") -> Message:
     """Any message (a spec, a template) from its manifest form; unknown fields are errors here."""
     msg = message_type()
-    errors: list[str] = []
-    warnings: list[str] = []
-    _fill(msg, data, path, errors, warnings)
-    errors += [f"{w}: unknown field" for w in warnings]
+    found = _Found()
+    _fill(msg, data, path, found)
+    errors = found.errors + [f"{w}: unknown field" for w in found.unknown]
     if errors:
         raise ManifestError(errors)
     return msg
@@ -103,41 +187,60 @@ def _numbered_in_order(descriptor: Descriptor) -> bool:
 
 # ---------------------------------------------------------------- dict -> message
 
-def _fill(msg: Message, data: Any, path: str, errors: list[str], warnings: list[str]) -> None:
+def _repeated_keys(data: Mapping, path: str, found: _Found) -> None:
+    for key, line in getattr(data, "repeated", ()):
+        found.duplicate.append((_join(path, str(key)), line))
+
+
+def _fill(msg: Message, data: Any, path: str, found: _Found) -> None:
     descriptor: Descriptor = msg.DESCRIPTOR
+    errors = found.errors
     if not isinstance(data, Mapping):
         errors.append(f"{path or '.'}: expected a mapping, got {_type_name(data)}")
         return
-    by_json = {f.json_name: f for f in descriptor.fields}
+    _repeated_keys(data, path, found)
+    by_json = _json_fields(descriptor)
     for key, value in data.items():
         field = by_json.get(key) if isinstance(key, str) else None
         child = _join(path, str(key))
         if field is None:
-            warnings.append(child)
+            found.unknown.append(child)
             continue
         if value is None:
             continue
         if _is_map(field):
-            _fill_map(msg, field, value, child, errors)
+            _fill_map(msg, field, value, child, found)
         elif field.is_repeated:
-            _fill_repeated(msg, field, value, child, errors, warnings)
+            _fill_repeated(msg, field, value, child, found)
         elif field.type == FieldDescriptor.TYPE_MESSAGE:
             sub = getattr(msg, field.name)
             if field.message_type.full_name == _INT_OR_STRING:
                 _set_int_or_string(sub, value, child, errors)
             else:
                 sub.SetInParent()  # an empty mapping (`emptyDir: {}`) is meaningful
-                _fill(sub, value, child, errors, warnings)
+                _fill(sub, value, child, found)
         else:
             converted = _scalar(field, value, child, errors)
             if converted is not None:
                 setattr(msg, field.name, converted)
 
 
-def _fill_map(msg: Message, field: FieldDescriptor, value: Any, path: str, errors: list[str]) -> None:
+_JSON_FIELDS: dict[str, dict[str, FieldDescriptor]] = {}
+
+
+def _json_fields(descriptor: Descriptor) -> dict[str, FieldDescriptor]:
+    fields = _JSON_FIELDS.get(descriptor.full_name)
+    if fields is None:
+        fields = _JSON_FIELDS[descriptor.full_name] = {f.json_name: f for f in descriptor.fields}
+    return fields
+
+
+def _fill_map(msg: Message, field: FieldDescriptor, value: Any, path: str, found: _Found) -> None:
+    errors = found.errors
     if not isinstance(value, Mapping):
         errors.append(f"{path}: expected a mapping of strings, got {_type_name(value)}")
         return
+    _repeated_keys(value, path, found)
     target = getattr(msg, field.name)
     quantities = field.full_name in _QUANTITY_MAPS
     binary = field.message_type.fields_by_name["value"].type == FieldDescriptor.TYPE_BYTES
@@ -157,17 +260,17 @@ def _fill_map(msg: Message, field: FieldDescriptor, value: Any, path: str, error
         target[k] = v
 
 
-def _fill_repeated(msg, field, value, path, errors, warnings) -> None:
+def _fill_repeated(msg, field, value, path, found: _Found) -> None:
     if not isinstance(value, list):
-        errors.append(f"{path}: expected a list, got {_type_name(value)}")
+        found.errors.append(f"{path}: expected a list, got {_type_name(value)}")
         return
     target = getattr(msg, field.name)
     for i, item in enumerate(value):
         child = f"{path}[{i}]"
         if field.type == FieldDescriptor.TYPE_MESSAGE:
-            _fill(target.add(), item, child, errors, warnings)
+            _fill(target.add(), item, child, found)
         else:
-            converted = _scalar(field, item, child, errors)
+            converted = _scalar(field, item, child, found.errors)
             if converted is not None:
                 target.append(converted)
 

@@ -5,33 +5,33 @@ from __future__ import annotations
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
-from api import kinds
+from api import kinds, patch
 from api.kinds import Kind
+from proto import types_pb2
 
 _INT_OR_STRING = "skiff.v1.IntOrString"
 _META_TYPES = {"ObjectMeta", "OwnerReference", "LabelSelector", "LabelSelectorRequirement", "Condition"}
 _INTS64 = {FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_UINT64, FieldDescriptor.TYPE_SINT64}
 _INTS32 = {FieldDescriptor.TYPE_INT32, FieldDescriptor.TYPE_UINT32, FieldDescriptor.TYPE_SINT32}
 
-# Kubernetes' strategic-merge keys (`patchMergeKey` in k8s.io/api): a list with a key merges item by
-# item; a list absent here is replaced whole. Read by the strategic merge patch and the schema.
-MERGE_KEYS: dict[str, str] = {
-    "skiff.v1.ObjectMeta.owner_references": "uid",
-    "skiff.v1.PodSpec.containers": "name",
-    "skiff.v1.PodSpec.init_containers": "name",
-    "skiff.v1.PodSpec.volumes": "name",
-    "skiff.v1.Container.ports": "containerPort",
-    "skiff.v1.Container.env": "name",
-    "skiff.v1.Container.volume_mounts": "mountPath",
-    "skiff.v1.ServiceSpec.ports": "port",
-    "skiff.v1.NodeStatus.conditions": "type",
-    "skiff.v1.NodeStatus.addresses": "type",
-    "skiff.v1.PodStatus.conditions": "type",
-    "skiff.v1.ReplicaSetStatus.conditions": "type",
-    "skiff.v1.DeploymentStatus.conditions": "type",
-    "skiff.v1.NamespaceStatus.conditions": "type",
-    "skiff.v1.NodeSpec.taints": "key",
-}
+
+def _patch_tags() -> tuple[dict[str, str], set[str]]:
+    """Kubernetes' strategic-merge keys (`patchMergeKey`) and merged primitive lists, by field full name,
+    read from the patch options on the fields of proto/types.proto (api.patch applies them)."""
+    keys: dict[str, str] = {}
+    sets: set[str] = set()
+    for message in types_pb2.DESCRIPTOR.message_types_by_name.values():
+        for field in message.fields:
+            strategies, key = patch.strategy(field)
+            if key:
+                keys[field.full_name] = key
+            elif "merge" in strategies:
+                sets.add(field.full_name)
+    return keys, sets
+
+
+MERGE_KEYS, MERGE_SETS = _patch_tags()
+
 # Fields Kubernetes always serializes, even empty or zero (no `omitempty` in k8s.io/api): clients such as
 # the Python client refuse an object without them. By message name, JSON names.
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -83,7 +83,6 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 
 # Lists of scalars Kubernetes merges as sets (`patchStrategy:"merge"` without a key).
-MERGE_SETS: set[str] = {"skiff.v1.ObjectMeta.finalizers"}
 
 
 def group_version(kind: Kind) -> tuple[str, str]:

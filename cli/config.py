@@ -1,6 +1,6 @@
-"""Where the CLI finds the API server: `--server`, else the config file, else 127.0.0.1:6443.
+"""Where the CLI finds the API server and who it is there: a kubeconfig, `--server` overriding its address.
 
-The config file is `~/.skiff/config` (YAML, `server: HOST:PORT`), or the file `SKIFF_CONFIG` names.
+The file is `~/.skiff/config`, or the one `SKIFF_CONFIG` names (kubeconfig form, read by api.kubeconfig).
 """
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from typing import TYPE_CHECKING
 
+from api import kubeconfig
 from cli.errors import CliError
+
+if TYPE_CHECKING:
+    from api.credentials import Credentials
 
 DEFAULT_PATH = Path("~/.skiff/config")
 ENV_PATH = "SKIFF_CONFIG"
@@ -20,36 +24,34 @@ ENV_PATH = "SKIFF_CONFIG"
 class Config:
     server: str = "127.0.0.1:6443"  # api.client.DEFAULT_SERVER, without importing grpc
     namespace: str = "default"
+    # None when there is no config file: commands that need no server still run.
+    credentials: "Credentials | None" = None
+    path: str = ""
+    # Why the default config file could not be used; reported only by commands that need the server.
+    error: str = ""
 
 
 def config_path(environ: dict | None = None) -> Path:
     environ = os.environ if environ is None else environ
-    return Path(environ.get(ENV_PATH) or DEFAULT_PATH).expanduser()
+    if environ.get(ENV_PATH):
+        return Path(environ[ENV_PATH]).expanduser()
+    home = environ.get("HOME")
+    return Path(home) / ".skiff" / "config" if home else DEFAULT_PATH.expanduser()
 
 
 def load(server_flag: str | None = None, environ: dict | None = None) -> Config:
     """The effective config; a missing default file is fine, a missing SKIFF_CONFIG file is not."""
     environ = os.environ if environ is None else environ
     path = config_path(environ)
-    data = _read(path, required=bool(environ.get(ENV_PATH)))
-    server = server_flag or data.get("server") or Config.server
-    namespace = data.get("namespace") or "default"
-    return Config(server=str(server), namespace=str(namespace))
-
-
-def _read(path: Path, required: bool) -> dict:
+    if not path.exists() and not environ.get(ENV_PATH):
+        return Config(server=server_flag or Config.server, path=str(path))
     try:
-        text = path.read_text()
-    except FileNotFoundError:
-        if required:
-            raise CliError(f"config file {path} (from ${ENV_PATH}) does not exist") from None
-        return {}
-    except OSError as e:
-        raise CliError(f"cannot read config file {path}: {e.strerror}") from None
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as e:
-        raise CliError(f"config file {path} is not valid YAML: {e}") from None
-    if not isinstance(data, dict):
-        raise CliError(f"config file {path}: expected a mapping like `server: HOST:PORT`")
-    return data
+        conn = kubeconfig.load(path, server=server_flag)
+    except kubeconfig.KubeconfigError as e:
+        message = str(e)
+        if environ.get(ENV_PATH):
+            if "does not exist" in message:
+                message += f" (from ${ENV_PATH})"
+            raise CliError(message) from None
+        return Config(server=server_flag or Config.server, path=str(path), error=message)
+    return Config(conn.server, conn.namespace, conn.credentials, str(path))

@@ -29,6 +29,7 @@ class Context:
     now: Callable[[], datetime] = meta.now
     timeout: float = 30.0
     failures: int = field(default=0)  # errors printed while the command went on with other objects
+    server_warnings: set[str] = field(default_factory=set)
 
     @property
     def server(self) -> str:
@@ -36,7 +37,20 @@ class Context:
 
     def client(self) -> "Client":
         from api.client import Client  # grpc is imported only by verbs that talk to the server
-        return Client(self.server, timeout=self.timeout)
+        from cli.errors import CliError
+        if self.config.error:
+            raise CliError(self.config.error)
+        if self.config.credentials is None:
+            raise CliError(f"no credentials for the API server: {self.config.path} does not exist "
+                           f"(`python -m deploy.lab up` and deploy/install.sh write it; or set $SKIFF_CONFIG)")
+        return Client(self.server, timeout=self.timeout, on_warning=self.server_warning,
+                      credentials=self.config.credentials)
+
+    def server_warning(self, text: str) -> None:
+        """A warning the API server sent, printed once however many calls (dry run, then real) repeat it."""
+        if text not in self.server_warnings:
+            self.server_warnings.add(text)
+            self.warn(f"Warning: {text}")
 
     def namespace(self, args: argparse.Namespace) -> str:
         return getattr(args, "namespace", None) or self.config.namespace

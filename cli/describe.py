@@ -15,6 +15,7 @@ from api import kinds, manifest, meta
 from api.age import age
 from api.columns import event_time, node_roles
 from cli.describe_apps import deployment_body, replica_set_body
+from cli.describe_autoscaling import hpa_body
 from cli.describe_config import config_map_body, secret_body
 from cli.describe_layout import NONE, field, map_lines, table
 from cli.describe_nodes import node_body
@@ -52,6 +53,8 @@ def describe(obj: Message, events: list[Message], now: datetime, related: Relate
         lines += config_map_body(obj)
     elif kind == "Secret":
         lines += secret_body(obj)
+    elif kind == "HorizontalPodAutoscaler":
+        lines += hpa_body(obj)
     else:
         lines += _outline(obj)
     return lines + _events(events, now)

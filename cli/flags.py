@@ -12,7 +12,7 @@ def common() -> argparse.ArgumentParser:
     """Flags every verb accepts, before or after the verb (`skiff --server H:P get po`)."""
     p = argparse.ArgumentParser(add_help=False)
     p.add_argument("--server", "-s", metavar="HOST:PORT", default=argparse.SUPPRESS,
-                   help="the API server (default: from ~/.skiff/config or $SKIFF_CONFIG, else 127.0.0.1:6443)")
+                   help="the API server (default: the one ~/.skiff/config or $SKIFF_CONFIG names)")
     p.add_argument("--request-timeout", type=duration, metavar="DURATION", default=argparse.SUPPRESS,
                    help="give up on a single request after this long, e.g. 30s, 2m (default 30s)")
     return p
@@ -37,6 +37,21 @@ def filename(p: argparse.ArgumentParser, required: bool = False) -> None:
     p.add_argument("-f", "--filename", action="append", metavar="FILE|DIR|-", required=required,
                    help="a YAML or JSON manifest file, a directory of them, or - for stdin; repeatable")
     p.add_argument("-R", "--recursive", action="store_true", help="read directories given to -f recursively")
+
+
+def validate(p: argparse.ArgumentParser) -> None:
+    """`--validate`: Kubernetes' field validation of the manifests' unknown and duplicate fields."""
+    p.add_argument("--validate", default="strict", metavar="MODE",
+                   type=lambda text: text if text.lower() in VALIDATE else _bad_validate(text),
+                   help="unknown or duplicate fields: strict (default) refuses the object naming every one; "
+                        "warn drops them with a warning; ignore (or false) drops them silently")
+
+
+VALIDATE = ("strict", "true", "warn", "ignore", "false")
+
+
+def _bad_validate(text: str):
+    raise argparse.ArgumentTypeError(f'invalid value "{text}": choose from strict, warn, ignore (or true, false)')
 
 
 def selector(p: argparse.ArgumentParser) -> None:

@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         return complete(argv[1:], stdout, _server_in(argv))
     verb = verb_in(argv)
     if verb and not commands.module_for_verb(verb):
-        print(f'error: unknown command "{verb}" for "skiff"\nRun \'skiff --help\' for usage.', file=stderr)
+        print(f'Error: unknown command "{verb}" for "skiff"\nRun \'skiff --help\' for usage.', file=stderr)
         return 1
     parser = build_parser(verb)
     command: list[str] = []
@@ -95,13 +95,14 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         message = str(e)
         if message.startswith("unrecognized arguments: -"):
             message = "unknown flag: " + message.split(": ", 1)[1]
-        print(f"error: {message}\nSee '{prog} --help' for usage.", file=stderr)
+        # kubectl (cobra) words a command line it cannot parse with a capital E
+        print(f"Error: {message}\nSee '{prog} --help' for usage.", file=stderr)
         return 1
     except SystemExit as e:  # --help
         return e.code if isinstance(e.code, int) else 1
     if not getattr(args, "handler", None):
         parser.print_help(stdout)
-        return 1
+        return 0 if not verb else 1  # bare `skiff` is a request for help, as bare `kubectl` is
     args.namespace = getattr(args, "namespace", None)
     args.command = command if verb in _COMMAND_AFTER_DASHES else getattr(args, "command", None)
     return run(parser, args, stdout, stderr, now)

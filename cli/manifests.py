@@ -1,7 +1,8 @@
 """Reading `-f FILE|DIR|-`: multi-document YAML or JSON into typed objects, all or nothing.
 
 Every document of every file is parsed and checked before a command sends anything, and each problem
-names its file and line (syntax) or document and field path (content).
+names its file and line (syntax, duplicate keys) or document and field path (content). Unknown and
+duplicate fields follow the field validation mode (`--validate`), as the server will judge them too.
 """
 from __future__ import annotations
 
@@ -35,24 +36,34 @@ class Document:
     obj: Message
     source: str  # the file, as the user named it
     warnings: list[str] = field(default_factory=list)
+    data: dict = field(default_factory=dict)  # the manifest as written (a manifest.Fields)
 
     @property
     def kind(self) -> kinds.Kind:
         return kinds.of(self.obj)
 
 
-def load(paths: Iterable[str], recursive: bool = False, stdin: TextIO | None = None) -> list[Document]:
-    """Every object in the files, directories or `-` named; raises ManifestLoadError listing all problems."""
+def load(paths: Iterable[str], recursive: bool = False, stdin: TextIO | None = None,
+         validation: str = manifest.IGNORE) -> list[Document]:
+    """Every object in the files, directories or `-` named; raises ManifestLoadError listing all problems.
+
+    Under Strict an unknown or duplicate field is a problem; under Warn a duplicate key is a warning
+    (unknown fields are the server's to warn about: it is sent the manifest as written).
+    """
     problems: list[str] = []
     documents: list[Document] = []
     for name, text in _read_sources(paths, recursive, stdin, problems):
         for where, data in _parse(name, text, problems):
             try:
-                obj, unknown = manifest.from_dict(data, where)
+                obj, warnings = manifest.decode(data, where, validation)
             except manifest.ManifestError as e:
-                problems += [f"{where}: {error}" for error in e.errors]
+                if e.strict:
+                    problems.append(f"{where}: strict decoding error: {', '.join(e.errors)}")
+                else:
+                    problems += [f"{where}: {error}" for error in e.errors]
                 continue
-            documents.append(Document(obj, name, unknown))
+            duplicates = [w for w in warnings if w.startswith("duplicate field")]
+            documents.append(Document(obj, name, duplicates, data))
     if problems:
         raise ManifestLoadError(problems)
     if not documents:
@@ -61,16 +72,18 @@ def load(paths: Iterable[str], recursive: bool = False, stdin: TextIO | None = N
 
 
 def warning_lines(documents: list[Document]) -> list[str]:
-    """One warning per document naming every field skiff does not implement."""
-    return [f"Warning: {d.source}: unknown fields ignored: {', '.join(d.warnings)}"
-            for d in documents if d.warnings]
+    """One line per warning the documents gave while read, naming the file."""
+    return [f"Warning: {d.source}: {w}" for d in documents for w in d.warnings]
 
 
 def place(documents: list[Document], namespace: str, explicit: bool) -> None:
     """Put namespaced objects without a namespace into `namespace`; refuse a conflicting `-n`."""
     for d in documents:
+        metadata = d.data.get("metadata") if isinstance(d.data.get("metadata"), dict) else None
         if not d.kind.namespaced:
             d.obj.metadata.namespace = ""
+            if metadata is not None:
+                metadata.pop("namespace", None)
             continue
         given = d.obj.metadata.namespace
         if given and explicit and given != namespace:
@@ -79,6 +92,8 @@ def place(documents: list[Document], namespace: str, explicit: bool) -> None:
                            f'this operation.')
         if not given:
             d.obj.metadata.namespace = namespace
+            if metadata is not None:
+                metadata["namespace"] = namespace
 
 
 # ---------------------------------------------------------------- reading
@@ -111,10 +126,10 @@ def _parse(name: str, text: str, problems: list[str]) -> list[tuple[str, Any]]:
     """(where, data) for each non-empty document; syntax errors name the line."""
     try:
         if name.endswith(".json") or text.lstrip().startswith(("{", "[")):
-            loaded = json.loads(text)
+            loaded = manifest.parse_json(text)
             raw = loaded if isinstance(loaded, list) else [loaded]
         else:
-            raw = list(yaml.safe_load_all(text))
+            raw = list(yaml.load_all(text, Loader=_Loader))
     except json.JSONDecodeError as e:
         problems.append(f"{name}: line {e.lineno}: {e.msg}")
         return []
@@ -135,3 +150,24 @@ def _parse(name: str, text: str, problems: list[str]) -> list[tuple[str, Any]]:
         else:
             out.append((where, data))
     return out
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, but mappings remember repeated keys and their lines (manifest.Fields)."""
+
+
+def _mapping(loader: _Loader, node: yaml.MappingNode) -> manifest.Fields:
+    loader.flatten_mapping(node)  # `<<: *anchor` merges, as the safe loader does
+    out = manifest.Fields()
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            if key in out:
+                out.repeated.append((key, key_node.start_mark.line + 1))
+        except TypeError:  # an unhashable key (a list): the safe loader's own error follows
+            pass
+        out[key] = loader.construct_object(value_node, deep=True)
+    return out
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)

@@ -1,7 +1,6 @@
-"""What `apply` sends for an object that exists: the manifest over the live object's server-owned state.
-
-Pure functions: the manifest wins for every field it sets; identity, status and what the server
-allocated (clusterIP, nodePorts, a pod's node) stay; labels and annotations merge three-way as kubectl's.
+"""What `apply` sends, as kubectl computes it: a new object is created from its manifest carrying the
+last-applied annotation; an existing one gets the three-way strategic merge patch of the last applied
+manifest, the new manifest and the live object. Pure functions: what the server owns is the server's.
 """
 from __future__ import annotations
 
@@ -9,97 +8,48 @@ import json
 
 from google.protobuf.message import Message
 
-from api import kinds, manifest
+from api import kinds, manifest, patch
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
-_SCALABLE = ("Deployment", "ReplicaSet")
-_NODE_PORT_TYPES = ("NodePort", "LoadBalancer")
 
 
-def last_applied(obj: Message) -> str:
+def last_applied(data: dict) -> str:
     """The annotation value recording what was applied: the manifest as compact, sorted JSON."""
-    data = manifest.to_dict(obj)
-    annotations = data.get("metadata", {}).get("annotations", {})
-    annotations.pop(LAST_APPLIED, None)
-    if not annotations and "annotations" in data.get("metadata", {}):
-        del data["metadata"]["annotations"]
-    data.pop("status", None)
-    return json.dumps(data, sort_keys=True, separators=(",", ":"))
+    recorded = {k: v for k, v in data.items() if k != "status"}
+    metadata = dict(recorded.get("metadata") or {})
+    annotations = {k: v for k, v in (metadata.get("annotations") or {}).items() if k != LAST_APPLIED}
+    if annotations:
+        metadata["annotations"] = annotations
+    else:
+        metadata.pop("annotations", None)
+    recorded["metadata"] = metadata
+    return json.dumps(recorded, sort_keys=True, separators=(",", ":"))
 
 
-def for_create(desired: Message) -> Message:
-    """The object to create, carrying its last-applied annotation."""
-    out = _copy(desired)
-    out.metadata.annotations[LAST_APPLIED] = last_applied(desired)
+def with_last_applied(data: dict) -> dict:
+    """The manifest to write, carrying the annotation that records it (kubectl's "modified")."""
+    out = dict(data)
+    metadata = dict(out.get("metadata") or {})
+    metadata["annotations"] = {**(metadata.get("annotations") or {}), LAST_APPLIED: last_applied(data)}
+    out["metadata"] = metadata
     return out
 
 
-def for_update(desired: Message, live: Message) -> Message:
-    """The object to update `live` with so it matches `desired` (a parsed manifest)."""
-    out = _copy(desired)
-    record = last_applied(desired)
-    previous = _previous_applied(live)
-    m, lm = out.metadata, live.metadata
-    m.namespace = lm.namespace
-    m.uid = lm.uid
-    m.resource_version = lm.resource_version
-    m.creation_timestamp = lm.creation_timestamp
-    m.generation = lm.generation
-    if not m.owner_references:
-        m.owner_references.extend(lm.owner_references)
-    if not m.finalizers:
-        m.finalizers.extend(lm.finalizers)
-    _merge_map(m.labels, lm.labels, previous.get("labels", {}))
-    _merge_map(m.annotations, lm.annotations, previous.get("annotations", {}))
-    m.annotations[LAST_APPLIED] = record
-    kind = kinds.of(out).name
-    if kinds.of(out).has_status:
-        out.ClearField("status")
-        if live.HasField("status"):
-            out.status.CopyFrom(live.status)
-    if kind in _SCALABLE and not desired.spec.HasField("replicas") and live.spec.HasField("replicas"):
-        out.spec.replicas = live.spec.replicas
-    elif kind == "Service":
-        _keep_allocations(out.spec, live.spec)
-    elif kind == "Pod" and not out.spec.node_name:
-        out.spec.node_name = live.spec.node_name
-    return out
-
-
-def _merge_map(target, live, previously_applied: dict) -> None:
-    """Keys others set survive; keys the last apply set but this manifest dropped go; the manifest wins."""
-    wanted = dict(target)
-    target.clear()
-    for k, v in live.items():
-        if k not in previously_applied:
-            target[k] = v
-    target.update(wanted)
-
-
-def _keep_allocations(spec, live_spec) -> None:
-    if not spec.cluster_ip and live_spec.cluster_ip:
-        spec.cluster_ip = live_spec.cluster_ip
-    if not spec.cluster_ips and live_spec.cluster_ips:
-        spec.cluster_ips.extend(live_spec.cluster_ips)
-    if (spec.type or "ClusterIP") not in _NODE_PORT_TYPES:
-        return
-    allocated = {(p.port, p.protocol or "TCP"): p.node_port for p in live_spec.ports if p.node_port}
-    for p in spec.ports:
-        if not p.node_port:
-            p.node_port = allocated.get((p.port, p.protocol or "TCP"), 0)
-
-
-def _previous_applied(live: Message) -> dict:
+def previously_applied(live: Message) -> dict | None:
+    """The manifest the last apply recorded on the live object, or None."""
     text = live.metadata.annotations.get(LAST_APPLIED, "")
     try:
-        data = json.loads(text) if text else {}
+        data = json.loads(text) if text else None
     except ValueError:
-        return {}
-    metadata = data.get("metadata", {}) if isinstance(data, dict) else {}
-    return metadata if isinstance(metadata, dict) else {}
+        return None
+    return data if isinstance(data, dict) else None
 
 
-def _copy(obj: Message) -> Message:
-    out = type(obj)()
-    out.CopyFrom(obj)
-    return out
+def apply_patch(data: dict, live: Message) -> dict:
+    """The strategic merge patch taking `live` to the manifest `data`; {} when nothing changes.
+
+    Fields the manifests never set (a scale, a rollout pause, a label added by hand, what the server
+    allocated) stay; fields the last apply set and this manifest dropped are removed.
+    """
+    descriptor = kinds.of(live).message.DESCRIPTOR
+    return patch.three_way(previously_applied(live), with_last_applied(data), manifest.to_dict(live), descriptor)

@@ -8,6 +8,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from deploy import pki
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ETCD_BINARY = "/usr/bin/etcd"
 # etcd's space quota: writes stop with "database space exceeded" above it (etcd's default is 2 GiB; say
@@ -29,6 +31,16 @@ LAB_LIFECYCLE = NodeLifecycle(grace_period=15.0, eviction_timeout=30.0, monitor_
 METRICS_PORTS = {"apiserver": 10251, "scheduler": 10259, "controller-manager": 10257, "agent": 10255,
                  "ingress": 10254}
 LAB_METRICS_RESOLUTION = 5.0  # `skiff top` follows a lab experiment closely; real nodes keep 15 s
+
+
+@dataclass(frozen=True)
+class Autoscaling:
+    """How often HPAs are looked at, and how long a scale-down waits (the lab shortens both)."""
+    sync_period: float = 15.0
+    downscale_stabilization: float = 300.0
+
+
+LAB_AUTOSCALING = Autoscaling(sync_period=5.0, downscale_stabilization=30.0)
 
 
 def program(name: str, bin_dir: Path | None = None) -> str:
@@ -64,52 +76,64 @@ def metrics_address(component: str, ip: str) -> str:
     return f"{ip}:{METRICS_PORTS[component]}"
 
 
-def apiserver(listen: str, etcd_endpoints: list[str], bin_dir: Path | None = None,
-              encryption_config: str = "", metrics_ip: str = "", rest_listen: str = "", tls_cert: str = "",
-              tls_key: str = "") -> list[str]:
+def apiserver(listen: str, etcd_endpoints: list[str], pki_dir: Path, bin_dir: Path | None = None,
+              token_listen: str = "", encryption_config: str = "", metrics_ip: str = "",
+              rest_listen: str = "") -> list[str]:
     """`encryption_config`: the EncryptionConfiguration file that keeps Secrets encrypted in etcd;
-    `rest_listen`: where to serve the Kubernetes REST API (kubectl), with `tls_cert`/`tls_key`."""
-    argv = [program("skiff-apiserver", bin_dir), "--listen", listen, "--etcd-servers", ",".join(etcd_endpoints),
+    `rest_listen`: where to serve the Kubernetes REST API (kubectl), with the same serving certificate."""
+    argv = [program("skiff-apiserver", bin_dir), "--listen", listen,
+            "--etcd-servers", ",".join(etcd_endpoints), *pki.apiserver_flags(pki_dir),
             "--metrics-bind-address", metrics_address("apiserver", metrics_ip or "127.0.0.1")]
+    if token_listen:
+        argv += ["--token-listen", token_listen]
     if encryption_config:
         argv += ["--encryption-provider-config", encryption_config]
     if rest_listen:
         argv += ["--rest-listen", rest_listen]
-        if tls_cert and tls_key:
-            argv += ["--tls-cert-file", tls_cert, "--tls-private-key-file", tls_key]
     return argv
 
 
-def scheduler(server: str, bin_dir: Path | None = None, metrics_ip: str = "") -> list[str]:
+def scheduler(server: str, pki_dir: Path, bin_dir: Path | None = None, metrics_ip: str = "") -> list[str]:
     return [program("skiff-scheduler", bin_dir), "--server", server,
+            "--kubeconfig", pki.kubeconfig_file(pki_dir, "scheduler"),
             "--metrics-bind-address", metrics_address("scheduler", metrics_ip or "127.0.0.1")]
 
 
-def controller_manager(server: str, cluster_cidr: str, lifecycle: NodeLifecycle,
-                       bin_dir: Path | None = None, metrics_ip: str = "") -> list[str]:
-    return [program("skiff-controller-manager", bin_dir), "--server", server,
+def controller_manager(server: str, cluster_cidr: str, lifecycle: NodeLifecycle, pki_dir: Path,
+                       bin_dir: Path | None = None, metrics_ip: str = "",
+                       autoscaling: Autoscaling | None = None) -> list[str]:
+    argv = [program("skiff-controller-manager", bin_dir), "--server", server,
+            "--kubeconfig", pki.kubeconfig_file(pki_dir, "controller-manager"),
             "--metrics-bind-address", metrics_address("controller-manager", metrics_ip or "127.0.0.1"),
             "--cluster-cidr", cluster_cidr,
             "--node-monitor-grace-period", _seconds(lifecycle.grace_period),
             "--pod-eviction-timeout", _seconds(lifecycle.eviction_timeout),
             "--node-monitor-period", _seconds(lifecycle.monitor_period)]
+    if autoscaling is not None:
+        argv += ["--horizontal-pod-autoscaler-sync-period", _seconds(autoscaling.sync_period),
+                 "--horizontal-pod-autoscaler-downscale-stabilization", _seconds(autoscaling.downscale_stabilization)]
+    return argv
 
 
 INGRESS_CONTROLLER = "skiff.io/ingress-nginx"  # spec.controller of the IngressClass it serves
 
 
-def ingress_controller(server: str, listen_ip: str, work_dir: str, bin_dir: Path | None = None) -> list[str]:
+def ingress_controller(server: str, listen_ip: str, work_dir: str, pki_dir: Path,
+                       bin_dir: Path | None = None) -> list[str]:
     """nginx on this host's address, serving the Ingresses of the IngressClasses naming INGRESS_CONTROLLER."""
     return [program("skiff-ingress-controller", bin_dir), "--server", server, "--listen-address", listen_ip,
+            "--kubeconfig", pki.kubeconfig_file(pki_dir, "ingress-controller"),
             "--controller-name", INGRESS_CONTROLLER, "--work-dir", work_dir,
             "--metrics-bind-address", metrics_address("ingress", listen_ip)]
 
 
-def agent(server: str, node_name: str, node_ip: str, interface: str, state_dir: str | None = None,
+def agent(server: str, node_name: str, node_ip: str, interface: str, pki_dir: Path, state_dir: str | None = None,
           lease_renew_interval: float | None = None, bin_dir: Path | None = None,
           metrics_resolution: float | None = None) -> list[str]:
+    # The node's one certificate is its identity to the API server and its logs/exec serving cert.
     argv = [program("skiff-agent", bin_dir), "--server", server, "--node-name", node_name,
             "--node-ip", node_ip, "--interface", interface,
+            "--kubeconfig", pki.kubeconfig_file(pki_dir, f"nodes/{node_name}"),
             "--metrics-bind-address", metrics_address("agent", node_ip)]
     if metrics_resolution is not None:
         argv += ["--metrics-resolution", _seconds(metrics_resolution)]

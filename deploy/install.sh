@@ -56,6 +56,15 @@ step "installing skiff into $dest/.venv"
 
 mkdir -p /etc/skiff
 cp "$config" /etc/skiff/cluster.yaml
+pki=/etc/skiff/pki
+if [[ "$role" == controlplane ]]; then
+  step "certificates in $pki (the cluster CA and one per component and node; files 0600)"
+  (cd "$dest" && .venv/bin/python -m deploy.pki --config /etc/skiff/cluster.yaml --dir "$pki")
+elif [[ ! -f "$pki/nodes/$name.conf" ]]; then
+  echo "install: $pki/nodes/$name.conf is missing: copy ca.crt and nodes/$name.{crt,key,conf} from" \
+       "the control plane's $pki (made by 'install.sh controlplane') to $pki here" >&2
+  exit 1
+fi
 step "rendering units for $role $name"
 (cd "$dest" && .venv/bin/python -m deploy.units --config /etc/skiff/cluster.yaml --role "$role" \
    --name "$name" --out "$units" --bin-dir "$dest/.venv/bin")
@@ -74,10 +83,8 @@ else
     step "generating the key that encrypts Secrets in etcd (/etc/skiff/encryption.yaml)"
     (umask 077 && "$dest/.venv/bin/python" -m controlplane.apiserver.encryption > /etc/skiff/encryption.yaml)
   fi
-  server="$("$dest/.venv/bin/python" -c \
-    "import yaml; print(yaml.safe_load(open('/etc/skiff/cluster.yaml'))['apiServer'])")"
   mkdir -p /root/.skiff
-  echo "server: $server" > /root/.skiff/config
+  install -m 0600 "$pki/admin.conf" /root/.skiff/config
 fi
 systemctl daemon-reload
 step "starting ${services[*]}"

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from deploy import components
+from deploy.pki import PKI_DIR
 
 INSTALL_DIR = Path("/opt/skiff")
 BIN_DIR = INSTALL_DIR / ".venv" / "bin"
@@ -79,12 +80,13 @@ def controlplane_units(config: dict, name: str, bin_dir: Path = BIN_DIR) -> list
                           components.etcd(name, ETCD_DATA, members[name], members)))
     units += [
         Unit("skiff-apiserver", "API server",
-             components.apiserver(f"{own_ip}:{servers[0].rsplit(':', 1)[1]}", endpoints, bin_dir,
+             components.apiserver(f"{own_ip}:{servers[0].rsplit(':', 1)[1]}", endpoints, PKI_DIR, bin_dir,
                                   encryption_config=ENCRYPTION_CONFIG, metrics_ip=own_ip),
              "skiff-etcd.service" if name in members else ""),
-        Unit("skiff-scheduler", "scheduler", components.scheduler(server, bin_dir, metrics_ip=own_ip)),
+        Unit("skiff-scheduler", "scheduler", components.scheduler(server, PKI_DIR, bin_dir, metrics_ip=own_ip)),
         Unit("skiff-controller-manager", "controller manager",
-             components.controller_manager(server, config["clusterCIDR"], lifecycle, bin_dir, metrics_ip=own_ip)),
+             components.controller_manager(server, config["clusterCIDR"], lifecycle, PKI_DIR, bin_dir,
+                                           metrics_ip=own_ip)),
     ]
     return units
 
@@ -97,7 +99,7 @@ def node_units(config: dict, name: str, bin_dir: Path = BIN_DIR) -> list[Unit]:
                     raise ConfigError(f"node {name} in the cluster config has no {key}")
             return [Unit("skiff-agent", f"node agent of {name}",
                          components.agent(",".join(api_servers(config)), name, str(node["ip"]), str(node["interface"]),
-                                          bin_dir=bin_dir), "docker.service")]
+                                          PKI_DIR, bin_dir=bin_dir), "docker.service")]
     raise ConfigError(f"no node named {name!r} in the cluster config; nodes: "
                       f"{', '.join(str(n.get('name')) for n in config['nodes'])}")
 

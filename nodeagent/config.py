@@ -5,12 +5,27 @@ import argparse
 import os
 from dataclasses import dataclass, field, replace
 
-from api import monitoring
+from api import kubeconfig, monitoring
+from api.credentials import Credentials, CredentialsError, read_certificate, read_key
 from api.flagtypes import positive_seconds
 from proto import types_pb2
 
 VERSION = "v0.1.0"
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+
+
+# The only client the agent's logs/exec server answers: the API server's kubelet-client certificate.
+APISERVER_CLIENT = "kube-apiserver-kubelet-client"
+
+
+@dataclass(frozen=True)
+class ServingTLS:
+    """The agent's own server: its certificate (naming the node), and who may call it."""
+
+    cert_pem: bytes
+    key_pem: bytes
+    client_ca_pem: bytes
+    allowed_client: str = APISERVER_CLIENT
 
 
 @dataclass(frozen=True)
@@ -41,6 +56,10 @@ class AgentConfig:
     # Cluster DNS on the bridge address (nodeagent.dns): other names go to the upstream; "": REFUSED.
     dns_upstream: str = ""
     dns_port: int = 53
+    # TLS of the logs/exec server; there is no plain listener, so an agent running pods needs it.
+    tls: ServingTLS | None = None
+    # How the agent itself calls the API server (from --kubeconfig); tests hand a client in instead.
+    credentials: Credentials | None = None
     # How often container and node usage is sampled and pushed to the metrics API (nodeagent.metrics).
     metrics_resolution: float = 15.0
     # Prometheus /metrics, /healthz, /readyz as (HOST, PORT), HOST "" meaning the node IP; None: off.
@@ -86,7 +105,19 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="skiff-agent",
                                 description="Run pods on this host for a skiff cluster: register the node, "
                                             "heartbeat, start containers, wire pod networking.")
-    p.add_argument("--server", default="127.0.0.1:6443", metavar="HOST:PORT", help="the API server")
+    p.add_argument("--kubeconfig", default=None, metavar="PATH",
+                   help="(required) how to reach the API server as this node: server, cluster CA, the node's "
+                        "certificate (CN=system:node:NAME, O=system:nodes) and key")
+    p.add_argument("--server", default="", metavar="HOST:PORT",
+                   help="the API server (default: the one --kubeconfig names)")
+    p.add_argument("--tls-cert-file", default="", metavar="PATH",
+                   help="serving certificate of the logs/exec server, naming the node (DNS SAN = node name); "
+                        "default: the kubeconfig's client certificate")
+    p.add_argument("--tls-private-key-file", default="", metavar="PATH", help="its private key")
+    p.add_argument("--client-ca-file", default="", metavar="PATH",
+                   help="CA of the API server's client certificate (default: the kubeconfig's cluster CA)")
+    p.add_argument("--apiserver-client-name", default=APISERVER_CLIENT, metavar="CN",
+                   help="the only client certificate CN the logs/exec server answers (default %(default)s)")
     p.add_argument("--node-name", default=os.uname().nodename, metavar="NAME",
                    help="this node's name (default: the host name)")
     p.add_argument("--node-ip", required=True, metavar="IP",
@@ -126,11 +157,31 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def security_from_args(args: argparse.Namespace) -> tuple[kubeconfig.Connection, ServingTLS]:
+    """The agent's connection and serving TLS; SystemExit naming the file when one is wrong."""
+    if not args.kubeconfig:
+        raise SystemExit("skiff-agent: --kubeconfig is required (the API server, the cluster CA and the "
+                         "node's certificate)")
+    try:
+        connection = kubeconfig.load(args.kubeconfig, server=args.server or None)
+        creds = connection.credentials
+        cert = read_certificate(args.tls_cert_file, "serving certificate") if args.tls_cert_file else creds.cert_pem
+        key = read_key(args.tls_private_key_file) if args.tls_private_key_file else creds.key_pem
+        ca = read_certificate(args.client_ca_file, "client CA") if args.client_ca_file else creds.ca_pem
+    except (kubeconfig.KubeconfigError, CredentialsError) as e:
+        raise SystemExit(f"skiff-agent: {e}") from None
+    if not cert or not key:
+        raise SystemExit("skiff-agent: the logs/exec server needs a certificate: give --tls-cert-file and "
+                         "--tls-private-key-file, or a client certificate in --kubeconfig")
+    return connection, ServingTLS(cert, key, ca, args.apiserver_client_name)
+
+
 def from_args(args: argparse.Namespace) -> AgentConfig:
     if args.hollow and args.runtime != "fake":
         raise SystemExit("skiff-agent: --hollow needs --runtime fake")
+    connection, tls = security_from_args(args)
     return AgentConfig(
-        server=args.server, node_name=args.node_name, node_ip=args.node_ip, interface=args.interface,
+        server=connection.server, credentials=connection.credentials, tls=tls, node_name=args.node_name, node_ip=args.node_ip, interface=args.interface,
         runtime=args.runtime, hollow=args.hollow,
         state_dir=args.state_dir or os.path.join("/var/lib/skiff/agent", args.node_name),
         listen_port=args.listen_port, node_labels=args.node_labels, taints=args.register_with_taints,

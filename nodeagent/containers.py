@@ -83,6 +83,8 @@ class HostDir:
     """A directory the worker must create before the container starts."""
 
     path: str
+    memory: bool = False  # an emptyDir with medium Memory: a tmpfs
+    size_bytes: int | None = None  # the tmpfs size (the emptyDir's sizeLimit)
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,9 @@ def mounts(pod: types_pb2.Pod, container: types_pb2.Container,
                 dirs.append(HostDir(source))
         elif volume.HasField("empty_dir"):
             source = empty_dir_path(state_dir, pod.metadata.uid, vm.name)
-            dirs.append(HostDir(source))
+            limit = volume.empty_dir.size_limit
+            dirs.append(HostDir(source, volume.empty_dir.medium == "Memory",
+                                quantity.to_bytes(limit) if limit else None))
         elif projection.is_config_volume(volume):
             # Written by the volume set-up; always read-only in the container, as Kubernetes mounts them.
             source = empty_dir_path(state_dir, pod.metadata.uid, vm.name)

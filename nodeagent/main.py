@@ -30,7 +30,7 @@ def make_runtime(name: str):
 
 
 async def run(cfg: AgentConfig, stop: asyncio.Event) -> None:
-    async with Client(cfg.server, timeout=10) as client:
+    async with Client(cfg.server, timeout=10, credentials=cfg.credentials) as client:
         runtime = None
         if cfg.hollow:
             from nodeagent.hollow import HollowNodes

@@ -1,6 +1,6 @@
 """The agent's own gRPC service (proto/agent.proto): logs, exec and port-forward of the pods on this node.
 
-The API server proxies `skiff logs` and `skiff exec` here; errors use the API's status codes.
+The API server proxies `skiff logs` and `skiff exec` here over mutual TLS; nobody else is answered.
 """
 from __future__ import annotations
 
@@ -27,6 +27,25 @@ class TargetError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+def _caller(context) -> str:
+    """The CN of the caller's verified client certificate ("" when there is none)."""
+    names = (context.auth_context() or {}).get("x509_common_name") or []
+    return names[0].decode(errors="replace") if names else ""
+
+
+def _only_apiserver(method):
+    """Answer only the API server's client certificate: other holders of cluster certs (nodes) get nothing."""
+    async def guarded(self, request, context):
+        allowed = self.agent.cfg.tls.allowed_client
+        if _caller(context) != allowed:
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED,
+                                f"forbidden: only {allowed} may use this node's logs and exec")
+        async for item in method(self, request, context):
+            yield item
+    guarded.__name__ = method.__name__
+    return guarded
 
 
 class AgentService(agent_pb2_grpc.AgentServicer):
@@ -57,6 +76,7 @@ class AgentService(agent_pb2_grpc.AgentServicer):
                               f'container "{container}" in pod "{name}" is waiting to start')
         return pod, container, found[0]
 
+    @_only_apiserver
     async def Logs(self, request: api_pb2.LogsRequest, context):
         try:
             _, _, info = await self._target(request.namespace, request.name, request.container, request.previous)
@@ -82,6 +102,7 @@ class AgentService(agent_pb2_grpc.AgentServicer):
                                 f'container "{container}" in pod "{first.name}" is not running ({info.state})')
         return info
 
+    @_only_apiserver
     async def Exec(self, request_iterator, context):
         first = await anext(aiter(request_iterator), None)
         if first is None or not first.command:
@@ -95,6 +116,7 @@ class AgentService(agent_pb2_grpc.AgentServicer):
         async for response in _session_stream(session, first, request_iterator):
             yield response
 
+    @_only_apiserver
     async def Attach(self, request_iterator, context):
         first = await anext(aiter(request_iterator), None)
         if first is None:
@@ -107,6 +129,7 @@ class AgentService(agent_pb2_grpc.AgentServicer):
         async for response in _session_stream(session, first, request_iterator):
             yield response
 
+    @_only_apiserver
     async def PortForward(self, request_iterator, context):
         first = await anext(aiter(request_iterator), None)
         if first is None or not 0 < first.port < 65536:
@@ -181,13 +204,19 @@ class AgentServer:
     async def start(self) -> int:
         """Listen on the node IP (in the host's namespace); returns the port."""
         cfg = self.agent.cfg
+        if cfg.tls is None:
+            raise OSError(f"skiff-agent: node {cfg.node_name}: no serving certificate for logs and exec "
+                          f"(there is no plain listener)")
+        credentials = grpc.ssl_server_credentials([(cfg.tls.key_pem, cfg.tls.cert_pem)],
+                                                  root_certificates=cfg.tls.client_ca_pem,
+                                                  require_client_auth=True)
         self.server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
         agent_pb2_grpc.add_AgentServicer_to_server(AgentService(self.agent), self.server)
         grpchealth.add_to_server(self.server, self.agent.ready, ("skiff.v1.Agent",))
         listen = f"{cfg.node_ip}:{cfg.listen_port}"
         # The listening socket is made in the host's namespace (a lab or test host is a netns).
         with netns.entered(cfg.host_netns):
-            port = self.server.add_insecure_port(listen)
+            port = self.server.add_secure_port(listen, credentials)
         if port == 0:
             raise OSError(f"skiff-agent: cannot listen for logs and exec on {listen}")
         await self.server.start()

@@ -14,7 +14,8 @@ from api import errors, meta, sidecars
 from api.client import Client
 from api.events import EventRecorder
 from nodeagent import (
-    actions, containers, downward, envvars, etchosts, pullsecrets, security, servicelinks, status, subpath, volumes,
+    actions, containers, downward, emptydir, envvars, etchosts, pullsecrets, security, servicelinks, status, subpath,
+    volumes,
 )
 from nodeagent.backoff import Backoff
 from nodeagent.configwatch import ConfigObjects
@@ -73,7 +74,10 @@ class PodState:
     # out the restart backoff, as a crash does).
     start_failures: dict[str, tuple[float, status.Waiting]] = field(default_factory=dict)
     messages: dict[str, str] = field(default_factory=dict)  # exited container id -> its termination message
+    next_usage_check: float = 0.0  # monotonic time to measure the pod's size-limited emptyDirs again
     volume_digests: dict[str, str] = field(default_factory=dict)  # config volume -> digest of what is written
+    # A container waits for a ConfigMap or Secret (or a key of one): its change needs a full sync.
+    config_blocked: bool = False
 
 
 def _copy(pod: types_pb2.Pod) -> types_pb2.Pod:
@@ -105,11 +109,16 @@ class PodSyncer:
         terminal = base_status.phase in status.TERMINAL
         deadline_in = _deadline_in(pod, base_status, time.time())
         if not terminal and deadline_in is not None and deadline_in <= 0:
-            await self._deadline_exceeded(pod, state, observed)
+            await self._fail(pod, state, observed, DEADLINE_REASON, DEADLINE_MESSAGE)
             return 0  # failed: come back at once to free the sandbox
+        if not terminal and (eviction := await self._empty_dir_eviction(pod, state)) is not None:
+            await self._fail(pod, state, observed, "Evicted", eviction)
+            return 0
         plan = self._plan(pod, state, observed, terminal)
         if deadline_in is not None and not terminal:
             plan.wake(deadline_in)
+        if not terminal and emptydir.limited(pod):
+            plan.wake(emptydir.CHECK_EVERY_S)
         if plan.create_sandbox:
             await self._create_sandbox(pod, state, observed, plan.sandbox_attempt)
             observed = await self.observe(uid)
@@ -122,9 +131,11 @@ class PodSyncer:
             await self._wire(pod, state, sandbox)  # adopting a sandbox after an agent restart: idempotent
         waiting = dict(plan.waiting)
         lookup = await self._objects(pod)
+        state.config_blocked = False
         if not terminal and not await self._set_up_volumes(pod, state, lookup):
             for start in plan.start:  # a volume is missing: no container starts until the watch kicks
                 waiting[start.container.name] = status.Waiting("ContainerCreating")
+            state.config_blocked = bool(plan.start)
             plan.start = []
         for leftover in plan.remove:
             await env.runtime.remove(leftover)
@@ -140,6 +151,7 @@ class PodSyncer:
             if problem is not None:
                 waiting[start.container.name] = problem
                 if problem.reason == "CreateContainerConfigError" and start.container.name not in state.start_failures:
+                    state.config_blocked = True
                     continue  # a missing ConfigMap, Secret or key: their watch kicks the pod when it appears
                 plan.wake(self._retry_in(pod, state, start.container.name) or 1.0)
             elif start.init and sidecars.is_sidecar(start.container):
@@ -252,6 +264,11 @@ class PodSyncer:
         await self.env.config.ready(pod)
         return self.env.config.lookup_for(pod)
 
+    async def refresh_volumes(self, pod, state: PodState) -> None:
+        """Only rewrite the pod's config volumes (a ConfigMap or Secret changed); env is never updated."""
+        if (state.last_status or pod.status).phase not in status.TERMINAL:
+            await self._set_up_volumes(pod, state, await self._objects(pod))
+
     async def _set_up_volumes(self, pod, state: PodState, lookup) -> bool:
         """Write the pod's config volumes (again, when what they project changed); False if one failed."""
         if self.env.volumes is None:
@@ -290,8 +307,9 @@ class PodSyncer:
         fs_group = pod.spec.security_context.fs_group if pod.spec.security_context.HasField("fs_group") else None
         try:
             mount_list = await asyncio.to_thread(_prepare_mounts, mount_list, dirs,
-                                                 containers.pod_dir(env.state_dir, pod.metadata.uid), fs_group)
-        except subpath.SubPathError as e:
+                                                 containers.pod_dir(env.state_dir, pod.metadata.uid), fs_group,
+                                                 env.volumes is not None and env.volumes.tmpfs)
+        except (subpath.SubPathError, OSError) as e:
             env.recorder.warning(pod, "Failed", f"Error: {e}")
             return self._start_failed(pod, state, c.name, status.Waiting("CreateContainerConfigError", str(e)))
         if env.dns is not None:
@@ -361,12 +379,24 @@ class PodSyncer:
 
     # ------------------------------------------------------------ status
 
-    async def _deadline_exceeded(self, pod, state: PodState, observed: list[ContainerInfo]) -> None:
-        """activeDeadlineSeconds has passed since the pod started: stop everything, fail the pod (the kubelet's)."""
-        self.env.recorder.warning(pod, DEADLINE_REASON, DEADLINE_MESSAGE)
+    async def _fail(self, pod, state: PodState, observed: list[ContainerInfo], reason: str, message: str) -> None:
+        """Stop everything and fail the pod with this reason, as the kubelet does when activeDeadlineSeconds
+        has passed (DeadlineExceeded) or an emptyDir outgrows its sizeLimit (Evicted)."""
+        self.env.recorder.warning(pod, reason, message)
         await self._stop_in_order(pod, observed, time.monotonic() + _grace(pod))
-        await self.write_status(pod, state, await self.observe(pod.metadata.uid), {},
-                                failed=(DEADLINE_REASON, DEADLINE_MESSAGE))
+        await self.write_status(pod, state, await self.observe(pod.metadata.uid), {}, failed=(reason, message))
+
+    async def _empty_dir_eviction(self, pod, state: PodState) -> str | None:
+        """Measure the pod's size-limited emptyDirs (every CHECK_EVERY_S); the eviction message if one is over."""
+        limits = emptydir.limited(pod)
+        if not limits or time.monotonic() < state.next_usage_check:
+            return None
+        state.next_usage_check = time.monotonic() + emptydir.CHECK_EVERY_S
+        uid = pod.metadata.uid
+        usage = {name: await asyncio.to_thread(emptydir.usage_bytes,
+                                               containers.empty_dir_path(self.env.state_dir, uid, name))
+                 for name in limits}
+        return emptydir.over_limit(pod, usage)
 
     async def write_status(self, pod, state: PodState, observed, waiting: dict[str, status.Waiting],
                            failed: tuple[str, str] | None = None) -> types_pb2.PodStatus:
@@ -509,12 +539,15 @@ def _same_waiting(previous: types_pb2.PodStatus, new: types_pb2.ContainerStatus)
 
 
 def _prepare_mounts(mount_list: list[base.Mount], dirs: list, pod_dir: str,
-                    fs_group: int | None = None) -> list[base.Mount]:
-    """Make the volumes' directories and resolve subPaths; the mounts with the sources found."""
+                    fs_group: int | None = None, tmpfs: bool = False) -> list[base.Mount]:
+    """Make the volumes' directories (a tmpfs for medium Memory, where pods really run) and resolve subPaths;
+    the mounts with the sources found."""
     resolved = list(mount_list)
     for item in dirs:
         if isinstance(item, containers.HostDir):
             os.makedirs(item.path, exist_ok=True)
+            if item.memory and tmpfs and not os.path.ismount(item.path):
+                volumes.mount_tmpfs(item.path, "mode=0777" + (f",size={item.size_bytes}" if item.size_bytes else ""))
             if item.path.startswith(pod_dir + os.sep):
                 os.chmod(item.path, 0o777)  # an emptyDir is world-writable, as the kubelet makes it
                 if fs_group is not None:  # owned by the pod's fsGroup, which new files inherit (setgid)

@@ -70,7 +70,7 @@ class PodVolumes:
     def _write(self, target: str, files: dict[str, FileProjection], tmpfs: bool) -> bool:
         os.makedirs(target, mode=0o755, exist_ok=True)
         if tmpfs and self.tmpfs and not os.path.ismount(target):
-            _mount_tmpfs(target)
+            mount_tmpfs(target)
         return AtomicWriter(target).write(files)
 
     async def tear_down(self, pod_uid: str) -> None:
@@ -78,8 +78,9 @@ class PodVolumes:
         await asyncio.to_thread(unmount_under, containers.pod_dir(self.state_dir, pod_uid))
 
 
-def _mount_tmpfs(target: str) -> None:
-    if _libc.mount(b"tmpfs", target.encode(), b"tmpfs", 0, b"mode=0755") != 0:
+def mount_tmpfs(target: str, options: str = "mode=0755") -> None:
+    """A tmpfs on `target` (also emptyDir medium Memory, with its sizeLimit as `size=`)."""
+    if _libc.mount(b"tmpfs", target.encode(), b"tmpfs", 0, options.encode()) != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"mounting a tmpfs on {target}: {os.strerror(err)}")
 

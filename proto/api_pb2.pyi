@@ -23,7 +23,11 @@ class KindOptions(_message.Message):
     def __init__(self, api_version: _Optional[str] = ..., plural: _Optional[str] = ..., short_names: _Optional[_Iterable[str]] = ..., namespaced: _Optional[bool] = ...) -> None: ...
 
 class Object(_message.Message):
+<<<<<<< HEAD
     __slots__ = ("namespace", "node", "pod", "replica_set", "deployment", "service", "endpoints", "event", "lease", "config_map", "secret", "ingress", "ingress_class")
+=======
+    __slots__ = ("namespace", "node", "pod", "replica_set", "deployment", "service", "endpoints", "event", "lease", "config_map", "secret", "horizontal_pod_autoscaler", "role", "cluster_role", "role_binding", "cluster_role_binding")
+>>>>>>> main
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     NODE_FIELD_NUMBER: _ClassVar[int]
     POD_FIELD_NUMBER: _ClassVar[int]
@@ -35,8 +39,16 @@ class Object(_message.Message):
     LEASE_FIELD_NUMBER: _ClassVar[int]
     CONFIG_MAP_FIELD_NUMBER: _ClassVar[int]
     SECRET_FIELD_NUMBER: _ClassVar[int]
+<<<<<<< HEAD
     INGRESS_FIELD_NUMBER: _ClassVar[int]
     INGRESS_CLASS_FIELD_NUMBER: _ClassVar[int]
+=======
+    HORIZONTAL_POD_AUTOSCALER_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    CLUSTER_ROLE_FIELD_NUMBER: _ClassVar[int]
+    ROLE_BINDING_FIELD_NUMBER: _ClassVar[int]
+    CLUSTER_ROLE_BINDING_FIELD_NUMBER: _ClassVar[int]
+>>>>>>> main
     namespace: _types_pb2.Namespace
     node: _types_pb2.Node
     pod: _types_pb2.Pod
@@ -48,17 +60,30 @@ class Object(_message.Message):
     lease: _types_pb2.Lease
     config_map: _types_pb2.ConfigMap
     secret: _types_pb2.Secret
+<<<<<<< HEAD
     ingress: _types_pb2.Ingress
     ingress_class: _types_pb2.IngressClass
     def __init__(self, namespace: _Optional[_Union[_types_pb2.Namespace, _Mapping]] = ..., node: _Optional[_Union[_types_pb2.Node, _Mapping]] = ..., pod: _Optional[_Union[_types_pb2.Pod, _Mapping]] = ..., replica_set: _Optional[_Union[_types_pb2.ReplicaSet, _Mapping]] = ..., deployment: _Optional[_Union[_types_pb2.Deployment, _Mapping]] = ..., service: _Optional[_Union[_types_pb2.Service, _Mapping]] = ..., endpoints: _Optional[_Union[_types_pb2.Endpoints, _Mapping]] = ..., event: _Optional[_Union[_types_pb2.Event, _Mapping]] = ..., lease: _Optional[_Union[_types_pb2.Lease, _Mapping]] = ..., config_map: _Optional[_Union[_types_pb2.ConfigMap, _Mapping]] = ..., secret: _Optional[_Union[_types_pb2.Secret, _Mapping]] = ..., ingress: _Optional[_Union[_types_pb2.Ingress, _Mapping]] = ..., ingress_class: _Optional[_Union[_types_pb2.IngressClass, _Mapping]] = ...) -> None: ...
+=======
+    horizontal_pod_autoscaler: _types_pb2.HorizontalPodAutoscaler
+    role: _types_pb2.Role
+    cluster_role: _types_pb2.ClusterRole
+    role_binding: _types_pb2.RoleBinding
+    cluster_role_binding: _types_pb2.ClusterRoleBinding
+    def __init__(self, namespace: _Optional[_Union[_types_pb2.Namespace, _Mapping]] = ..., node: _Optional[_Union[_types_pb2.Node, _Mapping]] = ..., pod: _Optional[_Union[_types_pb2.Pod, _Mapping]] = ..., replica_set: _Optional[_Union[_types_pb2.ReplicaSet, _Mapping]] = ..., deployment: _Optional[_Union[_types_pb2.Deployment, _Mapping]] = ..., service: _Optional[_Union[_types_pb2.Service, _Mapping]] = ..., endpoints: _Optional[_Union[_types_pb2.Endpoints, _Mapping]] = ..., event: _Optional[_Union[_types_pb2.Event, _Mapping]] = ..., lease: _Optional[_Union[_types_pb2.Lease, _Mapping]] = ..., config_map: _Optional[_Union[_types_pb2.ConfigMap, _Mapping]] = ..., secret: _Optional[_Union[_types_pb2.Secret, _Mapping]] = ..., horizontal_pod_autoscaler: _Optional[_Union[_types_pb2.HorizontalPodAutoscaler, _Mapping]] = ..., role: _Optional[_Union[_types_pb2.Role, _Mapping]] = ..., cluster_role: _Optional[_Union[_types_pb2.ClusterRole, _Mapping]] = ..., role_binding: _Optional[_Union[_types_pb2.RoleBinding, _Mapping]] = ..., cluster_role_binding: _Optional[_Union[_types_pb2.ClusterRoleBinding, _Mapping]] = ...) -> None: ...
+>>>>>>> main
 
 class CreateRequest(_message.Message):
-    __slots__ = ("object", "dry_run")
+    __slots__ = ("object", "dry_run", "manifest", "field_validation")
     OBJECT_FIELD_NUMBER: _ClassVar[int]
     DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    MANIFEST_FIELD_NUMBER: _ClassVar[int]
+    FIELD_VALIDATION_FIELD_NUMBER: _ClassVar[int]
     object: Object
     dry_run: bool
-    def __init__(self, object: _Optional[_Union[Object, _Mapping]] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+    manifest: bytes
+    field_validation: str
+    def __init__(self, object: _Optional[_Union[Object, _Mapping]] = ..., dry_run: _Optional[bool] = ..., manifest: _Optional[bytes] = ..., field_validation: _Optional[str] = ...) -> None: ...
 
 class GetRequest(_message.Message):
     __slots__ = ("kind", "namespace", "name")
@@ -97,14 +122,38 @@ class ListResponse(_message.Message):
     def __init__(self, items: _Optional[_Iterable[_Union[Object, _Mapping]]] = ..., resource_version: _Optional[str] = ..., continue_token: _Optional[str] = ...) -> None: ...
 
 class UpdateRequest(_message.Message):
-    __slots__ = ("object", "subresource", "dry_run")
+    __slots__ = ("object", "subresource", "dry_run", "manifest", "field_validation")
     OBJECT_FIELD_NUMBER: _ClassVar[int]
     SUBRESOURCE_FIELD_NUMBER: _ClassVar[int]
     DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    MANIFEST_FIELD_NUMBER: _ClassVar[int]
+    FIELD_VALIDATION_FIELD_NUMBER: _ClassVar[int]
     object: Object
     subresource: str
     dry_run: bool
-    def __init__(self, object: _Optional[_Union[Object, _Mapping]] = ..., subresource: _Optional[str] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+    manifest: bytes
+    field_validation: str
+    def __init__(self, object: _Optional[_Union[Object, _Mapping]] = ..., subresource: _Optional[str] = ..., dry_run: _Optional[bool] = ..., manifest: _Optional[bytes] = ..., field_validation: _Optional[str] = ...) -> None: ...
+
+class PatchRequest(_message.Message):
+    __slots__ = ("kind", "namespace", "name", "patch_type", "patch", "subresource", "dry_run", "field_validation")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PATCH_TYPE_FIELD_NUMBER: _ClassVar[int]
+    PATCH_FIELD_NUMBER: _ClassVar[int]
+    SUBRESOURCE_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    FIELD_VALIDATION_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    namespace: str
+    name: str
+    patch_type: str
+    patch: bytes
+    subresource: str
+    dry_run: bool
+    field_validation: str
+    def __init__(self, kind: _Optional[str] = ..., namespace: _Optional[str] = ..., name: _Optional[str] = ..., patch_type: _Optional[str] = ..., patch: _Optional[bytes] = ..., subresource: _Optional[str] = ..., dry_run: _Optional[bool] = ..., field_validation: _Optional[str] = ...) -> None: ...
 
 class DeleteRequest(_message.Message):
     __slots__ = ("kind", "namespace", "name", "grace_period_seconds", "propagation_policy", "precondition_uid", "precondition_resource_version", "dry_run")
@@ -305,16 +354,25 @@ class ContainerMetrics(_message.Message):
     def __init__(self, name: _Optional[str] = ..., cpu_nanocores: _Optional[int] = ..., memory_bytes: _Optional[int] = ...) -> None: ...
 
 class PodMetrics(_message.Message):
-    __slots__ = ("metadata", "timestamp", "window_seconds", "containers")
+    __slots__ = ("metadata", "timestamp", "window_seconds", "containers", "custom")
+    class CustomEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
     METADATA_FIELD_NUMBER: _ClassVar[int]
     TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
     WINDOW_SECONDS_FIELD_NUMBER: _ClassVar[int]
     CONTAINERS_FIELD_NUMBER: _ClassVar[int]
+    CUSTOM_FIELD_NUMBER: _ClassVar[int]
     metadata: _types_pb2.ObjectMeta
     timestamp: str
     window_seconds: float
     containers: _containers.RepeatedCompositeFieldContainer[ContainerMetrics]
-    def __init__(self, metadata: _Optional[_Union[_types_pb2.ObjectMeta, _Mapping]] = ..., timestamp: _Optional[str] = ..., window_seconds: _Optional[float] = ..., containers: _Optional[_Iterable[_Union[ContainerMetrics, _Mapping]]] = ...) -> None: ...
+    custom: _containers.ScalarMap[str, float]
+    def __init__(self, metadata: _Optional[_Union[_types_pb2.ObjectMeta, _Mapping]] = ..., timestamp: _Optional[str] = ..., window_seconds: _Optional[float] = ..., containers: _Optional[_Iterable[_Union[ContainerMetrics, _Mapping]]] = ..., custom: _Optional[_Mapping[str, float]] = ...) -> None: ...
 
 class NodeMetrics(_message.Message):
     __slots__ = ("metadata", "timestamp", "window_seconds", "cpu_nanocores", "memory_bytes")
@@ -367,3 +425,33 @@ class PodMetricsList(_message.Message):
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     items: _containers.RepeatedCompositeFieldContainer[PodMetrics]
     def __init__(self, items: _Optional[_Iterable[_Union[PodMetrics, _Mapping]]] = ...) -> None: ...
+
+class AccessReview(_message.Message):
+    __slots__ = ("user", "groups", "verb", "api_group", "resource", "subresource", "namespace", "name", "path")
+    USER_FIELD_NUMBER: _ClassVar[int]
+    GROUPS_FIELD_NUMBER: _ClassVar[int]
+    VERB_FIELD_NUMBER: _ClassVar[int]
+    API_GROUP_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_FIELD_NUMBER: _ClassVar[int]
+    SUBRESOURCE_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    user: str
+    groups: _containers.RepeatedScalarFieldContainer[str]
+    verb: str
+    api_group: str
+    resource: str
+    subresource: str
+    namespace: str
+    name: str
+    path: str
+    def __init__(self, user: _Optional[str] = ..., groups: _Optional[_Iterable[str]] = ..., verb: _Optional[str] = ..., api_group: _Optional[str] = ..., resource: _Optional[str] = ..., subresource: _Optional[str] = ..., namespace: _Optional[str] = ..., name: _Optional[str] = ..., path: _Optional[str] = ...) -> None: ...
+
+class AccessReviewStatus(_message.Message):
+    __slots__ = ("allowed", "reason")
+    ALLOWED_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    allowed: bool
+    reason: str
+    def __init__(self, allowed: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...

@@ -55,6 +55,11 @@ class ApiStub:
                 request_serializer=proto_dot_api__pb2.UpdateRequest.SerializeToString,
                 response_deserializer=proto_dot_api__pb2.Object.FromString,
                 _registered_method=True)
+        self.Patch = channel.unary_unary(
+                '/skiff.v1.Api/Patch',
+                request_serializer=proto_dot_api__pb2.PatchRequest.SerializeToString,
+                response_deserializer=proto_dot_api__pb2.Object.FromString,
+                _registered_method=True)
         self.Delete = channel.unary_unary(
                 '/skiff.v1.Api/Delete',
                 request_serializer=proto_dot_api__pb2.DeleteRequest.SerializeToString,
@@ -125,6 +130,11 @@ class ApiStub:
                 request_serializer=proto_dot_api__pb2.MetricsRequest.SerializeToString,
                 response_deserializer=proto_dot_api__pb2.PodMetricsList.FromString,
                 _registered_method=True)
+        self.ReviewAccess = channel.unary_unary(
+                '/skiff.v1.Api/ReviewAccess',
+                request_serializer=proto_dot_api__pb2.AccessReview.SerializeToString,
+                response_deserializer=proto_dot_api__pb2.AccessReviewStatus.FromString,
+                _registered_method=True)
 
 
 class ApiServicer:
@@ -149,6 +159,12 @@ class ApiServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Update(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Patch(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -241,6 +257,13 @@ class ApiServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReviewAccess(self, request, context):
+        """May this user do this? (SubjectAccessReview; `user` empty: the caller, as SelfSubjectAccessReview.)
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ApiServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -262,6 +285,11 @@ def add_ApiServicer_to_server(servicer, server):
             'Update': grpc.unary_unary_rpc_method_handler(
                     servicer.Update,
                     request_deserializer=proto_dot_api__pb2.UpdateRequest.FromString,
+                    response_serializer=proto_dot_api__pb2.Object.SerializeToString,
+            ),
+            'Patch': grpc.unary_unary_rpc_method_handler(
+                    servicer.Patch,
+                    request_deserializer=proto_dot_api__pb2.PatchRequest.FromString,
                     response_serializer=proto_dot_api__pb2.Object.SerializeToString,
             ),
             'Delete': grpc.unary_unary_rpc_method_handler(
@@ -333,6 +361,11 @@ def add_ApiServicer_to_server(servicer, server):
                     servicer.ListPodMetrics,
                     request_deserializer=proto_dot_api__pb2.MetricsRequest.FromString,
                     response_serializer=proto_dot_api__pb2.PodMetricsList.SerializeToString,
+            ),
+            'ReviewAccess': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReviewAccess,
+                    request_deserializer=proto_dot_api__pb2.AccessReview.FromString,
+                    response_serializer=proto_dot_api__pb2.AccessReviewStatus.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -442,6 +475,33 @@ class Api:
             target,
             '/skiff.v1.Api/Update',
             proto_dot_api__pb2.UpdateRequest.SerializeToString,
+            proto_dot_api__pb2.Object.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Patch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skiff.v1.Api/Patch',
+            proto_dot_api__pb2.PatchRequest.SerializeToString,
             proto_dot_api__pb2.Object.FromString,
             options,
             channel_credentials,
@@ -821,6 +881,33 @@ class Api:
             '/skiff.v1.Api/ListPodMetrics',
             proto_dot_api__pb2.MetricsRequest.SerializeToString,
             proto_dot_api__pb2.PodMetricsList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReviewAccess(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skiff.v1.Api/ReviewAccess',
+            proto_dot_api__pb2.AccessReview.SerializeToString,
+            proto_dot_api__pb2.AccessReviewStatus.FromString,
             options,
             channel_credentials,
             insecure,

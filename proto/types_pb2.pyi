@@ -1,3 +1,4 @@
+from google.protobuf import descriptor_pb2 as _descriptor_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -5,6 +6,10 @@ from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+PATCH_STRATEGY_FIELD_NUMBER: _ClassVar[int]
+patch_strategy: _descriptor.FieldDescriptor
+PATCH_MERGE_KEY_FIELD_NUMBER: _ClassVar[int]
+patch_merge_key: _descriptor.FieldDescriptor
 
 class OwnerReference(_message.Message):
     __slots__ = ("api_version", "kind", "name", "uid", "controller", "block_owner_deletion")
@@ -1561,6 +1566,7 @@ class Secret(_message.Message):
     immutable: bool
     def __init__(self, api_version: _Optional[str] = ..., kind: _Optional[str] = ..., metadata: _Optional[_Union[ObjectMeta, _Mapping]] = ..., data: _Optional[_Mapping[str, bytes]] = ..., string_data: _Optional[_Mapping[str, str]] = ..., type: _Optional[str] = ..., immutable: _Optional[bool] = ...) -> None: ...
 
+<<<<<<< HEAD
 class TypedLocalObjectReference(_message.Message):
     __slots__ = ("api_group", "kind", "name")
     API_GROUP_FIELD_NUMBER: _ClassVar[int]
@@ -1672,6 +1678,183 @@ class IngressStatus(_message.Message):
     def __init__(self, load_balancer: _Optional[_Union[IngressLoadBalancerStatus, _Mapping]] = ...) -> None: ...
 
 class Ingress(_message.Message):
+=======
+class CrossVersionObjectReference(_message.Message):
+    __slots__ = ("kind", "name", "api_version")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    API_VERSION_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    name: str
+    api_version: str
+    def __init__(self, kind: _Optional[str] = ..., name: _Optional[str] = ..., api_version: _Optional[str] = ...) -> None: ...
+
+class MetricTarget(_message.Message):
+    __slots__ = ("type", "value", "average_value", "average_utilization")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_VALUE_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_UTILIZATION_FIELD_NUMBER: _ClassVar[int]
+    type: str
+    value: str
+    average_value: str
+    average_utilization: int
+    def __init__(self, type: _Optional[str] = ..., value: _Optional[str] = ..., average_value: _Optional[str] = ..., average_utilization: _Optional[int] = ...) -> None: ...
+
+class MetricIdentifier(_message.Message):
+    __slots__ = ("name", "selector")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SELECTOR_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    selector: LabelSelector
+    def __init__(self, name: _Optional[str] = ..., selector: _Optional[_Union[LabelSelector, _Mapping]] = ...) -> None: ...
+
+class ResourceMetricSource(_message.Message):
+    __slots__ = ("name", "target")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    target: MetricTarget
+    def __init__(self, name: _Optional[str] = ..., target: _Optional[_Union[MetricTarget, _Mapping]] = ...) -> None: ...
+
+class PodsMetricSource(_message.Message):
+    __slots__ = ("metric", "target")
+    METRIC_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    metric: MetricIdentifier
+    target: MetricTarget
+    def __init__(self, metric: _Optional[_Union[MetricIdentifier, _Mapping]] = ..., target: _Optional[_Union[MetricTarget, _Mapping]] = ...) -> None: ...
+
+class ObjectMetricSource(_message.Message):
+    __slots__ = ("described_object", "metric", "target")
+    DESCRIBED_OBJECT_FIELD_NUMBER: _ClassVar[int]
+    METRIC_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    described_object: CrossVersionObjectReference
+    metric: MetricIdentifier
+    target: MetricTarget
+    def __init__(self, described_object: _Optional[_Union[CrossVersionObjectReference, _Mapping]] = ..., metric: _Optional[_Union[MetricIdentifier, _Mapping]] = ..., target: _Optional[_Union[MetricTarget, _Mapping]] = ...) -> None: ...
+
+class MetricSpec(_message.Message):
+    __slots__ = ("type", "resource", "pods", "object")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_FIELD_NUMBER: _ClassVar[int]
+    PODS_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_FIELD_NUMBER: _ClassVar[int]
+    type: str
+    resource: ResourceMetricSource
+    pods: PodsMetricSource
+    object: ObjectMetricSource
+    def __init__(self, type: _Optional[str] = ..., resource: _Optional[_Union[ResourceMetricSource, _Mapping]] = ..., pods: _Optional[_Union[PodsMetricSource, _Mapping]] = ..., object: _Optional[_Union[ObjectMetricSource, _Mapping]] = ...) -> None: ...
+
+class HPAScalingPolicy(_message.Message):
+    __slots__ = ("type", "value", "period_seconds")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    type: str
+    value: int
+    period_seconds: int
+    def __init__(self, type: _Optional[str] = ..., value: _Optional[int] = ..., period_seconds: _Optional[int] = ...) -> None: ...
+
+class HPAScalingRules(_message.Message):
+    __slots__ = ("stabilization_window_seconds", "select_policy", "policies")
+    STABILIZATION_WINDOW_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    SELECT_POLICY_FIELD_NUMBER: _ClassVar[int]
+    POLICIES_FIELD_NUMBER: _ClassVar[int]
+    stabilization_window_seconds: int
+    select_policy: str
+    policies: _containers.RepeatedCompositeFieldContainer[HPAScalingPolicy]
+    def __init__(self, stabilization_window_seconds: _Optional[int] = ..., select_policy: _Optional[str] = ..., policies: _Optional[_Iterable[_Union[HPAScalingPolicy, _Mapping]]] = ...) -> None: ...
+
+class HorizontalPodAutoscalerBehavior(_message.Message):
+    __slots__ = ("scale_up", "scale_down")
+    SCALE_UP_FIELD_NUMBER: _ClassVar[int]
+    SCALE_DOWN_FIELD_NUMBER: _ClassVar[int]
+    scale_up: HPAScalingRules
+    scale_down: HPAScalingRules
+    def __init__(self, scale_up: _Optional[_Union[HPAScalingRules, _Mapping]] = ..., scale_down: _Optional[_Union[HPAScalingRules, _Mapping]] = ...) -> None: ...
+
+class HorizontalPodAutoscalerSpec(_message.Message):
+    __slots__ = ("scale_target_ref", "min_replicas", "max_replicas", "metrics", "behavior")
+    SCALE_TARGET_REF_FIELD_NUMBER: _ClassVar[int]
+    MIN_REPLICAS_FIELD_NUMBER: _ClassVar[int]
+    MAX_REPLICAS_FIELD_NUMBER: _ClassVar[int]
+    METRICS_FIELD_NUMBER: _ClassVar[int]
+    BEHAVIOR_FIELD_NUMBER: _ClassVar[int]
+    scale_target_ref: CrossVersionObjectReference
+    min_replicas: int
+    max_replicas: int
+    metrics: _containers.RepeatedCompositeFieldContainer[MetricSpec]
+    behavior: HorizontalPodAutoscalerBehavior
+    def __init__(self, scale_target_ref: _Optional[_Union[CrossVersionObjectReference, _Mapping]] = ..., min_replicas: _Optional[int] = ..., max_replicas: _Optional[int] = ..., metrics: _Optional[_Iterable[_Union[MetricSpec, _Mapping]]] = ..., behavior: _Optional[_Union[HorizontalPodAutoscalerBehavior, _Mapping]] = ...) -> None: ...
+
+class MetricValueStatus(_message.Message):
+    __slots__ = ("value", "average_value", "average_utilization")
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_VALUE_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_UTILIZATION_FIELD_NUMBER: _ClassVar[int]
+    value: str
+    average_value: str
+    average_utilization: int
+    def __init__(self, value: _Optional[str] = ..., average_value: _Optional[str] = ..., average_utilization: _Optional[int] = ...) -> None: ...
+
+class ResourceMetricStatus(_message.Message):
+    __slots__ = ("name", "current")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    current: MetricValueStatus
+    def __init__(self, name: _Optional[str] = ..., current: _Optional[_Union[MetricValueStatus, _Mapping]] = ...) -> None: ...
+
+class PodsMetricStatus(_message.Message):
+    __slots__ = ("metric", "current")
+    METRIC_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_FIELD_NUMBER: _ClassVar[int]
+    metric: MetricIdentifier
+    current: MetricValueStatus
+    def __init__(self, metric: _Optional[_Union[MetricIdentifier, _Mapping]] = ..., current: _Optional[_Union[MetricValueStatus, _Mapping]] = ...) -> None: ...
+
+class ObjectMetricStatus(_message.Message):
+    __slots__ = ("metric", "current", "described_object")
+    METRIC_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_FIELD_NUMBER: _ClassVar[int]
+    DESCRIBED_OBJECT_FIELD_NUMBER: _ClassVar[int]
+    metric: MetricIdentifier
+    current: MetricValueStatus
+    described_object: CrossVersionObjectReference
+    def __init__(self, metric: _Optional[_Union[MetricIdentifier, _Mapping]] = ..., current: _Optional[_Union[MetricValueStatus, _Mapping]] = ..., described_object: _Optional[_Union[CrossVersionObjectReference, _Mapping]] = ...) -> None: ...
+
+class MetricStatus(_message.Message):
+    __slots__ = ("type", "resource", "pods", "object")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_FIELD_NUMBER: _ClassVar[int]
+    PODS_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_FIELD_NUMBER: _ClassVar[int]
+    type: str
+    resource: ResourceMetricStatus
+    pods: PodsMetricStatus
+    object: ObjectMetricStatus
+    def __init__(self, type: _Optional[str] = ..., resource: _Optional[_Union[ResourceMetricStatus, _Mapping]] = ..., pods: _Optional[_Union[PodsMetricStatus, _Mapping]] = ..., object: _Optional[_Union[ObjectMetricStatus, _Mapping]] = ...) -> None: ...
+
+class HorizontalPodAutoscalerStatus(_message.Message):
+    __slots__ = ("observed_generation", "last_scale_time", "current_replicas", "desired_replicas", "current_metrics", "conditions")
+    OBSERVED_GENERATION_FIELD_NUMBER: _ClassVar[int]
+    LAST_SCALE_TIME_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_REPLICAS_FIELD_NUMBER: _ClassVar[int]
+    DESIRED_REPLICAS_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_METRICS_FIELD_NUMBER: _ClassVar[int]
+    CONDITIONS_FIELD_NUMBER: _ClassVar[int]
+    observed_generation: int
+    last_scale_time: str
+    current_replicas: int
+    desired_replicas: int
+    current_metrics: _containers.RepeatedCompositeFieldContainer[MetricStatus]
+    conditions: _containers.RepeatedCompositeFieldContainer[Condition]
+    def __init__(self, observed_generation: _Optional[int] = ..., last_scale_time: _Optional[str] = ..., current_replicas: _Optional[int] = ..., desired_replicas: _Optional[int] = ..., current_metrics: _Optional[_Iterable[_Union[MetricStatus, _Mapping]]] = ..., conditions: _Optional[_Iterable[_Union[Condition, _Mapping]]] = ...) -> None: ...
+
+class HorizontalPodAutoscaler(_message.Message):
+>>>>>>> main
     __slots__ = ("api_version", "kind", "metadata", "spec", "status")
     API_VERSION_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -1681,6 +1864,7 @@ class Ingress(_message.Message):
     api_version: str
     kind: str
     metadata: ObjectMeta
+<<<<<<< HEAD
     spec: IngressSpec
     status: IngressStatus
     def __init__(self, api_version: _Optional[str] = ..., kind: _Optional[str] = ..., metadata: _Optional[_Union[ObjectMeta, _Mapping]] = ..., spec: _Optional[_Union[IngressSpec, _Mapping]] = ..., status: _Optional[_Union[IngressStatus, _Mapping]] = ...) -> None: ...
@@ -1718,3 +1902,96 @@ class IngressClass(_message.Message):
     metadata: ObjectMeta
     spec: IngressClassSpec
     def __init__(self, api_version: _Optional[str] = ..., kind: _Optional[str] = ..., metadata: _Optional[_Union[ObjectMeta, _Mapping]] = ..., spec: _Optional[_Union[IngressClassSpec, _Mapping]] = ...) -> None: ...
+=======
+    spec: HorizontalPodAutoscalerSpec
+    status: HorizontalPodAutoscalerStatus
+    def __init__(self, api_version: _Optional[str] = ..., kind: _Optional[str] = ..., metadata: _Optional[_Union[ObjectMeta, _Mapping]] = ..., spec: _Optional[_Union[HorizontalPodAutoscalerSpec, _Mapping]] = ..., status: _Optional[_Union[HorizontalPodAutoscalerStatus, _Mapping]] = ...) -> None: ...
+
+class PolicyRule(_message.Message):
+    __slots__ = ("verbs", "api_groups", "resources", "resource_names", "non_resource_urls")
+    VERBS_FIELD_NUMBER: _ClassVar[int]
+    API_GROUPS_FIELD_NUMBER: _ClassVar[int]
+    RESOURCES_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_NAMES_FIELD_NUMBER: _ClassVar[int]
+    NON_RESOURCE_URLS_FIELD_NUMBER: _ClassVar[int]
+    verbs: _containers.RepeatedScalarFieldContainer[str]
+    api_groups: _containers.RepeatedScalarFieldContainer[str]
+    resources: _containers.RepeatedScalarFieldContainer[str]
+    resource_names: _containers.RepeatedScalarFieldContainer[str]
+    non_resource_urls: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, verbs: _Optional[_Iterable[str]] = ..., api_groups: _Optional[_Iterable[str]] = ..., resources: _Optional[_Iterable[str]] = ..., resource_names: _Optional[_Iterable[str]] = ..., non_resource_urls: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Role(_message.Message):
+    __slots__ = ("api_version", "kind", "metadata", "rules")
+    API_VERSION_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    api_version: str
+    kind: str
+    metadata: ObjectMeta
+    rules: _containers.RepeatedCompositeFieldContainer[PolicyRule]
+    def __init__(self, api_version: _Optional[str] = ..., kind: _Optional[str] = ..., metadata: _Optional[_Union[ObjectMeta, _Mapping]] = ..., rules: _Optional[_Iterable[_Union[PolicyRule, _Mapping]]] = ...) -> None: ...
+
+class ClusterRole(_message.Message):
+    __slots__ = ("api_version", "kind", "metadata", "rules")
+    API_VERSION_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    api_version: str
+    kind: str
+    metadata: ObjectMeta
+    rules: _containers.RepeatedCompositeFieldContainer[PolicyRule]
+    def __init__(self, api_version: _Optional[str] = ..., kind: _Optional[str] = ..., metadata: _Optional[_Union[ObjectMeta, _Mapping]] = ..., rules: _Optional[_Iterable[_Union[PolicyRule, _Mapping]]] = ...) -> None: ...
+
+class Subject(_message.Message):
+    __slots__ = ("kind", "api_group", "name", "namespace")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    API_GROUP_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    api_group: str
+    name: str
+    namespace: str
+    def __init__(self, kind: _Optional[str] = ..., api_group: _Optional[str] = ..., name: _Optional[str] = ..., namespace: _Optional[str] = ...) -> None: ...
+
+class RoleRef(_message.Message):
+    __slots__ = ("api_group", "kind", "name")
+    API_GROUP_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    api_group: str
+    kind: str
+    name: str
+    def __init__(self, api_group: _Optional[str] = ..., kind: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class RoleBinding(_message.Message):
+    __slots__ = ("api_version", "kind", "metadata", "subjects", "role_ref")
+    API_VERSION_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    SUBJECTS_FIELD_NUMBER: _ClassVar[int]
+    ROLE_REF_FIELD_NUMBER: _ClassVar[int]
+    api_version: str
+    kind: str
+    metadata: ObjectMeta
+    subjects: _containers.RepeatedCompositeFieldContainer[Subject]
+    role_ref: RoleRef
+    def __init__(self, api_version: _Optional[str] = ..., kind: _Optional[str] = ..., metadata: _Optional[_Union[ObjectMeta, _Mapping]] = ..., subjects: _Optional[_Iterable[_Union[Subject, _Mapping]]] = ..., role_ref: _Optional[_Union[RoleRef, _Mapping]] = ...) -> None: ...
+
+class ClusterRoleBinding(_message.Message):
+    __slots__ = ("api_version", "kind", "metadata", "subjects", "role_ref")
+    API_VERSION_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    SUBJECTS_FIELD_NUMBER: _ClassVar[int]
+    ROLE_REF_FIELD_NUMBER: _ClassVar[int]
+    api_version: str
+    kind: str
+    metadata: ObjectMeta
+    subjects: _containers.RepeatedCompositeFieldContainer[Subject]
+    role_ref: RoleRef
+    def __init__(self, api_version: _Optional[str] = ..., kind: _Optional[str] = ..., metadata: _Optional[_Union[ObjectMeta, _Mapping]] = ..., subjects: _Optional[_Iterable[_Union[Subject, _Mapping]]] = ..., role_ref: _Optional[_Union[RoleRef, _Mapping]] = ...) -> None: ...
+>>>>>>> main

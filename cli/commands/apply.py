@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from google.protobuf.message import Message
-
-from api import errors, kinds, retry
+from api import errors, kinds, manifest, retry
 from api.client import Client
 from cli import flags, manifests, merge
 from cli.context import Context
@@ -17,6 +15,7 @@ EXAMPLES = """examples:
   skiff apply -f web.yaml          create or update what web.yaml describes
   skiff apply -f manifests/        every .yaml, .yml and .json file in a directory
   cat web.yaml | skiff apply -f -  read the manifest from stdin
+  skiff apply -f web.yaml --validate=warn   drop unknown fields with a warning instead of refusing
 """
 
 
@@ -25,12 +24,14 @@ def register(subparsers, parents) -> None:
                               epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     flags.filename(p, required=True)
     flags.namespace(p)
+    flags.validate(p)
+    flags.dry_run(p)
     p.set_defaults(handler=run)
 
 
 def load(ctx: Context, args: argparse.Namespace, need_names: bool) -> list[manifests.Document]:
     """Every document of every file, checked before anything is sent; warnings printed once."""
-    documents = manifests.load(args.filename, args.recursive)
+    documents = manifests.load(args.filename, args.recursive, validation=validation(args))
     manifests.place(documents, ctx.namespace(args), explicit=bool(args.namespace))
     if need_names:
         nameless = [f"{d.source}: {d.kind.name}: metadata.name: Required value (apply needs a name)"
@@ -42,46 +43,71 @@ def load(ctx: Context, args: argparse.Namespace, need_names: bool) -> list[manif
     return documents
 
 
+def validation(args: argparse.Namespace) -> str:
+    """The field validation mode `--validate` names (Strict for commands without the flag)."""
+    return manifest.field_validation(getattr(args, "validate", "strict"))
+
+
 async def run(ctx: Context, args: argparse.Namespace) -> int:
     documents = load(ctx, args, need_names=True)
     async with ctx.client() as client:
         # the server checks every object first (a dry run), so one invalid object stops every write
         for d in documents:
             try:
-                await apply_one(client, d.obj, dry_run=True)
+                await apply_one(client, d, validation(args), dry_run=True)
             except errors.ApiError as e:
                 ctx.fail_api(e, f'error when applying "{d.source}"')
         if ctx.exit_code():
             return ctx.exit_code()
+        dry_run = getattr(args, "dry_run", "none")
         for d in documents:
             try:
-                outcome = await apply_one(client, d.obj)
+                if dry_run == "client":
+                    outcome = await preview(client, d)
+                else:
+                    outcome = await apply_one(client, d, validation(args), dry_run=dry_run == "server")
             except errors.ApiError as e:
                 ctx.fail_api(e, f'error when applying "{d.source}"')
                 continue
-            ctx.out(f"{object_name(d.obj)} {outcome}")
+            ctx.out(f"{object_name(d.obj)} {outcome}{flags.dry_run_suffix(args)}")
     return ctx.exit_code()
 
 
-async def apply_one(client: Client, desired: Message, dry_run: bool = False) -> str:
-    """created, configured or unchanged; retried when another writer got there in between."""
-    kind = kinds.of(desired)
-    m = desired.metadata
+async def preview(client: Client, document: manifests.Document) -> str:
+    """--dry-run=client: what apply would do (created, configured, unchanged), decided here; no write sent."""
+    kind, m = kinds.of(document.obj), document.obj.metadata
+    try:
+        live = await client.get(kind, m.name, m.namespace)
+    except errors.NotFound:
+        return "created"
+    return "configured" if merge.apply_patch(document.data, live) else "unchanged"
+
+
+async def apply_one(client: Client, document: manifests.Document, validation: str = manifest.STRICT,
+                    dry_run: bool = False) -> str:
+    """created, configured or unchanged: a create, or one three-way strategic merge patch."""
+    kind = kinds.of(document.obj)
+    m = document.obj.metadata
+    if not m.name:
+        raise CliError(f"{kind.name}: metadata.name: Required value")
 
     async def attempt() -> str:
         try:
             live = await client.get(kind, m.name, m.namespace)
         except errors.NotFound:
             try:
-                await client.create(merge.for_create(desired), dry_run=dry_run)
+                await client.create(merge.with_last_applied(document.data), dry_run=dry_run,
+                                    field_validation=validation)
             except errors.AlreadyExists:
                 raise errors.Conflict("created by someone else meanwhile") from None
             return "created"
-        updated = await client.update(merge.for_update(desired, live), dry_run=dry_run)
+        change = merge.apply_patch(document.data, live)
+        if not change:
+            return "unchanged"
+        updated = await client.patch(kind, m.name, change, m.namespace, "strategic", dry_run=dry_run,
+                                     field_validation=validation)
         # the server skips writes that change nothing, so an unchanged version means unchanged
         same = updated.metadata.resource_version == live.metadata.resource_version
         return "unchanged" if same else "configured"
 
-    if not m.name:
-        raise CliError(f"{kind.name}: metadata.name: Required value")
     return await retry.on_conflict(attempt)

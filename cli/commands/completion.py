@@ -80,7 +80,9 @@ def _names(kind_word: str, namespace: str, server: str | None) -> list[str]:
         return []
 
     async def listed() -> list[str]:
-        async with Client(cfg.server, timeout=2) as client:
+        if cfg.credentials is None:
+            return []
+        async with Client(cfg.server, timeout=2, credentials=cfg.credentials) as client:
             where = (namespace or cfg.namespace) if kind.namespaced else ""
             return [o.metadata.name for o in (await client.list(kind, where)).items]
     try:

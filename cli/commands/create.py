@@ -6,7 +6,7 @@ import argparse
 from api import errors
 from cli import flags
 from cli.commands import create_config, create_workloads
-from cli.commands.apply import load
+from cli.commands.apply import load, validation
 from cli import writes
 from cli.context import Context
 from cli.errors import CliError
@@ -26,6 +26,7 @@ def register(subparsers, parents) -> None:
     flags.namespace(p)
     flags.dry_run(p)
     flags.output(p)
+    flags.validate(p)
     p.set_defaults(handler=run)
     generators = p.add_subparsers(dest="generator", metavar="KIND", title="or create one object from flags")
     create_workloads.register(generators, parents)
@@ -41,7 +42,7 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
         for d in documents:
             try:
                 created = d.obj if args.dry_run == "client" else await client.create(
-                    d.obj, dry_run=args.dry_run == "server")
+                    d.data, dry_run=args.dry_run == "server", field_validation=validation(args))
             except errors.ApiError as e:
                 ctx.fail_api(e, f'error when creating "{d.source}"')
                 continue

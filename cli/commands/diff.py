@@ -60,7 +60,7 @@ def unified(live, merged, name: str) -> list[str]:
 async def run(ctx: Context, args: argparse.Namespace) -> int:
     from api import errors, kinds
     from cli import merge
-    from cli.commands.apply import load
+    from cli.commands.apply import load, validation
     documents = load(ctx, args, need_names=True)
     different = False
     async with ctx.client() as client:
@@ -72,9 +72,11 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
                 except errors.NotFound:
                     live = None
                 if live is None:
-                    merged = await client.create(merge.for_create(d.obj), dry_run=True)
+                    merged = await client.create(merge.with_last_applied(d.data), dry_run=True,
+                                                 field_validation=validation(args))
                 else:
-                    merged = await client.update(merge.for_update(d.obj, live), dry_run=True)
+                    merged = await client.patch(kind, m.name, merge.apply_patch(d.data, live), m.namespace,
+                                                dry_run=True, field_validation=validation(args))
             except errors.ApiError as e:
                 ctx.fail_api(e, f'error when diffing "{d.source}"')
                 continue

@@ -82,10 +82,17 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
                     remote = forwarding.service_target(service, int(remote))
                 remote = forwarding.container_port(pod, remote)
                 local = pair.local
+                listening = 0
                 for address in forwarding.listen_addresses(args.address):
-                    server = await _listen(ctx, client, pod, namespace, address, local, remote, failed)
+                    try:
+                        server = await _listen(ctx, client, pod, namespace, address, local, remote, failed)
+                    except CliError:
+                        if listening and address == "::1":
+                            continue  # as kubectl: localhost without IPv6 is 127.0.0.1 alone
+                        raise
                     local = server.sockets[0].getsockname()[1]  # ::1 takes the port 127.0.0.1 got
                     servers.append(server)
+                    listening += 1
                     shown = f"[{address}]" if ":" in address else address
                     ctx.out(f"Forwarding from {shown}:{local} -> {remote}")
             error = await failed

@@ -107,7 +107,8 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
             if not done:
                 # kubectl's words and exit code
                 raise CliError(f"timed out waiting for the condition on {kind.plural}/{name}")
-            ctx.out(f"{resources.resource_name(kind)}/{name} condition met")
+            if done is not ABSENT:  # as kubectl: an object already gone before the wait says nothing
+                ctx.out(f"{resources.resource_name(kind)}/{name} condition met")
     return 0
 
 
@@ -116,16 +117,21 @@ def _not_found(kind, name):
     return not_found(kind, name)
 
 
-async def _one(client, kind, name: str, namespace: str, condition: Condition) -> bool:
+ABSENT = "absent"  # `--for=delete` of an object that did not exist when the wait began
+
+
+async def _one(client, kind, name: str, namespace: str, condition: Condition):
     """True once the object meets the condition (or is gone, for delete); watches between checks."""
     from api import errors
+    first = True
     while True:
         try:
             obj = await client.get(kind, name, namespace)
         except errors.NotFound:
             if condition.kind == "delete":
-                return True
+                return ABSENT if first else True
             raise
+        first = False
         if condition.kind != "delete" and condition.met(obj):
             return True
         try:

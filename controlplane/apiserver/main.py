@@ -1,4 +1,7 @@
-"""skiff-apiserver: the gRPC API in front of etcd (the only process that talks to etcd)."""
+"""skiff-apiserver: the gRPC API in front of etcd (the only process that talks to etcd).
+
+Served over TLS only: client certificates on --listen, bearer tokens on --token-listen.
+"""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +10,6 @@ import asyncio
 import logging
 import signal
 from dataclasses import dataclass
-from pathlib import Path
 
 import grpc
 import uvloop
@@ -15,6 +17,7 @@ import uvloop
 from api import grpchealth, monitoring
 from controlplane.apiserver.allocator import ServiceRanges
 from controlplane.apiserver import encryption, metrics
+from controlplane.apiserver.auth.config import Security
 from controlplane.apiserver.registry import ROOT, Registry
 from controlplane.apiserver.resources import Settings
 from controlplane.apiserver.rest import server as rest_server
@@ -41,10 +44,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--rest-listen", default="", metavar="HOST:PORT",
                    help="address to serve the Kubernetes REST API on over HTTPS, for kubectl and Kubernetes "
                         "clients, e.g. 127.0.0.1:6444 (default: none)")
-    p.add_argument("--tls-cert-file", default="", metavar="FILE",
-                   help="PEM certificate of the REST listener (default: a self-signed one made at start-up)")
-    p.add_argument("--tls-private-key-file", default="", metavar="FILE",
-                   help="PEM private key matching --tls-cert-file")
     p.add_argument("--etcd-servers", default="127.0.0.1:2379", metavar="HOST:PORT[,HOST:PORT...]",
                    help="etcd client endpoints, comma-separated; the next is tried when one fails "
                         "(default %(default)s)")
@@ -65,8 +64,32 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "providers per resource) to encrypt Secrets in etcd; the first key encrypts, every key "
                         "decrypts, and values under an older key are rewritten at start "
                         "(make one: python -m controlplane.apiserver.encryption)")
+    p.add_argument("--token-listen", default="", metavar="HOST:PORT",
+                   help="also serve the API here for callers with a bearer token and no client certificate "
+                        "(TLS; gRPC can only require client certificates or not ask for them) (default: off)")
+    tls = p.add_argument_group("TLS and authentication (all but --token-auth-file required)")
+    tls.add_argument("--tls-cert-file", required=True, metavar="PATH",
+                     help="the API server's serving certificate (PEM), signed by the cluster CA; the REST "
+                          "listener serves it too")
+    tls.add_argument("--tls-private-key-file", required=True, metavar="PATH", help="its private key (PEM)")
+    tls.add_argument("--client-ca-file", required=True, metavar="PATH",
+                     help="the CA client certificates must be signed by (the cluster CA); CN is the user, "
+                          "O the groups")
+    tls.add_argument("--token-auth-file", default="", metavar="PATH",
+                     help='static bearer tokens for people, one `token,user,uid,"group1,group2"` per line')
+    tls.add_argument("--kubelet-client-certificate", default="", metavar="PATH",
+                     help="the client certificate shown to agents for logs and exec")
+    tls.add_argument("--kubelet-client-key", default="", metavar="PATH", help="its private key")
+    tls.add_argument("--kubelet-certificate-authority", default="", metavar="PATH",
+                     help="the CA agents' serving certificates are checked against (default: --client-ca-file)")
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return p.parse_args(argv)
+
+
+def security_from_args(args: argparse.Namespace) -> Security:
+    return Security.from_files(args.tls_cert_file, args.tls_private_key_file, args.client_ca_file,
+                               args.token_auth_file, args.kubelet_client_certificate, args.kubelet_client_key,
+                               args.kubelet_certificate_authority)
 
 
 @dataclass
@@ -77,6 +100,7 @@ class RunningServer:
     registry: Registry
     server: grpc.aio.Server
     service: ApiService
+    token_address: str = ""
     compactor: Compactor | None = None
     rest: rest_server.RestServer | None = None  # the Kubernetes REST API, when one was asked for
     endpoints: ApiEndpoints | None = None  # the `kubernetes` Service's Endpoints, when advertised
@@ -105,11 +129,11 @@ def storage_transformers(config: dict[str, encryption.Transformer]) -> dict[byte
 
 async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceRanges | None = None,
                 encryption_config: dict[str, encryption.Transformer] | None = None, rest_listen: str = "",
-                tls_pem: tuple[bytes, bytes] | None = None,
-                compaction_interval: float = DEFAULT_INTERVAL_S, advertise_address: str = "") -> RunningServer:
-    """Start the gRPC API on `listen` and, when `rest_listen` is set, the REST API on it (HTTPS with
-    `tls_pem` = (certificate, key), or a self-signed certificate); with `advertise_address`, keep this
-    server in the `kubernetes` Service's Endpoints."""
+                compaction_interval: float = DEFAULT_INTERVAL_S, advertise_address: str = "", *,
+                security: Security, token_listen: str = "") -> RunningServer:
+    """Serve the API over TLS on `listen` (client certificates) and `token_listen` (bearer tokens), and,
+    when `rest_listen` is set, the Kubernetes REST API over HTTPS with the same serving certificate; with
+    `advertise_address`, keep this server in the `kubernetes` Service's Endpoints."""
     transformers = storage_transformers(encryption_config or {})
     storage = Storage(etcd_endpoints, transformers=transformers)
     registry = Registry(storage, Settings(service_ranges or ServiceRanges()))
@@ -129,25 +153,30 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
         ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
         ("grpc.max_concurrent_streams", 100_000),
     ])
-    service = ApiService(registry, ",".join(etcd_endpoints))
+    service = ApiService(registry, security)
     api_pb2_grpc.add_ApiServicer_to_server(service, server)
     grpchealth.add_to_server(server, lambda: True, ("skiff.v1.Api",))  # serving once start() returns
-    port = server.add_insecure_port(listen)
-    if port == 0:
-        await registry.stop()
-        raise OSError(f"cannot listen on {listen}")
+    addresses = []
+    for address, certs in ((listen, True), (token_listen, False)):
+        if not address:
+            addresses.append("")
+            continue
+        port = server.add_secure_port(address, security.server_credentials(require_client_cert=certs))
+        if port == 0:
+            await registry.stop()
+            raise OSError(f"cannot listen on {address}")
+        addresses.append(f"{address.rpartition(':')[0]}:{port}")
     await server.start()
     compactor.start()
-    host = listen.rpartition(":")[0]
-    running = RunningServer(f"{host}:{port}", registry, server, service, compactor)
+    running = RunningServer(addresses[0], registry, server, service, addresses[1], compactor=compactor)
     if advertise_address:
+        port = addresses[0].rpartition(":")[2]
         running.endpoints = ApiEndpoints(registry, f"{advertise_address}:{port}")
         await running.endpoints.start()
     if rest_listen:
-        cert, key = tls_pem or (None, None)
         try:
             running.rest = await rest_server.start(registry, service.proxy, rest_listen, VERSION, MAX_REQUEST_BYTES,
-                                                   cert, key, service.metrics)
+                                                   security, service.metrics, service.authorizer)
         except OSError:
             await running.stop(0)
             raise OSError(f"cannot listen on {rest_listen}") from None
@@ -176,15 +205,16 @@ async def serve(args: argparse.Namespace) -> None:
         config = encryption.load(args.encryption_provider_config) if args.encryption_provider_config else None
     except encryption.ConfigError as e:
         raise SystemExit(f"skiff-apiserver: --encryption-provider-config: {e}") from None
-    tls_pem = None
-    if args.tls_cert_file or args.tls_private_key_file:
-        try:
-            tls_pem = (Path(args.tls_cert_file).read_bytes(), Path(args.tls_private_key_file).read_bytes())
-        except OSError as e:
-            raise SystemExit(f"skiff-apiserver: cannot read the REST listener's certificate or key: {e}") from None
-    running = await start(endpoints, args.listen, ranges, config, args.rest_listen, tls_pem,
-                          args.etcd_compaction_interval, advertised(args.advertise_address, args.listen))
-    log.info("serving the API on %s (etcd %s)", running.address, ",".join(endpoints))
+    try:
+        security = security_from_args(args)
+    except ValueError as e:
+        raise SystemExit(f"skiff-apiserver: {e}") from None
+    running = await start(endpoints, args.listen, ranges, config, args.rest_listen, args.etcd_compaction_interval,
+                          advertised(args.advertise_address, args.listen), security=security,
+                          token_listen=args.token_listen)
+    log.info("serving the API over TLS on %s%s (etcd %s)", running.address,
+             f" and for bearer tokens on {running.token_address}" if running.token_address else "",
+             ",".join(endpoints))
     observer = monitoring.serve_from_args(args, log)
     if not args.metrics_bind_address:
         metrics.disable()

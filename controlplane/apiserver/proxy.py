@@ -1,11 +1,15 @@
 """Logs, exec and port-forward of a pod, proxied to the agent of the pod's node (its InternalIP and the port the Node
 publishes in status.daemonEndpoints.kubeletEndpoint), so the CLI needs to reach only the API server.
+
+Over TLS both ways: the API server shows its kubelet-client certificate, and the agent must show a
+serving certificate of the cluster CA naming that very node, so a forged address reaches nobody else.
 """
 from __future__ import annotations
 
 import grpc
 
 from api import errors, kinds
+from api.credentials import Credentials
 from proto import agent_pb2_grpc, api_pb2
 
 
@@ -17,9 +21,10 @@ def agent_address(node) -> str:
 
 
 class AgentProxy:
-    def __init__(self, registry):
+    def __init__(self, registry, credentials: Credentials | None):
         self.registry = registry
-        self._channels: dict[str, grpc.aio.Channel] = {}
+        self.credentials = credentials
+        self._channels: dict[tuple[str, str], grpc.aio.Channel] = {}
 
     async def _agent(self, namespace: str, name: str) -> tuple[agent_pb2_grpc.AgentStub, str]:
         pod = await self.registry.get(kinds.BY_NAME["Pod"], namespace or "default", name)
@@ -34,9 +39,15 @@ class AgentProxy:
         if not address:
             raise errors.Unavailable(f'node "{node_name}" publishes no agent address (InternalIP and '
                                      f'daemonEndpoints.kubeletEndpoint.Port)')
-        channel = self._channels.get(address)
+        if self.credentials is None:
+            raise errors.Unavailable("the API server has no client certificate for agents "
+                                     "(--kubelet-client-certificate)")
+        channel = self._channels.get((address, node_name))
         if channel is None:
-            channel = self._channels[address] = grpc.aio.insecure_channel(address)
+            # The agent's certificate must name the node (its DNS SAN), whatever address it listens on.
+            channel = self._channels[(address, node_name)] = grpc.aio.secure_channel(
+                address, self.credentials.channel_credentials(),
+                options=[("grpc.ssl_target_name_override", node_name)])
         return agent_pb2_grpc.AgentStub(channel), f'the agent of node "{node_name}" at {address}'
 
     async def logs(self, request: api_pb2.LogsRequest):

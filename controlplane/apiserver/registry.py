@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from google.protobuf.message import Message
 
-from api import errors, kinds, meta, names, selectors
+from api import errors, kinds, manifest, meta, names, selectors
+from api import patch as patching
 from api.kinds import Kind
 from controlplane.apiserver import deletion, resources
 from controlplane.apiserver.resources import Reservations, Settings
@@ -69,12 +70,6 @@ class Change:
     write: bool = True  # False: answer with `obj` and store nothing (no change, or a dry run)
 
 
-def _copy(obj: Message) -> Message:
-    out = type(obj)()
-    out.CopyFrom(obj)
-    return out
-
-
 def _describe(kind: Kind, namespace: str, name: str) -> str:
     # Kubernetes' wording: `pods "web" not found`, `deployments.apps "web" not found`
     return f'{kind.resource} "{name}"'
@@ -114,7 +109,7 @@ class Registry:
     async def create(self, obj: Message, dry_run: bool = False) -> Message:
         kind = kinds.of(obj)
         strategy = resources.for_kind(kind)
-        obj = _copy(obj)
+        obj = meta.copy(obj)
         obj.api_version, obj.kind = kind.api_version, kind.name
         m = obj.metadata
         if not kind.namespaced:
@@ -157,7 +152,7 @@ class Registry:
                                 reservations: Reservations) -> Message:
         """Create an object with the values it reserves (ClusterIP, NodePorts) in the same transaction."""
         for _ in range(16):
-            obj = _copy(requested)
+            obj = meta.copy(requested)
             reservations.allocate(obj, self.caches[kind].objects.values())
             try:
                 revision = await self.storage.transact(
@@ -228,7 +223,7 @@ class Registry:
         if not fresh:
             cached = self.caches[kind].objects.get(key)
             if cached is not None and (not wanted or cached.metadata.resource_version == wanted):
-                return _copy(cached), int(cached.metadata.resource_version)
+                return meta.copy(cached), int(cached.metadata.resource_version)
         kv = await self.storage.get(key)
         return decoder(kind)(kv.value, kv.mod_revision), kv.mod_revision
 
@@ -247,8 +242,7 @@ class Registry:
             except errors.NotFound:
                 raise errors.NotFound(f"{what} not found") from None
             if wanted and wanted != str(revision):
-                raise errors.Conflict(f"Operation cannot be fulfilled on {what}: the object has been modified; "
-                                      f"please apply your changes to the latest version and try again")
+                raise _modified(what)
             try:
                 change = mutate(old)
             except errors.ApiError:
@@ -328,10 +322,7 @@ class Registry:
     async def update(self, obj: Message, subresource: str = "", dry_run: bool = False) -> Message:
         kind = kinds.of(obj)
         strategy = resources.for_kind(kind)
-        if subresource not in ("", "status"):
-            raise errors.NotFound(f'{kind.plural} have no subresource "{subresource}"')
-        if subresource == "status" and not kind.has_status:
-            raise errors.NotFound(f"{kind.plural} have no status subresource")
+        self._check_subresource(kind, subresource)
         namespace = obj.metadata.namespace or ("default" if kind.namespaced else "")
         namespace = namespace if kind.namespaced else ""
         name = obj.metadata.name
@@ -350,11 +341,11 @@ class Registry:
     def _merge_update(self, kind: Kind, old: Message, obj: Message, subresource: str) -> Message:
         strategy = resources.for_kind(kind)
         if subresource == "status":
-            new = _copy(old)
+            new = meta.copy(old)
             new.status.CopyFrom(obj.status)
             problems = resources.validate(new, old)
         else:
-            new = _copy(obj)
+            new = meta.copy(obj)
             new.api_version, new.kind = kind.api_version, kind.name
             m, o = new.metadata, old.metadata
             if m.uid and m.uid != o.uid:
@@ -387,6 +378,45 @@ class Registry:
         new.metadata.resource_version = old.metadata.resource_version
         return new
 
+    # ------------------------------------------------------------ patch
+
+    async def patch(self, kind: Kind, namespace: str, name: str, patch_type: str, body, subresource: str = "",
+                    dry_run: bool = False, validation: str = manifest.STRICT) -> tuple[Message, list[str]]:
+        """Apply a patch (parsed JSON) to the stored object's manifest form and write the result as an
+        update would, in the same guaranteed-update loop (a lost race patches the newer version).
+
+        Returns (object, warnings): the warnings name unknown or duplicate fields under Warn.
+        """
+        strategy = resources.for_kind(kind)
+        self._check_subresource(kind, subresource)
+        try:
+            patch_type = patching.patch_type(patch_type)
+        except patching.PatchError as e:
+            raise errors.BadRequest(str(e), [str(e)]) from None
+        namespace = namespace if kind.namespaced else ""
+        what = _describe(kind, namespace, name)
+        warnings: list[str] = []
+
+        def patched(old: Message) -> Change:
+            obj = _patched(kind, name, old, patch_type, body, validation, warnings)
+            wanted = obj.metadata.resource_version
+            if wanted and wanted != old.metadata.resource_version:
+                raise _modified(what)
+            new = self._merge_update(kind, old, obj, subresource)
+            if new == old or dry_run:
+                return Change(new, write=False)
+            return Change(new, remove=deletion.ready_to_remove(strategy, new))
+
+        updated, _ = await self._guaranteed_update(kind, storage_key(kind, namespace, name), what, patched)
+        return updated, warnings
+
+    @staticmethod
+    def _check_subresource(kind: Kind, subresource: str) -> None:
+        if subresource not in ("", "status"):
+            raise errors.NotFound(f'{kind.plural} have no subresource "{subresource}"')
+        if subresource == "status" and not kind.has_status:
+            raise errors.NotFound(f"{kind.plural} have no status subresource")
+
     # ------------------------------------------------------------ delete
 
     async def delete(self, kind: Kind, namespace: str, name: str, grace_period: int | None = None,
@@ -414,7 +444,7 @@ class Registry:
             if precondition_rv and precondition_rv != old.metadata.resource_version:
                 raise errors.Conflict(f"Precondition failed: ResourceVersion in precondition: {precondition_rv}, "
                                       f"ResourceVersion in object meta: {old.metadata.resource_version}")
-            marked = _copy(old)
+            marked = meta.copy(old)
             grace = strategy.deletion_grace(marked, grace_period)
             deletion.add_propagation_finalizer(marked, propagation)
             if grace == 0 and deletion.ready_to_remove(strategy, marked, deleting=True):
@@ -483,6 +513,28 @@ class Registry:
                 raise errors.Invalid(f'invalid resourceVersion "{resource_version}"') from None
             await cache.wait_for_revision(start)
         return cache, cache.watch(start, watcher)
+
+
+def _modified(what: str) -> errors.Conflict:
+    return errors.Conflict(f"Operation cannot be fulfilled on {what}: the object has been modified; "
+                           f"please apply your changes to the latest version and try again")
+
+
+def _patched(kind: Kind, name: str, old: Message, patch_type: str, body, validation: str,
+             warnings: list[str]) -> Message:
+    """The stored object with the patch applied, under field validation; `warnings` replaced."""
+    try:
+        obj, found = patching.patch_object(old, patch_type, body, validation)
+    except patching.PatchError as e:
+        raise errors.Invalid.of(f'{kind.name} "{name}"', [f"patch: Invalid value: {e}"]) from None
+    except manifest.ManifestError as e:
+        detail = ("strict decoding error: " if e.strict else "") + ", ".join(e.errors)
+        raise errors.BadRequest(f'{kind.name} in version "{kind.api_version.rpartition("/")[2]}" cannot be '
+                                f'handled as a {kind.name}: {detail}', e.errors) from None
+    if kinds.of(obj) is not kind:
+        raise errors.BadRequest(f"a patch may not change the kind of a {kind.name}", ["kind: field is immutable"])
+    warnings[:] = found
+    return obj
 
 
 def _trigger_of(kind: Kind) -> Callable[[Message], str] | None:

@@ -32,7 +32,8 @@ _PUT, _DELETE = 0, 1
 MAX_TXN_OPS = 128
 MAX_TXN_BYTES = 1024 * 1024
 # Reconnect within a second of etcd's return (gRPC's default backoff grows to 120 s), and notice a dead
-# member by keepalive within seconds; etcd accepts pings every 5 s (--grpc-keepalive-min-time).
+# member by keepalive within seconds. etcd accepts pings every 5 s (--grpc-keepalive-min-time) and only
+# while a call is open: a ping on an idle connection earns a GOAWAY "too_many_pings" that cuts every watch.
 CHANNEL_OPTIONS = {
     "grpc.max_receive_message_length": -1,  # a range of large objects can exceed 4 MiB; pages are cut above us
     "grpc.initial_reconnect_backoff_ms": 100,
@@ -40,7 +41,7 @@ CHANNEL_OPTIONS = {
     "grpc.max_reconnect_backoff_ms": 800,  # with gRPC's 20% jitter: under 1 s
     "grpc.keepalive_time_ms": 10_000,
     "grpc.keepalive_timeout_ms": 3_000,
-    "grpc.keepalive_permit_without_calls": 1,
+    "grpc.keepalive_permit_without_calls": 0,
 }
 NO_SPACE = "database space exceeded"
 STORAGE_FULL_HELP = (
@@ -115,6 +116,7 @@ class Storage:
         self._current = 0
         self._client: aetcd.Client | None = None
         self._pending: list[_Write] = []
+        self._retired: list[tuple[aetcd.Client, float]] = []  # connections left after a failover
         self._flusher: asyncio.Task | None = None
         self._transformers = dict(transformers or {})
 
@@ -155,26 +157,54 @@ class Storage:
                 write.future.set_exception(errors.Unavailable("the API server is shutting down"))
         self._pending.clear()
         await self._disconnect()
+        for client, _ in self._retired:
+            await client.close()
+        self._retired.clear()
 
     async def _disconnect(self) -> None:
         client, self._client = self._client, None
         if client is not None:
             await client.close()
 
-    async def _connect(self) -> aetcd.Client:
-        if self._client is None:
-            host, _, port = self.endpoint.rpartition(":")
-            self._client = aetcd.Client(host=host, port=int(port), timeout=self._timeout,
-                                        options=dict(CHANNEL_OPTIONS))
-            await self._client.connect()
-        return self._client
+    def _retire(self) -> None:
+        """Stop using the connection; it is closed later, once the calls still on it have ended (closing a
+        channel under calls in flight can leave them waiting forever)."""
+        if self._client is not None:
+            self._retired.append((self._client, time.monotonic()))
+            self._client = None
 
-    async def _failover(self) -> None:
-        """Move to the next endpoint after one stopped answering."""
+    async def _close_retired(self) -> None:
+        keep = []
+        for client, since in self._retired:
+            if time.monotonic() - since > 2 * self._timeout:  # every call on it has timed out by now
+                await client.close()
+            else:
+                keep.append((client, since))
+        self._retired = keep
+
+    async def _connect(self) -> aetcd.Client:
+        client = self._client
+        if client is None:
+            host, _, port = self.endpoint.rpartition(":")
+            client = self._client = aetcd.Client(host=host, port=int(port), timeout=self._timeout,
+                                                 options=dict(CHANNEL_OPTIONS))
+            await client.connect()
+            await self._close_retired()
+        return client
+
+    async def _failover(self, failed: aetcd.Client | None = None) -> None:
+        """Move to the next endpoint after one stopped answering.
+
+        `failed` is the connection the failure came on: when several calls fail together (every watch of a
+        lost member), only the first moves on, instead of each of them skipping one more endpoint.
+        """
+        if failed is not None and failed is not self._client:
+            return
         if len(self._endpoints) > 1:
-            # only the connection: the group-commit task may be the caller, and keeps running
-            await self._disconnect()
+            # Move first, then close: a call connecting while the old connection closes goes to the next.
+            # Only the connection: the group-commit task may be the caller, and keeps running.
             self._current = (self._current + 1) % len(self._endpoints)
+            self._retire()
 
     async def _call(self, method: str, request):
         client = await self._connect()
@@ -183,17 +213,18 @@ class Storage:
         try:
             return await getattr(stub, method)(request, timeout=self._timeout)
         except grpc.aio.AioRpcError as e:
-            raise await self._translate(e) from None
+            raise await self._translate(e, client) from None
         finally:
             metrics.etcd_observe(*_operation(method, request), time.perf_counter() - started)
 
-    async def _translate(self, e: grpc.aio.AioRpcError) -> errors.ApiError:
+    async def _translate(self, e: grpc.aio.AioRpcError, client: aetcd.Client | None = None) -> errors.ApiError:
         code = e.code()
         if code == grpc.StatusCode.OUT_OF_RANGE or "compacted" in (e.details() or ""):
             return errors.Expired(f"too old resource version: {e.details()}")
         if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED):
-            await self._failover()
-            return errors.Unavailable(f"etcd is unavailable at {self.endpoint}: {e.details()}")
+            endpoint = self.endpoint
+            await self._failover(client)
+            return errors.Unavailable(f"etcd is unavailable at {endpoint}: {e.details()}")
         if NO_SPACE in (e.details() or ""):
             return errors.StorageFull(STORAGE_FULL_HELP)
         if code == grpc.StatusCode.INVALID_ARGUMENT and "request is too large" in (e.details() or ""):
@@ -377,7 +408,7 @@ class Storage:
                 if not response.events and not response.created:
                     yield Progress(response.header.revision)
         except grpc.aio.AioRpcError as e:
-            raise await self._translate(e) from None
+            raise await self._translate(e, client) from None
         finally:
             stop.set()
             call.cancel()

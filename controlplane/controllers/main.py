@@ -10,8 +10,8 @@ import signal
 
 import uvloop
 
-from api import leaderelection, monitoring
-from api.client import Client
+from api import kubeconfig, leaderelection, monitoring
+from api.flagtypes import positive_seconds
 from controlplane.controllers import manager
 from controlplane.controllers.nodeipam.cidrset import CidrSet, CidrSetError
 from controlplane.controllers.options import Options
@@ -25,8 +25,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         prog="skiff-controller-manager",
         description="Run skiff's controllers against the API server: they compare what is asked for with "
                     "what exists and act to close the gap.")
-    p.add_argument("--server", default=None, metavar="HOST:PORT",
-                   help="API server address (default $SKIFF_SERVER or 127.0.0.1:6443)")
+    kubeconfig.add_flags(p)
     p.add_argument("--controllers", default="*", metavar="LIST",
                    help=f'comma-separated controllers to run; "*" for all, "-name" to leave one out '
                         f'(known: {", ".join(manager.CONTROLLERS)}; default "*")')
@@ -48,6 +47,21 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--pod-gc-period", type=float, default=d.pod_gc_period, metavar="SECONDS",
                    help="how often the pod garbage collector runs (default %(default)s)")
     monitoring.add_flag(p, "127.0.0.1:10257")
+    p.add_argument("--horizontal-pod-autoscaler-sync-period", type=positive_seconds, default=d.hpa_sync_period,
+                   metavar="SECONDS", help="how often each HorizontalPodAutoscaler is looked at (default %(default)g)")
+    p.add_argument("--horizontal-pod-autoscaler-tolerance", type=float, default=d.hpa_tolerance, metavar="RATIO",
+                   help="no scaling while usage / target is within 1 +- this (default %(default)g)")
+    p.add_argument("--horizontal-pod-autoscaler-downscale-stabilization", type=positive_seconds,
+                   default=d.hpa_downscale_stabilization, metavar="SECONDS",
+                   help="a scale-down takes the highest recommendation of this long, unless an HPA's behavior "
+                        "sets its own window (default %(default)g)")
+    p.add_argument("--horizontal-pod-autoscaler-cpu-initialization-period", type=positive_seconds,
+                   default=d.hpa_cpu_initialization_period, metavar="SECONDS",
+                   help="after a pod starts, its cpu counts only once it has been Ready for a whole sample "
+                        "(default %(default)g)")
+    p.add_argument("--horizontal-pod-autoscaler-initial-readiness-delay", type=positive_seconds,
+                   default=d.hpa_initial_readiness_delay, metavar="SECONDS",
+                   help="after this long a pod that is not Ready counts as never ready (default %(default)g)")
     leaderelection.add_flags(p)
     return p.parse_args(argv)
 
@@ -57,11 +71,16 @@ def options_from(args: argparse.Namespace) -> Options:
                    node_cidr_mask_size=args.node_cidr_mask_size, node_monitor_period=args.node_monitor_period,
                    node_monitor_grace_period=args.node_monitor_grace_period,
                    pod_eviction_timeout=args.pod_eviction_timeout,
-                   terminated_pod_gc_threshold=args.terminated_pod_gc_threshold, pod_gc_period=args.pod_gc_period)
+                   terminated_pod_gc_threshold=args.terminated_pod_gc_threshold, pod_gc_period=args.pod_gc_period,
+                   hpa_sync_period=args.horizontal_pod_autoscaler_sync_period,
+                   hpa_tolerance=args.horizontal_pod_autoscaler_tolerance,
+                   hpa_downscale_stabilization=args.horizontal_pod_autoscaler_downscale_stabilization,
+                   hpa_cpu_initialization_period=args.horizontal_pod_autoscaler_cpu_initialization_period,
+                   hpa_initial_readiness_delay=args.horizontal_pod_autoscaler_initial_readiness_delay)
 
 
 async def serve(args: argparse.Namespace, names: list[str]) -> int:
-    async with Client(args.server) as client:
+    async with kubeconfig.client_from_args(args, "skiff-controller-manager") as client:
         elector = leaderelection.elector_from_args(client, manager.LEASE_NAME, args)
         m = manager.ControllerManager(client, options_from(args), names, elector)
         log.info("controller manager %s: talking to %s", m.identity, client.server)

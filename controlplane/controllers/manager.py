@@ -19,6 +19,7 @@ from controlplane.controllers.namespace import NamespaceController
 from controlplane.controllers.nodeipam.controller import NodeIpamController
 from controlplane.controllers.nodelifecycle.controller import NodeLifecycleController
 from controlplane.controllers.options import Options
+from controlplane.controllers.podautoscaler.controller import HorizontalController
 from controlplane.controllers.podgc import PodGarbageCollector
 from controlplane.controllers.replicaset.controller import ReplicaSetController
 
@@ -37,6 +38,7 @@ CONTROLLERS: dict[str, type[Controller]] = {
     "nodelifecycle": NodeLifecycleController,
     "podgc": PodGarbageCollector,
     "endpoints": EndpointsController,
+    "horizontalpodautoscaling": HorizontalController,
 }
 
 

@@ -14,4 +14,9 @@ class Options:
     pod_eviction_timeout: float = 300.0
     terminated_pod_gc_threshold: int = 12500
     pod_gc_period: float = 20.0
+    hpa_sync_period: float = 15.0  # --horizontal-pod-autoscaler-sync-period
+    hpa_tolerance: float = 0.1
+    hpa_downscale_stabilization: float = 300.0  # the scale-down window when a behavior does not set one
+    hpa_cpu_initialization_period: float = 300.0
+    hpa_initial_readiness_delay: float = 30.0
     namespace_sync_period: float = 1.0  # how soon a namespace that still holds objects is looked at again

@@ -9,8 +9,7 @@ import signal
 
 import uvloop
 
-from api import monitoring
-from api.client import Client
+from api import kubeconfig, monitoring
 from controlplane.ingress import render
 from controlplane.ingress.controller import IngressController, Options
 from controlplane.ingress.nginx import ConfigRejected, Nginx
@@ -32,8 +31,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         description="Serve the cluster's Ingresses through nginx on this host: render nginx's configuration "
                     "from Ingresses, Services, Endpoints and TLS Secrets, check it (nginx -t) and reload "
                     "gracefully on every change.")
-    p.add_argument("--server", default=None, metavar="HOST:PORT",
-                   help="API server address (default $SKIFF_SERVER or 127.0.0.1:6443)")
+    kubeconfig.add_flags(p)
     p.add_argument("--listen-address", required=True, metavar="IP",
                    help="this host's address nginx listens on (the node IP)")
     p.add_argument("--publish-address", default="", metavar="IP",
@@ -54,7 +52,7 @@ async def serve(args: argparse.Namespace) -> int:
     settings = render.Settings(listen_address=args.listen_address, http_port=args.http_port,
                                https_port=args.https_port, work_dir=args.work_dir)
     options = Options(controller=args.controller_name, publish_address=args.publish_address or args.listen_address)
-    async with Client(args.server) as client:
+    async with kubeconfig.client_from_args(args, "skiff-ingress-controller") as client:
         controller = IngressController(client, Nginx(args.work_dir, args.nginx), settings, options)
         try:
             await controller.start()

@@ -10,8 +10,7 @@ import signal
 
 import uvloop
 
-from api import leaderelection, monitoring
-from api.client import Client
+from api import kubeconfig, leaderelection, monitoring
 from api.flagtypes import positive_seconds
 from controlplane.scheduler.cache import DEFAULT_ASSUMED_TTL
 from controlplane.scheduler.leader import LEASE_NAME, ElectedScheduler
@@ -32,8 +31,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         prog="skiff-scheduler",
         description="Bind pending pods to nodes (filter, score, bind), recording why each node won or "
                     "why none fit.")
-    p.add_argument("--server", default=None, metavar="HOST:PORT",
-                   help="API server address (default $SKIFF_SERVER or 127.0.0.1:6443)")
+    kubeconfig.add_flags(p)
     p.add_argument("--scheduler-name", default=DEFAULT_NAME,
                    help="schedule only pods whose spec.schedulerName is this (default %(default)s)")
     p.add_argument("--percentage-of-nodes-to-score", type=_percentage, default=0, metavar="PERCENT",
@@ -57,7 +55,7 @@ async def serve(args: argparse.Namespace) -> None:
     identity = leaderelection.default_identity()
     config = Config(name=args.scheduler_name, percentage_of_nodes_to_score=args.percentage_of_nodes_to_score,
                     parallelism=args.parallelism, identity=identity, assumed_pod_ttl=args.assumed_pod_ttl)
-    async with Client(args.server) as client:
+    async with kubeconfig.client_from_args(args, "skiff-scheduler") as client:
         elector = leaderelection.elector_from_args(client, LEASE_NAME, args, identity)
         scheduler = ElectedScheduler(client, config, elector)
         log.info("%s (%s) using the API server at %s", config.name, identity, client.server)

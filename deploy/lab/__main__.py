@@ -49,11 +49,15 @@ def build_parser() -> argparse.ArgumentParser:
                        ("start-host", "power a host on again: start its agent"),
                        ("partition", "cut a host's underlay link"), ("heal", "restore a host's underlay link")):
         verbs.add_parser(verb, help=text).add_argument("host", help="the node name, as `skiff get nodes` shows")
+    for verb, text in (("kill", "crash one component: SIGKILL (apiserver, apiserver-2, scheduler, etcd-2, "
+                                "agent-skiff-host-1, ...)"),
+                       ("start", "start a component again after `kill`")):
+        verbs.add_parser(verb, help=text).add_argument("component", help="as `status` and `logs` name it")
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.verb in ("up", "down", "stop-host", "start-host", "partition", "heal"):
+    if args.verb in ("up", "down", "stop-host", "start-host", "partition", "heal", "kill", "start"):
         from deploy.lab.state import locked
         with locked():
             return _run(args)
@@ -101,6 +105,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.verb == "demo":
         from deploy.lab.demo import demo
         return demo(args.timeout)
+    if args.verb in ("kill", "start"):
+        from deploy.lab import crash
+        print((crash.kill if args.verb == "kill" else crash.start)(args.component))
+        return 0
     from deploy.lab import hosts
     actions = {"stop-host": hosts.stop_host, "start-host": hosts.start_host,
                "partition": lambda h: hosts.partition(h, cut=True), "heal": lambda h: hosts.partition(h, cut=False)}

@@ -12,7 +12,7 @@ import yaml
 
 from api import errors, manifest
 from api.client import Client
-from deploy.lab import containers, state as S
+from deploy.lab import cluster, containers, state as S
 from deploy.lab import plan as P
 from deploy.lab.shell import LabError
 
@@ -78,7 +78,7 @@ def fetch(client_pod_name: str, ip: str, attempts: int = 10) -> tuple[int, str]:
 
 async def _demo(lab: P.Lab, timeout: float) -> int:
     replicas = len(lab.hosts)
-    async with Client(lab.api_address, timeout=10) as client:
+    async with cluster.admin_client(lab.admin_kubeconfig, timeout=10) as client:
         print(f"demo: Deployment web ({replicas} busybox httpd replicas) and Pod client")
         await create(client, web_deployment(replicas))
         await create(client, client_pod())

@@ -1,10 +1,11 @@
-"""The lab's kubeconfig: the REST listener's certificate (made once by `up`), written to ~/.kube/config
-so stock kubectl works at once; `down` restores what was there. `deploy.lab kubeconfig` prints it.
+"""The lab's kubeconfig for stock kubectl: the cluster CA and the admin's certificate, written to
+~/.kube/config so kubectl works at once; `down` restores what was there. `deploy.lab kubeconfig` prints it.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+from api import pki
 from deploy import kubeconfig
 from deploy.lab import plan as P
 from deploy.lab.shell import LabError
@@ -12,26 +13,15 @@ from deploy.lab.shell import LabError
 KUBECONFIG = Path("~/.kube/config").expanduser()
 MARK = "# written by deploy/lab; `deploy/lab down` restores the one that was here\n"
 BACKUP = KUBECONFIG.with_name("config.before-lab")
-# Until the API server authenticates, any bearer token passes; kubectl asks for a password without one.
-TOKEN = "skiff-lab"
-
-
-def ensure_certificate(lab: P.Lab) -> None:
-    """The REST listener's certificate and key, made once for the root address and kept."""
-    if P.REST_CERT.exists() and P.REST_KEY.exists():
-        return
-    from controlplane.apiserver.rest import tls
-    cert, key = tls.self_signed([lab.root_ip])
-    P.REST_CERT.parent.mkdir(parents=True, exist_ok=True)
-    P.REST_KEY.touch(mode=0o600)
-    P.REST_KEY.write_bytes(key)
-    P.REST_CERT.write_bytes(cert)
 
 
 def render(lab: P.Lab) -> str:
-    if not P.REST_CERT.exists():
-        raise LabError(f"no REST certificate at {P.REST_CERT}; run `deploy.lab up` first")
-    return kubeconfig.render(f"https://{lab.rest_address}", P.REST_CERT.read_bytes(), token=TOKEN)
+    ca = pki.cert_file(P.PKI_DIR, "ca")
+    if not ca.exists():
+        raise LabError(f"no cluster CA at {ca}; run `deploy.lab up` first")
+    return kubeconfig.render(f"https://{lab.rest_address}", ca.read_bytes(),
+                             client_cert_pem=pki.cert_file(P.PKI_DIR, "admin").read_bytes(),
+                             client_key_pem=pki.key_file(P.PKI_DIR, "admin").read_bytes())
 
 
 def write(lab: P.Lab) -> str:

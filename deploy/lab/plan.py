@@ -8,6 +8,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from api.pki import ClusterLayout
 from deploy import components
 
 # Every name the lab gives to the machine starts with one of these, so `down` finds leftovers
@@ -26,10 +27,11 @@ COMPONENT_ENV = "SKIFF_LAB_COMPONENT"
 STATE_DIR = Path("/var/lib/skiff/lab")
 ENCRYPTION_CONFIG = STATE_DIR / "encryption.yaml"  # the lab's key for Secrets at rest, made once by `up`
 LOG_DIR = Path("/var/log/skiff-lab")
+PKI_DIR = STATE_DIR / "pki"      # the lab's CA and certificates, made by `up`, removed by `down`
+ADMIN_KUBECONFIG = str(PKI_DIR / "admin.conf")  # the cluster admin's config (also copied to ~/.skiff/config)
 API_PORT = 6443
-REST_PORT = 6444  # the Kubernetes REST API (kubectl), HTTPS
-REST_CERT = STATE_DIR / "rest-tls.crt"  # its certificate and key, made once by `up`
-REST_KEY = STATE_DIR / "rest-tls.key"
+REST_PORT = 6444  # the Kubernetes REST API (kubectl), HTTPS, with the API server's serving certificate
+TOKEN_PORT = 6445  # the gRPC API for bearer tokens (no client certificate)
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,17 @@ class Lab:
     def api_address(self) -> str:
         """What every client is given: all the API servers, comma-separated (the client fails over)."""
         return ",".join(self.api_addresses)
+
+    @property
+    def admin_kubeconfig(self) -> str:
+        return ADMIN_KUBECONFIG
+
+    @property
+    def pki_layout(self) -> ClusterLayout:
+        """What the certificates name: the API server's address, etcd members, every host."""
+        return ClusterLayout(apiserver_addresses=tuple(self.api_ips), service_cidr=self.settings.service_cidr,
+                             etcd_members={m.name: m.ip for m in self.etcd},
+                             nodes={h.name: (h.ip,) for h in self.hosts})
 
     @property
     def etcd_endpoints(self) -> list[str]:
@@ -165,16 +178,17 @@ def _processes(lab: Lab) -> list[Process]:
     root = lab.root_ip
     for i, ip in enumerate(lab.api_ips):
         procs.append(Process(apiserver_process_name(i), components.apiserver(
-            f"{ip}:{API_PORT}", lab.etcd_endpoints, encryption_config=str(ENCRYPTION_CONFIG), metrics_ip=ip,
-            rest_listen=f"{ip}:{REST_PORT}", tls_cert=str(REST_CERT), tls_key=str(REST_KEY)),
+            f"{ip}:{API_PORT}", lab.etcd_endpoints, PKI_DIR, token_listen=f"{ip}:{TOKEN_PORT}",
+            encryption_config=str(ENCRYPTION_CONFIG), metrics_ip=ip, rest_listen=f"{ip}:{REST_PORT}"),
             None, "controlplane", components.metrics_address("apiserver", ip)))
-    procs.append(Process("scheduler", components.scheduler(lab.api_address, metrics_ip=root), None, "controlplane",
-                         components.metrics_address("scheduler", root)))
+    procs.append(Process("scheduler", components.scheduler(lab.api_address, PKI_DIR, metrics_ip=root), None,
+                         "controlplane", components.metrics_address("scheduler", root)))
     procs.append(Process("controller-manager",
-                         components.controller_manager(lab.api_address, s.cluster_cidr, s.lifecycle, metrics_ip=root),
+                         components.controller_manager(lab.api_address, s.cluster_cidr, s.lifecycle, PKI_DIR,
+                                                       metrics_ip=root, autoscaling=components.LAB_AUTOSCALING),
                          None, "controlplane", components.metrics_address("controller-manager", root)))
     for h in lab.hosts:
-        argv = components.agent(lab.api_address, h.name, h.ip, HOST_LINK,
+        argv = components.agent(lab.api_address, h.name, h.ip, HOST_LINK, PKI_DIR,
                                 state_dir=str(STATE_DIR / "agent" / h.name),
                                 lease_renew_interval=s.lease_renew_interval,
                                 metrics_resolution=components.LAB_METRICS_RESOLUTION)
@@ -183,7 +197,7 @@ def _processes(lab: Lab) -> list[Process]:
     if s.ingress:
         host = lab.hosts[0]
         procs.append(Process(INGRESS_PROCESS, components.ingress_controller(
-            lab.api_address, host.ip, str(STATE_DIR / "ingress")), host.netns, "ingress",
+            lab.api_address, host.ip, str(STATE_DIR / "ingress"), PKI_DIR), host.netns, "ingress",
             components.metrics_address("ingress", host.ip)))
     if s.prometheus:
         procs.append(Process("prometheus", prometheus_argv(lab), None, "prometheus"))

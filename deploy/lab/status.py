@@ -33,7 +33,7 @@ def status() -> int:
                                        else "not running")
         url = f"http://{p.metrics}/metrics" if p.metrics else (P.prometheus_url(lab) if p.kind == "prometheus" else "-")
         print(f"{p.name:<26}{p.netns or '(root)':<20}{procs.main_pid(pids) if pids else '-':<9}{state:<22}{url}")
-    nodes = cluster.node_readiness(lab.api_address)
+    nodes = cluster.node_readiness(lab.admin_kubeconfig)
     print(f"\n{'HOST':<16}{'IP':<14}{'UNDERLAY':<12}NODE")
     for h in lab.hosts:
         link = "up" if net.port_is_up(h) else "CUT"

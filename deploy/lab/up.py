@@ -16,7 +16,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from deploy import components
+from api import kubeconfig
+from deploy import components, pki
 from deploy.lab import cluster, net, procs, state as S
 from deploy.lab import kubeconfig as lab_kubeconfig
 from deploy.lab import plan as P
@@ -74,6 +75,7 @@ def up(settings: P.Settings, ready_timeout: float = 120.0, agents: bool = True) 
     progress("underlay", _underlay(lab, st))
     S.save(st)
     progress("hosts", _members(lab, lab.hosts))
+    progress("certificates", _certificates(lab))
     progress("etcd", _start_etcd(lab, st, running))
     progress("apiserver", _start_apiserver(lab, st, running))
     progress("scheduler", _start_simple(lab.process("scheduler"), st, running))
@@ -165,13 +167,13 @@ def _encryption_key() -> None:
 
 def _start_apiserver(lab: P.Lab, st: S.State, running) -> str:
     _encryption_key()
-    lab_kubeconfig.ensure_certificate(lab)
     started = []
     for i, address in enumerate(lab.api_addresses):
         proc = lab.process(P.apiserver_process_name(i))
         started.append(_start(proc, st, running))
-        if not cluster.wait_for(lambda: cluster.api_answers(address) or not procs.alive(st.pids[proc.name]), 30) \
-                or not procs.alive(st.pids[proc.name]):
+        config = pki.kubeconfig_file(P.PKI_DIR, "admin")
+        if not cluster.wait_for(lambda: cluster.api_answers(config, address) or not procs.alive(st.pids[proc.name]),
+                                30) or not procs.alive(st.pids[proc.name]):
             raise LabError(f"the API server did not answer on {address}; see {proc.log}")
     return f"{lab.api_address}" + ("" if any(started) else " (already running)")
 
@@ -210,7 +212,7 @@ def _start_ingress(lab: P.Lab, st: S.State, running) -> str:
     """nginx serving Ingresses on the first host, and the default IngressClass that sends them there."""
     if not lab.settings.ingress:
         return "not asked for (up --ingress)"
-    cluster.ensure_ingress_class(lab.api_address, P.INGRESS_CLASS, components.INGRESS_CONTROLLER)
+    cluster.ensure_ingress_class(lab.admin_kubeconfig, P.INGRESS_CLASS, components.INGRESS_CONTROLLER)
     host = P.ingress_host(lab)
     proc = lab.process(P.INGRESS_PROCESS)
     started = _start(proc, st, running)
@@ -263,8 +265,14 @@ def _node_of(proc: P.Process) -> str:
     return proc.name.removeprefix("agent-")
 
 
+def _certificates(lab: P.Lab) -> str:
+    made = pki.prepare(P.PKI_DIR, lab.pki_layout, lab.api_address)
+    return f"{P.PKI_DIR}: " + (f"{len(made)} made" if made else "already there")
+
+
 def _write_cli_config(lab: P.Lab, st: S.State) -> str:
-    text = CLI_CONFIG_MARK + f"server: {lab.api_address}\n"
+    text = CLI_CONFIG_MARK + kubeconfig.render(lab.api_address, pki.cert(P.PKI_DIR, "ca"),
+                                               pki.cert(P.PKI_DIR, "admin"), pki.key(P.PKI_DIR, "admin"))
     if CLI_CONFIG.exists() and not CLI_CONFIG.read_text().startswith(CLI_CONFIG_MARK) \
             and CLI_CONFIG.read_text() != text:
         backup = CLI_CONFIG.with_name("config.before-lab")
@@ -272,10 +280,9 @@ def _write_cli_config(lab: P.Lab, st: S.State) -> str:
         note = f" (yours moved to {backup})"
     else:
         note = ""
-    CLI_CONFIG.parent.mkdir(parents=True, exist_ok=True)
-    CLI_CONFIG.write_text(text)
+    kubeconfig.write(CLI_CONFIG, text)
     st.cli_config = str(CLI_CONFIG)
-    return f"{CLI_CONFIG}: server {lab.api_address}{note}"
+    return f"{CLI_CONFIG}: server {lab.api_address} as the cluster admin{note}"
 
 
 def _wait_ready(lab: P.Lab, timeout: float) -> dict[str, bool] | None:
@@ -288,7 +295,7 @@ def _wait_ready(lab: P.Lab, timeout: float) -> dict[str, bool] | None:
 
     def all_ready():
         nonlocal last
-        last = cluster.node_readiness(lab.api_address) or last
+        last = cluster.node_readiness(lab.admin_kubeconfig) or last
         return all(last.get(n) for n in want)
 
     cluster.wait_for(all_ready, timeout, interval=0.5)

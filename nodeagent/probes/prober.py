@@ -1,4 +1,4 @@
-"""Running one probe of a container: pick the handler (exec, httpGet, tcpSocket), resolve its port and host
+"""Running one probe of a container: pick the handler (exec, httpGet, tcpSocket, grpc), resolve its port and host
 from the container and the pod, and return the Outcome. No state: the workers keep that.
 """
 from __future__ import annotations
@@ -7,7 +7,7 @@ import asyncio
 from dataclasses import dataclass
 
 from api import manifest
-from nodeagent.probes import exec_probe, http_probe, tcp_probe
+from nodeagent.probes import exec_probe, grpc_probe, http_probe, tcp_probe
 from nodeagent.probes.dialer import Dialer
 from nodeagent.probes.results import Outcome, Result
 from nodeagent.runtime.base import Runtime
@@ -48,9 +48,10 @@ class Prober:
             if probe.HasField("exec"):
                 return await exec_probe.probe(self.runtime, self.exec_limit, container_id,
                                               list(probe.exec.command), timeout)
-            if not (probe.HasField("http_get") or probe.HasField("tcp_socket")):
-                return Outcome(Result.UNKNOWN, "the probe has no handler (exec, httpGet or tcpSocket)")
-            host = (probe.http_get.host if probe.HasField("http_get") else probe.tcp_socket.host) or pod_ip
+            if not (probe.HasField("http_get") or probe.HasField("tcp_socket") or probe.HasField("grpc")):
+                return Outcome(Result.UNKNOWN, "the probe has no handler (exec, httpGet, tcpSocket or grpc)")
+            host = (probe.http_get.host if probe.HasField("http_get") else
+                    probe.tcp_socket.host if probe.HasField("tcp_socket") else "") or pod_ip
             if not host:
                 return Outcome(Result.UNKNOWN, "the pod has no IP address yet")
             if not self.dialer.sends_to(host):
@@ -61,6 +62,9 @@ class Prober:
                 return await http_probe.probe(self.dialer, action.scheme or "HTTP", host,
                                               resolve_port(action.port, container), action.path or "/",
                                               [(h.name, h.value) for h in action.http_headers], timeout)
+            if probe.HasField("grpc"):
+                service = probe.grpc.service if probe.grpc.HasField("service") else ""
+                return await grpc_probe.probe(self.dialer, host, probe.grpc.port, service, timeout)
             return await tcp_probe.probe(self.dialer, host, resolve_port(probe.tcp_socket.port, container), timeout)
         except PortError as e:
             return Outcome(Result.UNKNOWN, str(e))

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 import pytest
 
 from api import errors, retry
-from api.client import Client
-from controlplane.apiserver import main as apiserver
 from nodeagent.agent import NodeAgent
 from nodeagent.config import AgentConfig
 from nodeagent.runtime.base import LABEL_NODE
+from tests.fixtures.apiserver import admin_client, start_apiserver
 from tests.fixtures.objects import from_yaml
+from tests.fixtures.pki import test_pki
 from tests.fixtures.wait import eventually
 
 
@@ -49,6 +49,7 @@ class AgentCluster:
     root_link: str = ""
     hosts: list[Host] = field(default_factory=list)
     agents: dict[str, NodeAgent] = field(default_factory=dict)
+    node_clients: list = field(default_factory=list)  # each agent's own client, as its node
 
     def _underlay(self) -> None:
         """The switch namespace, its bridge, and the root namespace's address on it."""
@@ -76,6 +77,7 @@ class AgentCluster:
 
     def config(self, host: Host, **overrides) -> AgentConfig:
         values = dict(server=self.client.server, node_name=host.name, node_ip=host.node_ip, listen_port=0,
+                      tls=test_pki().agent_tls(host.name, (host.node_ip,)),
                       state_dir=str(self.tmp_path / host.name), host_netns=host.netns, interface="eth0",
                       restart_backoff_base=0.5, restart_backoff_max=4.0, lease_renew_interval=1.0,
                       status_update_interval=1.0, relist_period=0.5)
@@ -83,7 +85,9 @@ class AgentCluster:
         return AgentConfig(**values)
 
     async def start_agent(self, host: Host, **overrides) -> NodeAgent:
-        agent = NodeAgent(self.config(host, **overrides), self.client, self.runtime,
+        node_client = test_pki().node_client(self.client.servers, host.name)
+        self.node_clients.append(node_client)
+        agent = NodeAgent(self.config(host, **overrides), node_client, self.runtime,
                           runtime_version="docker://e2e")
         await agent.start()
         self.agents[host.name] = agent
@@ -137,6 +141,8 @@ class AgentCluster:
     async def teardown(self) -> None:
         for name in list(self.agents):
             await self.agents.pop(name).stop()
+        for node_client in self.node_clients:
+            await node_client.close()
         await asyncio.to_thread(remove_containers, self.prefix)
         if self.root_link:
             _ip("link", "del", self.root_link, check=False)
@@ -157,8 +163,8 @@ def remove_containers(prefix: str) -> None:
 @pytest.fixture
 async def agent_cluster(etcd_server, netns, docker_runtime, tmp_path):
     """etcd, an API server and an empty cluster; `add_host()` and `start_agent(host)` make it grow."""
-    running = await apiserver.start([etcd_server.endpoint], "127.0.0.1:0")
-    client = Client(running.address, timeout=10)
+    running = await start_apiserver([etcd_server.endpoint])
+    client = admin_client(running.address)
     cluster = AgentCluster(client, docker_runtime, tmp_path, netns, prefix=f"e2e{uuid.uuid4().hex[:6]}",
                            subnet=f"198.18.{random.randint(1, 254)}")
     try:

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
+import tempfile
+from pathlib import Path
 
 from cli.main import main as skiff
+from tests.fixtures.pki import test_pki
 from tests.e2e.agent_fixtures import agent_cluster  # noqa: F401 (fixture)
 from tests.e2e.test_agent_pods import running
 
@@ -26,8 +30,19 @@ spec:
 
 
 async def cli(server: str, *argv: str) -> tuple[int, str, str]:
+    """The CLI as the cluster admin (its config in a temp dir, named by $SKIFF_CONFIG)."""
     out, err = io.StringIO(), io.StringIO()
-    code = await asyncio.to_thread(skiff, ["--server", server, *argv], out, err)
+    with tempfile.TemporaryDirectory() as home:
+        config = test_pki().kubeconfig(server, Path(home) / "config")
+        previous = os.environ.get("SKIFF_CONFIG")
+        os.environ["SKIFF_CONFIG"] = str(config)
+        try:
+            code = await asyncio.to_thread(skiff, list(argv), out, err)
+        finally:
+            if previous is None:
+                os.environ.pop("SKIFF_CONFIG", None)
+            else:
+                os.environ["SKIFF_CONFIG"] = previous
     return code, out.getvalue(), err.getvalue()
 
 
@@ -50,7 +65,7 @@ async def test_logs_and_exec_through_the_api_server(agent_cluster):
     assert (code, out.strip()) == (0, "side-says-hi")
 
     code, out, err = await cli(server, "exec", "chatty", "-c", "side", "--", "sh", "-c", "echo out; echo err >&2; exit 7")
-    assert code == 7
+    assert code == 7, err
     assert out.strip() == "out"
     assert err.strip() == "err"
     code, out, _ = await cli(server, "exec", "chatty", "--", "hostname")

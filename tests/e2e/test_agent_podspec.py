@@ -197,3 +197,34 @@ spec:
     assert hosts.startswith("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n")
     assert f"{pod.status.pod_ip}\thosted\n" in hosts
     assert hosts.endswith("# Entries added by HostAliases.\n127.0.0.1\tfoo.local\tbar.local\n")
+
+
+async def test_memory_empty_dir_is_a_sized_tmpfs_and_a_disk_one_over_its_limit_is_evicted(agent_cluster):
+    host = agent_cluster.add_host()
+    await agent_cluster.start_agent(host)
+    await agent_cluster.create_pod("""
+apiVersion: v1
+kind: Pod
+metadata: {name: scratchy}
+spec:
+  terminationGracePeriodSeconds: 0
+  volumes:
+  - {name: fast, emptyDir: {medium: Memory, sizeLimit: 1Mi}}
+  - {name: slow, emptyDir: {sizeLimit: 1Mi}}
+  containers:
+  - name: app
+    image: busybox:latest
+    imagePullPolicy: IfNotPresent
+    command: [sleep, "300"]
+    volumeMounts: [{name: fast, mountPath: /fast}, {name: slow, mountPath: /slow}]
+""", host)
+    await agent_cluster.wait_pod("scratchy", lambda p: p.status.phase == "Running", 60, "scratchy Running")
+    mounts = (await exec_in(agent_cluster, "scratchy", "app", ["cat", "/proc/mounts"])).output.decode()
+    assert any(line.split()[1:3] == ["/fast", "tmpfs"] and "size=1024k" in line for line in mounts.splitlines())
+    full = await exec_in(agent_cluster, "scratchy", "app", ["dd", "if=/dev/zero", "of=/fast/x", "bs=1M", "count=2"])
+    assert full.exit_code != 0 and b"No space left on device" in full.output
+    grown = await exec_in(agent_cluster, "scratchy", "app", ["dd", "if=/dev/zero", "of=/slow/x", "bs=1M", "count=2"])
+    assert grown.exit_code == 0
+    pod = await agent_cluster.wait_pod("scratchy", lambda p: p.status.phase == "Failed", 60, "scratchy Evicted")
+    assert (pod.status.reason, pod.status.message) == (
+        "Evicted", 'Usage of EmptyDir volume "slow" exceeds the limit "1Mi". ')

@@ -17,6 +17,8 @@ import pytest
 
 from api import errors, manifest
 from api.client import Client
+from deploy.lab import cluster
+from deploy.lab.plan import ADMIN_KUBECONFIG
 from tests.fixtures.etcd import raw_get
 from tests.fixtures.lab import running_lab
 from tests.fixtures.wait import eventually
@@ -66,7 +68,7 @@ async def running(client: Client, name: str) -> bool:
 async def test_a_reader_of_an_updated_config_map_sees_old_or_new_never_a_mix(lab_up, home):
     def version(letter: str) -> dict:
         return {"a": letter * 50_000, "b": letter * 50_000}
-    async with Client(API) as client:
+    async with cluster.admin_client(ADMIN_KUBECONFIG, timeout=30) as client:
         cm = manifest.from_dict({"apiVersion": "v1", "kind": "ConfigMap",
                                  "metadata": {"name": "swap", "namespace": "default"}, "data": version("A")})[0]
         await client.create(cm)
@@ -102,7 +104,7 @@ spec:
 
 
 async def test_a_secret_volume_is_a_tmpfs_and_etcd_holds_only_ciphertext(lab_up, home):
-    async with Client(API) as client:
+    async with cluster.admin_client(ADMIN_KUBECONFIG, timeout=30) as client:
         await apply(client, """
 apiVersion: v1
 kind: Secret
@@ -137,7 +139,7 @@ spec:
 
 
 async def test_an_immutable_config_map_refuses_a_data_change(lab_up):
-    async with Client(API) as client:
+    async with cluster.admin_client(ADMIN_KUBECONFIG, timeout=30) as client:
         [cm] = await apply(client, """
 apiVersion: v1
 kind: ConfigMap
@@ -198,7 +200,7 @@ def k8s_busybox():
 
 
 async def test_kubernetes_configure_pod_configmap_example_runs(lab_up, home, k8s_busybox):
-    async with Client(API) as client:
+    async with cluster.admin_client(ADMIN_KUBECONFIG, timeout=30) as client:
         await apply(client, CONFIGURE_POD_CONFIGMAP)
         await eventually(lambda: _succeeded(client), 90, interval=0.5, what="dapi-test-pod Succeeded")
         assert logs(home, "dapi-test-pod").split() == ["SPECIAL_LEVEL", "SPECIAL_TYPE"]

@@ -3,6 +3,7 @@ each host, headless Services give pod IPs, deleted ones NXDOMAIN, and host 2 kee
 """
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 
@@ -10,7 +11,7 @@ import pytest
 
 from api import errors, manifest
 from api.client import Client
-from deploy.lab import containers, demo
+from deploy.lab import cluster, containers, demo
 from tests.e2e.test_lab_cluster import API, home, pytestmark  # noqa: F401 (a fixture, the same skips)
 from tests.fixtures.lab import lab, running_lab
 from tests.fixtures.wait import eventually
@@ -53,7 +54,7 @@ def web_service(name: str, headless: bool) -> dict:
 
 
 async def test_pods_on_each_host_find_services_and_host_2_answers_with_host_1_off(two_hosts, home):
-    async with Client(API) as client:
+    async with cluster.admin_client(os.path.join(home, ".skiff", "config"), timeout=30) as client:
         web = demo.web_deployment(1)["spec"]["template"]
         await create(client, {"apiVersion": "v1", "kind": "Pod",
                               "metadata": {"name": "dns-web", "namespace": "default", "labels": {"app": "dns-web"}},

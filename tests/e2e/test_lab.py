@@ -59,9 +59,9 @@ def test_up_makes_namespaces_underlay_and_unreachable_routes(two_hosts):
 
 
 def test_up_starts_etcd_and_api_server_and_writes_cli_config(two_hosts, home):
-    assert "[4/9] apiserver           10.250.0.1:6443" in two_hosts.stdout
+    assert "apiserver           10.250.0.1:6443" in two_hosts.stdout
     with open(os.path.join(home, ".skiff", "config")) as f:
-        assert "server: 10.250.0.1:6443" in f.read()
+        assert "server: https://10.250.0.1:6443" in f.read()
     got = subprocess.run([os.path.join(os.path.dirname(sys.executable), "skiff"), "get", "nodes"],
                          capture_output=True, text=True, timeout=30, env=dict(os.environ, HOME=home))
     assert got.returncode == 0, got.stderr

@@ -69,8 +69,8 @@ def test_up_brings_three_ready_nodes_that_the_cli_shows(three_hosts, home):
         ("skiff-host-1", "Ready"), ("skiff-host-2", "Ready"), ("skiff-host-3", "Ready")]
 
 
-async def test_a_pod_on_host_1_fetches_from_a_pod_on_host_3_by_ip(three_hosts):
-    async with Client(API) as client:
+async def test_a_pod_on_host_1_fetches_from_a_pod_on_host_3_by_ip(three_hosts, home):
+    async with cluster.admin_client(os.path.join(home, ".skiff", "config"), timeout=30) as client:
         server = demo.web_deployment(1)["spec"]["template"]
         await create(client, {"apiVersion": "v1", "kind": "Pod",
                               "metadata": {"name": "web-on-3", "namespace": "default", "labels": {"e2e": "x"}},
@@ -94,14 +94,14 @@ async def test_stop_host_turns_the_node_not_ready_and_its_replicaset_pods_move(t
                                 "spec": {"terminationGracePeriodSeconds": 1,
                                          "containers": [{"name": "main", "image": "busybox:latest",
                                                          "command": ["sleep", "2147483647"]}]}}}}
-    async with Client(API) as client:
+    async with cluster.admin_client(os.path.join(home, ".skiff", "config"), timeout=30) as client:
         await create(client, rs)
         pods = await demo.wait_pods(client, "app=failover", 3, 90)
         victim = pods[0].spec.node_name
         lab("stop-host", victim, home=home)
         try:
             async def not_ready():
-                return (await cluster.readiness(API)).get(victim) is False
+                return (await cluster.readiness(os.path.join(home, ".skiff", "config"))).get(victim) is False
             await eventually(not_ready, timeout=45, interval=0.5, what=f"{victim} NotReady")
 
             async def moved():

@@ -16,8 +16,7 @@ import urllib.parse
 import pytest
 
 from api import manifest
-from api.client import Client
-from deploy.lab import demo
+from deploy.lab import cluster, demo
 from deploy.lab import plan as P
 from tests.fixtures import prometheus
 from tests.fixtures.lab import lab, running_lab
@@ -66,7 +65,7 @@ def top(home: str, *argv: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def workload(two_hosts):
     async def start():
-        async with Client(API) as client:
+        async with cluster.admin_client(P.ADMIN_KUBECONFIG, timeout=30) as client:
             for body in (pod("burner", "while :; do :; done"),
                          # dd holds its 64 MiB block while the pipe to a sleeper that never reads stays full
                          pod("hog", "dd if=/dev/zero bs=64M count=1 | sleep 2147483647"),
@@ -79,7 +78,7 @@ def workload(two_hosts):
     asyncio.run(start())
     yield
     async def stop():
-        async with Client(API) as client:
+        async with cluster.admin_client(P.ADMIN_KUBECONFIG, timeout=30) as client:
             for name in ("burner", "hog", "placed"):
                 await client.delete("pods", name)
     asyncio.run(stop())

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import urllib.request
 
 import pytest
 
+from tests.fixtures.etcd import free_port
 from tests.fixtures.lab import lab, running_lab
 from tests.fixtures.wait import eventually_sync
 
@@ -109,3 +111,48 @@ def test_exec_it_is_interactive_in_tmux(two_hosts, home):
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
         kubectl(home, "delete", "pod", "shell", "--grace-period=0")
 
+
+
+def test_port_forward_fetches_from_the_pod(two_hosts, home):
+    web = kubectl(home, "run", "pf-web", "--image=busybox:latest", "--image-pull-policy=IfNotPresent", "--",
+                  "sh", "-c", "mkdir -p /www && echo hello-through-port-forward > /www/index.html && "
+                              "exec httpd -f -p 8080 -h /www")
+    assert web.returncode == 0, web.stderr
+    assert kubectl(home, "wait", "--for=condition=Ready", "pod/pf-web", "--timeout=90s", timeout=100).returncode == 0
+    local = free_port()
+    forward = subprocess.Popen(["kubectl", "port-forward", "pod/pf-web", f"{local}:8080"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=dict(os.environ, HOME=home))
+    try:
+        assert forward.stdout.readline().startswith(f"Forwarding from 127.0.0.1:{local}")
+
+        def fetched():
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{local}/", timeout=5) as r:
+                    return r.read().decode()
+            except OSError:
+                return None
+        assert eventually_sync(fetched, 30, "a fetch through the forwarded port").strip() == \
+            "hello-through-port-forward"
+    finally:
+        forward.kill()
+        forward.wait()
+        kubectl(home, "delete", "pod", "pf-web", "--grace-period=0")
+
+
+def test_cp_both_ways_through_exec(two_hosts, home, tmp_path):
+    made = kubectl(home, "run", "files", "--image=busybox:latest", "--image-pull-policy=IfNotPresent", "--",
+                   "sleep", "3600")
+    assert made.returncode == 0, made.stderr
+    assert kubectl(home, "wait", "--for=condition=Ready", "pod/files", "--timeout=90s", timeout=100).returncode == 0
+    try:
+        source = tmp_path / "up.txt"
+        source.write_text("carried by kubectl cp\n")
+        up = kubectl(home, "cp", str(source), "files:/tmp/up.txt")
+        assert up.returncode == 0, up.stderr
+        assert kubectl(home, "exec", "files", "--", "cat", "/tmp/up.txt").stdout == "carried by kubectl cp\n"
+        back = tmp_path / "back.txt"
+        down = kubectl(home, "cp", "files:/tmp/up.txt", str(back))
+        assert down.returncode == 0, down.stderr
+        assert back.read_text() == "carried by kubectl cp\n"
+    finally:
+        kubectl(home, "delete", "pod", "files", "--grace-period=0")

@@ -1,5 +1,5 @@
-"""Fixtures for integration tests: a real etcd (from tests/conftest.py), an API server in this loop,
-a client of it, and the `skiff` command line pointed at it."""
+"""Fixtures for integration tests: a real etcd (from tests/conftest.py), an API server in this loop
+(TLS, the session's PKI), an admin client of it, and the `skiff` command line pointed at it."""
 from __future__ import annotations
 
 import asyncio
@@ -8,11 +8,18 @@ import sys
 
 import pytest
 
-from api.client import Client
 from cli.main import main as skiff_main
 from controlplane.apiserver import encryption as encryption_config
-from controlplane.apiserver import main as apiserver
+from tests.fixtures import apiserver
+from tests.fixtures.apiserver import admin_client
 from tests.fixtures.cli_runner import Result
+from tests.fixtures.pki import test_pki
+
+
+@pytest.fixture(scope="session")
+def pki():
+    """The session's cluster PKI (CA, API server, admin, components; node certs on demand)."""
+    return test_pki()
 
 
 @pytest.fixture
@@ -22,7 +29,7 @@ async def apiserver_factory():
     started = []
 
     async def start(etcd_endpoints: list[str], listen: str = "127.0.0.1:0", **options):
-        running = await apiserver.start(etcd_endpoints, listen, **options)
+        running = await apiserver.start_apiserver(etcd_endpoints, listen, **options)
         started.append(running)
         return running
     try:
@@ -51,17 +58,24 @@ async def apiserver_running(start_apiserver, request):
 
 @pytest.fixture
 async def client(apiserver_running):
-    async with Client(apiserver_running.address, timeout=10) as c:
+    async with admin_client(apiserver_running.address) as c:
         yield c
 
 
 @pytest.fixture
-def cli_config(apiserver_running, tmp_path, monkeypatch):
-    """The config file the lab would write, pointing at the test's API server."""
-    path = tmp_path / "skiff-config"
-    path.write_text(f"server: {apiserver_running.address}\n")
-    monkeypatch.setenv("SKIFF_CONFIG", str(path))
-    return path
+def cli_config(apiserver_running, cli_config_for):
+    """The config file the lab would write (the admin's certificate), pointing at the test's API server."""
+    return cli_config_for(apiserver_running.address)
+
+
+@pytest.fixture
+def cli_config_for(pki, tmp_path, monkeypatch):
+    """`cli_config_for(address)`: the admin's config for an API server the test started itself."""
+    def write(address: str):
+        path = pki.kubeconfig(address, tmp_path / "skiff-config")
+        monkeypatch.setenv("SKIFF_CONFIG", str(path))
+        return path
+    return write
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from nodeagent.hollow import HollowNodes
 from nodeagent.runtime import base
 from nodeagent.runtime.fake import FakeRuntime
 from proto import types_pb2
+from tests.fixtures.apiserver import admin_client, start_apiserver
 from tests.fixtures.fake_runtime_agent import agent_config as config
 from tests.fixtures.fake_runtime_agent import running_agent
 from tests.fixtures.objects import from_yaml
@@ -215,12 +216,10 @@ async def test_hollow_nodes_register_and_run_pods_from_one_informer(client, tmp_
 
 
 async def test_pods_keep_running_while_the_api_server_is_down_and_the_agent_resyncs(etcd_server, tmp_path):
-    from api.client import Client
-    from controlplane.apiserver import main as apiserver
-    server = await apiserver.start([etcd_server.endpoint], "127.0.0.1:0")
+    server = await start_apiserver([etcd_server.endpoint])
     address = server.address
     runtime = FakeRuntime()
-    async with Client(address, timeout=2) as client:
+    async with admin_client(address, timeout=2) as client:
         try:
             async with running_agent(client, config(address, tmp_path), runtime) as agent:
                 await client.create(pod_yaml("steady"))
@@ -231,7 +230,7 @@ async def test_pods_keep_running_while_the_api_server_is_down_and_the_agent_resy
                 assert not [c for c in runtime.calls[calls:] if c[0] in ("stop", "remove")]
                 assert all(c.state == "running" for c in await runtime.list({base.LABEL_POD_NAME: "steady"}))
 
-                server = await apiserver.start([etcd_server.endpoint], address)
+                server = await start_apiserver([etcd_server.endpoint], address)
 
                 async def deleted():
                     try:

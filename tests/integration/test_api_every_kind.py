@@ -1,4 +1,4 @@
-"""Every registered kind goes through create, get, list, watch, update and delete with the API's generic
+"""Every registered kind goes through create, get, list, watch, update, patch and delete with the API's generic
 rules: registering a kind (proto/api.proto and resources/<kind>.py, with its `sample`) tests it here."""
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ async def next_change(stream):
 
 
 @pytest.mark.parametrize("kind", kinds.KINDS, ids=lambda k: k.name)
-async def test_every_kind_is_created_read_listed_watched_updated_and_deleted(client, kind):
+async def test_every_kind_is_created_read_listed_watched_updated_patched_and_deleted(client, kind):
     created = await client.create(sample(kind))
     name = created.metadata.name
     namespace = "default" if kind.namespaced else ""
@@ -50,6 +50,11 @@ async def test_every_kind_is_created_read_listed_watched_updated_and_deleted(cli
         assert int(updated.metadata.resource_version) > int(created.metadata.resource_version)
         event = await next_change(stream)
         assert (event.type, event.object.metadata.labels["walked"]) == ("MODIFIED", "yes")
+
+        patched = await client.patch(kind, name, {"metadata": {"labels": {"patched": "yes"}}}, namespace or "default")
+        assert patched.metadata.labels == {"walked": "yes", "patched": "yes"}
+        event = await next_change(stream)
+        assert (event.type, event.object.metadata.labels["patched"]) == ("MODIFIED", "yes")
 
         stale = changed  # still at the version before the update
         stale.metadata.labels["walked"] = "twice"

@@ -7,9 +7,8 @@ import socket
 import pytest
 
 from api import errors
-from api.client import Client
 from api.informer import Informer
-from controlplane.apiserver import main as apiserver
+from tests.fixtures.apiserver import admin_client, start_apiserver
 from tests.fixtures.objects import pod
 from tests.fixtures.wait import eventually
 
@@ -61,8 +60,8 @@ def _free_port() -> int:
 
 async def test_informer_follows_an_api_server_restart(etcd_server):
     address = f"127.0.0.1:{_free_port()}"
-    server = await apiserver.start([etcd_server.endpoint], address)
-    client = Client(address)
+    server = await start_apiserver([etcd_server.endpoint], address)
+    client = admin_client(address)
     informer = Informer(client, "Pod")
     events: list[tuple[str, str]] = []
     informer.add_handlers(on_add=lambda o: events.append(("add", o.metadata.name)),
@@ -76,13 +75,13 @@ async def test_informer_follows_an_api_server_restart(etcd_server):
 
         await server.stop(grace=0)
         # while the API server is away, the world changes underneath it
-        other = await apiserver.start([etcd_server.endpoint], "127.0.0.1:0")
-        async with Client(other.address) as c:
+        other = await start_apiserver([etcd_server.endpoint], "127.0.0.1:0")
+        async with admin_client(other.address) as c:
             await c.delete("Pod", "drop")
             await c.create(pod("new"))
         await other.stop(grace=0)
 
-        server = await apiserver.start([etcd_server.endpoint], address)
+        server = await start_apiserver([etcd_server.endpoint], address)
         await eventually(lambda: set(informer.keys()) == {"default/keep", "default/new"})
         assert ("delete", "drop") in events and ("add", "new") in events, events
         await client.create(pod("live"))
@@ -95,9 +94,9 @@ async def test_informer_follows_an_api_server_restart(etcd_server):
 
 async def test_a_dead_etcd_endpoint_fails_over_to_the_next(etcd_server):
     dead = f"127.0.0.1:{_free_port()}"  # nothing listens here
-    server = await apiserver.start([dead, etcd_server.endpoint], "127.0.0.1:0")
+    server = await start_apiserver([dead, etcd_server.endpoint], "127.0.0.1:0")
     try:
-        async with Client(server.address) as client:
+        async with admin_client(server.address) as client:
             async def created():
                 try:
                     await client.create(pod("via-second-endpoint"))

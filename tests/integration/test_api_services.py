@@ -7,8 +7,7 @@ import ipaddress
 import pytest
 
 from api import errors
-from controlplane.apiserver import main as apiserver
-from api.client import Client
+from tests.fixtures.apiserver import admin_client, start_apiserver
 from tests.fixtures.objects import from_yaml
 
 
@@ -77,9 +76,9 @@ async def test_headless_service_gets_no_address(client):
 
 async def test_allocations_survive_an_api_server_restart(etcd_server, apiserver_running, client):
     first = await client.create(service("before", cluster_ip="10.96.0.20"))
-    fresh = await apiserver.start([etcd_server.endpoint], "127.0.0.1:0")
+    fresh = await start_apiserver([etcd_server.endpoint], "127.0.0.1:0")
     try:
-        async with Client(fresh.address) as other:
+        async with admin_client(fresh.address) as other:
             with pytest.raises(errors.Invalid, match="already allocated"):
                 await other.create(service("after", cluster_ip=first.spec.cluster_ip))
     finally:

@@ -90,11 +90,10 @@ async def test_watch_from_a_compacted_version_is_too_old(etcd_server, apiserver_
     revision = int((await client.list("Pod")).resource_version)
     await apiserver_running.registry.storage.compact(revision)
     # a fresh API server's cache starts after the compaction: the old version is gone
-    from controlplane.apiserver import main as apiserver
-    from api.client import Client
-    fresh = await apiserver.start([etcd_server.endpoint], "127.0.0.1:0")
+    from tests.fixtures.apiserver import admin_client, start_apiserver
+    fresh = await start_apiserver([etcd_server.endpoint])
     try:
-        async with Client(fresh.address) as other:
+        async with admin_client(fresh.address) as other:
             with pytest.raises(errors.Expired, match="too old"):
                 await collect(other.watch("Pod", resource_version=first.metadata.resource_version), 1)
             page = await other.list_page("Pod", limit=2)

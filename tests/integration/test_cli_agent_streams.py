@@ -111,3 +111,26 @@ async def test_port_forward_carries_bytes_both_ways_and_a_closed_port_ends_it(cl
     assert code == 1
     assert err.count("\n") == 1 and err.startswith(f"error: an error occurred forwarding {local} -> {port}: "
                                                    f"error forwarding port {port} to pod web: dial tcp 127.0.0.1:{port}: connect: connection refused")
+
+
+async def test_port_forward_to_a_service_reaches_its_target_port_on_a_pod(client, cli_config, tmp_path):
+    from api import manifest
+    server = await _echo_server()
+    port = server.sockets[0].getsockname()[1]
+    async with runtime_agent(client, tmp_path), server:
+        await client.create(_pod("web", host_network=True))
+        svc, _ = manifest.from_dict({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+                                     "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": port}]}})
+        await client.create(svc)
+        await eventually(lambda: _running(client, "web"), 10)
+        proc = await start_process("port-forward", "svc/web", ":80", "--address", "127.0.0.1")
+        try:
+            line = await _forwarding_line(proc)
+            assert line.endswith(f" -> {port}"), line
+            local = int(line.split(":")[1].split()[0])
+            reader, writer = await asyncio.open_connection("127.0.0.1", local)
+            writer.write(b"svc")
+            assert await asyncio.wait_for(reader.readexactly(8), 20) == b"echo:svc"
+            writer.close()
+        finally:
+            await stop_process(proc)

@@ -48,8 +48,9 @@ async def test_apply_creates_then_is_unchanged_then_configured(skiff, client, tm
     assert json.loads(live.metadata.annotations[LAST_APPLIED])["metadata"]["labels"]["tier"] == "front"
 
 
-async def test_apply_keeps_live_replicas_when_the_manifest_omits_them(skiff, client, tmp_path):
-    path = write(tmp_path, "api.yaml", DEPLOY)
+async def test_apply_keeps_live_replicas_when_the_manifests_omit_them(skiff, client, tmp_path):
+    # As kubectl: replicas that the last applied manifest set and this one drops would be removed.
+    path = write(tmp_path, "api.yaml", DEPLOY.replace("  replicas: 2\n", ""))
     assert (await skiff("apply", "-f", path)).out == "deployment.apps/api created\n"
     assert (await skiff("scale", "deploy", "api", "--replicas", "5")).out == "deployment.apps/api scaled\n"
     write(tmp_path, "api.yaml", DEPLOY.replace("  replicas: 2\n", "").replace("image: busybox", "image: busybox:2"))

@@ -6,8 +6,7 @@ import signal
 
 import pytest
 
-from api.client import Client
-from controlplane.apiserver import main as apiserver
+from tests.fixtures.apiserver import admin_client, start_apiserver
 from tests.fixtures.cli_runner import start_process, stop_process
 from tests.fixtures.etcd import free_port
 from tests.fixtures.objects import pod
@@ -32,7 +31,7 @@ async def read_until(proc, predicate) -> str:
 async def restartable_apiserver(etcd_server):
     """An API server on a fixed port, restartable by the test (the list holds the current one)."""
     address = f"127.0.0.1:{free_port()}"
-    servers = [await apiserver.start([etcd_server.endpoint], address)]
+    servers = [await start_apiserver([etcd_server.endpoint], address)]
     try:
         yield address, servers
     finally:
@@ -40,9 +39,10 @@ async def restartable_apiserver(etcd_server):
 
 
 async def test_watch_streams_changes_resumes_after_restart_and_exits_130_on_sigint(
-        restartable_apiserver, etcd_server):
+        restartable_apiserver, etcd_server, cli_config_for):
     address, servers = restartable_apiserver
-    async with Client(address, timeout=10) as client:
+    cli_config_for(address)
+    async with admin_client(address, timeout=10) as client:
         await client.create(pod("first"))
         proc = await start_process("get", "pods", "-w", "--server", address)
         try:
@@ -52,7 +52,7 @@ async def test_watch_streams_changes_resumes_after_restart_and_exits_130_on_sigi
             assert (await read_until(proc, lambda line: "second" in line)).split()[:3] == ["second", "0/1", "Pending"]
 
             await servers[-1].stop(grace=0)
-            servers.append(await apiserver.start([etcd_server.endpoint], address))
+            servers.append(await start_apiserver([etcd_server.endpoint], address))
             await client.create(pod("third"))
             await read_until(proc, lambda line: line.split()[0] == "third")
 

@@ -3,7 +3,7 @@ plaintext (get, list, watch), other kinds stay plain, and a restart with a new f
 the old key wrote (and encrypts what was stored before encryption was configured)."""
 import base64
 
-from api.client import Client
+from tests.fixtures.apiserver import admin_client
 from controlplane.apiserver import encryption
 from tests.fixtures.etcd import raw_get
 from tests.fixtures.objects import from_yaml
@@ -31,13 +31,13 @@ def _providers(*names_and_keys) -> str:
 
 
 async def _create_secret(server) -> None:
-    async with Client(server.address) as client:
+    async with admin_client(server.address) as client:
         await client.create(from_yaml(SECRET))
 
 
 async def test_etcd_holds_ciphertext_and_the_api_serves_plaintext(start_apiserver, etcd_server):
     server = await start_apiserver(_providers(("key1", KEY1)))
-    async with Client(server.address) as client:
+    async with admin_client(server.address) as client:
         watch = client.watch("Secret", "default")
         await client.create(from_yaml(SECRET))
         raw = await raw_get(etcd_server.endpoint, KEY)
@@ -57,7 +57,7 @@ async def test_rotation_rewrites_values_of_the_old_key_at_start(start_apiserver,
     await first.stop(grace=0)
     rotated = await start_apiserver(_providers(("key2", KEY2), ("key1", KEY1)))
     assert (await raw_get(etcd_server.endpoint, KEY)).startswith(b"k8s:enc:aesgcm:v1:key2:")
-    async with Client(rotated.address) as client:
+    async with admin_client(rotated.address) as client:
         assert (await client.get("Secret", "db-password")).data["password"] == b"hunter2-plaintext"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from api import errors, kinds
-from api.client import Client
+from tests.fixtures.apiserver import admin_client
 from controlplane.apiserver import watchcache
 from deploy.etcdspace import free_space
 from tests.fixtures.objects import deployment, pod
@@ -23,7 +23,7 @@ async def test_large_deployment_updated_in_a_loop_survives_a_small_quota(etcd_sm
     # The measurement, scaled to a 64 MiB quota: 700 updates of a 200 KB object write ~140 MB,
     # twice the quota. Without compaction the writes stop with "database space exceeded".
     running = await apiserver_factory([etcd_small_quota.endpoint], compaction_interval=0.5)
-    async with Client(running.address, timeout=20) as client:
+    async with admin_client(running.address, timeout=20) as client:
         d = await client.create(_big_deployment("big"))
         for i in range(700):
             d.spec.template.metadata.annotations["round"] = str(i)
@@ -38,7 +38,7 @@ async def test_large_deployment_updated_in_a_loop_survives_a_small_quota(etcd_sm
 async def test_full_etcd_is_a_storage_full_error_naming_the_remedy_then_recovers(etcd_small_quota,
                                                                                   apiserver_factory):
     running = await apiserver_factory([etcd_small_quota.endpoint], compaction_interval=0)
-    async with Client(running.address, timeout=20) as client:
+    async with admin_client(running.address, timeout=20) as client:
         d = await client.create(_big_deployment("filler"))
         with pytest.raises(errors.StorageFull) as full:
             for i in range(1000):
@@ -70,7 +70,7 @@ async def test_error_echoing_a_20kb_label_names_the_field_and_fits_grpc(client):
 async def test_compaction_turns_are_taken_once_between_two_api_servers(etcd_server, apiserver_factory):
     first = await apiserver_factory([etcd_server.endpoint], compaction_interval=0)
     second = await apiserver_factory([etcd_server.endpoint], compaction_interval=0)
-    async with Client(first.address, timeout=10) as client:
+    async with admin_client(first.address, timeout=10) as client:
         created = await client.create(pod("p0"))
         assert (await first.compactor.turn()).compact_to == 0  # first turn: nothing seen before it
         assert (await second.compactor.turn()).compact_to == 0  # lost the turn: learns the lease

@@ -59,8 +59,9 @@ async def test_readyz_is_503_while_not_ready():
         server.stop()
 
 
-async def test_apiserver_serves_the_standard_grpc_health_service(apiserver_running):
-    async with grpc.aio.insecure_channel(apiserver_running.address) as channel:
+async def test_apiserver_serves_the_standard_grpc_health_service(apiserver_running, pki):
+    creds = pki.credentials("admin").channel_credentials()  # TLS with a client certificate, as every caller
+    async with grpc.aio.secure_channel(apiserver_running.address, creds) as channel:
         stub = health_pb2_grpc.HealthStub(channel)
         reply = await stub.Check(health_pb2.HealthCheckRequest(service=""))
         assert reply.status == health_pb2.HealthCheckResponse.SERVING
@@ -82,12 +83,13 @@ async def _program(module: str, *argv: str) -> asyncio.subprocess.Process:
     ("agent", "nodeagent.main", ("--runtime", "fake", "--hollow", "2", "--node-name", "hollow", "--node-ip",
                                  "127.0.0.1", "--state-dir", "")),
 ])
-async def test_every_program_serves_its_metrics(apiserver_running, client, component, module, extra, tmp_path):
+async def test_every_program_serves_its_metrics(apiserver_running, client, component, module, extra, tmp_path, pki):
     port = free_port()
+    kubeconfig = pki.kubeconfig(apiserver_running.address, tmp_path / "admin.conf")
     args = list(extra)
     if "--state-dir" in args:
         args[args.index("--state-dir") + 1] = str(tmp_path / "hollow")
-    proc = await _program(module, "--server", apiserver_running.address, "--metrics-bind-address",
+    proc = await _program(module, "--kubeconfig", str(kubeconfig), "--metrics-bind-address",
                           f"127.0.0.1:{port}", *args)
     try:
         if component == "scheduler":  # attempts make the attempt and plugin metrics appear

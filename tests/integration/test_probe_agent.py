@@ -9,6 +9,7 @@ from nodeagent.config import AgentConfig
 from nodeagent.runtime.base import ExecResult
 from nodeagent.runtime.fake import FakeRuntime
 from tests.fixtures.objects import from_yaml
+from tests.fixtures.pki import test_pki
 from tests.fixtures.wait import eventually
 
 
@@ -30,6 +31,7 @@ async def agent_with(client, tmp_path):
     runtime = FakeRuntime()
     health = Health(runtime)
     cfg = AgentConfig(server=client.server, node_name="probe-node", node_ip="127.0.0.1", listen_port=0,
+                      tls=test_pki().agent_tls("probe-node"),
                       state_dir=str(tmp_path / "probe-node"), restart_backoff_base=0.2, restart_backoff_max=1.0,
                       lease_renew_interval=0.5, status_update_interval=0.5, relist_period=0.1)
     agent = NodeAgent(cfg, client, runtime, runtime_version="fake://0.1", fake_network=True)

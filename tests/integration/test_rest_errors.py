@@ -111,3 +111,25 @@ async def test_watch_from_a_too_old_resource_version_is_410_expired(client, star
             event = json.loads(await r.content.readline())
     assert event["type"] == "ERROR"
     assert event["object"]["code"] == 410 and event["object"]["reason"] == "Expired"
+
+
+async def test_callers_without_valid_credentials_are_401_unauthorized(apiserver_running):
+    for user, token in ((None, None), (None, "not-a-token")):
+        async with rest_session(apiserver_running.rest, user=user, token=token) as anonymous:
+            async with anonymous.get(PODS) as r:
+                assert r.status == 401
+                assert (await _status(r))["reason"] == "Unauthorized"
+    async with rest_session(apiserver_running.rest, token="token-alice") as alice:
+        async with alice.get("/version") as r:
+            assert r.status == 200  # known (a valid token), and anyone known may read the version
+    async with rest_session(apiserver_running.rest, user=None) as probe:
+        async with probe.get("/healthz") as r:
+            assert r.status == 200
+
+
+async def test_kubectl_without_credentials_is_refused(apiserver_running, tmp_path):
+    from tests.fixtures.kubectl import Kubectl, write_config
+    stranger = Kubectl(write_config(tmp_path, apiserver_running.rest, token="nobody-knows-this"))
+    r = await stranger("get", "pods")
+    assert r.code == 1
+    assert "Unauthorized" in r.err or "must be logged in" in r.err

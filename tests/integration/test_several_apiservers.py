@@ -6,7 +6,7 @@ import asyncio
 import time
 
 from api import errors
-from api.client import Client
+from tests.fixtures.apiserver import admin_client
 from api.informer import Informer
 from tests.fixtures.etcd import free_port
 from tests.fixtures.objects import pod
@@ -16,7 +16,7 @@ from tests.fixtures.wait import eventually
 async def test_kubernetes_service_lists_every_live_api_server(etcd_server, apiserver_factory):
     a = await apiserver_factory([etcd_server.endpoint], advertise_address="127.0.0.2")
     b = await apiserver_factory([etcd_server.endpoint], advertise_address="127.0.0.3")
-    async with Client(a.address, timeout=10) as client:
+    async with admin_client(a.address, timeout=10) as client:
         service = await client.get("Service", "kubernetes")
         assert service.spec.cluster_ip == "10.96.0.1"
 
@@ -35,7 +35,7 @@ async def _equals(value, expected) -> bool:
 async def test_client_fails_over_to_the_next_api_server(etcd_server, apiserver_factory):
     a = await apiserver_factory([etcd_server.endpoint])
     b = await apiserver_factory([etcd_server.endpoint])
-    async with Client(f"{a.address},{b.address}", timeout=10) as client:
+    async with admin_client(f"{a.address},{b.address}", timeout=10) as client:
         informer = Informer(client, "Pod")
         informer.start()
         try:
@@ -52,7 +52,7 @@ async def test_client_fails_over_to_the_next_api_server(etcd_server, apiserver_f
 async def test_client_reconnects_within_a_second_of_the_api_server_return(etcd_server, apiserver_factory):
     listen = f"127.0.0.1:{free_port()}"
     first = await apiserver_factory([etcd_server.endpoint], listen=listen)
-    async with Client(listen, timeout=5) as client:
+    async with admin_client(listen, timeout=5) as client:
         await client.create(pod("p0"))
         await first.stop(0)
         for _ in range(5):  # a few failures push gRPC's reconnect backoff to its cap

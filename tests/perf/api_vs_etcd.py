@@ -1,4 +1,6 @@
-"""Benchmark: Pod creates through the API server against raw etcd puts of the same size.
+"""Benchmark: Pod creates through the API server against raw etcd puts of the same size, with one and
+with two API servers (the clients spread over them) on the same etcd; and what security costs: the
+same creates over TLS with authentication and authorization against a benchmark-only plaintext server.
 
 Same machine, same run, same concurrency (1 and 64 clients). Last line: one JSON object.
     python -m tests.perf.api_vs_etcd [--count N] [--smoke]
@@ -14,8 +16,10 @@ import aetcd
 import uvloop
 
 from api.client import Client
+from tests.fixtures.apiserver import admin_client
 from tests.fixtures.objects import pod
-from tests.perf.harness import control_plane, percentile
+from tests.perf import plaintext_apiserver_for_benchmarks_only as plaintext
+from tests.perf.harness import Component, control_plane, free_port, percentile, wait_until
 
 CHANNELS = 8
 
@@ -43,11 +47,13 @@ def sample_pod(name: str):
     return p
 
 
-async def bench(count: int) -> dict:
+async def bench(count: int, apiservers: int = 1) -> dict:
     results: dict = {}
-    async with control_plane() as (etcd, address):
+    async with control_plane(apiservers=apiservers) as (etcd, address):
+        servers = address.split(",")
         etcd_clients = [aetcd.Client(etcd.host, etcd.port) for _ in range(CHANNELS)]
-        api_clients = [Client(address) for _ in range(CHANNELS)]
+        # each client starts on its own API server (and would fail over to the others)
+        api_clients = [admin_client(servers[i % len(servers):] + servers[:i % len(servers)]) for i in range(CHANNELS)]
         try:
             # raw puts write what the API server stores for such a pod (defaulted, with metadata)
             value = (await api_clients[0].create(sample_pod("size-probe"))).SerializeToString()
@@ -70,7 +76,8 @@ async def bench(count: int) -> dict:
                     "api_create_p50_ms": round(percentile(api_lat, 50), 2),
                     "api_create_p99_ms": round(percentile(api_lat, 99), 2),
                 }
-                print(f"{concurrency:>2} clients: {json.dumps(results[concurrency])}", flush=True)
+                print(f"{apiservers} API server(s), {concurrency:>2} clients: {json.dumps(results[concurrency])}",
+                      flush=True)
         finally:
             for c in etcd_clients:
                 await c.close()
@@ -80,13 +87,54 @@ async def bench(count: int) -> dict:
     return {**top, "count": count, "value_bytes": len(value), "one_client": results[1]}
 
 
+async def security_cost(count: int, concurrency: int = 64) -> dict:
+    """Creates/s over TLS with authentication and authorization, and through the plaintext server, on
+    one etcd: the ratio is what security leaves of the throughput."""
+    async with control_plane() as (etcd, address):
+        bare_address = f"127.0.0.1:{free_port()}"
+        bare = Component("tests.perf.plaintext_apiserver_for_benchmarks_only", "--listen", bare_address,
+                         "--etcd-servers", etcd.endpoint)
+        secure = [admin_client(address) for _ in range(CHANNELS)]
+        unchecked = [Client(bare_address, 30, credentials=plaintext.LOOPBACK_CREDENTIALS) for _ in range(CHANNELS)]
+        try:
+            async def answers():
+                if bare.process.poll() is not None:
+                    raise RuntimeError("the plaintext server exited:\n" + bare.output())
+                try:
+                    await unchecked[0].version()
+                    return True
+                except Exception:
+                    return False
+            await wait_until(answers, 30, "the plaintext server")
+            rates = {}
+            for label, clients in (("warm", secure), ("tls", secure), ("plain", unchecked), ("tls2", secure)):
+                async def create(w, i, label=label, clients=clients):
+                    await clients[w % CHANNELS].create(sample_pod(f"{label}-{i:06d}"))
+                rates[label], _ = await run_concurrently(count if label != "warm" else min(count, 200),
+                                                         concurrency, create)
+        finally:
+            for c in secure + unchecked:
+                await c.close()
+            bare.stop()
+    tls = (rates["tls"] + rates["tls2"]) / 2  # before and after the plaintext run: drift evens out
+    return {"tls_authz_creates_per_s": round(tls, 1), "plaintext_creates_per_s": round(rates["plain"], 1),
+            "ratio_tls_authz_vs_plaintext": round(tls / rates["plain"], 3)}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--count", type=int, default=4000, help="operations per measurement (default %(default)s)")
     p.add_argument("--smoke", action="store_true", help="a tiny run that only proves the benchmark works")
     args = p.parse_args()
     uvloop.install()
-    print(json.dumps(asyncio.run(bench(200 if args.smoke else args.count))))
+    count = 200 if args.smoke else args.count
+    one = asyncio.run(bench(count, apiservers=1))
+    two = asyncio.run(bench(count, apiservers=2))
+    security = asyncio.run(security_cost(count))
+    print(f"security: {json.dumps(security)}", flush=True)
+    print(json.dumps({**one, "two_apiservers": two, "ratio_two_apiservers": two["ratio"], "security": security,
+                      "ratio_tls_authz_vs_plaintext": security["ratio_tls_authz_vs_plaintext"],
+                      "scaling_two_vs_one": round(two["api_creates_per_s"] / one["api_creates_per_s"], 2)}))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import uvloop
 
 from api import errors, manifest, meta
 from api.client import Client
+from tests.fixtures.apiserver import admin_client
 from tests.perf.harness import control_plane, wait_until
 
 AGENT_WORKERS = 32
@@ -99,8 +100,8 @@ async def bench(replicasets: int, replicas: int, nodes: int) -> dict:
         components.append(("controlplane.scheduler.main", "--log-level", "WARNING"))
     total = replicasets * replicas
     async with control_plane(*components) as (_, address):
-        clients = [Client(address, timeout=60) for _ in range(CHANNELS)]
-        watcher = Client(address, timeout=60)
+        clients = [admin_client(address, timeout=60) for _ in range(CHANNELS)]
+        watcher = admin_client(address, timeout=60)
         try:
             per_node = total // nodes + 10
             names = [f"node-{i:04d}" for i in range(nodes)]

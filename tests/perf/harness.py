@@ -7,11 +7,14 @@ import os
 import socket
 import subprocess
 import sys
+import shutil
 import tempfile
 import time
+from pathlib import Path
 
-from api.client import Client
+from tests.fixtures.apiserver import admin_client
 from tests.fixtures.etcd import EtcdServer
+from tests.fixtures.pki import test_pki
 from tests.fixtures.wait import eventually
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -64,32 +67,68 @@ class Component:
 
 
 @contextlib.asynccontextmanager
-async def control_plane(*extra: tuple[str, ...], apiserver_args: tuple[str, ...] = ()):
-    """etcd and an API server as processes; yields (etcd, api address). `extra` modules run too;
-    `apiserver_args` are more flags for the API server (e.g. --encryption-provider-config)."""
+async def control_plane(*extra: tuple[str, ...], apiserver_args: tuple[str, ...] = (), apiservers: int = 1):
+    """etcd and `apiservers` API servers as processes; yields (etcd, the API addresses comma-separated, as
+    every client takes them). `extra` modules run too; `apiserver_args` are more flags for the API servers
+    (e.g. --encryption-provider-config)."""
     etcd = EtcdServer()
     etcd.start()
-    address = f"127.0.0.1:{free_port()}"
+    addresses = [f"127.0.0.1:{free_port()}" for _ in range(apiservers)]
+    address = ",".join(addresses)
     # a free metrics port each: the fixed defaults would collide with any other component on this machine
-    api = Component("controlplane.apiserver.main", "--listen", address, "--etcd-servers", etcd.endpoint,
-                    "--log-level", "WARNING", "--metrics-bind-address", "127.0.0.1:0", *apiserver_args)
+    pki = test_pki()
+    apis = [Component("controlplane.apiserver.main", "--listen", a, "--etcd-servers", etcd.endpoint,
+                      "--log-level", "WARNING", "--metrics-bind-address", "127.0.0.1:0", *pki.apiserver_flags(),
+                      *apiserver_args)
+            for a in addresses]
+    kubeconfig = pki.kubeconfig(addresses[0], Path(tempfile.mkdtemp(prefix="skiff-bench-")) / "admin.conf")
     others: list[Component] = []
     try:
-        async with Client(address, timeout=5) as probe:
-            async def answers():
-                if api.process.poll() is not None:
-                    raise RuntimeError("API server exited:\n" + api.output())
-                try:
-                    await probe.version()
-                    return True
-                except Exception:
-                    return False
-            await wait_until(answers, 30, "API server start")
+        for api, one in zip(apis, addresses):
+            async with admin_client(one, timeout=5) as probe:
+                async def answers():
+                    if api.process.poll() is not None:
+                        raise RuntimeError("API server exited:\n" + api.output())
+                    try:
+                        await probe.version()
+                        return True
+                    except Exception:
+                        return False
+                await wait_until(answers, 30, "API server start")
         for module, *args in extra:
-            others.append(Component(module, "--server", address, "--metrics-bind-address", "127.0.0.1:0", *args))
+            others.append(Component(module, "--kubeconfig", str(kubeconfig), "--server", address,
+                                    "--metrics-bind-address", "127.0.0.1:0",
+                                    *args))
         yield etcd, address
     finally:
         for c in others:
             c.stop()
-        api.stop()
+        for api in apis:
+            api.stop()
         etcd.cleanup()
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return 0.0
+
+
+def pid_of(module: str, marker: str) -> int:
+    """The pid of a `python -m module` process whose command line mentions `marker`."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if module.encode() in argv and any(marker.encode() in a for a in argv):
+            return int(entry)
+    return 0

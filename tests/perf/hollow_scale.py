@@ -9,12 +9,16 @@ import argparse
 import asyncio
 import json
 import os
+import tempfile
 import time
+from pathlib import Path
 
 from api import errors
 from api.client import Client
+from tests.fixtures.apiserver import admin_client
 from tests.fixtures.objects import from_yaml
-from tests.perf.harness import Component, control_plane, percentile
+from tests.fixtures.pki import test_pki
+from tests.perf.harness import Component, control_plane, percentile, pid_of, rss_mb
 
 POD = """
 apiVersion: v1
@@ -25,32 +29,6 @@ spec:
   containers: [{{name: app, image: busybox:latest, imagePullPolicy: IfNotPresent}}]
 """
 CREATE_CONCURRENCY = 64
-
-
-def rss_mb(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return 0.0
-
-
-def pid_of(module: str, marker: str) -> int:
-    """The pid of a `python -m module` process whose command line mentions `marker`."""
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                argv = f.read().split(b"\0")
-        except OSError:
-            continue
-        if module.encode() in argv and any(marker.encode() in a for a in argv):
-            return int(entry)
-    return 0
 
 
 class Counter:
@@ -96,19 +74,26 @@ async def wait_for(condition, timeout: float, what: str, interval: float = 0.5):
         await asyncio.sleep(interval)
 
 
-async def main(nodes: int, pods: int, use_scheduler: bool) -> dict:
+async def main(nodes: int, pods: int, use_scheduler: bool, apiservers: int = 1) -> dict:
     extra = []
     if use_scheduler:
         extra = [("controlplane.scheduler.main", "--log-level", "WARNING"),
                  ("controlplane.controllers.main", "--log-level", "WARNING", "--cluster-cidr", "10.244.0.0/16",
                   "--node-cidr-mask-size", "26" if nodes > 256 else "24")]
-    result: dict = {"benchmark": "hollow_scale", "nodes": nodes, "pods": pods, "scheduler": use_scheduler}
-    async with control_plane(*extra) as (etcd, address):
-        hollow = Component("nodeagent.main", "--server", address, "--runtime", "fake", "--hollow", str(nodes),
+    result: dict = {"benchmark": "hollow_scale", "nodes": nodes, "pods": pods, "scheduler": use_scheduler,
+                    "apiservers": apiservers}
+    async with control_plane(*extra, apiservers=apiservers) as (etcd, address):
+        servers = address.split(",")
+        kubeconfig = test_pki().kubeconfig(servers[0], Path(tempfile.mkdtemp(prefix="skiff-hollow-")) / "admin.conf")
+        # Spread the load: the scheduler and controllers start on the first API server, the agents on the
+        # last, the creates alternate; every one of them is given all the servers and fails over.
+        hollow = Component("nodeagent.main", "--kubeconfig", str(kubeconfig),
+                           "--server", ",".join(servers[-1:] + servers[:-1]), "--runtime", "fake", "--hollow", str(nodes),
                            "--node-name", "hollow", "--node-ip", "127.0.0.1", "--log-level", "WARNING",
                            "--state-dir", "/tmp/skiff-hollow/hollow")
+        writers = [admin_client(",".join(servers[i:] + servers[:i]), timeout=60) for i in range(len(servers))]
         try:
-            async with Client(address, timeout=60) as client:
+            async with admin_client(address, timeout=60) as client:
                 began = time.perf_counter()
 
                 async def all_ready():
@@ -134,7 +119,7 @@ async def main(nodes: int, pods: int, use_scheduler: bool) -> dict:
                         if not use_scheduler:  # no scheduler: place the bare pod by hand, round-robin
                             pod.spec.node_name = f"hollow-{i % nodes}"
                         t = time.perf_counter()
-                        await client.create(pod)
+                        await writers[i % len(writers)].create(pod)
                         creates.append(time.perf_counter() - t)
                 began = time.perf_counter()
                 await asyncio.gather(*(create(i) for i in range(pods)))
@@ -148,16 +133,20 @@ async def main(nodes: int, pods: int, use_scheduler: bool) -> dict:
                                             "p99_ms": round(1000 * percentile(creates, 99), 1)}
                 result["read_latency"] = {"n": len(probes), "p50_ms": round(1000 * percentile(probes, 50), 1),
                                           "p99_ms": round(1000 * percentile(probes, 99), 1)}
-                port = address.rpartition(":")[2]
+                port = servers[0].rpartition(":")[2]
                 result["rss_mb"] = {
                     "etcd": rss_mb(etcd.proc.pid),
                     "apiserver": rss_mb(pid_of("controlplane.apiserver.main", port)),
+                    **{f"apiserver_{i + 1}": rss_mb(pid_of("controlplane.apiserver.main", s.rpartition(":")[2]))
+                       for i, s in enumerate(servers[1:], start=1)},
                     "scheduler": rss_mb(pid_of("controlplane.scheduler.main", port)) if use_scheduler else None,
                     "controller_manager": rss_mb(pid_of("controlplane.controllers.main", port))
                     if use_scheduler else None,
                     "hollow_agents": rss_mb(hollow.process.pid),
                 }
         finally:
+            for writer in writers:
+                await writer.close()
             hollow.stop()
     return result
 
@@ -166,9 +155,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--nodes", type=int, default=1000)
     parser.add_argument("--pods", type=int, default=30000)
+    parser.add_argument("--apiservers", type=int, default=1, help="API server processes (default 1)")
     parser.add_argument("--smoke", action="store_true", help="20 nodes, 200 pods (CI)")
     parser.add_argument("--no-scheduler", action="store_true",
                         help="bind pods by hand instead of running the scheduler and controller manager")
     args = parser.parse_args()
     nodes, pods = (20, 200) if args.smoke else (args.nodes, args.pods)
-    print(json.dumps(asyncio.run(main(nodes, pods, not args.no_scheduler))))
+    print(json.dumps(asyncio.run(main(nodes, pods, not args.no_scheduler, args.apiservers))))

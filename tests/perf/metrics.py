@@ -20,7 +20,8 @@ import subprocess
 import sys
 import time
 
-from api.client import Client
+from tests.fixtures.apiserver import admin_client
+from tests.fixtures.pki import test_pki
 from tests.fixtures.objects import pod
 from tests.perf.harness import Component, control_plane, percentile
 
@@ -81,7 +82,8 @@ def sampling(count: int, passes: int) -> dict:
 
 def _cli(address: str, *argv: str) -> float:
     began = time.perf_counter()
-    done = subprocess.run([SKIFF, "--server", address, *argv], capture_output=True, text=True, timeout=120)
+    env = dict(os.environ, SKIFF_CONFIG=str(test_pki().admin_kubeconfig(address)))
+    done = subprocess.run([SKIFF, *argv], capture_output=True, text=True, timeout=120, env=env)
     if done.returncode != 0:
         raise RuntimeError(f"skiff {' '.join(argv)}: {done.stderr[-500:]}")
     return time.perf_counter() - began
@@ -90,12 +92,13 @@ def _cli(address: str, *argv: str) -> float:
 async def top_at_scale(nodes: int, pods: int, runs: int) -> dict:
     result: dict = {"nodes": nodes, "pods": pods}
     async with control_plane() as (etcd, address):
-        hollow = Component("nodeagent.main", "--server", address, "--runtime", "fake", "--hollow", str(nodes),
+        hollow = Component("nodeagent.main", "--kubeconfig", str(test_pki().admin_kubeconfig(address)),
+                           "--runtime", "fake", "--hollow", str(nodes),
                            "--node-name", "hollow", "--node-ip", "127.0.0.1", "--log-level", "WARNING",
                            "--state-dir", "/tmp/skiff-hollow-metrics/hollow", "--metrics-resolution", "5",
                            "--metrics-bind-address", "127.0.0.1:0")
         try:
-            async with Client(address, timeout=60) as client:
+            async with admin_client(address, timeout=60) as client:
                 async def wait(condition, timeout, what):
                     deadline = time.monotonic() + timeout
                     while not await condition():
@@ -151,7 +154,7 @@ async def top_at_scale(nodes: int, pods: int, runs: int) -> dict:
 async def creates_per_s(metrics_on: bool, count: int, concurrency: int = 64) -> float:
     flag = ("--metrics-bind-address", "127.0.0.1:0" if metrics_on else "")
     async with control_plane(apiserver_args=flag) as (etcd, address):
-        clients = [Client(address) for _ in range(8)]
+        clients = [admin_client(address) for _ in range(8)]
         try:
             names = itertools.count()
 

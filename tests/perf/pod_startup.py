@@ -18,6 +18,7 @@ import uuid
 
 from api import retry
 from api.client import Client
+from tests.fixtures.apiserver import admin_client
 from nodeagent.agent import NodeAgent
 from nodeagent.config import AgentConfig
 from nodeagent.network import bridge, ipam, pod as podnet
@@ -27,6 +28,7 @@ from nodeagent.runtime.docker import DockerRuntime
 from nodeagent.runtime.images import PAUSE_IMAGE, ensure_local_images
 from tests.e2e.agent_fixtures import remove_containers
 from tests.fixtures.objects import from_yaml
+from tests.fixtures.pki import test_pki
 from tests.perf.harness import control_plane, percentile
 
 GUARDED = ("10.244.0.0/16", "10.96.0.0/16")
@@ -171,8 +173,9 @@ async def main(smoke: bool) -> dict:
         raw_batch = await raw_round(runtime, raw_ns, batch, True)
 
         async with control_plane() as (_, address):
-            async with Client(address, timeout=30) as client:
+            async with admin_client(address, timeout=30) as client:
                 cfg = AgentConfig(server=address, node_name=NODE, node_ip="127.0.0.1", listen_port=0,
+                                  tls=test_pki().agent_tls(NODE),
                                   state_dir=state_dir, host_netns=agent_ns)
                 agent = NodeAgent(cfg, client, runtime, runtime_version="docker://bench")
                 await agent.start()

@@ -19,7 +19,7 @@ import time
 
 import uvloop
 
-from api.client import Client
+from tests.fixtures.apiserver import admin_client
 from api.informer import Informer
 from nodeagent import containers
 from nodeagent.agent import NodeAgent
@@ -28,6 +28,7 @@ from nodeagent.probes.manager import ProbeManager
 from nodeagent.runtime.base import LABEL_POD_UID, ContainerSpec
 from nodeagent.runtime.fake import FakeRuntime
 from proto import types_pb2
+from tests.fixtures.pki import test_pki
 from tests.perf.harness import control_plane, percentile, wait_until
 
 HOST = "127.0.0.1"
@@ -195,8 +196,9 @@ async def measure_agent(count: int, seconds: float, flips: int, ports: list[int]
     """The same probes in a NodeAgent (fake runtime, hostNetwork pods) writing status to a real API server."""
     state_dir = tempfile.mkdtemp(prefix="probe-load-")
     async with control_plane() as (_, address):
-        client = Client(address, timeout=30)
+        client = admin_client(address, timeout=30)
         cfg = AgentConfig(server=address, node_name="probe-node", node_ip=HOST, listen_port=0, state_dir=state_dir,
+                          tls=test_pki().agent_tls("probe-node", (HOST,)),
                           relist_period=1.0, lease_renew_interval=5.0, status_update_interval=5.0)
         agent = NodeAgent(cfg, client, FakeRuntime(), runtime_version="fake://0.1", fake_network=True)
         pods = Informer(client, "Pod")

@@ -14,8 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from api import manifest
-from api.client import Client
-from deploy.lab import demo
+from deploy.lab import cluster, demo
 from deploy.lab import state as lab_state
 from deploy.lab.plan import plan
 from deploy.lab.down import leftovers
@@ -56,8 +55,8 @@ def replicaset(replicas: int) -> dict:
                                            "containers": [{"name": "httpd", "image": IMAGE, "command": COMMAND}]}}}}
 
 
-async def time_skiff(api: str, replicas: int, timeout: float) -> float:
-    async with Client(api, timeout=10) as client:
+async def time_skiff(replicas: int, timeout: float) -> float:
+    async with cluster.admin_client(plan(lab_state.load().settings).admin_kubeconfig, timeout=10) as client:
         obj, _ = manifest.from_dict(replicaset(replicas))
         start = time.monotonic()
         await client.create(obj)
@@ -134,8 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     lab("up", "--nodes", "3")
     lab_up = time.monotonic() - start
     try:
-        api = plan(lab_state.load().settings).api_address
-        skiff = asyncio.run(time_skiff(api, replicas, args.timeout))
+        skiff = asyncio.run(time_skiff(replicas, args.timeout))
         print(f"skiff ReplicaSet: {replicas} pods Running in {skiff:.2f}s", flush=True)
     finally:
         if not reused:

@@ -14,7 +14,7 @@ import time
 import uvloop
 
 from api import errors
-from api.client import Client
+from tests.fixtures.apiserver import admin_client
 from api.leaderelection import LEASE_NAMESPACE
 from controlplane.scheduler.leader import LEASE_NAME
 from tests.fixtures.objects import node, pod
@@ -36,8 +36,8 @@ async def run_workers(count: int, workers: int, one) -> None:
 async def bench(nodes: int, pods: int, parallelism: int) -> dict:
     scheduler = ("controlplane.scheduler.main", "--log-level", "WARNING", "--parallelism", str(parallelism))
     async with control_plane(scheduler) as (_, address):
-        clients = [Client(address, timeout=60) for _ in range(CHANNELS)]
-        watcher = Client(address, timeout=60)
+        clients = [admin_client(address, timeout=60) for _ in range(CHANNELS)]
+        watcher = admin_client(address, timeout=60)
         try:
             await run_workers(nodes, 32, lambda i: clients[i % CHANNELS].create(
                 node(f"node-{i:05d}", cpu="8", memory="32Gi", pods="110")))

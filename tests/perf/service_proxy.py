@@ -22,7 +22,7 @@ import time
 import uuid
 from ipaddress import IPv4Interface
 
-from api.client import Client
+from tests.fixtures.apiserver import admin_client
 from nodeagent.network import bridge, netns
 from nodeagent.network import pod as podnet
 from nodeagent.proxy import nft, render, transaction
@@ -175,7 +175,7 @@ async def data_path(api: str, seconds: float) -> dict:
         server_ns = await asyncio.to_thread(lab.pod, "10.244.1.2")
         client_ns = await asyncio.to_thread(lab.pod, "10.244.1.3")
         lab.run_in(server_ns, "--serve", str(PORT))
-        async with Client(api, timeout=10) as client:
+        async with admin_client(api, timeout=10) as client:
             svc = await client.create(from_yaml(SERVICE))
             await client.create(endpoints_of("10.244.1.2"))
             proxy = ServiceProxy(client, ProxyConfig(node_name="bench", host_netns=lab.host, docker_user=False))

@@ -28,13 +28,13 @@ def test_top_level_help_lists_every_verb(capsys):
 
 def test_unknown_verb_is_a_usage_error_exiting_1_as_kubectl(capsys):
     assert main(["frobnicate"]) == 1
-    assert capsys.readouterr().err.splitlines()[0] == 'error: unknown command "frobnicate" for "skiff"'
+    assert capsys.readouterr().err.splitlines()[0] == 'Error: unknown command "frobnicate" for "skiff"'
 
 
 def test_unknown_flag_is_one_line_and_exit_1(capsys):
     assert main(["get", "pods", "--bogus"]) == 1
     err = capsys.readouterr().err.splitlines()
-    assert err[0] == "error: unknown flag: --bogus"
+    assert err[0] == "Error: unknown flag: --bogus"
     assert err[1] == "See 'skiff get --help' for usage."
 
 
@@ -77,3 +77,8 @@ def test_exec_flags_between_pod_and_dashes_are_applied():
     args.namespace = getattr(args, "namespace", None)
     assert split_command(args) == ["ls", "-l"]
     assert (args.namespace, args.container) == ("team", "side")
+
+
+def test_bare_skiff_prints_help_and_exits_0_as_kubectl(capsys):
+    assert main([]) == 0
+    assert capsys.readouterr().out.startswith("usage: skiff")

@@ -84,12 +84,37 @@ def test_every_problem_of_every_file_is_reported_and_nothing_loads(tmp_path):
     assert f"{broken}: line 2" in text
 
 
-def test_unknown_fields_become_one_warning_per_document(tmp_path):
-    text = POD.format(name="web").replace("spec:\n", "spec:\n  hostIPC: true\n  hostPID: true\n")
+def test_strict_refuses_every_unknown_and_duplicate_field_of_a_document_in_one_line(tmp_path):
+    text = POD.format(name="web").replace("    image: busybox\n", "    image: busybox\n    imagee: busybox\n")
+    text = text.replace("  name: web\n", "  name: web\n  name: web2\n")
     path = write(tmp_path, "web.yaml", text)
-    docs = manifests.load([path])
-    assert manifests.warning_lines(docs) == [
-        f"Warning: {path}: unknown fields ignored: spec.hostIPC, spec.hostPID"]
+    with pytest.raises(ManifestLoadError) as refused:
+        manifests.load([path], validation="Strict")
+    assert refused.value.problems == [
+        f'{path}: strict decoding error: unknown field "spec.containers[0].imagee", '
+        f'duplicate field "metadata.name" (line 5)']
+
+
+def test_warn_names_duplicate_keys_with_their_line_and_keeps_the_last_value(tmp_path):
+    text = POD.format(name="web").replace("  name: web\n", "  name: web\n  labels: {a: x, a: y}\n")
+    path = write(tmp_path, "web.yaml", text)
+    docs = manifests.load([path], validation="Warn")
+    assert manifests.warning_lines(docs) == [f'Warning: {path}: duplicate field "metadata.labels.a" (line 5)']
+    assert docs[0].obj.metadata.labels["a"] == "y"
+
+
+def test_duplicate_keys_in_json_are_found_too(tmp_path):
+    path = write(tmp_path, "web.json", '{"apiVersion": "v1", "kind": "Namespace", "metadata": '
+                                       '{"name": "a", "name": "b"}}')
+    with pytest.raises(ManifestLoadError, match='duplicate field "metadata.name"'):
+        manifests.load([path], validation="Strict")
+
+
+def test_ignore_drops_unknown_fields_silently_and_keeps_the_manifest_as_written(tmp_path):
+    text = POD.format(name="web").replace("spec:\n", "spec:\n  nodeNamee: x\n")
+    docs = manifests.load([write(tmp_path, "web.yaml", text)], validation="Ignore")
+    assert manifests.warning_lines(docs) == []
+    assert docs[0].data["spec"]["nodeNamee"] == "x"  # the server is sent what the author wrote
 
 
 def test_missing_file_is_an_error(tmp_path):

@@ -1,12 +1,15 @@
-"""apply's update: the manifest wins, the server's state stays, labels merge three-way."""
+"""apply's three-way patch (last applied, new manifest, live object), as kubectl computes it: what the
+manifests never set stays, what the manifest dropped goes, what it sets wins."""
 from __future__ import annotations
 
-import json
+import copy
 
+import yaml
+
+from api import kinds, manifest, patch
 from cli import merge
-from tests.fixtures.objects import from_yaml
 
-DEPLOY = """
+DEPLOY = yaml.safe_load("""
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: default, labels: {app: web}}
@@ -14,82 +17,85 @@ spec:
   selector: {matchLabels: {app: web}}
   template:
     metadata: {labels: {app: web}}
-    spec: {containers: [{name: app, image: "busybox:1.37"}]}
-"""
+    spec:
+      containers:
+      - {name: app, image: "busybox:1.36", env: [{name: A, value: "1"}, {name: B, value: "2"}]}
+      - {name: sidecar, image: "busybox:1.36"}
+""")
 
 
-def live_deployment():
-    live = from_yaml(DEPLOY)
+def live_after_apply(data: dict, **changes):
+    """The live object as the server keeps it after `data` was applied, then changed by others."""
+    live, _ = manifest.from_dict(merge.with_last_applied(data))
     m = live.metadata
-    m.uid, m.resource_version, m.creation_timestamp, m.generation = "u1", "42", "2026-01-01T00:00:00Z", 3
-    live.spec.replicas = 5
+    m.uid, m.resource_version, m.generation = "u1", "42", 3
+    live.spec.replicas = changes.get("replicas", 1)
+    live.spec.paused = changes.get("paused", False)
+    live.spec.template.spec.containers[0].image_pull_policy = "IfNotPresent"  # a server default
+    for k, v in changes.get("labels", {}).items():
+        live.metadata.labels[k] = v
     live.status.ready_replicas = 5
     return live
 
 
-def test_update_keeps_identity_status_and_live_replicas_when_the_manifest_omits_them():
-    out = merge.for_update(from_yaml(DEPLOY), live_deployment())
-    assert (out.metadata.uid, out.metadata.resource_version, out.metadata.generation) == ("u1", "42", 3)
-    assert out.metadata.creation_timestamp == "2026-01-01T00:00:00Z"
-    assert out.spec.replicas == 5 and out.status.ready_replicas == 5
-    assert out.spec.template.spec.containers[0].image == "busybox:1.37"
+def applied(data: dict, live) -> dict:
+    """The live object's manifest after the server applies apply's patch."""
+    change = merge.apply_patch(data, live)
+    return patch.strategic_merge(manifest.to_dict(live), change, kinds.of(live).message.DESCRIPTOR)
 
 
-def test_replicas_in_the_manifest_win():
-    desired = from_yaml(DEPLOY)
-    desired.spec.replicas = 2
-    assert merge.for_update(desired, live_deployment()).spec.replicas == 2
+def test_a_paused_rollout_stays_paused_and_the_new_template_is_taken():
+    live = live_after_apply(DEPLOY, paused=True)
+    new = copy.deepcopy(DEPLOY)
+    new["spec"]["template"]["spec"]["containers"][0]["image"] = "busybox:1.37"
+    out = applied(new, live)
+    assert out["spec"]["paused"] is True
+    assert out["spec"]["template"]["spec"]["containers"][0]["image"] == "busybox:1.37"
 
 
-def test_labels_merge_three_way_and_last_applied_is_recorded():
-    live = live_deployment()
-    previous = from_yaml(DEPLOY)
-    previous.metadata.labels["tier"] = "front"
-    live.metadata.annotations[merge.LAST_APPLIED] = merge.last_applied(previous)
-    live.metadata.labels.update({"tier": "front", "added-by-hand": "yes"})
-    out = merge.for_update(from_yaml(DEPLOY), live)
-    # tier was applied before and is gone from the manifest: removed; the hand-made label stays
-    assert dict(out.metadata.labels) == {"app": "web", "added-by-hand": "yes"}
-    recorded = json.loads(out.metadata.annotations[merge.LAST_APPLIED])
-    assert recorded["metadata"]["labels"] == {"app": "web"}
-    assert merge.LAST_APPLIED not in recorded["metadata"].get("annotations", {})
+def test_a_scale_survives_an_apply_without_replicas_and_replicas_in_the_manifest_win():
+    live = live_after_apply(DEPLOY, replicas=5)
+    assert applied(DEPLOY, live)["spec"]["replicas"] == 5
+    assert merge.apply_patch(DEPLOY, live) == {}  # nothing to send at all
+    two = copy.deepcopy(DEPLOY)
+    two["spec"]["replicas"] = 2
+    assert applied(two, live)["spec"]["replicas"] == 2
 
 
-def test_service_keeps_its_allocated_cluster_ip_and_node_ports():
-    manifest = from_yaml("""
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: default}
-spec: {type: NodePort, selector: {app: web}, ports: [{port: 80}, {port: 443}]}
-""")
-    live = from_yaml("""
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: default}
-spec: {type: NodePort, clusterIP: 10.96.0.5, clusterIPs: [10.96.0.5], selector: {app: web},
-       ports: [{port: 80, protocol: TCP, nodePort: 30080}, {port: 443, protocol: TCP, nodePort: 30443}]}
-""")
-    out = merge.for_update(manifest, live)
-    assert out.spec.cluster_ip == "10.96.0.5" and list(out.spec.cluster_ips) == ["10.96.0.5"]
-    assert [p.node_port for p in out.spec.ports] == [30080, 30443]
+def test_a_container_and_an_env_entry_removed_from_the_manifest_are_removed():
+    live = live_after_apply(DEPLOY)
+    new = copy.deepcopy(DEPLOY)
+    spec = new["spec"]["template"]["spec"]
+    spec["containers"] = spec["containers"][:1]
+    spec["containers"][0]["env"] = spec["containers"][0]["env"][:1]
+    out = applied(new, live)["spec"]["template"]["spec"]["containers"]
+    assert [c["name"] for c in out] == ["app"]
+    assert out[0]["env"] == [{"name": "A", "value": "1"}]
+    assert out[0]["imagePullPolicy"] == "IfNotPresent"  # what the server set stays
 
 
-def test_a_bound_pod_keeps_its_node():
-    live = from_yaml("""
-apiVersion: v1
-kind: Pod
-metadata: {name: web, namespace: default}
-spec: {nodeName: node1, containers: [{name: app, image: busybox}]}
-""")
-    desired = from_yaml("""
-apiVersion: v1
-kind: Pod
-metadata: {name: web}
-spec: {containers: [{name: app, image: busybox}]}
-""")
-    assert merge.for_update(desired, live).spec.node_name == "node1"
+def test_a_label_added_by_hand_survives_and_one_the_manifest_dropped_goes():
+    data = copy.deepcopy(DEPLOY)
+    data["metadata"]["labels"]["team"] = "a"
+    live = live_after_apply(data, labels={"by-hand": "yes"})
+    out = applied(DEPLOY, live)
+    assert out["metadata"]["labels"] == {"app": "web", "by-hand": "yes"}
 
 
-def test_create_carries_the_last_applied_annotation():
-    created = merge.for_create(from_yaml(DEPLOY))
-    assert json.loads(created.metadata.annotations[merge.LAST_APPLIED])["metadata"]["name"] == "web"
+def test_what_the_server_allocated_stays():
+    svc = yaml.safe_load("apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: default}\n"
+                         "spec: {type: NodePort, selector: {app: web}, ports: [{port: 80}]}\n")
+    live, _ = manifest.from_dict(merge.with_last_applied(svc))
+    live.spec.cluster_ip = "10.96.0.10"
+    live.spec.ports[0].node_port = 30080
+    new = copy.deepcopy(svc)
+    new["spec"]["selector"] = {"app": "web2"}
+    out = applied(new, live)
+    assert out["spec"]["clusterIP"] == "10.96.0.10" and out["spec"]["ports"][0]["nodePort"] == 30080
+    assert out["spec"]["selector"] == {"app": "web2"}
+
+
+def test_the_last_applied_annotation_records_the_manifest_without_itself_or_status():
+    data = {**DEPLOY, "status": {"replicas": 1}}
+    recorded = merge.with_last_applied(data)["metadata"]["annotations"][merge.LAST_APPLIED]
+    assert yaml.safe_load(recorded) == DEPLOY

@@ -9,20 +9,23 @@ from dataclasses import dataclass
 from api import kinds
 from api.kinds import Kind
 from api.schema import group_version
+from controlplane.apiserver import resources
 
-# Subresources each kind serves; what `discovery` advertises and what a URL may name.
-SUBRESOURCES: dict[str, tuple[str, ...]] = {
-    "Pod": ("status", "binding", "eviction", "log", "exec", "attach", "portforward"),
-    "ReplicaSet": ("status", "scale"),
-    "Deployment": ("status", "scale"),
-    "Node": ("status",),
-    "Namespace": ("status",),
-    "Service": ("status",),
-}
+# Pods' subresources that reach the pod's node instead of storage (Kubernetes' "connect" verbs), and
+# the eviction: served by the REST layer itself, so they are not in the pod's strategy.
+POD_ONLY = ("eviction", "log", "exec", "attach", "portforward")
 
 
 def subresources(kind: Kind) -> tuple[str, ...]:
-    return SUBRESOURCES.get(kind.name, ("status",) if kind.has_status else ())
+    """What a kind serves under `/<name>/<subresource>`: from its strategy (resources/<kind>.py)."""
+    strategy = resources.for_kind(kind)
+    out = ["status"] if kind.has_status else []
+    if strategy.scale is not None:
+        out.append("scale")
+    out += [s for s in strategy.subresources if s not in out]
+    if kind.name == "Pod":
+        out += POD_ONLY
+    return tuple(out)
 
 
 def group_versions() -> dict[str, list[Kind]]:

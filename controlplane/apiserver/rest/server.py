@@ -10,15 +10,19 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from controlplane.apiserver.registry import Registry
-from controlplane.apiserver.rest import tls
+from controlplane.apiserver.auth.authn import Authenticator
+from controlplane.apiserver.auth.config import Security
+from controlplane.apiserver.rest import authn, tls
 from controlplane.apiserver.rest.handlers import Handlers
 
 log = logging.getLogger(__name__)
 
 
 
-def build_app(handlers: Handlers, max_request_bytes: int) -> web.Application:
-    app = web.Application(client_max_size=max_request_bytes)
+def build_app(handlers: Handlers, max_request_bytes: int, authenticator: Authenticator,
+              authorizer=None) -> web.Application:
+    app = web.Application(client_max_size=max_request_bytes,
+                          middlewares=[authn.middleware(authenticator, authorizer)])
     r = app.router
     r.add_get("/version", handlers.version)
     for path in ("/healthz", "/readyz", "/livez"):
@@ -34,7 +38,7 @@ def build_app(handlers: Handlers, max_request_bytes: int) -> web.Application:
 
 @dataclass
 class RestServer:
-    """A started REST listener: its address (host:port), the certificate clients should trust, and stop()."""
+    """A started REST listener: its address (host:port), the CA clients should trust, and stop()."""
 
     address: str
     ca_pem: bytes
@@ -49,15 +53,15 @@ class RestServer:
 
 
 async def start(registry: Registry, proxy, listen: str, skiff_version: str, max_request_bytes: int,
-                cert_pem: bytes | None = None, key_pem: bytes | None = None, metrics=None) -> RestServer:
-    """Listen on `listen` (HOST:PORT, port 0 for any); without a certificate, make a self-signed one."""
+                security: Security, metrics=None, authorizer=None) -> RestServer:
+    """Listen on `listen` (HOST:PORT, port 0 for any) with the API server's serving certificate, taking
+    client certificates of the cluster CA or bearer tokens, as `security` says."""
     host, _, port = listen.rpartition(":")
-    if cert_pem is None or key_pem is None:
-        cert_pem, key_pem = tls.self_signed([host] if host not in ("", "0.0.0.0", "::") else [])
-    context: ssl.SSLContext = tls.server_context(cert_pem, key_pem)
+    context: ssl.SSLContext = tls.server_context(security.serving_cert, security.serving_key, security.client_ca)
+    handlers = Handlers(registry, proxy, skiff_version, metrics, authorizer)
+    app = build_app(handlers, max_request_bytes, security.authenticator, authorizer)
     # handler_cancellation: a watch whose client went away ends at once instead of at its next event.
-    runner = web.AppRunner(build_app(Handlers(registry, proxy, skiff_version, metrics), max_request_bytes), handler_cancellation=True,
-                           access_log=None)
+    runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host or "0.0.0.0", int(port), ssl_context=context, backlog=1024)
     try:
@@ -66,4 +70,4 @@ async def start(registry: Registry, proxy, listen: str, skiff_version: str, max_
         await runner.cleanup()
         raise
     bound = site._server.sockets[0].getsockname()[1]  # the port the kernel chose for port 0
-    return RestServer(f"{host or '0.0.0.0'}:{bound}", cert_pem, runner)
+    return RestServer(f"{host or '0.0.0.0'}:{bound}", security.client_ca, runner)

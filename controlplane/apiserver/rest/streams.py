@@ -12,11 +12,14 @@ from aiohttp import WSMsgType, web
 
 from api import errors, kinds
 from api.tasks import cancel_and_wait
+from controlplane.apiserver.rest import portforward
 from controlplane.apiserver.rest.paths import Target
 from controlplane.apiserver.rest.status import RestError, from_error
 from proto import api_pb2
 
 CHANNEL_PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
+# kubectl 1.30+ port-forward: SPDY/3.1 frames tunnelled in WebSocket binary messages.
+SPDY_TUNNEL = "SPDY/3.1+portforward.k8s.io"
 STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
 # How long the first log chunk may take before the response starts anyway (a quiet `logs -f`).
 FIRST_CHUNK_WAIT = 1.0
@@ -36,12 +39,17 @@ async def serve(request: web.Request, handlers, target: Target) -> web.StreamRes
         raise RestError("BadRequest", "attach is not supported: skiff's agents keep no attachable stdio; "
                                       "use exec")
     await handlers.registry.get(kinds.BY_NAME["Pod"], target.namespace or "default", target.name)  # 404 first
-    ws = web.WebSocketResponse(protocols=CHANNEL_PROTOCOLS, max_msg_size=0)
+    protocols = CHANNEL_PROTOCOLS + ((SPDY_TUNNEL,) if sub == "portforward" else ())
+    ws = web.WebSocketResponse(protocols=protocols, max_msg_size=0)
     if not ws.can_prepare(request).ok:
         raise RestError("BadRequest", f"pods/{sub} needs a WebSocket upgrade with one of the subprotocols "
-                                      f"{', '.join(CHANNEL_PROTOCOLS)}")
+                                      f"{', '.join(protocols)}")
     if sub == "exec":
         return await exec_(request, handlers, target, ws)
+    if ws.can_prepare(request).protocol == SPDY_TUNNEL:
+        await ws.prepare(request)
+        await portforward.serve_spdy(ws, handlers.proxy, target.namespace or "default", target.name)
+        return ws
     return await port_forward(request, handlers, target, ws)
 
 

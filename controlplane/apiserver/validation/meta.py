@@ -108,3 +108,23 @@ def validate_object_meta_update(new: types_pb2.ObjectMeta, old: types_pb2.Object
             errors.append(forbidden(path.child("finalizers"), "no new finalizers can be added if the object is "
                                                               f"being deleted, found new finalizers {show(added)}"))
     return errors
+
+
+def validate_label_selector(selector: types_pb2.LabelSelector, path: Path) -> list[str]:
+    errors = []
+    for i, rq in enumerate(selector.match_expressions):
+        p = path.child("matchExpressions").index(i)
+        if rq.operator in ("In", "NotIn"):
+            if not rq.values:
+                errors.append(required(p.child("values"), "must be specified when `operator` is 'In' or 'NotIn'"))
+        elif rq.operator in ("Exists", "DoesNotExist"):
+            if rq.values:
+                errors.append(forbidden(p.child("values"),
+                                        "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"))
+        else:
+            errors.append(invalid(p.child("operator"), rq.operator, "not a valid selector operator"))
+        errors += each(names.qualified_name(rq.key), p.child("key"), rq.key)
+        for j, value in enumerate(rq.values):
+            errors += each(names.label_value(value), p.child("values").index(j), value)
+    errors += validate_labels(selector.match_labels, path.child("matchLabels"))
+    return errors

@@ -11,7 +11,7 @@ from api import manifest, names, quantity
 from controlplane.apiserver.validation.fielderrors import (Path, at_least, duplicate, each, forbidden, invalid,
                                                            is_ip, manifest_name, not_found, not_supported, one_of,
                                                            required, unique_label)
-from controlplane.apiserver.validation import podsources
+from controlplane.apiserver.validation import podaffinity, podsources, security
 from controlplane.apiserver.validation.meta import validate_labels
 from proto import types_pb2
 
@@ -73,8 +73,28 @@ def validate_pod_spec(spec: types_pb2.PodSpec, path: Path) -> list[str]:
             errors += each(rule(value), path.child(json_name), value)
     if spec.HasField("affinity"):
         errors += validate_affinity(spec.affinity, path.child("affinity"))
+        errors += podaffinity.validate_pod_affinity(spec.affinity, path.child("affinity"))
+    errors += podaffinity.validate_topology_spread(spec.topology_spread_constraints,
+                                                   path.child("topologySpreadConstraints"))
     errors += validate_tolerations(spec.tolerations, path.child("tolerations"))
     errors += podsources.validate_image_pull_secrets(spec.image_pull_secrets, path.child("imagePullSecrets"))
+    if spec.HasField("security_context"):
+        errors += security.validate_pod_security(spec.security_context, path.child("securityContext"),
+                                                 spec.host_network)
+    errors += validate_host_aliases(spec.host_aliases, path.child("hostAliases"))
+    return errors
+
+
+def validate_host_aliases(aliases: Iterable[types_pb2.HostAlias], path: Path) -> list[str]:
+    errors = []
+    for i, alias in enumerate(aliases):
+        p = path.index(i)
+        if not is_ip(alias.ip):
+            errors.append(invalid(p.child("ip"), alias.ip, "must be a valid IP address"))
+        if not alias.hostnames:
+            errors.append(required(p.child("hostnames")))
+        for j, hostname in enumerate(alias.hostnames):
+            errors += each(names.dns1123_subdomain(hostname), p.child("hostnames").index(j), hostname)
     return errors
 
 
@@ -111,18 +131,29 @@ def validate_container(c: types_pb2.Container, path: Path, volumes: set[str], se
     errors += podsources.validate_env_from(c.env_from, path.child("envFrom"))
     errors += validate_resources(c.resources, path.child("resources"))
     errors += validate_volume_mounts(c.volume_mounts, path.child("volumeMounts"), volumes)
+    if c.restart_policy:
+        if not init:
+            errors.append(forbidden(path.child("restartPolicy"), "may not be set for non-init containers"))
+        elif c.restart_policy != "Always":
+            errors.append(not_supported(path.child("restartPolicy"), c.restart_policy, ("Always",)))
+    # A sidecar (an init container with restartPolicy Always) runs beside the app containers: it may be probed.
+    runs_to_completion = init and c.restart_policy != "Always"
     for field, json_name in (("liveness_probe", "livenessProbe"), ("readiness_probe", "readinessProbe"),
                              ("startup_probe", "startupProbe")):
         if not c.HasField(field):
             continue
-        if init:
+        if runs_to_completion:
             # An init container runs to completion before the pod starts: there is nothing to probe.
-            errors.append(forbidden(path.child(json_name), "may not be set for init containers"))
+            errors.append(forbidden(path.child(json_name), "may not be set for init containers without "
+                                                           "restartPolicy=Always"))
         else:
             errors += validate_probe(getattr(c, field), path.child(json_name), json_name)
+    if c.HasField("security_context"):
+        errors += security.validate_container_security(c.security_context, path.child("securityContext"))
     if c.HasField("lifecycle"):
-        if init:
-            errors.append(forbidden(path.child("lifecycle"), "may not be set for init containers"))
+        if runs_to_completion:
+            errors.append(forbidden(path.child("lifecycle"), "may not be set for init containers without "
+                                                             "restartPolicy=Always"))
         for field, json_name in (("post_start", "postStart"), ("pre_stop", "preStop")):
             if c.lifecycle.HasField(field):
                 errors += validate_handler(getattr(c.lifecycle, field), path.child("lifecycle", json_name))
@@ -336,8 +367,10 @@ def validate_probe(probe: types_pb2.Probe, path: Path, which: str) -> list[str]:
 
 
 def validate_handler(handler: types_pb2.Probe | types_pb2.LifecycleHandler, path: Path) -> list[str]:
-    """Exactly one of exec, httpGet and tcpSocket."""
-    present = [f for f in ("exec", "http_get", "tcp_socket") if handler.HasField(f)]
+    """Exactly one of exec, httpGet, tcpSocket (and for a probe, grpc)."""
+    kinds = ("exec", "http_get", "tcp_socket", "grpc") if isinstance(handler, types_pb2.Probe) else \
+        ("exec", "http_get", "tcp_socket")
+    present = [f for f in kinds if handler.HasField(f)]
     if not present:
         return [required(path, "must specify a handler type")]
     errors = [forbidden(path.child(manifest_name(handler, f)), "may not specify more than 1 handler type")
@@ -348,6 +381,10 @@ def validate_handler(handler: types_pb2.Probe | types_pb2.LifecycleHandler, path
             errors.append(required(path.child("exec", "command")))
     elif first == "http_get":
         errors += validate_http_get(handler.http_get, path.child("httpGet"))
+    elif first == "grpc":
+        if not 0 < handler.grpc.port < 65536:
+            errors.append(invalid(path.child("grpc", "port"), handler.grpc.port,
+                                  "must be between 1 and 65535, inclusive"))
     else:
         errors += validate_port_num_or_name(handler.tcp_socket.port, path.child("tcpSocket", "port"))
     return errors

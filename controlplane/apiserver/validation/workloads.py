@@ -8,7 +8,7 @@ import re
 from api import manifest, names, selectors
 from controlplane.apiserver.validation.fielderrors import (Path, at_least, each, forbidden, invalid, not_supported,
                                                            one_of, required)
-from controlplane.apiserver.validation.meta import validate_annotations, validate_labels
+from controlplane.apiserver.validation.meta import validate_annotations, validate_label_selector, validate_labels
 from controlplane.apiserver.validation.pods import RESTART_POLICIES, validate_pod_spec
 from proto import types_pb2
 
@@ -63,26 +63,6 @@ def validate_selector_and_template(spec: types_pb2.ReplicaSetSpec | types_pb2.De
             except selectors.SelectorError as e:
                 errors.append(invalid(p, spec.selector, f"invalid label selector: {e}"))
     errors += validate_controller_template(spec.template, path.child("template"), selector)
-    return errors
-
-
-def validate_label_selector(selector: types_pb2.LabelSelector, path: Path) -> list[str]:
-    errors = []
-    for i, rq in enumerate(selector.match_expressions):
-        p = path.child("matchExpressions").index(i)
-        if rq.operator in ("In", "NotIn"):
-            if not rq.values:
-                errors.append(required(p.child("values"), "must be specified when `operator` is 'In' or 'NotIn'"))
-        elif rq.operator in ("Exists", "DoesNotExist"):
-            if rq.values:
-                errors.append(forbidden(p.child("values"),
-                                        "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"))
-        else:
-            errors.append(invalid(p.child("operator"), rq.operator, "not a valid selector operator"))
-        errors += each(names.qualified_name(rq.key), p.child("key"), rq.key)
-        for j, value in enumerate(rq.values):
-            errors += each(names.label_value(value), p.child("values").index(j), value)
-    errors += validate_labels(selector.match_labels, path.child("matchLabels"))
     return errors
 
 

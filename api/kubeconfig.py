@@ -1,0 +1,190 @@
+"""The connection file every client reads (the CLI's ~/.skiff/config, each component's --kubeconfig).
+
+Kubernetes' kubeconfig form: clusters (server, CA), users (client cert/key or token), contexts.
+"""
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from api.credentials import Credentials, CredentialsError, read_certificate, read_key
+
+
+class KubeconfigError(ValueError):
+    """The file is missing, not a kubeconfig, or names something it does not hold; names file and field."""
+
+
+@dataclass(frozen=True)
+class Connection:
+    server: str  # host:port
+    credentials: Credentials
+    namespace: str = "default"
+    context: str = ""
+
+
+def server_address(server: str) -> str:
+    """host:port from `https://host:port` or `host:port`."""
+    for scheme in ("https://", "grpcs://"):
+        if server.startswith(scheme):
+            server = server[len(scheme):]
+    return server.rstrip("/")
+
+
+def read(path: str | Path) -> dict:
+    path = Path(path).expanduser()
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise KubeconfigError(f"config file {path} does not exist") from None
+    except OSError as e:
+        raise KubeconfigError(f"cannot read config file {path}: {e.strerror}") from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as e:
+        raise KubeconfigError(f"config file {path} is not valid YAML: {e}") from None
+    if not isinstance(data, dict):
+        raise KubeconfigError(f"config file {path}: expected a kubeconfig mapping (clusters, users, contexts)")
+    return data
+
+
+def load(path: str | Path, context: str | None = None, server: str | None = None) -> Connection:
+    """The connection of `context` (default: current-context); `server` overrides the cluster's address."""
+    path = Path(path).expanduser()
+    return connection(read(path), path, context, server)
+
+
+def connection(data: dict, path: Path, context: str | None = None, server: str | None = None) -> Connection:
+    base = path.parent
+    name = context or data.get("current-context") or ""
+    if "server" in data and "clusters" not in data:
+        raise KubeconfigError(f"config file {path} is in the old `server: HOST:PORT` form; the API server now "
+                              f"needs TLS credentials: use the kubeconfig `deploy.lab up` or install.sh writes")
+    contexts = _named(data, "contexts", "context", path)
+    if not name:
+        if len(contexts) != 1:
+            raise KubeconfigError(f"config file {path}: current-context is not set")
+        name = next(iter(contexts))
+    if name not in contexts:
+        raise KubeconfigError(f'config file {path}: context "{name}" does not exist')
+    ctx = contexts[name]
+    clusters = _named(data, "clusters", "cluster", path)
+    users = _named(data, "users", "user", path)
+    cluster_name, user_name = ctx.get("cluster", ""), ctx.get("user", "")
+    if cluster_name not in clusters:
+        raise KubeconfigError(f'config file {path}: context "{name}" names cluster "{cluster_name}", '
+                              f'which is not in clusters')
+    if user_name not in users:
+        raise KubeconfigError(f'config file {path}: context "{name}" names user "{user_name}", '
+                              f'which is not in users')
+    cluster, user = clusters[cluster_name], users[user_name]
+    address = server or cluster.get("server")
+    if not address:
+        raise KubeconfigError(f'config file {path}: clusters[{cluster_name}].cluster.server is not set')
+    try:
+        ca = _material(cluster, "certificate-authority", base, read_certificate, "certificate authority")
+        if ca is None:
+            raise KubeconfigError(f"config file {path}: clusters[{cluster_name}].cluster.certificate-authority "
+                                  f"is not set (the cluster CA the server's certificate is checked against)")
+        cert = _material(user, "client-certificate", base, read_certificate, "client certificate")
+        key = _material(user, "client-key", base, lambda p, _w: read_key(p), "client key")
+        token = user.get("token") or None
+        if user.get("tokenFile"):
+            token = _resolve(base, user["tokenFile"]).read_text().strip()
+    except CredentialsError as e:
+        raise KubeconfigError(f"config file {path}: {e}") from None
+    except OSError as e:
+        raise KubeconfigError(f"config file {path}: cannot read users[{user_name}].user.tokenFile: "
+                              f"{e.strerror}") from None
+    if bool(cert) != bool(key):
+        raise KubeconfigError(f"config file {path}: users[{user_name}] needs both client-certificate and client-key")
+    if not cert and not token:
+        raise KubeconfigError(f"config file {path}: users[{user_name}] has neither a client certificate nor a token")
+    return Connection(server_address(str(address)), Credentials(ca, cert, key, token),
+                      str(ctx.get("namespace") or "default"), name)
+
+
+def _named(data: dict, section: str, inner: str, path: Path) -> dict[str, dict]:
+    entries = data.get(section) or []
+    if not isinstance(entries, list):
+        raise KubeconfigError(f"config file {path}: {section} must be a list")
+    named = {}
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not entry.get("name") or not isinstance(entry.get(inner) or {}, dict):
+            raise KubeconfigError(f"config file {path}: {section}[{i}] needs a name and a {inner} mapping")
+        named[str(entry["name"])] = entry.get(inner) or {}
+    return named
+
+
+def _resolve(base: Path, value: str) -> Path:
+    p = Path(str(value)).expanduser()
+    return p if p.is_absolute() else base / p
+
+
+def _material(section: dict, field: str, base: Path, reader, what: str) -> bytes | None:
+    """A PEM from `field` (a path, relative to the config file) or `field-data` (base64)."""
+    if section.get(f"{field}-data"):
+        try:
+            return base64.b64decode(section[f"{field}-data"], validate=True)
+        except ValueError:
+            raise CredentialsError(f"{field}-data is not base64") from None
+    if section.get(field):
+        return reader(_resolve(base, section[field]), what)
+    return None
+
+
+def render(server: str, ca: str, cert: str | None = None, key: str | None = None, token: str | None = None,
+           cluster: str = "skiff", user: str = "admin", namespace: str | None = None) -> str:
+    """A kubeconfig with one cluster, one user and one context (`user@cluster`), current."""
+    user_entry: dict = {}
+    if cert:
+        user_entry.update({"client-certificate": cert, "client-key": key})
+    if token:
+        user_entry["token"] = token
+    context = {"cluster": cluster, "user": user}
+    if namespace:
+        context["namespace"] = namespace
+    doc = {"apiVersion": "v1", "kind": "Config",
+           "clusters": [{"name": cluster, "cluster": {"server": f"https://{server}", "certificate-authority": ca}}],
+           "users": [{"name": user, "user": user_entry}],
+           "contexts": [{"name": f"{user}@{cluster}", "context": context}],
+           "current-context": f"{user}@{cluster}"}
+    return yaml.safe_dump(doc, sort_keys=False)
+
+
+def write(path: str | Path, text: str) -> None:
+    """0600: it names a private key or holds a token."""
+    path = Path(path).expanduser()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o600)
+
+
+# ------------------------------------------------------------------ the components' flags
+
+def add_flags(parser) -> None:
+    """--kubeconfig and --server, the same on every component."""
+    parser.add_argument("--kubeconfig", default=None, metavar="PATH",
+                        help="(required) how to reach the API server: its address, the cluster CA, this "
+                             "component's client certificate and key (kubeconfig form)")
+    parser.add_argument("--server", default=None, metavar="HOST:PORT[,HOST:PORT...]",
+                        help="the API server, or several, comma-separated: the client uses one and fails over "
+                             "to the next (default: the one --kubeconfig names)")
+
+
+def client_from_args(args, program: str, timeout: float | None = None):
+    """A Client for the component; SystemExit naming the file when the kubeconfig is wrong."""
+    from api.client import DEFAULT_TIMEOUT, Client
+    if not args.kubeconfig:
+        raise SystemExit(f"{program}: --kubeconfig is required (the API server, the cluster CA and this "
+                         f"component's certificate)")
+    try:
+        conn = load(args.kubeconfig, server=args.server)
+    except KubeconfigError as e:
+        raise SystemExit(f"{program}: {e}") from None
+    return Client(conn.server, timeout or DEFAULT_TIMEOUT, credentials=conn.credentials)

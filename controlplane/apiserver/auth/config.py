@@ -1,0 +1,44 @@
+"""The API server's security settings, read from the files its flags name, with errors naming the file.
+
+Serving certificate, the client CA, who may call (token file), and the certificate it shows agents.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import grpc
+
+from api.credentials import Credentials, CredentialsError, read_certificate, read_key
+from controlplane.apiserver.auth.authn import Authenticator
+from controlplane.apiserver.auth import tokenfile
+
+
+@dataclass
+class Security:
+    serving_cert: bytes
+    serving_key: bytes
+    client_ca: bytes
+    authenticator: Authenticator = field(default_factory=Authenticator)
+    # How the API server proves itself to agents (and checks their serving certs); None: no agent calls.
+    kubelet_client: Credentials | None = None
+
+    def server_credentials(self, require_client_cert: bool) -> grpc.ServerCredentials:
+        # gRPC can only require a client certificate or not ask for one at all: the certificate port
+        # requires one, the token port asks for none and takes a bearer token instead.
+        return grpc.ssl_server_credentials([(self.serving_key, self.serving_cert)],
+                                           root_certificates=self.client_ca if require_client_cert else None,
+                                           require_client_auth=require_client_cert)
+
+    @classmethod
+    def from_files(cls, cert: str, key: str, client_ca: str, token_file: str = "",
+                   kubelet_cert: str = "", kubelet_key: str = "", kubelet_ca: str = "") -> "Security":
+        """Raises ValueError with a message naming the flag's file when any is missing or malformed."""
+        try:
+            tokens = tokenfile.load(token_file) if token_file else {}
+            kubelet = None
+            if kubelet_cert or kubelet_key:
+                kubelet = Credentials.from_files(kubelet_ca or client_ca, kubelet_cert, kubelet_key)
+            return cls(read_certificate(cert, "serving certificate"), read_key(key),
+                       read_certificate(client_ca, "client CA"), Authenticator(tokens), kubelet)
+        except (CredentialsError, tokenfile.TokenFileError) as e:
+            raise ValueError(str(e)) from None

@@ -1,0 +1,11 @@
+"""The user of the request being served, for the steps after authentication (admission, audit).
+
+Each gRPC call runs in its own task, so a context variable is per request.
+"""
+from __future__ import annotations
+
+import contextvars
+
+from controlplane.apiserver.auth.user import UserInfo
+
+current_user: contextvars.ContextVar[UserInfo | None] = contextvars.ContextVar("current_user", default=None)

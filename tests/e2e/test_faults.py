@@ -1,0 +1,43 @@
+"""The fault suite in its smoke size: after each fault (an API server, the scheduler, the controller
+manager, an agent or an etcd member killed; etcd quorum lost; a host partitioned) nothing acknowledged is
+lost, no pod is surplus, no container restarts, and the watch misses no event of etcd's history.
+
+Needs root and dockerd; runs a 3-host lab with 3 etcd members and 2 API servers (tests/perf/faults.py).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from deploy.lab.down import leftovers
+from deploy.lab.state import locked
+from tests.fixtures.lab import LOCK
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root"),
+    pytest.mark.skipif(shutil.which("docker") is None or subprocess.run(
+        ["docker", "info"], capture_output=True).returncode != 0, reason="needs a running dockerd"),
+]
+
+
+def test_every_fault_loses_no_write_no_event_and_restarts_no_container(tmp_path):
+    with locked(LOCK, timeout=600, what="another test run's lab"):
+        assert not leftovers(), "a lab is already up on this machine; run `python -m deploy.lab down`"
+        done = subprocess.run([sys.executable, "-m", "tests.perf.faults", "--smoke", "--timeout", "90"],
+                              cwd=ROOT, capture_output=True, text=True, timeout=1200,
+                              env=dict(os.environ, HOME=str(tmp_path)))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(result["faults"]) == 7
+    for fault, figures in result["faults"].items():
+        zeros = {k: figures[k] for k in ("lost_writes", "surplus_pods", "container_restarts", "missed_events")}
+        assert zeros == dict.fromkeys(zeros, 0), f"{fault}: {figures}"
+        assert figures["whole_s"] is not None, f"{fault}: the workload was not whole again: {figures}"
