@@ -23,11 +23,7 @@ class KindOptions(_message.Message):
     def __init__(self, api_version: _Optional[str] = ..., plural: _Optional[str] = ..., short_names: _Optional[_Iterable[str]] = ..., namespaced: _Optional[bool] = ...) -> None: ...
 
 class Object(_message.Message):
-<<<<<<< HEAD
-    __slots__ = ("namespace", "node", "pod", "replica_set", "deployment", "service", "endpoints", "event", "lease", "config_map", "secret", "ingress", "ingress_class")
-=======
-    __slots__ = ("namespace", "node", "pod", "replica_set", "deployment", "service", "endpoints", "event", "lease", "config_map", "secret", "horizontal_pod_autoscaler", "role", "cluster_role", "role_binding", "cluster_role_binding")
->>>>>>> main
+    __slots__ = ("namespace", "node", "pod", "replica_set", "deployment", "service", "endpoints", "event", "lease", "config_map", "secret", "horizontal_pod_autoscaler", "role", "cluster_role", "role_binding", "cluster_role_binding", "ingress", "ingress_class")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     NODE_FIELD_NUMBER: _ClassVar[int]
     POD_FIELD_NUMBER: _ClassVar[int]
@@ -39,16 +35,13 @@ class Object(_message.Message):
     LEASE_FIELD_NUMBER: _ClassVar[int]
     CONFIG_MAP_FIELD_NUMBER: _ClassVar[int]
     SECRET_FIELD_NUMBER: _ClassVar[int]
-<<<<<<< HEAD
-    INGRESS_FIELD_NUMBER: _ClassVar[int]
-    INGRESS_CLASS_FIELD_NUMBER: _ClassVar[int]
-=======
     HORIZONTAL_POD_AUTOSCALER_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     CLUSTER_ROLE_FIELD_NUMBER: _ClassVar[int]
     ROLE_BINDING_FIELD_NUMBER: _ClassVar[int]
     CLUSTER_ROLE_BINDING_FIELD_NUMBER: _ClassVar[int]
->>>>>>> main
+    INGRESS_FIELD_NUMBER: _ClassVar[int]
+    INGRESS_CLASS_FIELD_NUMBER: _ClassVar[int]
     namespace: _types_pb2.Namespace
     node: _types_pb2.Node
     pod: _types_pb2.Pod
@@ -60,18 +53,14 @@ class Object(_message.Message):
     lease: _types_pb2.Lease
     config_map: _types_pb2.ConfigMap
     secret: _types_pb2.Secret
-<<<<<<< HEAD
-    ingress: _types_pb2.Ingress
-    ingress_class: _types_pb2.IngressClass
-    def __init__(self, namespace: _Optional[_Union[_types_pb2.Namespace, _Mapping]] = ..., node: _Optional[_Union[_types_pb2.Node, _Mapping]] = ..., pod: _Optional[_Union[_types_pb2.Pod, _Mapping]] = ..., replica_set: _Optional[_Union[_types_pb2.ReplicaSet, _Mapping]] = ..., deployment: _Optional[_Union[_types_pb2.Deployment, _Mapping]] = ..., service: _Optional[_Union[_types_pb2.Service, _Mapping]] = ..., endpoints: _Optional[_Union[_types_pb2.Endpoints, _Mapping]] = ..., event: _Optional[_Union[_types_pb2.Event, _Mapping]] = ..., lease: _Optional[_Union[_types_pb2.Lease, _Mapping]] = ..., config_map: _Optional[_Union[_types_pb2.ConfigMap, _Mapping]] = ..., secret: _Optional[_Union[_types_pb2.Secret, _Mapping]] = ..., ingress: _Optional[_Union[_types_pb2.Ingress, _Mapping]] = ..., ingress_class: _Optional[_Union[_types_pb2.IngressClass, _Mapping]] = ...) -> None: ...
-=======
     horizontal_pod_autoscaler: _types_pb2.HorizontalPodAutoscaler
     role: _types_pb2.Role
     cluster_role: _types_pb2.ClusterRole
     role_binding: _types_pb2.RoleBinding
     cluster_role_binding: _types_pb2.ClusterRoleBinding
-    def __init__(self, namespace: _Optional[_Union[_types_pb2.Namespace, _Mapping]] = ..., node: _Optional[_Union[_types_pb2.Node, _Mapping]] = ..., pod: _Optional[_Union[_types_pb2.Pod, _Mapping]] = ..., replica_set: _Optional[_Union[_types_pb2.ReplicaSet, _Mapping]] = ..., deployment: _Optional[_Union[_types_pb2.Deployment, _Mapping]] = ..., service: _Optional[_Union[_types_pb2.Service, _Mapping]] = ..., endpoints: _Optional[_Union[_types_pb2.Endpoints, _Mapping]] = ..., event: _Optional[_Union[_types_pb2.Event, _Mapping]] = ..., lease: _Optional[_Union[_types_pb2.Lease, _Mapping]] = ..., config_map: _Optional[_Union[_types_pb2.ConfigMap, _Mapping]] = ..., secret: _Optional[_Union[_types_pb2.Secret, _Mapping]] = ..., horizontal_pod_autoscaler: _Optional[_Union[_types_pb2.HorizontalPodAutoscaler, _Mapping]] = ..., role: _Optional[_Union[_types_pb2.Role, _Mapping]] = ..., cluster_role: _Optional[_Union[_types_pb2.ClusterRole, _Mapping]] = ..., role_binding: _Optional[_Union[_types_pb2.RoleBinding, _Mapping]] = ..., cluster_role_binding: _Optional[_Union[_types_pb2.ClusterRoleBinding, _Mapping]] = ...) -> None: ...
->>>>>>> main
+    ingress: _types_pb2.Ingress
+    ingress_class: _types_pb2.IngressClass
+    def __init__(self, namespace: _Optional[_Union[_types_pb2.Namespace, _Mapping]] = ..., node: _Optional[_Union[_types_pb2.Node, _Mapping]] = ..., pod: _Optional[_Union[_types_pb2.Pod, _Mapping]] = ..., replica_set: _Optional[_Union[_types_pb2.ReplicaSet, _Mapping]] = ..., deployment: _Optional[_Union[_types_pb2.Deployment, _Mapping]] = ..., service: _Optional[_Union[_types_pb2.Service, _Mapping]] = ..., endpoints: _Optional[_Union[_types_pb2.Endpoints, _Mapping]] = ..., event: _Optional[_Union[_types_pb2.Event, _Mapping]] = ..., lease: _Optional[_Union[_types_pb2.Lease, _Mapping]] = ..., config_map: _Optional[_Union[_types_pb2.ConfigMap, _Mapping]] = ..., secret: _Optional[_Union[_types_pb2.Secret, _Mapping]] = ..., horizontal_pod_autoscaler: _Optional[_Union[_types_pb2.HorizontalPodAutoscaler, _Mapping]] = ..., role: _Optional[_Union[_types_pb2.Role, _Mapping]] = ..., cluster_role: _Optional[_Union[_types_pb2.ClusterRole, _Mapping]] = ..., role_binding: _Optional[_Union[_types_pb2.RoleBinding, _Mapping]] = ..., cluster_role_binding: _Optional[_Union[_types_pb2.ClusterRoleBinding, _Mapping]] = ..., ingress: _Optional[_Union[_types_pb2.Ingress, _Mapping]] = ..., ingress_class: _Optional[_Union[_types_pb2.IngressClass, _Mapping]] = ...) -> None: ...
 
 class CreateRequest(_message.Message):
     __slots__ = ("object", "dry_run", "manifest", "field_validation")

@@ -1566,119 +1566,6 @@ class Secret(_message.Message):
     immutable: bool
     def __init__(self, api_version: _Optional[str] = ..., kind: _Optional[str] = ..., metadata: _Optional[_Union[ObjectMeta, _Mapping]] = ..., data: _Optional[_Mapping[str, bytes]] = ..., string_data: _Optional[_Mapping[str, str]] = ..., type: _Optional[str] = ..., immutable: _Optional[bool] = ...) -> None: ...
 
-<<<<<<< HEAD
-class TypedLocalObjectReference(_message.Message):
-    __slots__ = ("api_group", "kind", "name")
-    API_GROUP_FIELD_NUMBER: _ClassVar[int]
-    KIND_FIELD_NUMBER: _ClassVar[int]
-    NAME_FIELD_NUMBER: _ClassVar[int]
-    api_group: str
-    kind: str
-    name: str
-    def __init__(self, api_group: _Optional[str] = ..., kind: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
-
-class ServiceBackendPort(_message.Message):
-    __slots__ = ("name", "number")
-    NAME_FIELD_NUMBER: _ClassVar[int]
-    NUMBER_FIELD_NUMBER: _ClassVar[int]
-    name: str
-    number: int
-    def __init__(self, name: _Optional[str] = ..., number: _Optional[int] = ...) -> None: ...
-
-class IngressServiceBackend(_message.Message):
-    __slots__ = ("name", "port")
-    NAME_FIELD_NUMBER: _ClassVar[int]
-    PORT_FIELD_NUMBER: _ClassVar[int]
-    name: str
-    port: ServiceBackendPort
-    def __init__(self, name: _Optional[str] = ..., port: _Optional[_Union[ServiceBackendPort, _Mapping]] = ...) -> None: ...
-
-class IngressBackend(_message.Message):
-    __slots__ = ("service", "resource")
-    SERVICE_FIELD_NUMBER: _ClassVar[int]
-    RESOURCE_FIELD_NUMBER: _ClassVar[int]
-    service: IngressServiceBackend
-    resource: TypedLocalObjectReference
-    def __init__(self, service: _Optional[_Union[IngressServiceBackend, _Mapping]] = ..., resource: _Optional[_Union[TypedLocalObjectReference, _Mapping]] = ...) -> None: ...
-
-class HTTPIngressPath(_message.Message):
-    __slots__ = ("path", "path_type", "backend")
-    PATH_FIELD_NUMBER: _ClassVar[int]
-    PATH_TYPE_FIELD_NUMBER: _ClassVar[int]
-    BACKEND_FIELD_NUMBER: _ClassVar[int]
-    path: str
-    path_type: str
-    backend: IngressBackend
-    def __init__(self, path: _Optional[str] = ..., path_type: _Optional[str] = ..., backend: _Optional[_Union[IngressBackend, _Mapping]] = ...) -> None: ...
-
-class HTTPIngressRuleValue(_message.Message):
-    __slots__ = ("paths",)
-    PATHS_FIELD_NUMBER: _ClassVar[int]
-    paths: _containers.RepeatedCompositeFieldContainer[HTTPIngressPath]
-    def __init__(self, paths: _Optional[_Iterable[_Union[HTTPIngressPath, _Mapping]]] = ...) -> None: ...
-
-class IngressRule(_message.Message):
-    __slots__ = ("host", "http")
-    HOST_FIELD_NUMBER: _ClassVar[int]
-    HTTP_FIELD_NUMBER: _ClassVar[int]
-    host: str
-    http: HTTPIngressRuleValue
-    def __init__(self, host: _Optional[str] = ..., http: _Optional[_Union[HTTPIngressRuleValue, _Mapping]] = ...) -> None: ...
-
-class IngressTLS(_message.Message):
-    __slots__ = ("hosts", "secret_name")
-    HOSTS_FIELD_NUMBER: _ClassVar[int]
-    SECRET_NAME_FIELD_NUMBER: _ClassVar[int]
-    hosts: _containers.RepeatedScalarFieldContainer[str]
-    secret_name: str
-    def __init__(self, hosts: _Optional[_Iterable[str]] = ..., secret_name: _Optional[str] = ...) -> None: ...
-
-class IngressSpec(_message.Message):
-    __slots__ = ("ingress_class_name", "default_backend", "tls", "rules")
-    INGRESS_CLASS_NAME_FIELD_NUMBER: _ClassVar[int]
-    DEFAULT_BACKEND_FIELD_NUMBER: _ClassVar[int]
-    TLS_FIELD_NUMBER: _ClassVar[int]
-    RULES_FIELD_NUMBER: _ClassVar[int]
-    ingress_class_name: str
-    default_backend: IngressBackend
-    tls: _containers.RepeatedCompositeFieldContainer[IngressTLS]
-    rules: _containers.RepeatedCompositeFieldContainer[IngressRule]
-    def __init__(self, ingress_class_name: _Optional[str] = ..., default_backend: _Optional[_Union[IngressBackend, _Mapping]] = ..., tls: _Optional[_Iterable[_Union[IngressTLS, _Mapping]]] = ..., rules: _Optional[_Iterable[_Union[IngressRule, _Mapping]]] = ...) -> None: ...
-
-class IngressPortStatus(_message.Message):
-    __slots__ = ("port", "protocol", "error")
-    PORT_FIELD_NUMBER: _ClassVar[int]
-    PROTOCOL_FIELD_NUMBER: _ClassVar[int]
-    ERROR_FIELD_NUMBER: _ClassVar[int]
-    port: int
-    protocol: str
-    error: str
-    def __init__(self, port: _Optional[int] = ..., protocol: _Optional[str] = ..., error: _Optional[str] = ...) -> None: ...
-
-class IngressLoadBalancerIngress(_message.Message):
-    __slots__ = ("ip", "hostname", "ports")
-    IP_FIELD_NUMBER: _ClassVar[int]
-    HOSTNAME_FIELD_NUMBER: _ClassVar[int]
-    PORTS_FIELD_NUMBER: _ClassVar[int]
-    ip: str
-    hostname: str
-    ports: _containers.RepeatedCompositeFieldContainer[IngressPortStatus]
-    def __init__(self, ip: _Optional[str] = ..., hostname: _Optional[str] = ..., ports: _Optional[_Iterable[_Union[IngressPortStatus, _Mapping]]] = ...) -> None: ...
-
-class IngressLoadBalancerStatus(_message.Message):
-    __slots__ = ("ingress",)
-    INGRESS_FIELD_NUMBER: _ClassVar[int]
-    ingress: _containers.RepeatedCompositeFieldContainer[IngressLoadBalancerIngress]
-    def __init__(self, ingress: _Optional[_Iterable[_Union[IngressLoadBalancerIngress, _Mapping]]] = ...) -> None: ...
-
-class IngressStatus(_message.Message):
-    __slots__ = ("load_balancer",)
-    LOAD_BALANCER_FIELD_NUMBER: _ClassVar[int]
-    load_balancer: IngressLoadBalancerStatus
-    def __init__(self, load_balancer: _Optional[_Union[IngressLoadBalancerStatus, _Mapping]] = ...) -> None: ...
-
-class Ingress(_message.Message):
-=======
 class CrossVersionObjectReference(_message.Message):
     __slots__ = ("kind", "name", "api_version")
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -1854,7 +1741,6 @@ class HorizontalPodAutoscalerStatus(_message.Message):
     def __init__(self, observed_generation: _Optional[int] = ..., last_scale_time: _Optional[str] = ..., current_replicas: _Optional[int] = ..., desired_replicas: _Optional[int] = ..., current_metrics: _Optional[_Iterable[_Union[MetricStatus, _Mapping]]] = ..., conditions: _Optional[_Iterable[_Union[Condition, _Mapping]]] = ...) -> None: ...
 
 class HorizontalPodAutoscaler(_message.Message):
->>>>>>> main
     __slots__ = ("api_version", "kind", "metadata", "spec", "status")
     API_VERSION_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -1864,45 +1750,6 @@ class HorizontalPodAutoscaler(_message.Message):
     api_version: str
     kind: str
     metadata: ObjectMeta
-<<<<<<< HEAD
-    spec: IngressSpec
-    status: IngressStatus
-    def __init__(self, api_version: _Optional[str] = ..., kind: _Optional[str] = ..., metadata: _Optional[_Union[ObjectMeta, _Mapping]] = ..., spec: _Optional[_Union[IngressSpec, _Mapping]] = ..., status: _Optional[_Union[IngressStatus, _Mapping]] = ...) -> None: ...
-
-class IngressClassParametersReference(_message.Message):
-    __slots__ = ("api_group", "kind", "name", "namespace", "scope")
-    API_GROUP_FIELD_NUMBER: _ClassVar[int]
-    KIND_FIELD_NUMBER: _ClassVar[int]
-    NAME_FIELD_NUMBER: _ClassVar[int]
-    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
-    SCOPE_FIELD_NUMBER: _ClassVar[int]
-    api_group: str
-    kind: str
-    name: str
-    namespace: str
-    scope: str
-    def __init__(self, api_group: _Optional[str] = ..., kind: _Optional[str] = ..., name: _Optional[str] = ..., namespace: _Optional[str] = ..., scope: _Optional[str] = ...) -> None: ...
-
-class IngressClassSpec(_message.Message):
-    __slots__ = ("controller", "parameters")
-    CONTROLLER_FIELD_NUMBER: _ClassVar[int]
-    PARAMETERS_FIELD_NUMBER: _ClassVar[int]
-    controller: str
-    parameters: IngressClassParametersReference
-    def __init__(self, controller: _Optional[str] = ..., parameters: _Optional[_Union[IngressClassParametersReference, _Mapping]] = ...) -> None: ...
-
-class IngressClass(_message.Message):
-    __slots__ = ("api_version", "kind", "metadata", "spec")
-    API_VERSION_FIELD_NUMBER: _ClassVar[int]
-    KIND_FIELD_NUMBER: _ClassVar[int]
-    METADATA_FIELD_NUMBER: _ClassVar[int]
-    SPEC_FIELD_NUMBER: _ClassVar[int]
-    api_version: str
-    kind: str
-    metadata: ObjectMeta
-    spec: IngressClassSpec
-    def __init__(self, api_version: _Optional[str] = ..., kind: _Optional[str] = ..., metadata: _Optional[_Union[ObjectMeta, _Mapping]] = ..., spec: _Optional[_Union[IngressClassSpec, _Mapping]] = ...) -> None: ...
-=======
     spec: HorizontalPodAutoscalerSpec
     status: HorizontalPodAutoscalerStatus
     def __init__(self, api_version: _Optional[str] = ..., kind: _Optional[str] = ..., metadata: _Optional[_Union[ObjectMeta, _Mapping]] = ..., spec: _Optional[_Union[HorizontalPodAutoscalerSpec, _Mapping]] = ..., status: _Optional[_Union[HorizontalPodAutoscalerStatus, _Mapping]] = ...) -> None: ...
@@ -1994,4 +1841,161 @@ class ClusterRoleBinding(_message.Message):
     subjects: _containers.RepeatedCompositeFieldContainer[Subject]
     role_ref: RoleRef
     def __init__(self, api_version: _Optional[str] = ..., kind: _Optional[str] = ..., metadata: _Optional[_Union[ObjectMeta, _Mapping]] = ..., subjects: _Optional[_Iterable[_Union[Subject, _Mapping]]] = ..., role_ref: _Optional[_Union[RoleRef, _Mapping]] = ...) -> None: ...
->>>>>>> main
+
+class TypedLocalObjectReference(_message.Message):
+    __slots__ = ("api_group", "kind", "name")
+    API_GROUP_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    api_group: str
+    kind: str
+    name: str
+    def __init__(self, api_group: _Optional[str] = ..., kind: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class ServiceBackendPort(_message.Message):
+    __slots__ = ("name", "number")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    number: int
+    def __init__(self, name: _Optional[str] = ..., number: _Optional[int] = ...) -> None: ...
+
+class IngressServiceBackend(_message.Message):
+    __slots__ = ("name", "port")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PORT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    port: ServiceBackendPort
+    def __init__(self, name: _Optional[str] = ..., port: _Optional[_Union[ServiceBackendPort, _Mapping]] = ...) -> None: ...
+
+class IngressBackend(_message.Message):
+    __slots__ = ("service", "resource")
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_FIELD_NUMBER: _ClassVar[int]
+    service: IngressServiceBackend
+    resource: TypedLocalObjectReference
+    def __init__(self, service: _Optional[_Union[IngressServiceBackend, _Mapping]] = ..., resource: _Optional[_Union[TypedLocalObjectReference, _Mapping]] = ...) -> None: ...
+
+class HTTPIngressPath(_message.Message):
+    __slots__ = ("path", "path_type", "backend")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    PATH_TYPE_FIELD_NUMBER: _ClassVar[int]
+    BACKEND_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    path_type: str
+    backend: IngressBackend
+    def __init__(self, path: _Optional[str] = ..., path_type: _Optional[str] = ..., backend: _Optional[_Union[IngressBackend, _Mapping]] = ...) -> None: ...
+
+class HTTPIngressRuleValue(_message.Message):
+    __slots__ = ("paths",)
+    PATHS_FIELD_NUMBER: _ClassVar[int]
+    paths: _containers.RepeatedCompositeFieldContainer[HTTPIngressPath]
+    def __init__(self, paths: _Optional[_Iterable[_Union[HTTPIngressPath, _Mapping]]] = ...) -> None: ...
+
+class IngressRule(_message.Message):
+    __slots__ = ("host", "http")
+    HOST_FIELD_NUMBER: _ClassVar[int]
+    HTTP_FIELD_NUMBER: _ClassVar[int]
+    host: str
+    http: HTTPIngressRuleValue
+    def __init__(self, host: _Optional[str] = ..., http: _Optional[_Union[HTTPIngressRuleValue, _Mapping]] = ...) -> None: ...
+
+class IngressTLS(_message.Message):
+    __slots__ = ("hosts", "secret_name")
+    HOSTS_FIELD_NUMBER: _ClassVar[int]
+    SECRET_NAME_FIELD_NUMBER: _ClassVar[int]
+    hosts: _containers.RepeatedScalarFieldContainer[str]
+    secret_name: str
+    def __init__(self, hosts: _Optional[_Iterable[str]] = ..., secret_name: _Optional[str] = ...) -> None: ...
+
+class IngressSpec(_message.Message):
+    __slots__ = ("ingress_class_name", "default_backend", "tls", "rules")
+    INGRESS_CLASS_NAME_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_BACKEND_FIELD_NUMBER: _ClassVar[int]
+    TLS_FIELD_NUMBER: _ClassVar[int]
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    ingress_class_name: str
+    default_backend: IngressBackend
+    tls: _containers.RepeatedCompositeFieldContainer[IngressTLS]
+    rules: _containers.RepeatedCompositeFieldContainer[IngressRule]
+    def __init__(self, ingress_class_name: _Optional[str] = ..., default_backend: _Optional[_Union[IngressBackend, _Mapping]] = ..., tls: _Optional[_Iterable[_Union[IngressTLS, _Mapping]]] = ..., rules: _Optional[_Iterable[_Union[IngressRule, _Mapping]]] = ...) -> None: ...
+
+class IngressPortStatus(_message.Message):
+    __slots__ = ("port", "protocol", "error")
+    PORT_FIELD_NUMBER: _ClassVar[int]
+    PROTOCOL_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    port: int
+    protocol: str
+    error: str
+    def __init__(self, port: _Optional[int] = ..., protocol: _Optional[str] = ..., error: _Optional[str] = ...) -> None: ...
+
+class IngressLoadBalancerIngress(_message.Message):
+    __slots__ = ("ip", "hostname", "ports")
+    IP_FIELD_NUMBER: _ClassVar[int]
+    HOSTNAME_FIELD_NUMBER: _ClassVar[int]
+    PORTS_FIELD_NUMBER: _ClassVar[int]
+    ip: str
+    hostname: str
+    ports: _containers.RepeatedCompositeFieldContainer[IngressPortStatus]
+    def __init__(self, ip: _Optional[str] = ..., hostname: _Optional[str] = ..., ports: _Optional[_Iterable[_Union[IngressPortStatus, _Mapping]]] = ...) -> None: ...
+
+class IngressLoadBalancerStatus(_message.Message):
+    __slots__ = ("ingress",)
+    INGRESS_FIELD_NUMBER: _ClassVar[int]
+    ingress: _containers.RepeatedCompositeFieldContainer[IngressLoadBalancerIngress]
+    def __init__(self, ingress: _Optional[_Iterable[_Union[IngressLoadBalancerIngress, _Mapping]]] = ...) -> None: ...
+
+class IngressStatus(_message.Message):
+    __slots__ = ("load_balancer",)
+    LOAD_BALANCER_FIELD_NUMBER: _ClassVar[int]
+    load_balancer: IngressLoadBalancerStatus
+    def __init__(self, load_balancer: _Optional[_Union[IngressLoadBalancerStatus, _Mapping]] = ...) -> None: ...
+
+class Ingress(_message.Message):
+    __slots__ = ("api_version", "kind", "metadata", "spec", "status")
+    API_VERSION_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    SPEC_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    api_version: str
+    kind: str
+    metadata: ObjectMeta
+    spec: IngressSpec
+    status: IngressStatus
+    def __init__(self, api_version: _Optional[str] = ..., kind: _Optional[str] = ..., metadata: _Optional[_Union[ObjectMeta, _Mapping]] = ..., spec: _Optional[_Union[IngressSpec, _Mapping]] = ..., status: _Optional[_Union[IngressStatus, _Mapping]] = ...) -> None: ...
+
+class IngressClassParametersReference(_message.Message):
+    __slots__ = ("api_group", "kind", "name", "namespace", "scope")
+    API_GROUP_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    api_group: str
+    kind: str
+    name: str
+    namespace: str
+    scope: str
+    def __init__(self, api_group: _Optional[str] = ..., kind: _Optional[str] = ..., name: _Optional[str] = ..., namespace: _Optional[str] = ..., scope: _Optional[str] = ...) -> None: ...
+
+class IngressClassSpec(_message.Message):
+    __slots__ = ("controller", "parameters")
+    CONTROLLER_FIELD_NUMBER: _ClassVar[int]
+    PARAMETERS_FIELD_NUMBER: _ClassVar[int]
+    controller: str
+    parameters: IngressClassParametersReference
+    def __init__(self, controller: _Optional[str] = ..., parameters: _Optional[_Union[IngressClassParametersReference, _Mapping]] = ...) -> None: ...
+
+class IngressClass(_message.Message):
+    __slots__ = ("api_version", "kind", "metadata", "spec")
+    API_VERSION_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    SPEC_FIELD_NUMBER: _ClassVar[int]
+    api_version: str
+    kind: str
+    metadata: ObjectMeta
+    spec: IngressClassSpec
+    def __init__(self, api_version: _Optional[str] = ..., kind: _Optional[str] = ..., metadata: _Optional[_Union[ObjectMeta, _Mapping]] = ..., spec: _Optional[_Union[IngressClassSpec, _Mapping]] = ...) -> None: ...
