@@ -11,14 +11,12 @@ import sys
 import pytest
 
 from api import manifest
-from api.client import Client
-from deploy.lab import demo
+from deploy.lab import cluster, demo
 from tests.fixtures.http import fetch
 from tests.fixtures.lab import running_lab
 from tests.fixtures.pki_files import self_signed
 from tests.fixtures.wait import eventually
 
-API = "10.250.0.1:6443"
 INGRESS_IP = "10.250.0.11"  # the first host, where the lab runs the ingress controller
 
 pytestmark = [
@@ -93,7 +91,7 @@ async def test_two_hosts_two_paths_tls_and_503_through_the_ingress(lab_with_ingr
     made = skiff(home, "create", "secret", "tls", "foo-tls", f"--cert={tmp_path / 'tls.crt'}",
                  f"--key={tmp_path / 'tls.key'}")
     assert made.returncode == 0, made.stderr
-    async with Client(API, timeout=10) as client:
+    async with cluster.admin_client(os.path.join(home, ".skiff", "config"), timeout=30) as client:
         for body in web("web", 2) + web("api", 1):
             await demo.create(client, body)
         (tmp_path / "ingress.yaml").write_text(INGRESS)
@@ -136,7 +134,7 @@ async def test_a_bad_ingress_gets_an_event_and_the_others_keep_serving(lab_with_
            "spec": {"ingressClassName": "nginx", "rules": [{"host": "bad.example.com", "http": {"paths": [
                {"path": "/", "pathType": "Prefix",
                 "backend": {"service": {"name": "web", "port": {"number": 9999}}}}]}}]}}
-    async with Client(API, timeout=10) as client:
+    async with cluster.admin_client(os.path.join(home, ".skiff", "config"), timeout=30) as client:
         for body in web("web", 1):
             await demo.create(client, body)
         obj, _ = manifest.from_dict(bad)
