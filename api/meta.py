@@ -3,7 +3,18 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from typing import TypeVar
+
 from google.protobuf.message import Message
+
+M = TypeVar("M", bound=Message)
+
+
+def copy(obj: M) -> M:
+    """A deep copy of a message (callers change copies, never what a cache or caller holds)."""
+    out = type(obj)()
+    out.CopyFrom(obj)
+    return out
 
 
 def now() -> datetime:

@@ -10,7 +10,7 @@ from typing import Any
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
-from api import manifest
+from api import manifest, meta
 from proto import types_pb2
 
 # kubectl's --type names, and the content types Kubernetes' REST API names them by.
@@ -74,8 +74,7 @@ def patch_object(obj: Message, kind: str, patch: Any, validation: str = manifest
         and not fields[k].is_repeated for k in patch)
     if kind == "json" or not parts:
         return manifest.decode(apply(kind, manifest.to_dict(obj), patch, descriptor), validation=validation)
-    out = type(obj)()
-    out.CopyFrom(obj)
+    out = meta.copy(obj)
     warnings: list[str] = []
     for key, value in patch.items():
         field = fields[key]
@@ -387,3 +386,21 @@ def _combine(deletions: dict, changes: dict, descriptor: Descriptor | None) -> d
         else:
             out[key] = value
     return out
+
+
+def merge_diff(before: Any, after: Any) -> dict:
+    """The JSON merge patch that turns `before` into `after` (what `skiff edit` sends): changed keys,
+    null for removed ones; lists and scalars whole."""
+    patch: dict = {}
+    for key in list(before) + [k for k in after if k not in before]:
+        if key not in after:
+            patch[key] = None
+        elif key not in before:
+            patch[key] = copy.deepcopy(after[key])
+        elif isinstance(before[key], dict) and isinstance(after[key], dict):
+            inner = merge_diff(before[key], after[key])
+            if inner:
+                patch[key] = inner
+        elif before[key] != after[key]:
+            patch[key] = copy.deepcopy(after[key])
+    return patch

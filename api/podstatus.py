@@ -8,6 +8,13 @@ from __future__ import annotations
 from api.sidecars import sidecars
 from proto import types_pb2
 
+# A pod in these phases runs nothing and never will again: the one definition every component reads.
+TERMINAL_PHASES = ("Succeeded", "Failed")
+
+
+def is_terminal(pod: types_pb2.Pod) -> bool:
+    return pod.status.phase in TERMINAL_PHASES
+
 
 def pod_status(pod: types_pb2.Pod) -> str:
     status = pod.status

@@ -3,7 +3,7 @@ system info, then the pods it runs with their requests and limits as shares of w
 """
 from __future__ import annotations
 
-from api import quantity
+from api import podstatus, quantity
 from api.age import age
 from cli.describe_layout import NONE, field, table
 
@@ -31,7 +31,7 @@ def node_body(node, pods, now) -> list[str]:
                                  for label, attr in SYSTEM_INFO]
     lines.append(field("PodCIDR", spec.pod_cidr or NONE))
     lines.append(field("PodCIDRs", ",".join(spec.pod_cidrs) or NONE))
-    running = [p for p in pods if p.status.phase not in ("Succeeded", "Failed")]
+    running = [p for p in pods if not podstatus.is_terminal(p)]
     lines += _pods(running, s.allocatable, now) + _allocated(running, s.allocatable)
     return lines
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from google.protobuf.message import Message
 
+from api import podstatus
+
 MIRROR = "kubernetes.io/config.mirror"
 
 
@@ -28,7 +30,7 @@ def _controller(pod: Message):
 
 
 def _finished(pod: Message) -> bool:
-    return pod.status.phase in ("Succeeded", "Failed")
+    return podstatus.is_terminal(pod)
 
 
 def _names(pods: list[Message]) -> str:

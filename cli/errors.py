@@ -32,8 +32,9 @@ def describe_api_error(error: "errors.ApiError", server: str, action: str = "") 
                 f"(is it running? set the address with --server or in ~/.skiff/config)")
     where = f"{action}: " if action else ""
     if isinstance(error, errors.Invalid) and error.causes and " is invalid:" in error.message:
+        # kubectl's words: one cause on the line itself, several as a list below it
         head = error.message.split(" is invalid:", 1)[0]
-        lines = [f"Error from server ({error.reason}): {where}{head} is invalid:"]
-        lines += [f"* {cause}" for cause in error.causes]
-        return "\n".join(lines)
+        if len(error.causes) == 1:
+            return f"The {head} is invalid: {error.causes[0]}"
+        return f"The {head} is invalid: \n" + "\n".join(f"* {cause}" for cause in error.causes)
     return f"Error from server ({error.reason}): {where}{error.message}"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from google.protobuf.message import Message
 
+from api.podrefs import references  # noqa: F401 (where the agent looks for it)
 from nodeagent import downward
 from nodeagent.atomicwriter import FileProjection, PayloadError, validate_path
 from proto import types_pb2
@@ -29,33 +30,6 @@ def is_config_volume(volume: types_pb2.Volume) -> bool:
 def is_tmpfs(volume: types_pb2.Volume) -> bool:
     """Secrets never touch the host's disk: secret and projected volumes live on a tmpfs, as in Kubernetes."""
     return volume.HasField("secret") or volume.HasField("projected")
-
-
-def references(pod: types_pb2.Pod) -> set[tuple[str, str]]:
-    """Every ConfigMap and Secret the pod names, as (kind, name): volumes, env, envFrom, imagePullSecrets."""
-    refs: set[tuple[str, str]] = {("Secret", s.name) for s in pod.spec.image_pull_secrets if s.name}
-    for v in pod.spec.volumes:
-        if v.HasField("config_map"):
-            refs.add(("ConfigMap", v.config_map.name))
-        if v.HasField("secret"):
-            refs.add(("Secret", v.secret.secret_name))
-        for source in v.projected.sources:
-            if source.HasField("config_map"):
-                refs.add(("ConfigMap", source.config_map.name))
-            if source.HasField("secret"):
-                refs.add(("Secret", source.secret.name))
-    for c in [*pod.spec.init_containers, *pod.spec.containers]:
-        for var in c.env:
-            if var.value_from.HasField("config_map_key_ref"):
-                refs.add(("ConfigMap", var.value_from.config_map_key_ref.name))
-            if var.value_from.HasField("secret_key_ref"):
-                refs.add(("Secret", var.value_from.secret_key_ref.name))
-        for source in c.env_from:
-            if source.HasField("config_map_ref"):
-                refs.add(("ConfigMap", source.config_map_ref.name))
-            if source.HasField("secret_ref"):
-                refs.add(("Secret", source.secret_ref.name))
-    return refs
 
 
 def config_map_contents(cm: types_pb2.ConfigMap) -> dict[str, bytes]:

@@ -8,13 +8,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from api import meta
+from api import meta, podstatus
 from api.sidecars import is_sidecar
 from nodeagent.containers import attempt_of, in_sandbox, instances
 from nodeagent.runtime.base import SANDBOX_NAME, ContainerInfo
 from proto import types_pb2
 
-TERMINAL = ("Succeeded", "Failed")
+TERMINAL = podstatus.TERMINAL_PHASES
 
 
 @dataclass(frozen=True)

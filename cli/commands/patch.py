@@ -1,8 +1,5 @@
-"""`skiff patch KIND/NAME -p PATCH [--type strategic|merge|json]`: change fields of an object in place.
-
-The patch is applied to the manifest form by api.patch (the functions the REST API's PATCH uses) and
-written back as an update guarded by the version read, re-read and re-applied when another writer won.
-"""
+"""`skiff patch KIND/NAME -p PATCH [--type strategic|merge|json]`: change fields of an object in place,
+through the API's Patch (applied on the server to the latest version); --dry-run=client applies it here."""
 from __future__ import annotations
 
 import argparse
@@ -67,41 +64,45 @@ def _patch_text(args) -> tuple[str, str]:
 
 
 async def run(ctx: Context, args: argparse.Namespace) -> int:
-    from api import errors, manifest, retry
-    from api import patch as patching
-    from cli import printers, writes
+    from api import errors
+    from cli import writes
     from cli.errors import not_found
     _, named = resources.parse(args.objects)
     if len(named) != 1:
         raise CliError("name one object to patch, e.g. `skiff patch deploy/web -p ...`")
     target, namespace = named[0], ctx.namespace(args)
     data = read_patch(*_patch_text(args))
-
     async with ctx.client() as client:
-        async def attempt():
-            try:
-                live = await client.get(target.kind, target.name, namespace)
-            except errors.NotFound:
-                raise not_found(target.kind, target.name) from None
-            before = printers.manifest_of(live)
-            try:
-                after = patching.apply(args.type, before, data, target.kind.message.DESCRIPTOR)
-            except patching.PatchError as e:
-                raise CliError(f"the {args.type} patch cannot be applied to {target.kind.resource} "
-                               f'"{target.name}": {e}') from None
-            if after == before:
-                return live, False
-            try:
-                obj, unknown = manifest.from_dict(after)
-            except manifest.ManifestError as e:
-                raise errors.Invalid.of(f'{target.kind.name} "{target.name}"', e.errors) from None
-            if unknown:
-                raise errors.Invalid.of(f'{target.kind.name} "{target.name}"',
-                                        [f"{path}: unknown field" for path in unknown])
-            obj.metadata.resource_version = live.metadata.resource_version  # a race re-reads, then retries
-            if args.dry_run == "client":
-                return obj, True
-            return await client.update(obj, dry_run=args.dry_run == "server"), True
-        obj, changed = await retry.on_conflict(attempt)
+        try:
+            live = await client.get(target.kind, target.name, namespace)
+        except errors.NotFound:
+            raise not_found(target.kind, target.name) from None
+        if args.dry_run == "client":
+            obj = _patched_here(live, target, args.type, data)
+        else:
+            obj = await client.patch(target.kind, target.name, data, namespace, args.type,
+                                     dry_run=args.dry_run == "server")
+    # as kubectl: the object the server answered with, compared with the one read before
+    changed = obj.metadata.resource_version != live.metadata.resource_version or args.dry_run != "none"
+    if args.dry_run != "none":
+        from cli import printers
+        changed = printers.manifest_of(obj) != printers.manifest_of(live)
     writes.report(ctx, args, obj, "patched" if changed else "patched (no change)")
     return 0
+
+
+def _patched_here(live, target, patch_type: str, data):
+    """--dry-run=client: the patch applied on this side (api.patch, the server's own functions)."""
+    from api import manifest
+    from api import patch as patching
+    from cli import printers
+    try:
+        after = patching.apply(patch_type, printers.manifest_of(live), data, target.kind.message.DESCRIPTOR)
+    except patching.PatchError as e:
+        raise CliError(f'the {patch_type} patch cannot be applied to {target.kind.resource} "{target.name}": {e}') \
+            from None
+    try:
+        obj, _ = manifest.from_dict(after)
+    except manifest.ManifestError as e:
+        raise CliError(f'{target.kind.resource} "{target.name}" would be invalid: {"; ".join(e.errors)}') from None
+    return obj

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from google.protobuf.message import Message
 
-from api import kinds
+from api import kinds, podstatus
 
 
 def grace_for(pod: Message, requested: int | None) -> int | None:
     """The grace period to delete with: a finished pod has nothing to shut down."""
-    if pod.status.phase in ("Succeeded", "Failed"):
+    if podstatus.is_terminal(pod):
         return 0
     return requested
 

@@ -70,12 +70,6 @@ class Change:
     write: bool = True  # False: answer with `obj` and store nothing (no change, or a dry run)
 
 
-def _copy(obj: Message) -> Message:
-    out = type(obj)()
-    out.CopyFrom(obj)
-    return out
-
-
 def _describe(kind: Kind, namespace: str, name: str) -> str:
     # Kubernetes' wording: `pods "web" not found`, `deployments.apps "web" not found`
     return f'{kind.resource} "{name}"'
@@ -115,7 +109,7 @@ class Registry:
     async def create(self, obj: Message, dry_run: bool = False) -> Message:
         kind = kinds.of(obj)
         strategy = resources.for_kind(kind)
-        obj = _copy(obj)
+        obj = meta.copy(obj)
         obj.api_version, obj.kind = kind.api_version, kind.name
         m = obj.metadata
         if not kind.namespaced:
@@ -158,7 +152,7 @@ class Registry:
                                 reservations: Reservations) -> Message:
         """Create an object with the values it reserves (ClusterIP, NodePorts) in the same transaction."""
         for _ in range(16):
-            obj = _copy(requested)
+            obj = meta.copy(requested)
             reservations.allocate(obj, self.caches[kind].objects.values())
             try:
                 revision = await self.storage.transact(
@@ -229,7 +223,7 @@ class Registry:
         if not fresh:
             cached = self.caches[kind].objects.get(key)
             if cached is not None and (not wanted or cached.metadata.resource_version == wanted):
-                return _copy(cached), int(cached.metadata.resource_version)
+                return meta.copy(cached), int(cached.metadata.resource_version)
         kv = await self.storage.get(key)
         return decoder(kind)(kv.value, kv.mod_revision), kv.mod_revision
 
@@ -347,11 +341,11 @@ class Registry:
     def _merge_update(self, kind: Kind, old: Message, obj: Message, subresource: str) -> Message:
         strategy = resources.for_kind(kind)
         if subresource == "status":
-            new = _copy(old)
+            new = meta.copy(old)
             new.status.CopyFrom(obj.status)
             problems = resources.validate(new, old)
         else:
-            new = _copy(obj)
+            new = meta.copy(obj)
             new.api_version, new.kind = kind.api_version, kind.name
             m, o = new.metadata, old.metadata
             if m.uid and m.uid != o.uid:
@@ -450,7 +444,7 @@ class Registry:
             if precondition_rv and precondition_rv != old.metadata.resource_version:
                 raise errors.Conflict(f"Precondition failed: ResourceVersion in precondition: {precondition_rv}, "
                                       f"ResourceVersion in object meta: {old.metadata.resource_version}")
-            marked = _copy(old)
+            marked = meta.copy(old)
             grace = strategy.deletion_grace(marked, grace_period)
             deletion.add_propagation_finalizer(marked, propagation)
             if grace == 0 and deletion.ready_to_remove(strategy, marked, deleting=True):

@@ -11,9 +11,13 @@ import grpc
 from google.protobuf.message import Message
 
 from api import errors, kinds, manifest
+from controlplane.apiserver.auth import resource_attributes as attrs
+from controlplane.apiserver.auth.attributes import Attributes
+from controlplane.apiserver.auth.authorizer import Authorizer
 from controlplane.apiserver.auth.config import Security
 from controlplane.apiserver.auth.grpc_request import caller_credentials
 from controlplane.apiserver.auth.request import current_user
+from controlplane.apiserver.auth.user import with_authenticated
 from controlplane.apiserver import eviction
 from controlplane.apiserver import metrics
 from controlplane.apiserver.metrics_store import MetricsStore
@@ -54,6 +58,12 @@ _RESOURCE_BY_FIELD = {k.object_field: k.plural for k in kinds.KINDS}
 _RESOURCE_BY_KIND: dict[str, str] = {}
 
 
+def _internal(rpc: str) -> errors.Internal:
+    """A bug, not the caller's fault (a stray ValueError is not "Invalid"): logged with its traceback."""
+    log.exception("%s failed unexpectedly", rpc)
+    return errors.Internal(f"internal error in {rpc}; the API server's log has the details")
+
+
 def _api_call(method):
     """Authenticate the caller, map every API error to its status code (anything unexpected is logged and
     INTERNAL), and count the request in apiserver_request_total and its latency, by verb, resource and code."""
@@ -71,9 +81,14 @@ def _api_call(method):
                 except errors.ApiError as e:
                     code = e.code
                     await _abort(context, e)
-                except (kinds.UnknownKindError, ValueError) as e:
+                except kinds.UnknownKindError as e:
                     code = grpc.StatusCode.INVALID_ARGUMENT
                     await _abort(context, errors.Invalid(str(e), [str(e)]))
+                except grpc.aio.AbortError:
+                    raise
+                except Exception:
+                    code = grpc.StatusCode.INTERNAL
+                    await _abort(context, _internal(method.__name__))
                 finally:
                     instrument.count(resource, code)
         return stream
@@ -89,9 +104,14 @@ def _api_call(method):
         except errors.ApiError as e:
             code = e.code
             await _abort(context, e)
-        except (kinds.UnknownKindError, ValueError) as e:
+        except kinds.UnknownKindError as e:  # the request names a kind this server does not serve
             code = grpc.StatusCode.INVALID_ARGUMENT
             await _abort(context, errors.Invalid(str(e), [str(e)]))
+        except grpc.aio.AbortError:
+            raise
+        except Exception:
+            code = grpc.StatusCode.INTERNAL
+            await _abort(context, _internal(method.__name__))
         except BaseException:
             code = grpc.StatusCode.INTERNAL  # a bug, or the call was cancelled: gRPC answers for itself
             raise
@@ -105,6 +125,7 @@ class ApiService(api_pb2_grpc.ApiServicer):
         self.registry = registry
         self.security = security
         self.proxy = AgentProxy(registry, security.kubelet_client)
+        self.authorizer = Authorizer(registry)
         metrics.WATCH_CACHES.registries.add(registry)
         self.metrics = MetricsStore(self._cached("Pod"), lambda name: self._cached("Node")("", name))
 
@@ -114,6 +135,10 @@ class ApiService(api_pb2_grpc.ApiServicer):
         current_user.set(user)
         return user
 
+    def authorize(self, attributes: Attributes) -> None:
+        """Forbidden unless the authenticated caller of this request may do this."""
+        self.authorizer.check(current_user.get(), attributes)
+
     def _cached(self, kind_name: str):
         """(namespace, name) -> the object in the watch cache, or None: the metrics API's view of pods/nodes."""
         kind = kinds.BY_NAME[kind_name]
@@ -122,16 +147,19 @@ class ApiService(api_pb2_grpc.ApiServicer):
     @_api_call
     async def Create(self, request, context):
         obj = _request_object(request, context)
+        self.authorize(attrs.for_object("create", obj))
         return kinds.wrap(await self.registry.create(obj, request.dry_run))
 
     @_api_call
     async def Get(self, request, context):
         kind = kinds.lookup(request.kind)
+        self.authorize(attrs.for_kind("get", kind, request.namespace, request.name))
         return kinds.wrap(await self.registry.get(kind, request.namespace or "default", request.name))
 
     @_api_call
     async def List(self, request, context):
         kind = kinds.lookup(request.kind)
+        self.authorize(attrs.for_kind("list", kind, request.namespace, field_selector=request.field_selector))
         items, revision, token = await self.registry.list(
             kind, request.namespace, request.label_selector, request.field_selector,
             request.limit, request.continue_token)
@@ -141,6 +169,7 @@ class ApiService(api_pb2_grpc.ApiServicer):
     @_api_call
     async def Update(self, request, context):
         obj = _request_object(request, context)
+        self.authorize(attrs.for_object("update", obj, request.subresource))
         return kinds.wrap(await self.registry.update(obj, request.subresource, request.dry_run))
 
     @_api_call
@@ -161,6 +190,7 @@ class ApiService(api_pb2_grpc.ApiServicer):
     @_api_call
     async def Delete(self, request, context):
         kind = kinds.lookup(request.kind)
+        self.authorize(attrs.for_kind("delete", kind, request.namespace, request.name))
         grace = request.grace_period_seconds if request.HasField("grace_period_seconds") else None
         obj, deleted = await self.registry.delete(
             kind, request.namespace or "default", request.name, grace, request.propagation_policy,
@@ -169,6 +199,7 @@ class ApiService(api_pb2_grpc.ApiServicer):
 
     @_api_call
     async def Evict(self, request, context):
+        self.authorize(attrs.for_kind("create", "Pod", request.namespace, request.name, "eviction"))
         grace = request.grace_period_seconds if request.HasField("grace_period_seconds") else None
         obj, deleted = await eviction.evict(self.registry, request.namespace or "default", request.name, grace,
                                             request.dry_run)
@@ -177,6 +208,7 @@ class ApiService(api_pb2_grpc.ApiServicer):
     @_api_call
     async def Watch(self, request, context):
         kind = kinds.lookup(request.kind)
+        self.authorize(attrs.for_kind("watch", kind, request.namespace, field_selector=request.field_selector))
         cache, watcher = await self.registry.watch(
             kind, request.namespace, request.label_selector, request.field_selector,
             request.resource_version, request.allow_bookmarks)
@@ -188,59 +220,104 @@ class ApiService(api_pb2_grpc.ApiServicer):
 
     @_api_call
     async def Bind(self, request, context):
+        meta = request.binding.metadata
+        self.authorize(attrs.for_kind("create", "Pod", meta.namespace, meta.name, "binding"))
         return kinds.wrap(await self.registry.bind(request.binding))
 
     @_api_call
     async def GetScale(self, request, context):
+        self.authorize(attrs.for_kind("get", request.kind, request.namespace, request.name, "scale"))
         return await self.registry.get_scale(kinds.lookup(request.kind), request.namespace or "default",
                                              request.name)
 
     @_api_call
     async def UpdateScale(self, request, context):
+        meta = request.scale.metadata
+        self.authorize(attrs.for_kind("update", request.kind, meta.namespace, meta.name, "scale"))
         return await self.registry.update_scale(kinds.lookup(request.kind), request.scale)
 
     @_api_call
     async def Logs(self, request, context):
+        self.authorize(attrs.for_kind("get", "Pod", request.namespace, request.name, "log"))
         async for chunk in self.proxy.logs(request):
             yield chunk
 
     @_api_call
     async def Exec(self, request_iterator, context):
-        async for response in self.proxy.exec(request_iterator):
+        first, requests = await _peek(request_iterator)
+        if first is not None:
+            self.authorize(attrs.for_kind("create", "Pod", first.namespace, first.name, "exec"))
+        async for response in self.proxy.exec(requests):
             yield response
 
     @_api_call
     async def Attach(self, request_iterator, context):
-        async for response in self.proxy.attach(request_iterator):
+        first, requests = await _peek(request_iterator)
+        if first is not None:
+            self.authorize(attrs.for_kind("create", "Pod", first.namespace, first.name, "attach"))
+        async for response in self.proxy.attach(requests):
             yield response
 
     @_api_call
     async def PortForward(self, request_iterator, context):
-        async for response in self.proxy.port_forward(request_iterator):
+        first, requests = await _peek(request_iterator)
+        if first is not None:
+            self.authorize(attrs.for_kind("create", "Pod", first.namespace, first.name, "portforward"))
+        async for response in self.proxy.port_forward(requests):
             yield response
 
     @_api_call
     async def PushMetrics(self, request, context):
+        self.authorize(attrs.for_kind("create", "Node", name=request.node_name, subresource="metrics"))
         return api_pb2.PushMetricsResponse(stale=self.metrics.push(request))
 
     @_api_call
     async def ListNodeMetrics(self, request, context):
+        self.authorize(Attributes("list", "metrics.k8s.io", "nodes", name=request.name))
         return api_pb2.NodeMetricsList(items=self.metrics.nodes(request.name, request.label_selector))
 
     @_api_call
     async def ListPodMetrics(self, request, context):
+        self.authorize(Attributes("list", "metrics.k8s.io", "pods", namespace=request.namespace, name=request.name))
         return api_pb2.PodMetricsList(items=self.metrics.pods(request.namespace, request.name,
                                                               request.label_selector))
 
     @_api_call
+    async def ReviewAccess(self, request, context):
+        user = current_user.get()
+        if request.user:
+            self.authorize(Attributes("impersonate", "", "users", name=request.user))
+            user = with_authenticated(request.user, request.groups)
+        asked = Attributes(request.verb, request.api_group, request.resource, request.subresource,
+                           request.namespace, request.name, request.path)
+        decision = self.authorizer.authorize(user, asked)
+        return api_pb2.AccessReviewStatus(allowed=decision.allowed, reason=decision.reason)
+
+    @_api_call
     async def Version(self, request, context):
+        self.authorize(attrs.for_path("get", "/version"))
         # Where etcd lives is nobody's business but the API server's.
         return api_pb2.VersionInfo(version=VERSION, platform="linux/amd64")
+
+
+async def _peek(requests):
+    """The first message of a request stream, and the stream with it put back."""
+    iterator = aiter(requests)
+    first = await anext(iterator, None)
+
+    async def again():
+        if first is not None:
+            yield first
+            async for item in iterator:
+                yield item
+    return first, again()
 
 
 def _request_object(request, context: grpc.aio.ServicerContext) -> Message:
     """The object a write carries: typed, or in manifest form judged by its field validation mode."""
     if not request.manifest:
+        if request.object.WhichOneof("object") is None:
+            raise errors.BadRequest("the request carries no object", ["object: Required value"])
         return kinds.unwrap(request.object)
     obj, warnings = decode_manifest(request.manifest, request.field_validation)
     if warnings:

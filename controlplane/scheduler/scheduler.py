@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
 
-from api import errors, meta
+from api import errors, meta, podstatus
 from api.client import Client
 from api.events import EventRecorder
 from api.informer import Informer
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_NAME = "default-scheduler"
 SCORES_ANNOTATION = "scheduler.skiff.io/scores"
-TERMINAL_PHASES = ("Succeeded", "Failed")
+TERMINAL_PHASES = podstatus.TERMINAL_PHASES
 
 
 @dataclass(frozen=True)

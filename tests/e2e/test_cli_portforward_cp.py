@@ -6,9 +6,12 @@ from __future__ import annotations
 import asyncio
 import io
 
+import pytest
+
 from cli.main import main as skiff
 from tests.e2e.agent_fixtures import agent_cluster  # noqa: F401 (fixture)
 from tests.fixtures.cli_runner import SKIFF, start_process, stop_process
+from tests.fixtures.pki import test_pki
 
 WEB = """
 apiVersion: v1
@@ -27,9 +30,17 @@ def running(pod) -> bool:
     return pod.status.phase == "Running" and all(c.ready for c in pod.status.container_statuses)
 
 
-async def cli(server: str, *argv: str) -> tuple[int, str, str]:
+@pytest.fixture
+def admin(agent_cluster, tmp_path, monkeypatch):
+    """The CLI (in this process and in the ones it starts) as the cluster admin, by $SKIFF_CONFIG."""
+    config = test_pki().kubeconfig(agent_cluster.client.server, tmp_path / "admin-config")
+    monkeypatch.setenv("SKIFF_CONFIG", str(config))
+    return agent_cluster
+
+
+async def cli(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    code = await asyncio.to_thread(skiff, ["--server", server, *argv], out, err)
+    code = await asyncio.to_thread(skiff, list(argv), out, err)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -42,13 +53,12 @@ async def _get(port: int) -> bytes:
     return body
 
 
-async def test_port_forward_reaches_a_server_listening_on_the_pods_localhost(agent_cluster):
+async def test_port_forward_reaches_a_server_listening_on_the_pods_localhost(admin, agent_cluster):
     host = agent_cluster.add_host()
     await agent_cluster.start_agent(host)
     await agent_cluster.create_pod(WEB, host)
     await agent_cluster.wait_pod("web", running, 60, "web Running")
-    server = agent_cluster.client.server
-    proc = await start_process("--server", server, "port-forward", "pod/web", ":8080", "--address", "127.0.0.1")
+    proc = await start_process("port-forward", "pod/web", ":8080", "--address", "127.0.0.1")
     try:
         line = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode()
         assert line.startswith("Forwarding from 127.0.0.1:") and line.strip().endswith("-> 8080"), line
@@ -64,7 +74,7 @@ async def test_port_forward_reaches_a_server_listening_on_the_pods_localhost(age
     finally:
         await stop_process(proc)
 
-    proc = await start_process("--server", server, "port-forward", "pod/web", ":9999", "--address", "127.0.0.1")
+    proc = await start_process("port-forward", "pod/web", ":9999", "--address", "127.0.0.1")
     try:
         local = int((await asyncio.wait_for(proc.stdout.readline(), 20)).decode().split(":")[1].split()[0])
         _, writer = await asyncio.open_connection("127.0.0.1", local)
@@ -76,30 +86,29 @@ async def test_port_forward_reaches_a_server_listening_on_the_pods_localhost(age
     assert code == 1 and err.count("\n") == 1 and "connect: connection refused" in err, err
 
 
-async def test_cp_copies_files_and_directories_both_ways(agent_cluster, tmp_path):
+async def test_cp_copies_files_and_directories_both_ways(admin, agent_cluster, tmp_path):
     host = agent_cluster.add_host()
     await agent_cluster.start_agent(host)
     await agent_cluster.create_pod(WEB, host)
     await agent_cluster.wait_pod("web", running, 60, "web Running")
-    server = agent_cluster.client.server
     (tmp_path / "app.conf").write_text("level=debug\n")
     tree = tmp_path / "site"
     (tree / "css").mkdir(parents=True)
     (tree / "index.html").write_text("<p>hi</p>\n")
     (tree / "css" / "main.css").write_text("p {}\n")
 
-    assert (await cli(server, "cp", str(tmp_path / "app.conf"), "web:/tmp/renamed.conf"))[0] == 0
-    assert await cli(server, "exec", "web", "--", "cat", "/tmp/renamed.conf") == (0, "level=debug\n", "")
-    code, _, err = await cli(server, "cp", str(tree), "web:/srv")
+    assert (await cli("cp", str(tmp_path / "app.conf"), "web:/tmp/renamed.conf"))[0] == 0
+    assert await cli("exec", "web", "--", "cat", "/tmp/renamed.conf") == (0, "level=debug\n", "")
+    code, _, err = await cli("cp", str(tree), "web:/srv")
     assert code == 0, err
-    assert (await cli(server, "exec", "web", "--", "cat", "/srv/css/main.css"))[1] == "p {}\n"
+    assert (await cli("exec", "web", "--", "cat", "/srv/css/main.css"))[1] == "p {}\n"
 
-    code, _, err = await cli(server, "cp", "web:/srv", str(tmp_path / "back"))
+    code, _, err = await cli("cp", "web:/srv", str(tmp_path / "back"))
     assert code == 0, err
     assert (tmp_path / "back" / "index.html").read_text() == "<p>hi</p>\n"
     assert (tmp_path / "back" / "css" / "main.css").read_text() == "p {}\n"
 
-    code, out, err = await cli(server, "cp", str(tmp_path / "app.conf"), "web:/no/such/dir/app.conf")
+    code, out, err = await cli("cp", str(tmp_path / "app.conf"), "web:/no/such/dir/app.conf")
     assert (code, out) == (1, "")
     assert err.count("\n") == 1 and err.startswith("error: cannot copy to web:/no/such/dir/app.conf: ")
     assert "/no/such/dir" in err
@@ -119,13 +128,12 @@ async def _bind_when_created(client, name: str, node: str) -> None:
     await client.bind("default", name, node, uid=pod.metadata.uid)
 
 
-async def test_run_rm_i_attaches_stdin_returns_the_exit_code_and_deletes_the_pod(agent_cluster):
+async def test_run_rm_i_attaches_stdin_returns_the_exit_code_and_deletes_the_pod(admin, agent_cluster):
     from tests.fixtures.wait import eventually
     host = agent_cluster.add_host()
     await agent_cluster.start_agent(host)
-    server = agent_cluster.client.server
     proc = await asyncio.create_subprocess_exec(
-        SKIFF, "--server", server, "run", "once", "--rm", "-i", "--image=busybox:latest",
+        SKIFF, "run", "once", "--rm", "-i", "--image=busybox:latest",
         "--restart=Never", "--", "sh", "-c", "read x; echo got-$x; exit 3",
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:

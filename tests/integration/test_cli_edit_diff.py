@@ -47,8 +47,8 @@ async def test_a_refused_edit_keeps_the_file_and_says_where(client, skiff, tmp_p
     result = await skiff("edit", "deploy/web")
     assert (result.code, result.out) == (1, "")
     lines = result.err.splitlines()
-    assert lines[0] == 'Error from server (Invalid): Deployment "web" is invalid:', result.err
-    assert "spec.replicas" in lines[1]
+    assert lines[0] == ('The Deployment "web" is invalid: spec.replicas: Invalid value: -3: '
+                        'must be greater than or equal to 0'), result.err
     assert lines[-1].startswith('A copy of your changes has been stored to "')
     kept = lines[-1].split('"')[1]
     try:
@@ -99,10 +99,32 @@ async def test_bad_patches_are_one_line_errors_and_change_nothing(client, skiff)
     missing = await skiff("patch", "deploy/web", "--type=json", "-p", '[{"op":"remove","path":"/spec/nope"}]')
     refused = await skiff("patch", "deploy/web", "-p", '{"spec":{"replicas":-1}}')
     nothing = await skiff("patch", "deploy/nope", "-p", "{}")
-    for result in (invalid, missing):
+    for result in (invalid, missing, refused):
         assert (result.code, result.out, result.err.count("\n")) == (1, "", 1), result.err
     assert invalid.err.startswith('error: unable to parse "{"spec": {"replicas": ": not valid JSON or YAML')
-    assert missing.err.startswith('error: the json patch cannot be applied to deployments.apps "web": ')
+    assert missing.err == ('The Deployment "web" is invalid: patch: Invalid value: '
+                           "can't remove a non-existent object 'nope'\n")
     assert refused.code == 1 and "spec.replicas" in refused.err
     assert nothing.err == 'Error from server (NotFound): deployments.apps "nope" not found\n'
     assert (await client.get("Deployment", "web")).spec.replicas == 1
+
+
+async def test_an_edit_of_an_object_changed_meanwhile_conflicts_and_is_kept(client, skiff, tmp_path, monkeypatch):
+    from tests.fixtures.cli_runner import SKIFF
+    await client.create(deployment("web", 1))
+    script = tmp_path / "racing-editor.sh"
+    # someone else writes while the editor is open
+    script.write_text(f"#!/bin/sh\n{SKIFF} label deploy/web touched=yes >/dev/null\n"
+                      "sed -i 's/replicas: 1/replicas: 2/' \"$1\"\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("KUBE_EDITOR", str(script))
+    result = await skiff("edit", "deploy/web")
+    assert (result.code, result.out) == (1, "")
+    assert "Conflict" in result.err.splitlines()[0], result.err
+    kept = result.err.splitlines()[-1].split('"')[1]
+    try:
+        assert "replicas: 2" in open(kept).read()
+    finally:
+        os.unlink(kept)
+    d = await client.get("Deployment", "web")
+    assert (d.spec.replicas, d.metadata.labels["touched"]) == (1, "yes")

@@ -54,7 +54,7 @@ async def test_server_validation_prints_every_field_path(skiff, tmp_path):
     text = "apiVersion: v1\nkind: Pod\nmetadata: {name: Bad_Name}\nspec:\n  containers: [{name: app}]\n"
     result = await skiff("create", "-f", write(tmp_path, "bad.yaml", text))
     assert result.code == 1
-    assert result.err.startswith("Error from server (Invalid): error when creating")
+    assert result.err.startswith('The Pod "Bad_Name" is invalid: \n')  # kubectl's words
     causes = [line for line in result.err.splitlines() if line.startswith("* ")]
     assert any(c.startswith("* metadata.name") for c in causes)
     assert any(c.startswith("* spec.containers[0].image") for c in causes)

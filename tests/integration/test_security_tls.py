@@ -20,8 +20,8 @@ async def test_admin_certificate_is_served_and_version_does_not_reveal_etcd(clie
 
 
 async def test_a_static_token_is_accepted_on_the_token_port(apiserver_running):
-    async with token_client(apiserver_running.token_address, "token-alice") as alice:
-        created = await alice.create(pod("by-token"))
+    async with token_client(apiserver_running.token_address, "token-root") as root:  # in system:masters
+        created = await root.create(pod("by-token"))
         assert created.metadata.name == "by-token"
 
 
@@ -67,7 +67,7 @@ async def test_a_server_certificate_from_another_ca_is_not_trusted_by_the_client
 
 async def test_cli_with_a_token_config(apiserver_running, pki, tmp_path, monkeypatch):
     from tests.fixtures.cli_runner import start_process, stop_process
-    config = pki.kubeconfig(apiserver_running.token_address, tmp_path / "cfg", token="token-alice")
+    config = pki.kubeconfig(apiserver_running.token_address, tmp_path / "cfg", token="token-root")
     proc = await start_process("get", "pods", env={"SKIFF_CONFIG": str(config)})
     try:
         out, err = await proc.communicate()

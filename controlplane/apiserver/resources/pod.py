@@ -2,13 +2,11 @@
 node's agent stops the containers, then confirms), and watched by node (`spec.nodeName`)."""
 from __future__ import annotations
 
-from api import errors, meta
+from api import errors, meta, podstatus
 from controlplane.apiserver import defaults
 from controlplane.apiserver.resources.strategy import COMMON_FIELDS, Strategy, Subresource
 from controlplane.apiserver.validation import pods
 from proto import types_pb2
-
-TERMINAL_PHASES = ("Succeeded", "Failed")
 
 
 def bind(pod: types_pb2.Pod, binding: types_pb2.Binding) -> None:
@@ -55,7 +53,7 @@ class PodStrategy(Strategy):
         return pods.validate_pod_update(new, old)
 
     def deletion_grace(self, pod: types_pb2.Pod, requested: int | None) -> int:
-        if not pod.spec.node_name or pod.status.phase in TERMINAL_PHASES:
+        if not pod.spec.node_name or podstatus.is_terminal(pod):
             return 0  # nothing runs it, nothing to stop
         if requested is not None:
             return requested

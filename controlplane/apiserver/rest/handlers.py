@@ -13,7 +13,7 @@ from google.protobuf.message import Message
 from api import errors, manifest
 from controlplane.apiserver import eviction
 from controlplane.apiserver.registry import Registry
-from controlplane.apiserver.rest import codec, discovery, managers, media, openapi, patch, paths, streams, table
+from controlplane.apiserver.rest import codec, discovery, k8sproto, managers, media, openapi, patch, paths, streams, table
 from controlplane.apiserver.rest import served as served_api
 from controlplane.apiserver.rest.status import RestError, from_error, success
 from controlplane.apiserver.rest.watch import serve_watch
@@ -67,15 +67,27 @@ def _dry_run(query) -> bool:
 class Handlers:
     """One instance per server: the registry, the agent proxy (logs, exec) and the version to report."""
 
-    def __init__(self, registry: Registry, proxy, skiff_version: str, metrics=None):
+    def __init__(self, registry: Registry, proxy, skiff_version: str, metrics=None, authorizer=None):
         self.registry = registry
         self.proxy = proxy
         self.skiff_version = skiff_version
         self.metrics = metrics  # the MetricsStore behind metrics.k8s.io, when served
+        self.authorizer = authorizer  # the API server's (RBAC, Node); None: every authenticated caller may
 
     def authorize_review(self, request: web.Request, spec: dict) -> tuple[bool, str]:
-        """(allowed, reason) for a SelfSubjectAccessReview; no authorizer yet: every request is allowed."""
-        return True, "no authorization is configured: every authenticated request is allowed"
+        """(allowed, reason) for a SelfSubjectAccessReview: the caller's own question to the authorizer."""
+        if self.authorizer is None:
+            return True, "no authorization is configured: every authenticated request is allowed"
+        from controlplane.apiserver.auth.attributes import Attributes
+        from controlplane.apiserver.auth.request import current_user
+        res, non = spec.get("resourceAttributes") or {}, spec.get("nonResourceAttributes") or {}
+        if res:
+            attrs = Attributes(res.get("verb", ""), res.get("group", ""), res.get("resource", ""),
+                               res.get("subresource", ""), res.get("namespace", ""), res.get("name", ""))
+        else:
+            attrs = Attributes(non.get("verb", ""), path=non.get("path", ""))
+        decision = self.authorizer.authorize(current_user.get(), attrs)
+        return decision.allowed, decision.reason
 
     # ------------------------------------------------------------ discovery and OpenAPI
 
@@ -208,7 +220,12 @@ class Handlers:
         """The body as an object of the URL's kind, placed in the URL's namespace (and name, if any);
         with the warnings to send back and the body's JSON form."""
         validation = codec.field_validation(request.query.get("fieldValidation", ""))
-        data = codec.check_type(codec.parse_json(await request.read()), target.kind)
+        raw = await request.read()
+        data = k8sproto.body(request.headers.get("Content-Type", ""), raw, None)
+        if data is None:
+            codec.require_json(request.headers.get("Content-Type", ""))
+            data = codec.parse_json(raw)
+        data = codec.check_type(data, target.kind)
         obj, warnings = codec.decode(data, target.kind, validation)
         codec.place(obj, target)
         return obj, warnings, data
@@ -299,7 +316,9 @@ class Handlers:
 
     async def _evict(self, request, target):
         """policy/v1 Eviction, as `kubectl drain` posts it: the registry's eviction (controlplane/apiserver/eviction.py)."""
-        data = codec.parse_json(await request.read())
+        raw = await request.read()
+        data = k8sproto.body(request.headers.get("Content-Type", ""), raw, k8sproto.eviction)
+        data = data if data is not None else codec.parse_json(raw)
         if not isinstance(data, dict) or data.get("kind", "Eviction") != "Eviction":
             raise RestError("BadRequest", "the body must be a policy/v1 Eviction")
         name = data.get("metadata", {}).get("name", target.name)
@@ -313,7 +332,9 @@ class Handlers:
 
 async def _delete_options(request: web.Request) -> dict:
     body = await request.read()
-    data = codec.parse_json(body, "DeleteOptions") if body else {}
+    data = k8sproto.body(request.headers.get("Content-Type", ""), body, k8sproto.delete_options) if body else {}
+    if data is None:
+        data = codec.parse_json(body, "DeleteOptions")
     if not isinstance(data, dict):
         raise RestError("BadRequest", "DeleteOptions must be a JSON object")
     return _options_from(data, request.query)

@@ -19,8 +19,10 @@ log = logging.getLogger(__name__)
 
 
 
-def build_app(handlers: Handlers, max_request_bytes: int, authenticator: Authenticator) -> web.Application:
-    app = web.Application(client_max_size=max_request_bytes, middlewares=[authn.middleware(authenticator)])
+def build_app(handlers: Handlers, max_request_bytes: int, authenticator: Authenticator,
+              authorizer=None) -> web.Application:
+    app = web.Application(client_max_size=max_request_bytes,
+                          middlewares=[authn.middleware(authenticator, authorizer)])
     r = app.router
     r.add_get("/version", handlers.version)
     for path in ("/healthz", "/readyz", "/livez"):
@@ -51,12 +53,13 @@ class RestServer:
 
 
 async def start(registry: Registry, proxy, listen: str, skiff_version: str, max_request_bytes: int,
-                security: Security, metrics=None) -> RestServer:
+                security: Security, metrics=None, authorizer=None) -> RestServer:
     """Listen on `listen` (HOST:PORT, port 0 for any) with the API server's serving certificate, taking
     client certificates of the cluster CA or bearer tokens, as `security` says."""
     host, _, port = listen.rpartition(":")
     context: ssl.SSLContext = tls.server_context(security.serving_cert, security.serving_key, security.client_ca)
-    app = build_app(Handlers(registry, proxy, skiff_version, metrics), max_request_bytes, security.authenticator)
+    handlers = Handlers(registry, proxy, skiff_version, metrics, authorizer)
+    app = build_app(handlers, max_request_bytes, security.authenticator, authorizer)
     # handler_cancellation: a watch whose client went away ends at once instead of at its next event.
     runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
     await runner.setup()

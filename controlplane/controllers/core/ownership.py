@@ -56,16 +56,14 @@ def owner_reference(owner: Message) -> types_pb2.OwnerReference:
 
 def adopted(obj: Message, owner: Message) -> Message:
     """A copy of `obj` with `owner` as its controller."""
-    out = type(obj)()
-    out.CopyFrom(obj)
+    out = meta.copy(obj)
     out.metadata.owner_references.append(owner_reference(owner))
     return out
 
 
 def released(obj: Message, owner_uid: str) -> Message:
     """A copy of `obj` without its references to the owner `owner_uid`."""
-    out = type(obj)()
-    out.CopyFrom(obj)
+    out = meta.copy(obj)
     keep = [r for r in out.metadata.owner_references if r.uid != owner_uid]
     del out.metadata.owner_references[:]
     out.metadata.owner_references.extend(keep)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from api import meta
+from api import meta, podstatus
 from proto import types_pb2
 
-TERMINAL = ("Succeeded", "Failed")
+TERMINAL = podstatus.TERMINAL_PHASES
 _PHASE_RANK = {"Pending": 0, "Unknown": 1, "Running": 2}
 
 

@@ -16,12 +16,6 @@ from proto import types_pb2
 log = logging.getLogger(__name__)
 
 
-def _copy(obj):
-    out = type(obj)()
-    out.CopyFrom(obj)
-    return out
-
-
 class DeploymentController(Controller):
     name = "deployment"
     workers = 0
@@ -70,7 +64,7 @@ class DeploymentController(Controller):
         cached = self.deployments.get(key)
         if cached is None:
             return
-        d = _copy(cached)
+        d = meta.copy(cached)
         rss = await self._claim(d)
         if meta.is_being_deleted(d):
             await self._write_status(d, rss, revisions.find_new(d, rss), rolled=False)
@@ -91,7 +85,7 @@ class DeploymentController(Controller):
         candidates = [*self.replicasets.by_index(idx.CONTROLLER_UID, d.metadata.uid),
                       *self.replicasets.by_index(idx.ORPHAN_IN, namespace)]
         claim = ownership.claim(d, ownership.selector_of(d.spec), candidates)
-        owned = [_copy(rs) for rs in claim.owned]
+        owned = [meta.copy(rs) for rs in claim.owned]
         for rs in claim.adopt:
             try:
                 owned.append(await self.client.update(ownership.adopted(rs, d)))
@@ -239,7 +233,7 @@ class DeploymentController(Controller):
                 and a.get(deployments.MAX_REPLICAS) == maximum:
             return rs
         before = rs.spec.replicas
-        changed = _copy(rs)
+        changed = meta.copy(rs)
         changed.spec.replicas = replicas
         changed.metadata.annotations[deployments.DESIRED_REPLICAS] = desired
         changed.metadata.annotations[deployments.MAX_REPLICAS] = maximum
