@@ -261,6 +261,10 @@ class Client:
         response = await self._call("Evict", request)
         return kinds.unwrap(response.object), response.deleted
 
+    async def review_access(self, review: api_pb2.AccessReview) -> api_pb2.AccessReviewStatus:
+        """Whether the caller (or `review.user`, which needs impersonation rights) may do what it names."""
+        return await self._call("ReviewAccess", review)
+
     async def version(self) -> api_pb2.VersionInfo:
         return await self._call("Version", api_pb2.VersionRequest())
 

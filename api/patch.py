@@ -386,3 +386,21 @@ def _combine(deletions: dict, changes: dict, descriptor: Descriptor | None) -> d
         else:
             out[key] = value
     return out
+
+
+def merge_diff(before: Any, after: Any) -> dict:
+    """The JSON merge patch that turns `before` into `after` (what `skiff edit` sends): changed keys,
+    null for removed ones; lists and scalars whole."""
+    patch: dict = {}
+    for key in list(before) + [k for k in after if k not in before]:
+        if key not in after:
+            patch[key] = None
+        elif key not in before:
+            patch[key] = copy.deepcopy(after[key])
+        elif isinstance(before[key], dict) and isinstance(after[key], dict):
+            inner = merge_diff(before[key], after[key])
+            if inner:
+                patch[key] = inner
+        elif before[key] != after[key]:
+            patch[key] = copy.deepcopy(after[key])
+    return patch

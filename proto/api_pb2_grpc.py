@@ -130,6 +130,11 @@ class ApiStub:
                 request_serializer=proto_dot_api__pb2.MetricsRequest.SerializeToString,
                 response_deserializer=proto_dot_api__pb2.PodMetricsList.FromString,
                 _registered_method=True)
+        self.ReviewAccess = channel.unary_unary(
+                '/skiff.v1.Api/ReviewAccess',
+                request_serializer=proto_dot_api__pb2.AccessReview.SerializeToString,
+                response_deserializer=proto_dot_api__pb2.AccessReviewStatus.FromString,
+                _registered_method=True)
 
 
 class ApiServicer:
@@ -252,6 +257,13 @@ class ApiServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReviewAccess(self, request, context):
+        """May this user do this? (SubjectAccessReview; `user` empty: the caller, as SelfSubjectAccessReview.)
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ApiServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -349,6 +361,11 @@ def add_ApiServicer_to_server(servicer, server):
                     servicer.ListPodMetrics,
                     request_deserializer=proto_dot_api__pb2.MetricsRequest.FromString,
                     response_serializer=proto_dot_api__pb2.PodMetricsList.SerializeToString,
+            ),
+            'ReviewAccess': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReviewAccess,
+                    request_deserializer=proto_dot_api__pb2.AccessReview.FromString,
+                    response_serializer=proto_dot_api__pb2.AccessReviewStatus.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -864,6 +881,33 @@ class Api:
             '/skiff.v1.Api/ListPodMetrics',
             proto_dot_api__pb2.MetricsRequest.SerializeToString,
             proto_dot_api__pb2.PodMetricsList.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReviewAccess(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skiff.v1.Api/ReviewAccess',
+            proto_dot_api__pb2.AccessReview.SerializeToString,
+            proto_dot_api__pb2.AccessReviewStatus.FromString,
             options,
             channel_credentials,
             insecure,

@@ -25,6 +25,7 @@ def register(subparsers, parents) -> None:
     flags.filename(p, required=True)
     flags.namespace(p)
     flags.validate(p)
+    flags.dry_run(p)
     p.set_defaults(handler=run)
 
 
@@ -58,14 +59,28 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
                 ctx.fail_api(e, f'error when applying "{d.source}"')
         if ctx.exit_code():
             return ctx.exit_code()
+        dry_run = getattr(args, "dry_run", "none")
         for d in documents:
             try:
-                outcome = await apply_one(client, d, validation(args))
+                if dry_run == "client":
+                    outcome = await preview(client, d)
+                else:
+                    outcome = await apply_one(client, d, validation(args), dry_run=dry_run == "server")
             except errors.ApiError as e:
                 ctx.fail_api(e, f'error when applying "{d.source}"')
                 continue
-            ctx.out(f"{object_name(d.obj)} {outcome}")
+            ctx.out(f"{object_name(d.obj)} {outcome}{flags.dry_run_suffix(args)}")
     return ctx.exit_code()
+
+
+async def preview(client: Client, document: manifests.Document) -> str:
+    """--dry-run=client: what apply would do (created, configured, unchanged), decided here; no write sent."""
+    kind, m = kinds.of(document.obj), document.obj.metadata
+    try:
+        live = await client.get(kind, m.name, m.namespace)
+    except errors.NotFound:
+        return "created"
+    return "configured" if merge.apply_patch(document.data, live) else "unchanged"
 
 
 async def apply_one(client: Client, document: manifests.Document, validation: str = manifest.STRICT,

@@ -1,5 +1,5 @@
-"""`skiff edit KIND/NAME`: open the object's YAML in $KUBE_EDITOR or $EDITOR, then write it back; an edit the
-server refuses is kept in a file whose top says why, as kubectl does."""
+"""`skiff edit KIND/NAME`: open the object's YAML in $KUBE_EDITOR or $EDITOR, then send what changed (a patch
+through the API's Patch); an edit the server refuses is kept in a file whose top says why, as kubectl does."""
 from __future__ import annotations
 
 import argparse
@@ -88,7 +88,7 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
             return 0
         try:
             obj = _parse(body, target)
-            updated = await client.update(obj)
+            updated = await _write(client, target, namespace, live, obj)
         except (manifest.ManifestError, CliError) as e:
             problems = list(getattr(e, "errors", None) or [str(e)])
             saved = keep_failed(body, problems)
@@ -104,6 +104,16 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
             return 1
     writes.report(ctx, args, updated, "edited")
     return 0
+
+
+async def _write(client, target, namespace: str, live, edited):
+    """As kubectl: only what the editor changed goes to the server, as a merge patch, on the condition
+    that the object is still the version that was opened (else: Conflict, and the edit is kept)."""
+    from api import patch as patching
+    from cli import printers
+    change = patching.merge_diff(printers.manifest_of(live), printers.manifest_of(edited))
+    change.setdefault("metadata", {})["resourceVersion"] = live.metadata.resource_version
+    return await client.patch(target.kind, target.name, change, namespace, "merge")
 
 
 def _parse(text: str, target):

@@ -17,6 +17,7 @@ from controlplane.apiserver.auth.authorizer import Authorizer
 from controlplane.apiserver.auth.config import Security
 from controlplane.apiserver.auth.grpc_request import caller_credentials
 from controlplane.apiserver.auth.request import current_user
+from controlplane.apiserver.auth.user import with_authenticated
 from controlplane.apiserver import eviction
 from controlplane.apiserver import metrics
 from controlplane.apiserver.metrics_store import MetricsStore
@@ -280,6 +281,17 @@ class ApiService(api_pb2_grpc.ApiServicer):
         self.authorize(Attributes("list", "metrics.k8s.io", "pods", namespace=request.namespace, name=request.name))
         return api_pb2.PodMetricsList(items=self.metrics.pods(request.namespace, request.name,
                                                               request.label_selector))
+
+    @_api_call
+    async def ReviewAccess(self, request, context):
+        user = current_user.get()
+        if request.user:
+            self.authorize(Attributes("impersonate", "", "users", name=request.user))
+            user = with_authenticated(request.user, request.groups)
+        asked = Attributes(request.verb, request.api_group, request.resource, request.subresource,
+                           request.namespace, request.name, request.path)
+        decision = self.authorizer.authorize(user, asked)
+        return api_pb2.AccessReviewStatus(allowed=decision.allowed, reason=decision.reason)
 
     @_api_call
     async def Version(self, request, context):

@@ -107,3 +107,24 @@ async def test_bad_patches_are_one_line_errors_and_change_nothing(client, skiff)
     assert refused.code == 1 and "spec.replicas" in refused.err
     assert nothing.err == 'Error from server (NotFound): deployments.apps "nope" not found\n'
     assert (await client.get("Deployment", "web")).spec.replicas == 1
+
+
+async def test_an_edit_of_an_object_changed_meanwhile_conflicts_and_is_kept(client, skiff, tmp_path, monkeypatch):
+    from tests.fixtures.cli_runner import SKIFF
+    await client.create(deployment("web", 1))
+    script = tmp_path / "racing-editor.sh"
+    # someone else writes while the editor is open
+    script.write_text(f"#!/bin/sh\n{SKIFF} label deploy/web touched=yes >/dev/null\n"
+                      "sed -i 's/replicas: 1/replicas: 2/' \"$1\"\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("KUBE_EDITOR", str(script))
+    result = await skiff("edit", "deploy/web")
+    assert (result.code, result.out) == (1, "")
+    assert "Conflict" in result.err.splitlines()[0], result.err
+    kept = result.err.splitlines()[-1].split('"')[1]
+    try:
+        assert "replicas: 2" in open(kept).read()
+    finally:
+        os.unlink(kept)
+    d = await client.get("Deployment", "web")
+    assert (d.spec.replicas, d.metadata.labels["touched"]) == (1, "yes")

@@ -102,3 +102,16 @@ async def test_completion_names_objects_from_the_server(client, skiff):
     assert (result.code, result.out) == (0, "web\n")
     in_namespace = await skiff("__complete", "logs", "-n", "kube-system", "")
     assert in_namespace.out == "other\n"
+
+
+async def test_apply_dry_runs_say_what_would_happen_and_write_nothing(client, skiff, tmp_path):
+    from tests.fixtures.cli_runner import write
+    path = write(tmp_path, "p.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+                                     "spec: {containers: [{name: a, image: busybox}]}\n")
+    on_client = await skiff("apply", "-f", path, "--dry-run=client")
+    on_server = await skiff("apply", "-f", path, "--dry-run=server")
+    assert on_client.out == "pod/p created (dry run)\n", on_client.err
+    assert on_server.out == "pod/p created (server dry run)\n", on_server.err
+    assert (await client.list("Pod", "default")).items == []
+    assert (await skiff("apply", "-f", path)).out == "pod/p created\n"
+    assert (await skiff("apply", "-f", path, "--dry-run=client")).out == "pod/p unchanged (dry run)\n"

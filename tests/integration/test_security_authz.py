@@ -165,3 +165,29 @@ async def test_the_scheduler_and_controller_manager_identities_have_their_roles(
             await scheduler.list("Secret", "default")
     async with client_as(apiserver_running.address, "controller-manager") as cm:
         await cm.delete("Pod", "pending", grace_period=0)
+
+
+async def test_auth_can_i_answers_for_me_and_for_others(client, skiff):
+    await client.create(binding("viewer-view", "view", "viewer"))
+    assert (await skiff("auth", "can-i", "create", "pods")).out == "yes\n"  # the admin
+    async def viewer_may_list():
+        return (await skiff("auth", "can-i", "list", "pods", "--as", "viewer")).code == 0
+    await eventually(viewer_may_list, 10, 0.1, "the binding to take effect")
+    no = await skiff("auth", "can-i", "create", "pods", "--subresource", "exec", "--as", "viewer")
+    assert (no.code, no.out) == (1, "no\n")
+    assert (await skiff("auth", "can-i", "get", "secrets/db", "--as", "viewer")).code == 1
+    assert (await skiff("auth", "can-i", "get", "pods/log", "--as", "viewer")).code == 0
+    assert (await skiff("auth", "can-i", "list", "pods", "--as", "viewer", "-n", "kube-system")).code == 1
+    assert (await skiff("auth", "can-i", "get", "/version", "--as", "viewer")).code == 0
+    node = await skiff("auth", "can-i", "get", "secrets/db", "--as", "system:node:n1", "--as-group", "system:nodes")
+    assert node.code == 1 and "no relationship found" in node.out
+
+
+async def test_only_those_who_may_impersonate_can_ask_about_others(apiserver_running, pki, tmp_path, skiff,
+                                                                   monkeypatch):
+    pki.user("nosy")
+    config = pki.kubeconfig(apiserver_running.address, tmp_path / "nosy.conf", user="users/nosy")
+    monkeypatch.setenv("SKIFF_CONFIG", str(config))
+    refused = await skiff("auth", "can-i", "list", "pods", "--as", "admin")
+    assert refused.code == 1
+    assert 'users "admin" is forbidden: User "nosy" cannot impersonate resource "users"' in refused.err

@@ -33,3 +33,11 @@ def test_json_patch_and_its_errors():
         patching.apply("json", _pod(), [{"op": "remove", "path": "/spec/nope"}], POD)
     with pytest.raises(patching.PatchError, match="merge key"):
         patching.apply("strategic", _pod(), {"spec": {"containers": [{"image": "z"}]}}, POD)
+
+
+def test_merge_diff_is_the_merge_patch_between_two_manifests():
+    before = {"metadata": {"name": "p", "labels": {"a": "1", "b": "2"}}, "spec": {"replicas": 1, "x": [1]}}
+    after = {"metadata": {"name": "p", "labels": {"a": "9"}}, "spec": {"replicas": 1, "x": [1, 2]}, "new": True}
+    diff = patching.merge_diff(before, after)
+    assert diff == {"metadata": {"labels": {"a": "9", "b": None}}, "spec": {"x": [1, 2]}, "new": True}
+    assert patching.merge_patch(before, diff) == after
