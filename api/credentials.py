@@ -4,6 +4,7 @@ Read from files with errors that name the file; turned into gRPC channel credent
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import grpc
 
-# grpc and cryptography are imported where used: the CLI reads its config on every run, even `--help`.
+# grpc is imported where used: the CLI reads its config on every run, even `--help`.
 
 
 class CredentialsError(ValueError):
@@ -56,23 +57,23 @@ def _read(path: str | Path, what: str) -> bytes:
         raise CredentialsError(f"cannot read {what} file {path}: {e.strerror}") from None
 
 
+# The PEM armour is checked here, not the DER inside: parsing with cryptography costs every CLI run
+# tens of milliseconds, and the TLS handshake rejects a damaged certificate or key anyway.
+_CERTIFICATE = re.compile(rb"-----BEGIN CERTIFICATE-----\s+[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----")
+_KEY = re.compile(rb"-----BEGIN (RSA |EC )?PRIVATE KEY-----\s+[A-Za-z0-9+/=\s]+-----END (RSA |EC )?PRIVATE KEY-----")
+
+
 def read_certificate(path: str | Path, what: str = "certificate") -> bytes:
-    from cryptography import x509
     data = _read(path, what)
-    try:
-        x509.load_pem_x509_certificates(data)
-    except ValueError:
-        raise CredentialsError(f"{what} file {path} holds no PEM certificate") from None
+    if not _CERTIFICATE.search(data):
+        raise CredentialsError(f"{what} file {path} holds no PEM certificate")
     return data
 
 
 def read_key(path: str | Path) -> bytes:
-    from cryptography.hazmat.primitives import serialization
     data = _read(path, "private key")
-    try:
-        serialization.load_pem_private_key(data, password=None)
-    except (ValueError, TypeError):
-        raise CredentialsError(f"private key file {path} holds no unencrypted PEM private key") from None
+    if not _KEY.search(data):
+        raise CredentialsError(f"private key file {path} holds no unencrypted PEM private key")
     return data
 
 

@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None, stderr: Te
         return e.code if isinstance(e.code, int) else 1
     if not getattr(args, "handler", None):
         parser.print_help(stdout)
-        return 1
+        return 0 if not verb else 1  # bare `skiff` is a request for help, as bare `kubectl` is
     args.namespace = getattr(args, "namespace", None)
     args.command = command if verb in _COMMAND_AFTER_DASHES else getattr(args, "command", None)
     return run(parser, args, stdout, stderr, now)

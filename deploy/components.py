@@ -32,6 +32,16 @@ METRICS_PORTS = {"apiserver": 10251, "scheduler": 10259, "controller-manager": 1
 LAB_METRICS_RESOLUTION = 5.0  # `skiff top` follows a lab experiment closely; real nodes keep 15 s
 
 
+@dataclass(frozen=True)
+class Autoscaling:
+    """How often HPAs are looked at, and how long a scale-down waits (the lab shortens both)."""
+    sync_period: float = 15.0
+    downscale_stabilization: float = 300.0
+
+
+LAB_AUTOSCALING = Autoscaling(sync_period=5.0, downscale_stabilization=30.0)
+
+
 def program(name: str, bin_dir: Path | None = None) -> str:
     """A console script: in `bin_dir` when given (an install elsewhere), else beside the running
     interpreter, else in the repo's .venv; never a hard-coded checkout path."""
@@ -89,14 +99,19 @@ def scheduler(server: str, pki_dir: Path, bin_dir: Path | None = None, metrics_i
 
 
 def controller_manager(server: str, cluster_cidr: str, lifecycle: NodeLifecycle, pki_dir: Path,
-                       bin_dir: Path | None = None, metrics_ip: str = "") -> list[str]:
-    return [program("skiff-controller-manager", bin_dir), "--server", server,
+                       bin_dir: Path | None = None, metrics_ip: str = "",
+                       autoscaling: Autoscaling | None = None) -> list[str]:
+    argv = [program("skiff-controller-manager", bin_dir), "--server", server,
             "--kubeconfig", pki.kubeconfig_file(pki_dir, "controller-manager"),
             "--metrics-bind-address", metrics_address("controller-manager", metrics_ip or "127.0.0.1"),
             "--cluster-cidr", cluster_cidr,
             "--node-monitor-grace-period", _seconds(lifecycle.grace_period),
             "--pod-eviction-timeout", _seconds(lifecycle.eviction_timeout),
             "--node-monitor-period", _seconds(lifecycle.monitor_period)]
+    if autoscaling is not None:
+        argv += ["--horizontal-pod-autoscaler-sync-period", _seconds(autoscaling.sync_period),
+                 "--horizontal-pod-autoscaler-downscale-stabilization", _seconds(autoscaling.downscale_stabilization)]
+    return argv
 
 
 def agent(server: str, node_name: str, node_ip: str, interface: str, pki_dir: Path, state_dir: str | None = None,

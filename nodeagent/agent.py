@@ -20,6 +20,7 @@ from nodeagent.configwatch import ConfigObjects
 from nodeagent.dns.clusterdns import ClusterDns
 from nodeagent.lease import LeaseRenewer
 from nodeagent.metrics import prom
+from nodeagent.metrics.scrape import PodScraper
 from nodeagent.metrics.sampler import CgroupSampler, MetricsPusher, synthetic
 from nodeagent.node import HostFacts, NodeReporter, host_facts
 from nodeagent.pleg import Pleg
@@ -55,7 +56,7 @@ class NodeAgent:
                           pull_backoff=Backoff(cfg.restart_backoff_base, cfg.restart_backoff_max))
         self.workers = PodWorkers(PodSyncer(self.env))
         # A ConfigMap or Secret that changes (or appears) syncs the pods that name it: volumes, waiting starts.
-        self.env.config = ConfigObjects(client, self.workers.kick)
+        self.env.config = ConfigObjects(client, self.workers.config_changed)
         self.env.volumes = PodVolumes(cfg.state_dir, tmpfs=not self.fake_network)
         # A probe result that changes syncs the pod at once (status, or a kill for a failed liveness probe).
         self.env.probes = ProbeManager(runtime, self.workers.kick, self.recorder, cfg.host_netns,
@@ -68,9 +69,10 @@ class NodeAgent:
         # Usage for the metrics API: from the cgroups where containers are real, made up elsewhere.
         self.sampler = None if self.fake_network else CgroupSampler(cfg.node_name, lambda: self.pleg.containers)
         stagger = lease_delay / cfg.lease_renew_interval if cfg.lease_renew_interval else 0.0
-        self.metrics = MetricsPusher(client, cfg.node_name, cfg.metrics_resolution,
-                                     self.sampler.sample if self.sampler else self._synthetic_sample,
-                                     first_delay=cfg.metrics_resolution * stagger)
+        self.scraper = None if self.fake_network else PodScraper(time.monotonic)
+        self.metrics = MetricsPusher(client, cfg.node_name, cfg.metrics_resolution, self._sample,
+                                     first_delay=cfg.metrics_resolution * stagger,
+                                     prepare=self._scrape if self.scraper else None)
         prom.NODE.agents.add(self)
         self.pods: Informer | None = None
         self.nodes: Informer | None = None
@@ -212,6 +214,18 @@ class NodeAgent:
                 log.warning("node %s: syncing pod routes: %s", self.cfg.node_name, e)
                 self._routes_dirty.set()
                 await backoff.wait()
+
+    def _sample(self):
+        request = self.sampler.sample() if self.sampler else self._synthetic_sample()
+        if self.scraper is not None:
+            for pm in request.pods:
+                pm.custom.update(self.scraper.values.get(pm.metadata.uid, {}))
+        return request
+
+    async def _scrape(self) -> None:
+        """The application metrics of annotated pods (prometheus.io/scrape), served as Pods metrics."""
+        await self.scraper.scrape([(w.pod, w.state.pod_ip or w.pod.status.pod_ip)
+                                   for w in self.workers.workers.values() if not w.terminating])
 
     def _synthetic_sample(self):
         pods = [w.pod for w in self.workers.workers.values() if not w.terminating]

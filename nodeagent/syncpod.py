@@ -76,6 +76,8 @@ class PodState:
     messages: dict[str, str] = field(default_factory=dict)  # exited container id -> its termination message
     next_usage_check: float = 0.0  # monotonic time to measure the pod's size-limited emptyDirs again
     volume_digests: dict[str, str] = field(default_factory=dict)  # config volume -> digest of what is written
+    # A container waits for a ConfigMap or Secret (or a key of one): its change needs a full sync.
+    config_blocked: bool = False
 
 
 def _copy(pod: types_pb2.Pod) -> types_pb2.Pod:
@@ -129,9 +131,11 @@ class PodSyncer:
             await self._wire(pod, state, sandbox)  # adopting a sandbox after an agent restart: idempotent
         waiting = dict(plan.waiting)
         lookup = await self._objects(pod)
+        state.config_blocked = False
         if not terminal and not await self._set_up_volumes(pod, state, lookup):
             for start in plan.start:  # a volume is missing: no container starts until the watch kicks
                 waiting[start.container.name] = status.Waiting("ContainerCreating")
+            state.config_blocked = bool(plan.start)
             plan.start = []
         for leftover in plan.remove:
             await env.runtime.remove(leftover)
@@ -147,6 +151,7 @@ class PodSyncer:
             if problem is not None:
                 waiting[start.container.name] = problem
                 if problem.reason == "CreateContainerConfigError" and start.container.name not in state.start_failures:
+                    state.config_blocked = True
                     continue  # a missing ConfigMap, Secret or key: their watch kicks the pod when it appears
                 plan.wake(self._retry_in(pod, state, start.container.name) or 1.0)
             elif start.init and sidecars.is_sidecar(start.container):
@@ -258,6 +263,11 @@ class PodSyncer:
             return envvars.no_objects
         await self.env.config.ready(pod)
         return self.env.config.lookup_for(pod)
+
+    async def refresh_volumes(self, pod, state: PodState) -> None:
+        """Only rewrite the pod's config volumes (a ConfigMap or Secret changed); env is never updated."""
+        if (state.last_status or pod.status).phase not in status.TERMINAL:
+            await self._set_up_volumes(pod, state, await self._objects(pod))
 
     async def _set_up_volumes(self, pod, state: PodState, lookup) -> bool:
         """Write the pod's config volumes (again, when what they project changed); False if one failed."""

@@ -184,7 +184,7 @@ def _processes(lab: Lab) -> list[Process]:
                          "controlplane", components.metrics_address("scheduler", root)))
     procs.append(Process("controller-manager",
                          components.controller_manager(lab.api_address, s.cluster_cidr, s.lifecycle, PKI_DIR,
-                                                       metrics_ip=root),
+                                                       metrics_ip=root, autoscaling=components.LAB_AUTOSCALING),
                          None, "controlplane", components.metrics_address("controller-manager", root)))
     for h in lab.hosts:
         argv = components.agent(lab.api_address, h.name, h.ip, HOST_LINK, PKI_DIR,

@@ -7,7 +7,7 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from api import errors, quantity
 from nodeagent.metrics import usage
@@ -95,8 +95,9 @@ class MetricsPusher:
     """The loop: sample, push, sleep a resolution. A failed push is logged and the next pass tries again."""
 
     def __init__(self, client, node_name: str, resolution: float, sample: Callable[[], api_pb2.PushMetricsRequest],
-                 first_delay: float = 0.0):
+                 first_delay: float = 0.0, prepare: Callable[[], Awaitable[None]] | None = None):
         self.client = client
+        self.prepare = prepare  # I/O before a sample (scraping the pods' own metrics)
         self.node_name = node_name
         self.resolution = resolution
         self.sample = sample
@@ -107,6 +108,8 @@ class MetricsPusher:
         await asyncio.sleep(self.first_delay)
         while True:
             try:
+                if self.prepare is not None:
+                    await self.prepare()
                 request = self.sample()
                 await self.client.push_metrics(request)
                 self.pushes += 1

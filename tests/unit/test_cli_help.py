@@ -77,3 +77,8 @@ def test_exec_flags_between_pod_and_dashes_are_applied():
     args.namespace = getattr(args, "namespace", None)
     assert split_command(args) == ["ls", "-l"]
     assert (args.namespace, args.container) == ("team", "side")
+
+
+def test_bare_skiff_prints_help_and_exits_0_as_kubectl(capsys):
+    assert main([]) == 0
+    assert capsys.readouterr().out.startswith("usage: skiff")

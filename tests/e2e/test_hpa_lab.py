@@ -1,0 +1,130 @@
+"""Autoscaling in the lab: a Deployment whose pods burn CPU under load scales up within two sync periods
+of its usage crossing the target, and back down once the load stops and the (lab-shortened) window has
+passed; another scales on a counter its pods serve (prometheus.io/scrape).
+
+Needs root and dockerd; traffic stays inside lab namespaces.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from api import manifest, meta
+from api.client import Client
+from deploy import components
+from deploy.lab import cluster
+from deploy.lab import plan as P
+from tests.fixtures.lab import running_lab
+from tests.fixtures.wait import eventually
+
+SYNC = components.LAB_AUTOSCALING.sync_period
+WINDOW = components.LAB_AUTOSCALING.downscale_stabilization
+RESOLUTION = components.LAB_METRICS_RESOLUTION
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root"),
+    pytest.mark.skipif(shutil.which("docker") is None or subprocess.run(
+        ["docker", "info"], capture_output=True).returncode != 0, reason="needs a running dockerd"),
+]
+
+# A CGI script that burns CPU for each request, served by busybox httpd.
+BURN = ("mkdir -p /www/cgi-bin && printf '#!/bin/sh\\necho Content-Type: text/plain\\necho\\n"
+        "i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done; echo ok\\n' > /www/cgi-bin/burn && "
+        "chmod +x /www/cgi-bin/burn && exec httpd -f -p 80 -h /www")
+# A counter going up by 20 a second, served as /metrics.
+COUNTER = ("mkdir -p /www && (i=0; while :; do i=$((i+20)); printf '# TYPE http_requests_total counter\\n"
+           "http_requests_total %d\\n' $i > /www/m.tmp && mv /www/m.tmp /www/metrics; sleep 1; done) & "
+           "exec httpd -f -p 8080 -h /www")
+
+
+def deployment(name: str, script: str, annotations: dict | None = None) -> dict:
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": "default"},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}, "annotations": annotations or {}},
+                                  "spec": {"terminationGracePeriodSeconds": 1, "containers": [{
+                                      "name": "app", "image": "busybox:latest", "command": ["sh", "-c", script],
+                                      "resources": {"requests": {"cpu": "100m"}}}]}}}}
+
+
+def hpa(name: str, metric: dict, max_replicas: int) -> dict:
+    return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": name, "namespace": "default"},
+            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+                     "minReplicas": 1, "maxReplicas": max_replicas, "metrics": [metric]}}
+
+
+async def create(client: Client, body: dict):
+    obj, _ = manifest.from_dict(body)
+    return await client.create(obj)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    with running_lab(str(tmp_path_factory.mktemp("home")), "--nodes", "2", "--ready-timeout", "90") as up:
+        yield up
+
+
+async def replicas(client: Client, name: str) -> int:
+    return (await client.get_scale("Deployment", name)).spec.replicas
+
+
+async def test_cpu_load_scales_up_then_down(lab):
+    async with cluster.admin_client(P.ADMIN_KUBECONFIG, timeout=30) as client:
+        await create(client, deployment("burn", BURN))
+        await create(client, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "burn"},
+                              "spec": {"selector": {"app": "burn"}, "ports": [{"port": 80}]}})
+        await create(client, hpa("burn", {"type": "Resource", "resource": {
+            "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 50}}}, 3))
+        svc = await client.get("Service", "burn")
+
+        async def crossed():
+            got = await client.get("HorizontalPodAutoscaler", "burn")
+            for m in got.status.current_metrics:
+                if m.resource.current.HasField("average_utilization") and m.resource.current.average_utilization > 50:
+                    return got
+            return None
+        load = ("while :; do wget -qO- http://%s/cgi-bin/burn >/dev/null 2>&1; done" % svc.spec.cluster_ip)
+        await create(client, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "load"},
+                              "spec": {"terminationGracePeriodSeconds": 0, "containers": [{
+                                  "name": "load", "image": "busybox:latest", "command": ["sh", "-c", load]}]}})
+        await eventually(crossed, timeout=120, interval=0.5, what="cpu utilization above the 50% target")
+        crossed_at = time.monotonic()
+        await eventually(lambda: _more_than(client, "burn", 1), timeout=2 * SYNC + 2 * RESOLUTION,
+                         interval=0.5, what="a scale-up within two sync periods of crossing the target")
+        assert time.monotonic() - crossed_at <= 2 * SYNC + 2 * RESOLUTION
+        events = [e.message for e in (await client.list("Event", "default")).items if e.reason == "SuccessfulRescale"]
+        assert any("reason: cpu resource utilization (percentage of request) above target" in m for m in events)
+
+        await client.delete("Pod", "load", grace_period=0)
+        stopped = time.monotonic()
+        await eventually(lambda: _exactly(client, "burn", 1), timeout=WINDOW + 60, interval=1,
+                         what="back to one replica after the load stopped and the window passed")
+        assert time.monotonic() - stopped >= WINDOW - SYNC  # the stabilization window held the replicas
+        got = await client.get("HorizontalPodAutoscaler", "burn")
+        assert meta.get_condition(got.status.conditions, "ScalingActive").status == "True"
+
+
+async def test_a_counter_the_pods_serve_scales_them(lab):
+    async with cluster.admin_client(P.ADMIN_KUBECONFIG, timeout=30) as client:
+        await create(client, deployment("counter", COUNTER, {"prometheus.io/scrape": "true",
+                                                              "prometheus.io/port": "8080"}))
+        # each pod serves 20 requests a second against a target of 5 a pod: as many pods as allowed
+        await create(client, hpa("counter", {"type": "Pods", "pods": {
+            "metric": {"name": "http_requests_per_second"},
+            "target": {"type": "AverageValue", "averageValue": "5"}}}, 3))
+        await eventually(lambda: _exactly(client, "counter", 3), timeout=90, interval=1, what="counter scaled to 3")
+        got = await client.get("HorizontalPodAutoscaler", "counter")
+        assert got.status.current_metrics[0].pods.metric.name == "http_requests_per_second"
+
+
+async def _more_than(client, name, n):
+    return await replicas(client, name) > n
+
+
+async def _exactly(client, name, n):
+    return await replicas(client, name) == n
