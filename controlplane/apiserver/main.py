@@ -176,7 +176,7 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
     if rest_listen:
         try:
             running.rest = await rest_server.start(registry, service.proxy, rest_listen, VERSION, MAX_REQUEST_BYTES,
-                                                   security, service.metrics, getattr(service, "authorizer", None))
+                                                   security, service.metrics, service.authorizer)
         except OSError:
             await running.stop(0)
             raise OSError(f"cannot listen on {rest_listen}") from None

@@ -137,3 +137,22 @@ def test_port_forward_fetches_from_the_pod(two_hosts, home):
         forward.kill()
         forward.wait()
         kubectl(home, "delete", "pod", "pf-web", "--grace-period=0")
+
+
+def test_cp_both_ways_through_exec(two_hosts, home, tmp_path):
+    made = kubectl(home, "run", "files", "--image=busybox:latest", "--image-pull-policy=IfNotPresent", "--",
+                   "sleep", "3600")
+    assert made.returncode == 0, made.stderr
+    assert kubectl(home, "wait", "--for=condition=Ready", "pod/files", "--timeout=90s", timeout=100).returncode == 0
+    try:
+        source = tmp_path / "up.txt"
+        source.write_text("carried by kubectl cp\n")
+        up = kubectl(home, "cp", str(source), "files:/tmp/up.txt")
+        assert up.returncode == 0, up.stderr
+        assert kubectl(home, "exec", "files", "--", "cat", "/tmp/up.txt").stdout == "carried by kubectl cp\n"
+        back = tmp_path / "back.txt"
+        down = kubectl(home, "cp", "files:/tmp/up.txt", str(back))
+        assert down.returncode == 0, down.stderr
+        assert back.read_text() == "carried by kubectl cp\n"
+    finally:
+        kubectl(home, "delete", "pod", "files", "--grace-period=0")

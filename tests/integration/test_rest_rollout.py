@@ -59,3 +59,15 @@ async def test_rollout_status_history_undo_restart_and_wait(kubectl, client):
         waited = await kubectl("wait", "--for=condition=Ready", f"pod/{pod.metadata.name}", "--timeout=30s")
         assert waited.code == 0, waited.err
         assert waited.out.strip() == f"pod/{pod.metadata.name} condition met"
+
+
+async def test_drain_cordons_and_evicts_through_the_eviction_subresource(kubectl, client):
+    await client.create(objects.node("n1"))
+    for name in ("a", "b"):
+        await client.create(objects.pod(name, node="n1"))
+    async with fake_agent(client):  # confirms the deletions the evictions start
+        r = await kubectl("drain", "n1", "--ignore-daemonsets", "--force", "--timeout=60s", timeout=90)
+        assert r.code == 0, r.err
+        assert "node/n1 cordoned" in r.out and 'evicting pod default/a' in r.err + r.out
+    assert (await client.get("Node", "n1")).spec.unschedulable
+    assert not (await client.list("Pod", "default")).items

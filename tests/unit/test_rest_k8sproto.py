@@ -15,3 +15,14 @@ def test_access_review_spec_from_the_protobuf_envelope():
     assert (api_version, kind) == ("authorization.k8s.io/v1", "SelfSubjectAccessReview")
     assert k8sproto.access_review_spec(inner) == {"resourceAttributes": {
         "namespace": "shop", "verb": "create", "group": "apps", "resource": "deployments"}}
+
+
+def test_eviction_with_delete_options_from_protobuf():
+    meta = _ld(1, b"web") + _ld(3, b"shop")
+    options = bytes([1 << 3, 5]) + _ld(4, b"Foreground")  # gracePeriodSeconds 5, propagationPolicy
+    raw = _ld(1, meta) + _ld(2, options)
+    body = k8sproto.MAGIC + _ld(1, _ld(1, b"policy/v1") + _ld(2, b"Eviction")) + _ld(2, raw)
+    assert k8sproto.body("application/vnd.kubernetes.protobuf", body, k8sproto.eviction) == {
+        "kind": "Eviction", "metadata": {"name": "web", "namespace": "shop"},
+        "deleteOptions": {"gracePeriodSeconds": 5, "propagationPolicy": "Foreground"}}
+    assert k8sproto.body("application/json", b"{}", k8sproto.eviction) is None

@@ -71,6 +71,13 @@ CLUSTER_ROLES = (
     # Anyone signed in may read the version and health (Kubernetes' system:public-info-viewer).
     cluster_role("system:public-info-viewer",
                  rule(("get",), urls=("/healthz", "/livez", "/readyz", "/version", "/version/"))),
+    # Anyone signed in may discover the API and ask what they may do (system:discovery, system:basic-user):
+    # without them kubectl cannot even map a resource name for a user who holds a Role.
+    cluster_role("system:discovery",
+                 rule(("get",), urls=("/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi",
+                                      "/openapi/*", "/readyz", "/version", "/version/"))),
+    cluster_role("system:basic-user",
+                 rule(("create",), ("authorization.k8s.io",), ("selfsubjectaccessreviews", "selfsubjectrulesreviews"))),
     cluster_role("system:kube-scheduler",
                  rule(READ, ("",), ("pods", "nodes", "namespaces", "services", "endpoints", "replicationcontrollers",
                                      "persistentvolumeclaims", "persistentvolumes")),
@@ -89,6 +96,8 @@ CLUSTER_ROLES = (
 CLUSTER_ROLE_BINDINGS = (
     binding("cluster-admin", "cluster-admin", "Group", "system:masters"),
     binding("system:public-info-viewer", "system:public-info-viewer", "Group", "system:authenticated"),
+    binding("system:discovery", "system:discovery", "Group", "system:authenticated"),
+    binding("system:basic-user", "system:basic-user", "Group", "system:authenticated"),
     binding("system:kube-scheduler", "system:kube-scheduler", "User", "system:kube-scheduler"),
     binding("system:kube-controller-manager", "system:kube-controller-manager", "User",
             "system:kube-controller-manager"),

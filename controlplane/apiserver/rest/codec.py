@@ -25,6 +25,15 @@ def parse_json(body: bytes, what: str = "the request body") -> Any:
         raise RestError("BadRequest", f"{what} is not valid JSON: {e}") from None
 
 
+def require_json(content_type: str) -> None:
+    """Object bodies are JSON. Kubernetes' protobuf encoding of whole objects (kubectl's typed
+    `create <generator>` commands send it) is not spoken: a 415 that says so, not a decoding error."""
+    base = content_type.split(";", 1)[0].strip().lower()
+    if base and base not in ("application/json", "*/*"):
+        raise RestError("UnsupportedMediaType", f"the body of the request was in an unknown format ({base}) - "
+                                                f"accepted media types include: application/json")
+
+
 def field_validation(value: str) -> str:
     if not value:
         return "Strict"

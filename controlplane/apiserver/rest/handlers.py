@@ -13,7 +13,7 @@ from google.protobuf.message import Message
 from api import errors, manifest
 from controlplane.apiserver import eviction
 from controlplane.apiserver.registry import Registry
-from controlplane.apiserver.rest import codec, discovery, managers, media, openapi, patch, paths, streams, table
+from controlplane.apiserver.rest import codec, discovery, k8sproto, managers, media, openapi, patch, paths, streams, table
 from controlplane.apiserver.rest import served as served_api
 from controlplane.apiserver.rest.status import RestError, from_error, success
 from controlplane.apiserver.rest.watch import serve_watch
@@ -220,6 +220,7 @@ class Handlers:
         """The body as an object of the URL's kind, placed in the URL's namespace (and name, if any);
         with the warnings to send back and the body's JSON form."""
         validation = codec.field_validation(request.query.get("fieldValidation", ""))
+        codec.require_json(request.headers.get("Content-Type", ""))
         data = codec.check_type(codec.parse_json(await request.read()), target.kind)
         obj, warnings = codec.decode(data, target.kind, validation)
         codec.place(obj, target)
@@ -311,7 +312,9 @@ class Handlers:
 
     async def _evict(self, request, target):
         """policy/v1 Eviction, as `kubectl drain` posts it: the registry's eviction (controlplane/apiserver/eviction.py)."""
-        data = codec.parse_json(await request.read())
+        raw = await request.read()
+        data = k8sproto.body(request.headers.get("Content-Type", ""), raw, k8sproto.eviction)
+        data = data if data is not None else codec.parse_json(raw)
         if not isinstance(data, dict) or data.get("kind", "Eviction") != "Eviction":
             raise RestError("BadRequest", "the body must be a policy/v1 Eviction")
         name = data.get("metadata", {}).get("name", target.name)
@@ -325,7 +328,9 @@ class Handlers:
 
 async def _delete_options(request: web.Request) -> dict:
     body = await request.read()
-    data = codec.parse_json(body, "DeleteOptions") if body else {}
+    data = k8sproto.body(request.headers.get("Content-Type", ""), body, k8sproto.delete_options) if body else {}
+    if data is None:
+        data = codec.parse_json(body, "DeleteOptions")
     if not isinstance(data, dict):
         raise RestError("BadRequest", "DeleteOptions must be a JSON object")
     return _options_from(data, request.query)

@@ -1,5 +1,6 @@
-"""The little of Kubernetes' protobuf encoding skiff reads: kubectl posts some review objects
-(SelfSubjectAccessReview) as `application/vnd.kubernetes.protobuf`. Pure functions over bytes.
+"""The little of Kubernetes' protobuf encoding skiff reads: kubectl's typed clients post some small
+objects (SelfSubjectAccessReview, Eviction, DeleteOptions) as `application/vnd.kubernetes.protobuf`.
+Pure functions over bytes, giving each object's JSON form.
 """
 from __future__ import annotations
 
@@ -72,3 +73,47 @@ def access_review_spec(raw: bytes) -> dict:
         attrs = _fields(spec[2][0])
         out["nonResourceAttributes"] = {"path": _text(attrs, 1), "verb": _text(attrs, 2)}
     return out
+
+
+def _int(fields: dict[int, list], number: int) -> int | None:
+    value = fields.get(number, [None])[0]
+    if value is None:
+        return None
+    return value - (1 << 64) if value >= 1 << 63 else value  # int64 as a varint
+
+
+def delete_options(raw: bytes) -> dict:
+    """meta/v1 DeleteOptions: gracePeriodSeconds 1, preconditions 2 (uid 1, resourceVersion 2),
+    orphanDependents 3, propagationPolicy 4, dryRun 5."""
+    fields = _fields(raw)
+    out: dict = {}
+    if 1 in fields:
+        out["gracePeriodSeconds"] = _int(fields, 1)
+    if 2 in fields:
+        pre = _fields(fields[2][0])
+        out["preconditions"] = {k: _text(pre, i) for i, k in ((1, "uid"), (2, "resourceVersion")) if _text(pre, i)}
+    if 3 in fields:
+        out["orphanDependents"] = bool(_int(fields, 3))
+    if 4 in fields:
+        out["propagationPolicy"] = _text(fields, 4)
+    if 5 in fields:
+        out["dryRun"] = [v.decode() for v in fields[5]]
+    return out
+
+
+def eviction(raw: bytes) -> dict:
+    """policy/v1 Eviction: metadata 1 (name 1, namespace 3), deleteOptions 2."""
+    fields = _fields(raw)
+    meta = _fields(fields.get(1, [b""])[0])
+    out: dict = {"kind": "Eviction", "metadata": {"name": _text(meta, 1), "namespace": _text(meta, 3)}}
+    if 2 in fields:
+        out["deleteOptions"] = delete_options(fields[2][0])
+    return out
+
+
+def body(content_type: str, data: bytes, read) -> dict | None:
+    """The JSON form of a protobuf body through `read` (one of the functions above), or None when the body
+    is not protobuf."""
+    if content_type.split(";", 1)[0].strip().lower() != MEDIA_TYPE:
+        return None
+    return read(unwrap(data)[2])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from api import manifest
-from controlplane.apiserver.rest import codec, k8sproto, media
+from controlplane.apiserver.rest import codec, k8sproto
 from controlplane.apiserver.rest.paths import Served, Target
 from controlplane.apiserver.rest.status import RestError
 
@@ -68,11 +68,9 @@ async def access_review(request: web.Request, handlers) -> dict:
     """Answers whether the caller may do what the review asks. Until authorization exists everything is
     allowed, and the answer says so."""
     body = await request.read()
-    if media.base_type(request.headers.get("Content-Type", "")) == k8sproto.MEDIA_TYPE:
-        _, kind, raw = k8sproto.unwrap(body)
-        data = {"kind": kind, "spec": k8sproto.access_review_spec(raw)}
-    else:
-        data = codec.parse_json(body)
+    data = k8sproto.body(request.headers.get("Content-Type", ""), body,
+                         lambda raw: {"kind": "SelfSubjectAccessReview", "spec": k8sproto.access_review_spec(raw)})
+    data = data if data is not None else codec.parse_json(body)
     if not isinstance(data, dict) or data.get("kind", "SelfSubjectAccessReview") != "SelfSubjectAccessReview":
         raise RestError("BadRequest", "the body must be an authorization.k8s.io/v1 SelfSubjectAccessReview")
     spec = data.get("spec") or {}
