@@ -49,6 +49,7 @@ class AgentCluster:
     root_link: str = ""
     hosts: list[Host] = field(default_factory=list)
     agents: dict[str, NodeAgent] = field(default_factory=dict)
+    node_clients: list = field(default_factory=list)  # each agent's own client, as its node
 
     def _underlay(self) -> None:
         """The switch namespace, its bridge, and the root namespace's address on it."""
@@ -84,7 +85,9 @@ class AgentCluster:
         return AgentConfig(**values)
 
     async def start_agent(self, host: Host, **overrides) -> NodeAgent:
-        agent = NodeAgent(self.config(host, **overrides), self.client, self.runtime,
+        node_client = test_pki().node_client(self.client.servers, host.name)
+        self.node_clients.append(node_client)
+        agent = NodeAgent(self.config(host, **overrides), node_client, self.runtime,
                           runtime_version="docker://e2e")
         await agent.start()
         self.agents[host.name] = agent
@@ -138,6 +141,8 @@ class AgentCluster:
     async def teardown(self) -> None:
         for name in list(self.agents):
             await self.agents.pop(name).stop()
+        for node_client in self.node_clients:
+            await node_client.close()
         await asyncio.to_thread(remove_containers, self.prefix)
         if self.root_link:
             _ip("link", "del", self.root_link, check=False)
