@@ -8,7 +8,12 @@ import pytest
 from kubernetes import client as k8s
 from kubernetes import watch
 
+from nodeagent.runtime import base
+from nodeagent.runtime.fake import FakeRuntime
 from tests.fixtures import objects
+from tests.fixtures.fake_runtime_agent import agent_config, running_agent
+from tests.fixtures.objects import from_yaml
+from tests.fixtures.wait import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -75,3 +80,54 @@ async def test_not_found_is_an_api_exception_with_404(api_client):
     with pytest.raises(k8s.ApiException) as e:
         await asyncio.to_thread(core.read_namespaced_pod, "nope", "default")
     assert e.value.status == 404
+
+
+async def test_exec_and_port_forward_over_the_channel_protocol(api_client, client, tmp_path):
+    """The Python client speaks v4.channel.k8s.io: exec's output and a forwarded port's bytes."""
+    from kubernetes.stream import portforward, stream
+
+    async def echo(reader, writer):
+        while data := await reader.read(1024):
+            writer.write(b"echo:" + data)
+            await writer.drain()
+        writer.close()
+    server = await asyncio.start_server(echo, "127.0.0.1", 0)  # the host-network pod's port on its node
+    port = server.sockets[0].getsockname()[1]
+    runtime = FakeRuntime()
+    runtime.exec_handler = lambda info, command: base.ExecResult(exit_code=0, output=" ".join(command).encode())
+    core = k8s.CoreV1Api(api_client)
+    try:
+        async with running_agent(client, agent_config(client.server, tmp_path), runtime):
+            await client.create(from_yaml(HOST_POD))
+
+            async def running():
+                return (await client.get("Pod", "host")).status.phase == "Running"
+            await eventually(running, 15, what="the pod Running")
+            out = await asyncio.to_thread(stream, core.connect_get_namespaced_pod_exec, "host", "default",
+                                          command=["echo", "hi"], stderr=True, stdin=False, stdout=True, tty=False)
+            assert out == "echo hi"
+
+            def forward() -> bytes:
+                pf = portforward(core.connect_get_namespaced_pod_portforward, "host", "default", ports=str(port))
+                sock = pf.socket(port)
+                sock.sendall(b"ping")
+                sock.settimeout(10)
+                data = sock.recv(100)
+                sock.close()
+                return data
+            assert await asyncio.to_thread(forward) == b"echo:ping"
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+HOST_POD = """
+apiVersion: v1
+kind: Pod
+metadata: {name: host, namespace: default}
+spec:
+  nodeName: node-a
+  hostNetwork: true
+  containers:
+  - {name: app, image: busybox:latest, imagePullPolicy: IfNotPresent}
+"""
