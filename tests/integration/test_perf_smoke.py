@@ -12,7 +12,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 BENCHMARKS = {
     "api_vs_etcd": ("etcd_puts_per_s", "api_creates_per_s", "ratio", "api_create_p99_ms", "ratio_two_apiservers",
-                    "scaling_two_vs_one"),
+                    "scaling_two_vs_one", "ratio_tls_authz_vs_plaintext"),
+    "authz_decision": ("p50_us", "p99_us", "scan_p99_us", "ratio"),
     "scheduler_throughput": ("nodes", "pods", "pods_per_s", "p99_schedule_ms"),
     "controller_churn": ("pods_per_s",),
     "pod_startup": ("raw_single", "api_single", "ratio_single_p99", "ratio_sidecar_vs_plain_p99"),

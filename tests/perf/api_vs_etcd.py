@@ -1,5 +1,6 @@
 """Benchmark: Pod creates through the API server against raw etcd puts of the same size, with one and
-with two API servers (the clients spread over them) on the same etcd.
+with two API servers (the clients spread over them) on the same etcd; and what security costs: the
+same creates over TLS with authentication and authorization against a benchmark-only plaintext server.
 
 Same machine, same run, same concurrency (1 and 64 clients). Last line: one JSON object.
     python -m tests.perf.api_vs_etcd [--count N] [--smoke]
@@ -14,9 +15,11 @@ import time
 import aetcd
 import uvloop
 
+from api.client import Client
 from tests.fixtures.apiserver import admin_client
 from tests.fixtures.objects import pod
-from tests.perf.harness import control_plane, percentile
+from tests.perf import plaintext_apiserver_for_benchmarks_only as plaintext
+from tests.perf.harness import Component, control_plane, free_port, percentile, wait_until
 
 CHANNELS = 8
 
@@ -84,6 +87,40 @@ async def bench(count: int, apiservers: int = 1) -> dict:
     return {**top, "count": count, "value_bytes": len(value), "one_client": results[1]}
 
 
+async def security_cost(count: int, concurrency: int = 64) -> dict:
+    """Creates/s over TLS with authentication and authorization, and through the plaintext server, on
+    one etcd: the ratio is what security leaves of the throughput."""
+    async with control_plane() as (etcd, address):
+        bare_address = f"127.0.0.1:{free_port()}"
+        bare = Component("tests.perf.plaintext_apiserver_for_benchmarks_only", "--listen", bare_address,
+                         "--etcd-servers", etcd.endpoint)
+        secure = [admin_client(address) for _ in range(CHANNELS)]
+        unchecked = [Client(bare_address, 30, credentials=plaintext.LOOPBACK_CREDENTIALS) for _ in range(CHANNELS)]
+        try:
+            async def answers():
+                if bare.process.poll() is not None:
+                    raise RuntimeError("the plaintext server exited:\n" + bare.output())
+                try:
+                    await unchecked[0].version()
+                    return True
+                except Exception:
+                    return False
+            await wait_until(answers, 30, "the plaintext server")
+            rates = {}
+            for label, clients in (("warm", secure), ("tls", secure), ("plain", unchecked), ("tls2", secure)):
+                async def create(w, i, label=label, clients=clients):
+                    await clients[w % CHANNELS].create(sample_pod(f"{label}-{i:06d}"))
+                rates[label], _ = await run_concurrently(count if label != "warm" else min(count, 200),
+                                                         concurrency, create)
+        finally:
+            for c in secure + unchecked:
+                await c.close()
+            bare.stop()
+    tls = (rates["tls"] + rates["tls2"]) / 2  # before and after the plaintext run: drift evens out
+    return {"tls_authz_creates_per_s": round(tls, 1), "plaintext_creates_per_s": round(rates["plain"], 1),
+            "ratio_tls_authz_vs_plaintext": round(tls / rates["plain"], 3)}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--count", type=int, default=4000, help="operations per measurement (default %(default)s)")
@@ -93,7 +130,10 @@ def main() -> None:
     count = 200 if args.smoke else args.count
     one = asyncio.run(bench(count, apiservers=1))
     two = asyncio.run(bench(count, apiservers=2))
-    print(json.dumps({**one, "two_apiservers": two, "ratio_two_apiservers": two["ratio"],
+    security = asyncio.run(security_cost(count))
+    print(f"security: {json.dumps(security)}", flush=True)
+    print(json.dumps({**one, "two_apiservers": two, "ratio_two_apiservers": two["ratio"], "security": security,
+                      "ratio_tls_authz_vs_plaintext": security["ratio_tls_authz_vs_plaintext"],
                       "scaling_two_vs_one": round(two["api_creates_per_s"] / one["api_creates_per_s"], 2)}))
 
 
