@@ -16,8 +16,8 @@ from controlplane.apiserver.auth.attributes import Attributes
 from controlplane.apiserver.auth.authorizer import Authorizer
 from controlplane.apiserver.auth.config import Security
 from controlplane.apiserver.auth.grpc_request import caller_credentials
-from controlplane.apiserver.auth import podsecurity
-from controlplane.apiserver.auth.request import audit_annotations, current_user
+from controlplane.apiserver.auth import audit, podsecurity
+from controlplane.apiserver.auth.request import audit_annotations, current_user, request_attributes
 from controlplane.apiserver.auth.user import with_authenticated
 from controlplane.apiserver import eviction
 from controlplane.apiserver import metrics
@@ -74,6 +74,7 @@ def _api_call(method):
         async def stream(self, request, context):
             resource = _resource(request)
             code = grpc.StatusCode.OK
+            wall = time.time()
             with instrument.longrunning(resource):
                 try:
                     self.authenticate(context)
@@ -92,11 +93,12 @@ def _api_call(method):
                     await _abort(context, _internal(method.__name__))
                 finally:
                     instrument.count(resource, code)
+                    self.audit(code, wall)
         return stream
 
     @functools.wraps(method)
     async def unary(self, request, context):
-        started = time.perf_counter()
+        started, wall = time.perf_counter(), time.time()
         resource = _resource(request)
         code = grpc.StatusCode.OK
         try:
@@ -118,6 +120,7 @@ def _api_call(method):
             raise
         finally:
             instrument.observe(resource, code, started)
+            self.audit(code, wall)
     return unary
 
 
@@ -139,7 +142,14 @@ class ApiService(api_pb2_grpc.ApiServicer):
 
     def authorize(self, attributes: Attributes) -> None:
         """Forbidden unless the authenticated caller of this request may do this."""
+        request_attributes.set(attributes)
         self.authorizer.check(current_user.get(), attributes)
+
+    def audit(self, code: grpc.StatusCode, started_wall: float, reason: str = "") -> None:
+        log = self.security.audit
+        if log is not None:
+            log.record(current_user.get(), request_attributes.get(), audit.HTTP_STATUS.get(code.name, 500), reason,
+                       started_wall, time.time(), audit_annotations.get([]))
 
     def _cached(self, kind_name: str):
         """(namespace, name) -> the object in the watch cache, or None: the metrics API's view of pods/nodes."""
