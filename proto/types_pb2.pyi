@@ -1330,11 +1330,27 @@ class ServiceSpec(_message.Message):
     external_ips: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, ports: _Optional[_Iterable[_Union[ServicePort, _Mapping]]] = ..., selector: _Optional[_Mapping[str, str]] = ..., cluster_ip: _Optional[str] = ..., cluster_ips: _Optional[_Iterable[str]] = ..., type: _Optional[str] = ..., session_affinity: _Optional[str] = ..., session_affinity_config: _Optional[_Union[SessionAffinityConfig, _Mapping]] = ..., external_traffic_policy: _Optional[str] = ..., internal_traffic_policy: _Optional[str] = ..., publish_not_ready_addresses: _Optional[bool] = ..., external_ips: _Optional[_Iterable[str]] = ...) -> None: ...
 
+class LoadBalancerIngress(_message.Message):
+    __slots__ = ("ip", "hostname")
+    IP_FIELD_NUMBER: _ClassVar[int]
+    HOSTNAME_FIELD_NUMBER: _ClassVar[int]
+    ip: str
+    hostname: str
+    def __init__(self, ip: _Optional[str] = ..., hostname: _Optional[str] = ...) -> None: ...
+
+class LoadBalancerStatus(_message.Message):
+    __slots__ = ("ingress",)
+    INGRESS_FIELD_NUMBER: _ClassVar[int]
+    ingress: _containers.RepeatedCompositeFieldContainer[LoadBalancerIngress]
+    def __init__(self, ingress: _Optional[_Iterable[_Union[LoadBalancerIngress, _Mapping]]] = ...) -> None: ...
+
 class ServiceStatus(_message.Message):
-    __slots__ = ("conditions",)
+    __slots__ = ("conditions", "load_balancer")
     CONDITIONS_FIELD_NUMBER: _ClassVar[int]
+    LOAD_BALANCER_FIELD_NUMBER: _ClassVar[int]
     conditions: _containers.RepeatedCompositeFieldContainer[Condition]
-    def __init__(self, conditions: _Optional[_Iterable[_Union[Condition, _Mapping]]] = ...) -> None: ...
+    load_balancer: LoadBalancerStatus
+    def __init__(self, conditions: _Optional[_Iterable[_Union[Condition, _Mapping]]] = ..., load_balancer: _Optional[_Union[LoadBalancerStatus, _Mapping]] = ...) -> None: ...
 
 class Service(_message.Message):
     __slots__ = ("api_version", "kind", "metadata", "spec", "status")

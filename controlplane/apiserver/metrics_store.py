@@ -23,6 +23,8 @@ class _Entry:
     metrics: Message
     node: str
     received: float  # monotonic
+    uid: str = ""  # plain copies of what reads compare: protobuf field access costs more than the check
+    labels: dict[str, str] | None = None
 
 
 def _selector(text: str) -> selectors.LabelSelector:
@@ -68,6 +70,10 @@ class MetricsStore:
                 raise errors.Forbidden(
                     f'node "{node}" may not report metrics of pod "{key[0]}/{key[1]}": it is bound to '
                     + (f'node "{pod.spec.node_name}"' if pod.spec.node_name else "no node"))
+            # The pod's labels as of this sample, as metrics-server takes them at scrape time: a list
+            # then serves stored messages without copying each one to add them.
+            pm.metadata.labels.clear()
+            pm.metadata.labels.update(pod.metadata.labels)
             accepted[key] = pm
         now = self.clock()
         if request.HasField("node"):
@@ -77,26 +83,23 @@ class MetricsStore:
             if entry is not None and entry.node == node:
                 del self._pods[key]
         for key, pm in accepted.items():
-            self._pods[key] = _Entry(pm, node, now)
+            self._pods[key] = _Entry(pm, node, now, pm.metadata.uid, dict(pm.metadata.labels))
         self._pods_of_node[node] = set(accepted)
         return stale
 
     # ------------------------------------------------------------ readers
 
-    def _fresh(self, entry: _Entry | None) -> bool:
-        return entry is not None and self.clock() - entry.received <= self.max_age
+    def _fresh(self, entry: _Entry | None, now: float | None = None) -> bool:
+        return entry is not None and (self.clock() if now is None else now) - entry.received <= self.max_age
 
     def _pod_metrics(self, key: tuple[str, str], entry: _Entry | None) -> api_pb2.PodMetrics | None:
-        """The served copy: only while the pod still exists as sampled, carrying its current labels."""
+        """The stored sample, while it is recent and its pod still exists as sampled."""
         if not self._fresh(entry):
             return None
         pod = self._pod(*key)
-        if pod is None or pod.metadata.uid != entry.metrics.metadata.uid:
+        if pod is None or pod.metadata.uid != entry.uid:
             return None
-        out = api_pb2.PodMetrics()
-        out.CopyFrom(entry.metrics)
-        out.metadata.labels.update(pod.metadata.labels)
-        return out
+        return entry.metrics
 
     def pods(self, namespace: str = "", name: str = "", label_selector: str = "") -> list[api_pb2.PodMetrics]:
         """By name (NotFound when there is no sample), or every pod matching; namespace "" is all."""
@@ -106,14 +109,16 @@ class MetricsStore:
             if found is None:
                 raise errors.NotFound(f'podmetrics.metrics.k8s.io "{key[0]}/{key[1]}" not found')
             return [found]
-        selector = _selector(label_selector)
-        out = []
-        for key in sorted(self._pods):
-            if namespace and key[0] != namespace:
+        selector = _selector(label_selector) if label_selector else None
+        now, out = self.clock(), []
+        for key, entry in sorted(self._pods.items()):
+            if (namespace and key[0] != namespace) or now - entry.received > self.max_age:
                 continue
-            pm = self._pod_metrics(key, self._pods[key])
-            if pm is not None and selector.matches(pm.metadata.labels):
-                out.append(pm)
+            pod = self._pod(*key)
+            if pod is None or pod.metadata.uid != entry.uid:
+                continue
+            if selector is None or selector.matches(entry.labels):
+                out.append(entry.metrics)
         return out
 
     def nodes(self, name: str = "", label_selector: str = "") -> list[api_pb2.NodeMetrics]:

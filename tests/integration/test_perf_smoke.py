@@ -24,6 +24,7 @@ BENCHMARKS = {
     "cli_latency": ("get_pods", "version_client", "apply_one"),
     "config_propagation": ("p50_s", "p99_s", "watch_event_p99_s", "encryption_ratio"),
     "metrics": ("sampling", "top", "api_metrics_on_vs_off"),
+    "autoscaling": ("first_scale_up_s", "steady_s", "overshoot", "scale_down_s", "replica_seconds_vs_ideal", "png"),
     "rest_vs_grpc": ("creates", "list", "cli", "ratio"),
     "abuse": ("update_loop", "watches", "never_reading", "list_without_limit"),
     "patch_vs_update": ("update", "patch", "ratio"),

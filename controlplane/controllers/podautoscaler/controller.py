@@ -9,7 +9,7 @@ import logging
 import time
 
 from api import errors, kinds, meta, selectors
-from controlplane.controllers.core.controller import Context, PeriodicController
+from controlplane.controllers.core.controller import Context, Controller
 from controlplane.controllers.core.informers import NAMESPACE
 from controlplane.controllers.podautoscaler import normalize as N
 from controlplane.controllers.podautoscaler import replicas as R
@@ -31,7 +31,11 @@ def behavior_of(spec: types_pb2.HorizontalPodAutoscalerSpec, downscale_window: f
     return N.Behavior(rules(spec.behavior.scale_up, 0.0), rules(spec.behavior.scale_down, downscale_window))
 
 
-class HorizontalController(PeriodicController):
+class HorizontalController(Controller):
+    """Each HPA is looked at once per sync period, whatever happens: a change to it (its own status
+    write included) only schedules the next look a period later, as Kubernetes' rate-limited queue does,
+    so one sync's scale-up is seen by metrics before the next decides again."""
+
     name = "horizontalpodautoscaling"
     workers = 1
 
@@ -44,13 +48,13 @@ class HorizontalController(PeriodicController):
         self.hpas = ctx.informers.get("HorizontalPodAutoscaler")
         self.pods = ctx.informers.get("Pod")
         self.histories: dict[str, N.History] = {}
-        self.hpas.add_handlers(lambda h: self.enqueue(meta.key(h)), lambda old, new: self.enqueue(meta.key(new)),
+        self.hpas.add_handlers(lambda h: self._later(meta.key(h)), lambda old, new: self._later(meta.key(new)),
                                lambda h: self.histories.pop(meta.key(h), None))
 
-    async def prepare(self) -> None:
-        self.tick()
+    def _later(self, key: str) -> None:
+        self.queue.add_after(key, self.period)  # an earlier pending look wins
 
-    def tick(self) -> None:
+    async def prepare(self) -> None:
         for key in self.hpas.keys():
             self.enqueue(key)
 
@@ -59,6 +63,7 @@ class HorizontalController(PeriodicController):
         if cached is None:
             self.histories.pop(key, None)
             return
+        self._later(key)
         hpa = types_pb2.HorizontalPodAutoscaler()
         hpa.CopyFrom(cached)
         before = types_pb2.HorizontalPodAutoscalerStatus()
