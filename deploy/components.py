@@ -78,7 +78,7 @@ def metrics_address(component: str, ip: str) -> str:
 
 def apiserver(listen: str, etcd_endpoints: list[str], pki_dir: Path, bin_dir: Path | None = None,
               token_listen: str = "", encryption_config: str = "", metrics_ip: str = "",
-              rest_listen: str = "") -> list[str]:
+              rest_listen: str = "", audit_log: str = "") -> list[str]:
     """`encryption_config`: the EncryptionConfiguration file that keeps Secrets encrypted in etcd;
     `rest_listen`: where to serve the Kubernetes REST API (kubectl), with the same serving certificate."""
     argv = [program("skiff-apiserver", bin_dir), "--listen", listen,
@@ -90,6 +90,8 @@ def apiserver(listen: str, etcd_endpoints: list[str], pki_dir: Path, bin_dir: Pa
         argv += ["--encryption-provider-config", encryption_config]
     if rest_listen:
         argv += ["--rest-listen", rest_listen]
+    if audit_log:
+        argv += ["--audit-log-path", audit_log]
     return argv
 
 

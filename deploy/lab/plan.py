@@ -179,7 +179,8 @@ def _processes(lab: Lab) -> list[Process]:
     for i, ip in enumerate(lab.api_ips):
         procs.append(Process(apiserver_process_name(i), components.apiserver(
             f"{ip}:{API_PORT}", lab.etcd_endpoints, PKI_DIR, token_listen=f"{ip}:{TOKEN_PORT}",
-            encryption_config=str(ENCRYPTION_CONFIG), metrics_ip=ip, rest_listen=f"{ip}:{REST_PORT}"),
+            encryption_config=str(ENCRYPTION_CONFIG), metrics_ip=ip, rest_listen=f"{ip}:{REST_PORT}",
+            audit_log=str(LOG_DIR / f"{apiserver_process_name(i)}-audit.log")),
             None, "controlplane", components.metrics_address("apiserver", ip)))
     procs.append(Process("scheduler", components.scheduler(lab.api_address, PKI_DIR, metrics_ip=root), None,
                          "controlplane", components.metrics_address("scheduler", root)))
