@@ -28,7 +28,8 @@ class NodeLifecycle:
 LAB_LIFECYCLE = NodeLifecycle(grace_period=15.0, eviction_timeout=30.0, monitor_period=2.0)
 
 # Prometheus /metrics (and /healthz, /readyz) of each program, over plain HTTP, as --metrics-bind-address.
-METRICS_PORTS = {"apiserver": 10251, "scheduler": 10259, "controller-manager": 10257, "agent": 10255}
+METRICS_PORTS = {"apiserver": 10251, "scheduler": 10259, "controller-manager": 10257, "agent": 10255,
+                 "ingress": 10254}
 LAB_METRICS_RESOLUTION = 5.0  # `skiff top` follows a lab experiment closely; real nodes keep 15 s
 
 
@@ -114,6 +115,18 @@ def controller_manager(server: str, cluster_cidr: str, lifecycle: NodeLifecycle,
         argv += ["--horizontal-pod-autoscaler-sync-period", _seconds(autoscaling.sync_period),
                  "--horizontal-pod-autoscaler-downscale-stabilization", _seconds(autoscaling.downscale_stabilization)]
     return argv
+
+
+INGRESS_CONTROLLER = "skiff.io/ingress-nginx"  # spec.controller of the IngressClass it serves
+
+
+def ingress_controller(server: str, listen_ip: str, work_dir: str, pki_dir: Path,
+                       bin_dir: Path | None = None) -> list[str]:
+    """nginx on this host's address, serving the Ingresses of the IngressClasses naming INGRESS_CONTROLLER."""
+    return [program("skiff-ingress-controller", bin_dir), "--server", server, "--listen-address", listen_ip,
+            "--kubeconfig", pki.kubeconfig_file(pki_dir, "ingress-controller"),
+            "--controller-name", INGRESS_CONTROLLER, "--work-dir", work_dir,
+            "--metrics-bind-address", metrics_address("ingress", listen_ip)]
 
 
 def agent(server: str, node_name: str, node_ip: str, interface: str, pki_dir: Path, state_dir: str | None = None,

@@ -43,7 +43,8 @@ def prepare(pki_dir: Path, layout: pki.ClusterLayout, api_address: str) -> list[
     pki_dir = Path(pki_dir)
     made = pki.write_pki(pki_dir, pki.cluster_specs(layout))
     ca = cert(pki_dir, "ca")
-    users = {"admin": "admin", "scheduler": "scheduler", "controller-manager": "controller-manager"}
+    users = {"admin": "admin", "scheduler": "scheduler", "controller-manager": "controller-manager",
+             "ingress-controller": "ingress-controller"}
     users.update({pki.node_cert_path(n): pki.node_cert_path(n) for n in layout.nodes})
     for who, path in users.items():
         conf = Path(kubeconfig_file(pki_dir, who))
