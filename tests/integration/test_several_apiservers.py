@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from api import errors
-from tests.fixtures.apiserver import admin_client
 from api.informer import Informer
+from tests.fixtures.apiserver import admin_client
 from tests.fixtures.etcd import free_port
 from tests.fixtures.objects import pod
 from tests.fixtures.wait import eventually
@@ -71,3 +73,22 @@ async def test_client_reconnects_within_a_second_of_the_api_server_return(etcd_s
                 return None
         await eventually(answers, timeout=10, interval=0.01)
         assert time.monotonic() - back < 1.5  # the promise is 1 s; the margin is for a loaded CI box
+
+
+async def test_writes_resume_within_a_second_of_etcd_return(etcd_server, client):
+    await client.create(pod("before"))
+    etcd_server.stop()
+    for i in range(5):  # failures while etcd is away push every reconnect backoff to its cap
+        with pytest.raises(errors.Unavailable):
+            await client.create(pod(f"during-{i}"))
+        await asyncio.sleep(0.3)
+    etcd_server.start()  # returns once etcd answers its health check
+    back = time.monotonic()
+
+    async def written():
+        try:
+            return await client.create(pod("after"))
+        except (errors.Unavailable, errors.AlreadyExists):
+            return None
+    await eventually(written, timeout=10, interval=0.01)
+    assert time.monotonic() - back < 1.5  # the promise is 1 s; the margin is for a loaded CI box

@@ -111,6 +111,7 @@ async def main(nodes: int, pods: int, use_scheduler: bool, apiservers: int = 1) 
                 probes: list[float] = []
                 prober = asyncio.create_task(probe_latency(client, probes, stop))
                 creates: list[float] = []
+                failures: list[str] = []
                 limit = asyncio.Semaphore(CREATE_CONCURRENCY)
 
                 async def create(i: int):
@@ -119,11 +120,24 @@ async def main(nodes: int, pods: int, use_scheduler: bool, apiservers: int = 1) 
                         if not use_scheduler:  # no scheduler: place the bare pod by hand, round-robin
                             pod.spec.node_name = f"hollow-{i % nodes}"
                         t = time.perf_counter()
-                        await writers[i % len(writers)].create(pod)
+                        for attempt in range(5):
+                            try:
+                                await writers[i % len(writers)].create(pod)
+                                break
+                            except errors.AlreadyExists:
+                                break  # an earlier attempt was applied before its answer was lost
+                            except errors.ApiError as e:
+                                # a call cut off (CANCELLED, UNAVAILABLE): counted, retried, not fatal
+                                failures.append(f"{type(e).__name__}: {e.message}")
+                                if attempt == 4:
+                                    raise
                         creates.append(time.perf_counter() - t)
                 began = time.perf_counter()
                 await asyncio.gather(*(create(i) for i in range(pods)))
                 result["create_s"] = round(time.perf_counter() - began, 1)
+                result["create_retries"] = len(failures)
+                if failures:
+                    print(f"{len(failures)} create(s) retried, e.g. {failures[0]}", flush=True)
                 await wait_for(lambda: len(counter.running) >= pods, 1800, f"{pods} pods Running", 1.0)
                 result["all_running_s"] = round(time.perf_counter() - began, 1)
                 stop.set()

@@ -53,3 +53,31 @@ def test_docker_config_is_kubectls():
     assert parsed == {"auths": {"registry.example.com": {"username": "me", "password": "pw",
                                                          "email": "me@example.com",
                                                          "auth": base64.b64encode(b"me:pw").decode()}}}
+
+
+def _pair():
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "web")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return cert.public_bytes(serialization.Encoding.PEM), key_pem
+
+
+def test_a_tls_pair_must_match():
+    from cli.commands.create_config import tls_pair_problem
+    cert, key = _pair()
+    _, other_key = _pair()
+    assert tls_pair_problem(cert, key) == ""
+    assert tls_pair_problem(cert, other_key) == "tls: private key does not match public key"
+    assert tls_pair_problem(b"junk", key) == "tls: failed to find any PEM data in certificate input"

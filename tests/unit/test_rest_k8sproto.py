@@ -1,5 +1,8 @@
-"""The SelfSubjectAccessReview kubectl posts as Kubernetes protobuf is read back to its JSON form."""
+"""Kubernetes protobuf bodies kubectl posts (reviews, evictions, generated objects) read to their JSON form."""
+import pytest
+
 from controlplane.apiserver.rest import k8sproto
+from controlplane.apiserver.rest.status import RestError
 
 
 def _ld(number: int, payload: bytes) -> bytes:
@@ -26,3 +29,15 @@ def test_eviction_with_delete_options_from_protobuf():
         "kind": "Eviction", "metadata": {"name": "web", "namespace": "shop"},
         "deleteOptions": {"gracePeriodSeconds": 5, "propagationPolicy": "Foreground"}}
     assert k8sproto.body("application/json", b"{}", k8sproto.eviction) is None
+
+
+def test_a_configmap_from_protobuf_skips_unset_fields_and_refuses_unknown_ones():
+    meta = _ld(1, b"c1") + _ld(2, b"") + bytes([7 << 3, 0])  # generateName and generation written empty
+    raw = _ld(1, meta) + _ld(2, _ld(1, b"a") + _ld(2, b"b"))
+    body = k8sproto.MAGIC + _ld(1, _ld(1, b"v1") + _ld(2, b"ConfigMap")) + _ld(2, raw)
+    assert k8sproto.decode_object(body) == {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c1"},
+                                            "data": {"a": "b"}}
+    odd = k8sproto.MAGIC + _ld(1, _ld(1, b"v1") + _ld(2, b"ConfigMap")) + _ld(2, raw + _ld(9, b"x"))
+    with pytest.raises(RestError) as e:
+        k8sproto.decode_object(odd)
+    assert e.value.reason == "UnsupportedMediaType" and "field 9" in e.value.message

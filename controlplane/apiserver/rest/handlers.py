@@ -220,8 +220,12 @@ class Handlers:
         """The body as an object of the URL's kind, placed in the URL's namespace (and name, if any);
         with the warnings to send back and the body's JSON form."""
         validation = codec.field_validation(request.query.get("fieldValidation", ""))
-        codec.require_json(request.headers.get("Content-Type", ""))
-        data = codec.check_type(codec.parse_json(await request.read()), target.kind)
+        raw = await request.read()
+        data = k8sproto.body(request.headers.get("Content-Type", ""), raw, None)
+        if data is None:
+            codec.require_json(request.headers.get("Content-Type", ""))
+            data = codec.parse_json(raw)
+        data = codec.check_type(data, target.kind)
         obj, warnings = codec.decode(data, target.kind, validation)
         codec.place(obj, target)
         return obj, warnings, data

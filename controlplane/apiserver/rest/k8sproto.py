@@ -1,8 +1,10 @@
-"""The little of Kubernetes' protobuf encoding skiff reads: kubectl's typed clients post some small
-objects (SelfSubjectAccessReview, Eviction, DeleteOptions) as `application/vnd.kubernetes.protobuf`.
+"""The part of Kubernetes' protobuf encoding skiff reads: kubectl's typed clients post reviews, evictions,
+delete options and what `kubectl create <generator>` makes as `application/vnd.kubernetes.protobuf`.
 Pure functions over bytes, giving each object's JSON form.
 """
 from __future__ import annotations
+
+import base64
 
 from controlplane.apiserver.rest.status import RestError
 
@@ -112,8 +114,114 @@ def eviction(raw: bytes) -> dict:
 
 
 def body(content_type: str, data: bytes, read) -> dict | None:
-    """The JSON form of a protobuf body through `read` (one of the functions above), or None when the body
-    is not protobuf."""
+    """The JSON form of a protobuf body through `read` (one of the functions here; None: a whole object,
+    decode_object), or None when the body is not protobuf."""
     if content_type.split(";", 1)[0].strip().lower() != MEDIA_TYPE:
         return None
-    return read(unwrap(data)[2])
+    return decode_object(data) if read is None else read(unwrap(data)[2])
+
+
+# ---------------------------------------------------------------- whole objects (kubectl create <generator>)
+# Kubernetes' field numbers (k8s.io/api generated.proto) of what kubectl's generators set, by message:
+# number -> (JSON name, type). Types: s string, i integer, b bool, y bytes (base64 in JSON), m:<Msg>,
+# r:s or r:m:<Msg> (repeated), ms map of strings, my map of bytes. A field outside these that carries a
+# value is refused, never dropped; Go's protobuf writes every unset field as empty, and those are skipped.
+SCHEMAS: dict[str, dict[int, tuple[str, str]]] = {
+    "ObjectMeta": {1: ("name", "s"), 2: ("generateName", "s"), 3: ("namespace", "s"), 11: ("labels", "ms"),
+                   12: ("annotations", "ms"), 14: ("finalizers", "r:s")},
+    "LabelSelector": {1: ("matchLabels", "ms"), 2: ("matchExpressions", "r:m:LabelSelectorRequirement")},
+    "LabelSelectorRequirement": {1: ("key", "s"), 2: ("operator", "s"), 3: ("values", "r:s")},
+    "Namespace": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:NamespaceSpec")},
+    "NamespaceSpec": {1: ("finalizers", "r:s")},
+    "ConfigMap": {1: ("metadata", "m:ObjectMeta"), 2: ("data", "ms"), 3: ("binaryData", "my"), 4: ("immutable", "b")},
+    "Secret": {1: ("metadata", "m:ObjectMeta"), 2: ("data", "my"), 3: ("type", "s"), 4: ("stringData", "ms"),
+               5: ("immutable", "b")},
+    "Deployment": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:DeploymentSpec")},
+    "DeploymentSpec": {1: ("replicas", "i"), 2: ("selector", "m:LabelSelector"), 3: ("template", "m:PodTemplateSpec"),
+                       4: ("strategy", "m:DeploymentStrategy"), 5: ("minReadySeconds", "i"),
+                       6: ("revisionHistoryLimit", "i"), 7: ("paused", "b"), 9: ("progressDeadlineSeconds", "i")},
+    "DeploymentStrategy": {1: ("type", "s")},
+    "PodTemplateSpec": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:PodSpec")},
+    "PodSpec": {2: ("containers", "r:m:Container"), 3: ("restartPolicy", "s"),
+                4: ("terminationGracePeriodSeconds", "i"), 6: ("dnsPolicy", "s"), 7: ("nodeSelector", "ms"),
+                8: ("serviceAccountName", "s"), 10: ("nodeName", "s"), 11: ("hostNetwork", "b"),
+                19: ("schedulerName", "s")},
+    "Container": {1: ("name", "s"), 2: ("image", "s"), 3: ("command", "r:s"), 4: ("args", "r:s"),
+                  5: ("workingDir", "s"), 6: ("ports", "r:m:ContainerPort"), 13: ("terminationMessagePath", "s"),
+                  14: ("imagePullPolicy", "s"), 20: ("terminationMessagePolicy", "s")},
+    "ContainerPort": {1: ("name", "s"), 2: ("hostPort", "i"), 3: ("containerPort", "i"), 4: ("protocol", "s"),
+                      5: ("hostIP", "s")},
+    "Service": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:ServiceSpec")},
+    "ServiceSpec": {1: ("ports", "r:m:ServicePort"), 2: ("selector", "ms"), 3: ("clusterIP", "s"), 4: ("type", "s"),
+                    5: ("externalIPs", "r:s"), 7: ("sessionAffinity", "s"), 10: ("externalName", "s")},
+    "ServicePort": {1: ("name", "s"), 2: ("protocol", "s"), 3: ("port", "i"), 4: ("targetPort", "m:IntOrString"),
+                    5: ("nodePort", "i")},
+}
+
+
+def _is_zero(value) -> bool:
+    """An unset field as Go writes it: 0, empty bytes, or a message whose every field is unset."""
+    if isinstance(value, int):
+        return value == 0
+    if not value:
+        return True
+    try:
+        return all(_is_zero(v) for values in _fields(value).values() for v in values)
+    except (RestError, IndexError, UnicodeDecodeError):
+        return False
+
+
+def _map(entries: list[bytes], as_bytes: bool) -> dict:
+    out = {}
+    for entry in entries:
+        f = _fields(entry)
+        value = f.get(2, [b""])[0]
+        out[_text(f, 1)] = base64.b64encode(value).decode() if as_bytes else value.decode()
+    return out
+
+
+def _int_or_string(raw: bytes):
+    f = _fields(raw)
+    return _text(f, 3) if _int(f, 1) == 1 else (_int(f, 2) or 0)
+
+
+def decode_message(raw: bytes, name: str) -> dict:
+    schema = SCHEMAS[name]
+    out: dict = {}
+    for number, values in _fields(raw).items():
+        if number not in schema:
+            if all(_is_zero(v) for v in values):
+                continue
+            raise RestError("UnsupportedMediaType", f"{name} field {number} in the protobuf body is not understood "
+                                                    f"by skiff; send the object as JSON (kubectl create -f, apply)")
+        key, kind = schema[number]
+        if kind in ("ms", "my"):
+            value = _map(values, kind == "my")
+        elif kind.startswith("r:m:"):
+            value = [decode_message(v, kind[4:]) for v in values]
+        elif kind == "r:s":
+            value = [v.decode() for v in values]
+        elif all(_is_zero(v) for v in values):
+            continue
+        elif kind == "m:IntOrString":
+            value = _int_or_string(values[0])
+        elif kind.startswith("m:"):
+            value = decode_message(values[0], kind[2:])
+        elif kind == "s":
+            value = values[0].decode()
+        elif kind == "b":
+            value = bool(values[0])
+        else:
+            value = _int({0: values}, 0)
+        if value not in ({}, []):
+            out[key] = value
+    return out
+
+
+def decode_object(body: bytes) -> dict:
+    """The JSON form of an object kubectl sent as Kubernetes protobuf, or 415 for a kind skiff cannot read."""
+    api_version, kind, raw = unwrap(body)
+    if kind not in SCHEMAS:
+        raise RestError("UnsupportedMediaType", f"a {kind} in Kubernetes' protobuf encoding is not understood by "
+                                                f"skiff; send it as JSON (kubectl create -f, apply)")
+    return {"apiVersion": api_version, "kind": kind, **decode_message(raw, kind)}
