@@ -170,7 +170,9 @@ class ApiService(api_pb2_grpc.ApiServicer):
         """Pod Security admission by the namespace's labels: Forbidden (enforce) or warnings (warn)."""
         namespace = self.registry.cached(kinds.BY_NAME["Namespace"], "", pod.metadata.namespace or "default")
         refusal, warnings, audits = podsecurity.evaluate(pod, namespace.metadata.labels if namespace else {})
-        audit_annotations.get().extend(audits)
+        notes = audit_annotations.get(None)
+        if notes is not None:
+            notes.extend(audits)
         if refusal:
             raise errors.Forbidden(refusal)
         return warnings
