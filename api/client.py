@@ -31,7 +31,9 @@ CHANNEL_OPTIONS = [
     ("grpc.http2.max_pings_without_data", 0),
     # Reconnect within a second of the server's return (gRPC's default backoff grows to 120 s).
     ("grpc.initial_reconnect_backoff_ms", 100),
-    ("grpc.min_reconnect_backoff_ms", 100),
+    # gRPC also takes this as the time one connection attempt may last, TLS handshake included: a
+    # loaded machine needs more than the retry delay, so it stays at gRPC's 20 s default.
+    ("grpc.min_reconnect_backoff_ms", 20_000),
     ("grpc.max_reconnect_backoff_ms", 800),  # with gRPC's 20% jitter: under 1 s
 ]
 

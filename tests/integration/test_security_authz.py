@@ -191,3 +191,38 @@ async def test_only_those_who_may_impersonate_can_ask_about_others(apiserver_run
     refused = await skiff("auth", "can-i", "list", "pods", "--as", "admin")
     assert refused.code == 1
     assert 'users "admin" is forbidden: User "nosy" cannot impersonate resource "users"' in refused.err
+
+
+HOST_PATH_POD = """
+apiVersion: v1
+kind: Pod
+metadata: {name: rooted, namespace: locked}
+spec:
+  nodeName: n1
+  volumes: [{name: root, hostPath: {path: /}}]
+  containers: [{name: app, image: busybox:latest, volumeMounts: [{name: root, mountPath: /host}]}]
+"""
+
+
+async def test_a_restricted_namespace_refuses_hostpath_and_a_warn_namespace_warns(client, skiff, tmp_path):
+    await client.create(from_yaml("""
+apiVersion: v1
+kind: Namespace
+metadata: {name: locked, labels: {pod-security.kubernetes.io/enforce: restricted}}
+"""))
+    with pytest.raises(errors.Forbidden) as e:
+        await client.create(from_yaml(HOST_PATH_POD))
+    assert e.value.message.startswith('pods "rooted" is forbidden: violates PodSecurity "restricted:latest": '
+                                      'hostPath volumes (volume "root")')
+    with pytest.raises(errors.NotFound):
+        await client.get("Pod", "rooted", "locked")
+    await client.create(from_yaml("""
+apiVersion: v1
+kind: Namespace
+metadata: {name: watched, labels: {pod-security.kubernetes.io/warn: baseline}}
+"""))
+    manifest = tmp_path / "rooted.yaml"
+    manifest.write_text(HOST_PATH_POD.replace("namespace: locked", "namespace: watched"))
+    created = await skiff("apply", "-f", str(manifest))
+    assert created.code == 0, created.err
+    assert 'Warning: would violate PodSecurity "baseline:latest": hostPath volumes (volume "root")' in created.err

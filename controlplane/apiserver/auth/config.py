@@ -21,6 +21,8 @@ class Security:
     authenticator: Authenticator = field(default_factory=Authenticator)
     # How the API server proves itself to agents (and checks their serving certs); None: no agent calls.
     kubelet_client: Credentials | None = None
+    # One JSON line per request (auth/audit.py); None: no audit log.
+    audit: object | None = None
 
     def server_credentials(self, require_client_cert: bool) -> grpc.ServerCredentials:
         # gRPC can only require a client certificate or not ask for one at all: the certificate port

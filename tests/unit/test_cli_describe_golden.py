@@ -10,7 +10,7 @@ import yaml
 from api import manifest
 from cli.describe import Related, describe
 from cli.describe_pods import template_lines
-from tests.unit.test_cli_printers import NOW, check_golden
+from tests.fixtures.golden import NOW, check_golden
 
 TEMPLATE = """{metadata: {labels: {app: web}}, spec: {containers: [{name: app, image: "nginx:1.25",
   ports: [{containerPort: 80}], command: [sh, -c, "nginx -g 'daemon off;'"], env: [{name: MODE, value: prod}]}]}}"""
