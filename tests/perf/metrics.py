@@ -95,7 +95,7 @@ async def top_at_scale(nodes: int, pods: int, runs: int) -> dict:
         hollow = Component("nodeagent.main", "--kubeconfig", str(test_pki().admin_kubeconfig(address)),
                            "--runtime", "fake", "--hollow", str(nodes),
                            "--node-name", "hollow", "--node-ip", "127.0.0.1", "--log-level", "WARNING",
-                           "--state-dir", "/tmp/skiff-hollow-metrics/hollow", "--metrics-resolution", "5",
+                           "--state-dir", "/tmp/skiff-hollow-metrics/hollow", "--metrics-resolution", "15",
                            "--metrics-bind-address", "127.0.0.1:0")
         try:
             async with admin_client(address, timeout=60) as client:
