@@ -39,11 +39,11 @@ async def related_of(client: Client, obj: Message) -> Related:
         try:
             return Related(endpoints=await client.get("Endpoints", obj.metadata.name, obj.metadata.namespace))
         except errors.NotFound:
-            if kind == "Ingress":
+            return Related()
+    if kind == "Ingress":
         namespace = obj.metadata.namespace
         services = (await client.list("Service", namespace)).items
         endpoints = (await client.list("Endpoints", namespace)).items
         return Related(services_by_name={s.metadata.name: s for s in services},
                        endpoints_by_name={e.metadata.name: e for e in endpoints})
-    return Related()
     return Related()
