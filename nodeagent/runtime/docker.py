@@ -186,8 +186,7 @@ class DockerRuntime(Runtime):
                 environment=spec.env or None, working_dir=spec.working_dir or None,
                 # Docker refuses a hostname for a container joining another's network namespace.
                 hostname=None if joins_other or not spec.hostname else spec.hostname,
-                tty=spec.tty, stdin_open=spec.stdin, stdin_once=spec.stdin_once, host_config=host_config,
-                user=spec.user or None,
+                tty=spec.tty, stdin_open=spec.stdin, host_config=host_config, user=spec.user or None,
             )
             return created["Id"]
 
