@@ -31,7 +31,9 @@ CHANNEL_OPTIONS = [
     ("grpc.http2.max_pings_without_data", 0),
     # Reconnect within a second of the server's return (gRPC's default backoff grows to 120 s).
     ("grpc.initial_reconnect_backoff_ms", 100),
-    ("grpc.min_reconnect_backoff_ms", 100),
+    # gRPC also takes this as the time one connection attempt may last, TLS handshake included: a
+    # loaded machine needs more than the retry delay, so it stays at gRPC's 20 s default.
+    ("grpc.min_reconnect_backoff_ms", 20_000),
     ("grpc.max_reconnect_backoff_ms", 800),  # with gRPC's 20% jitter: under 1 s
 ]
 
@@ -264,6 +266,12 @@ class Client:
     async def review_access(self, review: api_pb2.AccessReview) -> api_pb2.AccessReviewStatus:
         """Whether the caller (or `review.user`, which needs impersonation rights) may do what it names."""
         return await self._call("ReviewAccess", review)
+
+    async def create_token(self, name: str, namespace: str = "default", audiences: list[str] | None = None,
+                           expiration_seconds: int = 0) -> api_pb2.TokenResponse:
+        """A signed token of the ServiceAccount (Kubernetes' TokenRequest)."""
+        return await self._call("CreateToken", api_pb2.TokenRequest(
+            namespace=namespace, name=name, audiences=audiences or [], expiration_seconds=expiration_seconds))
 
     async def version(self) -> api_pb2.VersionInfo:
         return await self._call("Version", api_pb2.VersionRequest())

@@ -102,9 +102,29 @@ def service_ports(svc) -> str:
     return ",".join(parts) or NONE
 
 
+def load_balancer_addresses(status, wide: bool = False) -> str:
+    """status.loadBalancer.ingress as kubectl prints it: IPs or host names, cut to 16 characters unless wide."""
+    text = ",".join(entry.ip or entry.hostname for entry in status.ingress if entry.ip or entry.hostname)
+    if not wide and len(text) > 16:
+        text = text[:13] + "..."
+    return text
+
+
+def service_external_ip(svc, wide: bool = False) -> str:
+    """kubectl's EXTERNAL-IP: externalIPs, plus a LoadBalancer's addresses or <pending> until it has one."""
+    spec = svc.spec
+    external = ",".join(spec.external_ips)
+    if spec.type != "LoadBalancer":
+        return external or NONE
+    addresses = load_balancer_addresses(svc.status.load_balancer, wide)
+    if external:
+        return ",".join(x for x in (external, addresses) if x)
+    return addresses or "<pending>"
+
+
 def _svc_row(svc, now):
     spec = svc.spec
-    external = ",".join(spec.external_ips) or NONE
+    external = service_external_ip(svc)
     return [_name(svc), spec.type or "ClusterIP", spec.cluster_ip or NONE, external, service_ports(svc),
             _age(svc, now)]
 
@@ -162,6 +182,35 @@ def _config_map_row(cm, now):
 
 def _secret_row(secret, now):
     return [_name(secret), secret.type or "Opaque", str(len(secret.data)), _age(secret, now)]
+
+
+# ---------------------------------------------------------------- ingress
+
+MAX_HOSTS = 3
+
+
+def ingress_hosts(ing) -> str:
+    hosts = [rule.host for rule in ing.spec.rules if rule.host]
+    if not hosts:
+        return "*"
+    shown = ",".join(hosts[:MAX_HOSTS])
+    return shown + (f" + {len(hosts) - MAX_HOSTS} more..." if len(hosts) > MAX_HOSTS else "")
+
+
+def _ingress_row(ing, now):
+    spec = ing.spec
+    class_name = spec.ingress_class_name if spec.HasField("ingress_class_name") else NONE
+    return [_name(ing), class_name, ingress_hosts(ing), load_balancer_addresses(ing.status.load_balancer),
+            "80, 443" if spec.tls else "80", _age(ing, now)]
+
+
+def _ingress_class_row(cls, now):
+    params = cls.spec.parameters
+    shown = NONE
+    if params.kind:
+        group = f".{params.api_group}" if params.HasField("api_group") and params.api_group else ""
+        shown = f"{params.kind}{group}/{params.name}"
+    return [_name(cls), cls.spec.controller, shown, _age(cls, now)]
 
 
 def hpa_targets(hpa, shown: int = 2) -> str:
@@ -230,6 +279,8 @@ COLUMNS: dict[str, Columns] = {
     "Secret": Columns(("NAME", "TYPE", "DATA", "AGE"), _secret_row),
     "HorizontalPodAutoscaler": Columns(("NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"),
                                        _hpa_row),
+    "Ingress": Columns(("NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"), _ingress_row),
+    "IngressClass": Columns(("NAME", "CONTROLLER", "PARAMETERS", "AGE"), _ingress_class_row),
 }
 _DEFAULT = Columns(("NAME", "AGE"), lambda obj, now: [_name(obj), _age(obj, now)])
 

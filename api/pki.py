@@ -58,6 +58,10 @@ class ClusterLayout:
     nodes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # node name -> its IPs
 
 
+# The ingress controller's identity; the API server binds it to a ClusterRole of the same name.
+INGRESS_CONTROLLER_USER = "skiff:ingress-controller"
+
+
 def first_service_ip(service_cidr: str) -> str:
     """The ClusterIP of the `kubernetes` Service: the service range's first address."""
     return str(ipaddress.ip_network(service_cidr, strict=False).network_address + 1)
@@ -85,6 +89,7 @@ def cluster_specs(layout: ClusterLayout) -> list[CertSpec]:
         CertSpec("apiserver-kubelet-client", "kube-apiserver-kubelet-client", (MASTERS,), client=True),
         CertSpec("scheduler", "system:kube-scheduler", client=True),
         CertSpec("controller-manager", "system:kube-controller-manager", client=True),
+        CertSpec("ingress-controller", INGRESS_CONTROLLER_USER, client=True),
         CertSpec("admin", "kubernetes-admin", (MASTERS,), client=True),
     ]
     for member, ip in sorted(layout.etcd_members.items()):
@@ -308,3 +313,15 @@ def _unique(values: Iterable[str]) -> list[str]:
         if v:
             seen.setdefault(v, None)
     return list(seen)
+
+
+def ensure_service_account_key(directory: Path) -> tuple[Path, Path]:
+    """sa.key and sa.pub (kubeadm's names): the key ServiceAccount tokens are signed with, made once."""
+    directory = Path(directory)
+    private, public = directory / "sa.key", directory / "sa.pub"
+    if not (private.exists() and public.exists()):
+        key = new_key()
+        write_file(private, _key_pem(key))
+        write_file(public, key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                         serialization.PublicFormat.SubjectPublicKeyInfo))
+    return private, public

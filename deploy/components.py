@@ -28,7 +28,8 @@ class NodeLifecycle:
 LAB_LIFECYCLE = NodeLifecycle(grace_period=15.0, eviction_timeout=30.0, monitor_period=2.0)
 
 # Prometheus /metrics (and /healthz, /readyz) of each program, over plain HTTP, as --metrics-bind-address.
-METRICS_PORTS = {"apiserver": 10251, "scheduler": 10259, "controller-manager": 10257, "agent": 10255}
+METRICS_PORTS = {"apiserver": 10251, "scheduler": 10259, "controller-manager": 10257, "agent": 10255,
+                 "ingress": 10254}
 LAB_METRICS_RESOLUTION = 5.0  # `skiff top` follows a lab experiment closely; real nodes keep 15 s
 
 
@@ -77,7 +78,7 @@ def metrics_address(component: str, ip: str) -> str:
 
 def apiserver(listen: str, etcd_endpoints: list[str], pki_dir: Path, bin_dir: Path | None = None,
               token_listen: str = "", encryption_config: str = "", metrics_ip: str = "",
-              rest_listen: str = "") -> list[str]:
+              rest_listen: str = "", audit_log: str = "") -> list[str]:
     """`encryption_config`: the EncryptionConfiguration file that keeps Secrets encrypted in etcd;
     `rest_listen`: where to serve the Kubernetes REST API (kubectl), with the same serving certificate."""
     argv = [program("skiff-apiserver", bin_dir), "--listen", listen,
@@ -89,6 +90,8 @@ def apiserver(listen: str, etcd_endpoints: list[str], pki_dir: Path, bin_dir: Pa
         argv += ["--encryption-provider-config", encryption_config]
     if rest_listen:
         argv += ["--rest-listen", rest_listen]
+    if audit_log:
+        argv += ["--audit-log-path", audit_log]
     return argv
 
 
@@ -112,6 +115,18 @@ def controller_manager(server: str, cluster_cidr: str, lifecycle: NodeLifecycle,
         argv += ["--horizontal-pod-autoscaler-sync-period", _seconds(autoscaling.sync_period),
                  "--horizontal-pod-autoscaler-downscale-stabilization", _seconds(autoscaling.downscale_stabilization)]
     return argv
+
+
+INGRESS_CONTROLLER = "skiff.io/ingress-nginx"  # spec.controller of the IngressClass it serves
+
+
+def ingress_controller(server: str, listen_ip: str, work_dir: str, pki_dir: Path,
+                       bin_dir: Path | None = None) -> list[str]:
+    """nginx on this host's address, serving the Ingresses of the IngressClasses naming INGRESS_CONTROLLER."""
+    return [program("skiff-ingress-controller", bin_dir), "--server", server, "--listen-address", listen_ip,
+            "--kubeconfig", pki.kubeconfig_file(pki_dir, "ingress-controller"),
+            "--controller-name", INGRESS_CONTROLLER, "--work-dir", work_dir,
+            "--metrics-bind-address", metrics_address("ingress", listen_ip)]
 
 
 def agent(server: str, node_name: str, node_ip: str, interface: str, pki_dir: Path, state_dir: str | None = None,

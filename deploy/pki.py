@@ -10,6 +10,7 @@ from api import kubeconfig, pki
 
 PKI_DIR = Path("/etc/skiff/pki")
 TOKEN_FILE = "tokens.csv"
+AUDIT_POLICY = "audit-policy.yaml"
 
 
 def cert(pki_dir: Path, path: str) -> str:
@@ -31,7 +32,8 @@ def apiserver_flags(pki_dir: Path) -> list[str]:
             "--client-ca-file", cert(pki_dir, "ca"),
             "--kubelet-client-certificate", cert(pki_dir, "apiserver-kubelet-client"),
             "--kubelet-client-key", key(pki_dir, "apiserver-kubelet-client"),
-            "--token-auth-file", str(token_file)]
+            "--token-auth-file", str(token_file), "--audit-policy-file", str(Path(pki_dir) / AUDIT_POLICY),
+            "--service-account-signing-key-file", str(Path(pki_dir) / "sa.key")]
 
 
 def prepare(pki_dir: Path, layout: pki.ClusterLayout, api_address: str) -> list[str]:
@@ -41,8 +43,10 @@ def prepare(pki_dir: Path, layout: pki.ClusterLayout, api_address: str) -> list[
     """
     pki_dir = Path(pki_dir)
     made = pki.write_pki(pki_dir, pki.cluster_specs(layout))
+    pki.ensure_service_account_key(pki_dir)
     ca = cert(pki_dir, "ca")
-    users = {"admin": "admin", "scheduler": "scheduler", "controller-manager": "controller-manager"}
+    users = {"admin": "admin", "scheduler": "scheduler", "controller-manager": "controller-manager",
+             "ingress-controller": "ingress-controller"}
     users.update({pki.node_cert_path(n): pki.node_cert_path(n) for n in layout.nodes})
     for who, path in users.items():
         conf = Path(kubeconfig_file(pki_dir, who))
@@ -51,6 +55,10 @@ def prepare(pki_dir: Path, layout: pki.ClusterLayout, api_address: str) -> list[
         if not conf.exists() or conf.read_text() != text:
             kubeconfig.write(conf, text)
             made.append(f"{who}.conf")
+    policy = pki_dir / AUDIT_POLICY
+    if not policy.exists():
+        from controlplane.apiserver.auth.audit import WRITES_ONLY_POLICY_TEXT
+        pki.write_file(policy, WRITES_ONLY_POLICY_TEXT.encode())
     token_file = pki_dir / TOKEN_FILE
     if not token_file.exists():
         pki.write_file(token_file, b"# token,user,uid,\"group1,group2\"  (Kubernetes' --token-auth-file)\n")

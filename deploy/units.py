@@ -81,7 +81,8 @@ def controlplane_units(config: dict, name: str, bin_dir: Path = BIN_DIR) -> list
     units += [
         Unit("skiff-apiserver", "API server",
              components.apiserver(f"{own_ip}:{servers[0].rsplit(':', 1)[1]}", endpoints, PKI_DIR, bin_dir,
-                                  encryption_config=ENCRYPTION_CONFIG, metrics_ip=own_ip),
+                                  encryption_config=ENCRYPTION_CONFIG, metrics_ip=own_ip,
+                                  audit_log="/var/log/skiff-apiserver-audit.log"),
              "skiff-etcd.service" if name in members else ""),
         Unit("skiff-scheduler", "scheduler", components.scheduler(server, PKI_DIR, bin_dir, metrics_ip=own_ip)),
         Unit("skiff-controller-manager", "controller manager",

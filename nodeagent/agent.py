@@ -115,6 +115,9 @@ class NodeAgent:
             self.proxy = ServiceProxy.for_agent(self.client, self.cfg)
             await self.proxy.start()
             self.env.services = self.proxy.services  # the Services' env vars for pods (enableServiceLinks)
+            self.proxy.local_pods = self.pods.list  # hostPorts: the node's pods, published on its IP
+            self.pods.add_handlers(self._pod_ports_changed, lambda old, new: self._pod_ports_changed(new, old),
+                                   self._pod_ports_changed)
             # Cluster DNS shares the proxy's Service and Endpoints informers; it listens once the bridge is up.
             self.env.dns = ClusterDns(self.client, self.cfg.cluster_domain, self.cfg.dns_upstream, self.cfg.dns_port,
                                       self.cfg.host_netns, services=self.proxy.services,
@@ -127,6 +130,14 @@ class NodeAgent:
     def ready(self) -> bool:
         """/readyz and the gRPC health service: registered and the pod cache complete."""
         return self.pods_synced.is_set()
+    def _pod_ports_changed(self, pod: types_pb2.Pod, old: types_pb2.Pod | None = None) -> None:
+        """A pod with hostPorts came, went, or got its address: the proxy publishes them again."""
+        if self.proxy is None or not _has_host_ports(pod):
+            return
+        if old is None or old.status.pod_ip != pod.status.pod_ip or old.status.phase != pod.status.phase or \
+                old.metadata.deletion_timestamp != pod.metadata.deletion_timestamp:
+            self.proxy.request()
+
     def _node_registered(self, node: types_pb2.Node) -> None:
         self.lease.node_uid = node.metadata.uid
 
@@ -254,3 +265,7 @@ class NodeAgent:
                 log.info("node %s: removing containers of pod %s (uid %s), which no longer exists",
                          self.cfg.node_name, sample.labels.get(LABEL_POD_NAME, "?"), uid)
                 self.workers.orphan(uid, sample)
+
+
+def _has_host_ports(pod: types_pb2.Pod) -> bool:
+    return any(p.host_port for c in (*pod.spec.init_containers, *pod.spec.containers) for p in c.ports)

@@ -30,12 +30,24 @@ class RangeFull(Exception):
     pass
 
 
+# The Service types that open a port on every node.
+NODE_PORT_TYPES = ("NodePort", "LoadBalancer")
+
+
 def uses_cluster_ip(spec: types_pb2.ServiceSpec) -> bool:
     return spec.cluster_ip != "None"
 
 
 def uses_node_ports(spec: types_pb2.ServiceSpec) -> bool:
+    if spec.type == "LoadBalancer":
+        # Kubernetes' allocateLoadBalancerNodePorts: true unless the Service says otherwise.
+        return not spec.HasField("allocate_load_balancer_node_ports") or spec.allocate_load_balancer_node_ports
     return spec.type == "NodePort"
+
+
+def uses_health_check_node_port(spec: types_pb2.ServiceSpec) -> bool:
+    """A LoadBalancer Service that keeps client addresses gets a port where nodes say if they have endpoints."""
+    return spec.type == "LoadBalancer" and spec.external_traffic_policy == "Local"
 
 
 def reservation_keys(spec: types_pb2.ServiceSpec) -> set[bytes]:
@@ -46,6 +58,8 @@ def reservation_keys(spec: types_pb2.ServiceSpec) -> set[bytes]:
     for port in spec.ports:
         if port.node_port:
             keys.add(f"{RESERVATIONS}/nodeports/{port.protocol or 'TCP'}/{port.node_port}".encode())
+    if spec.health_check_node_port:
+        keys.add(f"{RESERVATIONS}/nodeports/TCP/{spec.health_check_node_port}".encode())
     return keys
 
 
@@ -58,6 +72,8 @@ def in_use(services: Iterable[types_pb2.Service]) -> tuple[set[str], set[tuple[s
         for port in svc.spec.ports:
             if port.node_port:
                 ports.add((port.protocol or "TCP", port.node_port))
+        if svc.spec.health_check_node_port:
+            ports.add(("TCP", svc.spec.health_check_node_port))
     return ips, ports
 
 
@@ -116,6 +132,12 @@ def allocate(spec: types_pb2.ServiceSpec, ranges: ServiceRanges, used_ips: set[s
             if not port.node_port:
                 port.node_port = pick_node_port(ranges.node_ports, taken, rng)
                 taken.add(port.node_port)
-    else:
+    elif spec.type != "LoadBalancer":
         for port in spec.ports:
             port.node_port = 0
+    if uses_health_check_node_port(spec):
+        if not spec.health_check_node_port:
+            taken = {p for _, p in used_ports} | {p.node_port for p in spec.ports}
+            spec.health_check_node_port = pick_node_port(ranges.node_ports, taken, rng)
+    else:
+        spec.health_check_node_port = 0

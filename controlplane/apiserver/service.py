@@ -1,6 +1,7 @@
 """The gRPC face of the API server: turns requests into registry calls and typed errors into status codes."""
 from __future__ import annotations
 
+import datetime
 import functools
 import inspect
 import logging
@@ -16,7 +17,8 @@ from controlplane.apiserver.auth.attributes import Attributes
 from controlplane.apiserver.auth.authorizer import Authorizer
 from controlplane.apiserver.auth.config import Security
 from controlplane.apiserver.auth.grpc_request import caller_credentials
-from controlplane.apiserver.auth.request import current_user
+from controlplane.apiserver.auth import audit, podsecurity, serviceaccount
+from controlplane.apiserver.auth.request import audit_annotations, current_user, request_attributes
 from controlplane.apiserver.auth.user import with_authenticated
 from controlplane.apiserver import eviction
 from controlplane.apiserver import metrics
@@ -24,7 +26,7 @@ from controlplane.apiserver.metrics_store import MetricsStore
 from controlplane.apiserver.proxy import AgentProxy
 from controlplane.apiserver.registry import Registry
 from controlplane.apiserver.watchcache import Event
-from proto import api_pb2, api_pb2_grpc
+from proto import api_pb2, api_pb2_grpc, types_pb2
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,7 @@ def _api_call(method):
         async def stream(self, request, context):
             resource = _resource(request)
             code = grpc.StatusCode.OK
+            wall = time.time()
             with instrument.longrunning(resource):
                 try:
                     self.authenticate(context)
@@ -91,11 +94,12 @@ def _api_call(method):
                     await _abort(context, _internal(method.__name__))
                 finally:
                     instrument.count(resource, code)
+                    self.audit(code, wall)
         return stream
 
     @functools.wraps(method)
     async def unary(self, request, context):
-        started = time.perf_counter()
+        started, wall = time.perf_counter(), time.time()
         resource = _resource(request)
         code = grpc.StatusCode.OK
         try:
@@ -117,6 +121,7 @@ def _api_call(method):
             raise
         finally:
             instrument.observe(resource, code, started)
+            self.audit(code, wall)
     return unary
 
 
@@ -133,11 +138,19 @@ class ApiService(api_pb2_grpc.ApiServicer):
         cert, token = caller_credentials(context)
         user = self.security.authenticator.authenticate(cert, token)
         current_user.set(user)
+        audit_annotations.set([])
         return user
 
     def authorize(self, attributes: Attributes) -> None:
         """Forbidden unless the authenticated caller of this request may do this."""
+        request_attributes.set(attributes)
         self.authorizer.check(current_user.get(), attributes)
+
+    def audit(self, code: grpc.StatusCode, started_wall: float, reason: str = "") -> None:
+        log = self.security.audit
+        if log is not None:
+            log.record(current_user.get(), request_attributes.get(), audit.HTTP_STATUS.get(code.name, 500), reason,
+                       started_wall, time.time(), audit_annotations.get([]))
 
     def _cached(self, kind_name: str):
         """(namespace, name) -> the object in the watch cache, or None: the metrics API's view of pods/nodes."""
@@ -146,9 +159,23 @@ class ApiService(api_pb2_grpc.ApiServicer):
 
     @_api_call
     async def Create(self, request, context):
-        obj = _request_object(request, context)
+        obj, warnings = _request_object(request)
         self.authorize(attrs.for_object("create", obj))
+        if isinstance(obj, types_pb2.Pod):
+            warnings += self.admit_pod(obj)
+        _send_warnings(context, warnings)
         return kinds.wrap(await self.registry.create(obj, request.dry_run))
+
+    def admit_pod(self, pod: types_pb2.Pod) -> list[str]:
+        """Pod Security admission by the namespace's labels: Forbidden (enforce) or warnings (warn)."""
+        namespace = self.registry.cached(kinds.BY_NAME["Namespace"], "", pod.metadata.namespace or "default")
+        refusal, warnings, audits = podsecurity.evaluate(pod, namespace.metadata.labels if namespace else {})
+        notes = audit_annotations.get(None)
+        if notes is not None:
+            notes.extend(audits)
+        if refusal:
+            raise errors.Forbidden(refusal)
+        return warnings
 
     @_api_call
     async def Get(self, request, context):
@@ -168,13 +195,15 @@ class ApiService(api_pb2_grpc.ApiServicer):
 
     @_api_call
     async def Update(self, request, context):
-        obj = _request_object(request, context)
+        obj, warnings = _request_object(request)
+        _send_warnings(context, warnings)
         self.authorize(attrs.for_object("update", obj, request.subresource))
         return kinds.wrap(await self.registry.update(obj, request.subresource, request.dry_run))
 
     @_api_call
     async def Patch(self, request, context):
         kind = kinds.lookup(request.kind)
+        self.authorize(attrs.for_kind("patch", kind, request.namespace, request.name, request.subresource))
         try:
             body = manifest.parse_json(request.patch)
             validation = manifest.field_validation(request.field_validation)
@@ -294,6 +323,21 @@ class ApiService(api_pb2_grpc.ApiServicer):
         return api_pb2.AccessReviewStatus(allowed=decision.allowed, reason=decision.reason)
 
     @_api_call
+    async def CreateToken(self, request, context):
+        self.authorize(attrs.for_kind("create", "ServiceAccount", request.namespace, request.name, "token"))
+        sa = await self.registry.get(kinds.BY_NAME["ServiceAccount"], request.namespace or "default", request.name)
+        key = self.security.service_account_key
+        if not key:
+            raise errors.Unavailable("this API server signs no ServiceAccount tokens "
+                                     "(--service-account-signing-key-file)")
+        token, expires = serviceaccount.sign(key, self.security.service_account_issuer, sa.metadata.namespace,
+                                             sa.metadata.name, sa.metadata.uid,
+                                             list(request.audiences) or list(self.security.api_audiences),
+                                             request.expiration_seconds or serviceaccount.DEFAULT_EXPIRY_S)
+        stamp = datetime.datetime.fromtimestamp(expires, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return api_pb2.TokenResponse(token=token, expiration_timestamp=stamp)
+
+    @_api_call
     async def Version(self, request, context):
         self.authorize(attrs.for_path("get", "/version"))
         # Where etcd lives is nobody's business but the API server's.
@@ -313,16 +357,19 @@ async def _peek(requests):
     return first, again()
 
 
-def _request_object(request, context: grpc.aio.ServicerContext) -> Message:
-    """The object a write carries: typed, or in manifest form judged by its field validation mode."""
+def _request_object(request) -> tuple[Message, list[str]]:
+    """The object a write carries (typed, or in manifest form judged by its field validation mode), and
+    the warnings its fields gave."""
     if not request.manifest:
         if request.object.WhichOneof("object") is None:
             raise errors.BadRequest("the request carries no object", ["object: Required value"])
-        return kinds.unwrap(request.object)
-    obj, warnings = decode_manifest(request.manifest, request.field_validation)
+        return kinds.unwrap(request.object), []
+    return decode_manifest(request.manifest, request.field_validation)
+
+
+def _send_warnings(context: grpc.aio.ServicerContext, warnings: list[str]) -> None:
     if warnings:
         context.set_trailing_metadata(tuple((errors.WARNING_KEY, w.encode()) for w in warnings))
-    return obj
 
 
 def decode_manifest(text: bytes, validation: str) -> tuple[Message, list[str]]:

@@ -27,6 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--prometheus", action="store_true",
                     help="also run Debian's prometheus (installed if missing) scraping every component; "
                          "its web UI URL is printed")
+    up.add_argument("--ingress", action="store_true",
+                    help="also run the ingress controller (nginx) on the first host, serving Ingresses on its "
+                         "address, ports 80 and 443, with a default IngressClass \"nginx\"")
     verbs.add_parser("down", help="remove everything the lab made, even after a crash")
     verbs.add_parser("kubeconfig", help="print the kubeconfig for stock kubectl (`up` also writes it to "
                                         "~/.kube/config)")
@@ -65,7 +68,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.verb == "up":
         from deploy.lab.up import up
         return up(P.Settings(nodes=args.nodes, etcd_members=args.etcd_members, apiservers=args.apiservers, underlay=args.underlay,
-                             prometheus=args.prometheus),
+                             prometheus=args.prometheus, ingress=args.ingress),
                   ready_timeout=args.ready_timeout, agents=not args.no_agents)
     if args.verb == "down":
         from deploy.lab.down import down

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from api import kubeconfig
+from api import errors, kubeconfig, manifest
 from api.client import Client
 from api.meta import get_condition
 
@@ -32,6 +32,23 @@ async def readiness(config: str) -> dict[str, bool]:
         cond = get_condition(node.status.conditions, "Ready")
         ready[node.metadata.name] = cond is not None and cond.status == "True"
     return ready
+
+
+async def _ensure_ingress_class(config: str, name: str, controller: str) -> None:
+    cls, _ = manifest.from_dict({
+        "apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
+        "metadata": {"name": name, "annotations": {"ingressclass.kubernetes.io/is-default-class": "true"}},
+        "spec": {"controller": controller}})
+    async with admin_client(config, timeout=5) as client:
+        try:
+            await client.create(cls)
+        except errors.AlreadyExists:
+            pass
+
+
+def ensure_ingress_class(config: str, name: str, controller: str) -> None:
+    """The default IngressClass of the lab's ingress controller, made if missing (`config`: admin kubeconfig)."""
+    asyncio.run(_ensure_ingress_class(config, name, controller))
 
 
 def api_answers(config: str, server: str | None = None) -> bool:

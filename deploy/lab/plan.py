@@ -45,6 +45,7 @@ class Settings:
     lifecycle: components.NodeLifecycle = components.LAB_LIFECYCLE
     lease_renew_interval: float = 3.0
     prometheus: bool = False  # a real Prometheus scraping every component (`up --prometheus`)
+    ingress: bool = False  # nginx serving Ingresses on the first host's address (`up --ingress`)
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class Process:
     name: str
     argv: list[str]
     netns: str | None  # None: the root namespace
-    kind: str          # etcd | controlplane | agent | prometheus
+    kind: str          # etcd | controlplane | agent | ingress | prometheus
     metrics: str = ""  # HOST:PORT of its Prometheus /metrics, "" when it has none
 
     @property
@@ -178,7 +179,8 @@ def _processes(lab: Lab) -> list[Process]:
     for i, ip in enumerate(lab.api_ips):
         procs.append(Process(apiserver_process_name(i), components.apiserver(
             f"{ip}:{API_PORT}", lab.etcd_endpoints, PKI_DIR, token_listen=f"{ip}:{TOKEN_PORT}",
-            encryption_config=str(ENCRYPTION_CONFIG), metrics_ip=ip, rest_listen=f"{ip}:{REST_PORT}"),
+            encryption_config=str(ENCRYPTION_CONFIG), metrics_ip=ip, rest_listen=f"{ip}:{REST_PORT}",
+            audit_log=str(LOG_DIR / f"{apiserver_process_name(i)}-audit.log")),
             None, "controlplane", components.metrics_address("apiserver", ip)))
     procs.append(Process("scheduler", components.scheduler(lab.api_address, PKI_DIR, metrics_ip=root), None,
                          "controlplane", components.metrics_address("scheduler", root)))
@@ -193,9 +195,23 @@ def _processes(lab: Lab) -> list[Process]:
                                 metrics_resolution=components.LAB_METRICS_RESOLUTION)
         procs.append(Process(agent_process_name(h.name), argv, h.netns, "agent",
                              components.metrics_address("agent", h.ip)))
+    if s.ingress:
+        host = lab.hosts[0]
+        procs.append(Process(INGRESS_PROCESS, components.ingress_controller(
+            lab.api_address, host.ip, str(STATE_DIR / "ingress"), PKI_DIR), host.netns, "ingress",
+            components.metrics_address("ingress", host.ip)))
     if s.prometheus:
         procs.append(Process("prometheus", prometheus_argv(lab), None, "prometheus"))
     return procs
+
+
+INGRESS_PROCESS = "ingress-controller"
+INGRESS_CLASS = "nginx"  # the lab's default IngressClass, as ingress-nginx names its own
+
+
+def ingress_host(lab: Lab) -> Member:
+    """Where the lab's ingress controller runs (its nginx listens on that host's underlay address)."""
+    return lab.hosts[0]
 
 
 PROMETHEUS_BINARY = "/usr/bin/prometheus"

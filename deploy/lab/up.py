@@ -61,13 +61,15 @@ def up(settings: P.Settings, ready_timeout: float = 120.0, agents: bool = True) 
                        f"first")
     if existing and existing.settings.nodes > settings.nodes:
         print(f"note: the lab has {existing.settings.nodes} hosts; keeping them all")
-        settings = dataclasses.replace(existing.settings, prometheus=settings.prometheus)
+        settings = dataclasses.replace(existing.settings, prometheus=settings.prometheus, ingress=settings.ingress)
     if existing and existing.settings.prometheus and not settings.prometheus:
         settings = dataclasses.replace(settings, prometheus=True)  # once asked for, it stays until `down`
+    if existing and existing.settings.ingress and not settings.ingress:
+        settings = dataclasses.replace(settings, ingress=True)
     lab = P.plan(settings)
     st = existing or S.State(settings)
     st.settings = settings
-    progress = Progress(total=11)
+    progress = Progress(total=12)
     running = procs.running()
 
     progress("underlay", _underlay(lab, st))
@@ -82,6 +84,7 @@ def up(settings: P.Settings, ready_timeout: float = 120.0, agents: bool = True) 
     progress("agents", _start_agents(lab, st, running) if agents else "left out (--no-agents)")
     progress("cli config", _write_cli_config(lab, st))
     progress("kubeconfig", lab_kubeconfig.write(lab))
+    progress("ingress", _start_ingress(lab, st, running) if agents else "left out (--no-agents)")
     progress("prometheus", _start_prometheus(lab, st, running))
     S.save(st)
     ready = _wait_ready(lab, ready_timeout) if agents else None
@@ -205,6 +208,26 @@ def _start_agents(lab: P.Lab, st: S.State, running) -> str:
     return f"{len(started)} started, {len(agents) - len(started)} already running"
 
 
+def _start_ingress(lab: P.Lab, st: S.State, running) -> str:
+    """nginx serving Ingresses on the first host, and the default IngressClass that sends them there."""
+    if not lab.settings.ingress:
+        return "not asked for (up --ingress)"
+    cluster.ensure_ingress_class(lab.admin_kubeconfig, P.INGRESS_CLASS, components.INGRESS_CONTROLLER)
+    host = P.ingress_host(lab)
+    proc = lab.process(P.INGRESS_PROCESS)
+    started = _start(proc, st, running)
+    if not cluster.wait_for(lambda: _tcp_open(host.netns, host.ip, 80) or not procs.alive(st.pids[proc.name]), 30) \
+            or not procs.alive(st.pids[proc.name]):
+        raise LabError(f"the ingress controller's nginx did not listen on {host.ip}:80; see {proc.log}")
+    return (f"nginx on {host.ip}:80 and :443 (IngressClass {P.INGRESS_CLASS}, the default)"
+            + ("" if started else " (already running)"))
+
+
+def _tcp_open(netns: str, ip: str, port: int) -> bool:
+    return subprocess.run(["ip", "netns", "exec", netns, "bash", "-c", f"exec 3<>/dev/tcp/{ip}/{port}"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False).returncode == 0
+
+
 def _start_prometheus(lab: P.Lab, st: S.State, running) -> str:
     """Debian's prometheus (installed by `make setup-prometheus` when missing) scraping every component."""
     if not lab.settings.prometheus:
@@ -295,6 +318,8 @@ def summary(lab: P.Lab, ready: dict[str, bool] | None, took: float) -> str:
         f"  logs          {P.LOG_DIR}/<component>.log  (python -m deploy.lab logs apiserver)",
         f"  metrics       http://HOST:PORT/metrics of each component: python -m deploy.lab status",
         *([f"  prometheus    {P.prometheus_url(lab)}"] if s.prometheus else []),
+        *([f"  ingress       http://{P.ingress_host(lab).ip}/ and https:// (nginx, IngressClass {P.INGRESS_CLASS})"]
+          if s.ingress else []),
         "try:",
         "  .venv/bin/skiff get nodes -o wide",
         "  .venv/bin/python -m deploy.lab demo",

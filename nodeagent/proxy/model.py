@@ -78,3 +78,34 @@ def service_ports(services: Iterable[types_pb2.Service],
                 affinity_seconds=_affinity_seconds(spec),
                 endpoints=ready_endpoints(endpoints_of.get(key), port)))
     return sorted(out)
+
+
+@dataclass(frozen=True, order=True)
+class HostPort:
+    """A container port published on its node (hostPort): node address:port DNATed to the pod."""
+
+    host_ip: str  # the node's IP, or the hostIP the port names
+    protocol: str  # "tcp" | "udp"
+    port: int
+    pod_ip: str
+    container_port: int
+
+    @property
+    def id(self) -> str:
+        return f"{self.protocol}/{self.host_ip}/{self.port}"
+
+
+def host_ports(pods: Iterable[types_pb2.Pod], node_ip: str) -> list[HostPort]:
+    """The hostPorts of the node's live pods that have an address (hostNetwork pods listen on the host)."""
+    found = set()
+    for pod in pods:
+        if pod.spec.host_network or not pod.status.pod_ip or pod.metadata.deletion_timestamp or \
+                pod.status.phase in ("Succeeded", "Failed"):
+            continue
+        for c in (*pod.spec.init_containers, *pod.spec.containers):
+            for p in c.ports:
+                protocol = PROTOCOLS.get(p.protocol or "TCP")
+                if p.host_port and protocol:
+                    host_ip = p.host_ip if p.host_ip and p.host_ip != "0.0.0.0" else node_ip
+                    found.add(HostPort(host_ip, protocol, p.host_port, pod.status.pod_ip, p.container_port))
+    return sorted(found)

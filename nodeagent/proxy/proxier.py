@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from api.client import Client
@@ -14,7 +15,8 @@ from api.tasks import cancel_and_wait
 from nodeagent.metrics import prom
 from nodeagent.proxy import host, nft, render, transaction
 from nodeagent.proxy.coalesce import Coalescer
-from nodeagent.proxy.model import service_ports
+from nodeagent.proxy.model import host_ports, service_ports
+from proto import types_pb2
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,7 @@ class ProxyConfig:
     service_cidr: str = "10.96.0.0/16"
     resync_period: float = 30.0
     docker_user: bool = True  # open Docker's FORWARD drop for pod traffic where Docker runs
+    node_ip: str = ""  # where the node's pods' hostPorts are published ("" : none)
 
 
 class ServiceProxy:
@@ -38,6 +41,7 @@ class ServiceProxy:
             informer.add_handlers(lambda obj: self.request(), lambda old, new: self.request(),
                                   lambda obj: self.request())
         self.pod_cidr = ""
+        self.local_pods: Callable[[], list[types_pb2.Pod]] = list  # the node's pods, for their hostPorts
         self.syncer = Coalescer(self.sync, f"service proxy sync on {cfg.node_name}",
                                 resync_period=cfg.resync_period)
         self.last_sync_seconds = 0.0
@@ -57,7 +61,8 @@ class ServiceProxy:
     @classmethod
     def for_agent(cls, client: Client, agent_cfg) -> "ServiceProxy":
         """The proxy of a node agent, from its AgentConfig."""
-        return cls(client, ProxyConfig(node_name=agent_cfg.node_name, host_netns=agent_cfg.host_netns,
+        return cls(client, ProxyConfig(node_name=agent_cfg.node_name, node_ip=agent_cfg.node_ip,
+                                       host_netns=agent_cfg.host_netns,
                                        cluster_cidr=agent_cfg.cluster_cidr, service_cidr=agent_cfg.service_cidr))
 
     async def start(self) -> None:
@@ -97,7 +102,8 @@ class ServiceProxy:
             return  # set_pod_cidr requests the first real sync
         started = time.perf_counter()
         ports = service_ports(self.services.list(), {k: self.endpoints.get(k) for k in self.endpoints.keys()})
-        ruleset = render.render(ports, render.NodeNetwork(self.pod_cidr, self.cfg.service_cidr))
+        published = host_ports(self.local_pods(), self.cfg.node_ip) if self.cfg.node_ip else []
+        ruleset = render.render(ports, render.NodeNetwork(self.pod_cidr, self.cfg.service_cidr), published)
         partial = time.monotonic() - self._last_full < self.cfg.resync_period
         try:
             await nft.apply(transaction.script(ruleset, self._applied, partial), self.cfg.host_netns)

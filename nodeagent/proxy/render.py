@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from nodeagent.proxy.model import ServicePort
+from nodeagent.proxy.model import HostPort, ServicePort
 
 FAMILY = "ip"
 TABLE = "skiff"
@@ -82,9 +82,11 @@ def _affinity_set(sp: ServicePort, ep) -> str:
 # NodePort, and when a pod reaches itself through its Service (hairpin), so replies come back through
 # this node's conntrack. Ports without endpoints are rejected (TCP reset, ICMP port unreachable) before
 # any NAT, so clients fail fast; addresses of the service range that nobody holds are dropped.
-def render(ports: list[ServicePort], node: NodeNetwork) -> Ruleset:
+def render(ports: list[ServicePort], node: NodeNetwork, host_ports: list[HostPort] = ()) -> Ruleset:
     rs = Ruleset()
     _fixed(rs, node)
+    for hp in host_ports:
+        _host_port(rs, hp)
     cluster_ips = sorted({sp.cluster_ip for sp in ports}, key=lambda ip: tuple(int(x) for x in ip.split(".")))
     for ip in cluster_ips:
         rs.element(CLUSTER_IPS, ip)
@@ -108,12 +110,14 @@ def _fixed(rs: Ruleset, node: NodeNetwork) -> None:
     rs.sets[CLUSTER_IPS] = "{ type ipv4_addr ; }"
     rs.elements[CLUSTER_IPS] = []
     for name in ("services", "endpoints-check", "cluster-ips-check", "reject-chain", "mark-for-masquerade",
-                 "masquerading"):
+                 "masquerading", "hostports"):
         rs.chain(name)
     rs.rule("filter-prerouting", "ct state new jump endpoints-check")
     rs.rule("filter-output", "ct state new jump endpoints-check")
     rs.rule("filter-forward", "ct state new jump cluster-ips-check")
     rs.rule("filter-output-post-dnat", "ct state new jump cluster-ips-check")
+    rs.rule("nat-prerouting", "jump hostports")
+    rs.rule("nat-output", "jump hostports")
     rs.rule("nat-prerouting", "jump services")
     rs.rule("nat-output", "jump services")
     rs.rule("nat-postrouting", "jump masquerading")
@@ -130,6 +134,15 @@ def _fixed(rs: Ruleset, node: NodeNetwork) -> None:
     rs.rule("masquerading", f"meta mark & {MASQ_MARK} == 0 return")
     rs.rule("masquerading", f"meta mark set meta mark xor {MASQ_MARK}")
     rs.rule("masquerading", "masquerade fully-random")
+
+
+def _host_port(rs: Ruleset, hp: HostPort) -> None:
+    """hostPort, as the CNI portmap plugin does it: node address:port DNATed to the pod; a pod reaching
+    itself that way is masqueraded so the reply comes back through the node."""
+    chain = rs.chain(f"hp-{hp.id}")
+    rs.rule("hostports", f"ip daddr {hp.host_ip} meta l4proto {hp.protocol} th dport {hp.port} goto {chain}")
+    rs.rule(chain, f"ip saddr {hp.pod_ip} jump mark-for-masquerade")
+    rs.rule(chain, f"meta l4proto {hp.protocol} dnat to {hp.pod_ip}:{hp.container_port}")
 
 
 def _service_port(rs: Ruleset, sp: ServicePort, node: NodeNetwork) -> None:

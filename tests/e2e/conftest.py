@@ -138,3 +138,8 @@ def make_pod(docker_runtime, node_label):
         return Pod(uid, sandbox, pid, address, veth, app_ids)
 
     return make
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("home"))

@@ -10,7 +10,7 @@ from pathlib import Path
 from cli.main import main as skiff
 from tests.fixtures.pki import test_pki
 from tests.e2e.agent_fixtures import agent_cluster  # noqa: F401 (fixture)
-from tests.e2e.test_agent_pods import running
+from tests.fixtures.agent_pods import running
 
 CHATTY = """
 apiVersion: v1

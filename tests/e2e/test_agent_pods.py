@@ -3,25 +3,8 @@ from __future__ import annotations
 
 import asyncio
 
-from nodeagent.runtime.base import LABEL_CONTAINER_NAME
 from tests.e2e.agent_fixtures import agent_cluster  # noqa: F401 (fixture)
-
-
-def running(pod) -> bool:
-    return pod.status.phase == "Running" and all(c.ready for c in pod.status.container_statuses)
-
-
-def status_of(pod, name):
-    for c in list(pod.status.container_statuses) + list(pod.status.init_container_statuses):
-        if c.name == name:
-            return c
-    raise AssertionError(f"no status for container {name}")
-
-
-async def exec_in(cluster, pod_name: str, container: str, command: list[str]):
-    found = [c for c in await cluster.containers(pod_name)
-             if c.labels[LABEL_CONTAINER_NAME] == container and c.state == "running"]
-    return await cluster.runtime.exec(found[0].id, command, timeout_s=10)
+from tests.fixtures.agent_pods import exec_in, running, status_of
 
 
 async def test_two_containers_share_localhost_and_an_empty_dir(agent_cluster):

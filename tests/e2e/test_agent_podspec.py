@@ -1,11 +1,14 @@
 """The pod spec people write, made real by the agent with docker: subPath safety, sidecars, security context,
-the downward API."""
+/etc/hosts and termination messages, memory-backed and size-limited emptyDirs, hostPorts."""
 from __future__ import annotations
 
+import asyncio
 import os
+import subprocess
 
 from nodeagent.runtime.base import LABEL_CONTAINER_NAME
 from tests.e2e.agent_fixtures import agent_cluster  # noqa: F401 (fixture)
+from tests.fixtures.wait import eventually
 
 
 def status_of(pod, name):
@@ -62,7 +65,6 @@ async def _logs(cluster, pod_name: str, container: str) -> str:
 
 
 async def test_sidecar_tails_the_log_the_app_writes_and_stops_after_the_app(agent_cluster):
-    from tests.fixtures.wait import eventually
     host = agent_cluster.add_host()
     await agent_cluster.start_agent(host)
     await agent_cluster.create_pod("""
@@ -228,3 +230,36 @@ spec:
     pod = await agent_cluster.wait_pod("scratchy", lambda p: p.status.phase == "Failed", 60, "scratchy Evicted")
     assert (pod.status.reason, pod.status.message) == (
         "Evicted", 'Usage of EmptyDir volume "slow" exceeds the limit "1Mi". ')
+    await agent_cluster.client.delete("Pod", "scratchy", "default")
+    await agent_cluster.wait_gone("scratchy", 60)
+
+    def unmounted():  # the agent unmounts the tmpfs as it removes the pod
+        with open("/proc/self/mountinfo") as f:
+            return pod.metadata.uid not in f.read()
+    await eventually(unmounted, 30, 0.2, "the pod's tmpfs unmounted")
+
+
+async def test_host_port_answers_on_the_node_ip_from_another_host(agent_cluster):
+    hosts = [agent_cluster.add_host(), agent_cluster.add_host()]
+    for host in hosts:
+        await agent_cluster.start_agent(host)
+    await agent_cluster.create_pod("""
+apiVersion: v1
+kind: Pod
+metadata: {name: published}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: web
+    image: busybox:latest
+    imagePullPolicy: IfNotPresent
+    command: [sh, -c, "mkdir -p /www && echo via-host-port > /www/index.html && exec httpd -f -p 80 -h /www"]
+    ports: [{containerPort: 80, hostPort: 8080}]
+""", hosts[0])
+    await agent_cluster.wait_pod("published", lambda p: p.status.phase == "Running", 60, "published Running")
+
+    def fetch():  # from the other host's namespace, never from the root one
+        done = subprocess.run(["ip", "netns", "exec", hosts[1].netns, "busybox", "wget", "-qO-",
+                               f"http://{hosts[0].node_ip}:8080/"], capture_output=True, text=True, timeout=10)
+        return done.stdout.strip() == "via-host-port"
+    await eventually(lambda: asyncio.to_thread(fetch), 30, 0.5, "hostPort answers on the node IP")

@@ -6,7 +6,7 @@ import asyncio
 from nodeagent.network import pod as podnet
 from nodeagent.runtime.base import LABEL_CONTAINER_NAME
 from tests.e2e.agent_fixtures import agent_cluster  # noqa: F401 (fixture)
-from tests.e2e.test_agent_pods import exec_in, running
+from tests.fixtures.agent_pods import exec_in, running
 from tests.fixtures.wait import eventually
 
 SLEEPER = """

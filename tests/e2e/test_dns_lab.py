@@ -12,11 +12,11 @@ import pytest
 from api import errors, manifest
 from api.client import Client
 from deploy.lab import cluster, containers, demo
-from tests.e2e.test_lab_cluster import API, home, pytestmark  # noqa: F401 (a fixture, the same skips)
-from tests.fixtures.lab import lab, running_lab
+from tests.fixtures.lab import API, LAB_MARKS, lab, running_lab
 from tests.fixtures.wait import eventually
 
 HOSTS = ("skiff-host-1", "skiff-host-2")
+pytestmark = LAB_MARKS
 
 
 @pytest.fixture(scope="module")

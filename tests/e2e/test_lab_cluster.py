@@ -4,9 +4,7 @@ Needs root, dockerd, and the agent, scheduler and controller manager; traffic st
 """
 from __future__ import annotations
 
-import importlib.util
 import os
-import shutil
 import subprocess
 import sys
 
@@ -16,37 +14,11 @@ from api import manifest
 from api.client import Client
 from deploy.lab import cluster, containers, demo
 from deploy.lab.down import leftovers
-from tests.fixtures.lab import lab, running_lab
+from tests.fixtures.lab import API, LAB_MARKS, lab, running_lab
 from tests.fixtures.wait import eventually
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-API = "10.250.0.1:6443"  # the root namespace's own underlay address
-REQUIRED = ("nodeagent.main", "controlplane.scheduler.main", "controlplane.controllers.main")
-
-
-def _missing() -> list[str]:
-    out = []
-    for module in REQUIRED:
-        try:
-            if importlib.util.find_spec(module) is None:
-                out.append(module)
-        except ModuleNotFoundError:
-            out.append(module)
-    return out
-
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root"),
-    pytest.mark.skipif(bool(_missing()), reason=f"the lab's cluster needs {', '.join(_missing())}, not written yet"),
-    pytest.mark.skipif(shutil.which("docker") is None or subprocess.run(
-        ["docker", "info"], capture_output=True).returncode != 0, reason="needs a running dockerd"),
-]
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    return str(tmp_path_factory.mktemp("home"))
+pytestmark = LAB_MARKS
 
 
 @pytest.fixture(scope="module")

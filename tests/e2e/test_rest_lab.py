@@ -156,3 +156,11 @@ def test_cp_both_ways_through_exec(two_hosts, home, tmp_path):
         assert back.read_text() == "carried by kubectl cp\n"
     finally:
         kubectl(home, "delete", "pod", "files", "--grace-period=0")
+
+
+def test_run_i_attaches_to_the_main_process(two_hosts, home):
+    r = kubectl(home, "run", "asker", "--image=busybox:latest", "--image-pull-policy=IfNotPresent", "-i", "--rm",
+                "--restart=Never", "--", "sh", "-c", "read answer; echo got $answer",
+                stdin="forty-two\n", timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "got forty-two" in r.stdout

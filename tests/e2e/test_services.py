@@ -14,7 +14,7 @@ from collections import Counter
 from api import errors, meta, retry
 from nodeagent.proxy import nft, render
 from tests.e2e.agent_fixtures import agent_cluster  # noqa: F401 (fixture)
-from tests.e2e.test_agent_pods import exec_in, running
+from tests.fixtures.agent_pods import exec_in, running
 from tests.fixtures.controller_manager import running_manager
 from tests.fixtures.objects import from_yaml
 from tests.fixtures.wait import eventually

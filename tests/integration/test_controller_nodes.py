@@ -12,13 +12,10 @@ from tests.fixtures.api_calls import active_pods, edit
 from tests.fixtures.controller_manager import running_manager
 from tests.fixtures.objects import pod as pod_object
 from tests.fixtures.objects import replica_set
+from tests.fixtures.nodes import bare_node, renewing, set_ready
 from tests.fixtures.wait import eventually
 
 UNREACHABLE = "node.kubernetes.io/unreachable"
-
-
-def _node(name):
-    return kinds.BY_NAME["Node"].new(metadata=types_pb2.ObjectMeta(name=name))
 
 
 async def _cidrs(client):
@@ -26,9 +23,9 @@ async def _cidrs(client):
 
 
 async def test_ipam_gives_many_nodes_unique_cidrs_and_reuses_none_after_restart(client):
-    await client.create(_node("early"))
+    await client.create(bare_node("early"))
     async with running_manager(client, ["nodeipam"]):
-        await asyncio.gather(*(client.create(_node(f"n{i}")) for i in range(40)))
+        await asyncio.gather(*(client.create(bare_node(f"n{i}")) for i in range(40)))
 
         async def all_assigned():
             cidrs = await _cidrs(client)
@@ -42,7 +39,7 @@ async def test_ipam_gives_many_nodes_unique_cidrs_and_reuses_none_after_restart(
     assert list(node.spec.pod_cidrs) == [node.spec.pod_cidr]
     # a fresh manager rebuilds the map from the nodes: new nodes get CIDRs nobody has
     async with running_manager(client, ["nodeipam"]):
-        await client.create(_node("late"))
+        await client.create(bare_node("late"))
         late = await eventually(lambda: _cidr_of(client, "late"))
     assert late not in cidrs.values()
 
@@ -53,59 +50,23 @@ async def _cidr_of(client, name):
 
 async def test_ipam_releases_the_cidr_of_a_deleted_node(client):
     async with running_manager(client, ["nodeipam"], cluster_cidr="10.9.0.0/23", node_cidr_mask_size=24):
-        await client.create(_node("a"))
-        await client.create(_node("b"))
+        await client.create(bare_node("a"))
+        await client.create(bare_node("b"))
         a = await eventually(lambda: _cidr_of(client, "a"))
         await eventually(lambda: _cidr_of(client, "b"))
-        await client.create(_node("c"))  # the /23 holds two /24s: c waits
+        await client.create(bare_node("c"))  # the /23 holds two /24s: c waits
         await client.delete("Node", "a", "")
         c = await eventually(lambda: _cidr_of(client, "c"))
         assert c == a
 
 
-@contextlib.asynccontextmanager
-async def _renewing(client, name):
-    """Plays a node agent's heartbeat: renews the node's Lease until stopped."""
-    lease = kinds.BY_NAME["Lease"].new(
-        metadata=types_pb2.ObjectMeta(name=name, namespace="kube-node-lease"),
-        spec=types_pb2.LeaseSpec(holder_identity=name, lease_duration_seconds=1))
-
-    async def renew():
-        while True:
-            lease.spec.renew_time = meta.format_micro_time(meta.now())
-            try:
-                current = await client.get("Lease", name, "kube-node-lease")
-                current.spec.renew_time = lease.spec.renew_time
-                await client.update(current)
-            except errors.NotFound:
-                await client.create(lease)
-            await asyncio.sleep(0.1)
-
-    task = asyncio.create_task(renew())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
-async def _set_ready(client, name, status="True"):
-    """Posts Ready as the agent does: stamped with a heartbeat time, which the node lifecycle controller
-    counts as a sign of life even before it sees the renewed Lease."""
-    node = await client.get("Node", name, "")
-    meta.set_condition(node.status.conditions, "Ready", status, "KubeletReady", "skiff agent is posting ready status")
-    meta.get_condition(node.status.conditions, "Ready").last_heartbeat_time = meta.format_time(meta.now())
-    await client.update_status(node)
-
-
 async def test_silent_node_turns_unknown_then_its_pods_move_to_healthy_nodes(client):
     for name in ("sick", "healthy"):
-        await client.create(_node(name))
-        await _set_ready(client, name)
+        await client.create(bare_node(name))
+        await set_ready(client, name)
     options = dict(node_monitor_period=0.2, node_monitor_grace_period=1.0, pod_eviction_timeout=1.0)
     async with running_manager(client, ["replicaset", "nodelifecycle"], **options), \
-            _renewing(client, "healthy"):
+            renewing(client, "healthy"):
         await client.create(replica_set("web", 2))
         await eventually(lambda: _count(client, 2))
         for p in await active_pods(client, selector="app=web"):
@@ -132,8 +93,8 @@ async def test_silent_node_turns_unknown_then_its_pods_move_to_healthy_nodes(cli
         assert any(e.reason == "NodeNotReady" and e.involved_object.name == "sick" for e in events)
 
         # the agent comes back: renews again and posts Ready; the taint goes
-        async with _renewing(client, "sick"):
-            await _set_ready(client, "sick")
+        async with renewing(client, "sick"):
+            await set_ready(client, "sick")
 
             async def untainted():
                 return not (await client.get("Node", "sick", "")).spec.taints
@@ -145,7 +106,7 @@ async def _count(client, n):
 
 
 async def test_pod_gc_removes_pods_of_missing_nodes_and_old_finished_pods(client):
-    await client.create(_node("here"))
+    await client.create(bare_node("here"))
     await client.create(pod_object("stray", node="gone"))
     await client.create(pod_object("placed", node="here"))
     for i in range(4):
@@ -161,13 +122,13 @@ async def test_pod_gc_removes_pods_of_missing_nodes_and_old_finished_pods(client
 
 async def test_unreachable_taint_is_removed_from_a_node_that_heartbeats(client):
     """A node tainted unreachable while its agent renews and posts Ready=True loses the taint."""
-    await client.create(_node("flaky"))
-    await _set_ready(client, "flaky")
+    await client.create(bare_node("flaky"))
+    await set_ready(client, "flaky")
 
     def taint(node):
         node.spec.taints.add(key=UNREACHABLE, effect="NoExecute")
     await edit(client, "Node", "flaky", taint, namespace="")
-    async with running_manager(client, ["nodelifecycle"], node_monitor_period=0.2), _renewing(client, "flaky"):
+    async with running_manager(client, ["nodelifecycle"], node_monitor_period=0.2), renewing(client, "flaky"):
         async def untainted():
             return not (await client.get("Node", "flaky", "")).spec.taints
         await eventually(untainted)

@@ -16,7 +16,7 @@ from nodeagent.dns.clusterdns import ClusterDns
 from nodeagent.dns.server import DnsServer
 from nodeagent.dns.zone import Zone
 from tests.fixtures.wait import eventually
-from tests.unit.test_dns_answer import endpoints, service
+from tests.fixtures.objects import endpoints, service
 
 
 @pytest.fixture

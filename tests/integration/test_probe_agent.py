@@ -6,24 +6,11 @@ import contextlib
 
 from nodeagent.agent import NodeAgent
 from nodeagent.config import AgentConfig
-from nodeagent.runtime.base import ExecResult
 from nodeagent.runtime.fake import FakeRuntime
+from tests.fixtures.fake_runtime_agent import Health
 from tests.fixtures.objects import from_yaml
 from tests.fixtures.pki import test_pki
 from tests.fixtures.wait import eventually
-
-
-class Health:
-    """Answers exec probes: a command is healthy unless listed as sick."""
-
-    def __init__(self, runtime: FakeRuntime):
-        self.sick: set[str] = set()
-        self.runtime = runtime
-        runtime.exec_handler = lambda info, cmd: ExecResult(1, f"{cmd[0]}: no".encode()) if cmd[0] in self.sick \
-            else ExecResult(0, b"")
-
-    def calls(self, command: str) -> int:
-        return sum(1 for c in self.runtime.calls if c[0] == "exec" and c[2][0] == command)
 
 
 @contextlib.asynccontextmanager

@@ -55,10 +55,12 @@ async def test_rollout_status_history_undo_restart_and_wait(kubectl, client):
         assert "kubectl.kubernetes.io/restartedAt" in live.spec.template.metadata.annotations
 
         await eventually(settled, 30, what="the restarted deployment ready")
-        pod = next(p for p in (await client.list("Pod", "default")).items if not p.metadata.deletion_timestamp)
-        waited = await kubectl("wait", "--for=condition=Ready", f"pod/{pod.metadata.name}", "--timeout=30s")
+        available = await kubectl("wait", "--for=condition=Available", "deploy/web", "--timeout=30s")
+        assert available.code == 0, available.err
+        await client.create(objects.pod("solo", node="n1"))  # a pod no rollout replaces meanwhile
+        waited = await kubectl("wait", "--for=condition=Ready", "pod/solo", "--timeout=30s")
         assert waited.code == 0, waited.err
-        assert waited.out.strip() == f"pod/{pod.metadata.name} condition met"
+        assert waited.out.strip() == "pod/solo condition met"
 
 
 async def test_drain_cordons_and_evicts_through_the_eviction_subresource(kubectl, client):

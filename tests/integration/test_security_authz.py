@@ -191,3 +191,67 @@ async def test_only_those_who_may_impersonate_can_ask_about_others(apiserver_run
     refused = await skiff("auth", "can-i", "list", "pods", "--as", "admin")
     assert refused.code == 1
     assert 'users "admin" is forbidden: User "nosy" cannot impersonate resource "users"' in refused.err
+
+
+HOST_PATH_POD = """
+apiVersion: v1
+kind: Pod
+metadata: {name: rooted, namespace: locked}
+spec:
+  nodeName: n1
+  volumes: [{name: root, hostPath: {path: /}}]
+  containers: [{name: app, image: busybox:latest, volumeMounts: [{name: root, mountPath: /host}]}]
+"""
+
+
+async def test_a_restricted_namespace_refuses_hostpath_and_a_warn_namespace_warns(client, skiff, tmp_path):
+    await client.create(from_yaml("""
+apiVersion: v1
+kind: Namespace
+metadata: {name: locked, labels: {pod-security.kubernetes.io/enforce: restricted}}
+"""))
+    with pytest.raises(errors.Forbidden) as e:
+        await client.create(from_yaml(HOST_PATH_POD))
+    assert e.value.message.startswith('pods "rooted" is forbidden: violates PodSecurity "restricted:latest": '
+                                      'hostPath volumes (volume "root")')
+    with pytest.raises(errors.NotFound):
+        await client.get("Pod", "rooted", "locked")
+    await client.create(from_yaml("""
+apiVersion: v1
+kind: Namespace
+metadata: {name: watched, labels: {pod-security.kubernetes.io/warn: baseline}}
+"""))
+    manifest = tmp_path / "rooted.yaml"
+    manifest.write_text(HOST_PATH_POD.replace("namespace: locked", "namespace: watched"))
+    created = await skiff("apply", "-f", str(manifest))
+    assert created.code == 0, created.err
+    assert 'Warning: would violate PodSecurity "baseline:latest": hostPath volumes (volume "root")' in created.err
+
+
+async def test_a_service_account_token_lists_pods_only_after_a_role_binding(apiserver_running, client, pki):
+    from tests.fixtures.apiserver import token_client
+    await client.create(from_yaml("{apiVersion: v1, kind: ServiceAccount, metadata: {name: robot, namespace: default}}"))
+    token = (await client.create_token("robot")).token
+    async with token_client(apiserver_running.token_address, token) as robot:
+        with pytest.raises(errors.Forbidden, match='User "system:serviceaccount:default:robot" cannot list'):
+            await robot.list("Pod", "default")
+        await client.create(from_yaml("""
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: robot-view, namespace: default}
+subjects: [{kind: ServiceAccount, name: robot, namespace: default}]
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+"""))
+        await granted(lambda: robot.list("Pod", "default"))
+    # A token for another audience, or with a byte changed, is nobody's.
+    other = (await client.create_token("robot", audiences=["https://elsewhere.example"])).token
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    for bad in (other, forged):
+        async with token_client(apiserver_running.token_address, bad) as stranger:
+            with pytest.raises(errors.Unauthenticated):
+                await stranger.list("Pod", "default")
+
+
+async def test_every_system_namespace_has_a_default_service_account(client):
+    for ns in ("default", "kube-system"):
+        assert (await client.get("ServiceAccount", "default", ns)).metadata.name == "default"

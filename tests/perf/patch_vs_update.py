@@ -40,7 +40,7 @@ async def bench(count: int, clients: int, pods: int) -> dict:
 
             await run_concurrently(min(count, 200), clients, lambda w, i: update(w, i, "warm"))
             results = {}
-            # Alternate the two, twice, so neither gains from running on a warmer or emptier machine.
+            # Alternated, so neither gains from running on a warmer or emptier machine.
             for rnd in range(ROUNDS):
                 for name, op in (("update", update), ("patch", patch)):
                     rate, lat = await run_concurrently(count, clients, lambda w, i, op=op: op(w, i, f"{name}{rnd}-"))

@@ -7,23 +7,9 @@ from nodeagent import actions, status
 from nodeagent.backoff import Backoff
 from nodeagent.runtime import base
 from nodeagent.runtime.base import ContainerInfo
-from tests.fixtures.objects import from_yaml
+from tests.fixtures.objects import from_yaml, pod_with_containers as make_pod
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
-
-
-def make_pod(restart="Always", inits=(), apps=("app",)):
-    init_yaml = "".join(f"\n  - {{name: {n}, image: busybox}}" for n in inits)
-    app_yaml = "".join(f"\n  - {{name: {n}, image: busybox}}" for n in apps)
-    return from_yaml(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: p, namespace: default, uid: uid-1}}
-spec:
-  restartPolicy: {restart}
-  initContainers: {"[]" if not inits else ""}{init_yaml}
-  containers:{app_yaml}
-""")
 
 
 def ctr(name, state="running", attempt=0, exit_code=0, oom=False, cid=None, finished="2026-01-02T03:04:00Z"):

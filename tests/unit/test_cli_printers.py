@@ -5,9 +5,6 @@ Regenerate after an intended change with SKIFF_UPDATE_GOLDEN=1.
 from __future__ import annotations
 
 import json
-import os
-from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 import yaml
@@ -15,9 +12,8 @@ import yaml
 from api import manifest
 from cli import printers
 from api.columns import endpoints_text, node_status
+from tests.fixtures.golden import NOW, check_golden
 
-GOLDEN = Path(__file__).resolve().parent.parent / "golden"
-NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 CREATED = "2026-03-01T11:56:48Z"  # 3m12s before NOW
 
 OBJECTS = {
@@ -83,14 +79,6 @@ OBJECTS = {
 
 def objects(kind: str):
     return [manifest.from_dict(d)[0] for d in yaml.safe_load(OBJECTS[kind])]
-
-
-def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("SKIFF_UPDATE_GOLDEN"):
-        path.write_text(text)
-    assert path.exists(), f"missing golden file {path}; run with SKIFF_UPDATE_GOLDEN=1"
-    assert text == path.read_text(), f"output differs from {path}"
 
 
 @pytest.mark.parametrize("kind", sorted(OBJECTS))

@@ -8,24 +8,9 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from api import manifest
 from nodeagent.dns.answer import answer, respond
 from nodeagent.dns.zone import TTL, Zone
-
-
-def service(name, cluster_ip="10.96.0.20", ports=(("http", 80),), namespace="default", **spec):
-    body = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": namespace},
-            "spec": {"clusterIP": cluster_ip, "selector": {"app": name},
-                     "ports": [{"name": n, "port": p, "protocol": "TCP"} for n, p in ports], **spec}}
-    return manifest.from_dict(body)[0]
-
-
-def endpoints(name, ready=(), not_ready=(), ports=(("http", 8080),), namespace="default"):
-    body = {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": name, "namespace": namespace},
-            "subsets": [{"addresses": [{"ip": ip} for ip in ready],
-                         "notReadyAddresses": [{"ip": ip} for ip in not_ready],
-                         "ports": [{"name": n, "port": p, "protocol": "TCP"} for n, p in ports]}]}
-    return manifest.from_dict(body)[0]
+from tests.fixtures.objects import endpoints, service
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from nodeagent.dns.answer import respond
 from nodeagent.dns.server import parse, parse_upstream, udp_wire
 from nodeagent.dns.zone import Zone
-from tests.unit.test_dns_answer import endpoints, service
+from tests.fixtures.objects import endpoints, service
 
 
 @pytest.mark.parametrize("text,expected", [

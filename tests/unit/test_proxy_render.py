@@ -3,7 +3,8 @@ for a NodePort Service with two endpoints and one without any, a single endpoint
 from __future__ import annotations
 
 from nodeagent.proxy import render, transaction
-from nodeagent.proxy.model import Endpoint, ServicePort
+from nodeagent.proxy.model import Endpoint, ServicePort, host_ports
+from tests.fixtures.objects import from_yaml
 
 NODE = render.NodeNetwork(pod_cidr="10.244.1.0/24", service_cidr="10.96.0.0/16")
 WEB = ServicePort("default", "web", "http", "tcp", "10.96.0.10", 80, node_port=30080,
@@ -27,6 +28,7 @@ add chain ip skiff cluster-ips-check
 add chain ip skiff reject-chain
 add chain ip skiff mark-for-masquerade
 add chain ip skiff masquerading
+add chain ip skiff hostports
 add chain ip skiff svc-default/web/tcp/http
 add chain ip skiff ext-default/web/tcp/http
 add chain ip skiff ep-default/web/tcp/http__10.244.1.2/8080
@@ -40,7 +42,9 @@ add rule ip skiff filter-prerouting ct state new jump endpoints-check
 add rule ip skiff filter-output ct state new jump endpoints-check
 add rule ip skiff filter-forward ct state new jump cluster-ips-check
 add rule ip skiff filter-output-post-dnat ct state new jump cluster-ips-check
+add rule ip skiff nat-prerouting jump hostports
 add rule ip skiff nat-prerouting jump services
+add rule ip skiff nat-output jump hostports
 add rule ip skiff nat-output jump services
 add rule ip skiff nat-postrouting jump masquerading
 add rule ip skiff services ip daddr . meta l4proto . th dport vmap @service-ips
@@ -96,3 +100,25 @@ def test_client_ip_affinity_pins_through_one_timed_set_per_endpoint():
     assert rs.rules["ep-default/web/tcp/http__10.244.1.2/8080"] == [
         "ip saddr 10.244.1.2 jump mark-for-masquerade", f"update @{aff} {{ ip saddr }}",
         "meta l4proto tcp dnat to 10.244.1.2:8080"]
+
+
+def test_host_ports_are_dnated_from_the_node_ip_to_the_pod():
+    pod = from_yaml("""
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: default}
+spec:
+  containers:
+  - name: app
+    image: busybox
+    ports: [{containerPort: 80, hostPort: 8080}, {containerPort: 53, hostPort: 5353, protocol: UDP},
+            {containerPort: 9000}]
+status: {phase: Running, podIP: 10.244.1.7}
+""")
+    published = host_ports([pod], "10.250.0.11")
+    assert [(h.host_ip, h.protocol, h.port, h.pod_ip, h.container_port) for h in published] == [
+        ("10.250.0.11", "tcp", 8080, "10.244.1.7", 80), ("10.250.0.11", "udp", 5353, "10.244.1.7", 53)]
+    rs = render.render([], NODE, published)
+    assert rs.rules["hostports"][0] == "ip daddr 10.250.0.11 meta l4proto tcp th dport 8080 goto hp-tcp/10.250.0.11/8080"
+    assert rs.rules["hp-tcp/10.250.0.11/8080"] == ["ip saddr 10.244.1.7 jump mark-for-masquerade",
+                                                   "meta l4proto tcp dnat to 10.244.1.7:80"]

@@ -30,6 +30,9 @@ class Api:
     def authenticate(self, context):
         pass
 
+    def audit(self, code, started):
+        pass
+
     @service._api_call
     async def Get(self, request, context):
         raise request

@@ -700,10 +700,25 @@ def test_progress_deadline_must_exceed_min_ready_seconds():
 
 # ---------------------------------------------------------------- Services
 
-def test_only_cluster_ip_and_node_port_services_are_supported():
-    for kind in ("LoadBalancer", "ExternalName"):
-        assert problems(service(type=kind)) == [
-            f'spec.type: Unsupported value: "{kind}": supported values: "ClusterIP", "NodePort"']
+def test_external_name_services_are_not_supported():
+    assert problems(service(type="ExternalName")) == [
+        'spec.type: Unsupported value: "ExternalName": supported values: "ClusterIP", "LoadBalancer", "NodePort"']
+
+
+def test_load_balancer_services_are_accepted():
+    assert problems(service(type="LoadBalancer", loadBalancerIP="10.250.0.210", loadBalancerClass="skiff.io/lb",
+                            externalTrafficPolicy="Local")) == []
+
+
+def test_load_balancer_fields_are_refused_on_other_types():
+    assert problems(service(loadBalancerClass="skiff.io/lb", allocateLoadBalancerNodePorts=False)) == [
+        "spec.loadBalancerClass: Forbidden: may only be used when `type` is 'LoadBalancer'",
+        "spec.allocateLoadBalancerNodePorts: Forbidden: may only be used when `type` is 'LoadBalancer'"]
+
+
+def test_load_balancer_ip_must_be_an_address():
+    assert problems(service(type="LoadBalancer", loadBalancerIP="ten")) == [
+        'spec.loadBalancerIP: Invalid value: "ten": must be a valid IPv4 address (e.g. 10.9.8.7)']
 
 
 def test_service_needs_ports_unless_headless():

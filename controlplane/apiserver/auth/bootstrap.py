@@ -3,6 +3,7 @@ admin, edit, view, and what the scheduler and controller manager need; created a
 """
 from __future__ import annotations
 
+from api.pki import INGRESS_CONTROLLER_USER
 from proto import types_pb2
 
 READ = ("get", "list", "watch")
@@ -91,6 +92,12 @@ CLUSTER_ROLES = (
     # garbage collector deletes any kind: it gets every resource, as kube-controller-manager's own
     # credentials would without --use-service-account-credentials.
     cluster_role("system:kube-controller-manager", rule(("*",), ("*",), ("*",))),
+    # What ingress-nginx's own ClusterRole grants it: read the routing inputs, write Ingress status and events.
+    cluster_role(INGRESS_CONTROLLER_USER,
+                 rule(READ, ("",), ("services", "endpoints", "secrets", "configmaps", "pods", "nodes")),
+                 rule(READ, ("networking.k8s.io",), ("ingresses", "ingressclasses")),
+                 rule(("update", "patch"), ("networking.k8s.io",), ("ingresses/status",)),
+                 rule(("create", "patch", "update"), ("", "events.k8s.io"), ("events",))),
 )
 
 CLUSTER_ROLE_BINDINGS = (
@@ -101,4 +108,5 @@ CLUSTER_ROLE_BINDINGS = (
     binding("system:kube-scheduler", "system:kube-scheduler", "User", "system:kube-scheduler"),
     binding("system:kube-controller-manager", "system:kube-controller-manager", "User",
             "system:kube-controller-manager"),
+    binding(INGRESS_CONTROLLER_USER, INGRESS_CONTROLLER_USER, "User", INGRESS_CONTROLLER_USER),
 )

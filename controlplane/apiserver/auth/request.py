@@ -9,3 +9,7 @@ import contextvars
 from controlplane.apiserver.auth.user import UserInfo
 
 current_user: contextvars.ContextVar[UserInfo | None] = contextvars.ContextVar("current_user", default=None)
+# What admission noted for the audit log about this request (Pod Security "audit" mode).
+audit_annotations: contextvars.ContextVar[list[str]] = contextvars.ContextVar("audit_annotations")
+# What the request asked for, as its handler authorized it (the audit log records it).
+request_attributes: contextvars.ContextVar = contextvars.ContextVar("request_attributes", default=None)

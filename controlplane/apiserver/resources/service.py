@@ -63,11 +63,13 @@ class ServiceStrategy(Strategy):
             new.spec.ClearField("cluster_ips")
             new.spec.cluster_ips.extend(old.spec.cluster_ips)
         old_ports = {(p.port, p.protocol or "TCP"): p.node_port for p in old.spec.ports}
-        if new.spec.type == "NodePort":
+        if new.spec.type in allocator.NODE_PORT_TYPES:
             for port in new.spec.ports:
                 if not port.node_port:
                     port.node_port = old_ports.get((port.port, port.protocol or "TCP"), 0)
-        elif old.spec.type == "NodePort":
+            if not new.spec.health_check_node_port and allocator.uses_health_check_node_port(new.spec):
+                new.spec.health_check_node_port = old.spec.health_check_node_port
+        elif old.spec.type in allocator.NODE_PORT_TYPES:
             # Leaving NodePort drops what only NodePort Services have (Kubernetes' dropTypeDependentFields).
             for port in new.spec.ports:
                 if port.node_port == old_ports.get((port.port, port.protocol or "TCP")):
@@ -88,6 +90,8 @@ class ServiceStrategy(Strategy):
                 client_ip.timeout_seconds = DEFAULT_CLIENT_IP_TIMEOUT_SECONDS
         if not spec.type:
             spec.type = "ClusterIP"
+        if spec.type == "LoadBalancer" and not spec.HasField("allocate_load_balancer_node_ports"):
+            spec.allocate_load_balancer_node_ports = True
         for port in spec.ports:
             if not port.protocol:
                 port.protocol = "TCP"
@@ -106,7 +110,7 @@ class ServiceStrategy(Strategy):
 
 
 def _externally_accessible(spec: types_pb2.ServiceSpec) -> bool:
-    return spec.type in ("NodePort", "LoadBalancer") or (spec.type == "ClusterIP" and len(spec.external_ips) > 0)
+    return spec.type in allocator.NODE_PORT_TYPES or (spec.type == "ClusterIP" and len(spec.external_ips) > 0)
 
 
 STRATEGY = ServiceStrategy()

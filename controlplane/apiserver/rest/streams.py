@@ -1,6 +1,6 @@
-"""The streaming subresources of pods over REST: `log` (chunked, `follow`), and `exec` and `portforward`
-over WebSocket with Kubernetes' channel protocol (`v5.channel.k8s.io`, `v4.channel.k8s.io`), relayed to
-the pod's agent through the same AgentProxy as the gRPC API.
+"""The streaming subresources of pods over REST: `log` (chunked, `follow`), and `exec`, `attach` and
+`portforward` over WebSocket with Kubernetes' channel protocol (`v5.channel.k8s.io`, `v4.channel.k8s.io`),
+relayed to the pod's agent through the same AgentProxy as the gRPC API.
 """
 from __future__ import annotations
 
@@ -35,16 +35,13 @@ async def serve(request: web.Request, handlers, target: Target) -> web.StreamRes
         if request.method != "GET":
             raise RestError("MethodNotAllowed", f"{request.method} is not supported on pods/log")
         return await logs(request, handlers, target)
-    if sub == "attach":
-        raise RestError("BadRequest", "attach is not supported: skiff's agents keep no attachable stdio; "
-                                      "use exec")
     await handlers.registry.get(kinds.BY_NAME["Pod"], target.namespace or "default", target.name)  # 404 first
     protocols = CHANNEL_PROTOCOLS + ((SPDY_TUNNEL,) if sub == "portforward" else ())
     ws = web.WebSocketResponse(protocols=protocols, max_msg_size=0)
     if not ws.can_prepare(request).ok:
         raise RestError("BadRequest", f"pods/{sub} needs a WebSocket upgrade with one of the subprotocols "
                                       f"{', '.join(protocols)}")
-    if sub == "exec":
+    if sub in ("exec", "attach"):
         return await exec_(request, handlers, target, ws)
     if ws.can_prepare(request).protocol == SPDY_TUNNEL:
         await ws.prepare(request)
@@ -107,9 +104,11 @@ def exit_status(code: int | None, error: Exception | None = None, command: list[
 
 
 async def exec_(request: web.Request, handlers, target: Target, ws: web.WebSocketResponse) -> web.StreamResponse:
+    """exec runs a command; attach joins the container's main process: the same streams either way."""
     q = request.query
+    attach = target.subresource == "attach"
     command = q.getall("command", [])
-    if not command:
+    if not command and not attach:
         raise RestError("BadRequest", "you must specify at least 1 command")
     await ws.prepare(request)
     stdin: asyncio.Queue = asyncio.Queue()
@@ -125,7 +124,7 @@ async def exec_(request: web.Request, handlers, target: Target, ws: web.WebSocke
     reader = asyncio.create_task(_read_client(ws, stdin))
     code, failure = None, None
     try:
-        async for response in handlers.proxy.exec(requests()):
+        async for response in (handlers.proxy.attach if attach else handlers.proxy.exec)(requests()):
             if response.stdout:
                 await ws.send_bytes(bytes([STDOUT]) + response.stdout)
             if response.stderr:

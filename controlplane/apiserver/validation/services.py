@@ -3,6 +3,8 @@ and of Endpoints (subsets of addresses and ports).
 """
 from __future__ import annotations
 
+import ipaddress
+
 from api import names
 from controlplane.apiserver.validation.fielderrors import (Path, duplicate, each, forbidden, invalid, ipv4, one_of,
                                                            required, unique_label)
@@ -11,7 +13,7 @@ from controlplane.apiserver.validation.pods import PROTOCOLS, validate_port_num_
 from proto import types_pb2
 
 MAX_CLIENT_IP_AFFINITY_SECONDS = 86400
-SERVICE_TYPES = ("ClusterIP", "NodePort")
+SERVICE_TYPES = ("ClusterIP", "LoadBalancer", "NodePort")
 SESSION_AFFINITIES = ("ClientIP", "None")
 TRAFFIC_POLICIES = ("Cluster", "Local")
 
@@ -49,6 +51,40 @@ def validate_service(svc: types_pb2.Service) -> list[str]:
     errors += validate_traffic_policies(spec, path)
     for i, ip in enumerate(spec.external_ips):
         errors += ipv4(ip, path.child("externalIPs").index(i))
+    errors += validate_load_balancer_fields(spec, path)
+    return errors
+
+
+def validate_load_balancer_fields(spec: types_pb2.ServiceSpec, path: Path) -> list[str]:
+    """What only LoadBalancer Services may set, and the form of each."""
+    errors = []
+    load_balancer = spec.type == "LoadBalancer"
+    if spec.load_balancer_ip:
+        errors += ipv4(spec.load_balancer_ip, path.child("loadBalancerIP"))
+    if spec.HasField("load_balancer_class"):
+        where = path.child("loadBalancerClass")
+        if not load_balancer:
+            errors.append(forbidden(where, "may only be used when `type` is 'LoadBalancer'"))
+        else:
+            errors += each(names.qualified_name(spec.load_balancer_class), where, spec.load_balancer_class)
+    if spec.HasField("allocate_load_balancer_node_ports") and not load_balancer:
+        errors.append(forbidden(path.child("allocateLoadBalancerNodePorts"),
+                                "may only be used when `type` is 'LoadBalancer'"))
+    if spec.load_balancer_source_ranges and not load_balancer:
+        errors.append(forbidden(path.child("loadBalancerSourceRanges"),
+                                "may only be used when `type` is 'LoadBalancer'"))
+    for i, cidr in enumerate(spec.load_balancer_source_ranges):
+        try:
+            ipaddress.ip_network(cidr.strip(), strict=False)
+        except ValueError:
+            errors.append(invalid(path.child("loadBalancerSourceRanges").index(i), cidr,
+                                  "must be a list of IP ranges. For example, 10.240.0.0/24,10.250.0.0/24 "))
+    if spec.health_check_node_port:
+        if not (load_balancer and spec.external_traffic_policy == "Local"):
+            errors.append(invalid(path.child("healthCheckNodePort"), spec.health_check_node_port,
+                                  "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"))
+        errors += each(names.port_number(spec.health_check_node_port), path.child("healthCheckNodePort"),
+                       spec.health_check_node_port)
     return errors
 
 
@@ -118,9 +154,14 @@ def validate_traffic_policies(spec: types_pb2.ServiceSpec, path: Path) -> list[s
 
 def validate_service_update(new: types_pb2.Service, old: types_pb2.Service) -> list[str]:
     # An empty clusterIP on update means "keep it": the server copies the old one in.
+    errors = []
     if old.spec.cluster_ip and new.spec.cluster_ip and new.spec.cluster_ip != old.spec.cluster_ip:
-        return [invalid(Path("spec.clusterIP"), new.spec.cluster_ip, "field is immutable")]
-    return []
+        errors.append(invalid(Path("spec.clusterIP"), new.spec.cluster_ip, "field is immutable"))
+    if (old.spec.type == "LoadBalancer" == new.spec.type and old.spec.HasField("load_balancer_class")
+            and new.spec.load_balancer_class != old.spec.load_balancer_class):
+        errors.append(invalid(Path("spec.loadBalancerClass"), new.spec.load_balancer_class,
+                              "may not change once set"))
+    return errors
 
 
 def validate_endpoints(ep: types_pb2.Endpoints) -> list[str]:

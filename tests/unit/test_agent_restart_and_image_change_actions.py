@@ -8,7 +8,7 @@ from nodeagent import actions, containers, status
 from nodeagent.backoff import Backoff
 from nodeagent.runtime import base
 from nodeagent.runtime.base import ContainerInfo
-from tests.unit.test_agent_status import make_pod as status_pod
+from tests.fixtures.objects import pod_with_containers as status_pod
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 VIEW = status.AgentView(now=NOW, host_ip="192.168.1.2", pod_ip="10.244.1.5")

@@ -6,9 +6,9 @@ from __future__ import annotations
 from api import meta
 from tests.fixtures.api_calls import active_pods
 from tests.fixtures.controller_manager import running_manager
+from tests.fixtures.nodes import bare_node, renewing, set_ready
 from tests.fixtures.objects import pod
 from tests.fixtures.wait import eventually
-from tests.integration.test_controller_nodes import _node, _renewing, _set_ready
 
 NOT_READY = "node.kubernetes.io/not-ready"
 UNREACHABLE = "node.kubernetes.io/unreachable"
@@ -20,14 +20,14 @@ async def _lifecycle_taints(client, name):
 
 
 async def test_node_reporting_not_ready_is_tainted_evicted_then_untainted(client):
-    await client.create(_node("down"))
-    await _set_ready(client, "down")
+    await client.create(bare_node("down"))
+    await set_ready(client, "down")
     await client.create(pod("plain", node="down"))
     await client.create(pod("patient", node="down", tolerations=[
         {"key": NOT_READY, "operator": "Exists", "effect": "NoExecute"}]))
     options = dict(node_monitor_period=0.2, node_monitor_grace_period=30.0, pod_eviction_timeout=1.0)
-    async with running_manager(client, ["nodelifecycle"], **options), _renewing(client, "down"):
-        await _set_ready(client, "down", "False")
+    async with running_manager(client, ["nodelifecycle"], **options), renewing(client, "down"):
+        await set_ready(client, "down", "False")
 
         async def tainted_not_ready():
             return await _lifecycle_taints(client, "down") == [(NOT_READY, "NoExecute")]
@@ -43,7 +43,7 @@ async def test_node_reporting_not_ready_is_tainted_evicted_then_untainted(client
         events = (await client.list("Event", "default")).items
         assert any(e.reason == "TaintManagerEviction" and e.involved_object.name == "plain" for e in events)
 
-        await _set_ready(client, "down", "True")
+        await set_ready(client, "down", "True")
 
         async def untainted():
             return await _lifecycle_taints(client, "down") == []

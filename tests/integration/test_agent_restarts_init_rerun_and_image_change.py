@@ -6,8 +6,8 @@ from nodeagent.runtime import base
 from nodeagent.runtime.fake import FakeRuntime
 from tests.fixtures.objects import from_yaml
 from tests.fixtures.wait import eventually
-from tests.integration.test_agent import config, running_agent
-from tests.integration.test_probe_agent import Health
+from tests.fixtures.fake_runtime_agent import Health, running_agent
+from tests.fixtures.fake_runtime_agent import agent_config as config
 
 
 async def events(client, name: str, reason: str) -> list[str]:
