@@ -267,6 +267,12 @@ class Client:
         """Whether the caller (or `review.user`, which needs impersonation rights) may do what it names."""
         return await self._call("ReviewAccess", review)
 
+    async def create_token(self, name: str, namespace: str = "default", audiences: list[str] | None = None,
+                           expiration_seconds: int = 0) -> api_pb2.TokenResponse:
+        """A signed token of the ServiceAccount (Kubernetes' TokenRequest)."""
+        return await self._call("CreateToken", api_pb2.TokenRequest(
+            namespace=namespace, name=name, audiences=audiences or [], expiration_seconds=expiration_seconds))
+
     async def version(self) -> api_pb2.VersionInfo:
         return await self._call("Version", api_pb2.VersionRequest())
 

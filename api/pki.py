@@ -313,3 +313,15 @@ def _unique(values: Iterable[str]) -> list[str]:
         if v:
             seen.setdefault(v, None)
     return list(seen)
+
+
+def ensure_service_account_key(directory: Path) -> tuple[Path, Path]:
+    """sa.key and sa.pub (kubeadm's names): the key ServiceAccount tokens are signed with, made once."""
+    directory = Path(directory)
+    private, public = directory / "sa.key", directory / "sa.pub"
+    if not (private.exists() and public.exists()):
+        key = new_key()
+        write_file(private, _key_pem(key))
+        write_file(public, key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                         serialization.PublicFormat.SubjectPublicKeyInfo))
+    return private, public

@@ -17,6 +17,7 @@ from api.columns import event_time, node_roles
 from cli.describe_apps import deployment_body, replica_set_body
 from cli.describe_autoscaling import hpa_body
 from cli.describe_config import config_map_body, secret_body
+from cli.describe_ingress import ingress_body
 from cli.describe_layout import NONE, field, map_lines, table
 from cli.describe_nodes import node_body
 from cli.describe_pods import pod_body
@@ -32,6 +33,9 @@ class Related:
     replica_sets: list = dataclass_field(default_factory=list)
     pods: list = dataclass_field(default_factory=list)
     endpoints: Message | None = None
+    # An Ingress's namespace: its Services and Endpoints by name.
+    services_by_name: dict = dataclass_field(default_factory=dict)
+    endpoints_by_name: dict = dataclass_field(default_factory=dict)
 
 
 def describe(obj: Message, events: list[Message], now: datetime, related: Related | None = None) -> list[str]:
@@ -53,6 +57,8 @@ def describe(obj: Message, events: list[Message], now: datetime, related: Relate
         lines += config_map_body(obj)
     elif kind == "Secret":
         lines += secret_body(obj)
+    elif kind == "Ingress":
+        lines += ingress_body(obj, related.services_by_name, related.endpoints_by_name)
     elif kind == "HorizontalPodAutoscaler":
         lines += hpa_body(obj)
     else:

@@ -95,3 +95,54 @@ def pod(name: str, image: str, restart: str = "Always", env: list[str] | None = 
                 **({"namespace": namespace} if namespace else {})}
     return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata,
             "spec": {"containers": [container], "dnsPolicy": "ClusterFirst", "restartPolicy": restart}}
+
+
+def _ingress_backend(text: str, flag: str) -> dict:
+    """`svc:8080` or `svc:http`: a Service backend by port number or name."""
+    name, sep, port = text.partition(":")
+    if not name or not sep or not port:
+        raise CliError(f"invalid {flag} {text!r}: expected SERVICE:PORT, e.g. web:80 or web:http")
+    return {"service": {"name": name, "port": {"number": int(port)} if port.isdigit() else {"name": port}}}
+
+
+def ingress(name: str, rules: list[str], class_name: str = "", default_backend: str = "",
+            annotations: list[str] | None = None, namespace: str = "") -> dict:
+    """`create ingress NAME --rule=host/path=svc:port[,tls[=secret]]` as kubectl builds it: a path ending in
+    `*` is a Prefix, any other Exact; rules of one host share one entry; `tls` adds the host to a TLS entry."""
+    by_host: dict[str, list[dict]] = {}
+    tls: dict[str, list[str]] = {}
+    for text in rules:
+        route, _, options = text.partition(",")
+        where, sep, backend = route.partition("=")
+        host, slash, path = where.partition("/")
+        if not sep or not slash:
+            raise CliError(f"invalid --rule {text!r}: expected HOST/PATH=SERVICE:PORT[,tls[=SECRET]], "
+                           f"e.g. foo.com/*=web:80")
+        path = "/" + path
+        path_type = "Prefix" if path.endswith("*") else "Exact"
+        by_host.setdefault(host, []).append({"backend": _ingress_backend(backend, "--rule"),
+                                             "path": path.rstrip("*") or "/", "pathType": path_type})
+        if options:
+            option, _, secret = options.partition("=")
+            if option != "tls":
+                raise CliError(f"invalid --rule {text!r}: the only option is tls or tls=SECRET")
+            if host:
+                tls.setdefault(secret, []).append(host)
+    if not by_host and not default_backend:
+        raise CliError("at least one --rule or a --default-backend is required")
+    spec: dict = {}
+    if default_backend:
+        spec["defaultBackend"] = _ingress_backend(default_backend, "--default-backend")
+    if class_name:
+        spec["ingressClassName"] = class_name
+    if by_host:
+        spec["rules"] = [{**({"host": host} if host else {}), "http": {"paths": paths}}
+                         for host, paths in by_host.items()]
+    if tls:
+        spec["tls"] = [{"hosts": hosts, **({"secretName": secret} if secret else {})} for secret, hosts in tls.items()]
+    metadata: dict = {"name": name}
+    if annotations:
+        metadata["annotations"] = dict(pair.split("=", 1) for pair in annotations)
+    if namespace:
+        metadata["namespace"] = namespace
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": metadata, "spec": spec}

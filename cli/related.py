@@ -40,4 +40,10 @@ async def related_of(client: Client, obj: Message) -> Related:
             return Related(endpoints=await client.get("Endpoints", obj.metadata.name, obj.metadata.namespace))
         except errors.NotFound:
             return Related()
+    if kind == "Ingress":
+        namespace = obj.metadata.namespace
+        services = (await client.list("Service", namespace)).items
+        endpoints = (await client.list("Endpoints", namespace)).items
+        return Related(services_by_name={s.metadata.name: s for s in services},
+                       endpoints_by_name={e.metadata.name: e for e in endpoints})
     return Related()

@@ -32,7 +32,8 @@ def apiserver_flags(pki_dir: Path) -> list[str]:
             "--client-ca-file", cert(pki_dir, "ca"),
             "--kubelet-client-certificate", cert(pki_dir, "apiserver-kubelet-client"),
             "--kubelet-client-key", key(pki_dir, "apiserver-kubelet-client"),
-            "--token-auth-file", str(token_file), "--audit-policy-file", str(Path(pki_dir) / AUDIT_POLICY)]
+            "--token-auth-file", str(token_file), "--audit-policy-file", str(Path(pki_dir) / AUDIT_POLICY),
+            "--service-account-signing-key-file", str(Path(pki_dir) / "sa.key")]
 
 
 def prepare(pki_dir: Path, layout: pki.ClusterLayout, api_address: str) -> list[str]:
@@ -42,6 +43,7 @@ def prepare(pki_dir: Path, layout: pki.ClusterLayout, api_address: str) -> list[
     """
     pki_dir = Path(pki_dir)
     made = pki.write_pki(pki_dir, pki.cluster_specs(layout))
+    pki.ensure_service_account_key(pki_dir)
     ca = cert(pki_dir, "ca")
     users = {"admin": "admin", "scheduler": "scheduler", "controller-manager": "controller-manager",
              "ingress-controller": "ingress-controller"}

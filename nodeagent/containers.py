@@ -171,6 +171,6 @@ def app_spec(pod: types_pb2.Pod, container: types_pb2.Container, node: str, atte
         network_mode=f"container:{sandbox_id}", ipc_mode=f"container:{sandbox_id}",
         # One process namespace, the sandbox's: its pause process is PID 1 and every container sees the others.
         pid_mode=f"container:{sandbox_id}" if pod.spec.share_process_namespace else "",
-        tty=container.tty, stdin=container.stdin, stdin_once=container.stdin_once, **resources(container),
+        tty=container.tty, stdin=container.stdin, **resources(container),
         user=sec.user, group_add=sec.group_add, read_only_rootfs=sec.read_only_rootfs, privileged=sec.privileged,
         cap_add=sec.cap_add, cap_drop=sec.cap_drop, security_opt=sec.security_opt)

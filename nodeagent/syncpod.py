@@ -154,8 +154,10 @@ class PodSyncer:
                     state.config_blocked = True
                     continue  # a missing ConfigMap, Secret or key: their watch kicks the pod when it appears
                 plan.wake(self._retry_in(pod, state, start.container.name) or 1.0)
-            elif start.init and sidecars.is_sidecar(start.container):
-                plan.wake(0)  # started: what waits behind it may start now, not at the next relist
+            elif start.init and sidecars.is_sidecar(start.container) and not start.container.HasField("startup_probe"):
+                # Started is all a sidecar without a startup probe must be: what waits behind it starts in
+                # the next sync, at once, which also writes the status (one write, not two).
+                return 0
         for old in containers.superseded(observed):
             await env.runtime.remove(old.id)
         observed = await self.observe(uid)

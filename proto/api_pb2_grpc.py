@@ -135,6 +135,11 @@ class ApiStub:
                 request_serializer=proto_dot_api__pb2.AccessReview.SerializeToString,
                 response_deserializer=proto_dot_api__pb2.AccessReviewStatus.FromString,
                 _registered_method=True)
+        self.CreateToken = channel.unary_unary(
+                '/skiff.v1.Api/CreateToken',
+                request_serializer=proto_dot_api__pb2.TokenRequest.SerializeToString,
+                response_deserializer=proto_dot_api__pb2.TokenResponse.FromString,
+                _registered_method=True)
 
 
 class ApiServicer:
@@ -264,6 +269,13 @@ class ApiServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateToken(self, request, context):
+        """A signed, audience-bound token of a ServiceAccount (TokenRequest, `skiff create token`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ApiServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -366,6 +378,11 @@ def add_ApiServicer_to_server(servicer, server):
                     servicer.ReviewAccess,
                     request_deserializer=proto_dot_api__pb2.AccessReview.FromString,
                     response_serializer=proto_dot_api__pb2.AccessReviewStatus.SerializeToString,
+            ),
+            'CreateToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateToken,
+                    request_deserializer=proto_dot_api__pb2.TokenRequest.FromString,
+                    response_serializer=proto_dot_api__pb2.TokenResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -908,6 +925,33 @@ class Api:
             '/skiff.v1.Api/ReviewAccess',
             proto_dot_api__pb2.AccessReview.SerializeToString,
             proto_dot_api__pb2.AccessReviewStatus.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/skiff.v1.Api/CreateToken',
+            proto_dot_api__pb2.TokenRequest.SerializeToString,
+            proto_dot_api__pb2.TokenResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -59,6 +59,23 @@ def register(generators, parents) -> None:
                            help="the node port (default: one the server allocates)")
         t.set_defaults(handler=run_service, service_kind=type_)
 
+    ing = generators.add_parser(
+        "ingress", aliases=["ing"], parents=parents, help="create an ingress with the given rules",
+        description="Create an Ingress routing HOST/PATH to SERVICE:PORT. A path ending in * is a Prefix match, "
+                    "any other an Exact one; ',tls' or ',tls=SECRET' serves the host over TLS.",
+        epilog="examples:\n  skiff create ingress site --class=nginx --rule='foo.com/*=web:80,tls=foo-tls'\n"
+               "  skiff create ingress api --rule='/api*=api:http' --default-backend=web:80",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    _common(ing)
+    ing.add_argument("--rule", action="append", default=[], metavar="HOST/PATH=SERVICE:PORT[,tls[=SECRET]]",
+                     help="a routing rule; repeatable")
+    ing.add_argument("--class", dest="class_name", default="", metavar="CLASS", help="the IngressClass")
+    ing.add_argument("--default-backend", default="", metavar="SERVICE:PORT",
+                     help="where requests matching no rule go")
+    ing.add_argument("--annotation", action="append", default=[], metavar="KEY=VALUE",
+                     help="an annotation to set; repeatable")
+    ing.set_defaults(handler=run_ingress)
+
 
 def _namespace(ctx: Context, args: argparse.Namespace) -> str:
     """kubectl prints no namespace in a client dry run unless -n was given; a create needs one."""
@@ -89,5 +106,13 @@ async def run_service(ctx: Context, args: argparse.Namespace) -> int:
     from cli import writes
     obj = _typed(generate.service(args.service_kind, args.name, args.tcp, getattr(args, "node_port", 0),
                                   getattr(args, "clusterip", ""), _namespace(ctx, args)))
+    await writes.create(ctx, args, obj)
+    return 0
+
+
+async def run_ingress(ctx: Context, args: argparse.Namespace) -> int:
+    from cli import writes
+    obj = _typed(generate.ingress(args.name, args.rule, args.class_name, args.default_backend, args.annotation,
+                                  _namespace(ctx, args)))
     await writes.create(ctx, args, obj)
     return 0

@@ -17,7 +17,7 @@ import uvloop
 from api import grpchealth, monitoring
 from controlplane.apiserver.allocator import ServiceRanges
 from controlplane.apiserver import encryption, metrics
-from controlplane.apiserver.auth import audit
+from controlplane.apiserver.auth import audit, serviceaccount
 from controlplane.apiserver.auth.config import Security
 from controlplane.apiserver.registry import ROOT, Registry
 from controlplane.apiserver.resources import Settings
@@ -81,6 +81,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     tls.add_argument("--kubelet-client-certificate", default="", metavar="PATH",
                      help="the client certificate shown to agents for logs and exec")
     tls.add_argument("--kubelet-client-key", default="", metavar="PATH", help="its private key")
+    tls.add_argument("--service-account-signing-key-file", default="", metavar="PATH",
+                     help="the private key ServiceAccount tokens are signed with, and checked against "
+                          "(kubeadm's sa.key; default: no ServiceAccount tokens)")
+    tls.add_argument("--service-account-issuer", default=serviceaccount.DEFAULT_ISSUER, metavar="URL",
+                     help="the issuer tokens carry and must carry (default %(default)s)")
+    tls.add_argument("--api-audiences", default="", metavar="AUD[,AUD...]",
+                     help="audiences a token must name (default: the issuer)")
     tls.add_argument("--audit-log-path", default="", metavar="PATH",
                      help="append one JSON line per request (audit.k8s.io/v1 Event) to this file (default: none)")
     tls.add_argument("--audit-policy-file", default="", metavar="PATH",
@@ -95,7 +102,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 def security_from_args(args: argparse.Namespace) -> Security:
     security = Security.from_files(args.tls_cert_file, args.tls_private_key_file, args.client_ca_file,
                                    args.token_auth_file, args.kubelet_client_certificate, args.kubelet_client_key,
-                                   args.kubelet_certificate_authority)
+                                   args.kubelet_certificate_authority, args.service_account_signing_key_file)
+    security.service_account_issuer = args.service_account_issuer
+    security.api_audiences = tuple(a for a in args.api_audiences.split(",") if a) or (args.service_account_issuer,)
     if args.audit_log_path:
         security.audit = audit.load(args.audit_log_path, args.audit_policy_file)
     return security

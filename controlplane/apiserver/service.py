@@ -1,6 +1,7 @@
 """The gRPC face of the API server: turns requests into registry calls and typed errors into status codes."""
 from __future__ import annotations
 
+import datetime
 import functools
 import inspect
 import logging
@@ -16,7 +17,7 @@ from controlplane.apiserver.auth.attributes import Attributes
 from controlplane.apiserver.auth.authorizer import Authorizer
 from controlplane.apiserver.auth.config import Security
 from controlplane.apiserver.auth.grpc_request import caller_credentials
-from controlplane.apiserver.auth import audit, podsecurity
+from controlplane.apiserver.auth import audit, podsecurity, serviceaccount
 from controlplane.apiserver.auth.request import audit_annotations, current_user, request_attributes
 from controlplane.apiserver.auth.user import with_authenticated
 from controlplane.apiserver import eviction
@@ -169,7 +170,9 @@ class ApiService(api_pb2_grpc.ApiServicer):
         """Pod Security admission by the namespace's labels: Forbidden (enforce) or warnings (warn)."""
         namespace = self.registry.cached(kinds.BY_NAME["Namespace"], "", pod.metadata.namespace or "default")
         refusal, warnings, audits = podsecurity.evaluate(pod, namespace.metadata.labels if namespace else {})
-        audit_annotations.get().extend(audits)
+        notes = audit_annotations.get(None)
+        if notes is not None:
+            notes.extend(audits)
         if refusal:
             raise errors.Forbidden(refusal)
         return warnings
@@ -318,6 +321,21 @@ class ApiService(api_pb2_grpc.ApiServicer):
                            request.namespace, request.name, request.path)
         decision = self.authorizer.authorize(user, asked)
         return api_pb2.AccessReviewStatus(allowed=decision.allowed, reason=decision.reason)
+
+    @_api_call
+    async def CreateToken(self, request, context):
+        self.authorize(attrs.for_kind("create", "ServiceAccount", request.namespace, request.name, "token"))
+        sa = await self.registry.get(kinds.BY_NAME["ServiceAccount"], request.namespace or "default", request.name)
+        key = self.security.service_account_key
+        if not key:
+            raise errors.Unavailable("this API server signs no ServiceAccount tokens "
+                                     "(--service-account-signing-key-file)")
+        token, expires = serviceaccount.sign(key, self.security.service_account_issuer, sa.metadata.namespace,
+                                             sa.metadata.name, sa.metadata.uid,
+                                             list(request.audiences) or list(self.security.api_audiences),
+                                             request.expiration_seconds or serviceaccount.DEFAULT_EXPIRY_S)
+        stamp = datetime.datetime.fromtimestamp(expires, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return api_pb2.TokenResponse(token=token, expiration_timestamp=stamp)
 
     @_api_call
     async def Version(self, request, context):

@@ -63,7 +63,6 @@ class ContainerSpec:
     cpu_shares: int | None = None  # from the CPU request, as the kubelet does (1 core = 1024)
     tty: bool = False
     stdin: bool = False
-    stdin_once: bool = False  # stdin closes when the first attach ends
     # securityContext, mapped by nodeagent.security
     user: str = ""  # "uid" or "uid:gid"; "" for the image's user
     group_add: tuple[str, ...] = ()

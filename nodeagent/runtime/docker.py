@@ -180,18 +180,14 @@ class DockerRuntime(Runtime):
         def create() -> str:
             host_config = self._api.create_host_config(**host_config_args(spec))
             joins_other = spec.network_mode.startswith("container:")
-            config = self._api.create_container_config(
-                spec.image, command=spec.args or None, labels=spec.labels,
-                entrypoint=spec.command or None,
+            created = self._api.create_container(
+                spec.image, name=spec.name, labels=spec.labels,
+                entrypoint=spec.command or None, command=spec.args or None,
                 environment=spec.env or None, working_dir=spec.working_dir or None,
                 # Docker refuses a hostname for a container joining another's network namespace.
                 hostname=None if joins_other or not spec.hostname else spec.hostname,
-                tty=spec.tty, stdin_open=spec.stdin, host_config=host_config,
-                user=spec.user or None,
+                tty=spec.tty, stdin_open=spec.stdin, host_config=host_config, user=spec.user or None,
             )
-            # The SDK's create_container has no stdin_once; the Engine API's StdinOnce is set on the config.
-            config["StdinOnce"] = spec.stdin_once
-            created = self._api.create_container_from_config(config, name=spec.name)
             return created["Id"]
 
         try:

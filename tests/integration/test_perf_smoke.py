@@ -28,9 +28,10 @@ BENCHMARKS = {
     "rest_vs_grpc": ("creates", "list", "cli", "ratio"),
     "abuse": ("update_loop", "watches", "never_reading", "list_without_limit"),
     "patch_vs_update": ("update", "patch", "ratio"),
+    "ingress": ("render_reload",),
 }
 # These run containers or network namespaces: root and dockerd.
-NEEDS_ROOT = {"pod_startup", "service_proxy", "replicaset_vs_swarm", "dns", "config_propagation", "metrics"}
+NEEDS_ROOT = {"ingress", "pod_startup", "service_proxy", "replicaset_vs_swarm", "dns", "config_propagation", "metrics"}
 # probe_load has its own smoke test with stronger checks: tests/integration/test_probe_perf_smoke.py
 
 

@@ -226,3 +226,32 @@ metadata: {name: watched, labels: {pod-security.kubernetes.io/warn: baseline}}
     created = await skiff("apply", "-f", str(manifest))
     assert created.code == 0, created.err
     assert 'Warning: would violate PodSecurity "baseline:latest": hostPath volumes (volume "root")' in created.err
+
+
+async def test_a_service_account_token_lists_pods_only_after_a_role_binding(apiserver_running, client, pki):
+    from tests.fixtures.apiserver import token_client
+    await client.create(from_yaml("{apiVersion: v1, kind: ServiceAccount, metadata: {name: robot, namespace: default}}"))
+    token = (await client.create_token("robot")).token
+    async with token_client(apiserver_running.token_address, token) as robot:
+        with pytest.raises(errors.Forbidden, match='User "system:serviceaccount:default:robot" cannot list'):
+            await robot.list("Pod", "default")
+        await client.create(from_yaml("""
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: robot-view, namespace: default}
+subjects: [{kind: ServiceAccount, name: robot, namespace: default}]
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+"""))
+        await granted(lambda: robot.list("Pod", "default"))
+    # A token for another audience, or with a byte changed, is nobody's.
+    other = (await client.create_token("robot", audiences=["https://elsewhere.example"])).token
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+    for bad in (other, forged):
+        async with token_client(apiserver_running.token_address, bad) as stranger:
+            with pytest.raises(errors.Unauthenticated):
+                await stranger.list("Pod", "default")
+
+
+async def test_every_system_namespace_has_a_default_service_account(client):
+    for ns in ("default", "kube-system"):
+        assert (await client.get("ServiceAccount", "default", ns)).metadata.name == "default"

@@ -83,3 +83,21 @@ def pki_module_ca():
 
 def pki_module_issue(ca, cn, now):
     return pki.issue(ca, pki.CertSpec("x", cn, (pki.MASTERS,), client=True, days=1), now=now)
+
+
+@pytest.mark.parametrize("module,flags", [
+    ("controlplane.apiserver.main", ["--etcd-servers", "127.0.0.1:1", "--tls-cert-file", "{bad}",
+                                     "--tls-private-key-file", "{bad}", "--client-ca-file", "{bad}"]),
+    ("controlplane.scheduler.main", ["--kubeconfig", "{bad}"]),
+    ("nodeagent.main", ["--kubeconfig", "{bad}", "--node-ip", "127.0.0.1", "--runtime", "fake"]),
+])
+def test_a_malformed_certificate_file_is_one_clear_line_at_start(module, flags, tmp_path):
+    import subprocess
+    import sys
+    bad = tmp_path / "bad.pem"
+    bad.write_text("-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n")
+    argv = [f.replace("{bad}", str(bad)) for f in flags]
+    done = subprocess.run([sys.executable, "-m", module, *argv], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert str(bad) in done.stderr, done.stderr

@@ -99,7 +99,10 @@ async def main(nodes: int, pods: int, use_scheduler: bool, apiservers: int = 1) 
                 async def all_ready():
                     if hollow.process.poll() is not None:
                         raise RuntimeError("hollow agents exited:\n" + hollow.output())
-                    listed = await client.list("Node", page_size=500)
+                    try:
+                        listed = await client.list("Node", page_size=500)
+                    except errors.Unavailable:
+                        return False  # a loaded machine: a handshake or a call timed out; ask again
                     ready = [n for n in listed.items if any(c.type == "Ready" and c.status == "True"
                                                             for c in n.status.conditions)]
                     return len(ready) >= nodes

@@ -89,13 +89,13 @@ def _cli(address: str, *argv: str) -> float:
     return time.perf_counter() - began
 
 
-async def top_at_scale(nodes: int, pods: int, runs: int) -> dict:
+async def top_at_scale(nodes: int, pods: int, runs: int, resolution: float = 15.0) -> dict:
     result: dict = {"nodes": nodes, "pods": pods}
     async with control_plane() as (etcd, address):
         hollow = Component("nodeagent.main", "--kubeconfig", str(test_pki().admin_kubeconfig(address)),
                            "--runtime", "fake", "--hollow", str(nodes),
                            "--node-name", "hollow", "--node-ip", "127.0.0.1", "--log-level", "WARNING",
-                           "--state-dir", "/tmp/skiff-hollow-metrics/hollow", "--metrics-resolution", "5",
+                           "--state-dir", "/tmp/skiff-hollow-metrics/hollow", "--metrics-resolution", str(resolution),
                            "--metrics-bind-address", "127.0.0.1:0")
         try:
             async with admin_client(address, timeout=60) as client:
@@ -214,7 +214,7 @@ def main() -> None:
             result["sampling"] = {"skipped": "needs root and a running dockerd"}
         print(json.dumps({"sampling": result["sampling"]}), flush=True)
     if "top" in parts:
-        result["top"] = asyncio.run(top_at_scale(args.nodes, args.pods, 2 if args.smoke else 10))
+        result["top"] = asyncio.run(top_at_scale(args.nodes, args.pods, 2 if args.smoke else 10, 5.0 if args.smoke else 15.0))
         print(json.dumps({"top": result["top"]}), flush=True)
     if "api" in parts:
         result["api_metrics_on_vs_off"] = asyncio.run(instrumentation(args.count, 1 if args.smoke else 3))

@@ -30,58 +30,11 @@ from nodeagent.proxy.model import service_ports
 from nodeagent.proxy.proxier import ProxyConfig, ServiceProxy
 from tests.fixtures.objects import from_yaml
 from tests.perf.harness import control_plane, percentile, wait_until
+from tests.perf.httpload import exchange_load as _load, serve as _serve, summary
 
 POD_CIDR = "10.244.1.0/24"
 GUARDED = ("10.244.0.0/16", "10.96.0.0/16")
 PORT = 8080
-RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
-REQUEST = b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n"
-
-
-# ---------------------------------------------------------------- the two ends, run inside pods
-
-async def _serve(port: int) -> None:
-    async def handle(reader, writer):
-        try:
-            while await reader.readuntil(b"\r\n\r\n"):
-                writer.write(RESPONSE)
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-    server = await asyncio.start_server(handle, "0.0.0.0", port, backlog=1024)
-    async with server:
-        await server.serve_forever()
-
-
-def _exchange(sock: socket.socket) -> None:
-    sock.sendall(REQUEST)
-    got = b""
-    while not got.endswith(b"hello"):
-        chunk = sock.recv(4096)
-        if not chunk:
-            raise ConnectionError("server closed the connection")
-        got += chunk
-
-
-def _load(ip: str, port: int, mode: str, seconds: float) -> dict:
-    """Sequential requests for `seconds`: on one kept-alive connection, or a new connection each."""
-    latencies = []
-    end = time.perf_counter() + seconds
-    sock = socket.create_connection((ip, port), timeout=5) if mode == "keepalive" else None
-    while time.perf_counter() < end:
-        t0 = time.perf_counter()
-        if mode == "keepalive":
-            _exchange(sock)
-        else:
-            with socket.create_connection((ip, port), timeout=5) as s:
-                _exchange(s)
-        latencies.append(time.perf_counter() - t0)
-    if sock is not None:
-        sock.close()
-    return {"requests": len(latencies), "seconds": seconds, "latencies": latencies}
-
-
 # ---------------------------------------------------------------- the setting: a host, two pods, a Service
 
 class Lab:
@@ -158,13 +111,6 @@ def measure(lab: Lab, client_ns: str, ip: str, port: int, mode: str, seconds: fl
     if proc.returncode != 0:
         raise RuntimeError(f"load generator against {ip}:{port} failed")
     return json.loads(out.strip().splitlines()[-1])
-
-
-def summary(runs: list[dict]) -> dict:
-    latencies = [x for r in runs for x in r["latencies"]]
-    seconds = sum(r["seconds"] for r in runs)
-    return {"rps": round(len(latencies) / seconds, 1), "p50_ms": round(percentile(latencies, 50) * 1000, 3),
-            "p99_ms": round(percentile(latencies, 99) * 1000, 3)}
 
 
 async def data_path(api: str, seconds: float) -> dict:

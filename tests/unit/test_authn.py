@@ -47,3 +47,23 @@ def test_bearer_header_parsing():
     assert bearer_token("Bearer abc") == "abc"
     assert bearer_token("bearer  abc ") == "abc"
     assert bearer_token("Basic abc") is None and bearer_token("Bearer ") is None
+
+
+def test_service_account_tokens_are_bound_to_issuer_audience_key_and_time():
+    from controlplane.apiserver.auth import serviceaccount
+    key = pki.new_key()
+    from cryptography.hazmat.primitives import serialization
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    token, expires = serviceaccount.sign(private, "iss", "ns", "robot", "uid-1", ["api"], 60, now=1000)
+    user = serviceaccount.verify([public], "iss", ["api"], token, now=1010)
+    assert user.name == "system:serviceaccount:ns:robot" and user.service_account == ("ns", "robot")
+    assert "system:serviceaccounts:ns" in user.groups
+    assert serviceaccount.verify([public], "iss", ["other"], token, now=1010) is None  # audience
+    assert serviceaccount.verify([public], "other", ["api"], token, now=1010) is None  # issuer
+    assert serviceaccount.verify([public], "iss", ["api"], token, now=expires) is None  # expired
+    stranger = pki.new_key().public_key().public_bytes(serialization.Encoding.PEM,
+                                                       serialization.PublicFormat.SubjectPublicKeyInfo)
+    assert serviceaccount.verify([stranger], "iss", ["api"], token, now=1010) is None  # another key
+    assert serviceaccount.verify([public], "iss", ["api"], "not.a.jwt", now=1010) is None

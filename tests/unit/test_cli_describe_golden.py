@@ -125,3 +125,24 @@ def test_revision_template_text_shows_labels_and_containers():
         "    Image:          nginx:1.24",
         "  Volumes:          <none>",
     ]
+
+
+def test_describe_ingress_shows_rules_with_their_backends_endpoints():
+    ing = _one("""{apiVersion: networking.k8s.io/v1, kind: Ingress, metadata: {name: site, namespace: default,
+        creationTimestamp: "2026-03-01T11:56:48Z"},
+      spec: {ingressClassName: nginx, tls: [{hosts: [foo.example.com], secretName: foo-tls}],
+        rules: [{host: foo.example.com, http: {paths: [{path: /, pathType: Prefix,
+                  backend: {service: {name: web, port: {number: 80}}}}]}},
+                {host: bar.example.com, http: {paths: [{path: /api, pathType: Prefix,
+                  backend: {service: {name: api, port: {name: http}}}},
+                 {path: /missing, pathType: Exact, backend: {service: {name: gone, port: {number: 80}}}}]}}]},
+      status: {loadBalancer: {ingress: [{ip: 10.250.0.11}]}}}""")
+    services = {name: _one(f"""{{apiVersion: v1, kind: Service, metadata: {{name: {name}, namespace: default}},
+        spec: {{ports: [{{name: {port_name}, port: 80}}]}}}}""") for name, port_name in (("web", "''"), ("api", "http"))}
+    endpoints = {
+        "web": _one("""{apiVersion: v1, kind: Endpoints, metadata: {name: web, namespace: default},
+            subsets: [{addresses: [{ip: 10.244.1.5}, {ip: 10.244.2.7}], ports: [{port: 8080}]}]}"""),
+        "api": _one("""{apiVersion: v1, kind: Endpoints, metadata: {name: api, namespace: default},
+            subsets: [{addresses: [{ip: 10.244.3.2}], ports: [{name: http, port: 8080}]}]}""")}
+    text = "\n".join(describe(ing, [], NOW, Related(services_by_name=services, endpoints_by_name=endpoints))) + "\n"
+    check_golden("describe-ingress.txt", text)

@@ -25,6 +25,9 @@ CASES = {
     "create-namespace.yaml": ["create", "namespace", "team", "--dry-run=client", "-o", "yaml"],
     "create-service-clusterip.yaml": ["create", "service", "clusterip", "web", "--tcp=80:8080", "--tcp=443",
                                       "--dry-run=client", "-o", "yaml"],
+    "create-ingress.yaml": ["create", "ingress", "simple", "--rule=foo.com/bar=svc1:8080,tls=my-cert",
+                            "--rule=foo.com/api*=svc2:http", "--rule=/x=svc3:80,tls", "--class=nginx",
+                            "--default-backend=defsvc:http", "--annotation=a=b", "--dry-run=client", "-o", "yaml"],
     "create-service-nodeport.yaml": ["create", "service", "nodeport", "web", "--tcp=80:8080",
                                      "--node-port=30080", "--dry-run=client", "-o", "yaml"],
 }

@@ -10,7 +10,7 @@ import grpc
 
 from api.credentials import Credentials, CredentialsError, read_certificate, read_key
 from controlplane.apiserver.auth.authn import Authenticator
-from controlplane.apiserver.auth import tokenfile
+from controlplane.apiserver.auth import serviceaccount, tokenfile
 
 
 @dataclass
@@ -23,6 +23,19 @@ class Security:
     kubelet_client: Credentials | None = None
     # One JSON line per request (auth/audit.py); None: no audit log.
     audit: object | None = None
+    # ServiceAccount tokens: the key they are signed with, and the issuer and audiences they must carry.
+    service_account_key: bytes = b""
+    service_account_issuer: str = serviceaccount.DEFAULT_ISSUER
+    api_audiences: tuple[str, ...] = (serviceaccount.DEFAULT_ISSUER,)
+
+    def __post_init__(self) -> None:
+        self.authenticator.verifiers.append(self.verify_service_account_token)
+
+    def verify_service_account_token(self, token: str):
+        if not self.service_account_key:
+            return None
+        public = _public_pem(self.service_account_key)
+        return serviceaccount.verify([public], self.service_account_issuer, list(self.api_audiences), token)
 
     def server_credentials(self, require_client_cert: bool) -> grpc.ServerCredentials:
         # gRPC can only require a client certificate or not ask for one at all: the certificate port
@@ -33,14 +46,23 @@ class Security:
 
     @classmethod
     def from_files(cls, cert: str, key: str, client_ca: str, token_file: str = "",
-                   kubelet_cert: str = "", kubelet_key: str = "", kubelet_ca: str = "") -> "Security":
+                   kubelet_cert: str = "", kubelet_key: str = "", kubelet_ca: str = "",
+                   service_account_key: str = "") -> "Security":
         """Raises ValueError with a message naming the flag's file when any is missing or malformed."""
         try:
             tokens = tokenfile.load(token_file) if token_file else {}
             kubelet = None
             if kubelet_cert or kubelet_key:
                 kubelet = Credentials.from_files(kubelet_ca or client_ca, kubelet_cert, kubelet_key)
+            sa_key = read_key(service_account_key) if service_account_key else b""
             return cls(read_certificate(cert, "serving certificate"), read_key(key),
-                       read_certificate(client_ca, "client CA"), Authenticator(tokens), kubelet)
+                       read_certificate(client_ca, "client CA"), Authenticator(tokens), kubelet,
+                       service_account_key=sa_key)
         except (CredentialsError, tokenfile.TokenFileError) as e:
             raise ValueError(str(e)) from None
+
+
+def _public_pem(private_pem: bytes) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    key = serialization.load_pem_private_key(private_pem, password=None)
+    return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)

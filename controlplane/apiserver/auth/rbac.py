@@ -12,7 +12,25 @@ from controlplane.apiserver.auth.attributes import ALLOW, Attributes, Decision
 from controlplane.apiserver.auth.user import SERVICE_ACCOUNT_PREFIX, UserInfo
 from proto import types_pb2
 
-Rules = tuple[types_pb2.PolicyRule, ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A PolicyRule as sets, compiled once when the index is built (membership in a protobuf list is slow)."""
+
+    verbs: frozenset[str]
+    groups: frozenset[str]
+    resources: frozenset[str]
+    names: frozenset[str]
+    urls: tuple[str, ...]
+
+    @classmethod
+    def of(cls, rule: types_pb2.PolicyRule) -> "Rule":
+        return cls(frozenset(rule.verbs), frozenset(rule.api_groups), frozenset(rule.resources),
+                   frozenset(rule.resource_names), tuple(rule.non_resource_urls))
+
+
+Rules = tuple[Rule, ...]
 
 
 def subject_key(subject: types_pb2.Subject, binding_namespace: str) -> tuple[str, str] | None:
@@ -36,8 +54,8 @@ class RbacIndex:
     def build(cls, roles: Iterable[types_pb2.Role], cluster_roles: Iterable[types_pb2.ClusterRole],
               role_bindings: Iterable[types_pb2.RoleBinding],
               cluster_role_bindings: Iterable[types_pb2.ClusterRoleBinding]) -> "RbacIndex":
-        role_rules = {(r.metadata.namespace, r.metadata.name): tuple(r.rules) for r in roles}
-        cluster_rules = {r.metadata.name: tuple(r.rules) for r in cluster_roles}
+        role_rules = {(r.metadata.namespace, r.metadata.name): tuple(map(Rule.of, r.rules)) for r in roles}
+        cluster_rules = {r.metadata.name: tuple(map(Rule.of, r.rules)) for r in cluster_roles}
         index = cls()
         for b in cluster_role_bindings:
             # A binding to a missing role is allowed and grants nothing, as in Kubernetes.
@@ -73,20 +91,25 @@ def _matches(values, wanted: str) -> bool:
     return "*" in values or wanted in values
 
 
-def rule_allows(rule: types_pb2.PolicyRule, attrs: Attributes) -> bool:
+def rule_allows(rule: Rule | types_pb2.PolicyRule, attrs: Attributes) -> bool:
+    if not isinstance(rule, Rule):
+        rule = Rule.of(rule)
     if not _matches(rule.verbs, attrs.verb):
         return False
     if not attrs.is_resource_request:
         return any(u == "*" or u == attrs.path or (u.endswith("*") and attrs.path.startswith(u[:-1]))
-                   for u in rule.non_resource_urls)
-    if not _matches(rule.api_groups, attrs.api_group):
+                   for u in rule.urls)
+    if not _matches(rule.groups, attrs.api_group):
         return False
-    resource = attrs.full_resource
-    if not any(r == "*" or r == resource or (r == f"*/{attrs.subresource}" and attrs.subresource)
-               or (r == f"{attrs.resource}/*" and attrs.subresource) for r in rule.resources):
+    resources = rule.resources
+    if attrs.subresource:
+        if not ("*" in resources or attrs.full_resource in resources or f"*/{attrs.subresource}" in resources
+                or f"{attrs.resource}/*" in resources):
+            return False
+    elif not ("*" in resources or attrs.resource in resources):
         return False
     # resourceNames limit a rule to those objects; a list or create names none, so it never matches.
-    return not rule.resource_names or (bool(attrs.name) and attrs.name in rule.resource_names)
+    return not rule.names or (bool(attrs.name) and attrs.name in rule.names)
 
 
 def authorize(index: RbacIndex, user: UserInfo, attrs: Attributes) -> Decision:
