@@ -103,7 +103,7 @@ def scheduler(server: str, pki_dir: Path, bin_dir: Path | None = None, metrics_i
 
 def controller_manager(server: str, cluster_cidr: str, lifecycle: NodeLifecycle, pki_dir: Path,
                        bin_dir: Path | None = None, metrics_ip: str = "",
-                       autoscaling: Autoscaling | None = None) -> list[str]:
+                       autoscaling: Autoscaling | None = None, load_balancer_pool: str = "") -> list[str]:
     argv = [program("skiff-controller-manager", bin_dir), "--server", server,
             "--kubeconfig", pki.kubeconfig_file(pki_dir, "controller-manager"),
             "--metrics-bind-address", metrics_address("controller-manager", metrics_ip or "127.0.0.1"),
@@ -114,6 +114,8 @@ def controller_manager(server: str, cluster_cidr: str, lifecycle: NodeLifecycle,
     if autoscaling is not None:
         argv += ["--horizontal-pod-autoscaler-sync-period", _seconds(autoscaling.sync_period),
                  "--horizontal-pod-autoscaler-downscale-stabilization", _seconds(autoscaling.downscale_stabilization)]
+    if load_balancer_pool:
+        argv += ["--load-balancer-pool", load_balancer_pool]
     return argv
 
 

@@ -27,6 +27,7 @@ from nodeagent.pleg import Pleg
 from nodeagent.podnetwork import BridgeNetwork, HollowNetwork
 from nodeagent.podworker import PodWorkers
 from nodeagent.probes.manager import ProbeManager
+from nodeagent.loadbalancer.speaker import Speaker
 from nodeagent.proxy.proxier import ServiceProxy
 from nodeagent.runtime.base import LABEL_POD_NAME, ContainerInfo, Runtime
 from nodeagent.syncpod import PodEnv, PodSyncer
@@ -79,6 +80,7 @@ class NodeAgent:
         self.pods_synced = asyncio.Event()
         self.server = None
         self.proxy: ServiceProxy | None = None  # Services, where pods really run
+        self.speaker: Speaker | None = None  # announces the LoadBalancer addresses this node is chosen for
         self._routes_dirty = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
 
@@ -122,6 +124,9 @@ class NodeAgent:
             self.env.dns = ClusterDns(self.client, self.cfg.cluster_domain, self.cfg.dns_upstream, self.cfg.dns_port,
                                       self.cfg.host_netns, services=self.proxy.services,
                                       endpoints=self.proxy.endpoints)
+            self.speaker = Speaker(self.cfg.node_name, self.cfg.node_ip, self.cfg.interface, self.cfg.host_netns,
+                                   self.proxy.services, self.proxy.endpoints, self.nodes, self.recorder)
+            self.speaker.start()
         self.nodes.start()
         self.pods.start()
         self._spawn(self._after_pods_synced(), "cleanup")
@@ -148,6 +153,8 @@ class NodeAgent:
         for informer in (self.pods, self.nodes):
             if informer is not None:
                 await informer.stop()
+        if self.speaker is not None:
+            await self.speaker.stop()
         if self.proxy is not None:
             await self.proxy.stop()  # a clean stop leaves no service rules behind
         if self.env.dns is not None:

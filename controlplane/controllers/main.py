@@ -1,5 +1,5 @@
-"""skiff-controller-manager: runs the ReplicaSet, Deployment, garbage collector, namespace, node
-IPAM, node lifecycle, pod GC and endpoints controllers, one active replica at a time (leader-elected).
+"""skiff-controller-manager: runs the ReplicaSet, Deployment, garbage collector, namespace, node IPAM, node
+lifecycle, pod GC, endpoints and load-balancer IP controllers, one active replica at a time (leader-elected).
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import uvloop
 from api import kubeconfig, leaderelection, monitoring
 from api.flagtypes import positive_seconds
 from controlplane.controllers import manager
+from controlplane.controllers.loadbalancer import pool
 from controlplane.controllers.nodeipam.cidrset import CidrSet, CidrSetError
 from controlplane.controllers.options import Options
 
@@ -62,6 +63,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--horizontal-pod-autoscaler-initial-readiness-delay", type=positive_seconds,
                    default=d.hpa_initial_readiness_delay, metavar="SECONDS",
                    help="after this long a pod that is not Ready counts as never ready (default %(default)g)")
+    p.add_argument("--load-balancer-pool", default=d.load_balancer_pool, metavar="RANGES",
+                   help="addresses for LoadBalancer Services: comma-separated ranges A-B or CIDRs, e.g. "
+                        "10.250.0.200-10.250.0.250; empty (the default) leaves them <pending>")
     leaderelection.add_flags(p)
     return p.parse_args(argv)
 
@@ -76,7 +80,8 @@ def options_from(args: argparse.Namespace) -> Options:
                    hpa_tolerance=args.horizontal_pod_autoscaler_tolerance,
                    hpa_downscale_stabilization=args.horizontal_pod_autoscaler_downscale_stabilization,
                    hpa_cpu_initialization_period=args.horizontal_pod_autoscaler_cpu_initialization_period,
-                   hpa_initial_readiness_delay=args.horizontal_pod_autoscaler_initial_readiness_delay)
+                   hpa_initial_readiness_delay=args.horizontal_pod_autoscaler_initial_readiness_delay,
+                   load_balancer_pool=args.load_balancer_pool)
 
 
 async def serve(args: argparse.Namespace, names: list[str]) -> int:
@@ -111,7 +116,8 @@ def main(argv=None) -> None:
     try:
         names = manager.choose(args.controllers)
         CidrSet(args.cluster_cidr, args.node_cidr_mask_size)
-    except (manager.UnknownControllerError, CidrSetError) as e:
+        pool.parse(args.load_balancer_pool)
+    except (manager.UnknownControllerError, CidrSetError, pool.PoolError) as e:
         raise SystemExit(f"skiff-controller-manager: {e}") from None
     try:
         code = uvloop.run(serve(args, names))

@@ -15,6 +15,7 @@ from controlplane.controllers.core.informers import SharedInformers
 from controlplane.controllers.deployment.controller import DeploymentController
 from controlplane.controllers.endpoints.controller import EndpointsController
 from controlplane.controllers.garbagecollector import GarbageCollector
+from controlplane.controllers.loadbalancer.controller import LoadBalancerController
 from controlplane.controllers.namespace import NamespaceController
 from controlplane.controllers.nodeipam.controller import NodeIpamController
 from controlplane.controllers.nodelifecycle.controller import NodeLifecycleController
@@ -39,6 +40,7 @@ CONTROLLERS: dict[str, type[Controller]] = {
     "podgc": PodGarbageCollector,
     "endpoints": EndpointsController,
     "horizontalpodautoscaling": HorizontalController,
+    "loadbalancer": LoadBalancerController,
 }
 
 

@@ -19,4 +19,5 @@ class Options:
     hpa_downscale_stabilization: float = 300.0  # the scale-down window when a behavior does not set one
     hpa_cpu_initialization_period: float = 300.0
     hpa_initial_readiness_delay: float = 30.0
+    load_balancer_pool: str = ""  # --load-balancer-pool: LoadBalancer addresses; empty leaves them <pending>
     namespace_sync_period: float = 1.0  # how soon a namespace that still holds objects is looked at again

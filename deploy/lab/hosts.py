@@ -29,6 +29,7 @@ def stop_host(name: str) -> str:
     procs.signal_all(procs.running().get(agent, []), signal.SIGKILL)
     ids = containers.of_nodes(host.name)
     containers.kill(ids)
+    net.drop_announced(host)
     st.stopped = sorted(set(st.stopped) | {host.name})
     st.pids.pop(agent, None)
     S.save(st)

@@ -68,6 +68,13 @@ def _plug(port: str) -> None:
     run(["ip", "-n", P.SWITCH_NETNS, "link", "set", port, "master", P.SWITCH_BRIDGE, "up"])
 
 
+def drop_announced(member: P.Member) -> None:
+    """A powered-off host answers no ARP: take away the load-balancer addresses its agent announced
+    (labelled by nodeagent.loadbalancer.addresses), so another node's announcement is the only one."""
+    run(["ip", "-n", member.netns, "-4", "addr", "flush", "dev", P.HOST_LINK, "label", f"{P.HOST_LINK}:lb"],
+        check=False)
+
+
 def set_port(member: P.Member, up: bool) -> None:
     """Cut or restore a member's cable to the switch (a network partition)."""
     run(["ip", "-n", P.SWITCH_NETNS, "link", "set", member.port, "up" if up else "down"])

@@ -46,6 +46,7 @@ class Settings:
     lease_renew_interval: float = 3.0
     prometheus: bool = False  # a real Prometheus scraping every component (`up --prometheus`)
     ingress: bool = False  # nginx serving Ingresses on the first host's address (`up --ingress`)
+    load_balancer_pool: str = "10.250.0.200-10.250.0.250"  # LoadBalancer Services' addresses, on the underlay
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,8 @@ def _processes(lab: Lab) -> list[Process]:
                          "controlplane", components.metrics_address("scheduler", root)))
     procs.append(Process("controller-manager",
                          components.controller_manager(lab.api_address, s.cluster_cidr, s.lifecycle, PKI_DIR,
-                                                       metrics_ip=root, autoscaling=components.LAB_AUTOSCALING),
+                                                       metrics_ip=root, autoscaling=components.LAB_AUTOSCALING,
+                                                       load_balancer_pool=s.load_balancer_pool),
                          None, "controlplane", components.metrics_address("controller-manager", root)))
     for h in lab.hosts:
         argv = components.agent(lab.api_address, h.name, h.ip, HOST_LINK, PKI_DIR,

@@ -16,6 +16,7 @@ NODE_PORT_TYPES = ("NodePort", "LoadBalancer")
 class Endpoint:
     ip: str
     port: int
+    local: bool = False  # on this node (what externalTrafficPolicy: Local sends to)
 
 
 @dataclass(frozen=True, order=True)
@@ -29,6 +30,8 @@ class ServicePort:
     node_port: int = 0  # 0: none
     affinity_seconds: int = 0  # ClientIP affinity timeout; 0: no affinity
     endpoints: tuple[Endpoint, ...] = ()
+    load_balancer_ips: tuple[str, ...] = ()  # status.loadBalancer.ingress[].ip of a LoadBalancer Service
+    external_local: bool = False  # externalTrafficPolicy: Local (NodePort and LB traffic stays on the node)
 
     @property
     def id(self) -> str:
@@ -43,8 +46,10 @@ def _affinity_seconds(spec: types_pb2.ServiceSpec) -> int:
     return config.timeout_seconds if config.HasField("timeout_seconds") else 10800
 
 
-def ready_endpoints(endpoints: types_pb2.Endpoints | None, port: types_pb2.ServicePort) -> tuple[Endpoint, ...]:
-    """The ready addresses serving `port`: subsets' ports are matched by the Service port's name."""
+def ready_endpoints(endpoints: types_pb2.Endpoints | None, port: types_pb2.ServicePort,
+                    node_name: str = "") -> tuple[Endpoint, ...]:
+    """The ready addresses serving `port`: subsets' ports are matched by the Service port's name; those
+    whose nodeName is `node_name` are marked local."""
     if endpoints is None:
         return ()
     found = set()
@@ -53,14 +58,21 @@ def ready_endpoints(endpoints: types_pb2.Endpoints | None, port: types_pb2.Servi
         for ep_port in subset.ports:
             if ep_port.name != port.name or (ep_port.protocol or "TCP") != protocol:
                 continue
-            found.update(Endpoint(a.ip, ep_port.port) for a in subset.addresses if a.ip)
+            found.update(Endpoint(a.ip, ep_port.port, bool(node_name) and a.node_name == node_name)
+                         for a in subset.addresses if a.ip)
     return tuple(sorted(found, key=lambda e: (tuple(int(x) for x in e.ip.split(".")), e.port)))
 
 
+def load_balancer_ips(svc: types_pb2.Service) -> tuple[str, ...]:
+    if svc.spec.type != "LoadBalancer":
+        return ()
+    return tuple(sorted({i.ip for i in svc.status.load_balancer.ingress if i.ip}))
+
+
 def service_ports(services: Iterable[types_pb2.Service],
-                  endpoints_of: dict[str, types_pb2.Endpoints]) -> list[ServicePort]:
-    """Every proxied port, sorted; `endpoints_of` maps "namespace/name" to the Service's Endpoints.
-    Headless Services (no ClusterIP) have nothing to proxy."""
+                  endpoints_of: dict[str, types_pb2.Endpoints], node_name: str = "") -> list[ServicePort]:
+    """Every proxied port, sorted; `endpoints_of` maps "namespace/name" to the Service's Endpoints;
+    `node_name` tells which endpoints are local. Headless Services (no ClusterIP) have nothing to proxy."""
     out = []
     for svc in services:
         spec = svc.spec
@@ -76,7 +88,9 @@ def service_ports(services: Iterable[types_pb2.Service],
                 cluster_ip=spec.cluster_ip, port=port.port,
                 node_port=port.node_port if spec.type in NODE_PORT_TYPES else 0,
                 affinity_seconds=_affinity_seconds(spec),
-                endpoints=ready_endpoints(endpoints_of.get(key), port)))
+                endpoints=ready_endpoints(endpoints_of.get(key), port, node_name),
+                load_balancer_ips=load_balancer_ips(svc),
+                external_local=spec.type in NODE_PORT_TYPES and spec.external_traffic_policy == "Local"))
     return sorted(out)
 
 

@@ -101,7 +101,8 @@ class ServiceProxy:
         if not self.pod_cidr:
             return  # set_pod_cidr requests the first real sync
         started = time.perf_counter()
-        ports = service_ports(self.services.list(), {k: self.endpoints.get(k) for k in self.endpoints.keys()})
+        ports = service_ports(self.services.list(), {k: self.endpoints.get(k) for k in self.endpoints.keys()},
+                              self.cfg.node_name)
         published = host_ports(self.local_pods(), self.cfg.node_ip) if self.cfg.node_ip else []
         ruleset = render.render(ports, render.NodeNetwork(self.pod_cidr, self.cfg.service_cidr), published)
         partial = time.monotonic() - self._last_full < self.cfg.resync_period

@@ -30,6 +30,8 @@ MAPS = {
     "no-endpoint-nodeports": "type inet_proto . inet_service : verdict ;",
 }
 CLUSTER_IPS = "cluster-ips"
+LB_IPS = "load-balancer-ips"  # addresses of LoadBalancer Services; only their Service ports get through
+LB_PORTS = "load-balancer-ports"
 LOCAL = "fib daddr type local ip daddr != 127.0.0.0/8"
 
 
@@ -82,6 +84,9 @@ def _affinity_set(sp: ServicePort, ep) -> str:
 # NodePort, and when a pod reaches itself through its Service (hairpin), so replies come back through
 # this node's conntrack. Ports without endpoints are rejected (TCP reset, ICMP port unreachable) before
 # any NAT, so clients fail fast; addresses of the service range that nobody holds are dropped.
+# A LoadBalancer address:port goes the NodePort's way (the "external" chain); anything else sent to a
+# load-balancer address is dropped. With externalTrafficPolicy: Local, external traffic goes only to
+# this node's endpoints and is not masqueraded, so the pod sees the client's address.
 def render(ports: list[ServicePort], node: NodeNetwork, host_ports: list[HostPort] = ()) -> Ruleset:
     rs = Ruleset()
     _fixed(rs, node)
@@ -90,11 +95,14 @@ def render(ports: list[ServicePort], node: NodeNetwork, host_ports: list[HostPor
     cluster_ips = sorted({sp.cluster_ip for sp in ports}, key=lambda ip: tuple(int(x) for x in ip.split(".")))
     for ip in cluster_ips:
         rs.element(CLUSTER_IPS, ip)
+    if any(sp.load_balancer_ips for sp in ports):
+        _load_balancer_guard(rs, ports)
     for sp in ports:
         if sp.endpoints:
             _service_port(rs, sp, node)
         else:
-            rs.element("no-endpoint-services", f"{sp.cluster_ip} . {sp.protocol} . {sp.port} : goto reject-chain")
+            for ip in (sp.cluster_ip, *sp.load_balancer_ips):
+                rs.element("no-endpoint-services", f"{ip} . {sp.protocol} . {sp.port} : goto reject-chain")
             if sp.node_port:
                 rs.element("no-endpoint-nodeports", f"{sp.protocol} . {sp.node_port} : goto reject-chain")
     return rs
@@ -136,6 +144,16 @@ def _fixed(rs: Ruleset, node: NodeNetwork) -> None:
     rs.rule("masquerading", "masquerade fully-random")
 
 
+def _load_balancer_guard(rs: Ruleset, ports: list[ServicePort]) -> None:
+    """Only added when some Service has a load-balancer address, so other rulesets stay as they were."""
+    rs.sets[LB_IPS] = "{ type ipv4_addr ; }"
+    rs.sets[LB_PORTS] = "{ type ipv4_addr . inet_proto . inet_service ; }"
+    ips = sorted({ip for sp in ports for ip in sp.load_balancer_ips}, key=lambda ip: tuple(map(int, ip.split("."))))
+    rs.elements[LB_IPS] = ips
+    rs.elements[LB_PORTS] = [f"{ip} . {sp.protocol} . {sp.port}" for sp in ports for ip in sp.load_balancer_ips]
+    rs.rule("endpoints-check", f"ip daddr @{LB_IPS} ip daddr . meta l4proto . th dport != @{LB_PORTS} drop")
+
+
 def _host_port(rs: Ruleset, hp: HostPort) -> None:
     """hostPort, as the CNI portmap plugin does it: node address:port DNATed to the pod; a pod reaching
     itself that way is masqueraded so the reply comes back through the node."""
@@ -145,25 +163,50 @@ def _host_port(rs: Ruleset, hp: HostPort) -> None:
     rs.rule(chain, f"meta l4proto {hp.protocol} dnat to {hp.pod_ip}:{hp.container_port}")
 
 
+def _pick(rs: Ruleset, chain: str, targets: list[str]) -> None:
+    """Go to one of `targets` at random (straight there when there is one)."""
+    if len(targets) == 1:
+        rs.rule(chain, f"goto {targets[0]}")
+    else:
+        choices = " , ".join(f"{i} : goto {c}" for i, c in enumerate(targets))
+        rs.rule(chain, f"numgen random mod {len(targets)} vmap {{ {choices} }}")
+
+
+def _external_local(rs: Ruleset, sp: ServicePort, node: NodeNetwork, ext: str, svc: str) -> None:
+    """externalTrafficPolicy: Local. Traffic from this node's pods or the node itself is not external:
+    it goes anywhere, as to the ClusterIP. Outside traffic goes to a local endpoint unmasqueraded (the
+    reply leaves through this node anyway), or is dropped when this node has none, as kube-proxy does."""
+    rs.rule(ext, f"ip saddr {node.pod_cidr} goto {svc}")
+    rs.rule(ext, "fib saddr type local jump mark-for-masquerade")
+    rs.rule(ext, f"fib saddr type local goto {svc}")
+    local = [_endpoint_chain(sp, ep) for ep in sp.endpoints if ep.local]
+    if local:
+        _pick(rs, ext, local)
+    else:
+        rs.rule(ext, "drop")
+
+
 def _service_port(rs: Ruleset, sp: ServicePort, node: NodeNetwork) -> None:
     svc, ext = _chain_names(sp)
     rs.chain(svc)
     rs.element("service-ips", f"{sp.cluster_ip} . {sp.protocol} . {sp.port} : goto {svc}")
-    if sp.node_port:
+    if sp.node_port or sp.load_balancer_ips:
         rs.chain(ext)
-        rs.element("service-nodeports", f"{sp.protocol} . {sp.node_port} : goto {ext}")
-        rs.rule(ext, "jump mark-for-masquerade")  # the reply must come back through this node
-        rs.rule(ext, f"goto {svc}")
+        if sp.node_port:
+            rs.element("service-nodeports", f"{sp.protocol} . {sp.node_port} : goto {ext}")
+        for ip in sp.load_balancer_ips:
+            rs.element("service-ips", f"{ip} . {sp.protocol} . {sp.port} : goto {ext}")
+        if sp.external_local:
+            _external_local(rs, sp, node, ext, svc)
+        else:
+            rs.rule(ext, "jump mark-for-masquerade")  # the reply must come back through this node
+            rs.rule(ext, f"goto {svc}")
     rs.rule(svc, f"ip saddr != {node.pod_cidr} jump mark-for-masquerade")
     chains = [_endpoint_chain(sp, ep) for ep in sp.endpoints]
     if sp.affinity_seconds:
         for ep, chain in zip(sp.endpoints, chains):
             rs.rule(svc, f"ip saddr @{_affinity_set(sp, ep)} goto {chain}")
-    if len(chains) == 1:
-        rs.rule(svc, f"goto {chains[0]}")
-    else:
-        choices = " , ".join(f"{i} : goto {c}" for i, c in enumerate(chains))
-        rs.rule(svc, f"numgen random mod {len(chains)} vmap {{ {choices} }}")
+    _pick(rs, svc, chains)
     for ep, chain in zip(sp.endpoints, chains):
         rs.chain(chain)
         rs.rule(chain, f"ip saddr {ep.ip} jump mark-for-masquerade")  # hairpin: a pod reaching itself

@@ -14,9 +14,10 @@ NODE = render.NodeNetwork(pod_cidr="10.244.1.0/24", service_cidr="10.96.0.0/16")
 pytestmark = pytest.mark.e2e
 
 
-def port(name, ip, *eps, node_port=0, affinity=0, protocol="tcp"):
+def port(name, ip, *eps, node_port=0, affinity=0, protocol="tcp", lb=(), local=False):
     return ServicePort("default", name, "", protocol, ip, 80, node_port, affinity,
-                       tuple(Endpoint(e, 8080) for e in eps))
+                       tuple(Endpoint(e, 8080, local=e.startswith("10.244.1.")) for e in eps),
+                       load_balancer_ips=lb, external_local=local)
 
 
 STEPS = [
@@ -26,6 +27,12 @@ STEPS = [
     [port("b", "10.96.0.11", "10.244.1.7", "10.244.1.8", affinity=60), port("c", "10.96.0.12", "10.244.3.3",
                                                                             protocol="udp")],
     [],
+    [port("a", "10.96.0.10", "10.244.1.2", node_port=30002)],
+    # LoadBalancer addresses come, change policy, lose their endpoints and go
+    [port("a", "10.96.0.10", "10.244.1.2", node_port=30002, lb=("10.250.0.200",)),
+     port("d", "10.96.0.13", "10.244.2.4", node_port=30003, lb=("10.250.0.201",), local=True)],
+    [port("a", "10.96.0.10", "10.244.1.2", node_port=30002, lb=("10.250.0.200",), local=True),
+     port("d", "10.96.0.13", node_port=30003, lb=("10.250.0.201",))],
     [port("a", "10.96.0.10", "10.244.1.2", node_port=30002)],
 ]
 

@@ -1,0 +1,1 @@
+"""The load-balancer IP allocator: external addresses for LoadBalancer Services (MetalLB-style)."""

@@ -1,0 +1,1 @@
+"""Announcing LoadBalancer Services' addresses from one healthy node, as MetalLB's layer 2 speaker."""
