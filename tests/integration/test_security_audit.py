@@ -10,6 +10,7 @@ from api import errors
 from controlplane.apiserver.auth import audit
 from tests.fixtures.apiserver import client_as
 from tests.fixtures.objects import pod
+from tests.fixtures.wait import eventually
 
 
 async def test_every_write_is_one_json_line_and_reads_are_left_out(apiserver_factory, etcd_server, pki, tmp_path):
@@ -23,7 +24,11 @@ async def test_every_write_is_one_json_line_and_reads_are_left_out(apiserver_fac
         await admin.list("Pod")
         with pytest.raises(errors.Forbidden):
             await nobody.delete("Pod", "web")
-    events = [json.loads(line) for line in log.read_text().splitlines()]
+    # A request's event is written when the server has finished with it, which may be just after the
+    # caller got its answer: wait for the refused delete's line.
+    lines = await eventually(lambda: len(log.read_text().splitlines()) >= 2 and log.read_text().splitlines(),
+                             timeout=10, what="the refused delete's audit line")
+    events = [json.loads(line) for line in lines]
     assert [(e["verb"], e["user"]["username"], e["responseStatus"]["code"]) for e in events] == [
         ("create", "kubernetes-admin", 200), ("delete", "nobody", 403)]
     created = events[0]

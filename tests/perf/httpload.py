@@ -44,7 +44,14 @@ def exchange_load(ip: str, port: int, mode: str, seconds: float) -> dict:
     while time.perf_counter() < end:
         t0 = time.perf_counter()
         if mode == "keepalive":
-            exchange(sock)
+            try:
+                exchange(sock)
+            except ConnectionError:
+                # A server may end a kept-alive connection (nginx after keepalive_requests): a client
+                # opens a new one and carries on, and that request counts with its reconnect.
+                sock.close()
+                sock = socket.create_connection((ip, port), timeout=5)
+                exchange(sock)
         else:
             with socket.create_connection((ip, port), timeout=5) as s:
                 exchange(s)
@@ -52,7 +59,6 @@ def exchange_load(ip: str, port: int, mode: str, seconds: float) -> dict:
     if sock is not None:
         sock.close()
     return {"requests": len(latencies), "seconds": seconds, "latencies": latencies}
-
 
 
 def summary(runs: list[dict]) -> dict:

@@ -134,21 +134,33 @@ def bench_objects(backend_ip: str) -> list[dict]:
 
 async def change_latency(client, ingress_ip: str, changes: int) -> dict:
     """Add a path to the Ingress and time until a request for it is routed (the backend answers 200)."""
+    def status_of(path: str) -> int:
+        try:
+            return fetch(ingress_ip, "bench", path, timeout=1)[0]
+        except OSError:
+            return 0
+
+    # First narrow the catch-all path, so that a new path is answered only once its own route is live.
+    ing = await client.get("ingresses", "bench")
+    ing.spec.rules[0].http.paths[0].path = "/root"
+    await client.update(ing)
+    deadline = time.perf_counter() + 10
+    while status_of("/v0") != 404:
+        if time.perf_counter() > deadline:
+            raise RuntimeError("the narrowed catch-all was not applied within 10 s")
+        await asyncio.sleep(0.01)
     samples = []
     for i in range(changes):
         ing = await client.get("ingresses", "bench")
         path = f"/v{i}"
+        if status_of(path) != 404:
+            raise RuntimeError(f"{path} answered before its route was added")
         ing.spec.rules[0].http.paths.add(path=path, path_type="Exact").backend.service.name = "bench"
         ing.spec.rules[0].http.paths[-1].backend.service.port.number = 80
-        ing.spec.rules[0].http.paths[0].path = "/root"  # the catch-all must not answer the new path
         t0 = time.perf_counter()
         await client.update(ing)
         while True:
-            try:
-                status, _ = fetch(ingress_ip, "bench", path, timeout=1)
-            except OSError:
-                status = 0
-            if status == 200:
+            if status_of(path) == 200:
                 break
             if time.perf_counter() - t0 > 10:
                 raise RuntimeError(f"{path} not routed within 10 s")
