@@ -1,11 +1,13 @@
 """LoadBalancer Services in the lab: the address from the pool answers from this machine's root namespace,
-announced by one node; `stop-host` of that node moves it to another; externalTrafficPolicy: Local is
-announced from a node holding an endpoint. Traffic goes only to the lab's underlay addresses."""
+announced by one node; `stop-host` of that node moves it to another; externalTrafficPolicy: Local keeps
+the client's address (Cluster masquerades). Traffic goes only to the lab's underlay addresses."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
+import sys
 import time
 
 import pytest
@@ -15,6 +17,8 @@ from tests.fixtures.http import fetch
 from tests.fixtures.lab import lab, running_lab
 from tests.fixtures.wait import eventually
 
+ROOT_IP = "10.250.0.1"  # this machine's address on the lab underlay
+
 
 pytestmark = [
     pytest.mark.e2e,
@@ -23,8 +27,8 @@ pytestmark = [
         ["docker", "info"], capture_output=True).returncode != 0, reason="needs a running dockerd"),
 ]
 
-# Each pod answers "/" with "web <pod>".
-COMMAND = 'mkdir -p /tmp/w && echo "web $(hostname)" > /tmp/w/index.html && exec httpd -f -p 8080 -h /tmp/w'
+# Each pod answers "/" with "web <pod>" and logs each client's address (busybox httpd -vv).
+COMMAND = 'mkdir -p /tmp/w && echo "web $(hostname)" > /tmp/w/index.html && exec httpd -f -vv -p 8080 -h /tmp/w'
 
 
 def objects() -> list[dict]:
@@ -87,9 +91,22 @@ async def test_load_balancer_address_answers_keeps_client_ip_and_moves_when_its_
             return found[-1][1].split('"')[1] if found else None
         node = await eventually(lambda: announcer("web"), timeout=30, what="a nodeAssigned event")
 
-        # Local: announced from a node holding an endpoint, which answers.
+        # Local: announced from a node holding an endpoint, which answers and sees this machine's address.
         await eventually(lambda: answer(local_ip).startswith("web "), timeout=60, interval=0.3,
                          what=f"{local_ip} (externalTrafficPolicy: Local) answering")
+        answer(local_ip, "/seen-through-local")
+        answer(ip, "/seen-through-cluster")
+
+        def clients(path):
+            logs = subprocess.run([os.path.join(os.path.dirname(sys.executable), "skiff"), "logs", "-l", "app=web",
+                                   "--tail=-1"], capture_output=True, text=True, timeout=60,
+                                  env=dict(os.environ, HOME=home)).stdout
+            # busybox httpd -vv logs "[::ffff:10.250.0.1]:51982: url:/path"
+            return {m.group(1) for line in logs.splitlines() if f"url:{path}" in line
+                    for m in [re.search(r"(\d+\.\d+\.\d+\.\d+)\]?:\d+", line)] if m}
+        assert await eventually(lambda: clients("/seen-through-local"), timeout=20) == {ROOT_IP}
+        seen = await eventually(lambda: clients("/seen-through-cluster"), timeout=20)
+        assert ROOT_IP not in seen, "Cluster policy masquerades"
 
         assert ip in held(node), f"{node} said it announces {ip}"
 
