@@ -17,9 +17,10 @@ EXAMPLES = """examples:
   skiff expose deploy web --port 80 --target-port 8080
   skiff expose pod db --port 5432 --name db-svc
   skiff expose rs/web --port 80 --type NodePort
+  skiff expose deploy/web --port 80 --type LoadBalancer
 """
 EXPOSABLE = ("Deployment", "ReplicaSet", "Pod", "Service")
-TYPES = ("ClusterIP", "NodePort")
+TYPES = ("ClusterIP", "NodePort", "LoadBalancer")
 
 
 def register(subparsers, parents) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from api import errors
 from tests.fixtures.api_calls import edit
 from tests.fixtures.controller_manager import running_manager
-from tests.fixtures.objects import from_yaml
+from tests.fixtures.objects import deployment, from_yaml
 from tests.fixtures.wait import eventually
 
 POOL = "10.250.0.200-10.250.0.201"
@@ -111,3 +111,15 @@ async def test_addresses_survive_a_controller_restart(client):
         # the restarted controller learnt .200 is kept's from its status, so the next one is .201
         assert await eventually(address_of(client, "new")) == "10.250.0.201"
         assert await address_of(client, "kept")() == "10.250.0.200"
+
+
+async def test_expose_as_load_balancer_shows_pending_then_the_address(client, skiff):
+    await client.create(deployment("web", 1))
+    result = await skiff("expose", "deploy", "web", "--port", "80", "--type", "LoadBalancer")
+    assert result.code == 0, result.err
+    row = (await skiff("get", "svc", "web")).out.splitlines()[1].split()
+    assert row[:2] == ["web", "LoadBalancer"] and row[3] == "<pending>"
+    async with running_manager(client, ["loadbalancer"], load_balancer_pool=POOL):
+        await eventually(address_of(client, "web"), what="web gets an address")
+    row = (await skiff("get", "svc", "web")).out.splitlines()[1].split()
+    assert row[3] == "10.250.0.200"
