@@ -19,6 +19,7 @@ from proto import types_pb2
 
 log = logging.getLogger(__name__)
 
+RETRY_AFTER = 1.0  # seconds before a sync nginx refused is tried again
 WATCHED = ("Ingress", "IngressClass", "Service", "Endpoints", "Secret")
 
 
@@ -81,9 +82,14 @@ class IngressController:
                 except asyncio.TimeoutError:
                     break
             try:
-                await self.sync()
-            except Exception:  # a failed sync must not end the loop; the next change retries
+                applied = await self.sync()
+            except Exception:  # a failed sync must not end the loop
                 log.exception("ingress sync failed")
+                applied = False
+            if not applied:
+                # Try again by itself: the cluster may not change again for a long time.
+                await asyncio.sleep(RETRY_AFTER)
+                self._changed.set()
 
     # ------------------------------------------------------------ one sync
 
@@ -94,7 +100,8 @@ class IngressController:
                               classes=self.informers["IngressClass"].list(),
                               services=by_key["Service"], endpoints=by_key["Endpoints"], secrets=by_key["Secret"])
 
-    async def sync(self) -> None:
+    async def sync(self) -> bool:
+        """Bring nginx to the cluster's state; False when nginx refused it (the old config keeps serving)."""
         plan = model.plan(self.snapshot(), self.options.controller)
         text = render.nginx_conf(plan, self.settings)
         try:
@@ -102,13 +109,14 @@ class IngressController:
         except ConfigRejected as e:
             # Validation should keep this from happening; if it does, nginx keeps serving the old config.
             log.error("nginx refused the new configuration; still serving the previous one: %s", e)
-            return
+            return False
         self.syncs += 1
         if changed:
             log.info("nginx configuration applied: %d servers, %d upstreams, %d Ingresses",
                      len(plan.servers), len(plan.upstreams), len(plan.served))
         self._report_refusals(plan)
         await self._publish(plan)
+        return True
 
     def _report_refusals(self, plan: model.Plan) -> None:
         ingresses = self.informers["Ingress"]

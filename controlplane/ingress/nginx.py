@@ -92,7 +92,8 @@ class Nginx:
                                                     stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         out, err = await proc.communicate()
         if proc.returncode != 0:
-            raise ConfigRejected((err or out).decode(errors="replace").strip())
+            said = (err or out).decode(errors="replace").strip()
+            raise ConfigRejected(said or f"nginx -t exited with {proc.returncode} and said nothing")
 
     async def _start(self) -> None:
         stderr_path = os.path.join(self.work_dir, "nginx.stderr")

@@ -16,11 +16,11 @@ import yaml
 
 from api import manifest
 from api.client import Client
+from deploy.lab import cluster
 from tests.fixtures.lab import running_lab
 from tests.fixtures.wait import eventually
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-API = "10.250.0.1:6443"
 
 pytestmark = [
     pytest.mark.e2e,
@@ -53,7 +53,7 @@ async def apply(client: Client, text: str) -> None:
 
 
 async def test_anti_affinity_puts_one_replica_per_host_and_the_fourth_waits_with_the_reason(three_hosts, home):
-    async with Client(API) as client:
+    async with cluster.admin_client(os.path.join(home, ".skiff", "config"), timeout=30) as client:
         await apply(client, """
 apiVersion: apps/v1
 kind: Deployment
@@ -94,7 +94,7 @@ spec:
 
 
 async def test_downward_api_env_and_volume_follow_the_pod(three_hosts, home):
-    async with Client(API) as client:
+    async with cluster.admin_client(os.path.join(home, ".skiff", "config"), timeout=30) as client:
         await apply(client, """
 apiVersion: v1
 kind: Pod
