@@ -837,3 +837,9 @@ def test_lease_duration_must_be_positive():
     lease = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "l"},
              "spec": {"leaseDurationSeconds": 0}}
     assert problems(lease) == ["spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0"]
+
+
+def test_load_balancer_source_ranges_are_refused_rather_than_ignored():
+    assert problems(service(type="LoadBalancer", loadBalancerSourceRanges=["10.0.0.0/8"])) == [
+        "spec.loadBalancerSourceRanges: Forbidden: not supported by this cluster's load balancer "
+        "(no source filtering yet)"]

@@ -3,8 +3,6 @@ and of Endpoints (subsets of addresses and ports).
 """
 from __future__ import annotations
 
-import ipaddress
-
 from api import names
 from controlplane.apiserver.validation.fielderrors import (Path, duplicate, each, forbidden, invalid, ipv4, one_of,
                                                            required, unique_label)
@@ -70,15 +68,11 @@ def validate_load_balancer_fields(spec: types_pb2.ServiceSpec, path: Path) -> li
     if spec.HasField("allocate_load_balancer_node_ports") and not load_balancer:
         errors.append(forbidden(path.child("allocateLoadBalancerNodePorts"),
                                 "may only be used when `type` is 'LoadBalancer'"))
-    if spec.load_balancer_source_ranges and not load_balancer:
+    if spec.load_balancer_source_ranges:
+        # skiff's load balancer cannot filter client addresses yet: refusing says so, where accepting the
+        # field would let a user believe traffic is restricted when it is not.
         errors.append(forbidden(path.child("loadBalancerSourceRanges"),
-                                "may only be used when `type` is 'LoadBalancer'"))
-    for i, cidr in enumerate(spec.load_balancer_source_ranges):
-        try:
-            ipaddress.ip_network(cidr.strip(), strict=False)
-        except ValueError:
-            errors.append(invalid(path.child("loadBalancerSourceRanges").index(i), cidr,
-                                  "must be a list of IP ranges. For example, 10.240.0.0/24,10.250.0.0/24 "))
+                                "not supported by this cluster's load balancer (no source filtering yet)"))
     if spec.health_check_node_port:
         if not (load_balancer and spec.external_traffic_policy == "Local"):
             errors.append(invalid(path.child("healthCheckNodePort"), spec.health_check_node_port,
