@@ -75,7 +75,7 @@ class ApiEndpoints:
         await cancel_and_wait(self._task)
         try:
             await self._registry.delete(kinds.BY_NAME["Lease"], "kube-system", lease_name(self.advertise))
-            await self.sync()
+            await self._publish()  # not sync(): renewing would bring the lease just given up back
         except errors.ApiError:
             pass  # etcd is away: the lease runs out by itself
 
@@ -94,6 +94,11 @@ class ApiEndpoints:
         port = int(self.advertise.rpartition(":")[2])
         await self._ensure_service(port)
         await self._renew_lease()
+        await self._publish()
+
+    async def _publish(self) -> None:
+        """The Endpoints of the `kubernetes` Service: every API server whose lease is live."""
+        port = int(self.advertise.rpartition(":")[2])
         leases, _, _ = await self._registry.list(kinds.BY_NAME["Lease"], "kube-system", f"{IDENTITY_LABEL}={IDENTITY}")
         await self._write_endpoints(desired_subsets(live_addresses(leases, meta.now()), port))
 
