@@ -271,28 +271,27 @@ class ApiService(api_pb2_grpc.ApiServicer):
         async for chunk in self.proxy.logs(request):
             yield chunk
 
-    @_api_call
-    async def Exec(self, request_iterator, context):
+    async def _pod_stream(self, request_iterator, subresource: str, open_stream):
+        """Authorize a stream to a pod's agent on its first message (which names the pod), then relay it."""
         first, requests = await _peek(request_iterator)
         if first is not None:
-            self.authorize(attrs.for_kind("create", "Pod", first.namespace, first.name, "exec"))
-        async for response in self.proxy.exec(requests):
+            self.authorize(attrs.for_kind("create", "Pod", first.namespace, first.name, subresource))
+        async for response in open_stream(requests):
+            yield response
+
+    @_api_call
+    async def Exec(self, request_iterator, context):
+        async for response in self._pod_stream(request_iterator, "exec", self.proxy.exec):
             yield response
 
     @_api_call
     async def Attach(self, request_iterator, context):
-        first, requests = await _peek(request_iterator)
-        if first is not None:
-            self.authorize(attrs.for_kind("create", "Pod", first.namespace, first.name, "attach"))
-        async for response in self.proxy.attach(requests):
+        async for response in self._pod_stream(request_iterator, "attach", self.proxy.attach):
             yield response
 
     @_api_call
     async def PortForward(self, request_iterator, context):
-        first, requests = await _peek(request_iterator)
-        if first is not None:
-            self.authorize(attrs.for_kind("create", "Pod", first.namespace, first.name, "portforward"))
-        async for response in self.proxy.port_forward(requests):
+        async for response in self._pod_stream(request_iterator, "portforward", self.proxy.port_forward):
             yield response
 
     @_api_call
