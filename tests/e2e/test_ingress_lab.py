@@ -69,11 +69,6 @@ spec:
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    return str(tmp_path_factory.mktemp("home"))
-
-
-@pytest.fixture(scope="module")
 def lab_with_ingress(home):
     with running_lab(home, "--nodes", "2", "--ingress", "--ready-timeout", "90") as up:
         yield up

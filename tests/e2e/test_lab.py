@@ -32,11 +32,6 @@ def ip_json(*args: str) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    return str(tmp_path_factory.mktemp("home"))
-
-
-@pytest.fixture(scope="module")
 def two_hosts(home):
     """A lab of two hosts, agents left out (the underlay and control plane are what is tested here)."""
     with running_lab(home, "--nodes", "2", "--no-agents") as up:

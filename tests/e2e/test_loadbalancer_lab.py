@@ -57,11 +57,6 @@ def answer(ip: str, path: str = "/") -> str:
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    return str(tmp_path_factory.mktemp("home"))
-
-
-@pytest.fixture(scope="module")
 def lab3(home):
     with running_lab(home, "--nodes", "3", "--ready-timeout", "90") as up:
         yield up

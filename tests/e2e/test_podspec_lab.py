@@ -31,11 +31,6 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    return str(tmp_path_factory.mktemp("home"))
-
-
-@pytest.fixture(scope="module")
 def three_hosts(home):
     with running_lab(home, "--nodes", "3", "--ready-timeout", "90") as up:
         yield up

@@ -41,11 +41,6 @@ spec:
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    return str(tmp_path_factory.mktemp("home"))
-
-
-@pytest.fixture(scope="module")
 def two_hosts(home):
     with running_lab(home, "--nodes", "2", "--ready-timeout", "90") as up:
         yield up
