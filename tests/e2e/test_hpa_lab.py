@@ -18,6 +18,7 @@ from api.client import Client
 from deploy import components
 from deploy.lab import cluster
 from deploy.lab import plan as P
+from tests.fixtures.api_calls import recorded_event
 from tests.fixtures.lab import running_lab
 from tests.fixtures.wait import eventually
 
@@ -97,8 +98,8 @@ async def test_cpu_load_scales_up_then_down(lab):
         await eventually(lambda: _more_than(client, "burn", 1), timeout=2 * SYNC + 2 * RESOLUTION,
                          interval=0.5, what="a scale-up within two sync periods of crossing the target")
         assert time.monotonic() - crossed_at <= 2 * SYNC + 2 * RESOLUTION
-        events = [e.message for e in (await client.list("Event", "default")).items if e.reason == "SuccessfulRescale"]
-        assert any("reason: cpu resource utilization (percentage of request) above target" in m for m in events)
+        await recorded_event(client, "SuccessfulRescale",
+                             message="reason: cpu resource utilization (percentage of request) above target")
 
         await client.delete("Pod", "load", grace_period=0)
         stopped = time.monotonic()

@@ -3,7 +3,7 @@ bounds at every observed state, Recreate, rollback, pause/resume, progress deadl
 from __future__ import annotations
 
 from api import deployments, meta
-from tests.fixtures.api_calls import active_pods, edit
+from tests.fixtures.api_calls import active_pods, edit, recorded_event
 from tests.fixtures.controller_manager import running_manager
 from tests.fixtures.fake_agent import fake_agent
 from tests.fixtures.objects import deployment
@@ -44,8 +44,8 @@ async def test_deployment_creates_hashed_replica_set_and_reports_complete(client
         assert rs.spec.template.metadata.labels[deployments.HASH_LABEL] == h
         assert deployments.revision_of(rs) == 1 and d.metadata.annotations[deployments.REVISION] == "1"
         assert meta.get_condition(d.status.conditions, "Available").status == "True"
-        events = [e.message for e in (await client.list("Event", "default")).items if e.reason == "ScalingReplicaSet"]
-        assert f"Scaled up replica set {rs.metadata.name} to 3" in events
+        event = await recorded_event(client, "ScalingReplicaSet", message=f"Scaled up replica set {rs.metadata.name} to 3")
+        assert event.message == f"Scaled up replica set {rs.metadata.name} to 3"
 
 
 async def test_rolling_update_stays_within_surge_and_unavailability_bounds(client):

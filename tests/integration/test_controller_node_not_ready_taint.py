@@ -4,7 +4,7 @@ once Ready again."""
 from __future__ import annotations
 
 from api import meta
-from tests.fixtures.api_calls import active_pods
+from tests.fixtures.api_calls import active_pods, recorded_event
 from tests.fixtures.controller_manager import running_manager
 from tests.fixtures.nodes import bare_node, renewing, set_ready
 from tests.fixtures.objects import pod
@@ -40,8 +40,7 @@ async def test_node_reporting_not_ready_is_tainted_evicted_then_untainted(client
         node = await client.get("Node", "down", "")
         # the agent is alive: Ready stays its own word, never turned Unknown
         assert meta.get_condition(node.status.conditions, "Ready").status == "False"
-        events = (await client.list("Event", "default")).items
-        assert any(e.reason == "TaintManagerEviction" and e.involved_object.name == "plain" for e in events)
+        await recorded_event(client, "TaintManagerEviction", "plain")
 
         await set_ready(client, "down", "True")
 

@@ -8,7 +8,7 @@ import ipaddress
 
 from api import errors, kinds, meta
 from proto import types_pb2
-from tests.fixtures.api_calls import active_pods, edit
+from tests.fixtures.api_calls import active_pods, edit, recorded_event
 from tests.fixtures.controller_manager import running_manager
 from tests.fixtures.objects import pod as pod_object
 from tests.fixtures.objects import replica_set
@@ -89,8 +89,7 @@ async def test_silent_node_turns_unknown_then_its_pods_move_to_healthy_nodes(cli
         healthy = await client.get("Node", "healthy", "")
         assert meta.get_condition(healthy.status.conditions, "Ready").status == "True"
         assert not healthy.spec.taints
-        events = (await client.list("Event", "default")).items
-        assert any(e.reason == "NodeNotReady" and e.involved_object.name == "sick" for e in events)
+        await recorded_event(client, "NodeNotReady", "sick")
 
         # the agent comes back: renews again and posts Ready; the taint goes
         async with renewing(client, "sick"):
