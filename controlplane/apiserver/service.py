@@ -95,7 +95,7 @@ def _api_call(method):
                     await _abort(context, _internal(method.__name__))
                 finally:
                     instrument.count(resource, code)
-                    self.audit(code, wall)
+                    self.audit(code, wall, method.__name__, request, context)
         return stream
 
     @functools.wraps(method)
@@ -124,7 +124,7 @@ def _api_call(method):
             raise
         finally:
             instrument.observe(resource, code, started)
-            self.audit(code, wall)
+            self.audit(code, wall, method.__name__, request, context)
     return unary
 
 
@@ -154,11 +154,16 @@ class ApiService(api_pb2_grpc.ApiServicer):
         request_attributes.set(attributes)
         self.authorizer.check(current_user.get(), attributes)
 
-    def audit(self, code: grpc.StatusCode, started_wall: float, reason: str = "") -> None:
+    def audit(self, code: grpc.StatusCode, started_wall: float, rpc: str, request, context) -> None:
+        """One audit line for the call; a call refused before it was authorized (Unauthenticated) is
+        described from the RPC itself."""
         log = self.security.audit
-        if log is not None:
-            log.record(current_user.get(), request_attributes.get(), audit.HTTP_STATUS.get(code.name, 500), reason,
-                       started_wall, time.time(), audit_annotations.get([]))
+        if log is None:
+            return
+        user = current_user.get()
+        asked = request_attributes.get() if user is not None else None
+        log.record(user, asked or rpc_attributes(rpc, request), audit.HTTP_STATUS.get(code.name, 500), "",
+                   started_wall, time.time(), audit_annotations.get([]), _peer_ip(context))
 
     def _cached(self, kind_name: str):
         """(namespace, name) -> the object in the watch cache, or None: the metrics API's view of pods/nodes."""
@@ -358,6 +363,40 @@ class ApiService(api_pb2_grpc.ApiServicer):
         self.authorize(attrs.for_path("get", "/version"))
         # Where etcd lives is nobody's business but the API server's.
         return api_pb2.VersionInfo(version=VERSION, platform="linux/amd64")
+
+
+# The verb an RPC stands for, when it names one kind of object (for calls never authorized).
+_RPC_VERBS = {"Create": "create", "Get": "get", "List": "list", "Update": "update", "Patch": "patch",
+              "Delete": "delete", "Watch": "watch"}
+
+
+def rpc_attributes(rpc: str, request) -> Attributes:
+    """What an RPC asked, read from the request alone: the objectRef of an audit line for a caller who was
+    never identified (so never authorized)."""
+    verb = _RPC_VERBS.get(rpc)
+    resource = _resource(request) if verb else ""
+    if not resource or resource == "unknown":
+        return Attributes(rpc.lower(), path=f"/skiff.v1.Api/{rpc}")
+    obj = getattr(request, "object", None)
+    meta = kinds.unwrap(obj).metadata if obj is not None and obj.WhichOneof("object") else None
+    namespace = getattr(request, "namespace", "") or (meta.namespace if meta is not None else "")
+    name = getattr(request, "name", "") or (meta.name if meta is not None else "")
+    kind = next((k for k in kinds.KINDS if k.plural == resource), None)
+    group = kind.api_version.rpartition("/")[0] if kind is not None else ""
+    return Attributes(verb, group, resource, namespace=namespace, name=name)
+
+
+def _peer_ip(context) -> str:
+    """The caller's address from gRPC's peer string ("ipv4:127.0.0.1:5000", "ipv6:[::1]:5000")."""
+    try:
+        peer = context.peer() or ""
+    except Exception:  # a context without a transport (in-process tests)
+        return ""
+    family, _, rest = peer.partition(":")
+    if family not in ("ipv4", "ipv6"):
+        return ""
+    host = rest.rpartition(":")[0]
+    return host.strip("[]")
 
 
 async def _peek(requests):
