@@ -106,7 +106,7 @@ def _api_call(method):
         try:
             self.authenticate(context)
             response = await method(self, request, context)
-            _send_warnings(context, response_warnings.get())
+            _send_warnings(context, response_warnings.get([]))
             return response
         except errors.ApiError as e:
             code = e.code
