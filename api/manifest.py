@@ -16,10 +16,10 @@ from google.protobuf.message import Message
 
 from api import kinds
 
-_INT_OR_STRING = "skiff.v1.IntOrString"
+INT_OR_STRING = "skiff.v1.IntOrString"
 
 # Quantity-valued maps: Kubernetes accepts `cpu: 1` as well as `cpu: "1"`.
-_QUANTITY_MAPS = {
+QUANTITY_MAPS = {
     "skiff.v1.ResourceRequirements.limits",
     "skiff.v1.ResourceRequirements.requests",
     "skiff.v1.NodeStatus.capacity",
@@ -216,7 +216,7 @@ def _fill(msg: Message, data: Any, path: str, found: _Found) -> None:
             _fill_repeated(msg, field, value, child, found)
         elif field.type == FieldDescriptor.TYPE_MESSAGE:
             sub = getattr(msg, field.name)
-            if field.message_type.full_name == _INT_OR_STRING:
+            if field.message_type.full_name == INT_OR_STRING:
                 _set_int_or_string(sub, value, child, errors)
             else:
                 sub.SetInParent()  # an empty mapping (`emptyDir: {}`) is meaningful
@@ -244,7 +244,7 @@ def _fill_map(msg: Message, field: FieldDescriptor, value: Any, path: str, found
         return
     _repeated_keys(value, path, found)
     target = getattr(msg, field.name)
-    quantities = field.full_name in _QUANTITY_MAPS
+    quantities = field.full_name in QUANTITY_MAPS
     binary = field.message_type.fields_by_name["value"].type == FieldDescriptor.TYPE_BYTES
     for k, v in value.items():
         if quantities and isinstance(v, (int, float)) and not isinstance(v, bool):
@@ -341,7 +341,7 @@ def _value_to_plain(field: FieldDescriptor, value: Any) -> Any:
 
 
 def _message_to_plain(value: Message) -> Any:
-    if value.DESCRIPTOR.full_name == _INT_OR_STRING:
+    if value.DESCRIPTOR.full_name == INT_OR_STRING:
         return int_or_string_value(value)
     return to_dict(value)
 

@@ -338,14 +338,15 @@ class Registry:
         updated, _ = await self._guaranteed_update(kind, key, what, merge, obj.metadata.resource_version)
         return updated
 
-    def _merge_update(self, kind: Kind, old: Message, obj: Message, subresource: str) -> Message:
+    def _merge_update(self, kind: Kind, old: Message, obj: Message, subresource: str, owned: bool = False) -> Message:
+        """The object to store when `obj` replaces `old`; `owned`: obj is this call's to change (not a copy)."""
         strategy = resources.for_kind(kind)
         if subresource == "status":
             new = meta.copy(old)
             new.status.CopyFrom(obj.status)
             problems = resources.validate(new, old)
         else:
-            new = meta.copy(obj)
+            new = obj if owned else meta.copy(obj)
             new.api_version, new.kind = kind.api_version, kind.name
             m, o = new.metadata, old.metadata
             if m.uid and m.uid != o.uid:
@@ -413,7 +414,7 @@ class Registry:
             wanted = obj.metadata.resource_version
             if wanted and wanted != old.metadata.resource_version:
                 raise _modified(what)
-            new = self._merge_update(kind, old, obj, subresource)
+            new = self._merge_update(kind, old, obj, subresource, owned=True)  # made for this attempt only
             if new == old or dry_run:
                 return Change(new, write=False)
             return Change(new, remove=deletion.ready_to_remove(strategy, new))
