@@ -65,7 +65,9 @@ class Fields(dict):
 
 def parse_json(text: str | bytes) -> Any:
     """JSON into plain values whose mappings are `Fields` (duplicate keys kept in `repeated`)."""
-    return json.loads(text, object_pairs_hook=_fields_of_pairs)
+    if isinstance(text, (bytes, bytearray)):
+        text = text.decode(json.detect_encoding(text), "surrogatepass")  # as json.loads reads bytes
+    return _JSON_DECODER.decode(text)
 
 
 def _fields_of_pairs(pairs: list[tuple[str, Any]]) -> Fields:
@@ -75,6 +77,10 @@ def _fields_of_pairs(pairs: list[tuple[str, Any]]) -> Fields:
             out.repeated.append((key, None))
         out[key] = value
     return out
+
+
+# One decoder for every call: json.loads with a hook would build a new one each time (every Patch parses).
+_JSON_DECODER = json.JSONDecoder(object_pairs_hook=_fields_of_pairs)
 
 
 def field_validation(value: str) -> str:
