@@ -103,7 +103,8 @@ class NodeAgent:
         self._spawn(self.pleg.run(), "pleg")
         self._spawn(self.metrics.run(), "metrics")
         if not self.network.waits_for_pod_cidr:  # addresses come from the podCIDR once there is one
-            await self._set_up_network(self.reporter.node.spec.pod_cidr)
+            self._pod_cidr = self.reporter.node.spec.pod_cidr
+            await self._set_up_network(self._pod_cidr)
         self.source.subscribe(self.workers, self.node_changed, self.node_deleted)
         if not self.network.simulated:
             await self._start_services()
