@@ -31,6 +31,7 @@ from nodeagent.proxy.proxier import ServiceProxy
 from nodeagent.runtime.base import LABEL_POD_NAME, ContainerInfo, Runtime
 from nodeagent.server import AgentServer
 from nodeagent.syncpod import PodEnv, PodSyncer
+from nodeagent.tokens import PodTokens
 from nodeagent.volumes import PodVolumes
 from proto import types_pb2
 
@@ -60,6 +61,7 @@ class NodeAgent:
             # A ConfigMap or Secret that changes (or appears) syncs the pods that name it: volumes, waiting starts.
             config=ConfigObjects(client, lambda uid: self.workers.config_changed(uid)),
             volumes=PodVolumes(cfg.state_dir, tmpfs=not simulated),
+            tokens=PodTokens(client),  # kube-api-access volumes: each pod's ServiceAccount token
             # A probe result that changes syncs the pod at once (status, or a kill for a failed liveness probe).
             probes=ProbeManager(runtime, lambda uid: self.workers.kick(uid), self.recorder, cfg.host_netns,
                                 simulated_network=simulated))

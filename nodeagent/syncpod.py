@@ -25,6 +25,7 @@ from nodeagent.podnetwork import PodNetwork
 from nodeagent.probes.manager import ProbeManager
 from nodeagent.runtime import base
 from nodeagent.runtime.base import ContainerInfo, Runtime
+from nodeagent.tokens import PodTokens
 from proto import types_pb2
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ class PodEnv:
     probes: ProbeManager  # liveness, readiness and startup probes
     config: ConfigObjects  # the ConfigMaps and Secrets pods name, watched one by one
     volumes: volumes.PodVolumes  # configMap, secret, downwardAPI and projected volumes
+    tokens: PodTokens  # ServiceAccount tokens of projected volumes, requested per pod
     network_ready: asyncio.Event = field(default_factory=asyncio.Event)  # the network has started
     services: Informer | None = None  # the Services, where pods really run: enableServiceLinks
     dns: ClusterDns | None = None  # cluster DNS, where pods really run: their resolv.conf
@@ -134,6 +136,8 @@ class PodSyncer:
                 waiting[start.container.name] = status.Waiting("ContainerCreating")
             state.config_blocked = bool(plan.start)
             plan.start = []
+        if not terminal and (due := env.tokens.refresh_in(pod)) is not None:
+            plan.wake(due)  # a token to renew, or one that could not be had yet
         for leftover in plan.remove:
             await env.runtime.remove(leftover)
         specs = _specs(pod)
@@ -263,8 +267,10 @@ class PodSyncer:
 
     async def _set_up_volumes(self, pod, state: PodState, lookup) -> bool:
         """Write the pod's config volumes (again, when what they project changed); False if one failed."""
+        await self.env.tokens.prepare(pod)
         try:
-            await self.env.volumes.set_up(pod, lookup, self._facts(state), state.volume_digests)
+            await self.env.volumes.set_up(pod, lookup, self._facts(state), state.volume_digests,
+                                          self.env.tokens.lookup_for(pod))
         except volumes.VolumeError as e:
             self.env.recorder.warning(pod, "FailedMount", str(e))
             return False
@@ -436,6 +442,7 @@ class PodSyncer:
             await env.network.teardown(uid)
         await env.volumes.tear_down(uid)  # a secret's tmpfs goes before the directory does
         await env.config.unregister(uid)
+        env.tokens.forget(uid)
         await asyncio.to_thread(shutil.rmtree, containers.pod_dir(env.state_dir, uid), True)
         env.restart_backoff.forget_prefix(uid)
         env.pull_backoff.forget_prefix(uid)
