@@ -148,16 +148,15 @@ class PodSyncer:
             if sandbox is None:
                 break
             problem = await self._start(pod, state, start, sandbox, lookup)
-            if problem is not None:
-                waiting[start.container.name] = problem
-                if problem.reason == "CreateContainerConfigError" and start.container.name not in state.start_failures:
-                    state.config_blocked = True
-                    continue  # a missing ConfigMap, Secret or key: their watch kicks the pod when it appears
+            if problem is None:
+                continue
+            waiting[start.container.name] = problem
+            if problem.reason == "CreateContainerConfigError" and start.container.name not in state.start_failures:
+                state.config_blocked = True  # a missing ConfigMap, Secret or key: their watch kicks the pod
+            else:
                 plan.wake(self._retry_in(pod, state, start.container.name) or 1.0)
-            elif start.init and sidecars.is_sidecar(start.container) and not start.container.HasField("startup_probe"):
-                # Started is all a sidecar without a startup probe must be: what waits behind it starts in
-                # the next sync, at once, which also writes the status (one write, not two).
-                return 0
+            if start.init:
+                break  # planned behind a sidecar that did not start: they wait for it
         for old in containers.superseded(observed):
             await env.runtime.remove(old.id)
         observed = await self.observe(uid)
