@@ -5,7 +5,7 @@ import pytest
 
 from nodeagent import containers, security
 from nodeagent.runtime.base import ContainerSpec
-from nodeagent.runtime.docker import host_config_args
+from nodeagent.runtime.docker import SeccompProfileError, host_config_args, load_seccomp_profile
 from tests.fixtures.objects import from_yaml
 
 
@@ -101,3 +101,14 @@ def test_sysctls_go_to_the_sandbox_and_the_options_reach_docker():
     args = host_config_args(app)
     assert (args["read_only"], args["cap_drop"], args["pid_mode"]) == (True, ["ALL"], "container:sb")
     assert "sysctls" not in args and "privileged" not in host_config_args(ContainerSpec("c", "i", {}))
+
+
+def test_a_localhost_profile_reaches_docker_as_its_compacted_json(tmp_path):
+    profile = tmp_path / "audit.json"
+    profile.write_text('{\n  "defaultAction": "SCMP_ACT_LOG"\n}\n')
+    assert load_seccomp_profile(str(profile)) == 'seccomp={"defaultAction":"SCMP_ACT_LOG"}'
+    with pytest.raises(SeccompProfileError, match=f'cannot load seccomp profile "{tmp_path}/nope.json": No such file'):
+        load_seccomp_profile(str(tmp_path / "nope.json"))
+    (tmp_path / "bad.json").write_text("{nope")
+    with pytest.raises(SeccompProfileError, match="not JSON"):
+        load_seccomp_profile(str(tmp_path / "bad.json"))
