@@ -58,9 +58,9 @@ setup-prometheus:
 	fi
 
 # dockerd: started only when `docker info` does not answer. Without systemd as
-# PID 1 it is launched in the background, logging to $(DOCKERD_LOG), with no
-# descriptor of its caller: one inherited from `flock LOCK make ...` would hold
-# that lock for as long as dockerd lives.
+# PID 1 it is launched in the background, logging to $(DOCKERD_LOG), without
+# this shell's other descriptors: under `flock LOCK make ...` it would inherit
+# the lock and hold it for as long as it runs (every later flock waits forever).
 setup-docker:
 	@if ! docker info >/dev/null 2>&1; then \
 	  if [ -d /run/systemd/system ] && [ "$$(ps -p 1 -o comm=)" = systemd ]; then \
