@@ -30,13 +30,15 @@ async def on_conflict(attempt: Callable[[], Awaitable[T]], attempts: int = 10) -
 class _Entry:
     delay: float
     last_update: float
+    attempts: int = 1
 
 
 @dataclass
 class Backoff:
     """Exponential backoff, `base` doubling up to `cap`: the one backoff type of skiff, for a retry loop (one
     sequence: `wait`, `reset`) and for many independent things at once (one sequence per key, as the
-    kubelet's flowcontrol.Backoff keys container restarts and image pulls by pod and container).
+    kubelet's flowcontrol.Backoff keys container restarts and image pulls by pod and container, and a
+    controller's work queue its failed keys).
 
     The first attempt waits `base`. `jitter` (0.2: within +-20 %) spreads the sleeps of `wait` so that many
     clients do not retry in step; the recorded delays stay exact. `reset_after`: a key quiet for that long
@@ -60,6 +62,7 @@ class Backoff:
         else:
             entry.delay = min(entry.delay * 2, self.cap)
             entry.last_update = now
+            entry.attempts += 1
         return entry.delay
 
     def remaining(self, key: Hashable, since: float, now: float) -> float:
@@ -71,6 +74,11 @@ class Backoff:
     def current(self, key: Hashable = None) -> float:
         entry = self._entries.get(key)
         return entry.delay if entry else 0.0
+
+    def attempts(self, key: Hashable = None) -> int:
+        """Attempts recorded on `key` since it was last reset (or forgiven by `reset_after`)."""
+        entry = self._entries.get(key)
+        return entry.attempts if entry else 0
 
     def reset(self, key: Hashable = None) -> None:
         """A success: the next failure of `key` waits `base` again."""

@@ -16,7 +16,7 @@ import uvloop
 
 from tests.fixtures.apiserver import admin_client
 from tests.perf.api_vs_etcd import CHANNELS, run_concurrently, sample_pod
-from tests.perf.harness import control_plane, percentile
+from tests.perf.harness import control_plane, interruptible, percentile
 
 # Rounds alternate update and patch; the ratio is the median over rounds of patch/update measured back
 # to back, so a burst of load from elsewhere on a shared machine spoils one pair, not the figure.
@@ -66,6 +66,7 @@ async def bench(count: int, clients: int, pods: int) -> dict:
 
 
 def main() -> None:
+    interruptible()
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--count", type=int, default=4000, help="operations per measurement (default %(default)s)")
     p.add_argument("--clients", type=int, default=64, help="concurrent clients (default %(default)s)")
