@@ -67,7 +67,10 @@ class Admission:
         if not named:
             pod.spec.service_account_name = tokenvolume.DEFAULT_ACCOUNT
         namespace, name = pod.metadata.namespace, pod.spec.service_account_name
-        account = await self._lookup(kinds.BY_NAME["ServiceAccount"], namespace, name)
+        kind = kinds.BY_NAME["ServiceAccount"]
+        account = self._cached(kind, namespace, name)
+        if account is None and named:  # the cache may lag an account just made: ask etcd before refusing
+            account = await self._lookup(kind, namespace, name)
         if account is None:
             if named:
                 raise errors.Forbidden(f'pods "{pod.metadata.name}" is forbidden: error looking up service '
