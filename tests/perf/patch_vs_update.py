@@ -16,7 +16,7 @@ import uvloop
 
 from tests.fixtures.apiserver import admin_client
 from tests.perf.api_vs_etcd import CHANNELS, run_concurrently, sample_pod
-from tests.perf.harness import control_plane, percentile
+from tests.perf.harness import control_plane, interruptible, percentile
 
 # The two verbs take turns in short slices (each slice's first verb alternating), and each rate is its
 # operations over its summed time: load from elsewhere on a shared machine falls on both alike.
@@ -71,6 +71,7 @@ async def bench(count: int, clients: int, pods: int, slices: int = SLICES) -> di
 
 
 def main() -> None:
+    interruptible()
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--count", type=int, default=8000,
                    help="operations of each verb, over all slices (default %(default)s)")
