@@ -25,7 +25,7 @@ import uvloop
 
 from api import kinds, manifest
 from api.client import Client
-from deploy import kubeconfig
+from api import kubeconfig
 from proto import types_pb2
 from tests.fixtures.apiserver import admin_client
 from tests.fixtures.pki import test_pki
@@ -127,8 +127,8 @@ def _cli(grpc_address: str, rest_address: str, cert: bytes, workdir: Path, pods:
     """`kubectl get pods -A` and `skiff get pods -A` over every pod: median wall time of a few runs."""
     config = workdir / "kubeconfig"
     pki = test_pki()
-    config.write_text(kubeconfig.render(f"https://{rest_address}", cert, client_cert_pem=pki.cert("admin").read_bytes(),
-                                        client_key_pem=pki.key("admin").read_bytes()))
+    config.write_text(kubeconfig.render(rest_address, cert, pki.cert("admin").read_bytes(),
+                                        pki.key("admin").read_bytes()))
     skiff_config = test_pki().admin_kubeconfig(grpc_address)
     env = dict(os.environ, KUBECONFIG=str(config), KUBECACHEDIR=str(workdir / "kube-cache"),
                SKIFF_CONFIG=str(skiff_config))
