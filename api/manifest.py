@@ -25,7 +25,9 @@ _QUANTITY_MAPS = {
     "skiff.v1.NodeStatus.capacity",
     "skiff.v1.NodeStatus.allocatable",
 }
-_QUANTITY_STRINGS = {"skiff.v1.EmptyDirVolumeSource.size_limit", "skiff.v1.ResourceFieldSelector.divisor"}
+_QUANTITY_STRINGS = {"skiff.v1.EmptyDirVolumeSource.size_limit", "skiff.v1.ResourceFieldSelector.divisor",
+                     "skiff.v1.MetricTarget.value", "skiff.v1.MetricTarget.average_value",
+                     "skiff.v1.MetricValueStatus.value", "skiff.v1.MetricValueStatus.average_value"}
 
 _INT_TYPES = {
     FieldDescriptor.TYPE_INT32, FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_UINT32,

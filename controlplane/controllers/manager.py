@@ -75,7 +75,7 @@ class ControllerManager:
         self.options = options or Options()
         self.names = controllers if controllers is not None else list(CONTROLLERS)
         self.elector = elector
-        self.identity = elector.identity if elector is not None else default_identity()
+        self.identity = elector.identity if elector is not None else default_identity(LEASE_NAME)
         self.leading = asyncio.Event()
         self.controllers: dict[str, Controller] = {}
         self.informers: SharedInformers | None = None

@@ -46,8 +46,9 @@ FAST = dict(hpa_sync_period=0.3, hpa_downscale_stabilization=1.0, hpa_cpu_initia
 
 @contextlib.asynccontextmanager
 async def node_n1(client, millicores: dict):
-    """Plays node n1's agent: binds every pod to n1, marks it Running and Ready since long ago, and
-    pushes `millicores["cpu"]` of usage for each of its pods."""
+    """Plays node n1's agent: binds every pod to n1, marks it Running and Ready since long ago (with an
+    IP), and pushes `millicores["cpu"]` of usage for each of its pods, and their share of
+    `millicores["requests_per_second"]` (a total spread evenly) as their scraped custom metric."""
     await client.create(objects.node("n1"))
 
     async def loop():
@@ -59,15 +60,18 @@ async def node_n1(client, millicores: dict):
                         await client.bind("default", pod.metadata.name, "n1")
                 elif pod.status.phase != "Running":
                     pod.status.phase = "Running"
+                    pod.status.pod_ip = f"10.244.0.{len(pods) + 1}"
                     pod.status.start_time = "2020-01-01T00:00:00Z"
                     meta.set_condition(pod.status.conditions, "Ready", "True")
                     pod.status.conditions[0].last_transition_time = "2020-01-01T00:00:00Z"
                     with contextlib.suppress(errors.ApiError):
                         await client.update_status(pod)
             bound = [p for p in pods if p.spec.node_name == "n1"]
+            custom = {"requests_per_second": millicores["requests_per_second"] / len(bound)} \
+                if bound and "requests_per_second" in millicores else {}
             request = api_pb2.PushMetricsRequest(node_name="n1", pods=[api_pb2.PodMetrics(
                 metadata=types_pb2.ObjectMeta(name=p.metadata.name, namespace="default", uid=p.metadata.uid),
-                timestamp=meta.now_text(), window_seconds=1,
+                timestamp=meta.now_text(), window_seconds=1, custom=custom,
                 containers=[api_pb2.ContainerMetrics(name="app", cpu_nanocores=millicores["cpu"] * 1_000_000)])
                 for p in bound])
             with contextlib.suppress(errors.ApiError):
@@ -159,3 +163,89 @@ async def test_utilization_without_requests_is_scaling_active_false(client):
         c = await eventually(condition, timeout=15, what="ScalingActive=False for the missing request")
         assert c.reason == "FailedGetResourceMetric"
         assert "missing request for cpu in container app of Pod web-" in c.message
+
+
+SERVICE = """
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+"""
+
+OBJECT_HPA = """
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web, namespace: default}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 1
+  maxReplicas: %d
+  metrics:
+  - type: Object
+    object:
+      describedObject: {apiVersion: %s, kind: %s, name: web}
+      metric: {name: requests_per_second}
+      target: %s
+"""
+
+
+async def object_status(client):
+    hpa = await client.get("HorizontalPodAutoscaler", "web")
+    return hpa.status.current_metrics[0].object if hpa.status.current_metrics else None
+
+
+async def test_a_service_request_rate_per_pod_sets_the_replicas(client):
+    # 40 requests/s through the Service's endpoints, 10 per pod wanted: ceil(40 / 10) = 4, whatever the split
+    await client.create(objects.from_yaml(DEPLOYMENT))
+    await client.create(objects.from_yaml(SERVICE))
+    await client.create(objects.from_yaml(OBJECT_HPA % (10, "v1", "Service", "{type: AverageValue, averageValue: 10}")))
+    load = {"cpu": 10, "requests_per_second": 40}
+    async with running_manager(client, ["deployment", "replicaset", "endpoints", "horizontalpodautoscaling"],
+                               **FAST), node_n1(client, load):
+        await eventually(lambda: _exactly(client, 4), timeout=20, what="scaled to 4")
+        messages = await eventually(lambda: events_of(client, "SuccessfulRescale"), timeout=10)
+        assert "New size: 4; reason: Service metric requests_per_second above target" in messages
+
+        async def settled():
+            status = await object_status(client)
+            return status if status is not None and status.current.average_value == "10" else None
+        status = await eventually(settled, timeout=10, what="10 per pod reported")
+        assert (status.described_object.kind, status.described_object.name) == ("Service", "web")
+
+        load["requests_per_second"] = 10  # the load drops: one pod is enough after the (1 s) window
+        await eventually(lambda: _exactly(client, 1), timeout=30, what="scaled down to 1")
+
+
+async def test_a_deployment_total_against_a_value_target_scales_the_ready_pods(client):
+    # 2 ready pods serving 20/s in all against a value of 10: ratio 2 -> ceil(2 * 2) = 4 (the maximum)
+    await client.create(objects.from_yaml(DEPLOYMENT))
+    await client.create(objects.from_yaml(OBJECT_HPA % (4, "apps/v1", "Deployment", "{type: Value, value: 10}")))
+    async with running_manager(client, ["deployment", "replicaset", "horizontalpodautoscaling"], **FAST), \
+            node_n1(client, {"cpu": 10, "requests_per_second": 20}):
+        await eventually(lambda: _exactly(client, 4), timeout=20, what="scaled to 4")
+        status = await eventually(lambda: object_status(client), timeout=10)
+        assert status.current.value == "20"
+        hpa = await client.get("HorizontalPodAutoscaler", "web")
+        assert meta.get_condition(hpa.status.conditions, "ScalingActive").reason == "ValidMetricFound"
+
+
+async def test_an_ingress_request_rate_is_refused_as_scaling_active_false(client):
+    await client.create(objects.from_yaml(DEPLOYMENT))
+    await client.create(objects.from_yaml(OBJECT_HPA % (10, "networking.k8s.io/v1", "Ingress",
+                                                        "{type: Value, value: 10}")))
+    async with running_manager(client, ["deployment", "replicaset", "horizontalpodautoscaling"], **FAST), \
+            node_n1(client, {"cpu": 10, "requests_per_second": 20}):
+        async def condition():
+            hpa = await client.get("HorizontalPodAutoscaler", "web")
+            c = meta.get_condition(hpa.status.conditions, "ScalingActive")
+            return c if c is not None and c.status == "False" else None
+        c = await eventually(condition, timeout=15, what="ScalingActive=False")
+        assert c.reason == "FailedGetObjectMetric"
+        assert c.message == (
+            "the HPA was unable to compute the replica count: failed to get object metric value: unable to get "
+            "metric requests_per_second: Ingress on default web/the server could not find the metric "
+            "requests_per_second for ingresses.networking.k8s.io web: the ingress controller does not count "
+            "requests per Ingress")
+        assert await replicas(client) == 2

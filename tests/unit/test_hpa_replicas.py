@@ -100,7 +100,25 @@ def test_pods_metric_average_value():
     assert (rec.replicas, rec.usage) == (5, 15_000)
 
 
-def test_object_metrics():
-    assert object_value_replicas(2, 300, 100, ready_pods=2).replicas == 6
-    assert object_value_replicas(0, 300, 100, ready_pods=0).replicas == 3
-    assert object_average_replicas(2, 900, 100, status_replicas=2).replicas == 9
+# Kubernetes' replica_calculator_test.go cases for Object metrics: (current, usage, target, ready pods) ->
+# (replicas, usage reported)
+@pytest.mark.parametrize("current,usage,target,ready,expected", [
+    (3, 20_000, 15_000, 3, (4, 20_000)),  # TestReplicaCalcScaleUpCMObject
+    (5, 12_000, 20_000, 5, (3, 12_000)),  # TestReplicaCalcScaleDownCMObject
+    (3, 20_666, 20_000, 3, (3, 20_666)),  # TestReplicaCalcToleranceCMObject: within 0.1
+    (3, 20_000, 15_000, 2, (3, 20_000)),  # only the 2 ready pods count: ceil(1.33 * 2)
+    (0, 300, 100, 0, (3, 300)),  # from zero: the ratio itself
+])
+def test_object_value_target(current, usage, target, ready, expected):
+    rec = object_value_replicas(current, usage, target, ready_pods=ready)
+    assert (rec.replicas, rec.usage) == expected
+
+
+@pytest.mark.parametrize("current,usage,target,expected", [
+    (3, 20_000, 5_000, (4, 6_667)),  # TestReplicaCalcScaleUpCMPerPodObject: usage per pod rounded up
+    (5, 6_000, 2_000, (3, 1_200)),  # TestReplicaCalcScaleDownPerPodCMObject
+    (4, 20_166, 5_000, (4, 5_042)),  # TestReplicaCalcTolerancePerPodCMObject: within 0.1
+])
+def test_object_average_value_target(current, usage, target, expected):
+    rec = object_average_replicas(current, usage, target, status_replicas=current)
+    assert (rec.replicas, rec.usage) == expected

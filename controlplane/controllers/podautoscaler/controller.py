@@ -12,6 +12,7 @@ from api import errors, kinds, meta, selectors
 from controlplane.controllers.core.controller import Context, Controller
 from controlplane.controllers.core.informers import NAMESPACE
 from controlplane.controllers.podautoscaler import normalize as N
+from controlplane.controllers.podautoscaler import objects
 from controlplane.controllers.podautoscaler import replicas as R
 from controlplane.controllers.podautoscaler.metrics import FailedMetric, Proposal, largest, propose
 from proto import types_pb2
@@ -158,8 +159,8 @@ class HorizontalController(Controller):
         proposals, statuses, failures = [], [], []
         for spec in hpa.spec.metrics:
             try:
-                described = await self._described(spec, ns)
-                proposal = propose(spec, current, pods, metrics, now, self.settings, described)
+                usage = await self._object_usage(spec, ns)
+                proposal = propose(spec, current, pods, metrics, now, self.settings, usage)
             except FailedMetric as e:
                 self.recorder.warning(hpa, e.reason, str(e))
                 failures.append(e)
@@ -180,14 +181,31 @@ class HorizontalController(Controller):
                         f"the HPA was able to successfully calculate a replica count from {best.name}")
         return best, statuses
 
-    async def _described(self, spec: types_pb2.MetricSpec, ns: str) -> list:
-        """An Object metric's described pod's metrics (the only objects with metrics here)."""
-        if spec.type != "Object" or spec.object.described_object.kind != "Pod":
-            return []
+    async def _object_usage(self, spec: types_pb2.MetricSpec, ns: str) -> int:
+        """An Object metric's value for its described object: its pods' metric summed (objects.py)."""
+        if spec.type != "Object":
+            return 0
+        ref, metric = spec.object.described_object, spec.object.metric.name
         try:
-            return await self.client.pod_metrics(ns, spec.object.described_object.name)
-        except errors.NotFound:
-            return []
+            kind = kinds.lookup(ref.kind)
+        except kinds.UnknownKindError:
+            kind = None
+        try:
+            needed = objects.needs(kind.name if kind else ref.kind)
+            if needed == "endpoints":
+                names = objects.endpoint_pods(await self.client.get("Endpoints", ref.name, ns))
+            elif needed == "object":
+                names = objects.selected_pods(await self.client.get(kind, ref.name, ns),
+                                              self.pods.by_index(NAMESPACE, ns))
+            else:
+                names = frozenset([ref.name])
+            return objects.summed(metric, names, await self.client.pod_metrics(ns))
+        except errors.ApiError as e:
+            raise FailedMetric("FailedGetObjectMetric", objects.failure_text(metric, ref, ns, str(e))) from None
+        except objects.NoMetric as e:
+            resource = kind.resource if kind else ref.kind.lower()
+            raise FailedMetric("FailedGetObjectMetric", objects.failure_text(
+                metric, ref, ns, objects.not_found(metric, resource, ref.name, str(e)))) from None
 
     def _normalize(self, hpa, key: str, current: int, desired: int, min_replicas: int) -> int:
         history = self.histories.setdefault(key, N.History())

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api import meta, quantity
+from controlplane.controllers.podautoscaler import objects
 from controlplane.controllers.podautoscaler import replicas as R
 from proto import api_pb2, types_pb2
 
@@ -71,13 +72,13 @@ def custom_values(metrics: list[api_pb2.PodMetrics], name: str) -> dict[str, R.P
 
 def propose(spec: types_pb2.MetricSpec, current: int, pods: list[types_pb2.Pod],
             metrics: list[api_pb2.PodMetrics], now: float, settings: R.Settings,
-            object_metrics: list[api_pb2.PodMetrics] | None = None) -> Proposal:
+            object_usage: int = 0) -> Proposal:
     if spec.type == "Resource":
         return _resource(spec, current, pods, metrics, now, settings)
     if spec.type == "Pods":
         return _pods(spec, current, pods, metrics, now, settings)
     if spec.type == "Object":
-        return _object(spec, current, pods, object_metrics or [], settings)
+        return _object(spec, current, pods, object_usage, settings)
     raise FailedMetric("InvalidMetricSourceType", f"unknown metric source type {spec.type!r}")
 
 
@@ -123,25 +124,17 @@ def _pods(spec, current, pods, metrics, now, settings) -> Proposal:
     return Proposal(rec.replicas, f"pods metric {name}", status)
 
 
-def _object(spec, current, pods, described, settings) -> Proposal:
+def _object(spec, current, pods, usage, settings) -> Proposal:
+    """`usage` is the described object's value (milli-units), read by the controller (see objects.py)."""
     source = spec.object
     name, ref = source.metric.name, source.described_object
-    values = custom_values(described, name)
-    if ref.kind != "Pod" or ref.name not in values:
-        raise FailedMetric("FailedGetObjectMetric",
-                           f"failed to get object metric value: unable to get metric {name}: {ref.kind} "
-                           f"{ref.name}: no metrics returned from custom metrics API (object metrics are served for "
-                           "Pods)")
-    usage = values[ref.name].value
-    ready = sum(1 for p in pods if p.status.phase == "Running" and
-                (c := meta.get_condition(p.status.conditions, "Ready")) is not None and c.status == "True")
     if source.target.type == "AverageValue":
         wanted = int(quantity.parse_quantity(source.target.average_value) * 1000)
         rec = R.object_average_replicas(current, usage, wanted, current, settings)
         current_value = types_pb2.MetricValueStatus(average_value=milli_text(rec.usage))
     else:
         wanted = int(quantity.parse_quantity(source.target.value) * 1000)
-        rec = R.object_value_replicas(current, usage, wanted, ready, settings)
+        rec = R.object_value_replicas(current, usage, wanted, sum(1 for p in pods if objects.is_ready(p)), settings)
         current_value = types_pb2.MetricValueStatus(value=milli_text(rec.usage))
     status = types_pb2.MetricStatus(type="Object", object=types_pb2.ObjectMetricStatus(
         metric=types_pb2.MetricIdentifier(name=name), current=current_value, described_object=ref))

@@ -204,4 +204,4 @@ def object_average_replicas(current: int, usage: int, target_average: int, statu
     ratio = usage / (target_average * status_replicas) if status_replicas else math.inf
     if abs(1.0 - ratio) > settings.tolerance:
         replicas = math.ceil(usage / target_average)
-    return Recommendation(replicas, usage // status_replicas if status_replicas else usage)
+    return Recommendation(replicas, -(-usage // status_replicas) if status_replicas else usage)  # rounded up
