@@ -28,7 +28,7 @@ from deploy.lab import cluster
 from deploy.lab import plan as P
 from tests.fixtures.etcd import free_port
 from tests.fixtures.http import fetch
-from tests.perf.harness import percentile
+from tests.perf.harness import interruptible, percentile
 from tests.perf.httpload import exchange_load, serve, summary
 
 BACKEND_PORT = 8080
@@ -113,11 +113,13 @@ def in_netns(netns: str, *args: str, **kw) -> subprocess.Popen:
 
 
 def measure(netns: str, ip: str, port: int, mode: str, seconds: float) -> dict:
-    proc = in_netns(netns, "--load", ip, str(port), mode, str(seconds), stdout=subprocess.PIPE, text=True)
-    out, _ = proc.communicate(timeout=seconds + 30)
-    if proc.returncode != 0:
-        raise RuntimeError(f"load generator against {ip}:{port} failed")
-    return json.loads(out.strip().splitlines()[-1])
+    # subprocess.run kills the load generator when interrupted (Popen would leave it running in the netns)
+    done = subprocess.run(["ip", "netns", "exec", netns, sys.executable, "-m", "tests.perf.ingress", "--load", ip,
+                           str(port), mode, str(seconds)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=seconds + 30)
+    if done.returncode != 0:
+        raise RuntimeError(f"load generator against {ip}:{port} failed: {done.stderr.strip()[-500:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def bench_objects(backend_ip: str) -> list[dict]:
@@ -170,12 +172,13 @@ async def change_latency(client, ingress_ip: str, changes: int) -> dict:
 
 
 async def data_path(seconds: float, changes: int) -> dict:
-    if lab("up", "--nodes", "3", "--ingress", "--ready-timeout", "120").returncode != 0:
-        raise RuntimeError("lab up failed; see `python -m deploy.lab status`")
     lab_plan = P.plan(P.Settings(nodes=3, ingress=True))
     ingress_host, backend_host, client_host = lab_plan.hosts
-    server = in_netns(backend_host.netns, "--serve", str(BACKEND_PORT))
-    try:
+    server = None
+    try:  # from `lab up` on: an interrupted or failed start is taken down too
+        if lab("up", "--nodes", "3", "--ingress", "--ready-timeout", "120").returncode != 0:
+            raise RuntimeError("lab up failed; see `python -m deploy.lab status`")
+        server = in_netns(backend_host.netns, "--serve", str(BACKEND_PORT))
         async with cluster.admin_client(lab_plan.admin_kubeconfig, timeout=30) as client:
             for body in bench_objects(backend_host.ip):
                 await client.create(build(body))
@@ -200,8 +203,9 @@ async def data_path(seconds: float, changes: int) -> dict:
             result["change_to_traffic"] = await change_latency(client, ingress_host.ip, changes)
             return result
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
         lab("down")
 
 
@@ -213,6 +217,7 @@ async def bench(seconds: float, changes: int, rules: int, smoke: bool) -> dict:
 
 
 def main() -> None:
+    interruptible()
     p = argparse.ArgumentParser(prog="python -m tests.perf.ingress", description=__doc__.split("\n\n")[0])
     p.add_argument("--seconds", type=float, default=8.0, help="load time per mode, split over both targets")
     p.add_argument("--changes", type=int, default=20, help="Ingress changes timed until traffic follows")

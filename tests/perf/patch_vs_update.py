@@ -14,7 +14,7 @@ import uvloop
 
 from tests.fixtures.apiserver import admin_client
 from tests.perf.api_vs_etcd import CHANNELS, run_concurrently, sample_pod
-from tests.perf.harness import control_plane, percentile
+from tests.perf.harness import control_plane, interruptible, percentile
 
 ROUNDS = 3  # alternated, best of each kept: a shared machine's noise falls on both alike
 
@@ -57,6 +57,7 @@ async def bench(count: int, clients: int, pods: int) -> dict:
 
 
 def main() -> None:
+    interruptible()
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--count", type=int, default=4000, help="operations per measurement (default %(default)s)")
     p.add_argument("--clients", type=int, default=64, help="concurrent clients (default %(default)s)")

@@ -29,7 +29,7 @@ from nodeagent.runtime.base import LABEL_POD_UID, ContainerSpec
 from nodeagent.runtime.fake import FakeRuntime
 from proto import types_pb2
 from tests.fixtures.pki import test_pki
-from tests.perf.harness import control_plane, percentile, wait_until
+from tests.perf.harness import control_plane, interruptible, percentile, wait_until
 
 HOST = "127.0.0.1"
 SERVERS = 8  # HTTP servers (ports) in the helper process
@@ -265,6 +265,7 @@ async def measure_agent(count: int, seconds: float, flips: int, ports: list[int]
 
 
 def main() -> None:
+    interruptible()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--containers", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=20.0)

@@ -31,7 +31,7 @@ from tests.fixtures.apiserver import admin_client
 from tests.fixtures.pki import test_pki
 from tests.fixtures.rest import trust
 from tests.perf.api_vs_etcd import run_concurrently, sample_pod
-from tests.perf.harness import control_plane, free_port, percentile
+from tests.perf.harness import control_plane, free_port, interruptible, percentile
 
 CONCURRENCY = 64
 CHANNELS = 8
@@ -150,6 +150,7 @@ def _cli(grpc_address: str, rest_address: str, cert: bytes, workdir: Path, pods:
 
 
 def main() -> None:
+    interruptible()
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--count", type=int, default=10_000, help="pods created through each API (default %(default)s)")
     p.add_argument("--smoke", action="store_true", help="a tiny run that only proves the benchmark works")
