@@ -31,7 +31,7 @@ from tests.fixtures.apiserver import admin_client
 from tests.fixtures.pki import test_pki
 from tests.fixtures.rest import trust
 from tests.perf.api_vs_etcd import run_concurrently, sample_pod
-from tests.perf.harness import control_plane, free_port, interruptible, percentile
+from tests.perf.harness import control_plane, cpu_seconds, free_port, interruptible, percentile, pid_of
 
 CONCURRENCY = 64
 CHANNELS = 8
@@ -76,12 +76,21 @@ async def bench(count: int, workdir: Path) -> dict:
                     await r.read()
 
             print(f"creating {count} pods through each API ...", file=sys.stderr, flush=True)
+            # The API server's own CPU per create too: throughput on a shared 2-core machine swings with
+            # whatever else runs, CPU time per request much less.
+            server = pid_of("controlplane.apiserver.main", rest_address)
+            cpu = cpu_seconds(server)
             grpc_rate, grpc_lat = await run_concurrently(count, CONCURRENCY, grpc_create)
+            grpc_cpu, cpu = cpu_seconds(server) - cpu, cpu_seconds(server)
             rest_rate, rest_lat = await run_concurrently(count, CONCURRENCY, rest_create)
+            rest_cpu = cpu_seconds(server) - cpu
             results["creates"] = {
                 "grpc_per_s": round(grpc_rate, 1), "rest_per_s": round(rest_rate, 1),
                 "ratio": round(rest_rate / grpc_rate, 3),
-                "grpc_p99_ms": round(percentile(grpc_lat, 99), 2), "rest_p99_ms": round(percentile(rest_lat, 99), 2)}
+                "grpc_p99_ms": round(percentile(grpc_lat, 99), 2), "rest_p99_ms": round(percentile(rest_lat, 99), 2),
+                "grpc_server_cpu_ms": round(grpc_cpu * 1000 / count, 3),
+                "rest_server_cpu_ms": round(rest_cpu * 1000 / count, 3),
+                "server_cpu_ratio": round(grpc_cpu / rest_cpu, 3) if rest_cpu else None}
             print(f"creates: {json.dumps(results['creates'])}", file=sys.stderr, flush=True)
 
             # REST: until the last byte is in (kubectl decodes JSON in Go; Python's json.loads of megabytes
