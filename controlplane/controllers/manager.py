@@ -23,6 +23,8 @@ from controlplane.controllers.options import Options
 from controlplane.controllers.podautoscaler.controller import HorizontalController
 from controlplane.controllers.podgc import PodGarbageCollector
 from controlplane.controllers.replicaset.controller import ReplicaSetController
+from controlplane.controllers.rootcacert import RootCaCertPublisher
+from controlplane.controllers.serviceaccount import ServiceAccountsController
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,8 @@ CONTROLLERS: dict[str, type[Controller]] = {
     "endpoints": EndpointsController,
     "horizontalpodautoscaling": HorizontalController,
     "loadbalancer": LoadBalancerController,
+    "serviceaccount": ServiceAccountsController,
+    "root-ca-cert-publisher": RootCaCertPublisher,
 }
 
 
