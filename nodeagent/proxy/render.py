@@ -182,10 +182,12 @@ def _firewall(rs: Ruleset, sp: ServicePort, node: NodeNetwork) -> None:
     chain = rs.chain(_firewall_chain(sp))
     for ip in sp.load_balancer_ips:
         rs.element(FIREWALL_IPS, f"{ip} . {sp.protocol} . {sp.port} : goto {chain}")
-    sources = list(sp.source_ranges)
-    if node.node_ip and any(ipaddress.ip_address(node.node_ip) in ipaddress.ip_network(r) for r in sources):
-        sources += sp.load_balancer_ips
-    rs.rule(chain, f"ip saddr != {{ {', '.join(sources)} }} drop" if sources else "drop")
+    sources = [ipaddress.ip_network(r) for r in sp.source_ranges]
+    if node.node_ip and any(ipaddress.ip_address(node.node_ip) in r for r in sources):
+        sources += [ipaddress.ip_network(ip) for ip in sp.load_balancer_ips]
+    # Merged: an address inside a range would be an overlapping interval, which nft refuses.
+    allowed = ", ".join(str(n) for n in ipaddress.collapse_addresses(sources))
+    rs.rule(chain, f"ip saddr != {{ {allowed} }} drop" if allowed else "drop")
 
 
 def _host_port(rs: Ruleset, hp: HostPort) -> None:

@@ -71,6 +71,15 @@ async def test_partial_transactions_end_where_a_rebuild_does(netns):
         previous = rs
 
 
+async def test_source_ranges_holding_the_node_and_its_addresses_are_accepted_by_nft(netns):
+    ns = netns()
+    node = render.NodeNetwork(pod_cidr="10.244.1.0/24", service_cidr="10.96.0.0/16", node_ip="10.250.0.11")
+    ports = [port("a", "10.96.0.10", "10.244.1.2", lb=("10.250.0.200", "10.250.0.201"), sources=("10.250.0.0/24",)),
+             port("b", "10.96.0.11", lb=("10.250.0.202",), sources=("10.250.0.0/28", "192.168.0.0/16"))]
+    await nft.apply(transaction.script(render.render(ports, node)), ns)
+    assert "10.250.0.0/24" in await nft.run(["list", "chain", render.FAMILY, render.TABLE, "fw-default/a/tcp/80"], ns)
+
+
 async def test_full_rewrite_keeps_pinned_clients_and_teardown_removes_the_table(netns):
     ns = netns()
     rs = render.render([port("b", "10.96.0.11", "10.244.1.7", affinity=600)], NODE)

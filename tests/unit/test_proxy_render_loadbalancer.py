@@ -3,6 +3,8 @@ NodePort's way, other traffic to it is dropped, and externalTrafficPolicy: Local
 only to this node's endpoints, unmasqueraded, NodePort included; no local endpoint means drop."""
 from __future__ import annotations
 
+import dataclasses
+
 from nodeagent.proxy import render, transaction
 from nodeagent.proxy.model import Endpoint, ServicePort, service_ports
 from tests.fixtures.objects import from_yaml
@@ -120,7 +122,10 @@ def test_source_ranges_drop_other_clients_before_the_endpoints_check_golden():
 def test_source_ranges_holding_the_node_address_let_the_node_reach_its_own_addresses():
     node = render.NodeNetwork("10.244.1.0/24", "10.96.0.0/16", node_ip="10.250.0.11")
     assert render.render([FIREWALLED], node).rules["fw-default/web/tcp/http"] == [
-        "ip saddr != { 10.250.0.0/25, 192.168.0.0/16, 10.250.0.200 } drop"]
+        "ip saddr != { 10.250.0.0/25, 10.250.0.200/32, 192.168.0.0/16 } drop"]
+    # an address the ranges already hold is not listed twice (nft refuses overlapping intervals)
+    whole = dataclasses.replace(FIREWALLED, source_ranges=("10.250.0.0/24",))
+    assert render.render([whole], node).rules["fw-default/web/tcp/http"] == ["ip saddr != { 10.250.0.0/24 } drop"]
     outside = render.NodeNetwork("10.244.1.0/24", "10.96.0.0/16", node_ip="10.250.0.130")
     assert render.render([FIREWALLED], outside).rules["fw-default/web/tcp/http"] == [
         "ip saddr != { 10.250.0.0/25, 192.168.0.0/16 } drop"]
