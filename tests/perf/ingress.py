@@ -122,6 +122,14 @@ def measure(netns: str, ip: str, port: int, mode: str, seconds: float) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def backend_connections(backend_ip: str) -> int:
+    """How many connections the backend has accepted so far (this question's own included)."""
+    status, body = fetch(backend_ip, "bench", "/connections", port=BACKEND_PORT)
+    if status != 200:
+        raise RuntimeError(f"the backend answered {status} to /connections")
+    return int(body)
+
+
 def bench_objects(backend_ip: str) -> list[dict]:
     return [
         {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "bench"},
@@ -195,11 +203,15 @@ async def data_path(seconds: float, changes: int) -> dict:
             result = {}
             for mode in ("keepalive", "new"):
                 runs = {"direct": [], "ingress": []}
+                upstream = 0  # connections nginx opened to the backend: a handful when it keeps them alive
                 for _ in range(2):  # interleaved, so drift in the machine's load hits both alike
                     runs["direct"].append(measure(client_host.netns, backend_host.ip, BACKEND_PORT, mode, seconds / 4))
+                    before = backend_connections(backend_host.ip)
                     runs["ingress"].append(measure(client_host.netns, ingress_host.ip, 80, mode, seconds / 4))
+                    upstream += backend_connections(backend_host.ip) - before - 1  # less our own question
                 direct, via = summary(runs["direct"]), summary(runs["ingress"])
-                result[mode] = {"direct": direct, "ingress": via, "ratio": round(via["rps"] / direct["rps"], 3)}
+                result[mode] = {"direct": direct, "ingress": via, "ratio": round(via["rps"] / direct["rps"], 3),
+                                "upstream_connections": upstream}
             result["change_to_traffic"] = await change_latency(client, ingress_host.ip, changes)
             return result
     finally:
