@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from api import meta
 from api.sidecars import is_sidecar, sidecars
-from nodeagent.backoff import Backoff
+from api.retry import Backoff
 from nodeagent.containers import attempt_of, in_sandbox, instances
 from nodeagent.runtime.base import SANDBOX_NAME, ContainerInfo
 from nodeagent.status import Waiting

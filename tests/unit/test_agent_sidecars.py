@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 from api import podstatus
 from nodeagent import actions, status
-from nodeagent.backoff import Backoff
+from api.retry import Backoff
 from nodeagent.runtime import base
 from nodeagent.runtime.base import ContainerInfo
 from tests.fixtures.objects import from_yaml
