@@ -1,7 +1,5 @@
 """healthCheckNodePort, as kube-proxy serves it: for each LoadBalancer Service with externalTrafficPolicy
 Local, HTTP on that port at the node's address, 200 while the node holds a ready endpoint, else 503.
-
-An outside load balancer probes every node this way and sends traffic only to those answering 200.
 """
 from __future__ import annotations
 
@@ -68,7 +66,8 @@ def _listen(host: str, port: int, namespace: str | None) -> socket.socket:
 
 class HealthCheckServer:
     """One listener per health-check port, opened and closed as Services come and go; what each answers
-    is read at request time, so a changed endpoint count needs no restart."""
+    is read at request time, so a changed endpoint count needs no restart. An outside load balancer
+    probes every node this way and sends traffic only to those answering 200."""
 
     def __init__(self, host: str, namespace: str | None = None):
         self.host = host
