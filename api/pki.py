@@ -60,6 +60,9 @@ class ClusterLayout:
 
 # The ingress controller's identity; the API server binds it to a ClusterRole of the same name.
 INGRESS_CONTROLLER_USER = "skiff:ingress-controller"
+# Prometheus' identity: in Kubernetes' system:monitoring group, which may read every component's /metrics.
+PROMETHEUS_USER = "skiff:prometheus"
+MONITORING_GROUP = "system:monitoring"
 
 
 def first_service_ip(service_cidr: str) -> str:
@@ -82,14 +85,22 @@ def etcd_peer_path(member: str) -> str:
 def cluster_specs(layout: ClusterLayout) -> list[CertSpec]:
     """Every certificate of a cluster, as Kubernetes lays them out (kubeadm's names where it has one)."""
     api_ips = _unique(["127.0.0.1", first_service_ip(layout.service_cidr), *layout.apiserver_addresses])
+    control_plane_serving = dict(dns_names=("localhost",), ip_addresses=tuple(a for a in api_ips if _is_ip(a)),
+                                 server=True, client=True)
     specs = [
         CertSpec("apiserver", "kube-apiserver", dns_names=("localhost", *SERVICE_DNS_NAMES),
                  ip_addresses=tuple(a for a in api_ips if _is_ip(a)), server=True),
         CertSpec("apiserver-etcd-client", "kube-apiserver-etcd-client", client=True),
         CertSpec("apiserver-kubelet-client", "kube-apiserver-kubelet-client", (MASTERS,), client=True),
-        CertSpec("scheduler", "system:kube-scheduler", client=True),
-        CertSpec("controller-manager", "system:kube-controller-manager", client=True),
-        CertSpec("ingress-controller", INGRESS_CONTROLLER_USER, client=True),
+        # The control plane's programs also serve their /metrics with their one certificate, where they run.
+        CertSpec("scheduler", "system:kube-scheduler", **control_plane_serving),
+        CertSpec("controller-manager", "system:kube-controller-manager", **control_plane_serving),
+        # the ingress controller runs on a node: its certificate names every node's address too
+        CertSpec("ingress-controller", INGRESS_CONTROLLER_USER, dns_names=("localhost",),
+                 ip_addresses=tuple(_unique([*control_plane_serving["ip_addresses"],
+                                             *(ip for ips in layout.nodes.values() for ip in ips if _is_ip(ip))])),
+                 server=True, client=True),
+        CertSpec("prometheus", PROMETHEUS_USER, (MONITORING_GROUP,), client=True),
         CertSpec("admin", "kubernetes-admin", (MASTERS,), client=True),
     ]
     for member, ip in sorted(layout.etcd_members.items()):

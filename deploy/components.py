@@ -27,7 +27,7 @@ class NodeLifecycle:
 
 LAB_LIFECYCLE = NodeLifecycle(grace_period=15.0, eviction_timeout=30.0, monitor_period=2.0)
 
-# Prometheus /metrics (and /healthz, /readyz) of each program, over plain HTTP, as --metrics-bind-address.
+# Prometheus /metrics (and /healthz, /readyz) of each program, over HTTPS, as --metrics-bind-address.
 METRICS_PORTS = {"apiserver": 10251, "scheduler": 10259, "controller-manager": 10257, "agent": 10255,
                  "ingress": 10254}
 LAB_METRICS_RESOLUTION = 5.0  # `skiff top` follows a lab experiment closely; real nodes keep 15 s

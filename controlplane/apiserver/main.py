@@ -19,6 +19,8 @@ from controlplane.apiserver.allocator import ServiceRanges
 from controlplane.apiserver import encryption, metrics
 from controlplane.apiserver.auth import audit, serviceaccount
 from controlplane.apiserver.auth.config import Security
+from controlplane.apiserver.auth.resource_attributes import for_path
+from controlplane.apiserver.auth.user import with_authenticated
 from controlplane.apiserver.registry import ROOT, Registry
 from controlplane.apiserver.resources import Settings
 from controlplane.apiserver.rest import server as rest_server
@@ -201,6 +203,13 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
     return running
 
 
+def monitoring_guard(security: Security, authorizer) -> monitoring.Guard:
+    """/metrics over HTTPS with the API server's serving certificate, authorized by its own authorizer."""
+    async def review(caller, verb: str, path: str) -> bool:
+        return authorizer.authorize(with_authenticated(caller.user, caller.groups), for_path(verb, path)).allowed
+    return monitoring.Guard.of(security.serving_cert, security.serving_key, security.client_ca, review)
+
+
 def advertised(flag: str | None, listen: str) -> str:
     """The IP to list in the `kubernetes` Endpoints: the flag, else --listen's IP when pods can reach it."""
     if flag is not None:
@@ -233,7 +242,7 @@ async def serve(args: argparse.Namespace) -> None:
     log.info("serving the API over TLS on %s%s (etcd %s)", running.address,
              f" and for bearer tokens on {running.token_address}" if running.token_address else "",
              ",".join(endpoints))
-    observer = monitoring.serve_from_args(args, log)
+    observer = monitoring.serve_from_args(args, log, monitoring_guard(security, running.service.authorizer))
     if not args.metrics_bind_address:
         metrics.disable()
     if running.rest is not None:

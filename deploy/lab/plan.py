@@ -8,7 +8,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from api.pki import ClusterLayout
+from api.pki import ClusterLayout, cert_file, key_file
 from deploy import components
 
 # Every name the lab gives to the machine starts with one of these, so `down` finds leftovers
@@ -232,7 +232,9 @@ def prometheus_argv(lab: Lab) -> list[str]:
 
 
 def prometheus_config(lab: Lab) -> str:
-    """Scrape every component of every host, one job per kind of component, every 5 s."""
+    """Scrape every component of every host, one job per kind of component, every 5 s, over HTTPS: the
+    cluster CA checks each component's certificate, Prometheus shows its own (skiff:prometheus, in
+    system:monitoring, which RBAC lets read /metrics)."""
     jobs: dict[str, list[tuple[str, str]]] = {}
     for p in lab.processes:
         if p.metrics:
@@ -244,7 +246,9 @@ def prometheus_config(lab: Lab) -> str:
              "  - job_name: prometheus", "    static_configs:",
              f"      - targets: ['{lab.root_ip}:{PROMETHEUS_PORT}']"]
     for job, targets in jobs.items():
-        lines += [f"  - job_name: {job}", "    static_configs:"]
+        lines += [f"  - job_name: {job}", "    scheme: https", "    tls_config:",
+                  f"      ca_file: {cert_file(PKI_DIR, 'ca')}", f"      cert_file: {cert_file(PKI_DIR, 'prometheus')}",
+                  f"      key_file: {key_file(PKI_DIR, 'prometheus')}", "    static_configs:"]
         for address, instance in targets:
             lines += [f"      - targets: ['{address}']", f"        labels: {{host: '{instance}'}}"]
     return "\n".join(lines) + "\n"

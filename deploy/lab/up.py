@@ -316,7 +316,8 @@ def summary(lab: P.Lab, ready: dict[str, bool] | None, took: float) -> str:
         f"  node failure  NotReady after {s.lifecycle.grace_period:g}s silence, pods evicted "
         f"{s.lifecycle.eviction_timeout:g}s later",
         f"  logs          {P.LOG_DIR}/<component>.log  (python -m deploy.lab logs apiserver)",
-        f"  metrics       http://HOST:PORT/metrics of each component: python -m deploy.lab status",
+        f"  metrics       https://HOST:PORT/metrics of each component (python -m deploy.lab status), for a "
+        f"client certificate in system:monitoring ({P.PKI_DIR}/prometheus.crt)",
         *([f"  prometheus    {P.prometheus_url(lab)}"] if s.prometheus else []),
         *([f"  ingress       http://{P.ingress_host(lab).ip}/ and https:// (nginx, IngressClass {P.INGRESS_CLASS})"]
           if s.ingress else []),

@@ -100,3 +100,29 @@ def test_units_give_every_client_the_list_of_api_servers():
     assert agent.argv[agent.argv.index("--server") + 1] == "192.168.56.11:6443,192.168.56.12:6443"
     apiserver = next(u for u in units.controlplane_units(config, "vm2") if u.name == "skiff-apiserver")
     assert apiserver.argv[apiserver.argv.index("--listen") + 1] == "192.168.56.12:6443"
+
+
+def test_prometheus_scrapes_every_component_over_https_as_skiff_prometheus():
+    import yaml
+    lab = P.plan(P.Settings(nodes=2, prometheus=True, ingress=True))
+    jobs = {j["job_name"]: j for j in yaml.safe_load(P.prometheus_config(lab))["scrape_configs"]}
+    assert set(jobs) == {"prometheus", "apiserver", "scheduler", "controller-manager", "agent", "ingress-controller"}
+    for name, job in jobs.items():
+        if name == "prometheus":
+            continue
+        assert job["scheme"] == "https"
+        assert job["tls_config"] == {"ca_file": str(P.PKI_DIR / "ca.crt"),
+                                     "cert_file": str(P.PKI_DIR / "prometheus.crt"),
+                                     "key_file": str(P.PKI_DIR / "prometheus.key")}
+
+
+def test_every_scraped_address_is_named_by_its_programs_certificate():
+    from api import pki
+    lab = P.plan(P.Settings(nodes=2, prometheus=True, ingress=True))
+    specs = {s.path: s for s in pki.cluster_specs(lab.pki_layout)}
+    cert_of = {"apiserver": "apiserver", "scheduler": "scheduler", "controller-manager": "controller-manager",
+               "ingress-controller": "ingress-controller"}
+    for proc in lab.processes:
+        if proc.metrics:
+            spec = specs[cert_of.get(proc.name) or pki.node_cert_path(proc.name.removeprefix("agent-"))]
+            assert spec.server and proc.metrics.rpartition(":")[0] in spec.ip_addresses, proc.name
