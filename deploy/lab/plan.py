@@ -232,23 +232,27 @@ def prometheus_argv(lab: Lab) -> list[str]:
 
 
 def prometheus_config(lab: Lab) -> str:
-    """Scrape every component of every host, one job per kind of component, every 5 s, over HTTPS: the
-    cluster CA checks each component's certificate, Prometheus shows its own (skiff:prometheus, in
-    system:monitoring, which RBAC lets read /metrics)."""
+    """Scrape every component of every host, one job per kind of component, every 5 s."""
     jobs: dict[str, list[tuple[str, str]]] = {}
     for p in lab.processes:
         if p.metrics:
             job = "agent" if p.kind == "agent" else p.name
             jobs.setdefault(job, []).append((p.metrics, p.name.removeprefix("agent-") if p.kind == "agent"
                                              else "control-plane"))
+    return scrape_config(f"{lab.root_ip}:{PROMETHEUS_PORT}", jobs, PKI_DIR)
+
+
+def scrape_config(own_address: str, jobs: dict[str, list[tuple[str, str]]], pki_dir: Path) -> str:
+    """Prometheus' configuration: itself, and each job's targets (address, host label) over HTTPS, the
+    cluster CA checking each component's certificate and Prometheus showing its own (skiff:prometheus,
+    in system:monitoring, which RBAC lets read /metrics)."""
     lines = ["# Written by `python -m deploy.lab up --prometheus`; rewritten on every up.",
              "global:", "  scrape_interval: 5s", "  evaluation_interval: 5s", "scrape_configs:",
-             "  - job_name: prometheus", "    static_configs:",
-             f"      - targets: ['{lab.root_ip}:{PROMETHEUS_PORT}']"]
+             "  - job_name: prometheus", "    static_configs:", f"      - targets: ['{own_address}']"]
     for job, targets in jobs.items():
         lines += [f"  - job_name: {job}", "    scheme: https", "    tls_config:",
-                  f"      ca_file: {cert_file(PKI_DIR, 'ca')}", f"      cert_file: {cert_file(PKI_DIR, 'prometheus')}",
-                  f"      key_file: {key_file(PKI_DIR, 'prometheus')}", "    static_configs:"]
+                  f"      ca_file: {cert_file(pki_dir, 'ca')}", f"      cert_file: {cert_file(pki_dir, 'prometheus')}",
+                  f"      key_file: {key_file(pki_dir, 'prometheus')}", "    static_configs:"]
         for address, instance in targets:
             lines += [f"      - targets: ['{address}']", f"        labels: {{host: '{instance}'}}"]
     return "\n".join(lines) + "\n"

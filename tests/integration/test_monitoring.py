@@ -4,8 +4,10 @@ only a certificate RBAC lets `get` it (system:monitoring), health answers anyone
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
+import urllib.parse
 
 import grpc
 import pytest
@@ -13,6 +15,7 @@ import pytest
 from api import errors
 from api.monitoring import MonitoringServer
 from controlplane.apiserver.main import monitoring_guard
+from deploy.lab import plan as P
 from proto import health_pb2, health_pb2_grpc
 from tests.fixtures import objects, prometheus
 from tests.fixtures.etcd import free_port
@@ -163,6 +166,34 @@ async def test_every_program_serves_its_metrics_over_tls_to_prometheus(apiserver
         assert (await asyncio.to_thread(prometheus.get, f"https://127.0.0.1:{port}/metrics", anonymous))[0] == 401
         alice = prometheus.client_context(pki.ca_file, pki.cert(pki.user("alice")), pki.key(pki.user("alice")))
         assert (await asyncio.to_thread(prometheus.get, f"https://127.0.0.1:{port}/metrics", alice))[0] == 403
+    finally:
+        proc.terminate()
+        try:
+            await asyncio.wait_for(proc.wait(), 10)
+        except asyncio.TimeoutError:
+            proc.kill()
+            await proc.wait()
+
+
+@pytest.mark.skipif(not os.path.exists(P.PROMETHEUS_BINARY), reason="needs Debian's prometheus (make setup-prometheus)")
+async def test_the_real_prometheus_scrapes_with_the_labs_configuration(monitoring, pki, tmp_path):
+    """The scrape configuration the lab writes, read by Prometheus itself, against a real listener."""
+    own = f"127.0.0.1:{free_port()}"
+    config = tmp_path / "prometheus.yml"
+    config.write_text(P.scrape_config(own, {"apiserver": [(monitoring.address, "control-plane")]}, pki.directory))
+    proc = await asyncio.create_subprocess_exec(
+        P.PROMETHEUS_BINARY, f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'data'}",
+        f"--web.listen-address={own}", stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    try:
+        async def up():
+            query = f"http://{own}/api/v1/query?" + urllib.parse.urlencode({"query": 'up{job="apiserver"}'})
+            try:
+                status, body = await asyncio.to_thread(prometheus.get, query)
+            except OSError:
+                return None
+            results = json.loads(body)["data"]["result"] if status == 200 else []
+            return results if results and results[0]["value"][1] == "1" else None
+        await eventually(up, timeout=40, interval=1, what="the API server up in Prometheus")
     finally:
         proc.terminate()
         try:
