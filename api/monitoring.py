@@ -23,7 +23,6 @@ from api.delegatedauth import Caller
 
 Ready = Callable[[], bool]
 PEER = "skiff.peer_certificate"  # the WSGI environ key of the caller's verified certificate
-OPEN_PATHS = ("/healthz", "/livez", "/readyz")  # Kubernetes' --authorization-always-allow-paths
 HANDSHAKE_TIMEOUT_S = 10.0
 
 log = logging.getLogger(__name__)
@@ -84,7 +83,7 @@ def _app(ready: Ready, registry, may: Callable[[Caller, str, str], bool]):
                 status, body = "403 Forbidden", (delegatedauth.forbidden_text(caller, "get", path) + "\n").encode()
             else:
                 return metrics(environ, start_response)
-        elif path in ("/healthz", "/livez"):
+        elif path in ("/healthz", "/livez"):  # open to anyone, as Kubernetes' --authorization-always-allow-paths
             status, body = "200 OK", b"ok"
         elif path == "/readyz":
             ok = _safe(ready)
