@@ -58,7 +58,9 @@ setup-prometheus:
 	fi
 
 # dockerd: started only when `docker info` does not answer. Without systemd as
-# PID 1 it is launched in the background, logging to $(DOCKERD_LOG).
+# PID 1 it is launched in the background, logging to $(DOCKERD_LOG), without
+# this shell's other descriptors: under `flock LOCK make ...` it would inherit
+# the lock and hold it for as long as it runs (every later flock waits forever).
 setup-docker:
 	@if ! docker info >/dev/null 2>&1; then \
 	  if [ -d /run/systemd/system ] && [ "$$(ps -p 1 -o comm=)" = systemd ]; then \
@@ -66,7 +68,7 @@ setup-docker:
 	    systemctl start docker; \
 	  else \
 	    echo "setup: starting dockerd (log: $(DOCKERD_LOG))"; \
-	    setsid nohup dockerd >$(DOCKERD_LOG) 2>&1 </dev/null & \
+	    setsid nohup dockerd >$(DOCKERD_LOG) 2>&1 </dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- & \
 	  fi; \
 	  deadline=$$((SECONDS + $(DOCKER_WAIT))); \
 	  until docker info >/dev/null 2>&1; do \

@@ -268,10 +268,15 @@ class Client:
         return await self._call("ReviewAccess", review)
 
     async def create_token(self, name: str, namespace: str = "default", audiences: list[str] | None = None,
-                           expiration_seconds: int = 0) -> api_pb2.TokenResponse:
-        """A signed token of the ServiceAccount (Kubernetes' TokenRequest)."""
-        return await self._call("CreateToken", api_pb2.TokenRequest(
-            namespace=namespace, name=name, audiences=audiences or [], expiration_seconds=expiration_seconds))
+                           expiration_seconds: int = 0, bound_pod=None) -> api_pb2.TokenResponse:
+        """A signed token of the ServiceAccount (Kubernetes' TokenRequest); `bound_pod`: a Pod the token
+        is bound to (it stops working when that pod is gone)."""
+        request = api_pb2.TokenRequest(namespace=namespace, name=name, audiences=audiences or [],
+                                       expiration_seconds=expiration_seconds)
+        if bound_pod is not None:
+            request.bound_object_ref.CopyFrom(api_pb2.BoundObjectReference(
+                kind="Pod", api_version="v1", name=bound_pod.metadata.name, uid=bound_pod.metadata.uid))
+        return await self._call("CreateToken", request)
 
     async def version(self) -> api_pb2.VersionInfo:
         return await self._call("Version", api_pb2.VersionRequest())

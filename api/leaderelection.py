@@ -1,8 +1,9 @@
 """Leader election through a Lease object: several replicas run, one acts (as client-go's leaderelection).
 
 The leader renews the lease every `retry_period`; others take it over once it has not been renewed for
-`lease_duration`. A leader that cannot renew within `renew_deadline` stops leading. The components'
-`--leader-elect*` flags and the elector they ask for are made here too, so every component has the same.
+`lease_duration`. A leader that cannot renew within `renew_deadline` stops leading; one stopped cleanly
+gives the lease back. The components' `--leader-elect*` flags and the elector they ask for are made here
+too, so every component has the same.
 """
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import argparse
 import asyncio
 import logging
 import socket
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -24,20 +24,31 @@ log = logging.getLogger(__name__)
 LEASE_NAMESPACE = "kube-system"  # where components keep their leases, as Kubernetes' do
 
 
-def default_identity() -> str:
-    return f"{socket.gethostname()}_{uuid.uuid4().hex[:8]}"
+RELEASE_TIMEOUT_S = 2.0  # a stopping leader gives the lease back only if the API answers this soon
+
+
+def default_identity(component: str) -> str:
+    """The same on every start of `component` on this host, so a leader restarted after a crash finds its
+    own name on the lease and takes it back at once instead of waiting out the lease (client-go does the
+    same when the holder is its own identity). One replica per host, as Kubernetes' control planes run."""
+    return f"{socket.gethostname()}_{component}"
 
 
 class LeaderElector:
+    """`identity` defaults to default_identity(name). With `release_on_cancel` (client-go's ReleaseOnCancel)
+    a leader that is stopped empties the lease's holder, so a standby or its own next start leads at once."""
+
     def __init__(self, client: Client, name: str, namespace: str = LEASE_NAMESPACE, identity: str = "",
-                 lease_duration: float = 15.0, renew_deadline: float = 10.0, retry_period: float = 2.0):
+                 lease_duration: float = 15.0, renew_deadline: float = 10.0, retry_period: float = 2.0,
+                 release_on_cancel: bool = True):
         self.client = client
         self.name = name
         self.namespace = namespace
-        self.identity = identity or default_identity()
+        self.identity = identity or default_identity(name)
         self.lease_duration = lease_duration
         self.renew_deadline = renew_deadline
         self.retry_period = retry_period
+        self.release_on_cancel = release_on_cancel
         self.is_leader = False
 
     async def run(self, lead: Callable[[], Awaitable[None]]) -> None:
@@ -48,9 +59,11 @@ class LeaderElector:
         log.info("%s: %s became leader", self.name, self.identity)
         leading = asyncio.create_task(lead(), name=f"leading-{self.name}")
         renewing = asyncio.create_task(self._keep_renewing(), name=f"renew-{self.name}")
+        lost = False
         try:
             done, _ = await asyncio.wait({leading, renewing}, return_when=asyncio.FIRST_COMPLETED)
             if renewing in done:
+                lost = True
                 log.warning("%s: %s lost leadership", self.name, self.identity)
             for task in done:
                 task.result()
@@ -59,6 +72,8 @@ class LeaderElector:
             for task in (leading, renewing):
                 task.cancel()
             await asyncio.gather(leading, renewing, return_exceptions=True)
+            if self.release_on_cancel and not lost:
+                await self._release()
 
     async def _keep_renewing(self) -> None:
         loop = asyncio.get_running_loop()
@@ -69,6 +84,23 @@ class LeaderElector:
                 last_renewal = loop.time()
             elif loop.time() - last_renewal > self.renew_deadline:
                 return
+
+    async def _release(self) -> None:
+        """Empty the holder if it is still us; a lease that cannot be given back soon simply expires."""
+        try:
+            async with asyncio.timeout(RELEASE_TIMEOUT_S):
+                lease = await self.client.get("Lease", self.name, self.namespace)
+                if lease.spec.holder_identity != self.identity:
+                    return
+                stamp = meta.format_micro_time(meta.now())
+                # client-go's release: no holder, a one-second duration, transitions kept.
+                lease.spec.holder_identity = ""
+                lease.spec.lease_duration_seconds = 1
+                lease.spec.acquire_time = lease.spec.renew_time = stamp
+                await self.client.update(lease)
+                log.info("%s: %s gave the lease back", self.name, self.identity)
+        except (errors.ApiError, TimeoutError) as e:
+            log.warning("%s: could not give the lease back (%s); it expires by itself", self.name, e)
 
     async def _try_acquire_or_renew(self) -> bool:
         now = meta.now()

@@ -69,7 +69,11 @@ def etcd(name: str, data_dir: str, ip: str, members: dict[str, str], state: str 
             "--listen-peer-urls", f"http://{ip}:{peer_port}",
             "--initial-advertise-peer-urls", f"http://{ip}:{peer_port}",
             "--initial-cluster", cluster, "--initial-cluster-state", state,
-            "--initial-cluster-token", "skiff", "--quota-backend-bytes", str(quota_bytes)]
+            "--initial-cluster-token", "skiff", "--quota-backend-bytes", str(quota_bytes),
+            # etcd 3.5's default, off in 3.4: a member that lost quorum does not inflate its term by
+            # campaigning alone, so when the others return they elect a leader at once, not after a few
+            # disrupted rounds of a second each (writes resumed 2 to 7 s after quorum came back without).
+            "--pre-vote"]
 
 
 def metrics_address(component: str, ip: str) -> str:

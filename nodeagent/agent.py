@@ -31,6 +31,7 @@ from nodeagent.loadbalancer.speaker import Speaker
 from nodeagent.proxy.proxier import ServiceProxy
 from nodeagent.runtime.base import LABEL_POD_NAME, ContainerInfo, Runtime
 from nodeagent.syncpod import PodEnv, PodSyncer
+from nodeagent.tokens import PodTokens
 from nodeagent.volumes import PodVolumes
 from proto import types_pb2
 
@@ -59,6 +60,7 @@ class NodeAgent:
         # A ConfigMap or Secret that changes (or appears) syncs the pods that name it: volumes, waiting starts.
         self.env.config = ConfigObjects(client, self.workers.config_changed)
         self.env.volumes = PodVolumes(cfg.state_dir, tmpfs=not self.fake_network)
+        self.env.tokens = PodTokens(client)  # kube-api-access volumes: each pod's ServiceAccount token
         # A probe result that changes syncs the pod at once (status, or a kill for a failed liveness probe).
         self.env.probes = ProbeManager(runtime, self.workers.kick, self.recorder, cfg.host_netns,
                                        simulated_network=self.fake_network)

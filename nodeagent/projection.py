@@ -91,9 +91,14 @@ def _mode(source: Message) -> int:
     return source.default_mode if source.HasField("default_mode") else DEFAULT_MODE
 
 
+def no_tokens(projection: types_pb2.ServiceAccountTokenProjection) -> bytes:
+    raise ProjectionError("failed to fetch token: this node requests no ServiceAccount tokens")
+
+
 def payload(volume: types_pb2.Volume, pod: types_pb2.Pod, lookup: Lookup,
-            facts: downward.PodFacts) -> dict[str, FileProjection]:
-    """The files of one configMap, secret, downwardAPI or projected volume: path -> contents and mode."""
+            facts: downward.PodFacts, tokens: Callable[[Message], bytes] = no_tokens) -> dict[str, FileProjection]:
+    """The files of one configMap, secret, downwardAPI or projected volume: path -> contents and mode.
+    `tokens`: a serviceAccountToken projection's token (raising ProjectionError when there is none)."""
     if volume.HasField("config_map"):
         s = volume.config_map
         files = _config_map(s.name, s.items, _mode(s), s.optional, lookup)
@@ -114,6 +119,9 @@ def payload(volume: types_pb2.Volume, pod: types_pb2.Pod, lookup: Lookup,
                 files.update(_secret(s.name, s.items, mode, s.optional, lookup))
             elif source.HasField("downward_api"):
                 files.update(_downward(pod, source.downward_api.items, mode, facts))
+            elif source.HasField("service_account_token"):
+                token = source.service_account_token
+                files[token.path] = FileProjection(tokens(token), mode)
     else:
         raise ProjectionError(f"volume {volume.name!r} is not a configMap, secret, downwardAPI or projected volume")
     try:

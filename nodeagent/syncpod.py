@@ -14,14 +14,15 @@ from api import errors, meta, sidecars
 from api.client import Client
 from api.events import EventRecorder
 from nodeagent import (
-    actions, containers, downward, emptydir, envvars, etchosts, pullsecrets, security, servicelinks, status, subpath,
-    volumes,
+    actions, containers, downward, emptydir, envvars, etchosts, projection, pullsecrets, security, servicelinks, status,
+    subpath, volumes,
 )
 from nodeagent.backoff import Backoff
 from nodeagent.configwatch import ConfigObjects
 from nodeagent.probes.manager import ProbeManager
 from nodeagent.runtime import base
 from nodeagent.runtime.base import ContainerInfo, Runtime
+from nodeagent.tokens import PodTokens
 from proto import types_pb2
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ class PodEnv:
     dns: object | None = None  # a dns.clusterdns.ClusterDns where pods really run: their resolv.conf
     config: ConfigObjects | None = None  # the ConfigMaps and Secrets pods name, watched one by one
     volumes: volumes.PodVolumes | None = None  # configMap, secret, downwardAPI and projected volumes
+    tokens: PodTokens | None = None  # ServiceAccount tokens of projected volumes, requested per pod
     allocatable: dict[str, str] = field(default_factory=dict)  # the node's: limits a container leaves unset
 
 
@@ -137,6 +139,8 @@ class PodSyncer:
                 waiting[start.container.name] = status.Waiting("ContainerCreating")
             state.config_blocked = bool(plan.start)
             plan.start = []
+        if not terminal and env.tokens is not None and (due := env.tokens.refresh_in(pod)) is not None:
+            plan.wake(due)  # a token to renew, or one that could not be had yet
         for leftover in plan.remove:
             await env.runtime.remove(leftover)
         specs = _specs(pod)
@@ -275,8 +279,12 @@ class PodSyncer:
         """Write the pod's config volumes (again, when what they project changed); False if one failed."""
         if self.env.volumes is None:
             return True
+        tokens = self.env.tokens
+        if tokens is not None:
+            await tokens.prepare(pod)
         try:
-            await self.env.volumes.set_up(pod, lookup, self._facts(state), state.volume_digests)
+            await self.env.volumes.set_up(pod, lookup, self._facts(state), state.volume_digests,
+                                          tokens.lookup_for(pod) if tokens is not None else projection.no_tokens)
         except volumes.VolumeError as e:
             self.env.recorder.warning(pod, "FailedMount", str(e))
             return False
@@ -453,6 +461,8 @@ class PodSyncer:
             await env.volumes.tear_down(uid)  # a secret's tmpfs goes before the directory does
         if env.config is not None:
             await env.config.unregister(uid)
+        if env.tokens is not None:
+            env.tokens.forget(uid)
         await asyncio.to_thread(shutil.rmtree, containers.pod_dir(env.state_dir, uid), True)
         env.restart_backoff.forget_prefix(uid)
         env.pull_backoff.forget_prefix(uid)

@@ -44,15 +44,16 @@ class PodVolumes:
         return containers.empty_dir_path(self.state_dir, pod_uid, volume)
 
     async def set_up(self, pod: types_pb2.Pod, lookup: projection.Lookup, facts: downward.PodFacts,
-                     written: dict[str, str]) -> list[str]:
+                     written: dict[str, str], tokens=projection.no_tokens) -> list[str]:
         """Bring every config volume of the pod to its current contents; `written` maps volume name to the
-        digest last written (updated here). Returns the volumes whose files changed."""
+        digest last written (updated here); `tokens` gives ServiceAccount tokens. Returns the volumes whose
+        files changed."""
         changed = []
         for volume in pod.spec.volumes:
             if not projection.is_config_volume(volume):
                 continue
             try:
-                files = projection.payload(volume, pod, lookup, facts)
+                files = projection.payload(volume, pod, lookup, facts, tokens)
             except projection.ProjectionError as e:
                 raise VolumeError(volume.name, str(e)) from None
             wanted = digest(files)

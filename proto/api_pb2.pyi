@@ -448,16 +448,30 @@ class AccessReviewStatus(_message.Message):
     def __init__(self, allowed: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class TokenRequest(_message.Message):
-    __slots__ = ("namespace", "name", "audiences", "expiration_seconds")
+    __slots__ = ("namespace", "name", "audiences", "expiration_seconds", "bound_object_ref")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     AUDIENCES_FIELD_NUMBER: _ClassVar[int]
     EXPIRATION_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    BOUND_OBJECT_REF_FIELD_NUMBER: _ClassVar[int]
     namespace: str
     name: str
     audiences: _containers.RepeatedScalarFieldContainer[str]
     expiration_seconds: int
-    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., audiences: _Optional[_Iterable[str]] = ..., expiration_seconds: _Optional[int] = ...) -> None: ...
+    bound_object_ref: BoundObjectReference
+    def __init__(self, namespace: _Optional[str] = ..., name: _Optional[str] = ..., audiences: _Optional[_Iterable[str]] = ..., expiration_seconds: _Optional[int] = ..., bound_object_ref: _Optional[_Union[BoundObjectReference, _Mapping]] = ...) -> None: ...
+
+class BoundObjectReference(_message.Message):
+    __slots__ = ("kind", "api_version", "name", "uid")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    API_VERSION_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    UID_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    api_version: str
+    name: str
+    uid: str
+    def __init__(self, kind: _Optional[str] = ..., api_version: _Optional[str] = ..., name: _Optional[str] = ..., uid: _Optional[str] = ...) -> None: ...
 
 class TokenResponse(_message.Message):
     __slots__ = ("token", "expiration_timestamp")

@@ -36,6 +36,12 @@ log = logging.getLogger("skiff-apiserver")
 # Kubernetes' limit on a request body (3 MiB): an object too big for etcd (1.5 MiB) is still read, so a
 # 2 MiB ConfigMap is refused by validation naming its field, and etcd's own limit stays the last word.
 MAX_REQUEST_BYTES = 3 * 1024 * 1024
+# The bound on one client connection: this many calls at once, watches included (each open watch costs the
+# server about 30 KiB, so ~500 MiB at most); further calls wait on the client for a free stream (HTTP/2).
+MAX_STREAMS_PER_CONNECTION = 16_384
+# Calls accepted but not yet taken by the event loop: gRPC's defaults (1,000 then randomly dropped, 3,000
+# then all refused) cancelled most of 10,000 watches opened at once by one client.
+MAX_PENDING_CALLS = 20_000
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -171,7 +177,9 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
         ("grpc.http2.max_pings_without_data", 0),
         ("grpc.keepalive_permit_without_calls", 1),
         ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
-        ("grpc.max_concurrent_streams", 100_000),
+        ("grpc.max_concurrent_streams", MAX_STREAMS_PER_CONNECTION),
+        ("grpc.server.max_pending_requests", MAX_PENDING_CALLS),
+        ("grpc.server.max_pending_requests_hard_limit", 2 * MAX_PENDING_CALLS),
     ])
     service = ApiService(registry, security)
     api_pb2_grpc.add_ApiServicer_to_server(service, server)

@@ -17,6 +17,7 @@ from api import errors, kinds, manifest, meta, names, selectors
 from api import patch as patching
 from api.kinds import Kind
 from controlplane.apiserver import deletion, resources
+from controlplane.apiserver.admission import CREATE, UPDATE, Admission
 from controlplane.apiserver.resources import Reservations, Settings
 from controlplane.apiserver.storage import Storage, TxnFailed
 from controlplane.apiserver.watchcache import WatchCache, Watcher
@@ -85,6 +86,7 @@ class Registry:
             k: WatchCache(storage, k, storage_prefix(k), decoder(k), trigger=_trigger_of(k)) for k in kinds.KINDS}
         self._reservations: dict[Kind, Reservations | None] = {
             k: resources.for_kind(k).reservations(self.settings) for k in kinds.KINDS}
+        self.admission = Admission(self._lookup, self.cached)
 
     async def start(self, sync_timeout: float = 30.0) -> None:
         await self.storage.start()
@@ -126,12 +128,14 @@ class Registry:
             obj.ClearField("status")
         strategy.prepare_for_create(obj)
         resources.default(obj)
+        await self.admission.mutate(obj)
         problems = resources.validate(obj)
         reservations = self._reservations[kind]
         if reservations is not None:
             problems += reservations.check(obj)
         if problems:
             raise errors.Invalid.of(f'{kind.name} "{m.name}"', problems)
+        self.admission.validate(CREATE, obj, None)
         if kind.namespaced:
             await self._require_open_namespace(m.namespace)
         key = storage_key(kind, m.namespace, m.name)
@@ -209,6 +213,16 @@ class Registry:
         except errors.NotFound:
             raise errors.NotFound(f"{_describe(kind, namespace, name)} not found") from None
         return decoder(kind)(kv.value, kv.mod_revision)
+
+    async def _lookup(self, kind: Kind, namespace: str, name: str) -> Message | None:
+        """The object from the watch cache, else from etcd (one just created), else None."""
+        found = self.cached(kind, namespace, name)
+        if found is not None:
+            return found
+        try:
+            return await self.get(kind, namespace, name)
+        except errors.NotFound:
+            return None
 
     def cached(self, kind: Kind, namespace: str, name: str) -> Message | None:
         """The object as the watch cache has it (possibly a moment behind etcd), or None; do not modify it."""
@@ -375,6 +389,7 @@ class Registry:
             problems = resources.validate(new, old)
         if problems:
             raise errors.Invalid.of(f'{kind.name} "{old.metadata.name}"', problems)
+        self.admission.validate(UPDATE, new, old, subresource)
         new.metadata.resource_version = old.metadata.resource_version
         return new
 

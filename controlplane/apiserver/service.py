@@ -17,8 +17,9 @@ from controlplane.apiserver.auth.attributes import Attributes
 from controlplane.apiserver.auth.authorizer import Authorizer
 from controlplane.apiserver.auth.config import Security
 from controlplane.apiserver.auth.grpc_request import caller_credentials
-from controlplane.apiserver.auth import audit, podsecurity, serviceaccount
-from controlplane.apiserver.auth.request import audit_annotations, current_user, request_attributes
+from controlplane.apiserver.auth import audit, serviceaccount
+from controlplane.apiserver.auth.request import (audit_annotations, current_user, request_attributes,
+                                                 response_warnings)
 from controlplane.apiserver.auth.user import with_authenticated
 from controlplane.apiserver import eviction
 from controlplane.apiserver import metrics
@@ -94,7 +95,7 @@ def _api_call(method):
                     await _abort(context, _internal(method.__name__))
                 finally:
                     instrument.count(resource, code)
-                    self.audit(code, wall)
+                    self.audit(code, wall, method.__name__, request, context)
         return stream
 
     @functools.wraps(method)
@@ -104,7 +105,9 @@ def _api_call(method):
         code = grpc.StatusCode.OK
         try:
             self.authenticate(context)
-            return await method(self, request, context)
+            response = await method(self, request, context)
+            _send_warnings(context, response_warnings.get([]))
+            return response
         except errors.ApiError as e:
             code = e.code
             await _abort(context, e)
@@ -121,7 +124,7 @@ def _api_call(method):
             raise
         finally:
             instrument.observe(resource, code, started)
-            self.audit(code, wall)
+            self.audit(code, wall, method.__name__, request, context)
     return unary
 
 
@@ -133,12 +136,17 @@ class ApiService(api_pb2_grpc.ApiServicer):
         self.authorizer = Authorizer(registry)
         metrics.WATCH_CACHES.registries.add(registry)
         self.metrics = MetricsStore(self._cached("Pod"), lambda name: self._cached("Node")("", name))
+        # A pod-bound ServiceAccount token stops working when its pod is gone (or replaced).
+        pods = self._cached("Pod")
+        security.pod_alive = lambda namespace, name, uid: getattr(
+            getattr(pods(namespace, name), "metadata", None), "uid", None) == uid
 
     def authenticate(self, context):
         cert, token = caller_credentials(context)
         user = self.security.authenticator.authenticate(cert, token)
         current_user.set(user)
         audit_annotations.set([])
+        response_warnings.set([])
         return user
 
     def authorize(self, attributes: Attributes) -> None:
@@ -146,11 +154,16 @@ class ApiService(api_pb2_grpc.ApiServicer):
         request_attributes.set(attributes)
         self.authorizer.check(current_user.get(), attributes)
 
-    def audit(self, code: grpc.StatusCode, started_wall: float, reason: str = "") -> None:
+    def audit(self, code: grpc.StatusCode, started_wall: float, rpc: str, request, context) -> None:
+        """One audit line for the call; a call refused before it was authorized (Unauthenticated) is
+        described from the RPC itself."""
         log = self.security.audit
-        if log is not None:
-            log.record(current_user.get(), request_attributes.get(), audit.HTTP_STATUS.get(code.name, 500), reason,
-                       started_wall, time.time(), audit_annotations.get([]))
+        if log is None:
+            return
+        user = current_user.get()
+        asked = request_attributes.get() if user is not None else None
+        log.record(user, asked or rpc_attributes(rpc, request), audit.HTTP_STATUS.get(code.name, 500), "",
+                   started_wall, time.time(), audit_annotations.get([]), _peer_ip(context))
 
     def _cached(self, kind_name: str):
         """(namespace, name) -> the object in the watch cache, or None: the metrics API's view of pods/nodes."""
@@ -161,21 +174,8 @@ class ApiService(api_pb2_grpc.ApiServicer):
     async def Create(self, request, context):
         obj, warnings = _request_object(request)
         self.authorize(attrs.for_object("create", obj))
-        if isinstance(obj, types_pb2.Pod):
-            warnings += self.admit_pod(obj)
-        _send_warnings(context, warnings)
+        response_warnings.get().extend(warnings)
         return kinds.wrap(await self.registry.create(obj, request.dry_run))
-
-    def admit_pod(self, pod: types_pb2.Pod) -> list[str]:
-        """Pod Security admission by the namespace's labels: Forbidden (enforce) or warnings (warn)."""
-        namespace = self.registry.cached(kinds.BY_NAME["Namespace"], "", pod.metadata.namespace or "default")
-        refusal, warnings, audits = podsecurity.evaluate(pod, namespace.metadata.labels if namespace else {})
-        notes = audit_annotations.get(None)
-        if notes is not None:
-            notes.extend(audits)
-        if refusal:
-            raise errors.Forbidden(refusal)
-        return warnings
 
     @_api_call
     async def Get(self, request, context):
@@ -196,8 +196,8 @@ class ApiService(api_pb2_grpc.ApiServicer):
     @_api_call
     async def Update(self, request, context):
         obj, warnings = _request_object(request)
-        _send_warnings(context, warnings)
         self.authorize(attrs.for_object("update", obj, request.subresource))
+        response_warnings.get().extend(warnings)
         return kinds.wrap(await self.registry.update(obj, request.subresource, request.dry_run))
 
     @_api_call
@@ -212,8 +212,7 @@ class ApiService(api_pb2_grpc.ApiServicer):
         obj, warnings = await self.registry.patch(
             kind, request.namespace or "default", request.name, request.patch_type, body, request.subresource,
             request.dry_run, validation)
-        if warnings:
-            context.set_trailing_metadata(tuple((errors.WARNING_KEY, w.encode()) for w in warnings))
+        response_warnings.get().extend(warnings)
         return kinds.wrap(obj)
 
     @_api_call
@@ -333,18 +332,75 @@ class ApiService(api_pb2_grpc.ApiServicer):
         if not key:
             raise errors.Unavailable("this API server signs no ServiceAccount tokens "
                                      "(--service-account-signing-key-file)")
+        pod = await self._bound_pod(request, sa)
         token, expires = serviceaccount.sign(key, self.security.service_account_issuer, sa.metadata.namespace,
                                              sa.metadata.name, sa.metadata.uid,
                                              list(request.audiences) or list(self.security.api_audiences),
-                                             request.expiration_seconds or serviceaccount.DEFAULT_EXPIRY_S)
+                                             request.expiration_seconds or serviceaccount.DEFAULT_EXPIRY_S,
+                                             pod=(pod.metadata.name, pod.metadata.uid) if pod else None)
         stamp = datetime.datetime.fromtimestamp(expires, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         return api_pb2.TokenResponse(token=token, expiration_timestamp=stamp)
+
+    async def _bound_pod(self, request, sa) -> types_pb2.Pod | None:
+        """The pod a TokenRequest binds its token to, checked as Kubernetes does (it exists, with that uid,
+        running as this account; a node asks only for its own pods' tokens: NodeRestriction)."""
+        ref, node = request.bound_object_ref, current_user.get().node_name
+        if not ref.kind:
+            if node:
+                raise errors.Forbidden(f'node "{node}" may only request tokens bound to its pods')
+            return None
+        if ref.kind != "Pod":
+            raise errors.BadRequest(f'cannot bind token to object of kind "{ref.kind}" (Pod only)')
+        pod = await self.registry.get(kinds.BY_NAME["Pod"], sa.metadata.namespace, ref.name)
+        if ref.uid and ref.uid != pod.metadata.uid:
+            raise errors.Conflict(f"the UID in the bound object reference ({ref.uid}) does not match the UID in "
+                                  f"record. The object might have been deleted and then recreated")
+        if pod.spec.service_account_name != sa.metadata.name:
+            raise errors.BadRequest(f'cannot bind token for serviceaccount "{sa.metadata.name}" to pod running '
+                                    f'with different serviceaccount name.')
+        if node and pod.spec.node_name != node:
+            raise errors.Forbidden(f'node "{node}" may not request a token bound to pod "{ref.name}" of another node')
+        return pod
 
     @_api_call
     async def Version(self, request, context):
         self.authorize(attrs.for_path("get", "/version"))
         # Where etcd lives is nobody's business but the API server's.
         return api_pb2.VersionInfo(version=VERSION, platform="linux/amd64")
+
+
+# The verb an RPC stands for, when it names one kind of object (for calls never authorized).
+_RPC_VERBS = {"Create": "create", "Get": "get", "List": "list", "Update": "update", "Patch": "patch",
+              "Delete": "delete", "Watch": "watch"}
+
+
+def rpc_attributes(rpc: str, request) -> Attributes:
+    """What an RPC asked, read from the request alone: the objectRef of an audit line for a caller who was
+    never identified (so never authorized)."""
+    verb = _RPC_VERBS.get(rpc)
+    resource = _resource(request) if verb else ""
+    if not resource or resource == "unknown":
+        return Attributes(rpc.lower(), path=f"/skiff.v1.Api/{rpc}")
+    obj = getattr(request, "object", None)
+    meta = kinds.unwrap(obj).metadata if obj is not None and obj.WhichOneof("object") else None
+    namespace = getattr(request, "namespace", "") or (meta.namespace if meta is not None else "")
+    name = getattr(request, "name", "") or (meta.name if meta is not None else "")
+    kind = next((k for k in kinds.KINDS if k.plural == resource), None)
+    group = kind.api_version.rpartition("/")[0] if kind is not None else ""
+    return Attributes(verb, group, resource, namespace=namespace, name=name)
+
+
+def _peer_ip(context) -> str:
+    """The caller's address from gRPC's peer string ("ipv4:127.0.0.1:5000", "ipv6:[::1]:5000")."""
+    try:
+        peer = context.peer() or ""
+    except Exception:  # a context without a transport (in-process tests)
+        return ""
+    family, _, rest = peer.partition(":")
+    if family not in ("ipv4", "ipv6"):
+        return ""
+    host = rest.rpartition(":")[0]
+    return host.strip("[]")
 
 
 async def _peek(requests):
@@ -371,6 +427,8 @@ def _request_object(request) -> tuple[Message, list[str]]:
 
 
 def _send_warnings(context: grpc.aio.ServicerContext, warnings: list[str]) -> None:
+    """Warnings travel as trailing metadata (Kubernetes: Warning headers), each once."""
+    warnings = list(dict.fromkeys(warnings))
     if warnings:
         context.set_trailing_metadata(tuple((errors.WARNING_KEY, w.encode()) for w in warnings))
 

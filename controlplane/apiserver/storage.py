@@ -37,7 +37,9 @@ MAX_TXN_BYTES = 1024 * 1024
 CHANNEL_OPTIONS = {
     "grpc.max_receive_message_length": -1,  # a range of large objects can exceed 4 MiB; pages are cut above us
     "grpc.initial_reconnect_backoff_ms": 100,
-    "grpc.min_reconnect_backoff_ms": 100,
+    # gRPC also takes this as the time one connection attempt may last, TLS handshake included: it stays
+    # at gRPC's 20 s default (a member that refuses connections is retried after the backoff, not this).
+    "grpc.min_reconnect_backoff_ms": 20_000,
     "grpc.max_reconnect_backoff_ms": 800,  # with gRPC's 20% jitter: under 1 s
     "grpc.keepalive_time_ms": 10_000,
     "grpc.keepalive_timeout_ms": 3_000,

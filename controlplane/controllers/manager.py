@@ -23,6 +23,8 @@ from controlplane.controllers.options import Options
 from controlplane.controllers.podautoscaler.controller import HorizontalController
 from controlplane.controllers.podgc import PodGarbageCollector
 from controlplane.controllers.replicaset.controller import ReplicaSetController
+from controlplane.controllers.rootcacert import RootCaCertPublisher
+from controlplane.controllers.serviceaccount import ServiceAccountsController
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,8 @@ CONTROLLERS: dict[str, type[Controller]] = {
     "endpoints": EndpointsController,
     "horizontalpodautoscaling": HorizontalController,
     "loadbalancer": LoadBalancerController,
+    "serviceaccount": ServiceAccountsController,
+    "root-ca-cert-publisher": RootCaCertPublisher,
 }
 
 
@@ -75,7 +79,7 @@ class ControllerManager:
         self.options = options or Options()
         self.names = controllers if controllers is not None else list(CONTROLLERS)
         self.elector = elector
-        self.identity = elector.identity if elector is not None else default_identity()
+        self.identity = elector.identity if elector is not None else default_identity(LEASE_NAME)
         self.leading = asyncio.Event()
         self.controllers: dict[str, Controller] = {}
         self.informers: SharedInformers | None = None

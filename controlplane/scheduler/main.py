@@ -52,7 +52,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 async def serve(args: argparse.Namespace) -> None:
-    identity = leaderelection.default_identity()
+    identity = leaderelection.default_identity(LEASE_NAME)
     config = Config(name=args.scheduler_name, percentage_of_nodes_to_score=args.percentage_of_nodes_to_score,
                     parallelism=args.parallelism, identity=identity, assumed_pod_ttl=args.assumed_pod_ttl)
     async with kubeconfig.client_from_args(args, "skiff-scheduler") as client:

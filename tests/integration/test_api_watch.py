@@ -124,3 +124,21 @@ async def test_many_watchers_share_one_etcd_watch_per_kind(etcd_server, client):
         await s.aclose()
     assert all(r[0].object.metadata.uid == created.metadata.uid for r in results)
     assert _etcd_watchers(etcd_server) == before
+
+
+async def test_one_client_opening_thousands_of_watches_at_once_gets_every_one(client):
+    # Above gRPC's default pending-call limits (1,000 soft, 3,000 hard), which cancelled most of them.
+    count, opened = 4000, 0
+
+    async def one():
+        nonlocal opened
+        async for _ in client.watch("Node", resource_version="1"):  # the first event is a bookmark
+            opened += 1
+            return
+    watches = asyncio.gather(*(one() for _ in range(count)))
+    try:
+        await asyncio.wait_for(asyncio.shield(watches), 120)
+    finally:
+        watches.cancel()
+        await asyncio.gather(watches, return_exceptions=True)
+    assert opened == count

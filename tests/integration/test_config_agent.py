@@ -110,7 +110,9 @@ async def test_a_missing_config_map_volume_holds_the_pod_until_created(client, t
                 return f.read() == "slow"
         await eventually(updated, 10, what="the volume updated")
         assert os.readlink(os.path.join(mount.source, "..data")) != data_dir
-        assert not os.path.exists(os.path.join(mount.source, data_dir))
+        # the writer removes the old timestamped directory after the swap, not in the same step
+        await eventually(lambda: not os.path.exists(os.path.join(mount.source, data_dir)), 10,
+                         what="the previous data directory removed")
 
 
 async def test_a_secret_volume_holds_decoded_values_with_the_default_mode(client, tmp_path):

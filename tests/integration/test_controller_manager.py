@@ -31,7 +31,7 @@ async def test_leader_failover_takes_over_without_double_creation(client):
                 await client.create(replica_set("web", 5))
                 await eventually(lambda: _count(client, 5))
                 assert not second.leading.is_set()
-                await first.stop()  # dies without giving the lease back
+                await first.stop()  # gives the lease back: the standby need not wait for it to expire
                 await asyncio.wait_for(second.leading.wait(), 15)
                 lease = await client.get("Lease", manager.LEASE_NAME, leaderelection.LEASE_NAMESPACE)
                 assert lease.spec.holder_identity == "second"

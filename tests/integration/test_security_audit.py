@@ -42,3 +42,39 @@ def test_a_bad_policy_is_reported_with_its_file(tmp_path):
     bad.write_text("apiVersion: audit.k8s.io/v1\nkind: Policy\nrules: [{level: Everything}]\n")
     with pytest.raises(ValueError, match=r"policy.yaml: rules\[0\].level: Unsupported value: 'Everything'"):
         audit.load(str(tmp_path / "audit.log"), str(bad))
+
+
+async def test_rest_requests_and_callers_refused_at_the_door_are_lines_of_the_same_form(
+        apiserver_factory, etcd_server, tmp_path):
+    from tests.fixtures.apiserver import token_client
+    from tests.fixtures.rest import rest_session
+    log = tmp_path / "audit.log"
+    running = await apiserver_factory([etcd_server.endpoint], audit_log=str(log), rest_listen="127.0.0.1:0")
+    async with rest_session(running.rest) as admin:
+        async with admin.get("/api/v1/namespaces/default/pods") as r:
+            assert r.status == 200
+    async with rest_session(running.rest, user=None) as anonymous:
+        async with anonymous.get("/api/v1/namespaces/default/pods/web") as r:
+            assert r.status == 401
+    async with rest_session(running.rest, token="token-alice") as alice:
+        async with alice.delete("/api/v1/namespaces/default/pods/web") as r:
+            assert r.status == 403
+    async with token_client(running.token_address, "not-a-token") as stranger:
+        with pytest.raises(errors.Unauthenticated):
+            await stranger.list("Pod", "kube-system")
+
+    def four_lines():
+        lines = log.read_text().splitlines()
+        return len(lines) >= 4 and [json.loads(line) for line in lines]
+    events = await eventually(four_lines, timeout=10, what="four audit lines")
+    seen = [(e["verb"], e["user"].get("username"), e["responseStatus"]["code"], e.get("objectRef"))
+            for e in events]
+    assert seen == [
+        ("list", "kubernetes-admin", 200, {"resource": "pods", "namespace": "default"}),
+        ("get", None, 401, {"resource": "pods", "namespace": "default", "name": "web"}),
+        ("delete", "alice", 403, {"resource": "pods", "namespace": "default", "name": "web"}),
+        ("list", None, 401, {"resource": "pods", "namespace": "kube-system"}),
+    ]
+    assert all(e["kind"] == "Event" and e["latency"].endswith("ms") and e["sourceIPs"] == ["127.0.0.1"]
+               for e in events)
+    assert events[1]["user"] == {} and events[1]["stage"] == "ResponseStarted"

@@ -250,8 +250,3 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
         async with token_client(apiserver_running.token_address, bad) as stranger:
             with pytest.raises(errors.Unauthenticated):
                 await stranger.list("Pod", "default")
-
-
-async def test_every_system_namespace_has_a_default_service_account(client):
-    for ns in ("default", "kube-system"):
-        assert (await client.get("ServiceAccount", "default", ns)).metadata.name == "default"

@@ -3,7 +3,8 @@
 
     python -m tests.perf.abuse [--smoke]
 Last line: one JSON object. The bound: watch history <= 16 MiB of stored bytes per kind, <= 10,000 queued
-events per watcher (then it is dropped and told to re-list); a LIST without limit holds its answer once.
+events per watcher (then it is dropped and told to re-list); a LIST without limit holds its answer once;
+<= 16,384 calls at once per client connection (watches included, ~30 KiB each; more wait on the client).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import time
 
 import uvloop
 
+from api import errors
 from api.client import Client
 from tests.fixtures.apiserver import admin_client
 from controlplane.apiserver import watchcache
@@ -68,19 +70,24 @@ async def update_loop(client: Client, n: int) -> dict:
     return {"updates": n, "object_kb": len(BLOB) // 1024}
 
 
-async def many_watches(client: Client, n: int) -> dict:
-    """`n` watches from one client, each counted open at its first event (the cache's bookmark)."""
-    opened = 0
+async def many_watches(client: Client, n: int, pid: int) -> dict:
+    """`n` watches from one client, each counted open at its first event (the cache's bookmark), and each
+    one the server ended (refused or cancelled) counted too."""
+    opened = refused = 0
     all_open = asyncio.Event()
+    rss_before = rss_mb(pid)
 
     async def one():
-        nonlocal opened
+        nonlocal opened, refused
         first = True
-        async for _ in client.watch("Node", resource_version="1"):
-            if first:
-                first, opened = False, opened + 1
-                if opened == n:
-                    all_open.set()
+        try:
+            async for _ in client.watch("Node", resource_version="1"):
+                if first:
+                    first, opened = False, opened + 1
+                    if opened == n:
+                        all_open.set()
+        except errors.ApiError:
+            refused += 1
     tasks = [asyncio.create_task(one()) for _ in range(n)]
     began = time.perf_counter()
     try:
@@ -91,6 +98,7 @@ async def many_watches(client: Client, n: int) -> dict:
                 last, still_since = opened, time.perf_counter()
             await asyncio.sleep(0.2)
         open_s = time.perf_counter() - began
+        rss_open = rss_mb(pid)
         began = time.perf_counter()
         await client.create(pod("after-watches"))  # a write still served while they are all open
         create_ms = 1000 * (time.perf_counter() - began)
@@ -98,8 +106,9 @@ async def many_watches(client: Client, n: int) -> dict:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-    return {"watches": n, "answered": opened, "open_s": round(open_s, 1),
-            "create_while_open_ms": round(create_ms, 1)}
+    return {"watches": n, "answered": opened, "refused": refused, "open_s": round(open_s, 1),
+            "create_while_open_ms": round(create_ms, 1),
+            "rss_kib_per_watch": round(1024 * (rss_open - rss_before) / max(opened, 1), 1)}
 
 
 async def never_reading(address: str, client: Client, events: int) -> dict:
@@ -138,7 +147,7 @@ async def bench(smoke: bool) -> dict:
             bystander = Bystander(address)
             cases = [
                 ("update_loop", lambda: update_loop(client, sizes["updates"])),
-                ("watches", lambda: many_watches(client, sizes["watches"])),
+                ("watches", lambda: many_watches(client, sizes["watches"], pid)),
                 ("never_reading", lambda: never_reading(address, client, sizes["unread"])),
                 ("list_without_limit", lambda: big_list(client, sizes["list"], sizes["unread"] + 2)),
             ]

@@ -16,10 +16,13 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 
-from api import errors, kinds, kubeconfig, manifest
+from api import errors, kinds, kubeconfig, manifest, meta
 from api.client import Client
+from api.leaderelection import LEASE_NAMESPACE
+from controlplane.controllers.manager import LEASE_NAME as CONTROLLER_MANAGER_LEASE
 from controlplane.apiserver.registry import storage_prefix
 from controlplane.apiserver.storage import Progress, Storage
+from controlplane.scheduler.leader import LEASE_NAME as SCHEDULER_LEASE
 from deploy.lab import crash, hosts
 from deploy.lab import plan as P
 from deploy.lab import state as lab_state
@@ -205,6 +208,10 @@ def faults(smoke: bool) -> dict[str, Callable[[], Awaitable[None]]]:
     }
 
 
+# The leader-elected component each fault kills: its lease tells when a leader acts again.
+LEADER_LEASES = {"scheduler_kill": SCHEDULER_LEASE, "controller_manager_kill": CONTROLLER_MANAGER_LEASE}
+
+
 # ---------------------------------------------------------------- one fault, measured
 
 @dataclass
@@ -216,6 +223,7 @@ class Figures:
     missed_events: int = -1
     api_s: float | None = None  # the longest time without an acknowledged write after the fault
     whole_s: float | None = None  # from the fault to: every replica Running, writes acked, events watched
+    leader_s: float | None = None  # a leader killed: until its lease is renewed again (by anyone)
     acked_writes: int = 0
     failed_writes: int = 0
     watch_expired: int = 0  # times the watch was told to re-list (its gap counts in missed_events)
@@ -244,6 +252,16 @@ async def _delete_one_pod(client: Client) -> str:
             await asyncio.sleep(0.1)
 
 
+async def _renewed_since(client: Client, lease_name: str, moment) -> bool:
+    """Whether someone holds the lease with a renewal after `moment` (the killed leader renews no more)."""
+    try:
+        spec = (await client.get(LEASE, lease_name, LEASE_NAMESPACE)).spec
+    except errors.ApiError:
+        return False
+    renewed = meta.parse_time(spec.renew_time)
+    return bool(spec.holder_identity) and renewed is not None and renewed > moment
+
+
 async def _running(client: Client, replicas: int) -> bool:
     pods = await _pods(client)
     return len(pods) == replicas and all(p.status.phase == "Running" for p in pods)
@@ -256,22 +274,26 @@ async def measure(name: str, fault, client: Client, writer: Writer, recorder: Re
     start_rv = int((await client.list(LEASE, NAMESPACE)).resource_version)
     acked_before, failed_before, expired_before = writer.acked, writer.failed, recorder.expired
     surplus = 0
-    t0 = time.monotonic()
+    t0, wall0 = time.monotonic(), meta.now()
     writer.ack_times = []
     await fault()
     # One pod replaced right after each fault, so "whole" needs the controllers, the scheduler and an
     # agent working again, not only pods left alone.
     victim = await _delete_one_pod(client)
+    lease_name = LEADER_LEASES.get(name)
     loop_end = t0 + timeout
     while time.monotonic() < loop_end:
         now = time.monotonic()
+        if lease_name and figures.leader_s is None and await _renewed_since(client, lease_name, wall0):
+            figures.leader_s = round(time.monotonic() - t0, 2)
         if figures.api_s is None and writer.ack_times and writer.ack_times[-1] > now - 0.5:
             figures.api_s = 0.0  # writes are acknowledged again: the outage is measured below
         try:
             pods = await _pods(client)
             surplus = max(surplus, len(pods) - replicas)
             replaced = victim not in {p.metadata.name for p in pods}
-            whole = (figures.api_s is not None and replaced and len(pods) == replicas
+            leading = lease_name is None or figures.leader_s is not None
+            whole = (figures.api_s is not None and leading and replaced and len(pods) == replicas
                      and all(p.status.phase == "Running" for p in pods)
                      and writer.last_ack > now - 0.5 and recorder.last_event > now - 1.0)
         except errors.ApiError:

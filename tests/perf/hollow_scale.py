@@ -1,4 +1,4 @@
-"""Control-plane load from hollow nodes (as kubemark): N hollow agents in one process, P pods scheduled onto
+"""Control-plane load from hollow nodes (as kubemark): N hollow agents in one or more processes, P pods scheduled onto
 them and seen Running; reports API latency and the control plane's memory.
 
     python -m tests.perf.hollow_scale --nodes 1000 --pods 30000 [--smoke]   (last line: JSON)
@@ -50,12 +50,12 @@ class Counter:
                 await asyncio.sleep(0.5)
 
 
-async def probe_latency(client: Client, samples: list[float], stop: asyncio.Event) -> None:
+async def probe_latency(client: Client, samples: list[float], stop: asyncio.Event, node: str) -> None:
     """A steady trickle of reads (get a node, list a page of pods), as users and controllers do."""
     while not stop.is_set():
         began = time.perf_counter()
         try:
-            await client.get("Node", "hollow-0")
+            await client.get("Node", node)
             await client.list_page("Pod", "default", limit=50)
             samples.append((time.perf_counter() - began) / 2)
         except errors.ApiError:
@@ -74,31 +74,42 @@ async def wait_for(condition, timeout: float, what: str, interval: float = 0.5):
         await asyncio.sleep(interval)
 
 
-async def main(nodes: int, pods: int, use_scheduler: bool, apiservers: int = 1) -> dict:
+def hollow_names(nodes: int, processes: int) -> list[tuple[str, int]]:
+    """(node name prefix, count) for each hollow agent process: the nodes split as evenly as can be."""
+    return [(f"hollow{k}" if processes > 1 else "hollow", nodes // processes + (k < nodes % processes))
+            for k in range(processes)]
+
+
+async def main(nodes: int, pods: int, use_scheduler: bool, apiservers: int = 1, hollow_processes: int = 1) -> dict:
     extra = []
     if use_scheduler:
         extra = [("controlplane.scheduler.main", "--log-level", "WARNING"),
                  ("controlplane.controllers.main", "--log-level", "WARNING", "--cluster-cidr", "10.244.0.0/16",
                   "--node-cidr-mask-size", "26" if nodes > 256 else "24")]
     result: dict = {"benchmark": "hollow_scale", "nodes": nodes, "pods": pods, "scheduler": use_scheduler,
-                    "apiservers": apiservers}
+                    "apiservers": apiservers, "hollow_processes": hollow_processes}
+    groups = hollow_names(nodes, hollow_processes)
+    node_names = [f"{prefix}-{i}" for prefix, count in groups for i in range(count)]
     async with control_plane(*extra, apiservers=apiservers) as (etcd, address):
         servers = address.split(",")
         kubeconfig = test_pki().kubeconfig(servers[0], Path(tempfile.mkdtemp(prefix="skiff-hollow-")) / "admin.conf")
         # Spread the load: the scheduler and controllers start on the first API server, the agents on the
         # last, the creates alternate; every one of them is given all the servers and fails over.
-        hollow = Component("nodeagent.main", "--kubeconfig", str(kubeconfig),
-                           "--server", ",".join(servers[-1:] + servers[:-1]), "--runtime", "fake", "--hollow", str(nodes),
-                           "--node-name", "hollow", "--node-ip", "127.0.0.1", "--log-level", "WARNING",
-                           "--state-dir", "/tmp/skiff-hollow/hollow")
+        # One process simulates many agents on one core; several processes spread them over the cores.
+        hollows = [Component("nodeagent.main", "--kubeconfig", str(kubeconfig),
+                             "--server", ",".join(servers[-1:] + servers[:-1]), "--runtime", "fake",
+                             "--hollow", str(count), "--node-name", prefix, "--node-ip", "127.0.0.1",
+                             "--log-level", "WARNING", "--state-dir", f"/tmp/skiff-hollow/{prefix}")
+                   for prefix, count in groups]
         writers = [admin_client(",".join(servers[i:] + servers[:i]), timeout=60) for i in range(len(servers))]
         try:
             async with admin_client(address, timeout=60) as client:
                 began = time.perf_counter()
 
                 async def all_ready():
-                    if hollow.process.poll() is not None:
-                        raise RuntimeError("hollow agents exited:\n" + hollow.output())
+                    for hollow in hollows:
+                        if hollow.process.poll() is not None:
+                            raise RuntimeError("hollow agents exited:\n" + hollow.output())
                     try:
                         listed = await client.list("Node", page_size=500)
                     except errors.Unavailable:
@@ -112,7 +123,7 @@ async def main(nodes: int, pods: int, use_scheduler: bool, apiservers: int = 1) 
                 counter = Counter(client)
                 stop = asyncio.Event()
                 probes: list[float] = []
-                prober = asyncio.create_task(probe_latency(client, probes, stop))
+                prober = asyncio.create_task(probe_latency(client, probes, stop, node_names[0]))
                 creates: list[float] = []
                 failures: list[str] = []
                 limit = asyncio.Semaphore(CREATE_CONCURRENCY)
@@ -121,7 +132,7 @@ async def main(nodes: int, pods: int, use_scheduler: bool, apiservers: int = 1) 
                     async with limit:
                         pod = from_yaml(POD.format(name=f"p{i}"))
                         if not use_scheduler:  # no scheduler: place the bare pod by hand, round-robin
-                            pod.spec.node_name = f"hollow-{i % nodes}"
+                            pod.spec.node_name = node_names[i % nodes]
                         t = time.perf_counter()
                         for attempt in range(5):
                             try:
@@ -143,6 +154,7 @@ async def main(nodes: int, pods: int, use_scheduler: bool, apiservers: int = 1) 
                     print(f"{len(failures)} create(s) retried, e.g. {failures[0]}", flush=True)
                 await wait_for(lambda: len(counter.running) >= pods, 1800, f"{pods} pods Running", 1.0)
                 result["all_running_s"] = round(time.perf_counter() - began, 1)
+                result["running_per_s"] = round(pods / result["all_running_s"], 1)  # end to end, from the first create
                 stop.set()
                 await prober
                 counter.task.cancel()
@@ -159,12 +171,13 @@ async def main(nodes: int, pods: int, use_scheduler: bool, apiservers: int = 1) 
                     "scheduler": rss_mb(pid_of("controlplane.scheduler.main", port)) if use_scheduler else None,
                     "controller_manager": rss_mb(pid_of("controlplane.controllers.main", port))
                     if use_scheduler else None,
-                    "hollow_agents": rss_mb(hollow.process.pid),
+                    "hollow_agents": [rss_mb(hollow.process.pid) for hollow in hollows],
                 }
         finally:
             for writer in writers:
                 await writer.close()
-            hollow.stop()
+            for hollow in hollows:
+                hollow.stop()
     return result
 
 
@@ -173,9 +186,13 @@ if __name__ == "__main__":
     parser.add_argument("--nodes", type=int, default=1000)
     parser.add_argument("--pods", type=int, default=30000)
     parser.add_argument("--apiservers", type=int, default=1, help="API server processes (default 1)")
+    parser.add_argument("--hollow-processes", type=int, default=1, metavar="N",
+                        help="hollow agent processes the nodes are split over (default 1; one process uses one core)")
     parser.add_argument("--smoke", action="store_true", help="20 nodes, 200 pods (CI)")
     parser.add_argument("--no-scheduler", action="store_true",
                         help="bind pods by hand instead of running the scheduler and controller manager")
     args = parser.parse_args()
     nodes, pods = (20, 200) if args.smoke else (args.nodes, args.pods)
-    print(json.dumps(asyncio.run(main(nodes, pods, not args.no_scheduler, args.apiservers))))
+    if args.hollow_processes < 1 or args.hollow_processes > nodes:
+        parser.error(f"--hollow-processes must be between 1 and the number of nodes ({nodes})")
+    print(json.dumps(asyncio.run(main(nodes, pods, not args.no_scheduler, args.apiservers, args.hollow_processes))))

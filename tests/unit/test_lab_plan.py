@@ -55,6 +55,10 @@ def test_etcd_members_list_the_whole_initial_cluster():
     assert argv[argv.index("--initial-cluster") + 1] == "a=http://10.0.0.1:2380,b=http://10.0.0.2:2380"
 
 
+def test_etcd_members_pre_vote_so_a_returning_quorum_elects_at_once():
+    assert "--pre-vote" in components.etcd("a", "/d", "10.0.0.1", {"a": "10.0.0.1"})
+
+
 def test_committed_units_are_what_the_example_config_renders():
     config = units.load(str(REPO / "deploy" / "cluster.example.yaml"))
     rendered = units.render(config, "controlplane", "vm1") | units.render(config, "node", "vm1")

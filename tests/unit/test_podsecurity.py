@@ -65,3 +65,11 @@ def test_namespace_labels_pick_enforce_warn_and_audit():
     assert warnings[0].startswith('would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false')
     assert audits and audits[0].startswith('violates PodSecurity "restricted:latest"')
     assert podsecurity.evaluate(ROOT_HOSTPATH, {}) == (None, [], [])  # unlabelled: privileged
+
+
+def test_unset_warn_and_audit_follow_a_stricter_enforce_level_but_set_ones_stay():
+    from controlplane.apiserver.auth import podsecurity
+    enforce = {"pod-security.kubernetes.io/enforce": "restricted"}
+    assert podsecurity.levels(enforce) == {"enforce": "restricted", "warn": "restricted", "audit": "restricted"}
+    both = {**enforce, "pod-security.kubernetes.io/warn": "baseline"}
+    assert podsecurity.levels(both)["warn"] == "baseline"

@@ -30,7 +30,7 @@ class Api:
     def authenticate(self, context):
         pass
 
-    def audit(self, code, started):
+    def audit(self, *call):
         pass
 
     @service._api_call

@@ -49,12 +49,13 @@ class Rule:
     resources: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (group, resources)
     non_resource_urls: tuple[str, ...] = ()
 
-    def matches(self, user: UserInfo, attrs: Attributes) -> bool:
+    def matches(self, user: UserInfo | None, attrs: Attributes) -> bool:
+        """`user` None: a request nobody could be found for (a rule naming users or groups is not its)."""
         if self.verbs and attrs.verb not in self.verbs:
             return False
-        if self.users and user.name not in self.users:
+        if self.users and (user is None or user.name not in self.users):
             return False
-        if self.user_groups and not set(self.user_groups) & set(user.groups):
+        if self.user_groups and (user is None or not set(self.user_groups) & set(user.groups)):
             return False
         if self.namespaces and attrs.namespace not in self.namespaces:
             return False
@@ -96,19 +97,22 @@ class Policy:
                               tuple(r.get("nonResourceURLs") or ())))
         return cls(tuple(rules))
 
-    def level_for(self, user: UserInfo, attrs: Attributes) -> str:
+    def level_for(self, user: UserInfo | None, attrs: Attributes) -> str:
         """The first matching rule's level; no rule matching: None (not logged), as Kubernetes."""
         return next((r.level for r in self.rules if r.matches(user, attrs)), "None")
 
 
-def event(user: UserInfo, attrs: Attributes, level: str, code: int, reason: str, started: float, now: float,
-          annotations: list[str] = ()) -> dict:
-    """One audit.k8s.io/v1 Event (at Metadata level: no request or response bodies)."""
+def event(user: UserInfo | None, attrs: Attributes, level: str, code: int, reason: str, started: float,
+          now: float, annotations: list[str] = (), source_ip: str = "") -> dict:
+    """One audit.k8s.io/v1 Event (at Metadata level: no request or response bodies). A request refused
+    before anyone was identified (`user` None) has an empty user and stops at ResponseStarted, as Kubernetes
+    records a failed authentication."""
     def stamp(t: float) -> str:
         return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).isoformat(timespec="microseconds")
     e: dict = {"kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": level, "auditID": str(uuid.uuid4()),
-               "stage": "ResponseComplete", "verb": attrs.verb,
-               "user": {"username": user.name, "groups": list(user.groups)},
+               "stage": "ResponseComplete" if user is not None else "ResponseStarted", "verb": attrs.verb,
+               "user": {"username": user.name, "groups": list(user.groups)} if user is not None else {},
+               **({"sourceIPs": [source_ip]} if source_ip else {}),
                "responseStatus": {"code": code, **({"reason": reason} if reason else {})},
                "requestReceivedTimestamp": stamp(started), "stageTimestamp": stamp(now),
                "latency": f"{(now - started) * 1000:.3f}ms"}
@@ -131,12 +135,14 @@ class AuditLog:
         self._file = open(path, "a", buffering=1)
 
     def record(self, user: UserInfo | None, attrs: Attributes | None, code: int, reason: str, started: float,
-               now: float, annotations: list[str] = ()) -> None:
-        if user is None or attrs is None:
-            return  # refused before it was known who or what (Unauthenticated): nothing to attribute
+               now: float, annotations: list[str] = (), source_ip: str = "") -> None:
+        """`user` None: refused as Unauthenticated; `attrs` None: not even the request could be read."""
+        if attrs is None:
+            return
         level = self.policy.level_for(user, attrs)
         if level != "None":
-            self._file.write(json.dumps(event(user, attrs, level, code, reason, started, now, annotations)) + "\n")
+            line = event(user, attrs, level, code, reason, started, now, annotations, source_ip)
+            self._file.write(json.dumps(line) + "\n")
 
     def close(self) -> None:
         self._file.close()

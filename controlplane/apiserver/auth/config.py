@@ -4,6 +4,7 @@ Serving certificate, the client CA, who may call (token file), and the certifica
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import grpc
@@ -27,6 +28,8 @@ class Security:
     service_account_key: bytes = b""
     service_account_issuer: str = serviceaccount.DEFAULT_ISSUER
     api_audiences: tuple[str, ...] = (serviceaccount.DEFAULT_ISSUER,)
+    # Whether the pod a token is bound to still exists (the API server sets it from its watch cache).
+    pod_alive: serviceaccount.PodAlive | None = None
 
     def __post_init__(self) -> None:
         self.authenticator.verifiers.append(self.verify_service_account_token)
@@ -35,7 +38,8 @@ class Security:
         if not self.service_account_key:
             return None
         public = _public_pem(self.service_account_key)
-        return serviceaccount.verify([public], self.service_account_issuer, list(self.api_audiences), token)
+        return serviceaccount.verify([public], self.service_account_issuer, list(self.api_audiences), token,
+                                     pod_alive=self.pod_alive)
 
     def server_credentials(self, require_client_cert: bool) -> grpc.ServerCredentials:
         # gRPC can only require a client certificate or not ask for one at all: the certificate port
@@ -62,6 +66,7 @@ class Security:
             raise ValueError(str(e)) from None
 
 
+@functools.lru_cache(maxsize=4)
 def _public_pem(private_pem: bytes) -> bytes:
     from cryptography.hazmat.primitives import serialization
     key = serialization.load_pem_private_key(private_pem, password=None)

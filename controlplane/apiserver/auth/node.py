@@ -3,8 +3,8 @@ pods bound to that node, as Kubernetes' node authorizer graph does.
 
 Reads: Nodes, Services, Endpoints, Namespaces; its own pods (a list must select spec.nodeName=NAME); the
 ConfigMaps and Secrets those pods name. Writes: its Node and Lease, its pods' status and deletion,
-events, its metrics; reviews of its own callers (delegated authorization). Anything else is refused.
-Pure: the pods come from a `PodGraph` the caller gives.
+events, its metrics, tokens of its pods' ServiceAccounts; reviews of its own callers (delegated
+authorization). Anything else is refused. Pure: the pods come from a `PodGraph` the caller gives.
 """
 from __future__ import annotations
 
@@ -76,6 +76,12 @@ def authorize(user: UserInfo, attrs: Attributes, graph: PodGraph) -> Decision | 
         return ALLOW  # the agent asks who its own callers are and what they may do (its /metrics)
     if (group, resource) == ("", "pods"):
         return _pods(node, attrs, graph)
+    if (group, resource, sub, verb) == ("", "serviceaccounts", "token", "create"):
+        # The agent asks for the tokens of its pods' ServiceAccounts (kube-api-access volumes).
+        if any(p.spec.node_name == node and p.metadata.namespace == attrs.namespace
+               and p.spec.service_account_name == attrs.name for p in graph.pods()):
+            return ALLOW
+        return _deny(f"no relationship found between node '{node}' and this object")
     if (group, resource) in (("", "configmaps"), ("", "secrets")) and verb in READ and not sub:
         kind = "ConfigMap" if resource == "configmaps" else "Secret"
         if attrs.name and references_from_node(graph, node, attrs.namespace, kind, attrs.name):

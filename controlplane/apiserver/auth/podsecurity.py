@@ -160,8 +160,17 @@ def violations(pod: types_pb2.Pod, level: str) -> list[str]:
 
 
 def levels(namespace_labels) -> dict[str, str]:
-    """mode -> level from a namespace's labels (unset or unknown: privileged, which allows everything)."""
-    return {mode: namespace_labels.get(LABEL_PREFIX + mode, "privileged") for mode in MODES}
+    """mode -> level from a namespace's labels (unset or unknown: privileged, which allows everything).
+    An unset warn or audit level follows the enforce level, as Kubernetes defaults them."""
+    found = {mode: namespace_labels.get(LABEL_PREFIX + mode, "privileged") for mode in MODES}
+    for mode in ("warn", "audit"):
+        if LABEL_PREFIX + mode not in namespace_labels and _rank(found["enforce"]) > _rank(found[mode]):
+            found[mode] = found["enforce"]
+    return found
+
+
+def _rank(level: str) -> int:
+    return LEVELS.index(level) if level in LEVELS else 0
 
 
 def message(level: str, found: list[str]) -> str:

@@ -13,3 +13,5 @@ current_user: contextvars.ContextVar[UserInfo | None] = contextvars.ContextVar("
 audit_annotations: contextvars.ContextVar[list[str]] = contextvars.ContextVar("audit_annotations")
 # What the request asked for, as its handler authorized it (the audit log records it).
 request_attributes: contextvars.ContextVar = contextvars.ContextVar("request_attributes", default=None)
+# The warnings to send back with the response (admission's, e.g. Pod Security "warn" mode).
+response_warnings: contextvars.ContextVar[list[str]] = contextvars.ContextVar("response_warnings")

@@ -9,6 +9,7 @@ import base64
 import json
 import time
 import uuid
+from collections.abc import Callable
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -29,14 +30,21 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+# (namespace, name, uid) of the pod a token is bound to -> whether that pod still exists.
+PodAlive = Callable[[str, str, str], bool]
+
+
 def sign(key_pem: bytes, issuer: str, namespace: str, name: str, uid: str, audiences: list[str],
-         expiration_s: int = DEFAULT_EXPIRY_S, now: float | None = None) -> tuple[str, int]:
-    """(the token, its expiry as a Unix time)."""
+         expiration_s: int = DEFAULT_EXPIRY_S, now: float | None = None,
+         pod: tuple[str, str] | None = None) -> tuple[str, int]:
+    """(the token, its expiry as a Unix time); `pod` (name, uid): the token dies with that pod."""
     key = serialization.load_pem_private_key(key_pem, password=None)
     issued = int(now if now is not None else time.time())
     claims = {"iss": issuer, "sub": f"{SERVICE_ACCOUNT_PREFIX}{namespace}:{name}", "aud": audiences,
               "iat": issued, "nbf": issued, "exp": issued + expiration_s, "jti": str(uuid.uuid4()),
               "kubernetes.io": {"namespace": namespace, "serviceaccount": {"name": name, "uid": uid}}}
+    if pod is not None:
+        claims["kubernetes.io"]["pod"] = {"name": pod[0], "uid": pod[1]}
     head = _b64(json.dumps({"alg": "ES256", "typ": "JWT"}, separators=(",", ":")).encode())
     body = _b64(json.dumps(claims, separators=(",", ":")).encode())
     r, s = decode_dss_signature(key.sign(f"{head}.{body}".encode(), ec.ECDSA(hashes.SHA256())))
@@ -44,9 +52,9 @@ def sign(key_pem: bytes, issuer: str, namespace: str, name: str, uid: str, audie
 
 
 def verify(public_pems: list[bytes], issuer: str, audiences: list[str], token: str,
-           now: float | None = None) -> UserInfo | None:
+           now: float | None = None, pod_alive: PodAlive | None = None) -> UserInfo | None:
     """The ServiceAccount a token names, or None when it is not ours, tampered with, for another audience,
-    or expired."""
+    expired, or bound to a pod that is gone (`pod_alive` says)."""
     parts = token.split(".")
     if len(parts) != 3:
         return None
@@ -71,6 +79,10 @@ def verify(public_pems: list[bytes], issuer: str, audiences: list[str], token: s
     sa = claims.get("kubernetes.io") or {}
     namespace, name = sa.get("namespace", ""), (sa.get("serviceaccount") or {}).get("name", "")
     if claims.get("sub") != f"{SERVICE_ACCOUNT_PREFIX}{namespace}:{name}" or not namespace or not name:
+        return None
+    pod = sa.get("pod")
+    if isinstance(pod, dict) and pod_alive is not None and not pod_alive(namespace, pod.get("name", ""),
+                                                                         pod.get("uid", "")):
         return None
     return with_authenticated(claims["sub"], [SERVICE_ACCOUNTS, f"{SERVICE_ACCOUNTS}:{namespace}"],
                               (sa.get("serviceaccount") or {}).get("uid", ""))

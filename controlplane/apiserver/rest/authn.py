@@ -1,14 +1,18 @@
 """Who is calling the REST API and whether they may: the verified client certificate or bearer token,
 through the same Authenticator as the gRPC listeners (else 401 Unauthorized), then the same authorizer,
-judging what the URL asks (requestinfo.py; else 403 Forbidden in Kubernetes' words).
+judging what the URL asks (requestinfo.py; else 403 Forbidden in Kubernetes' words). Every request,
+refused ones included, is one line in the audit log, as a gRPC request is.
 """
 from __future__ import annotations
+
+import time
 
 from aiohttp import web
 
 from api import errors
+from controlplane.apiserver.auth.attributes import Attributes
 from controlplane.apiserver.auth.authn import Authenticator, bearer_token
-from controlplane.apiserver.auth.request import current_user
+from controlplane.apiserver.auth.request import audit_annotations, current_user, request_attributes, response_warnings
 from controlplane.apiserver.rest import requestinfo, tls
 from controlplane.apiserver.rest.status import from_error
 
@@ -16,35 +20,55 @@ from controlplane.apiserver.rest.status import from_error
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/livez"})
 
 
-def attributes(request: web.Request):
+def attributes(request: web.Request) -> Attributes:
     """The authorizer's Attributes for this request."""
-    from controlplane.apiserver.auth.attributes import Attributes
     return Attributes(**requestinfo.describe(request.method, request.path, request.query))
 
 
-def middleware(authenticator: Authenticator, authorizer=None):
+def _refusal(error: errors.ApiError, attrs: Attributes | None = None) -> web.Response:
+    details = {"name": attrs.name, "group": attrs.api_group, "kind": attrs.resource} \
+        if attrs is not None and attrs.resource else None
+    code, body = from_error(error, details)
+    return web.json_response(body, status=code)
+
+
+def middleware(authenticator: Authenticator, authorizer=None, audit=None):
+    """`audit`: the API server's AuditLog (auth/audit.py), or None."""
     @web.middleware
     async def authenticate(request: web.Request, handler):
         if request.path in OPEN_PATHS:
             return await handler(request)
+        started, code, user = time.time(), 500, None
+        attrs = attributes(request)
+        # Each aiohttp request runs in its own task: these are per request, as for gRPC.
+        request_attributes.set(attrs)
+        current_user.set(None)
+        notes: list[str] = []
+        audit_annotations.set(notes)
+        response_warnings.set([])
         try:
-            user = authenticator.authenticate(tls.peer_certificate(request),
-                                              bearer_token(request.headers.get("Authorization", "")))
-        except errors.Unauthenticated as e:
-            code, body = from_error(e)
-            return web.json_response(body, status=code)
-        if authorizer is not None:
             try:
-                authorizer.check(user, attributes(request))
-            except errors.Forbidden as e:
-                info = requestinfo.describe(request.method, request.path, request.query)
-                details = {"name": info.get("name", ""), "group": info.get("api_group", ""),
-                           "kind": info.get("resource", "")} if info.get("resource") else None
-                code, body = from_error(e, details)
-                return web.json_response(body, status=code)
-        token = current_user.set(user)  # admission and audit read the caller from here, as for gRPC
-        try:
-            return await handler(request)
+                user = authenticator.authenticate(tls.peer_certificate(request),
+                                                  bearer_token(request.headers.get("Authorization", "")))
+            except errors.Unauthenticated as e:
+                response = _refusal(e)
+                code = response.status
+                return response
+            current_user.set(user)  # admission and audit read the caller from here, as for gRPC
+            if authorizer is not None:
+                try:
+                    authorizer.check(user, attrs)
+                except errors.Forbidden as e:
+                    response = _refusal(e, attrs)
+                    code = response.status
+                    return response
+            response = await handler(request)
+            code = response.status
+            return response
+        except web.HTTPException as e:
+            code = e.status
+            raise
         finally:
-            current_user.reset(token)
+            if audit is not None:
+                audit.record(user, attrs, code, "", started, time.time(), notes, request.remote or "")
     return authenticate

@@ -12,6 +12,7 @@ from google.protobuf.message import Message
 
 from api import errors, manifest
 from controlplane.apiserver import eviction
+from controlplane.apiserver.auth.request import response_warnings
 from controlplane.apiserver.registry import Registry
 from controlplane.apiserver.rest import codec, discovery, k8sproto, managers, media, openapi, patch, paths, streams, table
 from controlplane.apiserver.rest import served as served_api
@@ -185,7 +186,8 @@ class Handlers:
 
     def respond(self, request: web.Request, target: paths.Target, obj: Message, status: int = 200,
                 warnings: list[str] = ()) -> web.Response:
-        """An object as JSON, or as a one-row Table when asked."""
+        """An object as JSON, or as a one-row Table when asked; with the body's warnings and admission's."""
+        warnings = list(dict.fromkeys([*warnings, *response_warnings.get([])]))
         if media.wants_table(request.headers.get("Accept", "")):
             body = table.table(target.kind, [obj], _now(), request.query.get("includeObject", "Metadata"),
                                obj.metadata.resource_version)

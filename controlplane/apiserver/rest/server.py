@@ -20,9 +20,9 @@ log = logging.getLogger(__name__)
 
 
 def build_app(handlers: Handlers, max_request_bytes: int, authenticator: Authenticator,
-              authorizer=None) -> web.Application:
+              authorizer=None, audit=None) -> web.Application:
     app = web.Application(client_max_size=max_request_bytes,
-                          middlewares=[authn.middleware(authenticator, authorizer)])
+                          middlewares=[authn.middleware(authenticator, authorizer, audit)])
     r = app.router
     r.add_get("/version", handlers.version)
     for path in ("/healthz", "/readyz", "/livez"):
@@ -59,7 +59,7 @@ async def start(registry: Registry, proxy, listen: str, skiff_version: str, max_
     host, _, port = listen.rpartition(":")
     context: ssl.SSLContext = tls.server_context(security.serving_cert, security.serving_key, security.client_ca)
     handlers = Handlers(registry, proxy, skiff_version, metrics, authorizer)
-    app = build_app(handlers, max_request_bytes, security.authenticator, authorizer)
+    app = build_app(handlers, max_request_bytes, security.authenticator, authorizer, security.audit)
     # handler_cancellation: a watch whose client went away ends at once instead of at its next event.
     runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
     await runner.setup()

@@ -18,6 +18,8 @@ VOLUME_FIELD_PATHS = ("metadata.annotations", "metadata.labels", "metadata.name"
 RESOURCE_FIELDS = ("limits.cpu", "limits.ephemeral-storage", "limits.memory", "requests.cpu",
                    "requests.ephemeral-storage", "requests.memory")
 DEFAULT_MODE = 0o644
+TOKEN_EXPIRATION_S = 3600  # a serviceAccountToken projection's default expirationSeconds
+MIN_TOKEN_EXPIRATION_S = 10 * 60
 
 
 def default_volume(volume: types_pb2.Volume) -> None:
@@ -33,6 +35,10 @@ def default_volume(volume: types_pb2.Volume) -> None:
     for item in items:
         if item.HasField("field_ref") and not item.field_ref.api_version:
             item.field_ref.api_version = "v1"
+    for source in volume.projected.sources:
+        token = source.service_account_token
+        if source.HasField("service_account_token") and not token.HasField("expiration_seconds"):
+            token.expiration_seconds = TOKEN_EXPIRATION_S
 
 
 def _mode(value: int, path: Path) -> list[str]:
@@ -137,7 +143,7 @@ def _projections(sources, path: Path) -> list[str]:
     seen: set[str] = set()
     for i, source in enumerate(sources):
         p = path.index(i)
-        kinds = [f for f in ("secret", "config_map", "downward_api") if source.HasField(f)]
+        kinds = [f for f in ("secret", "config_map", "downward_api", "service_account_token") if source.HasField(f)]
         if not kinds:
             errors.append(required(p, "must specify exactly one volume projection"))
         if len(kinds) > 1:
@@ -150,6 +156,9 @@ def _projections(sources, path: Path) -> list[str]:
             errors += _object_name(source.secret.name, p.child("secret", "name"))
             errors += _items(source.secret.items, p.child("secret", "items"))
             paths = [item.path for item in source.secret.items]
+        elif source.HasField("service_account_token"):
+            errors += _token_projection(source.service_account_token, p.child("serviceAccountToken"))
+            paths = [source.service_account_token.path]
         else:
             errors += _downward_items(source.downward_api.items, p.child("downwardAPI", "items"))
             paths = [item.path for item in source.downward_api.items]
@@ -158,6 +167,18 @@ def _projections(sources, path: Path) -> list[str]:
                 errors.append(invalid(p, file_path, "conflicting duplicate paths"))
             seen.add(file_path)
     return errors
+
+
+def _token_projection(token: types_pb2.ServiceAccountTokenProjection, path: Path) -> list[str]:
+    errors = []
+    seconds = token.expiration_seconds
+    if seconds < MIN_TOKEN_EXPIRATION_S:
+        errors.append(invalid(path.child("expirationSeconds"), seconds,
+                              "may not specify a duration less than 10 minutes"))
+    if seconds > 1 << 32:
+        errors.append(invalid(path.child("expirationSeconds"), seconds,
+                              "may not specify a duration larger than 2^32 seconds"))
+    return errors + _file_path(token.path, path.child("path"))
 
 
 def validate_env_source(source: types_pb2.EnvVarSource, path: Path) -> list[str]:

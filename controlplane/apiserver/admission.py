@@ -1,0 +1,105 @@
+"""The admission chain every create and update of every kind passes, called from one place (the registry)
+in Kubernetes' order: mutating plugins before the kind's validation, validating plugins after it.
+
+Plugins: ServiceAccount (mutating: pods run as `default` and get the kube-api-access volume), NodeRestriction
+(a node's addresses are the node's to set) and PodSecurity (pods enforce; pod templates warn and audit).
+What they warn or note goes to the request's context (auth/request.py) for the response and the audit log.
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from google.protobuf.message import Message
+
+from api import errors, kinds
+from controlplane.apiserver.auth import admission as node_restriction
+from controlplane.apiserver.auth import podsecurity, tokenvolume
+from controlplane.apiserver.auth.request import audit_annotations, current_user, response_warnings
+from proto import types_pb2
+
+CREATE, UPDATE = "create", "update"
+# (kind, namespace, name) -> the object, or None: from the watch cache, then from etcd if the cache has none.
+Lookup = Callable[[kinds.Kind, str, str], Awaitable[Message | None]]
+Cached = Callable[[kinds.Kind, str, str], Message | None]
+
+
+def _note(var, items: list[str]) -> None:
+    bucket = var.get(None)
+    if bucket is not None:  # None: not serving a request (the server's own bootstrap writes)
+        bucket.extend(i for i in items if i not in bucket)
+
+
+def significant_pod_update(new: types_pb2.Pod, old: types_pb2.Pod) -> bool:
+    """Whether Pod Security looks at an update again (Kubernetes: a container changed other than its image)."""
+    def containers(pod):
+        copied = types_pb2.PodSpec()
+        copied.containers.extend(pod.spec.containers)
+        copied.init_containers.extend(pod.spec.init_containers)
+        for c in [*copied.containers, *copied.init_containers]:
+            c.image = ""
+        return copied
+    return containers(new) != containers(old)
+
+
+def template_pod(obj: Message) -> types_pb2.Pod | None:
+    """The pod a workload's template stands for (Deployment, ReplicaSet), or None for other kinds."""
+    template = getattr(getattr(obj, "spec", None), "template", None)
+    if not isinstance(template, types_pb2.PodTemplateSpec):
+        return None
+    return types_pb2.Pod(metadata=template.metadata, spec=template.spec)
+
+
+class Admission:
+    """`mutate` before validation (creates), `validate` after it (creates and updates)."""
+
+    def __init__(self, lookup: Lookup, cached: Cached):
+        self._lookup = lookup
+        self._cached = cached
+
+    # ------------------------------------------------------------ mutating
+
+    async def mutate(self, obj: Message) -> None:
+        if isinstance(obj, types_pb2.Pod):
+            await self._service_account(obj)
+
+    async def _service_account(self, pod: types_pb2.Pod) -> None:
+        named = pod.spec.service_account_name
+        if not named:
+            pod.spec.service_account_name = tokenvolume.DEFAULT_ACCOUNT
+        namespace, name = pod.metadata.namespace, pod.spec.service_account_name
+        account = await self._lookup(kinds.BY_NAME["ServiceAccount"], namespace, name)
+        if account is None:
+            if named:
+                raise errors.Forbidden(f'pods "{pod.metadata.name}" is forbidden: error looking up service '
+                                       f'account {namespace}/{name}: serviceaccount "{name}" not found')
+            # `default` is made by the controller manager's serviceaccount controller right after the
+            # namespace: a pod faster than it runs without a token rather than being refused.
+            return
+        if tokenvolume.should_automount(account, pod):
+            tokenvolume.mount_token(pod)
+
+    # ------------------------------------------------------------ validating
+
+    def validate(self, operation: str, obj: Message, old: Message | None, subresource: str = "") -> None:
+        """Forbidden when a plugin refuses; warnings and audit notes go to the request's context."""
+        if isinstance(obj, types_pb2.Node):
+            refusal = node_restriction.node_addresses_owner(current_user.get(), obj, old)
+            if refusal:
+                raise errors.Forbidden(refusal)
+        elif isinstance(obj, types_pb2.Pod):
+            if operation == CREATE or (not subresource and significant_pod_update(obj, old)):
+                self._pod_security(obj, enforce=True)
+        elif subresource == "":
+            pod = template_pod(obj)
+            if pod is not None and (old is None or template_pod(old) != pod):
+                self._pod_security(pod, enforce=False, namespace=obj.metadata.namespace)
+
+    def _pod_security(self, pod: types_pb2.Pod, enforce: bool, namespace: str = "") -> None:
+        """Pods are refused by the namespace's enforce level; workload templates are only warned about
+        and audited, as Kubernetes' pod-security admission does."""
+        ns = self._cached(kinds.NAMESPACE, "", namespace or pod.metadata.namespace or "default")
+        refusal, warnings, audits = podsecurity.evaluate(pod, ns.metadata.labels if ns else {})
+        if refusal and enforce:
+            raise errors.Forbidden(refusal)
+        _note(response_warnings, warnings)
+        _note(audit_annotations, audits)
