@@ -136,23 +136,35 @@ def _material(section: dict, field: str, base: Path, reader, what: str) -> bytes
     return None
 
 
-def render(server: str, ca: str, cert: str | None = None, key: str | None = None, token: str | None = None,
-           cluster: str = "skiff", user: str = "admin", namespace: str | None = None) -> str:
-    """A kubeconfig with one cluster, one user and one context (`user@cluster`), current."""
+def render(server: str, ca: str | bytes, cert: str | bytes | None = None, key: str | bytes | None = None,
+           token: str | None = None, cluster: str = "skiff", user: str = "admin", namespace: str | None = None) -> str:
+    """A kubeconfig with one cluster, one user and one context (`user@cluster`), current. `server` is
+    HOST:PORT or an https URL; `ca`, `cert` and `key` are file paths (str), or the PEM itself (bytes,
+    embedded as `*-data`, so the file works wherever it is copied, as kubectl's users expect)."""
     user_entry: dict = {}
     if cert:
-        user_entry.update({"client-certificate": cert, "client-key": key})
+        _material_ref(user_entry, "client-certificate", cert)
+        _material_ref(user_entry, "client-key", key)
     if token:
         user_entry["token"] = token
     context = {"cluster": cluster, "user": user}
     if namespace:
         context["namespace"] = namespace
+    cluster_entry = {"server": server if "://" in server else f"https://{server}"}
+    _material_ref(cluster_entry, "certificate-authority", ca)
     doc = {"apiVersion": "v1", "kind": "Config",
-           "clusters": [{"name": cluster, "cluster": {"server": f"https://{server}", "certificate-authority": ca}}],
+           "clusters": [{"name": cluster, "cluster": cluster_entry}],
            "users": [{"name": user, "user": user_entry}],
            "contexts": [{"name": f"{user}@{cluster}", "context": context}],
            "current-context": f"{user}@{cluster}"}
     return yaml.safe_dump(doc, sort_keys=False)
+
+
+def _material_ref(entry: dict, field: str, value: str | bytes | None) -> None:
+    if isinstance(value, bytes):
+        entry[f"{field}-data"] = base64.b64encode(value).decode()
+    elif value:
+        entry[field] = value
 
 
 def write(path: str | Path, text: str) -> None:

@@ -16,10 +16,10 @@ from google.protobuf.message import Message
 
 from api import kinds
 
-_INT_OR_STRING = "skiff.v1.IntOrString"
+INT_OR_STRING = "skiff.v1.IntOrString"
 
 # Quantity-valued maps: Kubernetes accepts `cpu: 1` as well as `cpu: "1"`.
-_QUANTITY_MAPS = {
+QUANTITY_MAPS = {
     "skiff.v1.ResourceRequirements.limits",
     "skiff.v1.ResourceRequirements.requests",
     "skiff.v1.NodeStatus.capacity",
@@ -65,7 +65,9 @@ class Fields(dict):
 
 def parse_json(text: str | bytes) -> Any:
     """JSON into plain values whose mappings are `Fields` (duplicate keys kept in `repeated`)."""
-    return json.loads(text, object_pairs_hook=_fields_of_pairs)
+    if isinstance(text, (bytes, bytearray)):
+        text = text.decode(json.detect_encoding(text), "surrogatepass")  # as json.loads reads bytes
+    return _JSON_DECODER.decode(text)
 
 
 def _fields_of_pairs(pairs: list[tuple[str, Any]]) -> Fields:
@@ -75,6 +77,10 @@ def _fields_of_pairs(pairs: list[tuple[str, Any]]) -> Fields:
             out.repeated.append((key, None))
         out[key] = value
     return out
+
+
+# One decoder for every call: json.loads with a hook would build a new one each time (every Patch parses).
+_JSON_DECODER = json.JSONDecoder(object_pairs_hook=_fields_of_pairs)
 
 
 def field_validation(value: str) -> str:
@@ -216,7 +222,7 @@ def _fill(msg: Message, data: Any, path: str, found: _Found) -> None:
             _fill_repeated(msg, field, value, child, found)
         elif field.type == FieldDescriptor.TYPE_MESSAGE:
             sub = getattr(msg, field.name)
-            if field.message_type.full_name == _INT_OR_STRING:
+            if field.message_type.full_name == INT_OR_STRING:
                 _set_int_or_string(sub, value, child, errors)
             else:
                 sub.SetInParent()  # an empty mapping (`emptyDir: {}`) is meaningful
@@ -244,7 +250,7 @@ def _fill_map(msg: Message, field: FieldDescriptor, value: Any, path: str, found
         return
     _repeated_keys(value, path, found)
     target = getattr(msg, field.name)
-    quantities = field.full_name in _QUANTITY_MAPS
+    quantities = field.full_name in QUANTITY_MAPS
     binary = field.message_type.fields_by_name["value"].type == FieldDescriptor.TYPE_BYTES
     for k, v in value.items():
         if quantities and isinstance(v, (int, float)) and not isinstance(v, bool):
@@ -341,7 +347,7 @@ def _value_to_plain(field: FieldDescriptor, value: Any) -> Any:
 
 
 def _message_to_plain(value: Message) -> Any:
-    if value.DESCRIPTOR.full_name == _INT_OR_STRING:
+    if value.DESCRIPTOR.full_name == INT_OR_STRING:
         return int_or_string_value(value)
     return to_dict(value)
 

@@ -63,32 +63,69 @@ def json_patch(original: dict, operations: Any) -> dict:
 def patch_object(obj: Message, kind: str, patch: Any, validation: str = manifest.STRICT) -> tuple[Message, list[str]]:
     """A typed object patched, and the warnings field validation gave; ManifestError or PatchError.
 
-    A merge or strategic patch goes through the manifest form only for the top-level fields it names
-    (patching labels does not convert the whole spec); anything else patches the whole manifest.
+    A merge or strategic patch is applied along its own shape: only the fields it names are read and
+    written (patching a label converts neither the spec nor the rest of the metadata), and a message
+    goes through the manifest form only where the patch needs it there (lists, directives, scalars,
+    unknown or duplicate keys). A JSON patch, or one naming top-level scalars, patches the whole manifest.
     """
     kind = patch_type(kind)
-    descriptor = obj.DESCRIPTOR
-    fields = _json_fields(descriptor)
-    parts = isinstance(patch, dict) and all(
+    fields = _json_fields(obj.DESCRIPTOR)
+    parts = isinstance(patch, dict) and not getattr(patch, "repeated", ()) and all(
         not k.startswith("$") and k in fields and fields[k].type == FieldDescriptor.TYPE_MESSAGE
         and not fields[k].is_repeated for k in patch)
     if kind == "json" or not parts:
-        return manifest.decode(apply(kind, manifest.to_dict(obj), patch, descriptor), validation=validation)
+        return manifest.decode(apply(kind, manifest.to_dict(obj), patch, obj.DESCRIPTOR), validation=validation)
     out = meta.copy(obj)
     warnings: list[str] = []
+    _patch_message(out, patch, kind, "", validation, warnings)
+    return out, warnings
+
+
+def _patch_message(msg: Message, patch: dict, kind: str, path: str, validation: str, warnings: list[str]) -> None:
+    """Apply a merge or strategic `patch` (a mapping) to `msg` in place, field by field where that is the
+    same as patching its manifest form, else through the manifest form of `msg` as a whole."""
+    fields = _json_fields(msg.DESCRIPTOR)
+    if not all(_in_place(fields.get(k), k, v) for k, v in patch.items()) or getattr(patch, "repeated", ()):
+        had = manifest.to_dict(msg)
+        merged = merge_patch(had, patch) if kind == "merge" else strategic_merge(had, patch, msg.DESCRIPTOR)
+        part, found = manifest.decode_part(type(msg), merged, path, validation)
+        msg.CopyFrom(part)
+        warnings += found
+        return
     for key, value in patch.items():
         field = fields[key]
-        if value is None:
-            out.ClearField(field.name)
-            continue
-        had = manifest.to_dict(getattr(obj, field.name)) if obj.HasField(field.name) else {}
-        merged = (merge_patch(had, value) if kind == "merge"
-                  else strategic_merge(had, value, field.message_type))
-        part, found = manifest.decode_part(type(getattr(obj, field.name)), merged, key, validation)
-        out.ClearField(field.name)
-        getattr(out, field.name).CopyFrom(part)
-        warnings += found
-    return out, warnings
+        if value is None:  # null removes the field, in both merge and strategic merge
+            msg.ClearField(field.name)
+        elif is_map(field):
+            target = getattr(msg, field.name)
+            for k, v in value.items():
+                if v is None:
+                    target.pop(k, None)
+                else:
+                    target[k] = v
+        else:
+            sub = getattr(msg, field.name)
+            sub.SetInParent()  # `{}` makes the field present, as it does in the manifest form
+            _patch_message(sub, value, kind, f"{path}.{key}" if path else key, validation, warnings)
+
+
+def _in_place(field: FieldDescriptor | None, key: str, value: Any) -> bool:
+    """Whether this key of a patch can be applied to the typed field as it stands: null, a map of strings
+    by strings (labels, annotations, selectors), or a mapping into a plain nested message."""
+    if field is None or key.startswith("$"):
+        return False
+    if value is None:
+        return True
+    if not isinstance(value, dict):
+        return False
+    if is_map(field):
+        entry = field.message_type.fields_by_name["value"]
+        return (entry.type == FieldDescriptor.TYPE_STRING and field.full_name not in manifest.QUANTITY_MAPS
+                and not getattr(value, "repeated", ())
+                and all(isinstance(k, str) and not k.startswith("$") and (v is None or isinstance(v, str))
+                        for k, v in value.items()))
+    return (field.type == FieldDescriptor.TYPE_MESSAGE and not field.is_repeated
+            and field.message_type.full_name != manifest.INT_OR_STRING)
 
 
 # ---------------------------------------------------------------- RFC 7386

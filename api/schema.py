@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
-from api import kinds, patch
+from api import kinds, manifest, patch
 from api.kinds import Kind
 from proto import types_pb2
 
-_INT_OR_STRING = "skiff.v1.IntOrString"
 _META_TYPES = {"ObjectMeta", "OwnerReference", "LabelSelector", "LabelSelectorRequirement", "Condition"}
 _INTS64 = {FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_UINT64, FieldDescriptor.TYPE_SINT64}
 _INTS32 = {FieldDescriptor.TYPE_INT32, FieldDescriptor.TYPE_UINT32, FieldDescriptor.TYPE_SINT32}
@@ -132,7 +131,7 @@ def field_schema(field: FieldDescriptor, ref) -> dict:
 def _single(field: FieldDescriptor, ref) -> dict:
     t = field.type
     if t == FieldDescriptor.TYPE_MESSAGE:
-        if field.message_type.full_name == _INT_OR_STRING:
+        if field.message_type.full_name == manifest.INT_OR_STRING:
             return {"type": "string", "format": "int-or-string", "x-kubernetes-int-or-string": True}
         return ref(field.message_type)
     if t == FieldDescriptor.TYPE_STRING:
@@ -177,7 +176,7 @@ def definitions(roots: list[Descriptor], ref) -> dict[str, dict]:
     while pending:
         d = pending.pop()
         name = definition_name(d)
-        if name in out or d.full_name == _INT_OR_STRING:
+        if name in out or d.full_name == manifest.INT_OR_STRING:
             continue
         out[name] = message_schema(d, ref)
         for f in d.fields:
@@ -212,4 +211,4 @@ def _element_message(field: FieldDescriptor) -> Descriptor | None:
     if m.GetOptions().map_entry:
         value = m.fields_by_name["value"]
         return value.message_type if value.type == FieldDescriptor.TYPE_MESSAGE else None
-    return None if m.full_name == _INT_OR_STRING else m
+    return None if m.full_name == manifest.INT_OR_STRING else m

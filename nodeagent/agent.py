@@ -1,5 +1,5 @@
-"""One node's agent: registration and heartbeats, the pod informer feeding one worker per pod, the runtime
-relist, the pod network and the routes to other nodes' pods. Hollow nodes reuse it without the network.
+"""One node's agent: registration and heartbeats, the pods its pod source hands it, one worker per pod,
+the runtime relist, and its pod network (wired, or simulated) with the routes to other nodes' pods.
 """
 from __future__ import annotations
 
@@ -11,10 +11,8 @@ import time
 from api import errors
 from api.client import Client
 from api.events import EventRecorder
-from api.informer import Informer
-from api.retry import Backoff as RetryBackoff
+from api.retry import Backoff
 from api.tasks import cancel_and_wait
-from nodeagent.backoff import Backoff
 from nodeagent.config import AgentConfig
 from nodeagent.configwatch import ConfigObjects
 from nodeagent.dns.clusterdns import ClusterDns
@@ -24,12 +22,14 @@ from nodeagent.metrics.scrape import PodScraper
 from nodeagent.metrics.sampler import CgroupSampler, MetricsPusher, synthetic
 from nodeagent.node import HostFacts, NodeReporter, host_facts
 from nodeagent.pleg import Pleg
-from nodeagent.podnetwork import BridgeNetwork, HollowNetwork
+from nodeagent.podnetwork import BridgeNetwork, PodNetwork
+from nodeagent.podsource import PodSource, WatchedPods
 from nodeagent.podworker import PodWorkers
 from nodeagent.probes.manager import ProbeManager
 from nodeagent.loadbalancer.speaker import Speaker
 from nodeagent.proxy.proxier import ServiceProxy
 from nodeagent.runtime.base import LABEL_POD_NAME, ContainerInfo, Runtime
+from nodeagent.server import AgentServer
 from nodeagent.syncpod import PodEnv, PodSyncer
 from nodeagent.tokens import PodTokens
 from nodeagent.volumes import PodVolumes
@@ -41,58 +41,58 @@ COMPONENT = "skiff-agent"
 
 
 class NodeAgent:
-    def __init__(self, cfg: AgentConfig, client: Client, runtime: Runtime, *, hollow: bool = False,
-                 facts: HostFacts | None = None, runtime_version: str = "docker://unknown",
-                 lease_delay: float = 0.0, fake_network: bool | None = None):
+    """`network` and `source` are the parts that differ between a real node (BridgeNetwork, WatchedPods: the
+    defaults) and a simulated one (SimulatedNetwork; FleetPods on hollow nodes); the rest is the same code."""
+
+    def __init__(self, cfg: AgentConfig, client: Client, runtime: Runtime, *, network: PodNetwork | None = None,
+                 source: PodSource | None = None, facts: HostFacts | None = None,
+                 runtime_version: str = "docker://unknown", lease_delay: float = 0.0):
         self.cfg = cfg
-        # Hollow nodes and the fake runtime have no containers to wire: addresses only, no kernel state.
-        self.fake_network = hollow if fake_network is None else fake_network
         self.client = client
         self.runtime = runtime
-        self.hollow = hollow
+        self.network = network or BridgeNetwork(cfg.state_dir, cfg.bridge, cfg.host_netns)
+        self.source = source or WatchedPods(client, cfg.node_name)
+        simulated = self.network.simulated
         self.recorder = EventRecorder(client, COMPONENT, cfg.node_name)
-        self.env = PodEnv(client=client, runtime=runtime, recorder=self.recorder, node_name=cfg.node_name,
-                          node_ip=cfg.node_ip, state_dir=cfg.state_dir,
-                          runtime_scheme=runtime_version.partition("://")[0] or "docker",
-                          restart_backoff=Backoff(cfg.restart_backoff_base, cfg.restart_backoff_max),
-                          pull_backoff=Backoff(cfg.restart_backoff_base, cfg.restart_backoff_max))
+        self.env = PodEnv(
+            client=client, runtime=runtime, recorder=self.recorder, node_name=cfg.node_name, node_ip=cfg.node_ip,
+            state_dir=cfg.state_dir, runtime_scheme=runtime_version.partition("://")[0] or "docker",
+            restart_backoff=_container_backoff(cfg), pull_backoff=_container_backoff(cfg), network=self.network,
+            # A ConfigMap or Secret that changes (or appears) syncs the pods that name it: volumes, waiting starts.
+            config=ConfigObjects(client, lambda uid: self.workers.config_changed(uid)),
+            volumes=PodVolumes(cfg.state_dir, tmpfs=not simulated),
+            tokens=PodTokens(client),  # kube-api-access volumes: each pod's ServiceAccount token
+            # A probe result that changes syncs the pod at once (status, or a kill for a failed liveness probe).
+            probes=ProbeManager(runtime, lambda uid: self.workers.kick(uid), self.recorder, cfg.host_netns,
+                                simulated_network=simulated))
         self.workers = PodWorkers(PodSyncer(self.env))
-        # A ConfigMap or Secret that changes (or appears) syncs the pods that name it: volumes, waiting starts.
-        self.env.config = ConfigObjects(client, self.workers.config_changed)
-        self.env.volumes = PodVolumes(cfg.state_dir, tmpfs=not self.fake_network)
-        self.env.tokens = PodTokens(client)  # kube-api-access volumes: each pod's ServiceAccount token
-        # A probe result that changes syncs the pod at once (status, or a kill for a failed liveness probe).
-        self.env.probes = ProbeManager(runtime, self.workers.kick, self.recorder, cfg.host_netns,
-                                       simulated_network=self.fake_network)
         self.pleg = Pleg(runtime, cfg.node_name, cfg.relist_period, self.workers.kick, self._seen)
         self.reporter = NodeReporter(client, cfg, facts or host_facts(), runtime_version,
                                      self.env.network_ready.is_set)
         self.lease = LeaseRenewer(client, cfg.node_name, cfg.lease_renew_interval, cfg.lease_duration,
                                   first_delay=lease_delay)
         # Usage for the metrics API: from the cgroups where containers are real, made up elsewhere.
-        self.sampler = None if self.fake_network else CgroupSampler(cfg.node_name, lambda: self.pleg.containers)
+        self.sampler = None if simulated else CgroupSampler(cfg.node_name, lambda: self.pleg.containers)
         stagger = lease_delay / cfg.lease_renew_interval if cfg.lease_renew_interval else 0.0
-        self.scraper = None if self.fake_network else PodScraper(time.monotonic)
+        self.scraper = None if simulated else PodScraper(time.monotonic)
         self.metrics = MetricsPusher(client, cfg.node_name, cfg.metrics_resolution, self._sample,
                                      first_delay=cfg.metrics_resolution * stagger,
                                      prepare=self._scrape if self.scraper else None)
         prom.NODE.agents.add(self)
-        self.pods: Informer | None = None
-        self.nodes: Informer | None = None
         self.pods_synced = asyncio.Event()
-        self.server = None
+        self.server: AgentServer | None = None
         self.proxy: ServiceProxy | None = None  # Services, where pods really run
         self.speaker: Speaker | None = None  # announces the LoadBalancer addresses this node is chosen for
+        self._pod_cidr = ""
         self._routes_dirty = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
 
     # ------------------------------------------------------------ life cycle
 
     async def start(self) -> None:
-        """Register (retrying while the API server is away), then run. Hollow nodes get pods from outside."""
-        if not self.hollow:
-            from nodeagent.server import AgentServer  # the gRPC server only where pods really run
-            self.server = AgentServer(self)
+        """Register (retrying while the API server is away), then run."""
+        if self.source.serves_api_server:
+            self.server = AgentServer(self.cfg, self.workers, self.runtime, self.ready)
             port = await self.server.start()
             if port != self.cfg.listen_port:  # asked for any free port (tests)
                 self.cfg = self.reporter.cfg = dataclasses.replace(self.cfg, listen_port=port)
@@ -104,39 +104,36 @@ class NodeAgent:
         self._spawn(self.lease.run(), "lease")
         self._spawn(self.pleg.run(), "pleg")
         self._spawn(self.metrics.run(), "metrics")
-        if self.fake_network:  # nothing to wait for: addresses come from the podCIDR once there is one
-            self.env.network = HollowNetwork(self.reporter.node.spec.pod_cidr)
-            self.env.network_ready.set()
-            self.reporter.kick()
-        if self.hollow:
-            return
-        self.nodes = Informer(self.client, "Node")
-        self.nodes.add_handlers(self.node_changed, lambda old, new: self.node_changed(new), self.node_deleted)
-        self.pods = Informer(self.client, "Pod", field_selector=f"spec.nodeName={self.cfg.node_name}")
-        self.pods.add_handlers(self.workers.pod_changed, lambda old, new: self.workers.pod_changed(new),
-                               self.workers.pod_deleted)
-        if not self.fake_network:
-            self.proxy = ServiceProxy.for_agent(self.client, self.cfg)
-            await self.proxy.start()
-            self.env.services = self.proxy.services  # the Services' env vars for pods (enableServiceLinks)
-            self.proxy.local_pods = self.pods.list  # hostPorts: the node's pods, published on its IP
-            self.pods.add_handlers(self._pod_ports_changed, lambda old, new: self._pod_ports_changed(new, old),
-                                   self._pod_ports_changed)
-            # Cluster DNS shares the proxy's Service and Endpoints informers; it listens once the bridge is up.
-            self.env.dns = ClusterDns(self.client, self.cfg.cluster_domain, self.cfg.dns_upstream, self.cfg.dns_port,
-                                      self.cfg.host_netns, services=self.proxy.services,
-                                      endpoints=self.proxy.endpoints)
-            self.speaker = Speaker(self.cfg.node_name, self.cfg.node_ip, self.cfg.interface, self.cfg.host_netns,
-                                   self.proxy.services, self.proxy.endpoints, self.nodes, self.recorder)
-            self.speaker.start()
-        self.nodes.start()
-        self.pods.start()
+        if not self.network.waits_for_pod_cidr:  # addresses come from the podCIDR once there is one
+            self._pod_cidr = self.reporter.node.spec.pod_cidr
+            await self._set_up_network(self._pod_cidr)
+        self.source.subscribe(self.workers, self.node_changed, self.node_deleted)
+        if not self.network.simulated:
+            await self._start_services()
+        self.source.start()
         self._spawn(self._after_pods_synced(), "cleanup")
         self._spawn(self._routes(), "routes")
+
+    async def _start_services(self) -> None:
+        """Where pods really run: Services (nftables), hostPorts, cluster DNS and load-balancer addresses."""
+        pods, nodes = self.source.pod_informer, self.source.node_informer
+        self.proxy = ServiceProxy.for_agent(self.client, self.cfg)
+        await self.proxy.start()
+        self.env.services = self.proxy.services  # the Services' env vars for pods (enableServiceLinks)
+        self.proxy.local_pods = pods.list  # hostPorts: the node's pods, published on its IP
+        pods.add_handlers(self._pod_ports_changed, lambda old, new: self._pod_ports_changed(new, old),
+                          self._pod_ports_changed)
+        # Cluster DNS shares the proxy's Service and Endpoints informers; it listens once the bridge is up.
+        self.env.dns = ClusterDns(self.client, self.cfg.cluster_domain, self.cfg.dns_upstream, self.cfg.dns_port,
+                                  self.cfg.host_netns, services=self.proxy.services, endpoints=self.proxy.endpoints)
+        self.speaker = Speaker(self.cfg.node_name, self.cfg.node_ip, self.cfg.interface, self.cfg.host_netns,
+                               self.proxy.services, self.proxy.endpoints, nodes, self.recorder)
+        self.speaker.start()
 
     def ready(self) -> bool:
         """/readyz and the gRPC health service: registered and the pod cache complete."""
         return self.pods_synced.is_set()
+
     def _pod_ports_changed(self, pod: types_pb2.Pod, old: types_pb2.Pod | None = None) -> None:
         """A pod with hostPorts came, went, or got its address: the proxy publishes them again."""
         if self.proxy is None or not _has_host_ports(pod):
@@ -152,9 +149,7 @@ class NodeAgent:
         """Stop the agent; the pods' containers keep running (a new agent adopts them)."""
         if self.server is not None:
             await self.server.stop()
-        for informer in (self.pods, self.nodes):
-            if informer is not None:
-                await informer.stop()
+        await self.source.stop()
         if self.speaker is not None:
             await self.speaker.stop()
         if self.proxy is not None:
@@ -173,7 +168,7 @@ class NodeAgent:
         self._tasks.append(asyncio.create_task(coro, name=f"{self.cfg.node_name}-{what}"))
 
     async def _register(self) -> None:
-        backoff = RetryBackoff(0.2, 5.0)
+        backoff = Backoff(0.2, 5.0)
         while True:
             try:
                 await self.reporter.register()
@@ -189,46 +184,41 @@ class NodeAgent:
             cidr = node.spec.pod_cidr
             if self.proxy is not None:
                 self.proxy.set_pod_cidr(cidr)
-            if cidr and self.env.network is None:
+            if cidr and cidr != self._pod_cidr:  # given once by the node IPAM (Kubernetes never changes it)
+                self._pod_cidr = cidr
                 self._spawn(self._set_up_network(cidr), "network")
-            elif isinstance(self.env.network, HollowNetwork) and cidr:
-                self.env.network.pod_cidr = cidr
         self._routes_dirty.set()
 
     def node_deleted(self, node: types_pb2.Node) -> None:
         self._routes_dirty.set()
 
     async def _set_up_network(self, pod_cidr: str) -> None:
-        if self.fake_network:
-            network = HollowNetwork(pod_cidr)
-        else:
-            network = BridgeNetwork(pod_cidr, self.cfg.state_dir, self.cfg.bridge, self.cfg.host_netns)
-        backoff = RetryBackoff(0.5, 10.0)
+        network = self.network
+        backoff = Backoff(0.5, 10.0)
         while True:
             try:
-                await network.start()
+                await network.start(pod_cidr)
                 break
             except Exception as e:
                 log.error("setting up the pod network %s on %s: %s", pod_cidr, self.cfg.node_name, e)
                 await backoff.wait()
         if self.env.dns is not None:  # pods' nameserver is the bridge address, answering or not
             try:
-                await self.env.dns.start(str(network.gateway.ip))
+                await self.env.dns.start(network.gateway_ip())
             except OSError as e:
                 log.error("node %s: cluster DNS: %s", self.cfg.node_name, e)
-        self.env.network = network
         self.env.network_ready.set()
         self.reporter.kick()
         log.info("node %s: pod network %s ready", self.cfg.node_name, pod_cidr)
 
     async def _routes(self) -> None:
         await self.env.network_ready.wait()
-        backoff = RetryBackoff(0.5, 10.0)
+        backoff = Backoff(0.5, 10.0)
         while True:
             await self._routes_dirty.wait()
             self._routes_dirty.clear()
             try:
-                await self.env.network.sync_routes(self.nodes.list(), self.cfg.node_name)
+                await self.network.sync_routes(self.source.nodes(), self.cfg.node_name)
                 backoff.reset()
             except Exception as e:
                 log.warning("node %s: syncing pod routes: %s", self.cfg.node_name, e)
@@ -253,16 +243,13 @@ class NodeAgent:
 
     # ------------------------------------------------------------ orphans
 
-    def mark_pods_synced(self) -> None:
-        self.pods_synced.set()
-
     async def _after_pods_synced(self) -> None:
         """Once the pod cache is complete: release the addresses and veths of pods that are gone."""
-        await self.pods.wait_synced()
+        await self.source.wait_synced()
         self.pods_synced.set()
         await self.env.network_ready.wait()
-        live = {p.metadata.uid for p in self.pods.list()}
-        gone = await self.env.network.retain_only(live | set(self.workers.workers))
+        live = {p.metadata.uid for p in self.source.pods()}
+        gone = await self.network.retain_only(live | set(self.workers.workers))
         if gone:
             log.info("node %s: released the network of %d pods that no longer exist", self.cfg.node_name, len(gone))
 
@@ -274,6 +261,11 @@ class NodeAgent:
                 log.info("node %s: removing containers of pod %s (uid %s), which no longer exists",
                          self.cfg.node_name, sample.labels.get(LABEL_POD_NAME, "?"), uid)
                 self.workers.orphan(uid, sample)
+
+
+def _container_backoff(cfg: AgentConfig) -> Backoff:
+    """Per pod and container, as the kubelet's: crash-loop restarts and image pulls."""
+    return Backoff(cfg.restart_backoff_base, cfg.restart_backoff_max, reset_after=Backoff.CRASH_RESET_S)
 
 
 def _has_host_ports(pod: types_pb2.Pod) -> bool:

@@ -122,7 +122,9 @@ def parser() -> argparse.ArgumentParser:
                    help="this node's name (default: the host name)")
     p.add_argument("--node-ip", required=True, metavar="IP",
                    help="this host's address: the Node's InternalIP, the target of other nodes' pod routes")
-    p.add_argument("--interface", default="", metavar="IFACE", help="the interface holding --node-ip")
+    p.add_argument("--interface", default="", metavar="IFACE",
+                   help="the interface holding --node-ip, on which this node holds and announces (gratuitous ARP) "
+                        "the LoadBalancer addresses it is chosen for (default: the one found holding --node-ip)")
     p.add_argument("--runtime", choices=("docker", "fake"), default="docker")
     p.add_argument("--hollow", type=int, default=0, metavar="N",
                    help="run N hollow nodes NAME-0..NAME-N-1 in this process (needs --runtime fake)")

@@ -12,6 +12,8 @@ from api.informer import Informer
 from nodeagent.agent import NodeAgent
 from nodeagent.config import AgentConfig
 from nodeagent.node import HostFacts
+from nodeagent.podnetwork import SimulatedNetwork
+from nodeagent.podsource import NodeHandler, PodEvents
 from nodeagent.runtime.fake import FakeRuntime
 from proto import types_pb2
 
@@ -23,17 +25,55 @@ HOLLOW_RELIST_S = 10.0  # fake containers never die on their own
 REGISTER_CONCURRENCY = 50
 
 
+class FleetPods:
+    """A hollow node's pod source: the fleet's shared watches hand each node its own pods and Node."""
+
+    serves_api_server = False  # nobody asks a hollow node for logs or exec
+    pod_informer = None
+    node_informer = None
+
+    def __init__(self):
+        self.events: PodEvents | None = None
+        self.node_changed: NodeHandler = lambda node: None
+        self._synced = asyncio.Event()
+
+    def subscribe(self, pods: PodEvents, node_changed: NodeHandler, node_deleted: NodeHandler) -> None:
+        self.events = pods
+        self.node_changed = node_changed
+
+    def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    def synced(self) -> None:
+        """The fleet's pod watch has listed: every pod of this node has been handed over."""
+        self._synced.set()
+
+    async def wait_synced(self) -> None:
+        await self._synced.wait()
+
+    def pods(self) -> list[types_pb2.Pod]:
+        return []  # the network is simulated: there is nothing left over to clean up
+
+    def nodes(self) -> list[types_pb2.Node]:
+        return []  # nor routes to other nodes to keep
+
+
 class HollowNodes:
     def __init__(self, cfg: AgentConfig, client: Client, count: int):
         self.client = client
         self.agents: dict[str, NodeAgent] = {}
+        self.sources: dict[str, FleetPods] = {}
         for i in range(count):
             node_cfg = dataclasses.replace(cfg.for_node(f"{cfg.node_name}-{i}"),
                                            relist_period=max(cfg.relist_period, HOLLOW_RELIST_S))
             # Renewals spread over the interval, so 1000 nodes do not all write in the same instant.
+            source = self.sources[node_cfg.node_name] = FleetPods()
             self.agents[node_cfg.node_name] = NodeAgent(
-                node_cfg, client, FakeRuntime(), hollow=True, facts=HOLLOW_FACTS, runtime_version="fake://0.1",
-                lease_delay=cfg.lease_renew_interval * i / max(count, 1))
+                node_cfg, client, FakeRuntime(), network=SimulatedNetwork(), source=source, facts=HOLLOW_FACTS,
+                runtime_version="fake://0.1", lease_delay=cfg.lease_renew_interval * i / max(count, 1))
         self.pods = Informer(client, "Pod")
         self.nodes = Informer(client, "Node")
         self._assigned: dict[str, str] = {}  # pod key -> the hollow node it was given to
@@ -50,8 +90,8 @@ class HollowNodes:
         self.nodes.start()
         self.pods.start()
         await self.pods.wait_synced()
-        for agent in self.agents.values():
-            agent.mark_pods_synced()
+        for source in self.sources.values():
+            source.synced()
         log.info("%d hollow nodes running", len(self.agents))
 
     def ready(self) -> bool:
@@ -63,24 +103,24 @@ class HollowNodes:
         await asyncio.gather(*(a.stop() for a in self.agents.values()))
 
     def _node(self, node: types_pb2.Node) -> None:
-        agent = self.agents.get(node.metadata.name)
-        if agent is not None:
-            agent.node_changed(node)
+        source = self.sources.get(node.metadata.name)
+        if source is not None:
+            source.node_changed(node)
 
     def _pod(self, pod: types_pb2.Pod) -> None:
         key = f"{pod.metadata.namespace}/{pod.metadata.name}"
         node = pod.spec.node_name
         previous = self._assigned.get(key)
         if previous and previous != node:
-            self.agents[previous].workers.pod_deleted(pod)
-        agent = self.agents.get(node)
-        if agent is None:
+            self.sources[previous].events.pod_deleted(pod)
+        source = self.sources.get(node)
+        if source is None:
             self._assigned.pop(key, None)
             return
         self._assigned[key] = node
-        agent.workers.pod_changed(pod)
+        source.events.pod_changed(pod)
 
     def _pod_deleted(self, pod: types_pb2.Pod) -> None:
         node = self._assigned.pop(f"{pod.metadata.namespace}/{pod.metadata.name}", None)
         if node is not None:
-            self.agents[node].workers.pod_deleted(pod)
+            self.sources[node].events.pod_deleted(pod)

@@ -11,7 +11,7 @@ import uvloop
 
 from api import delegatedauth, monitoring
 from api.client import Client
-from nodeagent import config
+from nodeagent import config, podnetwork
 from nodeagent.config import AgentConfig
 from nodeagent.metrics.prom import InstrumentedRuntime
 from nodeagent.network import netns
@@ -39,7 +39,8 @@ async def run(cfg: AgentConfig, stop: asyncio.Event) -> None:
             from nodeagent.agent import NodeAgent
             # building the Docker runtime talks to dockerd: keep it off the event loop
             runtime, version = await asyncio.to_thread(make_runtime, cfg.runtime)
-            agent = NodeAgent(cfg, client, runtime, runtime_version=version, fake_network=cfg.runtime == "fake")
+            network = podnetwork.for_runtime(cfg.runtime, cfg.state_dir, cfg.bridge, cfg.host_netns)
+            agent = NodeAgent(cfg, client, runtime, network=network, runtime_version=version)
         observer = _monitoring(cfg, agent, client)
         try:
             await agent.start()

@@ -1,29 +1,64 @@
 """A pod's network as the pod worker sees it: give a sandbox an address and wire it, or take both away.
 
-`BridgeNetwork` drives nodeagent.network (pyroute2, in threads); `HollowNetwork` only hands out addresses.
+The agent is handed one at start-up: `BridgeNetwork` (veths on skiff0) or `SimulatedNetwork` (addresses only).
 """
 from __future__ import annotations
 
 import asyncio
 import ipaddress
 import os
+from typing import Protocol
 
 from nodeagent.network import bridge, ipam, pod, routes
+from proto import types_pb2
+
+
+class PodNetwork(Protocol):
+    """What the agent needs of a pod network; it is chosen once, when the agent is built."""
+
+    # Pod addresses exist nowhere: nothing is dialled, mounted or sampled for real, and no Service is
+    # programmed (hollow nodes, the fake runtime).
+    simulated: bool
+    # Pods wait for the node's podCIDR and `start`; a simulated network hands out "" until it has one.
+    waits_for_pod_cidr: bool
+
+    async def start(self, pod_cidr: str) -> None: ...
+
+    def gateway_ip(self) -> str: ...
+
+    async def setup(self, pod_uid: str, pid: int) -> str: ...
+
+    async def teardown(self, pod_uid: str) -> None: ...
+
+    async def retain_only(self, live_uids: set[str]) -> list[str]: ...
+
+    async def sync_routes(self, nodes: list[types_pb2.Node], self_name: str) -> None: ...
 
 
 class BridgeNetwork:
     """The node's podCIDR on bridge `skiff0`: one veth and one address per pod, both persistent."""
 
-    def __init__(self, pod_cidr: str, state_dir: str, bridge_name: str = bridge.DEFAULT_BRIDGE,
-                 host_netns: str | None = None):
-        self.pod_cidr = str(ipaddress.ip_network(pod_cidr, strict=False))
-        self.ipam = ipam.PodIPAM(self.pod_cidr, os.path.join(state_dir, "ipam.json"))
-        self.gateway = ipam.gateway_of(ipaddress.ip_network(self.pod_cidr))
+    simulated = False
+    waits_for_pod_cidr = True
+
+    def __init__(self, state_dir: str, bridge_name: str = bridge.DEFAULT_BRIDGE, host_netns: str | None = None):
+        self.state_dir = state_dir
         self.bridge = bridge_name
         self.host_netns = host_netns
+        self.pod_cidr = ""
+        self.ipam: ipam.PodIPAM | None = None  # from the podCIDR, at start
+        self.gateway: ipaddress.IPv4Interface | None = None
 
-    async def start(self) -> None:
+    async def start(self, pod_cidr: str) -> None:
+        """Bring up the bridge holding the podCIDR's first address (idempotent: an agent restart adopts it)."""
+        network = ipaddress.ip_network(pod_cidr, strict=False)
+        self.pod_cidr = str(network)
+        self.ipam = ipam.PodIPAM(self.pod_cidr, os.path.join(self.state_dir, "ipam.json"))
+        self.gateway = ipam.gateway_of(network)
         await asyncio.to_thread(bridge.ensure_bridge, self.bridge, self.gateway, self.host_netns)
+
+    def gateway_ip(self) -> str:
+        return str(self.gateway.ip) if self.gateway else ""
 
     async def setup(self, pod_uid: str, pid: int) -> str:
         address = await asyncio.to_thread(self.ipam.allocate, pod_uid)
@@ -31,6 +66,8 @@ class BridgeNetwork:
         return str(address.ip)
 
     async def teardown(self, pod_uid: str) -> None:
+        if self.ipam is None:  # not started: nothing of this run to take away; the cleanup after start does it
+            return
         await asyncio.to_thread(pod.detach, pod_uid, self.host_netns)
         await asyncio.to_thread(self.ipam.release, pod_uid)
 
@@ -41,20 +78,26 @@ class BridgeNetwork:
             await self.teardown(uid)
         return gone
 
-    async def sync_routes(self, nodes, self_name: str) -> None:
+    async def sync_routes(self, nodes: list[types_pb2.Node], self_name: str) -> None:
         await asyncio.to_thread(routes.sync_routes, routes.desired_routes(nodes, self_name), self.host_netns)
 
 
-class HollowNetwork:
-    """For hollow nodes: addresses from the podCIDR, kept in memory; no links, no routes."""
+class SimulatedNetwork:
+    """For hollow nodes and the fake runtime: addresses from the podCIDR, kept in memory; no links, no routes."""
 
-    def __init__(self, pod_cidr: str = ""):
-        self.pod_cidr = pod_cidr
+    simulated = True
+    waits_for_pod_cidr = False
+
+    def __init__(self):
+        self.pod_cidr = ""
         self._by_uid: dict[str, ipaddress.IPv4Address] = {}
         self._last: ipaddress.IPv4Address | None = None
 
-    async def start(self) -> None:
-        pass
+    async def start(self, pod_cidr: str) -> None:
+        self.pod_cidr = pod_cidr
+
+    def gateway_ip(self) -> str:
+        return ""
 
     async def setup(self, pod_uid: str, pid: int) -> str:
         if not self.pod_cidr:
@@ -75,5 +118,12 @@ class HollowNetwork:
             del self._by_uid[uid]
         return gone
 
-    async def sync_routes(self, nodes, self_name: str) -> None:
+    async def sync_routes(self, nodes: list[types_pb2.Node], self_name: str) -> None:
         pass
+
+
+def for_runtime(runtime_name: str, state_dir: str, bridge_name: str, host_netns: str | None) -> PodNetwork:
+    """The network that goes with a runtime: the fake one's containers have no namespaces to wire."""
+    if runtime_name == "fake":
+        return SimulatedNetwork()
+    return BridgeNetwork(state_dir, bridge_name, host_netns)

@@ -157,6 +157,9 @@ class PodWorkers:
         worker = self.workers.get(uid) if uid else None
         return worker.pod if worker else None
 
+    async def containers(self, pod_uid: str) -> list[base.ContainerInfo]:
+        return await self.syncer.observe(pod_uid)
+
     def _finished(self, worker: PodWorker) -> None:
         if self.workers.get(worker.uid) is worker:
             del self.workers[worker.uid]

@@ -8,18 +8,30 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 import grpc
 
 from api import grpchealth
 from api.tasks import cancel_and_wait
 from nodeagent import containers, portforward
+from nodeagent.config import AgentConfig
 from nodeagent.network import netns
 from nodeagent.runtime import base
-from proto import agent_pb2_grpc, api_pb2
+from nodeagent.runtime.base import ContainerInfo, Runtime
+from proto import agent_pb2_grpc, api_pb2, types_pb2
 
 log = logging.getLogger(__name__)
+
+
+class PodLookup(Protocol):
+    """All the server needs of the agent: the pods it runs, and their containers as the runtime has them."""
+
+    def pod(self, namespace: str, name: str) -> types_pb2.Pod | None: ...
+
+    async def containers(self, pod_uid: str) -> list[ContainerInfo]: ...
 
 
 class TargetError(Exception):
@@ -38,7 +50,7 @@ def _caller(context) -> str:
 def _only_apiserver(method):
     """Answer only the API server's client certificate: other holders of cluster certs (nodes) get nothing."""
     async def guarded(self, request, context):
-        allowed = self.agent.cfg.tls.allowed_client
+        allowed = self.cfg.tls.allowed_client
         if _caller(context) != allowed:
             await context.abort(grpc.StatusCode.PERMISSION_DENIED,
                                 f"forbidden: only {allowed} may use this node's logs and exec")
@@ -49,13 +61,15 @@ def _only_apiserver(method):
 
 
 class AgentService(agent_pb2_grpc.AgentServicer):
-    def __init__(self, agent):
-        self.agent = agent
+    def __init__(self, cfg: AgentConfig, pods: PodLookup, runtime: Runtime):
+        self.cfg = cfg
+        self.pods = pods
+        self.runtime = runtime
 
     async def _target(self, namespace: str, name: str, container: str, previous: bool = False):
         """(pod, container name, the runtime container) a request means, or TargetError."""
-        node = self.agent.cfg.node_name
-        pod = self.agent.workers.pod(namespace or "default", name)
+        node = self.cfg.node_name
+        pod = self.pods.pod(namespace or "default", name)
         if pod is None:
             raise TargetError(grpc.StatusCode.NOT_FOUND, f'pod "{name}" in namespace "{namespace or "default"}" '
                                                          f'is not on node {node}')
@@ -65,7 +79,7 @@ class AgentService(agent_pb2_grpc.AgentServicer):
             raise TargetError(grpc.StatusCode.INVALID_ARGUMENT,
                               f'container "{container}" is not valid for pod "{name}"; choose one of: '
                               f'{", ".join(names)}')
-        found = containers.instances(await self.agent.workers.syncer.observe(pod.metadata.uid), container)
+        found = containers.instances(await self.pods.containers(pod.metadata.uid), container)
         if previous:
             if len(found) < 2:
                 raise TargetError(grpc.StatusCode.NOT_FOUND,
@@ -87,7 +101,7 @@ class AgentService(agent_pb2_grpc.AgentServicer):
             since = logs_since(request, time.time())
         except ValueError as e:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(e))
-        async for chunk in self.agent.runtime.logs(info.id, follow=request.follow, tail=tail,
+        async for chunk in self.runtime.logs(info.id, follow=request.follow, tail=tail,
                                                    timestamps=request.timestamps, since=since):
             yield api_pb2.LogChunk(data=chunk)
 
@@ -109,7 +123,7 @@ class AgentService(agent_pb2_grpc.AgentServicer):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "exec needs a command")
         info = await self._running(first, context)
         try:
-            session = await self.agent.runtime.exec_session(info.id, list(first.command), tty=first.tty,
+            session = await self.runtime.exec_session(info.id, list(first.command), tty=first.tty,
                                                             stdin=first.stdin)
         except base.RuntimeError_ as e:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(e))
@@ -123,7 +137,7 @@ class AgentService(agent_pb2_grpc.AgentServicer):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "attach needs a first message naming the pod")
         info = await self._running(first, context)
         try:
-            session = await self.agent.runtime.attach_session(info.id, tty=first.tty, stdin=first.stdin)
+            session = await self.runtime.attach_session(info.id, tty=first.tty, stdin=first.stdin)
         except (base.RuntimeError_, NotImplementedError) as e:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(e))
         async for response in _session_stream(session, first, request_iterator):
@@ -135,11 +149,11 @@ class AgentService(agent_pb2_grpc.AgentServicer):
         if first is None or not 0 < first.port < 65536:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "port-forward needs a port from 1 to 65535")
         namespace = first.namespace or "default"
-        pod = self.agent.workers.pod(namespace, first.name)
+        pod = self.pods.pod(namespace, first.name)
         if pod is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, f'pod "{first.name}" in namespace "{namespace}" '
-                                                           f'is not on node {self.agent.cfg.node_name}')
-        sandboxes = containers.instances(await self.agent.workers.syncer.observe(pod.metadata.uid), "POD")
+                                                           f'is not on node {self.cfg.node_name}')
+        sandboxes = containers.instances(await self.pods.containers(pod.metadata.uid), "POD")
         running = next((c for c in sandboxes if c.state == "running" and c.pid > 0), None)
         pod_netns = None if running is None or pod.spec.host_network else netns.pid_ns(running.pid)
         try:
@@ -196,14 +210,17 @@ async def _feed_stdin(session, first: api_pb2.ExecRequest, request_iterator) -> 
 
 
 class AgentServer:
-    def __init__(self, agent):
-        self.agent = agent
+    def __init__(self, cfg: AgentConfig, pods: PodLookup, runtime: Runtime, ready: Callable[[], bool]):
+        self.cfg = cfg
+        self.pods = pods
+        self.runtime = runtime
+        self.ready = ready  # the gRPC health service's answer
         self.server: grpc.aio.Server | None = None
         self.address = ""
 
     async def start(self) -> int:
         """Listen on the node IP (in the host's namespace); returns the port."""
-        cfg = self.agent.cfg
+        cfg = self.cfg
         if cfg.tls is None:
             raise OSError(f"skiff-agent: node {cfg.node_name}: no serving certificate for logs and exec "
                           f"(there is no plain listener)")
@@ -211,8 +228,8 @@ class AgentServer:
                                                   root_certificates=cfg.tls.client_ca_pem,
                                                   require_client_auth=True)
         self.server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
-        agent_pb2_grpc.add_AgentServicer_to_server(AgentService(self.agent), self.server)
-        grpchealth.add_to_server(self.server, self.agent.ready, ("skiff.v1.Agent",))
+        agent_pb2_grpc.add_AgentServicer_to_server(AgentService(cfg, self.pods, self.runtime), self.server)
+        grpchealth.add_to_server(self.server, self.ready, ("skiff.v1.Agent",))
         listen = f"{cfg.node_ip}:{cfg.listen_port}"
         # The listening socket is made in the host's namespace (a lab or test host is a netns).
         with netns.entered(cfg.host_netns):

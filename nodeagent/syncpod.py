@@ -13,12 +13,15 @@ from dataclasses import dataclass, field, replace
 from api import errors, meta, sidecars
 from api.client import Client
 from api.events import EventRecorder
+from api.informer import Informer
+from api.retry import Backoff
 from nodeagent import (
-    actions, containers, downward, emptydir, envvars, etchosts, projection, pullsecrets, security, servicelinks, status,
-    subpath, volumes,
+    actions, containers, downward, emptydir, envvars, etchosts, fsgroup, pullsecrets, security, servicelinks,
+    status, subpath, volumes,
 )
-from nodeagent.backoff import Backoff
 from nodeagent.configwatch import ConfigObjects
+from nodeagent.dns.clusterdns import ClusterDns
+from nodeagent.podnetwork import PodNetwork
 from nodeagent.probes.manager import ProbeManager
 from nodeagent.runtime import base
 from nodeagent.runtime.base import ContainerInfo, Runtime
@@ -38,7 +41,7 @@ MAX_LOG_BYTES = 2048
 
 @dataclass
 class PodEnv:
-    """What every pod of one node shares: API client, runtime, network, backoffs."""
+    """What every pod of one node shares: API client, runtime, network, probes, config objects, backoffs."""
 
     client: Client
     runtime: Runtime
@@ -46,17 +49,17 @@ class PodEnv:
     node_name: str
     node_ip: str
     state_dir: str
-    runtime_scheme: str
-    restart_backoff: Backoff
-    pull_backoff: Backoff
-    network: object | None = None  # a podnetwork.*Network once the node's podCIDR is known
-    network_ready: asyncio.Event = field(default_factory=asyncio.Event)
-    probes: ProbeManager | None = None  # liveness, readiness and startup probes (issue 8)
-    services: object | None = None  # an Informer of Services where pods really run: enableServiceLinks
-    dns: object | None = None  # a dns.clusterdns.ClusterDns where pods really run: their resolv.conf
-    config: ConfigObjects | None = None  # the ConfigMaps and Secrets pods name, watched one by one
-    volumes: volumes.PodVolumes | None = None  # configMap, secret, downwardAPI and projected volumes
-    tokens: PodTokens | None = None  # ServiceAccount tokens of projected volumes, requested per pod
+    runtime_scheme: str  # "docker": container IDs in the status read docker://ID
+    restart_backoff: Backoff  # per (pod uid, container): crash loops and failed starts
+    pull_backoff: Backoff  # per (pod uid, container): failed image pulls
+    network: PodNetwork
+    probes: ProbeManager  # liveness, readiness and startup probes
+    config: ConfigObjects  # the ConfigMaps and Secrets pods name, watched one by one
+    volumes: volumes.PodVolumes  # configMap, secret, downwardAPI and projected volumes
+    tokens: PodTokens  # ServiceAccount tokens of projected volumes, requested per pod
+    network_ready: asyncio.Event = field(default_factory=asyncio.Event)  # the network has started
+    services: Informer | None = None  # the Services, where pods really run: enableServiceLinks
+    dns: ClusterDns | None = None  # cluster DNS, where pods really run: their resolv.conf
     allocatable: dict[str, str] = field(default_factory=dict)  # the node's: limits a container leaves unset
 
 
@@ -82,12 +85,6 @@ class PodState:
     config_blocked: bool = False
 
 
-def _copy(pod: types_pb2.Pod) -> types_pb2.Pod:
-    out = types_pb2.Pod()
-    out.CopyFrom(pod)
-    return out
-
-
 class PodSyncer:
     def __init__(self, env: PodEnv):
         self.env = env
@@ -104,7 +101,7 @@ class PodSyncer:
         if not env.network_ready.is_set() and not pod.spec.host_network:
             await env.network_ready.wait()
         observed = await self.observe(uid)
-        if env.probes is not None and await self._kill_unhealthy(pod, state, observed):
+        if await self._kill_unhealthy(pod, state, observed):
             observed = await self.observe(uid)  # the killed containers are restarted below, by the policy
         state.killed &= {info.id for info in observed}
         base_status = state.last_status or pod.status
@@ -116,15 +113,15 @@ class PodSyncer:
         if not terminal and (eviction := await self._empty_dir_eviction(pod, state)) is not None:
             await self._fail(pod, state, observed, "Evicted", eviction)
             return 0
-        plan = self._plan(pod, state, observed, terminal)
+        plan = actions.compute(pod, observed, env.restart_backoff, time.time(), terminal, frozenset(state.killed),
+                               env.probes.started(pod, observed))
+        if plan.create_sandbox:
+            await self._create_sandbox(pod, state, observed, plan.sandbox_attempt)
+            return 0  # the containers are planned in the next sync, at once, against the new sandbox
         if deadline_in is not None and not terminal:
             plan.wake(deadline_in)
         if not terminal and emptydir.limited(pod):
             plan.wake(emptydir.CHECK_EVERY_S)
-        if plan.create_sandbox:
-            await self._create_sandbox(pod, state, observed, plan.sandbox_attempt)
-            observed = await self.observe(uid)
-            plan = self._plan(pod, state, observed, terminal)
         sandbox = _running_sandbox(observed)
         if terminal and sandbox is not None:  # a finished pod needs no network: free it, as the kubelet does
             await self._release_sandbox(pod, sandbox, observed)
@@ -139,7 +136,7 @@ class PodSyncer:
                 waiting[start.container.name] = status.Waiting("ContainerCreating")
             state.config_blocked = bool(plan.start)
             plan.start = []
-        if not terminal and env.tokens is not None and (due := env.tokens.refresh_in(pod)) is not None:
+        if not terminal and (due := env.tokens.refresh_in(pod)) is not None:
             plan.wake(due)  # a token to renew, or one that could not be had yet
         for leftover in plan.remove:
             await env.runtime.remove(leftover)
@@ -152,16 +149,15 @@ class PodSyncer:
             if sandbox is None:
                 break
             problem = await self._start(pod, state, start, sandbox, lookup)
-            if problem is not None:
-                waiting[start.container.name] = problem
-                if problem.reason == "CreateContainerConfigError" and start.container.name not in state.start_failures:
-                    state.config_blocked = True
-                    continue  # a missing ConfigMap, Secret or key: their watch kicks the pod when it appears
+            if problem is None:
+                continue
+            waiting[start.container.name] = problem
+            if problem.reason == "CreateContainerConfigError" and start.container.name not in state.start_failures:
+                state.config_blocked = True  # a missing ConfigMap, Secret or key: their watch kicks the pod
+            else:
                 plan.wake(self._retry_in(pod, state, start.container.name) or 1.0)
-            elif start.init and sidecars.is_sidecar(start.container) and not start.container.HasField("startup_probe"):
-                # Started is all a sidecar without a startup probe must be: what waits behind it starts in
-                # the next sync, at once, which also writes the status (one write, not two).
-                return 0
+            if start.init:
+                break  # planned behind a sidecar that did not start: they wait for it
         for old in containers.superseded(observed):
             await env.runtime.remove(old.id)
         observed = await self.observe(uid)
@@ -208,16 +204,11 @@ class PodSyncer:
         await env.runtime.start(sandbox_id)
         state.wired_sandbox = ""
 
-    def _plan(self, pod, state: PodState, observed: list[ContainerInfo], terminal: bool) -> actions.PodActions:
-        started = self.env.probes.started(pod, observed) if self.env.probes is not None else {}
-        return actions.compute(pod, observed, self.env.restart_backoff, time.time(), terminal,
-                               frozenset(state.killed), started)
-
     async def _release_sandbox(self, pod, sandbox: ContainerInfo, observed: list[ContainerInfo]) -> None:
         # Sidecars still running beside the finished app containers stop before the sandbox goes.
         await self._stop_in_order(pod, observed, time.monotonic() + _grace(pod))
         await self.env.runtime.stop(sandbox.id, 0)
-        if self.env.network is not None and not pod.spec.host_network:
+        if not pod.spec.host_network:
             await self.env.network.teardown(pod.metadata.uid)
 
     async def _wire(self, pod, state: PodState, sandbox: ContainerInfo) -> None:
@@ -265,8 +256,6 @@ class PodSyncer:
 
     async def _objects(self, pod) -> envvars.Lookup:
         """The pod's ConfigMaps and Secrets, once their watches have listed."""
-        if self.env.config is None:
-            return envvars.no_objects
         await self.env.config.ready(pod)
         return self.env.config.lookup_for(pod)
 
@@ -277,14 +266,10 @@ class PodSyncer:
 
     async def _set_up_volumes(self, pod, state: PodState, lookup) -> bool:
         """Write the pod's config volumes (again, when what they project changed); False if one failed."""
-        if self.env.volumes is None:
-            return True
-        tokens = self.env.tokens
-        if tokens is not None:
-            await tokens.prepare(pod)
+        await self.env.tokens.prepare(pod)
         try:
             await self.env.volumes.set_up(pod, lookup, self._facts(state), state.volume_digests,
-                                          tokens.lookup_for(pod) if tokens is not None else projection.no_tokens)
+                                          self.env.tokens.lookup_for(pod))
         except volumes.VolumeError as e:
             self.env.recorder.warning(pod, "FailedMount", str(e))
             return False
@@ -310,7 +295,7 @@ class PodSyncer:
             return status.Waiting("CreateContainerConfigError", str(e))
         try:
             image_user = await env.runtime.image_user(c.image) if security.needs_image_user(pod, c) else ""
-            sec = security.docker_security(pod, c, image_user)
+            sec = security.docker_security(pod, c, image_user, containers.seccomp_root(env.state_dir))
         except security.NonRootError as e:
             env.recorder.warning(pod, "Failed", f"Error: {e}")
             return self._start_failed(pod, state, c.name, status.Waiting("CreateContainerConfigError", str(e)))
@@ -318,7 +303,7 @@ class PodSyncer:
         try:
             mount_list = await asyncio.to_thread(_prepare_mounts, mount_list, dirs,
                                                  containers.pod_dir(env.state_dir, pod.metadata.uid), fs_group,
-                                                 env.volumes is not None and env.volumes.tmpfs)
+                                                 env.volumes.tmpfs)
         except (subpath.SubPathError, OSError) as e:
             env.recorder.warning(pod, "Failed", f"Error: {e}")
             return self._start_failed(pod, state, c.name, status.Waiting("CreateContainerConfigError", str(e)))
@@ -416,20 +401,18 @@ class PodSyncer:
         probes = env.probes
         view = status.AgentView(now=meta.now(), host_ip=env.node_ip, pod_ip=state.pod_ip,
                                 runtime=env.runtime_scheme, waiting=waiting,
-                                readiness=probes.readiness(pod, observed) if probes else {},
-                                started=probes.started(pod, observed) if probes else {},
+                                readiness=probes.readiness(pod, observed), started=probes.started(pod, observed),
                                 messages=await self._termination_messages(pod, state, observed), failed=failed)
-        base_pod = _copy(pod)
+        base_pod = meta.copy(pod)
         base_pod.status.CopyFrom(previous)
         new = status.compute(base_pod, observed, view)
-        if probes is not None:
-            probes.update_pod(pod, observed, state.pod_ip, terminal=new.phase in status.TERMINAL)
+        probes.update_pod(pod, observed, state.pod_ip, terminal=new.phase in status.TERMINAL)
         for c in new.container_statuses:
             if c.state.waiting.reason in ("CrashLoopBackOff", "ImagePullBackOff") and not _same_waiting(previous, c):
                 env.recorder.warning(pod, "BackOff", c.state.waiting.message)
         if new == pod.status or new == state.last_status:
             return new
-        update = _copy(pod)
+        update = meta.copy(pod)
         update.status.CopyFrom(new)
         try:
             await env.client.update_status(update)
@@ -449,20 +432,16 @@ class PodSyncer:
         tell the API server the pod is gone (deletion with grace 0, for this uid only)."""
         env = self.env
         uid = pod.metadata.uid
-        if env.probes is not None:
-            await env.probes.remove_pod(uid)  # a pod on its way out is not probed
+        await env.probes.remove_pod(uid)  # a pod on its way out is not probed
         observed = await self.observe(uid)
         await self._stop_in_order(pod, observed, time.monotonic() + _grace(pod))
         for info in observed:
             await env.runtime.remove(info.id)
-        if env.network is not None and not pod.spec.host_network:
+        if not pod.spec.host_network:
             await env.network.teardown(uid)
-        if env.volumes is not None:
-            await env.volumes.tear_down(uid)  # a secret's tmpfs goes before the directory does
-        if env.config is not None:
-            await env.config.unregister(uid)
-        if env.tokens is not None:
-            env.tokens.forget(uid)
+        await env.volumes.tear_down(uid)  # a secret's tmpfs goes before the directory does
+        await env.config.unregister(uid)
+        env.tokens.forget(uid)
         await asyncio.to_thread(shutil.rmtree, containers.pod_dir(env.state_dir, uid), True)
         env.restart_backoff.forget_prefix(uid)
         env.pull_backoff.forget_prefix(uid)
@@ -551,22 +530,24 @@ def _same_waiting(previous: types_pb2.PodStatus, new: types_pb2.ContainerStatus)
 
 
 def _prepare_mounts(mount_list: list[base.Mount], dirs: list, pod_dir: str,
-                    fs_group: int | None = None, tmpfs: bool = False) -> list[base.Mount]:
-    """Make the volumes' directories (a tmpfs for medium Memory, where pods really run) and resolve subPaths;
-    the mounts with the sources found."""
+                    fs_group: int | None = None, may_mount: bool = False) -> list[base.Mount]:
+    """Make the volumes' directories and pin subPaths; the mounts with the sources found. `may_mount`: where
+    pods really run (a tmpfs for medium Memory, a subPath bind-mounted through the fd that was checked)."""
     resolved = list(mount_list)
     for item in dirs:
         if isinstance(item, containers.HostDir):
             os.makedirs(item.path, exist_ok=True)
-            if item.memory and tmpfs and not os.path.ismount(item.path):
+            if item.memory and may_mount and not os.path.ismount(item.path):
                 volumes.mount_tmpfs(item.path, "mode=0777" + (f",size={item.size_bytes}" if item.size_bytes else ""))
             if item.path.startswith(pod_dir + os.sep):
                 os.chmod(item.path, 0o777)  # an emptyDir is world-writable, as the kubelet makes it
                 if fs_group is not None:  # owned by the pod's fsGroup, which new files inherit (setgid)
-                    os.chown(item.path, -1, fs_group)
-                    os.chmod(item.path, 0o2777)
+                    fsgroup.own(item.path, fs_group, read_only=False)
     for item in dirs:
         if isinstance(item, containers.SubPath):
-            source = subpath.resolve(item.volume_path, item.sub_path, item.mode)
+            if may_mount:
+                source = subpath.bind(item.volume_path, item.sub_path, item.mode, item.target)
+            else:
+                source = subpath.resolve(item.volume_path, item.sub_path, item.mode)
             resolved[item.index] = replace(resolved[item.index], source=source)
     return resolved

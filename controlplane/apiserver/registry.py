@@ -352,14 +352,15 @@ class Registry:
         updated, _ = await self._guaranteed_update(kind, key, what, merge, obj.metadata.resource_version)
         return updated
 
-    def _merge_update(self, kind: Kind, old: Message, obj: Message, subresource: str) -> Message:
+    def _merge_update(self, kind: Kind, old: Message, obj: Message, subresource: str, owned: bool = False) -> Message:
+        """The object to store when `obj` replaces `old`; `owned`: obj is this call's to change (not a copy)."""
         strategy = resources.for_kind(kind)
         if subresource == "status":
             new = meta.copy(old)
             new.status.CopyFrom(obj.status)
             problems = resources.validate(new, old)
         else:
-            new = meta.copy(obj)
+            new = obj if owned else meta.copy(obj)
             new.api_version, new.kind = kind.api_version, kind.name
             m, o = new.metadata, old.metadata
             if m.uid and m.uid != o.uid:
@@ -398,32 +399,43 @@ class Registry:
     async def patch(self, kind: Kind, namespace: str, name: str, patch_type: str, body, subresource: str = "",
                     dry_run: bool = False, validation: str = manifest.STRICT) -> tuple[Message, list[str]]:
         """Apply a patch (parsed JSON) to the stored object's manifest form and write the result as an
-        update would, in the same guaranteed-update loop (a lost race patches the newer version).
+        update would (`update_by`: a lost race patches the newer version).
 
         Returns (object, warnings): the warnings name unknown or duplicate fields under Warn.
         """
-        strategy = resources.for_kind(kind)
-        self._check_subresource(kind, subresource)
         try:
             patch_type = patching.patch_type(patch_type)
         except patching.PatchError as e:
             raise errors.BadRequest(str(e), [str(e)]) from None
+        warnings: list[str] = []
+        updated = await self.update_by(
+            kind, namespace, name, lambda old: _patched(kind, name, old, patch_type, body, validation, warnings),
+            subresource, dry_run)
+        return updated, warnings
+
+    async def update_by(self, kind: Kind, namespace: str, name: str, edit: Callable[[Message], Message],
+                        subresource: str = "", dry_run: bool = False) -> Message:
+        """Update with what `edit` makes of the stored object (returned as a new message, the stored one left as
+        it is: the two are compared), as a patch does: in the guaranteed-update loop, so a lost race edits the newer version. A resourceVersion the edit leaves set must be the stored
+        one (a patch's precondition); an error `edit` raises is final. Every PATCH, gRPC or REST, comes here.
+        """
+        strategy = resources.for_kind(kind)
+        self._check_subresource(kind, subresource)
         namespace = namespace if kind.namespaced else ""
         what = _describe(kind, namespace, name)
-        warnings: list[str] = []
 
-        def patched(old: Message) -> Change:
-            obj = _patched(kind, name, old, patch_type, body, validation, warnings)
+        def edited(old: Message) -> Change:
+            obj = edit(old)
             wanted = obj.metadata.resource_version
             if wanted and wanted != old.metadata.resource_version:
                 raise _modified(what)
-            new = self._merge_update(kind, old, obj, subresource)
+            new = self._merge_update(kind, old, obj, subresource, owned=True)  # made for this attempt only
             if new == old or dry_run:
                 return Change(new, write=False)
             return Change(new, remove=deletion.ready_to_remove(strategy, new))
 
-        updated, _ = await self._guaranteed_update(kind, storage_key(kind, namespace, name), what, patched)
-        return updated, warnings
+        updated, _ = await self._guaranteed_update(kind, storage_key(kind, namespace, name), what, edited)
+        return updated
 
     @staticmethod
     def _check_subresource(kind: Kind, subresource: str) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from api import pki
-from deploy import kubeconfig
+from api import kubeconfig, pki
 from deploy.lab import plan as P
 from deploy.lab.shell import LabError
 
@@ -19,9 +18,8 @@ def render(lab: P.Lab) -> str:
     ca = pki.cert_file(P.PKI_DIR, "ca")
     if not ca.exists():
         raise LabError(f"no cluster CA at {ca}; run `deploy.lab up` first")
-    return kubeconfig.render(f"https://{lab.rest_address}", ca.read_bytes(),
-                             client_cert_pem=pki.cert_file(P.PKI_DIR, "admin").read_bytes(),
-                             client_key_pem=pki.key_file(P.PKI_DIR, "admin").read_bytes())
+    return kubeconfig.render(lab.rest_address, ca.read_bytes(), pki.cert_file(P.PKI_DIR, "admin").read_bytes(),
+                             pki.key_file(P.PKI_DIR, "admin").read_bytes(), namespace="default")
 
 
 def write(lab: P.Lab) -> str:

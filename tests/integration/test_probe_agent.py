@@ -6,6 +6,7 @@ import contextlib
 
 from nodeagent.agent import NodeAgent
 from nodeagent.config import AgentConfig
+from nodeagent.podnetwork import SimulatedNetwork
 from nodeagent.runtime.fake import FakeRuntime
 from tests.fixtures.fake_runtime_agent import Health
 from tests.fixtures.objects import from_yaml
@@ -21,7 +22,7 @@ async def agent_with(client, tmp_path):
                       tls=test_pki().agent_tls("probe-node"),
                       state_dir=str(tmp_path / "probe-node"), restart_backoff_base=0.2, restart_backoff_max=1.0,
                       lease_renew_interval=0.5, status_update_interval=0.5, relist_period=0.1)
-    agent = NodeAgent(cfg, client, runtime, runtime_version="fake://0.1", fake_network=True)
+    agent = NodeAgent(cfg, client, runtime, runtime_version="fake://0.1", network=SimulatedNetwork())
     try:
         await agent.start()
         yield health

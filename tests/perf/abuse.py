@@ -20,7 +20,7 @@ from api.client import Client
 from tests.fixtures.apiserver import admin_client
 from controlplane.apiserver import watchcache
 from tests.fixtures.objects import deployment, pod
-from tests.perf.harness import control_plane, percentile, pid_of, rss_mb
+from tests.perf.harness import control_plane, interruptible, percentile, pid_of, rss_mb
 
 BLOB = "x" * (200 * 1024)
 
@@ -177,6 +177,7 @@ async def bench(smoke: bool) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    interruptible()
     p = argparse.ArgumentParser(prog="python -m tests.perf.abuse", description=__doc__.split("\n")[0])
     p.add_argument("--smoke", action="store_true", help="small sizes, for CI")
     args = p.parse_args(argv)

@@ -19,7 +19,7 @@ from api.client import Client
 from tests.fixtures.apiserver import admin_client
 from tests.fixtures.objects import pod
 from tests.perf import plaintext_apiserver_for_benchmarks_only as plaintext
-from tests.perf.harness import Component, control_plane, free_port, percentile, wait_until
+from tests.perf.harness import Component, control_plane, free_port, interruptible, percentile, wait_until
 
 CHANNELS = 8
 
@@ -122,6 +122,7 @@ async def security_cost(count: int, concurrency: int = 64) -> dict:
 
 
 def main() -> None:
+    interruptible()
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--count", type=int, default=4000, help="operations per measurement (default %(default)s)")
     p.add_argument("--smoke", action="store_true", help="a tiny run that only proves the benchmark works")

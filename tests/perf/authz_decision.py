@@ -15,7 +15,7 @@ from controlplane.apiserver.auth import authorizer, bootstrap, rbac
 from controlplane.apiserver.auth.attributes import Attributes
 from controlplane.apiserver.auth.user import with_authenticated
 from proto import types_pb2
-from tests.perf.harness import percentile
+from tests.perf.harness import interruptible, percentile
 
 VERBS = ("get", "list", "watch", "create", "update", "delete")
 RESOURCES = (("", "pods", ""), ("", "pods", "log"), ("", "pods", "exec"), ("", "secrets", ""),
@@ -77,6 +77,7 @@ def measure(decide, reqs) -> tuple[list[float], int]:
 
 
 def main() -> None:
+    interruptible()
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--decisions", type=int, default=100_000)
     p.add_argument("--bindings", type=int, default=1_000)

@@ -24,7 +24,7 @@ from api import errors, meta
 from proto import api_pb2, types_pb2
 from tests.fixtures.apiserver import admin_client
 from tests.fixtures.objects import from_yaml
-from tests.perf.harness import control_plane
+from tests.perf.harness import control_plane, interruptible
 
 REQUEST_M = 100  # each pod requests 100m
 TARGET = 50  # percent of the request
@@ -183,6 +183,7 @@ def draw(samples: list, path: str, idle_s: float, high_s: float, window: float) 
 
 
 def main() -> None:
+    interruptible()
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--high", type=float, default=60, help="seconds of high load (default %(default)s)")
     p.add_argument("--window", type=float, default=20,

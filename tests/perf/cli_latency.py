@@ -21,7 +21,7 @@ from pathlib import Path
 from tests.fixtures.apiserver import admin_client
 from tests.fixtures.pki import test_pki
 from tests.fixtures.objects import pod
-from tests.perf.harness import control_plane, percentile
+from tests.perf.harness import control_plane, interruptible, percentile
 
 SKIFF = os.path.join(os.path.dirname(sys.executable), "skiff")
 POD = """apiVersion: v1
@@ -89,6 +89,7 @@ async def bench(runs: int) -> dict:
 
 
 def main() -> None:
+    interruptible()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30, help="runs of each command (default 30)")
     parser.add_argument("--smoke", action="store_true", help="a tiny run for the test suite")

@@ -26,7 +26,7 @@ from deploy.lab import state as lab_state
 from deploy.lab.down import leftovers
 from nodeagent import containers
 from tests.fixtures.apiserver import admin_client
-from tests.perf.harness import control_plane, percentile
+from tests.perf.harness import control_plane, interruptible, percentile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NAME = "bench-config"
@@ -166,6 +166,7 @@ async def secret_creates(count: int, concurrency: int, chunks: int) -> tuple[flo
 
 
 def main(argv: list[str] | None = None) -> int:
+    interruptible()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pods", type=int, default=100, help="pods mounting the ConfigMap (default 100)")
     parser.add_argument("--rounds", type=int, default=3, help="updates to time (default 3)")

@@ -18,7 +18,7 @@ import uvloop
 from api import errors, manifest, meta
 from api.client import Client
 from tests.fixtures.apiserver import admin_client
-from tests.perf.harness import control_plane, wait_until
+from tests.perf.harness import control_plane, interruptible, wait_until
 
 AGENT_WORKERS = 32
 CHANNELS = 4
@@ -150,6 +150,7 @@ async def bench(replicasets: int, replicas: int, nodes: int) -> dict:
 
 
 def main() -> None:
+    interruptible()
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--replicasets", type=int, default=100, help="ReplicaSets created at once (default %(default)s)")
     p.add_argument("--replicas", type=int, default=50, help="replicas of each (default %(default)s)")

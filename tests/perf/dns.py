@@ -18,7 +18,7 @@ import time
 import dns.message
 import dns.rcode
 
-from tests.perf.harness import ROOT, percentile
+from tests.perf.harness import ROOT, interruptible, percentile
 
 HOST_ADDR, POD_ADDR, PREFIX = "10.244.250.1", "10.244.250.2", 24
 GUARDED = ("10.244.0.0/16", "10.96.0.0/16")  # traffic safety: unreachable unless owned
@@ -174,6 +174,7 @@ def run(services: int, duration: float, window: int) -> dict:
 
 
 def main(argv=None) -> None:
+    interruptible()
     p = argparse.ArgumentParser(prog="python -m tests.perf.dns", description=__doc__.splitlines()[0])
     p.add_argument("--smoke", action="store_true", help="a short run")
     p.add_argument("--services", type=int, default=1000)

@@ -27,6 +27,7 @@ from deploy.lab import crash, hosts
 from deploy.lab import plan as P
 from deploy.lab import state as lab_state
 from deploy.lab.down import leftovers
+from tests.perf.harness import interruptible
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NAMESPACE = "faults"
@@ -374,6 +375,7 @@ def lab(*args: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    interruptible()
     parser = argparse.ArgumentParser(prog="python -m tests.perf.faults", description=__doc__.split("\n")[0])
     parser.add_argument("--replicas", type=int, default=30, help="pods the workload keeps Running (default 30)")
     parser.add_argument("--smoke", action="store_true", help="6 pods and 2 s outages, for CI")

@@ -1,9 +1,12 @@
-"""Shared pieces of the benchmarks: a real etcd and API server as processes, and latency statistics."""
+"""Shared pieces of the benchmarks: a real etcd and API server as processes, latency statistics, and
+SIGTERM taken as Ctrl-C, so an interrupted benchmark stops and removes everything it started.
+"""
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +21,23 @@ from tests.fixtures.pki import test_pki
 from tests.fixtures.wait import eventually
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def interruptible() -> None:
+    """Make SIGTERM (`kill`, `timeout`, a CI runner giving up) take Ctrl-C's way out: the handler of SIGINT
+    in force when it arrives runs (asyncio's cancels the main task; Python's raises KeyboardInterrupt),
+    so every `finally`, context manager and atexit hook of the benchmark runs. Without this, SIGTERM ends
+    Python on the spot and leaves the API servers, etcd, namespaces and containers behind.
+    Call it first in a benchmark's main()."""
+    signal.signal(signal.SIGTERM, _as_ctrl_c)
+
+
+def _as_ctrl_c(signum, frame) -> None:
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):
+        handler(signal.SIGINT, frame)
+    else:  # SIG_IGN or SIG_DFL: someone chose not to have Python's handler; still clean up
+        raise KeyboardInterrupt
 
 
 def free_port() -> int:
@@ -70,20 +90,21 @@ class Component:
 async def control_plane(*extra: tuple[str, ...], apiserver_args: tuple[str, ...] = (), apiservers: int = 1):
     """etcd and `apiservers` API servers as processes; yields (etcd, the API addresses comma-separated, as
     every client takes them). `extra` modules run too; `apiserver_args` are more flags for the API servers
-    (e.g. --encryption-provider-config)."""
-    etcd = EtcdServer()
-    etcd.start()
-    addresses = [f"127.0.0.1:{free_port()}" for _ in range(apiservers)]
-    address = ",".join(addresses)
-    # a free metrics port each: the fixed defaults would collide with any other component on this machine
-    pki = test_pki()
-    apis = [Component("controlplane.apiserver.main", "--listen", a, "--etcd-servers", etcd.endpoint,
-                      "--log-level", "WARNING", "--metrics-bind-address", "127.0.0.1:0", *pki.apiserver_flags(),
-                      *apiserver_args)
-            for a in addresses]
-    kubeconfig = pki.kubeconfig(addresses[0], Path(tempfile.mkdtemp(prefix="skiff-bench-")) / "admin.conf")
-    others: list[Component] = []
-    try:
+    (e.g. --encryption-provider-config). Whatever was started is stopped and removed on the way out,
+    also when the start itself is interrupted (each piece is registered for cleanup as it is made)."""
+    with contextlib.ExitStack() as stack:
+        etcd = EtcdServer()
+        stack.callback(etcd.cleanup)
+        etcd.start()
+        addresses = [f"127.0.0.1:{free_port()}" for _ in range(apiservers)]
+        address = ",".join(addresses)
+        pki = test_pki()
+        # a free metrics port each: the fixed defaults would collide with any other component on this machine
+        apis = [_stopped_on_exit(stack, Component(
+            "controlplane.apiserver.main", "--listen", a, "--etcd-servers", etcd.endpoint, "--log-level", "WARNING",
+            "--metrics-bind-address", "127.0.0.1:0", *pki.apiserver_flags(), *apiserver_args)) for a in addresses]
+        workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="skiff-bench-"))
+        kubeconfig = pki.kubeconfig(addresses[0], Path(workdir) / "admin.conf")
         for api, one in zip(apis, addresses):
             async with admin_client(one, timeout=5) as probe:
                 async def answers():
@@ -96,16 +117,14 @@ async def control_plane(*extra: tuple[str, ...], apiserver_args: tuple[str, ...]
                         return False
                 await wait_until(answers, 30, "API server start")
         for module, *args in extra:
-            others.append(Component(module, "--kubeconfig", str(kubeconfig), "--server", address,
-                                    "--metrics-bind-address", "127.0.0.1:0",
-                                    *args))
+            _stopped_on_exit(stack, Component(module, "--kubeconfig", str(kubeconfig), "--server", address,
+                                              "--metrics-bind-address", "127.0.0.1:0", *args))
         yield etcd, address
-    finally:
-        for c in others:
-            c.stop()
-        for api in apis:
-            api.stop()
-        etcd.cleanup()
+
+
+def _stopped_on_exit(stack: contextlib.ExitStack, component: Component) -> Component:
+    stack.callback(component.stop)
+    return component
 
 
 def rss_mb(pid: int) -> float:
@@ -117,6 +136,17 @@ def rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (from /proc; 0.0 when it is gone). On a shared
+    machine, CPU per operation varies far less than operations per second."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime (fields 14, 15)
 
 
 def pid_of(module: str, marker: str) -> int:

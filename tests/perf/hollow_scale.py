@@ -18,7 +18,7 @@ from api.client import Client
 from tests.fixtures.apiserver import admin_client
 from tests.fixtures.objects import from_yaml
 from tests.fixtures.pki import test_pki
-from tests.perf.harness import Component, control_plane, percentile, pid_of, rss_mb
+from tests.perf.harness import Component, control_plane, interruptible, percentile, pid_of, rss_mb
 
 POD = """
 apiVersion: v1
@@ -182,6 +182,7 @@ async def main(nodes: int, pods: int, use_scheduler: bool, apiservers: int = 1, 
 
 
 if __name__ == "__main__":
+    interruptible()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--nodes", type=int, default=1000)
     parser.add_argument("--pods", type=int, default=30000)

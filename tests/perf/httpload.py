@@ -12,11 +12,23 @@ RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
 REQUEST = b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n"
 
 
+COUNT_PATH = b"GET /connections "  # answered with how many connections the server has accepted
+
+
 async def serve(port: int) -> None:
+    accepted = 0
+
     async def handle(reader, writer):
+        nonlocal accepted
+        accepted += 1
         try:
-            while await reader.readuntil(b"\r\n\r\n"):
-                writer.write(RESPONSE)
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                if head.startswith(COUNT_PATH):
+                    body = str(accepted).encode()
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+                    break  # then closed: the asker reads until the end
+                else:
+                    writer.write(RESPONSE)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:

@@ -28,7 +28,7 @@ from deploy.lab import cluster
 from deploy.lab import plan as P
 from tests.fixtures.etcd import free_port
 from tests.fixtures.http import fetch
-from tests.perf.harness import percentile
+from tests.perf.harness import interruptible, percentile
 from tests.perf.httpload import exchange_load, serve, summary
 
 BACKEND_PORT = 8080
@@ -113,11 +113,21 @@ def in_netns(netns: str, *args: str, **kw) -> subprocess.Popen:
 
 
 def measure(netns: str, ip: str, port: int, mode: str, seconds: float) -> dict:
-    proc = in_netns(netns, "--load", ip, str(port), mode, str(seconds), stdout=subprocess.PIPE, text=True)
-    out, _ = proc.communicate(timeout=seconds + 30)
-    if proc.returncode != 0:
-        raise RuntimeError(f"load generator against {ip}:{port} failed")
-    return json.loads(out.strip().splitlines()[-1])
+    # subprocess.run kills the load generator when interrupted (Popen would leave it running in the netns)
+    done = subprocess.run(["ip", "netns", "exec", netns, sys.executable, "-m", "tests.perf.ingress", "--load", ip,
+                           str(port), mode, str(seconds)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=seconds + 30)
+    if done.returncode != 0:
+        raise RuntimeError(f"load generator against {ip}:{port} failed: {done.stderr.strip()[-500:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def backend_connections(backend_ip: str) -> int:
+    """How many connections the backend has accepted so far (this question's own included)."""
+    status, body = fetch(backend_ip, "bench", "/connections", port=BACKEND_PORT)
+    if status != 200:
+        raise RuntimeError(f"the backend answered {status} to /connections")
+    return int(body)
 
 
 def bench_objects(backend_ip: str) -> list[dict]:
@@ -170,12 +180,13 @@ async def change_latency(client, ingress_ip: str, changes: int) -> dict:
 
 
 async def data_path(seconds: float, changes: int) -> dict:
-    if lab("up", "--nodes", "3", "--ingress", "--ready-timeout", "120").returncode != 0:
-        raise RuntimeError("lab up failed; see `python -m deploy.lab status`")
     lab_plan = P.plan(P.Settings(nodes=3, ingress=True))
     ingress_host, backend_host, client_host = lab_plan.hosts
-    server = in_netns(backend_host.netns, "--serve", str(BACKEND_PORT))
-    try:
+    server = None
+    try:  # from `lab up` on: an interrupted or failed start is taken down too
+        if lab("up", "--nodes", "3", "--ingress", "--ready-timeout", "120").returncode != 0:
+            raise RuntimeError("lab up failed; see `python -m deploy.lab status`")
+        server = in_netns(backend_host.netns, "--serve", str(BACKEND_PORT))
         async with cluster.admin_client(lab_plan.admin_kubeconfig, timeout=30) as client:
             for body in bench_objects(backend_host.ip):
                 await client.create(build(body))
@@ -192,16 +203,21 @@ async def data_path(seconds: float, changes: int) -> dict:
             result = {}
             for mode in ("keepalive", "new"):
                 runs = {"direct": [], "ingress": []}
+                upstream = 0  # connections nginx opened to the backend: a handful when it keeps them alive
                 for _ in range(2):  # interleaved, so drift in the machine's load hits both alike
                     runs["direct"].append(measure(client_host.netns, backend_host.ip, BACKEND_PORT, mode, seconds / 4))
+                    before = backend_connections(backend_host.ip)
                     runs["ingress"].append(measure(client_host.netns, ingress_host.ip, 80, mode, seconds / 4))
+                    upstream += backend_connections(backend_host.ip) - before - 1  # less our own question
                 direct, via = summary(runs["direct"]), summary(runs["ingress"])
-                result[mode] = {"direct": direct, "ingress": via, "ratio": round(via["rps"] / direct["rps"], 3)}
+                result[mode] = {"direct": direct, "ingress": via, "ratio": round(via["rps"] / direct["rps"], 3),
+                                "upstream_connections": upstream}
             result["change_to_traffic"] = await change_latency(client, ingress_host.ip, changes)
             return result
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
         lab("down")
 
 
@@ -213,6 +229,7 @@ async def bench(seconds: float, changes: int, rules: int, smoke: bool) -> dict:
 
 
 def main() -> None:
+    interruptible()
     p = argparse.ArgumentParser(prog="python -m tests.perf.ingress", description=__doc__.split("\n\n")[0])
     p.add_argument("--seconds", type=float, default=8.0, help="load time per mode, split over both targets")
     p.add_argument("--changes", type=int, default=20, help="Ingress changes timed until traffic follows")

@@ -23,7 +23,7 @@ import time
 from tests.fixtures.apiserver import admin_client
 from tests.fixtures.pki import test_pki
 from tests.fixtures.objects import pod
-from tests.perf.harness import Component, control_plane, percentile
+from tests.perf.harness import Component, control_plane, interruptible, percentile
 
 BENCH_LABEL = "io.skiff.bench"
 SKIFF = os.path.join(os.path.dirname(sys.executable), "skiff")
@@ -194,6 +194,7 @@ async def instrumentation(count: int, rounds: int) -> dict:
 
 
 def main() -> None:
+    interruptible()
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--containers", type=int, default=100, help="containers sampled (default %(default)s)")
     p.add_argument("--nodes", type=int, default=1000, help="hollow nodes (default %(default)s)")

@@ -29,7 +29,7 @@ from nodeagent.runtime.images import PAUSE_IMAGE, ensure_local_images
 from tests.e2e.agent_fixtures import remove_containers
 from tests.fixtures.objects import from_yaml
 from tests.fixtures.pki import test_pki
-from tests.perf.harness import control_plane, percentile
+from tests.perf.harness import control_plane, interruptible, percentile
 
 GUARDED = ("10.244.0.0/16", "10.96.0.0/16")
 RAW_CIDR, AGENT_CIDR = "10.244.250.0/24", "10.244.251.0/24"
@@ -225,6 +225,7 @@ async def main(smoke: bool) -> dict:
 
 
 if __name__ == "__main__":
+    interruptible()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="a few pods only (CI)")
     print(json.dumps(asyncio.run(main(parser.parse_args().smoke))))

@@ -24,12 +24,13 @@ from api.informer import Informer
 from nodeagent import containers
 from nodeagent.agent import NodeAgent
 from nodeagent.config import AgentConfig
+from nodeagent.podnetwork import SimulatedNetwork
 from nodeagent.probes.manager import ProbeManager
 from nodeagent.runtime.base import LABEL_POD_UID, ContainerSpec
 from nodeagent.runtime.fake import FakeRuntime
 from proto import types_pb2
 from tests.fixtures.pki import test_pki
-from tests.perf.harness import control_plane, percentile, wait_until
+from tests.perf.harness import control_plane, interruptible, percentile, wait_until
 
 HOST = "127.0.0.1"
 SERVERS = 8  # HTTP servers (ports) in the helper process
@@ -200,7 +201,7 @@ async def measure_agent(count: int, seconds: float, flips: int, ports: list[int]
         cfg = AgentConfig(server=address, node_name="probe-node", node_ip=HOST, listen_port=0, state_dir=state_dir,
                           tls=test_pki().agent_tls("probe-node", (HOST,)),
                           relist_period=1.0, lease_renew_interval=5.0, status_update_interval=5.0)
-        agent = NodeAgent(cfg, client, FakeRuntime(), runtime_version="fake://0.1", fake_network=True)
+        agent = NodeAgent(cfg, client, FakeRuntime(), runtime_version="fake://0.1", network=SimulatedNetwork())
         pods = Informer(client, "Pod")
         flipped_at, callback_at, written_at = {}, {}, {}
         kick = agent.env.probes.on_change
@@ -265,6 +266,7 @@ async def measure_agent(count: int, seconds: float, flips: int, ports: list[int]
 
 
 def main() -> None:
+    interruptible()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--containers", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=20.0)

@@ -18,6 +18,7 @@ from deploy.lab import cluster, demo
 from deploy.lab import state as lab_state
 from deploy.lab.plan import plan
 from deploy.lab.down import leftovers
+from tests.perf.harness import interruptible
 
 IMAGE = "busybox:latest"
 COMMAND = ["httpd", "-f"]
@@ -121,6 +122,7 @@ def time_docker_run(replicas: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
+    interruptible()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--replicas", type=int, default=30)
     parser.add_argument("--smoke", action="store_true", help="5 replicas, for CI")

@@ -25,13 +25,13 @@ import uvloop
 
 from api import kinds, manifest
 from api.client import Client
-from deploy import kubeconfig
+from api import kubeconfig
 from proto import types_pb2
 from tests.fixtures.apiserver import admin_client
 from tests.fixtures.pki import test_pki
 from tests.fixtures.rest import trust
 from tests.perf.api_vs_etcd import run_concurrently, sample_pod
-from tests.perf.harness import control_plane, free_port, percentile
+from tests.perf.harness import control_plane, cpu_seconds, free_port, interruptible, percentile, pid_of
 
 CONCURRENCY = 64
 CHANNELS = 8
@@ -76,12 +76,21 @@ async def bench(count: int, workdir: Path) -> dict:
                     await r.read()
 
             print(f"creating {count} pods through each API ...", file=sys.stderr, flush=True)
+            # The API server's own CPU per create too: throughput on a shared 2-core machine swings with
+            # whatever else runs, CPU time per request much less.
+            server = pid_of("controlplane.apiserver.main", rest_address)
+            cpu = cpu_seconds(server)
             grpc_rate, grpc_lat = await run_concurrently(count, CONCURRENCY, grpc_create)
+            grpc_cpu, cpu = cpu_seconds(server) - cpu, cpu_seconds(server)
             rest_rate, rest_lat = await run_concurrently(count, CONCURRENCY, rest_create)
+            rest_cpu = cpu_seconds(server) - cpu
             results["creates"] = {
                 "grpc_per_s": round(grpc_rate, 1), "rest_per_s": round(rest_rate, 1),
                 "ratio": round(rest_rate / grpc_rate, 3),
-                "grpc_p99_ms": round(percentile(grpc_lat, 99), 2), "rest_p99_ms": round(percentile(rest_lat, 99), 2)}
+                "grpc_p99_ms": round(percentile(grpc_lat, 99), 2), "rest_p99_ms": round(percentile(rest_lat, 99), 2),
+                "grpc_server_cpu_ms": round(grpc_cpu * 1000 / count, 3),
+                "rest_server_cpu_ms": round(rest_cpu * 1000 / count, 3),
+                "server_cpu_ratio": round(grpc_cpu / rest_cpu, 3) if rest_cpu else None}
             print(f"creates: {json.dumps(results['creates'])}", file=sys.stderr, flush=True)
 
             # REST: until the last byte is in (kubectl decodes JSON in Go; Python's json.loads of megabytes
@@ -127,8 +136,8 @@ def _cli(grpc_address: str, rest_address: str, cert: bytes, workdir: Path, pods:
     """`kubectl get pods -A` and `skiff get pods -A` over every pod: median wall time of a few runs."""
     config = workdir / "kubeconfig"
     pki = test_pki()
-    config.write_text(kubeconfig.render(f"https://{rest_address}", cert, client_cert_pem=pki.cert("admin").read_bytes(),
-                                        client_key_pem=pki.key("admin").read_bytes()))
+    config.write_text(kubeconfig.render(rest_address, cert, pki.cert("admin").read_bytes(),
+                                        pki.key("admin").read_bytes()))
     skiff_config = test_pki().admin_kubeconfig(grpc_address)
     env = dict(os.environ, KUBECONFIG=str(config), KUBECACHEDIR=str(workdir / "kube-cache"),
                SKIFF_CONFIG=str(skiff_config))
@@ -150,6 +159,7 @@ def _cli(grpc_address: str, rest_address: str, cert: bytes, workdir: Path, pods:
 
 
 def main() -> None:
+    interruptible()
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--count", type=int, default=10_000, help="pods created through each API (default %(default)s)")
     p.add_argument("--smoke", action="store_true", help="a tiny run that only proves the benchmark works")

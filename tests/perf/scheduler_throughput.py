@@ -18,7 +18,7 @@ from tests.fixtures.apiserver import admin_client
 from api.leaderelection import LEASE_NAMESPACE
 from controlplane.scheduler.leader import LEASE_NAME
 from tests.fixtures.objects import node, pod
-from tests.perf.harness import control_plane, percentile, wait_until
+from tests.perf.harness import control_plane, interruptible, percentile, wait_until
 
 CHANNELS = 8
 CREATORS = 64
@@ -93,6 +93,7 @@ async def bench(nodes: int, pods: int, parallelism: int) -> dict:
 
 
 def main() -> None:
+    interruptible()
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--nodes", type=int, default=1000, help="Node objects to create (default %(default)s)")
     p.add_argument("--pods", type=int, default=10000, help="pods to schedule (default %(default)s)")

@@ -29,7 +29,7 @@ from nodeagent.proxy import nft, render, transaction
 from nodeagent.proxy.model import service_ports
 from nodeagent.proxy.proxier import ProxyConfig, ServiceProxy
 from tests.fixtures.objects import from_yaml
-from tests.perf.harness import control_plane, percentile, wait_until
+from tests.perf.harness import control_plane, interruptible, percentile, wait_until
 from tests.perf.httpload import exchange_load as _load, serve as _serve, summary
 
 POD_CIDR = "10.244.1.0/24"
@@ -217,6 +217,7 @@ async def bench(seconds: float, count: int, per: int) -> dict:
 
 
 def main() -> None:
+    interruptible()
     p = argparse.ArgumentParser(prog="python -m tests.perf.service_proxy", description=__doc__.split("\n\n")[0])
     p.add_argument("--seconds", type=float, default=6.0, help="load time per mode, split over both targets")
     p.add_argument("--services", type=int, default=1000)

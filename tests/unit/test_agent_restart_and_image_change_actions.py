@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from nodeagent import actions, containers, status
-from nodeagent.backoff import Backoff
+from api.retry import Backoff
 from nodeagent.runtime import base
 from nodeagent.runtime.base import ContainerInfo
 from tests.fixtures.objects import pod_with_containers as status_pod

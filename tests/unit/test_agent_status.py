@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from nodeagent import actions, status
-from nodeagent.backoff import Backoff
+from api.retry import Backoff
 from nodeagent.runtime import base
 from nodeagent.runtime.base import ContainerInfo
 from tests.fixtures.objects import from_yaml, pod_with_containers as make_pod

@@ -3,6 +3,7 @@ and the user's certificate or token; --server overrides the address."""
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from api import kubeconfig, pki
 from cli import config
@@ -57,3 +58,14 @@ def test_missing_env_config_bad_yaml_and_bad_files_are_reported(tmp_path, tls_fi
     kubeconfig.write(cfg, kubeconfig.render("h:1", str(tls_files / "ca.crt")))
     with pytest.raises(CliError, match="neither a client certificate nor a token"):
         config.load(None, {"SKIFF_CONFIG": str(cfg)})
+
+
+def test_rendered_kubeconfig_embeds_pem_bytes_and_names_files_given_as_paths():
+    embedded = yaml.safe_load(kubeconfig.render("https://10.0.0.1:6444", b"CA PEM", b"CERT PEM", b"KEY PEM",
+                                                namespace="default"))
+    assert embedded["clusters"][0]["cluster"] == {"server": "https://10.0.0.1:6444",
+                                                  "certificate-authority-data": "Q0EgUEVN"}
+    assert embedded["users"][0]["user"] == {"client-certificate-data": "Q0VSVCBQRU0=", "client-key-data": "S0VZIFBFTQ=="}
+    named = yaml.safe_load(kubeconfig.render("10.0.0.1:7443", "ca.crt", "a.crt", "a.key"))
+    assert named["clusters"][0]["cluster"] == {"server": "https://10.0.0.1:7443", "certificate-authority": "ca.crt"}
+    assert named["users"][0]["user"] == {"client-certificate": "a.crt", "client-key": "a.key"}

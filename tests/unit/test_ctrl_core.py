@@ -5,9 +5,10 @@ import asyncio
 from datetime import datetime, timezone
 
 from api import meta, selectors
+from api.retry import Backoff
 from controlplane.controllers.core import ownership, podstate
 from controlplane.controllers.core.expectations import Expectations
-from controlplane.controllers.core.ratelimit import ItemExponential, RateLimiter, TokenBucket
+from controlplane.controllers.core.ratelimit import RateLimiter, TokenBucket
 from controlplane.controllers.core.workqueue import ShutDown, WorkQueue
 from controlplane.controllers.replicaset import plan
 from tests.fixtures.objects import pod
@@ -16,11 +17,11 @@ NOW = datetime(2025, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
 
 
 def test_per_item_backoff_doubles_to_a_cap_and_forget_starts_over():
-    limiter = ItemExponential(base=0.01, cap=0.05)
+    limiter = RateLimiter(Backoff(base=0.01, cap=0.05), TokenBucket(rate=1000, burst=1000))
     assert [limiter.when("a") for _ in range(5)] == [0.01, 0.02, 0.04, 0.05, 0.05]
-    assert limiter.when("b") == 0.01  # per item
+    assert limiter.when("b") == 0.01 and limiter.failures("a") == 5  # per item
     limiter.forget("a")
-    assert limiter.when("a") == 0.01
+    assert limiter.when("a") == 0.01 and limiter.failures("a") == 1
 
 
 def test_token_bucket_limits_retries_overall_after_the_burst():
@@ -32,7 +33,7 @@ def test_token_bucket_limits_retries_overall_after_the_burst():
 
 
 def test_rate_limiter_takes_the_longer_wait():
-    limiter = RateLimiter(ItemExponential(base=1.0), TokenBucket(rate=1, burst=1, clock=lambda: 0.0))
+    limiter = RateLimiter(Backoff(base=1.0, cap=300.0), TokenBucket(rate=1, burst=1, clock=lambda: 0.0))
     assert limiter.when("a") == 1.0
     assert limiter.when("b") == 1.0  # bucket now empty
     assert limiter.failures("a") == 1
@@ -53,7 +54,7 @@ async def test_queue_holds_a_key_once_and_never_hands_it_to_two_workers():
 
 
 async def test_queue_rate_limited_add_waits_and_shutdown_releases_workers():
-    q = WorkQueue("t", RateLimiter(ItemExponential(base=0.05)))
+    q = WorkQueue("t", RateLimiter(Backoff(base=0.05, cap=300.0, jitter=0.0)))
     loop = asyncio.get_running_loop()
     start = loop.time()
     q.add_rate_limited("x")

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import yaml
 from aiohttp import web
+from google.protobuf.message import Message
 
 from api import errors, meta
 from controlplane.apiserver.rest import codec, fieldmanager, patch
 from controlplane.apiserver.rest.paths import Target
 from controlplane.apiserver.rest.status import RestError
-
-_RETRIES = 8
 
 
 def read_config(body: bytes, target: Target) -> dict:
@@ -41,41 +40,44 @@ async def serve(request: web.Request, handlers, target: Target) -> web.StreamRes
     dry_run = bool(q.getall("dryRun", []))
     config = read_config(await request.read(), target)
     registry, kind, descriptor = handlers.registry, target.kind, target.kind.message.DESCRIPTOR
-    for attempt in range(_RETRIES):
+    namespace = target.namespace or "default"
+    if not await _exists(registry, target):
+        paths = fieldmanager.field_set(config, descriptor)
+        data = codec.with_managed_fields(
+            dict(config), [fieldmanager.entry(manager, "Apply", kind.api_version, meta.now_text(), paths)])
+        obj, warnings = codec.decode(data, kind, validation)
+        codec.place(obj, target)
         try:
-            live = await registry.get(kind, target.namespace or "default", target.name)
-        except errors.NotFound:
-            live = None
-        now = meta.now_text()
-        if live is None:
-            paths = fieldmanager.field_set(config, descriptor)
-            data = codec.with_managed_fields(
-                dict(config), [fieldmanager.entry(manager, "Apply", kind.api_version, now, paths)])
-            obj, warnings = codec.decode(data, kind, validation)
-            codec.place(obj, target)
-            try:
-                created = await registry.create(obj, dry_run)
-            except errors.AlreadyExists:
-                continue  # created meanwhile: apply onto it
+            created = await registry.create(obj, dry_run)
             return handlers.respond(request, target, created, 201, warnings)
+        except errors.AlreadyExists:
+            pass  # created meanwhile: apply onto it
+    warnings: list[str] = []
+
+    def edit(live: Message) -> Message:
         current = codec.encode(live)
         entries = current.get("metadata", {}).get("managedFields", [])
         try:
             merged, entries = fieldmanager.apply(
                 current, config, entries, manager, descriptor, force,
-                lambda a, b: patch.strategic_merge(a, b, descriptor), kind.api_version, now)
+                lambda a, b: patch.strategic_merge(a, b, descriptor), kind.api_version, meta.now_text())
         except fieldmanager.ApplyConflict as e:
             causes = [{"reason": "FieldManagerConflict", "message": f'conflict with "{m}"',
                        "field": fieldmanager.path_text(p)} for m, p in e.conflicts]
             raise RestError("Conflict", str(e), causes) from None
-        obj, warnings = codec.decode(codec.with_managed_fields(merged, entries), kind, validation)
+        obj, found = codec.decode(codec.with_managed_fields(merged, entries), kind, validation)
         codec.place(obj, target)
-        obj.metadata.resource_version = live.metadata.resource_version
-        try:
-            updated = await registry.update(obj, "", dry_run)
-        except errors.Conflict:
-            if attempt == _RETRIES - 1:
-                raise
-            continue
-        return handlers.respond(request, target, updated, 200, warnings)
-    raise errors.Conflict("too many concurrent updates; try again")
+        obj.metadata.resource_version = live.metadata.resource_version  # the configuration's is no precondition
+        warnings[:] = found
+        return obj
+
+    updated = await registry.update_by(kind, namespace, target.name, edit, "", dry_run)
+    return handlers.respond(request, target, updated, 200, warnings)
+
+
+async def _exists(registry, target: Target) -> bool:
+    try:
+        await registry.get(target.kind, target.namespace or "default", target.name)
+    except errors.NotFound:
+        return False
+    return True

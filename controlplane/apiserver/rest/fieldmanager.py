@@ -13,6 +13,7 @@ from typing import Any
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from api import schema
+from api.patch import field_of, is_map
 
 Path = tuple[str, ...]
 MISSING = object()
@@ -20,17 +21,6 @@ MISSING = object()
 _IGNORED_TOP = {"apiVersion", "kind", "status"}
 _IGNORED_META = {"name", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp",
                  "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields"}
-
-
-def _field(descriptor: Descriptor | None, key: str) -> FieldDescriptor | None:
-    if descriptor is None:
-        return None
-    return next((f for f in descriptor.fields if f.json_name == key), None)
-
-
-def _is_map(field: FieldDescriptor | None) -> bool:
-    return (field is not None and field.type == FieldDescriptor.TYPE_MESSAGE
-            and field.message_type.GetOptions().map_entry)
 
 
 def _map_value_message(field: FieldDescriptor) -> Descriptor | None:
@@ -50,7 +40,7 @@ def field_set(data: dict, descriptor: Descriptor) -> set[Path]:
             continue
         if key == "metadata" and isinstance(value, dict):
             meta = {k: v for k, v in value.items() if k not in _IGNORED_META}
-            _walk(meta, _field(descriptor, "metadata").message_type, ("metadata",), out)
+            _walk(meta, field_of(descriptor, "metadata").message_type, ("metadata",), out)
             continue
         _walk({key: value}, descriptor, (), out)
     return out
@@ -58,11 +48,11 @@ def field_set(data: dict, descriptor: Descriptor) -> set[Path]:
 
 def _walk(data: Any, descriptor: Descriptor | None, path: Path, out: set[Path]) -> None:
     for key, value in data.items():
-        field = _field(descriptor, key)
+        field = field_of(descriptor, key)
         here = path + (key,)
         if value is None:
             continue
-        if _is_map(field):
+        if is_map(field):
             if not isinstance(value, dict) or not value:
                 out.add(here)
                 continue

@@ -1,5 +1,5 @@
 """PATCH: JSON patch, JSON merge patch and strategic merge patch (the pure functions in api/patch.py)
-applied to the manifest form, then written as an update guarded by the version read.
+applied to the manifest form, then written by the registry's guaranteed-update loop, as the gRPC Patch is.
 """
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 
 from aiohttp import web
 from google.protobuf.descriptor import Descriptor
+from google.protobuf.message import Message
 
-from api import errors
 from api import patch as patching
 from api.patch import merge_patch
 from controlplane.apiserver.rest import codec, managers, media
@@ -20,7 +20,6 @@ MERGE_PATCH = "application/merge-patch+json"
 STRATEGIC = "application/strategic-merge-patch+json"
 APPLY = "application/apply-patch+yaml"
 TYPES = (JSON_PATCH, MERGE_PATCH, STRATEGIC, APPLY)
-_RETRIES = 8
 
 
 def content_type(request: web.Request) -> str:
@@ -73,24 +72,17 @@ async def serve(request: web.Request, handlers, target: Target) -> web.StreamRes
     body = await request.read()
     validation = codec.field_validation(request.query.get("fieldValidation", ""))
     dry_run = bool(request.query.getall("dryRun", []))
-    registry = handlers.registry
-    namespace = target.namespace or "default"
-    for attempt in range(_RETRIES):
-        current = await registry.get(target.kind, namespace, target.name)
+    warnings: list[str] = []
+
+    def edit(current: Message) -> Message:
         original = codec.encode(current)
-        result = apply_patch(kind, original, body, target.kind.message.DESCRIPTOR)
-        data = codec.check_type(result, target.kind)
-        obj, warnings = codec.decode(data, target.kind, validation)
+        data = codec.check_type(apply_patch(kind, original, body, target.kind.message.DESCRIPTOR), target.kind)
+        obj, found = codec.decode(data, target.kind, validation)
         codec.place(obj, target)
         managers.record(request, target, original, data, obj)
-        pinned = obj.metadata.resource_version and obj.metadata.resource_version != current.metadata.resource_version
-        if not obj.metadata.resource_version:
-            obj.metadata.resource_version = current.metadata.resource_version
-        try:
-            updated = await registry.update(obj, target.subresource, dry_run)
-        except errors.Conflict:
-            if pinned or attempt == _RETRIES - 1:
-                raise
-            continue  # changed between our read and write: patch the new version
-        return handlers.respond(request, target, updated, 200, warnings)
-    raise errors.Conflict("too many concurrent updates; try again")
+        warnings[:] = found
+        return obj
+
+    updated = await handlers.registry.update_by(target.kind, target.namespace or "default", target.name, edit,
+                                                target.subresource, dry_run)
+    return handlers.respond(request, target, updated, 200, warnings)

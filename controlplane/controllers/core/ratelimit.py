@@ -6,25 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Hashable
 
-
-class ItemExponential:
-    """base * 2^failures for each item, capped at `cap`; `forget` starts an item over."""
-
-    def __init__(self, base: float = 0.005, cap: float = 300.0):
-        self.base = base
-        self.cap = cap
-        self._failures: dict[Hashable, int] = {}
-
-    def when(self, item: Hashable) -> float:
-        failures = self._failures.get(item, 0)
-        self._failures[item] = failures + 1
-        return min(self.base * (2 ** min(failures, 62)), self.cap)
-
-    def failures(self, item: Hashable) -> int:
-        return self._failures.get(item, 0)
-
-    def forget(self, item: Hashable) -> None:
-        self._failures.pop(item, None)
+from api.retry import Backoff
 
 
 class TokenBucket:
@@ -44,22 +26,20 @@ class TokenBucket:
         self._tokens -= 1  # reserve now, even when the token is only there in the future
         return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
 
-    def forget(self, item: Hashable) -> None:
-        pass
-
 
 class RateLimiter:
-    """The longest wait any of its limiters asks for (client-go's MaxOfRateLimiter)."""
+    """Per item, exponential backoff from `backoff` (base 5 ms doubling to 300 s); overall, the token
+    bucket's pace; a key waits the longer of the two (client-go's default MaxOfRateLimiter)."""
 
-    def __init__(self, *limiters):
-        self.limiters = limiters or (ItemExponential(), TokenBucket())
+    def __init__(self, backoff: Backoff | None = None, bucket: TokenBucket | None = None):
+        self.backoff = backoff or Backoff(base=0.005, cap=300.0, jitter=0.0)
+        self.bucket = bucket or TokenBucket()
 
     def when(self, item: Hashable) -> float:
-        return max(limiter.when(item) for limiter in self.limiters)
+        return max(self.backoff.next(item), self.bucket.when(item))
 
     def failures(self, item: Hashable) -> int:
-        return max((l.failures(item) for l in self.limiters if hasattr(l, "failures")), default=0)
+        return self.backoff.attempts(item)
 
     def forget(self, item: Hashable) -> None:
-        for limiter in self.limiters:
-            limiter.forget(item)
+        self.backoff.reset(item)

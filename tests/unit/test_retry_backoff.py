@@ -1,5 +1,6 @@
-"""Crash-loop back-off: immediate first restart, then base doubling to the cap, reset after a long run."""
-from nodeagent.backoff import Backoff
+"""The one backoff: base doubling to the cap, per key (crash loops: reset after a long run) or as one
+retry sequence with jittered sleeps."""
+from api.retry import Backoff
 
 
 def test_first_restart_is_immediate_then_the_delay_doubles_to_the_cap():
@@ -31,3 +32,18 @@ def test_keys_are_independent_and_a_pod_can_be_forgotten():
     assert b.current(("pod1", "a")) == 2 and b.current(("pod2", "a")) == 1
     b.forget_prefix("pod1")
     assert b.current(("pod1", "a")) == 0 and b.current(("pod2", "a")) == 1
+
+
+def test_a_retry_sequence_sleeps_base_then_doubles_within_the_jitter_and_a_reset_starts_over():
+    b = Backoff(base=1, cap=4, jitter=0.2)
+    delays = [b.next_delay() for _ in range(4)]
+    for delay, exact in zip(delays, (1, 2, 4, 4)):
+        assert exact * 0.8 <= delay <= exact * 1.2
+    b.reset()
+    assert 0.8 <= b.next_delay() <= 1.2
+
+
+def test_without_reset_after_a_key_is_never_forgiven_by_time_alone():
+    b = Backoff(base=1, cap=8)
+    b.next("c", now=0)
+    assert b.next("c", now=10_000) == 2
