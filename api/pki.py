@@ -244,14 +244,17 @@ def ensure_ca(directory: Path) -> KeyPair:
 def write_pki(directory: Path, specs: Iterable[CertSpec], renew: bool = False) -> list[str]:
     """Make the CA if missing and every certificate that is missing (or all of them with `renew`).
 
-    Returns the paths it (re)issued. Existing certificates stay, so running it twice changes nothing.
+    Returns the paths it (re)issued. Existing certificates stay, so running it twice changes nothing,
+    unless one lacks a name or usage its spec now asks for (a PKI made by an older skiff: the control
+    plane's certificates now also serve /metrics), which is issued again.
     """
     directory = Path(directory)
     ca = ensure_ca(directory)
     made = []
     for spec in specs:
         crt, key = cert_file(directory, spec.path), key_file(directory, spec.path)
-        if not renew and crt.exists() and key.exists():
+        if not renew and crt.exists() and key.exists() and \
+                covers(spec_of(spec.path, x509.load_pem_x509_certificate(crt.read_bytes())), spec):
             continue
         pair = issue(ca, spec)
         write_file(key, pair.key_pem)
@@ -277,6 +280,13 @@ def renew(directory: Path, path: str, now: datetime.datetime | None = None) -> N
     pair = issue(ca, spec_of(path, old), now=now)
     write_file(key_file(directory, path), pair.key_pem)
     write_file(cert_file(directory, path), pair.cert_pem)
+
+
+def covers(existing: CertSpec, wanted: CertSpec) -> bool:
+    """Whether a certificate issued as `existing` does all `wanted` asks: the same subject, every name, every usage."""
+    return (existing.common_name, existing.organizations) == (wanted.common_name, wanted.organizations) and \
+        set(wanted.dns_names) <= set(existing.dns_names) and set(wanted.ip_addresses) <= set(existing.ip_addresses) \
+        and existing.server >= wanted.server and existing.client >= wanted.client
 
 
 def spec_of(path: str, cert: x509.Certificate) -> CertSpec:
