@@ -75,9 +75,10 @@ def check_non_root(pod: types_pb2.Pod, container: types_pb2.Container, eff: Effe
 
 
 def needs_image_user(pod: types_pb2.Pod, container: types_pb2.Container) -> bool:
-    """Whether the mapping must know the image's user (asked of the runtime only then)."""
+    """Whether the mapping must know the image's user (asked of the runtime only then): a runAsUser settles
+    both the non-root check and the user a runAsGroup goes with."""
     eff = effective(pod, container)
-    return eff.run_as_non_root or (eff.run_as_group is not None and eff.run_as_user is None)
+    return eff.run_as_user is None and (eff.run_as_non_root or eff.run_as_group is not None)
 
 
 def _capability(name: str) -> str:

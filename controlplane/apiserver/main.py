@@ -18,6 +18,7 @@ from api import grpchealth, monitoring
 from controlplane.apiserver.allocator import ServiceRanges
 from controlplane.apiserver import encryption, metrics
 from controlplane.apiserver.auth import audit, serviceaccount
+from controlplane.apiserver.etcdclient import EtcdTLS
 from controlplane.apiserver.auth.config import Security
 from controlplane.apiserver.auth.resource_attributes import for_path
 from controlplane.apiserver.auth.user import with_authenticated
@@ -101,6 +102,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     tls.add_argument("--audit-policy-file", default="", metavar="PATH",
                      help="an audit.k8s.io/v1 Policy choosing what is logged, e.g. a rule `level: None` for "
                           "verbs [get, list, watch] leaves reads out (default: everything at Metadata)")
+    tls.add_argument("--etcd-cafile", default="", metavar="PATH",
+                     help="the CA etcd's serving certificates are checked against (with --etcd-certfile and "
+                          "--etcd-keyfile: TLS to etcd, as kube-apiserver; without: plain gRPC)")
+    tls.add_argument("--etcd-certfile", default="", metavar="PATH",
+                     help="the client certificate the API server shows etcd (etcd's --client-cert-auth)")
+    tls.add_argument("--etcd-keyfile", default="", metavar="PATH", help="the key of --etcd-certfile")
     tls.add_argument("--kubelet-certificate-authority", default="", metavar="PATH",
                      help="the CA agents' serving certificates are checked against (default: --client-ca-file)")
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
@@ -113,6 +120,11 @@ def security_from_args(args: argparse.Namespace) -> Security:
                                    args.kubelet_certificate_authority, args.service_account_signing_key_file)
     security.service_account_issuer = args.service_account_issuer
     security.api_audiences = tuple(a for a in args.api_audiences.split(",") if a) or (args.service_account_issuer,)
+    etcd_files = (args.etcd_cafile, args.etcd_certfile, args.etcd_keyfile)
+    if any(etcd_files):
+        if not all(etcd_files):
+            raise ValueError("--etcd-cafile, --etcd-certfile and --etcd-keyfile go together (TLS to etcd)")
+        security.etcd = EtcdTLS.from_files(*etcd_files)
     if args.audit_log_path:
         security.audit = audit.load(args.audit_log_path, args.audit_policy_file)
     return security
@@ -161,7 +173,7 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
     when `rest_listen` is set, the Kubernetes REST API over HTTPS with the same serving certificate; with
     `advertise_address`, keep this server in the `kubernetes` Service's Endpoints."""
     transformers = storage_transformers(encryption_config or {})
-    storage = Storage(etcd_endpoints, transformers=transformers)
+    storage = Storage(etcd_endpoints, transformers=transformers, tls=security.etcd)
     registry = Registry(storage, Settings(service_ranges or ServiceRanges()))
     await registry.start()
     compactor = Compactor(storage, compaction_interval)

@@ -174,7 +174,7 @@ def plan(settings: Settings) -> Lab:
 def _processes(lab: Lab) -> list[Process]:
     s = lab.settings
     members = {m.name: m.ip for m in lab.etcd}
-    procs = [Process(m.name, components.etcd(m.name, str(STATE_DIR / m.name), m.ip, members),
+    procs = [Process(m.name, components.etcd(m.name, str(STATE_DIR / m.name), m.ip, members, PKI_DIR),
                      m.netns, "etcd") for m in lab.etcd]
     root = lab.root_ip
     for i, ip in enumerate(lab.api_ips):

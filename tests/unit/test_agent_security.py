@@ -112,3 +112,15 @@ def test_a_localhost_profile_reaches_docker_as_its_compacted_json(tmp_path):
     (tmp_path / "bad.json").write_text("{nope")
     with pytest.raises(SeccompProfileError, match="not JSON"):
         load_seccomp_profile(str(tmp_path / "bad.json"))
+
+
+@pytest.mark.parametrize("pod_sc, container_sc, needed", [
+    ("{}", "{}", False),
+    ("{runAsNonRoot: true}", "{}", True),  # only the image can say who it runs as
+    ("{runAsGroup: 3000}", "{}", True),  # the group goes with the image's user
+    ("{runAsNonRoot: true, runAsUser: 1000}", "{}", False),  # the user is given: no image inspection
+    ("{runAsNonRoot: true}", "{runAsUser: 1000, runAsGroup: 3000}", False),
+])
+def test_the_image_user_is_asked_for_only_when_the_mapping_depends_on_it(pod_sc, container_sc, needed):
+    p = pod(pod_sc, container_sc)
+    assert security.needs_image_user(p, p.spec.containers[0]) is needed

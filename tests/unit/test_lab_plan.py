@@ -51,12 +51,21 @@ def test_plan_rejects_bad_member_counts_and_overlapping_underlays():
 
 
 def test_etcd_members_list_the_whole_initial_cluster():
-    argv = components.etcd("b", "/d", "10.0.0.2", {"a": "10.0.0.1", "b": "10.0.0.2"})
-    assert argv[argv.index("--initial-cluster") + 1] == "a=http://10.0.0.1:2380,b=http://10.0.0.2:2380"
+    argv = components.etcd("b", "/d", "10.0.0.2", {"a": "10.0.0.1", "b": "10.0.0.2"}, Path("/pki"))
+    assert argv[argv.index("--initial-cluster") + 1] == "a=https://10.0.0.1:2380,b=https://10.0.0.2:2380"
+
+
+def test_etcd_members_speak_tls_to_clients_and_peers_and_require_certificates():
+    argv = components.etcd("b", "/d", "10.0.0.2", {"a": "10.0.0.1", "b": "10.0.0.2"}, Path("/pki"))
+    flag = {a: argv[i + 1] for i, a in enumerate(argv[:-1]) if a.startswith("--")}
+    assert flag["--cert-file"] == "/pki/etcd/b-server.crt" and flag["--peer-key-file"] == "/pki/etcd/b-peer.key"
+    assert flag["--trusted-ca-file"] == flag["--peer-trusted-ca-file"] == "/pki/ca.crt"
+    assert "--client-cert-auth" in argv and "--peer-client-cert-auth" in argv
+    assert all(u.startswith("https://") for u in flag["--listen-client-urls"].split(","))
 
 
 def test_etcd_members_pre_vote_so_a_returning_quorum_elects_at_once():
-    assert "--pre-vote" in components.etcd("a", "/d", "10.0.0.1", {"a": "10.0.0.1"})
+    assert "--pre-vote" in components.etcd("a", "/d", "10.0.0.1", {"a": "10.0.0.1"}, Path("/pki"))
 
 
 def test_committed_units_are_what_the_example_config_renders():
