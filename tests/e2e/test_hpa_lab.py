@@ -139,8 +139,11 @@ async def test_a_counter_the_pods_serve_scales_them_up_then_down(lab):
                               "spec": {"terminationGracePeriodSeconds": 0, "containers": [{
                                   "name": "load", "image": "busybox:latest", "command": ["sh", "-c", load]}]}})
         await eventually(lambda: _more_than(client, "counter", 1), timeout=90, interval=1, what="counter scaled up")
-        got = await client.get("HorizontalPodAutoscaler", "counter")
-        assert [m.type for m in got.status.current_metrics] == ["Pods", "Object"]
+
+        async def both_measured():
+            got = await client.get("HorizontalPodAutoscaler", "counter")
+            return got if [m.type for m in got.status.current_metrics] == ["Pods", "Object"] else None
+        got = await eventually(both_measured, timeout=3 * SYNC, interval=1, what="both metrics in the status")
         assert got.status.current_metrics[0].pods.metric.name == "http_requests_per_second"
         assert got.status.current_metrics[1].object.described_object.name == "counter"
 
