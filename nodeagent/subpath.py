@@ -57,10 +57,10 @@ def _open_beneath(base: str, parts: list[str]) -> int:
 
 
 def open_subpath(volume_path: str, sub_path: str, mode: int) -> int:
-    """An fd (O_PATH) on `sub_path` of the volume at `volume_path`, its missing directories made with `mode`;
-    the caller closes it. Symlinks are followed only while they stay inside the volume (a configMap's
-    `..data` link does); one leading out is refused, and nothing outside the volume is created or chmodded.
-    The fd pins what was checked: a component swapped for a symlink afterwards cannot change it."""
+    """An fd on `sub_path` of the volume at `volume_path` (O_PATH for a file), its missing directories made
+    with `mode`; the caller closes it. Symlinks are followed only while they stay inside the volume (a
+    configMap's `..data` link does); one leading out is refused, and nothing outside the volume is created
+    or chmodded. The fd pins what was checked: a component swapped for a symlink afterwards cannot change it."""
     base = os.path.realpath(volume_path)
     parts = _parts(sub_path)
     existing = len(parts)
