@@ -60,6 +60,9 @@ class ClusterLayout:
 
 # The ingress controller's identity; the API server binds it to a ClusterRole of the same name.
 INGRESS_CONTROLLER_USER = "skiff:ingress-controller"
+# Prometheus' identity: in Kubernetes' system:monitoring group, which may read every component's /metrics.
+PROMETHEUS_USER = "skiff:prometheus"
+MONITORING_GROUP = "system:monitoring"
 
 
 def first_service_ip(service_cidr: str) -> str:
@@ -82,14 +85,22 @@ def etcd_peer_path(member: str) -> str:
 def cluster_specs(layout: ClusterLayout) -> list[CertSpec]:
     """Every certificate of a cluster, as Kubernetes lays them out (kubeadm's names where it has one)."""
     api_ips = _unique(["127.0.0.1", first_service_ip(layout.service_cidr), *layout.apiserver_addresses])
+    control_plane_serving = dict(dns_names=("localhost",), ip_addresses=tuple(a for a in api_ips if _is_ip(a)),
+                                 server=True, client=True)
     specs = [
         CertSpec("apiserver", "kube-apiserver", dns_names=("localhost", *SERVICE_DNS_NAMES),
                  ip_addresses=tuple(a for a in api_ips if _is_ip(a)), server=True),
         CertSpec("apiserver-etcd-client", "kube-apiserver-etcd-client", client=True),
         CertSpec("apiserver-kubelet-client", "kube-apiserver-kubelet-client", (MASTERS,), client=True),
-        CertSpec("scheduler", "system:kube-scheduler", client=True),
-        CertSpec("controller-manager", "system:kube-controller-manager", client=True),
-        CertSpec("ingress-controller", INGRESS_CONTROLLER_USER, client=True),
+        # The control plane's programs also serve their /metrics with their one certificate, where they run.
+        CertSpec("scheduler", "system:kube-scheduler", **control_plane_serving),
+        CertSpec("controller-manager", "system:kube-controller-manager", **control_plane_serving),
+        # the ingress controller runs on a node: its certificate names every node's address too
+        CertSpec("ingress-controller", INGRESS_CONTROLLER_USER, dns_names=("localhost",),
+                 ip_addresses=tuple(_unique([*control_plane_serving["ip_addresses"],
+                                             *(ip for ips in layout.nodes.values() for ip in ips if _is_ip(ip))])),
+                 server=True, client=True),
+        CertSpec("prometheus", PROMETHEUS_USER, (MONITORING_GROUP,), client=True),
         CertSpec("admin", "kubernetes-admin", (MASTERS,), client=True),
     ]
     for member, ip in sorted(layout.etcd_members.items()):
@@ -233,14 +244,17 @@ def ensure_ca(directory: Path) -> KeyPair:
 def write_pki(directory: Path, specs: Iterable[CertSpec], renew: bool = False) -> list[str]:
     """Make the CA if missing and every certificate that is missing (or all of them with `renew`).
 
-    Returns the paths it (re)issued. Existing certificates stay, so running it twice changes nothing.
+    Returns the paths it (re)issued. Existing certificates stay, so running it twice changes nothing,
+    unless one lacks a name or usage its spec now asks for (a PKI made by an older skiff: the control
+    plane's certificates now also serve /metrics), which is issued again.
     """
     directory = Path(directory)
     ca = ensure_ca(directory)
     made = []
     for spec in specs:
         crt, key = cert_file(directory, spec.path), key_file(directory, spec.path)
-        if not renew and crt.exists() and key.exists():
+        if not renew and crt.exists() and key.exists() and \
+                covers(spec_of(spec.path, x509.load_pem_x509_certificate(crt.read_bytes())), spec):
             continue
         pair = issue(ca, spec)
         write_file(key, pair.key_pem)
@@ -266,6 +280,13 @@ def renew(directory: Path, path: str, now: datetime.datetime | None = None) -> N
     pair = issue(ca, spec_of(path, old), now=now)
     write_file(key_file(directory, path), pair.key_pem)
     write_file(cert_file(directory, path), pair.cert_pem)
+
+
+def covers(existing: CertSpec, wanted: CertSpec) -> bool:
+    """Whether a certificate issued as `existing` does all `wanted` asks: the same subject, every name, every usage."""
+    return (existing.common_name, existing.organizations) == (wanted.common_name, wanted.organizations) and \
+        set(wanted.dns_names) <= set(existing.dns_names) and set(wanted.ip_addresses) <= set(existing.ip_addresses) \
+        and existing.server >= wanted.server and existing.client >= wanted.client
 
 
 def spec_of(path: str, cert: x509.Certificate) -> CertSpec:

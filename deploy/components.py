@@ -27,7 +27,7 @@ class NodeLifecycle:
 
 LAB_LIFECYCLE = NodeLifecycle(grace_period=15.0, eviction_timeout=30.0, monitor_period=2.0)
 
-# Prometheus /metrics (and /healthz, /readyz) of each program, over plain HTTP, as --metrics-bind-address.
+# Prometheus /metrics (and /healthz, /readyz) of each program, over HTTPS, as --metrics-bind-address.
 METRICS_PORTS = {"apiserver": 10251, "scheduler": 10259, "controller-manager": 10257, "agent": 10255,
                  "ingress": 10254}
 LAB_METRICS_RESOLUTION = 5.0  # `skiff top` follows a lab experiment closely; real nodes keep 15 s
@@ -58,16 +58,18 @@ def _seconds(value: float) -> str:
     return f"{value:g}"
 
 
-def etcd(name: str, data_dir: str, ip: str, members: dict[str, str], state: str = "new",
+def etcd(name: str, data_dir: str, ip: str, members: dict[str, str], pki_dir: Path, state: str = "new",
          client_port: int = 2379, peer_port: int = 2380, binary: str = ETCD_BINARY,
          quota_bytes: int = ETCD_QUOTA_BYTES) -> list[str]:
-    """One etcd member; `members` maps every member's name to its IP (the initial cluster)."""
-    cluster = ",".join(f"{n}=http://{addr}:{peer_port}" for n, addr in sorted(members.items()))
+    """One etcd member; `members` maps every member's name to its IP (the initial cluster). Clients and
+    peers speak TLS and must show a certificate of the cluster CA in `pki_dir`."""
+    cluster = ",".join(f"{n}=https://{addr}:{peer_port}" for n, addr in sorted(members.items()))
     return [binary, "--name", name, "--data-dir", data_dir,
-            "--listen-client-urls", f"http://{ip}:{client_port},http://127.0.0.1:{client_port}",
-            "--advertise-client-urls", f"http://{ip}:{client_port}",
-            "--listen-peer-urls", f"http://{ip}:{peer_port}",
-            "--initial-advertise-peer-urls", f"http://{ip}:{peer_port}",
+            "--listen-client-urls", f"https://{ip}:{client_port},https://127.0.0.1:{client_port}",
+            "--advertise-client-urls", f"https://{ip}:{client_port}",
+            "--listen-peer-urls", f"https://{ip}:{peer_port}",
+            "--initial-advertise-peer-urls", f"https://{ip}:{peer_port}",
+            *pki.etcd_member_flags(pki_dir, name),
             "--initial-cluster", cluster, "--initial-cluster-state", state,
             "--initial-cluster-token", "skiff", "--quota-backend-bytes", str(quota_bytes),
             # etcd 3.5's default, off in 3.4: a member that lost quorum does not inflate its term by

@@ -26,14 +26,31 @@ def kubeconfig_file(pki_dir: Path, who: str) -> str:
     return str(Path(pki_dir) / f"{who}.conf")
 
 
+def etcd_client_files(pki_dir: Path) -> tuple[str, str, str]:
+    """(CA, certificate, key) the API server (and `deploy.etcdspace`) speak to etcd with."""
+    return cert(pki_dir, "ca"), cert(pki_dir, "apiserver-etcd-client"), key(pki_dir, "apiserver-etcd-client")
+
+
+def etcd_member_flags(pki_dir: Path, member: str) -> list[str]:
+    """TLS for an etcd member's clients and peers, each required to show a certificate of the cluster CA."""
+    ca = cert(pki_dir, "ca")
+    server, peer = pki.etcd_server_path(member), pki.etcd_peer_path(member)
+    return ["--cert-file", cert(pki_dir, server), "--key-file", key(pki_dir, server),
+            "--client-cert-auth", "--trusted-ca-file", ca,
+            "--peer-cert-file", cert(pki_dir, peer), "--peer-key-file", key(pki_dir, peer),
+            "--peer-client-cert-auth", "--peer-trusted-ca-file", ca]
+
+
 def apiserver_flags(pki_dir: Path) -> list[str]:
     token_file = Path(pki_dir) / TOKEN_FILE
+    etcd_ca, etcd_cert, etcd_key = etcd_client_files(pki_dir)
     return ["--tls-cert-file", cert(pki_dir, "apiserver"), "--tls-private-key-file", key(pki_dir, "apiserver"),
             "--client-ca-file", cert(pki_dir, "ca"),
             "--kubelet-client-certificate", cert(pki_dir, "apiserver-kubelet-client"),
             "--kubelet-client-key", key(pki_dir, "apiserver-kubelet-client"),
             "--token-auth-file", str(token_file), "--audit-policy-file", str(Path(pki_dir) / AUDIT_POLICY),
-            "--service-account-signing-key-file", str(Path(pki_dir) / "sa.key")]
+            "--service-account-signing-key-file", str(Path(pki_dir) / "sa.key"),
+            "--etcd-cafile", etcd_ca, "--etcd-certfile", etcd_cert, "--etcd-keyfile", etcd_key]
 
 
 def prepare(pki_dir: Path, layout: pki.ClusterLayout, api_address: str) -> list[str]:

@@ -77,7 +77,7 @@ def controlplane_units(config: dict, name: str, bin_dir: Path = BIN_DIR) -> list
     units = []
     if name in members:
         units.append(Unit("skiff-etcd", f"etcd member {name}",
-                          components.etcd(name, ETCD_DATA, members[name], members)))
+                          components.etcd(name, ETCD_DATA, members[name], members, PKI_DIR)))
     units += [
         Unit("skiff-apiserver", "API server",
              components.apiserver(f"{own_ip}:{servers[0].rsplit(':', 1)[1]}", endpoints, PKI_DIR, bin_dir,

@@ -125,12 +125,19 @@ def _apps_finished(pod, containers: list[ContainerInfo], sandbox_id: str, killed
     return True
 
 
+def _starts_now(c: types_pb2.Container, actions: PodActions, planned: int) -> bool:
+    """A sidecar without a startup probe that this plan starts: it has started once its start returns, so
+    the worker (which stops at the first init container that fails to start) may go on to the next."""
+    return is_sidecar(c) and not c.HasField("startup_probe") and len(actions.start) > planned
+
+
 def compute(pod: types_pb2.Pod, containers: list[ContainerInfo], backoff: Backoff, now: float,
             terminal: bool, killed: frozenset[str] = frozenset(),
             started: Mapping[str, bool] | None = None) -> PodActions:
     """The next step for a live pod (not being deleted). `terminal`: its phase is Succeeded or Failed.
     `killed`: ids of containers the agent stopped so that they run again (restarted unless policy Never).
-    `started`: per running container, whether its startup probe has passed (missing: started)."""
+    `started`: per running container, whether its startup probe has passed (missing: started).
+    `start` is in order: an init container's failure to start stops the ones after it."""
     started = started or {}
     actions = PodActions()
     if terminal:
@@ -148,9 +155,12 @@ def compute(pod: types_pb2.Pod, containers: list[ContainerInfo], backoff: Backof
         # Strictly in order: each to success before the next; a sidecar only until it has started.
         for c in pod.spec.init_containers:
             found = instances(containers, c.name)
+            planned = len(actions.start)
             outcome = _next(pod, c, found, backoff, now, actions, True, sandbox_id, killed)
             if outcome == "running" and is_sidecar(c) and started.get(c.name, True):
                 continue
+            if _starts_now(c, actions, planned):
+                continue  # started is all it must be: what follows is planned behind it, in the same sync
             if outcome != "done":
                 if apps_ran:  # what ran in the old sandbox waits for the init containers of this one
                     actions.waiting.update({app.name: Waiting("PodInitializing") for app in pod.spec.containers})

@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 DATA_DIR = "..data"
@@ -49,14 +50,18 @@ class AtomicWriter:
     def __init__(self, target_dir: str):
         self.target_dir = target_dir
 
-    def write(self, payload: dict[str, FileProjection]) -> bool:
-        """Make the volume hold exactly `payload`; returns False when it already did (nothing written)."""
+    def write(self, payload: dict[str, FileProjection], set_perms: Callable[[str], None] | None = None) -> bool:
+        """Make the volume hold exactly `payload`; returns False when it already did (nothing written).
+        `set_perms(target_dir)` runs once the new files are written, before they become visible (the
+        kubelet's hook for fsGroup ownership)."""
         for path in payload:
             validate_path(path)
         old_dir = self._current_data_dir()
         if old_dir is not None and self._holds(old_dir, payload) and self._links_match(payload):
             return False
         new_dir = self._write_data_dir(payload)
+        if set_perms is not None:
+            set_perms(self.target_dir)
         # The swap: a new symlink renamed over `..data` (rename is atomic), then the visible links.
         tmp_link = os.path.join(self.target_dir, _NEW_DATA_DIR)
         if os.path.lexists(tmp_link):

@@ -70,6 +70,11 @@ def empty_dir_path(state_dir: str, pod_uid: str, volume: str) -> str:
     return os.path.join(pod_dir(state_dir, pod_uid), "volumes", volume)
 
 
+def seccomp_root(state_dir: str) -> str:
+    """Where a Localhost seccompProfile's localhostProfile is looked up (the kubelet's <root-dir>/seccomp)."""
+    return os.path.join(state_dir, "seccomp")
+
+
 DEFAULT_TERMINATION_MESSAGE_PATH = "/dev/termination-log"
 
 
@@ -89,13 +94,20 @@ class HostDir:
 
 @dataclass(frozen=True)
 class SubPath:
-    """A mount whose source is a subPath of a volume: the worker resolves it on the host (`subpath.resolve`)
-    and mounts what it found, never following a symlink out of the volume."""
+    """A mount whose source is a subPath of a volume: the worker opens it on the host without following a
+    symlink out of the volume and bind-mounts what it opened on `target` (`subpath.bind`), the source
+    the runtime is given."""
 
     index: int  # of the mount in the list `mounts` returns
     volume_path: str
     sub_path: str
     mode: int  # of the directories it creates
+    target: str = ""
+
+
+def subpath_target(state_dir: str, pod_uid: str, volume: str, container: str, index: int) -> str:
+    """Where a container's subPath mount is pinned on the host (the kubelet's volume-subpaths directory)."""
+    return os.path.join(pod_dir(state_dir, pod_uid), "volume-subpaths", volume, container, str(index))
 
 
 def mounts(pod: types_pb2.Pod, container: types_pb2.Container,
@@ -132,7 +144,8 @@ def mounts(pod: types_pb2.Pod, container: types_pb2.Container,
         if vm.sub_path:
             # World-writable in an emptyDir, as the volume itself; 0755 elsewhere, as the kubelet makes it.
             mode = 0o777 if volume.HasField("empty_dir") else 0o755
-            dirs.append(SubPath(len(result), source, vm.sub_path, mode))
+            dirs.append(SubPath(len(result), source, vm.sub_path, mode,
+                                subpath_target(state_dir, pod.metadata.uid, vm.name, container.name, len(result))))
         result.append(Mount(source, vm.mount_path, vm.read_only))
     return result, dirs
 
@@ -173,4 +186,5 @@ def app_spec(pod: types_pb2.Pod, container: types_pb2.Container, node: str, atte
         pid_mode=f"container:{sandbox_id}" if pod.spec.share_process_namespace else "",
         tty=container.tty, stdin=container.stdin, **resources(container),
         user=sec.user, group_add=sec.group_add, read_only_rootfs=sec.read_only_rootfs, privileged=sec.privileged,
-        cap_add=sec.cap_add, cap_drop=sec.cap_drop, security_opt=sec.security_opt)
+        cap_add=sec.cap_add, cap_drop=sec.cap_drop, security_opt=sec.security_opt,
+        seccomp_localhost=sec.seccomp_localhost)

@@ -9,7 +9,7 @@ import signal
 
 import uvloop
 
-from api import monitoring
+from api import delegatedauth, monitoring
 from api.client import Client
 from nodeagent import config, podnetwork
 from nodeagent.config import AgentConfig
@@ -41,7 +41,7 @@ async def run(cfg: AgentConfig, stop: asyncio.Event) -> None:
             runtime, version = await asyncio.to_thread(make_runtime, cfg.runtime)
             network = podnetwork.for_runtime(cfg.runtime, cfg.state_dir, cfg.bridge, cfg.host_netns)
             agent = NodeAgent(cfg, client, runtime, network=network, runtime_version=version)
-        observer = _monitoring(cfg, agent)
+        observer = _monitoring(cfg, agent, client)
         try:
             await agent.start()
             await stop.wait()
@@ -53,14 +53,18 @@ async def run(cfg: AgentConfig, stop: asyncio.Event) -> None:
                 await runtime.close()
 
 
-def _monitoring(cfg: AgentConfig, agent) -> monitoring.MonitoringServer | None:
+def _monitoring(cfg: AgentConfig, agent, client) -> monitoring.MonitoringServer | None:
     """/metrics, /healthz and /readyz for the whole process (one agent, or every hollow one), listening in
-    the host's network namespace so Prometheus reaches it at the node IP."""
-    if cfg.metrics_bind_address is None:
+    the host's network namespace so Prometheus reaches it at the node IP, over HTTPS with the node's
+    serving certificate; the API server decides who may read /metrics."""
+    if cfg.metrics_bind_address is None or cfg.tls is None:
         return None
     host, port = cfg.metrics_bind_address
+    guard = monitoring.Guard.of(cfg.tls.cert_pem, cfg.tls.key_pem, cfg.tls.client_ca_pem,
+                                delegatedauth.review_through(client))
     with netns.entered(cfg.host_netns):
-        return monitoring.start_or_warn(monitoring.MonitoringServer(host or cfg.node_ip, port, agent.ready), log)
+        return monitoring.start_or_warn(monitoring.MonitoringServer(host or cfg.node_ip, port, guard, agent.ready),
+                                        log)
 
 
 async def serve(cfg: AgentConfig) -> None:

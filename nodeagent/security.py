@@ -1,10 +1,12 @@
 """A container's securityContext (with its pod's) as the Docker options that enforce it: a pure mapping.
 
 The kubelet's rules: the container's settings win over the pod's; runAsNonRoot is checked against the
-image's user; fsGroup joins the supplemental groups; net and IPC sysctls belong to the pod's sandbox.
+image's user; fsGroup joins the supplemental groups; net and IPC sysctls belong to the pod's sandbox;
+no seccompProfile is Unconfined (a kubelet without --seccomp-default), RuntimeDefault is Docker's profile.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from proto import types_pb2
@@ -23,6 +25,7 @@ class DockerSecurity:
     cap_add: tuple[str, ...] = ()
     cap_drop: tuple[str, ...] = ()
     security_opt: tuple[str, ...] = ()  # no-new-privileges, seccomp=unconfined
+    seccomp_localhost: str = ""  # a Localhost profile: the host file the runtime loads
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ class Effective:
     run_as_user: int | None = None
     run_as_group: int | None = None
     run_as_non_root: bool = False
-    seccomp: str = ""  # RuntimeDefault, Unconfined, Localhost, or "" (unset)
+    seccomp: types_pb2.SeccompProfile = field(default_factory=types_pb2.SeccompProfile)  # type "": unset
     container: types_pb2.SecurityContext = field(default_factory=types_pb2.SecurityContext)
 
 
@@ -44,7 +47,7 @@ def effective(pod: types_pb2.Pod, container: types_pb2.Container) -> Effective:
             if sc.HasField(name):
                 return getattr(sc, name)
         return None
-    seccomp = csc.seccomp_profile.type if csc.HasField("seccomp_profile") else psc.seccomp_profile.type
+    seccomp = csc.seccomp_profile if csc.HasField("seccomp_profile") else psc.seccomp_profile
     return Effective(pick("run_as_user"), pick("run_as_group"), bool(pick("run_as_non_root")), seccomp, csc)
 
 
@@ -72,9 +75,10 @@ def check_non_root(pod: types_pb2.Pod, container: types_pb2.Container, eff: Effe
 
 
 def needs_image_user(pod: types_pb2.Pod, container: types_pb2.Container) -> bool:
-    """Whether the mapping must know the image's user (asked of the runtime only then)."""
+    """Whether the mapping must know the image's user (asked of the runtime only then): a runAsUser settles
+    both the non-root check and the user a runAsGroup goes with."""
     eff = effective(pod, container)
-    return eff.run_as_non_root or (eff.run_as_group is not None and eff.run_as_user is None)
+    return eff.run_as_user is None and (eff.run_as_non_root or eff.run_as_group is not None)
 
 
 def _capability(name: str) -> str:
@@ -82,8 +86,20 @@ def _capability(name: str) -> str:
     return name if name == "ALL" or name.startswith("CAP_") else f"CAP_{name}"
 
 
-def docker_security(pod: types_pb2.Pod, container: types_pb2.Container, image_user: str = "") -> DockerSecurity:
-    """The Docker options for the container; raises NonRootError for runAsNonRoot against a root user."""
+def seccomp_options(profile: types_pb2.SeccompProfile, seccomp_root: str) -> tuple[tuple[str, ...], str]:
+    """Docker's security options and the Localhost profile file for a (container's effective) profile."""
+    if profile.type == "RuntimeDefault":
+        return (), ""  # Docker applies its default profile when told nothing
+    if profile.type == "Localhost":
+        # The kubelet's <root-dir>/seccomp/<localhostProfile>; validation keeps the name inside the root.
+        return (), os.path.join(seccomp_root, profile.localhost_profile)
+    return ("seccomp=unconfined",), ""  # Unconfined, and unset: Kubernetes' default without --seccomp-default
+
+
+def docker_security(pod: types_pb2.Pod, container: types_pb2.Container, image_user: str = "",
+                    seccomp_root: str = "") -> DockerSecurity:
+    """The Docker options for the container; raises NonRootError for runAsNonRoot against a root user.
+    `seccomp_root`: the directory of the node's Localhost seccomp profiles."""
     eff = effective(pod, container)
     check_non_root(pod, container, eff, image_user)
     user = ""
@@ -98,16 +114,15 @@ def docker_security(pod: types_pb2.Pod, container: types_pb2.Container, image_us
     options = []
     if csc.HasField("allow_privilege_escalation") and not csc.allow_privilege_escalation:
         options.append("no-new-privileges")
-    if eff.seccomp == "Unconfined":
-        options.append("seccomp=unconfined")
-    # RuntimeDefault (and unset: the kubelet's --seccomp-default) keep Docker's default profile.
+    seccomp, localhost = seccomp_options(eff.seccomp, seccomp_root)
+    options += seccomp
     return DockerSecurity(
         user=user, group_add=tuple(groups),
         read_only_rootfs=csc.HasField("read_only_root_filesystem") and csc.read_only_root_filesystem,
         privileged=csc.HasField("privileged") and csc.privileged,
         cap_add=tuple(_capability(c) for c in csc.capabilities.add),
         cap_drop=tuple(_capability(c) for c in csc.capabilities.drop),
-        security_opt=tuple(options))
+        security_opt=tuple(options), seccomp_localhost=localhost)
 
 
 def sandbox_sysctls(pod: types_pb2.Pod) -> dict[str, str]:

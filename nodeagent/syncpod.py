@@ -16,8 +16,8 @@ from api.events import EventRecorder
 from api.informer import Informer
 from api.retry import Backoff
 from nodeagent import (
-    actions, containers, downward, emptydir, envvars, etchosts, pullsecrets, security, servicelinks, status, subpath,
-    volumes,
+    actions, containers, downward, emptydir, envvars, etchosts, fsgroup, pullsecrets, security, servicelinks,
+    status, subpath, volumes,
 )
 from nodeagent.configwatch import ConfigObjects
 from nodeagent.dns.clusterdns import ClusterDns
@@ -149,16 +149,15 @@ class PodSyncer:
             if sandbox is None:
                 break
             problem = await self._start(pod, state, start, sandbox, lookup)
-            if problem is not None:
-                waiting[start.container.name] = problem
-                if problem.reason == "CreateContainerConfigError" and start.container.name not in state.start_failures:
-                    state.config_blocked = True
-                    continue  # a missing ConfigMap, Secret or key: their watch kicks the pod when it appears
+            if problem is None:
+                continue
+            waiting[start.container.name] = problem
+            if problem.reason == "CreateContainerConfigError" and start.container.name not in state.start_failures:
+                state.config_blocked = True  # a missing ConfigMap, Secret or key: their watch kicks the pod
+            else:
                 plan.wake(self._retry_in(pod, state, start.container.name) or 1.0)
-            elif start.init and sidecars.is_sidecar(start.container) and not start.container.HasField("startup_probe"):
-                # Started is all a sidecar without a startup probe must be: what waits behind it starts in
-                # the next sync, at once, which also writes the status (one write, not two).
-                return 0
+            if start.init:
+                break  # planned behind a sidecar that did not start: they wait for it
         for old in containers.superseded(observed):
             await env.runtime.remove(old.id)
         observed = await self.observe(uid)
@@ -296,7 +295,7 @@ class PodSyncer:
             return status.Waiting("CreateContainerConfigError", str(e))
         try:
             image_user = await env.runtime.image_user(c.image) if security.needs_image_user(pod, c) else ""
-            sec = security.docker_security(pod, c, image_user)
+            sec = security.docker_security(pod, c, image_user, containers.seccomp_root(env.state_dir))
         except security.NonRootError as e:
             env.recorder.warning(pod, "Failed", f"Error: {e}")
             return self._start_failed(pod, state, c.name, status.Waiting("CreateContainerConfigError", str(e)))
@@ -531,22 +530,24 @@ def _same_waiting(previous: types_pb2.PodStatus, new: types_pb2.ContainerStatus)
 
 
 def _prepare_mounts(mount_list: list[base.Mount], dirs: list, pod_dir: str,
-                    fs_group: int | None = None, tmpfs: bool = False) -> list[base.Mount]:
-    """Make the volumes' directories (a tmpfs for medium Memory, where pods really run) and resolve subPaths;
-    the mounts with the sources found."""
+                    fs_group: int | None = None, may_mount: bool = False) -> list[base.Mount]:
+    """Make the volumes' directories and pin subPaths; the mounts with the sources found. `may_mount`: where
+    pods really run (a tmpfs for medium Memory, a subPath bind-mounted through the fd that was checked)."""
     resolved = list(mount_list)
     for item in dirs:
         if isinstance(item, containers.HostDir):
             os.makedirs(item.path, exist_ok=True)
-            if item.memory and tmpfs and not os.path.ismount(item.path):
+            if item.memory and may_mount and not os.path.ismount(item.path):
                 volumes.mount_tmpfs(item.path, "mode=0777" + (f",size={item.size_bytes}" if item.size_bytes else ""))
             if item.path.startswith(pod_dir + os.sep):
                 os.chmod(item.path, 0o777)  # an emptyDir is world-writable, as the kubelet makes it
                 if fs_group is not None:  # owned by the pod's fsGroup, which new files inherit (setgid)
-                    os.chown(item.path, -1, fs_group)
-                    os.chmod(item.path, 0o2777)
+                    fsgroup.own(item.path, fs_group, read_only=False)
     for item in dirs:
         if isinstance(item, containers.SubPath):
-            source = subpath.resolve(item.volume_path, item.sub_path, item.mode)
+            if may_mount:
+                source = subpath.bind(item.volume_path, item.sub_path, item.mode, item.target)
+            else:
+                source = subpath.resolve(item.volume_path, item.sub_path, item.mode)
             resolved[item.index] = replace(resolved[item.index], source=source)
     return resolved

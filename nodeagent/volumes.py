@@ -8,12 +8,13 @@ import ctypes.util
 import hashlib
 import os
 
-from nodeagent import containers, downward, projection
+from nodeagent import containers, downward, fsgroup, projection
 from nodeagent.atomicwriter import AtomicWriter, FileProjection
 from proto import types_pb2
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
 _MNT_DETACH = 2
+_MS_BIND = 4096
 
 
 class VolumeError(Exception):
@@ -49,6 +50,8 @@ class PodVolumes:
         digest last written (updated here); `tokens` gives ServiceAccount tokens. Returns the volumes whose
         files changed."""
         changed = []
+        psc = pod.spec.security_context
+        fs_group = psc.fs_group if psc.HasField("fs_group") else None
         for volume in pod.spec.volumes:
             if not projection.is_config_volume(volume):
                 continue
@@ -61,18 +64,20 @@ class PodVolumes:
                 continue
             target = self.path(pod.metadata.uid, volume.name)
             try:
-                if await asyncio.to_thread(self._write, target, files, projection.is_tmpfs(volume)):
+                if await asyncio.to_thread(self._write, target, files, projection.is_tmpfs(volume), fs_group):
                     changed.append(volume.name)
             except OSError as e:
                 raise VolumeError(volume.name, str(e)) from None
             written[volume.name] = wanted
         return changed
 
-    def _write(self, target: str, files: dict[str, FileProjection], tmpfs: bool) -> bool:
+    def _write(self, target: str, files: dict[str, FileProjection], tmpfs: bool, fs_group: int | None) -> bool:
         os.makedirs(target, mode=0o755, exist_ok=True)
         if tmpfs and self.tmpfs and not os.path.ismount(target):
             mount_tmpfs(target)
-        return AtomicWriter(target).write(files)
+        # Owned by the pod's fsGroup and group-readable, so a non-root user of the pod can read a 0400 key.
+        set_perms = None if fs_group is None else lambda root: fsgroup.set_ownership(root, fs_group, read_only=True)
+        return AtomicWriter(target).write(files, set_perms)
 
     async def tear_down(self, pod_uid: str) -> None:
         """Unmount whatever is mounted under the pod's directory (before it is removed)."""
@@ -84,6 +89,13 @@ def mount_tmpfs(target: str, options: str = "mode=0755") -> None:
     if _libc.mount(b"tmpfs", target.encode(), b"tmpfs", 0, options.encode()) != 0:
         err = ctypes.get_errno()
         raise OSError(err, f"mounting a tmpfs on {target}: {os.strerror(err)}")
+
+
+def bind_mount(source: str, target: str) -> None:
+    """A bind mount of `source` on `target` (a /proc/self/fd/N source mounts that very file)."""
+    if _libc.mount(source.encode(), target.encode(), None, _MS_BIND, None) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"bind-mounting {source} on {target}: {os.strerror(err)}")
 
 
 def mounts_under(directory: str, mountinfo: str) -> list[str]:

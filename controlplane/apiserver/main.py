@@ -18,7 +18,10 @@ from api import grpchealth, monitoring
 from controlplane.apiserver.allocator import ServiceRanges
 from controlplane.apiserver import encryption, metrics
 from controlplane.apiserver.auth import audit, serviceaccount
+from controlplane.apiserver.etcdclient import EtcdTLS
 from controlplane.apiserver.auth.config import Security
+from controlplane.apiserver.auth.resource_attributes import for_path
+from controlplane.apiserver.auth.user import with_authenticated
 from controlplane.apiserver.registry import ROOT, Registry
 from controlplane.apiserver.resources import Settings
 from controlplane.apiserver.rest import server as rest_server
@@ -99,6 +102,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     tls.add_argument("--audit-policy-file", default="", metavar="PATH",
                      help="an audit.k8s.io/v1 Policy choosing what is logged, e.g. a rule `level: None` for "
                           "verbs [get, list, watch] leaves reads out (default: everything at Metadata)")
+    tls.add_argument("--etcd-cafile", default="", metavar="PATH",
+                     help="the CA etcd's serving certificates are checked against (with --etcd-certfile and "
+                          "--etcd-keyfile: TLS to etcd, as kube-apiserver; without: plain gRPC)")
+    tls.add_argument("--etcd-certfile", default="", metavar="PATH",
+                     help="the client certificate the API server shows etcd (etcd's --client-cert-auth)")
+    tls.add_argument("--etcd-keyfile", default="", metavar="PATH", help="the key of --etcd-certfile")
     tls.add_argument("--kubelet-certificate-authority", default="", metavar="PATH",
                      help="the CA agents' serving certificates are checked against (default: --client-ca-file)")
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
@@ -111,6 +120,11 @@ def security_from_args(args: argparse.Namespace) -> Security:
                                    args.kubelet_certificate_authority, args.service_account_signing_key_file)
     security.service_account_issuer = args.service_account_issuer
     security.api_audiences = tuple(a for a in args.api_audiences.split(",") if a) or (args.service_account_issuer,)
+    etcd_files = (args.etcd_cafile, args.etcd_certfile, args.etcd_keyfile)
+    if any(etcd_files):
+        if not all(etcd_files):
+            raise ValueError("--etcd-cafile, --etcd-certfile and --etcd-keyfile go together (TLS to etcd)")
+        security.etcd = EtcdTLS.from_files(*etcd_files)
     if args.audit_log_path:
         security.audit = audit.load(args.audit_log_path, args.audit_policy_file)
     return security
@@ -159,7 +173,7 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
     when `rest_listen` is set, the Kubernetes REST API over HTTPS with the same serving certificate; with
     `advertise_address`, keep this server in the `kubernetes` Service's Endpoints."""
     transformers = storage_transformers(encryption_config or {})
-    storage = Storage(etcd_endpoints, transformers=transformers)
+    storage = Storage(etcd_endpoints, transformers=transformers, tls=security.etcd)
     registry = Registry(storage, Settings(service_ranges or ServiceRanges()))
     await registry.start()
     compactor = Compactor(storage, compaction_interval)
@@ -209,6 +223,13 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
     return running
 
 
+def monitoring_guard(security: Security, authorizer) -> monitoring.Guard:
+    """/metrics over HTTPS with the API server's serving certificate, authorized by its own authorizer."""
+    async def review(caller, verb: str, path: str) -> bool:
+        return authorizer.authorize(with_authenticated(caller.user, caller.groups), for_path(verb, path)).allowed
+    return monitoring.Guard.of(security.serving_cert, security.serving_key, security.client_ca, review)
+
+
 def advertised(flag: str | None, listen: str) -> str:
     """The IP to list in the `kubernetes` Endpoints: the flag, else --listen's IP when pods can reach it."""
     if flag is not None:
@@ -241,7 +262,7 @@ async def serve(args: argparse.Namespace) -> None:
     log.info("serving the API over TLS on %s%s (etcd %s)", running.address,
              f" and for bearer tokens on {running.token_address}" if running.token_address else "",
              ",".join(endpoints))
-    observer = monitoring.serve_from_args(args, log)
+    observer = monitoring.serve_from_args(args, log, monitoring_guard(security, running.service.authorizer))
     if not args.metrics_bind_address:
         metrics.disable()
     if running.rest is not None:

@@ -313,7 +313,11 @@ class ApiService(api_pb2_grpc.ApiServicer):
     async def ReviewAccess(self, request, context):
         user = current_user.get()
         if request.user:
-            self.authorize(Attributes("impersonate", "", "users", name=request.user))
+            # A SubjectAccessReview (a component delegating the authorization of its own callers, as
+            # Kubernetes' system:auth-delegator may) or `auth can-i --as` (which needs impersonation).
+            review = Attributes("create", "authorization.k8s.io", "subjectaccessreviews")
+            if not self.authorizer.authorize(user, review).allowed:
+                self.authorize(Attributes("impersonate", "", "users", name=request.user))
             user = with_authenticated(request.user, request.groups)
         asked = Attributes(request.verb, request.api_group, request.resource, request.subresource,
                            request.namespace, request.name, request.path)

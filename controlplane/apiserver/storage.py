@@ -17,8 +17,9 @@ from aetcd import rpc
 
 from api import errors
 from api.tasks import cancel_and_wait
-from controlplane.apiserver import metrics
+from controlplane.apiserver import etcdclient, metrics
 from controlplane.apiserver.encryption import DecryptError, Transformer
+from controlplane.apiserver.etcdclient import EtcdTLS
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +110,9 @@ class Storage:
     """A key-value store on etcd with the operations an API server needs."""
 
     def __init__(self, endpoints: list[str], timeout: float = REQUEST_TIMEOUT_S,
-                 transformers: dict[bytes, Transformer] | None = None):
-        """`transformers`: key prefix -> encryption at rest for the values under it (Secrets)."""
+                 transformers: dict[bytes, Transformer] | None = None, tls: EtcdTLS | None = None):
+        """`transformers`: key prefix -> encryption at rest for the values under it (Secrets); `tls`: the
+        CA and client certificate etcd is spoken to with (None: plain gRPC)."""
         if not endpoints:
             raise ValueError("at least one etcd endpoint is needed")
         self._endpoints = endpoints
@@ -121,6 +123,7 @@ class Storage:
         self._retired: list[tuple[aetcd.Client, float]] = []  # connections left after a failover
         self._flusher: asyncio.Task | None = None
         self._transformers = dict(transformers or {})
+        self._tls = tls
 
     # ------------------------------------------------------------ values at rest
 
@@ -187,9 +190,7 @@ class Storage:
     async def _connect(self) -> aetcd.Client:
         client = self._client
         if client is None:
-            host, _, port = self.endpoint.rpartition(":")
-            client = self._client = aetcd.Client(host=host, port=int(port), timeout=self._timeout,
-                                                 options=dict(CHANNEL_OPTIONS))
+            client = self._client = etcdclient.client(self.endpoint, self._tls, self._timeout, dict(CHANNEL_OPTIONS))
             await client.connect()
             await self._close_retired()
         return client

@@ -93,7 +93,7 @@ async def serve(args: argparse.Namespace, names: list[str]) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        observer = monitoring.serve_from_args(args, log)
+        observer = monitoring.serve_from_args(args, log, monitoring.client_guard(client, log))
         await m.start()
         stopping = asyncio.create_task(stop.wait())
         running = asyncio.create_task(m.wait())

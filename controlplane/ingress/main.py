@@ -62,7 +62,7 @@ async def serve(args: argparse.Namespace) -> int:
             return 1
         log.info("serving Ingresses of %s on %s:%d/%d", options.controller, args.listen_address,
                  args.http_port, args.https_port)
-        observer = monitoring.serve_from_args(args, log)
+        observer = monitoring.serve_from_args(args, log, monitoring.client_guard(client, log))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

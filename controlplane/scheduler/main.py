@@ -59,7 +59,7 @@ async def serve(args: argparse.Namespace) -> None:
         elector = leaderelection.elector_from_args(client, LEASE_NAME, args, identity)
         scheduler = ElectedScheduler(client, config, elector)
         log.info("%s (%s) using the API server at %s", config.name, identity, client.server)
-        observer = monitoring.serve_from_args(args, log)
+        observer = monitoring.serve_from_args(args, log, monitoring.client_guard(client, log))
         scheduler.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

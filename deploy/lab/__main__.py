@@ -97,7 +97,10 @@ def _run(args: argparse.Namespace) -> int:
             raise LabError("no lab is up (no state file); run `python -m deploy.lab up` first")
         from api.errors import ApiError
         try:
-            lines = asyncio.run(free_space(P.plan(current.settings).etcd_endpoints))
+            from controlplane.apiserver.etcdclient import EtcdTLS
+            from deploy.pki import etcd_client_files
+            tls = EtcdTLS.from_files(*etcd_client_files(P.PKI_DIR))
+            lines = asyncio.run(free_space(P.plan(current.settings).etcd_endpoints, tls))
         except ApiError as e:
             raise LabError(f"etcd: {e.message}") from None
         print("\n".join(lines))

@@ -8,7 +8,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from api.pki import ClusterLayout
+from api.pki import ClusterLayout, cert_file, key_file
 from deploy import components
 
 # Every name the lab gives to the machine starts with one of these, so `down` finds leftovers
@@ -174,7 +174,7 @@ def plan(settings: Settings) -> Lab:
 def _processes(lab: Lab) -> list[Process]:
     s = lab.settings
     members = {m.name: m.ip for m in lab.etcd}
-    procs = [Process(m.name, components.etcd(m.name, str(STATE_DIR / m.name), m.ip, members),
+    procs = [Process(m.name, components.etcd(m.name, str(STATE_DIR / m.name), m.ip, members, PKI_DIR),
                      m.netns, "etcd") for m in lab.etcd]
     root = lab.root_ip
     for i, ip in enumerate(lab.api_ips):
@@ -239,12 +239,20 @@ def prometheus_config(lab: Lab) -> str:
             job = "agent" if p.kind == "agent" else p.name
             jobs.setdefault(job, []).append((p.metrics, p.name.removeprefix("agent-") if p.kind == "agent"
                                              else "control-plane"))
+    return scrape_config(f"{lab.root_ip}:{PROMETHEUS_PORT}", jobs, PKI_DIR)
+
+
+def scrape_config(own_address: str, jobs: dict[str, list[tuple[str, str]]], pki_dir: Path) -> str:
+    """Prometheus' configuration: itself, and each job's targets (address, host label) over HTTPS, the
+    cluster CA checking each component's certificate and Prometheus showing its own (skiff:prometheus,
+    in system:monitoring, which RBAC lets read /metrics)."""
     lines = ["# Written by `python -m deploy.lab up --prometheus`; rewritten on every up.",
              "global:", "  scrape_interval: 5s", "  evaluation_interval: 5s", "scrape_configs:",
-             "  - job_name: prometheus", "    static_configs:",
-             f"      - targets: ['{lab.root_ip}:{PROMETHEUS_PORT}']"]
+             "  - job_name: prometheus", "    static_configs:", f"      - targets: ['{own_address}']"]
     for job, targets in jobs.items():
-        lines += [f"  - job_name: {job}", "    static_configs:"]
+        lines += [f"  - job_name: {job}", "    scheme: https", "    tls_config:",
+                  f"      ca_file: {cert_file(pki_dir, 'ca')}", f"      cert_file: {cert_file(pki_dir, 'prometheus')}",
+                  f"      key_file: {key_file(pki_dir, 'prometheus')}", "    static_configs:"]
         for address, instance in targets:
             lines += [f"      - targets: ['{address}']", f"        labels: {{host: '{instance}'}}"]
     return "\n".join(lines) + "\n"

@@ -31,7 +31,8 @@ def status() -> int:
         pids = running.get(p.name)
         state = "running" if pids else ("stopped (stop-host)" if p.name.removeprefix("agent-") in st.stopped
                                        else "not running")
-        url = f"http://{p.metrics}/metrics" if p.metrics else (P.prometheus_url(lab) if p.kind == "prometheus" else "-")
+        url = (f"https://{p.metrics}/metrics" if p.metrics
+               else P.prometheus_url(lab) if p.kind == "prometheus" else "-")
         print(f"{p.name:<26}{p.netns or '(root)':<20}{procs.main_pid(pids) if pids else '-':<9}{state:<22}{url}")
     nodes = cluster.node_readiness(lab.admin_kubeconfig)
     print(f"\n{'HOST':<16}{'IP':<14}{'UNDERLAY':<12}NODE")

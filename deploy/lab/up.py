@@ -11,6 +11,7 @@ import dataclasses
 import json
 import os
 import signal
+import ssl
 import subprocess
 import time
 import urllib.request
@@ -147,8 +148,11 @@ def _start_etcd(lab: P.Lab, st: S.State, running) -> str:
 
 
 def _etcd_healthy(ip: str) -> bool:
+    ca, cert, key = pki.etcd_client_files(P.PKI_DIR)  # etcd answers /health only to a client certificate
+    context = ssl.create_default_context(cafile=ca)
+    context.load_cert_chain(cert, key)
     try:
-        with urllib.request.urlopen(f"http://{ip}:2379/health", timeout=1) as r:
+        with urllib.request.urlopen(f"https://{ip}:2379/health", timeout=1, context=context) as r:
             return json.loads(r.read() or b"{}").get("health") in ("true", True)
     except (OSError, ValueError):
         return False
@@ -316,7 +320,8 @@ def summary(lab: P.Lab, ready: dict[str, bool] | None, took: float) -> str:
         f"  node failure  NotReady after {s.lifecycle.grace_period:g}s silence, pods evicted "
         f"{s.lifecycle.eviction_timeout:g}s later",
         f"  logs          {P.LOG_DIR}/<component>.log  (python -m deploy.lab logs apiserver)",
-        f"  metrics       http://HOST:PORT/metrics of each component: python -m deploy.lab status",
+        f"  metrics       https://HOST:PORT/metrics of each component (python -m deploy.lab status), for a "
+        f"client certificate in system:monitoring ({P.PKI_DIR}/prometheus.crt)",
         *([f"  prometheus    {P.prometheus_url(lab)}"] if s.prometheus else []),
         *([f"  ingress       http://{P.ingress_host(lab).ip}/ and https:// (nginx, IngressClass {P.INGRESS_CLASS})"]
           if s.ingress else []),

@@ -71,6 +71,7 @@ class ContainerSpec:
     cap_add: tuple[str, ...] = ()
     cap_drop: tuple[str, ...] = ()
     security_opt: tuple[str, ...] = ()
+    seccomp_localhost: str = ""  # a seccomp profile file on the host to load (a pod's Localhost profile)
     sysctls: dict[str, str] = field(default_factory=dict)  # a sandbox's: the pod's namespaced sysctls
     pid_mode: str = ""  # "container:<sandbox id>" when the pod shares one process namespace
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import math
 import socket
 import time
@@ -105,6 +106,23 @@ def host_config_args(spec: ContainerSpec) -> dict:
     return args
 
 
+class SeccompProfileError(OSError):
+    """A Localhost seccomp profile that cannot be read or is not JSON."""
+
+
+def load_seccomp_profile(path: str) -> str:
+    """Docker's option for a profile file: its JSON itself, compacted (the daemon takes no path), as
+    dockershim sent it."""
+    try:
+        with open(path, "rb") as f:
+            profile = json.load(f)
+    except OSError as e:
+        raise SeccompProfileError(f'cannot load seccomp profile "{path}": {e.strerror}') from None
+    except ValueError as e:
+        raise SeccompProfileError(f'cannot load seccomp profile "{path}": not JSON: {e}') from None
+    return "seccomp=" + json.dumps(profile, separators=(",", ":"))
+
+
 class DockerRuntime(Runtime):
     def __init__(self, max_workers: int = 8, base_url: str | None = None, timeout_s: float = 60):
         self._pool = ThreadPoolExecutor(max_workers, thread_name_prefix="docker")
@@ -178,7 +196,10 @@ class DockerRuntime(Runtime):
 
     async def create(self, spec: ContainerSpec) -> str:
         def create() -> str:
-            host_config = self._api.create_host_config(**host_config_args(spec))
+            args = host_config_args(spec)
+            if spec.seccomp_localhost:
+                args["security_opt"] = [*args.get("security_opt", ()), load_seccomp_profile(spec.seccomp_localhost)]
+            host_config = self._api.create_host_config(**args)
             joins_other = spec.network_mode.startswith("container:")
             created = self._api.create_container(
                 spec.image, name=spec.name, labels=spec.labels,
@@ -194,6 +215,8 @@ class DockerRuntime(Runtime):
             return await self._call(create)
         except DockerException as e:
             raise RuntimeError_(f"creating container {spec.name}: {_message(e)}") from None
+        except SeccompProfileError as e:
+            raise RuntimeError_(str(e)) from None
 
     async def start(self, container_id: str) -> None:
         await self._container_call(container_id, self._api.start)

@@ -6,8 +6,10 @@ import asyncio
 import os
 import subprocess
 
+from nodeagent import subpath, volumes
 from nodeagent.runtime.base import LABEL_CONTAINER_NAME
 from tests.e2e.agent_fixtures import agent_cluster  # noqa: F401 (fixture)
+from tests.fixtures.objects import from_yaml
 from tests.fixtures.wait import eventually
 
 
@@ -56,6 +58,27 @@ spec:
     assert "leads out of its volume" in status_of(pod, "app").state.waiting.message
     assert os.stat(secret).st_mode & 0o777 == 0o700  # not chmodded through the link
     assert not [c for c in await agent_cluster.containers("planter") if c.labels[LABEL_CONTAINER_NAME] == "app"]
+
+
+def test_a_subpath_swapped_for_a_symlink_after_its_check_still_mounts_what_was_checked(tmp_path, monkeypatch):
+    volume, outside, target = tmp_path / "vol", tmp_path / "host", tmp_path / "pinned" / "0"
+    (volume / "a" / "b").mkdir(parents=True)
+    (volume / "a" / "b" / "inside").write_text("pod data")
+    outside.mkdir()
+    (outside / "secret").write_text("host only")
+    real_bind = volumes.bind_mount
+
+    def swap_then_bind(source, where):  # the container wins the race: after the checks, before the mount
+        (volume / "a").rename(volume / "a-old")
+        (volume / "a").symlink_to(outside)
+        real_bind(source, where)
+    monkeypatch.setattr(volumes, "bind_mount", swap_then_bind)
+    try:
+        assert subpath.bind(str(volume), "a/b", 0o755, str(target)) == str(target)
+        assert sorted(os.listdir(target)) == ["inside"]
+    finally:
+        volumes.unmount_under(str(tmp_path))
+    assert not os.path.ismount(target)
 
 
 async def _logs(cluster, pod_name: str, container: str) -> str:
@@ -163,6 +186,99 @@ spec:
     assert (fields["CapEff"], fields["NoNewPrivs"]) == ("0000000000000000", "1")
     sysctl = await exec_in(agent_cluster, "locked", "app", ["cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start"])
     assert sysctl.output.decode().strip() == "80"
+
+
+async def test_fs_group_owns_config_volumes_so_a_non_root_user_reads_an_owner_only_key(agent_cluster):
+    host = agent_cluster.add_host()
+    await agent_cluster.start_agent(host)
+    await agent_cluster.client.create(from_yaml("""
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {mode: strict}
+"""))
+    await agent_cluster.client.create(from_yaml("""
+apiVersion: v1
+kind: Secret
+metadata: {name: creds}
+stringData: {key: s3cret}
+"""))
+    await agent_cluster.create_pod("""
+apiVersion: v1
+kind: Pod
+metadata: {name: grouped}
+spec:
+  securityContext: {runAsUser: 1000, fsGroup: 2000}
+  volumes:
+  - {name: cfg, configMap: {name: settings, defaultMode: 0400}}
+  - {name: sec, secret: {secretName: creds, defaultMode: 0400}}
+  - name: info
+    downwardAPI: {defaultMode: 0400, items: [{path: name, fieldRef: {fieldPath: metadata.name}}]}
+  - name: all
+    projected:
+      defaultMode: 0400
+      sources: [{configMap: {name: settings}}, {secret: {name: creds}}]
+  containers:
+  - name: app
+    image: busybox:latest
+    imagePullPolicy: IfNotPresent
+    command: [sleep, "300"]
+    volumeMounts:
+    - {name: cfg, mountPath: /cfg}
+    - {name: sec, mountPath: /sec}
+    - {name: info, mountPath: /info}
+    - {name: all, mountPath: /all}
+""", host)
+    await agent_cluster.wait_pod("grouped", lambda p: p.status.phase == "Running", 60, "grouped Running")
+    ident = (await exec_in(agent_cluster, "grouped", "app", ["id"])).output.decode()
+    assert ident.startswith("uid=1000 ") and "2000" in ident.split("groups=")[1]
+    read = await exec_in(agent_cluster, "grouped", "app",
+                         ["cat", "/cfg/mode", "/sec/key", "/info/name", "/all/mode", "/all/key"])
+    assert (read.exit_code, read.output.decode()) == (0, "stricts3cretgroupedstricts3cret")
+    for volume in ("/cfg", "/sec", "/info", "/all"):
+        listing = await exec_in(agent_cluster, "grouped", "app", ["ls", "-lnL", volume])
+        files = [line.split() for line in listing.output.decode().splitlines() if not line.startswith("total")]
+        assert files and all(f[0] == "-r--r-----" and f[3] == "2000" for f in files), (volume, files)
+        top = (await exec_in(agent_cluster, "grouped", "app", ["stat", "-c", "%A %g", volume])).output.decode()
+        assert top.strip() == "drwxr-sr-x 2000", (volume, top)
+
+
+async def test_seccomp_is_unconfined_unless_asked_and_a_localhost_profile_is_loaded(agent_cluster):
+    host = agent_cluster.add_host()
+    await agent_cluster.start_agent(host)
+    root = agent_cluster.tmp_path / host.name / "seccomp"
+    root.mkdir(parents=True, exist_ok=True)
+    # Allows everything but mkdir, which fails with EPERM (1): visible from a shell.
+    (root / "no-mkdir.json").write_text(
+        '{"defaultAction": "SCMP_ACT_ALLOW",\n "syscalls": [{"names": ["mkdir", "mkdirat"], '
+        '"action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}')
+    for name, profile in (("plain", ""), ("default", "{type: RuntimeDefault}"),
+                          ("local", "{type: Localhost, localhostProfile: no-mkdir.json}"),
+                          ("missing", "{type: Localhost, localhostProfile: nope.json}")):
+        context = f"securityContext: {{seccompProfile: {profile}}}" if profile else ""
+        await agent_cluster.create_pod(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {name}}}
+spec:
+  {context}
+  containers:
+  - {{name: app, image: busybox:latest, imagePullPolicy: IfNotPresent, command: [sleep, "300"]}}
+""", host)
+    modes = {}
+    for name in ("plain", "default", "local"):
+        await agent_cluster.wait_pod(name, lambda p: p.status.phase == "Running", 60, f"{name} Running")
+        status = (await exec_in(agent_cluster, name, "app", ["cat", "/proc/self/status"])).output.decode()
+        modes[name] = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)["Seccomp"]
+    assert modes == {"plain": "0", "default": "2", "local": "2"}  # 0: no filter; 2: a filter
+    assert (await exec_in(agent_cluster, "default", "app", ["mkdir", "/tmp/d"])).exit_code == 0
+    refused = await exec_in(agent_cluster, "local", "app", ["mkdir", "/tmp/d"])
+    assert refused.exit_code != 0 and b"Operation not permitted" in refused.output
+    missing = await agent_cluster.wait_pod(
+        "missing", lambda p: p.status.container_statuses and
+        p.status.container_statuses[0].state.waiting.reason == "CreateContainerError", 60, "missing profile refused")
+    assert status_of(missing, "app").state.waiting.message.startswith(
+        f'cannot load seccomp profile "{root / "nope.json"}": No such file or directory')
 
 
 async def test_etc_hosts_and_termination_messages_as_the_kubelet_writes_them(agent_cluster):

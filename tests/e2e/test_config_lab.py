@@ -18,7 +18,9 @@ import pytest
 from api import errors, manifest
 from api.client import Client
 from deploy.lab import cluster
-from deploy.lab.plan import ADMIN_KUBECONFIG
+from controlplane.apiserver.etcdclient import EtcdTLS
+from deploy import pki
+from deploy.lab.plan import ADMIN_KUBECONFIG, PKI_DIR
 from tests.fixtures.etcd import raw_get
 from tests.fixtures.lab import running_lab
 from tests.fixtures.wait import eventually
@@ -121,7 +123,8 @@ spec:
                          what="the secret read")
         mount_line = logs(home, "secret-reader").splitlines()[0].split()
         assert (mount_line[0], mount_line[2], mount_line[3].split(",")[0]) == ("tmpfs", "tmpfs", "ro")
-        raw = await raw_get(ETCD, b"/registry/secrets/default/db-creds")
+        lab_tls = EtcdTLS.from_files(*pki.etcd_client_files(PKI_DIR))  # the lab's etcd trusts the lab's CA
+        raw = await raw_get(ETCD, b"/registry/secrets/default/db-creds", lab_tls)
         assert raw.startswith(b"k8s:enc:aesgcm:v1:") and b"hunter2" not in raw
         pod = await client.get("Pod", "secret-reader")
         await client.delete("Pod", "secret-reader")

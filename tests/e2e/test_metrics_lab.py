@@ -15,7 +15,7 @@ import urllib.parse
 
 import pytest
 
-from api import manifest
+from api import manifest, pki
 from deploy.lab import cluster, demo
 from deploy.lab import plan as P
 from tests.fixtures import prometheus
@@ -125,23 +125,28 @@ def test_top_pod_missing_is_not_found(two_hosts, home):
 async def test_every_components_metrics_parse_and_have_the_names(workload, home):
     plan = P.plan(P.Settings(nodes=2, prometheus=True))
     status = lab("status", home=home).stdout
+    # as the lab's Prometheus scrapes: the cluster CA, and its skiff:prometheus certificate
+    scraper = prometheus.client_context(pki.cert_file(P.PKI_DIR, "ca"), pki.cert_file(P.PKI_DIR, "prometheus"),
+                                        pki.key_file(P.PKI_DIR, "prometheus"))
+    anonymous = prometheus.client_context(pki.cert_file(P.PKI_DIR, "ca"))
     for proc in plan.processes:
         if not proc.metrics:
             continue
-        assert f"http://{proc.metrics}/metrics" in status
+        assert f"https://{proc.metrics}/metrics" in status
         component = "agent" if proc.kind == "agent" else proc.name
         wanted = prometheus.EXPECTED[component]
         if proc.name != "agent-skiff-host-1":  # only host 1 runs pods: container metrics need some
             wanted = [n for n in wanted if not n.startswith(("container_", "kubelet_runtime"))]
 
         async def complete():
-            samples = await asyncio.to_thread(prometheus.scrape, f"http://{proc.metrics}/metrics")
+            samples = await asyncio.to_thread(prometheus.scrape, f"https://{proc.metrics}/metrics", scraper)
             return samples if all(n in samples for n in wanted) else None
         samples = await eventually(complete, timeout=30, interval=1, what=f"{proc.name}'s metrics {wanted}")
         if proc.name == "agent-skiff-host-1":
             labels = samples["container_cpu_usage_seconds_total"]
             assert {"container": "main", "pod": "burner", "namespace": "default"} in labels
-        assert await asyncio.to_thread(prometheus.get, f"http://{proc.metrics}/healthz") == (200, "ok")
+        assert await asyncio.to_thread(prometheus.get, f"https://{proc.metrics}/healthz", anonymous) == (200, "ok")
+        assert (await asyncio.to_thread(prometheus.get, f"https://{proc.metrics}/metrics", anonymous))[0] == 401
 
 
 async def test_the_labs_prometheus_scrapes_every_component(two_hosts):

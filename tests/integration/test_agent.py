@@ -336,3 +336,33 @@ async def test_active_deadline_fails_the_pod_with_deadline_exceeded(client, tmp_
         assert (s.reason, s.message) == ("DeadlineExceeded",
                                          "Pod was active on the node longer than the specified deadline")
         assert all(c.state != "running" for c in await runtime.list({base.LABEL_POD_NAME: "limited"}))
+
+
+async def test_the_app_starts_behind_a_started_sidecar_but_waits_for_one_that_cannot_start(client, tmp_path):
+    runtime = FakeRuntime(images=("busybox:latest", "skiff/pause:latest", "badstart:1"))
+    runtime.fail_start("badstart:1")
+    manifest = """
+apiVersion: v1
+kind: Pod
+metadata: {{name: {name}, namespace: default}}
+spec:
+  nodeName: node-a
+  initContainers: [{{name: shipper, image: {image}, imagePullPolicy: IfNotPresent, restartPolicy: Always}}]
+  containers: [{{name: app, image: busybox:latest, imagePullPolicy: IfNotPresent}}]
+"""
+    async with running_agent(client, config(client.server, tmp_path), runtime):
+        await client.create(from_yaml(manifest.format(name="good", image="busybox:latest")))
+        await client.create(from_yaml(manifest.format(name="bad", image="badstart:1")))
+
+        async def running():
+            return (await pod_status(client, "good")).phase == "Running"
+        await eventually(running, 10, what="good Running")
+
+        async def refused():
+            s = await pod_status(client, "bad")
+            return s.init_container_statuses and s.init_container_statuses[0].state.waiting.reason == \
+                "RunContainerError"
+        await eventually(refused, 10, what="the sidecar's start refused")
+        apps = [c for c in await runtime.list({base.LABEL_POD_NAME: "bad"})
+                if c.labels[base.LABEL_CONTAINER_NAME] == "app"]
+        assert apps == [] and (await pod_status(client, "bad")).phase == "Pending"

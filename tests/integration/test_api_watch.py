@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import urllib.request
 
 import pytest
 
@@ -107,10 +106,9 @@ async def test_watch_from_a_compacted_version_is_too_old(etcd_server, apiserver_
 
 
 def _etcd_watchers(etcd_server) -> float:
-    with urllib.request.urlopen(f"http://{etcd_server.endpoint}/metrics", timeout=5) as response:
-        for line in response.read().decode().splitlines():
-            if line.startswith("etcd_debugging_mvcc_watcher_total "):
-                return float(line.split()[1])
+    for line in etcd_server.metrics().splitlines():
+        if line.startswith("etcd_debugging_mvcc_watcher_total "):
+            return float(line.split()[1])
     raise AssertionError("etcd did not report its watcher count")
 
 

@@ -104,3 +104,27 @@ async def test_apply_with_one_invalid_object_writes_none(skiff, client, tmp_path
     assert result.code == 1
     assert "spec.containers[0].image" in result.err
     assert await _absent(client, "good")  # the server checked both before either was written
+
+
+BAD_SPECS = {  # the bad pod specs: the field path each error must name
+    "runAsUser: -1": ("securityContext: {runAsUser: -1}", "spec.securityContext.runAsUser: Invalid value: -1"),
+    "runAsNonRoot as root": ("securityContext: {runAsNonRoot: true, runAsUser: 0}",
+                             "spec.securityContext.runAsNonRoot: Invalid value: true"),
+    "unknown capability": ("containers: [{name: app, image: busybox, securityContext: {capabilities: {add: [FLY]}}}]",
+                           'spec.containers[0].securityContext.capabilities.add[0]: Invalid value: "FLY"'),
+    "unsafe sysctl": ("securityContext: {sysctls: [{name: kernel.msgmax, value: '1'}]}",
+                      "spec.securityContext.sysctls[0].name: Forbidden"),
+    "maxSkew 0": ("topologySpreadConstraints: [{maxSkew: 0, topologyKey: zone, whenUnsatisfiable: DoNotSchedule}]",
+                  "spec.topologySpreadConstraints[0].maxSkew: Invalid value: 0"),
+    "seccomp escape": ("securityContext: {seccompProfile: {type: Localhost, localhostProfile: ../x.json}}",
+                       "spec.securityContext.seccompProfile.localhostProfile: Invalid value"),
+}
+
+
+async def test_bad_security_and_spread_fields_name_their_path_and_store_nothing(skiff, client, tmp_path):
+    for i, (what, (field, path)) in enumerate(BAD_SPECS.items()):
+        containers = "" if field.startswith("containers:") else "\n  containers: [{name: app, image: busybox}]"
+        text = f"apiVersion: v1\nkind: Pod\nmetadata: {{name: bad-{i}}}\nspec:\n  {field}{containers}\n"
+        result = await skiff("apply", "-f", write(tmp_path, f"bad-{i}.yaml", text))
+        assert result.code == 1 and path in result.err and "Traceback" not in result.err, (what, result.err)
+        assert await _absent(client, f"bad-{i}"), what

@@ -1,14 +1,16 @@
-"""The etcd fixture starts a real etcd whose data survives a restart."""
+"""The etcd fixture starts a real etcd, over TLS with client certificates, whose data survives a restart."""
 
-import aetcd
+import grpc
 import pytest
+
+from tests.fixtures.etcd import etcd_client
 
 pytestmark = pytest.mark.integration
 
 
 async def test_put_get_survives_restart(etcd_server):
     port_before = etcd_server.port
-    async with aetcd.Client(etcd_server.host, etcd_server.port) as client:
+    async with etcd_client(etcd_server.endpoint) as client:
         await client.put(b"k", b"v")
         got = await client.get(b"k")
         assert got is not None and got.value == b"v"
@@ -17,14 +19,14 @@ async def test_put_get_survives_restart(etcd_server):
     assert etcd_server.port == port_before
     assert etcd_server.healthy()
 
-    async with aetcd.Client(etcd_server.host, etcd_server.port) as client:
+    async with etcd_client(etcd_server.endpoint) as client:
         got = await client.get(b"k")
         assert got is not None
         assert got.value == b"v"
 
 
 async def test_session_server_answers(etcd_session):
-    async with aetcd.Client(etcd_session.host, etcd_session.port) as client:
+    async with etcd_client(etcd_session.endpoint) as client:
         await client.put(b"/test-etcd-fixture/session", b"ok")
         got = await client.get(b"/test-etcd-fixture/session")
         assert got.value == b"ok"
@@ -45,3 +47,13 @@ def test_stop_then_unhealthy_and_cleanup_removes_dir(tmp_path):
     finally:
         srv.cleanup()
     assert not os.path.exists(srv.base_dir)
+
+
+async def test_a_client_without_a_certificate_is_refused(etcd_session):
+    channel = grpc.aio.insecure_channel(etcd_session.endpoint)
+    try:
+        with pytest.raises(grpc.aio.AioRpcError):
+            from aetcd import rpc
+            await rpc.KVStub(channel).Range(rpc.RangeRequest(key=b"k"), timeout=3)
+    finally:
+        await channel.close()

@@ -9,6 +9,7 @@ from tests.fixtures.apiserver import admin_client
 from controlplane.apiserver import watchcache
 from deploy.etcdspace import free_space
 from tests.fixtures.objects import deployment, pod
+from tests.fixtures.pki import test_pki
 
 BIG_VALUE = "x" * (200 * 1024)  # a 200 KB annotation: within Kubernetes' 256 KB for all annotations
 
@@ -51,7 +52,7 @@ async def test_full_etcd_is_a_storage_full_error_naming_the_remedy_then_recovers
             await client.create(pod("small"))
         assert (await client.get("Deployment", "filler")).metadata.name == "filler"
 
-        lines = await free_space([etcd_small_quota.endpoint])
+        lines = await free_space([etcd_small_quota.endpoint], test_pki().etcd_tls())
         assert any("defragmented" in line for line in lines)
         assert "alarms disarmed: 1" in lines
         created = await client.create(pod("after"))

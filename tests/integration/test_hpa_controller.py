@@ -117,6 +117,13 @@ async def test_busy_pods_scale_up_and_idle_ones_scale_down(client):
         assert hpa.status.last_scale_time
 
 
+async def false_condition(client, type_: str, containing: str = ""):
+    """The HPA's condition `type_` when it is False (and its message contains `containing`), else None."""
+    hpa = await client.get("HorizontalPodAutoscaler", "web")
+    c = meta.get_condition(hpa.status.conditions, type_)
+    return c if c is not None and c.status == "False" and containing in c.message else None
+
+
 async def _at_least(client, n):
     return await replicas(client) >= n
 
@@ -142,11 +149,7 @@ async def test_unknown_metric_type_is_invalid(client):
 async def test_a_target_without_scale_cannot_scale(client):
     await client.create(objects.from_yaml(HPA % ("Service", "web")))
     async with running_manager(client, ["horizontalpodautoscaling"], **FAST):
-        async def condition():
-            hpa = await client.get("HorizontalPodAutoscaler", "web")
-            c = meta.get_condition(hpa.status.conditions, "AbleToScale")
-            return c if c is not None and c.status == "False" else None
-        c = await eventually(condition, timeout=10, what="AbleToScale=False")
+        c = await eventually(lambda: false_condition(client, "AbleToScale"), timeout=10, what="AbleToScale=False")
         assert c.reason == "FailedGetScale"
         assert c.message.startswith("the HPA controller was unable to get the target's current scale: ")
 
@@ -156,11 +159,8 @@ async def test_utilization_without_requests_is_scaling_active_false(client):
     await client.create(objects.from_yaml(HPA % ("Deployment", "web")))
     async with running_manager(client, ["deployment", "replicaset", "horizontalpodautoscaling"], **FAST), \
             node_n1(client, {"cpu": 50}):
-        async def condition():
-            hpa = await client.get("HorizontalPodAutoscaler", "web")
-            c = meta.get_condition(hpa.status.conditions, "ScalingActive")
-            return c if c is not None and c.status == "False" and "missing request" in c.message else None
-        c = await eventually(condition, timeout=15, what="ScalingActive=False for the missing request")
+        c = await eventually(lambda: false_condition(client, "ScalingActive", "missing request"), timeout=15,
+                             what="ScalingActive=False for the missing request")
         assert c.reason == "FailedGetResourceMetric"
         assert "missing request for cpu in container app of Pod web-" in c.message
 
@@ -237,11 +237,7 @@ async def test_an_ingress_request_rate_is_refused_as_scaling_active_false(client
                                                         "{type: Value, value: 10}")))
     async with running_manager(client, ["deployment", "replicaset", "horizontalpodautoscaling"], **FAST), \
             node_n1(client, {"cpu": 10, "requests_per_second": 20}):
-        async def condition():
-            hpa = await client.get("HorizontalPodAutoscaler", "web")
-            c = meta.get_condition(hpa.status.conditions, "ScalingActive")
-            return c if c is not None and c.status == "False" else None
-        c = await eventually(condition, timeout=15, what="ScalingActive=False")
+        c = await eventually(lambda: false_condition(client, "ScalingActive"), timeout=15, what="ScalingActive=False")
         assert c.reason == "FailedGetObjectMetric"
         assert c.message == (
             "the HPA was unable to compute the replica count: failed to get object metric value: unable to get "

@@ -101,3 +101,33 @@ def test_a_malformed_certificate_file_is_one_clear_line_at_start(module, flags, 
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     assert str(bad) in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("flag", ["--etcd-cafile", "--etcd-certfile", "--etcd-keyfile"])
+def test_a_malformed_etcd_certificate_file_is_one_clear_line_at_start(flag, tmp_path):
+    import subprocess
+    import sys
+    from tests.fixtures.pki import test_pki
+    bad = tmp_path / "bad.pem"
+    marker = "PRIVATE KEY" if flag == "--etcd-keyfile" else "CERTIFICATE"
+    bad.write_text(f"-----BEGIN {marker}-----\nnot base64 at all\n-----END {marker}-----\n")
+    argv = test_pki().apiserver_flags()
+    argv[argv.index(flag) + 1] = str(bad)
+    done = subprocess.run([sys.executable, "-m", "controlplane.apiserver.main", "--etcd-servers", "127.0.0.1:1",
+                           "--listen", "127.0.0.1:0", *argv], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert flag in done.stderr and str(bad) in done.stderr, done.stderr
+
+
+def test_etcd_flags_go_together(tmp_path):
+    import subprocess
+    import sys
+    from tests.fixtures.pki import test_pki
+    argv = test_pki().apiserver_flags()
+    i = argv.index("--etcd-keyfile")
+    del argv[i:i + 2]
+    done = subprocess.run([sys.executable, "-m", "controlplane.apiserver.main", "--etcd-servers", "127.0.0.1:1",
+                           "--listen", "127.0.0.1:0", *argv], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "--etcd-cafile, --etcd-certfile and --etcd-keyfile go together" in done.stderr

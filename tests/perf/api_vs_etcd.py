@@ -12,11 +12,12 @@ import asyncio
 import json
 import time
 
-import aetcd
 import uvloop
 
 from api.client import Client
 from tests.fixtures.apiserver import admin_client
+from tests.fixtures.etcd import etcd_client
+from tests.fixtures.pki import test_pki
 from tests.fixtures.objects import pod
 from tests.perf import plaintext_apiserver_for_benchmarks_only as plaintext
 from tests.perf.harness import Component, control_plane, free_port, interruptible, percentile, wait_until
@@ -51,7 +52,7 @@ async def bench(count: int, apiservers: int = 1) -> dict:
     results: dict = {}
     async with control_plane(apiservers=apiservers) as (etcd, address):
         servers = address.split(",")
-        etcd_clients = [aetcd.Client(etcd.host, etcd.port) for _ in range(CHANNELS)]
+        etcd_clients = [etcd_client(etcd.endpoint) for _ in range(CHANNELS)]  # TLS, as the API server's
         # each client starts on its own API server (and would fail over to the others)
         api_clients = [admin_client(servers[i % len(servers):] + servers[:i % len(servers)]) for i in range(CHANNELS)]
         try:
@@ -92,8 +93,10 @@ async def security_cost(count: int, concurrency: int = 64) -> dict:
     one etcd: the ratio is what security leaves of the throughput."""
     async with control_plane() as (etcd, address):
         bare_address = f"127.0.0.1:{free_port()}"
+        ca, cert, key = test_pki().etcd_client_files()
         bare = Component("tests.perf.plaintext_apiserver_for_benchmarks_only", "--listen", bare_address,
-                         "--etcd-servers", etcd.endpoint)
+                         "--etcd-servers", etcd.endpoint, "--etcd-cafile", ca, "--etcd-certfile", cert,
+                         "--etcd-keyfile", key)
         secure = [admin_client(address) for _ in range(CHANNELS)]
         unchecked = [Client(bare_address, 30, credentials=plaintext.LOOPBACK_CREDENTIALS) for _ in range(CHANNELS)]
         try:

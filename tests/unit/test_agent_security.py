@@ -5,7 +5,7 @@ import pytest
 
 from nodeagent import containers, security
 from nodeagent.runtime.base import ContainerSpec
-from nodeagent.runtime.docker import host_config_args
+from nodeagent.runtime.docker import SeccompProfileError, host_config_args, load_seccomp_profile
 from tests.fixtures.objects import from_yaml
 
 
@@ -27,8 +27,8 @@ def mapped(pod_sc="{}", container_sc="{}", image_user=""):
     return security.docker_security(p, p.spec.containers[0], image_user)
 
 
-def test_nothing_set_maps_to_nothing():
-    assert mapped() == security.DockerSecurity()
+def test_nothing_set_maps_to_nothing_but_kubernetes_unconfined_seccomp_default():
+    assert mapped() == security.DockerSecurity(security_opt=("seccomp=unconfined",))
 
 
 def test_run_as_user_and_group_become_the_docker_user_with_the_container_winning():
@@ -50,10 +50,25 @@ def test_container_only_settings_map_to_their_docker_options():
     assert mapped(container_sc="{privileged: true}").privileged
 
 
-def test_runtime_default_seccomp_keeps_dockers_profile_and_pod_level_applies():
-    assert mapped("{seccompProfile: {type: RuntimeDefault}}").security_opt == ()
-    assert mapped("{seccompProfile: {type: Unconfined}}").security_opt == ("seccomp=unconfined",)
-    assert mapped("{seccompProfile: {type: Unconfined}}", "{seccompProfile: {type: RuntimeDefault}}").security_opt == ()
+@pytest.mark.parametrize("pod_sc, container_sc, options, localhost", [
+    # No profile anywhere: Unconfined, Kubernetes' default (a kubelet without --seccomp-default).
+    ("{}", "{}", ("seccomp=unconfined",), ""),
+    ("{seccompProfile: {type: Unconfined}}", "{}", ("seccomp=unconfined",), ""),
+    # RuntimeDefault: Docker's own default profile, which Docker applies when told nothing.
+    ("{seccompProfile: {type: RuntimeDefault}}", "{}", (), ""),
+    # The container's profile wins over the pod's, either way.
+    ("{seccompProfile: {type: Unconfined}}", "{seccompProfile: {type: RuntimeDefault}}", (), ""),
+    ("{seccompProfile: {type: RuntimeDefault}}", "{seccompProfile: {type: Unconfined}}", ("seccomp=unconfined",), ""),
+    # Localhost: the file under the node's seccomp root, loaded by the runtime.
+    ("{seccompProfile: {type: Localhost, localhostProfile: profiles/audit.json}}", "{}", (),
+     "/var/lib/skiff/agent/n1/seccomp/profiles/audit.json"),
+    ("{}", "{seccompProfile: {type: Localhost, localhostProfile: deny.json}}", (),
+     "/var/lib/skiff/agent/n1/seccomp/deny.json"),
+])
+def test_seccomp_profile_maps_as_kubernetes_does(pod_sc, container_sc, options, localhost):
+    p = pod(pod_sc, container_sc)
+    sec = security.docker_security(p, p.spec.containers[0], "", "/var/lib/skiff/agent/n1/seccomp")
+    assert (sec.security_opt, sec.seccomp_localhost) == (options, localhost)
 
 
 @pytest.mark.parametrize("image_user, message", [
@@ -86,3 +101,26 @@ def test_sysctls_go_to_the_sandbox_and_the_options_reach_docker():
     args = host_config_args(app)
     assert (args["read_only"], args["cap_drop"], args["pid_mode"]) == (True, ["ALL"], "container:sb")
     assert "sysctls" not in args and "privileged" not in host_config_args(ContainerSpec("c", "i", {}))
+
+
+def test_a_localhost_profile_reaches_docker_as_its_compacted_json(tmp_path):
+    profile = tmp_path / "audit.json"
+    profile.write_text('{\n  "defaultAction": "SCMP_ACT_LOG"\n}\n')
+    assert load_seccomp_profile(str(profile)) == 'seccomp={"defaultAction":"SCMP_ACT_LOG"}'
+    with pytest.raises(SeccompProfileError, match=f'cannot load seccomp profile "{tmp_path}/nope.json": No such file'):
+        load_seccomp_profile(str(tmp_path / "nope.json"))
+    (tmp_path / "bad.json").write_text("{nope")
+    with pytest.raises(SeccompProfileError, match="not JSON"):
+        load_seccomp_profile(str(tmp_path / "bad.json"))
+
+
+@pytest.mark.parametrize("pod_sc, container_sc, needed", [
+    ("{}", "{}", False),
+    ("{runAsNonRoot: true}", "{}", True),  # only the image can say who it runs as
+    ("{runAsGroup: 3000}", "{}", True),  # the group goes with the image's user
+    ("{runAsNonRoot: true, runAsUser: 1000}", "{}", False),  # the user is given: no image inspection
+    ("{runAsNonRoot: true}", "{runAsUser: 1000, runAsGroup: 3000}", False),
+])
+def test_the_image_user_is_asked_for_only_when_the_mapping_depends_on_it(pod_sc, container_sc, needed):
+    p = pod(pod_sc, container_sc)
+    assert security.needs_image_user(p, p.spec.containers[0]) is needed

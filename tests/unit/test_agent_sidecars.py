@@ -51,6 +51,31 @@ def test_a_running_sidecar_lets_the_next_init_container_start():
     assert started_names(a) == ["migrate"]
 
 
+def test_a_sidecar_started_in_this_sync_has_the_next_init_container_planned_behind_it():
+    # Started is all a sidecar without a startup probe must be: one sync starts it and what follows.
+    a = plan(pod(), [ctr("POD"), ctr("setup", "exited")])
+    assert started_names(a) == ["logs", "migrate"]
+    assert [s.init for s in a.start] == [True, True]
+
+
+def test_a_sidecar_with_a_startup_probe_is_started_alone():
+    p = pod()
+    p.spec.init_containers[1].startup_probe.exec.command.append("true")
+    assert started_names(plan(p, [ctr("POD"), ctr("setup", "exited")])) == ["logs"]
+
+
+def test_only_sidecars_lead_straight_to_the_app_containers():
+    p = from_yaml("""
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: default, uid: uid-1}
+spec:
+  initContainers: [{name: logs, image: busybox, restartPolicy: Always}, {name: proxy, image: busybox, restartPolicy: Always}]
+  containers: [{name: app, image: busybox}]
+""")
+    assert started_names(plan(p, [ctr("POD")])) == ["logs", "proxy", "app"]
+
+
 def test_a_sidecar_waits_for_its_startup_probe_before_the_next_one_starts():
     a = plan(pod(), [ctr("POD"), ctr("setup", "exited"), ctr("logs")], started={"logs": False})
     assert started_names(a) == []

@@ -47,6 +47,19 @@ def test_symlink_staying_inside_the_volume_is_followed(tmp_path):
     assert subpath.resolve(str(volume), "app.conf", 0o755) == str(volume / "..2026_01" / "app.conf")
 
 
+def test_the_opened_subpath_stays_what_was_checked_when_a_component_is_swapped_for_a_symlink(tmp_path):
+    volume, outside = tmp_path / "vol", tmp_path / "host"
+    (volume / "a" / "b").mkdir(parents=True)
+    outside.mkdir()
+    fd = subpath.open_subpath(str(volume), "a/b", 0o755)
+    try:
+        (volume / "a").rename(volume / "a-old")  # what a container could do between a check and a mount
+        (volume / "a").symlink_to(outside)
+        assert os.readlink(f"/proc/self/fd/{fd}") == str(volume / "a-old" / "b")
+    finally:
+        os.close(fd)
+
+
 @pytest.mark.parametrize("bad", ["/etc", "../x", "a/../../b"])
 def test_absolute_and_parent_subpaths_are_refused(tmp_path, bad):
     with pytest.raises(subpath.SubPathError):

@@ -51,12 +51,21 @@ def test_plan_rejects_bad_member_counts_and_overlapping_underlays():
 
 
 def test_etcd_members_list_the_whole_initial_cluster():
-    argv = components.etcd("b", "/d", "10.0.0.2", {"a": "10.0.0.1", "b": "10.0.0.2"})
-    assert argv[argv.index("--initial-cluster") + 1] == "a=http://10.0.0.1:2380,b=http://10.0.0.2:2380"
+    argv = components.etcd("b", "/d", "10.0.0.2", {"a": "10.0.0.1", "b": "10.0.0.2"}, Path("/pki"))
+    assert argv[argv.index("--initial-cluster") + 1] == "a=https://10.0.0.1:2380,b=https://10.0.0.2:2380"
+
+
+def test_etcd_members_speak_tls_to_clients_and_peers_and_require_certificates():
+    argv = components.etcd("b", "/d", "10.0.0.2", {"a": "10.0.0.1", "b": "10.0.0.2"}, Path("/pki"))
+    flag = {a: argv[i + 1] for i, a in enumerate(argv[:-1]) if a.startswith("--")}
+    assert flag["--cert-file"] == "/pki/etcd/b-server.crt" and flag["--peer-key-file"] == "/pki/etcd/b-peer.key"
+    assert flag["--trusted-ca-file"] == flag["--peer-trusted-ca-file"] == "/pki/ca.crt"
+    assert "--client-cert-auth" in argv and "--peer-client-cert-auth" in argv
+    assert all(u.startswith("https://") for u in flag["--listen-client-urls"].split(","))
 
 
 def test_etcd_members_pre_vote_so_a_returning_quorum_elects_at_once():
-    assert "--pre-vote" in components.etcd("a", "/d", "10.0.0.1", {"a": "10.0.0.1"})
+    assert "--pre-vote" in components.etcd("a", "/d", "10.0.0.1", {"a": "10.0.0.1"}, Path("/pki"))
 
 
 def test_committed_units_are_what_the_example_config_renders():
@@ -104,3 +113,29 @@ def test_units_give_every_client_the_list_of_api_servers():
     assert agent.argv[agent.argv.index("--server") + 1] == "192.168.56.11:6443,192.168.56.12:6443"
     apiserver = next(u for u in units.controlplane_units(config, "vm2") if u.name == "skiff-apiserver")
     assert apiserver.argv[apiserver.argv.index("--listen") + 1] == "192.168.56.12:6443"
+
+
+def test_prometheus_scrapes_every_component_over_https_as_skiff_prometheus():
+    import yaml
+    lab = P.plan(P.Settings(nodes=2, prometheus=True, ingress=True))
+    jobs = {j["job_name"]: j for j in yaml.safe_load(P.prometheus_config(lab))["scrape_configs"]}
+    assert set(jobs) == {"prometheus", "apiserver", "scheduler", "controller-manager", "agent", "ingress-controller"}
+    for name, job in jobs.items():
+        if name == "prometheus":
+            continue
+        assert job["scheme"] == "https"
+        assert job["tls_config"] == {"ca_file": str(P.PKI_DIR / "ca.crt"),
+                                     "cert_file": str(P.PKI_DIR / "prometheus.crt"),
+                                     "key_file": str(P.PKI_DIR / "prometheus.key")}
+
+
+def test_every_scraped_address_is_named_by_its_programs_certificate():
+    from api import pki
+    lab = P.plan(P.Settings(nodes=2, prometheus=True, ingress=True))
+    specs = {s.path: s for s in pki.cluster_specs(lab.pki_layout)}
+    cert_of = {"apiserver": "apiserver", "scheduler": "scheduler", "controller-manager": "controller-manager",
+               "ingress-controller": "ingress-controller"}
+    for proc in lab.processes:
+        if proc.metrics:
+            spec = specs[cert_of.get(proc.name) or pki.node_cert_path(proc.name.removeprefix("agent-"))]
+            assert spec.server and proc.metrics.rpartition(":")[0] in spec.ip_addresses, proc.name

@@ -61,6 +61,12 @@ def test_writes_its_node_lease_and_pod_status_only():
     assert allowed("create", "", "events", namespace="default")
 
 
+def test_asks_about_its_own_callers_as_kubernetes_node_authorizer_allows():
+    assert allowed("create", "authorization.k8s.io", "subjectaccessreviews")
+    assert allowed("create", "authentication.k8s.io", "tokenreviews")
+    assert not allowed("get", "authorization.k8s.io", "subjectaccessreviews")
+
+
 def test_no_opinion_for_anyone_else():
     someone = with_authenticated("alice", [])
     assert node.authorize(someone, Attributes("get", "", "pods", namespace="default", name="p1"), GRAPH) is None

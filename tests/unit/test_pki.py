@@ -69,3 +69,21 @@ def test_renew_keeps_names_and_usages_with_a_new_key_and_expiry(tmp_path):
 def test_first_service_ip_is_the_ranges_first_address():
     assert pki.first_service_ip("10.96.0.0/16") == "10.96.0.1"
     assert ipaddress.ip_address(pki.first_service_ip("172.20.0.0/24")) == ipaddress.ip_address("172.20.0.1")
+
+
+def test_a_certificate_lacking_what_its_spec_now_asks_is_issued_again(tmp_path):
+    # an older PKI: the scheduler's certificate was a client one only; now it serves /metrics too
+    old = pki.CertSpec("scheduler", "system:kube-scheduler", client=True)
+    pki.write_pki(tmp_path, [old])
+    assert "scheduler" in pki.write_pki(tmp_path, pki.cluster_specs(LAYOUT))
+    spec = pki.spec_of("scheduler", _load(tmp_path, "scheduler"))
+    assert spec.server and spec.client and "10.250.0.1" in spec.ip_addresses
+    assert pki.write_pki(tmp_path, pki.cluster_specs(LAYOUT)) == []
+
+
+def test_the_ingress_controller_names_every_node_and_prometheus_is_in_system_monitoring(tmp_path):
+    pki.write_pki(tmp_path, pki.cluster_specs(LAYOUT))
+    assert {"10.250.0.1", "10.250.0.11", "127.0.0.1"} <= _sans(_load(tmp_path, "ingress-controller"))[1]
+    info = {name: i for name, i in pki.certificates(tmp_path)}
+    assert (info["prometheus"].common_name, info["prometheus"].organizations) == ("skiff:prometheus",
+                                                                                   ("system:monitoring",))

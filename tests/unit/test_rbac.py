@@ -77,3 +77,19 @@ def test_forbidden_messages_read_as_kubernetes():
         'nodes "n1" is forbidden: User "bob" cannot get resource "nodes" in API group "" at the cluster scope')
     assert forbidden_message("bob", Attributes("get", path="/metrics")) == (
         'forbidden: User "bob" cannot get path "/metrics"')
+
+
+def test_system_monitoring_reads_metrics_and_health_but_nothing_else():
+    idx = index()
+    prometheus = with_authenticated("skiff:prometheus", ["system:monitoring"])
+    assert allowed(idx, prometheus, "get", path="/metrics")
+    assert allowed(idx, prometheus, "get", path="/readyz/etcd")
+    assert not allowed(idx, prometheus, "post", path="/metrics")
+    assert not allowed(idx, prometheus, "get", "", "pods", namespace="default")
+
+
+def test_components_may_ask_about_their_own_callers():
+    idx = index()
+    for component in ("system:kube-scheduler", "system:kube-controller-manager", "skiff:ingress-controller"):
+        assert allowed(idx, with_authenticated(component, []), "create", "authorization.k8s.io", "subjectaccessreviews")
+    assert not allowed(idx, ALICE, "create", "authorization.k8s.io", "subjectaccessreviews")

@@ -69,7 +69,17 @@ def test_the_documented_examples_are_valid():
     ("  hostNetwork: true\n  securityContext: {sysctls: [{name: net.ipv4.tcp_syncookies, value: '1'}]}\n" + APP,
      'spec.securityContext.sysctls[0].name: Forbidden: sysctl "net.ipv4.tcp_syncookies" may not be set in the host'),
     ("  containers: [{name: app, image: busybox, securityContext: {seccompProfile: {type: Localhost}}}]\n",
-     'spec.containers[0].securityContext.seccompProfile.type: Unsupported value: "Localhost": supported values: '
+     "spec.containers[0].securityContext.seccompProfile.localhostProfile: Required value: must be set when "
+     "seccomp type is Localhost"),
+    ("  securityContext: {seccompProfile: {type: Localhost, localhostProfile: ../../etc/p.json}}\n" + APP,
+     "spec.securityContext.seccompProfile.localhostProfile: Invalid value: \"../../etc/p.json\": must not contain '..'"),
+    ("  securityContext: {seccompProfile: {type: Localhost, localhostProfile: /etc/p.json}}\n" + APP,
+     'spec.securityContext.seccompProfile.localhostProfile: Invalid value: "/etc/p.json": must be a relative path'),
+    ("  securityContext: {seccompProfile: {type: Unconfined, localhostProfile: p.json}}\n" + APP,
+     'spec.securityContext.seccompProfile.localhostProfile: Invalid value: "p.json": can only be set when seccomp '
+     'type is Localhost'),
+    ("  securityContext: {seccompProfile: {type: Audit}}\n" + APP,
+     'spec.securityContext.seccompProfile.type: Unsupported value: "Audit": supported values: "Localhost", '
      '"RuntimeDefault", "Unconfined"'),
     ("  containers: [{name: app, image: busybox, securityContext: {privileged: true, "
      "allowPrivilegeEscalation: false}}]\n",

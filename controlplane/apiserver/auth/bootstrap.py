@@ -1,9 +1,10 @@
 """The roles and bindings every cluster starts with, as Kubernetes' bootstrap policy: cluster-admin,
-admin, edit, view, and what the scheduler and controller manager need; created at start when missing.
+admin, edit, view, system:monitoring, and what the scheduler and controller manager need; created at
+start when missing.
 """
 from __future__ import annotations
 
-from api.pki import INGRESS_CONTROLLER_USER
+from api.pki import INGRESS_CONTROLLER_USER, MONITORING_GROUP
 from proto import types_pb2
 
 READ = ("get", "list", "watch")
@@ -64,6 +65,10 @@ ADMIN = EDIT + (
     rule((*READ, *WRITE), ("rbac.authorization.k8s.io",), ("roles", "rolebindings")),
 )
 
+# Reviews a component asks for about its own callers (its /metrics), as kube-scheduler's role grants.
+DELEGATE = (rule(("create",), ("authentication.k8s.io",), ("tokenreviews",)),
+            rule(("create",), ("authorization.k8s.io",), ("subjectaccessreviews",)))
+
 CLUSTER_ROLES = (
     cluster_role("cluster-admin", rule(("*",), ("*",), ("*",)), rule(("*",), urls=("*",))),
     cluster_role("admin", *ADMIN),
@@ -87,7 +92,8 @@ CLUSTER_ROLES = (
                  rule(("update", "patch"), ("",), ("pods/status",)),
                  rule(("delete",), ("",), ("pods",)),
                  rule(("create", "patch", "update"), ("", "events.k8s.io"), ("events",)),
-                 rule(("get", "create", "update", "list", "watch"), ("coordination.k8s.io",), ("leases",))),
+                 rule(("get", "create", "update", "list", "watch"), ("coordination.k8s.io",), ("leases",)),
+                 *DELEGATE),
     # skiff runs every controller under one identity (no per-controller ServiceAccounts), and the
     # garbage collector deletes any kind: it gets every resource, as kube-controller-manager's own
     # credentials would without --use-service-account-credentials.
@@ -97,7 +103,14 @@ CLUSTER_ROLES = (
                  rule(READ, ("",), ("services", "endpoints", "secrets", "configmaps", "pods", "nodes")),
                  rule(READ, ("networking.k8s.io",), ("ingresses", "ingressclasses")),
                  rule(("update", "patch"), ("networking.k8s.io",), ("ingresses/status",)),
-                 rule(("create", "patch", "update"), ("", "events.k8s.io"), ("events",))),
+                 rule(("create", "patch", "update"), ("", "events.k8s.io"), ("events",)),
+                 *DELEGATE),
+    # Who may read every component's /metrics and health (Kubernetes' system:monitoring): Prometheus.
+    cluster_role("system:monitoring",
+                 rule(("get",), urls=("/healthz", "/healthz/*", "/livez", "/livez/*", "/readyz", "/readyz/*",
+                                      "/metrics", "/metrics/slis"))),
+    # Components asking the API server about their own callers (delegated authentication and authorization).
+    cluster_role("system:auth-delegator", *DELEGATE),
 )
 
 CLUSTER_ROLE_BINDINGS = (
@@ -109,4 +122,5 @@ CLUSTER_ROLE_BINDINGS = (
     binding("system:kube-controller-manager", "system:kube-controller-manager", "User",
             "system:kube-controller-manager"),
     binding(INGRESS_CONTROLLER_USER, INGRESS_CONTROLLER_USER, "User", INGRESS_CONTROLLER_USER),
+    binding("system:monitoring", "system:monitoring", "Group", MONITORING_GROUP),
 )

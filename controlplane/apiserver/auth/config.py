@@ -12,6 +12,7 @@ import grpc
 from api.credentials import Credentials, CredentialsError, read_certificate, read_key
 from controlplane.apiserver.auth.authn import Authenticator
 from controlplane.apiserver.auth import serviceaccount, tokenfile
+from controlplane.apiserver.etcdclient import EtcdTLS
 
 
 @dataclass
@@ -28,6 +29,8 @@ class Security:
     service_account_key: bytes = b""
     service_account_issuer: str = serviceaccount.DEFAULT_ISSUER
     api_audiences: tuple[str, ...] = (serviceaccount.DEFAULT_ISSUER,)
+    # How the API server speaks to etcd (--etcd-cafile, --etcd-certfile, --etcd-keyfile); None: plain gRPC.
+    etcd: EtcdTLS | None = None
     # Whether the pod a token is bound to still exists (the API server sets it from its watch cache).
     pod_alive: serviceaccount.PodAlive | None = None
 

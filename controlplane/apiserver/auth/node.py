@@ -3,8 +3,8 @@ pods bound to that node, as Kubernetes' node authorizer graph does.
 
 Reads: Nodes, Services, Endpoints, Namespaces; its own pods (a list must select spec.nodeName=NAME); the
 ConfigMaps and Secrets those pods name. Writes: its Node and Lease, its pods' status and deletion,
-events, its metrics, tokens of its pods' ServiceAccounts. Anything else is refused. Pure: the pods come
-from a `PodGraph` the caller gives.
+events, its metrics, tokens of its pods' ServiceAccounts; reviews of its own callers (delegated
+authorization). Anything else is refused. Pure: the pods come from a `PodGraph` the caller gives.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ READ = ("get", "list", "watch")
 WRITE = ("create", "update", "patch")
 LEASE_NAMESPACE = "kube-node-lease"
 READ_ANY = {("", "nodes"), ("", "services"), ("", "endpoints"), ("", "namespaces")}
+DELEGATION = {("authentication.k8s.io", "tokenreviews"), ("authorization.k8s.io", "subjectaccessreviews")}
 
 
 class PodGraph(Protocol):
@@ -71,6 +72,8 @@ def authorize(user: UserInfo, attrs: Attributes, graph: PodGraph) -> Decision | 
         return _deny(f'node "{node}" may only use its own Lease in {LEASE_NAMESPACE}')
     if (group, resource) in (("", "events"), ("events.k8s.io", "events")) and verb in WRITE:
         return ALLOW
+    if (group, resource) in DELEGATION and verb == "create":
+        return ALLOW  # the agent asks who its own callers are and what they may do (its /metrics)
     if (group, resource) == ("", "pods"):
         return _pods(node, attrs, graph)
     if (group, resource, sub, verb) == ("", "serviceaccounts", "token", "create"):

@@ -1,27 +1,13 @@
-"""The REST listener's TLS: the API server's serving certificate (cluster CA), and client certificates
-asked for but optional, so kubectl may present one or a bearer token instead.
+"""The REST listener's TLS: the API server's serving certificate (cluster CA, api/tls.py), and client
+certificates asked for but optional, so kubectl may present one or a bearer token instead.
 """
 from __future__ import annotations
 
 import ssl
-import tempfile
-from pathlib import Path
 
+from api.tls import server_context
 
-def server_context(cert_pem: bytes, key_pem: bytes, client_ca: bytes | None = None) -> ssl.SSLContext:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    # ssl loads a certificate chain only from files: write them to a private temporary directory, then remove it.
-    with tempfile.TemporaryDirectory() as tmp:
-        cert_file, key_file = Path(tmp, "tls.crt"), Path(tmp, "tls.key")
-        key_file.touch(mode=0o600)
-        key_file.write_bytes(key_pem)
-        cert_file.write_bytes(cert_pem)
-        context.load_cert_chain(cert_file, key_file)
-    if client_ca:
-        context.verify_mode = ssl.CERT_OPTIONAL  # verified when given; a token may stand in for it
-        context.load_verify_locations(cadata=client_ca.decode())
-    context.set_alpn_protocols(["http/1.1"])
-    return context
+__all__ = ["server_context", "peer_certificate"]
 
 
 def peer_certificate(request) -> bytes | None:

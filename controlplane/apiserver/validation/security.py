@@ -1,12 +1,12 @@
 """Validation of pod and container securityContext and the pod's sysctls: ids in range, known Linux
-capabilities, the seccomp profiles skiff can apply, and only the namespaced sysctls Kubernetes deems safe."""
+capabilities, seccomp profiles (a Localhost file under the node's root), only the safe namespaced sysctls."""
 from __future__ import annotations
 
 from controlplane.apiserver.validation.fielderrors import Path, forbidden, invalid, not_supported, required
 from proto import types_pb2
 
 MAX_ID = 2**31 - 1
-SECCOMP_TYPES = ("RuntimeDefault", "Unconfined")  # Localhost profiles: no profile store on the nodes
+SECCOMP_TYPES = ("Localhost", "RuntimeDefault", "Unconfined")
 PROC_MOUNTS = ("", "Default")
 # Kubernetes' safe sysctls (pkg/kubelet/sysctl/safe_sysctls.go): namespaced, and harmless to the node.
 SAFE_SYSCTLS = ("kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
@@ -47,8 +47,17 @@ def _seccomp(profile: types_pb2.SeccompProfile, path: Path) -> list[str]:
         return [required(path.child("type"))]
     if profile.type not in SECCOMP_TYPES:
         return [not_supported(path.child("type"), profile.type, SECCOMP_TYPES)]
-    if profile.localhost_profile:
-        return [forbidden(path.child("localhostProfile"), "can only be set if type is Localhost")]
+    where = path.child("localhostProfile")
+    if profile.type != "Localhost":
+        return [invalid(where, profile.localhost_profile, "can only be set when seccomp type is Localhost")] \
+            if profile.localhost_profile else []
+    if not profile.localhost_profile:
+        return [required(where, "must be set when seccomp type is Localhost")]
+    # Kubernetes' validateLocalDescendingPath: the file must stay under the node's seccomp root.
+    if profile.localhost_profile.startswith("/"):
+        return [invalid(where, profile.localhost_profile, "must be a relative path")]
+    if ".." in profile.localhost_profile.split("/"):
+        return [invalid(where, profile.localhost_profile, "must not contain '..'")]
     return []
 
 
