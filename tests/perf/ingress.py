@@ -229,7 +229,6 @@ async def bench(seconds: float, changes: int, rules: int, smoke: bool) -> dict:
 
 
 def main() -> None:
-    interruptible()
     p = argparse.ArgumentParser(prog="python -m tests.perf.ingress", description=__doc__.split("\n\n")[0])
     p.add_argument("--seconds", type=float, default=8.0, help="load time per mode, split over both targets")
     p.add_argument("--changes", type=int, default=20, help="Ingress changes timed until traffic follows")
@@ -246,6 +245,7 @@ def main() -> None:
         ip, port, mode, seconds = args.load
         print(json.dumps(exchange_load(ip, int(port), mode, float(seconds))))
         return
+    interruptible()  # the orchestrating run only: its helper processes end by SIGTERM as they are
     if os.geteuid() != 0:
         raise SystemExit("ingress benchmark: needs root (nginx, the lab's network namespaces)")
     rules = 50 if args.smoke else args.rules
