@@ -151,13 +151,20 @@ async def change_latency(client, ingress_ip: str, changes: int) -> dict:
             return 0
 
     # First narrow the catch-all path, so that a new path is answered only once its own route is live.
+    # Right after a graceful reload an old nginx worker may still accept a connection and answer from the
+    # old configuration: wait until the narrowed one answers alone (1 s of 404s in a row).
     ing = await client.get("ingresses", "bench")
     ing.spec.rules[0].http.paths[0].path = "/root"
     await client.update(ing)
-    deadline = time.perf_counter() + 10
-    while status_of("/v0") != 404:
+    deadline = time.perf_counter() + 30
+    steady_since = None
+    while steady_since is None or time.perf_counter() - steady_since < 1.0:
+        if status_of("/v0") == 404:
+            steady_since = steady_since or time.perf_counter()
+        else:
+            steady_since = None
         if time.perf_counter() > deadline:
-            raise RuntimeError("the narrowed catch-all was not applied within 10 s")
+            raise RuntimeError("the narrowed catch-all was not the only configuration served within 30 s")
         await asyncio.sleep(0.01)
     samples = []
     for i in range(changes):
