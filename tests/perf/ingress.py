@@ -7,6 +7,8 @@ render plus reload of nginx with 1,000 Ingress rules.
 Needs root and nginx. The data path runs in a 3-host lab (`deploy.lab up --ingress`): the backend is a
 small HTTP server in host 2's namespace, behind a selector-less Service whose Endpoints name it; the load
 comes from host 3's namespace, to host 2 directly and to the ingress on host 1. Lab addresses only.
+The load is one request at a time, so the keep-alive ratio compares latencies (two hops through nginx,
+one straight); `upstream_connections` counts the backend connections nginx opened (a handful: kept alive).
 The render/reload part runs nginx on 127.0.0.1. `--smoke` does only that part, small. Last line: JSON.
 """
 from __future__ import annotations
