@@ -65,7 +65,7 @@ class NodeAgent:
             # A probe result that changes syncs the pod at once (status, or a kill for a failed liveness probe).
             probes=ProbeManager(runtime, lambda uid: self.workers.kick(uid), self.recorder, cfg.host_netns,
                                 simulated_network=simulated))
-        self.workers = PodWorkers(PodSyncer(self.env))
+        self.workers = PodWorkers(PodSyncer(self.env), cfg.pod_resync_period)
         self.pleg = Pleg(runtime, cfg.node_name, cfg.relist_period, self.workers.kick, self._seen)
         self.reporter = NodeReporter(client, cfg, facts or host_facts(), runtime_version,
                                      self.env.network_ready.is_set)

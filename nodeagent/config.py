@@ -47,6 +47,7 @@ class AgentConfig:
     status_update_interval: float = 10.0
     cluster_domain: str = "cluster.local"
     relist_period: float = 1.0
+    pod_resync_period: float = 10.0  # each pod is synced this often even when nothing seems to change
     # The network namespace standing in for this host (the lab, e2e tests); None: the agent's own.
     host_netns: str | None = None
     bridge: str = "skiff0"

@@ -21,8 +21,9 @@ RESYNC_S = 10.0  # a pod is looked at this often even when nothing seems to chan
 
 
 class PodWorker:
-    def __init__(self, syncer: PodSyncer, pod: types_pb2.Pod, on_finished):
+    def __init__(self, syncer: PodSyncer, pod: types_pb2.Pod, on_finished, resync_s: float = RESYNC_S):
         self.syncer = syncer
+        self.resync_s = resync_s
         self.uid = pod.metadata.uid
         self.pod = pod  # the latest desired state; kept after the API deletes the pod, for its grace period
         self.removed = False  # the pod is gone from the API: clean up, confirm nothing
@@ -65,7 +66,7 @@ class PodWorker:
         wake: float | None = None
         while True:
             try:
-                await asyncio.wait_for(self._kick.wait(), RESYNC_S if wake is None else min(wake, RESYNC_S))
+                await asyncio.wait_for(self._kick.wait(), self.resync_s if wake is None else min(wake, self.resync_s))
             except asyncio.TimeoutError:
                 self._full = True
             self._kick.clear()
@@ -102,8 +103,9 @@ class PodWorker:
 class PodWorkers:
     """The workers of one node, by pod uid; handlers of the pod informer and of the PLEG call in here."""
 
-    def __init__(self, syncer: PodSyncer):
+    def __init__(self, syncer: PodSyncer, resync_s: float = RESYNC_S):
         self.syncer = syncer
+        self.resync_s = resync_s
         self.workers: dict[str, PodWorker] = {}
         self.by_key: dict[str, str] = {}  # "namespace/name" -> uid of the pod the API has now
 
@@ -116,7 +118,7 @@ class PodWorkers:
         self.by_key[k] = uid
         worker = self.workers.get(uid)
         if worker is None:
-            self.workers[uid] = PodWorker(self.syncer, pod, self._finished)
+            self.workers[uid] = PodWorker(self.syncer, pod, self._finished, self.resync_s)
         else:
             worker.update(pod)
 
@@ -138,7 +140,7 @@ class PodWorkers:
         pod = types_pb2.Pod(metadata=types_pb2.ObjectMeta(
             uid=uid, name=sample.labels.get(base.LABEL_POD_NAME, ""),
             namespace=sample.labels.get(base.LABEL_POD_NAMESPACE, ""), deletion_grace_period_seconds=0))
-        worker = PodWorker(self.syncer, pod, self._finished)
+        worker = PodWorker(self.syncer, pod, self._finished, self.resync_s)
         worker.update(None)
         self.workers[uid] = worker
 

@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import json
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -74,6 +75,17 @@ async def wait_for(condition, timeout: float, what: str, interval: float = 0.5):
         await asyncio.sleep(interval)
 
 
+_last_progress = 0.0
+
+
+def progress(line: str, every: float = 10.0) -> None:
+    """A line on stderr at most every `every` seconds: a long run shows where it is."""
+    global _last_progress
+    if time.monotonic() - _last_progress >= every:
+        _last_progress = time.monotonic()
+        print(line, file=sys.stderr, flush=True)
+
+
 def hollow_names(nodes: int, processes: int) -> list[tuple[str, int]]:
     """(node name prefix, count) for each hollow agent process: the nodes split as evenly as can be."""
     return [(f"hollow{k}" if processes > 1 else "hollow", nodes // processes + (k < nodes % processes))
@@ -116,6 +128,7 @@ async def main(nodes: int, pods: int, use_scheduler: bool, apiservers: int = 1, 
                         return False  # a loaded machine: a handshake or a call timed out; ask again
                     ready = [n for n in listed.items if any(c.type == "Ready" and c.status == "True"
                                                             for c in n.status.conditions)]
+                    progress(f"{len(ready)}/{nodes} nodes Ready")
                     return len(ready) >= nodes
                 await wait_for(all_ready, 600, f"{nodes} hollow nodes Ready", 1.0)
                 result["nodes_ready_s"] = round(time.perf_counter() - began, 1)
@@ -146,13 +159,17 @@ async def main(nodes: int, pods: int, use_scheduler: bool, apiservers: int = 1, 
                                 if attempt == 4:
                                     raise
                         creates.append(time.perf_counter() - t)
+                        progress(f"{len(creates)}/{pods} pods created")
                 began = time.perf_counter()
                 await asyncio.gather(*(create(i) for i in range(pods)))
                 result["create_s"] = round(time.perf_counter() - began, 1)
                 result["create_retries"] = len(failures)
                 if failures:
                     print(f"{len(failures)} create(s) retried, e.g. {failures[0]}", flush=True)
-                await wait_for(lambda: len(counter.running) >= pods, 1800, f"{pods} pods Running", 1.0)
+                def all_running():
+                    progress(f"{len(counter.running)}/{pods} pods Running")
+                    return len(counter.running) >= pods
+                await wait_for(all_running, 1800, f"{pods} pods Running", 1.0)
                 result["all_running_s"] = round(time.perf_counter() - began, 1)
                 result["running_per_s"] = round(pods / result["all_running_s"], 1)  # end to end, from the first create
                 stop.set()
