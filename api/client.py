@@ -264,7 +264,8 @@ class Client:
         return kinds.unwrap(response.object), response.deleted
 
     async def review_access(self, review: api_pb2.AccessReview) -> api_pb2.AccessReviewStatus:
-        """Whether the caller (or `review.user`, which needs impersonation rights) may do what it names."""
+        """Whether the caller (or `review.user`: a SubjectAccessReview, which needs `create` on
+        subjectaccessreviews or the right to impersonate them) may do what it names."""
         return await self._call("ReviewAccess", review)
 
     async def create_token(self, name: str, namespace: str = "default", audiences: list[str] | None = None,

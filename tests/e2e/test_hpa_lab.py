@@ -1,6 +1,7 @@
 """Autoscaling in the lab: a Deployment whose pods burn CPU under load scales up within two sync periods
 of its usage crossing the target, and back down once the load stops and the (lab-shortened) window has
-passed; another scales on a counter its pods serve (prometheus.io/scrape).
+passed; another scales up and back down the same way on a counter of requests its pods serve
+(prometheus.io/scrape), by the pods' own rate and by their Service's total.
 
 Needs root and dockerd; traffic stays inside lab namespaces.
 """
@@ -37,11 +38,17 @@ pytestmark = [
 BURN = ("mkdir -p /www/cgi-bin && printf '#!/bin/sh\\necho Content-Type: text/plain\\necho\\n"
         "i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done; echo ok\\n' > /www/cgi-bin/burn && "
         "chmod +x /www/cgi-bin/burn && exec httpd -f -p 80 -h /www")
-# A counter going up by 20 a second, served as /metrics.
-COUNTER = ("mkdir -p /www && (i=0; while :; do i=$((i+20)); printf '# TYPE http_requests_total counter\\n"
-           "http_requests_total %d\\n' $i > /www/m.tmp && mv /www/m.tmp /www/metrics; sleep 1; done) & "
-           "exec httpd -f -p 8080 -h /www")
-
+# A counter of the requests the pods serve (a CGI script counts each hit), served as /metrics.
+COUNTER = r"""mkdir -p /www/cgi-bin && echo 0 > /www/n
+printf '# TYPE http_requests_total counter\nhttp_requests_total 0\n' > /www/metrics
+cat > /www/cgi-bin/hit <<'EOF'
+#!/bin/sh
+n=$(( $(cat /www/n) + 1 ))
+echo $n > /www/n
+printf '# TYPE http_requests_total counter\nhttp_requests_total %d\n' $n > /www/m.tmp && mv /www/m.tmp /www/metrics
+printf 'Content-Type: text/plain\r\n\r\nok\n'
+EOF
+chmod +x /www/cgi-bin/hit && exec httpd -f -p 8080 -h /www"""
 
 def deployment(name: str, script: str, annotations: dict | None = None) -> dict:
     return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": "default"},
@@ -110,17 +117,43 @@ async def test_cpu_load_scales_up_then_down(lab):
         assert meta.get_condition(got.status.conditions, "ScalingActive").status == "True"
 
 
-async def test_a_counter_the_pods_serve_scales_them(lab):
+async def test_a_counter_the_pods_serve_scales_them_up_then_down(lab):
     async with cluster.admin_client(P.ADMIN_KUBECONFIG, timeout=30) as client:
         await create(client, deployment("counter", COUNTER, {"prometheus.io/scrape": "true",
                                                               "prometheus.io/port": "8080"}))
-        # each pod serves 20 requests a second against a target of 5 a pod: as many pods as allowed
-        await create(client, hpa("counter", {"type": "Pods", "pods": {
+        await create(client, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "counter"},
+                              "spec": {"selector": {"app": "counter"}, "ports": [{"port": 8080}]}})
+        # 2 requests a second a pod wanted, by the pods' own rate and by the Service's total (an Object
+        # metric, as prometheus-adapter serves it); the load below sends many more than that
+        scaler = hpa("counter", {"type": "Pods", "pods": {
             "metric": {"name": "http_requests_per_second"},
-            "target": {"type": "AverageValue", "averageValue": "5"}}}, 3))
-        await eventually(lambda: _exactly(client, "counter", 3), timeout=90, interval=1, what="counter scaled to 3")
-        got = await client.get("HorizontalPodAutoscaler", "counter")
+            "target": {"type": "AverageValue", "averageValue": "2"}}}, 3)
+        scaler["spec"]["metrics"].append({"type": "Object", "object": {
+            "describedObject": {"apiVersion": "v1", "kind": "Service", "name": "counter"},
+            "metric": {"name": "http_requests_per_second"},
+            "target": {"type": "AverageValue", "averageValue": "2"}}})
+        await create(client, scaler)
+        svc = await client.get("Service", "counter")
+        load = "while :; do wget -qO- http://%s:8080/cgi-bin/hit >/dev/null 2>&1; done" % svc.spec.cluster_ip
+        await create(client, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "counter-load"},
+                              "spec": {"terminationGracePeriodSeconds": 0, "containers": [{
+                                  "name": "load", "image": "busybox:latest", "command": ["sh", "-c", load]}]}})
+        await eventually(lambda: _more_than(client, "counter", 1), timeout=90, interval=1, what="counter scaled up")
+
+        async def both_measured():
+            got = await client.get("HorizontalPodAutoscaler", "counter")
+            return got if [m.type for m in got.status.current_metrics] == ["Pods", "Object"] else None
+        got = await eventually(both_measured, timeout=3 * SYNC, interval=1, what="both metrics in the status")
         assert got.status.current_metrics[0].pods.metric.name == "http_requests_per_second"
+        assert got.status.current_metrics[1].object.described_object.name == "counter"
+
+        await client.delete("Pod", "counter-load", grace_period=0)
+        stopped = time.monotonic()
+        await eventually(lambda: _exactly(client, "counter", 1), timeout=WINDOW + 60, interval=1,
+                         what="back to one replica after the load stopped and the window passed")
+        assert time.monotonic() - stopped >= WINDOW - SYNC  # the stabilization window held the replicas
+        await recorded_event(client, "SuccessfulRescale", name="counter",
+                             message="New size: 1; reason: All metrics below target")
 
 
 async def _more_than(client, name, n):

@@ -384,9 +384,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-lab", action="store_true", help="leave the lab up afterwards")
     args = parser.parse_args(argv)
     replicas = 6 if args.smoke else args.replicas
-    reused = bool(leftovers())
+    found = leftovers()
+    reused = bool(found)
     if reused:
-        settings = lab_state.load().settings
+        state = lab_state.load()
+        if state is None:  # remains of a lab that crashed or was half taken down: nothing to reuse
+            print(f"remains of a lab are on this machine ({', '.join(found[:3])}); `python -m deploy.lab down` first",
+                  file=sys.stderr)
+            return 1
+        settings = state.settings
         if (settings.etcd_members, settings.apiservers) != (3, 2):
             print("a lab without 3 etcd members and 2 API servers is up; `python -m deploy.lab down` first",
                   file=sys.stderr)
