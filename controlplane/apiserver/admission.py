@@ -2,12 +2,13 @@
 in Kubernetes' order: mutating plugins before the kind's validation, validating plugins after it.
 
 Plugins: ServiceAccount (mutating: pods run as `default` and get the kube-api-access volume), NodeRestriction
-(a node's addresses are the node's to set) and PodSecurity (pods enforce; pod templates warn and audit).
+(a node's addresses are the node's to set) and PodSecurity (pods enforce; pod templates warn and audit; a
+namespace tightening its enforce level warns about the pods already in it).
 What they warn or note goes to the request's context (auth/request.py) for the response and the audit log.
 """
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from google.protobuf.message import Message
 
@@ -52,9 +53,10 @@ def template_pod(obj: Message) -> types_pb2.Pod | None:
 class Admission:
     """`mutate` before validation (creates), `validate` after it (creates and updates)."""
 
-    def __init__(self, lookup: Lookup, cached: Cached):
+    def __init__(self, lookup: Lookup, cached: Cached, pods_in: Callable[[str], Iterable[types_pb2.Pod]]):
         self._lookup = lookup
         self._cached = cached
+        self._pods_in = pods_in  # namespace -> its pods (from the watch cache)
 
     # ------------------------------------------------------------ mutating
 
@@ -67,7 +69,10 @@ class Admission:
         if not named:
             pod.spec.service_account_name = tokenvolume.DEFAULT_ACCOUNT
         namespace, name = pod.metadata.namespace, pod.spec.service_account_name
-        account = await self._lookup(kinds.BY_NAME["ServiceAccount"], namespace, name)
+        kind = kinds.BY_NAME["ServiceAccount"]
+        account = self._cached(kind, namespace, name)
+        if account is None and named:  # the cache may lag an account just made: ask etcd before refusing
+            account = await self._lookup(kind, namespace, name)
         if account is None:
             if named:
                 raise errors.Forbidden(f'pods "{pod.metadata.name}" is forbidden: error looking up service '
@@ -89,10 +94,21 @@ class Admission:
         elif isinstance(obj, types_pb2.Pod):
             if operation == CREATE or (not subresource and significant_pod_update(obj, old)):
                 self._pod_security(obj, enforce=True)
+        elif isinstance(obj, types_pb2.Namespace):
+            if old is not None and not subresource:
+                self._new_enforce_level(obj, old)
         elif subresource == "":
             pod = template_pod(obj)
             if pod is not None and (old is None or template_pod(old) != pod):
                 self._pod_security(pod, enforce=False, namespace=obj.metadata.namespace)
+
+    def _new_enforce_level(self, new: types_pb2.Namespace, old: types_pb2.Namespace) -> None:
+        """A namespace whose enforce level tightens warns about the pods already in it (none is stopped)."""
+        level = podsecurity.levels(new.metadata.labels)["enforce"]
+        if level == "privileged" or level == podsecurity.levels(old.metadata.labels)["enforce"]:
+            return
+        _note(response_warnings, podsecurity.existing_pod_warnings(new.metadata.name, level,
+                                                                   self._pods_in(new.metadata.name)))
 
     def _pod_security(self, pod: types_pb2.Pod, enforce: bool, namespace: str = "") -> None:
         """Pods are refused by the namespace's enforce level; workload templates are only warned about

@@ -86,7 +86,9 @@ class Registry:
             k: WatchCache(storage, k, storage_prefix(k), decoder(k), trigger=_trigger_of(k)) for k in kinds.KINDS}
         self._reservations: dict[Kind, Reservations | None] = {
             k: resources.for_kind(k).reservations(self.settings) for k in kinds.KINDS}
-        self.admission = Admission(self._lookup, self.cached)
+        pods = self.caches[kinds.BY_NAME["Pod"]]
+        self.admission = Admission(self._lookup, self.cached,
+                                   lambda ns: (p for p in pods.objects.values() if p.metadata.namespace == ns))
 
     async def start(self, sync_timeout: float = 30.0) -> None:
         await self.storage.start()

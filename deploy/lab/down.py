@@ -10,6 +10,7 @@ from deploy.lab import containers, net, procs, state as S
 from deploy.lab import kubeconfig as lab_kubeconfig
 from deploy.lab import plan as P
 from deploy.lab.up import CLI_CONFIG, CLI_CONFIG_MARK
+from nodeagent import volumes
 
 
 def down() -> int:
@@ -44,6 +45,9 @@ def down() -> int:
         if backup.exists():
             backup.replace(CLI_CONFIG)
         _report("cli config", f"{CLI_CONFIG} restored" if CLI_CONFIG.exists() else f"{CLI_CONFIG} removed")
+    # Agents killed mid-run leave their pods' tmpfs volumes (secrets, service account tokens) mounted
+    # under the state directory, which no rmtree can remove.
+    volumes.unmount_under(str(P.STATE_DIR))
     shutil.rmtree(P.STATE_DIR, ignore_errors=True)
     _report("state", f"{P.STATE_DIR} removed; logs kept in {P.LOG_DIR}")
     left = leftovers()

@@ -3,9 +3,11 @@ ready endpoints. A pure function of the Services and Endpoints in the cache (kub
 """
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from api import loadbalancer
 from proto import types_pb2
 
 PROTOCOLS = {"TCP": "tcp", "UDP": "udp"}  # nftables' names; SCTP is not proxied
@@ -32,6 +34,9 @@ class ServicePort:
     endpoints: tuple[Endpoint, ...] = ()
     load_balancer_ips: tuple[str, ...] = ()  # status.loadBalancer.ingress[].ip of a LoadBalancer Service
     external_local: bool = False  # externalTrafficPolicy: Local (NodePort and LB traffic stays on the node)
+    # loadBalancerSourceRanges: the IPv4 clients allowed to reach the load-balancer addresses, merged;
+    # None: anyone. () is not None: ranges were given but none is IPv4, so no IPv4 client gets through.
+    source_ranges: tuple[str, ...] | None = None
 
     @property
     def id(self) -> str:
@@ -69,6 +74,23 @@ def load_balancer_ips(svc: types_pb2.Service) -> tuple[str, ...]:
     return tuple(sorted({i.ip for i in svc.status.load_balancer.ingress if i.ip}))
 
 
+def allowed_sources(svc: types_pb2.Service) -> tuple[str, ...] | None:
+    """The Service's source ranges as the IPv4 networks nftables is given: host bits cleared, overlaps
+    merged (an interval set refuses overlapping elements); IPv6 ranges cannot match an IPv4 client."""
+    ranges = loadbalancer.source_ranges(svc)
+    if ranges is None:
+        return None
+    networks = []
+    for text in ranges:
+        try:
+            network = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            continue  # validation refuses these; an object stored before it did allows nobody more
+        if network.version == 4:
+            networks.append(network)
+    return tuple(str(n) for n in ipaddress.collapse_addresses(networks))
+
+
 def service_ports(services: Iterable[types_pb2.Service],
                   endpoints_of: dict[str, types_pb2.Endpoints], node_name: str = "") -> list[ServicePort]:
     """Every proxied port, sorted; `endpoints_of` maps "namespace/name" to the Service's Endpoints;
@@ -90,6 +112,7 @@ def service_ports(services: Iterable[types_pb2.Service],
                 affinity_seconds=_affinity_seconds(spec),
                 endpoints=ready_endpoints(endpoints_of.get(key), port, node_name),
                 load_balancer_ips=load_balancer_ips(svc),
+                source_ranges=allowed_sources(svc) if spec.type == "LoadBalancer" else None,
                 external_local=spec.type in NODE_PORT_TYPES and spec.external_traffic_policy == "Local"))
     return sorted(out)
 

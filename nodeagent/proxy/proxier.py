@@ -15,6 +15,7 @@ from api.tasks import cancel_and_wait
 from nodeagent.metrics import prom
 from nodeagent.proxy import host, nft, render, transaction
 from nodeagent.proxy.coalesce import Coalescer
+from nodeagent.proxy.healthcheck import HealthCheckServer, health_checks
 from nodeagent.proxy.model import host_ports, service_ports
 from proto import types_pb2
 
@@ -46,6 +47,8 @@ class ServiceProxy:
                                 resync_period=cfg.resync_period)
         self.last_sync_seconds = 0.0
         self.synced = asyncio.Event()  # set after the first successful sync
+        # healthCheckNodePorts, at the node's address (as kube-proxy, next to the rules they report on)
+        self.health = HealthCheckServer(cfg.node_ip, cfg.host_netns) if cfg.node_ip else None
         self._applied: render.Ruleset | None = None  # what the table holds; None: rebuild it whole
         self._last_full = 0.0  # when every rule was last rewritten (repairs changes made behind our back)
         self._task: asyncio.Task | None = None
@@ -82,6 +85,8 @@ class ServiceProxy:
         self._task = None
         await self.services.stop()
         await self.endpoints.stop()
+        if self.health is not None:
+            await self.health.stop()
         if remove_table:
             try:
                 await nft.apply(transaction.teardown(), self.cfg.host_netns)
@@ -101,19 +106,26 @@ class ServiceProxy:
         if not self.pod_cidr:
             return  # set_pod_cidr requests the first real sync
         started = time.perf_counter()
-        ports = service_ports(self.services.list(), {k: self.endpoints.get(k) for k in self.endpoints.keys()},
-                              self.cfg.node_name)
+        services = self.services.list()
+        endpoints_of = {k: self.endpoints.get(k) for k in self.endpoints.keys()}
+        ports = service_ports(services, endpoints_of, self.cfg.node_name)
+        checks = health_checks(services, endpoints_of, self.cfg.node_name)
         published = host_ports(self.local_pods(), self.cfg.node_ip) if self.cfg.node_ip else []
-        ruleset = render.render(ports, render.NodeNetwork(self.pod_cidr, self.cfg.service_cidr), published)
+        node = render.NodeNetwork(self.pod_cidr, self.cfg.service_cidr, self.cfg.node_ip)
+        ruleset = render.render(ports, node, published)
         partial = time.monotonic() - self._last_full < self.cfg.resync_period
         try:
             await nft.apply(transaction.script(ruleset, self._applied, partial), self.cfg.host_netns)
         except nft.NftError:
             self._applied = None
+            if self.health is not None:  # the rules are unknown: load balancers should go elsewhere
+                await self.health.update(checks, proxy_healthy=False)
             raise
         if not partial:
             self._last_full = time.monotonic()
         self._applied = ruleset
+        if self.health is not None:
+            await self.health.update(checks, proxy_healthy=True)
         self.last_sync_seconds = time.perf_counter() - started
         prom.PROXY_SYNC.observe(self.last_sync_seconds)
         prom.PROXY_RULES.set(len(ports))

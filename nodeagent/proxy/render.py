@@ -3,6 +3,7 @@ networks, in the shape of kube-proxy's nftables mode (nodeagent.proxy.transactio
 """
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 
 from nodeagent.proxy.model import HostPort, ServicePort
@@ -32,6 +33,8 @@ MAPS = {
 CLUSTER_IPS = "cluster-ips"
 LB_IPS = "load-balancer-ips"  # addresses of LoadBalancer Services; only their Service ports get through
 LB_PORTS = "load-balancer-ports"
+FIREWALL_IPS = "firewall-ips"  # load-balancer address . protocol . port -> the port's source check
+FIREWALL_CHECK = "firewall-check"
 LOCAL = "fib daddr type local ip daddr != 127.0.0.0/8"
 
 
@@ -39,6 +42,7 @@ LOCAL = "fib daddr type local ip daddr != 127.0.0.0/8"
 class NodeNetwork:
     pod_cidr: str  # this node's pods: traffic from elsewhere is masqueraded
     service_cidr: str  # unheld addresses of it are dropped
+    node_ip: str = ""  # when a source range holds it, the node itself may reach its load-balancer addresses
 
 
 @dataclass
@@ -68,6 +72,10 @@ def _chain_names(sp: ServicePort) -> tuple[str, str]:
     return f"svc-{sp.id}", f"ext-{sp.id}"
 
 
+def _firewall_chain(sp: ServicePort) -> str:
+    return f"fw-{sp.id}"
+
+
 def _endpoint_chain(sp: ServicePort, ep) -> str:
     return f"ep-{sp.id}__{ep.ip}/{ep.port}"
 
@@ -87,9 +95,14 @@ def _affinity_set(sp: ServicePort, ep) -> str:
 # A LoadBalancer address:port goes the NodePort's way (the "external" chain); anything else sent to a
 # load-balancer address is dropped. With externalTrafficPolicy: Local, external traffic goes only to
 # this node's endpoints and is not masqueraded, so the pod sees the client's address.
+# loadBalancerSourceRanges, as kube-proxy's firewall chains: before anything else (endpoints check, DNAT),
+# a new connection to a load-balancer address:port from a client outside the ranges is dropped.
 def render(ports: list[ServicePort], node: NodeNetwork, host_ports: list[HostPort] = ()) -> Ruleset:
     rs = Ruleset()
-    _fixed(rs, node)
+    firewalled = [sp for sp in ports if sp.source_ranges is not None and sp.load_balancer_ips]
+    _fixed(rs, node, firewall=bool(firewalled))
+    for sp in firewalled:
+        _firewall(rs, sp, node)
     for hp in host_ports:
         _host_port(rs, hp)
     cluster_ips = sorted({sp.cluster_ip for sp in ports}, key=lambda ip: tuple(int(x) for x in ip.split(".")))
@@ -108,8 +121,9 @@ def render(ports: list[ServicePort], node: NodeNetwork, host_ports: list[HostPor
     return rs
 
 
-def _fixed(rs: Ruleset, node: NodeNetwork) -> None:
-    """The chains and maps every ruleset has, whatever the Services."""
+def _fixed(rs: Ruleset, node: NodeNetwork, firewall: bool = False) -> None:
+    """The chains and maps every ruleset has, whatever the Services (the firewall's only when some
+    Service restricts its sources, so other rulesets stay as they were)."""
     for name, (type_, hook, priority) in BASE_CHAINS.items():
         rs.chain(name, f"{{ type {type_} hook {hook} priority {priority} ; policy accept ; }}")
     for name, declaration in MAPS.items():
@@ -120,6 +134,13 @@ def _fixed(rs: Ruleset, node: NodeNetwork) -> None:
     for name in ("services", "endpoints-check", "cluster-ips-check", "reject-chain", "mark-for-masquerade",
                  "masquerading", "hostports"):
         rs.chain(name)
+    if firewall:
+        rs.maps[FIREWALL_IPS] = "{ type ipv4_addr . inet_proto . inet_service : verdict ; }"
+        rs.elements[FIREWALL_IPS] = []
+        rs.chain(FIREWALL_CHECK)
+        rs.rule(FIREWALL_CHECK, f"ip daddr . meta l4proto . th dport vmap @{FIREWALL_IPS}")
+        rs.rule("filter-prerouting", f"ct state new jump {FIREWALL_CHECK}")
+        rs.rule("filter-output", f"ct state new jump {FIREWALL_CHECK}")
     rs.rule("filter-prerouting", "ct state new jump endpoints-check")
     rs.rule("filter-output", "ct state new jump endpoints-check")
     rs.rule("filter-forward", "ct state new jump cluster-ips-check")
@@ -152,6 +173,21 @@ def _load_balancer_guard(rs: Ruleset, ports: list[ServicePort]) -> None:
     rs.elements[LB_IPS] = ips
     rs.elements[LB_PORTS] = [f"{ip} . {sp.protocol} . {sp.port}" for sp in ports for ip in sp.load_balancer_ips]
     rs.rule("endpoints-check", f"ip daddr @{LB_IPS} ip daddr . meta l4proto . th dport != @{LB_PORTS} drop")
+
+
+def _firewall(rs: Ruleset, sp: ServicePort, node: NodeNetwork) -> None:
+    """Drop clients outside the port's source ranges. As kube-proxy: when a range holds the node's own
+    address, the load-balancer addresses are allowed as sources too, since the node reaching an address
+    it holds itself sends from that address."""
+    chain = rs.chain(_firewall_chain(sp))
+    for ip in sp.load_balancer_ips:
+        rs.element(FIREWALL_IPS, f"{ip} . {sp.protocol} . {sp.port} : goto {chain}")
+    sources = [ipaddress.ip_network(r) for r in sp.source_ranges]
+    if node.node_ip and any(ipaddress.ip_address(node.node_ip) in r for r in sources):
+        sources += [ipaddress.ip_network(ip) for ip in sp.load_balancer_ips]
+    # Merged: an address inside a range would be an overlapping interval, which nft refuses.
+    allowed = ", ".join(str(n) for n in ipaddress.collapse_addresses(sources))
+    rs.rule(chain, f"ip saddr != {{ {allowed} }} drop" if allowed else "drop")
 
 
 def _host_port(rs: Ruleset, hp: HostPort) -> None:

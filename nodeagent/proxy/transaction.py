@@ -95,7 +95,8 @@ def _stale(new: Ruleset, previous: Ruleset) -> list[str]:
     """Delete what is no longer wanted: chains emptied first, since a chain in use cannot go."""
     chains = [name for name in previous.chains if name not in new.chains]
     lines = [f"flush chain {T} {name}" for name in chains]
-    lines += [f"delete chain {T} {name}" for name in chains]
+    # Sets and maps before chains: a stale verdict map's elements still point at the chains it goes with.
     lines += [f"delete set {T} {name}" for name in previous.sets if name not in new.sets]
     lines += [f"delete map {T} {name}" for name in previous.maps if name not in new.maps]
+    lines += [f"delete chain {T} {name}" for name in chains]
     return lines

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from api import errors, retry
+from nodeagent import volumes
 from nodeagent.agent import NodeAgent
 from nodeagent.config import AgentConfig
 from nodeagent.runtime.base import LABEL_NODE
@@ -144,6 +145,8 @@ class AgentCluster:
         for node_client in self.node_clients:
             await node_client.close()
         await asyncio.to_thread(remove_containers, self.prefix)
+        # What the agents mounted for pods never deleted (secret tmpfs, memory emptyDirs, subPath binds).
+        await asyncio.to_thread(volumes.unmount_under, str(self.tmp_path))
         if self.root_link:
             _ip("link", "del", self.root_link, check=False)
 

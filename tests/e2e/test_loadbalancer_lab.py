@@ -1,8 +1,10 @@
 """LoadBalancer Services in the lab: the address from the pool answers from this machine's root namespace,
 announced by one node; `stop-host` of that node moves it to another; externalTrafficPolicy: Local keeps
-the client's address (Cluster masquerades). Traffic goes only to the lab's underlay addresses."""
+the client's address (Cluster masquerades); loadBalancerSourceRanges (field or annotation) let in only
+clients of the ranges. Traffic goes only to the lab's underlay addresses."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -13,8 +15,8 @@ import time
 import pytest
 
 from deploy.lab import cluster, demo
-from tests.fixtures.http import fetch
-from tests.fixtures.lab import lab, running_lab
+from tests.fixtures.http import fetch, fetch_from
+from tests.fixtures.lab import lab, running_lab, underlay_client
 from tests.fixtures.wait import eventually
 
 ROOT_IP = "10.250.0.1"  # this machine's address on the lab underlay
@@ -31,21 +33,26 @@ pytestmark = [
 COMMAND = 'mkdir -p /tmp/w && echo "web $(hostname)" > /tmp/w/index.html && exec httpd -f -vv -p 8080 -h /tmp/w'
 
 
-def objects() -> list[dict]:
-    labels = {"app": "web"}
-    deployment = {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-        "spec": {"replicas": 3, "selector": {"matchLabels": labels},
+def deployment(name: str, replicas: int) -> dict:
+    labels = {"app": name}
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
+        "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
                  "template": {"metadata": {"labels": labels}, "spec": {
                      "terminationGracePeriodSeconds": 1,
                      "containers": [{"name": "httpd", "image": "busybox:latest", "command": ["sh", "-c", COMMAND],
                                      "ports": [{"containerPort": 8080, "name": "http"}]}]}}}}
 
-    def service(name, policy):
-        return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
-                "spec": {"type": "LoadBalancer", "selector": labels, "externalTrafficPolicy": policy,
-                         "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}}
-    return [deployment, service("web", "Cluster"), service("local", "Local")]
+
+def load_balancer(name: str, app: str, **spec) -> dict:
+    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+            "spec": {"type": "LoadBalancer", "selector": {"app": app}, **spec,
+                     "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}}
+
+
+def objects() -> list[dict]:
+    return [deployment("web", 3), load_balancer("web", "web", externalTrafficPolicy="Cluster"),
+            load_balancer("local", "web", externalTrafficPolicy="Local")]
 
 
 def answer(ip: str, path: str = "/") -> str:
@@ -60,6 +67,47 @@ def answer(ip: str, path: str = "/") -> str:
 def lab3(home):
     with running_lab(home, "--nodes", "3", "--ready-timeout", "90") as up:
         yield up
+
+
+def ranged_objects() -> list[dict]:
+    return [deployment("ranged", 1), load_balancer("ranged", "ranged", loadBalancerSourceRanges=["10.250.0.180/32"])]
+
+
+def answer_from(netns: str, ip: str) -> str:
+    try:
+        status, body = fetch_from(netns, ip, "lb.example.com", timeout=2.0)
+    except OSError:
+        return ""
+    return body.strip() if status == 200 else ""
+
+
+# Runs before the test that stops a host, on the whole lab.
+async def test_source_ranges_let_in_only_clients_inside_them(lab3, home):
+    async with cluster.admin_client(os.path.join(home, ".skiff", "config"), timeout=30) as client:
+        for body in ranged_objects():
+            await demo.create(client, body)
+
+        async def address():
+            svc = await client.get("services", "ranged")
+            return [i.ip for i in svc.status.load_balancer.ingress]
+        [ip] = await eventually(address, timeout=30, what="an address for ranged")
+        with underlay_client("in", "10.250.0.180") as inside, underlay_client("out", "10.250.0.181") as outside:
+            await eventually(lambda: answer_from(inside, ip).startswith("web "), timeout=120, interval=0.3,
+                             what=f"{ip} answering a client inside the range")
+            assert answer_from(outside, ip) == "", "a client outside the range is dropped"
+            assert answer(ip) == "", "so is this machine (10.250.0.1)"
+
+            # The annotation says the same when the field is empty; the rules follow the change.
+            await client.patch("services", "ranged", {
+                "metadata": {"annotations": {"service.beta.kubernetes.io/load-balancer-source-ranges":
+                                             "10.250.0.181/32, 10.250.0.1/32"}},
+                "spec": {"loadBalancerSourceRanges": None}})
+            await eventually(lambda: answer_from(outside, ip).startswith("web "), timeout=30, interval=0.3,
+                             what=f"{ip} answering the client the annotation names")
+            assert answer(ip).startswith("web ")
+            assert answer_from(inside, ip) == "", "the first client is now outside"
+        await client.delete("services", "ranged")
+        await client.delete("deployments", "ranged")
 
 
 async def test_load_balancer_address_answers_keeps_client_ip_and_moves_when_its_node_stops(lab3, home):
@@ -89,6 +137,7 @@ async def test_load_balancer_address_answers_keeps_client_ip_and_moves_when_its_
         # Local: announced from a node holding an endpoint, which answers and sees this machine's address.
         await eventually(lambda: answer(local_ip).startswith("web "), timeout=60, interval=0.3,
                          what=f"{local_ip} (externalTrafficPolicy: Local) answering")
+        await health_checks_answer_where_endpoints_are(client)
         answer(local_ip, "/seen-through-local")
         answer(ip, "/seen-through-cluster")
 
@@ -115,6 +164,31 @@ async def test_load_balancer_address_answers_keeps_client_ip_and_moves_when_its_
                          what=f"{ip} answering from {new_node}")
         print(f"{ip} moved from {node} to {new_node} {moved:.1f}s after stop-host; "
               f"answering {time.monotonic() - stopped:.1f}s after")
+
+
+async def health_checks_answer_where_endpoints_are(client) -> None:
+    """healthCheckNodePort of the Local Service: every node answers at its address, 200 with its count of
+    ready local endpoints where it has some, 503 elsewhere."""
+    svc = await client.get("services", "local")
+    port = svc.spec.health_check_node_port
+    assert port, "a Local LoadBalancer gets a healthCheckNodePort"
+    eps = await client.get("endpoints", "local")
+    local = {}
+    for subset in eps.subsets:
+        for a in subset.addresses:
+            local[a.node_name] = local.get(a.node_name, 0) + 1
+    for node in (await client.list("nodes")).items:
+        [ip] = [a.address for a in node.status.addresses if a.type == "InternalIP"]
+        expected = (200, local.get(node.metadata.name, 0)) if node.metadata.name in local else (503, 0)
+
+        def probe():
+            try:
+                status, body = fetch(ip, "lb.example.com", "/healthz", port=port, timeout=2.0)
+            except OSError:
+                return None
+            return status, json.loads(body)["localEndpoints"]
+        await eventually(lambda: probe() == expected, timeout=30, interval=0.3,
+                         what=f"{node.metadata.name} at {ip}:{port} answering {expected}")
 
 
 def held(host: str) -> set[str]:

@@ -14,10 +14,10 @@ NODE = render.NodeNetwork(pod_cidr="10.244.1.0/24", service_cidr="10.96.0.0/16")
 pytestmark = pytest.mark.e2e
 
 
-def port(name, ip, *eps, node_port=0, affinity=0, protocol="tcp", lb=(), local=False):
+def port(name, ip, *eps, node_port=0, affinity=0, protocol="tcp", lb=(), local=False, sources=None):
     return ServicePort("default", name, "", protocol, ip, 80, node_port, affinity,
                        tuple(Endpoint(e, 8080, local=e.startswith("10.244.1.")) for e in eps),
-                       load_balancer_ips=lb, external_local=local)
+                       load_balancer_ips=lb, external_local=local, source_ranges=sources)
 
 
 STEPS = [
@@ -34,6 +34,13 @@ STEPS = [
     [port("a", "10.96.0.10", "10.244.1.2", node_port=30002, lb=("10.250.0.200",), local=True),
      port("d", "10.96.0.13", node_port=30003, lb=("10.250.0.201",))],
     [port("a", "10.96.0.10", "10.244.1.2", node_port=30002)],
+    # source ranges come (one Service with none IPv4), change, and go with the last firewalled Service
+    [port("a", "10.96.0.10", "10.244.1.2", node_port=30002, lb=("10.250.0.200",), sources=("10.250.0.0/25",)),
+     port("d", "10.96.0.13", lb=("10.250.0.201",), sources=())],
+    [port("a", "10.96.0.10", "10.244.1.2", node_port=30002, lb=("10.250.0.200",),
+          sources=("10.250.0.128/25", "192.168.0.0/16")),
+     port("d", "10.96.0.13", lb=("10.250.0.201",))],
+    [port("a", "10.96.0.10", "10.244.1.2", node_port=30002, lb=("10.250.0.200",))],
 ]
 
 
@@ -62,6 +69,15 @@ async def test_partial_transactions_end_where_a_rebuild_does(netns):
         await nft.apply(transaction.script(rs), fresh_ns)
         assert await table(step_ns) == await table(fresh_ns), f"after step {i}"
         previous = rs
+
+
+async def test_source_ranges_holding_the_node_and_its_addresses_are_accepted_by_nft(netns):
+    ns = netns()
+    node = render.NodeNetwork(pod_cidr="10.244.1.0/24", service_cidr="10.96.0.0/16", node_ip="10.250.0.11")
+    ports = [port("a", "10.96.0.10", "10.244.1.2", lb=("10.250.0.200", "10.250.0.201"), sources=("10.250.0.0/24",)),
+             port("b", "10.96.0.11", lb=("10.250.0.202",), sources=("10.250.0.0/28", "192.168.0.0/16"))]
+    await nft.apply(transaction.script(render.render(ports, node)), ns)
+    assert "10.250.0.0/24" in await nft.run(["list", "chain", render.FAMILY, render.TABLE, "fw-default/a/tcp/80"], ns)
 
 
 async def test_full_rewrite_keeps_pinned_clients_and_teardown_removes_the_table(netns):

@@ -120,6 +120,16 @@ async def test_apiserver_serves_the_standard_grpc_health_service(apiserver_runni
         assert e.value.code() == grpc.StatusCode.NOT_FOUND
 
 
+async def _stop(proc: asyncio.subprocess.Process) -> None:
+    """SIGTERM (the program cleans up), SIGKILL if it has not ended within 10 s."""
+    proc.terminate()
+    try:
+        await asyncio.wait_for(proc.wait(), 10)
+    except asyncio.TimeoutError:
+        proc.kill()
+        await proc.wait()
+
+
 async def _program(module: str, *argv: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(sys.executable, "-m", module, *argv, stdout=asyncio.subprocess.DEVNULL,
                                                 stderr=asyncio.subprocess.PIPE, env=dict(os.environ))
@@ -167,12 +177,7 @@ async def test_every_program_serves_its_metrics_over_tls_to_prometheus(apiserver
         alice = prometheus.client_context(pki.ca_file, pki.cert(pki.user("alice")), pki.key(pki.user("alice")))
         assert (await asyncio.to_thread(prometheus.get, f"https://127.0.0.1:{port}/metrics", alice))[0] == 403
     finally:
-        proc.terminate()
-        try:
-            await asyncio.wait_for(proc.wait(), 10)
-        except asyncio.TimeoutError:
-            proc.kill()
-            await proc.wait()
+        await _stop(proc)
 
 
 @pytest.mark.skipif(not os.path.exists(P.PROMETHEUS_BINARY), reason="needs Debian's prometheus (make setup-prometheus)")
@@ -195,9 +200,4 @@ async def test_the_real_prometheus_scrapes_with_the_labs_configuration(monitorin
             return results if results and results[0]["value"][1] == "1" else None
         await eventually(up, timeout=40, interval=1, what="the API server up in Prometheus")
     finally:
-        proc.terminate()
-        try:
-            await asyncio.wait_for(proc.wait(), 10)
-        except asyncio.TimeoutError:
-            proc.kill()
-            await proc.wait()
+        await _stop(proc)

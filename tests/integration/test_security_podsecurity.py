@@ -6,10 +6,11 @@ import json
 
 import pytest
 
-from api import errors
+from api import errors, kinds
 from tests.fixtures.apiserver import admin_client
 from tests.fixtures.objects import deployment, from_yaml, pod
 from tests.fixtures.rest import rest_session
+from tests.fixtures.wait import eventually
 
 PRIVILEGED = 'privileged (container "app" must not set securityContext.privileged=true)'
 
@@ -96,3 +97,21 @@ async def test_a_rest_patch_of_a_template_warns_too(client, apiserver_running):
             warnings = r.headers.getall("Warning", [])
             assert r.status == 200, await r.text()
     assert any('would violate PodSecurity "baseline:latest": privileged' in w for w in warnings)
+
+
+async def test_tightening_a_namespace_warns_about_the_pods_already_in_it(client, apiserver_running):
+    await _namespace(client, "loose", "warn", "privileged")
+    for name in ("a", "b", "c"):
+        await client.create(from_yaml(json.dumps(_privileged_pod(name, "loose"))))
+    await client.create(pod("plain", namespace="loose"))
+    pods = kinds.BY_NAME["Pod"]
+    await eventually(lambda: all(apiserver_running.registry.cached(pods, "loose", n) for n in "abc"), 10,
+                     what="the pods in the API server's watch cache, which admission reads")
+    heard: list[str] = []
+    async with admin_client(apiserver_running.address, on_warning=heard.append) as warned:
+        ns = await warned.get("Namespace", "loose", "")
+        ns.metadata.labels["pod-security.kubernetes.io/enforce"] = "baseline"
+        await warned.update(ns)
+    assert heard == ['existing pods in namespace "loose" violate the new PodSecurity enforce level "baseline:latest"',
+                     f"a (and 2 other pods): {PRIVILEGED}"]
+    assert [p.metadata.name for p in (await client.list("Pod", "loose")).items] == ["a", "b", "c", "plain"]

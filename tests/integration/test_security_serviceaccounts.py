@@ -52,6 +52,14 @@ async def _with_default_account(client, namespace: str = "default", automount: b
     await client.create(from_yaml(f"{{apiVersion: v1, kind: ServiceAccount, "
                                   f"metadata: {{name: default, namespace: {namespace}}}{extra}}}"))
 
+    # Admission looks for `default` in the API server's watch cache (a moment behind etcd): wait until a
+    # dry-run pod asking for the token gets it.
+    async def seen() -> bool:
+        probe = pod("probe", namespace=namespace)
+        probe.spec.automount_service_account_token = True
+        return bool((await client.create(probe, dry_run=True)).spec.volumes)
+    await eventually(seen, 10, what="the account in the API server's cache")
+
 
 async def test_a_pod_runs_as_default_with_the_api_access_volume_in_every_container(client):
     await _with_default_account(client)

@@ -174,7 +174,6 @@ def run(services: int, duration: float, window: int) -> dict:
 
 
 def main(argv=None) -> None:
-    interruptible()
     p = argparse.ArgumentParser(prog="python -m tests.perf.dns", description=__doc__.splitlines()[0])
     p.add_argument("--smoke", action="store_true", help="a short run")
     p.add_argument("--services", type=int, default=1000)
@@ -193,6 +192,7 @@ def main(argv=None) -> None:
         print(json.dumps(uvloop.run(load(args.load[0], int(args.load[1]), args.duration, args.window,
                                          args.services))))
         return
+    interruptible()  # the orchestrating run only: its helper processes end by SIGTERM as they are
     print(json.dumps(run(args.services, 0.5 if args.smoke else args.duration, args.window)))
 
 

@@ -839,7 +839,32 @@ def test_lease_duration_must_be_positive():
     assert problems(lease) == ["spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0"]
 
 
-def test_load_balancer_source_ranges_are_refused_rather_than_ignored():
-    assert problems(service(type="LoadBalancer", loadBalancerSourceRanges=["10.0.0.0/8"])) == [
-        "spec.loadBalancerSourceRanges: Forbidden: not supported by this cluster's load balancer "
-        "(no source filtering yet)"]
+ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges"
+
+
+def test_load_balancer_source_ranges_accept_cidrs_in_field_or_annotation():
+    assert problems(service(type="LoadBalancer", loadBalancerSourceRanges=["10.0.0.0/8", " 192.168.1.7/24 "])) == []
+    annotated = service(type="LoadBalancer")
+    annotated["metadata"]["annotations"] = {ANNOTATION: "10.0.0.0/8, 172.16.0.0/12"}
+    assert problems(annotated) == []
+
+
+def test_load_balancer_source_ranges_name_each_bad_cidr_and_need_a_load_balancer():
+    assert problems(service(type="NodePort", loadBalancerSourceRanges=["10.0.0.0/8", "10.0.0.1", "nine"])) == [
+        "spec.loadBalancerSourceRanges: Forbidden: may only be used when `type` is 'LoadBalancer'",
+        'spec.loadBalancerSourceRanges[1]: Invalid value: "10.0.0.1": must be a valid CIDR value, '
+        "(e.g. 10.9.8.0/24 or 2001:db8::/64)",
+        'spec.loadBalancerSourceRanges[2]: Invalid value: "nine": must be a valid CIDR value, '
+        "(e.g. 10.9.8.0/24 or 2001:db8::/64)"]
+
+
+def test_load_balancer_source_ranges_annotation_errors_name_the_annotation():
+    annotated = service(type="LoadBalancer")
+    annotated["metadata"]["annotations"] = {ANNOTATION: "10.0.0.0/8,10.300.0.0/16"}
+    assert problems(annotated) == [
+        f'metadata.annotations[{ANNOTATION}]: Invalid value: "10.300.0.0/16": must be a comma separated list '
+        "of CIDRs e.g. 192.168.0.0/16,10.0.0.0/8"]
+    annotated["spec"]["type"] = "ClusterIP"
+    annotated["metadata"]["annotations"][ANNOTATION] = "10.0.0.0/8"
+    assert problems(annotated) == [
+        f"metadata.annotations[{ANNOTATION}]: Forbidden: may only be used when `type` is 'LoadBalancer'"]

@@ -193,3 +193,20 @@ def evaluate(pod: types_pb2.Pod, namespace_labels) -> tuple[str | None, list[str
         else:
             audits.append(f"violates {message(level, found)}")
     return refusal, warnings, audits
+
+
+def existing_pod_warnings(namespace: str, level: str, pods) -> list[str]:
+    """What a namespace newly labelled `enforce: level` warns about its running pods, as Kubernetes words
+    it: a first line, then one line per distinct violation naming a pod (and how many others share it)."""
+    found: dict[str, list[str]] = {}
+    for pod in pods:
+        problems = violations(pod, level)
+        if problems:
+            found.setdefault(", ".join(problems), []).append(pod.metadata.name)
+    if not found:
+        return []
+    lines = [f'existing pods in namespace "{namespace}" violate the new PodSecurity enforce level "{level}:latest"']
+    for reason, names in found.items():
+        first = min(names)
+        lines.append(f"{first}: {reason}" if len(names) == 1 else f"{first} (and {len(names) - 1} other pods): {reason}")
+    return lines

@@ -3,11 +3,10 @@ Namespaces, Events and Leases.
 """
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable
 
 from api import names
-from controlplane.apiserver.validation.fielderrors import (Path, at_least, duplicate, each, forbidden, invalid,
+from controlplane.apiserver.validation.fielderrors import (Path, at_least, cidr, duplicate, each, forbidden, invalid,
                                                            not_supported, one_of, required)
 from controlplane.apiserver.validation.meta import validate_finalizer_name
 from controlplane.apiserver.validation.pods import TAINT_EFFECTS
@@ -20,23 +19,14 @@ def validate_node(node: types_pb2.Node) -> list[str]:
     spec, path = node.spec, Path("spec")
     errors = []
     if spec.pod_cidr:
-        errors += _cidr(spec.pod_cidr, path.child("podCIDR"))
-    for i, cidr in enumerate(spec.pod_cidrs):
+        errors += cidr(spec.pod_cidr, path.child("podCIDR"))
+    for i, pod_cidr in enumerate(spec.pod_cidrs):
         p = path.child("podCIDRs").index(i)
-        errors += _cidr(cidr, p)
-        if i == 0 and spec.pod_cidr and cidr != spec.pod_cidr:
-            errors.append(invalid(p, cidr, "must match `podCIDR` when both are specified"))
+        errors += cidr(pod_cidr, p)
+        if i == 0 and spec.pod_cidr and pod_cidr != spec.pod_cidr:
+            errors.append(invalid(p, pod_cidr, "must match `podCIDR` when both are specified"))
     errors += validate_taints(spec.taints, path.child("taints"))
     return errors
-
-
-def _cidr(text: str, path: Path) -> list[str]:
-    # ip_network would also read a bare address as a /32; a CIDR says its prefix.
-    try:
-        valid = "/" in text and ipaddress.ip_network(text, strict=False) is not None
-    except ValueError:
-        valid = False
-    return [] if valid else [invalid(path, text, "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)")]
 
 
 def validate_taints(taints: Iterable[types_pb2.Taint], path: Path) -> list[str]:

@@ -114,6 +114,19 @@ def ipv4(text: str, path: Path) -> list[str]:
     return [] if is_ip(text, 4) else [invalid(path, text, "must be a valid IPv4 address (e.g. 10.9.8.7)")]
 
 
+def is_cidr(text: str) -> bool:
+    # ip_network would also read a bare address as a /32; a CIDR says its prefix. Host bits may be set
+    # ("10.1.2.3/8"), as Kubernetes' sloppy parse allows.
+    try:
+        return "/" in text and ipaddress.ip_network(text, strict=False) is not None
+    except ValueError:
+        return False
+
+
+def cidr(text: str, path: Path) -> list[str]:
+    return [] if is_cidr(text) else [invalid(path, text, "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)")]
+
+
 def unique_label(name: str, path: Path, seen: set[str]) -> list[str]:
     """A DNS label that no earlier item of its list has (container, volume and Service port names)."""
     errors = each(names.dns1123_label(name), path, name)

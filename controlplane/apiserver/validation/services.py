@@ -4,8 +4,9 @@ and of Endpoints (subsets of addresses and ports).
 from __future__ import annotations
 
 from api import names
-from controlplane.apiserver.validation.fielderrors import (Path, duplicate, each, forbidden, invalid, ipv4, one_of,
-                                                           required, unique_label)
+from api.loadbalancer import SOURCE_RANGES_ANNOTATION
+from controlplane.apiserver.validation.fielderrors import (Path, cidr, duplicate, each, forbidden, invalid, ipv4,
+                                                           is_cidr, one_of, required, unique_label)
 from controlplane.apiserver.validation.meta import validate_labels
 from controlplane.apiserver.validation.pods import PROTOCOLS, validate_port_num_or_name
 from proto import types_pb2
@@ -50,6 +51,7 @@ def validate_service(svc: types_pb2.Service) -> list[str]:
     for i, ip in enumerate(spec.external_ips):
         errors += ipv4(ip, path.child("externalIPs").index(i))
     errors += validate_load_balancer_fields(spec, path)
+    errors += validate_source_ranges(svc)
     return errors
 
 
@@ -68,17 +70,34 @@ def validate_load_balancer_fields(spec: types_pb2.ServiceSpec, path: Path) -> li
     if spec.HasField("allocate_load_balancer_node_ports") and not load_balancer:
         errors.append(forbidden(path.child("allocateLoadBalancerNodePorts"),
                                 "may only be used when `type` is 'LoadBalancer'"))
-    if spec.load_balancer_source_ranges:
-        # skiff's load balancer cannot filter client addresses yet: refusing says so, where accepting the
-        # field would let a user believe traffic is restricted when it is not.
-        errors.append(forbidden(path.child("loadBalancerSourceRanges"),
-                                "not supported by this cluster's load balancer (no source filtering yet)"))
     if spec.health_check_node_port:
         if not (load_balancer and spec.external_traffic_policy == "Local"):
             errors.append(invalid(path.child("healthCheckNodePort"), spec.health_check_node_port,
                                   "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"))
         errors += each(names.port_number(spec.health_check_node_port), path.child("healthCheckNodePort"),
                        spec.health_check_node_port)
+    return errors
+
+
+def validate_source_ranges(svc: types_pb2.Service) -> list[str]:
+    """The client ranges of a LoadBalancer, from the field or (when it is empty) the older annotation, as
+    Kubernetes checks them: only for type LoadBalancer, each a CIDR (values may be space-padded)."""
+    load_balancer = svc.spec.type == "LoadBalancer"
+    if svc.spec.load_balancer_source_ranges:
+        where = Path("spec").child("loadBalancerSourceRanges")
+        errors = [] if load_balancer else [forbidden(where, "may only be used when `type` is 'LoadBalancer'")]
+        for i, value in enumerate(svc.spec.load_balancer_source_ranges):
+            errors += cidr(value.strip(), where.index(i))
+        return errors
+    if SOURCE_RANGES_ANNOTATION not in svc.metadata.annotations:
+        return []
+    where = Path("metadata").child("annotations").key(SOURCE_RANGES_ANNOTATION)
+    errors = [] if load_balancer else [forbidden(where, "may only be used when `type` is 'LoadBalancer'")]
+    value = svc.metadata.annotations[SOURCE_RANGES_ANNOTATION].strip()
+    for item in value.split(",") if value else []:
+        if not is_cidr(item.strip()):
+            errors.append(invalid(where, item.strip(),
+                                  "must be a comma separated list of CIDRs e.g. 192.168.0.0/16,10.0.0.0/8"))
     return errors
 
 
