@@ -21,8 +21,10 @@ from api.client import Client
 from api.leaderelection import LEASE_NAMESPACE
 from controlplane.controllers.manager import LEASE_NAME as CONTROLLER_MANAGER_LEASE
 from controlplane.apiserver.registry import storage_prefix
+from controlplane.apiserver.etcdclient import EtcdTLS
 from controlplane.apiserver.storage import Progress, Storage
 from controlplane.scheduler.leader import LEASE_NAME as SCHEDULER_LEASE
+from deploy import pki
 from deploy.lab import crash, hosts
 from deploy.lab import plan as P
 from deploy.lab import state as lab_state
@@ -139,7 +141,8 @@ class Recorder:
 
 async def etcd_history(endpoints: list[str], prefix: bytes, after: int, until: int) -> set[int]:
     """Revisions of every change under `prefix` in (after, until], from etcd's own watch history."""
-    storage = Storage(endpoints)
+    # The lab's etcd speaks TLS only, to the API server's etcd client certificate.
+    storage = Storage(endpoints, tls=EtcdTLS.from_files(*pki.etcd_client_files(P.PKI_DIR)))
     seen: set[int] = set()
     try:
         async for item in storage.watch(prefix, after + 1, progress_every=0.2):
