@@ -225,8 +225,13 @@ async def test_a_deployment_total_against_a_value_target_scales_the_ready_pods(c
     async with running_manager(client, ["deployment", "replicaset", "horizontalpodautoscaling"], **FAST), \
             node_n1(client, {"cpu": 10, "requests_per_second": 20}):
         await eventually(lambda: _exactly(client, 4), timeout=20, what="scaled to 4")
-        status = await eventually(lambda: object_status(client), timeout=10)
-        assert status.current.value == "20"
+
+        async def settled():
+            # while new pods join, their scraped shares arrive at different times: the total moves, then settles
+            status = await object_status(client)
+            return status if status is not None and status.current.value == "20" else None
+        status = await eventually(settled, timeout=15, what="the total of 20 reported")
+        assert (status.described_object.kind, status.described_object.name) == ("Deployment", "web")
         hpa = await client.get("HorizontalPodAutoscaler", "web")
         assert meta.get_condition(hpa.status.conditions, "ScalingActive").reason == "ValidMetricFound"
 
