@@ -63,7 +63,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="the range NodePorts are allocated from (default %(default)s)")
     p.add_argument("--advertise-address", default=None, metavar="IP",
                    help="the address pods reach this API server at, listed in the `kubernetes` Service's "
-                        "Endpoints with every other live API server (default: --listen's IP unless it is "
+                        "Endpoints with every other live API server, with the --rest-listen port when the REST "
+                        "API is served, else --listen's (default: --listen's IP unless it is "
                         "a loopback or wildcard address; \"\" to list none)")
     p.add_argument("--etcd-compaction-interval", type=duration, default=DEFAULT_INTERVAL_S, metavar="DURATION",
                    help="how often to compact etcd's history, keeping one interval of it (as kube-apiserver: "
@@ -209,10 +210,6 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
     await server.start()
     compactor.start()
     running = RunningServer(addresses[0], registry, server, service, addresses[1], compactor=compactor)
-    if advertise_address:
-        port = addresses[0].rpartition(":")[2]
-        running.endpoints = ApiEndpoints(registry, f"{advertise_address}:{port}")
-        await running.endpoints.start()
     if rest_listen:
         try:
             running.rest = await rest_server.start(registry, service.proxy, rest_listen, VERSION, MAX_REQUEST_BYTES,
@@ -220,6 +217,12 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
         except OSError:
             await running.stop(0)
             raise OSError(f"cannot listen on {rest_listen}") from None
+    if advertise_address:
+        # Pods reach the API at kubernetes.default.svc:443 as Kubernetes clients (client-go, kubectl) with
+        # their ServiceAccount token: the REST API when it is served, else the gRPC API.
+        port = (running.rest.address if running.rest else addresses[0]).rpartition(":")[2]
+        running.endpoints = ApiEndpoints(registry, f"{advertise_address}:{port}")
+        await running.endpoints.start()
     return running
 
 

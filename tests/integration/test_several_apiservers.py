@@ -30,6 +30,17 @@ async def test_kubernetes_service_lists_every_live_api_server(etcd_server, apise
         await eventually(lambda: _equals(addresses(), ["127.0.0.2"]), timeout=20)
 
 
+async def test_kubernetes_service_leads_pods_to_the_rest_api_when_it_is_served(etcd_server, apiserver_factory):
+    # in-cluster Kubernetes clients (client-go, kubectl in a pod) speak REST with their ServiceAccount token
+    server = await apiserver_factory([etcd_server.endpoint], advertise_address="127.0.0.2", rest_listen="127.0.0.1:0")
+    rest_port = int(server.rest.address.rpartition(":")[2])
+    async with admin_client(server.address, timeout=10) as client:
+        async def ports():
+            endpoints = await client.get("Endpoints", "kubernetes")
+            return [(a.ip, p.port) for s in endpoints.subsets for a in s.addresses for p in s.ports]
+        await eventually(lambda: _equals(ports(), [("127.0.0.2", rest_port)]), timeout=20)
+
+
 async def _equals(value, expected) -> bool:
     return await value == expected
 
