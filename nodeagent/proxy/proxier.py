@@ -111,7 +111,7 @@ class ServiceProxy:
         ports = service_ports(services, endpoints_of, self.cfg.node_name)
         checks = health_checks(services, endpoints_of, self.cfg.node_name)
         published = host_ports(self.local_pods(), self.cfg.node_ip) if self.cfg.node_ip else []
-        node = render.NodeNetwork(self.pod_cidr, self.cfg.service_cidr, self.cfg.node_ip)
+        node = render.NodeNetwork(self.pod_cidr, self.cfg.service_cidr, self.cfg.node_ip, self.cfg.cluster_cidr)
         ruleset = render.render(ports, node, published)
         partial = time.monotonic() - self._last_full < self.cfg.resync_period
         try:

@@ -43,6 +43,9 @@ class NodeNetwork:
     pod_cidr: str  # this node's pods: traffic from elsewhere is masqueraded
     service_cidr: str  # unheld addresses of it are dropped
     node_ip: str = ""  # when a source range holds it, the node itself may reach its load-balancer addresses
+    # Every pod's network: what this node's pods send outside it (to a node or the API server) leaves with
+    # the node's address, so the reply finds its way back (kindnet, ip-masq-agent). "": nothing extra.
+    cluster_cidr: str = ""
 
 
 @dataclass
@@ -160,6 +163,8 @@ def _fixed(rs: Ruleset, node: NodeNetwork, firewall: bool = False) -> None:
     rs.rule("services", "ip daddr . meta l4proto . th dport vmap @service-ips")
     rs.rule("services", f"{LOCAL} meta l4proto . th dport vmap @service-nodeports")
     rs.rule("mark-for-masquerade", f"meta mark set meta mark or {MASQ_MARK}")
+    if node.cluster_cidr:
+        rs.rule("masquerading", f"ip saddr {node.pod_cidr} ip daddr != {node.cluster_cidr} masquerade fully-random")
     rs.rule("masquerading", f"meta mark & {MASQ_MARK} == 0 return")
     rs.rule("masquerading", f"meta mark set meta mark xor {MASQ_MARK}")
     rs.rule("masquerading", "masquerade fully-random")

@@ -122,3 +122,11 @@ status: {phase: Running, podIP: 10.244.1.7}
     assert rs.rules["hostports"][0] == "ip daddr 10.250.0.11 meta l4proto tcp th dport 8080 goto hp-tcp/10.250.0.11/8080"
     assert rs.rules["hp-tcp/10.250.0.11/8080"] == ["ip saddr 10.244.1.7 jump mark-for-masquerade",
                                                    "meta l4proto tcp dnat to 10.244.1.7:80"]
+
+
+def test_pods_traffic_leaving_the_cluster_network_is_masqueraded_so_replies_come_back():
+    # a pod calling the API server (kubernetes.default, DNATed to a node address) or another node
+    node = render.NodeNetwork("10.244.1.0/24", "10.96.0.0/16", cluster_cidr="10.244.0.0/16")
+    rules = render.render([WEB], node).rules["masquerading"]
+    assert rules[0] == "ip saddr 10.244.1.0/24 ip daddr != 10.244.0.0/16 masquerade fully-random"
+    assert rules[1:] == render.render([WEB], NODE).rules["masquerading"]  # the Services' own rules unchanged
