@@ -145,19 +145,13 @@ class PodSyncer:
             await self._kill(pod, kill.container, specs.get(kill.name), time.monotonic() + _grace(pod), kill.message)
             if kill.restart:
                 state.killed.add(kill.container.id)  # should its replacement fail to start, it is still restarted
-        for start in plan.start:
-            if sandbox is None:
-                break
-            problem = await self._start(pod, state, start, sandbox, lookup)
-            if problem is None:
-                continue
-            waiting[start.container.name] = problem
-            if problem.reason == "CreateContainerConfigError" and start.container.name not in state.start_failures:
-                state.config_blocked = True  # a missing ConfigMap, Secret or key: their watch kicks the pod
-            else:
-                plan.wake(self._retry_in(pod, state, start.container.name) or 1.0)
-            if start.init:
-                break  # planned behind a sidecar that did not start: they wait for it
+        if sandbox is not None:
+            for start, problem in await self._start_all(pod, state, plan.start, sandbox, lookup):
+                waiting[start.container.name] = problem
+                if problem.reason == "CreateContainerConfigError" and start.container.name not in state.start_failures:
+                    state.config_blocked = True  # a missing ConfigMap, Secret or key: their watch kicks the pod
+                else:
+                    plan.wake(self._retry_in(pod, state, start.container.name) or 1.0)
         for old in containers.superseded(observed):
             await env.runtime.remove(old.id)
         observed = await self.observe(uid)
@@ -275,8 +269,40 @@ class PodSyncer:
             return False
         return True
 
-    async def _start(self, pod, state: PodState, start: actions.Start, sandbox: ContainerInfo,
-                     lookup) -> status.Waiting | None:
+    async def _start_all(self, pod, state: PodState, starts: list[actions.Start], sandbox: ContainerInfo,
+                         lookup) -> list[tuple[actions.Start, status.Waiting]]:
+        """Start the planned containers in plan order; returns the ones that did not start, and why.
+
+        Each is prepared in order, then all are created with Docker at once (creating is not starting:
+        an app container may be created while the sidecar before it is), then started one after the other.
+        An init container that fails stops what is planned behind it (a sidecar the apps wait for), and
+        what was created behind it is removed, so only started containers remain."""
+        problems: list[tuple[actions.Start, status.Waiting]] = []
+        specs: list[tuple[actions.Start, base.ContainerSpec]] = []
+        for start in starts:
+            prepared = await self._prepare(pod, state, start, sandbox, lookup)
+            if isinstance(prepared, status.Waiting):
+                problems.append((start, prepared))
+                if start.init:
+                    break
+            else:
+                specs.append((start, prepared))
+        created = await asyncio.gather(*(self._create(pod, state, start, spec) for start, spec in specs))
+        stopped = False
+        for (start, _), outcome in zip(specs, created):
+            if stopped:
+                if isinstance(outcome, str):
+                    await self.env.runtime.remove(outcome)  # created behind an init container that did not start
+                continue
+            problem = outcome if isinstance(outcome, status.Waiting) else await self._run(pod, state, start, outcome)
+            if problem is not None:
+                problems.append((start, problem))
+                stopped = start.init  # planned behind a sidecar that did not start: they wait for it
+        return problems
+
+    async def _prepare(self, pod, state: PodState, start: actions.Start, sandbox: ContainerInfo,
+                       lookup) -> base.ContainerSpec | status.Waiting:
+        """Everything before Docker creates the container: image, env, security, mounts; or why it cannot."""
         env = self.env
         c = start.container
         failed = state.start_failures.get(c.name)
@@ -314,8 +340,13 @@ class PodSyncer:
         await asyncio.to_thread(_empty_file, log_path)
         mount_list = [*mount_list, base.Mount(log_path, c.termination_message_path or
                                               containers.DEFAULT_TERMINATION_MESSAGE_PATH)]
-        spec = containers.app_spec(pod, c, env.node_name, start.attempt, sandbox.id, env_vars, command, args,
+        return containers.app_spec(pod, c, env.node_name, start.attempt, sandbox.id, env_vars, command, args,
                                    mount_list, sec)
+
+    async def _create(self, pod, state: PodState, start: actions.Start,
+                      spec: base.ContainerSpec) -> str | status.Waiting:
+        env = self.env
+        c = start.container
         try:
             container_id = await env.runtime.create(spec)
         except base.RuntimeError_ as e:
@@ -324,6 +355,11 @@ class PodSyncer:
         env.recorder.normal(pod, "Created", f"Created container {c.name}")
         if start.restart:
             env.restart_backoff.next((pod.metadata.uid, c.name), time.time())
+        return container_id
+
+    async def _run(self, pod, state: PodState, start: actions.Start, container_id: str) -> status.Waiting | None:
+        env = self.env
+        c = start.container
         try:
             await env.runtime.start(container_id)
         except base.RuntimeError_ as e:
