@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import collections
 import os
-import shutil
 import subprocess
 import sys
 
@@ -22,19 +21,14 @@ from controlplane.apiserver.etcdclient import EtcdTLS
 from deploy import pki
 from deploy.lab.plan import ADMIN_KUBECONFIG, PKI_DIR
 from tests.fixtures.etcd import raw_get
-from tests.fixtures.lab import running_lab
+from tests.fixtures.lab import lab_marks, running_lab
 from tests.fixtures.wait import eventually
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 API = "10.250.0.1:6443"
 ETCD = "10.250.0.2:2379"  # the lab's first etcd member
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root"),
-    pytest.mark.skipif(shutil.which("docker") is None or subprocess.run(
-        ["docker", "info"], capture_output=True).returncode != 0, reason="needs a running dockerd"),
-]
+pytestmark = lab_marks()
 
 
 @pytest.fixture(scope="module")

@@ -9,25 +9,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
-import pytest
-
 from deploy.lab.down import leftovers
 from deploy.lab.state import locked
-from tests.fixtures.lab import LOCK
+from tests.fixtures.lab import LOCK, lab_marks
 
 LEASE_DURATION_S = 15.0  # the components' default: a restarted leader taking this long waited the lease out
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root"),
-    pytest.mark.skipif(shutil.which("docker") is None or subprocess.run(
-        ["docker", "info"], capture_output=True).returncode != 0, reason="needs a running dockerd"),
-]
+pytestmark = lab_marks()
 
 
 def test_every_fault_loses_no_write_no_event_and_restarts_no_container(tmp_path):

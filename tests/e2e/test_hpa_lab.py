@@ -7,9 +7,6 @@ Needs root and dockerd; traffic stays inside lab namespaces.
 """
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import time
 
 import pytest
@@ -20,19 +17,14 @@ from deploy import components
 from deploy.lab import cluster
 from deploy.lab import plan as P
 from tests.fixtures.api_calls import recorded_event
-from tests.fixtures.lab import running_lab
+from tests.fixtures.lab import lab_marks, running_lab
 from tests.fixtures.wait import eventually
 
 SYNC = components.LAB_AUTOSCALING.sync_period
 WINDOW = components.LAB_AUTOSCALING.downscale_stabilization
 RESOLUTION = components.LAB_METRICS_RESOLUTION
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root"),
-    pytest.mark.skipif(shutil.which("docker") is None or subprocess.run(
-        ["docker", "info"], capture_output=True).returncode != 0, reason="needs a running dockerd"),
-]
+pytestmark = lab_marks()
 
 # A CGI script that burns CPU for each request, served by busybox httpd.
 BURN = ("mkdir -p /www/cgi-bin && printf '#!/bin/sh\\necho Content-Type: text/plain\\necho\\n"

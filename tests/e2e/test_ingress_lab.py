@@ -13,19 +13,14 @@ import pytest
 from api import manifest
 from deploy.lab import cluster, demo
 from tests.fixtures.http import fetch
-from tests.fixtures.lab import running_lab
+from tests.fixtures.lab import lab_marks, running_lab
 from tests.fixtures.pki_files import self_signed
 from tests.fixtures.wait import eventually
 
 INGRESS_IP = "10.250.0.11"  # the first host, where the lab runs the ingress controller
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root"),
-    pytest.mark.skipif(shutil.which("nginx") is None, reason="needs Debian's nginx (make setup installs it)"),
-    pytest.mark.skipif(shutil.which("docker") is None or subprocess.run(
-        ["docker", "info"], capture_output=True).returncode != 0, reason="needs a running dockerd"),
-]
+pytestmark = lab_marks(
+    pytest.mark.skipif(shutil.which("nginx") is None, reason="needs Debian's nginx (make setup installs it)"))
 
 
 def web(name: str, replicas: int) -> list[dict]:

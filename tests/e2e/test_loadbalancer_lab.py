@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -16,18 +15,13 @@ import pytest
 
 from deploy.lab import cluster, demo
 from tests.fixtures.http import fetch, fetch_from
-from tests.fixtures.lab import lab, running_lab, underlay_client
+from tests.fixtures.lab import lab, lab_marks, running_lab, underlay_client
 from tests.fixtures.wait import eventually
 
 ROOT_IP = "10.250.0.1"  # this machine's address on the lab underlay
 
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root"),
-    pytest.mark.skipif(shutil.which("docker") is None or subprocess.run(
-        ["docker", "info"], capture_output=True).returncode != 0, reason="needs a running dockerd"),
-]
+pytestmark = lab_marks()
 
 # Each pod answers "/" with "web <pod>" and logs each client's address (busybox httpd -vv).
 COMMAND = 'mkdir -p /tmp/w && echo "web $(hostname)" > /tmp/w/index.html && exec httpd -f -vv -p 8080 -h /tmp/w'

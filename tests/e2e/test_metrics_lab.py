@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import subprocess
 import sys
 import urllib.parse
@@ -19,7 +18,7 @@ from api import manifest, pki
 from deploy.lab import cluster, demo
 from deploy.lab import plan as P
 from tests.fixtures import prometheus
-from tests.fixtures.lab import lab, running_lab
+from tests.fixtures.lab import lab, lab_marks, running_lab
 from tests.fixtures.wait import eventually
 
 API = "10.250.0.1:6443"
@@ -27,14 +26,9 @@ RESOLUTION = 5.0  # the lab's --metrics-resolution
 SKIFF = os.path.join(os.path.dirname(sys.executable), "skiff")
 MiB = 2**20
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root"),
-    pytest.mark.skipif(shutil.which("docker") is None or subprocess.run(
-        ["docker", "info"], capture_output=True).returncode != 0, reason="needs a running dockerd"),
+pytestmark = lab_marks(
     pytest.mark.skipif(not os.path.exists(P.PROMETHEUS_BINARY), reason="needs Debian's prometheus: "
-                                                                          "make setup-prometheus"),
-]
+                                                                          "make setup-prometheus"))
 
 
 @pytest.fixture(scope="module")

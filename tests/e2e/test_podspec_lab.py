@@ -7,7 +7,6 @@ Needs root, dockerd and the lab; traffic stays inside lab namespaces.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 
@@ -17,17 +16,12 @@ import yaml
 from api import manifest
 from api.client import Client
 from deploy.lab import cluster
-from tests.fixtures.lab import running_lab
+from tests.fixtures.lab import lab_marks, running_lab
 from tests.fixtures.wait import eventually
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root"),
-    pytest.mark.skipif(shutil.which("docker") is None or subprocess.run(
-        ["docker", "info"], capture_output=True).returncode != 0, reason="needs a running dockerd"),
-]
+pytestmark = lab_marks()
 
 
 @pytest.fixture(scope="module")

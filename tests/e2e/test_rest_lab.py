@@ -10,17 +10,12 @@ import urllib.request
 import pytest
 
 from tests.fixtures.etcd import free_port
-from tests.fixtures.lab import lab, running_lab
+from tests.fixtures.lab import lab, lab_marks, running_lab
 from tests.fixtures.wait import eventually_sync
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root"),
+pytestmark = lab_marks(
     pytest.mark.skipif(shutil.which("kubectl") is None or shutil.which("tmux") is None,
-                       reason="needs kubectl and tmux"),
-    pytest.mark.skipif(shutil.which("docker") is None or subprocess.run(
-        ["docker", "info"], capture_output=True).returncode != 0, reason="needs a running dockerd"),
-]
+                       reason="needs kubectl and tmux"))
 
 WEB = """apiVersion: apps/v1
 kind: Deployment

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -25,18 +24,13 @@ from deploy.lab import cluster
 from deploy.lab.plan import ADMIN_KUBECONFIG, PKI_DIR, TOKEN_PORT
 from nodeagent.runtime.base import LABEL_CONTAINER_NAME, LABEL_POD_NAME
 from tests.fixtures.http import fetch_from_pod
-from tests.fixtures.lab import running_lab
+from tests.fixtures.lab import lab_marks, running_lab
 from tests.fixtures.wait import eventually
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root"),
-    pytest.mark.skipif(shutil.which("docker") is None or subprocess.run(
-        ["docker", "info"], capture_output=True).returncode != 0, reason="needs a running dockerd"),
-]
+pytestmark = lab_marks()
 
 
 @pytest.fixture(scope="module")
