@@ -93,6 +93,12 @@ def hollow_names(nodes: int, processes: int) -> list[tuple[str, int]]:
 
 
 async def main(nodes: int, pods: int, use_scheduler: bool, apiservers: int = 1, hollow_processes: int = 1) -> dict:
+    """The run, in a working directory (the admin kubeconfig, the hollow agents' state) removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="skiff-hollow-") as work:
+        return await _run(Path(work), nodes, pods, use_scheduler, apiservers, hollow_processes)
+
+
+async def _run(work: Path, nodes: int, pods: int, use_scheduler: bool, apiservers: int, hollow_processes: int) -> dict:
     extra = []
     if use_scheduler:
         extra = [("controlplane.scheduler.main", "--log-level", "WARNING"),
@@ -104,14 +110,14 @@ async def main(nodes: int, pods: int, use_scheduler: bool, apiservers: int = 1, 
     node_names = [f"{prefix}-{i}" for prefix, count in groups for i in range(count)]
     async with control_plane(*extra, apiservers=apiservers) as (etcd, address):
         servers = address.split(",")
-        kubeconfig = test_pki().kubeconfig(servers[0], Path(tempfile.mkdtemp(prefix="skiff-hollow-")) / "admin.conf")
+        kubeconfig = test_pki().kubeconfig(servers[0], work / "admin.conf")
         # Spread the load: the scheduler and controllers start on the first API server, the agents on the
         # last, the creates alternate; every one of them is given all the servers and fails over.
         # One process simulates many agents on one core; several processes spread them over the cores.
         hollows = [Component("nodeagent.main", "--kubeconfig", str(kubeconfig),
                              "--server", ",".join(servers[-1:] + servers[:-1]), "--runtime", "fake",
                              "--hollow", str(count), "--node-name", prefix, "--node-ip", "127.0.0.1",
-                             "--log-level", "WARNING", "--state-dir", f"/tmp/skiff-hollow/{prefix}")
+                             "--log-level", "WARNING", "--state-dir", str(work / prefix))
                    for prefix, count in groups]
         writers = [admin_client(",".join(servers[i:] + servers[:i]), timeout=60) for i in range(len(servers))]
         try:

@@ -18,6 +18,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 from tests.fixtures.apiserver import admin_client
@@ -90,12 +91,18 @@ def _cli(address: str, *argv: str) -> float:
 
 
 async def top_at_scale(nodes: int, pods: int, runs: int, resolution: float = 15.0) -> dict:
+    """`skiff top` against hollow nodes; their state lives in a directory removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="skiff-hollow-metrics-") as work:
+        return await _top_at_scale(work, nodes, pods, runs, resolution)
+
+
+async def _top_at_scale(work: str, nodes: int, pods: int, runs: int, resolution: float) -> dict:
     result: dict = {"nodes": nodes, "pods": pods}
     async with control_plane() as (etcd, address):
         hollow = Component("nodeagent.main", "--kubeconfig", str(test_pki().admin_kubeconfig(address)),
                            "--runtime", "fake", "--hollow", str(nodes),
                            "--node-name", "hollow", "--node-ip", "127.0.0.1", "--log-level", "WARNING",
-                           "--state-dir", "/tmp/skiff-hollow-metrics/hollow", "--metrics-resolution", str(resolution),
+                           "--state-dir", os.path.join(work, "hollow"), "--metrics-resolution", str(resolution),
                            "--metrics-bind-address", "127.0.0.1:0")
         try:
             async with admin_client(address, timeout=60) as client:
