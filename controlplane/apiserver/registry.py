@@ -96,12 +96,19 @@ class Registry:
             cache.start()
         for cache in self.caches.values():
             await cache.wait_synced(sync_timeout)
+        written: dict[Kind, int] = {}
         for strategy in resources.STRATEGIES.values():
             for obj in strategy.bootstrap:
                 try:
-                    await self.create(obj)
+                    created = await self.create(obj)
                 except errors.AlreadyExists:
-                    pass
+                    continue
+                written[kinds.of(created)] = int(created.metadata.resource_version)
+        # The authorizer reads roles and bindings from the caches: serve only once they hold the defaults
+        # (kube-apiserver's rbac/bootstrap-roles post-start hook), or the first callers are refused.
+        for kind, revision in written.items():
+            if kind in self.caches:
+                await self.caches[kind].wait_for_revision(revision, sync_timeout)
 
     async def stop(self) -> None:
         for cache in self.caches.values():
