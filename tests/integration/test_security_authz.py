@@ -8,7 +8,7 @@ import pytest
 from api import errors
 from proto import api_pb2
 from tests.fixtures.apiserver import client_as
-from tests.fixtures.objects import from_yaml, node, pod
+from tests.fixtures.objects import from_yaml, node, pod, view_binding
 from tests.fixtures.wait import eventually
 
 
@@ -235,13 +235,7 @@ async def test_a_service_account_token_lists_pods_only_after_a_role_binding(apis
     async with token_client(apiserver_running.token_address, token) as robot:
         with pytest.raises(errors.Forbidden, match='User "system:serviceaccount:default:robot" cannot list'):
             await robot.list("Pod", "default")
-        await client.create(from_yaml("""
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: robot-view, namespace: default}
-subjects: [{kind: ServiceAccount, name: robot, namespace: default}]
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
-"""))
+        await client.create(view_binding("robot-view", "robot"))
         await granted(lambda: robot.list("Pod", "default"))
     # A token for another audience, or with a byte changed, is nobody's.
     other = (await client.create_token("robot", audiences=["https://elsewhere.example"])).token

@@ -14,7 +14,7 @@ from nodeagent.runtime.fake import FakeRuntime
 from tests.fixtures.apiserver import token_client
 from tests.fixtures.controller_manager import running_manager
 from tests.fixtures.fake_runtime_agent import agent_config, running_agent
-from tests.fixtures.objects import from_yaml, pod
+from tests.fixtures.objects import from_yaml, pod, view_binding
 from tests.fixtures.wait import eventually
 
 CONTROLLERS = ["serviceaccount", "root-ca-cert-publisher"]
@@ -137,13 +137,7 @@ async def test_the_agent_writes_a_pod_bound_token_that_lists_pods_only_after_a_r
         async with token_client(apiserver_running.token_address, files["token"]) as in_pod:
             with pytest.raises(errors.Forbidden, match='User "system:serviceaccount:default:default" cannot list'):
                 await in_pod.list("Pod", "default")
-            await client.create(from_yaml("""
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: default-view, namespace: default}
-subjects: [{kind: ServiceAccount, name: default, namespace: default}]
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
-"""))
+            await client.create(view_binding("default-view", "default"))
 
             async def lists():
                 try:
