@@ -20,7 +20,8 @@ def start(proc: P.Process) -> int:
     # Only the network namespace: `ip netns exec` would also give the process a mount namespace of its own,
     # and an agent's tmpfs for secret volumes must be in the host's, where dockerd bind-mounts it from.
     argv = (["nsenter", f"--net=/run/netns/{proc.netns}"] if proc.netns else []) + proc.argv
-    env = dict(os.environ, PYTHONUNBUFFERED="1", **{P.COMPONENT_ENV: proc.name})
+    # PYTHONFAULTHANDLER: a component that dies of a signal (SIGSEGV, SIGABRT) leaves its Python stack in its log.
+    env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONFAULTHANDLER="1", **{P.COMPONENT_ENV: proc.name})
     env.pop("SKIFF_CONFIG", None)
     with open(proc.log, "ab") as log:
         log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} start {' '.join(argv)}\n".encode())
