@@ -18,7 +18,10 @@ class BalancedAllocation(ScorePlugin):
 
     def score(self, pod: PodInfo, nodes: Sequence[NodeInfo]) -> list[int]:
         cpu, memory = pod.nonzero_cpu, pod.nonzero_memory
-        # The standard deviation of two values is half their distance.
-        return [int((1 - abs(used_share(n.nonzero_cpu + cpu, n.allocatable_cpu)
-                             - used_share(n.nonzero_memory + memory, n.allocatable_memory)) / 2) * MAX_NODE_SCORE)
+        # The standard deviation of two values is half their distance. used_share is inlined: this runs for
+        # hundreds of nodes per pod, and two calls per node double its time.
+        return [int((1 - abs((1.0 if n.allocatable_cpu <= 0 or n.nonzero_cpu + cpu >= n.allocatable_cpu
+                              else (n.nonzero_cpu + cpu) / n.allocatable_cpu)
+                             - (1.0 if n.allocatable_memory <= 0 or n.nonzero_memory + memory >= n.allocatable_memory
+                                else (n.nonzero_memory + memory) / n.allocatable_memory)) / 2) * MAX_NODE_SCORE)
                 for n in nodes]

@@ -20,5 +20,9 @@ class LeastAllocated(ScorePlugin):
 
     def score(self, pod: PodInfo, nodes: Sequence[NodeInfo]) -> list[int]:
         cpu, memory = pod.nonzero_cpu, pod.nonzero_memory
-        return [(free_share(n.nonzero_cpu + cpu, n.allocatable_cpu)
-                 + free_share(n.nonzero_memory + memory, n.allocatable_memory)) // 2 for n in nodes]
+        # free_share, inlined: this runs for hundreds of nodes per pod, and two calls per node double its time.
+        return [(((n.allocatable_cpu - n.nonzero_cpu - cpu) * MAX_NODE_SCORE // n.allocatable_cpu
+                  if n.allocatable_cpu > 0 and n.nonzero_cpu + cpu <= n.allocatable_cpu else 0)
+                 + ((n.allocatable_memory - n.nonzero_memory - memory) * MAX_NODE_SCORE // n.allocatable_memory
+                    if n.allocatable_memory > 0 and n.nonzero_memory + memory <= n.allocatable_memory else 0)) // 2
+                for n in nodes]
