@@ -313,9 +313,10 @@ class Client:
             kind=k.name, namespace=namespace if k.namespaced else "", label_selector=label_selector,
             field_selector=field_selector, resource_version=resource_version, allow_bookmarks=bookmarks))
         try:
-            async for event in call:
-                obj = kinds.unwrap(event.object) if event.HasField("object") else None
-                yield WatchEvent(event.type, obj, event.resource_version)
+            async for message in call:
+                for event in message.events or (message,):  # a batch, or one event
+                    obj = kinds.unwrap(event.object) if event.HasField("object") else None
+                    yield WatchEvent(event.type, obj, event.resource_version)
         except grpc.aio.AioRpcError as e:
             raise self._error(e) from None
         finally:

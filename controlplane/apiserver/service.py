@@ -32,6 +32,11 @@ from proto import api_pb2, api_pb2_grpc, types_pb2
 log = logging.getLogger(__name__)
 
 VERSION = "v0.1.0"
+# The events already waiting for a watcher go out together, in messages of up to this many events (and
+# about this many bytes of objects): a gRPC message costs more than the event in it, so one message per
+# event would have a busy API server (and its watchers) spend much of their time on watch messages.
+WATCH_BATCH_EVENTS = 100
+WATCH_BATCH_BYTES = 4 * 1024 * 1024
 
 
 async def _abort(context: grpc.aio.ServicerContext, error: errors.ApiError):
@@ -242,7 +247,10 @@ class ApiService(api_pb2_grpc.ApiServicer):
             request.resource_version, request.allow_bookmarks)
         try:
             while True:
-                yield _watch_event(await watcher.next_event())
+                event = await watcher.next_event()
+                more = watcher.waiting(WATCH_BATCH_EVENTS, WATCH_BATCH_BYTES)
+                yield _watch_event(event) if not more else api_pb2.WatchEvent(
+                    events=[_watch_event(e) for e in (event, *more)])
         finally:
             cache.unwatch(watcher)
 

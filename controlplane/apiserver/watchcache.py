@@ -101,6 +101,22 @@ class Watcher:
         """Whether every event offered so far was taken (the cache's revision is then this watcher's)."""
         return not self.initial and self.queue.empty()
 
+    def waiting(self, most: int, most_bytes: int) -> list[Event]:
+        """The changes already queued, without waiting: what the next message can carry with the event just
+        taken. At most `most` of them, and they stop once `most_bytes` of objects are taken (so a batch is
+        at most that plus one object). None while the initial state is still being sent, so that nothing
+        overtakes it, and none once closed."""
+        events: list[Event] = []
+        size = 0
+        while (len(events) < most and size < most_bytes and not self.initial and self.closed is None
+               and not self.queue.empty()):
+            event = self.queue.get_nowait()
+            if event is None:  # closed just now: what was taken goes out; the next next_event() raises
+                break
+            events.append(event)
+            size += event.size
+        return events
+
     def _filter(self, event: Event) -> Event | None:
         if event.type == "BOOKMARK":
             return event if self.bookmarks else None
@@ -115,12 +131,12 @@ class Watcher:
         if new_ok and old_ok:
             return event
         if new_ok:
-            return Event("ADDED", event.revision, event.obj, event.prev)
+            return Event("ADDED", event.revision, event.obj, event.prev, size=event.size)
         if old_ok and event.type == "MODIFIED":
             # The object left this watcher's selection: to the watcher it is gone.
             gone = type(event.prev)()
             gone.CopyFrom(event.obj)
-            return Event("DELETED", event.revision, gone, event.prev)
+            return Event("DELETED", event.revision, gone, event.prev, size=event.size)
         return None
 
     def close(self, reason: BaseException | None = None) -> None:

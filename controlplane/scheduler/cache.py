@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from controlplane.scheduler.framework import Snapshot
 from controlplane.scheduler.nodeinfo import NodeInfo
 from controlplane.scheduler.podinfo import PodInfo
 from proto import types_pb2
@@ -28,7 +29,7 @@ class Cache:
     def __init__(self, assumed_ttl: float = DEFAULT_ASSUMED_TTL, clock: Callable[[], float] = time.monotonic):
         self._nodes: dict[str, NodeInfo] = {}
         self._pods: dict[str, _Placed] = {}
-        self._listing: list[NodeInfo] | None = None
+        self._listing: Snapshot | None = None
         self._assumed_ttl = assumed_ttl
         self._clock = clock
         # Assumed pods whose bind succeeded, by key: when to drop them if the watch has not confirmed them.
@@ -37,10 +38,10 @@ class Cache:
 
     # ------------------------------------------------------------ the snapshot
 
-    def nodes(self) -> list[NodeInfo]:
+    def nodes(self) -> Snapshot:
         """The nodes to place on, in name order. A decision runs without awaiting, so nothing changes under it."""
         if self._listing is None:
-            self._listing = [self._nodes[n] for n in sorted(self._nodes) if self._nodes[n].node is not None]
+            self._listing = Snapshot(self._nodes[n] for n in sorted(self._nodes) if self._nodes[n].node is not None)
         return self._listing
 
     def node(self, name: str) -> NodeInfo | None:
@@ -56,9 +57,10 @@ class Cache:
             self._listing = None
             return True
         appeared = info.node is None  # we knew only of pods bound to it
-        if appeared:
+        changed = info.set_node(node) or appeared
+        if changed:  # what the snapshot says of all its nodes (all ready? any tainted?) may no longer hold
             self._listing = None
-        return info.set_node(node) or appeared
+        return changed
 
     def remove_node(self, name: str) -> None:
         info = self._nodes.get(name)

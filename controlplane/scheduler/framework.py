@@ -48,13 +48,29 @@ SUCCESS = Status(Code.SUCCESS)
 SKIP = Status(Code.SKIP)
 
 
+class Snapshot(list):
+    """The nodes one decision looks at, in name order, with what holds for all of them, worked out once
+    when the snapshot is made (the cache makes a new one whenever a node changes in a way that matters), so
+    that a filter with nothing to turn down anywhere is skipped instead of asked node by node."""
+
+    def __init__(self, nodes=()):
+        super().__init__(nodes)
+        # An empty one (a plugin asked outside placement) promises nothing, so that nothing is skipped.
+        self.all_ready = bool(self) and all(n.ready for n in self)
+        self.any_unschedulable = not self or any(n.unschedulable for n in self)
+        self.any_hard_taints = not self or any(n.taints for n in self)
+        self.any_soft_taints = not self or any(n.soft_taints for n in self)
+
+
 # Where placement leaves the whole snapshot (every node, fitting or not) in PodInfo.state for the
 # plugins that count pods across the cluster (InterPodAffinity, PodTopologySpread), as a framework handle.
 SNAPSHOT = "snapshot"
+NO_SNAPSHOT = Snapshot()
 
 
-def snapshot(pod: PodInfo) -> Sequence[NodeInfo]:
-    return pod.state.get(SNAPSHOT, ())
+def snapshot(pod: PodInfo) -> Snapshot:
+    """The snapshot of this attempt (empty outside placement: a plugin asked alone then skips nothing)."""
+    return pod.state.get(SNAPSHOT, NO_SNAPSHOT)
 
 
 class FilterPlugin:

@@ -44,6 +44,26 @@ def status() -> int:
     return 0
 
 
+def exited(lines: int = 30) -> dict[str, str]:
+    """The components of the lab up now that are not running and were not stopped on purpose (`stop-host`),
+    each with the last `lines` lines of its log: what crashed, and why. {} when no lab is up."""
+    st = S.load()
+    if st is None:
+        return {}
+    lab = P.plan(st.settings)
+    running = procs.running()
+    gone = [p for p in lab.processes
+            if p.name not in running and p.name.removeprefix("agent-") not in st.stopped]
+    return {p.name: _tail(p.log, lines) for p in gone}
+
+
+def _tail(path, lines: int) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
 def log_path(component: str) -> str:
     st, lab = _lab()
     names = [p.name for p in lab.processes]

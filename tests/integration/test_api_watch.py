@@ -40,6 +40,18 @@ async def test_watch_sends_added_modified_deleted(client):
     assert versions == sorted(versions)
 
 
+async def test_a_burst_of_changes_reaches_a_watcher_whole_and_in_order(client):
+    # Events waiting for a watcher travel several to a message: none may be lost, repeated or reordered.
+    start = (await client.list("Pod")).resource_version
+    stream = client.watch("Pod", resource_version=start)
+    await asyncio.gather(*(client.create(pod(f"burst-{i}")) for i in range(300)))
+    events = await collect(stream, 300)
+    await stream.aclose()
+    assert sorted(e.object.metadata.name for e in events) == sorted(f"burst-{i}" for i in range(300))
+    versions = [int(e.resource_version) for e in events]
+    assert versions == sorted(versions)  # (writes committed together share a revision)
+
+
 async def test_watch_without_version_lists_current_objects_first(client):
     await client.create(pod("old"))
     stream = client.watch("Pod")

@@ -2,7 +2,7 @@
 tolerate the node.kubernetes.io/unschedulable:NoSchedule taint (as DaemonSet pods do)."""
 from __future__ import annotations
 
-from controlplane.scheduler.framework import SUCCESS, FilterPlugin, Status
+from controlplane.scheduler.framework import SKIP, SUCCESS, FilterPlugin, Status, snapshot
 from controlplane.scheduler.nodeinfo import NodeInfo
 from controlplane.scheduler.plugins.taint_toleration import tolerates
 from controlplane.scheduler.podinfo import PodInfo
@@ -14,6 +14,9 @@ REASON = "node(s) were unschedulable"
 
 class NodeUnschedulable(FilterPlugin):
     name = "NodeUnschedulable"
+
+    def pre_filter(self, pod: PodInfo) -> Status:
+        return SUCCESS if snapshot(pod).any_unschedulable else SKIP  # no node cordoned: nothing to turn down
 
     def filter(self, pod: PodInfo, node: NodeInfo) -> Status:
         if not node.unschedulable:

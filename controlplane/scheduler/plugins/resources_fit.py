@@ -15,6 +15,10 @@ class NodeResourcesFit(FilterPlugin):
     name = "NodeResourcesFit"
 
     def filter(self, pod: PodInfo, node: NodeInfo) -> Status:
+        # The common answer first, in one expression: it is asked of hundreds of nodes per pod.
+        if (len(node.pods) < node.allocatable_pods and node.requested_cpu + pod.cpu <= node.allocatable_cpu
+                and node.requested_memory + pod.memory <= node.allocatable_memory):
+            return SUCCESS
         if len(node.pods) + 1 > node.allocatable_pods:
             return Status.unschedulable(TOO_MANY_PODS)
         short = []

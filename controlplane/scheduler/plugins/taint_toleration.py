@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from controlplane.scheduler.framework import MAX_NODE_SCORE, SUCCESS, FilterPlugin, ScorePlugin, Status, normalize
+from controlplane.scheduler.framework import (MAX_NODE_SCORE, SKIP, SUCCESS, FilterPlugin, ScorePlugin, Status, normalize,
+                                             snapshot)
 from controlplane.scheduler.nodeinfo import PREFER_NO_SCHEDULE, NodeInfo
 from controlplane.scheduler.podinfo import PodInfo
 from proto import types_pb2
@@ -36,6 +37,9 @@ class TaintToleration(FilterPlugin, ScorePlugin):
     name = "TaintToleration"
     weight = 3  # Kubernetes' default
 
+    def pre_filter(self, pod: PodInfo) -> Status:
+        return SUCCESS if snapshot(pod).any_hard_taints else SKIP  # no node tainted: nothing to turn down
+
     def filter(self, pod: PodInfo, node: NodeInfo) -> Status:
         if not node.taints:
             return SUCCESS
@@ -45,7 +49,7 @@ class TaintToleration(FilterPlugin, ScorePlugin):
         return Status.unschedulable(f"node(s) had untolerated taint {{{taint.key}: {taint.value}}}")
 
     def score(self, pod: PodInfo, nodes: Sequence[NodeInfo]) -> list[int]:
-        if not any(n.soft_taints for n in nodes):
+        if not snapshot(pod).any_soft_taints or not any(n.soft_taints for n in nodes):
             return [MAX_NODE_SCORE] * len(nodes)  # the common case, and most of the nodes of a large cluster
         # Only tolerations that could apply to a PreferNoSchedule taint count (Kubernetes does the same).
         tolerations = [t for t in pod.pod.spec.tolerations if t.effect in ("", PREFER_NO_SCHEDULE)]
