@@ -265,20 +265,21 @@ class DockerRuntime(Runtime):
         return bool(self._api.inspect_container(attrs["Id"]).get("State", {}).get("OOMKilled"))
 
     async def list(self, labels: dict[str, str]) -> list[ContainerInfo]:
-        def list_() -> list[ContainerInfo]:
-            filters = {"label": [f"{k}={v}" for k, v in labels.items()]}
-            found = []
-            for summary in self._api.containers(all=True, filters=filters):
-                try:
-                    found.append(self._inspect(summary["Id"]))
-                except NotFound:
-                    continue  # removed between the listing and the inspect
-            return found
+        def inspect(container_id: str) -> ContainerInfo | None:
+            try:
+                return self._inspect(container_id)
+            except NotFound:
+                return None  # removed between the listing and the inspect
 
+        filters = {"label": [f"{k}={v}" for k, v in labels.items()]}
         try:
-            return await self._call(list_)
+            summaries = await self._call(self._api.containers, all=True, filters=filters)
+            # Inspected side by side: a pod's sync observes its containers twice, and one after the other
+            # each container (a sidecar) would add a Docker round trip to the pod's start.
+            found = await asyncio.gather(*(self._call(inspect, s["Id"]) for s in summaries))
         except DockerException as e:
             raise RuntimeError_(_message(e)) from None
+        return [info for info in found if info is not None]
 
     # Exec and logs
 
