@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures.etcd import EtcdServer
+from tests.fixtures.etcd import EtcdCluster, EtcdServer
 
 
 def _running_etcd(**options):
@@ -33,3 +33,13 @@ def etcd_session():
 def etcd_small_quota():
     """A fresh etcd whose space quota is only 64 MiB, to fill it on purpose."""
     yield from _running_etcd(quota_bytes=64 * 1024 * 1024)
+
+
+@pytest.fixture
+def etcd_cluster():
+    """Three fresh etcd members forming one cluster, to kill one of them; always cleaned up."""
+    cluster = EtcdCluster(3)
+    try:
+        yield cluster.start()
+    finally:
+        cluster.cleanup()

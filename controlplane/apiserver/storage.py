@@ -53,6 +53,11 @@ STORAGE_FULL_HELP = (
     "(in the lab: `python -m deploy.lab defrag`; elsewhere: `etcdctl defrag --cluster && etcdctl alarm "
     "disarm`), or raise etcd's --quota-backend-bytes")
 LIST_PAGE = 500
+# A write on a member whose raft leader just died waits for the request's deadline: cut every attempt but
+# the last after this long, longer than etcd's election (1 to 2 s at its default --election-timeout 1000).
+ATTEMPT_TIMEOUT_S = 2.0
+# What etcd says (as UNKNOWN) to a write arriving while its members elect a leader: try another member.
+PROPOSAL_DROPPED = "raft proposal dropped"
 
 
 def prefix_end(prefix: bytes) -> bytes:
@@ -210,21 +215,37 @@ class Storage:
             self._retire()
 
     async def _call(self, method: str, request):
-        client = await self._connect()
-        stub = client.kvstub
-        started = time.perf_counter()
-        try:
-            return await getattr(stub, method)(request, timeout=self._timeout)
-        except grpc.aio.AioRpcError as e:
-            raise await self._translate(e, client) from None
-        finally:
-            metrics.etcd_observe(*_operation(method, request), time.perf_counter() - started)
+        """One request, tried on each member at most once until one answers, within the request timeout.
+
+        A member that is down refuses at once; one whose leader died holds a write until the deadline (etcd
+        drops the proposal it forwarded and does not say so), so every attempt but the last is cut after
+        ATTEMPT_TIMEOUT_S, by when a new leader is elected. Trying again is safe because every write skiff
+        sends is guarded by a compare: a first attempt that was applied after all makes the second fail
+        its compare (read as our own write by `_write_one`, else as Conflict/AlreadyExists/NotFound),
+        never a second write.
+        """
+        deadline = time.monotonic() + self._timeout
+        for attempt in range(len(self._endpoints), 0, -1):
+            client = await self._connect()
+            left = deadline - time.monotonic()
+            timeout = left if attempt == 1 else min(ATTEMPT_TIMEOUT_S, left)
+            started = time.perf_counter()
+            try:
+                return await getattr(client.kvstub, method)(request, timeout=timeout)
+            except grpc.aio.AioRpcError as e:
+                error = await self._translate(e, client)
+                if attempt == 1 or not isinstance(error, errors.Unavailable) or deadline - time.monotonic() <= 0:
+                    raise error from None
+                log.info("etcd %s failed (%s); trying the next member", method, error)
+            finally:
+                metrics.etcd_observe(*_operation(method, request), time.perf_counter() - started)
 
     async def _translate(self, e: grpc.aio.AioRpcError, client: aetcd.Client | None = None) -> errors.ApiError:
         code = e.code()
         if code == grpc.StatusCode.OUT_OF_RANGE or "compacted" in (e.details() or ""):
             return errors.Expired(f"too old resource version: {e.details()}")
-        if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED):
+        if (code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED)
+                or PROPOSAL_DROPPED in (e.details() or "")):
             endpoint = self.endpoint
             await self._failover(client)
             return errors.Unavailable(f"etcd is unavailable at {endpoint}: {e.details()}")
@@ -321,6 +342,12 @@ class Storage:
         response = await self._call("Txn", request)
         if response.succeeded:
             return response.header.revision
+        current = response.responses[0].response_range.kvs
+        if current and current[0].value == write.value:
+            # Our own bytes: an earlier attempt whose answer was lost was applied (see _call). Objects hold a
+            # uid and timestamps (encrypted ones a random nonce), so another writer's bytes hardly ever match,
+            # and when they do, the key holds what this write asked for.
+            return current[0].mod_revision
         if write.intent == "create":
             raise errors.AlreadyExists(write.key.decode())
         raise self._lost_race(write.key, response)

@@ -54,3 +54,14 @@ async def test_delete_collection_removes_what_the_selector_picks(rest, client):
 async def test_watch_timeout_seconds_ends_the_stream(rest):
     async with rest.get(f"{PODS}?watch=1&timeoutSeconds=1") as r:
         assert await asyncio.wait_for(r.read(), 10) == b""
+
+
+async def test_watch_asking_for_bookmarks_ends_its_timeout_with_one_at_the_latest_version(rest, client):
+    start = (await client.list("Pod")).resource_version
+    async with rest.get(f"{PODS}?watch=1&resourceVersion={start}&allowWatchBookmarks=true&timeoutSeconds=2") as r:
+        created = await client.create(objects.pod("seen"))
+        lines = (await asyncio.wait_for(r.read(), 10)).splitlines()
+    events = [json.loads(line) for line in lines]
+    assert [e["object"]["metadata"]["name"] for e in events if e["type"] == "ADDED"] == ["seen"]
+    assert events[-1]["type"] == "BOOKMARK"
+    assert int(events[-1]["object"]["metadata"]["resourceVersion"]) >= int(created.metadata.resource_version)

@@ -20,7 +20,7 @@ from api.client import Client
 from tests.fixtures.apiserver import admin_client
 from controlplane.apiserver import watchcache
 from tests.fixtures.objects import deployment, pod
-from tests.perf.harness import control_plane, interruptible, percentile, pid_of, rss_mb
+from tests.perf.harness import control_plane, cpu_seconds, interruptible, percentile, pid_of, rss_mb
 
 BLOB = "x" * (200 * 1024)
 
@@ -70,12 +70,21 @@ async def update_loop(client: Client, n: int) -> dict:
     return {"updates": n, "object_kb": len(BLOB) // 1024}
 
 
-async def many_watches(client: Client, n: int, pid: int) -> dict:
+async def cpu_cores(pid: int, seconds: float) -> float:
+    """The cores a process used over the next `seconds` (1.0: one core busy all along)."""
+    cpu, t = cpu_seconds(pid), time.perf_counter()
+    await asyncio.sleep(seconds)  # the measuring window itself
+    return round((cpu_seconds(pid) - cpu) / (time.perf_counter() - t), 3)
+
+
+async def many_watches(client: Client, n: int, pid: int, idle_s: float) -> dict:
     """`n` watches from one client, each counted open at its first event (the cache's bookmark), and each
-    one the server ended (refused or cancelled) counted too."""
+    one the server ended (refused or cancelled) counted too; the API server's CPU over `idle_s` with
+    nothing changing, before the watches and while they are all open (what idle watchers cost)."""
     opened = refused = 0
     all_open = asyncio.Event()
     rss_before = rss_mb(pid)
+    cores_before = await cpu_cores(pid, idle_s)
 
     async def one():
         nonlocal opened, refused
@@ -102,12 +111,14 @@ async def many_watches(client: Client, n: int, pid: int) -> dict:
         began = time.perf_counter()
         await client.create(pod("after-watches"))  # a write still served while they are all open
         create_ms = 1000 * (time.perf_counter() - began)
+        cores_open = await cpu_cores(pid, idle_s)
     finally:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
     return {"watches": n, "answered": opened, "refused": refused, "open_s": round(open_s, 1),
             "create_while_open_ms": round(create_ms, 1),
+            "idle_cpu_cores_before": cores_before, "idle_cpu_cores_open": cores_open,
             "rss_kib_per_watch": round(1024 * (rss_open - rss_before) / max(opened, 1), 1)}
 
 
@@ -135,7 +146,7 @@ async def big_list(client: Client, n: int, have: int) -> dict:
             "list_s": round(time.perf_counter() - t, 2)}
 
 
-async def bench(smoke: bool) -> dict:
+async def bench(smoke: bool, only: list[str] | None = None) -> dict:
     sizes = {"updates": 100, "watches": 300, "unread": 500, "list": 1000} if smoke else \
         {"updates": 3000, "watches": 10_000, "unread": 12_000, "list": 50_000}
     result: dict = {"sizes": sizes}
@@ -147,11 +158,13 @@ async def bench(smoke: bool) -> dict:
             bystander = Bystander(address)
             cases = [
                 ("update_loop", lambda: update_loop(client, sizes["updates"])),
-                ("watches", lambda: many_watches(client, sizes["watches"], pid)),
+                ("watches", lambda: many_watches(client, sizes["watches"], pid, 1 if smoke else 10)),
                 ("never_reading", lambda: never_reading(address, client, sizes["unread"])),
                 ("list_without_limit", lambda: big_list(client, sizes["list"], sizes["unread"] + 2)),
             ]
             for name, case in cases:
+                if only and name not in only:
+                    continue
                 peak = rss_mb(pid)
                 sampling = True
 
@@ -180,9 +193,11 @@ def main(argv: list[str] | None = None) -> int:
     interruptible()
     p = argparse.ArgumentParser(prog="python -m tests.perf.abuse", description=__doc__.split("\n")[0])
     p.add_argument("--smoke", action="store_true", help="small sizes, for CI")
+    p.add_argument("--only", nargs="*", default=[], metavar="CASE",
+                   help="run only these cases (update_loop, watches, never_reading, list_without_limit)")
     args = p.parse_args(argv)
     uvloop.install()
-    print(json.dumps(asyncio.run(bench(args.smoke))))
+    print(json.dumps(asyncio.run(bench(args.smoke, args.only))))
     return 0
 
 

@@ -317,10 +317,10 @@ async def measure(name: str, fault, client: Client, writer: Writer, recorder: Re
         listed = await client.list(LEASE, NAMESPACE)
         figures.lost_writes = len(writer.lost({o.metadata.name: o.spec.holder_identity for o in listed.items}))
         end_rv = int(listed.resource_version)
-        deadline = time.monotonic() + 30
-        while recorder.last < end_rv and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)  # bookmarks bring the watch up to the list's revision
         history = await asyncio.wait_for(etcd_history(etcd, storage_prefix(LEASE, NAMESPACE), start_rv, end_rv), 30)
+        deadline = time.monotonic() + 30
+        while not history <= recorder.revisions and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)  # the watch may still be delivering the last of them
         figures.missed_events = len(history - recorder.revisions)
     finally:
         writer.resume()

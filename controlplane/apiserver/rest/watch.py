@@ -71,11 +71,15 @@ async def serve_watch(request: web.Request, registry: Registry, target: Target) 
         deadline = None if timeout is None else loop.time() + timeout
         while True:
             wait = None if deadline is None else deadline - loop.time()
-            if wait is not None and wait <= 0:
-                break
             try:
+                if wait is not None and wait <= 0:
+                    raise asyncio.TimeoutError
                 event = await asyncio.wait_for(watcher.next_event(), wait)
             except asyncio.TimeoutError:
+                if watcher.bookmarks and watcher.caught_up():
+                    # As Kubernetes, a bookmark as the watch times out: bookmarks being rare, the client
+                    # resumes from the cache's revision rather than from its last event.
+                    await response.write(bookmark(target, cache.revision))
                 break
             except errors.ApiError as e:  # closed: fell behind (re-list), or the server is stopping
                 await response.write(_line("ERROR", from_error(e)[1]))
