@@ -3,6 +3,7 @@ The one place that turns the strings in a pod's requests and limits into exact n
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from fractions import Fraction
@@ -62,6 +63,9 @@ def parse_quantity(text: str | int | float | Fraction) -> Fraction:
     return _parse_string(text)
 
 
+# The same few strings ("100m", "64Mi") come in every pod: each is parsed once (a Fraction is immutable).
+# Numbers of more than ~4,300 digits are refused, not kept, so the cache stays a few MB at worst.
+@functools.lru_cache(maxsize=1024)
 def _parse_string(text: str) -> Fraction:
     match = _NUMBER_THEN_SUFFIX.fullmatch(text)
     sign, whole, fraction, suffix = match.groups()

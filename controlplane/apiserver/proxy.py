@@ -6,9 +6,12 @@ serving certificate of the cluster CA naming that very node, so a forged address
 """
 from __future__ import annotations
 
+import asyncio
+
 import grpc
 
 from api import errors, kinds
+from api.tasks import cancel_and_wait
 from api.credentials import Credentials
 from proto import agent_pb2_grpc, api_pb2
 
@@ -61,13 +64,7 @@ class AgentProxy:
             raise errors.Invalid(f"{method.lower()} needs a first message naming the pod",
                                  ["name: required"])
         stub, where = await self._agent(first.namespace, first.name)
-
-        async def upstream():
-            yield first
-            async for request in requests:
-                yield request
-
-        async for response in _relay(getattr(stub, method)(upstream()), where):
+        async for response in _bridge(getattr(stub, method)(), first, requests, where):
             yield response
 
     def attach(self, requests):
@@ -79,13 +76,7 @@ class AgentProxy:
         if first is None:
             raise errors.Invalid("port-forward needs a first message naming the pod and port", ["port: required"])
         stub, where = await self._agent(first.namespace, first.name)
-
-        async def upstream():
-            yield first
-            async for request in requests:
-                yield request
-
-        async for response in _relay(stub.PortForward(upstream()), where):
+        async for response in _bridge(stub.PortForward(), first, requests, where):
             yield response
 
     async def close(self) -> None:
@@ -103,6 +94,28 @@ async def _relay(call, where: str):
         raise _agent_error(e, where) from None
     finally:
         call.cancel()
+
+
+async def _bridge(call, first, requests, where: str):
+    """Both directions of a bidirectional stream to the agent: the caller's messages (`first`, then the rest
+    of `requests`) written by a task this relay owns, and the agent's answers yielded back. The task is
+    cancelled and awaited however the stream ends (handing gRPC an iterator instead leaves it a task of its
+    own, which it drops unfinished when the call ends)."""
+    async def pump():
+        try:
+            await call.write(first)
+            async for request in requests:
+                await call.write(request)
+            await call.done_writing()
+        except (grpc.aio.AioRpcError, asyncio.InvalidStateError):
+            pass  # the agent's side ended first: what it said arrives through the relay
+
+    pumping = asyncio.create_task(pump(), name="agent-stream-pump")
+    try:
+        async for response in _relay(call, where):
+            yield response
+    finally:
+        await cancel_and_wait(pumping)
 
 
 def _agent_error(e: grpc.aio.AioRpcError, where: str) -> errors.ApiError:

@@ -82,6 +82,9 @@ def _api_call(method):
             resource = _resource(request)
             code = grpc.StatusCode.OK
             wall = time.time()
+            # Read while the call is alive: this generator's `finally` may run when gRPC has already freed a
+            # cancelled stream (the client went away), and asking a freed call for its peer crashes the process.
+            peer = _peer_ip(context)
             with instrument.longrunning(resource):
                 try:
                     self.authenticate(context)
@@ -100,7 +103,7 @@ def _api_call(method):
                     await _abort(context, _internal(method.__name__))
                 finally:
                     instrument.count(resource, code)
-                    self.audit(code, wall, method.__name__, request, context)
+                    self.audit(code, wall, method.__name__, request, peer)
         return stream
 
     @functools.wraps(method)
@@ -108,6 +111,7 @@ def _api_call(method):
         started, wall = time.perf_counter(), time.time()
         resource = _resource(request)
         code = grpc.StatusCode.OK
+        peer = _peer_ip(context)
         try:
             self.authenticate(context)
             response = await method(self, request, context)
@@ -129,7 +133,7 @@ def _api_call(method):
             raise
         finally:
             instrument.observe(resource, code, started)
-            self.audit(code, wall, method.__name__, request, context)
+            self.audit(code, wall, method.__name__, request, peer)
     return unary
 
 
@@ -159,16 +163,16 @@ class ApiService(api_pb2_grpc.ApiServicer):
         request_attributes.set(attributes)
         self.authorizer.check(current_user.get(), attributes)
 
-    def audit(self, code: grpc.StatusCode, started_wall: float, rpc: str, request, context) -> None:
-        """One audit line for the call; a call refused before it was authorized (Unauthenticated) is
-        described from the RPC itself."""
+    def audit(self, code: grpc.StatusCode, started_wall: float, rpc: str, request, peer: str) -> None:
+        """One audit line for the call from `peer` (its source IP); a call refused before it was authorized
+        (Unauthenticated) is described from the RPC itself."""
         log = self.security.audit
         if log is None:
             return
         user = current_user.get()
         asked = request_attributes.get() if user is not None else None
         log.record(user, asked or rpc_attributes(rpc, request), audit.HTTP_STATUS.get(code.name, 500), "",
-                   started_wall, time.time(), audit_annotations.get([]), _peer_ip(context))
+                   started_wall, time.time(), audit_annotations.get([]), peer)
 
     def _cached(self, kind_name: str):
         """(namespace, name) -> the object in the watch cache, or None: the metrics API's view of pods/nodes."""

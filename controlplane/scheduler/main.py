@@ -37,7 +37,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--percentage-of-nodes-to-score", type=_percentage, default=0, metavar="PERCENT",
                    help="stop filtering once this share of the nodes fits; 0 adapts to the cluster size "
                         "(50%% minus 1%% per 125 nodes, at least 5%%, never fewer than 100 nodes)")
-    p.add_argument("--parallelism", type=int, default=16,
+    p.add_argument("--parallelism", type=int, default=Config.parallelism,
                    help="API calls (binds, status writes) in flight at once (default %(default)s)")
     p.add_argument("--assumed-pod-ttl", type=positive_seconds, default=DEFAULT_ASSUMED_TTL, metavar="SECONDS",
                    help="stop counting a bound pod's requests if the watch has not shown it bound after this "

@@ -78,3 +78,27 @@ async def test_rest_requests_and_callers_refused_at_the_door_are_lines_of_the_sa
     assert all(e["kind"] == "Event" and e["latency"].endswith("ms") and e["sourceIPs"] == ["127.0.0.1"]
                for e in events)
     assert events[1]["user"] == {} and events[1]["stage"] == "ResponseStarted"
+
+
+async def test_watches_the_caller_walks_away_from_are_audited_with_its_address_and_the_server_serves_on(
+        apiserver_factory, etcd_server, tmp_path):
+    # The server reads the caller's address when the call starts: a cancelled stream's call may already be
+    # freed by gRPC when the handler finishes, and asking it then crashed the whole API server.
+    import gc
+    log = tmp_path / "audit.log"
+    running = await apiserver_factory([etcd_server.endpoint], audit_log=str(log))
+    async with client_as(running.address, "admin") as admin:
+        await admin.create(pod("web"))
+        for _ in range(20):
+            stream = admin.watch("Pod")
+            await stream.__anext__()  # the current pod, ADDED: the call is under way on the server
+            await stream.aclose()  # cancels it
+        gc.collect()
+        assert (await admin.get("Pod", "web")).metadata.name == "web"
+
+    def watch_lines():
+        events = [json.loads(line) for line in log.read_text().splitlines()]
+        return [e for e in events if e["verb"] == "watch"]
+    watches = await eventually(lambda: len(watch_lines()) == 20 and watch_lines(), timeout=10,
+                               what="an audit line for each of the 20 watches")
+    assert {tuple(e.get("sourceIPs", ())) for e in watches} == {("127.0.0.1",)}

@@ -17,6 +17,7 @@ from api import errors
 from tests.fixtures.apiserver import admin_client
 from api.leaderelection import LEASE_NAMESPACE
 from controlplane.scheduler.leader import LEASE_NAME
+from controlplane.scheduler.scheduler import Config
 from tests.fixtures.objects import node, pod
 from tests.perf.harness import control_plane, interruptible, percentile, wait_until
 
@@ -97,7 +98,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--nodes", type=int, default=1000, help="Node objects to create (default %(default)s)")
     p.add_argument("--pods", type=int, default=10000, help="pods to schedule (default %(default)s)")
-    p.add_argument("--parallelism", type=int, default=16, help="the scheduler's binds in flight (default %(default)s)")
+    p.add_argument("--parallelism", type=int, default=Config.parallelism,
+                   help="the scheduler's binds in flight (default: the scheduler's own, %(default)s)")
     p.add_argument("--smoke", action="store_true", help="a tiny run that only proves the benchmark works")
     args = p.parse_args()
     nodes, pods = (20, 200) if args.smoke else (args.nodes, args.pods)

@@ -6,7 +6,7 @@ from controlplane.scheduler.main import parse_args
 def test_defaults_follow_kubernetes():
     args = parse_args([])
     assert args.scheduler_name == "default-scheduler"
-    assert args.percentage_of_nodes_to_score == 0 and args.parallelism == 16
+    assert args.percentage_of_nodes_to_score == 0 and args.parallelism == 64
     assert args.leader_elect and args.leader_elect_lease_duration == 15.0
 
 
