@@ -176,6 +176,9 @@ class WatchCache:
         self._trigger = trigger
         self.objects: dict[bytes, Message] = {}
         self.revision = 0  # every change up to here is applied
+        # Counts the changes to `objects` (a re-list included). Unlike `revision`, which etcd's progress
+        # marks move every second, it says whether anything derived from the objects must be rebuilt.
+        self.generation = 0
         self._oldest = 0  # the history holds every event after this revision
         self._watchers: set[Watcher] = set()
         self._by_trigger: dict[str, set[Watcher]] = {}
@@ -244,6 +247,7 @@ class WatchCache:
         self._history.clear()
         self._history_bytes = 0
         self.revision = self._oldest = revision
+        self.generation += 1
         self._synced.set()
         await self._advance(revision)
 
@@ -270,6 +274,7 @@ class WatchCache:
                           size=len(ev.kv.key) + len(ev.kv.value))
         self._remember(event)
         self.revision = max(self.revision, revision)
+        self.generation += 1
         self._dispatch(event)
         self._notify_progress()
 

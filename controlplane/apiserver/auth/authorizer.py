@@ -47,11 +47,12 @@ class Authorizer:
         self._built_at: tuple[int, ...] | None = None
 
     def index(self) -> rbac.RbacIndex:
-        """The RBAC index, rebuilt when any of the four kinds changed since the last build."""
-        revisions = tuple(c.revision for c in self._caches)
-        if revisions != self._built_at:
+        """The RBAC index, rebuilt when any of the four kinds changed since the last build (their caches'
+        generations: their revisions move every second with etcd's progress, changed or not)."""
+        generations = tuple(c.generation for c in self._caches)
+        if generations != self._built_at:
             self._index = rbac.RbacIndex.build(*(c.objects.values() for c in self._caches))
-            self._built_at = revisions
+            self._built_at = generations
         return self._index
 
     def authorize(self, user: UserInfo, attrs: Attributes) -> Decision:
