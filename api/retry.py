@@ -14,6 +14,9 @@ from api import errors
 T = TypeVar("T")
 
 
+MAX_CONFLICT_DELAY_S = 1.0
+
+
 async def on_conflict(attempt: Callable[[], Awaitable[T]], attempts: int = 10) -> T:
     """Run `attempt` (which re-reads, changes and writes) until it does not lose a race."""
     for i in range(attempts):
@@ -22,7 +25,8 @@ async def on_conflict(attempt: Callable[[], Awaitable[T]], attempts: int = 10) -
         except errors.Conflict:
             if i == attempts - 1:
                 raise
-            await asyncio.sleep(random.uniform(0, 0.01 * (2 ** i)))
+            # Doubling from 10 ms, capped at 1 s: a loser of many races in a row waits, but never minutes.
+            await asyncio.sleep(random.uniform(0, min(MAX_CONFLICT_DELAY_S, 0.01 * (2 ** i))))
     raise AssertionError("unreachable")
 
 

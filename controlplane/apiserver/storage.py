@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import aetcd
@@ -102,6 +102,9 @@ class _Write:
     compare: object
     intent: str  # "create" or "update": what a failed compare means
     future: asyncio.Future | None = None
+    # An attempt went unanswered (a member died under it) and was tried again: that attempt may have been
+    # applied, so finding these very bytes in the key reads as this write's success, not a lost race.
+    maybe_applied: bool = False
 
 
 @dataclass(frozen=True)
@@ -214,7 +217,7 @@ class Storage:
             self._current = (self._current + 1) % len(self._endpoints)
             self._retire()
 
-    async def _call(self, method: str, request):
+    async def _call(self, method: str, request, unanswered: Callable[[], None] | None = None):
         """One request, tried on each member at most once until one answers, within the request timeout.
 
         A member that is down refuses at once; one whose leader died holds a write until the deadline (etcd
@@ -222,7 +225,7 @@ class Storage:
         ATTEMPT_TIMEOUT_S, by when a new leader is elected. Trying again is safe because every write skiff
         sends is guarded by a compare: a first attempt that was applied after all makes the second fail
         its compare (read as our own write by `_write_one`, else as Conflict/AlreadyExists/NotFound),
-        never a second write.
+        never a second write. `unanswered` is called before such a second attempt.
         """
         deadline = time.monotonic() + self._timeout
         for attempt in range(len(self._endpoints), 0, -1):
@@ -237,6 +240,8 @@ class Storage:
                 if attempt == 1 or not isinstance(error, errors.Unavailable) or deadline - time.monotonic() <= 0:
                     raise error from None
                 log.info("etcd %s failed (%s); trying the next member", method, error)
+                if unanswered is not None:
+                    unanswered()
             finally:
                 metrics.etcd_observe(*_operation(method, request), time.perf_counter() - started)
 
@@ -318,7 +323,7 @@ class Storage:
             request = rpc.TxnRequest(
                 compare=[w.compare for w in batch],
                 success=[rpc.RequestOp(request_put=rpc.PutRequest(key=w.key, value=w.value)) for w in batch])
-            response = await self._call("Txn", request)
+            response = await self._call("Txn", request, unanswered=lambda: _mark_maybe_applied(batch))
             if response.succeeded:
                 for write in batch:
                     if not write.future.done():
@@ -339,14 +344,14 @@ class Storage:
             success=[rpc.RequestOp(request_put=rpc.PutRequest(key=write.key, value=write.value))],
             failure=[rpc.RequestOp(request_range=rpc.RangeRequest(key=write.key))],
         )
-        response = await self._call("Txn", request)
+        response = await self._call("Txn", request, unanswered=lambda: _mark_maybe_applied([write]))
         if response.succeeded:
             return response.header.revision
         current = response.responses[0].response_range.kvs
-        if current and current[0].value == write.value:
-            # Our own bytes: an earlier attempt whose answer was lost was applied (see _call). Objects hold a
-            # uid and timestamps (encrypted ones a random nonce), so another writer's bytes hardly ever match,
-            # and when they do, the key holds what this write asked for.
+        if write.maybe_applied and current and current[0].value == write.value:
+            # Our own bytes after an attempt whose answer was lost: that attempt was applied (see _call).
+            # Only then: two writers making the same change from the same version write the same bytes,
+            # and the second of them lost the race (reading it as success would lose an update).
             return current[0].mod_revision
         if write.intent == "create":
             raise errors.AlreadyExists(write.key.decode())
@@ -535,6 +540,11 @@ def _operation(method: str, request) -> tuple[str, str]:
         key, operation = getattr(request, "key", b""), method.lower()
     parts = key.split(b"/", 3)
     return operation, parts[2].decode(errors="replace") if len(parts) > 2 and parts[1] == b"registry" else ""
+
+
+def _mark_maybe_applied(writes: list[_Write]) -> None:
+    for write in writes:
+        write.maybe_applied = True
 
 
 def take_batch(pending: list, max_ops: int, max_bytes: int) -> list:

@@ -1,3 +1,6 @@
+import random
+
+from controlplane.scheduler import placement, plugins
 from controlplane.scheduler.cache import Cache
 from controlplane.scheduler.podinfo import PodInfo
 from tests.fixtures.objects import node, pod
@@ -58,3 +61,21 @@ def test_removed_node_leaves_the_snapshot():
     cache.set_node(node("b"))
     cache.remove_node("a")
     assert [n.name for n in cache.nodes()] == ["b"]
+
+
+def test_a_node_turning_not_ready_cordoned_or_tainted_is_refused_from_the_next_snapshot_on():
+    # Filters with nothing to turn down anywhere are skipped on the snapshot's word: a node that changes
+    # must give a new snapshot, or a stale "all ready" would place pods on it.
+    profile = plugins.profile()
+    cache = Cache()
+    cache.set_node(node("a", cpu="1"))
+    cache.set_node(node("b", cpu="1"))
+    rng = random.Random(1)
+    assert {placement.schedule(info(f"p{i}", cpu="1m"), cache.nodes(), profile, rng=rng).node
+            for i in range(20)} == {"a", "b"}
+    for changed in (node("a", cpu="1", ready=False), node("a", cpu="1", unschedulable=True),
+                    node("a", cpu="1", taints=[{"key": "k", "value": "v", "effect": "NoSchedule"}])):
+        cache.set_node(changed)
+        decisions = {placement.schedule(info(f"q{i}", cpu="1m"), cache.nodes(), profile).node for i in range(10)}
+        assert decisions == {"b"}, changed
+        cache.set_node(node("a", cpu="1"))
