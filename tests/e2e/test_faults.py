@@ -1,5 +1,5 @@
 """The fault suite in its smoke size: after each fault (an API server, the scheduler, the controller
-manager, an agent or an etcd member killed; etcd quorum lost; a host partitioned) nothing acknowledged is
+manager, an agent, an etcd member or etcd's leader killed; etcd quorum lost; a host partitioned) nothing acknowledged is
 lost, no pod is surplus, no container restarts, and the watch misses no event of etcd's history; a
 killed leader restarted at once leads again without waiting out its lease.
 
@@ -30,7 +30,7 @@ def test_every_fault_loses_no_write_no_event_and_restarts_no_container(tmp_path)
                               env=dict(os.environ, HOME=str(tmp_path)))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert len(result["faults"]) == 7
+    assert len(result["faults"]) == 8
     for fault, figures in result["faults"].items():
         zeros = {k: figures[k] for k in ("lost_writes", "surplus_pods", "container_restarts", "missed_events")}
         assert zeros == dict.fromkeys(zeros, 0), f"{fault}: {figures}"

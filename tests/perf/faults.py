@@ -16,11 +16,14 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 
+from aetcd import rpc
+
 from api import errors, kinds, kubeconfig, manifest, meta
 from api.client import Client
 from api.leaderelection import LEASE_NAMESPACE
 from controlplane.controllers.manager import LEASE_NAME as CONTROLLER_MANAGER_LEASE
 from controlplane.apiserver.registry import storage_prefix
+from controlplane.apiserver import etcdclient
 from controlplane.apiserver.etcdclient import EtcdTLS
 from controlplane.apiserver.storage import Progress, Storage
 from controlplane.scheduler.leader import LEASE_NAME as SCHEDULER_LEASE
@@ -191,6 +194,23 @@ def _etcd_quorum_lost(down_s: float) -> Callable[[], Awaitable[None]]:
     return fault
 
 
+async def etcd_leader(endpoints: list[str]) -> str:
+    """The lab name (etcd-N) of the member raft elected leader, from the members' own Status."""
+    tls = EtcdTLS.from_files(*pki.etcd_client_files(P.PKI_DIR))
+    for i, endpoint in enumerate(endpoints):
+        async with etcdclient.client(endpoint, tls) as client:
+            status = await client.maintenancestub.Status(rpc.StatusRequest(), timeout=5)
+        if status.leader == status.header.member_id:
+            return f"etcd-{i + 1}"
+    raise RuntimeError(f"no etcd member at {', '.join(endpoints)} says it leads")
+
+
+def _etcd_leader_kill(endpoints: list[str]) -> Callable[[], Awaitable[None]]:
+    async def fault():
+        await _restart(await etcd_leader(endpoints))()
+    return fault
+
+
 def _partition(host: str, cut_s: float) -> Callable[[], Awaitable[None]]:
     async def fault():
         hosts.partition(host, cut=True)
@@ -199,7 +219,7 @@ def _partition(host: str, cut_s: float) -> Callable[[], Awaitable[None]]:
     return fault
 
 
-def faults(smoke: bool) -> dict[str, Callable[[], Awaitable[None]]]:
+def faults(smoke: bool, etcd: list[str]) -> dict[str, Callable[[], Awaitable[None]]]:
     outage = 2.0 if smoke else 5.0
     return {
         "apiserver_kill": _restart("apiserver"),
@@ -207,6 +227,8 @@ def faults(smoke: bool) -> dict[str, Callable[[], Awaitable[None]]]:
         "controller_manager_kill": _restart("controller-manager"),
         "agent_kill": _restart(P.agent_process_name("skiff-host-2")),
         "etcd_member_kill": _restart("etcd-2"),
+        # the worst member to lose: the writes forwarded to it are dropped without a word
+        "etcd_leader_kill": _etcd_leader_kill(etcd),
         "etcd_quorum_lost": _etcd_quorum_lost(outage),
         "host_partition": _partition("skiff-host-3", outage),
     }
@@ -358,7 +380,7 @@ async def run(api: str, admin_kubeconfig: str, etcd: list[str], replicas: int, o
         tasks = [asyncio.create_task(writer.run()), asyncio.create_task(recorder.run())]
         results = []
         try:
-            for name, fault in faults(smoke).items():
+            for name, fault in faults(smoke, etcd).items():
                 if only and name not in only:
                     continue
                 figures = await measure(name, fault, client, writer, recorder, replicas, etcd, timeout)
