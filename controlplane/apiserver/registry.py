@@ -96,19 +96,21 @@ class Registry:
             cache.start()
         for cache in self.caches.values():
             await cache.wait_synced(sync_timeout)
-        written: dict[Kind, int] = {}
+        written: dict[Kind, list[bytes]] = {}
         for strategy in resources.STRATEGIES.values():
             for obj in strategy.bootstrap:
                 try:
                     created = await self.create(obj)
                 except errors.AlreadyExists:
                     continue
-                written[kinds.of(created)] = int(created.metadata.resource_version)
+                kind = kinds.of(created)
+                written.setdefault(kind, []).append(storage_key(kind, created.metadata.namespace,
+                                                                created.metadata.name))
         # The authorizer reads roles and bindings from the caches: serve only once they hold the defaults
         # (kube-apiserver's rbac/bootstrap-roles post-start hook), or the first callers are refused.
-        for kind, revision in written.items():
+        for kind, keys in written.items():
             if kind in self.caches:
-                await self.caches[kind].wait_for_revision(revision, sync_timeout)
+                await self.caches[kind].wait_for_objects(keys, sync_timeout)
 
     async def stop(self) -> None:
         for cache in self.caches.values():

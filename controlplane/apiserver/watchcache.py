@@ -324,6 +324,17 @@ class WatchCache:
             raise errors.Timeout(
                 f"watch cache for {self.kind.plural} has not reached resourceVersion {revision}") from None
 
+    async def wait_for_objects(self, keys: list[bytes], timeout: float = 3.0) -> None:
+        """Wait until the cache holds every one of `keys`. Reaching their revision is not proof: etcd before
+        3.4.25 may send a progress mark past events it has not delivered yet (etcd issue 15220)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while missing := [key for key in keys if key not in self.objects]:
+            if loop.time() > deadline:
+                raise errors.Timeout(f"watch cache for {self.kind.plural} does not hold "
+                                     f"{', '.join(k.decode() for k in missing)} yet")
+            await asyncio.sleep(0.02)
+
     def send_bookmarks(self) -> None:
         """A bookmark (the cache's revision) to every watcher whose turn has come; its next turn a period on."""
         now = asyncio.get_running_loop().time()
