@@ -84,7 +84,7 @@ def _api_call(method):
             wall = time.time()
             # Read while the call is alive: this generator's `finally` may run when gRPC has already freed a
             # cancelled stream (the client went away), and asking a freed call for its peer crashes the process.
-            peer = _peer_ip(context)
+            peer = self.audited_peer(context)
             with instrument.longrunning(resource):
                 try:
                     self.authenticate(context)
@@ -111,7 +111,7 @@ def _api_call(method):
         started, wall = time.perf_counter(), time.time()
         resource = _resource(request)
         code = grpc.StatusCode.OK
-        peer = _peer_ip(context)
+        peer = self.audited_peer(context)
         try:
             self.authenticate(context)
             response = await method(self, request, context)
@@ -162,6 +162,10 @@ class ApiService(api_pb2_grpc.ApiServicer):
         """Forbidden unless the authenticated caller of this request may do this."""
         request_attributes.set(attributes)
         self.authorizer.check(current_user.get(), attributes)
+
+    def audited_peer(self, context) -> str:
+        """The caller's IP for the audit line, read when the call begins; "" when nothing is audited."""
+        return _peer_ip(context) if self.security.audit is not None else ""
 
     def audit(self, code: grpc.StatusCode, started_wall: float, rpc: str, request, peer: str) -> None:
         """One audit line for the call from `peer` (its source IP); a call refused before it was authorized

@@ -184,7 +184,7 @@ class WatchCache:
         self._by_trigger: dict[str, set[Watcher]] = {}
         self._plain: set[Watcher] = set()  # watchers without a trigger value
         self._synced = asyncio.Event()
-        self._revision_waiters: list[tuple[int, asyncio.Future]] = []
+        self._waiters: list[tuple[Callable[[], bool], asyncio.Future]] = []  # (condition, woken when it holds)
         self._task: asyncio.Task | None = None
 
     # ------------------------------------------------------------ lifecycle
@@ -303,37 +303,41 @@ class WatchCache:
         self._notify_progress()
 
     def _notify_progress(self) -> None:
+        """Wake the waiters whose condition now holds (called after every change and progress mark)."""
+        if not self._waiters:
+            return
         still_waiting = []
-        for revision, future in self._revision_waiters:
-            if revision <= self.revision:
+        for holds, future in self._waiters:
+            if holds():
                 if not future.done():
                     future.set_result(None)
             else:
-                still_waiting.append((revision, future))
-        self._revision_waiters = still_waiting
+                still_waiting.append((holds, future))
+        self._waiters = still_waiting
 
-    async def wait_for_revision(self, revision: int, timeout: float = 3.0) -> None:
-        """Wait until the cache has caught up with `revision` (a client just wrote or read it)."""
-        if self.revision >= revision:
+    async def _wait_until(self, holds: Callable[[], bool], timeout: float, not_yet: Callable[[], str]) -> None:
+        """Wait until `holds()` is true of the cache; Timeout saying `not_yet()` after `timeout` seconds."""
+        if holds():
             return
         future = asyncio.get_running_loop().create_future()
-        self._revision_waiters.append((revision, future))
+        self._waiters.append((holds, future))
         try:
             await asyncio.wait_for(future, timeout)
         except asyncio.TimeoutError:
-            raise errors.Timeout(
-                f"watch cache for {self.kind.plural} has not reached resourceVersion {revision}") from None
+            raise errors.Timeout(f"watch cache for {self.kind.plural} {not_yet()}") from None
+
+    async def wait_for_revision(self, revision: int, timeout: float = 3.0) -> None:
+        """Wait until the cache has caught up with `revision` (a client just wrote or read it)."""
+        await self._wait_until(lambda: self.revision >= revision, timeout,
+                               lambda: f"has not reached resourceVersion {revision}")
 
     async def wait_for_objects(self, keys: list[bytes], timeout: float = 3.0) -> None:
         """Wait until the cache holds every one of `keys`. Reaching their revision is not proof: etcd before
         3.4.25 may send a progress mark past events it has not delivered yet (etcd issue 15220)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while missing := [key for key in keys if key not in self.objects]:
-            if loop.time() > deadline:
-                raise errors.Timeout(f"watch cache for {self.kind.plural} does not hold "
-                                     f"{', '.join(k.decode() for k in missing)} yet")
-            await asyncio.sleep(0.02)
+        def missing() -> list[bytes]:
+            return [key for key in keys if key not in self.objects]
+        await self._wait_until(lambda: not missing(), timeout,
+                               lambda: f"does not hold {', '.join(k.decode() for k in missing())} yet")
 
     def send_bookmarks(self) -> None:
         """A bookmark (the cache's revision) to every watcher whose turn has come; its next turn a period on."""

@@ -3,7 +3,6 @@
 Quantities are parsed here so that filters and scores compare plain integers for every node."""
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 
 from api import meta, quantity
@@ -68,26 +67,14 @@ def host_ports(pod: types_pb2.Pod) -> tuple[HostPort, ...]:
 
 
 def _cpu(requests) -> int:
-    return _millis(requests["cpu"]) if "cpu" in requests else 0
-
-
-def _memory(requests) -> int:
-    return _bytes(requests["memory"]) if "memory" in requests else 0
-
-
-# A few distinct request strings ("100m", "64Mi") recur across thousands of pods, and exact parsing is
-# most of the cost of a PodInfo: each string is parsed once.
-@functools.lru_cache(maxsize=1024)
-def _millis(text: str) -> int:
     try:
-        return quantity.cpu_millis(text)
+        return quantity.cpu_millis(requests["cpu"]) if "cpu" in requests else 0
     except quantity.QuantityError:  # the API server validates; an odd value must not stop the scheduler
         return 0
 
 
-@functools.lru_cache(maxsize=1024)
-def _bytes(text: str) -> int:
+def _memory(requests) -> int:
     try:
-        return quantity.to_bytes(text)
+        return quantity.to_bytes(requests["memory"]) if "memory" in requests else 0
     except quantity.QuantityError:
         return 0

@@ -4,7 +4,6 @@ start it again, as a supervisor would; the fault suite (`tests/perf/faults.py`) 
 from __future__ import annotations
 
 import signal
-import time
 
 from deploy.lab import procs, state as S
 from deploy.lab import plan as P
@@ -32,9 +31,7 @@ def kill(name: str) -> str:
     proc = _process(lab, name)
     pids = procs.running().get(proc.name, [])
     procs.signal_all(pids, signal.SIGKILL)
-    deadline = time.monotonic() + 5.0
-    while time.monotonic() < deadline and any(procs.alive(p) for p in pids):
-        time.sleep(0.05)  # one still dying counts as running, and start() right after would skip it
+    procs.wait_gone(pids, 5.0)  # one still dying counts as running, and start() right after would skip it
     st.pids.pop(proc.name, None)
     S.save(st)
     return f"{proc.name}: killed {len(pids)} process(es) with SIGKILL" if pids else f"{proc.name} was not running"

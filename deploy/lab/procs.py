@@ -89,11 +89,14 @@ def pids_in_netns(netns: str) -> list[int]:
 def kill(pids: list[int], grace: float = 5.0) -> None:
     """SIGTERM, then SIGKILL whatever still lives after `grace` seconds."""
     signal_all(pids, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and any(alive(p) for p in pids):
-        time.sleep(0.05)
+    wait_gone(pids, grace)
     signal_all([p for p in pids if alive(p)], signal.SIGKILL)
-    deadline = time.monotonic() + grace
+    wait_gone(pids, grace)
+
+
+def wait_gone(pids: list[int], timeout: float) -> None:
+    """Wait up to `timeout` seconds until none of `pids` lives (a dying process still counts as running)."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and any(alive(p) for p in pids):
         time.sleep(0.05)
 

@@ -29,8 +29,7 @@ def status() -> int:
     print(f"\n{'COMPONENT':<26}{'NAMESPACE':<20}{'PID':<9}{'STATE':<22}METRICS")
     for p in lab.processes:
         pids = running.get(p.name)
-        state = "running" if pids else ("stopped (stop-host)" if p.name.removeprefix("agent-") in st.stopped
-                                       else "not running")
+        state = "running" if pids else ("stopped (stop-host)" if _stopped_on_purpose(p, st) else "not running")
         url = (f"https://{p.metrics}/metrics" if p.metrics
                else P.prometheus_url(lab) if p.kind == "prometheus" else "-")
         print(f"{p.name:<26}{p.netns or '(root)':<20}{procs.main_pid(pids) if pids else '-':<9}{state:<22}{url}")
@@ -52,9 +51,13 @@ def exited(lines: int = 30) -> dict[str, str]:
         return {}
     lab = P.plan(st.settings)
     running = procs.running()
-    gone = [p for p in lab.processes
-            if p.name not in running and p.name.removeprefix("agent-") not in st.stopped]
+    gone = [p for p in lab.processes if p.name not in running and not _stopped_on_purpose(p, st)]
     return {p.name: _tail(p.log, lines) for p in gone}
+
+
+def _stopped_on_purpose(proc: P.Process, st: S.State) -> bool:
+    """An agent of a host that `stop-host` powered off."""
+    return proc.name.removeprefix("agent-") in st.stopped
 
 
 def _tail(path, lines: int) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from types import SimpleNamespace
 
-from controlplane.apiserver.service import _api_call
+from controlplane.apiserver.service import ApiService, _api_call
 from proto import api_pb2
 
 
@@ -24,8 +25,11 @@ class FreeableContext:
 
 
 class Service:
+    audited_peer = ApiService.audited_peer
+
     def __init__(self):
         self.audited: list[str] = []
+        self.security = SimpleNamespace(audit=object())  # an audit log is configured
 
     def authenticate(self, context):
         return None

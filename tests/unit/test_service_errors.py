@@ -30,6 +30,9 @@ class Api:
     def authenticate(self, context):
         pass
 
+    def audited_peer(self, context):
+        return ""
+
     def audit(self, *call):
         pass
 
