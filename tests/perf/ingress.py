@@ -1,15 +1,18 @@
-"""Ingress benchmark: HTTP request rate through the lab's ingress (nginx) against straight to the backend,
+"""Ingress benchmark: HTTP requests/s through the lab's ingress (nginx) against straight to the backend,
 keep-alive and new connection, in one run; time from an Ingress change to traffic following it; and
 render plus reload of nginx with 1,000 Ingress rules.
 
-    python -m tests.perf.ingress [--seconds S] [--changes N] [--rules N] [--smoke]
+    python -m tests.perf.ingress [--seconds S] [--connections N] [--changes N] [--rules N] [--smoke]
 
-Needs root and nginx. The data path runs in a 3-host lab (`deploy.lab up --ingress`): the backend is a
-small HTTP server in host 2's namespace, behind a selector-less Service whose Endpoints name it; the load
-comes from host 3's namespace, to host 2 directly and to the ingress on host 1. Lab addresses only.
-The load is one request at a time, so the keep-alive ratio compares latencies (two hops through nginx,
-one straight); `upstream_connections` counts the backend connections nginx opened (a handful: kept alive).
-The render/reload part runs nginx on 127.0.0.1. `--smoke` does only that part, small. Last line: JSON.
+Needs root, nginx and wrk (`make setup` installs both). The data path runs in a 3-host lab (`deploy.lab up
+--ingress`): the backend is a small HTTP server in host 2's namespace, behind a selector-less Service whose
+Endpoints name it; the load comes from host 3's namespace, to host 2 directly and to the ingress on host 1.
+Load is generated as ingress benchmarks do: wrk, one thread keeping N connections (64) busy for S seconds,
+either kept alive or with `Connection: close` (a new connection per request); direct and ingress runs
+alternate (direct, ingress, ingress, direct) and the ratio is of requests/s. `upstream_connections` counts
+the backend connections nginx opened (few: kept alive). `sequential` is one request at a time, without
+wrk: the latency one nginx hop adds. Lab addresses only. The render/reload part runs nginx on 127.0.0.1.
+`--smoke` does that part small, and the wrk runs for 1 s on 127.0.0.1 (no lab). Last line: JSON.
 """
 from __future__ import annotations
 
