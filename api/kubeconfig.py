@@ -9,8 +9,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from api.credentials import Credentials, CredentialsError, read_certificate, read_key
 
 
@@ -42,6 +40,8 @@ def read(path: str | Path) -> dict:
         raise KubeconfigError(f"config file {path} does not exist") from None
     except OSError as e:
         raise KubeconfigError(f"cannot read config file {path}: {e.strerror}") from None
+    import yaml  # here, not at the top: the CLI's cached reads never pay for the YAML parser
+
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as e:
@@ -157,6 +157,8 @@ def render(server: str, ca: str | bytes, cert: str | bytes | None = None, key: s
            "users": [{"name": user, "user": user_entry}],
            "contexts": [{"name": f"{user}@{cluster}", "context": context}],
            "current-context": f"{user}@{cluster}"}
+    import yaml
+
     return yaml.safe_dump(doc, sort_keys=False)
 
 

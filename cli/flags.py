@@ -4,13 +4,14 @@ from __future__ import annotations
 import argparse
 
 from api.flagtypes import duration
+from cli.parser import Parser
 
 DRY_RUN = ("none", "client", "server")
 
 
 def common() -> argparse.ArgumentParser:
     """Flags every verb accepts, before or after the verb (`skiff --server H:P get po`)."""
-    p = argparse.ArgumentParser(add_help=False)
+    p = Parser(add_help=False)
     p.add_argument("--server", "-s", metavar="HOST:PORT", default=argparse.SUPPRESS,
                    help="the API server (default: the one ~/.skiff/config or $SKIFF_CONFIG names)")
     p.add_argument("--request-timeout", type=duration, metavar="DURATION", default=argparse.SUPPRESS,

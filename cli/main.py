@@ -10,23 +10,9 @@ import sys
 from typing import TextIO
 
 from cli import commands, flags
+from cli.parser import Parser, UsageError
 
 EXIT_INTERRUPTED = 130
-
-
-class UsageError(Exception):
-    """A command line argparse rejected; kubectl prints it with a pointer to --help and exits 1."""
-
-    def __init__(self, message: str, prog: str):
-        super().__init__(message)
-        self.prog = prog
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is an exception main() reports the kubectl way (exit 1)."""
-
-    def error(self, message: str):
-        raise UsageError(message, self.prog)
 
 
 def build_parser(verb: str | None = None) -> argparse.ArgumentParser:

@@ -6,14 +6,13 @@ Pure functions from objects (and an injected "now") to text, so every format has
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from google.protobuf.message import Message
 
-from api import kinds, manifest
+from api import kinds
 from api.columns import NONE, columns_for
 from cli.errors import CliError
 from cli.resources import object_name
@@ -157,6 +156,7 @@ def render_custom_columns(objs: Sequence[Message], spec: str, header: bool = Tru
 # ---------------------------------------------------------------- manifests
 
 def manifest_of(obj: Message) -> dict:
+    from api import manifest  # tables never need it: `skiff get`'s start-up stays short
     return manifest.to_dict(obj)
 
 
@@ -166,6 +166,8 @@ def as_list(objs: Sequence[Message]) -> dict:
 
 
 def render_json(data: dict) -> str:
+    import json  # as manifest_of: only the formats that need it pay for the import
+
     # keys sorted, as kubectl prints objects it read from the server
     return json.dumps(data, indent=4, ensure_ascii=False, sort_keys=True)
 

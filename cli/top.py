@@ -30,32 +30,44 @@ def percent(used: int, available: int) -> str:
     return f"{int(used / available * 100)}%" if available else UNKNOWN
 
 
-def pod_totals(pm: api_pb2.PodMetrics) -> tuple[int, int]:
-    return (sum(c.cpu_nanocores for c in pm.containers), sum(c.memory_bytes for c in pm.containers))
+Usage = tuple[api_pb2.PodMetrics, int, int]  # a pod's metrics, cpu nanocores and memory bytes summed
 
 
-def sort_pods(items: list[api_pb2.PodMetrics], sort_by: str) -> list[api_pb2.PodMetrics]:
+def pod_usage(items: list[api_pb2.PodMetrics]) -> list[Usage]:
+    """Each pod's usage, its containers summed: one pass reading each field once (`top pods -A` over
+    30,000 pods pays for every protobuf field read)."""
+    usage = []
+    for pm in items:
+        cpu = memory = 0
+        for c in pm.containers:
+            cpu += c.cpu_nanocores
+            memory += c.memory_bytes
+        usage.append((pm, cpu, memory))
+    return usage
+
+
+def sort_pods(usage: list[Usage], sort_by: str) -> list[Usage]:
     """Highest first by cpu or memory, as kubectl's --sort-by; otherwise as the server listed them."""
     if not sort_by:
-        return items
-    index = 0 if sort_by == "cpu" else 1
-    return sorted(items, key=lambda pm: -pod_totals(pm)[index])
+        return usage
+    index = 1 if sort_by == "cpu" else 2
+    return sorted(usage, key=lambda u: -u[index])
 
 
-def pod_rows(items: list[api_pb2.PodMetrics], all_namespaces: bool, containers: bool) -> list[list[str]]:
+def pod_rows(usage: list[Usage], all_namespaces: bool, containers: bool) -> list[list[str]]:
     ns = ["NAMESPACE"] if all_namespaces else []
     if containers:
         rows = [ns + ["POD", "NAME", "CPU(cores)", "MEMORY(bytes)"]]
-        for pm in items:
+        for pm, _, _ in usage:
             for c in pm.containers:
                 rows.append(([pm.metadata.namespace] if all_namespaces else [])
                             + [pm.metadata.name, c.name, cpu_text(c.cpu_nanocores), memory_text(c.memory_bytes)])
         return rows
     rows = [ns + ["NAME", "CPU(cores)", "MEMORY(bytes)"]]
-    for pm in items:
-        cpu, mem = pod_totals(pm)
-        rows.append(([pm.metadata.namespace] if all_namespaces else [])
-                    + [pm.metadata.name, cpu_text(cpu), memory_text(mem)])
+    for pm, cpu, memory in usage:
+        meta = pm.metadata
+        row = [meta.name, cpu_text(cpu), memory_text(memory)]
+        rows.append([meta.namespace, *row] if all_namespaces else row)
     return rows
 
 

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+
 import pytest
 
 from tests.fixtures.etcd import EtcdCluster, EtcdServer
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cli_cache():
+    """The CLI keeps parsed kubeconfigs under ~/.skiff/cache; tests (and the CLIs they start) use their
+    own directory instead, removed at the end, so a run leaves nothing in the home directory."""
+    directory = tempfile.mkdtemp(prefix="skiff-cli-cache-")
+    os.environ["SKIFF_CACHE_DIR"] = directory  # "SKIFF_CACHE_DIR": cli.config_cache.CACHE_DIR_ENV
+    try:
+        yield directory
+    finally:
+        os.environ.pop("SKIFF_CACHE_DIR", None)
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _running_etcd(**options):

@@ -42,8 +42,8 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _print(ctx: Context, rows: list[list[str]], no_headers: bool) -> None:
-    for line in printers.render_rows(rows)[1 if no_headers else 0:]:
-        ctx.out(line)
+    # one write for the whole table: a flushed write per line costs more than the rest at 30,000 pods
+    ctx.out("\n".join(printers.render_rows(rows)[1 if no_headers else 0:]))
 
 
 async def _nodes(ctx: Context, client, args) -> int:
@@ -71,6 +71,6 @@ async def _pods(ctx: Context, client, args) -> int:
             return 1
         ctx.warn("No resources found" if args.all_namespaces else f"No resources found in {namespace} namespace.")
         return 0
-    items = top.sort_pods(metrics, args.sort_by)
-    _print(ctx, top.pod_rows(items, args.all_namespaces, args.containers), args.no_headers)
+    usage = top.sort_pods(top.pod_usage(metrics), args.sort_by)
+    _print(ctx, top.pod_rows(usage, args.all_namespaces, args.containers), args.no_headers)
     return 0

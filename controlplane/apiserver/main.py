@@ -17,6 +17,7 @@ import uvloop
 from api import grpchealth, monitoring
 from controlplane.apiserver.allocator import ServiceRanges
 from controlplane.apiserver import encryption, metrics
+from controlplane.apiserver.encoded import AcceptingEncoded
 from controlplane.apiserver.auth import audit, serviceaccount
 from controlplane.apiserver.etcdclient import EtcdTLS
 from controlplane.apiserver.auth.config import Security
@@ -195,7 +196,7 @@ async def start(etcd_endpoints: list[str], listen: str, service_ranges: ServiceR
         ("grpc.server.max_pending_requests_hard_limit", 2 * MAX_PENDING_CALLS),
     ])
     service = ApiService(registry, security)
-    api_pb2_grpc.add_ApiServicer_to_server(service, server)
+    api_pb2_grpc.add_ApiServicer_to_server(service, AcceptingEncoded(server))
     grpchealth.add_to_server(server, lambda: True, ("skiff.v1.Api",))  # serving once start() returns
     addresses = []
     for address, certs in ((listen, True), (token_listen, False)):

@@ -322,8 +322,8 @@ class ApiService(api_pb2_grpc.ApiServicer):
     @_api_call
     async def ListPodMetrics(self, request, context):
         self.authorize(Attributes("list", "metrics.k8s.io", "pods", namespace=request.namespace, name=request.name))
-        return api_pb2.PodMetricsList(items=self.metrics.pods(request.namespace, request.name,
-                                                              request.label_selector))
+        # already encoded: the reply is the stored samples joined (see encoded.AcceptingEncoded)
+        return self.metrics.pods_encoded(request.namespace, request.name, request.label_selector)
 
     @_api_call
     async def ReviewAccess(self, request, context):

@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from cli import config_cache
 from tests.fixtures.apiserver import admin_client
 from tests.fixtures.pki import test_pki
 from tests.fixtures.objects import pod
@@ -70,6 +71,9 @@ async def bench(runs: int) -> dict:
             # as a user runs it: bytecode cached in __pycache__ after the first run (a test runner may forbid it)
             env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
             env["SKIFF_CONFIG"] = config
+            # a user's kubeconfig is older than the clock's tick, so the CLI keeps it parsed in its cache
+            env[config_cache.CACHE_DIR_ENV] = os.path.join(tmp, "cache")
+            time.sleep(config_cache.RACY_NS / 1e9)
             result = {
                 "get_pods": summary(await asyncio.to_thread(timed, [SKIFF, "get", "pods"], env, runs)),
                 "version_client": summary(await asyncio.to_thread(timed, [SKIFF, "version", "--client"], env, runs)),

@@ -20,6 +20,7 @@ import uvloop
 
 from controlplane.apiserver import main as apiserver
 from controlplane.apiserver.auth.config import Security
+from controlplane.apiserver.encoded import AcceptingEncoded
 from controlplane.apiserver.auth.request import audit_annotations, current_user, response_warnings
 from controlplane.apiserver.auth.user import MASTERS, with_authenticated
 from controlplane.apiserver.etcdclient import EtcdTLS
@@ -60,7 +61,7 @@ async def serve(listen: str, etcd_endpoints: list[str], etcd_tls: EtcdTLS) -> No
     server = grpc.aio.server(options=[("grpc.max_receive_message_length", apiserver.MAX_REQUEST_BYTES),
                                       ("grpc.max_concurrent_streams", 100_000)])
     service = UncheckedApiService(registry, Security(b"", b"", b""))
-    api_pb2_grpc.add_ApiServicer_to_server(service, server)
+    api_pb2_grpc.add_ApiServicer_to_server(service, AcceptingEncoded(server))
     if not server.add_secure_port(listen, grpc.local_server_credentials(grpc.LocalConnectionType.LOCAL_TCP)):
         raise SystemExit(f"cannot listen on {listen}")
     await server.start()

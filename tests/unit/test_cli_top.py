@@ -22,19 +22,19 @@ def node(name, cpu="2", memory="4Gi"):
 
 
 def test_pods_table_has_kubectls_columns_and_units():
-    rows = top.pod_rows([pm("web", 249_500_001, 64 * MiB + 5)], all_namespaces=False, containers=False)
+    rows = top.pod_rows(top.pod_usage([pm("web", 249_500_001, 64 * MiB + 5)]), all_namespaces=False, containers=False)
     assert printers.render_rows(rows) == ["NAME   CPU(cores)   MEMORY(bytes)", "web    250m         64Mi"]
 
 
 def test_pods_with_containers_and_all_namespaces():
-    rows = top.pod_rows([pm("web", 1_000_000_000, MiB, ns="prod")], all_namespaces=True, containers=True)
+    rows = top.pod_rows(top.pod_usage([pm("web", 1_000_000_000, MiB, ns="prod")]), all_namespaces=True, containers=True)
     assert rows == [["NAMESPACE", "POD", "NAME", "CPU(cores)", "MEMORY(bytes)"], ["prod", "web", "app", "1000m", "1Mi"]]
 
 
 def test_sort_by_cpu_and_memory_puts_the_heaviest_first():
-    items = [pm("a", 1, 30), pm("b", 3, 10), pm("c", 2, 20)]
-    assert [p.metadata.name for p in top.sort_pods(items, "cpu")] == ["b", "c", "a"]
-    assert [p.metadata.name for p in top.sort_pods(items, "memory")] == ["a", "c", "b"]
+    usage = top.pod_usage([pm("a", 1, 30), pm("b", 3, 10), pm("c", 2, 20)])
+    assert [p.metadata.name for p, _, _ in top.sort_pods(usage, "cpu")] == ["b", "c", "a"]
+    assert [p.metadata.name for p, _, _ in top.sort_pods(usage, "memory")] == ["a", "c", "b"]
 
 
 def test_nodes_table_shows_percent_of_allocatable_and_unknown_for_nodes_without_metrics():

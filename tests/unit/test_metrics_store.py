@@ -95,3 +95,26 @@ def test_node_metrics_select_by_node_labels_and_expire():
 def test_a_bad_selector_is_invalid():
     with pytest.raises(errors.Invalid):
         World().store.pods("", label_selector="a in (")
+
+
+def test_the_encoded_list_is_the_selected_samples_as_one_pod_metrics_list():
+    a, b, c = pod("a", "n1", labels={"app": "web"}), pod("b", "n1"), pod("c", "n2", labels={"app": "web"})
+    w = World(a, b, c)
+    w.push("n1", a, b)
+    w.push("n2", c)
+    for args in (("", "", ""), ("default", "", "app=web"), ("default", "b", "")):
+        assert api_pb2.PodMetricsList.FromString(w.store.pods_encoded(*args)) == \
+            api_pb2.PodMetricsList(items=w.store.pods(*args))
+    del w.pods[("default", "b")]
+    assert [m.metadata.name for m in api_pb2.PodMetricsList.FromString(w.store.pods_encoded()).items] == ["a", "c"]
+
+
+def test_a_list_follows_pods_added_and_dropped_after_an_earlier_list():
+    a, b = pod("a", "n1"), pod("b", "n1")
+    w = World(a, b)
+    w.push("n1", b)
+    assert [m.metadata.name for m in w.store.pods()] == ["b"]
+    w.push("n1", a, b)
+    assert [m.metadata.name for m in w.store.pods()] == ["a", "b"]
+    w.push("n1", b)
+    assert [m.metadata.name for m in w.store.pods()] == ["b"]

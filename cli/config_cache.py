@@ -1,0 +1,71 @@
+"""The CLI's kubeconfig, parsed once per change of the file: its YAML parser costs a tenth of a short
+command's start-up, so the parsed form is kept as JSON in ~/.skiff/cache, as kubectl keeps discovery.
+
+The cache is keyed by the file's identity (device, inode, size, modification time in ns), the same test
+git uses for its index; it is private (0700 directory, 0600 files) because a kubeconfig may hold keys.
+Any trouble with the cache falls back to reading the file, so the cache can only make a command faster.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from api import kubeconfig
+
+
+CACHE_DIR_ENV = "SKIFF_CACHE_DIR"  # as kubectl's KUBECACHEDIR
+# A file changed twice within the clock's tick keeps its size and modification time: git's "racy" case.
+# Only a file older than this is cached, so such a second change can never hide behind an entry.
+RACY_NS = 2_000_000_000
+
+
+def cache_dir(environ: dict) -> Path | None:
+    """$SKIFF_CACHE_DIR/kubeconfig, else ~/.skiff/cache/kubeconfig; None (no cache) without either."""
+    if environ.get(CACHE_DIR_ENV):
+        return Path(environ[CACHE_DIR_ENV]) / "kubeconfig"
+    home = environ.get("HOME")
+    return Path(home) / ".skiff" / "cache" / "kubeconfig" if home else None
+
+
+def read(path: Path, directory: Path | None) -> dict:
+    """The kubeconfig at `path` as kubeconfig.read returns it; from the cache when the file is unchanged."""
+    if directory is None:
+        return kubeconfig.read(path)
+    try:
+        st = path.stat()
+    except OSError:
+        return kubeconfig.read(path)  # it reports the missing or unreadable file
+    identity = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns]
+    entry = directory / f"{st.st_dev}-{st.st_ino}.json"  # one entry per file, wherever it is linked from
+    try:
+        with open(entry) as f:
+            cached = json.load(f)
+        if cached.get("identity") == identity and isinstance(cached.get("data"), dict):
+            return cached["data"]
+    except (OSError, ValueError):
+        pass
+    data = kubeconfig.read(path)
+    if time.time_ns() - st.st_mtime_ns > RACY_NS:
+        _store(directory, entry, {"identity": identity, "data": data})
+    return data
+
+
+def _store(directory: Path, entry: Path, value: dict) -> None:
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        return  # YAML can hold what JSON cannot (dates, say): such a file is simply read each time
+    temporary = entry.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(temporary, entry)  # readers see the old entry or the new one, never half of one
+    except OSError:
+        try:
+            temporary.unlink(missing_ok=True)
+        except OSError:
+            pass  # there was no directory to leave it in
