@@ -150,6 +150,13 @@ def mounts(pod: types_pb2.Pod, container: types_pb2.Container,
     return result, dirs
 
 
+def with_pod_files(mount_list: list[Mount], pod_files: list[Mount]) -> list[Mount]:
+    """A container's mounts plus the pod's own files (resolv.conf, /etc/hosts), except where the container
+    mounts something of its own, as the kubelet leaves such a path to the container."""
+    own = {m.target for m in mount_list}
+    return [*mount_list, *(f for f in pod_files if f.target not in own)]
+
+
 def resources(container: types_pb2.Container) -> dict[str, int | None]:
     """memory limit, CFS quota/period from the cpu limit, cpu shares from the cpu request (or the limit)."""
     limits, requests = container.resources.limits, container.resources.requests

@@ -212,7 +212,10 @@ class PodSyncer:
             state.pod_ip = await self.env.network.setup(pod.metadata.uid, sandbox.pid)
         state.wired_sandbox = sandbox.id
 
-    async def _pull(self, pod, state: PodState, c: types_pb2.Container, lookup) -> status.Waiting | None:
+    async def _pull(self, pod, state: PodState, c: types_pb2.Container, lookup,
+                    present: set[str]) -> status.Waiting | None:
+        """Make sure the container's image is on the node. `present`: the images found or pulled in this sync,
+        not looked up again (unless pulled each time)."""
         env = self.env
         key = (pod.metadata.uid, c.name)
         now = time.time()
@@ -226,7 +229,9 @@ class PodSyncer:
         try:
             secrets = [lookup("Secret", ref.name) for ref in pod.spec.image_pull_secrets]
             auth = pullsecrets.credentials_for(c.image, [s for s in secrets if s is not None])
-            await env.runtime.ensure_image(c.image, policy, auth)
+            if policy == "Always" or c.image not in present:
+                await env.runtime.ensure_image(c.image, policy, auth)
+                present.add(c.image)
         except base.ImageNeverPullError as e:
             env.recorder.warning(pod, "ErrImageNeverPull", str(e))
             return status.Waiting("ErrImageNeverPull", str(e))
@@ -273,42 +278,61 @@ class PodSyncer:
                          lookup) -> list[tuple[actions.Start, status.Waiting]]:
         """Start the planned containers in plan order; returns the ones that did not start, and why.
 
-        Each is prepared in order, then all are created with Docker at once (creating is not starting:
-        an app container may be created while the sidecar before it is), then started one after the other.
-        An init container that fails stops what is planned behind it (a sidecar the apps wait for), and
-        what was created behind it is removed, so only started containers remain."""
+        A pipeline: each container is prepared in plan order and then created with Docker while the ones
+        before it start (creating is not starting); it starts once created and once the one before it has
+        started. So an app container is prepared and created while the sidecar before it starts, and starts
+        as soon as the sidecar's start returns. An init container that fails stops what is planned behind it
+        (a sidecar the apps wait for): nothing more is prepared, and what was created is removed, so only
+        started containers remain."""
+        if not starts:
+            return []
         problems: list[tuple[actions.Start, status.Waiting]] = []
-        specs: list[tuple[actions.Start, base.ContainerSpec]] = []
-        for start in starts:
-            prepared = await self._prepare(pod, state, start, sandbox, lookup)
-            if isinstance(prepared, status.Waiting):
-                problems.append((start, prepared))
-                if start.init:
-                    break
-            else:
-                specs.append((start, prepared))
-        created = await asyncio.gather(*(self._create(pod, state, start, spec) for start, spec in specs))
-        stopped = False
-        for (start, _), outcome in zip(specs, created):
-            if stopped:
+        pod_files = await self._pod_files(pod, state)
+        present: set[str] = set()
+        blocked = False  # an init container did not start: what is planned behind it waits for it
+
+        async def start_in_turn(start: actions.Start, created: asyncio.Task, before: asyncio.Task | None):
+            nonlocal blocked
+            outcome = await created
+            if before is not None:
+                await before
+            if blocked:
                 if isinstance(outcome, str):
                     await self.env.runtime.remove(outcome)  # created behind an init container that did not start
-                continue
+                return
             problem = outcome if isinstance(outcome, status.Waiting) else await self._run(pod, state, start, outcome)
             if problem is not None:
                 problems.append((start, problem))
-                stopped = start.init  # planned behind a sidecar that did not start: they wait for it
+                blocked = blocked or start.init
+
+        try:
+            async with asyncio.TaskGroup() as steps:
+                previous: asyncio.Task | None = None  # the start of the container planned before this one
+                for start in starts:
+                    if blocked:
+                        break
+                    prepared = await self._prepare(pod, state, start, sandbox, lookup, pod_files, present)
+                    if isinstance(prepared, status.Waiting):
+                        problems.append((start, prepared))
+                        if start.init:
+                            break
+                        continue
+                    created = steps.create_task(self._create(pod, state, start, prepared))
+                    previous = steps.create_task(start_in_turn(start, created, previous))
+        except ExceptionGroup as failed:  # the first failure, as one step after the other would raise it
+            raise failed.exceptions[0] from None
         return problems
 
-    async def _prepare(self, pod, state: PodState, start: actions.Start, sandbox: ContainerInfo,
-                       lookup) -> base.ContainerSpec | status.Waiting:
-        """Everything before Docker creates the container: image, env, security, mounts; or why it cannot."""
+    async def _prepare(self, pod, state: PodState, start: actions.Start, sandbox: ContainerInfo, lookup,
+                       pod_files: list[base.Mount], present: set[str]) -> base.ContainerSpec | status.Waiting:
+        """Everything before Docker creates the container: image, env, security, mounts; or why it cannot.
+        `pod_files`: the pod's resolv.conf and /etc/hosts; `present`: the images this sync has made sure of."""
         env = self.env
         c = start.container
         failed = state.start_failures.get(c.name)
         if failed is not None and env.restart_backoff.remaining((pod.metadata.uid, c.name), failed[0], time.time()) > 0:
             return failed[1]  # still backing off from the last failure: same reason, no new attempt or event
-        problem = await self._pull(pod, state, c, lookup)
+        problem = await self._pull(pod, state, c, lookup, present)
         if problem is not None:
             return problem
         try:
@@ -326,20 +350,16 @@ class PodSyncer:
             env.recorder.warning(pod, "Failed", f"Error: {e}")
             return self._start_failed(pod, state, c.name, status.Waiting("CreateContainerConfigError", str(e)))
         fs_group = pod.spec.security_context.fs_group if pod.spec.security_context.HasField("fs_group") else None
+        log_path = containers.termination_log(env.state_dir, pod.metadata.uid, c.name, start.attempt)
         try:
             mount_list = await asyncio.to_thread(_prepare_mounts, mount_list, dirs,
                                                  containers.pod_dir(env.state_dir, pod.metadata.uid), fs_group,
-                                                 env.volumes.tmpfs)
+                                                 env.volumes.tmpfs, log_path)
         except (subpath.SubPathError, OSError) as e:
             env.recorder.warning(pod, "Failed", f"Error: {e}")
             return self._start_failed(pod, state, c.name, status.Waiting("CreateContainerConfigError", str(e)))
-        if env.dns is not None:
-            mount_list = await env.dns.pod_mounts(pod, containers.pod_dir(env.state_dir, pod.metadata.uid), mount_list)
-        mount_list = await self._hosts_mount(pod, state, mount_list)
-        log_path = containers.termination_log(env.state_dir, pod.metadata.uid, c.name, start.attempt)
-        await asyncio.to_thread(_empty_file, log_path)
-        mount_list = [*mount_list, base.Mount(log_path, c.termination_message_path or
-                                              containers.DEFAULT_TERMINATION_MESSAGE_PATH)]
+        mount_list = [*containers.with_pod_files(mount_list, pod_files),
+                      base.Mount(log_path, c.termination_message_path or containers.DEFAULT_TERMINATION_MESSAGE_PATH)]
         return containers.app_spec(pod, c, env.node_name, start.attempt, sandbox.id, env_vars, command, args,
                                    mount_list, sec)
 
@@ -395,10 +415,17 @@ class PodSyncer:
             return ""
         return b"".join(chunks)[-MAX_LOG_BYTES:].decode("utf-8", errors="replace")
 
-    async def _hosts_mount(self, pod, state: PodState, mount_list: list[base.Mount]) -> list[base.Mount]:
-        """`mount_list` plus the pod's /etc/hosts, unless the container mounts its own or the pod has no IP."""
-        if not state.pod_ip or any(m.target == etchosts.POD_PATH for m in mount_list):
-            return mount_list
+    async def _pod_files(self, pod, state: PodState) -> list[base.Mount]:
+        """The pod's resolv.conf (with cluster DNS) and /etc/hosts (once it has an IP), written once for all the
+        containers a sync starts."""
+        pod_dir = containers.pod_dir(self.env.state_dir, pod.metadata.uid)
+        resolv = await self.env.dns.pod_mounts(pod, pod_dir, []) if self.env.dns is not None else []
+        return [*resolv, *await self._hosts_mount(pod, state)]
+
+    async def _hosts_mount(self, pod, state: PodState) -> list[base.Mount]:
+        """The pod's /etc/hosts, written as the kubelet does, once the pod has an IP."""
+        if not state.pod_ip:
+            return []
         if pod.spec.host_network:
             node_hosts = await asyncio.to_thread(_read_text, "/etc/hosts")
             text = etchosts.host_network_hosts(pod, node_hosts)
@@ -406,7 +433,7 @@ class PodSyncer:
             domain = self.env.dns.cluster_domain if self.env.dns is not None else "cluster.local"
             text = etchosts.pod_hosts(pod, [state.pod_ip], domain)
         path = await asyncio.to_thread(etchosts.write, containers.pod_dir(self.env.state_dir, pod.metadata.uid), text)
-        return [*mount_list, etchosts.mount(path)]
+        return [etchosts.mount(path)]
 
     # ------------------------------------------------------------ status
 
@@ -566,9 +593,12 @@ def _same_waiting(previous: types_pb2.PodStatus, new: types_pb2.ContainerStatus)
 
 
 def _prepare_mounts(mount_list: list[base.Mount], dirs: list, pod_dir: str,
-                    fs_group: int | None = None, may_mount: bool = False) -> list[base.Mount]:
+                    fs_group: int | None = None, may_mount: bool = False, log_path: str = "") -> list[base.Mount]:
     """Make the volumes' directories and pin subPaths; the mounts with the sources found. `may_mount`: where
-    pods really run (a tmpfs for medium Memory, a subPath bind-mounted through the fd that was checked)."""
+    pods really run (a tmpfs for medium Memory, a subPath bind-mounted through the fd that was checked).
+    `log_path`: the container's termination message file, made empty (in the same trip to a thread)."""
+    if log_path:
+        _empty_file(log_path)
     resolved = list(mount_list)
     for item in dirs:
         if isinstance(item, containers.HostDir):
