@@ -18,7 +18,7 @@ PodLookup = Callable[[str, str], Message | None]  # (namespace, name) -> the Pod
 NodeLookup = Callable[[str], Message | None]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     metrics: Message
     node: str
