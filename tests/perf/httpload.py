@@ -9,13 +9,14 @@ import time
 from tests.perf.harness import percentile
 
 RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+CLOSING = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello"
 REQUEST = b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n"
 
 
 COUNT_PATH = b"GET /connections "  # answered with how many connections the server has accepted
 
 
-async def serve(port: int) -> None:
+async def serve(port: int, address: str = "0.0.0.0") -> None:
     accepted = 0
 
     async def handle(reader, writer):
@@ -27,13 +28,17 @@ async def serve(port: int) -> None:
                     body = str(accepted).encode()
                     writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
                     break  # then closed: the asker reads until the end
-                else:
-                    writer.write(RESPONSE)
+                if b"\r\nconnection: close" in head.lower():
+                    # The client asked for a new connection per request (wrk -H 'Connection: close'):
+                    # say so in the answer and close, as an HTTP/1.1 server must (RFC 9112, 9.6).
+                    writer.write(CLOSING)
+                    break
+                writer.write(RESPONSE)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
             writer.close()
-    server = await asyncio.start_server(handle, "0.0.0.0", port, backlog=1024)
+    server = await asyncio.start_server(handle, address, port, backlog=1024)
     async with server:
         await server.serve_forever()
 

@@ -1,15 +1,18 @@
-"""Ingress benchmark: HTTP request rate through the lab's ingress (nginx) against straight to the backend,
+"""Ingress benchmark: HTTP requests/s through the lab's ingress (nginx) against straight to the backend,
 keep-alive and new connection, in one run; time from an Ingress change to traffic following it; and
 render plus reload of nginx with 1,000 Ingress rules.
 
-    python -m tests.perf.ingress [--seconds S] [--changes N] [--rules N] [--smoke]
+    python -m tests.perf.ingress [--seconds S] [--connections N] [--changes N] [--rules N] [--smoke]
 
-Needs root and nginx. The data path runs in a 3-host lab (`deploy.lab up --ingress`): the backend is a
-small HTTP server in host 2's namespace, behind a selector-less Service whose Endpoints name it; the load
-comes from host 3's namespace, to host 2 directly and to the ingress on host 1. Lab addresses only.
-The load is one request at a time, so the keep-alive ratio compares latencies (two hops through nginx,
-one straight); `upstream_connections` counts the backend connections nginx opened (a handful: kept alive).
-The render/reload part runs nginx on 127.0.0.1. `--smoke` does only that part, small. Last line: JSON.
+Needs root, nginx and wrk (`make setup` installs both). The data path runs in a 3-host lab (`deploy.lab up
+--ingress`): the backend is a small HTTP server in host 2's namespace, behind a selector-less Service whose
+Endpoints name it; the load comes from host 3's namespace, to host 2 directly and to the ingress on host 1.
+Load is generated as ingress benchmarks do: wrk, one thread keeping N connections (64) busy for S seconds,
+either kept alive or with `Connection: close` (a new connection per request); direct and ingress runs
+alternate (direct, ingress, ingress, direct) and the ratio is of requests/s. `upstream_connections` counts
+the backend connections nginx opened (few: kept alive). `sequential` is one request at a time, without
+wrk: the latency one nginx hop adds. Lab addresses only. The render/reload part runs nginx on 127.0.0.1.
+`--smoke` does that part small, and the wrk runs for 1 s on 127.0.0.1 (no lab). Last line: JSON.
 """
 from __future__ import annotations
 
@@ -31,9 +34,15 @@ from deploy.lab import plan as P
 from tests.fixtures.etcd import free_port
 from tests.fixtures.http import fetch
 from tests.perf.harness import interruptible, percentile
+from tests.perf import wrk
 from tests.perf.httpload import exchange_load, serve, summary
 
 BACKEND_PORT = 8080
+CONTROLLER = "skiff.io/ingress-nginx"
+# Runs of wrk per mode, direct and ingress interleaved mirror-wise, so a drift of the machine's load over
+# the run weighs on both sides alike.
+ORDER = ("direct", "ingress", "ingress", "direct")
+SEQUENTIAL_SECONDS = 1.0
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -64,7 +73,7 @@ def many_rules(count: int) -> model.Snapshot:
                 {"path": "/", "pathType": "Prefix",
                  "backend": {"service": {"name": name, "port": {"number": 80}}}}]}}]}}))
     cls = build({"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": "nginx"},
-                 "spec": {"controller": "skiff.io/ingress-nginx"}})
+                 "spec": {"controller": CONTROLLER}})
     return model.Snapshot(ingresses=ingresses, classes=[cls], services=services, endpoints=endpoints, secrets={})
 
 
@@ -78,7 +87,7 @@ async def render_and_reload(count: int) -> dict:
             await nginx.apply(render.nginx_conf(model.Plan(), settings), {})
             snapshot = many_rules(count)
             t0 = time.perf_counter()
-            plan = model.plan(snapshot, "skiff.io/ingress-nginx")
+            plan = model.plan(snapshot, CONTROLLER)
             text = render.nginx_conf(plan, settings)
             t1 = time.perf_counter()
             await nginx.apply(text, plan.certificates)
@@ -100,6 +109,59 @@ async def render_and_reload(count: int) -> dict:
             await nginx.stop()
     return {"rules": count, "render_s": round(t1 - t0, 4), "test_and_reload_s": round(t2 - t1, 4),
             "serving_s": round(t3 - t0, 4), "config_bytes": len(text)}
+
+
+# ---------------------------------------------------------------- the data path on loopback (smoke, no lab)
+
+def bench_snapshot(backend_ip: str, backend_port: int) -> model.Snapshot:
+    """The lab's benchmark objects as the controller would see them, for a backend at backend_ip:port."""
+    objects = {}
+    for body in bench_objects(backend_ip, backend_port):
+        body["metadata"]["namespace"] = "default"
+        objects[body["kind"]] = build(body)
+    cls = build({"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": P.INGRESS_CLASS},
+                 "spec": {"controller": CONTROLLER}})
+    return model.Snapshot(ingresses=[objects["Ingress"]], classes=[cls], services={"default/bench": objects["Service"]},
+                          endpoints={"default/bench": objects["Endpoints"]}, secrets={})
+
+
+async def loopback_data_path(seconds: int, connections: int) -> dict:
+    """The lab's throughput measurement with the backend and nginx on 127.0.0.1 and wrk in this namespace:
+    the smoke run's proof that the pieces work together (its figures share the machine, not judged)."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "tests.perf.ingress", "--serve", str(port),
+                               "--serve-address", "127.0.0.1"], cwd=ROOT)
+    try:
+        with tempfile.TemporaryDirectory(prefix="skiff-ingress-bench-") as work:
+            nginx = Nginx(work)
+            settings = render.Settings(listen_address="127.0.0.1", http_port=free_port(), https_port=free_port(),
+                                       work_dir=work)
+            try:
+                plan = model.plan(bench_snapshot("127.0.0.1", port), CONTROLLER)
+                await nginx.apply(render.nginx_conf(plan, settings), plan.certificates)
+                await wait_routed("127.0.0.1", settings.http_port)
+                urls = {"direct": f"http://127.0.0.1:{port}/", "ingress": f"http://127.0.0.1:{settings.http_port}/"}
+                return {mode: throughput(None, urls, lambda: backend_connections("127.0.0.1", port), mode, seconds,
+                                         connections) for mode in ("keepalive", "new")}
+            finally:
+                await nginx.stop()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+async def wait_routed(ip: str, port: int = 80) -> None:
+    """Until the ingress at ip:port answers 200 from the backend (60 s at most)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if fetch(ip, "bench", port=port)[0] == 200:
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("the ingress did not route to the backend within 60 s")
+        await asyncio.sleep(0.1)
 
 
 # ---------------------------------------------------------------- the data path and change latency (lab)
@@ -124,20 +186,51 @@ def measure(netns: str, ip: str, port: int, mode: str, seconds: float) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def backend_connections(backend_ip: str) -> int:
+def throughput(netns: str | None, urls: dict[str, str], upstream_count, mode: str, seconds: int,
+               connections: int) -> dict:
+    """wrk from `netns` (None: here) against urls["direct"] (the backend) and urls["ingress"]: requests/s of
+    each and their ratio. `upstream_count()` is how many connections the backend has accepted so far."""
+    runs = {"direct": [], "ingress": []}
+    upstream = 0  # connections nginx opened to the backend: few when it keeps them alive
+    for side in ORDER:
+        before = upstream_count() if side == "ingress" else 0
+        runs[side].append(wrk.run(netns, urls[side], mode, seconds, connections))
+        if side == "ingress":
+            upstream += upstream_count() - before - 1  # less the count's own question
+    direct, via = wrk.summary(runs["direct"]), wrk.summary(runs["ingress"])
+    for side, s in (("direct", direct), ("ingress", via)):
+        if sum(s.get("errors", {}).values()) > s["requests"] / 100:
+            raise RuntimeError(f"wrk saw errors {s['errors']} against the {side} target ({mode})")
+    per_connection = round(via["requests"] / max(upstream, 1))
+    if per_connection < 10:  # one without keep-alive
+        raise RuntimeError(f"nginx opened {upstream} connections to the backend for {via['requests']} requests: "
+                           "its upstream keep-alive is not in use")
+    return {"direct": direct, "ingress": via, "ratio": round(via["rps"] / direct["rps"], 3),
+            "upstream_connections": upstream, "requests_per_upstream_connection": per_connection}
+
+
+def sequential(netns: str, backend_ip: str, ingress_ip: str, mode: str) -> dict:
+    """One request at a time, on one connection or a new one each: the latency one nginx hop adds."""
+    direct = summary([measure(netns, backend_ip, BACKEND_PORT, mode, SEQUENTIAL_SECONDS)])
+    via = summary([measure(netns, ingress_ip, 80, mode, SEQUENTIAL_SECONDS)])
+    return {"direct_p50_ms": direct["p50_ms"], "ingress_p50_ms": via["p50_ms"],
+            "direct_p99_ms": direct["p99_ms"], "ingress_p99_ms": via["p99_ms"]}
+
+
+def backend_connections(backend_ip: str, port: int = BACKEND_PORT) -> int:
     """How many connections the backend has accepted so far (this question's own included)."""
-    status, body = fetch(backend_ip, "bench", "/connections", port=BACKEND_PORT)
+    status, body = fetch(backend_ip, "bench", "/connections", port=port)
     if status != 200:
         raise RuntimeError(f"the backend answered {status} to /connections")
     return int(body)
 
 
-def bench_objects(backend_ip: str) -> list[dict]:
+def bench_objects(backend_ip: str, backend_port: int = BACKEND_PORT) -> list[dict]:
     return [
         {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "bench"},
-         "spec": {"ports": [{"name": "http", "port": 80, "targetPort": BACKEND_PORT}]}},
+         "spec": {"ports": [{"name": "http", "port": 80, "targetPort": backend_port}]}},
         {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "bench"},
-         "subsets": [{"addresses": [{"ip": backend_ip}], "ports": [{"name": "http", "port": BACKEND_PORT}]}]},
+         "subsets": [{"addresses": [{"ip": backend_ip}], "ports": [{"name": "http", "port": backend_port}]}]},
         {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "bench"},
          "spec": {"ingressClassName": P.INGRESS_CLASS, "rules": [{"http": {"paths": [
              {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "bench", "port": {"number": 80}}}}]}}]}},
@@ -188,7 +281,7 @@ async def change_latency(client, ingress_ip: str, changes: int) -> dict:
     return {"changes": changes, "p50_s": round(percentile(samples, 50), 3), "p99_s": round(percentile(samples, 99), 3)}
 
 
-async def data_path(seconds: float, changes: int) -> dict:
+async def data_path(seconds: int, connections: int, changes: int) -> dict:
     lab_plan = P.plan(P.Settings(nodes=3, ingress=True))
     ingress_host, backend_host, client_host = lab_plan.hosts
     server = None
@@ -199,28 +292,15 @@ async def data_path(seconds: float, changes: int) -> dict:
         async with cluster.admin_client(lab_plan.admin_kubeconfig, timeout=30) as client:
             for body in bench_objects(backend_host.ip):
                 await client.create(build(body))
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if fetch(ingress_host.ip, "bench")[0] == 200:
-                        break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the ingress did not route to the backend within 60 s")
-                await asyncio.sleep(0.1)
+            await wait_routed(ingress_host.ip)
             result = {}
+            urls = {"direct": f"http://{backend_host.ip}:{BACKEND_PORT}/", "ingress": f"http://{ingress_host.ip}/"}
             for mode in ("keepalive", "new"):
-                runs = {"direct": [], "ingress": []}
-                upstream = 0  # connections nginx opened to the backend: a handful when it keeps them alive
-                for _ in range(2):  # interleaved, so drift in the machine's load hits both alike
-                    runs["direct"].append(measure(client_host.netns, backend_host.ip, BACKEND_PORT, mode, seconds / 4))
-                    before = backend_connections(backend_host.ip)
-                    runs["ingress"].append(measure(client_host.netns, ingress_host.ip, 80, mode, seconds / 4))
-                    upstream += backend_connections(backend_host.ip) - before - 1  # less our own question
-                direct, via = summary(runs["direct"]), summary(runs["ingress"])
-                result[mode] = {"direct": direct, "ingress": via, "ratio": round(via["rps"] / direct["rps"], 3),
-                                "upstream_connections": upstream}
+                # One at a time first: wrk's thousands of closed connections would leave it a TIME_WAIT maze.
+                one_at_a_time = sequential(client_host.netns, backend_host.ip, ingress_host.ip, mode)
+                result[mode] = throughput(client_host.netns, urls, lambda: backend_connections(backend_host.ip),
+                                          mode, seconds, connections)
+                result[mode]["sequential"] = one_at_a_time
             result["change_to_traffic"] = await change_latency(client, ingress_host.ip, changes)
             return result
     finally:
@@ -230,25 +310,30 @@ async def data_path(seconds: float, changes: int) -> dict:
         lab("down")
 
 
-async def bench(seconds: float, changes: int, rules: int, smoke: bool) -> dict:
+async def bench(seconds: int, connections: int, changes: int, rules: int, smoke: bool) -> dict:
     result = {"render_reload": await render_and_reload(rules)}
-    if not smoke:
-        result["data_path"] = await data_path(seconds, changes)
+    if smoke:
+        result["loopback_data_path"] = await loopback_data_path(1, 8)
+    else:
+        result["data_path"] = await data_path(seconds, connections, changes)
     return result
 
 
 def main() -> None:
     p = argparse.ArgumentParser(prog="python -m tests.perf.ingress", description=__doc__.split("\n\n")[0])
-    p.add_argument("--seconds", type=float, default=8.0, help="load time per mode, split over both targets")
+    p.add_argument("--seconds", type=int, default=3, help="seconds of each wrk run (4 runs per mode)")
+    p.add_argument("--connections", type=int, default=64, help="concurrent connections wrk keeps busy")
     p.add_argument("--changes", type=int, default=20, help="Ingress changes timed until traffic follows")
     p.add_argument("--rules", type=int, default=1000, help="Ingress rules rendered and reloaded")
-    p.add_argument("--smoke", action="store_true", help="only a small render and reload (no lab)")
+    p.add_argument("--smoke", action="store_true",
+                   help="only a small render and reload, and 1 s wrk runs on 127.0.0.1 (no lab)")
     p.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--serve-address", default="0.0.0.0", help=argparse.SUPPRESS)
     p.add_argument("--load", nargs=4, metavar=("IP", "PORT", "MODE", "SECONDS"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.serve:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve(args.serve))
+            asyncio.run(serve(args.serve, args.serve_address))
         return
     if args.load:
         ip, port, mode, seconds = args.load
@@ -258,14 +343,19 @@ def main() -> None:
     if os.geteuid() != 0:
         raise SystemExit("ingress benchmark: needs root (nginx, the lab's network namespaces)")
     rules = 50 if args.smoke else args.rules
-    result = asyncio.run(bench(args.seconds, args.changes, rules, args.smoke))
+    if not wrk.available():
+        raise SystemExit("ingress benchmark: needs wrk (Debian's package; `make setup` installs it)")
+    result = asyncio.run(bench(args.seconds, args.connections, args.changes, rules, args.smoke))
     rr = result["render_reload"]
     print(f"render {rr['render_s']}s + nginx -t and reload {rr['test_and_reload_s']}s for {rr['rules']} rules; "
           f"serving the new config after {rr['serving_s']}s")
     if "data_path" in result:
         dp = result["data_path"]
         for mode in ("keepalive", "new"):
-            print(f"{mode}: direct {dp[mode]['direct']}, ingress {dp[mode]['ingress']}, ratio {dp[mode]['ratio']}")
+            m = dp[mode]
+            print(f"{mode}: direct {m['direct']}, ingress {m['ingress']}, ratio {m['ratio']}; "
+                  f"{m['requests_per_upstream_connection']} requests per upstream connection; "
+                  f"one at a time: {m['sequential']}")
         print(f"Ingress change to traffic: {dp['change_to_traffic']}")
     print(json.dumps(result))
 
