@@ -6,6 +6,7 @@ node's allocatable truncated to an integer, as kubectl's printer does.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from api import meta, quantity
 from proto import api_pb2, types_pb2
@@ -30,10 +31,15 @@ def percent(used: int, available: int) -> str:
     return f"{int(used / available * 100)}%" if available else UNKNOWN
 
 
-Usage = tuple[api_pb2.PodMetrics, int, int]  # a pod's metrics, cpu nanocores and memory bytes summed
+class PodUsage(NamedTuple):
+    namespace: str
+    name: str
+    cpu_nanocores: int
+    memory_bytes: int
+    metrics: api_pb2.PodMetrics  # for --containers
 
 
-def pod_usage(items: list[api_pb2.PodMetrics]) -> list[Usage]:
+def pod_usage(items: list[api_pb2.PodMetrics]) -> list[PodUsage]:
     """Each pod's usage, its containers summed: one pass reading each field once (`top pods -A` over
     30,000 pods pays for every protobuf field read)."""
     usage = []
@@ -42,32 +48,34 @@ def pod_usage(items: list[api_pb2.PodMetrics]) -> list[Usage]:
         for c in pm.containers:
             cpu += c.cpu_nanocores
             memory += c.memory_bytes
-        usage.append((pm, cpu, memory))
+        meta = pm.metadata
+        usage.append(PodUsage(meta.namespace, meta.name, cpu, memory, pm))
     return usage
 
 
-def sort_pods(usage: list[Usage], sort_by: str) -> list[Usage]:
+def sort_pods(usage: list[PodUsage], sort_by: str) -> list[PodUsage]:
     """Highest first by cpu or memory, as kubectl's --sort-by; otherwise as the server listed them."""
     if not sort_by:
         return usage
-    index = 1 if sort_by == "cpu" else 2
-    return sorted(usage, key=lambda u: -u[index])
+    if sort_by == "cpu":
+        return sorted(usage, key=lambda u: -u.cpu_nanocores)
+    return sorted(usage, key=lambda u: -u.memory_bytes)
 
 
-def pod_rows(usage: list[Usage], all_namespaces: bool, containers: bool) -> list[list[str]]:
+def pod_rows(usage: list[PodUsage], all_namespaces: bool, containers: bool) -> list[list[str]]:
     ns = ["NAMESPACE"] if all_namespaces else []
     if containers:
         rows = [ns + ["POD", "NAME", "CPU(cores)", "MEMORY(bytes)"]]
-        for pm, _, _ in usage:
-            for c in pm.containers:
-                rows.append(([pm.metadata.namespace] if all_namespaces else [])
-                            + [pm.metadata.name, c.name, cpu_text(c.cpu_nanocores), memory_text(c.memory_bytes)])
+        for u in usage:
+            for c in u.metrics.containers:
+                rows.append(([u.namespace] if all_namespaces else [])
+                            + [u.name, c.name, cpu_text(c.cpu_nanocores), memory_text(c.memory_bytes)])
         return rows
     rows = [ns + ["NAME", "CPU(cores)", "MEMORY(bytes)"]]
-    for pm, cpu, memory in usage:
-        meta = pm.metadata
-        row = [meta.name, cpu_text(cpu), memory_text(memory)]
-        rows.append([meta.namespace, *row] if all_namespaces else row)
+    if all_namespaces:
+        rows += [[u.namespace, u.name, cpu_text(u.cpu_nanocores), memory_text(u.memory_bytes)] for u in usage]
+    else:
+        rows += [[u.name, cpu_text(u.cpu_nanocores), memory_text(u.memory_bytes)] for u in usage]
     return rows
 
 

@@ -33,8 +33,8 @@ def test_pods_with_containers_and_all_namespaces():
 
 def test_sort_by_cpu_and_memory_puts_the_heaviest_first():
     usage = top.pod_usage([pm("a", 1, 30), pm("b", 3, 10), pm("c", 2, 20)])
-    assert [p.metadata.name for p, _, _ in top.sort_pods(usage, "cpu")] == ["b", "c", "a"]
-    assert [p.metadata.name for p, _, _ in top.sort_pods(usage, "memory")] == ["a", "c", "b"]
+    assert [u.name for u in top.sort_pods(usage, "cpu")] == ["b", "c", "a"]
+    assert [u.name for u in top.sort_pods(usage, "memory")] == ["a", "c", "b"]
 
 
 def test_nodes_table_shows_percent_of_allocatable_and_unknown_for_nodes_without_metrics():
