@@ -9,9 +9,11 @@ Needs root, nginx and wrk (`make setup` installs both). The data path runs in a 
 Endpoints name it; the load comes from host 3's namespace, to host 2 directly and to the ingress on host 1.
 Load is generated as ingress benchmarks do: wrk, one thread keeping N connections (64) busy for S seconds,
 either kept alive or with `Connection: close` (a new connection per request); direct and ingress runs
-alternate (direct, ingress, ingress, direct) and the ratio is of requests/s. `upstream_connections` counts
-the backend connections nginx opened (few: kept alive). `sequential` is one request at a time, without
-wrk: the latency one nginx hop adds. Lab addresses only. The render/reload part runs nginx on 127.0.0.1.
+alternate (direct, ingress, ingress, direct) and the ratio is of requests/s. The backend runs on uvloop.
+`upstream_connections` counts the backend connections nginx opened (few: kept alive); `*_cpu_us_per_request`
+is the CPU time wrk, the backend and nginx spent per request (the lab's hosts share this machine's cores,
+so the ratio follows from them). `sequential` is one request at a time, without wrk: the latency one
+nginx hop adds. Lab addresses only. The render/reload part runs nginx on 127.0.0.1.
 `--smoke` does that part small, and the wrk runs for 1 s on 127.0.0.1 (no lab). Last line: JSON.
 """
 from __future__ import annotations
@@ -143,8 +145,9 @@ async def loopback_data_path(seconds: int, connections: int) -> dict:
                 await nginx.apply(render.nginx_conf(plan, settings), plan.certificates)
                 await wait_routed("127.0.0.1", settings.http_port)
                 urls = {"direct": f"http://127.0.0.1:{port}/", "ingress": f"http://127.0.0.1:{settings.http_port}/"}
-                return {mode: throughput(None, urls, lambda: backend_connections("127.0.0.1", port), mode, seconds,
-                                         connections) for mode in ("keepalive", "new")}
+                servers = {"backend": lambda: [server.pid], "nginx": lambda: nginx_pids(f"{work}/nginx.pid")}
+                return {mode: throughput(None, urls, lambda: backend_connections("127.0.0.1", port), servers, mode,
+                                         seconds, connections) for mode in ("keepalive", "new")}
             finally:
                 await nginx.stop()
     finally:
@@ -188,18 +191,28 @@ def measure(netns: str, ip: str, port: int, mode: str, seconds: float) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def throughput(netns: str | None, urls: dict[str, str], upstream_count, mode: str, seconds: int,
+def throughput(netns: str | None, urls: dict[str, str], upstream_count, servers: dict, mode: str, seconds: int,
                connections: int) -> dict:
     """wrk from `netns` (None: here) against urls["direct"] (the backend) and urls["ingress"]: requests/s of
-    each and their ratio. `upstream_count()` is how many connections the backend has accepted so far."""
+    each and their ratio. `upstream_count()` is how many connections the backend has accepted so far;
+    `servers` names a function giving each server's pids, whose CPU time per request is reported."""
     runs = {"direct": [], "ingress": []}
+    cpu = {side: dict.fromkeys(servers, 0.0) for side in runs}
     upstream = 0  # connections nginx opened to the backend: few when it keeps them alive
     for side in ORDER:
         before = upstream_count() if side == "ingress" else 0
+        pids = {name: find() for name, find in servers.items()}
+        cpu_before = {name: cpu_seconds(p) for name, p in pids.items()}
         runs[side].append(wrk.run(netns, urls[side], mode, seconds, connections))
+        for name, p in pids.items():
+            cpu[side][name] += cpu_seconds(p) - cpu_before[name]
         if side == "ingress":
             upstream += upstream_count() - before - 1  # less the count's own question
     direct, via = wrk.summary(runs["direct"]), wrk.summary(runs["ingress"])
+    for side, s in (("direct", direct), ("ingress", via)):
+        # What each request cost the machine's CPUs: on 2 shared cores, requests/s follow from it.
+        s.update({f"{name}_cpu_us_per_request": round(seconds_ / max(s["requests"], 1) * 1e6, 1)
+                  for name, seconds_ in cpu[side].items()})
     for side, s in (("direct", direct), ("ingress", via)):
         if sum(s.get("errors", {}).values()) > s["requests"] / 100:
             raise RuntimeError(f"wrk saw errors {s['errors']} against the {side} target ({mode})")
@@ -217,6 +230,27 @@ def sequential(netns: str, backend_ip: str, ingress_ip: str, mode: str) -> dict:
     via = summary([measure(netns, ingress_ip, 80, mode, SEQUENTIAL_SECONDS)])
     return {"direct_p50_ms": direct["p50_ms"], "ingress_p50_ms": via["p50_ms"],
             "direct_p99_ms": direct["p99_ms"], "ingress_p99_ms": via["p99_ms"]}
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU time these processes have used so far (0 for one that is gone)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def nginx_pids(pid_file: str) -> list[int]:
+    """nginx's master (from its pid file) and its workers."""
+    with open(pid_file) as f:
+        master = int(f.read())
+    with open(f"/proc/{master}/task/{master}/children") as f:
+        return [master, *map(int, f.read().split())]
 
 
 def backend_connections(backend_ip: str, port: int = BACKEND_PORT) -> int:
@@ -297,11 +331,14 @@ async def data_path(seconds: int, connections: int, changes: int) -> dict:
             await wait_routed(ingress_host.ip)
             result = {}
             urls = {"direct": f"http://{backend_host.ip}:{BACKEND_PORT}/", "ingress": f"http://{ingress_host.ip}/"}
+            # `ip netns exec` becomes the backend's Python; the lab's controller keeps nginx's pid file.
+            servers = {"backend": lambda: [server.pid],
+                       "nginx": lambda: nginx_pids(str(P.STATE_DIR / "ingress" / "nginx.pid"))}
             for mode in ("keepalive", "new"):
                 # One at a time first: wrk's thousands of closed connections would leave it a TIME_WAIT maze.
                 one_at_a_time = sequential(client_host.netns, backend_host.ip, ingress_host.ip, mode)
                 result[mode] = throughput(client_host.netns, urls, lambda: backend_connections(backend_host.ip),
-                                          mode, seconds, connections)
+                                          servers, mode, seconds, connections)
                 result[mode]["sequential"] = one_at_a_time
             result["change_to_traffic"] = await change_latency(client, ingress_host.ip, changes)
             return result

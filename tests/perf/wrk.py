@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import subprocess
 
@@ -38,11 +39,17 @@ def parse(stdout: str) -> dict:
 def run(netns: str | None, url: str, mode: str, seconds: int, connections: int) -> dict:
     """wrk inside network namespace `netns` (None: this one) against `url`."""
     inside = ["ip", "netns", "exec", netns] if netns else []
+    before = _children_cpu()
     done = subprocess.run([*inside, *command(url, mode, seconds, connections)], capture_output=True, text=True,
                           timeout=seconds + 30)
     if done.returncode != 0:
         raise RuntimeError(f"wrk against {url} failed: {done.stderr.strip()[-500:]}")
-    return parse(done.stdout)
+    return {**parse(done.stdout), "cpu_s": _children_cpu() - before}  # `ip netns exec` becomes wrk
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def summary(runs: list[dict]) -> dict:
@@ -52,7 +59,8 @@ def summary(runs: list[dict]) -> dict:
     for r in runs:
         for k, n in r["errors"].items():
             errors[k] = errors.get(k, 0) + n
-    out = {"rps": round(requests / seconds, 1), "requests": requests}
+    out = {"rps": round(requests / seconds, 1), "requests": requests,
+           "wrk_cpu_us_per_request": round(sum(r["cpu_s"] for r in runs) / max(requests, 1) * 1e6, 1)}
     out.update({f"p{q}_ms": round(sum(r[f"p{q}_ms"] for r in runs) / len(runs), 3) for q in (50, 90, 99)})
     if errors:
         out["errors"] = errors
