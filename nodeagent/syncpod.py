@@ -278,12 +278,12 @@ class PodSyncer:
                          lookup) -> list[tuple[actions.Start, status.Waiting]]:
         """Start the planned containers in plan order; returns the ones that did not start, and why.
 
-        A pipeline: each container is prepared in plan order and then created with Docker while the ones
-        before it start (creating is not starting); it starts once created and once the one before it has
-        started. So an app container is prepared and created while the sidecar before it starts, and starts
-        as soon as the sidecar's start returns. An init container that fails stops what is planned behind it
-        (a sidecar the apps wait for): nothing more is prepared, and what was created is removed, so only
-        started containers remain."""
+        A pipeline: the containers are prepared and created with Docker one after the other, each while the
+        ones before it start (creating is not starting), and each starts once the one before it has started.
+        So an app container is prepared and created while the sidecar before it starts (the long step), and
+        starts as soon as the sidecar's start returns. An init container that fails stops what is planned
+        behind it (a sidecar the apps wait for): nothing more is prepared, and what was created is removed,
+        so only started containers remain."""
         if not starts:
             return []
         problems: list[tuple[actions.Start, status.Waiting]] = []
@@ -291,16 +291,15 @@ class PodSyncer:
         present: set[str] = set()
         blocked = False  # an init container did not start: what is planned behind it waits for it
 
-        async def start_in_turn(start: actions.Start, created: asyncio.Task, before: asyncio.Task | None):
+        async def start_in_turn(start: actions.Start, created: str | status.Waiting, before: asyncio.Task | None):
             nonlocal blocked
-            outcome = await created
             if before is not None:
                 await before
             if blocked:
-                if isinstance(outcome, str):
-                    await self.env.runtime.remove(outcome)  # created behind an init container that did not start
+                if isinstance(created, str):
+                    await self.env.runtime.remove(created)  # created behind an init container that did not start
                 return
-            problem = outcome if isinstance(outcome, status.Waiting) else await self._run(pod, state, start, outcome)
+            problem = created if isinstance(created, status.Waiting) else await self._run(pod, state, start, created)
             if problem is not None:
                 problems.append((start, problem))
                 blocked = blocked or start.init
@@ -317,7 +316,7 @@ class PodSyncer:
                         if start.init:
                             break
                         continue
-                    created = steps.create_task(self._create(pod, state, start, prepared))
+                    created = await self._create(pod, state, start, prepared)
                     previous = steps.create_task(start_in_turn(start, created, previous))
         except ExceptionGroup as failed:  # the first failure, as one step after the other would raise it
             raise failed.exceptions[0] from None

@@ -29,7 +29,8 @@ def nginx_conf(plan: Plan, settings: Settings) -> str:
         f"worker_processes {settings.worker_processes};",
         f"pid {settings.work_dir}/nginx.pid;",
         f"error_log {settings.work_dir}/error.log warn;",
-        "events { worker_connections 4096; }",
+        # multi_accept: a worker woken for a new connection takes every pending one (ingress-nginx's default).
+        "events { worker_connections 4096; multi_accept on; }",
         "http {",
         "    access_log off;",
         f"    client_body_temp_path {settings.work_dir}/tmp/body;",
@@ -52,7 +53,9 @@ def nginx_conf(plan: Plan, settings: Settings) -> str:
         upstream = plan.upstreams[name]
         lines.append(f"    upstream {name} {{")
         lines += [f"        server {address} max_fails=0;" for address in upstream.addresses]
-        lines += ["        keepalive 64;", "    }"]
+        # Idle connections to the pods kept per worker, and how long and for how many requests each is reused:
+        # ingress-nginx's defaults (nginx's own close a connection after 1,000 requests).
+        lines += ["        keepalive 320;", "        keepalive_timeout 60s;", "        keepalive_requests 10000;", "    }"]
     servers = dict(plan.servers)
     servers.setdefault(CATCH_ALL, Server(CATCH_ALL))  # unknown hosts get 404, as ingress-nginx answers
     for host in sorted(servers, key=_server_order):

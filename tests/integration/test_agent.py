@@ -2,6 +2,7 @@
 restarts, deletion confirmation, adoption after an agent restart, and hollow nodes."""
 from __future__ import annotations
 
+import asyncio
 import time
 
 from api import errors
@@ -366,3 +367,48 @@ spec:
         apps = [c for c in await runtime.list({base.LABEL_POD_NAME: "bad"})
                 if c.labels[base.LABEL_CONTAINER_NAME] == "app"]
         assert apps == [] and (await pod_status(client, "bad")).phase == "Pending"
+
+
+class _HeldSidecarStart(FakeRuntime):
+    """Docker's start of the sidecar `shipper` held until the test lets it go; the containers that start
+    (the sandbox aside) are recorded."""
+
+    def __init__(self):
+        super().__init__()
+        self.release = asyncio.Event()
+        self.started: list[str] = []  # container names, in the order their start returned
+
+    async def start(self, container_id: str) -> None:
+        name = self.spec_of(container_id).labels[base.LABEL_CONTAINER_NAME]
+        if name == "shipper":
+            await self.release.wait()
+        await super().start(container_id)
+        if name != base.SANDBOX_NAME:
+            self.started.append(name)
+
+
+async def test_the_app_is_created_while_its_sidecar_starts_and_started_only_once_the_sidecar_has(client, tmp_path):
+    runtime = _HeldSidecarStart()
+    manifest = """
+apiVersion: v1
+kind: Pod
+metadata: {name: piped, namespace: default}
+spec:
+  nodeName: node-a
+  initContainers: [{name: shipper, image: busybox:latest, imagePullPolicy: IfNotPresent, restartPolicy: Always}]
+  containers: [{name: app, image: busybox:latest, imagePullPolicy: IfNotPresent}]
+"""
+    async with running_agent(client, config(client.server, tmp_path), runtime):
+        await client.create(from_yaml(manifest))
+
+        def app_created():
+            return any(verb == "create" and "_app_piped_" in name for verb, name in runtime.calls)
+        await eventually(app_created, 10, what="the app created while the sidecar's start is held")
+        assert runtime.started == []  # neither the sidecar, nor the app before it
+
+        runtime.release.set()
+
+        async def running():
+            return (await pod_status(client, "piped")).phase == "Running"
+        await eventually(running, 10, what="piped Running")
+        assert runtime.started == ["shipper", "app"]
