@@ -43,6 +43,17 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="a node whose lease is not renewed for this long turns Unknown (default %(default)s)")
     p.add_argument("--pod-eviction-timeout", type=float, default=d.pod_eviction_timeout, metavar="SECONDS",
                    help="pods of an unreachable node are deleted after this long (default %(default)s)")
+    p.add_argument("--node-eviction-rate", type=float, default=d.node_eviction_rate, metavar="NODES_PER_S",
+                   help="nodes per second given a NoExecute lifecycle taint in each zone (default %(default)s)")
+    p.add_argument("--secondary-node-eviction-rate", type=float, default=d.secondary_node_eviction_rate,
+                   metavar="NODES_PER_S", help="the same in a zone of more than --large-cluster-size-threshold "
+                   "nodes in partial disruption (default %(default)s; smaller zones then taint none)")
+    p.add_argument("--unhealthy-zone-threshold", type=float, default=d.unhealthy_zone_threshold, metavar="RATIO",
+                   help="a zone with this share of nodes not Ready (and more than 2) is in partial disruption; "
+                        "when no node of the cluster is Ready, nothing is tainted or evicted (default %(default)s)")
+    p.add_argument("--large-cluster-size-threshold", type=int, default=d.large_cluster_size_threshold,
+                   metavar="N", help="zones of more nodes than this keep the secondary rate in partial "
+                   "disruption (default %(default)s)")
     p.add_argument("--terminated-pod-gc-threshold", type=int, default=d.terminated_pod_gc_threshold, metavar="N",
                    help="finished pods kept before the oldest are deleted; 0 keeps all (default %(default)s)")
     p.add_argument("--pod-gc-period", type=float, default=d.pod_gc_period, metavar="SECONDS",
@@ -74,7 +85,10 @@ def options_from(args: argparse.Namespace) -> Options:
     return Options(workers=args.workers, cluster_cidr=args.cluster_cidr,
                    node_cidr_mask_size=args.node_cidr_mask_size, node_monitor_period=args.node_monitor_period,
                    node_monitor_grace_period=args.node_monitor_grace_period,
-                   pod_eviction_timeout=args.pod_eviction_timeout,
+                   pod_eviction_timeout=args.pod_eviction_timeout, node_eviction_rate=args.node_eviction_rate,
+                   secondary_node_eviction_rate=args.secondary_node_eviction_rate,
+                   unhealthy_zone_threshold=args.unhealthy_zone_threshold,
+                   large_cluster_size_threshold=args.large_cluster_size_threshold,
                    terminated_pod_gc_threshold=args.terminated_pod_gc_threshold, pod_gc_period=args.pod_gc_period,
                    hpa_sync_period=args.horizontal_pod_autoscaler_sync_period,
                    hpa_tolerance=args.horizontal_pod_autoscaler_tolerance,

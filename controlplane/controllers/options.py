@@ -12,6 +12,10 @@ class Options:
     node_monitor_period: float = 5.0
     node_monitor_grace_period: float = 40.0
     pod_eviction_timeout: float = 300.0
+    node_eviction_rate: float = 0.1  # nodes/s tainted per zone (Kubernetes' --node-eviction-rate)
+    secondary_node_eviction_rate: float = 0.01  # ... in a large zone in partial disruption
+    unhealthy_zone_threshold: float = 0.55  # share of not-Ready nodes that puts a zone in partial disruption
+    large_cluster_size_threshold: int = 50  # a smaller zone in partial disruption is not tainted at all
     terminated_pod_gc_threshold: int = 12500
     pod_gc_period: float = 20.0
     hpa_sync_period: float = 15.0  # --horizontal-pod-autoscaler-sync-period

@@ -20,13 +20,16 @@ async def _lifecycle_taints(client, name):
 
 
 async def test_node_reporting_not_ready_is_tainted_evicted_then_untainted(client):
-    await client.create(bare_node("down"))
-    await set_ready(client, "down")
+    # a second, healthy node: were "down" the only node, no node would be Ready (master disruption)
+    for name in ("down", "up"):
+        await client.create(bare_node(name))
+        await set_ready(client, name)
     await client.create(pod("plain", node="down"))
     await client.create(pod("patient", node="down", tolerations=[
         {"key": NOT_READY, "operator": "Exists", "effect": "NoExecute"}]))
     options = dict(node_monitor_period=0.2, node_monitor_grace_period=30.0, pod_eviction_timeout=1.0)
-    async with running_manager(client, ["nodelifecycle"], **options), renewing(client, "down"):
+    async with running_manager(client, ["nodelifecycle"], **options), renewing(client, "down"), \
+            renewing(client, "up"):
         await set_ready(client, "down", "False")
 
         async def tainted_not_ready():

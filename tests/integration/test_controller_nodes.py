@@ -131,3 +131,35 @@ async def test_unreachable_taint_is_removed_from_a_node_that_heartbeats(client):
         async def untainted():
             return not (await client.get("Node", "flaky", "")).spec.taints
         await eventually(untainted)
+
+
+async def test_no_node_ready_is_master_disruption_nothing_tainted_then_normal_again_with_one_back(client):
+    """As Kubernetes: when every node goes silent at once the fault is taken to be the control plane's,
+    so nodes turn Unknown but nobody is tainted or evicted; once one node is Ready again, the one still
+    silent is tainted and its pods evicted."""
+    for name in ("a", "b"):
+        await client.create(bare_node(name))
+        await set_ready(client, name)
+        await client.create(pod_object(f"on-{name}", node=name))
+    options = dict(node_monitor_period=0.2, node_monitor_grace_period=1.0, pod_eviction_timeout=0.0)
+    async with running_manager(client, ["nodelifecycle"], **options):
+        async def both_unknown():
+            nodes = [await client.get("Node", n, "") for n in ("a", "b")]
+            return all(meta.get_condition(n.status.conditions, "Ready").status == "Unknown" for n in nodes)
+        await eventually(both_unknown, timeout=10)
+        # Nothing to wait for that would happen: watch a fixed number of monitor periods go by instead.
+        for _ in range(15):
+            nodes = [await client.get("Node", n, "") for n in ("a", "b")]
+            assert not any(t.key == UNREACHABLE for n in nodes for t in n.spec.taints)
+            assert {p.metadata.name for p in await active_pods(client)} == {"on-a", "on-b"}
+            await asyncio.sleep(0.2)
+
+        async with renewing(client, "a"):
+            await set_ready(client, "a")
+
+            async def b_tainted_and_its_pod_evicted():
+                b = await client.get("Node", "b", "")
+                names = {p.metadata.name for p in await active_pods(client)}
+                return any(t.key == UNREACHABLE for t in b.spec.taints) and names == {"on-a"}
+            await eventually(b_tainted_and_its_pod_evicted, timeout=15)
+            assert not (await client.get("Node", "a", "")).spec.taints

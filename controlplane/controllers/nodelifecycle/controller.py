@@ -1,6 +1,9 @@
 """The node lifecycle controller: watches each node's Lease; a node silent past the grace period
 turns Unknown and gets the unreachable taint, one whose agent reports Ready=False the not-ready
 taint; their pods are force-deleted after the eviction timeout; the taint goes once Ready is True.
+
+Taints are rate-limited per zone as Kubernetes does (nodelifecycle.zones): a zone mostly down is tainted
+slowly or not at all, and when no node of the cluster is Ready nothing is tainted or evicted.
 """
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from dataclasses import dataclass
 from api import errors, meta
 from controlplane.controllers.core import informers as idx
 from controlplane.controllers.core.controller import Context, PeriodicController
-from controlplane.controllers.nodelifecycle import health
+from controlplane.controllers.nodelifecycle import health, zones
 from proto import types_pb2
 
 log = logging.getLogger(__name__)
@@ -35,6 +38,11 @@ class NodeLifecycleController(PeriodicController):
         self.grace = ctx.options.node_monitor_grace_period
         self.eviction_timeout = ctx.options.pod_eviction_timeout
         self.heartbeats: dict[str, _Heartbeat] = {}
+        self.rates = zones.Rates(ctx.options.node_eviction_rate, ctx.options.secondary_node_eviction_rate,
+                                 ctx.options.unhealthy_zone_threshold, ctx.options.large_cluster_size_threshold)
+        self.zone_states: dict[str, str] = {}
+        self.limiters: dict[str, zones.TokenBucket] = {}  # who may be tainted next, per zone
+        self.master_disruption = False
         self.nodes = ctx.informers.get("Node")
         self.leases = ctx.informers.get("Lease")  # shared with the garbage collector: one per kind
         self.pods = ctx.informers.get("Pod")
@@ -48,8 +56,38 @@ class NodeLifecycleController(PeriodicController):
             self.enqueue(lease.metadata.name)
 
     def tick(self) -> None:
+        self._update_zones()
         for name in self.nodes.keys():
             self.enqueue(name)
+
+    def _update_zones(self) -> None:
+        """Each zone's state from its nodes' Ready status as this controller sees it (Unknown when silent),
+        and the tainting rate that goes with it; master disruption when no node of the cluster is Ready."""
+        now = asyncio.get_running_loop().time()
+        statuses: dict[str, list[str]] = {}
+        for node in self.nodes.list():
+            stale = self._heartbeat_age(node) > self.grace
+            statuses.setdefault(zones.zone_key(node), []).append("Unknown" if stale else health.ready_status(node))
+        new = {zone: zones.zone_state(s, self.rates.unhealthy_zone_threshold) for zone, s in statuses.items()}
+        was_master, is_master = self.master_disruption, zones.master_disruption(new)
+        for zone in list(self.zone_states):
+            if zone not in new:
+                del self.zone_states[zone], self.limiters[zone]
+        if is_master and not was_master:
+            log.warning("no node is Ready: entering master disruption mode (no taints, no evictions)")
+        elif was_master and not is_master:
+            # Agents that waited out the outage get a whole grace period from now, as in Kubernetes.
+            log.warning("some nodes are Ready again: leaving master disruption mode")
+            for beat in self.heartbeats.values():
+                beat.at = now
+        self.master_disruption = is_master
+        for zone, state in new.items():
+            if self.zone_states.get(zone) != state or zone not in self.limiters:
+                if zone in self.zone_states:
+                    log.info("zone %r is now %s", zone, state)
+                self.zone_states[zone] = state
+                self.limiters[zone] = zones.TokenBucket(zones.tainting_rate(state, len(statuses[zone]), self.rates),
+                                                        now)
 
     def _heartbeat_age(self, node: types_pb2.Node) -> float:
         name = node.metadata.name
@@ -74,11 +112,28 @@ class NodeLifecycleController(PeriodicController):
             node = await self._mark_unknown(node)
         else:
             self.queue.add_after(key, self.grace - age + 0.05)
+        if not self.zone_states:
+            self._update_zones()  # before the first tick: no taint without knowing the zone's state
         current = health.lifecycle_taint(node)
         wanted = health.wanted_taint(health.ready_status(node), stale, current.key if current else None)
+        if self.master_disruption:
+            wanted = None
+        elif wanted is not None and current is None and not self._may_taint(node):
+            return
         node, taint = await self._set_taint(node, wanted)
         if taint is not None:
             await self._evict(node, taint)
+
+    def _may_taint(self, node: types_pb2.Node) -> bool:
+        """A token of the node's zone; without one the node is looked at again when the next one comes
+        (or at the next tick, where a zone that may not taint at all is looked at again)."""
+        limiter = self.limiters.get(zones.zone_key(node))
+        if limiter is None:
+            return False  # a zone first seen since the last tick: the next one sets its rate
+        wait = limiter.take(asyncio.get_running_loop().time())
+        if wait > 0 and wait < self.period:
+            self.queue.add_after(node.metadata.name, wait + 0.01)
+        return wait == 0
 
     async def _mark_unknown(self, node: types_pb2.Node) -> types_pb2.Node:
         name = node.metadata.name
