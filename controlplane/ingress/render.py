@@ -79,7 +79,10 @@ def server_name(host: str) -> str:
 
 
 def _server(server: Server, plan: Plan, settings: Settings) -> list[str]:
-    default = " default_server" if server.host == CATCH_ALL else ""
+    # reuseport (ingress-nginx's default), on the default server where an address's options go: each worker
+    # accepts from a socket of its own. With one shared socket, a worker that a graceful reload retires may
+    # still be woken for a new connection and leave it waiting in the queue (a client's second lost).
+    default = " default_server reuseport" if server.host == CATCH_ALL else ""
     lines = ["    server {",
              f"        listen {settings.listen_address}:{settings.http_port}{default};"]
     if server.certificate or server.host == CATCH_ALL:
