@@ -47,8 +47,8 @@ def load(server_flag: str | None = None, environ: dict | None = None) -> Config:
     if not path.exists() and not environ.get(ENV_PATH):
         return Config(server=server_flag or Config.server, path=str(path))
     try:
-        data = config_cache.read(path.expanduser(), config_cache.cache_dir(environ))
-        conn = kubeconfig.connection(data, path.expanduser(), server=server_flag)
+        data = config_cache.read(path, config_cache.cache_dir(environ))  # config_path expanded `~`
+        conn = kubeconfig.connection(data, path, server=server_flag)
     except kubeconfig.KubeconfigError as e:
         message = str(e)
         if environ.get(ENV_PATH):

@@ -37,7 +37,7 @@ from deploy.lab import cluster
 from deploy.lab import plan as P
 from tests.fixtures.etcd import free_port
 from tests.fixtures.http import fetch
-from tests.perf.harness import interruptible, percentile
+from tests.perf.harness import cpu_seconds, interruptible, percentile
 from tests.perf import wrk
 from tests.perf.httpload import exchange_load, serve, summary
 
@@ -202,10 +202,10 @@ def throughput(netns: str | None, urls: dict[str, str], upstream_count, servers:
     for side in ORDER:
         before = upstream_count() if side == "ingress" else 0
         pids = {name: find() for name, find in servers.items()}
-        cpu_before = {name: cpu_seconds(p) for name, p in pids.items()}
+        cpu_before = {name: sum(map(cpu_seconds, p)) for name, p in pids.items()}
         runs[side].append(wrk.run(netns, urls[side], mode, seconds, connections))
         for name, p in pids.items():
-            cpu[side][name] += cpu_seconds(p) - cpu_before[name]
+            cpu[side][name] += sum(map(cpu_seconds, p)) - cpu_before[name]
         if side == "ingress":
             upstream += upstream_count() - before - 1  # less the count's own question
     direct, via = wrk.summary(runs["direct"]), wrk.summary(runs["ingress"])
@@ -230,19 +230,6 @@ def sequential(netns: str, backend_ip: str, ingress_ip: str, mode: str) -> dict:
     via = summary([measure(netns, ingress_ip, 80, mode, SEQUENTIAL_SECONDS)])
     return {"direct_p50_ms": direct["p50_ms"], "ingress_p50_ms": via["p50_ms"],
             "direct_p99_ms": direct["p99_ms"], "ingress_p99_ms": via["p99_ms"]}
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User plus system CPU time these processes have used so far (0 for one that is gone)."""
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def nginx_pids(pid_file: str) -> list[int]:

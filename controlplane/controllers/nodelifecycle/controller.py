@@ -23,6 +23,12 @@ LEASE_NAMESPACE = "kube-node-lease"
 
 
 @dataclass
+class _Zone:
+    state: str  # zones.NORMAL, PARTIAL_DISRUPTION or FULL_DISRUPTION
+    limiter: zones.TokenBucket  # who may be tainted next, at the rate that goes with the state
+
+
+@dataclass
 class _Heartbeat:
     seen: tuple  # what the agent last wrote: lease renewTime, Ready's heartbeat time
     at: float  # when this controller saw it change (its own clock: no trust in the agent's)
@@ -40,8 +46,7 @@ class NodeLifecycleController(PeriodicController):
         self.heartbeats: dict[str, _Heartbeat] = {}
         self.rates = zones.Rates(ctx.options.node_eviction_rate, ctx.options.secondary_node_eviction_rate,
                                  ctx.options.unhealthy_zone_threshold, ctx.options.large_cluster_size_threshold)
-        self.zone_states: dict[str, str] = {}
-        self.limiters: dict[str, zones.TokenBucket] = {}  # who may be tainted next, per zone
+        self.zones: dict[str, _Zone] = {}  # by zones.zone_key
         self.master_disruption = False
         self.nodes = ctx.informers.get("Node")
         self.leases = ctx.informers.get("Lease")  # shared with the garbage collector: one per kind
@@ -70,9 +75,8 @@ class NodeLifecycleController(PeriodicController):
             statuses.setdefault(zones.zone_key(node), []).append("Unknown" if stale else health.ready_status(node))
         new = {zone: zones.zone_state(s, self.rates.unhealthy_zone_threshold) for zone, s in statuses.items()}
         was_master, is_master = self.master_disruption, zones.master_disruption(new)
-        for zone in list(self.zone_states):
-            if zone not in new:
-                del self.zone_states[zone], self.limiters[zone]
+        for zone in self.zones.keys() - new.keys():
+            del self.zones[zone]
         if is_master and not was_master:
             log.warning("no node is Ready: entering master disruption mode (no taints, no evictions)")
         elif was_master and not is_master:
@@ -82,12 +86,12 @@ class NodeLifecycleController(PeriodicController):
                 beat.at = now
         self.master_disruption = is_master
         for zone, state in new.items():
-            if self.zone_states.get(zone) != state or zone not in self.limiters:
-                if zone in self.zone_states:
+            known = self.zones.get(zone)
+            if known is None or known.state != state:
+                if known is not None:
                     log.info("zone %r is now %s", zone, state)
-                self.zone_states[zone] = state
-                self.limiters[zone] = zones.TokenBucket(zones.tainting_rate(state, len(statuses[zone]), self.rates),
-                                                        now)
+                rate = zones.tainting_rate(state, len(statuses[zone]), self.rates)
+                self.zones[zone] = _Zone(state, zones.TokenBucket(rate, now))
 
     def _heartbeat_age(self, node: types_pb2.Node) -> float:
         name = node.metadata.name
@@ -112,7 +116,7 @@ class NodeLifecycleController(PeriodicController):
             node = await self._mark_unknown(node)
         else:
             self.queue.add_after(key, self.grace - age + 0.05)
-        if not self.zone_states:
+        if not self.zones:
             self._update_zones()  # before the first tick: no taint without knowing the zone's state
         current = health.lifecycle_taint(node)
         wanted = health.wanted_taint(health.ready_status(node), stale, current.key if current else None)
@@ -127,10 +131,10 @@ class NodeLifecycleController(PeriodicController):
     def _may_taint(self, node: types_pb2.Node) -> bool:
         """A token of the node's zone; without one the node is looked at again when the next one comes
         (or at the next tick, where a zone that may not taint at all is looked at again)."""
-        limiter = self.limiters.get(zones.zone_key(node))
-        if limiter is None:
+        zone = self.zones.get(zones.zone_key(node))
+        if zone is None:
             return False  # a zone first seen since the last tick: the next one sets its rate
-        wait = limiter.take(asyncio.get_running_loop().time())
+        wait = zone.limiter.take(asyncio.get_running_loop().time())
         if wait > 0 and wait < self.period:
             self.queue.add_after(node.metadata.name, wait + 0.01)
         return wait == 0
