@@ -37,7 +37,9 @@ def json_response(body: dict | bytes, status: int = 200, content_type: str = med
 def error_response(error: Exception, target: paths.Target | None = None, name: str = "") -> web.Response:
     details = {}
     if target is not None and target.kind is not None and (name or target.name):
-        details = {"name": name or target.name, "group": target.group, "kind": target.resource}
+        # An Invalid status names the Kind ("The Pod "web" is invalid"), the others the resource, as Kubernetes.
+        kind = target.kind.name if getattr(error, "reason", "") == "Invalid" else target.resource
+        details = {"name": name or target.name, "group": target.group, "kind": kind}
     code, body = from_error(error, details)
     if code == 500 and not isinstance(error, errors.ApiError):
         log.exception("REST request failed", exc_info=error)
@@ -235,7 +237,12 @@ class Handlers:
     async def _create(self, request, target):
         obj, warnings, data = await self.read_object(request, target)
         managers.record(request, target, None, data, obj)
-        created = await self.registry.create(obj, _dry_run(request.query))
+        try:
+            created = await self.registry.create(obj, _dry_run(request.query))
+        except errors.Invalid as e:
+            if e.reason != "Invalid":
+                raise
+            return error_response(e, target, obj.metadata.name)  # the name is the body's: the URL has none
         return self.respond(request, target, created, 201, warnings)
 
     async def _update(self, request, target):
