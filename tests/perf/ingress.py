@@ -381,7 +381,8 @@ def main() -> None:
     p = argparse.ArgumentParser(prog="python -m tests.perf.ingress", description=__doc__.split("\n\n")[0])
     p.add_argument("--seconds", type=int, default=3, help="seconds of each wrk run (4 runs per mode)")
     p.add_argument("--connections", type=int, default=64, help="concurrent connections wrk keeps busy")
-    p.add_argument("--changes", type=int, default=20, help="Ingress changes timed until traffic follows")
+    p.add_argument("--changes", type=int, default=60,
+                   help="Ingress changes timed until traffic follows (default %(default)s)")
     p.add_argument("--rules", type=int, default=1000, help="Ingress rules rendered and reloaded")
     p.add_argument("--smoke", action="store_true",
                    help="only a small render and reload, and 1 s wrk runs on 127.0.0.1 (no lab)")
