@@ -9,7 +9,7 @@ import json
 import logging
 import os
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import grpc
 from google.protobuf.message import Message
@@ -53,15 +53,13 @@ def _kind(kind: KindLike) -> Kind:
     return kind if isinstance(kind, Kind) else kinds.lookup(kind)
 
 
-@dataclass(frozen=True)
-class WatchEvent:
+class WatchEvent(NamedTuple):
     type: str  # ADDED, MODIFIED, DELETED, BOOKMARK
     object: Message | None
     resource_version: str
 
 
-@dataclass(frozen=True)
-class ListResult:
+class ListResult(NamedTuple):
     items: list[Message]
     resource_version: str
     continue_token: str = ""

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from google.protobuf.message import Message
 
@@ -17,8 +17,7 @@ ROLE_PREFIX = "node-role.kubernetes.io/"
 MAX_ENDPOINTS = 3
 
 
-@dataclass(frozen=True)
-class Columns:
+class Columns(NamedTuple):
     headers: tuple[str, ...]
     row: Callable[[Message, datetime], list[str]]
     wide_headers: tuple[str, ...] = ()

@@ -4,23 +4,22 @@ Read from files with errors that name the file; turned into gRPC channel credent
 """
 from __future__ import annotations
 
+import os
 import re
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     import grpc
 
-# grpc is imported where used: the CLI reads its config on every run, even `--help`.
+# grpc is imported where used, and paths are os.path strings, not pathlib: the CLI reads its config on every
+# run, even `--help`, and pays for every module imported.
 
 
 class CredentialsError(ValueError):
     """A certificate, key or token file is missing or malformed; the message names the file."""
 
 
-@dataclass(frozen=True)
-class Credentials:
+class Credentials(NamedTuple):
     ca_pem: bytes
     cert_pem: bytes | None = None
     key_pem: bytes | None = None
@@ -35,8 +34,9 @@ class Credentials:
         return grpc.composite_channel_credentials(tls, grpc.access_token_call_credentials(self.token))
 
     @classmethod
-    def from_files(cls, ca: str | Path, cert: str | Path | None = None, key: str | Path | None = None,
-                   token_file: str | Path | None = None, token: str | None = None) -> "Credentials":
+    def from_files(cls, ca: str | os.PathLike, cert: str | os.PathLike | None = None,
+                   key: str | os.PathLike | None = None, token_file: str | os.PathLike | None = None,
+                   token: str | None = None) -> "Credentials":
         """Load and check every file; CredentialsError names the first one that is wrong."""
         if bool(cert) != bool(key):
             raise CredentialsError("a client certificate needs its key, and a key its certificate")
@@ -48,9 +48,10 @@ class Credentials:
         return cls(ca_pem, cert_pem, key_pem, token or None)
 
 
-def _read(path: str | Path, what: str) -> bytes:
+def _read(path: str | os.PathLike, what: str) -> bytes:
     try:
-        return Path(path).expanduser().read_bytes()
+        with open(os.path.expanduser(path), "rb") as f:
+            return f.read()
     except FileNotFoundError:
         raise CredentialsError(f"{what} file {path} does not exist") from None
     except OSError as e:
@@ -63,21 +64,21 @@ _CERTIFICATE = re.compile(rb"-----BEGIN CERTIFICATE-----\s+[A-Za-z0-9+/=\s]+----
 _KEY = re.compile(rb"-----BEGIN (RSA |EC )?PRIVATE KEY-----\s+[A-Za-z0-9+/=\s]+-----END (RSA |EC )?PRIVATE KEY-----")
 
 
-def read_certificate(path: str | Path, what: str = "certificate") -> bytes:
+def read_certificate(path: str | os.PathLike, what: str = "certificate") -> bytes:
     data = _read(path, what)
     if not _CERTIFICATE.search(data):
         raise CredentialsError(f"{what} file {path} holds no PEM certificate")
     return data
 
 
-def read_key(path: str | Path) -> bytes:
+def read_key(path: str | os.PathLike) -> bytes:
     data = _read(path, "private key")
     if not _KEY.search(data):
         raise CredentialsError(f"private key file {path} holds no unencrypted PEM private key")
     return data
 
 
-def read_token(path: str | Path) -> str:
+def read_token(path: str | os.PathLike) -> str:
     token = _read(path, "token").decode(errors="replace").strip()
     if not token:
         raise CredentialsError(f"token file {path} is empty")

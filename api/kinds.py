@@ -4,7 +4,7 @@ Read from the one place a kind is registered: its line (and `kind` option) in pr
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from google.protobuf import message_factory
 from google.protobuf.message import Message
@@ -12,8 +12,7 @@ from google.protobuf.message import Message
 from proto import api_pb2
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(NamedTuple):
     name: str  # "ReplicaSet"
     api_version: str  # "apps/v1"
     plural: str  # "replicasets"

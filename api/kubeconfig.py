@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import base64
 import os
-from dataclasses import dataclass
-from pathlib import Path
+from typing import NamedTuple
 
 from api.credentials import Credentials, CredentialsError, read_certificate, read_key
 
@@ -16,8 +15,7 @@ class KubeconfigError(ValueError):
     """The file is missing, not a kubeconfig, or names something it does not hold; names file and field."""
 
 
-@dataclass(frozen=True)
-class Connection:
+class Connection(NamedTuple):
     server: str  # host:port
     credentials: Credentials
     namespace: str = "default"
@@ -32,10 +30,11 @@ def server_address(server: str) -> str:
     return server.rstrip("/")
 
 
-def read(path: str | Path) -> dict:
-    path = Path(path).expanduser()
+def read(path: str | os.PathLike) -> dict:
+    path = os.path.expanduser(path)
     try:
-        text = path.read_text()
+        with open(path) as f:
+            text = f.read()
     except FileNotFoundError:
         raise KubeconfigError(f"config file {path} does not exist") from None
     except OSError as e:
@@ -51,14 +50,15 @@ def read(path: str | Path) -> dict:
     return data
 
 
-def load(path: str | Path, context: str | None = None, server: str | None = None) -> Connection:
+def load(path: str | os.PathLike, context: str | None = None, server: str | None = None) -> Connection:
     """The connection of `context` (default: current-context); `server` overrides the cluster's address."""
-    path = Path(path).expanduser()
+    path = os.path.expanduser(path)
     return connection(read(path), path, context, server)
 
 
-def connection(data: dict, path: Path, context: str | None = None, server: str | None = None) -> Connection:
-    base = path.parent
+def connection(data: dict, path: str | os.PathLike, context: str | None = None,
+               server: str | None = None) -> Connection:
+    base = os.path.dirname(os.fspath(path))
     name = context or data.get("current-context") or ""
     if "server" in data and "clusters" not in data:
         raise KubeconfigError(f"config file {path} is in the old `server: HOST:PORT` form; the API server now "
@@ -93,7 +93,8 @@ def connection(data: dict, path: Path, context: str | None = None, server: str |
         key = _material(user, "client-key", base, lambda p, _w: read_key(p), "client key")
         token = user.get("token") or None
         if user.get("tokenFile"):
-            token = _resolve(base, user["tokenFile"]).read_text().strip()
+            with open(_resolve(base, user["tokenFile"])) as f:
+                token = f.read().strip()
     except CredentialsError as e:
         raise KubeconfigError(f"config file {path}: {e}") from None
     except OSError as e:
@@ -107,7 +108,7 @@ def connection(data: dict, path: Path, context: str | None = None, server: str |
                       str(ctx.get("namespace") or "default"), name)
 
 
-def _named(data: dict, section: str, inner: str, path: Path) -> dict[str, dict]:
+def _named(data: dict, section: str, inner: str, path: str | os.PathLike) -> dict[str, dict]:
     entries = data.get(section) or []
     if not isinstance(entries, list):
         raise KubeconfigError(f"config file {path}: {section} must be a list")
@@ -119,12 +120,11 @@ def _named(data: dict, section: str, inner: str, path: Path) -> dict[str, dict]:
     return named
 
 
-def _resolve(base: Path, value: str) -> Path:
-    p = Path(str(value)).expanduser()
-    return p if p.is_absolute() else base / p
+def _resolve(base: str, value: str) -> str:
+    return os.path.join(base, os.path.expanduser(str(value)))  # an absolute value stands alone
 
 
-def _material(section: dict, field: str, base: Path, reader, what: str) -> bytes | None:
+def _material(section: dict, field: str, base: str, reader, what: str) -> bytes | None:
     """A PEM from `field` (a path, relative to the config file) or `field-data` (base64)."""
     if section.get(f"{field}-data"):
         try:
@@ -169,10 +169,10 @@ def _material_ref(entry: dict, field: str, value: str | bytes | None) -> None:
         entry[field] = value
 
 
-def write(path: str | Path, text: str) -> None:
+def write(path: str | os.PathLike, text: str) -> None:
     """0600: it names a private key or holds a token."""
-    path = Path(path).expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = os.path.expanduser(path)
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(text)

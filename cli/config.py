@@ -5,10 +5,7 @@ The file is `~/.skiff/config`, or the one `SKIFF_CONFIG` names (kubeconfig form,
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from pathlib import Path
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from api import kubeconfig
 from cli import config_cache
@@ -17,13 +14,13 @@ from cli.errors import CliError
 if TYPE_CHECKING:
     from api.credentials import Credentials
 
-DEFAULT_PATH = Path("~/.skiff/config")
+DEFAULT_PATH = "~/.skiff/config"
+DEFAULT_SERVER = "127.0.0.1:6443"  # api.client.DEFAULT_SERVER, without importing grpc
 ENV_PATH = "SKIFF_CONFIG"
 
 
-@dataclass(frozen=True)
-class Config:
-    server: str = "127.0.0.1:6443"  # api.client.DEFAULT_SERVER, without importing grpc
+class Config(NamedTuple):
+    server: str = DEFAULT_SERVER
     namespace: str = "default"
     # None when there is no config file: commands that need no server still run.
     credentials: "Credentials | None" = None
@@ -32,20 +29,20 @@ class Config:
     error: str = ""
 
 
-def config_path(environ: dict | None = None) -> Path:
+def config_path(environ: dict | None = None) -> str:
     environ = os.environ if environ is None else environ
     if environ.get(ENV_PATH):
-        return Path(environ[ENV_PATH]).expanduser()
+        return os.path.expanduser(environ[ENV_PATH])
     home = environ.get("HOME")
-    return Path(home) / ".skiff" / "config" if home else DEFAULT_PATH.expanduser()
+    return os.path.join(home, ".skiff", "config") if home else os.path.expanduser(DEFAULT_PATH)
 
 
 def load(server_flag: str | None = None, environ: dict | None = None) -> Config:
     """The effective config; a missing default file is fine, a missing SKIFF_CONFIG file is not."""
     environ = os.environ if environ is None else environ
     path = config_path(environ)
-    if not path.exists() and not environ.get(ENV_PATH):
-        return Config(server=server_flag or Config.server, path=str(path))
+    if not os.path.exists(path) and not environ.get(ENV_PATH):
+        return Config(server=server_flag or DEFAULT_SERVER, path=path)
     try:
         data = config_cache.read(path, config_cache.cache_dir(environ))  # config_path expanded `~`
         conn = kubeconfig.connection(data, path, server=server_flag)
@@ -55,5 +52,5 @@ def load(server_flag: str | None = None, environ: dict | None = None) -> Config:
             if "does not exist" in message:
                 message += f" (from ${ENV_PATH})"
             raise CliError(message) from None
-        return Config(server=server_flag or Config.server, path=str(path), error=message)
-    return Config(conn.server, conn.namespace, conn.credentials, str(path))
+        return Config(server=server_flag or DEFAULT_SERVER, path=path, error=message)
+    return Config(conn.server, conn.namespace, conn.credentials, path)

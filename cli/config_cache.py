@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from pathlib import Path
 
 from api import kubeconfig
 
@@ -21,24 +20,24 @@ CACHE_DIR_ENV = "SKIFF_CACHE_DIR"  # as kubectl's KUBECACHEDIR
 RACY_NS = 2_000_000_000
 
 
-def cache_dir(environ: dict) -> Path | None:
+def cache_dir(environ: dict) -> str | None:
     """$SKIFF_CACHE_DIR/kubeconfig, else ~/.skiff/cache/kubeconfig; None (no cache) without either."""
     if environ.get(CACHE_DIR_ENV):
-        return Path(environ[CACHE_DIR_ENV]) / "kubeconfig"
+        return os.path.join(environ[CACHE_DIR_ENV], "kubeconfig")
     home = environ.get("HOME")
-    return Path(home) / ".skiff" / "cache" / "kubeconfig" if home else None
+    return os.path.join(home, ".skiff", "cache", "kubeconfig") if home else None
 
 
-def read(path: Path, directory: Path | None) -> dict:
+def read(path: str | os.PathLike, directory: str | os.PathLike | None) -> dict:
     """The kubeconfig at `path` as kubeconfig.read returns it; from the cache when the file is unchanged."""
     if directory is None:
         return kubeconfig.read(path)
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return kubeconfig.read(path)  # it reports the missing or unreadable file
     identity = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns]
-    entry = directory / f"{st.st_dev}-{st.st_ino}.json"  # one entry per file, wherever it is linked from
+    entry = os.path.join(directory, f"{st.st_dev}-{st.st_ino}.json")  # one entry per file, wherever it is linked from
     try:
         with open(entry) as f:
             cached = json.load(f)
@@ -52,20 +51,20 @@ def read(path: Path, directory: Path | None) -> dict:
     return data
 
 
-def _store(directory: Path, entry: Path, value: dict) -> None:
+def _store(directory: str | os.PathLike, entry: str, value: dict) -> None:
     try:
         text = json.dumps(value)
     except (TypeError, ValueError):
         return  # YAML can hold what JSON cannot (dates, say): such a file is simply read each time
-    temporary = entry.with_suffix(f".{os.getpid()}.tmp")
+    temporary = f"{entry.removesuffix('.json')}.{os.getpid()}.tmp"
     try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.makedirs(directory, mode=0o700, exist_ok=True)
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(text)
         os.replace(temporary, entry)  # readers see the old entry or the new one, never half of one
     except OSError:
         try:
-            temporary.unlink(missing_ok=True)
+            os.unlink(temporary)
         except OSError:
-            pass  # there was no directory to leave it in
+            pass  # never written: no directory, or no room

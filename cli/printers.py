@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from google.protobuf.message import Message
 
@@ -23,8 +23,7 @@ MACHINE = ("json", "yaml", "name", "jsonpath", "custom-columns")
 GAP = 3  # spaces between columns, as kubectl's tabwriter pads
 
 
-@dataclass(frozen=True)
-class Output:
+class Output(NamedTuple):
     """What `-o` asked for: a format and, for jsonpath and custom-columns, its template."""
 
     format: str = ""  # "" is the default table

@@ -4,7 +4,7 @@ Kinds accept plural, singular and short names through api.kinds.lookup.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from google.protobuf.message import Message
 
@@ -13,8 +13,7 @@ from api.kinds import Kind
 from cli.errors import CliError
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     kind: Kind
     name: str
 

@@ -10,7 +10,6 @@ from api.credentials import Credentials, CredentialsError, read_certificate, rea
 from api.flagtypes import positive_seconds
 from proto import types_pb2
 
-VERSION = "v0.1.0"
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from api import errors, kinds, meta, retry
 from api.client import Client
-from nodeagent.config import VERSION, AgentConfig
+from api.version import VERSION
+from nodeagent.config import AgentConfig
 from proto import types_pb2
 
 log = logging.getLogger(__name__)

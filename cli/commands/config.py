@@ -56,7 +56,7 @@ def register(subparsers, parents) -> None:
 
 def _path() -> Path:
     from cli.config import config_path
-    return config_path()
+    return Path(config_path())
 
 
 def _read() -> dict:

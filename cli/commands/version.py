@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from api.version import VERSION
 from cli.context import Context
 
 HELP = "print the client and server versions"
@@ -14,16 +15,8 @@ def register(subparsers, parents) -> None:
     p.set_defaults(handler=run)
 
 
-def client_version() -> str:
-    from importlib import metadata
-    try:
-        return metadata.version("skiff")
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
 def run(ctx: Context, args: argparse.Namespace):
-    ctx.out(f"Client Version: {client_version()}")
+    ctx.out(f"Client Version: {VERSION}")
     return 0 if args.client else server_version(ctx)
 
 

@@ -26,8 +26,9 @@ from controlplane.apiserver.auth.user import with_authenticated
 from controlplane.apiserver.registry import ROOT, Registry
 from controlplane.apiserver.resources import Settings
 from controlplane.apiserver.rest import server as rest_server
-from controlplane.apiserver.service import VERSION, ApiService
+from controlplane.apiserver.service import ApiService
 from api.flagtypes import duration
+from api.version import VERSION
 from controlplane.apiserver.apiendpoints import ApiEndpoints
 from controlplane.apiserver.compactor import DEFAULT_INTERVAL_S, Compactor
 from controlplane.apiserver.storage import Storage

@@ -12,6 +12,7 @@ import grpc
 from google.protobuf.message import Message
 
 from api import errors, kinds, manifest
+from api.version import VERSION
 from controlplane.apiserver.auth import resource_attributes as attrs
 from controlplane.apiserver.auth.attributes import Attributes
 from controlplane.apiserver.auth.authorizer import Authorizer
@@ -31,7 +32,6 @@ from proto import api_pb2, api_pb2_grpc, types_pb2
 
 log = logging.getLogger(__name__)
 
-VERSION = "v0.1.0"
 # The events already waiting for a watcher go out together, in messages of up to this many events (and
 # about this many bytes of objects): a gRPC message costs more than the event in it, so one message per
 # event would have a busy API server (and its watchers) spend much of their time on watch messages.
