@@ -46,6 +46,9 @@ def nginx_conf(plan: Plan, settings: Settings) -> str:
         "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
         "    proxy_set_header X-Forwarded-Proto $scheme;",
         "    proxy_set_header X-Forwarded-Host $host;",
+        # Answers go to the client as the pod writes them, not gathered first (ingress-nginx's default): a
+        # streamed answer (server-sent events, a long download) flows, and no temp file is written for it.
+        "    proxy_buffering off;",
         "    proxy_next_upstream error timeout;",
         "    proxy_connect_timeout 5s;",
     ]
