@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from api import errors
+from api import errors, meta
 from api.client import Client
 from tests.fixtures.apiserver import admin_client
 from tests.fixtures.objects import from_yaml
@@ -146,10 +146,14 @@ async def _run(work: Path, nodes: int, pods: int, use_scheduler: bool, apiserver
                 creates: list[float] = []
                 failures: list[str] = []
                 limit = asyncio.Semaphore(CREATE_CONCURRENCY)
+                # Parsed once: parsing 30,000 manifests cost the load generator a core for half a minute,
+                # taken from the control plane it measures on this 2-core machine.
+                template = from_yaml(POD.format(name="p"))
 
                 async def create(i: int):
                     async with limit:
-                        pod = from_yaml(POD.format(name=f"p{i}"))
+                        pod = meta.copy(template)
+                        pod.metadata.name = f"p{i}"
                         if not use_scheduler:  # no scheduler: place the bare pod by hand, round-robin
                             pod.spec.node_name = node_names[i % nodes]
                         t = time.perf_counter()
