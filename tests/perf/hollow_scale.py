@@ -111,8 +111,9 @@ async def _run(work: Path, nodes: int, pods: int, use_scheduler: bool, apiserver
     async with control_plane(*extra, apiservers=apiservers) as (etcd, address):
         servers = address.split(",")
         kubeconfig = test_pki().kubeconfig(servers[0], work / "admin.conf")
-        # Spread the load: the scheduler and controllers start on the first API server, the agents on the
-        # last, the creates alternate; every one of them is given all the servers and fails over.
+        # Spread the load: the scheduler and controllers start on the first API server, the hollow fleet's
+        # watches on the last and its nodes on each server in turn, the creates alternate; every one of them
+        # is given all the servers and fails over.
         # One process simulates many agents on one core; several processes spread them over the cores.
         hollows = [Component("nodeagent.main", "--kubeconfig", str(kubeconfig),
                              "--server", ",".join(servers[-1:] + servers[:-1]), "--runtime", "fake",
