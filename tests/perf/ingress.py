@@ -11,13 +11,14 @@ Load is generated as ingress benchmarks do: wrk, one thread keeping N connection
 either kept alive or with `Connection: close` (a new connection per request); direct and ingress runs
 alternate (direct, ingress, ingress, direct) and the ratio is of requests/s. The backend runs on uvloop.
 `upstream_connections` counts the backend connections nginx opened (few: kept alive); `*_cpu_us_per_request`
-is the CPU time wrk, the backend and nginx spent per request, `*_system_share` the kernel's part of it (the
-lab's hosts share this machine's cores, so the ratio follows from them: `ratio_cpu_limit` is the most that
-cores / CPU per request allows through the ingress, over the direct requests/s). `sequential` is one
-request at a time, without wrk: the latency one nginx hop adds. `change_to_traffic.probes` counts what the
-probes got while waiting for a change (404s, one 200 each; a refused, reset or timeout is a connection a reload
-lost). Lab addresses only. The render/reload part runs nginx on 127.0.0.1. `--smoke` does that part small,
-and the wrk runs for 1 s on 127.0.0.1 (no lab). Last line: JSON.
+is the CPU time wrk, the backend and nginx spent per request, `*_system_share` the kernel's part of it, and
+`cores_used` how much of the machine the three had (the lab's hosts share its cores, so the ratio follows
+from these: `ratio_cpu_limit` is the most that cores / CPU per request allows through the ingress, over the
+direct requests/s). `sequential` is one request at a time, without wrk: the latency one nginx hop adds.
+`change_to_traffic.probes` counts what the probes got while waiting for a change (404s, one 200 each; a
+refused, reset or timeout is a connection a reload lost). Lab addresses only. The render/reload part runs
+nginx on 127.0.0.1. `--smoke` does that part small, and the wrk runs for 1 s on 127.0.0.1 (no lab).
+Last line: JSON.
 """
 from __future__ import annotations
 
@@ -222,6 +223,8 @@ def throughput(netns: str | None, urls: dict[str, str], upstream_count, servers:
             s[f"{name}_system_share"] = round(system / (user + system), 2) if user + system else 0.0
         s["cpu_us_per_request"] = round(s["wrk_cpu_us_per_request"] + sum(
             s[f"{name}_cpu_us_per_request"] for name in servers), 1)
+        # How much of the machine the three had: below the core count, others' processes held the rest.
+        s["cores_used"] = round(s["cpu_us_per_request"] * s["rps"] / 1e6, 2)
     for side, s in (("direct", direct), ("ingress", via)):
         if sum(s.get("errors", {}).values()) > s["requests"] / 100:
             raise RuntimeError(f"wrk saw errors {s['errors']} against the {side} target ({mode})")
