@@ -68,6 +68,8 @@ def _next(pod, c: types_pb2.Container, found: list[ContainerInfo], backoff: Back
         actions.start.append(Start(c, 0, init))
         return "waiting"
     if init and not in_sandbox(latest, sandbox_id):  # ran for an earlier sandbox: run again for this one
+        if latest.state == "created":
+            actions.remove.append(latest.id)  # made while a sandbox started that then failed: never to run
         actions.start.append(Start(c, attempt_of(latest) + 1, init))
         return "waiting"
     if latest.state == "running":

@@ -26,6 +26,10 @@ class PodNetwork(Protocol):
 
     def gateway_ip(self) -> str: ...
 
+    # The pod's address, reserved before its sandbox runs (its containers are made with it); idempotent.
+    async def allocate(self, pod_uid: str) -> str: ...
+
+    # Wire the sandbox whose process is `pid` with the pod's address (reserved now if it was not); idempotent.
     async def setup(self, pod_uid: str, pid: int) -> str: ...
 
     async def teardown(self, pod_uid: str) -> None: ...
@@ -59,6 +63,9 @@ class BridgeNetwork:
 
     def gateway_ip(self) -> str:
         return str(self.gateway.ip) if self.gateway else ""
+
+    async def allocate(self, pod_uid: str) -> str:
+        return str((await asyncio.to_thread(self.ipam.allocate, pod_uid)).ip)
 
     async def setup(self, pod_uid: str, pid: int) -> str:
         address = await asyncio.to_thread(self.ipam.allocate, pod_uid)
@@ -100,6 +107,9 @@ class SimulatedNetwork:
         return ""
 
     async def setup(self, pod_uid: str, pid: int) -> str:
+        return await self.allocate(pod_uid)
+
+    async def allocate(self, pod_uid: str) -> str:
         if not self.pod_cidr:
             return ""
         if pod_uid not in self._by_uid:

@@ -15,6 +15,7 @@ from api.client import Client
 from api.events import EventRecorder
 from api.informer import Informer
 from api.retry import Backoff
+from api.tasks import cancel_and_wait
 from nodeagent import (
     actions, containers, downward, emptydir, envvars, etchosts, fsgroup, pullsecrets, security, servicelinks,
     status, subpath, volumes,
@@ -115,9 +116,30 @@ class PodSyncer:
             return 0
         plan = actions.compute(pod, observed, env.restart_backoff, time.time(), terminal, frozenset(state.killed),
                                env.probes.started(pod, observed))
+        starting: asyncio.Task | None = None  # a new pod's sandbox, starting while its containers are created
         if plan.create_sandbox:
-            await self._create_sandbox(pod, state, observed, plan.sandbox_attempt)
-            return 0  # the containers are planned in the next sync, at once, against the new sandbox
+            sandbox = await self._create_sandbox(pod, state, observed, plan.sandbox_attempt)
+            if observed:  # a sandbox that died: its containers were stopped; plan them from what is there then
+                await self._start_sandbox(pod, state, sandbox)
+                return 0
+            # A new pod: Docker creates a container joining a sandbox that does not run yet, so the containers
+            # are prepared and created while the sandbox starts and is wired (the pod's address is reserved
+            # first: their env and /etc/hosts carry it); the first container's start waits for the sandbox.
+            await self._reserve_ip(pod, state)
+            starting = asyncio.create_task(self._start_sandbox(pod, state, sandbox))
+            observed = [replace(sandbox, state="running")]  # planned as running: nothing starts before it runs
+            plan = actions.compute(pod, observed, env.restart_backoff, time.time(), terminal,
+                                   frozenset(state.killed), env.probes.started(pod, observed))
+        try:
+            return await self._carry_out(pod, state, plan, observed, terminal, deadline_in, starting)
+        finally:
+            await cancel_and_wait(starting)  # only still running when the sync failed before the starts
+
+    async def _carry_out(self, pod, state: PodState, plan: actions.PodActions, observed: list[ContainerInfo],
+                         terminal: bool, deadline_in: float | None, starting: asyncio.Task | None) -> float | None:
+        """Carry out the sync's plan; `starting`: the sandbox's start, when the plan was made while it starts."""
+        env = self.env
+        uid = pod.metadata.uid
         if deadline_in is not None and not terminal:
             plan.wake(deadline_in)
         if not terminal and emptydir.limited(pod):
@@ -126,7 +148,7 @@ class PodSyncer:
         if terminal and sandbox is not None:  # a finished pod needs no network: free it, as the kubelet does
             await self._release_sandbox(pod, sandbox, observed)
             sandbox = None
-        if sandbox is not None and state.wired_sandbox != sandbox.id:
+        if sandbox is not None and starting is None and state.wired_sandbox != sandbox.id:
             await self._wire(pod, state, sandbox)  # adopting a sandbox after an agent restart: idempotent
         waiting = dict(plan.waiting)
         lookup = await self._objects(pod)
@@ -146,12 +168,14 @@ class PodSyncer:
             if kill.restart:
                 state.killed.add(kill.container.id)  # should its replacement fail to start, it is still restarted
         if sandbox is not None:
-            for start, problem in await self._start_all(pod, state, plan.start, sandbox, lookup):
+            for start, problem in await self._start_all(pod, state, plan.start, sandbox, lookup, starting):
                 waiting[start.container.name] = problem
                 if problem.reason == "CreateContainerConfigError" and start.container.name not in state.start_failures:
                     state.config_blocked = True  # a missing ConfigMap, Secret or key: their watch kicks the pod
                 else:
                     plan.wake(self._retry_in(pod, state, start.container.name) or 1.0)
+        if starting is not None:
+            await starting  # no container waited for it (none could be made): the pod still gets its network
         for old in containers.superseded(observed):
             await env.runtime.remove(old.id)
         observed = await self.observe(uid)
@@ -185,7 +209,8 @@ class PodSyncer:
                 state.killed.add(kill.container.id)
         return bool(kills)
 
-    async def _create_sandbox(self, pod, state: PodState, observed, attempt: int) -> None:
+    async def _create_sandbox(self, pod, state: PodState, observed, attempt: int) -> ContainerInfo:
+        """Stop what ran in a dead sandbox and create the new one (not started: `_start_sandbox`)."""
         env = self.env
         if attempt > 0 or observed:
             env.recorder.normal(pod, "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.")
@@ -194,9 +219,21 @@ class PodSyncer:
                 await env.runtime.stop(info.id, 0)
                 state.killed.add(info.id)
         await env.runtime.ensure_image(containers.PAUSE_IMAGE, "IfNotPresent")
-        sandbox_id = await env.runtime.create(containers.sandbox_spec(pod, env.node_name, attempt))
-        await env.runtime.start(sandbox_id)
+        spec = containers.sandbox_spec(pod, env.node_name, attempt)
+        sandbox_id = await env.runtime.create(spec)
         state.wired_sandbox = ""
+        return ContainerInfo(id=sandbox_id, name=spec.name, labels=spec.labels, image=spec.image, image_id="",
+                             state="created")
+
+    async def _start_sandbox(self, pod, state: PodState, sandbox: ContainerInfo) -> None:
+        """Start the sandbox and wire its network: then (as after the CRI's RunPodSandbox) containers may start."""
+        await self.env.runtime.start(sandbox.id)
+        if not pod.spec.host_network:
+            sandbox = await self.env.runtime.inspect(sandbox.id)  # its pid: the network namespace to wire
+        await self._wire(pod, state, sandbox)
+
+    async def _reserve_ip(self, pod, state: PodState) -> None:
+        state.pod_ip = self.env.node_ip if pod.spec.host_network else await self.env.network.allocate(pod.metadata.uid)
 
     async def _release_sandbox(self, pod, sandbox: ContainerInfo, observed: list[ContainerInfo]) -> None:
         # Sidecars still running beside the finished app containers stop before the sandbox goes.
@@ -275,8 +312,9 @@ class PodSyncer:
         return True
 
     async def _start_all(self, pod, state: PodState, starts: list[actions.Start], sandbox: ContainerInfo,
-                         lookup) -> list[tuple[actions.Start, status.Waiting]]:
+                         lookup, starting: asyncio.Task | None = None) -> list[tuple[actions.Start, status.Waiting]]:
         """Start the planned containers in plan order; returns the ones that did not start, and why.
+        `starting`: the sandbox's start and wiring, still under way: the first container's start waits for it.
 
         A pipeline: the containers are prepared and created with Docker one after the other, each while the
         ones before it start (creating is not starting), and each starts once the one before it has started.
@@ -306,7 +344,7 @@ class PodSyncer:
 
         try:
             async with asyncio.TaskGroup() as steps:
-                previous: asyncio.Task | None = None  # the start of the container planned before this one
+                previous = starting  # the start of the container planned before this one (first: the sandbox)
                 for start in starts:
                     if blocked:
                         break

@@ -217,8 +217,12 @@ class Registry:
             raise errors.PreconditionFailed(
                 f"unable to create new content in namespace {namespace} because it is being terminated")
 
-    async def get(self, kind: Kind, namespace: str, name: str) -> Message:
+    async def get(self, kind: Kind, namespace: str, name: str, resource_version: str = "") -> Message:
+        """The object; resource_version "0" accepts the watch cache's version (a moment behind etcd, at most),
+        as Kubernetes does, saving the etcd read."""
         namespace = namespace if kind.namespaced else ""
+        if resource_version == "0" and (found := self.cached(kind, namespace, name)) is not None:
+            return meta.copy(found)
         try:
             kv = await self.storage.get(storage_key(kind, namespace, name))
         except errors.NotFound:

@@ -27,6 +27,9 @@ def nginx_conf(plan: Plan, settings: Settings) -> str:
     lines = [
         "# Written by skiff-ingress-controller from the cluster's Ingresses; edits are overwritten.",
         f"worker_processes {settings.worker_processes};",
+        # A reload's old workers finish their requests, but a long-lived one (a websocket, a stream) would keep
+        # its worker, and every reload would leave one more behind: ingress-nginx ends them after 240 s.
+        "worker_shutdown_timeout 240s;",
         f"pid {settings.work_dir}/nginx.pid;",
         f"error_log {settings.work_dir}/error.log warn;",
         # multi_accept: a worker woken for a new connection takes every pending one (ingress-nginx's default).
@@ -46,6 +49,9 @@ def nginx_conf(plan: Plan, settings: Settings) -> str:
         "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
         "    proxy_set_header X-Forwarded-Proto $scheme;",
         "    proxy_set_header X-Forwarded-Host $host;",
+        # Answers go to the client as the pod writes them, not gathered first (ingress-nginx's default): a
+        # streamed answer (server-sent events, a long download) flows, and no temp file is written for it.
+        "    proxy_buffering off;",
         "    proxy_next_upstream error timeout;",
         "    proxy_connect_timeout 5s;",
     ]

@@ -177,3 +177,14 @@ async def test_concurrent_creates_of_one_name_succeed_exactly_once(client):
     assert all(isinstance(r, errors.AlreadyExists) for r in same if isinstance(r, Exception))
     assert all(not isinstance(r, Exception) for r in results[10:])
     assert len((await client.list("Pod")).items) == 11
+
+
+async def test_get_at_resource_version_0_answers_from_the_cache_and_a_missing_object_is_not_found(client):
+    created = await client.create(pod("cached"))
+    got = await client.get("Pod", "cached", resource_version="0")
+    assert got.metadata.uid == created.metadata.uid  # the cache has it, or etcd answered for it
+    got.metadata.labels["tier"] = "front"  # a caller's copy, not the cache's object
+    await client.update(got)
+    assert (await client.get("Pod", "cached")).metadata.labels["tier"] == "front"
+    with pytest.raises(errors.NotFound):
+        await client.get("Pod", "never-made", resource_version="0")

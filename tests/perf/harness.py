@@ -138,15 +138,22 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time a process has used so far (from /proc; 0.0 when it is gone). On a shared
-    machine, CPU per operation varies far less than operations per second."""
+def cpu_times(pid: int) -> tuple[float, float]:
+    """User and system CPU seconds a process has used so far (from /proc; zeros when it is gone). System
+    time is the kernel working for it: on a network path, mostly the TCP/IP stack of what it sends."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rpartition(")")[2].split()
     except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime (fields 14, 15)
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick  # utime, stime (fields 14, 15)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (from /proc; 0.0 when it is gone). On a shared
+    machine, CPU per operation varies far less than operations per second."""
+    return sum(cpu_times(pid))
 
 
 def pid_of(module: str, marker: str) -> int:

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from api import errors
+from api import errors, meta
 from api.client import Client
 from tests.fixtures.apiserver import admin_client
 from tests.fixtures.objects import from_yaml
@@ -111,8 +111,9 @@ async def _run(work: Path, nodes: int, pods: int, use_scheduler: bool, apiserver
     async with control_plane(*extra, apiservers=apiservers) as (etcd, address):
         servers = address.split(",")
         kubeconfig = test_pki().kubeconfig(servers[0], work / "admin.conf")
-        # Spread the load: the scheduler and controllers start on the first API server, the agents on the
-        # last, the creates alternate; every one of them is given all the servers and fails over.
+        # Spread the load: the scheduler and controllers start on the first API server, the hollow fleet's
+        # watches on the last and its nodes on each server in turn, the creates alternate; every one of them
+        # is given all the servers and fails over.
         # One process simulates many agents on one core; several processes spread them over the cores.
         hollows = [Component("nodeagent.main", "--kubeconfig", str(kubeconfig),
                              "--server", ",".join(servers[-1:] + servers[:-1]), "--runtime", "fake",
@@ -146,10 +147,14 @@ async def _run(work: Path, nodes: int, pods: int, use_scheduler: bool, apiserver
                 creates: list[float] = []
                 failures: list[str] = []
                 limit = asyncio.Semaphore(CREATE_CONCURRENCY)
+                # Parsed once: parsing 30,000 manifests cost the load generator a core for half a minute,
+                # taken from the control plane it measures on this 2-core machine.
+                template = from_yaml(POD.format(name="p"))
 
                 async def create(i: int):
                     async with limit:
-                        pod = from_yaml(POD.format(name=f"p{i}"))
+                        pod = meta.copy(template)
+                        pod.metadata.name = f"p{i}"
                         if not use_scheduler:  # no scheduler: place the bare pod by hand, round-robin
                             pod.spec.node_name = node_names[i % nodes]
                         t = time.perf_counter()

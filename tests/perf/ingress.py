@@ -11,10 +11,13 @@ Load is generated as ingress benchmarks do: wrk, one thread keeping N connection
 either kept alive or with `Connection: close` (a new connection per request); direct and ingress runs
 alternate (direct, ingress, ingress, direct) and the ratio is of requests/s. The backend runs on uvloop.
 `upstream_connections` counts the backend connections nginx opened (few: kept alive); `*_cpu_us_per_request`
-is the CPU time wrk, the backend and nginx spent per request (the lab's hosts share this machine's cores,
-so the ratio follows from them). `sequential` is one request at a time, without wrk: the latency one
-nginx hop adds. Lab addresses only. The render/reload part runs nginx on 127.0.0.1.
-`--smoke` does that part small, and the wrk runs for 1 s on 127.0.0.1 (no lab). Last line: JSON.
+is the CPU time wrk, the backend and nginx spent per request, `*_system_share` the kernel's part of it, and
+`cores_used` how much of the machine the three had (the lab's hosts share its cores, so the ratio follows
+from these: with the same cores used, `cpu_ratio`, direct over ingress CPU per request). `sequential` is
+one request at a time, without wrk: the latency one nginx hop adds. `change_to_traffic.probes` counts what
+the probes got while waiting for a change (404s, one 200 each; a refused, reset or timeout is a connection a
+reload lost). Lab addresses only. The render/reload part runs nginx on 127.0.0.1. `--smoke` does that part
+small, and the wrk runs for 1 s on 127.0.0.1 (no lab). Last line: JSON.
 """
 from __future__ import annotations
 
@@ -37,7 +40,7 @@ from deploy.lab import cluster
 from deploy.lab import plan as P
 from tests.fixtures.etcd import free_port
 from tests.fixtures.http import fetch
-from tests.perf.harness import cpu_seconds, interruptible, percentile
+from tests.perf.harness import cpu_times, interruptible, percentile
 from tests.perf import wrk
 from tests.perf.httpload import exchange_load, serve, summary
 
@@ -197,22 +200,30 @@ def throughput(netns: str | None, urls: dict[str, str], upstream_count, servers:
     each and their ratio. `upstream_count()` is how many connections the backend has accepted so far;
     `servers` names a function giving each server's pids, whose CPU time per request is reported."""
     runs = {"direct": [], "ingress": []}
-    cpu = {side: dict.fromkeys(servers, 0.0) for side in runs}
+    cpu = {side: {name: (0.0, 0.0) for name in servers} for side in runs}  # user and system seconds
     upstream = 0  # connections nginx opened to the backend: few when it keeps them alive
     for side in ORDER:
         before = upstream_count() if side == "ingress" else 0
         pids = {name: find() for name, find in servers.items()}
-        cpu_before = {name: sum(map(cpu_seconds, p)) for name, p in pids.items()}
+        cpu_before = {name: cpu_of(p) for name, p in pids.items()}
         runs[side].append(wrk.run(netns, urls[side], mode, seconds, connections))
         for name, p in pids.items():
-            cpu[side][name] += sum(map(cpu_seconds, p)) - cpu_before[name]
+            cpu[side][name] = tuple(total + now - then for total, now, then
+                                    in zip(cpu[side][name], cpu_of(p), cpu_before[name]))
         if side == "ingress":
             upstream += upstream_count() - before - 1  # less the count's own question
     direct, via = wrk.summary(runs["direct"]), wrk.summary(runs["ingress"])
     for side, s in (("direct", direct), ("ingress", via)):
-        # What each request cost the machine's CPUs: on 2 shared cores, requests/s follow from it.
-        s.update({f"{name}_cpu_us_per_request": round(seconds_ / max(s["requests"], 1) * 1e6, 1)
-                  for name, seconds_ in cpu[side].items()})
+        # What each request cost the machine's CPUs: on 2 shared cores, requests/s follow from it. The system
+        # share is the kernel's part: mostly the TCP/IP stack (veth, bridge, conntrack) of what a process sends.
+        requests = max(s["requests"], 1)
+        for name, (user, system) in cpu[side].items():
+            s[f"{name}_cpu_us_per_request"] = round((user + system) / requests * 1e6, 1)
+            s[f"{name}_system_share"] = round(system / (user + system), 2) if user + system else 0.0
+        s["cpu_us_per_request"] = round(s["wrk_cpu_us_per_request"] + sum(
+            s[f"{name}_cpu_us_per_request"] for name in servers), 1)
+        # How much of the machine the three had: below the core count, others' processes held the rest.
+        s["cores_used"] = round(s["cpu_us_per_request"] * s["rps"] / 1e6, 2)
     for side, s in (("direct", direct), ("ingress", via)):
         if sum(s.get("errors", {}).values()) > s["requests"] / 100:
             raise RuntimeError(f"wrk saw errors {s['errors']} against the {side} target ({mode})")
@@ -220,8 +231,18 @@ def throughput(netns: str | None, urls: dict[str, str], upstream_count, servers:
     if per_connection < 10:  # one without keep-alive
         raise RuntimeError(f"nginx opened {upstream} connections to the backend for {via['requests']} requests: "
                            "its upstream keep-alive is not in use")
+    # The lab's hosts share this machine's cores: when both paths get the same share of them (`cores_used`),
+    # requests/s go as 1 / CPU per request, and `cpu_ratio` is the ratio that allows, however little latency
+    # nginx adds.
     return {"direct": direct, "ingress": via, "ratio": round(via["rps"] / direct["rps"], 3),
+            "cpu_ratio": round(direct["cpu_us_per_request"] / max(via["cpu_us_per_request"], 0.1), 3),
             "upstream_connections": upstream, "requests_per_upstream_connection": per_connection}
+
+
+def cpu_of(pids: list[int]) -> tuple[float, float]:
+    """User and system CPU seconds these processes have used so far."""
+    times = [cpu_times(pid) for pid in pids]
+    return sum(t[0] for t in times), sum(t[1] for t in times)
 
 
 def sequential(netns: str, backend_ip: str, ingress_ip: str, mode: str) -> dict:
@@ -262,11 +283,18 @@ def bench_objects(backend_ip: str, backend_port: int = BACKEND_PORT) -> list[dic
 
 async def change_latency(client, ingress_ip: str, changes: int) -> dict:
     """Add a path to the Ingress and time until a request for it is routed (the backend answers 200)."""
-    def status_of(path: str) -> int:
+    def status_of(path: str) -> int | str:
+        """The status the ingress answers, or how the request failed: a reload that lost a connection shows."""
         try:
             return fetch(ingress_ip, "bench", path, timeout=1)[0]
-        except OSError:
-            return 0
+        except ConnectionRefusedError:
+            return "refused"
+        except ConnectionResetError:
+            return "reset"
+        except TimeoutError:
+            return "timeout"
+        except OSError as e:
+            return type(e).__name__
 
     # First narrow the catch-all path, so that a new path is answered only once its own route is live.
     # Right after a graceful reload an old nginx worker may still accept a connection and answer from the
@@ -285,6 +313,7 @@ async def change_latency(client, ingress_ip: str, changes: int) -> dict:
             raise RuntimeError("the narrowed catch-all was not the only configuration served within 30 s")
         await asyncio.sleep(0.01)
     samples = []
+    probes: dict[str, int] = {}  # what the probes got while waiting: 404 until the reload, then one 200 each
     for i in range(changes):
         ing = await client.get("ingresses", "bench")
         path = f"/v{i}"
@@ -295,13 +324,16 @@ async def change_latency(client, ingress_ip: str, changes: int) -> dict:
         t0 = time.perf_counter()
         await client.update(ing)
         while True:
-            if status_of(path) == 200:
+            outcome = status_of(path)
+            probes[str(outcome)] = probes.get(str(outcome), 0) + 1
+            if outcome == 200:
                 break
             if time.perf_counter() - t0 > 10:
                 raise RuntimeError(f"{path} not routed within 10 s")
             await asyncio.sleep(0.005)
         samples.append(time.perf_counter() - t0)
-    return {"changes": changes, "p50_s": round(percentile(samples, 50), 3), "p99_s": round(percentile(samples, 99), 3)}
+    return {"changes": changes, "p50_s": round(percentile(samples, 50), 3), "p99_s": round(percentile(samples, 99), 3),
+            "max_s": round(max(samples), 3), "probes": probes}
 
 
 async def data_path(seconds: int, connections: int, changes: int) -> dict:
@@ -349,7 +381,8 @@ def main() -> None:
     p = argparse.ArgumentParser(prog="python -m tests.perf.ingress", description=__doc__.split("\n\n")[0])
     p.add_argument("--seconds", type=int, default=3, help="seconds of each wrk run (4 runs per mode)")
     p.add_argument("--connections", type=int, default=64, help="concurrent connections wrk keeps busy")
-    p.add_argument("--changes", type=int, default=20, help="Ingress changes timed until traffic follows")
+    p.add_argument("--changes", type=int, default=60,
+                   help="Ingress changes timed until traffic follows (default %(default)s)")
     p.add_argument("--rules", type=int, default=1000, help="Ingress rules rendered and reloaded")
     p.add_argument("--smoke", action="store_true",
                    help="only a small render and reload, and 1 s wrk runs on 127.0.0.1 (no lab)")
@@ -381,7 +414,8 @@ def main() -> None:
         dp = result["data_path"]
         for mode in ("keepalive", "new"):
             m = dp[mode]
-            print(f"{mode}: direct {m['direct']}, ingress {m['ingress']}, ratio {m['ratio']}; "
+            print(f"{mode}: direct {m['direct']}, ingress {m['ingress']}, ratio {m['ratio']} (of CPU per request: "
+                  f"{m['cpu_ratio']}); "
                   f"{m['requests_per_upstream_connection']} requests per upstream connection; "
                   f"one at a time: {m['sequential']}")
         print(f"Ingress change to traffic: {dp['change_to_traffic']}")

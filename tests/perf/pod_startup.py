@@ -190,6 +190,7 @@ async def main(smoke: bool) -> dict:
                     await retry.on_conflict(give_cidr)
                     await asyncio.wait_for(agent.env.network_ready.wait(), 30)
                     await api_round(client, watch, ["warm-up"])
+                    await api_round(client, watch, ["warm-up-side"], SIDECAR_POD)  # each case's first run untimed
                     api_single, api_sidecar = [], []
                     for i in range(singles):
                         # Interleaved, so both cases see the same load on the machine, and in turns first,

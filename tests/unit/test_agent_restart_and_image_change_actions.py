@@ -85,6 +85,15 @@ def test_new_sandbox_reruns_init_containers_in_order_before_the_apps():
     assert started(plan) == [("app", 1)] and not plan.waiting
 
 
+def test_containers_created_for_a_sandbox_that_never_started_are_removed_and_made_again():
+    pod = make_pod(inits=("one",))
+    # POD-0 failed to start after its containers were created (they are made while the sandbox starts).
+    observed = [ctr("POD", "created", 0), ctr("POD", "running", 1),
+                ctr("one", "created", sandbox="POD-0"), ctr("app", "created", sandbox="POD-0")]
+    plan = actions.compute(pod, observed, Backoff(), 0, False)
+    assert plan.remove == ["one-0"] and started(plan) == [("one", 1)]
+
+
 def test_status_is_pending_and_uninitialized_while_init_containers_rerun():
     pod = make_pod(inits=("one", "two"))
     observed = old_sandbox_pod() + [ctr("one", "running", attempt=1, sandbox="POD-1")]

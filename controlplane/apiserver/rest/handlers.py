@@ -199,7 +199,8 @@ class Handlers:
         return json_response(codec.encode_bytes(obj), status, warnings=warnings)
 
     async def _get(self, request, target):
-        obj = await self.registry.get(target.kind, target.namespace or "default", target.name)
+        obj = await self.registry.get(target.kind, target.namespace or "default", target.name,
+                                      request.query.get("resourceVersion", ""))
         return self.respond(request, target, obj)
 
     async def _list(self, request, target):
