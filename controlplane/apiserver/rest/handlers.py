@@ -101,6 +101,8 @@ class Handlers:
         return web.Response(text="ok")
 
     async def openapi_v2(self, request: web.Request) -> web.Response:
+        if "protobuf" in request.headers.get("Accept", ""):
+            return web.Response(body=openapi.v2_protobuf(), headers={"Content-Type": openapi.V2_PROTOBUF})
         return json_response(openapi.v2())
 
     async def openapi_v3(self, request: web.Request) -> web.Response:
