@@ -122,6 +122,17 @@ async def test_invalid_create_is_reported_with_the_kind_and_name(kubectl, tmp_pa
         in done.err, done.err
 
 
+async def test_kubectl_prints_warnings_that_quote_something(kubectl, tmp_path):
+    # A quote inside a Warning header's text is escaped; unescaped, kubectl dropped the whole warning.
+    path = write(tmp_path, "pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: hello\n  annotations:\n"
+                 "    container.apparmor.security.beta.kubernetes.io/hello: runtime/default\n"
+                 "spec: {containers: [{name: hello, image: busybox}]}\n")
+    done = await kubectl("create", "--dry-run=server", "-f", path)
+    assert done.code == 0, done.err
+    assert ('Warning: metadata.annotations[container.apparmor.security.beta.kubernetes.io/hello]: '
+            'deprecated since v1.30; use the "appArmorProfile" field instead') in done.err
+
+
 async def test_patch_types(kubectl, client):
     await client.create(objects.deployment("web", 1))
     merge = await kubectl("patch", "deploy", "web", "--type", "merge", "-p", '{"spec":{"replicas":2}}')

@@ -30,7 +30,10 @@ def json_response(body: dict | bytes, status: int = 200, content_type: str = med
     data = body if isinstance(body, bytes) else json.dumps(body, separators=(",", ":")).encode()
     response = web.Response(body=data, status=status, headers={"Content-Type": content_type})
     for w in warnings:
-        response.headers.add("Warning", f'299 - "{w}"')
+        # warn-text is an HTTP quoted-string: a quote or backslash inside it must be escaped, else kubectl
+        # drops the whole warning (PodSecurity's 'would violate PodSecurity "restricted:latest"' among them).
+        text = w.replace("\\", "\\\\").replace('"', '\\"')
+        response.headers.add("Warning", f'299 - "{text}"')
     return response
 
 
