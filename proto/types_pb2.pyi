@@ -590,6 +590,14 @@ class SeccompProfile(_message.Message):
     localhost_profile: str
     def __init__(self, type: _Optional[str] = ..., localhost_profile: _Optional[str] = ...) -> None: ...
 
+class AppArmorProfile(_message.Message):
+    __slots__ = ("type", "localhost_profile")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    LOCALHOST_PROFILE_FIELD_NUMBER: _ClassVar[int]
+    type: str
+    localhost_profile: str
+    def __init__(self, type: _Optional[str] = ..., localhost_profile: _Optional[str] = ...) -> None: ...
+
 class SELinuxOptions(_message.Message):
     __slots__ = ("user", "role", "type", "level")
     USER_FIELD_NUMBER: _ClassVar[int]
@@ -603,7 +611,7 @@ class SELinuxOptions(_message.Message):
     def __init__(self, user: _Optional[str] = ..., role: _Optional[str] = ..., type: _Optional[str] = ..., level: _Optional[str] = ...) -> None: ...
 
 class SecurityContext(_message.Message):
-    __slots__ = ("run_as_user", "run_as_group", "run_as_non_root", "read_only_root_filesystem", "allow_privilege_escalation", "capabilities", "privileged", "seccomp_profile", "proc_mount", "se_linux_options")
+    __slots__ = ("run_as_user", "run_as_group", "run_as_non_root", "read_only_root_filesystem", "allow_privilege_escalation", "capabilities", "privileged", "seccomp_profile", "proc_mount", "se_linux_options", "app_armor_profile")
     RUN_AS_USER_FIELD_NUMBER: _ClassVar[int]
     RUN_AS_GROUP_FIELD_NUMBER: _ClassVar[int]
     RUN_AS_NON_ROOT_FIELD_NUMBER: _ClassVar[int]
@@ -614,6 +622,7 @@ class SecurityContext(_message.Message):
     SECCOMP_PROFILE_FIELD_NUMBER: _ClassVar[int]
     PROC_MOUNT_FIELD_NUMBER: _ClassVar[int]
     SE_LINUX_OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    APP_ARMOR_PROFILE_FIELD_NUMBER: _ClassVar[int]
     run_as_user: int
     run_as_group: int
     run_as_non_root: bool
@@ -624,7 +633,8 @@ class SecurityContext(_message.Message):
     seccomp_profile: SeccompProfile
     proc_mount: str
     se_linux_options: SELinuxOptions
-    def __init__(self, run_as_user: _Optional[int] = ..., run_as_group: _Optional[int] = ..., run_as_non_root: _Optional[bool] = ..., read_only_root_filesystem: _Optional[bool] = ..., allow_privilege_escalation: _Optional[bool] = ..., capabilities: _Optional[_Union[Capabilities, _Mapping]] = ..., privileged: _Optional[bool] = ..., seccomp_profile: _Optional[_Union[SeccompProfile, _Mapping]] = ..., proc_mount: _Optional[str] = ..., se_linux_options: _Optional[_Union[SELinuxOptions, _Mapping]] = ...) -> None: ...
+    app_armor_profile: AppArmorProfile
+    def __init__(self, run_as_user: _Optional[int] = ..., run_as_group: _Optional[int] = ..., run_as_non_root: _Optional[bool] = ..., read_only_root_filesystem: _Optional[bool] = ..., allow_privilege_escalation: _Optional[bool] = ..., capabilities: _Optional[_Union[Capabilities, _Mapping]] = ..., privileged: _Optional[bool] = ..., seccomp_profile: _Optional[_Union[SeccompProfile, _Mapping]] = ..., proc_mount: _Optional[str] = ..., se_linux_options: _Optional[_Union[SELinuxOptions, _Mapping]] = ..., app_armor_profile: _Optional[_Union[AppArmorProfile, _Mapping]] = ...) -> None: ...
 
 class Sysctl(_message.Message):
     __slots__ = ("name", "value")
@@ -635,7 +645,7 @@ class Sysctl(_message.Message):
     def __init__(self, name: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
 
 class PodSecurityContext(_message.Message):
-    __slots__ = ("run_as_user", "run_as_group", "run_as_non_root", "supplemental_groups", "fs_group", "seccomp_profile", "sysctls", "fs_group_change_policy", "se_linux_options")
+    __slots__ = ("run_as_user", "run_as_group", "run_as_non_root", "supplemental_groups", "fs_group", "seccomp_profile", "sysctls", "fs_group_change_policy", "se_linux_options", "app_armor_profile")
     RUN_AS_USER_FIELD_NUMBER: _ClassVar[int]
     RUN_AS_GROUP_FIELD_NUMBER: _ClassVar[int]
     RUN_AS_NON_ROOT_FIELD_NUMBER: _ClassVar[int]
@@ -645,6 +655,7 @@ class PodSecurityContext(_message.Message):
     SYSCTLS_FIELD_NUMBER: _ClassVar[int]
     FS_GROUP_CHANGE_POLICY_FIELD_NUMBER: _ClassVar[int]
     SE_LINUX_OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    APP_ARMOR_PROFILE_FIELD_NUMBER: _ClassVar[int]
     run_as_user: int
     run_as_group: int
     run_as_non_root: bool
@@ -654,7 +665,8 @@ class PodSecurityContext(_message.Message):
     sysctls: _containers.RepeatedCompositeFieldContainer[Sysctl]
     fs_group_change_policy: str
     se_linux_options: SELinuxOptions
-    def __init__(self, run_as_user: _Optional[int] = ..., run_as_group: _Optional[int] = ..., run_as_non_root: _Optional[bool] = ..., supplemental_groups: _Optional[_Iterable[int]] = ..., fs_group: _Optional[int] = ..., seccomp_profile: _Optional[_Union[SeccompProfile, _Mapping]] = ..., sysctls: _Optional[_Iterable[_Union[Sysctl, _Mapping]]] = ..., fs_group_change_policy: _Optional[str] = ..., se_linux_options: _Optional[_Union[SELinuxOptions, _Mapping]] = ...) -> None: ...
+    app_armor_profile: AppArmorProfile
+    def __init__(self, run_as_user: _Optional[int] = ..., run_as_group: _Optional[int] = ..., run_as_non_root: _Optional[bool] = ..., supplemental_groups: _Optional[_Iterable[int]] = ..., fs_group: _Optional[int] = ..., seccomp_profile: _Optional[_Union[SeccompProfile, _Mapping]] = ..., sysctls: _Optional[_Iterable[_Union[Sysctl, _Mapping]]] = ..., fs_group_change_policy: _Optional[str] = ..., se_linux_options: _Optional[_Union[SELinuxOptions, _Mapping]] = ..., app_armor_profile: _Optional[_Union[AppArmorProfile, _Mapping]] = ...) -> None: ...
 
 class HostAlias(_message.Message):
     __slots__ = ("ip", "hostnames")

@@ -3,7 +3,7 @@ node's agent stops the containers, then confirms), and watched by node (`spec.no
 from __future__ import annotations
 
 from api import errors, meta, podstatus
-from controlplane.apiserver import defaults
+from controlplane.apiserver import apparmor, defaults
 from controlplane.apiserver.resources.strategy import COMMON_FIELDS, Strategy, Subresource
 from controlplane.apiserver.validation import pods
 from proto import types_pb2
@@ -42,6 +42,7 @@ class PodStrategy(Strategy):
 
     def prepare_for_create(self, pod: types_pb2.Pod) -> None:
         pod.status.phase = "Pending"
+        apparmor.fields_from_annotations(pod)
 
     def default(self, pod: types_pb2.Pod) -> None:
         defaults.pod(pod)
