@@ -478,6 +478,9 @@ class Registry:
         namespace = namespace if kind.namespaced else ""
         key = storage_key(kind, namespace, name)
         strategy = resources.for_kind(kind)
+        refusal = strategy.refuse_deletion(name)
+        if refusal:
+            raise errors.Forbidden(f'{kind.resource} "{name}" is forbidden: {refusal}')
 
         def mark_or_remove(old: Message) -> Change:
             if precondition_uid and precondition_uid != old.metadata.uid:

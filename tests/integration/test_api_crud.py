@@ -145,6 +145,15 @@ async def test_system_namespaces_exist(client):
     assert {"default", "kube-system", "kube-node-lease"} <= names
 
 
+@pytest.mark.parametrize("name", ["default", "kube-system", "kube-public"])
+async def test_system_namespaces_may_not_be_deleted_even_in_a_dry_run(client, name):
+    for dry_run in (True, False):
+        with pytest.raises(errors.Forbidden) as refused:
+            await client.delete("Namespace", name, dry_run=dry_run)
+        assert str(refused.value) == f'namespaces "{name}" is forbidden: this namespace may not be deleted'
+    assert not (await client.get("Namespace", name)).metadata.deletion_timestamp
+
+
 async def test_generate_name_gives_a_unique_name(client):
     p = pod("")
     p.metadata.generate_name = "web-"

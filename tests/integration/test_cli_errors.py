@@ -42,12 +42,12 @@ async def test_a_bad_document_among_good_ones_sends_nothing(skiff, client, tmp_p
     assert await _absent(client, "one")
 
 
-async def test_unknown_kind_names_the_kinds_that_exist(skiff, tmp_path):
+async def test_unknown_kind_in_a_manifest_names_the_kinds_that_exist_and_get_says_it_as_kubectl(skiff, tmp_path):
     path = write(tmp_path, "w.yaml", "apiVersion: v1\nkind: Widget\nmetadata: {name: x}\n")
     result = await skiff("apply", "-f", path)
     assert result.code == 1 and 'unknown kind "Widget"' in result.err and "Deployment" in result.err
     get = await skiff("get", "widgets")
-    assert get.code == 1 and get.err.startswith('error: unknown kind "widgets" (known kinds: ')
+    assert get.code == 1 and get.err == 'error: the server doesn\'t have a resource type "widgets"\n'
 
 
 async def test_server_validation_prints_every_field_path(skiff, tmp_path):

@@ -102,6 +102,37 @@ async def test_unknown_field_is_refused_with_its_path(kubectl, client, tmp_path)
         await client.get("Deployment", "web")
 
 
+async def test_a_kind_skiff_does_not_serve_is_no_match_as_kubectl_says_it(kubectl, tmp_path):
+    # kubectl looks an unserved kind up in OpenAPI v2 (protobuf) before mapping it; an unreadable answer
+    # stopped it at "proto: cannot parse invalid wire-format data".
+    path = write(tmp_path, "ds.yaml", "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\n"
+                 "spec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n"
+                 "    spec: {containers: [{name: a, image: busybox}]}\n")
+    done = await kubectl("apply", "-f", path)
+    assert done.code != 0
+    assert 'no matches for kind "DaemonSet" in version "apps/v1"' in done.err, done.err
+
+
+async def test_invalid_create_is_reported_with_the_kind_and_name(kubectl, tmp_path):
+    path = write(tmp_path, "svc.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n"
+                 "spec: {ipFamilies: [IPv6], ports: [{port: 80}]}\n")
+    done = await kubectl("create", "-f", path)
+    assert done.code != 0
+    assert 'The Service "web" is invalid: spec.ipFamilies[0]: Invalid value: "IPv6": not configured on this cluster' \
+        in done.err, done.err
+
+
+async def test_kubectl_prints_warnings_that_quote_something(kubectl, tmp_path):
+    # A quote inside a Warning header's text is escaped; unescaped, kubectl dropped the whole warning.
+    path = write(tmp_path, "pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: hello\n  annotations:\n"
+                 "    container.apparmor.security.beta.kubernetes.io/hello: runtime/default\n"
+                 "spec: {containers: [{name: hello, image: busybox}]}\n")
+    done = await kubectl("create", "--dry-run=server", "-f", path)
+    assert done.code == 0, done.err
+    assert ('Warning: metadata.annotations[container.apparmor.security.beta.kubernetes.io/hello]: '
+            'deprecated since v1.30; use the "appArmorProfile" field instead') in done.err
+
+
 async def test_patch_types(kubectl, client):
     await client.create(objects.deployment("web", 1))
     merge = await kubectl("patch", "deploy", "web", "--type", "merge", "-p", '{"spec":{"replicas":2}}')

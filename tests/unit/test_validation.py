@@ -779,6 +779,27 @@ def test_service_selector_must_be_labels():
     assert paths(problems(service(selector={"app": "web server"}))) == ["spec.selector"]
 
 
+def test_ip_families_beyond_ipv4_are_refused_as_on_a_single_stack_cluster():
+    assert problems(service(ipFamilies=["IPv6"])) == [
+        'spec.ipFamilies[0]: Invalid value: "IPv6": not configured on this cluster']
+    assert problems(service(ipFamilyPolicy="RequireDualStack")) == [
+        'spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services']
+    assert problems(service(ipFamilyPolicy="PreferDualStack", ipFamilies=["IPv4"])) == []
+    assert problems(service(ports=[], clusterIP="None", selector={}, ipFamilyPolicy="RequireDualStack")) == []
+
+
+def test_ip_family_fields_are_checked_in_kubernetes_words():
+    assert problems(service(ipFamilyPolicy="Both", ipFamilies=["IPv4", "IPv4", "IPv5"])) == [
+        'spec.ipFamilyPolicy: Unsupported value: "Both": supported values: "PreferDualStack", "RequireDualStack", '
+        '"SingleStack"',
+        'spec.ipFamilies: Invalid value: ["IPv4", "IPv4", "IPv5"]: may only hold up to 2 values',
+        'spec.ipFamilies[1]: Duplicate value: "IPv4"',
+        'spec.ipFamilies[2]: Unsupported value: "IPv5": supported values: "IPv4", "IPv6"']
+    assert problems(service(ipFamilyPolicy="SingleStack", ipFamilies=["IPv4", "IPv6"])) == [
+        'spec.ipFamilyPolicy: Invalid value: "SingleStack": '
+        "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified"]
+
+
 def test_traffic_policies():
     assert paths(problems(service(externalTrafficPolicy="Local"))) == ["spec.externalTrafficPolicy"]
     assert problems(service(type="NodePort", externalTrafficPolicy="Local")) == []

@@ -30,14 +30,19 @@ def json_response(body: dict | bytes, status: int = 200, content_type: str = med
     data = body if isinstance(body, bytes) else json.dumps(body, separators=(",", ":")).encode()
     response = web.Response(body=data, status=status, headers={"Content-Type": content_type})
     for w in warnings:
-        response.headers.add("Warning", f'299 - "{w}"')
+        # warn-text is an HTTP quoted-string: a quote or backslash inside it must be escaped, else kubectl
+        # drops the whole warning (PodSecurity's 'would violate PodSecurity "restricted:latest"' among them).
+        text = w.replace("\\", "\\\\").replace('"', '\\"')
+        response.headers.add("Warning", f'299 - "{text}"')
     return response
 
 
 def error_response(error: Exception, target: paths.Target | None = None, name: str = "") -> web.Response:
     details = {}
     if target is not None and target.kind is not None and (name or target.name):
-        details = {"name": name or target.name, "group": target.group, "kind": target.resource}
+        # An Invalid status names the Kind ("The Pod "web" is invalid"), the others the resource, as Kubernetes.
+        kind = target.kind.name if getattr(error, "reason", "") == "Invalid" else target.resource
+        details = {"name": name or target.name, "group": target.group, "kind": kind}
     code, body = from_error(error, details)
     if code == 500 and not isinstance(error, errors.ApiError):
         log.exception("REST request failed", exc_info=error)
@@ -99,6 +104,8 @@ class Handlers:
         return web.Response(text="ok")
 
     async def openapi_v2(self, request: web.Request) -> web.Response:
+        if "protobuf" in request.headers.get("Accept", ""):
+            return web.Response(body=openapi.v2_protobuf(), headers={"Content-Type": openapi.V2_PROTOBUF})
         return json_response(openapi.v2())
 
     async def openapi_v3(self, request: web.Request) -> web.Response:
@@ -236,7 +243,12 @@ class Handlers:
     async def _create(self, request, target):
         obj, warnings, data = await self.read_object(request, target)
         managers.record(request, target, None, data, obj)
-        created = await self.registry.create(obj, _dry_run(request.query))
+        try:
+            created = await self.registry.create(obj, _dry_run(request.query))
+        except errors.Invalid as e:
+            if e.reason != "Invalid":
+                raise
+            return error_response(e, target, obj.metadata.name)  # the name is the body's: the URL has none
         return self.respond(request, target, created, 201, warnings)
 
     async def _update(self, request, target):
