@@ -151,6 +151,8 @@ class Registry:
             await self._require_open_namespace(m.namespace)
         key = storage_key(kind, m.namespace, m.name)
         if dry_run:
+            if reservations is not None:  # as Kubernetes: a dry run shows the values a create would take
+                reservations.allocate(obj, self.caches[kind].objects.values())
             return obj
         if reservations is not None:
             return await self._create_reserving(kind, obj, key, reservations)

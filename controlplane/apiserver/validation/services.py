@@ -155,12 +155,13 @@ def validate_ip_families(spec: types_pb2.ServiceSpec, path: Path) -> list[str]:
             errors.append(duplicate(families.index(i), family))
         seen.add(family)
     if policy == "SingleStack" and len(spec.ip_families) > 1:
-        errors.append(invalid(path.child("ipFamilyPolicy"), policy,
-                              "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified"))
+        errors.append(invalid(path.child("ipFamilyPolicy"), policy, "must be 'RequireDualStack' or "
+                              "'PreferDualStack' when multiple IP families are specified"))
     if errors or (spec.cluster_ip == "None" and not spec.selector):
         return errors
     if policy == "RequireDualStack":
-        errors.append(invalid(path.child("ipFamilyPolicy"), policy, "this cluster is not configured for dual-stack services"))
+        errors.append(invalid(path.child("ipFamilyPolicy"), policy,
+                              "this cluster is not configured for dual-stack services"))
     for i, family in enumerate(spec.ip_families):
         if family != IPV4:
             errors.append(invalid(families.index(i), family, "not configured on this cluster"))
