@@ -63,13 +63,6 @@ def _int(query, name: str) -> int | None:
         raise RestError("BadRequest", f'{name}: invalid value "{value}": must be an integer') from None
 
 
-def _dry_run(query) -> bool:
-    values = query.getall("dryRun", [])
-    if any(v != "All" for v in values):
-        raise RestError("BadRequest", f'dryRun: Unsupported value: "{values[0]}": supported values: "All"')
-    return bool(values)
-
-
 class Handlers:
     """One instance per server: the registry, the agent proxy (logs, exec) and the version to report."""
 
@@ -244,7 +237,7 @@ class Handlers:
         obj, warnings, data = await self.read_object(request, target)
         managers.record(request, target, None, data, obj)
         try:
-            created = await self.registry.create(obj, _dry_run(request.query))
+            created = await self.registry.create(obj, codec.dry_run(request.query))
         except errors.Invalid as e:
             if e.reason != "Invalid":
                 raise
@@ -258,7 +251,7 @@ class Handlers:
         if not target.subresource:
             live = await self.registry.get(target.kind, obj.metadata.namespace, obj.metadata.name)
             managers.record(request, target, codec.encode(live), data, obj)
-        updated = await self.registry.update(obj, target.subresource, _dry_run(request.query))
+        updated = await self.registry.update(obj, target.subresource, codec.dry_run(request.query))
         return self.respond(request, target, updated, 200, warnings)
 
     # ------------------------------------------------------------ delete
@@ -266,7 +259,7 @@ class Handlers:
     async def _delete(self, request, target):
         options = await _delete_options(request)
         obj, deleted = await self.registry.delete(target.kind, target.namespace or "default", target.name,
-                                                  **options, dry_run=_dry_run(request.query))
+                                                  **options, dry_run=codec.dry_run(request.query))
         if deleted and target.kind.name != "Pod":
             return json_response(success({"name": target.name, "group": target.group, "kind": target.resource,
                                           "uid": obj.metadata.uid}))
@@ -274,7 +267,7 @@ class Handlers:
 
     async def _delete_collection(self, request, target):
         options = await _delete_options(request)
-        options["dry_run"] = _dry_run(request.query)
+        options["dry_run"] = codec.dry_run(request.query)
         q = request.query
         items, revision, _ = await self._list_pages(target, q)
         for item in items:
@@ -341,7 +334,7 @@ class Handlers:
             raise RestError("BadRequest", f"name in URL does not match name in Eviction object ({name})")
         options = _options_from(data.get("deleteOptions") or {}, {})
         await eviction.evict(self.registry, target.namespace or "default", target.name, options["grace_period"],
-                             _dry_run(request.query))
+                             codec.dry_run(request.query))
         return json_response(success({"name": target.name, "kind": "pods"}), 201)
 
 
