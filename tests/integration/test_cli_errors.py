@@ -128,3 +128,9 @@ async def test_bad_security_and_spread_fields_name_their_path_and_store_nothing(
         result = await skiff("apply", "-f", write(tmp_path, f"bad-{i}.yaml", text))
         assert result.code == 1 and path in result.err and "Traceback" not in result.err, (what, result.err)
         assert await _absent(client, f"bad-{i}"), what
+
+
+async def test_rollout_of_a_missing_deployment_is_not_found_from_the_server(skiff):
+    for verb in ("status", "history", "undo"):
+        result = await skiff("rollout", verb, "deploy/nosuch")
+        assert (result.code, result.err) == (1, 'Error from server (NotFound): deployments.apps "nosuch" not found\n')
