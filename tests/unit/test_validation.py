@@ -282,6 +282,28 @@ def test_pod_update_may_add_tolerations_but_not_change_them():
         "spec.tolerations: Forbidden: existing toleration can not be modified except its tolerationSeconds"]
 
 
+def test_scheduling_gates_are_qualified_names_once_each_and_never_with_a_node():
+    assert problems(pod_spec(schedulingGates=[{"name": "example.com/foo"}, {"name": "example.com/bar"}])) == []
+    errors = problems(pod_spec(schedulingGates=[{"name": "example.com/foo"}, {"name": "example.com/foo"},
+                                                {"name": "not a name"}]))
+    assert paths(errors) == ["spec.schedulingGates[1]", "spec.schedulingGates[2]"]
+    assert errors[0] == 'spec.schedulingGates[1]: Duplicate value: "example.com/foo"'
+    assert problems(pod_spec(schedulingGates=[{"name": "example.com/foo"}], nodeName="n1")) == [
+        "spec.nodeName: Forbidden: cannot be set until all schedulingGates have been cleared"]
+
+
+def test_pod_update_may_remove_scheduling_gates_but_not_add_them():
+    old = stored(pod_spec(schedulingGates=[{"name": "example.com/foo"}, {"name": "example.com/bar"}]))
+    removed = copy.deepcopy(old)
+    del removed["spec"]["schedulingGates"][0]
+    assert problems(removed, old) == []
+    added = copy.deepcopy(old)
+    added["spec"]["schedulingGates"].append({"name": "example.com/baz"})
+    assert problems(added, old) == [
+        "spec.schedulingGates[2].name: Forbidden: only deletion is allowed, but found new scheduling gate "
+        "'example.com/baz'"]
+
+
 def test_active_deadline_may_be_shortened_but_not_lengthened_or_removed():
     old = stored(pod_spec(activeDeadlineSeconds=100))
     shorter = copy.deepcopy(old)
