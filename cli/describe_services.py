@@ -1,5 +1,5 @@
-"""`skiff describe` body of a Service, in kubectl's layout: selector, type, cluster IPs, then for
-each port its target, node port and the endpoints serving it, and session affinity.
+"""`skiff describe` body of a Service, in kubectl's layout: selector, type, IP families, cluster IPs, then
+for each port its target, node port and the endpoints serving it, session affinity, traffic policies.
 """
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ MAX_ENDPOINTS = 3
 def service_body(svc, endpoints) -> list[str]:
     spec = svc.spec
     lines = [field("Selector", ",".join(f"{k}={v}" for k, v in sorted(spec.selector.items())) or NONE),
-             field("Type", spec.type or "ClusterIP"),
-             field("IP", spec.cluster_ip or NONE),
-             field("IPs", ",".join(spec.cluster_ips) or spec.cluster_ip or NONE)]
+             field("Type", spec.type or "ClusterIP")]
+    if spec.HasField("ip_family_policy"):
+        lines.append(field("IP Family Policy", spec.ip_family_policy))
+    lines += [field("IP Families", ",".join(spec.ip_families) or NONE),
+              field("IP", spec.cluster_ip or NONE),
+              field("IPs", ",".join(spec.cluster_ips) or spec.cluster_ip or NONE)]
     if spec.external_ips:
         lines.append(field("External IPs", ",".join(spec.external_ips)))
     for p in spec.ports:
@@ -30,6 +33,8 @@ def service_body(svc, endpoints) -> list[str]:
     lines.append(field("Session Affinity", spec.session_affinity or "None"))
     if spec.type in ("NodePort", "LoadBalancer"):
         lines.append(field("External Traffic Policy", spec.external_traffic_policy or "Cluster"))
+    if spec.internal_traffic_policy:
+        lines.append(field("Internal Traffic Policy", spec.internal_traffic_policy))
     return lines
 
 

@@ -103,6 +103,7 @@ def test_service_describes_each_port_with_its_endpoints():
     svc = _one("""{apiVersion: v1, kind: Service, metadata: {name: web, namespace: default,
         creationTimestamp: "2026-03-01T11:56:48Z"},
       spec: {type: NodePort, clusterIP: 10.96.0.10, clusterIPs: [10.96.0.10], selector: {app: web},
+             ipFamilyPolicy: SingleStack, ipFamilies: [IPv4], internalTrafficPolicy: Cluster,
              ports: [{name: http, port: 80, targetPort: 8080, nodePort: 30080, protocol: TCP},
                      {name: dns, port: 53, targetPort: dns, protocol: UDP}]}}""")
     ep = _one("""{apiVersion: v1, kind: Endpoints, metadata: {name: web, namespace: default},
