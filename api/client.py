@@ -165,10 +165,12 @@ class Client:
         _put_object(request, obj)
         return kinds.unwrap(await self._write("Create", request))
 
-    async def get(self, kind: KindLike, name: str, namespace: str = "default") -> Message:
+    async def get(self, kind: KindLike, name: str, namespace: str = "default", resource_version: str = "") -> Message:
+        """The object; resource_version="0" accepts the server's cached version (no etcd read), as the kubelet
+        reads its Node."""
         k = _kind(kind)
         response = await self._call("Get", api_pb2.GetRequest(
-            kind=k.name, namespace=namespace if k.namespaced else "", name=name))
+            kind=k.name, namespace=namespace if k.namespaced else "", name=name, resource_version=resource_version))
         return kinds.unwrap(response)
 
     async def list_page(self, kind: KindLike, namespace: str = "", label_selector: str = "",

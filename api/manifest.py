@@ -5,7 +5,6 @@ Wrong types are one error naming every path; unknown and duplicate fields follow
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field as dataclass_field
@@ -14,7 +13,7 @@ from typing import Any
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
-from api import kinds
+from api import b64, kinds
 
 INT_OR_STRING = "skiff.v1.IntOrString"
 
@@ -152,6 +151,8 @@ def _decode(data: Any, source: str) -> tuple[Message, _Found]:
     if kind_name != kind.name:
         raise ManifestError([f'kind: unknown kind "{kind_name}" (did you mean "{kind.name}"?)'], source)
     api_version = data.get("apiVersion")
+    if not api_version:
+        raise ManifestError([f'apiVersion: required ({kind.name} is served as "{kind.api_version}")'], source)
     if api_version != kind.api_version:
         raise ManifestError(
             [f'apiVersion: {kind.name} is served as "{kind.api_version}", not "{api_version}"'], source)
@@ -261,9 +262,9 @@ def _fill_map(msg: Message, field: FieldDescriptor, value: Any, path: str, found
             continue
         if binary:  # Secret data, ConfigMap binaryData: base64 in the manifest, as Kubernetes writes it
             try:
-                v = base64.b64decode(v, validate=True)
-            except (binascii.Error, ValueError) as e:
-                errors.append(f"{_join(path, k)}: illegal base64 data ({e})")
+                v = b64.decode(v)
+            except b64.Illegal as e:
+                errors.append(f"{_join(path, k)}: {e}")
                 continue
         target[k] = v
 

@@ -19,6 +19,8 @@ def is_terminal(pod: types_pb2.Pod) -> bool:
 def pod_status(pod: types_pb2.Pod) -> str:
     status = pod.status
     reason = status.reason or status.phase or "Pending"
+    if any(c.type == "PodScheduled" and c.reason == "SchedulingGated" for c in status.conditions):
+        reason = "SchedulingGated"  # as kubectl's printPod
     initializing, init_reason = _init_status(pod)
     if initializing:
         reason = init_reason

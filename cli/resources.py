@@ -26,8 +26,8 @@ ALL = ("Pod", "Service", "DaemonSet", "Deployment", "ReplicaSet", "StatefulSet",
 def lookup_kind(word: str) -> Kind:
     try:
         return kinds.lookup(word)
-    except kinds.UnknownKindError as e:
-        raise CliError(str(e)) from None
+    except kinds.UnknownKindError:
+        raise CliError(f'the server doesn\'t have a resource type "{word}"') from None  # kubectl's words
 
 
 def parse(words: list[str]) -> tuple[list[Kind], list[Target]]:

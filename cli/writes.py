@@ -48,12 +48,21 @@ def report(ctx: Context, args: argparse.Namespace, obj: Message, what: str) -> N
     ctx.out(f"{object_name(obj)} {what}{flags.dry_run_suffix(args)}")
 
 
-async def create(ctx: Context, args: argparse.Namespace, obj: Message) -> Message:
-    """Create a generated object (`create deployment`, `run`), or only check or print it (--dry-run)."""
+async def create(ctx: Context, args: argparse.Namespace, obj: Message, failed: str = "") -> Message:
+    """Create a generated object (`create deployment`, `run`), or only check or print it (--dry-run).
+
+    `failed` prefixes the server's refusal as kubectl's generator does ("failed to create deployment: ");
+    without it the refusal reads "Error from server (...)"."""
     if args.dry_run == "client":
         created = obj
     else:
         async with ctx.client() as client:
-            created = await client.create(obj, dry_run=args.dry_run == "server")
+            try:
+                created = await client.create(obj, dry_run=args.dry_run == "server")
+            except errors.ApiError as e:
+                if not failed or isinstance(e, errors.ServerUnreachable):
+                    raise
+                from cli.errors import CliError
+                raise CliError(f"{failed}{e}") from None
     report(ctx, args, created, "created")
     return created

@@ -53,6 +53,8 @@ class ConfigObjects:
         """Register the pod and wait until each of its watches has listed, so a miss means "not found"."""
         watches = self.register(pod)
         await self._stop_retired()
+        if all(w.synced for w in watches):
+            return  # the usual case, every sync of a running pod: no tasks to make and wait for
         await asyncio.wait_for(asyncio.gather(*(w.wait_synced() for w in watches)), SYNC_TIMEOUT_S)
 
     def lookup_for(self, pod: types_pb2.Pod) -> projection.Lookup:

@@ -67,6 +67,12 @@ class FleetPods:
 class HollowNodes:
     def __init__(self, cfg: AgentConfig, client: Client, count: int):
         self.client = client
+        # Each node talks first to one of the API servers in turn (then fails over to the others), as
+        # kubelets behind a load balancer do: on one connection, a fleet's status writes, leases and events
+        # would all land on the first server while the others idle.
+        self.clients = [client] + [Client(client.servers[k:] + client.servers[:k], client.timeout,
+                                          client.on_warning, credentials=client.credentials)
+                                   for k in range(1, len(client.servers))]
         self.agents: dict[str, NodeAgent] = {}
         self.sources: dict[str, FleetPods] = {}
         for i in range(count):
@@ -76,7 +82,7 @@ class HollowNodes:
             # Renewals spread over the interval, so 1000 nodes do not all write in the same instant.
             source = self.sources[node_cfg.node_name] = FleetPods()
             self.agents[node_cfg.node_name] = NodeAgent(
-                node_cfg, client, FakeRuntime(), network=SimulatedNetwork(), source=source, facts=HOLLOW_FACTS,
+                node_cfg, self.clients[i % len(self.clients)], FakeRuntime(), network=SimulatedNetwork(), source=source, facts=HOLLOW_FACTS,
                 runtime_version="fake://0.1", lease_delay=cfg.lease_renew_interval * i / max(count, 1))
         self.pods = Informer(client, "Pod")
         self.nodes = Informer(client, "Node")
@@ -105,6 +111,8 @@ class HollowNodes:
         await self.pods.stop()
         await self.nodes.stop()
         await asyncio.gather(*(a.stop() for a in self.agents.values()))
+        for extra in self.clients[1:]:
+            await extra.close()
 
     def _node(self, node: types_pb2.Node) -> None:
         source = self.sources.get(node.metadata.name)

@@ -9,7 +9,7 @@ import signal
 
 import uvloop
 
-from api import delegatedauth, monitoring
+from api import delegatedauth, gctune, monitoring
 from api.client import Client
 from nodeagent import config, podnetwork
 from nodeagent.config import AgentConfig
@@ -82,6 +82,7 @@ def main(argv=None) -> None:
     try:
         # uvloop for the agent's own loop only: pyroute2 runs in worker threads with loops of its own,
         # and a uvloop policy there cannot open netlink sockets.
+        gctune.for_server()
         uvloop.run(serve(cfg))
     except OSError as e:
         raise SystemExit(f"skiff-agent: {e}") from None

@@ -20,6 +20,24 @@ log = logging.getLogger(__name__)
 RESYNC_S = 10.0  # a pod is looked at this often even when nothing seems to change
 
 
+def asks_for_sync(old: types_pb2.Pod, new: types_pb2.Pod) -> bool:
+    """Whether a pod's new version calls for a sync: anything but its status and resourceVersion changed.
+
+    As the kubelet (podsDifferSemantically): the agent's own status write comes back through the watch, and
+    a pod whose status alone changed is reconciled into the cache without a sync; its periodic resync and
+    its runtime's changes still come."""
+    if old.spec != new.spec:
+        return True
+    if old.metadata.resource_version == new.metadata.resource_version:
+        return old.metadata != new.metadata
+    before, after = types_pb2.ObjectMeta(), types_pb2.ObjectMeta()
+    before.CopyFrom(old.metadata)
+    after.CopyFrom(new.metadata)
+    before.resource_version = after.resource_version = ""
+    del before.managed_fields[:], after.managed_fields[:]  # who wrote the status last
+    return before != after
+
+
 class PodWorker:
     def __init__(self, syncer: PodSyncer, pod: types_pb2.Pod, on_finished, resync_s: float = RESYNC_S):
         self.syncer = syncer
@@ -41,6 +59,9 @@ class PodWorker:
         if pod is None:
             self.removed = True
         else:
+            if not self.removed and not asks_for_sync(self.pod, pod):
+                self.pod = pod  # the newest version (its resourceVersion) is what the next status write is based on
+                return
             self.pod = pod
         self._full = True
         self._kick.set()

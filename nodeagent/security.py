@@ -24,7 +24,7 @@ class DockerSecurity:
     privileged: bool = False
     cap_add: tuple[str, ...] = ()
     cap_drop: tuple[str, ...] = ()
-    security_opt: tuple[str, ...] = ()  # no-new-privileges, seccomp=unconfined
+    security_opt: tuple[str, ...] = ()  # no-new-privileges, seccomp=unconfined, apparmor=...
     seccomp_localhost: str = ""  # a Localhost profile: the host file the runtime loads
 
 
@@ -96,6 +96,16 @@ def seccomp_options(profile: types_pb2.SeccompProfile, seccomp_root: str) -> tup
     return ("seccomp=unconfined",), ""  # Unconfined, and unset: Kubernetes' default without --seccomp-default
 
 
+def app_armor_options(profile: types_pb2.AppArmorProfile) -> tuple[str, ...]:
+    """Docker's option for a (container's effective) AppArmor profile. Unset is RuntimeDefault, as the
+    kubelet has it: Docker's own profile, applied when told nothing (on a host with AppArmor)."""
+    if profile.type == "Unconfined":
+        return ("apparmor=unconfined",)
+    if profile.type == "Localhost":
+        return (f"apparmor={profile.localhost_profile}",)  # a profile loaded on the node, by its name
+    return ()
+
+
 def docker_security(pod: types_pb2.Pod, container: types_pb2.Container, image_user: str = "",
                     seccomp_root: str = "") -> DockerSecurity:
     """The Docker options for the container; raises NonRootError for runAsNonRoot against a root user.
@@ -116,6 +126,8 @@ def docker_security(pod: types_pb2.Pod, container: types_pb2.Container, image_us
         options.append("no-new-privileges")
     seccomp, localhost = seccomp_options(eff.seccomp, seccomp_root)
     options += seccomp
+    options += app_armor_options(csc.app_armor_profile if csc.HasField("app_armor_profile")
+                                 else psc.app_armor_profile)
     return DockerSecurity(
         user=user, group_add=tuple(groups),
         read_only_rootfs=csc.HasField("read_only_root_filesystem") and csc.read_only_root_filesystem,

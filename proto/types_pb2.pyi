@@ -590,6 +590,14 @@ class SeccompProfile(_message.Message):
     localhost_profile: str
     def __init__(self, type: _Optional[str] = ..., localhost_profile: _Optional[str] = ...) -> None: ...
 
+class AppArmorProfile(_message.Message):
+    __slots__ = ("type", "localhost_profile")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    LOCALHOST_PROFILE_FIELD_NUMBER: _ClassVar[int]
+    type: str
+    localhost_profile: str
+    def __init__(self, type: _Optional[str] = ..., localhost_profile: _Optional[str] = ...) -> None: ...
+
 class SELinuxOptions(_message.Message):
     __slots__ = ("user", "role", "type", "level")
     USER_FIELD_NUMBER: _ClassVar[int]
@@ -603,7 +611,7 @@ class SELinuxOptions(_message.Message):
     def __init__(self, user: _Optional[str] = ..., role: _Optional[str] = ..., type: _Optional[str] = ..., level: _Optional[str] = ...) -> None: ...
 
 class SecurityContext(_message.Message):
-    __slots__ = ("run_as_user", "run_as_group", "run_as_non_root", "read_only_root_filesystem", "allow_privilege_escalation", "capabilities", "privileged", "seccomp_profile", "proc_mount", "se_linux_options")
+    __slots__ = ("run_as_user", "run_as_group", "run_as_non_root", "read_only_root_filesystem", "allow_privilege_escalation", "capabilities", "privileged", "seccomp_profile", "proc_mount", "se_linux_options", "app_armor_profile")
     RUN_AS_USER_FIELD_NUMBER: _ClassVar[int]
     RUN_AS_GROUP_FIELD_NUMBER: _ClassVar[int]
     RUN_AS_NON_ROOT_FIELD_NUMBER: _ClassVar[int]
@@ -614,6 +622,7 @@ class SecurityContext(_message.Message):
     SECCOMP_PROFILE_FIELD_NUMBER: _ClassVar[int]
     PROC_MOUNT_FIELD_NUMBER: _ClassVar[int]
     SE_LINUX_OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    APP_ARMOR_PROFILE_FIELD_NUMBER: _ClassVar[int]
     run_as_user: int
     run_as_group: int
     run_as_non_root: bool
@@ -624,7 +633,8 @@ class SecurityContext(_message.Message):
     seccomp_profile: SeccompProfile
     proc_mount: str
     se_linux_options: SELinuxOptions
-    def __init__(self, run_as_user: _Optional[int] = ..., run_as_group: _Optional[int] = ..., run_as_non_root: _Optional[bool] = ..., read_only_root_filesystem: _Optional[bool] = ..., allow_privilege_escalation: _Optional[bool] = ..., capabilities: _Optional[_Union[Capabilities, _Mapping]] = ..., privileged: _Optional[bool] = ..., seccomp_profile: _Optional[_Union[SeccompProfile, _Mapping]] = ..., proc_mount: _Optional[str] = ..., se_linux_options: _Optional[_Union[SELinuxOptions, _Mapping]] = ...) -> None: ...
+    app_armor_profile: AppArmorProfile
+    def __init__(self, run_as_user: _Optional[int] = ..., run_as_group: _Optional[int] = ..., run_as_non_root: _Optional[bool] = ..., read_only_root_filesystem: _Optional[bool] = ..., allow_privilege_escalation: _Optional[bool] = ..., capabilities: _Optional[_Union[Capabilities, _Mapping]] = ..., privileged: _Optional[bool] = ..., seccomp_profile: _Optional[_Union[SeccompProfile, _Mapping]] = ..., proc_mount: _Optional[str] = ..., se_linux_options: _Optional[_Union[SELinuxOptions, _Mapping]] = ..., app_armor_profile: _Optional[_Union[AppArmorProfile, _Mapping]] = ...) -> None: ...
 
 class Sysctl(_message.Message):
     __slots__ = ("name", "value")
@@ -635,7 +645,7 @@ class Sysctl(_message.Message):
     def __init__(self, name: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
 
 class PodSecurityContext(_message.Message):
-    __slots__ = ("run_as_user", "run_as_group", "run_as_non_root", "supplemental_groups", "fs_group", "seccomp_profile", "sysctls", "fs_group_change_policy", "se_linux_options")
+    __slots__ = ("run_as_user", "run_as_group", "run_as_non_root", "supplemental_groups", "fs_group", "seccomp_profile", "sysctls", "fs_group_change_policy", "se_linux_options", "app_armor_profile")
     RUN_AS_USER_FIELD_NUMBER: _ClassVar[int]
     RUN_AS_GROUP_FIELD_NUMBER: _ClassVar[int]
     RUN_AS_NON_ROOT_FIELD_NUMBER: _ClassVar[int]
@@ -645,6 +655,7 @@ class PodSecurityContext(_message.Message):
     SYSCTLS_FIELD_NUMBER: _ClassVar[int]
     FS_GROUP_CHANGE_POLICY_FIELD_NUMBER: _ClassVar[int]
     SE_LINUX_OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    APP_ARMOR_PROFILE_FIELD_NUMBER: _ClassVar[int]
     run_as_user: int
     run_as_group: int
     run_as_non_root: bool
@@ -654,7 +665,8 @@ class PodSecurityContext(_message.Message):
     sysctls: _containers.RepeatedCompositeFieldContainer[Sysctl]
     fs_group_change_policy: str
     se_linux_options: SELinuxOptions
-    def __init__(self, run_as_user: _Optional[int] = ..., run_as_group: _Optional[int] = ..., run_as_non_root: _Optional[bool] = ..., supplemental_groups: _Optional[_Iterable[int]] = ..., fs_group: _Optional[int] = ..., seccomp_profile: _Optional[_Union[SeccompProfile, _Mapping]] = ..., sysctls: _Optional[_Iterable[_Union[Sysctl, _Mapping]]] = ..., fs_group_change_policy: _Optional[str] = ..., se_linux_options: _Optional[_Union[SELinuxOptions, _Mapping]] = ...) -> None: ...
+    app_armor_profile: AppArmorProfile
+    def __init__(self, run_as_user: _Optional[int] = ..., run_as_group: _Optional[int] = ..., run_as_non_root: _Optional[bool] = ..., supplemental_groups: _Optional[_Iterable[int]] = ..., fs_group: _Optional[int] = ..., seccomp_profile: _Optional[_Union[SeccompProfile, _Mapping]] = ..., sysctls: _Optional[_Iterable[_Union[Sysctl, _Mapping]]] = ..., fs_group_change_policy: _Optional[str] = ..., se_linux_options: _Optional[_Union[SELinuxOptions, _Mapping]] = ..., app_armor_profile: _Optional[_Union[AppArmorProfile, _Mapping]] = ...) -> None: ...
 
 class HostAlias(_message.Message):
     __slots__ = ("ip", "hostnames")
@@ -955,7 +967,7 @@ class PodDNSConfig(_message.Message):
     def __init__(self, nameservers: _Optional[_Iterable[str]] = ..., searches: _Optional[_Iterable[str]] = ..., options: _Optional[_Iterable[_Union[PodDNSConfigOption, _Mapping]]] = ...) -> None: ...
 
 class PodSpec(_message.Message):
-    __slots__ = ("volumes", "init_containers", "containers", "restart_policy", "termination_grace_period_seconds", "active_deadline_seconds", "dns_policy", "node_selector", "service_account_name", "node_name", "host_network", "hostname", "subdomain", "affinity", "scheduler_name", "tolerations", "dns_config", "priority", "image_pull_secrets", "security_context", "share_process_namespace", "host_aliases", "enable_service_links", "topology_spread_constraints", "automount_service_account_token")
+    __slots__ = ("volumes", "init_containers", "containers", "restart_policy", "termination_grace_period_seconds", "active_deadline_seconds", "dns_policy", "node_selector", "service_account_name", "node_name", "host_network", "hostname", "subdomain", "affinity", "scheduler_name", "tolerations", "dns_config", "priority", "image_pull_secrets", "security_context", "share_process_namespace", "host_aliases", "enable_service_links", "topology_spread_constraints", "automount_service_account_token", "scheduling_gates")
     class NodeSelectorEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -988,6 +1000,7 @@ class PodSpec(_message.Message):
     ENABLE_SERVICE_LINKS_FIELD_NUMBER: _ClassVar[int]
     TOPOLOGY_SPREAD_CONSTRAINTS_FIELD_NUMBER: _ClassVar[int]
     AUTOMOUNT_SERVICE_ACCOUNT_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULING_GATES_FIELD_NUMBER: _ClassVar[int]
     volumes: _containers.RepeatedCompositeFieldContainer[Volume]
     init_containers: _containers.RepeatedCompositeFieldContainer[Container]
     containers: _containers.RepeatedCompositeFieldContainer[Container]
@@ -1013,7 +1026,14 @@ class PodSpec(_message.Message):
     enable_service_links: bool
     topology_spread_constraints: _containers.RepeatedCompositeFieldContainer[TopologySpreadConstraint]
     automount_service_account_token: bool
-    def __init__(self, volumes: _Optional[_Iterable[_Union[Volume, _Mapping]]] = ..., init_containers: _Optional[_Iterable[_Union[Container, _Mapping]]] = ..., containers: _Optional[_Iterable[_Union[Container, _Mapping]]] = ..., restart_policy: _Optional[str] = ..., termination_grace_period_seconds: _Optional[int] = ..., active_deadline_seconds: _Optional[int] = ..., dns_policy: _Optional[str] = ..., node_selector: _Optional[_Mapping[str, str]] = ..., service_account_name: _Optional[str] = ..., node_name: _Optional[str] = ..., host_network: _Optional[bool] = ..., hostname: _Optional[str] = ..., subdomain: _Optional[str] = ..., affinity: _Optional[_Union[Affinity, _Mapping]] = ..., scheduler_name: _Optional[str] = ..., tolerations: _Optional[_Iterable[_Union[Toleration, _Mapping]]] = ..., dns_config: _Optional[_Union[PodDNSConfig, _Mapping]] = ..., priority: _Optional[int] = ..., image_pull_secrets: _Optional[_Iterable[_Union[LocalObjectReference, _Mapping]]] = ..., security_context: _Optional[_Union[PodSecurityContext, _Mapping]] = ..., share_process_namespace: _Optional[bool] = ..., host_aliases: _Optional[_Iterable[_Union[HostAlias, _Mapping]]] = ..., enable_service_links: _Optional[bool] = ..., topology_spread_constraints: _Optional[_Iterable[_Union[TopologySpreadConstraint, _Mapping]]] = ..., automount_service_account_token: _Optional[bool] = ...) -> None: ...
+    scheduling_gates: _containers.RepeatedCompositeFieldContainer[PodSchedulingGate]
+    def __init__(self, volumes: _Optional[_Iterable[_Union[Volume, _Mapping]]] = ..., init_containers: _Optional[_Iterable[_Union[Container, _Mapping]]] = ..., containers: _Optional[_Iterable[_Union[Container, _Mapping]]] = ..., restart_policy: _Optional[str] = ..., termination_grace_period_seconds: _Optional[int] = ..., active_deadline_seconds: _Optional[int] = ..., dns_policy: _Optional[str] = ..., node_selector: _Optional[_Mapping[str, str]] = ..., service_account_name: _Optional[str] = ..., node_name: _Optional[str] = ..., host_network: _Optional[bool] = ..., hostname: _Optional[str] = ..., subdomain: _Optional[str] = ..., affinity: _Optional[_Union[Affinity, _Mapping]] = ..., scheduler_name: _Optional[str] = ..., tolerations: _Optional[_Iterable[_Union[Toleration, _Mapping]]] = ..., dns_config: _Optional[_Union[PodDNSConfig, _Mapping]] = ..., priority: _Optional[int] = ..., image_pull_secrets: _Optional[_Iterable[_Union[LocalObjectReference, _Mapping]]] = ..., security_context: _Optional[_Union[PodSecurityContext, _Mapping]] = ..., share_process_namespace: _Optional[bool] = ..., host_aliases: _Optional[_Iterable[_Union[HostAlias, _Mapping]]] = ..., enable_service_links: _Optional[bool] = ..., topology_spread_constraints: _Optional[_Iterable[_Union[TopologySpreadConstraint, _Mapping]]] = ..., automount_service_account_token: _Optional[bool] = ..., scheduling_gates: _Optional[_Iterable[_Union[PodSchedulingGate, _Mapping]]] = ...) -> None: ...
+
+class PodSchedulingGate(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class ContainerStateWaiting(_message.Message):
     __slots__ = ("reason", "message")
@@ -1314,7 +1334,7 @@ class SessionAffinityConfig(_message.Message):
     def __init__(self, client_ip: _Optional[_Union[ClientIPConfig, _Mapping]] = ...) -> None: ...
 
 class ServiceSpec(_message.Message):
-    __slots__ = ("ports", "selector", "cluster_ip", "cluster_ips", "type", "session_affinity", "session_affinity_config", "external_traffic_policy", "internal_traffic_policy", "publish_not_ready_addresses", "external_ips", "load_balancer_ip", "load_balancer_class", "load_balancer_source_ranges", "allocate_load_balancer_node_ports", "health_check_node_port")
+    __slots__ = ("ports", "selector", "cluster_ip", "cluster_ips", "type", "session_affinity", "session_affinity_config", "external_traffic_policy", "internal_traffic_policy", "publish_not_ready_addresses", "external_ips", "load_balancer_ip", "load_balancer_class", "load_balancer_source_ranges", "allocate_load_balancer_node_ports", "health_check_node_port", "ip_families", "ip_family_policy")
     class SelectorEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -1338,6 +1358,8 @@ class ServiceSpec(_message.Message):
     LOAD_BALANCER_SOURCE_RANGES_FIELD_NUMBER: _ClassVar[int]
     ALLOCATE_LOAD_BALANCER_NODE_PORTS_FIELD_NUMBER: _ClassVar[int]
     HEALTH_CHECK_NODE_PORT_FIELD_NUMBER: _ClassVar[int]
+    IP_FAMILIES_FIELD_NUMBER: _ClassVar[int]
+    IP_FAMILY_POLICY_FIELD_NUMBER: _ClassVar[int]
     ports: _containers.RepeatedCompositeFieldContainer[ServicePort]
     selector: _containers.ScalarMap[str, str]
     cluster_ip: str
@@ -1354,7 +1376,9 @@ class ServiceSpec(_message.Message):
     load_balancer_source_ranges: _containers.RepeatedScalarFieldContainer[str]
     allocate_load_balancer_node_ports: bool
     health_check_node_port: int
-    def __init__(self, ports: _Optional[_Iterable[_Union[ServicePort, _Mapping]]] = ..., selector: _Optional[_Mapping[str, str]] = ..., cluster_ip: _Optional[str] = ..., cluster_ips: _Optional[_Iterable[str]] = ..., type: _Optional[str] = ..., session_affinity: _Optional[str] = ..., session_affinity_config: _Optional[_Union[SessionAffinityConfig, _Mapping]] = ..., external_traffic_policy: _Optional[str] = ..., internal_traffic_policy: _Optional[str] = ..., publish_not_ready_addresses: _Optional[bool] = ..., external_ips: _Optional[_Iterable[str]] = ..., load_balancer_ip: _Optional[str] = ..., load_balancer_class: _Optional[str] = ..., load_balancer_source_ranges: _Optional[_Iterable[str]] = ..., allocate_load_balancer_node_ports: _Optional[bool] = ..., health_check_node_port: _Optional[int] = ...) -> None: ...
+    ip_families: _containers.RepeatedScalarFieldContainer[str]
+    ip_family_policy: str
+    def __init__(self, ports: _Optional[_Iterable[_Union[ServicePort, _Mapping]]] = ..., selector: _Optional[_Mapping[str, str]] = ..., cluster_ip: _Optional[str] = ..., cluster_ips: _Optional[_Iterable[str]] = ..., type: _Optional[str] = ..., session_affinity: _Optional[str] = ..., session_affinity_config: _Optional[_Union[SessionAffinityConfig, _Mapping]] = ..., external_traffic_policy: _Optional[str] = ..., internal_traffic_policy: _Optional[str] = ..., publish_not_ready_addresses: _Optional[bool] = ..., external_ips: _Optional[_Iterable[str]] = ..., load_balancer_ip: _Optional[str] = ..., load_balancer_class: _Optional[str] = ..., load_balancer_source_ranges: _Optional[_Iterable[str]] = ..., allocate_load_balancer_node_ports: _Optional[bool] = ..., health_check_node_port: _Optional[int] = ..., ip_families: _Optional[_Iterable[str]] = ..., ip_family_policy: _Optional[str] = ...) -> None: ...
 
 class PortStatus(_message.Message):
     __slots__ = ("port", "protocol", "error")

@@ -105,14 +105,15 @@ def _object(ctx: Context, args: argparse.Namespace, kind: str, fields: dict):
     return obj
 
 
-async def _create(ctx: Context, args: argparse.Namespace, obj) -> int:
+async def _create(ctx: Context, args: argparse.Namespace, obj, failed: str = "failed to create secret ") -> int:
     from cli import writes
-    await writes.create(ctx, args, obj)
+    await writes.create(ctx, args, obj, failed)  # kubectl's words, its missing colon after "secret" too
     return 0
 
 
 async def run_config_map(ctx: Context, args: argparse.Namespace) -> int:
-    return await _create(ctx, args, _object(ctx, args, "ConfigMap", _data("ConfigMap", args).config_map_fields()))
+    return await _create(ctx, args, _object(ctx, args, "ConfigMap", _data("ConfigMap", args).config_map_fields()),
+                         "failed to create configmap: ")
 
 
 async def run_generic(ctx: Context, args: argparse.Namespace) -> int:

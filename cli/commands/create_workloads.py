@@ -92,7 +92,7 @@ async def run_deployment(ctx: Context, args: argparse.Namespace) -> int:
     from cli import writes
     obj = _typed(generate.deployment(args.name, args.image, args.replicas, args.port, args.command,
                                      _namespace(ctx, args)))
-    await writes.create(ctx, args, obj)
+    await writes.create(ctx, args, obj, "failed to create deployment: ")
     return 0
 
 
@@ -106,7 +106,7 @@ async def run_service(ctx: Context, args: argparse.Namespace) -> int:
     from cli import writes
     obj = _typed(generate.service(args.service_kind, args.name, args.tcp, getattr(args, "node_port", 0),
                                   getattr(args, "clusterip", ""), _namespace(ctx, args)))
-    await writes.create(ctx, args, obj)
+    await writes.create(ctx, args, obj, f"failed to create {args.service_kind} service: ")
     return 0
 
 
@@ -114,5 +114,5 @@ async def run_ingress(ctx: Context, args: argparse.Namespace) -> int:
     from cli import writes
     obj = _typed(generate.ingress(args.name, args.rule, args.class_name, args.default_backend, args.annotation,
                                   _namespace(ctx, args)))
-    await writes.create(ctx, args, obj)
+    await writes.create(ctx, args, obj, "failed to create ingress: ")
     return 0

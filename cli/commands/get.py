@@ -65,7 +65,9 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
     objects = [o for _, objs in groups for o in objs]
     if not output.is_table:
         single = len(named) == 1 and not kinds_to_list
-        if objects or output.format in ("json", "yaml", "jsonpath"):  # an empty List, as kubectl
+        # an empty List, as kubectl, for a list that found nothing; named objects that were all missing print
+        # only their errors
+        if objects or (output.format in ("json", "yaml", "jsonpath") and not named):
             _print_machine(ctx, printers.render_objects(objects, output, single, header=not args.no_headers),
                            output)
         if not objects and output.format in ("name", "custom-columns") and not ctx.failures:

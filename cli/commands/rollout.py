@@ -68,7 +68,7 @@ async def _get(client, name: str, namespace: str):
     try:
         return await client.get("Deployment", name, namespace)
     except errors.NotFound:
-        raise CliError(str(not_found(resources.lookup_kind("deploy"), name))) from None
+        raise not_found(resources.lookup_kind("deploy"), name) from None  # "Error from server (NotFound)", as kubectl
 
 
 def status_message(d) -> tuple[str, bool]:

@@ -16,6 +16,7 @@ from api import errors, kinds
 from controlplane.apiserver.auth import admission as node_restriction
 from controlplane.apiserver.auth import podsecurity, tokenvolume
 from controlplane.apiserver.auth.request import audit_annotations, current_user, response_warnings
+from controlplane.apiserver.validation import podwarnings
 from proto import types_pb2
 
 CREATE, UPDATE = "create", "update"
@@ -94,6 +95,8 @@ class Admission:
         elif isinstance(obj, types_pb2.Pod):
             if operation == CREATE or (not subresource and significant_pod_update(obj, old)):
                 self._pod_security(obj, enforce=True)
+            if operation == CREATE:
+                _note(response_warnings, podwarnings.deprecated_annotations(obj.metadata))
         elif isinstance(obj, types_pb2.Namespace):
             if old is not None and not subresource:
                 self._new_enforce_level(obj, old)
@@ -101,6 +104,7 @@ class Admission:
             pod = template_pod(obj)
             if pod is not None and (old is None or template_pod(old) != pod):
                 self._pod_security(pod, enforce=False, namespace=obj.metadata.namespace)
+                _note(response_warnings, podwarnings.deprecated_annotations(pod.metadata, "spec.template."))
 
     def _new_enforce_level(self, new: types_pb2.Namespace, old: types_pb2.Namespace) -> None:
         """A namespace whose enforce level tightens warns about the pods already in it (none is stopped)."""

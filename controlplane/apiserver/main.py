@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import grpc
 import uvloop
 
-from api import grpchealth, monitoring
+from api import gctune, grpchealth, monitoring
 from controlplane.apiserver.allocator import ServiceRanges
 from controlplane.apiserver import encryption, metrics
 from controlplane.apiserver.encoded import AcceptingEncoded
@@ -287,6 +287,7 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        gctune.for_server()
         uvloop.run(serve(args))
     except OSError as e:
         raise SystemExit(f"skiff-apiserver: {e}") from None

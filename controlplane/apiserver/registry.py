@@ -151,6 +151,8 @@ class Registry:
             await self._require_open_namespace(m.namespace)
         key = storage_key(kind, m.namespace, m.name)
         if dry_run:
+            if reservations is not None:  # as Kubernetes: a dry run shows the values a create would take
+                reservations.allocate(obj, self.caches[kind].objects.values())
             return obj
         if reservations is not None:
             return await self._create_reserving(kind, obj, key, reservations)
@@ -217,8 +219,12 @@ class Registry:
             raise errors.PreconditionFailed(
                 f"unable to create new content in namespace {namespace} because it is being terminated")
 
-    async def get(self, kind: Kind, namespace: str, name: str) -> Message:
+    async def get(self, kind: Kind, namespace: str, name: str, resource_version: str = "") -> Message:
+        """The object; resource_version "0" accepts the watch cache's version (a moment behind etcd, at most),
+        as Kubernetes does, saving the etcd read."""
         namespace = namespace if kind.namespaced else ""
+        if resource_version == "0" and (found := self.cached(kind, namespace, name)) is not None:
+            return meta.copy(found)
         try:
             kv = await self.storage.get(storage_key(kind, namespace, name))
         except errors.NotFound:
@@ -474,6 +480,9 @@ class Registry:
         namespace = namespace if kind.namespaced else ""
         key = storage_key(kind, namespace, name)
         strategy = resources.for_kind(kind)
+        refusal = strategy.refuse_deletion(name)
+        if refusal:
+            raise errors.Forbidden(f'{kind.resource} "{name}" is forbidden: {refusal}')
 
         def mark_or_remove(old: Message) -> Change:
             if precondition_uid and precondition_uid != old.metadata.uid:

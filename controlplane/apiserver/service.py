@@ -194,7 +194,8 @@ class ApiService(api_pb2_grpc.ApiServicer):
     async def Get(self, request, context):
         kind = kinds.lookup(request.kind)
         self.authorize(attrs.for_kind("get", kind, request.namespace, request.name))
-        return kinds.wrap(await self.registry.get(kind, request.namespace or "default", request.name))
+        return kinds.wrap(await self.registry.get(kind, request.namespace or "default", request.name,
+                                                  request.resource_version))
 
     @_api_call
     async def List(self, request, context):

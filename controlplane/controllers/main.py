@@ -10,7 +10,7 @@ import signal
 
 import uvloop
 
-from api import kubeconfig, leaderelection, monitoring
+from api import gctune, kubeconfig, leaderelection, monitoring
 from api.flagtypes import positive_seconds
 from controlplane.controllers import manager
 from controlplane.controllers.loadbalancer import pool
@@ -134,6 +134,7 @@ def main(argv=None) -> None:
     except (manager.UnknownControllerError, CidrSetError, pool.PoolError) as e:
         raise SystemExit(f"skiff-controller-manager: {e}") from None
     try:
+        gctune.for_server()
         code = uvloop.run(serve(args, names))
     except KeyboardInterrupt:
         code = 0

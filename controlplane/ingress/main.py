@@ -9,7 +9,7 @@ import signal
 
 import uvloop
 
-from api import kubeconfig, monitoring
+from api import gctune, kubeconfig, monitoring
 from controlplane.ingress import render
 from controlplane.ingress.controller import IngressController, Options
 from controlplane.ingress.nginx import ConfigRejected, Nginx
@@ -77,6 +77,7 @@ async def serve(args: argparse.Namespace) -> int:
 def main(argv=None) -> None:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    gctune.for_server()
     raise SystemExit(uvloop.run(serve(args)))
 
 

@@ -27,6 +27,9 @@ def nginx_conf(plan: Plan, settings: Settings) -> str:
     lines = [
         "# Written by skiff-ingress-controller from the cluster's Ingresses; edits are overwritten.",
         f"worker_processes {settings.worker_processes};",
+        # A reload's old workers finish their requests, but a long-lived one (a websocket, a stream) would keep
+        # its worker, and every reload would leave one more behind: ingress-nginx ends them after 240 s.
+        "worker_shutdown_timeout 240s;",
         f"pid {settings.work_dir}/nginx.pid;",
         f"error_log {settings.work_dir}/error.log warn;",
         # multi_accept: a worker woken for a new connection takes every pending one (ingress-nginx's default).

@@ -10,7 +10,7 @@ import signal
 
 import uvloop
 
-from api import kubeconfig, leaderelection, monitoring
+from api import gctune, kubeconfig, leaderelection, monitoring
 from api.flagtypes import positive_seconds
 from controlplane.scheduler.cache import DEFAULT_ASSUMED_TTL
 from controlplane.scheduler.leader import LEASE_NAME, ElectedScheduler
@@ -80,6 +80,7 @@ async def serve(args: argparse.Namespace) -> None:
 def main(argv=None) -> None:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    gctune.for_server()
     uvloop.run(serve(args))
 
 

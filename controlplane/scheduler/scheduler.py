@@ -109,8 +109,9 @@ class Scheduler:
     # ------------------------------------------------------------ informer handlers: only bookkeeping
 
     def _responsible(self, pod: types_pb2.Pod) -> bool:
+        # A gated pod waits until its last schedulingGate is removed (an update, which queues it then).
         return (pod.spec.scheduler_name == self.config.name and not pod.metadata.deletion_timestamp
-                and pod.status.phase not in TERMINAL_PHASES)
+                and pod.status.phase not in TERMINAL_PHASES and not pod.spec.scheduling_gates)
 
     def _on_pod_add(self, pod: types_pb2.Pod) -> None:
         if pod.spec.node_name:

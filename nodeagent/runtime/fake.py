@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 
 from api import meta
+from nodeagent.runtime import base
 from nodeagent.runtime.base import (
     ContainerInfo, ContainerNotFound, ContainerSpec, ExecResult, ExecSession, ImageNeverPullError,
     ImagePullError, Runtime, RuntimeError_,
@@ -52,6 +53,10 @@ class FakeRuntime(Runtime):
         self.calls: list[tuple] = []  # (verb, argument) of every call, for tests
         self.pull_auth: dict[str, dict | None] = {}  # image -> the credentials of its last ensure_image
         self._containers: dict[str, _Container] = {}
+        # By pod uid: an agent lists one pod's containers at every sync, and a hollow process holds
+        # thousands of pods, so a list does not walk every container.
+        self._by_pod: dict[str, dict[str, _Container]] = {}
+        self._names: set[str] = set()  # container names are unique in a runtime, as Docker's
         self._ids = itertools.count(1)
 
     # Scripting
@@ -99,7 +104,7 @@ class FakeRuntime(Runtime):
 
     async def create(self, spec: ContainerSpec) -> str:
         self.calls.append(("create", spec.name))
-        if any(c.info.name == spec.name for c in self._containers.values()):
+        if spec.name in self._names:
             raise RuntimeError_(f'Conflict. The container name "/{spec.name}" is already in use')
         if spec.image not in self.images:
             raise RuntimeError_(f"No such image: {spec.image}")
@@ -108,7 +113,9 @@ class FakeRuntime(Runtime):
         container_id = f"{next(self._ids):064x}"
         info = ContainerInfo(id=container_id, name=spec.name, labels=dict(spec.labels), image=spec.image,
                              image_id="sha256:fake-" + spec.image, state="created")
-        self._containers[container_id] = _Container(spec, info)
+        container = self._containers[container_id] = _Container(spec, info)
+        self._by_pod.setdefault(info.labels.get(base.LABEL_POD_UID, ""), {})[container_id] = container
+        self._names.add(spec.name)
         return container_id
 
     async def start(self, container_id: str) -> None:
@@ -132,6 +139,11 @@ class FakeRuntime(Runtime):
         self.calls.append(("remove", container_id))
         container = self._containers.pop(container_id, None)
         if container is not None:
+            pod = container.info.labels.get(base.LABEL_POD_UID, "")
+            self._by_pod[pod].pop(container_id, None)
+            if not self._by_pod[pod]:
+                del self._by_pod[pod]
+            self._names.discard(container.info.name)
             container.log_changed.set()
 
     async def inspect(self, container_id: str) -> ContainerInfo:
@@ -141,7 +153,7 @@ class FakeRuntime(Runtime):
 
     async def list(self, labels: dict[str, str]) -> list[ContainerInfo]:
         found = []
-        for container in list(self._containers.values()):
+        for container in list(self._pod_of(labels.get(base.LABEL_POD_UID))):
             if all(container.info.labels.get(k) == v for k, v in labels.items()):
                 self._settle(container)
                 found.append(container.info)
@@ -177,6 +189,12 @@ class FakeRuntime(Runtime):
         return _FakeExecSession(await self.exec(container_id, command))
 
     # Internals
+
+    def _pod_of(self, uid: str | None):
+        """The containers labelled with this pod uid, or every container when no uid is given."""
+        if uid is None:
+            return self._containers.values()
+        return self._by_pod.get(uid, {}).values()
 
     def _get(self, container_id: str) -> _Container:
         try:

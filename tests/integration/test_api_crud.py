@@ -145,6 +145,15 @@ async def test_system_namespaces_exist(client):
     assert {"default", "kube-system", "kube-node-lease"} <= names
 
 
+@pytest.mark.parametrize("name", ["default", "kube-system", "kube-public"])
+async def test_system_namespaces_may_not_be_deleted_even_in_a_dry_run(client, name):
+    for dry_run in (True, False):
+        with pytest.raises(errors.Forbidden) as refused:
+            await client.delete("Namespace", name, dry_run=dry_run)
+        assert str(refused.value) == f'namespaces "{name}" is forbidden: this namespace may not be deleted'
+    assert not (await client.get("Namespace", name)).metadata.deletion_timestamp
+
+
 async def test_generate_name_gives_a_unique_name(client):
     p = pod("")
     p.metadata.generate_name = "web-"
@@ -177,3 +186,14 @@ async def test_concurrent_creates_of_one_name_succeed_exactly_once(client):
     assert all(isinstance(r, errors.AlreadyExists) for r in same if isinstance(r, Exception))
     assert all(not isinstance(r, Exception) for r in results[10:])
     assert len((await client.list("Pod")).items) == 11
+
+
+async def test_get_at_resource_version_0_answers_from_the_cache_and_a_missing_object_is_not_found(client):
+    created = await client.create(pod("cached"))
+    got = await client.get("Pod", "cached", resource_version="0")
+    assert got.metadata.uid == created.metadata.uid  # the cache has it, or etcd answered for it
+    got.metadata.labels["tier"] = "front"  # a caller's copy, not the cache's object
+    await client.update(got)
+    assert (await client.get("Pod", "cached")).metadata.labels["tier"] == "front"
+    with pytest.raises(errors.NotFound):
+        await client.get("Pod", "never-made", resource_version="0")

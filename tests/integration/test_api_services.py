@@ -36,6 +36,16 @@ async def test_concurrent_creates_get_distinct_addresses(client):
     assert all(list(s.spec.cluster_ips) == [s.spec.cluster_ip] for s in created)
 
 
+async def test_a_dry_run_shows_the_addresses_a_create_would_take_and_reserves_none(client):
+    shown = await client.create(service("dry", "NodePort"), dry_run=True)
+    assert ipaddress.IPv4Address(shown.spec.cluster_ip) in ipaddress.IPv4Network("10.96.0.0/16")
+    assert list(shown.spec.cluster_ips) == [shown.spec.cluster_ip] and shown.spec.ports[0].node_port >= 30000
+    with pytest.raises(errors.NotFound):
+        await client.get("Service", "dry")
+    taken = await client.create(service("real", "NodePort", shown.spec.cluster_ip, shown.spec.ports[0].node_port))
+    assert taken.spec.cluster_ip == shown.spec.cluster_ip  # the dry run held nothing back
+
+
 async def test_requested_ip_is_honoured_once(client):
     first = await client.create(service("a", cluster_ip="10.96.0.10"))
     assert first.spec.cluster_ip == "10.96.0.10"

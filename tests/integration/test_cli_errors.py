@@ -42,12 +42,12 @@ async def test_a_bad_document_among_good_ones_sends_nothing(skiff, client, tmp_p
     assert await _absent(client, "one")
 
 
-async def test_unknown_kind_names_the_kinds_that_exist(skiff, tmp_path):
+async def test_unknown_kind_in_a_manifest_names_the_kinds_that_exist_and_get_says_it_as_kubectl(skiff, tmp_path):
     path = write(tmp_path, "w.yaml", "apiVersion: v1\nkind: Widget\nmetadata: {name: x}\n")
     result = await skiff("apply", "-f", path)
     assert result.code == 1 and 'unknown kind "Widget"' in result.err and "Deployment" in result.err
     get = await skiff("get", "widgets")
-    assert get.code == 1 and get.err.startswith('error: unknown kind "widgets" (known kinds: ')
+    assert get.code == 1 and get.err == 'error: the server doesn\'t have a resource type "widgets"\n'
 
 
 async def test_server_validation_prints_every_field_path(skiff, tmp_path):
@@ -128,3 +128,9 @@ async def test_bad_security_and_spread_fields_name_their_path_and_store_nothing(
         result = await skiff("apply", "-f", write(tmp_path, f"bad-{i}.yaml", text))
         assert result.code == 1 and path in result.err and "Traceback" not in result.err, (what, result.err)
         assert await _absent(client, f"bad-{i}"), what
+
+
+async def test_rollout_of_a_missing_deployment_is_not_found_from_the_server(skiff):
+    for verb in ("status", "history", "undo"):
+        result = await skiff("rollout", verb, "deploy/nosuch")
+        assert (result.code, result.err) == (1, 'Error from server (NotFound): deployments.apps "nosuch" not found\n')

@@ -41,6 +41,8 @@ async def test_empty_list_as_json_is_an_empty_list_and_a_table_says_none_found(s
                                        "metadata": {"resourceVersion": ""}}
     table = await skiff("get", "pods")
     assert (table.out, table.err) == ("", "No resources found in default namespace.\n")
+    missing = await skiff("get", "pod", "nosuch", "-o", "yaml")  # an error alone, no empty List after it
+    assert (missing.code, missing.out, missing.err) == (1, "", 'Error from server (NotFound): pods "nosuch" not found\n')
 
 
 async def test_get_all_lists_pods_and_deployments_named_by_kind(client, skiff):

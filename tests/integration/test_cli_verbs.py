@@ -140,6 +140,10 @@ async def test_create_generators_make_working_objects(client, skiff):
     assert [n.metadata.name for n in (await client.list("Namespace")).items if n.metadata.name in ("team", "dry")] == ["team"]
     exists = await skiff("create", "namespace", "team")
     assert (exists.code, exists.err) == (1, 'Error from server (AlreadyExists): namespaces "team" already exists\n')
+    again = await skiff("create", "deployment", "web", "--image=busybox")  # kubectl's generators say which failed
+    assert (again.code, again.err) == (1, 'error: failed to create deployment: deployments.apps "web" already exists\n')
+    again = await skiff("create", "service", "nodeport", "web", "--tcp=80:8080")
+    assert again.err == 'error: failed to create NodePort service: services "web" already exists\n'
 
 
 async def test_cluster_info_names_the_control_plane_and_counts_ready_nodes(client, skiff):

@@ -102,6 +102,37 @@ async def test_unknown_field_is_refused_with_its_path(kubectl, client, tmp_path)
         await client.get("Deployment", "web")
 
 
+async def test_a_kind_skiff_does_not_serve_is_no_match_as_kubectl_says_it(kubectl, tmp_path):
+    # kubectl looks an unserved kind up in OpenAPI v2 (protobuf) before mapping it; an unreadable answer
+    # stopped it at "proto: cannot parse invalid wire-format data".
+    path = write(tmp_path, "ds.yaml", "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\n"
+                 "spec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n"
+                 "    spec: {containers: [{name: a, image: busybox}]}\n")
+    done = await kubectl("apply", "-f", path)
+    assert done.code != 0
+    assert 'no matches for kind "DaemonSet" in version "apps/v1"' in done.err, done.err
+
+
+async def test_invalid_create_is_reported_with_the_kind_and_name(kubectl, tmp_path):
+    path = write(tmp_path, "svc.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n"
+                 "spec: {ipFamilies: [IPv6], ports: [{port: 80}]}\n")
+    done = await kubectl("create", "-f", path)
+    assert done.code != 0
+    assert 'The Service "web" is invalid: spec.ipFamilies[0]: Invalid value: "IPv6": not configured on this cluster' \
+        in done.err, done.err
+
+
+async def test_kubectl_prints_warnings_that_quote_something(kubectl, tmp_path):
+    # A quote inside a Warning header's text is escaped; unescaped, kubectl dropped the whole warning.
+    path = write(tmp_path, "pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: hello\n  annotations:\n"
+                 "    container.apparmor.security.beta.kubernetes.io/hello: runtime/default\n"
+                 "spec: {containers: [{name: hello, image: busybox}]}\n")
+    done = await kubectl("create", "--dry-run=server", "-f", path)
+    assert done.code == 0, done.err
+    assert ('Warning: metadata.annotations[container.apparmor.security.beta.kubernetes.io/hello]: '
+            'deprecated since v1.30; use the "appArmorProfile" field instead') in done.err
+
+
 async def test_patch_types(kubectl, client):
     await client.create(objects.deployment("web", 1))
     merge = await kubectl("patch", "deploy", "web", "--type", "merge", "-p", '{"spec":{"replicas":2}}')
@@ -253,3 +284,38 @@ async def test_create_generators_and_expose(kubectl, client):
     s3 = await client.get("Service", "s3")
     assert (s3.spec.type, s3.spec.ports[0].node_port, s3.spec.ports[0].target_port.int_value) == ("NodePort", 30080, 8080)
     assert dict((await client.get("Service", "d1")).spec.selector) == {"app": "d1"}
+
+
+async def test_create_generators_for_accounts_rbac_ingress_and_autoscale(kubectl, client):
+    """`kubectl create serviceaccount|role|rolebinding|clusterrolebinding|ingress` and `kubectl autoscale`
+    (autoscaling/v1) send Kubernetes protobuf; short names such as "r1" once read as empty messages."""
+    await client.create(objects.deployment("r1", 1))
+    for argv in (("create", "serviceaccount", "sa1"), ("create", "role", "r1", "--verb=get", "--resource=pods"),
+                 ("create", "rolebinding", "rb1", "--role=r1", "--user=u", "--serviceaccount=default:sa1"),
+                 ("create", "clusterrolebinding", "crb1", "--clusterrole=view", "--group=g"),
+                 ("create", "ingress", "ing", "--rule=a.com/=r1:80,tls=sec", "--rule=/p*=r1:http", "--class=nginx"),
+                 ("autoscale", "deployment", "r1", "--min=2", "--max=5", "--cpu-percent=60")):
+        r = await kubectl(*argv)
+        assert r.code == 0, (argv, r.err)
+    assert (await client.get("ServiceAccount", "sa1")).metadata.name == "sa1"
+    role = await client.get("Role", "r1")
+    assert (list(role.rules[0].verbs), list(role.rules[0].resources)) == (["get"], ["pods"])
+    binding = await client.get("RoleBinding", "rb1")
+    assert (binding.role_ref.kind, binding.role_ref.name) == ("Role", "r1")
+    assert [(s.kind, s.name) for s in binding.subjects] == [("User", "u"), ("ServiceAccount", "sa1")]
+    assert (await client.get("ClusterRoleBinding", "crb1", "")).subjects[0].name == "g"
+    ingress = await client.get("Ingress", "ing")
+    assert ingress.spec.ingress_class_name == "nginx" and ingress.spec.tls[0].secret_name == "sec"
+    paths = [(r.host, p.path, p.path_type, p.backend.service.port.number or p.backend.service.port.name)
+             for r in ingress.spec.rules for p in r.http.paths]
+    assert paths == [("a.com", "/", "Exact", 80), ("", "/p", "Prefix", "http")]
+    hpa = await client.get("HorizontalPodAutoscaler", "r1")
+    assert (hpa.spec.min_replicas, hpa.spec.max_replicas) == (2, 5)
+    assert hpa.spec.metrics[0].resource.target.average_utilization == 60
+
+
+async def test_system_namespaces_may_not_be_deleted_through_kubectl(kubectl):
+    refused = await kubectl("delete", "namespace", "default")
+    assert refused.code == 1
+    assert refused.err.strip() == 'Error from server (Forbidden): namespaces "default" is forbidden: ' \
+                                  'this namespace may not be deleted'

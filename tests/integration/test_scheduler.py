@@ -133,3 +133,28 @@ async def test_leader_failover_binds_without_double_binding(client):
     finally:
         await first.stop()
         await second.stop()
+
+
+async def test_a_gated_pod_waits_until_its_last_gate_is_removed(client, scheduler):
+    await create_nodes(client, 1, scheduler)
+    gated = pod("gated")
+    gated.spec.scheduling_gates.add(name="example.com/foo")
+    gated.spec.scheduling_gates.add(name="example.com/bar")
+    created = await client.create(gated)
+    waiting = meta.get_condition(created.status.conditions, "PodScheduled")
+    assert (waiting.status, waiting.reason) == ("False", "SchedulingGated")
+    await client.create(pod("later"))
+    await eventually(lambda: _bound(client, "later"))
+    assert not (await client.get("Pod", "gated")).spec.node_name  # one created after it was placed
+    for remaining in (1, 0):
+        current = await client.get("Pod", "gated")
+        del current.spec.scheduling_gates[0]
+        await client.update(current)
+        assert len(current.spec.scheduling_gates) == remaining
+    bound = await eventually(lambda: _bound(client, "gated"))
+    assert meta.get_condition(bound.status.conditions, "PodScheduled").status == "True"
+
+
+async def _bound(client, name):
+    p = await client.get("Pod", name)
+    return p if p.spec.node_name else None

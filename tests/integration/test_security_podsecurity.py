@@ -9,7 +9,7 @@ import pytest
 from api import errors, kinds
 from tests.fixtures.apiserver import admin_client
 from tests.fixtures.objects import deployment, from_yaml, pod
-from tests.fixtures.rest import rest_session
+from tests.fixtures.rest import rest_session, warnings as rest_warnings
 from tests.fixtures.wait import eventually
 
 PRIVILEGED = 'privileged (container "app" must not set securityContext.privileged=true)'
@@ -44,7 +44,7 @@ async def test_a_rest_create_in_a_warn_namespace_carries_the_warning_header(clie
     await _namespace(client, "watched", "warn")
     async with rest_session(apiserver_running.rest) as rest:
         async with rest.post("/api/v1/namespaces/watched/pods", json=_privileged_pod("root", "watched")) as r:
-            warnings = r.headers.getall("Warning", [])
+            warnings = rest_warnings(r)
     assert r.status == 201
     assert any(f'would violate PodSecurity "baseline:latest": {PRIVILEGED}' in w for w in warnings)
 
@@ -94,7 +94,7 @@ async def test_a_rest_patch_of_a_template_warns_too(client, apiserver_running):
     async with rest_session(apiserver_running.rest) as rest:
         async with rest.patch("/apis/apps/v1/namespaces/patched/deployments/api", data=json.dumps(patch),
                               headers={"Content-Type": "application/strategic-merge-patch+json"}) as r:
-            warnings = r.headers.getall("Warning", [])
+            warnings = rest_warnings(r)
             assert r.status == 200, await r.text()
     assert any('would violate PodSecurity "baseline:latest": privileged' in w for w in warnings)
 

@@ -71,6 +71,22 @@ def test_seccomp_profile_maps_as_kubernetes_does(pod_sc, container_sc, options, 
     assert (sec.security_opt, sec.seccomp_localhost) == (options, localhost)
 
 
+@pytest.mark.parametrize("pod_sc, container_sc, options", [
+    # Unset and RuntimeDefault: Docker's own profile, which Docker applies when told nothing.
+    ("{}", "{}", ()),
+    ("{appArmorProfile: {type: RuntimeDefault}}", "{}", ()),
+    ("{appArmorProfile: {type: Unconfined}}", "{}", ("apparmor=unconfined",)),
+    # Localhost: a profile loaded on the node, by name; the container's wins over the pod's.
+    ("{appArmorProfile: {type: Unconfined}}", "{appArmorProfile: {type: Localhost, localhostProfile: deny-write}}",
+     ("apparmor=deny-write",)),
+    ("{appArmorProfile: {type: Localhost, localhostProfile: deny-write}}", "{appArmorProfile: {type: RuntimeDefault}}",
+     ()),
+])
+def test_app_armor_profile_maps_as_the_kubelet_does(pod_sc, container_sc, options):
+    sec = mapped(pod_sc, container_sc)
+    assert tuple(o for o in sec.security_opt if o.startswith("apparmor=")) == options
+
+
 @pytest.mark.parametrize("image_user, message", [
     ("", 'container has runAsNonRoot and image will run as root (pod: "web_shop(u-1)", container: app)'),
     ("root", 'container has runAsNonRoot and image will run as root (pod: "web_shop(u-1)", container: app)'),

@@ -276,6 +276,23 @@ def test_affinity_config_is_dropped_when_affinity_is_none():
     assert not spec.HasField("session_affinity_config")
 
 
+def test_service_defaults_to_single_stack_ipv4():
+    spec = defaulted(service({"ports": [{"port": 80}]})).spec
+    assert (list(spec.ip_families), spec.ip_family_policy) == (["IPv4"], "SingleStack")
+
+
+def test_prefer_dual_stack_service_is_kept_and_gets_the_one_family():
+    spec = defaulted(service({"ipFamilyPolicy": "PreferDualStack", "ports": [{"port": 80}]})).spec
+    assert (list(spec.ip_families), spec.ip_family_policy) == (["IPv4"], "PreferDualStack")
+
+
+def test_headless_service_gets_cluster_ips_none_and_selectorless_one_requires_dual_stack():
+    with_selector = defaulted(service({"clusterIP": "None", "selector": {"app": "db"}})).spec
+    assert (list(with_selector.cluster_ips), with_selector.ip_family_policy) == (["None"], "SingleStack")
+    selectorless = defaulted(service({"clusterIP": "None"})).spec
+    assert (list(selectorless.ip_families), selectorless.ip_family_policy) == (["IPv4"], "RequireDualStack")
+
+
 def test_event_defaults_type_normal_and_count_one():
     event = defaulted({"apiVersion": "v1", "kind": "Event", "metadata": {"name": "web.1"},
                        "involvedObject": {"kind": "Pod", "name": "web"}})

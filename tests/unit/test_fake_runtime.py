@@ -111,3 +111,17 @@ async def test_follow_sees_lines_written_later_and_ends_on_stop():
     finally:
         task.cancel()
     assert seen == [b"one\n"]
+
+
+async def test_a_list_by_pod_uid_finds_that_pods_containers_and_names_stay_unique_across_pods():
+    rt = FakeRuntime()
+    uid = "io.skiff.pod.uid"
+    a = await rt.create(spec("a-app", **{uid: "A"}))
+    await rt.create(spec("b-app", **{uid: "B"}))
+    assert [c.id for c in await rt.list({uid: "A"})] == [a]
+    assert len(await rt.list({"io.skiff.node": "n1"})) == 2
+    with pytest.raises(RuntimeError_, match="already in use"):
+        await rt.create(spec("a-app", **{uid: "B"}))
+    await rt.remove(a)
+    assert await rt.list({uid: "A"}) == []
+    await rt.create(spec("a-app", **{uid: "B"}))  # the name is free again

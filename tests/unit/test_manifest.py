@@ -97,6 +97,27 @@ def test_wrong_api_version_is_an_error():
         manifest.from_dict({"apiVersion": "extensions/v1beta1", "kind": "Deployment"})
 
 
+def test_missing_api_version_says_it_is_required_not_none():
+    with pytest.raises(ManifestError, match=r'apiVersion: required \(Pod is served as "v1"\)'):
+        manifest.from_dict({"kind": "Pod", "metadata": {"name": "web"}})
+
+
+def test_secret_data_with_line_breaks_is_read_as_kubernetes_reads_it():
+    # A block scalar (`|`) ends the base64 with a newline; Go's decoder, and so Kubernetes, skips line breaks.
+    obj, _ = manifest.from_dict(yaml.safe_load("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"
+                                               "data:\n  .dockercfg: |\n    eyJh\n    YQ==\n"))
+    assert obj.data[".dockercfg"] == b'{"aa'
+
+
+def test_bad_base64_names_the_key_and_the_offset_as_go_does():
+    with pytest.raises(ManifestError) as caught:
+        manifest.from_dict({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"},
+                            "data": {"tls.crt": "REPLACE_ME", "a": "YQ==YQ==", "b": "YWJ"}})
+    assert caught.value.errors == ["data.tls.crt: illegal base64 data at input byte 7",
+                                   "data.a: illegal base64 data at input byte 4",
+                                   "data.b: illegal base64 data at input byte 0"]
+
+
 def test_missing_kind_is_an_error():
     with pytest.raises(ManifestError, match="kind: required"):
         manifest.from_dict({"apiVersion": "v1"})

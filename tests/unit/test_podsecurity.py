@@ -73,3 +73,18 @@ def test_unset_warn_and_audit_follow_a_stricter_enforce_level_but_set_ones_stay(
     assert podsecurity.levels(enforce) == {"enforce": "restricted", "warn": "restricted", "audit": "restricted"}
     both = {**enforce, "pod-security.kubernetes.io/warn": "baseline"}
     assert podsecurity.levels(both)["warn"] == "baseline"
+
+
+def test_unconfined_app_armor_is_forbidden_by_baseline_as_kubernetes_says_it():
+    unconfined = pod("""
+  securityContext: {appArmorProfile: {type: Unconfined}}
+  containers:
+  - {name: app, image: busybox, securityContext: {appArmorProfile: {type: Unconfined}}}
+  - {name: side, image: busybox, securityContext: {appArmorProfile: {type: Localhost, localhostProfile: p}}}
+""")
+    assert podsecurity.violations(unconfined, "baseline") == [
+        'forbidden AppArmor profile (pod must not set securityContext.appArmorProfile.type to "Unconfined")']
+    unconfined.spec.security_context.ClearField("app_armor_profile")
+    assert podsecurity.violations(unconfined, "baseline") == [
+        'forbidden AppArmor profile (container "app" must not set securityContext.appArmorProfile.type to '
+        '"Unconfined")']

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from api.podstatus import pod_status, ready_count, restarts
+from controlplane.apiserver.resources import pod as pod_resource
 from tests.fixtures.objects import pod
 
 
@@ -69,3 +70,10 @@ def test_ready_counts_running_ready_containers_of_all_declared():
 def test_restarts_sum_the_app_containers():
     p = _pod("Running", [("running", {"restarts": 2}), ("running", {"restarts": 3})])
     assert restarts(p) == 5
+
+
+def test_a_gated_pod_shows_scheduling_gated_as_kubectl_prints_it():
+    p = pod("web")
+    p.spec.scheduling_gates.add(name="example.com/foo")
+    pod_resource.STRATEGY.prepare_for_create(p)
+    assert pod_status(p) == "SchedulingGated"

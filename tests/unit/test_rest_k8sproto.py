@@ -41,3 +41,30 @@ def test_a_configmap_from_protobuf_skips_unset_fields_and_refuses_unknown_ones()
     with pytest.raises(RestError) as e:
         k8sproto.decode_object(odd)
     assert e.value.reason == "UnsupportedMediaType" and "field 9" in e.value.message
+
+
+def test_a_short_name_that_reads_like_an_empty_message_is_kept():
+    meta = _ld(1, b"rb1")  # "rb1" also parses as field 14 of an empty message
+    ref = _ld(1, b"rbac.authorization.k8s.io") + _ld(2, b"Role") + _ld(3, b"r1")
+    subject = _ld(1, b"User") + _ld(3, b"u")
+    body = k8sproto.MAGIC + _ld(1, _ld(1, b"rbac.authorization.k8s.io/v1") + _ld(2, b"RoleBinding")) + _ld(
+        2, _ld(1, meta) + _ld(2, subject) + _ld(3, ref))
+    assert k8sproto.decode_object(body) == {
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "rb1"},
+        "subjects": [{"kind": "User", "name": "u"}],
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "r1"}}
+
+
+def test_an_ingress_rule_value_is_inlined_into_its_rule_as_in_json():
+    backend = _ld(4, _ld(1, b"web") + _ld(2, bytes([2 << 3, 80])))
+    path = _ld(1, b"/") + _ld(2, backend) + _ld(3, b"Prefix")
+    rule = _ld(1, b"a.com") + _ld(2, _ld(1, _ld(1, path)))
+    body = k8sproto.MAGIC + _ld(1, _ld(1, b"networking.k8s.io/v1") + _ld(2, b"Ingress")) + _ld(
+        2, _ld(1, _ld(1, b"ing")) + _ld(2, _ld(3, rule)))
+    assert k8sproto.decode_object(body)["spec"] == {"rules": [{"host": "a.com", "http": {"paths": [
+        {"path": "/", "backend": {"service": {"name": "web", "port": {"number": 80}}}, "pathType": "Prefix"}]}}]}
+
+
+def test_a_truncated_field_is_a_bad_request():
+    with pytest.raises(RestError, match="truncated"):
+        k8sproto.decode_message(_ld(1, b"abc")[:-1], "ObjectMeta")

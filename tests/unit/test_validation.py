@@ -282,6 +282,28 @@ def test_pod_update_may_add_tolerations_but_not_change_them():
         "spec.tolerations: Forbidden: existing toleration can not be modified except its tolerationSeconds"]
 
 
+def test_scheduling_gates_are_qualified_names_once_each_and_never_with_a_node():
+    assert problems(pod_spec(schedulingGates=[{"name": "example.com/foo"}, {"name": "example.com/bar"}])) == []
+    errors = problems(pod_spec(schedulingGates=[{"name": "example.com/foo"}, {"name": "example.com/foo"},
+                                                {"name": "not a name"}]))
+    assert paths(errors) == ["spec.schedulingGates[1]", "spec.schedulingGates[2]"]
+    assert errors[0] == 'spec.schedulingGates[1]: Duplicate value: "example.com/foo"'
+    assert problems(pod_spec(schedulingGates=[{"name": "example.com/foo"}], nodeName="n1")) == [
+        "spec.nodeName: Forbidden: cannot be set until all schedulingGates have been cleared"]
+
+
+def test_pod_update_may_remove_scheduling_gates_but_not_add_them():
+    old = stored(pod_spec(schedulingGates=[{"name": "example.com/foo"}, {"name": "example.com/bar"}]))
+    removed = copy.deepcopy(old)
+    del removed["spec"]["schedulingGates"][0]
+    assert problems(removed, old) == []
+    added = copy.deepcopy(old)
+    added["spec"]["schedulingGates"].append({"name": "example.com/baz"})
+    assert problems(added, old) == [
+        "spec.schedulingGates[2].name: Forbidden: only deletion is allowed, but found new scheduling gate "
+        "'example.com/baz'"]
+
+
 def test_active_deadline_may_be_shortened_but_not_lengthened_or_removed():
     old = stored(pod_spec(activeDeadlineSeconds=100))
     shorter = copy.deepcopy(old)
@@ -777,6 +799,27 @@ def test_session_affinity_rules():
 
 def test_service_selector_must_be_labels():
     assert paths(problems(service(selector={"app": "web server"}))) == ["spec.selector"]
+
+
+def test_ip_families_beyond_ipv4_are_refused_as_on_a_single_stack_cluster():
+    assert problems(service(ipFamilies=["IPv6"])) == [
+        'spec.ipFamilies[0]: Invalid value: "IPv6": not configured on this cluster']
+    assert problems(service(ipFamilyPolicy="RequireDualStack")) == [
+        'spec.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services']
+    assert problems(service(ipFamilyPolicy="PreferDualStack", ipFamilies=["IPv4"])) == []
+    assert problems(service(ports=[], clusterIP="None", selector={}, ipFamilyPolicy="RequireDualStack")) == []
+
+
+def test_ip_family_fields_are_checked_in_kubernetes_words():
+    assert problems(service(ipFamilyPolicy="Both", ipFamilies=["IPv4", "IPv4", "IPv5"])) == [
+        'spec.ipFamilyPolicy: Unsupported value: "Both": supported values: "PreferDualStack", "RequireDualStack", '
+        '"SingleStack"',
+        'spec.ipFamilies: Invalid value: ["IPv4", "IPv4", "IPv5"]: may only hold up to 2 values',
+        'spec.ipFamilies[1]: Duplicate value: "IPv4"',
+        'spec.ipFamilies[2]: Unsupported value: "IPv5": supported values: "IPv4", "IPv6"']
+    assert problems(service(ipFamilyPolicy="SingleStack", ipFamilies=["IPv4", "IPv6"])) == [
+        'spec.ipFamilyPolicy: Invalid value: "SingleStack": '
+        "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified"]
 
 
 def test_traffic_policies():

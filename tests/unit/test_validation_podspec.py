@@ -32,6 +32,7 @@ def test_the_documented_examples_are_valid():
     fsGroup: 2000
     supplementalGroups: [4000]
     seccompProfile: {type: RuntimeDefault}
+    appArmorProfile: {type: Localhost, localhostProfile: k8s-apparmor-example-deny-write}
     sysctls: [{name: net.ipv4.ip_local_port_range, value: "1024 65000"}, {name: kernel.shm_rmid_forced, value: "0"}]
   hostAliases: [{ip: 127.0.0.1, hostnames: [foo.local, bar.local]}]
   initContainers:
@@ -78,6 +79,16 @@ def test_the_documented_examples_are_valid():
     ("  securityContext: {seccompProfile: {type: Unconfined, localhostProfile: p.json}}\n" + APP,
      'spec.securityContext.seccompProfile.localhostProfile: Invalid value: "p.json": can only be set when seccomp '
      'type is Localhost'),
+    ("  securityContext: {appArmorProfile: {type: Localhost}}\n" + APP,
+     "spec.securityContext.appArmorProfile.localhostProfile: Required value: must be set when AppArmor type is "
+     "Localhost"),
+    ("  containers: [{name: app, image: busybox, securityContext: {appArmorProfile: {type: RuntimeDefault, "
+     "localhostProfile: deny-write}}}]\n",
+     'spec.containers[0].securityContext.appArmorProfile.localhostProfile: Invalid value: "deny-write": can only '
+     'be set when AppArmor type is Localhost'),
+    ("  securityContext: {appArmorProfile: {type: Complain}}\n" + APP,
+     'spec.securityContext.appArmorProfile.type: Unsupported value: "Complain": supported values: "Localhost", '
+     '"RuntimeDefault", "Unconfined"'),
     ("  securityContext: {seccompProfile: {type: Audit}}\n" + APP,
      'spec.securityContext.seccompProfile.type: Unsupported value: "Audit": supported values: "Localhost", '
      '"RuntimeDefault", "Unconfined"'),

@@ -72,6 +72,15 @@ def capabilities_baseline(pod):
         return f"non-default capabilities ({_who(names)} must not include {caps} in securityContext.capabilities.add)"
 
 
+def app_armor_baseline(pod):
+    if pod.spec.security_context.app_armor_profile.type == "Unconfined":
+        return 'forbidden AppArmor profile (pod must not set securityContext.appArmorProfile.type to "Unconfined")'
+    names = [c.name for c in _containers(pod) if c.security_context.app_armor_profile.type == "Unconfined"]
+    if names:
+        return (f'forbidden AppArmor profile ({_who(names)} must not set securityContext.appArmorProfile.type '
+                f'to "Unconfined")')
+
+
 def seccomp_baseline(pod):
     if pod.spec.security_context.seccomp_profile.type == "Unconfined":
         return 'seccompProfile (pod must not set securityContext.seccompProfile.type to "Unconfined")'
@@ -147,7 +156,7 @@ def seccomp_restricted(pod):
 
 Check = Callable[[types_pb2.Pod], "str | None"]
 BASELINE: tuple[Check, ...] = (host_namespaces, privileged, capabilities_baseline, host_path_volumes, host_ports,
-                               seccomp_baseline)
+                               app_armor_baseline, seccomp_baseline)
 RESTRICTED: tuple[Check, ...] = BASELINE + (volume_types, privilege_escalation, capabilities_restricted,
                                             run_as_non_root, run_as_user_root, seccomp_restricted)
 

@@ -10,6 +10,8 @@ from proto import types_pb2
 # Held in spec.finalizers until the namespace controller has deleted everything inside.
 FINALIZER = "kubernetes"
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+# Kubernetes' NamespaceLifecycle admission keeps these (kube-node-lease may go: it is made again).
+IMMORTAL_NAMESPACES = ("default", "kube-system", "kube-public")
 
 
 class NamespaceStrategy(Strategy):
@@ -38,6 +40,9 @@ class NamespaceStrategy(Strategy):
 
     def validate(self, ns: types_pb2.Namespace) -> list[str]:
         return cluster.validate_namespace(ns)
+
+    def refuse_deletion(self, name: str) -> str:
+        return "this namespace may not be deleted" if name in IMMORTAL_NAMESPACES else ""
 
     def on_mark_deleting(self, ns: types_pb2.Namespace) -> None:
         ns.status.phase = "Terminating"

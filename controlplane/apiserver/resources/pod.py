@@ -3,10 +3,12 @@ node's agent stops the containers, then confirms), and watched by node (`spec.no
 from __future__ import annotations
 
 from api import errors, meta, podstatus
-from controlplane.apiserver import defaults
+from controlplane.apiserver import apparmor, defaults
 from controlplane.apiserver.resources.strategy import COMMON_FIELDS, Strategy, Subresource
 from controlplane.apiserver.validation import pods
 from proto import types_pb2
+
+SCHEDULING_GATED = "SchedulingGated"
 
 
 def bind(pod: types_pb2.Pod, binding: types_pb2.Binding) -> None:
@@ -20,6 +22,8 @@ def bind(pod: types_pb2.Pod, binding: types_pb2.Binding) -> None:
                               f'is already assigned to node "{pod.spec.node_name}"')
     if pod.metadata.deletion_timestamp:
         raise errors.Conflict(f'pod "{name}" is being deleted, cannot be assigned to a node')
+    if pod.spec.scheduling_gates:
+        raise errors.Conflict(f"pod {name} has non-empty .spec.schedulingGates")
     pod.spec.node_name = binding.target.name
     for k, v in binding.metadata.annotations.items():
         pod.metadata.annotations[k] = v
@@ -42,6 +46,10 @@ class PodStrategy(Strategy):
 
     def prepare_for_create(self, pod: types_pb2.Pod) -> None:
         pod.status.phase = "Pending"
+        apparmor.fields_from_annotations(pod)
+        if pod.spec.scheduling_gates:  # Kubernetes' applySchedulingGatedCondition: why it waits, from the start
+            meta.set_condition(pod.status.conditions, "PodScheduled", "False", SCHEDULING_GATED,
+                               "Scheduling is blocked due to non-empty scheduling gates")
 
     def default(self, pod: types_pb2.Pod) -> None:
         defaults.pod(pod)

@@ -101,12 +101,25 @@ class ServiceStrategy(Strategy):
             spec.external_traffic_policy = "Cluster"
         if not spec.internal_traffic_policy and spec.type in ("ClusterIP", "NodePort", "LoadBalancer"):
             spec.internal_traffic_policy = "Cluster"
+        default_ip_families(spec)
 
     def validate(self, svc: types_pb2.Service) -> list[str]:
         return services.validate_service(svc)
 
     def validate_update(self, new: types_pb2.Service, old: types_pb2.Service) -> list[str]:
         return services.validate_service_update(new, old)
+
+
+def default_ip_families(spec: types_pb2.ServiceSpec) -> None:
+    """Kubernetes' family defaults on a single-stack IPv4 cluster: the one family, SingleStack, except that a
+    headless Service without a selector asks for RequireDualStack (its endpoints may be of any family)."""
+    if spec.cluster_ip == "None" and not spec.cluster_ips:
+        spec.cluster_ips.append("None")  # Kubernetes keeps clusterIPs[0] equal to clusterIP, "None" included
+    if not spec.ip_families:
+        spec.ip_families.append(services.IPV4)
+    if not spec.HasField("ip_family_policy"):
+        headless_selectorless = spec.cluster_ip == "None" and not spec.selector
+        spec.ip_family_policy = "RequireDualStack" if headless_selectorless else "SingleStack"
 
 
 def _externally_accessible(spec: types_pb2.ServiceSpec) -> bool:

@@ -123,6 +123,10 @@ class Strategy:
 
     # ------------------------------------------------------------ deletion
 
+    def refuse_deletion(self, name: str) -> str:
+        """Why the object `name` may never be deleted ("": it may), as an admission plugin would refuse it."""
+        return ""
+
     def deletion_grace(self, obj: Message, requested: int | None) -> int:
         """Seconds a deletion waits for someone to clean up (0: no one needs to)."""
         return 0

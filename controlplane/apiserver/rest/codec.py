@@ -43,6 +43,14 @@ def field_validation(value: str) -> str:
     return value
 
 
+def dry_run(query) -> bool:
+    """`?dryRun=All`: decide and answer, store nothing."""
+    values = query.getall("dryRun", [])
+    if any(v != "All" for v in values):
+        raise RestError("BadRequest", f'dryRun: Unsupported value: "{values[0]}": supported values: "All"')
+    return bool(values)
+
+
 def check_type(data: Any, kind: Kind, expect_kind: str | None = None) -> dict:
     """The body as a mapping whose apiVersion and kind (filled in when absent) are the URL's."""
     expect_kind = expect_kind or kind.name

@@ -30,14 +30,19 @@ def json_response(body: dict | bytes, status: int = 200, content_type: str = med
     data = body if isinstance(body, bytes) else json.dumps(body, separators=(",", ":")).encode()
     response = web.Response(body=data, status=status, headers={"Content-Type": content_type})
     for w in warnings:
-        response.headers.add("Warning", f'299 - "{w}"')
+        # warn-text is an HTTP quoted-string: a quote or backslash inside it must be escaped, else kubectl
+        # drops the whole warning (PodSecurity's 'would violate PodSecurity "restricted:latest"' among them).
+        text = w.replace("\\", "\\\\").replace('"', '\\"')
+        response.headers.add("Warning", f'299 - "{text}"')
     return response
 
 
 def error_response(error: Exception, target: paths.Target | None = None, name: str = "") -> web.Response:
     details = {}
     if target is not None and target.kind is not None and (name or target.name):
-        details = {"name": name or target.name, "group": target.group, "kind": target.resource}
+        # An Invalid status names the Kind ("The Pod "web" is invalid"), the others the resource, as Kubernetes.
+        kind = target.kind.name if getattr(error, "reason", "") == "Invalid" else target.resource
+        details = {"name": name or target.name, "group": target.group, "kind": kind}
     code, body = from_error(error, details)
     if code == 500 and not isinstance(error, errors.ApiError):
         log.exception("REST request failed", exc_info=error)
@@ -56,13 +61,6 @@ def _int(query, name: str) -> int | None:
         return int(value)
     except ValueError:
         raise RestError("BadRequest", f'{name}: invalid value "{value}": must be an integer') from None
-
-
-def _dry_run(query) -> bool:
-    values = query.getall("dryRun", [])
-    if any(v != "All" for v in values):
-        raise RestError("BadRequest", f'dryRun: Unsupported value: "{values[0]}": supported values: "All"')
-    return bool(values)
 
 
 class Handlers:
@@ -99,6 +97,8 @@ class Handlers:
         return web.Response(text="ok")
 
     async def openapi_v2(self, request: web.Request) -> web.Response:
+        if "protobuf" in request.headers.get("Accept", ""):
+            return web.Response(body=openapi.v2_protobuf(), headers={"Content-Type": openapi.V2_PROTOBUF})
         return json_response(openapi.v2())
 
     async def openapi_v3(self, request: web.Request) -> web.Response:
@@ -197,7 +197,8 @@ class Handlers:
         return json_response(codec.encode_bytes(obj), status, warnings=warnings)
 
     async def _get(self, request, target):
-        obj = await self.registry.get(target.kind, target.namespace or "default", target.name)
+        obj = await self.registry.get(target.kind, target.namespace or "default", target.name,
+                                      request.query.get("resourceVersion", ""))
         return self.respond(request, target, obj)
 
     async def _list(self, request, target):
@@ -235,7 +236,12 @@ class Handlers:
     async def _create(self, request, target):
         obj, warnings, data = await self.read_object(request, target)
         managers.record(request, target, None, data, obj)
-        created = await self.registry.create(obj, _dry_run(request.query))
+        try:
+            created = await self.registry.create(obj, codec.dry_run(request.query))
+        except errors.Invalid as e:
+            if e.reason != "Invalid":
+                raise
+            return error_response(e, target, obj.metadata.name)  # the name is the body's: the URL has none
         return self.respond(request, target, created, 201, warnings)
 
     async def _update(self, request, target):
@@ -245,7 +251,7 @@ class Handlers:
         if not target.subresource:
             live = await self.registry.get(target.kind, obj.metadata.namespace, obj.metadata.name)
             managers.record(request, target, codec.encode(live), data, obj)
-        updated = await self.registry.update(obj, target.subresource, _dry_run(request.query))
+        updated = await self.registry.update(obj, target.subresource, codec.dry_run(request.query))
         return self.respond(request, target, updated, 200, warnings)
 
     # ------------------------------------------------------------ delete
@@ -253,7 +259,7 @@ class Handlers:
     async def _delete(self, request, target):
         options = await _delete_options(request)
         obj, deleted = await self.registry.delete(target.kind, target.namespace or "default", target.name,
-                                                  **options, dry_run=_dry_run(request.query))
+                                                  **options, dry_run=codec.dry_run(request.query))
         if deleted and target.kind.name != "Pod":
             return json_response(success({"name": target.name, "group": target.group, "kind": target.resource,
                                           "uid": obj.metadata.uid}))
@@ -261,7 +267,7 @@ class Handlers:
 
     async def _delete_collection(self, request, target):
         options = await _delete_options(request)
-        options["dry_run"] = _dry_run(request.query)
+        options["dry_run"] = codec.dry_run(request.query)
         q = request.query
         items, revision, _ = await self._list_pages(target, q)
         for item in items:
@@ -328,7 +334,7 @@ class Handlers:
             raise RestError("BadRequest", f"name in URL does not match name in Eviction object ({name})")
         options = _options_from(data.get("deleteOptions") or {}, {})
         await eviction.evict(self.registry, target.namespace or "default", target.name, options["grace_period"],
-                             _dry_run(request.query))
+                             codec.dry_run(request.query))
         return json_response(success({"name": target.name, "kind": "pods"}), 201)
 
 

@@ -21,13 +21,11 @@ def _fields(data: bytes) -> dict[int, list]:
         number, wire = key >> 3, key & 7
         if wire == 0:
             value, i = _varint(data, i)
-        elif wire == 2:
-            size, i = _varint(data, i)
+        elif wire in (1, 2, 5):
+            size, i = _varint(data, i) if wire == 2 else (8 if wire == 1 else 4, i)
+            if i + size > len(data):
+                raise RestError("BadRequest", "truncated protobuf body")
             value, i = data[i:i + size], i + size
-        elif wire == 1:
-            value, i = data[i:i + 8], i + 8
-        elif wire == 5:
-            value, i = data[i:i + 4], i + 4
         else:
             raise RestError("BadRequest", f"unsupported protobuf wire type {wire}")
         out.setdefault(number, []).append(value)
@@ -124,8 +122,10 @@ def body(content_type: str, data: bytes, read) -> dict | None:
 # ---------------------------------------------------------------- whole objects (kubectl create <generator>)
 # Kubernetes' field numbers (k8s.io/api generated.proto) of what kubectl's generators set, by message:
 # number -> (JSON name, type). Types: s string, i integer, b bool, y bytes (base64 in JSON), m:<Msg>,
-# r:s or r:m:<Msg> (repeated), ms map of strings, my map of bytes. A field outside these that carries a
-# value is refused, never dropped; Go's protobuf writes every unset field as empty, and those are skipped.
+# r:s or r:m:<Msg> (repeated), ms map of strings, my map of bytes, inline:<Msg> (a Go embedded struct,
+# whose fields are the parent's in JSON). A message of one version only is named `apiVersion Kind`.
+# A field outside these that carries a value is refused, never dropped; Go's protobuf writes every unset
+# field as empty, and those are skipped.
 SCHEMAS: dict[str, dict[int, tuple[str, str]]] = {
     "ObjectMeta": {1: ("name", "s"), 2: ("generateName", "s"), 3: ("namespace", "s"), 11: ("labels", "ms"),
                    12: ("annotations", "ms"), 14: ("finalizers", "r:s")},
@@ -156,15 +156,55 @@ SCHEMAS: dict[str, dict[int, tuple[str, str]]] = {
                     5: ("externalIPs", "r:s"), 7: ("sessionAffinity", "s"), 10: ("externalName", "s")},
     "ServicePort": {1: ("name", "s"), 2: ("protocol", "s"), 3: ("port", "i"), 4: ("targetPort", "m:IntOrString"),
                     5: ("nodePort", "i")},
+    "ServiceAccount": {1: ("metadata", "m:ObjectMeta"), 2: ("secrets", "r:m:ObjectReference"),
+                       3: ("imagePullSecrets", "r:m:LocalObjectReference"), 4: ("automountServiceAccountToken", "b")},
+    "ObjectReference": {1: ("kind", "s"), 2: ("namespace", "s"), 3: ("name", "s"), 4: ("uid", "s"),
+                        5: ("apiVersion", "s"), 6: ("resourceVersion", "s"), 7: ("fieldPath", "s")},
+    "LocalObjectReference": {1: ("name", "s")},
+    # rbac.authorization.k8s.io/v1: kubectl create role|clusterrole|rolebinding|clusterrolebinding
+    "Role": {1: ("metadata", "m:ObjectMeta"), 2: ("rules", "r:m:PolicyRule")},
+    "ClusterRole": {1: ("metadata", "m:ObjectMeta"), 2: ("rules", "r:m:PolicyRule"),
+                    3: ("aggregationRule", "m:AggregationRule")},
+    "AggregationRule": {1: ("clusterRoleSelectors", "r:m:LabelSelector")},
+    "PolicyRule": {1: ("verbs", "r:s"), 2: ("apiGroups", "r:s"), 3: ("resources", "r:s"), 4: ("resourceNames", "r:s"),
+                   5: ("nonResourceURLs", "r:s")},
+    "RoleBinding": {1: ("metadata", "m:ObjectMeta"), 2: ("subjects", "r:m:Subject"), 3: ("roleRef", "m:RoleRef")},
+    "ClusterRoleBinding": {1: ("metadata", "m:ObjectMeta"), 2: ("subjects", "r:m:Subject"), 3: ("roleRef", "m:RoleRef")},
+    "Subject": {1: ("kind", "s"), 2: ("apiGroup", "s"), 3: ("name", "s"), 4: ("namespace", "s")},
+    "RoleRef": {1: ("apiGroup", "s"), 2: ("kind", "s"), 3: ("name", "s")},
+    # networking.k8s.io/v1: kubectl create ingress
+    "Ingress": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:IngressSpec")},
+    "IngressSpec": {1: ("defaultBackend", "m:IngressBackend"), 2: ("tls", "r:m:IngressTLS"),
+                    3: ("rules", "r:m:IngressRule"), 4: ("ingressClassName", "s")},
+    "IngressBackend": {3: ("resource", "m:TypedLocalObjectReference"), 4: ("service", "m:IngressServiceBackend")},
+    "TypedLocalObjectReference": {1: ("apiGroup", "s"), 2: ("kind", "s"), 3: ("name", "s")},
+    "IngressServiceBackend": {1: ("name", "s"), 2: ("port", "m:ServiceBackendPort")},
+    "ServiceBackendPort": {1: ("name", "s"), 2: ("number", "i")},
+    "IngressTLS": {1: ("hosts", "r:s"), 2: ("secretName", "s")},
+    # IngressRuleValue is embedded in Go: its `http` sits in the rule itself in JSON
+    "IngressRule": {1: ("host", "s"), 2: ("", "inline:IngressRuleValue")},
+    "IngressRuleValue": {1: ("http", "m:HTTPIngressRuleValue")},
+    "HTTPIngressRuleValue": {1: ("paths", "r:m:HTTPIngressPath")},
+    "HTTPIngressPath": {1: ("path", "s"), 2: ("backend", "m:IngressBackend"), 3: ("pathType", "s")},
+    # autoscaling/v1 (kubectl autoscale), converted to v2 by rest/autoscaling_v1.py
+    "autoscaling/v1 HorizontalPodAutoscaler": {1: ("metadata", "m:ObjectMeta"),
+                                               2: ("spec", "m:autoscaling/v1 HorizontalPodAutoscalerSpec")},
+    "autoscaling/v1 HorizontalPodAutoscalerSpec": {1: ("scaleTargetRef", "m:CrossVersionObjectReference"),
+                                                   2: ("minReplicas", "i"), 3: ("maxReplicas", "i"),
+                                                   4: ("targetCPUUtilizationPercentage", "i")},
+    "CrossVersionObjectReference": {1: ("kind", "s"), 2: ("name", "s"), 3: ("apiVersion", "s")},
 }
 
 
-def _is_zero(value) -> bool:
-    """An unset field as Go writes it: 0, empty bytes, or a message whose every field is unset."""
+def _is_zero(value, kind: str | None = None) -> bool:
+    """An unset field as Go writes it: 0, empty bytes, or a message whose every field is unset. `kind` is the
+    field's type in SCHEMAS; for a field outside them (None) a message is guessed from the bytes."""
     if isinstance(value, int):
         return value == 0
     if not value:
         return True
+    if kind is not None and not kind.startswith(("m:", "inline:")):
+        return False  # a string such as "rb1" may happen to read as a message of empty fields
     try:
         return all(_is_zero(v) for values in _fields(value).values() for v in values)
     except (RestError, IndexError, UnicodeDecodeError):
@@ -201,7 +241,10 @@ def decode_message(raw: bytes, name: str) -> dict:
             value = [decode_message(v, kind[4:]) for v in values]
         elif kind == "r:s":
             value = [v.decode() for v in values]
-        elif all(_is_zero(v) for v in values):
+        elif all(_is_zero(v, kind) for v in values):
+            continue
+        elif kind.startswith("inline:"):
+            out.update(decode_message(values[0], kind[len("inline:"):]))
             continue
         elif kind == "m:IntOrString":
             value = _int_or_string(values[0])
@@ -221,7 +264,8 @@ def decode_message(raw: bytes, name: str) -> dict:
 def decode_object(body: bytes) -> dict:
     """The JSON form of an object kubectl sent as Kubernetes protobuf, or 415 for a kind skiff cannot read."""
     api_version, kind, raw = unwrap(body)
-    if kind not in SCHEMAS:
+    schema = next((name for name in (f"{api_version} {kind}", kind) if name in SCHEMAS), None)
+    if schema is None:
         raise RestError("UnsupportedMediaType", f"a {kind} in Kubernetes' protobuf encoding is not understood by "
                                                 f"skiff; send it as JSON (kubectl create -f, apply)")
-    return {"apiVersion": api_version, "kind": kind, **decode_message(raw, kind)}
+    return {"apiVersion": api_version, "kind": kind, **decode_message(raw, schema)}

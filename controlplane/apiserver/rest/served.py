@@ -1,12 +1,15 @@
 """Resources served without being stored: the metrics API (`metrics.k8s.io/v1beta1`, for `kubectl top`)
-from the API server's in-memory MetricsStore, and SelfSubjectAccessReview (`kubectl auth can-i`).
+from the API server's in-memory MetricsStore, SelfSubjectAccessReview (`kubectl auth can-i`), and creates
+of autoscaling/v1 HorizontalPodAutoscalers (`kubectl autoscale`), stored as v2.
 """
 from __future__ import annotations
 
+import dataclasses
+
 from aiohttp import web
 
-from api import manifest
-from controlplane.apiserver.rest import codec, k8sproto
+from api import kinds, manifest
+from controlplane.apiserver.rest import autoscaling_v1, codec, k8sproto, managers
 from controlplane.apiserver.rest.paths import Served, Target
 from controlplane.apiserver.rest.status import RestError
 
@@ -46,6 +49,8 @@ def pod_metrics(pm) -> dict:
 
 async def serve(request: web.Request, handlers, target: Target, served: Served) -> dict:
     """The response body for a request on one of the served resources."""
+    if served.group_version == autoscaling_v1.V1:
+        return await autoscaler_v1(request, handlers, target)
     if served.kind == "SelfSubjectAccessReview":
         if request.method != "POST" or target.name:
             raise RestError("MethodNotAllowed", "selfsubjectaccessreviews only take create (POST)")
@@ -62,6 +67,26 @@ async def serve(request: web.Request, handlers, target: Target, served: Served) 
     if target.name:
         return items[0]
     return {"kind": f"{served.kind}List", "apiVersion": METRICS_VERSION, "metadata": {}, "items": items}
+
+
+async def autoscaler_v1(request: web.Request, handlers, target: Target) -> dict:
+    """Create an autoscaling/v1 HorizontalPodAutoscaler: converted to v2, stored, answered in v1."""
+    if request.method != "POST" or target.name:
+        raise RestError("MethodNotAllowed", "autoscaling/v1 horizontalpodautoscalers only take create (POST); "
+                                            "read and change them as autoscaling/v2")
+    raw = await request.read()
+    data = k8sproto.body(request.headers.get("Content-Type", ""), raw, None)
+    if data is None:
+        codec.require_json(request.headers.get("Content-Type", ""))
+        data = codec.parse_json(raw)
+    kind = kinds.BY_NAME["HorizontalPodAutoscaler"]
+    stored = dataclasses.replace(target, version="v2", kind=kind)
+    form = codec.check_type(autoscaling_v1.to_v2(data), kind)
+    obj, _ = codec.decode(form, kind, codec.field_validation(request.query.get("fieldValidation", "")))
+    codec.place(obj, stored)
+    managers.record(request, stored, None, form, obj)
+    created = await handlers.registry.create(obj, codec.dry_run(request.query))
+    return autoscaling_v1.from_v2(codec.encode(created))
 
 
 async def access_review(request: web.Request, handlers) -> dict:

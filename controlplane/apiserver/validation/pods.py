@@ -47,7 +47,30 @@ _SUBSCRIPTED_FIELD = re.compile(r"(metadata\.(?:labels|annotations))\['(.*)'\]")
 
 
 def validate_pod(pod: types_pb2.Pod) -> list[str]:
-    return validate_pod_spec(pod.spec, Path("spec"))
+    errors = validate_pod_spec(pod.spec, Path("spec"))
+    if pod.spec.scheduling_gates and pod.spec.node_name:
+        errors.append(forbidden(Path("spec").child("nodeName"),
+                                "cannot be set until all schedulingGates have been cleared"))
+    return errors
+
+
+def validate_scheduling_gates(gates, path: Path) -> list[str]:
+    """Kubernetes' validateSchedulingGates: qualified names, none twice."""
+    errors, seen = [], set()
+    for i, gate in enumerate(gates):
+        errors += each(names.qualified_name(gate.name), path.index(i), gate.name)
+        if gate.name in seen:
+            errors.append(duplicate(path.index(i), gate.name))
+        seen.add(gate.name)
+    return errors
+
+
+def validate_only_deleted_scheduling_gates(new, old, path: Path) -> list[str]:
+    """A pod's gates may only be removed, never added (Kubernetes' validateOnlyDeletedSchedulingGates)."""
+    before = {g.name for g in old}
+    return [forbidden(path.index(i).child("name"),
+                      f"only deletion is allowed, but found new scheduling gate '{g.name}'")
+            for i, g in enumerate(new) if g.name not in before]
 
 
 def validate_pod_spec(spec: types_pb2.PodSpec, path: Path) -> list[str]:
@@ -62,6 +85,7 @@ def validate_pod_spec(spec: types_pb2.PodSpec, path: Path) -> list[str]:
         errors.append(invalid(path.child("activeDeadlineSeconds"), spec.active_deadline_seconds,
                               f"must be between 1 and {2**32 - 1}, inclusive"))
     errors += validate_labels(spec.node_selector, path.child("nodeSelector"))
+    errors += validate_scheduling_gates(spec.scheduling_gates, path.child("schedulingGates"))
     for field, json_name, rule in (
             ("node_name", "nodeName", names.dns1123_subdomain),
             ("service_account_name", "serviceAccountName", names.dns1123_subdomain),
@@ -545,6 +569,8 @@ def validate_pod_update(new: types_pb2.Pod, old: types_pb2.Pod) -> list[str]:
         return [forbidden(path.child("containers"), "pod updates may not add or remove containers")]
     errors = validate_active_deadline_update(new.spec, old.spec, path.child("activeDeadlineSeconds"))
     errors += validate_only_added_tolerations(new.spec.tolerations, old.spec.tolerations, path.child("tolerations"))
+    errors += validate_only_deleted_scheduling_gates(new.spec.scheduling_gates, old.spec.scheduling_gates,
+                                                     path.child("schedulingGates"))
     if new.spec.node_name != old.spec.node_name:
         # Binding sets nodeName once, through its own subresource; an update never moves a pod.
         errors.append(invalid(path.child("nodeName"), new.spec.node_name, "field is immutable"))
@@ -561,6 +587,8 @@ def validate_pod_update(new: types_pb2.Pod, old: types_pb2.Pod) -> list[str]:
     del unchanged.tolerations[:]
     unchanged.tolerations.extend(old.spec.tolerations)
     unchanged.node_name = old.spec.node_name
+    del unchanged.scheduling_gates[:]
+    unchanged.scheduling_gates.extend(old.spec.scheduling_gates)
     if unchanged != old.spec:
         errors.append(forbidden(path, POD_UPDATE_FORBIDDEN))
     return errors

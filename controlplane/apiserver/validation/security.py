@@ -1,5 +1,5 @@
-"""Validation of pod and container securityContext and the pod's sysctls: ids in range, known Linux
-capabilities, seccomp profiles (a Localhost file under the node's root), only the safe namespaced sysctls."""
+"""Validation of pod and container securityContext and sysctls: ids in range, known Linux capabilities,
+seccomp (a Localhost file under the node's root) and AppArmor profiles, only safe namespaced sysctls."""
 from __future__ import annotations
 
 from controlplane.apiserver.validation.fielderrors import Path, forbidden, invalid, not_supported, required
@@ -7,6 +7,7 @@ from proto import types_pb2
 
 MAX_ID = 2**31 - 1
 SECCOMP_TYPES = ("Localhost", "RuntimeDefault", "Unconfined")
+APPARMOR_TYPES = ("Localhost", "RuntimeDefault", "Unconfined")
 PROC_MOUNTS = ("", "Default")
 # Kubernetes' safe sysctls (pkg/kubelet/sysctl/safe_sysctls.go): namespaced, and harmless to the node.
 SAFE_SYSCTLS = ("kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
@@ -28,7 +29,7 @@ def _id(value: int, path: Path) -> list[str]:
 
 
 def _common(sc, path: Path) -> list[str]:
-    """What pod and container contexts share: user and group ids, seccomp, SELinux."""
+    """What pod and container contexts share: user and group ids, seccomp, AppArmor, SELinux."""
     errors = []
     for field, name in (("run_as_user", "runAsUser"), ("run_as_group", "runAsGroup")):
         if sc.HasField(field):
@@ -37,6 +38,8 @@ def _common(sc, path: Path) -> list[str]:
         errors.append(invalid(path.child("runAsNonRoot"), True, "must not be true when runAsUser is 0"))
     if sc.HasField("seccomp_profile"):
         errors += _seccomp(sc.seccomp_profile, path.child("seccompProfile"))
+    if sc.HasField("app_armor_profile"):
+        errors += _app_armor(sc.app_armor_profile, path.child("appArmorProfile"))
     if sc.HasField("se_linux_options"):
         errors.append(forbidden(path.child("seLinuxOptions"), "SELinux labels are not supported by skiff's nodes"))
     return errors
@@ -58,6 +61,23 @@ def _seccomp(profile: types_pb2.SeccompProfile, path: Path) -> list[str]:
         return [invalid(where, profile.localhost_profile, "must be a relative path")]
     if ".." in profile.localhost_profile.split("/"):
         return [invalid(where, profile.localhost_profile, "must not contain '..'")]
+    return []
+
+
+def _app_armor(profile: types_pb2.AppArmorProfile, path: Path) -> list[str]:
+    """Kubernetes' validateAppArmorProfileField: a known type; a profile name with Localhost and only then."""
+    if not profile.type:
+        return [required(path.child("type"))]
+    if profile.type not in APPARMOR_TYPES:
+        return [not_supported(path.child("type"), profile.type, APPARMOR_TYPES)]
+    where = path.child("localhostProfile")
+    if profile.type != "Localhost":
+        return [invalid(where, profile.localhost_profile, "can only be set when AppArmor type is Localhost")] \
+            if profile.HasField("localhost_profile") else []
+    if not profile.localhost_profile:
+        return [required(where, "must be set when AppArmor type is Localhost")]
+    if profile.localhost_profile.strip() != profile.localhost_profile:
+        return [invalid(where, profile.localhost_profile, "must not be padded with whitespace")]
     return []
 
 

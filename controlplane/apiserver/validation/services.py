@@ -6,13 +6,16 @@ from __future__ import annotations
 from api import names
 from api.loadbalancer import SOURCE_RANGES_ANNOTATION
 from controlplane.apiserver.validation.fielderrors import (Path, cidr, duplicate, each, forbidden, invalid, ipv4,
-                                                           is_cidr, one_of, required, unique_label)
+                                                           is_cidr, not_supported, one_of, required, unique_label)
 from controlplane.apiserver.validation.meta import validate_labels
 from controlplane.apiserver.validation.pods import PROTOCOLS, validate_port_num_or_name
 from proto import types_pb2
 
 MAX_CLIENT_IP_AFFINITY_SECONDS = 86400
 SERVICE_TYPES = ("ClusterIP", "LoadBalancer", "NodePort")
+IPV4 = "IPv4"
+IP_FAMILIES = ("IPv4", "IPv6")
+IP_FAMILY_POLICIES = ("PreferDualStack", "RequireDualStack", "SingleStack")
 SESSION_AFFINITIES = ("ClientIP", "None")
 TRAFFIC_POLICIES = ("Cluster", "Local")
 
@@ -44,6 +47,7 @@ def validate_service(svc: types_pb2.Service) -> list[str]:
             errors.append(duplicate(p.child("nodePort"), port.node_port))
         node_ports.add(node_key)
     errors += validate_cluster_ip(spec, path)
+    errors += validate_ip_families(spec, path)
     errors += one_of(spec.session_affinity, path.child("sessionAffinity"), SESSION_AFFINITIES)
     errors += validate_session_affinity_config(spec, path.child("sessionAffinityConfig"))
     errors += validate_labels(spec.selector, path.child("selector"))
@@ -130,6 +134,37 @@ def validate_cluster_ip(spec: types_pb2.ServiceSpec, path: Path) -> list[str]:
             errors += ipv4(ip, p)
         if i == 0 and spec.cluster_ip and ip != spec.cluster_ip:
             errors.append(invalid(p, ip, "must match `clusterIP` when both are specified"))
+    return errors
+
+
+def validate_ip_families(spec: types_pb2.ServiceSpec, path: Path) -> list[str]:
+    """ipFamilies and ipFamilyPolicy as Kubernetes checks them, then what this cluster serves: it is
+    single-stack IPv4, so IPv6 and RequireDualStack are refused as on any single-stack cluster (a headless
+    Service without a selector excepted: it allocates nothing)."""
+    errors, families = [], path.child("ipFamilies")
+    policy = spec.ip_family_policy if spec.HasField("ip_family_policy") else None
+    if policy is not None and policy not in IP_FAMILY_POLICIES:
+        errors.append(not_supported(path.child("ipFamilyPolicy"), policy, IP_FAMILY_POLICIES))
+    if len(spec.ip_families) > 2:
+        errors.append(invalid(families, list(spec.ip_families), "may only hold up to 2 values"))
+    seen: set[str] = set()
+    for i, family in enumerate(spec.ip_families):
+        if family not in IP_FAMILIES:
+            errors.append(not_supported(families.index(i), family, IP_FAMILIES))
+        elif family in seen:
+            errors.append(duplicate(families.index(i), family))
+        seen.add(family)
+    if policy == "SingleStack" and len(spec.ip_families) > 1:
+        errors.append(invalid(path.child("ipFamilyPolicy"), policy, "must be 'RequireDualStack' or "
+                              "'PreferDualStack' when multiple IP families are specified"))
+    if errors or (spec.cluster_ip == "None" and not spec.selector):
+        return errors
+    if policy == "RequireDualStack":
+        errors.append(invalid(path.child("ipFamilyPolicy"), policy,
+                              "this cluster is not configured for dual-stack services"))
+    for i, family in enumerate(spec.ip_families):
+        if family != IPV4:
+            errors.append(invalid(families.index(i), family, "not configured on this cluster"))
     return errors
 
 
