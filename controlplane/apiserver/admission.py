@@ -68,7 +68,7 @@ class Admission:
     async def _service_account(self, pod: types_pb2.Pod) -> None:
         named = pod.spec.service_account_name
         if not named:
-            pod.spec.service_account_name = tokenvolume.DEFAULT_ACCOUNT
+            pod.spec.service_account_name = pod.spec.service_account = tokenvolume.DEFAULT_ACCOUNT
         namespace, name = pod.metadata.namespace, pod.spec.service_account_name
         kind = kinds.BY_NAME["ServiceAccount"]
         account = self._cached(kind, namespace, name)

@@ -36,6 +36,7 @@ def pod_spec(spec: types_pb2.PodSpec) -> None:
         spec.termination_grace_period_seconds = DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS
     if not spec.scheduler_name:
         spec.scheduler_name = DEFAULT_SCHEDULER_NAME
+    service_account_alias(spec)
     for volume in spec.volumes:
         # A volume that names no source is an emptyDir, as in Kubernetes.
         if not any(volume.HasField(f) for f in ("empty_dir", "host_path", *podsources.CONFIG_SOURCES)):
@@ -113,3 +114,11 @@ def _host_ports_from_container_ports(c: types_pb2.Container) -> None:
     for port in c.ports:
         if port.host_port == 0:
             port.host_port = port.container_port
+
+
+def service_account_alias(spec: types_pb2.PodSpec) -> None:
+    """The deprecated `serviceAccount`, as Kubernetes' v1 conversion has it: read when serviceAccountName
+    is empty, and always written back as a copy of serviceAccountName (which wins when both differ)."""
+    if not spec.service_account_name:
+        spec.service_account_name = spec.service_account
+    spec.service_account = spec.service_account_name

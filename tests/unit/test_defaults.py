@@ -276,6 +276,16 @@ def test_affinity_config_is_dropped_when_affinity_is_none():
     assert not spec.HasField("session_affinity_config")
 
 
+def test_deprecated_service_account_is_read_and_mirrors_the_name_as_kubernetes_does():
+    containers = [{"name": "app", "image": "nginx:1.25"}]
+    alias_only = defaulted(pod({"serviceAccount": "builder", "containers": containers})).spec
+    assert (alias_only.service_account_name, alias_only.service_account) == ("builder", "builder")
+    both = defaulted(pod({"serviceAccount": "old", "serviceAccountName": "new", "containers": containers})).spec
+    assert (both.service_account_name, both.service_account) == ("new", "new")
+    template = defaulted(deployment()).spec.template.spec
+    assert template.service_account == template.service_account_name == ""
+
+
 def test_service_defaults_to_single_stack_ipv4():
     spec = defaulted(service({"ports": [{"port": 80}]})).spec
     assert (list(spec.ip_families), spec.ip_family_policy) == (["IPv4"], "SingleStack")
