@@ -319,3 +319,33 @@ async def test_system_namespaces_may_not_be_deleted_through_kubectl(kubectl):
     assert refused.code == 1
     assert refused.err.strip() == 'Error from server (Forbidden): namespaces "default" is forbidden: ' \
                                   'this namespace may not be deleted'
+
+
+HPA_V1 = """apiVersion: autoscaling/v1
+kind: HorizontalPodAutoscaler
+metadata: {name: web}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 1
+  maxReplicas: 10
+  targetCPUUtilizationPercentage: 50
+"""
+
+
+async def test_an_autoscaling_v1_manifest_applies_reads_in_v1_and_is_stored_as_v2(kubectl, client, tmp_path):
+    await client.create(objects.deployment("web", 1))
+    path = write(tmp_path, "hpa.yaml", HPA_V1)
+    applied = await kubectl("apply", "-f", path)
+    assert (applied.code, applied.out) == (0, "horizontalpodautoscaler.autoscaling/web created\n"), applied.err
+    stored = await client.get("HorizontalPodAutoscaler", "web")
+    assert stored.spec.metrics[0].resource.target.average_utilization == 50
+    as_v1 = json.loads((await kubectl("get", "-f", path, "-o", "json")).out)
+    assert (as_v1["apiVersion"], as_v1["spec"]["targetCPUUtilizationPercentage"]) == ("autoscaling/v1", 50)
+    listed = json.loads((await kubectl("get", "hpa.v1.autoscaling", "-o", "json")).out)
+    assert [i["metadata"]["name"] for i in listed["items"]] == ["web"]
+    again = await kubectl("apply", "-f", path)
+    assert (again.code, again.out) == (0, "horizontalpodautoscaler.autoscaling/web unchanged\n"), again.err
+    changed = await kubectl("apply", "-f", write(tmp_path, "hpa2.yaml", HPA_V1.replace("maxReplicas: 10",
+                                                                                         "maxReplicas: 5")))
+    assert changed.code == 1 and "change or delete them as autoscaling/v2" in changed.err
+    assert (await client.get("HorizontalPodAutoscaler", "web")).spec.max_replicas == 10

@@ -203,13 +203,13 @@ class Handlers:
 
     async def _list(self, request, target):
         q = request.query
-        items, revision, token = await self._list_pages(target, q, _int(q, "limit") or 0, q.get("continue", ""))
+        items, revision, token = await self.list_pages(target, q, _int(q, "limit") or 0, q.get("continue", ""))
         if media.wants_table(request.headers.get("Accept", "")):
             body = table.table(target.kind, items, _now(), q.get("includeObject", "Metadata"), str(revision), token)
             return json_response(body, content_type=TABLE_TYPE)
         return json_response(codec.list_bytes(target.kind, items, str(revision), token))
 
-    async def _list_pages(self, target, q, limit: int = 0, token: str = "") -> tuple[list[Message], int, str]:
+    async def list_pages(self, target, q, limit: int = 0, token: str = "") -> tuple[list[Message], int, str]:
         """One page of `limit`, or without a limit every item: the registry pages by size, Kubernetes not."""
         items, revision, token = await self.registry.list(
             target.kind, target.namespace, q.get("labelSelector", ""), q.get("fieldSelector", ""), limit, token)
@@ -269,7 +269,7 @@ class Handlers:
         options = await _delete_options(request)
         options["dry_run"] = codec.dry_run(request.query)
         q = request.query
-        items, revision, _ = await self._list_pages(target, q)
+        items, revision, _ = await self.list_pages(target, q)
         for item in items:
             try:
                 await self.registry.delete(target.kind, item.metadata.namespace, item.metadata.name, **options)

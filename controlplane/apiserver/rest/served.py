@@ -70,17 +70,27 @@ async def serve(request: web.Request, handlers, target: Target, served: Served) 
 
 
 async def autoscaler_v1(request: web.Request, handlers, target: Target) -> dict:
-    """Create an autoscaling/v1 HorizontalPodAutoscaler: converted to v2, stored, answered in v1."""
+    """autoscaling/v1 HorizontalPodAutoscalers: created (converted to v2 and stored), read and listed in v1,
+    which is what `kubectl autoscale` and `kubectl apply` of a new v1 manifest need. Changes and deletes go
+    through autoscaling/v2, where every metric can be said."""
+    kind = kinds.BY_NAME["HorizontalPodAutoscaler"]
+    stored = dataclasses.replace(target, version="v2", kind=kind)
+    if request.method == "GET" and target.name:
+        obj = await handlers.registry.get(kind, target.namespace or "default", target.name)
+        return autoscaling_v1.from_v2(codec.encode(obj))
+    if request.method == "GET":
+        items, revision, _ = await handlers.list_pages(stored, request.query)
+        return {"kind": "HorizontalPodAutoscalerList", "apiVersion": autoscaling_v1.V1,
+                "metadata": {"resourceVersion": str(revision)},
+                "items": [autoscaling_v1.from_v2(codec.encode(i)) for i in items]}
     if request.method != "POST" or target.name:
-        raise RestError("MethodNotAllowed", "autoscaling/v1 horizontalpodautoscalers only take create (POST); "
-                                            "read and change them as autoscaling/v2")
+        raise RestError("MethodNotAllowed", f"{request.method} of autoscaling/v1 horizontalpodautoscalers is not "
+                                            f"served: change or delete them as autoscaling/v2 (kubectl edit hpa NAME)")
     raw = await request.read()
     data = k8sproto.body(request.headers.get("Content-Type", ""), raw, None)
     if data is None:
         codec.require_json(request.headers.get("Content-Type", ""))
         data = codec.parse_json(raw)
-    kind = kinds.BY_NAME["HorizontalPodAutoscaler"]
-    stored = dataclasses.replace(target, version="v2", kind=kind)
     form = codec.check_type(autoscaling_v1.to_v2(data), kind)
     obj, _ = codec.decode(form, kind, codec.field_validation(request.query.get("fieldValidation", "")))
     codec.place(obj, stored)
