@@ -1,6 +1,6 @@
 """autoscaling/v1 HorizontalPodAutoscalers, which `kubectl autoscale` creates: converted to the autoscaling/v2
 form skiff stores, and back, as Kubernetes converts them (targetCPUUtilizationPercentage is a v2 cpu
-Utilization metric). Pure functions over the JSON forms; only creates are served in v1.
+Utilization metric). Pure functions over the JSON forms; v1 is served for create, get and list.
 """
 from __future__ import annotations
 
