@@ -28,8 +28,9 @@ _STATES = {"created": "created", "running": "running", "exited": "exited", "dead
 _ZERO_TIME = "0001-01-01T00:00:00Z"
 # Docker handles containerd's OOM event after the exit event when it arrives second (one queue per
 # container), so a container can read "exited, not OOMKilled" for a moment before the flag and the
-# "oom" event come. A SIGKILLed exit of a memory-limited container waits this long for them.
-OOM_SETTLE_S = 3.0
+# "oom" event come. A SIGKILLed exit of a memory-limited container waits this long for them: on a loaded
+# machine (CI's 2 cores) 3 s was seen to be too short. A container the agent stopped itself never waits.
+OOM_SETTLE_S = 10.0
 SIGKILL_EXIT = 137
 
 
@@ -134,6 +135,8 @@ class DockerRuntime(Runtime):
         self.version = self._api.version().get("Version", "unknown")
         # Containers whose SIGKILL exit has been checked for an OOM kill: id -> OOM killed.
         self._oom_verdicts: dict[str, bool] = {}
+        # Containers this runtime stopped: their SIGKILL after the grace period is the agent's, not an OOM kill.
+        self._stopped: set[str] = set()
 
     async def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -222,10 +225,12 @@ class DockerRuntime(Runtime):
         await self._container_call(container_id, self._api.start)
 
     async def stop(self, container_id: str, timeout_s: float) -> None:
+        self._stopped.add(container_id)
         await self._container_call(container_id, self._api.stop, timeout=max(0, math.ceil(timeout_s)))
 
     async def remove(self, container_id: str) -> None:
         self._oom_verdicts.pop(container_id, None)
+        self._stopped.discard(container_id)
         try:
             await self._container_call(container_id, self._api.remove_container, force=True, v=True)
         except ContainerNotFound:
@@ -240,13 +245,16 @@ class DockerRuntime(Runtime):
     def _inspect(self, container_id: str) -> ContainerInfo:
         """`docker inspect`, with an OOM kill that Docker reports late already counted."""
         attrs = self._api.inspect_container(container_id)
-        if may_be_oom_unsettled(attrs):
+        if may_be_oom_unsettled(attrs) and not self._stopped_here(attrs["Id"]):
             verdict = self._oom_verdicts.get(attrs["Id"])
             if verdict is None:
                 verdict = self._oom_verdicts[attrs["Id"]] = self._oom_event_seen(attrs)
             if verdict:
                 attrs["State"]["OOMKilled"] = True
         return container_info(attrs)
+
+    def _stopped_here(self, full_id: str) -> bool:
+        return any(full_id.startswith(stopped) for stopped in tuple(self._stopped))  # added to by the loop
 
     def _oom_event_seen(self, attrs: dict) -> bool:
         """Wait (at most OOM_SETTLE_S) for Docker's "oom" event of this container, from its start on."""
