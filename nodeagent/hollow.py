@@ -82,7 +82,8 @@ class HollowNodes:
             # Renewals spread over the interval, so 1000 nodes do not all write in the same instant.
             source = self.sources[node_cfg.node_name] = FleetPods()
             self.agents[node_cfg.node_name] = NodeAgent(
-                node_cfg, self.clients[i % len(self.clients)], FakeRuntime(), network=SimulatedNetwork(), source=source, facts=HOLLOW_FACTS,
+                node_cfg, self.clients[i % len(self.clients)], FakeRuntime(), network=SimulatedNetwork(),
+                source=source, facts=HOLLOW_FACTS,
                 runtime_version="fake://0.1", lease_delay=cfg.lease_renew_interval * i / max(count, 1))
         self.pods = Informer(client, "Pod")
         self.nodes = Informer(client, "Node")

@@ -15,6 +15,7 @@ import grpc
 import uvloop
 
 from api import gctune, grpchealth, monitoring
+from api.version import VERSION
 from controlplane.apiserver.allocator import ServiceRanges
 from controlplane.apiserver import encryption, metrics
 from controlplane.apiserver.encoded import AcceptingEncoded
@@ -28,7 +29,6 @@ from controlplane.apiserver.resources import Settings
 from controlplane.apiserver.rest import server as rest_server
 from controlplane.apiserver.service import ApiService
 from api.flagtypes import duration
-from api.version import VERSION
 from controlplane.apiserver.apiendpoints import ApiEndpoints
 from controlplane.apiserver.compactor import DEFAULT_INTERVAL_S, Compactor
 from controlplane.apiserver.storage import Storage

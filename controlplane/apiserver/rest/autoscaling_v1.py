@@ -4,6 +4,8 @@ Utilization metric). Pure functions over the JSON forms; v1 is served for create
 """
 from __future__ import annotations
 
+from api import kinds
+from controlplane.apiserver.rest import codec
 from controlplane.apiserver.rest.status import RestError
 
 V1, V2 = "autoscaling/v1", "autoscaling/v2"
@@ -20,12 +22,7 @@ def _cpu_metric(percent: int) -> dict:
 
 def to_v2(data: dict) -> dict:
     """The v2 form of a v1 HorizontalPodAutoscaler body; RestError for a body that is not one."""
-    if not isinstance(data, dict):
-        raise RestError("BadRequest", f"the request body must be a JSON object, not {type(data).__name__}")
-    if data.get("apiVersion", V1) != V1 or data.get("kind", "HorizontalPodAutoscaler") != "HorizontalPodAutoscaler":
-        raise RestError("BadRequest", f'the API version in the data ({data.get("apiVersion")}) and the kind '
-                                      f'({data.get("kind")}) do not match the URL, which serves {V1} '
-                                      f'HorizontalPodAutoscaler')
+    data = codec.check_type(data, kinds.BY_NAME["HorizontalPodAutoscaler"], api_version=V1)
     metadata = dict(data.get("metadata") or {})
     carried = [a for a in (metadata.get("annotations") or {}) if a in _V2_ANNOTATIONS]
     if carried:
@@ -35,7 +32,8 @@ def to_v2(data: dict) -> dict:
     unknown = sorted(set(spec) - set(_SPEC_FIELDS))
     if unknown:
         raise RestError("BadRequest", f'HorizontalPodAutoscaler in version "v1" cannot be handled as a '
-                                      f'HorizontalPodAutoscaler: strict decoding error: unknown field "spec.{unknown[0]}"')
+                                      f'HorizontalPodAutoscaler: strict decoding error: unknown field '
+                                      f'"spec.{unknown[0]}"')
     v2_spec = {k: spec[k] for k in ("scaleTargetRef", "minReplicas", "maxReplicas") if k in spec}
     if spec.get("targetCPUUtilizationPercentage") is not None:
         v2_spec["metrics"] = [_cpu_metric(spec["targetCPUUtilizationPercentage"])]

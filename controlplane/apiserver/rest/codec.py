@@ -51,17 +51,19 @@ def dry_run(query) -> bool:
     return bool(values)
 
 
-def check_type(data: Any, kind: Kind, expect_kind: str | None = None) -> dict:
-    """The body as a mapping whose apiVersion and kind (filled in when absent) are the URL's."""
+def check_type(data: Any, kind: Kind, expect_kind: str | None = None, api_version: str | None = None) -> dict:
+    """The body as a mapping whose apiVersion and kind (filled in when absent) are the URL's; `api_version`
+    when the URL serves the kind in another version than the stored one (autoscaling/v1)."""
     expect_kind = expect_kind or kind.name
+    api_version = api_version or kind.api_version
     if not isinstance(data, dict):
         raise RestError("BadRequest", f"the request body must be a JSON object, not {type(data).__name__}")
-    data.setdefault("apiVersion", kind.api_version)
+    data.setdefault("apiVersion", api_version)
     data.setdefault("kind", expect_kind)
-    if data["kind"] != expect_kind or data["apiVersion"] != kind.api_version:
+    if data["kind"] != expect_kind or data["apiVersion"] != api_version:
         raise RestError("BadRequest", f'the API version in the data ({data["apiVersion"]}) and the kind '
                                       f'({data["kind"]}) do not match the URL, which serves '
-                                      f'{kind.api_version} {expect_kind}')
+                                      f'{api_version} {expect_kind}')
     return data
 
 

@@ -169,7 +169,8 @@ SCHEMAS: dict[str, dict[int, tuple[str, str]]] = {
     "PolicyRule": {1: ("verbs", "r:s"), 2: ("apiGroups", "r:s"), 3: ("resources", "r:s"), 4: ("resourceNames", "r:s"),
                    5: ("nonResourceURLs", "r:s")},
     "RoleBinding": {1: ("metadata", "m:ObjectMeta"), 2: ("subjects", "r:m:Subject"), 3: ("roleRef", "m:RoleRef")},
-    "ClusterRoleBinding": {1: ("metadata", "m:ObjectMeta"), 2: ("subjects", "r:m:Subject"), 3: ("roleRef", "m:RoleRef")},
+    "ClusterRoleBinding": {1: ("metadata", "m:ObjectMeta"), 2: ("subjects", "r:m:Subject"),
+                           3: ("roleRef", "m:RoleRef")},
     "Subject": {1: ("kind", "s"), 2: ("apiGroup", "s"), 3: ("name", "s"), 4: ("namespace", "s")},
     "RoleRef": {1: ("apiGroup", "s"), 2: ("kind", "s"), 3: ("name", "s")},
     # networking.k8s.io/v1: kubectl create ingress

@@ -2,6 +2,7 @@
 once configured a pod and no longer do anything, each with the field to use instead."""
 from __future__ import annotations
 
+from controlplane.apiserver import apparmor
 from proto import types_pb2
 
 # (exact key, key prefix, what to say), as Kubernetes' pkg/api/pod/warnings.go lists them.
@@ -12,7 +13,7 @@ DEPRECATED_ANNOTATIONS = (
      'non-functional in v1.27+; use the "seccompProfile" field instead'),
     ("security.alpha.kubernetes.io/sysctls", "", 'non-functional in v1.11+; use the "sysctls" field instead'),
     ("security.alpha.kubernetes.io/unsafe-sysctls", "", 'non-functional in v1.11+; use the "sysctls" field instead'),
-    ("", "container.apparmor.security.beta.kubernetes.io/",
+    ("", apparmor.ANNOTATION_PREFIX,
      'deprecated since v1.30; use the "appArmorProfile" field instead'),
 )
 
