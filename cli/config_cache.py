@@ -66,14 +66,21 @@ def private_file(directory: str | os.PathLike | None, path: str | os.PathLike, s
                     return entry
         except OSError:
             pass
+    except OSError:
+        return None
+    temporary = f"{entry}.{os.getpid()}.tmp"
+    try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
-        temporary = f"{entry}.{os.getpid()}.tmp"
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as f:
             f.write(content)
-        os.replace(temporary, entry)
+        os.replace(temporary, entry)  # a reader never sees half a key
         return entry
     except OSError:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
         return None
 
 
