@@ -116,6 +116,15 @@ class PodSyncer:
             return 0
         plan = actions.compute(pod, observed, env.restart_backoff, time.time(), terminal, frozenset(state.killed),
                                env.probes.started(pod, observed))
+        if not plan.create_sandbox and not plan.start:
+            return await self._carry_out(pod, state, plan, observed, terminal, deadline_in, None)
+        with env.recorder.held():  # the starts and the status first: the pod waits for them, not for its events
+            return await self._start_pod(pod, state, plan, observed, terminal, deadline_in)
+
+    async def _start_pod(self, pod, state: PodState, plan: actions.PodActions, observed: list[ContainerInfo],
+                         terminal: bool, deadline_in: float | None) -> float | None:
+        """Carry out a plan that starts the sandbox or containers."""
+        env = self.env
         starting: asyncio.Task | None = None  # a new pod's sandbox, starting while its containers are created
         if plan.create_sandbox:
             sandbox = await self._create_sandbox(pod, state, observed, plan.sandbox_attempt)
