@@ -45,7 +45,7 @@ def pod_spec(spec: types_pb2.PodSpec) -> None:
         if not any(volume.HasField(f) for f in ("empty_dir", "host_path", *podsources.CONFIG_SOURCES)):
             volume.empty_dir.SetInParent()
         podsources.default_volume(volume)
-    for container in (*spec.init_containers, *spec.containers):
+    for container in (*spec.init_containers, *spec.containers, *spec.ephemeral_containers):
         _container(container)
     for toleration in spec.tolerations:
         if not toleration.operator:

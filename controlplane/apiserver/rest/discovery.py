@@ -15,6 +15,7 @@ VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update
 # kubectl's "all" category: `kubectl get all`.
 _ALL = {"Pod", "Service", "DaemonSet", "Deployment", "ReplicaSet", "Job"}
 _SUB_VERBS = {"status": ["get", "patch", "update"], "scale": ["get", "patch", "update"],
+              "ephemeralcontainers": ["get", "patch", "update"],
               "binding": ["create"], "eviction": ["create"], "log": ["get"], "exec": ["create", "get"],
               "attach": ["create", "get"], "portforward": ["create", "get"]}
 _SUB_KINDS = {"scale": ("autoscaling", "v1", "Scale"), "binding": ("", "v1", "Binding"),
