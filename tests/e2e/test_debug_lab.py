@@ -90,3 +90,23 @@ def test_kubectl_debug_shares_the_pods_network_and_the_targets_processes(one_hos
     done = eventually_sync(lambda: ephemeral_status(home, "shell").get("state", {}).get("terminated"), 30,
                            what="the interactive debugger terminated, never restarted")
     assert done["exitCode"] == 0
+
+
+def test_skiff_debug_attaches_to_a_debugger_in_the_targets_processes(one_host, home):
+    if kubectl(home, "get", "pod", "web").returncode != 0:  # run alone: the pod of the test above
+        assert kubectl(home, "apply", "-f", "-", stdin=WEB).returncode == 0
+    ready = kubectl(home, "wait", "--for=condition=Ready", "pod/web", "--timeout=90s", timeout=100)
+    assert ready.returncode == 0, ready.stderr
+    typed = "ps\nwget -qO- http://127.0.0.1:8080/\nnslookup kubernetes.default.svc.cluster.local\nexit 0\n"
+    attached = skiff(home, "debug", "-i", "web", "--image=busybox:latest", "--image-pull-policy=IfNotPresent",
+                     "--target=app", "--", "sh", stdin=typed, timeout=120)
+    assert attached.returncode == 0, attached.stderr
+    assert attached.stdout.startswith("Defaulting debug container name to debugger-")
+    assert "httpd -f -p 8080" in attached.stdout and "served-by-app" in attached.stdout
+    assert "10.96.0.1" in attached.stdout  # the kubernetes Service's ClusterIP, from the pod's cluster DNS
+
+    def described() -> str:
+        out = skiff(home, "describe", "pod", "web").stdout
+        section = out.split("Ephemeral Containers:", 1)[-1]
+        return section if "debugger-" in section and "Terminated" in section else ""
+    eventually_sync(described, 30, what="describe showing the ended debugger under Ephemeral Containers")

@@ -120,3 +120,35 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: pods-only}
             await viewer.patch("Pod", "web", {"spec": {"ephemeralContainers": [DEBUGGER]}},
                                subresource="ephemeralcontainers")
     assert not (await client.get("Pod", "web")).spec.ephemeral_containers
+
+
+async def test_skiff_debug_adds_an_ephemeral_container_as_kubectl_debug_does(client, skiff):
+    await client.create(objects.pod("web"))
+    made = await skiff("debug", "web", "--image=busybox", "--target=app", "--env=MODE=debug", "--", "sleep", "60")
+    assert made.code == 0, made.err
+    name = made.out.splitlines()[0].removeprefix("Defaulting debug container name to ").rstrip(".")
+    assert name.startswith("debugger-") and len(name) == len("debugger-") + 5
+    [added] = (await client.get("Pod", "web")).spec.ephemeral_containers
+    assert (added.name, added.image, added.target_container_name, list(added.command), added.env[0].value) == (
+        name, "busybox", "app", ["sleep", "60"], "debug")
+    named = await skiff("debug", "pod/web", "--image=busybox", "-c", "probe", "--arguments-only", "--", "-c", "true")
+    assert named.code == 0 and "Defaulting" not in named.out
+    pod = await client.get("Pod", "web")
+    assert [list(c.args) for c in pod.spec.ephemeral_containers if c.name == "probe"] == [["-c", "true"]]
+    again = await skiff("debug", "web", "--image=busybox", "-c", "probe", "--", "ls")
+    assert again.code == 1
+    assert 'existing ephemeral containers "probe" may not be changed' in again.err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["web"], "error: you must specify --image when not using --copy-to."),
+    (["web", "--image=busybox", "-t"], "error: -i/--stdin is required for containers with -t/--tty=true"),
+    (["web", "--image=busybox", "--copy-to=web-copy"],
+     "error: --copy-to is not supported by skiff debug: only ephemeral containers in the pod itself"),
+    (["node/host-1", "--image=busybox"],
+     "error: debugging a node is not supported by skiff debug: debug a pod (skiff debug POD --image=...)"),
+    (["nope", "--image=busybox"], 'error: pods "nope" not found'),
+])
+async def test_skiff_debug_refuses_what_it_does_not_do_in_one_line(skiff, argv, message):
+    refused = await skiff("debug", *argv)
+    assert (refused.code, refused.err.strip()) == (1, message)
