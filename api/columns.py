@@ -9,7 +9,8 @@ from typing import NamedTuple
 
 from google.protobuf.message import Message
 
-from api.age import age
+from api import meta
+from api.age import age, human_duration
 from api.podstatus import pod_status, ready_count, restarts
 
 NONE = "<none>"
@@ -89,6 +90,50 @@ def _rs_row(rs, now):
 def _deploy_row(d, now):
     return [_name(d), f"{d.status.ready_replicas}/{d.spec.replicas}", str(d.status.updated_replicas),
             str(d.status.available_replicas), _age(d, now)]
+
+
+def job_status(job) -> str:
+    """kubectl's STATUS of a Job: its terminal condition, else Terminating, Suspended, ..., Running."""
+    true = {c.type for c in job.status.conditions if c.status == "True"}
+    if "Complete" in true:
+        return "Complete"
+    if "Failed" in true:
+        return "Failed"
+    if job.metadata.deletion_timestamp:
+        return "Terminating"
+    for condition in ("Suspended", "FailureTarget", "SuccessCriteriaMet"):
+        if condition in true:
+            return condition
+    return "Running"
+
+
+def job_completions(job) -> str:
+    """`succeeded/completions`; without completions (a work queue) `n/1`, or `n/1 of parallelism`."""
+    spec, succeeded = job.spec, job.status.succeeded
+    if spec.HasField("completions"):
+        return f"{succeeded}/{spec.completions}"
+    if spec.parallelism > 1:
+        return f"{succeeded}/1 of {spec.parallelism}"
+    return f"{succeeded}/1"
+
+
+def job_duration(job, now: datetime) -> str:
+    start = meta.parse_time(job.status.start_time)
+    if start is None:
+        return ""
+    end = meta.parse_time(job.status.completion_time) or now
+    return human_duration(end - start)
+
+
+def _job_row(job, now):
+    return [_name(job), job_status(job), job_completions(job), job_duration(job, now), _age(job, now)]
+
+
+def _ds_row(ds, now):
+    s = ds.status
+    selector = ",".join(f"{k}={v}" for k, v in sorted(ds.spec.template.spec.node_selector.items())) or NONE
+    return [_name(ds), str(s.desired_number_scheduled), str(s.current_number_scheduled), str(s.number_ready),
+            str(s.updated_number_scheduled), str(s.number_available), selector, _age(ds, now)]
 
 
 # ---------------------------------------------------------------- services and endpoints
@@ -268,6 +313,10 @@ COLUMNS: dict[str, Columns] = {
                           ("CONTAINERS", "IMAGES", "SELECTOR"), _template_wide),
     "Deployment": Columns(("NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"), _deploy_row,
                           ("CONTAINERS", "IMAGES", "SELECTOR"), _template_wide),
+    "Job": Columns(("NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"), _job_row,
+                   ("CONTAINERS", "IMAGES", "SELECTOR"), _template_wide),
+    "DaemonSet": Columns(("NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"),
+                         _ds_row, ("CONTAINERS", "IMAGES", "SELECTOR"), _template_wide),
     "Service": Columns(("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"), _svc_row,
                        ("SELECTOR",), _svc_wide),
     "Endpoints": Columns(("NAME", "ENDPOINTS", "AGE"), _ep_row),

@@ -5,6 +5,7 @@ Recording never blocks the caller: events queue up and one task writes them, fol
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -21,6 +22,7 @@ NORMAL, WARNING = "Normal", "Warning"
 QUEUE_SIZE = 10_000
 WRITERS = 4
 FOLD_WINDOW_S = 600  # repeats within ten minutes bump the count of one Event, as Kubernetes does
+HOLD_MAX_S = 1.0  # the longest an event waits for the work holding the writes back (`held`)
 
 
 def reference(obj: Message) -> types_pb2.ObjectReference:
@@ -38,6 +40,9 @@ class EventRecorder:
         self._queue: asyncio.Queue = asyncio.Queue(QUEUE_SIZE)
         self._recent: dict[tuple, tuple[types_pb2.Event, float]] = {}
         self._tasks: list[asyncio.Task] = []
+        self._holds = 0
+        self._unheld = asyncio.Event()
+        self._unheld.set()
 
     def start(self, writers: int = WRITERS) -> None:
         # a few writers in parallel, so one API round trip per event does not cap the rate
@@ -56,6 +61,20 @@ class EventRecorder:
             await cancel_and_wait(task)
         self._tasks = []
 
+    @contextlib.contextmanager
+    def held(self):
+        """Events recorded meanwhile wait to be written (each at most HOLD_MAX_S) until no one holds them: on a
+        busy node, writing a pod's Pulled, Created and Started events (the API server's and etcd's work too)
+        would share the CPU with the very container starts the pod waits for."""
+        self._holds += 1
+        self._unheld.clear()
+        try:
+            yield
+        finally:
+            self._holds -= 1
+            if self._holds == 0:
+                self._unheld.set()
+
     def normal(self, obj: Message, reason: str, message: str) -> None:
         self.record(obj, NORMAL, reason, message)
 
@@ -64,14 +83,17 @@ class EventRecorder:
 
     def record(self, obj: Message, type_: str, reason: str, message: str) -> None:
         try:
-            self._queue.put_nowait((reference(obj), type_, reason, message, meta.now()))
+            self._queue.put_nowait((time.monotonic(), reference(obj), type_, reason, message, meta.now()))
         except asyncio.QueueFull:
             log.warning("event queue full; dropping %s %s for %s", type_, reason, obj.metadata.name)
 
     async def _run(self) -> None:
         while True:
-            item = await self._queue.get()
+            queued_at, *item = await self._queue.get()
             try:
+                if not self._unheld.is_set():
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(self._unheld.wait(), HOLD_MAX_S - (time.monotonic() - queued_at))
                 await self._write(*item)
             except asyncio.CancelledError:
                 raise

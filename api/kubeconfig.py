@@ -15,11 +15,17 @@ class KubeconfigError(ValueError):
     """The file is missing, not a kubeconfig, or names something it does not hold; names file and field."""
 
 
+# A cluster's extension naming the same API server's Kubernetes REST address (`--rest-listen`): `skiff
+# get` lists there, where a short command need not load gRPC. kubectl keeps extensions it does not know.
+REST_EXTENSION = "skiff.rest-server"
+
+
 class Connection(NamedTuple):
     server: str  # host:port
     credentials: Credentials
     namespace: str = "default"
     context: str = ""
+    rest_server: str = ""  # host:port of the REST API, when the cluster names one
 
 
 def server_address(server: str) -> str:
@@ -105,7 +111,18 @@ def connection(data: dict, path: str | os.PathLike, context: str | None = None,
     if not cert and not token:
         raise KubeconfigError(f"config file {path}: users[{user_name}] has neither a client certificate nor a token")
     return Connection(server_address(str(address)), Credentials(ca, cert, key, token),
-                      str(ctx.get("namespace") or "default"), name)
+                      str(ctx.get("namespace") or "default"), name, rest_server(cluster))
+
+
+def rest_server(cluster: dict) -> str:
+    """host:port from the cluster's REST_EXTENSION, "" without one (or with one that is malformed: it is
+    only ever a shortcut, and the gRPC address is always there)."""
+    for entry in cluster.get("extensions") or []:
+        if isinstance(entry, dict) and entry.get("name") == REST_EXTENSION:
+            extension = entry.get("extension")
+            if isinstance(extension, dict) and isinstance(extension.get("server"), str):
+                return server_address(extension["server"])
+    return ""
 
 
 def _named(data: dict, section: str, inner: str, path: str | os.PathLike) -> dict[str, dict]:
@@ -137,10 +154,12 @@ def _material(section: dict, field: str, base: str, reader, what: str) -> bytes 
 
 
 def render(server: str, ca: str | bytes, cert: str | bytes | None = None, key: str | bytes | None = None,
-           token: str | None = None, cluster: str = "skiff", user: str = "admin", namespace: str | None = None) -> str:
+           token: str | None = None, cluster: str = "skiff", user: str = "admin", namespace: str | None = None,
+           rest: str = "") -> str:
     """A kubeconfig with one cluster, one user and one context (`user@cluster`), current. `server` is
     HOST:PORT or an https URL; `ca`, `cert` and `key` are file paths (str), or the PEM itself (bytes,
-    embedded as `*-data`, so the file works wherever it is copied, as kubectl's users expect)."""
+    embedded as `*-data`, so the file works wherever it is copied, as kubectl's users expect). `rest`, the
+    API server's REST HOST:PORT, goes in the cluster's REST_EXTENSION."""
     user_entry: dict = {}
     if cert:
         _material_ref(user_entry, "client-certificate", cert)
@@ -152,6 +171,8 @@ def render(server: str, ca: str | bytes, cert: str | bytes | None = None, key: s
         context["namespace"] = namespace
     cluster_entry = {"server": server if "://" in server else f"https://{server}"}
     _material_ref(cluster_entry, "certificate-authority", ca)
+    if rest:
+        cluster_entry["extensions"] = [{"name": REST_EXTENSION, "extension": {"server": f"https://{rest}"}}]
     doc = {"apiVersion": "v1", "kind": "Config",
            "clusters": [{"name": cluster, "cluster": cluster_entry}],
            "users": [{"name": user, "user": user_entry}],

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING, TypeVar
 
-from typing import TypeVar
+if TYPE_CHECKING:  # protobuf only for the type: `skiff get`'s REST path reads the clock without it
+    from google.protobuf.message import Message
 
-from google.protobuf.message import Message
-
-M = TypeVar("M", bound=Message)
+M = TypeVar("M", bound="Message")
 
 
 def copy(obj: M) -> M:

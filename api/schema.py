@@ -77,6 +77,12 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "DeploymentSpec": ('selector', 'template',),
     "Deployment": ('spec',),
     "ScaleStatus": ('replicas',),
+    "JobSpec": ('template',),
+    "PodFailurePolicyRule": ('action',),
+    "PodFailurePolicyOnExitCodesRequirement": ('operator', 'values',),
+    "PodFailurePolicyOnPodConditionsPattern": ('type', 'status',),
+    "DaemonSetSpec": ('selector', 'template',),
+    "DaemonSetStatus": ('currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady',),
     "ServicePort": ('port',),
     "EndpointAddress": ('ip',),
 }

@@ -27,6 +27,8 @@ class Config(NamedTuple):
     path: str = ""
     # Why the default config file could not be used; reported only by commands that need the server.
     error: str = ""
+    rest_server: str = ""  # the same server's Kubernetes REST address, when the config names it
+    cache_dir: str = ""  # cli.config_cache's directory, "" when there is none
 
 
 def config_path(environ: dict | None = None) -> str:
@@ -43,8 +45,9 @@ def load(server_flag: str | None = None, environ: dict | None = None) -> Config:
     path = config_path(environ)
     if not os.path.exists(path) and not environ.get(ENV_PATH):
         return Config(server=server_flag or DEFAULT_SERVER, path=path)
+    cache_dir = config_cache.cache_dir(environ)
     try:
-        data = config_cache.read(path, config_cache.cache_dir(environ))  # config_path expanded `~`
+        data = config_cache.read(path, cache_dir)  # config_path expanded `~`
         conn = kubeconfig.connection(data, path, server=server_flag)
     except kubeconfig.KubeconfigError as e:
         message = str(e)
@@ -53,4 +56,6 @@ def load(server_flag: str | None = None, environ: dict | None = None) -> Config:
                 message += f" (from ${ENV_PATH})"
             raise CliError(message) from None
         return Config(server=server_flag or DEFAULT_SERVER, path=path, error=message)
-    return Config(conn.server, conn.namespace, conn.credentials, path)
+    # --server names another API server, whose REST address the file cannot know
+    rest = "" if server_flag else conn.rest_server
+    return Config(conn.server, conn.namespace, conn.credentials, path, rest_server=rest, cache_dir=cache_dir or "")

@@ -51,6 +51,39 @@ def read(path: str | os.PathLike, directory: str | os.PathLike | None) -> dict:
     return data
 
 
+def private_file(directory: str | os.PathLike | None, path: str | os.PathLike, suffix: str,
+                 content: bytes) -> str | None:
+    """A 0600 file in the cache holding `content`, derived from the kubeconfig at `path` (a client
+    certificate and key where a library takes only a file name); None when there is no cache to use."""
+    if not directory:
+        return None
+    try:
+        st = os.stat(path)
+        entry = os.path.join(directory, f"{st.st_dev}-{st.st_ino}.{suffix}")
+        try:
+            with open(entry, "rb") as f:
+                if f.read() == content:
+                    return entry
+        except OSError:
+            pass
+    except OSError:
+        return None
+    temporary = f"{entry}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+        os.replace(temporary, entry)  # a reader never sees half a key
+        return entry
+    except OSError:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        return None
+
+
 def _store(directory: str | os.PathLike, entry: str, value: dict) -> None:
     try:
         text = json.dumps(value)

@@ -16,6 +16,7 @@ from api.age import age
 from api.columns import event_time, node_roles
 from cli.describe_apps import deployment_body, replica_set_body
 from cli.describe_autoscaling import hpa_body
+from cli.describe_batch import daemon_set_body, job_body
 from cli.describe_config import config_map_body, secret_body
 from cli.describe_ingress import ingress_body
 from cli.describe_layout import NONE, field, map_lines, table
@@ -48,6 +49,10 @@ def describe(obj: Message, events: list[Message], now: datetime, related: Relate
         lines += deployment_body(obj, related.replica_sets)
     elif kind == "ReplicaSet":
         lines += replica_set_body(obj, related.pods)
+    elif kind == "Job":
+        lines += job_body(obj)
+    elif kind == "DaemonSet":
+        lines += daemon_set_body(obj)
     elif kind == "Node":
         lines.insert(1, field("Roles", node_roles(obj)))
         lines += node_body(obj, related.pods, now)

@@ -67,7 +67,7 @@ def field_selector(p: argparse.ArgumentParser) -> None:
 
 def output(p: argparse.ArgumentParser, table: bool = False) -> None:
     """`-o`: yaml|json|name|jsonpath=...|custom-columns=... (and wide where a table is the default)."""
-    from cli.printers import output_format
+    from cli.outputs import output_format
     shown = "wide|yaml|json|name|" if table else "yaml|json|name|"
     p.add_argument("-o", "--output", type=output_format, default=None, metavar="FORMAT",
                    help=f"output format: {shown}jsonpath=TEMPLATE|custom-columns=SPEC "

@@ -5,52 +5,19 @@ Pure functions from objects (and an injected "now") to text, so every format has
 """
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from datetime import datetime
-from typing import NamedTuple
 
 from google.protobuf.message import Message
 
 from api import kinds
 from api.columns import NONE, columns_for
 from cli.errors import CliError
+# `-o` is parsed in cli.outputs and table text laid out in cli.tables (neither needs protobuf); the names
+# stay importable from here, where every verb looks for its printers.
+from cli.outputs import FORMATS, MACHINE, Output, output_format  # noqa: F401
 from cli.resources import object_name
-
-FORMATS = ("wide", "yaml", "json", "name", "jsonpath=TEMPLATE", "jsonpath-file=FILE",
-           "custom-columns=SPEC", "custom-columns-file=FILE")
-MACHINE = ("json", "yaml", "name", "jsonpath", "custom-columns")
-GAP = 3  # spaces between columns, as kubectl's tabwriter pads
-
-
-class Output(NamedTuple):
-    """What `-o` asked for: a format and, for jsonpath and custom-columns, its template."""
-
-    format: str = ""  # "" is the default table
-    template: str = ""
-
-    @property
-    def is_table(self) -> bool:
-        return self.format in ("", "wide")
-
-
-def output_format(text: str) -> Output:
-    """The argparse type of `-o`: `yaml`, `jsonpath={.x}`, `custom-columns-file=cols.txt`..."""
-    name, eq, template = text.partition("=")
-    if name in ("wide", "yaml", "json", "name") and not eq:
-        return Output(name)
-    if name in ("jsonpath", "custom-columns") and eq:
-        return Output(name, template)
-    if name in ("jsonpath-file", "custom-columns-file") and eq:
-        try:
-            with open(template) as f:
-                content = f.read()
-        except OSError as e:
-            raise argparse.ArgumentTypeError(f"error reading {template}: {e.strerror}") from None
-        return Output(name.removesuffix("-file"), content.strip() if name.startswith("custom") else content)
-    raise argparse.ArgumentTypeError(
-        f'unable to match a printer suitable for the output format "{text}", allowed formats are: '
-        + ",".join(FORMATS))
+from cli.tables import GAP, label_header, labels_text, line, render_rows, widths_of  # noqa: F401
 
 
 # ---------------------------------------------------------------- tables
@@ -90,28 +57,8 @@ class Table:
     def render(self, objs: Sequence[Message], header: bool = True) -> list[str]:
         rows = ([self.headers()] if header else []) + [self.row(o) for o in objs]
         if self.widths is None:
-            self.widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))] if rows else []
-        return [_line(r, self.widths) for r in rows]
-
-
-def label_header(key: str) -> str:
-    """`-L app.kubernetes.io/name` heads its column NAME, as kubectl does."""
-    return key.rsplit("/", 1)[-1].upper()
-
-
-def labels_text(labels) -> str:
-    return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or NONE
-
-
-def render_rows(rows: list[list[str]]) -> list[str]:
-    """Rows of cells (the header first) aligned as kubectl's tabwriter aligns them."""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))] if rows else []
-    return [_line(r, widths) for r in rows]
-
-
-def _line(cells: list[str], widths: list[int]) -> str:
-    padded = [c.ljust(w + GAP) for c, w in zip(cells[:-1], widths)]
-    return ("".join(padded) + cells[-1]).rstrip()
+            self.widths = widths_of(rows)
+        return [line(r, self.widths) for r in rows]
 
 
 def render_table(objs: Sequence[Message], now: datetime, wide: bool = False, all_namespaces: bool = False,

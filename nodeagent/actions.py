@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from api import meta
 from api.sidecars import is_sidecar, sidecars
 from api.retry import Backoff
+from nodeagent import ephemeral
 from nodeagent.containers import attempt_of, in_sandbox, instances
 from nodeagent.runtime.base import SANDBOX_NAME, ContainerInfo
 from nodeagent.status import Waiting
@@ -21,6 +22,7 @@ class Start:
     attempt: int
     init: bool = False
     restart: bool = False  # a restart after an exit: it counts against the backoff
+    target: str = ""  # an ephemeral container's: the runtime id of the container whose processes it joins
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,11 @@ def compute(pod: types_pb2.Pod, containers: list[ContainerInfo], backoff: Backof
         actions.sandbox_attempt = attempt_of(sandboxes[0]) + 1 if sandboxes else 0
         return actions  # containers follow once the sandbox runs (the worker syncs again at once)
     sandbox_id = sandboxes[0].id
+    # Ephemeral containers (`kubectl debug`) start at whatever stage the pod is, each once (nodeagent/ephemeral.py).
+    debuggers, waiting = ephemeral.starts(pod, containers)
+    actions.waiting.update(waiting)
+    actions.remove += ephemeral.leftovers(pod, containers)
+    actions.start += [Start(c, 0, target=target) for c, target in debuggers]
 
     apps_ran = any(instances(containers, c.name) for c in pod.spec.containers)
     started_apps = any(in_sandbox(i, sandbox_id) for c in pod.spec.containers for i in instances(containers, c.name))

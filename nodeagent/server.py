@@ -73,7 +73,7 @@ class AgentService(agent_pb2_grpc.AgentServicer):
         if pod is None:
             raise TargetError(grpc.StatusCode.NOT_FOUND, f'pod "{name}" in namespace "{namespace or "default"}" '
                                                          f'is not on node {node}')
-        names = [c.name for c in pod.spec.containers] + [c.name for c in pod.spec.init_containers]
+        names = [c.name for c in (*pod.spec.containers, *pod.spec.init_containers, *pod.spec.ephemeral_containers)]
         container = container or pod.spec.containers[0].name
         if container not in names:
             raise TargetError(grpc.StatusCode.INVALID_ARGUMENT,

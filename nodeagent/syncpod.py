@@ -17,8 +17,8 @@ from api.informer import Informer
 from api.retry import Backoff
 from api.tasks import cancel_and_wait
 from nodeagent import (
-    actions, containers, downward, emptydir, envvars, etchosts, fsgroup, pullsecrets, security, servicelinks,
-    status, subpath, volumes,
+    actions, containers, downward, emptydir, envvars, ephemeral, etchosts, fsgroup, pullsecrets, security,
+    servicelinks, status, subpath, volumes,
 )
 from nodeagent.configwatch import ConfigObjects
 from nodeagent.dns.clusterdns import ClusterDns
@@ -116,6 +116,15 @@ class PodSyncer:
             return 0
         plan = actions.compute(pod, observed, env.restart_backoff, time.time(), terminal, frozenset(state.killed),
                                env.probes.started(pod, observed))
+        if not plan.create_sandbox and not plan.start:
+            return await self._carry_out(pod, state, plan, observed, terminal, deadline_in, None)
+        with env.recorder.held():  # the starts and the status first: the pod waits for them, not for its events
+            return await self._start_pod(pod, state, plan, observed, terminal, deadline_in)
+
+    async def _start_pod(self, pod, state: PodState, plan: actions.PodActions, observed: list[ContainerInfo],
+                         terminal: bool, deadline_in: float | None) -> float | None:
+        """Carry out a plan that starts the sandbox or containers."""
+        env = self.env
         starting: asyncio.Task | None = None  # a new pod's sandbox, starting while its containers are created
         if plan.create_sandbox:
             sandbox = await self._create_sandbox(pod, state, observed, plan.sandbox_attempt)
@@ -397,8 +406,9 @@ class PodSyncer:
             return self._start_failed(pod, state, c.name, status.Waiting("CreateContainerConfigError", str(e)))
         mount_list = [*containers.with_pod_files(mount_list, pod_files),
                       base.Mount(log_path, c.termination_message_path or containers.DEFAULT_TERMINATION_MESSAGE_PATH)]
-        return containers.app_spec(pod, c, env.node_name, start.attempt, sandbox.id, env_vars, command, args,
+        spec = containers.app_spec(pod, c, env.node_name, start.attempt, sandbox.id, env_vars, command, args,
                                    mount_list, sec)
+        return ephemeral.joined(spec, start.target)
 
     async def _create(self, pod, state: PodState, start: actions.Start,
                       spec: base.ContainerSpec) -> str | status.Waiting:
@@ -506,6 +516,7 @@ class PodSyncer:
         base_pod = meta.copy(pod)
         base_pod.status.CopyFrom(previous)
         new = status.compute(base_pod, observed, view)
+        new.ephemeral_container_statuses.extend(ephemeral.statuses(pod, observed, view))
         probes.update_pod(pod, observed, state.pod_ip, terminal=new.phase in status.TERMINAL)
         for c in new.container_statuses:
             if c.state.waiting.reason in ("CrashLoopBackOff", "ImagePullBackOff") and not _same_waiting(previous, c):

@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from cli import flags, printers, resources
-from cli.context import Context
-from cli.errors import CliError, not_found
+from cli import flags
+
+if TYPE_CHECKING:
+    from cli.context import Context
+
+# printers, resources and the client come in only when the gRPC path runs: they need protobuf, and a table
+# the REST fast path (cli.restget) can print is printed without them
 
 HELP = "list objects, or show named ones (tables, -o yaml|json|name|wide|jsonpath=|custom-columns=, -w to watch)"
 EXAMPLES = """examples:
@@ -49,7 +54,19 @@ def table_options(args: argparse.Namespace) -> dict:
     return {"show_labels": args.show_labels, "label_columns": keys}
 
 
-async def run(ctx: Context, args: argparse.Namespace) -> int:
+def run(ctx: "Context", args: argparse.Namespace):
+    """The exit code when the REST fast path printed the table; else the gRPC path's coroutine (cli.main
+    runs it)."""
+    if ctx.config.rest_server:
+        from cli import restget
+        code = restget.get_table(ctx, args)
+        if code is not None:
+            return code
+    return run_over_grpc(ctx, args)
+
+
+async def run_over_grpc(ctx: "Context", args: argparse.Namespace) -> int:
+    from cli import printers, resources
     kinds_to_list, named = resources.parse(args.objects)
     namespace = "" if args.all_namespaces else ctx.namespace(args)
     output = args.output or printers.Output()
@@ -95,7 +112,7 @@ def _none_found(groups, namespace: str) -> str:
     return f"No resources found{where}."
 
 
-def _print_machine(ctx: Context, texts: list[str], output: printers.Output) -> None:
+def _print_machine(ctx: "Context", texts: list[str], output) -> None:
     if output.format == "jsonpath":  # the template decides every character, newlines too
         ctx.stdout.write("".join(texts))
         ctx.stdout.flush()
@@ -112,8 +129,9 @@ async def _list(client, kind, namespace: str, args) -> list:
     return items
 
 
-async def _get_named(ctx: Context, client, named, namespace: str) -> list:
+async def _get_named(ctx: "Context", client, named, namespace: str) -> list:
     from api import errors
+    from cli.errors import not_found
     groups: dict[str, tuple] = {}
     for target in named:
         try:
@@ -125,8 +143,9 @@ async def _get_named(ctx: Context, client, named, namespace: str) -> list:
     return list(groups.values())
 
 
-async def watch(ctx: Context, args, kinds_to_list, named, namespace: str) -> int:
-    from cli import watching
+async def watch(ctx: "Context", args, kinds_to_list, named, namespace: str) -> int:
+    from cli import printers, watching
+    from cli.errors import CliError
     if len(kinds_to_list) + len(named) != 1:
         raise CliError("you may only watch one kind (and at most one name) at a time")
     kind = kinds_to_list[0] if kinds_to_list else named[0].kind

@@ -35,7 +35,7 @@ def register(subparsers, parents) -> None:
     p = subparsers.add_parser("logs", parents=parents, help=HELP, description=HELP.capitalize() + ".",
                               epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("pod", nargs="?", metavar="POD|KIND/NAME",
-                   help="the pod (NAME or pod/NAME), or deploy/NAME or rs/NAME for one of their pods")
+                   help="the pod (NAME or pod/NAME), or deploy/NAME, rs/NAME, job/NAME or ds/NAME for one of their pods")
     p.add_argument("container_arg", nargs="?", metavar="CONTAINER", help="the container (as -c)")
     p.add_argument("-c", "--container", default="", help="the container (default: the pod's first)")
     p.add_argument("-f", "--follow", action="store_true", help="keep printing output as it comes")
@@ -93,9 +93,10 @@ async def _pods(ctx: Context, client, args, namespace: str) -> list:
             raise CliError(f"no pods found with labels {args.selector} in {namespace} namespace")
         return sorted(pods, key=lambda p: p.metadata.name)
     if not args.pod:
-        raise CliError("name a pod (or deploy/NAME, rs/NAME), or select pods with -l SELECTOR")
+        raise CliError("name a pod (or deploy/NAME, rs/NAME, job/NAME, ds/NAME), or select pods with -l SELECTOR")
     kind, sep, name = args.pod.partition("/")
-    if sep and kind.lower() in ("deploy", "deployment", "deployments", "rs", "replicaset", "replicasets"):
+    if sep and kind.lower() in ("deploy", "deployment", "deployments", "rs", "replicaset", "replicasets", "job", "jobs",
+                                "ds", "daemonset", "daemonsets"):
         return [await _pod_of_workload(ctx, client, kind, name, namespace)]
     return [await _get_pod(client, pod_name(args.pod), namespace)]
 

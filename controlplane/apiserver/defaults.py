@@ -20,6 +20,8 @@ def pod(pod: types_pb2.Pod) -> None:
         _requests_from_limits(container.resources)
         if pod.spec.host_network:
             _host_ports_from_container_ports(container)
+    if not pod.spec.HasField("enable_service_links"):
+        pod.spec.enable_service_links = True  # only pods: a template keeps what its author wrote
     if not pod.status.phase:
         pod.status.phase = "Pending"
 
@@ -36,13 +38,14 @@ def pod_spec(spec: types_pb2.PodSpec) -> None:
         spec.termination_grace_period_seconds = DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS
     if not spec.scheduler_name:
         spec.scheduler_name = DEFAULT_SCHEDULER_NAME
+    spec.security_context.SetInParent()  # `securityContext: {}` when none was given, as Kubernetes shows it
     service_account_alias(spec)
     for volume in spec.volumes:
         # A volume that names no source is an emptyDir, as in Kubernetes.
         if not any(volume.HasField(f) for f in ("empty_dir", "host_path", *podsources.CONFIG_SOURCES)):
             volume.empty_dir.SetInParent()
         podsources.default_volume(volume)
-    for container in (*spec.init_containers, *spec.containers):
+    for container in (*spec.init_containers, *spec.containers, *spec.ephemeral_containers):
         _container(container)
     for toleration in spec.tolerations:
         if not toleration.operator:

@@ -376,6 +376,10 @@ class Registry:
             new = meta.copy(old)
             new.status.CopyFrom(obj.status)
             problems = resources.validate(new, old)
+        elif subresource:  # a partial update (_check_subresource made sure the kind has it)
+            new = strategy.partial_updates[subresource].take(obj, old)
+            resources.default(new)
+            problems = resources.validate(new, old, subresource)
         else:
             new = obj if owned else meta.copy(obj)
             new.api_version, new.kind = kind.api_version, kind.name
@@ -456,7 +460,7 @@ class Registry:
 
     @staticmethod
     def _check_subresource(kind: Kind, subresource: str) -> None:
-        if subresource not in ("", "status"):
+        if subresource not in ("", "status", *resources.for_kind(kind).partial_updates):
             raise errors.NotFound(f'{kind.plural} have no subresource "{subresource}"')
         if subresource == "status" and not kind.has_status:
             raise errors.NotFound(f"{kind.plural} have no status subresource")

@@ -77,6 +77,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--load-balancer-pool", default=d.load_balancer_pool, metavar="RANGES",
                    help="addresses for LoadBalancer Services: comma-separated ranges A-B or CIDRs, e.g. "
                         "10.250.0.200-10.250.0.250; empty (the default) leaves them <pending>")
+    p.add_argument("--job-pod-failure-backoff", type=positive_seconds, default=d.job_backoff_base, metavar="SECONDS",
+                   help="wait before a Job replaces its first failed pod, doubled per further failure up to 6m "
+                        "(Kubernetes' 10s; default %(default)g)")
     leaderelection.add_flags(p)
     return p.parse_args(argv)
 
@@ -95,7 +98,7 @@ def options_from(args: argparse.Namespace) -> Options:
                    hpa_downscale_stabilization=args.horizontal_pod_autoscaler_downscale_stabilization,
                    hpa_cpu_initialization_period=args.horizontal_pod_autoscaler_cpu_initialization_period,
                    hpa_initial_readiness_delay=args.horizontal_pod_autoscaler_initial_readiness_delay,
-                   load_balancer_pool=args.load_balancer_pool)
+                   load_balancer_pool=args.load_balancer_pool, job_backoff_base=args.job_pod_failure_backoff)
 
 
 async def serve(args: argparse.Namespace, names: list[str]) -> int:

@@ -15,6 +15,8 @@ from controlplane.controllers.core.informers import SharedInformers
 from controlplane.controllers.deployment.controller import DeploymentController
 from controlplane.controllers.endpoints.controller import EndpointsController
 from controlplane.controllers.garbagecollector import GarbageCollector
+from controlplane.controllers.job.controller import JobController
+from controlplane.controllers.job.ttl import TTLAfterFinishedController
 from controlplane.controllers.loadbalancer.controller import LoadBalancerController
 from controlplane.controllers.namespace import NamespaceController
 from controlplane.controllers.nodeipam.controller import NodeIpamController
@@ -35,6 +37,8 @@ SYNC_TIMEOUT_S = 60.0
 CONTROLLERS: dict[str, type[Controller]] = {
     "replicaset": ReplicaSetController,
     "deployment": DeploymentController,
+    "job": JobController,
+    "ttl-after-finished": TTLAfterFinishedController,
     "garbagecollector": GarbageCollector,
     "namespace": NamespaceController,
     "nodeipam": NodeIpamController,

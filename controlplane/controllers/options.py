@@ -25,3 +25,4 @@ class Options:
     hpa_initial_readiness_delay: float = 30.0
     load_balancer_pool: str = ""  # --load-balancer-pool: LoadBalancer addresses; empty leaves them <pending>
     namespace_sync_period: float = 1.0  # how soon a namespace that still holds objects is looked at again
+    job_backoff_base: float = 10.0  # seconds before a Job replaces its first failed pod, doubling per failure

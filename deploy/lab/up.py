@@ -275,8 +275,10 @@ def _certificates(lab: P.Lab) -> str:
 
 
 def _write_cli_config(lab: P.Lab, st: S.State) -> str:
+    # the REST address too: `skiff get` lists there without loading gRPC (cli.restget)
     text = CLI_CONFIG_MARK + kubeconfig.render(lab.api_address, pki.cert(P.PKI_DIR, "ca"),
-                                               pki.cert(P.PKI_DIR, "admin"), pki.key(P.PKI_DIR, "admin"))
+                                               pki.cert(P.PKI_DIR, "admin"), pki.key(P.PKI_DIR, "admin"),
+                                               rest=lab.rest_address)
     if CLI_CONFIG.exists() and not CLI_CONFIG.read_text().startswith(CLI_CONFIG_MARK) \
             and CLI_CONFIG.read_text() != text:
         backup = CLI_CONFIG.with_name("config.before-lab")

@@ -64,15 +64,19 @@ async def client(apiserver_running):
 
 @pytest.fixture
 def cli_config(apiserver_running, cli_config_for):
-    """The config file the lab would write (the admin's certificate), pointing at the test's API server."""
-    return cli_config_for(apiserver_running.address)
+    """The config file the lab would write (the admin's certificate), pointing at the test's API server,
+    its REST address included (so `skiff get` takes its fast path, as in the lab)."""
+    return cli_config_for(apiserver_running.address, rest=apiserver_running.rest.address)
 
 
 @pytest.fixture
 def cli_config_for(pki, tmp_path, monkeypatch):
-    """`cli_config_for(address)`: the admin's config for an API server the test started itself."""
-    def write(address: str):
-        path = pki.kubeconfig(address, tmp_path / "skiff-config")
+    """`cli_config_for(address, rest="")`: the admin's config for an API server the test started itself;
+    the CLI's cache goes in the test's directory."""
+    monkeypatch.setenv("SKIFF_CACHE_DIR", str(tmp_path / "skiff-cache"))
+
+    def write(address: str, rest: str = ""):
+        path = pki.kubeconfig(address, tmp_path / "skiff-config", rest=rest)
         monkeypatch.setenv("SKIFF_CONFIG", str(path))
         return path
     return write

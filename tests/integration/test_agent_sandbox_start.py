@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from api import retry
+from api import events, retry
 from nodeagent.runtime import base
 from nodeagent.runtime.fake import FakeRuntime
 from nodeagent.runtime.images import PAUSE_IMAGE
@@ -78,3 +78,31 @@ async def test_a_new_pods_containers_are_created_while_its_sandbox_starts_and_st
                    if c.labels[base.LABEL_CONTAINER_NAME] == "app")
         assert runtime.spec_of(app.id).env["POD_IP"] == pod.status.pod_ip
         assert [c.name for c in pod.status.container_statuses if c.state.HasField("running")] == ["app"]
+
+
+async def test_a_starting_pods_events_are_written_once_its_containers_have_started(client, tmp_path, monkeypatch):
+    monkeypatch.setattr(events, "HOLD_MAX_S", 60.0)  # the hold ends with the start, not with the cap
+    runtime = HeldSandbox()
+    async with running_agent(client, agent_config(client.server, tmp_path), runtime) as agent:
+        await give_pod_cidr(client, agent, "10.244.8.0/24")
+        await client.create(from_yaml(POD))
+
+        async def reasons() -> set[str]:
+            found = await client.list("Event", "default", field_selector="involvedObject.name=web")
+            return {e.reason for e in found.items if e.source.component != "default-scheduler"}
+        await eventually(lambda: len([c for c in runtime.calls if c[0] == "create"]) == 3, 10,
+                         what="sandbox, sidecar and app created")
+        assert await reasons() == set()  # Pulling, Pulled and Created are recorded, and wait while the pod starts
+
+        runtime.release.set()
+        await eventually(lambda: _phase(client, "web", "Running"), 10, what="web Running")
+        await eventually(lambda: _reasons_are(reasons, {"Pulling", "Pulled", "Created", "Started"}), 10,
+                         what="the pod's events written once it started")
+
+
+async def _phase(client, name: str, phase: str) -> bool:
+    return (await client.get("Pod", name)).status.phase == phase
+
+
+async def _reasons_are(reasons, expected: set[str]) -> bool:
+    return await reasons() == expected

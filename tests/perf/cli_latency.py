@@ -1,5 +1,6 @@
 """Benchmark: whole-process wall time of `skiff get pods`, `skiff version --client` and `skiff apply`
-of one object, against `kubectl version --client` in the same run.
+of one object, against `kubectl version --client` in the same run. `get pods` runs as the lab's config
+has it (the REST fast path, cli/restget.py) and, as `get_pods_grpc`, with a config naming no REST address.
 
 Target: `skiff get pods` p50 <= 150 ms. Last line: one JSON object.
     python -m tests.perf.cli_latency [--runs N] [--smoke]
@@ -22,7 +23,7 @@ from cli import config_cache
 from tests.fixtures.apiserver import admin_client
 from tests.fixtures.pki import test_pki
 from tests.fixtures.objects import pod
-from tests.perf.harness import control_plane, interruptible, percentile
+from tests.perf.harness import control_plane, free_port, interruptible, percentile
 
 SKIFF = os.path.join(os.path.dirname(sys.executable), "skiff")
 POD = """apiVersion: v1
@@ -58,13 +59,16 @@ def summary(samples: tuple[list[float], list[float]]) -> dict:
 
 
 async def bench(runs: int) -> dict:
-    async with control_plane() as (_, address):
+    rest = f"127.0.0.1:{free_port()}"
+    async with control_plane(apiserver_args=("--rest-listen", rest)) as (_, address):
         async with admin_client(address) as client:
             for i in range(10):
                 await client.create(pod(f"bench-{i}", labels={"app": "bench"}))
         with tempfile.TemporaryDirectory() as tmp:
             config = os.path.join(tmp, "config")
-            test_pki().kubeconfig(address, Path(config))
+            test_pki().kubeconfig(address, Path(config), rest=rest)  # as deploy.lab writes it
+            grpc_only = os.path.join(tmp, "config-grpc")
+            test_pki().kubeconfig(address, Path(grpc_only))
             manifest = os.path.join(tmp, "pod.yaml")
             with open(manifest, "w") as f:
                 f.write(POD)
@@ -76,6 +80,8 @@ async def bench(runs: int) -> dict:
             time.sleep(config_cache.RACY_NS / 1e9)
             result = {
                 "get_pods": summary(await asyncio.to_thread(timed, [SKIFF, "get", "pods"], env, runs)),
+                "get_pods_grpc": summary(await asyncio.to_thread(timed, [SKIFF, "get", "pods"],
+                                                                 {**env, "SKIFF_CONFIG": grpc_only}, runs)),
                 "version_client": summary(await asyncio.to_thread(timed, [SKIFF, "version", "--client"], env, runs)),
                 "apply_one": summary(await asyncio.to_thread(timed, [SKIFF, "apply", "-f", manifest], env, runs)),
             }

@@ -178,6 +178,21 @@ def test_toleration_operator_defaults_to_equal():
     assert [t.operator for t in spec.tolerations] == ["Equal", "Exists"]
 
 
+def test_a_pod_links_services_unless_it_says_otherwise_and_a_template_keeps_what_was_written():
+    assert manifest.to_dict(defaulted(pod()))["spec"]["enableServiceLinks"] is True
+    off = pod({"enableServiceLinks": False, "containers": [{"name": "app", "image": "nginx:1.25"}]})
+    assert manifest.to_dict(defaulted(off))["spec"]["enableServiceLinks"] is False
+    template = manifest.to_dict(defaulted(deployment()))["spec"]["template"]["spec"]
+    assert "enableServiceLinks" not in template
+
+
+def test_every_pod_spec_shows_an_empty_security_context_as_kubernetes_does():
+    assert manifest.to_dict(defaulted(pod()))["spec"]["securityContext"] == {}
+    assert manifest.to_dict(defaulted(deployment()))["spec"]["template"]["spec"]["securityContext"] == {}
+    kept = pod({"securityContext": {"runAsUser": 1000}, "containers": [{"name": "app", "image": "nginx:1.25"}]})
+    assert manifest.to_dict(defaulted(kept))["spec"]["securityContext"] == {"runAsUser": 1000}
+
+
 def test_new_pod_status_is_pending():
     assert defaulted(pod()).status.phase == "Pending"
 

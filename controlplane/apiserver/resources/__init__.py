@@ -8,12 +8,12 @@ from google.protobuf.message import Message
 
 from api import kinds
 from api.kinds import Kind
-from controlplane.apiserver.resources.strategy import (COMMON_FIELDS, Reservations, Scale, Settings, Strategy,
-                                                        Subresource)
+from controlplane.apiserver.resources.strategy import (COMMON_FIELDS, PartialUpdate, Reservations, Scale, Settings,
+                                                        Strategy, Subresource)
 from controlplane.apiserver.validation.fielderrors import Path
 from controlplane.apiserver.validation.meta import validate_object_meta, validate_object_meta_update
 
-__all__ = ["COMMON_FIELDS", "Reservations", "Scale", "Settings", "Strategy", "Subresource", "default", "for_kind", "of",
+__all__ = ["COMMON_FIELDS", "PartialUpdate", "Reservations", "Scale", "Settings", "Strategy", "Subresource", "default", "for_kind", "of",
            "serving", "validate"]
 
 DEFAULT_NAMESPACE = "default"
@@ -52,13 +52,17 @@ def default(obj: Message) -> None:
     STRATEGIES[kind].default(obj)
 
 
-def validate(obj: Message, old: Message | None = None) -> list[str]:
-    """Every problem of `obj` (created, or replacing the stored `old`), one line each; [] when valid."""
+def validate(obj: Message, old: Message | None = None, subresource: str = "") -> list[str]:
+    """Every problem of `obj` (created, or replacing the stored `old`, through `subresource` if any), one line
+    each; [] when valid."""
     kind = kinds.of(obj)
     strategy = STRATEGIES[kind]
     problems = validate_object_meta(obj.metadata, kind.namespaced, strategy.name_rule, Path("metadata"))
     problems += strategy.validate(obj)
-    if old is not None:
+    if old is None:
+        problems += strategy.validate_create(obj)
+    else:
         problems += validate_object_meta_update(obj.metadata, old.metadata, Path("metadata"))
-        problems += strategy.validate_update(obj, old)
+        partial = strategy.partial_updates.get(subresource)
+        problems += (partial.validate_update if partial else strategy.validate_update)(obj, old)
     return problems

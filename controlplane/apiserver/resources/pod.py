@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from api import errors, meta, podstatus
 from controlplane.apiserver import apparmor, defaults
-from controlplane.apiserver.resources.strategy import COMMON_FIELDS, Strategy, Subresource
-from controlplane.apiserver.validation import pods
+from controlplane.apiserver.resources.strategy import COMMON_FIELDS, PartialUpdate, Strategy, Subresource
+from controlplane.apiserver.validation import ephemeral, pods
+from controlplane.apiserver.validation.fielderrors import Path
 from proto import types_pb2
 
 SCHEDULING_GATED = "SchedulingGated"
@@ -41,6 +42,9 @@ class PodStrategy(Strategy):
                                          "status.phase", "status.podIP")
     trigger_field = "spec.nodeName"
     subresources = {"binding": Subresource(bind, validate_binding)}
+    # `kubectl debug`: containers added to a running pod, only here (never by a create or a pod update).
+    partial_updates = {"ephemeralcontainers": PartialUpdate(ephemeral.with_ephemeral_containers,
+                                                            ephemeral.validate_ephemeral_update)}
     sample = {"metadata": {"name": "sample"},
               "spec": {"containers": [{"name": "app", "image": "busybox:latest"}]}}
 
@@ -55,7 +59,10 @@ class PodStrategy(Strategy):
         defaults.pod(pod)
 
     def validate(self, pod: types_pb2.Pod) -> list[str]:
-        return pods.validate_pod(pod)
+        return pods.validate_pod(pod) + ephemeral.validate_ephemeral_containers(pod.spec, Path("spec"))
+
+    def validate_create(self, pod: types_pb2.Pod) -> list[str]:
+        return ephemeral.validate_on_create(pod.spec, Path("spec"))
 
     def validate_update(self, new: types_pb2.Pod, old: types_pb2.Pod) -> list[str]:
         return pods.validate_pod_update(new, old)

@@ -75,6 +75,15 @@ class Subresource:
     validate: Callable[[Any], list[str]] = lambda body: []  # problems of the body itself
 
 
+@dataclass(frozen=True)
+class PartialUpdate:
+    """An update through a subresource that keeps only one part of its body, the whole object (a Pod's
+    ephemeralcontainers), as the status subresource keeps only the status."""
+
+    take: Callable[[Message, Message], Message]  # (body, stored): the object to store
+    validate_update: Callable[[Message, Message], list[str]]  # (new, stored): what the change may not do
+
+
 class Strategy:
     """One kind's rules. The registry calls these hooks in a fixed order; a kind overrides what differs."""
 
@@ -89,6 +98,8 @@ class Strategy:
     trigger_field: str | None = None
     # Subresources besides `status` (every kind with a status has it) and `scale` (below), by name.
     subresources: Mapping[str, Subresource] = {}
+    # Updates of one part of the object through its own subresource, by name (a Pod's ephemeralcontainers).
+    partial_updates: Mapping[str, PartialUpdate] = {}
     scale: Scale | None = None
     # The smallest valid manifest (without apiVersion and kind): the test walking every kind uses it.
     sample: Mapping[str, Any] = {"metadata": {"name": "sample"}}
@@ -115,6 +126,10 @@ class Strategy:
 
     def validate(self, obj: Message) -> list[str]:
         """Every problem of the object (after defaulting), one "field.path: message" line each."""
+        return []
+
+    def validate_create(self, obj: Message) -> list[str]:
+        """What only a create may not carry (a Pod's ephemeral containers)."""
         return []
 
     def validate_update(self, new: Message, old: Message) -> list[str]:

@@ -1,5 +1,6 @@
 """The REST verbs on every kind: get, list, create, update, delete, deletecollection, and the status, scale,
-binding and eviction subresources, each a thin translation onto the same Registry the gRPC API uses.
+binding, eviction and ephemeralcontainers subresources, each a thin translation onto the same Registry the gRPC
+API uses.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from aiohttp import web
 from google.protobuf.message import Message
 
 from api import errors, manifest
-from controlplane.apiserver import eviction
+from controlplane.apiserver import eviction, resources
 from controlplane.apiserver.auth.request import response_warnings
 from controlplane.apiserver.registry import Registry
 from controlplane.apiserver.rest import codec, discovery, k8sproto, managers, media, openapi, patch, paths, streams, table
@@ -246,7 +247,7 @@ class Handlers:
 
     async def _update(self, request, target):
         obj, warnings, data = await self.read_object(request, target)
-        if target.subresource not in ("", "status"):
+        if target.subresource not in ("", "status", *resources.for_kind(target.kind).partial_updates):
             return _not_found()
         if not target.subresource:
             live = await self.registry.get(target.kind, obj.metadata.namespace, obj.metadata.name)

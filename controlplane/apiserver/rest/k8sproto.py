@@ -141,6 +141,12 @@ SCHEMAS: dict[str, dict[int, tuple[str, str]]] = {
                        4: ("strategy", "m:DeploymentStrategy"), 5: ("minReadySeconds", "i"),
                        6: ("revisionHistoryLimit", "i"), 7: ("paused", "b"), 9: ("progressDeadlineSeconds", "i")},
     "DeploymentStrategy": {1: ("type", "s")},
+    # batch/v1: kubectl create job
+    "Job": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:JobSpec")},
+    "JobSpec": {1: ("parallelism", "i"), 2: ("completions", "i"), 3: ("activeDeadlineSeconds", "i"),
+                4: ("selector", "m:LabelSelector"), 5: ("manualSelector", "b"), 6: ("template", "m:PodTemplateSpec"),
+                7: ("backoffLimit", "i"), 8: ("ttlSecondsAfterFinished", "i"), 9: ("completionMode", "s"),
+                10: ("suspend", "b"), 14: ("podReplacementPolicy", "s")},
     "PodTemplateSpec": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:PodSpec")},
     "PodSpec": {2: ("containers", "r:m:Container"), 3: ("restartPolicy", "s"),
                 4: ("terminationGracePeriodSeconds", "i"), 6: ("dnsPolicy", "s"), 7: ("nodeSelector", "ms"),

@@ -22,7 +22,7 @@ def subresources(kind: Kind) -> tuple[str, ...]:
     out = ["status"] if kind.has_status else []
     if strategy.scale is not None:
         out.append("scale")
-    out += [s for s in strategy.subresources if s not in out]
+    out += [s for s in (*strategy.subresources, *strategy.partial_updates) if s not in out]
     if kind.name == "Pod":
         out += POD_ONLY
     return tuple(out)
