@@ -12,6 +12,7 @@ from api.events import EventRecorder
 from api.leaderelection import LeaderElector, default_identity
 from controlplane.controllers.core.controller import Context, Controller
 from controlplane.controllers.core.informers import SharedInformers
+from controlplane.controllers.daemon.controller import DaemonSetController
 from controlplane.controllers.deployment.controller import DeploymentController
 from controlplane.controllers.endpoints.controller import EndpointsController
 from controlplane.controllers.garbagecollector import GarbageCollector
@@ -37,6 +38,7 @@ SYNC_TIMEOUT_S = 60.0
 CONTROLLERS: dict[str, type[Controller]] = {
     "replicaset": ReplicaSetController,
     "deployment": DeploymentController,
+    "daemonset": DaemonSetController,
     "job": JobController,
     "ttl-after-finished": TTLAfterFinishedController,
     "garbagecollector": GarbageCollector,

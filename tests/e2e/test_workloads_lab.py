@@ -53,3 +53,30 @@ async def test_a_job_runs_busybox_to_completion_and_its_logs_read(three_hosts, h
         assert logs.returncode == 0, logs.stderr
         assert logs.stdout.strip() == "counted to 3"
         await client.delete("Job", "count", propagation="Foreground")
+
+
+DAEMON_SET = {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "node-agent", "namespace": "default"},
+              "spec": {"selector": {"matchLabels": {"app": "node-agent"}},
+                       "template": {"metadata": {"labels": {"app": "node-agent"}},
+                                    "spec": {"terminationGracePeriodSeconds": 1,
+                                             "containers": [{"name": "agent", "image": "busybox:latest",
+                                                             "command": ["sleep", "2147483647"]}]}}}}
+
+
+async def test_a_daemonset_runs_one_pod_on_each_host(three_hosts, home):
+    async with cluster.admin_client(os.path.join(home, ".skiff", "config"), timeout=30) as client:
+        obj, _ = manifest.from_dict(DAEMON_SET)
+        await client.create(obj)
+
+        async def one_per_host():
+            pods = (await client.list("Pod", "default", label_selector="app=node-agent")).items
+            running = sorted(p.spec.node_name for p in pods
+                             if p.status.phase == "Running" and not p.metadata.deletion_timestamp)
+            return running == ["skiff-host-1", "skiff-host-2", "skiff-host-3"]
+        await eventually(one_per_host, timeout=120, interval=0.5, what="a running daemon pod on each host")
+        status = _skiff(home, "rollout", "status", "ds/node-agent", "--timeout=60s")
+        assert status.returncode == 0, status.stderr
+        assert status.stdout.strip().splitlines()[-1] == 'daemon set "node-agent" successfully rolled out'
+        row = _skiff(home, "get", "ds", "node-agent", "--no-headers").stdout.split()
+        assert row[:6] == ["node-agent", "3", "3", "3", "3", "3"]
+        await client.delete("DaemonSet", "node-agent", propagation="Foreground")

@@ -126,7 +126,10 @@ async def test_indexed_job_gives_each_pod_its_index(client):
             got = sorted(p.metadata.annotations[jobs.COMPLETION_INDEX] for p in active or [])
             return active if got == ["0", "2"] else None
         await eventually(replaced, timeout=30)
-        assert (await client.get("Job", "idx")).status.completed_indexes == "1"
+
+        async def recorded():  # the status is written after the replacement is made
+            return (await client.get("Job", "idx")).status.completed_indexes == "1"
+        await eventually(recorded)
 
 
 async def test_suspended_job_makes_no_pods_until_resumed(client):
@@ -137,8 +140,11 @@ async def test_suspended_job_makes_no_pods_until_resumed(client):
         assert await _active(client, "later", 0) is not None
         await client.patch("Job", "later", {"spec": {"suspend": False}}, patch_type="merge")
         await eventually(lambda: _active(client, "later", 1))
-        resumed = await client.get("Job", "later")
-        assert meta.get_condition(resumed.status.conditions, "Suspended").reason == "JobResumed"
+
+        async def resumed():  # the status is written after the pods are made
+            c = meta.get_condition((await client.get("Job", "later")).status.conditions, "Suspended")
+            return c.status == "False" and c.reason == "JobResumed"
+        await eventually(resumed)
 
 
 async def test_deleting_a_job_releases_its_pods(client):
