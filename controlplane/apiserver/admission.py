@@ -93,7 +93,9 @@ class Admission:
             if refusal:
                 raise errors.Forbidden(refusal)
         elif isinstance(obj, types_pb2.Pod):
-            if operation == CREATE or (not subresource and significant_pod_update(obj, old)):
+            # An ephemeral container is judged as the pod's own are (`kubectl debug` cannot get round the level).
+            if operation == CREATE or subresource == "ephemeralcontainers" or \
+                    (not subresource and significant_pod_update(obj, old)):
                 self._pod_security(obj, enforce=True)
             if operation == CREATE:
                 _note(response_warnings, podwarnings.deprecated_annotations(obj.metadata))

@@ -152,3 +152,21 @@ async def test_skiff_debug_adds_an_ephemeral_container_as_kubectl_debug_does(cli
 async def test_skiff_debug_refuses_what_it_does_not_do_in_one_line(skiff, argv, message):
     refused = await skiff("debug", *argv)
     assert (refused.code, refused.err.strip()) == (1, message)
+
+
+async def test_pod_security_judges_an_ephemeral_container_as_the_pods_own(client, rest):
+    await client.create(from_yaml("""
+apiVersion: v1
+kind: Namespace
+metadata: {name: guarded, labels: {pod-security.kubernetes.io/enforce: baseline}}
+"""))
+    await client.create(objects.pod("web", namespace="guarded"))
+    privileged = {"name": "root", "image": "busybox", "securityContext": {"privileged": True}}
+    async with rest.patch("/api/v1/namespaces/guarded/pods/web/ephemeralcontainers", data=add(privileged),
+                          headers=SMP) as r:
+        body = await r.json()
+    assert r.status == 403
+    assert 'violates PodSecurity "baseline:latest": privileged' in body["message"]
+    async with rest.patch("/api/v1/namespaces/guarded/pods/web/ephemeralcontainers",
+                          data=add({"name": "plain", "image": "busybox"}), headers=SMP) as r:
+        assert r.status == 200
