@@ -344,7 +344,10 @@ class ApiService(api_pb2_grpc.ApiServicer):
     @_api_call
     async def CreateToken(self, request, context):
         self.authorize(attrs.for_kind("create", "ServiceAccount", request.namespace, request.name, "token"))
-        sa = await self.registry.get(kinds.BY_NAME["ServiceAccount"], request.namespace or "default", request.name)
+        # The account from the watch cache (resourceVersion "0"): only its uid goes into the token, and the
+        # etcd read this saves was one of the pod start's round trips.
+        sa = await self.registry.get(kinds.BY_NAME["ServiceAccount"], request.namespace or "default", request.name,
+                                     resource_version="0")
         key = self.security.service_account_key
         if not key:
             raise errors.Unavailable("this API server signs no ServiceAccount tokens "
@@ -368,7 +371,12 @@ class ApiService(api_pb2_grpc.ApiServicer):
             return None
         if ref.kind != "Pod":
             raise errors.BadRequest(f'cannot bind token to object of kind "{ref.kind}" (Pod only)')
-        pod = await self.registry.get(kinds.BY_NAME["Pod"], sa.metadata.namespace, ref.name)
+        pod = self.registry.cached(kinds.BY_NAME["Pod"], sa.metadata.namespace, ref.name)
+        if pod is None or (ref.uid and ref.uid != pod.metadata.uid) or (node and pod.spec.node_name != node):
+            # The watch cache saved an etcd read per pod start; where it may only be behind (a pod created,
+            # re-created or bound a moment ago), etcd judges. A pod the cache still holds a moment after its
+            # deletion gets a token that stops working with it (pod_alive).
+            pod = await self.registry.get(kinds.BY_NAME["Pod"], sa.metadata.namespace, ref.name)
         if ref.uid and ref.uid != pod.metadata.uid:
             raise errors.Conflict(f"the UID in the bound object reference ({ref.uid}) does not match the UID in "
                                   f"record. The object might have been deleted and then recreated")

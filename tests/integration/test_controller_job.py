@@ -172,3 +172,50 @@ async def test_ttl_after_finished_deletes_the_job(client):
                 return True
             return False
         await eventually(job_gone)
+
+
+def _index_of(pod) -> str:
+    return pod.metadata.annotations[jobs.COMPLETION_INDEX]
+
+
+async def _active_indexes(client, name, wanted: list[str]):
+    pods = await active_pods(client, selector=f"{jobs.JOB_NAME_LABEL}={name}")
+    return pods if sorted(_index_of(p) for p in pods) == wanted else None
+
+
+async def test_backoff_limit_per_index_retries_then_fails_indexes(client):
+    # the docs' job-backoff-limit-per-index-failindex.yaml: index 0 fails twice, index 1 hits FailIndex
+    policy = {"rules": [{"action": "FailIndex", "onExitCodes": {"containerName": "app", "operator": "In",
+                                                                 "values": [42]}}]}
+    async with running_manager(client, ["job"], job_backoff_base=0.2):
+        await client.create(job_object("per-index", completions=4, parallelism=2, completionMode="Indexed",
+                                       backoffLimitPerIndex=1, podFailurePolicy=policy))
+        first = {_index_of(p): p for p in await eventually(lambda: _active_indexes(client, "per-index", ["0", "1"]))}
+        await _end(client, first["0"], "Failed", exit_code=1)
+        await _end(client, first["1"], "Failed", exit_code=42)
+        # index 0 gets one retry (its failure count on the new pod); index 1 is not retried
+        retry = {_index_of(p): p for p in await eventually(lambda: _active_indexes(client, "per-index", ["0", "2"]))}
+        assert retry["0"].metadata.annotations[jobs.INDEX_FAILURE_COUNT] == "1"
+        await _end(client, retry["0"], "Failed", exit_code=1)
+        await _end(client, retry["2"], "Succeeded")
+        last = await eventually(lambda: _active_indexes(client, "per-index", ["3"]))
+        await _end(client, last[0], "Succeeded")
+        failed = await eventually(lambda: _condition(client, "per-index", "Failed"))
+        c = meta.get_condition(failed.status.conditions, "Failed")
+        assert (c.reason, c.message) == ("FailedIndexes", "Job has failed indexes")
+        assert (failed.status.failed_indexes, failed.status.completed_indexes) == ("0,1", "2,3")
+
+
+async def test_success_policy_completes_the_job_and_removes_lingering_pods(client):
+    policy = {"rules": [{"succeededIndexes": "0,2-3", "succeededCount": 1}]}
+    async with running_manager(client, ["job"]):
+        await client.create(job_object("lucky", completions=4, parallelism=4, completionMode="Indexed",
+                                       successPolicy=policy))
+        pods = {_index_of(p): p for p in await eventually(lambda: _active_indexes(client, "lucky",
+                                                                                   ["0", "1", "2", "3"]))}
+        await _end(client, pods["2"], "Succeeded")
+        done = await eventually(lambda: _condition(client, "lucky", "Complete"))
+        c = meta.get_condition(done.status.conditions, "Complete")
+        assert (c.reason, c.message) == ("SuccessPolicy", "Matched rules at index 0")
+        assert meta.get_condition(done.status.conditions, "SuccessCriteriaMet").reason == "SuccessPolicy"
+        await eventually(lambda: _active(client, "lucky", 0))

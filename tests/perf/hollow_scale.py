@@ -19,7 +19,7 @@ from api.client import Client
 from tests.fixtures.apiserver import admin_client
 from tests.fixtures.objects import from_yaml
 from tests.fixtures.pki import test_pki
-from tests.perf.harness import Component, control_plane, interruptible, percentile, pid_of, rss_mb
+from tests.perf.harness import Component, control_plane, cpu_seconds, interruptible, percentile, pid_of, rss_mb
 
 POD = """
 apiVersion: v1
@@ -62,6 +62,27 @@ async def probe_latency(client: Client, samples: list[float], stop: asyncio.Even
         except errors.ApiError:
             pass
         await asyncio.sleep(0.1)
+
+
+def _processes(etcd, servers: list[str], hollows: list[Component], use_scheduler: bool) -> dict[str, int]:
+    """Each process of the run by name, with its pid: this benchmark's own is "client"."""
+    port = servers[0].rpartition(":")[2]
+    named = {"etcd": etcd.proc.pid, "client": os.getpid()}
+    named.update({f"apiserver_{i}": pid_of("controlplane.apiserver.main", s.rpartition(":")[2])
+                  for i, s in enumerate(servers)})
+    if use_scheduler:
+        named["scheduler"] = pid_of("controlplane.scheduler.main", port)
+        named["controller_manager"] = pid_of("controlplane.controllers.main", port)
+    named.update({f"hollow_{i}": hollow.process.pid for i, hollow in enumerate(hollows)})
+    return named
+
+
+def cpu_per_pod(before: dict[str, float], after: dict[str, float], pods: int) -> dict[str, float]:
+    """Milliseconds of CPU (user + system) each process spent per pod between two readings, and their total:
+    on a shared machine this varies far less than pods per second, and says where the time goes."""
+    spent = {name: round(1000 * (after[name] - before[name]) / pods, 2) for name in before}
+    spent["total"] = round(sum(spent.values()), 2)
+    return spent
 
 
 async def wait_for(condition, timeout: float, what: str, interval: float = 0.5):
@@ -175,6 +196,8 @@ async def _run(work: Path, nodes: int, pods: int, use_scheduler: bool, apiserver
                                     raise
                         creates.append(time.perf_counter() - t)
                         progress(f"{len(creates)}/{pods} pods created")
+                processes = _processes(etcd, servers, hollows, use_scheduler)
+                cpu_before = {name: cpu_seconds(pid) for name, pid in processes.items()}
                 began = time.perf_counter()
                 await asyncio.gather(*(create(i) for i in range(pods)))
                 result["create_s"] = round(time.perf_counter() - began, 1)
@@ -187,6 +210,8 @@ async def _run(work: Path, nodes: int, pods: int, use_scheduler: bool, apiserver
                 await wait_for(all_running, 1800, f"{pods} pods Running", 1.0)
                 result["all_running_s"] = round(time.perf_counter() - began, 1)
                 result["running_per_s"] = round(pods / result["all_running_s"], 1)  # end to end, from the first create
+                result["cpu_ms_per_pod"] = cpu_per_pod(cpu_before, {n: cpu_seconds(p) for n, p in processes.items()},
+                                                       pods)
                 stop.set()
                 await prober
                 counter.task.cancel()

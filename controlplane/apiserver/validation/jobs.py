@@ -4,7 +4,8 @@ end (restartPolicy OnFailure or Never), the generated or manual selector, and th
 from __future__ import annotations
 
 from api import selectors
-from api.jobs import CONTROLLER_UID_LABEL, JOB_NAME_LABEL, LEGACY_CONTROLLER_UID_LABEL, LEGACY_JOB_NAME_LABEL
+from api.jobs import (CONTROLLER_UID_LABEL, JOB_NAME_LABEL, LEGACY_CONTROLLER_UID_LABEL, LEGACY_JOB_NAME_LABEL,
+                      parse_indexes)
 from controlplane.apiserver.validation.fielderrors import (Path, at_least, forbidden, invalid, not_supported,
                                                            required)
 from controlplane.apiserver.validation.meta import validate_annotations, validate_label_selector, validate_labels
@@ -20,9 +21,7 @@ CONDITION_STATUSES = ("True", "False", "Unknown")
 MAX_PARALLELISM_FOR_INDEXED_JOB = 100_000
 MAX_FAILURE_POLICY_RULES = 20
 MAX_EXIT_CODE_VALUES = 255
-# Fields of batch/v1 that skiff's Job controller does not act on: refused by name, never dropped.
-_NOT_SERVED = (("backoff_limit_per_index", "backoffLimitPerIndex"), ("max_failed_indexes", "maxFailedIndexes"),
-               ("success_policy", "successPolicy"))
+MAX_SUCCESS_POLICY_RULES = 20
 
 
 def validate_job(job: types_pb2.Job) -> list[str]:
@@ -50,9 +49,9 @@ def validate_job(job: types_pb2.Job) -> list[str]:
             errors.append(not_supported(path.child("podReplacementPolicy"), policy, POD_REPLACEMENT_POLICIES))
         elif spec.HasField("pod_failure_policy") and policy != "Failed":
             errors.append(not_supported(path.child("podReplacementPolicy"), policy, ("Failed",)))
-    for field, name in _NOT_SERVED:
-        if spec.HasField(field):
-            errors.append(forbidden(path.child(name), "not supported by skiff's Job controller; leave it unset"))
+    errors += _per_index(spec, path)
+    if spec.HasField("success_policy"):
+        errors += _success_policy(spec, path.child("successPolicy"))
     if spec.HasField("managed_by") and spec.managed_by != "kubernetes.io/job-controller":
         errors.append(forbidden(path.child("managedBy"), "skiff runs only the built-in Job controller "
                                                           "(kubernetes.io/job-controller)"))
@@ -97,6 +96,68 @@ def _selector_and_template(job: types_pb2.Job, path: Path) -> list[str]:
     return errors
 
 
+def _per_index(spec: types_pb2.JobSpec, path: Path) -> list[str]:
+    """backoffLimitPerIndex and maxFailedIndexes: Indexed Jobs only, within the completions."""
+    errors = []
+    indexed = spec.completion_mode == "Indexed"
+    if spec.HasField("backoff_limit_per_index"):
+        p = path.child("backoffLimitPerIndex")
+        errors += at_least(spec.backoff_limit_per_index, 0, p)
+        if not indexed:
+            errors.append(invalid(p, spec.backoff_limit_per_index, "requires indexed completion mode"))
+        if spec.template.spec.restart_policy and spec.template.spec.restart_policy != "Never":
+            errors.append(invalid(path.child("template", "spec", "restartPolicy"), spec.template.spec.restart_policy,
+                                  'must be "Never" when backoffLimitPerIndex is specified'))
+    if spec.HasField("max_failed_indexes"):
+        p = path.child("maxFailedIndexes")
+        errors += at_least(spec.max_failed_indexes, 0, p)
+        if not spec.HasField("backoff_limit_per_index"):
+            errors.append(required(path.child("backoffLimitPerIndex"), "when maxFailedIndexes is specified"))
+        if spec.HasField("completions") and spec.max_failed_indexes > spec.completions:
+            errors.append(invalid(p, spec.max_failed_indexes, "must be less than or equal to completions"))
+    return errors
+
+
+def _success_policy(spec: types_pb2.JobSpec, path: Path) -> list[str]:
+    errors = []
+    if spec.completion_mode != "Indexed":
+        errors.append(invalid(path, spec.success_policy, "requires indexed completion mode"))
+    rules, rules_path = spec.success_policy.rules, path.child("rules")
+    if not rules:
+        errors.append(required(rules_path, "at least one rules must be specified when the successPolicy is "
+                                           "specified"))
+    if len(rules) > MAX_SUCCESS_POLICY_RULES:
+        errors.append(f"{rules_path}: Too many: {len(rules)}: must have at most {MAX_SUCCESS_POLICY_RULES} items")
+    completions = spec.completions if spec.HasField("completions") else 0
+    for i, rule in enumerate(rules):
+        p = rules_path.index(i)
+        if not rule.HasField("succeeded_indexes") and not rule.HasField("succeeded_count"):
+            errors.append(required(p, "at least one of succeededCount or succeededIndexes must be specified"))
+        wanted: set[int] | None = None
+        if rule.HasField("succeeded_indexes"):
+            ip = p.child("succeededIndexes")
+            try:
+                wanted = parse_indexes(rule.succeeded_indexes)
+            except ValueError:
+                errors.append(invalid(ip, rule.succeeded_indexes, "error parsing succeededIndexes"))
+            else:
+                if any(x >= completions for x in wanted):
+                    errors.append(invalid(ip, rule.succeeded_indexes,
+                                          f"must be between 0 and {max(completions - 1, 0)}"))
+        if rule.HasField("succeeded_count"):
+            cp = p.child("succeededCount")
+            count = rule.succeeded_count
+            if count < 0:
+                errors.append(invalid(cp, count, "must be greater than or equal to 0"))
+            elif count > completions:
+                errors.append(invalid(cp, count, f"must be less than or equal to {completions} (the number of "
+                                                 f"specified completions)"))
+            elif wanted is not None and count > len(wanted):
+                errors.append(invalid(cp, count, f"must be less than or equal to {len(wanted)} (the number of "
+                                                 f"indexes in the specified succeededIndexes field)"))
+    return errors
+
+
 def _generated_selector(job: types_pb2.Job, selector, path: Path, meta_path: Path) -> list[str]:
     """Without manualSelector the server made the selector and labels: they must still be the job's own."""
     errors = []
@@ -126,7 +187,7 @@ def _pod_failure_policy(spec: types_pb2.JobSpec, path: Path) -> list[str]:
         p = rules_path.index(i)
         if rule.action not in FAILURE_ACTIONS:
             errors.append(not_supported(p.child("action"), rule.action, FAILURE_ACTIONS))
-        elif rule.action == "FailIndex":
+        elif rule.action == "FailIndex" and not spec.HasField("backoff_limit_per_index"):
             errors.append(forbidden(p.child("action"), "the action FailIndex can only be used when "
                                                        "backoffLimitPerIndex is set"))
         has_codes, has_conditions = rule.HasField("on_exit_codes"), len(rule.on_pod_conditions) > 0
@@ -174,7 +235,8 @@ def validate_job_update(new: types_pb2.Job, old: types_pb2.Job) -> list[str]:
     path = Path("spec")
     for field, name in (("selector", "selector"), ("completion_mode", "completionMode"),
                         ("pod_failure_policy", "podFailurePolicy"), ("manual_selector", "manualSelector"),
-                        ("completions", "completions")):
+                        ("completions", "completions"), ("success_policy", "successPolicy"),
+                        ("backoff_limit_per_index", "backoffLimitPerIndex")):
         if _field(new.spec, field) != _field(old.spec, field):
             errors.append(invalid(path.child(name), _shown(new.spec, field), "field is immutable"))
     if new.spec.template != old.spec.template:
