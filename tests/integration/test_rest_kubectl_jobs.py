@@ -93,3 +93,12 @@ async def test_skiff_get_and_describe_a_job(skiff, client, tmp_path):
     for line in ("Parallelism:", "Completions:", "Completion Mode:", "Backoff Limit:", "Pods Statuses:",
                  "Pod Template:"):
         assert line in described, described
+
+
+async def test_skiff_create_job_builds_what_kubectl_create_job_builds(skiff, client):
+    done = await skiff("create", "job", "hello", "--image=busybox:latest", "--", "echo", "hi")
+    assert (done.code, done.out.strip()) == (0, "job.batch/hello created"), done.err
+    job = await client.get("Job", "hello")
+    c = job.spec.template.spec.containers[0]
+    assert (c.name, c.image, list(c.command), job.spec.template.spec.restart_policy) == (
+        "hello", "busybox:latest", ["echo", "hi"], "Never")

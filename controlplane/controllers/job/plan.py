@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from api import jobs, meta
+from api.jobs import format_indexes, parse_indexes
 from controlplane.controllers.core import podstate
 from controlplane.controllers.job import failurepolicy, indexes
-from controlplane.controllers.job.indexes import format_indexes, parse_indexes, pod_index
+from controlplane.controllers.job.indexes import pod_index
 from proto import types_pb2
 
 FINALIZER = jobs.TRACKING_FINALIZER
