@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from api import quantity
+from api import quantity, selectors
 
 ACCESS_MODES = ("ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod")
 SHORT_ACCESS_MODES = {"ReadWriteOnce": "RWO", "ReadOnlyMany": "ROX", "ReadWriteMany": "RWX",
@@ -93,3 +93,46 @@ def host_directory(pv) -> str:
     if pv.spec.HasField("local"):
         return pv.spec.local.path
     return ""
+
+
+def is_bound_to(pv, pvc) -> bool:
+    """Whether the volume's claimRef names this claim (a claimRef without uid: pre-bound by an admin)."""
+    ref = pv.spec.claim_ref
+    return (pv.spec.HasField("claim_ref") and ref.name == pvc.metadata.name
+            and ref.namespace == pvc.metadata.namespace and ref.uid in ("", pvc.metadata.uid))
+
+
+def _volume_mode(spec) -> str:
+    return spec.volume_mode if spec.HasField("volume_mode") else "Filesystem"
+
+
+def find_matching_volume(pvc, volumes: Iterable, fits_node=None):
+    """The volume a claim binds to, as Kubernetes' FindMatchingVolume: one pre-bound to it, else the smallest
+    Available one of the claim's class with every access mode it asks for, at least its size, labels its
+    selector matches (and, given `fits_node`, a node affinity the chosen node satisfies); None if no volume fits."""
+    selector = None
+    if pvc.spec.HasField("selector"):
+        try:
+            selector = selectors.from_match(pvc.spec.selector.match_labels, pvc.spec.selector.match_expressions)
+        except selectors.SelectorError:
+            return None
+    wanted_modes, wanted_bytes, wanted_class = set(pvc.spec.access_modes), requested_bytes(pvc), claim_class(pvc)
+    best, best_bytes = None, 0
+    for pv in volumes:
+        if _volume_mode(pv.spec) != _volume_mode(pvc.spec) or pv.metadata.deletion_timestamp:
+            continue
+        node_ok = fits_node is None or fits_node(pv)
+        if is_bound_to(pv, pvc):
+            return pv if node_ok else None
+        if pv.status.phase != AVAILABLE or pv.spec.HasField("claim_ref"):
+            continue
+        if selector is not None and not selector.matches(pv.metadata.labels):
+            continue
+        if pv.spec.storage_class_name != wanted_class or not node_ok:
+            continue
+        if not wanted_modes <= set(pv.spec.access_modes):
+            continue
+        size = capacity_bytes(pv)
+        if size >= wanted_bytes and (best is None or size < best_bytes):
+            best, best_bytes = pv, size
+    return best
