@@ -132,7 +132,9 @@ async def _pod_of_workload(ctx: Context, client, kind_word: str, name: str, name
 def containers_of(pod, args) -> tuple[list[str], str]:
     """(the containers to read, kubectl's note when it picked the first of several itself)."""
     if args.all_containers:
-        return [c.name for c in pod.spec.init_containers] + [c.name for c in pod.spec.containers], ""
+        # every kind of container, as kubectl's AllFeatureEnabledContainers: ephemeral (`skiff debug`) ones too
+        every = (*pod.spec.init_containers, *pod.spec.containers, *pod.spec.ephemeral_containers)
+        return [c.name for c in every], ""
     wanted = args.container or args.container_arg or ""
     if wanted:
         return [wanted], ""
