@@ -1,4 +1,4 @@
-"""Objects that `create deployment|namespace|service` and `run` build from flags, as kubectl's
+"""Objects that `create deployment|job|namespace|service` and `run` build from flags, as kubectl's
 generators build them: pure functions from arguments to manifests.
 """
 from __future__ import annotations
@@ -29,6 +29,16 @@ def deployment(name: str, images: list[str], replicas: int = 1, port: int = 0,
     return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata,
             "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
                      "template": {"metadata": {"labels": labels}, "spec": {"containers": containers}}}}
+
+
+def job(name: str, image: str, command: list[str] | None = None, namespace: str = "") -> dict:
+    """As kubectl create job: one container named after the Job, restartPolicy Never."""
+    container: dict = {"name": name, "image": image}
+    if command:
+        container["command"] = list(command)
+    metadata = {"name": name, **({"namespace": namespace} if namespace else {})}
+    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": metadata,
+            "spec": {"template": {"spec": {"containers": [container], "restartPolicy": "Never"}}}}
 
 
 def namespace(name: str) -> dict:

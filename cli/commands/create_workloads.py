@@ -1,4 +1,4 @@
-"""`skiff create deployment|namespace|service clusterip|nodeport`, as kubectl's generators: the object is
+"""`skiff create deployment|job|namespace|service clusterip|nodeport`, as kubectl's generators: the object is
 built from flags on this side (cli.generate), then created, or only checked or printed with --dry-run."""
 from __future__ import annotations
 
@@ -30,6 +30,17 @@ def register(generators, parents) -> None:
     d.add_argument("--replicas", type=int, default=1, metavar="N", help="the number of replicas (default 1)")
     d.add_argument("--port", type=int, default=0, metavar="PORT", help="the port the first container exposes")
     d.set_defaults(handler=run_deployment)
+
+    j = generators.add_parser(
+        "job", parents=parents, help="create a job running the given image",
+        description="Create a Job whose one container (named after it) runs the image to completion (the words "
+                    "after -- are its command).",
+        epilog="examples:\n  skiff create job hello --image=busybox -- echo hello\n"
+               "  skiff logs job/hello",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    _common(j)
+    j.add_argument("--image", required=True, metavar="IMAGE", help="the image to run")
+    j.set_defaults(handler=run_job)
 
     ns = generators.add_parser("namespace", aliases=["ns"], parents=parents, help="create a namespace",
                                description="Create a namespace.",
@@ -93,6 +104,13 @@ async def run_deployment(ctx: Context, args: argparse.Namespace) -> int:
     obj = _typed(generate.deployment(args.name, args.image, args.replicas, args.port, args.command,
                                      _namespace(ctx, args)))
     await writes.create(ctx, args, obj, "failed to create deployment: ")
+    return 0
+
+
+async def run_job(ctx: Context, args: argparse.Namespace) -> int:
+    from cli import writes
+    obj = _typed(generate.job(args.name, args.image, args.command, _namespace(ctx, args)))
+    await writes.create(ctx, args, obj, "failed to create job: ")
     return 0
 
 

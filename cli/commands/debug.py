@@ -36,7 +36,8 @@ def register(subparsers, parents) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="print no informational messages")
     p.add_argument("--image-pull-policy", default="", choices=("", *PULL_POLICIES), metavar="POLICY",
                    help="Always, IfNotPresent or Never (default: the server's, from the image's tag)")
-    p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="an environment variable; repeatable")
+    p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                   help="an environment variable; repeatable")
     p.add_argument("--arguments-only", action="store_true",
                    help="the words after -- are the image's arguments, not its command")
     p.add_argument("--copy-to", default="", help=argparse.SUPPRESS)  # refused with its reason

@@ -170,3 +170,20 @@ metadata: {name: guarded, labels: {pod-security.kubernetes.io/enforce: baseline}
     async with rest.patch("/api/v1/namespaces/guarded/pods/web/ephemeralcontainers",
                           data=add({"name": "plain", "image": "busybox"}), headers=SMP) as r:
         assert r.status == 200
+
+
+async def test_an_update_of_the_subresource_adds_one_over_grpc_and_rest(client, rest):
+    pod = await client.create(objects.pod("web"))
+    pod.spec.ephemeral_containers.add(name="one", image="busybox")
+    pod = await client.update(pod, subresource="ephemeralcontainers")
+    assert [c.name for c in pod.spec.ephemeral_containers] == ["one"]
+    async with rest.get(POD) as r:
+        body = await r.json()
+    body["spec"]["ephemeralContainers"].append({"name": "two", "image": "busybox"})
+    async with rest.put(f"{POD}/ephemeralcontainers", json=body) as r:
+        assert r.status == 200, (await r.json())["message"]
+    stale = body  # its resourceVersion is now old: a PUT is a compare-and-swap, as every update
+    stale["spec"]["ephemeralContainers"].append({"name": "three", "image": "busybox"})
+    async with rest.put(f"{POD}/ephemeralcontainers", json=stale) as r:
+        assert r.status == 409
+    assert [c.name for c in (await client.get("Pod", "web")).spec.ephemeral_containers] == ["one", "two"]

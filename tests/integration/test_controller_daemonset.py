@@ -119,6 +119,10 @@ async def test_surge_starts_the_new_pod_before_the_old_one_goes(client):
         await client.create(_ds(strategy={"type": "RollingUpdate",
                                           "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}))
         await eventually(lambda: _on_nodes(client, {"n1"}))
+
+        async def available():  # an old pod not yet available would be replaced at once, without a surge
+            return (await client.get("DaemonSet", "agent")).status.number_available == 1
+        await eventually(available)
         await edit(client, "DaemonSet", "agent", lambda ds: setattr(ds.spec.template.spec.containers[0], "image",
                                                                     "busybox:latest"))
         await eventually(lambda: _on_nodes(client, {"n1"}, image="busybox:latest"))

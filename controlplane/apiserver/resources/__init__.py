@@ -13,8 +13,8 @@ from controlplane.apiserver.resources.strategy import (COMMON_FIELDS, PartialUpd
 from controlplane.apiserver.validation.fielderrors import Path
 from controlplane.apiserver.validation.meta import validate_object_meta, validate_object_meta_update
 
-__all__ = ["COMMON_FIELDS", "PartialUpdate", "Reservations", "Scale", "Settings", "Strategy", "Subresource", "default", "for_kind", "of",
-           "serving", "validate"]
+__all__ = ["COMMON_FIELDS", "PartialUpdate", "Reservations", "Scale", "Settings", "Strategy", "Subresource", "default",
+           "for_kind", "of", "serving", "validate"]
 
 DEFAULT_NAMESPACE = "default"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from api import errors, meta
+from api import errors, jobs, meta
 from controlplane.controllers.core import informers as idx
 from controlplane.controllers.core import ownership
 from controlplane.controllers.core.controller import Context, Controller
@@ -163,9 +163,9 @@ class JobController(Controller):
                                  and (i := indexes.pod_index(p)) is not None and i < job.spec.completions}
         plan.settle(status, holding, succeeded_indexes)
         if job.spec.HasField("backoff_limit_per_index"):
-            failed_indexes = indexes.parse_indexes(status.failed_indexes) | indexes.failed_for_good(job, pods)
-            status.failed_indexes = indexes.format_indexes(
-                failed_indexes - indexes.parse_indexes(status.completed_indexes))
+            failed_indexes = jobs.parse_indexes(status.failed_indexes) | indexes.failed_for_good(job, pods)
+            status.failed_indexes = jobs.format_indexes(
+                failed_indexes - jobs.parse_indexes(status.completed_indexes))
         active = [p for p in pods if plan.is_active(p)]
         terminating = [p for p in pods if plan.is_terminating(p)]
         wake: list[float] = []
@@ -201,8 +201,8 @@ class JobController(Controller):
         if target is None or target.status != "True":
             failed = plan.failure(job, status, pods, fail_job, now)
             if failed is None and job.spec.HasField("backoff_limit_per_index"):
-                failed = indexes.index_failure(job, indexes.parse_indexes(status.completed_indexes),
-                                               indexes.parse_indexes(status.failed_indexes))
+                failed = indexes.index_failure(job, jobs.parse_indexes(status.completed_indexes),
+                                               jobs.parse_indexes(status.failed_indexes))
             if failed is not None:
                 plan.set_condition(status, "FailureTarget", "True", failed, now)
                 self.recorder.warning(job, failed[0], failed[1])
@@ -249,8 +249,8 @@ class JobController(Controller):
 
     async def _manage_indexed(self, job, key: str, status, pods, active, terminating, counted: int, now,
                               wake: list[float]) -> list:
-        completed = indexes.parse_indexes(status.completed_indexes)
-        failed = indexes.parse_indexes(status.failed_indexes)
+        completed = jobs.parse_indexes(status.completed_indexes)
+        failed = jobs.parse_indexes(status.failed_indexes)
         want = plan.want_active(job, len(completed | failed), counted)
         extras = plan.indexed_extras(job, active, completed | failed)
         keep = [p for p in active if p not in extras]

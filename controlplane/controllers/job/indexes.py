@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from api import jobs
-from api.jobs import format_indexes, parse_indexes
+from api.jobs import parse_indexes
 from controlplane.controllers.job import failurepolicy
 from proto import types_pb2
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from api import jobs, meta
+from api.jobs import format_indexes, parse_indexes
 from controlplane.controllers.core import podstate
 from controlplane.controllers.job import failurepolicy, indexes
-from controlplane.controllers.job.indexes import format_indexes, parse_indexes, pod_index
+from controlplane.controllers.job.indexes import pod_index
 from proto import types_pb2
 
 FINALIZER = jobs.TRACKING_FINALIZER
@@ -96,8 +97,8 @@ def account(job: types_pb2.Job, pods: list[types_pb2.Pod]) -> Accounting:
         if ended == "Succeeded":
             out.succeeded.append(uid)
             continue
-        verdict = failurepolicy.judge(job.spec.pod_failure_policy, pod) if pod.status.phase == "Failed" \
-            else failurepolicy.COUNT
+        # a pod deleted before it ended is judged too: an eviction's DisruptionTarget condition may match
+        verdict = failurepolicy.judge(job.spec.pod_failure_policy, pod)
         if verdict.count:
             out.failed.append(uid)
         if verdict.fail_job and not out.fail_job:
