@@ -17,7 +17,8 @@ def pod_spec(obj: Message) -> Message:
         return obj.spec
     if kind in WORKLOADS:
         return obj.spec.template.spec
-    raise CliError(f"{kind.lower()}s have no pod template (set works on pods, deployments, replica sets, daemon sets and jobs)")
+    raise CliError(f"{kind.lower()}s have no pod template "
+                   f"(set works on pods, deployments, replica sets, daemon sets and jobs)")
 
 
 def containers_named(spec: Message, name: str, init: bool = True) -> list[Message]:

@@ -35,7 +35,8 @@ def register(subparsers, parents) -> None:
     p = subparsers.add_parser("logs", parents=parents, help=HELP, description=HELP.capitalize() + ".",
                               epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("pod", nargs="?", metavar="POD|KIND/NAME",
-                   help="the pod (NAME or pod/NAME), or deploy/NAME, rs/NAME, job/NAME or ds/NAME for one of their pods")
+                   help="the pod (NAME or pod/NAME), or deploy/NAME, rs/NAME, job/NAME or ds/NAME for one of "
+                        "their pods")
     p.add_argument("container_arg", nargs="?", metavar="CONTAINER", help="the container (as -c)")
     p.add_argument("-c", "--container", default="", help="the container (default: the pod's first)")
     p.add_argument("-f", "--follow", action="store_true", help="keep printing output as it comes")

@@ -219,3 +219,24 @@ async def test_success_policy_completes_the_job_and_removes_lingering_pods(clien
         assert (c.reason, c.message) == ("SuccessPolicy", "Matched rules at index 0")
         assert meta.get_condition(done.status.conditions, "SuccessCriteriaMet").reason == "SuccessPolicy"
         await eventually(lambda: _active(client, "lucky", 0))
+
+
+async def test_an_evicted_pod_is_not_counted_when_the_policy_ignores_disruptions(client):
+    # the docs' job-pod-failure-policy-example.yaml: Ignore on the DisruptionTarget an eviction adds
+    policy = {"rules": [{"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]}]}
+    async with running_manager(client, ["job"]):
+        obj = job_object("drained", backoffLimit=0, podFailurePolicy=policy)
+        obj.spec.template.spec.node_name = "n1"  # bound: its deletion waits for the (absent) agent
+        await client.create(obj)
+        pod = (await eventually(lambda: _active(client, "drained", 1)))[0]
+        await client.evict(pod.metadata.name)
+        evicted = await client.get("Pod", pod.metadata.name)
+        c = meta.get_condition(evicted.status.conditions, "DisruptionTarget")
+        assert (c.status, c.reason, c.message) == ("True", "EvictionByEvictionAPI", "Eviction API: evicting")
+        # podReplacementPolicy Failed (the default with a policy): the replacement waits for the pod to be gone
+        await eventually(lambda: _none_held(client, "drained"))
+        await client.delete("Pod", pod.metadata.name, grace_period=0)  # the agent confirms
+        replacement = await eventually(lambda: _active(client, "drained", 1))
+        assert replacement[0].metadata.name != pod.metadata.name
+        job = await client.get("Job", "drained")
+        assert job.status.failed == 0 and meta.get_condition(job.status.conditions, "FailureTarget") is None

@@ -97,8 +97,8 @@ def account(job: types_pb2.Job, pods: list[types_pb2.Pod]) -> Accounting:
         if ended == "Succeeded":
             out.succeeded.append(uid)
             continue
-        verdict = failurepolicy.judge(job.spec.pod_failure_policy, pod) if pod.status.phase == "Failed" \
-            else failurepolicy.COUNT
+        # a pod deleted before it ended is judged too: an eviction's DisruptionTarget condition may match
+        verdict = failurepolicy.judge(job.spec.pod_failure_policy, pod)
         if verdict.count:
             out.failed.append(uid)
         if verdict.fail_job and not out.fail_job:
