@@ -212,6 +212,18 @@ async def _run(work: Path, nodes: int, pods: int, use_scheduler: bool, apiserver
                 result["running_per_s"] = round(pods / result["all_running_s"], 1)  # end to end, from the first create
                 result["cpu_ms_per_pod"] = cpu_per_pod(cpu_before, {n: cpu_seconds(p) for n, p in processes.items()},
                                                        pods)
+                if os.environ.get("H20_LINGER"):
+                    import collections
+                    evs0 = await client.list("Event", "default", page_size=500)
+                    result["reasons_at_running"] = collections.Counter(e.reason for e in evs0.items).most_common(6)
+                    print("LINGER", {n: p for n, p in processes.items()}, file=sys.stderr, flush=True)
+                    b = {n: cpu_seconds(p) for n, p in processes.items()}
+                    await asyncio.sleep(float(os.environ["H20_LINGER"]))
+                    a = {n: cpu_seconds(p) for n, p in processes.items()}
+                    import collections
+                    evs = await client.list("Event", "default", page_size=500)
+                    result["reasons"] = collections.Counter(e.reason for e in evs.items).most_common(6)
+                    result["idle_cpu_per_s"] = {n: round((a[n] - b[n]) / float(os.environ["H20_LINGER"]), 3) for n in a}
                 stop.set()
                 await prober
                 counter.task.cancel()
