@@ -19,6 +19,7 @@ from controlplane.controllers.endpoints.controller import EndpointsController
 from controlplane.controllers.garbagecollector import GarbageCollector
 from controlplane.controllers.job.controller import JobController
 from controlplane.controllers.job.ttl import TTLAfterFinishedController
+from controlplane.controllers.volume.binder import PersistentVolumeBinder
 from controlplane.controllers.loadbalancer.controller import LoadBalancerController
 from controlplane.controllers.namespace import NamespaceController
 from controlplane.controllers.nodeipam.controller import NodeIpamController
@@ -43,6 +44,7 @@ CONTROLLERS: dict[str, type[Controller]] = {
     "job": JobController,
     "ttl-after-finished": TTLAfterFinishedController,
     "cronjob": CronJobController,
+    "persistentvolume-binder": PersistentVolumeBinder,
     "garbagecollector": GarbageCollector,
     "namespace": NamespaceController,
     "nodeipam": NodeIpamController,
