@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from api import meta
+from api import meta, retry
 from controlplane.controllers.cronjob import plan
 from tests.fixtures.api_calls import recorded_event
 from tests.fixtures.clock import FakeClock
@@ -19,9 +19,11 @@ def _minute_after(moment: datetime, minutes: int = 1) -> datetime:
 
 async def _nudge(client, name):
     """The controller looks again when its CronJob changes (it would at the next minute, in real time)."""
-    cj = await client.get("CronJob", name)
-    cj.metadata.annotations["test/nudge"] = meta.format_micro_time(datetime.now(timezone.utc))
-    await client.update(cj)
+    async def attempt():
+        cj = await client.get("CronJob", name)
+        cj.metadata.annotations["test/nudge"] = meta.format_micro_time(datetime.now(timezone.utc))
+        await client.update(cj)
+    await retry.on_conflict(attempt)  # the controller writes the status meanwhile
 
 
 async def _jobs(client, name):
