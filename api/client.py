@@ -194,9 +194,11 @@ class Client:
                 return ListResult(items, page.resource_version)
             token = page.continue_token
 
-    async def update(self, obj: ObjectLike, dry_run: bool = False, field_validation: str = "") -> Message:
-        """Replace spec and metadata; Conflict if obj.metadata.resourceVersion is stale."""
-        request = api_pb2.UpdateRequest(dry_run=dry_run, field_validation=field_validation)
+    async def update(self, obj: ObjectLike, dry_run: bool = False, field_validation: str = "",
+                     subresource: str = "") -> Message:
+        """Replace spec and metadata (or, with `subresource` "ephemeralcontainers", a Pod's ephemeral containers);
+        Conflict if obj.metadata.resourceVersion is stale."""
+        request = api_pb2.UpdateRequest(dry_run=dry_run, field_validation=field_validation, subresource=subresource)
         _put_object(request, obj)
         return kinds.unwrap(await self._write("Update", request))
 

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from google.protobuf.message import Message
 
-from api import meta
+from api import meta, storage
 from api.age import age, human_duration
 from api.podstatus import pod_status, ready_count, restarts
 
@@ -127,6 +127,25 @@ def job_duration(job, now: datetime) -> str:
 
 def _job_row(job, now):
     return [_name(job), job_status(job), job_completions(job), job_duration(job, now), _age(job, now)]
+
+
+def _cron_job_row(cj, now):
+    spec = cj.spec
+    last = age(cj.status.last_schedule_time, now) if cj.status.last_schedule_time else NONE
+    suspend = str(spec.suspend) if spec.HasField("suspend") else "<unset>"
+    return [_name(cj), spec.schedule, spec.time_zone if spec.HasField("time_zone") else NONE, suspend,
+            str(len(cj.status.active)), last, _age(cj, now)]
+
+
+def _cron_job_wide(cj):
+    job_spec = cj.spec.job_template.spec
+    containers = job_spec.template.spec.containers
+    selector = NONE
+    if job_spec.HasField("selector"):
+        from api import selectors
+        selector = str(selectors.from_match(job_spec.selector.match_labels, job_spec.selector.match_expressions))
+    return [",".join(c.name for c in containers) or NONE, ",".join(c.image for c in containers) or NONE,
+            selector or NONE]
 
 
 def _ds_row(ds, now):
@@ -304,6 +323,40 @@ def _hpa_row(hpa, now):
             str(hpa.spec.max_replicas), str(hpa.status.current_replicas), _age(hpa, now)]
 
 
+# ---------------------------------------------------------------- storage
+
+def _pv_row(pv, now):
+    claim = f"{pv.spec.claim_ref.namespace}/{pv.spec.claim_ref.name}" if pv.spec.HasField("claim_ref") else ""
+    phase = "Terminating" if pv.metadata.deletion_timestamp else pv.status.phase
+    attributes = pv.spec.volume_attributes_class_name if pv.spec.HasField("volume_attributes_class_name") \
+        else "<unset>"
+    return [_name(pv), pv.spec.capacity.get("storage", ""), storage.access_modes_text(pv.spec.access_modes),
+            pv.spec.persistent_volume_reclaim_policy, phase, claim, pv.spec.storage_class_name, attributes,
+            pv.status.reason, _age(pv, now)]
+
+
+def _volume_mode(obj) -> list[str]:
+    return [obj.spec.volume_mode if obj.spec.HasField("volume_mode") else "<unset>"]
+
+
+def _pvc_row(pvc, now):
+    phase = "Terminating" if pvc.metadata.deletion_timestamp else pvc.status.phase
+    attributes = pvc.spec.volume_attributes_class_name if pvc.spec.HasField("volume_attributes_class_name") \
+        else "<unset>"
+    capacity = modes = ""
+    if pvc.spec.volume_name:  # as kubectl: what the bound volume gives, not what was asked
+        capacity = pvc.status.capacity.get("storage", "")
+        modes = storage.access_modes_text(pvc.status.access_modes)
+    return [_name(pvc), phase, pvc.spec.volume_name, capacity, modes, storage.claim_class(pvc), attributes,
+            _age(pvc, now)]
+
+
+def _sc_row(sc, now):
+    name = _name(sc) + (" (default)" if storage.is_default_class(sc) else "")
+    return [name, sc.provisioner, sc.reclaim_policy if sc.HasField("reclaim_policy") else "Delete",
+            storage.binding_mode(sc), "true" if sc.allow_volume_expansion else "false", _age(sc, now)]
+
+
 COLUMNS: dict[str, Columns] = {
     "Pod": Columns(("NAME", "READY", "STATUS", "RESTARTS", "AGE"), _pod_row, ("IP", "NODE"), _pod_wide),
     "Node": Columns(("NAME", "STATUS", "ROLES", "AGE", "VERSION"), _node_row,
@@ -315,6 +368,8 @@ COLUMNS: dict[str, Columns] = {
                           ("CONTAINERS", "IMAGES", "SELECTOR"), _template_wide),
     "Job": Columns(("NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"), _job_row,
                    ("CONTAINERS", "IMAGES", "SELECTOR"), _template_wide),
+    "CronJob": Columns(("NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE"), _cron_job_row,
+                       ("CONTAINERS", "IMAGES", "SELECTOR"), _cron_job_wide),
     "DaemonSet": Columns(("NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"),
                          _ds_row, ("CONTAINERS", "IMAGES", "SELECTOR"), _template_wide),
     "Service": Columns(("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"), _svc_row,
@@ -329,6 +384,13 @@ COLUMNS: dict[str, Columns] = {
                                        _hpa_row),
     "Ingress": Columns(("NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"), _ingress_row),
     "IngressClass": Columns(("NAME", "CONTROLLER", "PARAMETERS", "AGE"), _ingress_class_row),
+    "PersistentVolume": Columns(("NAME", "CAPACITY", "ACCESS MODES", "RECLAIM POLICY", "STATUS", "CLAIM",
+                                 "STORAGECLASS", "VOLUMEATTRIBUTESCLASS", "REASON", "AGE"), _pv_row,
+                                ("VOLUMEMODE",), _volume_mode),
+    "PersistentVolumeClaim": Columns(("NAME", "STATUS", "VOLUME", "CAPACITY", "ACCESS MODES", "STORAGECLASS",
+                                      "VOLUMEATTRIBUTESCLASS", "AGE"), _pvc_row, ("VOLUMEMODE",), _volume_mode),
+    "StorageClass": Columns(("NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION",
+                             "AGE"), _sc_row),
 }
 _DEFAULT = Columns(("NAME", "AGE"), lambda obj, now: [_name(obj), _age(obj, now)])
 

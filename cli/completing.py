@@ -11,7 +11,7 @@ from api import kinds
 # verbs whose first word is a kind (or KIND/NAME) and whose later words are names of that kind
 NAMING = {"get", "describe", "delete", "label", "annotate", "scale", "edit", "patch", "wait", "expose",
           "image", "env", "resources", "status", "history", "undo", "pause", "resume", "restart"}
-POD_VERBS = {"logs", "exec", "port-forward", "attach", "cp"}
+POD_VERBS = {"logs", "exec", "port-forward", "attach", "cp", "debug"}
 NODE_VERBS = {"cordon", "uncordon", "drain"}
 VALUES = {"-o": ["json", "yaml", "wide", "name", "jsonpath=", "custom-columns="],
           "--output": ["json", "yaml", "wide", "name", "jsonpath=", "custom-columns="],

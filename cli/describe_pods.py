@@ -19,6 +19,8 @@ def pod_body(pod) -> list[str]:
     if pod.spec.init_containers:
         lines += ["Init Containers:"] + _containers(pod.spec.init_containers, s.init_container_statuses)
     lines += ["Containers:"] + _containers(pod.spec.containers, s.container_statuses)
+    if pod.spec.ephemeral_containers:  # `skiff debug`'s, in kubectl's place: after the pod's own containers
+        lines += ["Ephemeral Containers:"] + _containers(pod.spec.ephemeral_containers, s.ephemeral_container_statuses)
     if s.conditions:
         lines += ["Conditions:", "  Type              Status"]
         lines += [f"  {c.type.ljust(18)}{c.status}" for c in s.conditions]

@@ -32,7 +32,7 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
 
 
 # verbs whose words after `--` are a container's command (exec keeps its own, older handling)
-_COMMAND_AFTER_DASHES = ("create", "run")
+_COMMAND_AFTER_DASHES = ("create", "run", "debug")
 _VALUED = {"--server", "-s", "--request-timeout", "-n", "--namespace"}
 
 

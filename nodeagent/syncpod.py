@@ -617,7 +617,8 @@ def _empty_file(path: str) -> None:
 
 
 def _specs(pod: types_pb2.Pod) -> dict[str, types_pb2.Container]:
-    return {c.name: c for c in [*pod.spec.init_containers, *pod.spec.containers]}
+    debuggers = map(ephemeral.as_container, pod.spec.ephemeral_containers)  # their termination messages too
+    return {c.name: c for c in [*pod.spec.init_containers, *pod.spec.containers, *debuggers]}
 
 
 def _grace(pod: types_pb2.Pod) -> float:

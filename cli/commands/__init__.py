@@ -10,7 +10,7 @@ from types import ModuleType
 
 NAMES = ("get", "describe", "apply", "create", "delete", "scale", "rollout", "label", "annotate",
          "api_resources", "version", "completion", "logs", "exec",
-         "expose", "top", "autoscale", "set", "wait", "cordon", "taint", "drain", "port_forward", "cp", "run", "explain", "cluster_info", "diff", "edit", "config", "attach", "patch", "certs", "auth")
+         "expose", "top", "autoscale", "set", "wait", "cordon", "taint", "drain", "port_forward", "cp", "run", "explain", "cluster_info", "diff", "edit", "config", "attach", "patch", "certs", "auth", "debug")
 
 
 def verb_of(name: str) -> str:

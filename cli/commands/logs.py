@@ -35,7 +35,8 @@ def register(subparsers, parents) -> None:
     p = subparsers.add_parser("logs", parents=parents, help=HELP, description=HELP.capitalize() + ".",
                               epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("pod", nargs="?", metavar="POD|KIND/NAME",
-                   help="the pod (NAME or pod/NAME), or deploy/NAME, rs/NAME, job/NAME or ds/NAME for one of their pods")
+                   help="the pod (NAME or pod/NAME), or deploy/NAME, rs/NAME, job/NAME or ds/NAME for one of "
+                        "their pods")
     p.add_argument("container_arg", nargs="?", metavar="CONTAINER", help="the container (as -c)")
     p.add_argument("-c", "--container", default="", help="the container (default: the pod's first)")
     p.add_argument("-f", "--follow", action="store_true", help="keep printing output as it comes")
@@ -131,7 +132,9 @@ async def _pod_of_workload(ctx: Context, client, kind_word: str, name: str, name
 def containers_of(pod, args) -> tuple[list[str], str]:
     """(the containers to read, kubectl's note when it picked the first of several itself)."""
     if args.all_containers:
-        return [c.name for c in pod.spec.init_containers] + [c.name for c in pod.spec.containers], ""
+        # every kind of container, as kubectl's AllFeatureEnabledContainers: ephemeral (`skiff debug`) ones too
+        every = (*pod.spec.init_containers, *pod.spec.containers, *pod.spec.ephemeral_containers)
+        return [c.name for c in every], ""
     wanted = args.container or args.container_arg or ""
     if wanted:
         return [wanted], ""

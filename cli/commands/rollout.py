@@ -1,4 +1,5 @@
-"""`skiff rollout status|history|undo|pause|resume deploy/NAME`: follow and steer a Deployment's rollout.
+"""`skiff rollout status|history|undo|pause|resume deploy/NAME`: follow and steer a Deployment's rollout
+(`status` and `restart` also of a DaemonSet, ds/NAME).
 
 Undo works as kubectl's: the old revision's pod template is copied back into the Deployment.
 """
@@ -24,6 +25,7 @@ EXAMPLES = """examples:
   skiff rollout pause deploy/web
   skiff rollout resume deploy/web
   skiff rollout restart deploy/web
+  skiff rollout status ds/fluentd
 """
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 
@@ -39,7 +41,8 @@ def register(subparsers, parents) -> None:
                                 ("resume", resume, "continue rolling out template changes"),
                                 ("restart", restart, "restart every pod, by rolling out an annotated template")):
         a = actions.add_parser(name, parents=parents, help=text, description=text.capitalize() + ".")
-        a.add_argument("objects", nargs="+", metavar="deploy/NAME | deploy NAME", help="the deployment")
+        target = "the deployment or daemon set" if name in ("status", "restart") else "the deployment"
+        a.add_argument("objects", nargs="+", metavar="deploy/NAME | deploy NAME", help=target)
         flags.namespace(a)
         if name == "status":
             a.add_argument("--timeout", type=duration, default=0, metavar="DURATION",
@@ -58,17 +61,41 @@ def register(subparsers, parents) -> None:
 
 
 def _deployment_name(args) -> str:
+    return _target(args, ("Deployment",))[1]
+
+
+def _target(args, kinds: tuple[str, ...]) -> tuple[str, str]:
+    """(kind, name) of the one object named, of one of `kinds`."""
     _, named = resources.parse(args.objects)
-    if len(named) != 1 or named[0].kind.name != "Deployment":
-        raise CliError("name one deployment, e.g. `skiff rollout status deploy/web`")
-    return named[0].name
+    if len(named) != 1 or named[0].kind.name not in kinds:
+        if kinds == ("Deployment",):
+            raise CliError("name one deployment, e.g. `skiff rollout status deploy/web`")
+        raise CliError("name one deployment or daemon set, e.g. `skiff rollout status deploy/web`")
+    return named[0].kind.name, named[0].name
 
 
-async def _get(client, name: str, namespace: str):
+async def _get(client, name: str, namespace: str, kind: str = "Deployment"):
     try:
-        return await client.get("Deployment", name, namespace)
+        return await client.get(kind, name, namespace)
     except errors.NotFound:
-        raise not_found(resources.lookup_kind("deploy"), name) from None  # "Error from server (NotFound)", as kubectl
+        # "Error from server (NotFound)", as kubectl
+        raise not_found(resources.lookup_kind(kind), name) from None
+
+
+def daemon_set_status_message(ds) -> tuple[str, bool]:
+    """kubectl's rollout status line for a DaemonSet, and whether the rollout is over."""
+    name, s = ds.metadata.name, ds.status
+    if ds.spec.update_strategy.type != "RollingUpdate":
+        raise CliError("rollout status is only available for RollingUpdate strategy type")
+    if ds.metadata.generation > s.observed_generation:
+        return "Waiting for daemon set spec update to be observed...", False
+    if s.updated_number_scheduled < s.desired_number_scheduled:
+        return (f'Waiting for daemon set "{name}" rollout to finish: {s.updated_number_scheduled} out of '
+                f'{s.desired_number_scheduled} new pods have been updated...'), False
+    if s.number_available < s.desired_number_scheduled:
+        return (f'Waiting for daemon set "{name}" rollout to finish: {s.number_available} of '
+                f'{s.desired_number_scheduled} updated pods are available...'), False
+    return f'daemon set "{name}" successfully rolled out', True
 
 
 def status_message(d) -> tuple[str, bool]:
@@ -95,19 +122,21 @@ def status_message(d) -> tuple[str, bool]:
 
 
 async def status(ctx: Context, args: argparse.Namespace) -> int:
-    """Print each new status line as the Deployment changes (a watch, not polling) until it is rolled out."""
-    name, namespace = _deployment_name(args), ctx.namespace(args)
+    """Print each new status line as the object changes (a watch, not polling) until it is rolled out."""
+    (kind, name), namespace = _target(args, ("Deployment", "DaemonSet")), ctx.namespace(args)
+    message_of = daemon_set_status_message if kind == "DaemonSet" else status_message
+    what = "daemon set" if kind == "DaemonSet" else "deployment"
     last = [""]
 
     def show(d) -> bool:
-        message, done = status_message(d)
+        message, done = message_of(d)
         if message != last[0]:
             ctx.out(message)
             last[0] = message
         return done
 
     async with ctx.client() as client:
-        d = await _get(client, name, namespace)
+        d = await _get(client, name, namespace, kind)
         if show(d) or not args.watch:
             return 0
 
@@ -115,10 +144,10 @@ async def status(ctx: Context, args: argparse.Namespace) -> int:
             version = d.metadata.resource_version
             while True:
                 try:
-                    async for event in client.watch("Deployment", namespace, field_selector=f"metadata.name={name}",
+                    async for event in client.watch(kind, namespace, field_selector=f"metadata.name={name}",
                                                     resource_version=version):
                         if event.type == "DELETED":
-                            raise CliError(f'deployment "{name}" was deleted')
+                            raise CliError(f'{what} "{name}" was deleted')
                         if event.object is not None and event.type != "BOOKMARK":
                             version = event.object.metadata.resource_version
                             if show(event.object):
@@ -126,14 +155,14 @@ async def status(ctx: Context, args: argparse.Namespace) -> int:
                         elif event.resource_version:
                             version = event.resource_version
                 except (errors.Expired, errors.Unavailable, errors.Timeout):
-                    fresh = await _get(client, name, namespace)  # re-read, then watch again from it
+                    fresh = await _get(client, name, namespace, kind)  # re-read, then watch again from it
                     version = fresh.metadata.resource_version
                     if show(fresh):
                         return
         try:
             await asyncio.wait_for(follow(), args.timeout if args.timeout > 0 else None)
         except asyncio.TimeoutError:
-            raise CliError(f'timed out waiting for the rollout of deployment "{name}" to finish') from None
+            raise CliError(f'timed out waiting for the rollout of {what} "{name}" to finish') from None
     return 0
 
 
@@ -215,17 +244,17 @@ async def _set_paused(ctx: Context, args: argparse.Namespace, paused: bool) -> i
 async def restart(ctx: Context, args: argparse.Namespace) -> int:
     """As kubectl: a new restartedAt annotation on the pod template rolls out fresh pods."""
     from cli import writes
-    name, namespace = _deployment_name(args), ctx.namespace(args)
+    (kind, name), namespace = _target(args, ("Deployment", "DaemonSet")), ctx.namespace(args)
     stamp = meta.now_text()
 
     def annotate(d) -> bool:
-        if d.spec.paused:
+        if kind == "Deployment" and d.spec.paused:
             raise CliError(f'deployments.apps "{name}" can\'t restart paused deployment (run rollout resume first)')
         d.spec.template.metadata.annotations[RESTARTED_AT] = stamp
         return True
     async with ctx.client() as client:
-        obj, _ = await writes.modify(client, resources.lookup_kind("deploy"), name, namespace, annotate, args.dry_run)
-    ctx.out(f"deployment.apps/{name} restarted{flags.dry_run_suffix(args)}")
+        obj, _ = await writes.modify(client, resources.lookup_kind(kind), name, namespace, annotate, args.dry_run)
+    ctx.out(f"{kind.lower()}.apps/{name} restarted{flags.dry_run_suffix(args)}")
     return 0
 
 

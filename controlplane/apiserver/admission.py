@@ -1,7 +1,8 @@
 """The admission chain every create and update of every kind passes, called from one place (the registry)
 in Kubernetes' order: mutating plugins before the kind's validation, validating plugins after it.
 
-Plugins: ServiceAccount (mutating: pods run as `default` and get the kube-api-access volume), NodeRestriction
+Plugins: ServiceAccount (mutating: pods run as `default` and get the kube-api-access volume), DefaultStorageClass
+(mutating: a claim naming no class gets the default StorageClass), NodeRestriction
 (a node's addresses are the node's to set) and PodSecurity (pods enforce; pod templates warn and audit; a
 namespace tightening its enforce level warns about the pods already in it).
 What they warn or note goes to the request's context (auth/request.py) for the response and the audit log.
@@ -12,7 +13,7 @@ from collections.abc import Awaitable, Callable, Iterable
 
 from google.protobuf.message import Message
 
-from api import errors, kinds
+from api import errors, kinds, storage
 from controlplane.apiserver.auth import admission as node_restriction
 from controlplane.apiserver.auth import podsecurity, tokenvolume
 from controlplane.apiserver.auth.request import audit_annotations, current_user, response_warnings
@@ -54,16 +55,28 @@ def template_pod(obj: Message) -> types_pb2.Pod | None:
 class Admission:
     """`mutate` before validation (creates), `validate` after it (creates and updates)."""
 
-    def __init__(self, lookup: Lookup, cached: Cached, pods_in: Callable[[str], Iterable[types_pb2.Pod]]):
+    def __init__(self, lookup: Lookup, cached: Cached, pods_in: Callable[[str], Iterable[types_pb2.Pod]],
+                 storage_classes: Callable[[], Iterable[types_pb2.StorageClass]] = tuple):
         self._lookup = lookup
         self._cached = cached
         self._pods_in = pods_in  # namespace -> its pods (from the watch cache)
+        self._storage_classes = storage_classes  # every StorageClass (from the watch cache)
 
     # ------------------------------------------------------------ mutating
 
     async def mutate(self, obj: Message) -> None:
         if isinstance(obj, types_pb2.Pod):
             await self._service_account(obj)
+        elif isinstance(obj, types_pb2.PersistentVolumeClaim):
+            self._default_storage_class(obj)
+
+    def _default_storage_class(self, pvc: types_pb2.PersistentVolumeClaim) -> None:
+        """Kubernetes' DefaultStorageClass: only a claim that names no class at all (not `""`) gets one."""
+        if pvc.spec.HasField("storage_class_name"):
+            return
+        name = storage.default_class(self._storage_classes())
+        if name is not None:
+            pvc.spec.storage_class_name = name
 
     async def _service_account(self, pod: types_pb2.Pod) -> None:
         named = pod.spec.service_account_name
@@ -93,7 +106,9 @@ class Admission:
             if refusal:
                 raise errors.Forbidden(refusal)
         elif isinstance(obj, types_pb2.Pod):
-            if operation == CREATE or (not subresource and significant_pod_update(obj, old)):
+            # An ephemeral container is judged as the pod's own are (`kubectl debug` cannot get round the level).
+            if operation == CREATE or subresource == "ephemeralcontainers" or \
+                    (not subresource and significant_pod_update(obj, old)):
                 self._pod_security(obj, enforce=True)
             if operation == CREATE:
                 _note(response_warnings, podwarnings.deprecated_annotations(obj.metadata))

@@ -42,7 +42,7 @@ def pod_spec(spec: types_pb2.PodSpec) -> None:
     service_account_alias(spec)
     for volume in spec.volumes:
         # A volume that names no source is an emptyDir, as in Kubernetes.
-        if not any(volume.HasField(f) for f in ("empty_dir", "host_path", *podsources.CONFIG_SOURCES)):
+        if not any(volume.HasField(f) for f in ("empty_dir", "host_path", *podsources.CONFIG_SOURCES, "persistent_volume_claim")):
             volume.empty_dir.SetInParent()
         podsources.default_volume(volume)
     for container in (*spec.init_containers, *spec.containers, *spec.ephemeral_containers):

@@ -87,8 +87,10 @@ class Registry:
         self._reservations: dict[Kind, Reservations | None] = {
             k: resources.for_kind(k).reservations(self.settings) for k in kinds.KINDS}
         pods = self.caches[kinds.BY_NAME["Pod"]]
+        classes = self.caches[kinds.BY_NAME["StorageClass"]]
         self.admission = Admission(self._lookup, self.cached,
-                                   lambda ns: (p for p in pods.objects.values() if p.metadata.namespace == ns))
+                                   lambda ns: (p for p in pods.objects.values() if p.metadata.namespace == ns),
+                                   lambda: list(classes.objects.values()))
 
     async def start(self, sync_timeout: float = 30.0) -> None:
         await self.storage.start()
@@ -375,7 +377,7 @@ class Registry:
         if subresource == "status":
             new = meta.copy(old)
             new.status.CopyFrom(obj.status)
-            problems = resources.validate(new, old)
+            problems = resources.validate(new, old, subresource)
         elif subresource:  # a partial update (_check_subresource made sure the kind has it)
             new = strategy.partial_updates[subresource].take(obj, old)
             resources.default(new)

@@ -82,7 +82,7 @@ class KeyValue:
 class WatchEvent:
     type: str  # "PUT" or "DELETE"
     kv: KeyValue  # for DELETE: key and the deleting revision, empty value
-    prev: KeyValue | None  # the value before the event (always set for DELETE unless compacted)
+    prev: KeyValue | None  # asked with prev_kv: the value before the event (set for DELETE unless compacted)
 
 
 class TxnFailed(errors.Conflict):
@@ -409,9 +409,11 @@ class Storage:
 
     # ------------------------------------------------------------ watch
 
-    async def watch(self, prefix: bytes, start_revision: int,
-                    progress_every: float = 1.0) -> AsyncIterator[WatchEvent | Progress]:
+    async def watch(self, prefix: bytes, start_revision: int, progress_every: float = 1.0,
+                    prev_kv: bool = False) -> AsyncIterator[WatchEvent | Progress]:
         """Changes under `prefix` from `start_revision` on, with a Progress mark every `progress_every` s.
+        `prev_kv`: each event carries the value before it too, which etcd reads back for every change and
+        sends along: only for a watcher that keeps no copy of the values (the watch cache keeps them).
 
         Raises Expired when that revision was compacted, Unavailable when etcd goes away.
         """
@@ -421,7 +423,7 @@ class Storage:
 
         async def requests():
             yield rpc.WatchRequest(create_request=rpc.WatchCreateRequest(
-                key=prefix, range_end=prefix_end(prefix), start_revision=start_revision, prev_kv=True))
+                key=prefix, range_end=prefix_end(prefix), start_revision=start_revision, prev_kv=prev_kv))
             while not stop.is_set():
                 try:
                     await asyncio.wait_for(stop.wait(), progress_every)

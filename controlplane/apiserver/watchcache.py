@@ -255,18 +255,17 @@ class WatchCache:
 
     def _apply(self, ev: st.WatchEvent) -> None:
         revision = ev.kv.mod_revision
+        # The state before the event is the cache's own copy (it holds every key under its prefix since the
+        # last list), so etcd is not asked to read each previous value back and send it along.
         prev = self.objects.get(ev.kv.key)
         if ev.type == "DELETE":
             self.objects.pop(ev.kv.key, None)
-            if prev is None and ev.prev is not None:
-                prev = self._decode(ev.prev.value, ev.prev.mod_revision)
             if prev is None:
                 return
             gone = type(prev)()
             gone.CopyFrom(prev)
             gone.metadata.resource_version = str(revision)
-            event = Event("DELETED", revision, gone, prev,
-                          size=len(ev.kv.key) + (len(ev.prev.value) if ev.prev is not None else 0))
+            event = Event("DELETED", revision, gone, prev, size=len(ev.kv.key) + prev.ByteSize())
         else:
             obj = self._decode(ev.kv.value, revision)
             self.objects[ev.kv.key] = obj

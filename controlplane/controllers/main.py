@@ -1,5 +1,6 @@
-"""skiff-controller-manager: runs the ReplicaSet, Deployment, garbage collector, namespace, node IPAM, node
-lifecycle, pod GC, endpoints and load-balancer IP controllers, one active replica at a time (leader-elected).
+"""skiff-controller-manager: runs the ReplicaSet, Deployment, DaemonSet, Job (and TTL-after-finished), garbage
+collector, namespace, node IPAM, node lifecycle, pod GC, endpoints and load-balancer IP controllers, one active
+replica at a time (leader-elected).
 """
 from __future__ import annotations
 

@@ -12,11 +12,14 @@ from api.events import EventRecorder
 from api.leaderelection import LeaderElector, default_identity
 from controlplane.controllers.core.controller import Context, Controller
 from controlplane.controllers.core.informers import SharedInformers
+from controlplane.controllers.cronjob.controller import CronJobController
+from controlplane.controllers.daemon.controller import DaemonSetController
 from controlplane.controllers.deployment.controller import DeploymentController
 from controlplane.controllers.endpoints.controller import EndpointsController
 from controlplane.controllers.garbagecollector import GarbageCollector
 from controlplane.controllers.job.controller import JobController
 from controlplane.controllers.job.ttl import TTLAfterFinishedController
+from controlplane.controllers.volume.binder import PersistentVolumeBinder
 from controlplane.controllers.loadbalancer.controller import LoadBalancerController
 from controlplane.controllers.namespace import NamespaceController
 from controlplane.controllers.nodeipam.controller import NodeIpamController
@@ -37,8 +40,11 @@ SYNC_TIMEOUT_S = 60.0
 CONTROLLERS: dict[str, type[Controller]] = {
     "replicaset": ReplicaSetController,
     "deployment": DeploymentController,
+    "daemonset": DaemonSetController,
     "job": JobController,
     "ttl-after-finished": TTLAfterFinishedController,
+    "cronjob": CronJobController,
+    "persistentvolume-binder": PersistentVolumeBinder,
     "garbagecollector": GarbageCollector,
     "namespace": NamespaceController,
     "nodeipam": NodeIpamController,

@@ -71,7 +71,10 @@ class Scheduler:
     async def start(self, sync_timeout: float = 60.0) -> None:
         self.nodes.add_handlers(self._on_node_add, self._on_node_update, self._on_node_delete)
         self.pods.add_handlers(self._on_pod_add, self._on_pod_update, self._on_pod_delete)
-        self.events.start()
+        # One Scheduled event per binding, as many written at once as bindings are in flight: with the
+        # recorder's few writers, a loaded API server's latency held them to a few dozen a second, far behind
+        # the binds, until the queue overflowed and events were dropped (30,000 pods at once).
+        self.events.start(writers=self.config.parallelism)
         self.nodes.start()
         self.pods.start()
         try:

@@ -90,3 +90,52 @@ def test_kubectl_debug_shares_the_pods_network_and_the_targets_processes(one_hos
     done = eventually_sync(lambda: ephemeral_status(home, "shell").get("state", {}).get("terminated"), 30,
                            what="the interactive debugger terminated, never restarted")
     assert done["exitCode"] == 0
+
+
+def test_skiff_debug_attaches_to_a_debugger_in_the_targets_processes(one_host, home):
+    if kubectl(home, "get", "pod", "web").returncode != 0:  # run alone: the pod of the test above
+        assert kubectl(home, "apply", "-f", "-", stdin=WEB).returncode == 0
+    ready = kubectl(home, "wait", "--for=condition=Ready", "pod/web", "--timeout=90s", timeout=100)
+    assert ready.returncode == 0, ready.stderr
+    typed = "ps\nwget -qO- http://127.0.0.1:8080/\nnslookup kubernetes.default.svc.cluster.local\nexit 0\n"
+    attached = skiff(home, "debug", "-i", "web", "--image=busybox:latest", "--image-pull-policy=IfNotPresent",
+                     "--target=app", "--", "sh", stdin=typed, timeout=120)
+    assert attached.returncode == 0, attached.stderr
+    assert attached.stdout.startswith("Defaulting debug container name to debugger-")
+    assert "httpd -f -p 8080" in attached.stdout and "served-by-app" in attached.stdout
+    assert "10.96.0.1" in attached.stdout  # the kubernetes Service's ClusterIP, from the pod's cluster DNS
+
+    def described() -> str:
+        out = skiff(home, "describe", "pod", "web").stdout
+        section = out.split("Ephemeral Containers:", 1)[-1]
+        return section if "debugger-" in section and "Terminated" in section else ""
+    eventually_sync(described, 30, what="describe showing the ended debugger under Ephemeral Containers")
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+def test_kubectl_debug_it_is_an_interactive_shell_in_tmux(one_host, home):
+    if kubectl(home, "get", "pod", "web").returncode != 0:  # run alone: the pod of the tests above
+        assert kubectl(home, "apply", "-f", "-", stdin=WEB).returncode == 0
+    assert kubectl(home, "wait", "--for=condition=Ready", "pod/web", "--timeout=90s", timeout=100).returncode == 0
+    session = f"skiff-e2e-debug-{os.getpid()}"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "30",
+                    f"env HOME={home} kubectl debug -it web --image=busybox:latest --image-pull-policy=IfNotPresent "
+                    f"--target=app; sleep 30"], check=True)
+    try:
+        def pane() -> str:
+            return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True,
+                                  text=True).stdout
+        eventually_sync(lambda: "try pressing enter" in pane(), 60, "kubectl attached to the debugger")
+        subprocess.run(["tmux", "send-keys", "-t", session, "Enter"], check=True)  # as kubectl's hint says
+        try:
+            eventually_sync(lambda: "/ #" in pane(), 30, "the debugger's shell prompt")
+        except AssertionError:
+            raise AssertionError(f"no prompt; the terminal shows:\n{pane()}") from None
+        assert "Defaulting debug container name to debugger-" in pane()
+        subprocess.run(["tmux", "send-keys", "-t", session, "echo sum=$((20+22)); ps | grep -c httpd", "Enter"],
+                       check=True)
+        eventually_sync(lambda: "sum=42" in pane(), 20, "the command's output")
+        subprocess.run(["tmux", "send-keys", "-t", session, "exit", "Enter"], check=True)
+        eventually_sync(lambda: "Session ended" in pane(), 20, "kubectl's word that the session ended")
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)

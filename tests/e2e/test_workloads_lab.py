@@ -53,3 +53,85 @@ async def test_a_job_runs_busybox_to_completion_and_its_logs_read(three_hosts, h
         assert logs.returncode == 0, logs.stderr
         assert logs.stdout.strip() == "counted to 3"
         await client.delete("Job", "count", propagation="Foreground")
+
+
+# the docs' application/job/indexed-job.yaml and job-sidecar.yaml, on the lab's busybox
+INDEXED = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "indexed", "namespace": "default"},
+           "spec": {"completions": 3, "parallelism": 3, "completionMode": "Indexed",
+                    "template": {"spec": {
+                        "restartPolicy": "Never", "terminationGracePeriodSeconds": 1,
+                        "initContainers": [{"name": "input", "image": "busybox:latest",
+                                            "command": ["sh", "-c", "set -- foo bar baz; shift $JOB_COMPLETION_INDEX; "
+                                                                    "echo $1 > /input/data.txt"],
+                                            "volumeMounts": [{"mountPath": "/input", "name": "input"}]}],
+                        "containers": [{"name": "worker", "image": "busybox:latest",
+                                        "command": ["rev", "/input/data.txt"],
+                                        "volumeMounts": [{"mountPath": "/input", "name": "input"}]}],
+                        "volumes": [{"name": "input", "emptyDir": {}}]}}}}
+SIDECAR = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "myjob", "namespace": "default"},
+           "spec": {"template": {"spec": {
+               "restartPolicy": "Never", "terminationGracePeriodSeconds": 1,
+               "containers": [{"name": "myjob", "image": "busybox:latest",
+                               "command": ["sh", "-c", 'echo "logging" > /opt/logs.txt'],
+                               "volumeMounts": [{"name": "data", "mountPath": "/opt"}]}],
+               "initContainers": [{"name": "logshipper", "image": "busybox:latest", "restartPolicy": "Always",
+                                   "command": ["sh", "-c", "tail -F /opt/logs.txt"],
+                                   "volumeMounts": [{"name": "data", "mountPath": "/opt"}]}],
+               "volumes": [{"name": "data", "emptyDir": {}}]}}}}
+
+
+async def _complete(client, name: str, timeout: float = 120):
+    async def done():
+        job = await client.get("Job", name)
+        c = meta.get_condition(job.status.conditions, "Complete")
+        return job if c is not None and c.status == "True" else None
+    return await eventually(done, timeout=timeout, interval=0.5, what=f"the Job {name} Complete")
+
+
+async def test_indexed_job_pods_read_their_completion_index(three_hosts, home):
+    async with cluster.admin_client(os.path.join(home, ".skiff", "config"), timeout=30) as client:
+        await client.create(manifest.from_dict(INDEXED)[0])
+        job = await _complete(client, "indexed")
+        assert job.status.completed_indexes == "0-2"
+        pods = (await client.list("Pod", "default", label_selector="batch.kubernetes.io/job-name=indexed")).items
+        words = {}
+        for pod in pods:
+            logs = _skiff(home, "logs", pod.metadata.name, "-c", "worker")
+            words[pod.metadata.annotations["batch.kubernetes.io/job-completion-index"]] = logs.stdout.strip()
+        assert words == {"0": "oof", "1": "rab", "2": "zab"}
+        await client.delete("Job", "indexed", propagation="Foreground")
+
+
+async def test_a_job_with_a_sidecar_completes_when_its_main_container_ends(three_hosts, home):
+    async with cluster.admin_client(os.path.join(home, ".skiff", "config"), timeout=30) as client:
+        await client.create(manifest.from_dict(SIDECAR)[0])
+        job = await _complete(client, "myjob")
+        assert (job.status.succeeded, job.status.failed) == (1, 0)
+        await client.delete("Job", "myjob", propagation="Foreground")
+
+
+DAEMON_SET = {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "node-agent", "namespace": "default"},
+              "spec": {"selector": {"matchLabels": {"app": "node-agent"}},
+                       "template": {"metadata": {"labels": {"app": "node-agent"}},
+                                    "spec": {"terminationGracePeriodSeconds": 1,
+                                             "containers": [{"name": "agent", "image": "busybox:latest",
+                                                             "command": ["sleep", "2147483647"]}]}}}}
+
+
+async def test_a_daemonset_runs_one_pod_on_each_host(three_hosts, home):
+    async with cluster.admin_client(os.path.join(home, ".skiff", "config"), timeout=30) as client:
+        obj, _ = manifest.from_dict(DAEMON_SET)
+        await client.create(obj)
+
+        async def one_per_host():
+            pods = (await client.list("Pod", "default", label_selector="app=node-agent")).items
+            running = sorted(p.spec.node_name for p in pods
+                             if p.status.phase == "Running" and not p.metadata.deletion_timestamp)
+            return running == ["skiff-host-1", "skiff-host-2", "skiff-host-3"]
+        await eventually(one_per_host, timeout=120, interval=0.5, what="a running daemon pod on each host")
+        status = _skiff(home, "rollout", "status", "ds/node-agent", "--timeout=60s")
+        assert status.returncode == 0, status.stderr
+        assert status.stdout.strip().splitlines()[-1] == 'daemon set "node-agent" successfully rolled out'
+        row = _skiff(home, "get", "ds", "node-agent", "--no-headers").stdout.split()
+        assert row[:6] == ["node-agent", "3", "3", "3", "3", "3"]
+        await client.delete("DaemonSet", "node-agent", propagation="Foreground")

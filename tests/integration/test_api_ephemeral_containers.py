@@ -120,3 +120,70 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: pods-only}
             await viewer.patch("Pod", "web", {"spec": {"ephemeralContainers": [DEBUGGER]}},
                                subresource="ephemeralcontainers")
     assert not (await client.get("Pod", "web")).spec.ephemeral_containers
+
+
+async def test_skiff_debug_adds_an_ephemeral_container_as_kubectl_debug_does(client, skiff):
+    await client.create(objects.pod("web"))
+    made = await skiff("debug", "web", "--image=busybox", "--target=app", "--env=MODE=debug", "--", "sleep", "60")
+    assert made.code == 0, made.err
+    name = made.out.splitlines()[0].removeprefix("Defaulting debug container name to ").rstrip(".")
+    assert name.startswith("debugger-") and len(name) == len("debugger-") + 5
+    [added] = (await client.get("Pod", "web")).spec.ephemeral_containers
+    assert (added.name, added.image, added.target_container_name, list(added.command), added.env[0].value) == (
+        name, "busybox", "app", ["sleep", "60"], "debug")
+    named = await skiff("debug", "pod/web", "--image=busybox", "-c", "probe", "--arguments-only", "--", "-c", "true")
+    assert named.code == 0 and "Defaulting" not in named.out
+    pod = await client.get("Pod", "web")
+    assert [list(c.args) for c in pod.spec.ephemeral_containers if c.name == "probe"] == [["-c", "true"]]
+    again = await skiff("debug", "web", "--image=busybox", "-c", "probe", "--", "ls")
+    assert again.code == 1
+    assert 'existing ephemeral containers "probe" may not be changed' in again.err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["web"], "error: you must specify --image when not using --copy-to."),
+    (["web", "--image=busybox", "-t"], "error: -i/--stdin is required for containers with -t/--tty=true"),
+    (["web", "--image=busybox", "--copy-to=web-copy"],
+     "error: --copy-to is not supported by skiff debug: only ephemeral containers in the pod itself"),
+    (["node/host-1", "--image=busybox"],
+     "error: debugging a node is not supported by skiff debug: debug a pod (skiff debug POD --image=...)"),
+    (["nope", "--image=busybox"], 'error: pods "nope" not found'),
+])
+async def test_skiff_debug_refuses_what_it_does_not_do_in_one_line(skiff, argv, message):
+    refused = await skiff("debug", *argv)
+    assert (refused.code, refused.err.strip()) == (1, message)
+
+
+async def test_pod_security_judges_an_ephemeral_container_as_the_pods_own(client, rest):
+    await client.create(from_yaml("""
+apiVersion: v1
+kind: Namespace
+metadata: {name: guarded, labels: {pod-security.kubernetes.io/enforce: baseline}}
+"""))
+    await client.create(objects.pod("web", namespace="guarded"))
+    privileged = {"name": "root", "image": "busybox", "securityContext": {"privileged": True}}
+    async with rest.patch("/api/v1/namespaces/guarded/pods/web/ephemeralcontainers", data=add(privileged),
+                          headers=SMP) as r:
+        body = await r.json()
+    assert r.status == 403
+    assert 'violates PodSecurity "baseline:latest": privileged' in body["message"]
+    async with rest.patch("/api/v1/namespaces/guarded/pods/web/ephemeralcontainers",
+                          data=add({"name": "plain", "image": "busybox"}), headers=SMP) as r:
+        assert r.status == 200
+
+
+async def test_an_update_of_the_subresource_adds_one_over_grpc_and_rest(client, rest):
+    pod = await client.create(objects.pod("web"))
+    pod.spec.ephemeral_containers.add(name="one", image="busybox")
+    pod = await client.update(pod, subresource="ephemeralcontainers")
+    assert [c.name for c in pod.spec.ephemeral_containers] == ["one"]
+    async with rest.get(POD) as r:
+        body = await r.json()
+    body["spec"]["ephemeralContainers"].append({"name": "two", "image": "busybox"})
+    async with rest.put(f"{POD}/ephemeralcontainers", json=body) as r:
+        assert r.status == 200, (await r.json())["message"]
+    stale = body  # its resourceVersion is now old: a PUT is a compare-and-swap, as every update
+    stale["spec"]["ephemeralContainers"].append({"name": "three", "image": "busybox"})
+    async with rest.put(f"{POD}/ephemeralcontainers", json=stale) as r:
+        assert r.status == 409
+    assert [c.name for c in (await client.get("Pod", "web")).spec.ephemeral_containers] == ["one", "two"]

@@ -126,7 +126,10 @@ async def test_indexed_job_gives_each_pod_its_index(client):
             got = sorted(p.metadata.annotations[jobs.COMPLETION_INDEX] for p in active or [])
             return active if got == ["0", "2"] else None
         await eventually(replaced, timeout=30)
-        assert (await client.get("Job", "idx")).status.completed_indexes == "1"
+
+        async def recorded():  # the status is written after the replacement is made
+            return (await client.get("Job", "idx")).status.completed_indexes == "1"
+        await eventually(recorded)
 
 
 async def test_suspended_job_makes_no_pods_until_resumed(client):
@@ -137,8 +140,11 @@ async def test_suspended_job_makes_no_pods_until_resumed(client):
         assert await _active(client, "later", 0) is not None
         await client.patch("Job", "later", {"spec": {"suspend": False}}, patch_type="merge")
         await eventually(lambda: _active(client, "later", 1))
-        resumed = await client.get("Job", "later")
-        assert meta.get_condition(resumed.status.conditions, "Suspended").reason == "JobResumed"
+
+        async def resumed():  # the status is written after the pods are made
+            c = meta.get_condition((await client.get("Job", "later")).status.conditions, "Suspended")
+            return c.status == "False" and c.reason == "JobResumed"
+        await eventually(resumed)
 
 
 async def test_deleting_a_job_releases_its_pods(client):
@@ -166,3 +172,71 @@ async def test_ttl_after_finished_deletes_the_job(client):
                 return True
             return False
         await eventually(job_gone)
+
+
+def _index_of(pod) -> str:
+    return pod.metadata.annotations[jobs.COMPLETION_INDEX]
+
+
+async def _active_indexes(client, name, wanted: list[str]):
+    pods = await active_pods(client, selector=f"{jobs.JOB_NAME_LABEL}={name}")
+    return pods if sorted(_index_of(p) for p in pods) == wanted else None
+
+
+async def test_backoff_limit_per_index_retries_then_fails_indexes(client):
+    # the docs' job-backoff-limit-per-index-failindex.yaml: index 0 fails twice, index 1 hits FailIndex
+    policy = {"rules": [{"action": "FailIndex", "onExitCodes": {"containerName": "app", "operator": "In",
+                                                                 "values": [42]}}]}
+    async with running_manager(client, ["job"], job_backoff_base=0.2):
+        await client.create(job_object("per-index", completions=4, parallelism=2, completionMode="Indexed",
+                                       backoffLimitPerIndex=1, podFailurePolicy=policy))
+        first = {_index_of(p): p for p in await eventually(lambda: _active_indexes(client, "per-index", ["0", "1"]))}
+        await _end(client, first["0"], "Failed", exit_code=1)
+        await _end(client, first["1"], "Failed", exit_code=42)
+        # index 0 gets one retry (its failure count on the new pod); index 1 is not retried
+        retry = {_index_of(p): p for p in await eventually(lambda: _active_indexes(client, "per-index", ["0", "2"]))}
+        assert retry["0"].metadata.annotations[jobs.INDEX_FAILURE_COUNT] == "1"
+        await _end(client, retry["0"], "Failed", exit_code=1)
+        await _end(client, retry["2"], "Succeeded")
+        last = await eventually(lambda: _active_indexes(client, "per-index", ["3"]))
+        await _end(client, last[0], "Succeeded")
+        failed = await eventually(lambda: _condition(client, "per-index", "Failed"))
+        c = meta.get_condition(failed.status.conditions, "Failed")
+        assert (c.reason, c.message) == ("FailedIndexes", "Job has failed indexes")
+        assert (failed.status.failed_indexes, failed.status.completed_indexes) == ("0,1", "2,3")
+
+
+async def test_success_policy_completes_the_job_and_removes_lingering_pods(client):
+    policy = {"rules": [{"succeededIndexes": "0,2-3", "succeededCount": 1}]}
+    async with running_manager(client, ["job"]):
+        await client.create(job_object("lucky", completions=4, parallelism=4, completionMode="Indexed",
+                                       successPolicy=policy))
+        pods = {_index_of(p): p for p in await eventually(lambda: _active_indexes(client, "lucky",
+                                                                                   ["0", "1", "2", "3"]))}
+        await _end(client, pods["2"], "Succeeded")
+        done = await eventually(lambda: _condition(client, "lucky", "Complete"))
+        c = meta.get_condition(done.status.conditions, "Complete")
+        assert (c.reason, c.message) == ("SuccessPolicy", "Matched rules at index 0")
+        assert meta.get_condition(done.status.conditions, "SuccessCriteriaMet").reason == "SuccessPolicy"
+        await eventually(lambda: _active(client, "lucky", 0))
+
+
+async def test_an_evicted_pod_is_not_counted_when_the_policy_ignores_disruptions(client):
+    # the docs' job-pod-failure-policy-example.yaml: Ignore on the DisruptionTarget an eviction adds
+    policy = {"rules": [{"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]}]}
+    async with running_manager(client, ["job"]):
+        obj = job_object("drained", backoffLimit=0, podFailurePolicy=policy)
+        obj.spec.template.spec.node_name = "n1"  # bound: its deletion waits for the (absent) agent
+        await client.create(obj)
+        pod = (await eventually(lambda: _active(client, "drained", 1)))[0]
+        await client.evict(pod.metadata.name)
+        evicted = await client.get("Pod", pod.metadata.name)
+        c = meta.get_condition(evicted.status.conditions, "DisruptionTarget")
+        assert (c.status, c.reason, c.message) == ("True", "EvictionByEvictionAPI", "Eviction API: evicting")
+        # podReplacementPolicy Failed (the default with a policy): the replacement waits for the pod to be gone
+        await eventually(lambda: _none_held(client, "drained"))
+        await client.delete("Pod", pod.metadata.name, grace_period=0)  # the agent confirms
+        replacement = await eventually(lambda: _active(client, "drained", 1))
+        assert replacement[0].metadata.name != pod.metadata.name
+        job = await client.get("Job", "drained")
+        assert job.status.failed == 0 and meta.get_condition(job.status.conditions, "FailureTarget") is None

@@ -86,6 +86,8 @@ async def test_invalid_jobs_are_refused_with_field_paths_and_nothing_stored(kube
 async def test_skiff_get_and_describe_a_job(skiff, client, tmp_path):
     path = write(tmp_path, "job.yaml", PI_JOB)
     assert (await skiff("apply", "-f", path)).code == 0
+    again = await skiff("apply", "-f", path)  # the server's selector and labels survive a re-apply
+    assert (again.code, again.out.strip()) == (0, "job.batch/pi unchanged"), again.err
     got = await skiff("get", "jobs")
     assert got.out.splitlines()[0].split() == ["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"]
     assert got.out.splitlines()[1].split()[:3] == ["pi", "Running", "0/1"]
@@ -93,3 +95,12 @@ async def test_skiff_get_and_describe_a_job(skiff, client, tmp_path):
     for line in ("Parallelism:", "Completions:", "Completion Mode:", "Backoff Limit:", "Pods Statuses:",
                  "Pod Template:"):
         assert line in described, described
+
+
+async def test_skiff_create_job_builds_what_kubectl_create_job_builds(skiff, client):
+    done = await skiff("create", "job", "hello", "--image=busybox:latest", "--", "echo", "hi")
+    assert (done.code, done.out.strip()) == (0, "job.batch/hello created"), done.err
+    job = await client.get("Job", "hello")
+    c = job.spec.template.spec.containers[0]
+    assert (c.name, c.image, list(c.command), job.spec.template.spec.restart_policy) == (
+        "hello", "busybox:latest", ["echo", "hi"], "Never")

@@ -174,3 +174,19 @@ async def _token_ok(client, bound) -> bool:
         return bool((await client.create_token("default", bound_pod=bound)).token)
     except errors.Forbidden:
         return False
+
+
+async def test_a_token_is_bound_at_once_to_a_pod_just_created_or_recreated(apiserver_running, client, pki):
+    # The API server looks the pod up in its watch cache first; one the cache may not have caught up with
+    # (just created, deleted and created again, bound to the asking node) is judged on what etcd holds.
+    await _with_default_account(client)
+    fresh = await client.create(pod("fresh"))
+    assert (await client.create_token("default", bound_pod=fresh)).token
+    await client.bind("default", "fresh", "n1")
+    async with pki.node_client(client.servers, "n1") as n1:  # the node authorizer reads its cache: wait for it
+        await eventually(lambda: _token_ok(n1, fresh), 10, what="a token for the pod just bound to n1")
+    await client.delete("Pod", "fresh", grace_period=0)
+    again = await client.create(pod("fresh"))
+    assert (await client.create_token("default", bound_pod=again)).token
+    with pytest.raises(errors.Conflict):
+        await client.create_token("default", bound_pod=fresh)  # the uid of the pod that is gone

@@ -34,3 +34,21 @@ async def test_identical_updates_racing_in_one_batch_let_exactly_one_through(sto
                                      for _ in range(8)), return_exceptions=True)
     assert sum(isinstance(r, int) for r in results) == 1, results
     assert all(isinstance(r, errors.Conflict) for r in results if not isinstance(r, int)), results
+
+
+async def test_a_watch_gets_previous_values_only_when_it_asks(storage):
+    key = b"/registry/pods/default/watched"
+    first = await storage.create(key, b"v1")
+
+    async def events(prev_kv: bool):
+        seen = []
+        async for item in storage.watch(key, first + 1, prev_kv=prev_kv):
+            if hasattr(item, "kv"):
+                seen.append(item)
+                if len(seen) == 2:
+                    return seen
+    second = await storage.update(key, b"v2", first)
+    await storage.delete(key, second)
+    plain, with_prev = await asyncio.wait_for(asyncio.gather(events(False), events(True)), 10)
+    assert [(e.type, e.kv.value, e.prev) for e in plain] == [("PUT", b"v2", None), ("DELETE", b"", None)]
+    assert [(e.type, e.prev.value) for e in with_prev] == [("PUT", b"v1"), ("DELETE", b"v2")]

@@ -19,7 +19,7 @@ from api.client import Client
 from tests.fixtures.apiserver import admin_client
 from tests.fixtures.objects import from_yaml
 from tests.fixtures.pki import test_pki
-from tests.perf.harness import Component, control_plane, interruptible, percentile, pid_of, rss_mb
+from tests.perf.harness import Component, control_plane, cpu_seconds, interruptible, percentile, pid_of, rss_mb
 
 POD = """
 apiVersion: v1
@@ -64,6 +64,27 @@ async def probe_latency(client: Client, samples: list[float], stop: asyncio.Even
         await asyncio.sleep(0.1)
 
 
+def _processes(etcd, servers: list[str], hollows: list[Component], use_scheduler: bool) -> dict[str, int]:
+    """Each process of the run by name, with its pid: this benchmark's own is "client"."""
+    port = servers[0].rpartition(":")[2]
+    named = {"etcd": etcd.proc.pid, "client": os.getpid()}
+    named.update({f"apiserver_{i}": pid_of("controlplane.apiserver.main", s.rpartition(":")[2])
+                  for i, s in enumerate(servers)})
+    if use_scheduler:
+        named["scheduler"] = pid_of("controlplane.scheduler.main", port)
+        named["controller_manager"] = pid_of("controlplane.controllers.main", port)
+    named.update({f"hollow_{i}": hollow.process.pid for i, hollow in enumerate(hollows)})
+    return named
+
+
+def cpu_per_pod(before: dict[str, float], after: dict[str, float], pods: int) -> dict[str, float]:
+    """Milliseconds of CPU (user + system) each process spent per pod between two readings, and their total:
+    on a shared machine this varies far less than pods per second, and says where the time goes."""
+    spent = {name: round(1000 * (after[name] - before[name]) / pods, 2) for name in before}
+    spent["total"] = round(sum(spent.values()), 2)
+    return spent
+
+
 async def wait_for(condition, timeout: float, what: str, interval: float = 0.5):
     deadline = time.monotonic() + timeout
     while True:
@@ -92,17 +113,19 @@ def hollow_names(nodes: int, processes: int) -> list[tuple[str, int]]:
             for k in range(processes)]
 
 
-async def main(nodes: int, pods: int, use_scheduler: bool, apiservers: int = 1, hollow_processes: int = 1) -> dict:
+async def main(nodes: int, pods: int, use_scheduler: bool, apiservers: int = 1, hollow_processes: int = 1,
+               at_rest: float = 0.0) -> dict:
     """The run, in a working directory (the admin kubeconfig, the hollow agents' state) removed afterwards."""
     # The agents' pod files (ServiceAccount token volumes, /etc/hosts, termination logs; ~12 KB a pod) on a
     # tmpfs, as a kubelet's projected volumes are: on /tmp's ext4 a quarter of the hollow process's CPU was
     # kernel time (a sixth on tmpfs), taken from the control plane this machine is measuring.
     shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
     with tempfile.TemporaryDirectory(prefix="skiff-hollow-", dir=shm) as work:
-        return await _run(Path(work), nodes, pods, use_scheduler, apiservers, hollow_processes)
+        return await _run(Path(work), nodes, pods, use_scheduler, apiservers, hollow_processes, at_rest)
 
 
-async def _run(work: Path, nodes: int, pods: int, use_scheduler: bool, apiservers: int, hollow_processes: int) -> dict:
+async def _run(work: Path, nodes: int, pods: int, use_scheduler: bool, apiservers: int, hollow_processes: int,
+               at_rest: float) -> dict:
     extra = []
     if use_scheduler:
         extra = [("controlplane.scheduler.main", "--log-level", "WARNING"),
@@ -175,6 +198,8 @@ async def _run(work: Path, nodes: int, pods: int, use_scheduler: bool, apiserver
                                     raise
                         creates.append(time.perf_counter() - t)
                         progress(f"{len(creates)}/{pods} pods created")
+                processes = _processes(etcd, servers, hollows, use_scheduler)
+                cpu_before = {name: cpu_seconds(pid) for name, pid in processes.items()}
                 began = time.perf_counter()
                 await asyncio.gather(*(create(i) for i in range(pods)))
                 result["create_s"] = round(time.perf_counter() - began, 1)
@@ -187,6 +212,17 @@ async def _run(work: Path, nodes: int, pods: int, use_scheduler: bool, apiserver
                 await wait_for(all_running, 1800, f"{pods} pods Running", 1.0)
                 result["all_running_s"] = round(time.perf_counter() - began, 1)
                 result["running_per_s"] = round(pods / result["all_running_s"], 1)  # end to end, from the first create
+                result["cpu_ms_per_pod"] = cpu_per_pod(cpu_before, {n: cpu_seconds(p) for n, p in processes.items()},
+                                                       pods)
+                if at_rest:
+                    # Work still owed when every pod runs (events queued behind the pods), then what the
+                    # running fleet costs when nothing changes (leases, node status, resyncs).
+                    listed = await client.list("Event", "default", page_size=500)
+                    result["events_when_running"] = len(listed.items)
+                    before = {n: cpu_seconds(p) for n, p in processes.items()}
+                    await asyncio.sleep(at_rest)
+                    result["cores_at_rest"] = {n: round((cpu_seconds(p) - before[n]) / at_rest, 3)
+                                               for n, p in processes.items()}
                 stop.set()
                 await prober
                 counter.task.cancel()
@@ -222,10 +258,16 @@ if __name__ == "__main__":
     parser.add_argument("--hollow-processes", type=int, default=1, metavar="N",
                         help="hollow agent processes the nodes are split over (default 1; one process uses one core)")
     parser.add_argument("--smoke", action="store_true", help="20 nodes, 200 pods (CI)")
+    parser.add_argument("--at-rest", type=float, default=0.0, metavar="SECONDS",
+                        help="once every pod runs, count the Events written so far, then measure for SECONDS the "
+                             "cores each process still uses (default 0: not measured)")
     parser.add_argument("--no-scheduler", action="store_true",
                         help="bind pods by hand instead of running the scheduler and controller manager")
     args = parser.parse_args()
     nodes, pods = (20, 200) if args.smoke else (args.nodes, args.pods)
     if args.hollow_processes < 1 or args.hollow_processes > nodes:
         parser.error(f"--hollow-processes must be between 1 and the number of nodes ({nodes})")
-    print(json.dumps(asyncio.run(main(nodes, pods, not args.no_scheduler, args.apiservers, args.hollow_processes))))
+    if args.at_rest < 0:
+        parser.error("--at-rest must be 0 or more seconds")
+    print(json.dumps(asyncio.run(main(nodes, pods, not args.no_scheduler, args.apiservers, args.hollow_processes,
+                                      args.at_rest))))

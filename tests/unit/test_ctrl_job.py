@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from api import jobs, manifest, meta
-from controlplane.controllers.job import failurepolicy, plan
+from controlplane.controllers.job import failurepolicy, indexes, plan
 from controlplane.controllers.job import pods as job_pods
 from proto import types_pb2
 
@@ -105,18 +105,18 @@ def test_on_failure_restarts_count_toward_the_backoff_limit():
     ({"completions": 3, "completionMode": "Indexed"}, 3, "0,2", 0, False),
     ({"completions": 3, "completionMode": "Indexed"}, 3, "0-2", 0, True),
 ])
-def test_succeeded_enough(spec, succeeded, indexes, active, done):
+def test_success_by_completions(spec, succeeded, indexes, active, done):
     job = _job(**spec)
     status = types_pb2.JobStatus(succeeded=succeeded, completed_indexes=indexes)
-    assert plan.succeeded_enough(job, status, active) is done
+    assert plan.success(job, status, active) == (plan.COMPLETIONS_REACHED if done else None)
 
 
-@pytest.mark.parametrize("indexes, text", [
+@pytest.mark.parametrize("numbers, text", [
     (set(), ""), ({0}, "0"), ({0, 1}, "0,1"), ({0, 1, 2}, "0-2"), ({1, 3, 4, 5, 7}, "1,3-5,7"),
 ])
-def test_completed_indexes_text_round_trips(indexes, text):
-    assert plan.format_indexes(indexes) == text
-    assert plan.parse_indexes(text) == indexes
+def test_completed_indexes_text_round_trips(numbers, text):
+    assert jobs.format_indexes(numbers) == text
+    assert jobs.parse_indexes(text) == numbers
 
 
 def test_indexes_to_create_are_the_lowest_free_ones():
@@ -191,3 +191,52 @@ def test_ttl_counts_from_the_finish():
     assert plan.ttl_remaining(job, NOW) is None
     plan.set_condition(job.status, "Complete", "True", plan.COMPLETIONS_REACHED, NOW - timedelta(seconds=20))
     assert plan.ttl_remaining(job, NOW) == pytest.approx(40.0)
+
+
+def _per_index_job(**spec):
+    return _job(completionMode="Indexed", completions=4, backoffLimitPerIndex=1, **spec)
+
+
+def _indexed_pod(name, index, phase="Running", exit_code=1, failures=0):
+    pod = _pod(name, phase, finished=NOW if phase in ("Failed", "Succeeded") else None, exit_code=exit_code,
+               index=index)
+    pod.metadata.annotations[jobs.INDEX_FAILURE_COUNT] = str(failures)
+    return pod
+
+
+def test_an_index_fails_for_good_past_its_own_backoff_limit_or_by_fail_index():
+    job = _per_index_job(podFailurePolicy={"rules": [{"action": "FailIndex", "onExitCodes": {
+        "operator": "In", "values": [42]}}]})
+    pods = [_indexed_pod("a0", 0, "Failed"), _indexed_pod("b0", 0, "Failed", failures=1),  # 2 failures > 1
+            _indexed_pod("a1", 1, "Failed", exit_code=42),  # FailIndex at once
+            _indexed_pod("a2", 2, "Failed"),  # one failure: retried
+            _indexed_pod("a3", 3, "Succeeded")]
+    assert indexes.failure_counts(job, pods)[0] == (2, 0) and indexes.failure_counts(job, pods)[2] == (1, 0)
+    assert indexes.failed_for_good(job, pods) == {0, 1}
+
+
+@pytest.mark.parametrize("spec, completed, failed, expected", [
+    ({}, {2, 3}, {0}, None),  # index 1 still runs
+    ({}, {2, 3}, {0, 1}, indexes.FAILED_INDEXES),
+    ({"maxFailedIndexes": 1}, set(), {0, 1}, indexes.MAX_FAILED_INDEXES_EXCEEDED),
+    ({"maxFailedIndexes": 1}, set(), {0}, None),
+])
+def test_failed_indexes_fail_the_job(spec, completed, failed, expected):
+    assert indexes.index_failure(_per_index_job(**spec), completed, failed) == expected
+
+
+@pytest.mark.parametrize("rules, completed, message", [
+    ([{"succeededIndexes": "0,2-3", "succeededCount": 1}], {2}, "Matched rules at index 0"),
+    ([{"succeededIndexes": "0,2-3", "succeededCount": 2}], {2}, ""),
+    ([{"succeededIndexes": "0-1"}], {0}, ""),
+    ([{"succeededIndexes": "0-1"}, {"succeededCount": 1}], {3}, "Matched rules at index 1"),
+])
+def test_success_policy_rules(rules, completed, message):
+    job = _job(completionMode="Indexed", completions=4, successPolicy={"rules": rules})
+    assert indexes.success_policy_met(job, completed) == message
+
+
+def test_a_new_pod_of_an_index_carries_its_failure_counts():
+    pod = job_pods.from_template(_per_index_job(), 2, (1, 3))
+    assert pod.metadata.annotations[jobs.INDEX_FAILURE_COUNT] == "1"
+    assert pod.metadata.annotations[jobs.INDEX_IGNORED_FAILURE_COUNT] == "3"

@@ -10,7 +10,8 @@ from proto import types_pb2
 @pytest.mark.parametrize("alias,name", [
     ("po", "Pod"), ("pods", "Pod"), ("Pod", "Pod"), ("rs", "ReplicaSet"), ("deploy", "Deployment"),
     ("deployments.apps", "Deployment"), ("svc", "Service"), ("ep", "Endpoints"), ("no", "Node"),
-    ("ns", "Namespace"), ("ev", "Event"), ("leases", "Lease"),
+    ("ns", "Namespace"), ("ev", "Event"), ("leases", "Lease"), ("ds", "DaemonSet"), ("daemonsets.apps", "DaemonSet"),
+    ("jobs", "Job"), ("job.batch", "Job"),
 ])
 def test_aliases_resolve(alias, name):
     assert kinds.lookup(alias).name == name

@@ -59,7 +59,15 @@ def test_a_work_queue_keeps_completions_unset():
     ({"podFailurePolicy": {"rules": [{"action": "FailJob", "onExitCodes": {"operator": "In", "values": [0]}}]}},
      {}, "spec.podFailurePolicy.rules[0].onExitCodes.values[0]: Invalid value: 0: must not be 0 for the In operator"),
     ({"successPolicy": {"rules": [{"succeededCount": 1}]}}, {},
-     "spec.successPolicy: Forbidden: not supported by skiff's Job controller; leave it unset"),
+     'spec.successPolicy: Invalid value: {"rules": [{"succeededCount": 1}]}: requires indexed completion mode'),
+    ({"completionMode": "Indexed", "completions": 3, "successPolicy": {"rules": [{"succeededIndexes": "0-5"}]}},
+     {}, 'spec.successPolicy.rules[0].succeededIndexes: Invalid value: "0-5": must be between 0 and 2'),
+    ({"backoffLimitPerIndex": 1}, {}, "spec.backoffLimitPerIndex: Invalid value: 1: requires indexed completion mode"),
+    ({"maxFailedIndexes": 1, "completionMode": "Indexed", "completions": 2}, {},
+     "spec.backoffLimitPerIndex: Required value: when maxFailedIndexes is specified"),
+    ({"podFailurePolicy": {"rules": [{"action": "FailIndex", "onExitCodes": {"operator": "In", "values": [1]}}]}},
+     {}, "spec.podFailurePolicy.rules[0].action: Forbidden: the action FailIndex can only be used when "
+         "backoffLimitPerIndex is set"),
 ])
 def test_invalid_jobs_name_the_field(spec, template_spec, problem):
     assert problem in resources.validate(_created(spec, template_spec))

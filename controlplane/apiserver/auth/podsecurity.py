@@ -21,7 +21,7 @@ VOLUME_NAMES = {"host_path": "hostPath", "nfs": "nfs", "iscsi": "iscsi", "gce_pe
 
 
 def _containers(pod: types_pb2.Pod):
-    return [*pod.spec.init_containers, *pod.spec.containers]
+    return [*pod.spec.init_containers, *pod.spec.containers, *pod.spec.ephemeral_containers]
 
 
 def _quote(names) -> str:

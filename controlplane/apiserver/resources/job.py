@@ -9,6 +9,7 @@ from controlplane.apiserver.validation import jobs
 from proto import types_pb2
 
 DEFAULT_BACKOFF_LIMIT = 6
+MAX_INT32 = 2**31 - 1
 
 
 class JobStrategy(Strategy):
@@ -34,7 +35,8 @@ class JobStrategy(Strategy):
         if not spec.HasField("parallelism"):
             spec.parallelism = 1
         if not spec.HasField("backoff_limit"):
-            spec.backoff_limit = DEFAULT_BACKOFF_LIMIT
+            # with a limit per index, the Job as a whole has none unless asked
+            spec.backoff_limit = MAX_INT32 if spec.HasField("backoff_limit_per_index") else DEFAULT_BACKOFF_LIMIT
         if not spec.HasField("completion_mode"):
             spec.completion_mode = "NonIndexed"
         if not spec.HasField("suspend"):

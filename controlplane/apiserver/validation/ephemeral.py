@@ -3,7 +3,7 @@ the pods/ephemeralcontainers subresource: containers may be added to a pod there
 from __future__ import annotations
 
 from controlplane.apiserver.validation import pods
-from controlplane.apiserver.validation.fielderrors import Path, duplicate, forbidden, not_found
+from controlplane.apiserver.validation.fielderrors import Path, forbidden, not_found
 from proto import types_pb2
 
 FORBIDDEN = "cannot be set for an Ephemeral Container"
@@ -18,7 +18,9 @@ NOT_ALLOWED = (("ports", "ports"), ("resources", "resources"), ("liveness_probe"
 
 def validate_on_create(spec: types_pb2.PodSpec, path: Path) -> list[str]:
     """A pod is created without ephemeral containers: they are added to a running pod, through the subresource."""
-    return [forbidden(path.child("ephemeralContainers"), "cannot be set on create")] if spec.ephemeral_containers else []
+    if not spec.ephemeral_containers:
+        return []
+    return [forbidden(path.child("ephemeralContainers"), "cannot be set on create")]
 
 
 def validate_ephemeral_containers(spec: types_pb2.PodSpec, path: Path) -> list[str]:

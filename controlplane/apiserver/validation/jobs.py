@@ -4,7 +4,8 @@ end (restartPolicy OnFailure or Never), the generated or manual selector, and th
 from __future__ import annotations
 
 from api import selectors
-from api.jobs import CONTROLLER_UID_LABEL, JOB_NAME_LABEL, LEGACY_CONTROLLER_UID_LABEL, LEGACY_JOB_NAME_LABEL
+from api.jobs import (CONTROLLER_UID_LABEL, JOB_NAME_LABEL, LEGACY_CONTROLLER_UID_LABEL, LEGACY_JOB_NAME_LABEL,
+                      parse_indexes)
 from controlplane.apiserver.validation.fielderrors import (Path, at_least, forbidden, invalid, not_supported,
                                                            required)
 from controlplane.apiserver.validation.meta import validate_annotations, validate_label_selector, validate_labels
@@ -20,13 +21,41 @@ CONDITION_STATUSES = ("True", "False", "Unknown")
 MAX_PARALLELISM_FOR_INDEXED_JOB = 100_000
 MAX_FAILURE_POLICY_RULES = 20
 MAX_EXIT_CODE_VALUES = 255
-# Fields of batch/v1 that skiff's Job controller does not act on: refused by name, never dropped.
-_NOT_SERVED = (("backoff_limit_per_index", "backoffLimitPerIndex"), ("max_failed_indexes", "maxFailedIndexes"),
-               ("success_policy", "successPolicy"))
+MAX_SUCCESS_POLICY_RULES = 20
 
 
 def validate_job(job: types_pb2.Job) -> list[str]:
     spec, path = job.spec, Path("spec")
+    errors = _job_spec(spec, path)
+    errors += _selector_and_template(job, path)
+    if spec.HasField("pod_failure_policy"):
+        errors += _pod_failure_policy(spec, path.child("podFailurePolicy"))
+    return errors
+
+
+def validate_job_template_spec(template: types_pb2.JobTemplateSpec, path: Path) -> list[str]:
+    """A CronJob's jobTemplate (Kubernetes' ValidateJobTemplateSpec): a Job spec whose selector the Job's
+    create will generate, so none may be given."""
+    spec, spec_path = template.spec, path.child("spec")
+    meta_path = path.child("metadata")
+    errors = validate_labels(template.metadata.labels, meta_path.child("labels"))
+    errors += validate_annotations(template.metadata.annotations, meta_path.child("annotations"))
+    errors += _job_spec(spec, spec_path)
+    pod_meta = spec_path.child("template", "metadata")
+    errors += validate_labels(spec.template.metadata.labels, pod_meta.child("labels"))
+    errors += validate_annotations(spec.template.metadata.annotations, pod_meta.child("annotations"))
+    errors += _pod_template(spec, spec_path)
+    if spec.HasField("pod_failure_policy"):
+        errors += _pod_failure_policy(spec, spec_path.child("podFailurePolicy"))
+    if spec.HasField("selector"):
+        errors.append(invalid(spec_path.child("selector"), spec.selector, "`selector` will be auto-generated"))
+    if spec.HasField("manual_selector") and spec.manual_selector:
+        errors.append(not_supported(spec_path.child("manualSelector"), spec.manual_selector, ("nil", "false")))
+    return errors
+
+
+def _job_spec(spec: types_pb2.JobSpec, path: Path) -> list[str]:
+    """The counts and policies of a Job's spec, without its selector and template."""
     errors = []
     for field, name in (("parallelism", "parallelism"), ("completions", "completions"),
                         ("active_deadline_seconds", "activeDeadlineSeconds"), ("backoff_limit", "backoffLimit"),
@@ -50,15 +79,12 @@ def validate_job(job: types_pb2.Job) -> list[str]:
             errors.append(not_supported(path.child("podReplacementPolicy"), policy, POD_REPLACEMENT_POLICIES))
         elif spec.HasField("pod_failure_policy") and policy != "Failed":
             errors.append(not_supported(path.child("podReplacementPolicy"), policy, ("Failed",)))
-    for field, name in _NOT_SERVED:
-        if spec.HasField(field):
-            errors.append(forbidden(path.child(name), "not supported by skiff's Job controller; leave it unset"))
+    errors += _per_index(spec, path)
+    if spec.HasField("success_policy"):
+        errors += _success_policy(spec, path.child("successPolicy"))
     if spec.HasField("managed_by") and spec.managed_by != "kubernetes.io/job-controller":
         errors.append(forbidden(path.child("managedBy"), "skiff runs only the built-in Job controller "
                                                           "(kubernetes.io/job-controller)"))
-    errors += _selector_and_template(job, path)
-    if spec.HasField("pod_failure_policy"):
-        errors += _pod_failure_policy(spec, path.child("podFailurePolicy"))
     return errors
 
 
@@ -86,14 +112,82 @@ def _selector_and_template(job: types_pb2.Job, path: Path) -> list[str]:
         errors.append(invalid(meta_path.child("labels"), labels, "`selector` does not match template `labels`"))
     if not (spec.HasField("manual_selector") and spec.manual_selector) and job.metadata.uid:
         errors += _generated_selector(job, selector, path, meta_path)
-    spec_path = tpath.child("spec")
-    errors += validate_pod_spec(template.spec, spec_path)
+    return errors + _pod_template(spec, path)
+
+
+def _pod_template(spec: types_pb2.JobSpec, path: Path) -> list[str]:
+    """The pod template's spec: a valid pod whose containers end (restartPolicy OnFailure or Never)."""
+    template = spec.template
+    spec_path = path.child("template", "spec")
+    errors = validate_pod_spec(template.spec, spec_path)
     policy = template.spec.restart_policy
     if policy and policy not in JOB_RESTART_POLICIES:
         errors.append(not_supported(spec_path.child("restartPolicy"), policy, JOB_RESTART_POLICIES))
     elif policy == "OnFailure" and spec.HasField("pod_failure_policy"):
         errors.append(invalid(spec_path.child("restartPolicy"), policy,
                               'only "Never" is supported when podFailurePolicy is specified'))
+    return errors
+
+
+def _per_index(spec: types_pb2.JobSpec, path: Path) -> list[str]:
+    """backoffLimitPerIndex and maxFailedIndexes: Indexed Jobs only, within the completions."""
+    errors = []
+    indexed = spec.completion_mode == "Indexed"
+    if spec.HasField("backoff_limit_per_index"):
+        p = path.child("backoffLimitPerIndex")
+        errors += at_least(spec.backoff_limit_per_index, 0, p)
+        if not indexed:
+            errors.append(invalid(p, spec.backoff_limit_per_index, "requires indexed completion mode"))
+        if spec.template.spec.restart_policy and spec.template.spec.restart_policy != "Never":
+            errors.append(invalid(path.child("template", "spec", "restartPolicy"), spec.template.spec.restart_policy,
+                                  'must be "Never" when backoffLimitPerIndex is specified'))
+    if spec.HasField("max_failed_indexes"):
+        p = path.child("maxFailedIndexes")
+        errors += at_least(spec.max_failed_indexes, 0, p)
+        if not spec.HasField("backoff_limit_per_index"):
+            errors.append(required(path.child("backoffLimitPerIndex"), "when maxFailedIndexes is specified"))
+        if spec.HasField("completions") and spec.max_failed_indexes > spec.completions:
+            errors.append(invalid(p, spec.max_failed_indexes, "must be less than or equal to completions"))
+    return errors
+
+
+def _success_policy(spec: types_pb2.JobSpec, path: Path) -> list[str]:
+    errors = []
+    if spec.completion_mode != "Indexed":
+        errors.append(invalid(path, spec.success_policy, "requires indexed completion mode"))
+    rules, rules_path = spec.success_policy.rules, path.child("rules")
+    if not rules:
+        errors.append(required(rules_path, "at least one rules must be specified when the successPolicy is "
+                                           "specified"))
+    if len(rules) > MAX_SUCCESS_POLICY_RULES:
+        errors.append(f"{rules_path}: Too many: {len(rules)}: must have at most {MAX_SUCCESS_POLICY_RULES} items")
+    completions = spec.completions if spec.HasField("completions") else 0
+    for i, rule in enumerate(rules):
+        p = rules_path.index(i)
+        if not rule.HasField("succeeded_indexes") and not rule.HasField("succeeded_count"):
+            errors.append(required(p, "at least one of succeededCount or succeededIndexes must be specified"))
+        wanted: set[int] | None = None
+        if rule.HasField("succeeded_indexes"):
+            ip = p.child("succeededIndexes")
+            try:
+                wanted = parse_indexes(rule.succeeded_indexes)
+            except ValueError:
+                errors.append(invalid(ip, rule.succeeded_indexes, "error parsing succeededIndexes"))
+            else:
+                if any(x >= completions for x in wanted):
+                    errors.append(invalid(ip, rule.succeeded_indexes,
+                                          f"must be between 0 and {max(completions - 1, 0)}"))
+        if rule.HasField("succeeded_count"):
+            cp = p.child("succeededCount")
+            count = rule.succeeded_count
+            if count < 0:
+                errors.append(invalid(cp, count, "must be greater than or equal to 0"))
+            elif count > completions:
+                errors.append(invalid(cp, count, f"must be less than or equal to {completions} (the number of "
+                                                 f"specified completions)"))
+            elif wanted is not None and count > len(wanted):
+                errors.append(invalid(cp, count, f"must be less than or equal to {len(wanted)} (the number of "
+                                                 f"indexes in the specified succeededIndexes field)"))
     return errors
 
 
@@ -126,7 +220,7 @@ def _pod_failure_policy(spec: types_pb2.JobSpec, path: Path) -> list[str]:
         p = rules_path.index(i)
         if rule.action not in FAILURE_ACTIONS:
             errors.append(not_supported(p.child("action"), rule.action, FAILURE_ACTIONS))
-        elif rule.action == "FailIndex":
+        elif rule.action == "FailIndex" and not spec.HasField("backoff_limit_per_index"):
             errors.append(forbidden(p.child("action"), "the action FailIndex can only be used when "
                                                        "backoffLimitPerIndex is set"))
         has_codes, has_conditions = rule.HasField("on_exit_codes"), len(rule.on_pod_conditions) > 0
@@ -174,7 +268,8 @@ def validate_job_update(new: types_pb2.Job, old: types_pb2.Job) -> list[str]:
     path = Path("spec")
     for field, name in (("selector", "selector"), ("completion_mode", "completionMode"),
                         ("pod_failure_policy", "podFailurePolicy"), ("manual_selector", "manualSelector"),
-                        ("completions", "completions")):
+                        ("completions", "completions"), ("success_policy", "successPolicy"),
+                        ("backoff_limit_per_index", "backoffLimitPerIndex")):
         if _field(new.spec, field) != _field(old.spec, field):
             errors.append(invalid(path.child(name), _shown(new.spec, field), "field is immutable"))
     if new.spec.template != old.spec.template:

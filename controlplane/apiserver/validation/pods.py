@@ -292,6 +292,9 @@ def validate_resource_name(name: str, path: Path) -> list[str]:
     return errors
 
 
+VOLUME_SOURCES = ("empty_dir", "host_path", *podsources.CONFIG_SOURCES, "persistent_volume_claim")
+
+
 def validate_volumes(volumes: Iterable[types_pb2.Volume], path: Path) -> list[str]:
     errors = []
     seen: set[str] = set()
@@ -301,7 +304,7 @@ def validate_volumes(volumes: Iterable[types_pb2.Volume], path: Path) -> list[st
             errors.append(required(p.child("name")))
         else:
             errors += unique_label(volume.name, p.child("name"), seen)
-        sources = [f for f in ("empty_dir", "host_path", *podsources.CONFIG_SOURCES) if volume.HasField(f)]
+        sources = [f for f in VOLUME_SOURCES if volume.HasField(f)]
         if not sources:
             errors.append(required(p, "must specify a volume type"))
         for extra in sources[1:]:
@@ -312,6 +315,8 @@ def validate_volumes(volumes: Iterable[types_pb2.Volume], path: Path) -> list[st
             errors += validate_host_path(volume.host_path, p.child("hostPath"))
         if any(volume.HasField(f) for f in podsources.CONFIG_SOURCES):
             errors += podsources.validate_config_volume(volume, p)
+        if volume.HasField("persistent_volume_claim"):
+            errors += podsources.validate_claim_volume(volume.persistent_volume_claim, p.child("persistentVolumeClaim"))
     return errors
 
 

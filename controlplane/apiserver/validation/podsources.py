@@ -223,3 +223,10 @@ def validate_env_from(sources: Iterable[types_pb2.EnvFromSource], path: Path) ->
 
 def validate_image_pull_secrets(refs: Iterable[types_pb2.LocalObjectReference], path: Path) -> list[str]:
     return [e for i, ref in enumerate(refs) for e in _object_name(ref.name, path.index(i).child("name"))]
+
+
+def validate_claim_volume(source: types_pb2.PersistentVolumeClaimVolumeSource, path: Path) -> list[str]:
+    """A pod's `persistentVolumeClaim` volume: the claim it names, in the pod's namespace."""
+    if not source.claim_name:
+        return [required(path.child("claimName"))]
+    return each(names.dns1123_subdomain(source.claim_name), path.child("claimName"), source.claim_name)

@@ -1,5 +1,5 @@
-"""Validation of ReplicaSets and Deployments: replicas, a selector that selects the template's pods,
-a template whose pods never end on purpose, the rollout strategy, and a selector that never changes.
+"""Validation of ReplicaSets, Deployments and DaemonSets: replicas, a selector that selects the template's
+pods, a template whose pods never end on purpose, the update strategy, and a selector that never changes.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from controlplane.apiserver.validation.pods import RESTART_POLICIES, validate_po
 from proto import types_pb2
 
 DEPLOYMENT_STRATEGIES = ("Recreate", "RollingUpdate")
+DAEMON_SET_STRATEGIES = ("RollingUpdate", "OnDelete")
 
 _PERCENT = r"[0-9]+%"
 
@@ -45,8 +46,44 @@ def validate_deployment(deploy: types_pb2.Deployment) -> list[str]:
     return errors
 
 
-def validate_selector_and_template(spec: types_pb2.ReplicaSetSpec | types_pb2.DeploymentSpec, path: Path,
-                                   what: str) -> list[str]:
+def validate_daemon_set(ds: types_pb2.DaemonSet) -> list[str]:
+    spec, path = ds.spec, Path("spec")
+    errors = validate_selector_and_template(spec, path, "daemonset", "DaemonSet")
+    errors += at_least(spec.min_ready_seconds, 0, path.child("minReadySeconds"))
+    if spec.HasField("revision_history_limit"):
+        errors += at_least(spec.revision_history_limit, 0, path.child("revisionHistoryLimit"))
+    errors += _daemon_set_strategy(spec.update_strategy, path.child("updateStrategy"))
+    return errors
+
+
+def _daemon_set_strategy(strategy: types_pb2.DaemonSetUpdateStrategy, path: Path) -> list[str]:
+    if strategy.type == "OnDelete":
+        return []
+    if strategy.type != "RollingUpdate":
+        return [not_supported(path, manifest.to_dict(strategy), DAEMON_SET_STRATEGIES)]
+    rolling = path.child("rollingUpdate")
+    if not strategy.HasField("rolling_update"):
+        return [required(rolling)]
+    update = strategy.rolling_update
+    errors: list[str] = []
+    present = {}
+    for name, value in (("maxUnavailable", update.max_unavailable), ("maxSurge", update.max_surge)):
+        if value.WhichOneof("value") is not None and _int_or_percent(value) != 0:
+            present[name] = True
+            p = rolling.child(name)
+            errors += validate_int_or_percent(value, p)
+            plain = manifest.int_or_string_value(value)
+            if isinstance(plain, str) and (_int_or_percent(value) or 0) > 100:
+                errors.append(invalid(p, plain, "must not be greater than 100%"))
+    if len(present) == 2:
+        errors.append(invalid(rolling.child("maxSurge"), manifest.int_or_string_value(update.max_surge),
+                              "may not be set when maxUnavailable is non-zero"))
+    elif not present:
+        errors.append(required(rolling.child("maxUnavailable"), "cannot be 0 when maxSurge is 0"))
+    return errors
+
+
+def validate_selector_and_template(spec, path: Path, what: str, kind: str = "ReplicaSet") -> list[str]:
     """The selector is required, and the pods the template makes must be ones the selector selects."""
     errors = []
     p = path.child("selector")
@@ -62,12 +99,12 @@ def validate_selector_and_template(spec: types_pb2.ReplicaSetSpec | types_pb2.De
                 selector = selectors.from_match(spec.selector.match_labels, spec.selector.match_expressions)
             except selectors.SelectorError as e:
                 errors.append(invalid(p, spec.selector, f"invalid label selector: {e}"))
-    errors += validate_controller_template(spec.template, path.child("template"), selector)
+    errors += validate_controller_template(spec.template, path.child("template"), selector, kind)
     return errors
 
 
 def validate_controller_template(template: types_pb2.PodTemplateSpec, path: Path,
-                                 selector: selectors.LabelSelector | None) -> list[str]:
+                                 selector: selectors.LabelSelector | None, kind: str = "ReplicaSet") -> list[str]:
     meta = path.child("metadata")
     errors = validate_labels(template.metadata.labels, meta.child("labels"))
     errors += validate_annotations(template.metadata.annotations, meta.child("annotations"))
@@ -81,7 +118,7 @@ def validate_controller_template(template: types_pb2.PodTemplateSpec, path: Path
         errors.append(not_supported(spec_path.child("restartPolicy"), template.spec.restart_policy, ("Always",)))
     if template.spec.HasField("active_deadline_seconds"):
         errors.append(invalid(spec_path.child("activeDeadlineSeconds"), template.spec.active_deadline_seconds,
-                              "activeDeadlineSeconds in ReplicaSet is not Supported"))
+                              f"activeDeadlineSeconds in {kind} is not Supported"))
     return errors
 
 
@@ -128,8 +165,7 @@ def _int_or_percent(value: types_pb2.IntOrString) -> int | None:
     return plain
 
 
-def validate_selector_update(new: types_pb2.ReplicaSet | types_pb2.Deployment,
-                             old: types_pb2.ReplicaSet | types_pb2.Deployment) -> list[str]:
+def validate_selector_update(new, old) -> list[str]:
     # A controller that changed its selector would orphan its pods and adopt others.
     if new.spec.selector != old.spec.selector:
         return [invalid(Path("spec.selector"), new.spec.selector, "field is immutable")]

@@ -29,6 +29,10 @@ class Expectations:
     def expect_deletions(self, key: str, pod_keys: Iterable[str]) -> None:
         self._by_key[key] = _Expected(deletes=set(pod_keys), stamp=self.clock())
 
+    def expect(self, key: str, count: int, pod_keys: Iterable[str]) -> None:
+        """Creates and deletes asked for in one step (a DaemonSet makes some pods and deletes others)."""
+        self._by_key[key] = _Expected(adds=count, deletes=set(pod_keys), stamp=self.clock())
+
     def creation_observed(self, key: str, count: int = 1) -> None:
         expected = self._by_key.get(key)
         if expected is not None:

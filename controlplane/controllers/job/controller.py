@@ -7,13 +7,13 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from api import errors, meta
+from api import errors, jobs, meta
 from controlplane.controllers.core import informers as idx
 from controlplane.controllers.core import ownership
 from controlplane.controllers.core.controller import Context, Controller
 from controlplane.controllers.core.expectations import Expectations
 from controlplane.controllers.job import pods as job_pods
-from controlplane.controllers.job import plan
+from controlplane.controllers.job import indexes, plan
 from controlplane.controllers.replicaset.plan import BURST_REPLICAS, slow_start_batches
 from proto import types_pb2
 
@@ -160,8 +160,12 @@ class JobController(Controller):
         succeeded_indexes = None
         if indexed:
             succeeded_indexes = {i for p in pods if p.status.phase == "Succeeded" and p.metadata.uid not in holding
-                                 and (i := plan.pod_index(p)) is not None and i < job.spec.completions}
+                                 and (i := indexes.pod_index(p)) is not None and i < job.spec.completions}
         plan.settle(status, holding, succeeded_indexes)
+        if job.spec.HasField("backoff_limit_per_index"):
+            failed_indexes = jobs.parse_indexes(status.failed_indexes) | indexes.failed_for_good(job, pods)
+            status.failed_indexes = jobs.format_indexes(
+                failed_indexes - jobs.parse_indexes(status.completed_indexes))
         active = [p for p in pods if plan.is_active(p)]
         terminating = [p for p in pods if plan.is_terminating(p)]
         wake: list[float] = []
@@ -196,6 +200,9 @@ class JobController(Controller):
         target = meta.get_condition(status.conditions, "FailureTarget")
         if target is None or target.status != "True":
             failed = plan.failure(job, status, pods, fail_job, now)
+            if failed is None and job.spec.HasField("backoff_limit_per_index"):
+                failed = indexes.index_failure(job, jobs.parse_indexes(status.completed_indexes),
+                                               jobs.parse_indexes(status.failed_indexes))
             if failed is not None:
                 plan.set_condition(status, "FailureTarget", "True", failed, now)
                 self.recorder.warning(job, failed[0], failed[1])
@@ -206,13 +213,15 @@ class JobController(Controller):
                 plan.set_condition(status, "Failed", "True", (target.reason, target.message), now)
             return []
         met = meta.get_condition(status.conditions, "SuccessCriteriaMet")
-        if (met is None or met.status != "True") and plan.succeeded_enough(job, status, len(active)):
-            plan.set_condition(status, "SuccessCriteriaMet", "True", plan.COMPLETIONS_REACHED, now)
-            met = meta.get_condition(status.conditions, "SuccessCriteriaMet")
+        if met is None or met.status != "True":
+            succeeded = plan.success(job, status, len(active))
+            if succeeded is not None:
+                plan.set_condition(status, "SuccessCriteriaMet", "True", succeeded, now)
+                met = meta.get_condition(status.conditions, "SuccessCriteriaMet")
         if met is not None and met.status == "True":
             await self._delete(job, key, active)
             if not unresolved:
-                plan.set_condition(status, "Complete", "True", plan.COMPLETIONS_REACHED, now)
+                plan.set_condition(status, "Complete", "True", (met.reason, met.message), now)
                 status.completion_time = meta.format_time(now)
                 self.recorder.normal(job, "Completed", "Job completed")
             return []
@@ -229,19 +238,7 @@ class JobController(Controller):
         counted = len(active) + (len(terminating) if job.spec.pod_replacement_policy == "Failed" else 0)
         want = plan.want_active(job, status.succeeded, counted)
         if job.spec.completion_mode == "Indexed":
-            completed = plan.parse_indexes(status.completed_indexes)
-            extras = plan.indexed_extras(job, active, completed)
-            keep = [p for p in active if p not in extras]
-            excess = max(0, counted - len(extras) - want)
-            victims = extras + sorted(keep, key=lambda p: -(plan.pod_index(p) or 0))[:excess]
-            await self._delete(job, key, victims)
-            active = [p for p in active if p not in victims]
-            missing = want - (counted - len(victims))
-            if missing > 0:
-                running = {plan.pod_index(p) for p in (*active, *terminating)}
-                indexes = plan.indexes_to_create(job, completed, running, min(missing, BURST_REPLICAS))
-                await self._create_after_backoff(job, key, pods, now, wake, indexes)
-            return active
+            return await self._manage_indexed(job, key, status, pods, active, terminating, counted, now, wake)
         if counted > want:
             victims = job_pods.to_delete(active, counted - want)
             await self._delete(job, key, victims)
@@ -250,18 +247,57 @@ class JobController(Controller):
             await self._create_after_backoff(job, key, pods, now, wake, [None] * min(want - counted, BURST_REPLICAS))
         return active
 
-    async def _create_after_backoff(self, job, key: str, pods, now, wake: list[float], indexes: list) -> None:
-        if not indexes:
+    async def _manage_indexed(self, job, key: str, status, pods, active, terminating, counted: int, now,
+                              wake: list[float]) -> list:
+        completed = jobs.parse_indexes(status.completed_indexes)
+        failed = jobs.parse_indexes(status.failed_indexes)
+        want = plan.want_active(job, len(completed | failed), counted)
+        extras = plan.indexed_extras(job, active, completed | failed)
+        keep = [p for p in active if p not in extras]
+        excess = max(0, counted - len(extras) - want)
+        victims = extras + sorted(keep, key=lambda p: -(indexes.pod_index(p) or 0))[:excess]
+        await self._delete(job, key, victims)
+        active = [p for p in active if p not in victims]
+        missing = want - (counted - len(victims))
+        if missing <= 0:
+            return active
+        running = {indexes.pod_index(p) for p in (*active, *terminating)}
+        chosen = plan.indexes_to_create(job, completed | failed, running, min(missing, BURST_REPLICAS))
+        if not job.spec.HasField("backoff_limit_per_index"):
+            await self._create_after_backoff(job, key, pods, now, wake, chosen)
+            return active
+        # each index backs off on its own failures
+        counts = indexes.failure_counts(job, pods)
+        ready = []
+        for index in chosen:
+            failures = counts.get(index, (0, 0))
+            remaining = indexes.backoff_remaining(pods, index, failures[0], now, self.backoff_base,
+                                                  plan.BACKOFF_MAX_S, plan.finish_time)
+            if remaining > 0:
+                wake.append(remaining)
+            else:
+                ready.append((index, failures))
+        await self._create(job, key, ready)
+        return active
+
+    async def _create_after_backoff(self, job, key: str, pods, now, wake: list[float], chosen: list) -> None:
+        if not chosen:
             return
         remaining = plan.backoff_remaining(pods, now, self.backoff_base)
         if remaining > 0:
             wake.append(remaining)
             return
-        self.expectations.expect_creations(key, len(indexes))
-        pending = list(indexes)
-        for batch in slow_start_batches(len(indexes)):
+        await self._create(job, key, [(index, (0, 0)) for index in chosen])
+
+    async def _create(self, job, key: str, wanted: list[tuple[int | None, tuple[int, int]]]) -> None:
+        """Create a pod per (index or None, (failures, ignored failures) of that index)."""
+        if not wanted:
+            return
+        self.expectations.expect_creations(key, len(wanted))
+        pending = list(wanted)
+        for batch in slow_start_batches(len(wanted)):
             chunk, pending = pending[:batch], pending[batch:]
-            results = await asyncio.gather(*(self.client.create(job_pods.from_template(job, i)) for i in chunk),
+            results = await asyncio.gather(*(self.client.create(job_pods.from_template(job, i, f)) for i, f in chunk),
                                            return_exceptions=True)
             failed = [r for r in results if isinstance(r, BaseException)]
             for created in results:

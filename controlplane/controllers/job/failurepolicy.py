@@ -1,5 +1,5 @@
 """A Job's podFailurePolicy applied to one failed pod, as Kubernetes' matchPodFailurePolicy: the first
-rule whose exit codes or pod conditions match decides (FailJob, Ignore, Count); no match counts."""
+rule whose exit codes or pod conditions match decides (FailJob, FailIndex, Ignore, Count); no match counts."""
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -10,6 +10,7 @@ from proto import types_pb2
 class Verdict(NamedTuple):
     count: bool  # the failure counts toward backoffLimit
     fail_job: str = ""  # the Failed condition's message when a FailJob rule matched
+    fail_index: bool = False  # a FailIndex rule matched: the pod's index is not retried
 
 
 COUNT = Verdict(True)
@@ -24,6 +25,8 @@ def judge(policy: types_pb2.PodFailurePolicy, pod: types_pb2.Pod) -> Verdict:
             return Verdict(False)
         if rule.action == "FailJob":
             return Verdict(True, message)
+        if rule.action == "FailIndex":
+            return Verdict(True, fail_index=True)
         if rule.action == "Count":
             return COUNT
     return COUNT

@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from api import jobs, meta
+from api.jobs import format_indexes, parse_indexes
 from controlplane.controllers.core import podstate
-from controlplane.controllers.job import failurepolicy
+from controlplane.controllers.job import failurepolicy, indexes
+from controlplane.controllers.job.indexes import pod_index
 from proto import types_pb2
 
 FINALIZER = jobs.TRACKING_FINALIZER
@@ -95,8 +97,8 @@ def account(job: types_pb2.Job, pods: list[types_pb2.Pod]) -> Accounting:
         if ended == "Succeeded":
             out.succeeded.append(uid)
             continue
-        verdict = failurepolicy.judge(job.spec.pod_failure_policy, pod) if pod.status.phase == "Failed" \
-            else failurepolicy.COUNT
+        # a pod deleted before it ended is judged too: an eviction's DisruptionTarget condition may match
+        verdict = failurepolicy.judge(job.spec.pod_failure_policy, pod)
         if verdict.count:
             out.failed.append(uid)
         if verdict.fail_job and not out.fail_job:
@@ -179,20 +181,21 @@ def deadline_in(job: types_pb2.Job, status: types_pb2.JobStatus, now: datetime) 
     return max(0.0, job.spec.active_deadline_seconds - (now - started).total_seconds())
 
 
-def succeeded_enough(job: types_pb2.Job, status: types_pb2.JobStatus, active: int) -> bool:
+def success(job: types_pb2.Job, status: types_pb2.JobStatus, active: int) -> tuple[str, str] | None:
+    """(reason, message) of SuccessCriteriaMet once the Job has succeeded, or None."""
     if job.spec.completion_mode == "Indexed":
-        return len(parse_indexes(status.completed_indexes)) >= job.spec.completions
+        completed = parse_indexes(status.completed_indexes)
+        if job.spec.HasField("success_policy"):
+            matched = indexes.success_policy_met(job, completed)
+            if matched:
+                return indexes.SUCCESS_POLICY, matched
+        return COMPLETIONS_REACHED if len(completed) >= job.spec.completions else None
     if not job.spec.HasField("completions"):
-        return status.succeeded > 0 and active == 0
-    return status.succeeded >= job.spec.completions
+        return COMPLETIONS_REACHED if status.succeeded > 0 and active == 0 else None
+    return COMPLETIONS_REACHED if status.succeeded >= job.spec.completions else None
 
 
 # ---------------------------------------------------------------- indexed completions
-
-def pod_index(pod: types_pb2.Pod) -> int | None:
-    text = pod.metadata.annotations.get(jobs.COMPLETION_INDEX, "")
-    return int(text) if text.isdigit() else None
-
 
 def indexes_to_create(job: types_pb2.Job, completed: set[int], running: set[int], count: int) -> list[int]:
     """The lowest indexes neither completed nor running, at most `count`."""
@@ -211,30 +214,6 @@ def indexed_extras(job: types_pb2.Job, active: list[types_pb2.Pod], completed: s
         else:
             seen.add(index)
     return extras
-
-
-def parse_indexes(text: str) -> set[int]:
-    """"1,3-5,7" -> {1, 3, 4, 5, 7}."""
-    out: set[int] = set()
-    for part in filter(None, text.split(",")):
-        first, _, last = part.partition("-")
-        out.update(range(int(first), int(last or first) + 1))
-    return out
-
-
-def format_indexes(indexes: set[int]) -> str:
-    """{1, 3, 4, 5, 7} -> "1,3-5,7"; two in a row stay "3,4", as Kubernetes writes them."""
-    parts: list[str] = []
-    ordered = sorted(indexes)
-    i = 0
-    while i < len(ordered):
-        j = i
-        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
-            j += 1
-        first, last = ordered[i], ordered[j]
-        parts.append(str(first) if first == last else f"{first},{last}" if last == first + 1 else f"{first}-{last}")
-        i = j + 1
-    return ",".join(parts)
 
 
 # ---------------------------------------------------------------- conditions and the TTL

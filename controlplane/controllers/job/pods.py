@@ -7,8 +7,9 @@ from controlplane.controllers.core import ownership, podstate
 from proto import types_pb2
 
 
-def from_template(job: types_pb2.Job, index: int | None = None) -> types_pb2.Pod:
-    """A new pod of `job`; `index`: its completion index (Indexed Jobs), as Kubernetes names and labels it."""
+def from_template(job: types_pb2.Job, index: int | None = None, failures: tuple[int, int] = (0, 0)) -> types_pb2.Pod:
+    """A new pod of `job`; `index`: its completion index (Indexed Jobs), as Kubernetes names and labels it;
+    `failures`: the index's counted and ignored failures so far (kept with backoffLimitPerIndex)."""
     template = job.spec.template
     pod = types_pb2.Pod(api_version="v1", kind="Pod")
     m = pod.metadata
@@ -22,6 +23,9 @@ def from_template(job: types_pb2.Job, index: int | None = None) -> types_pb2.Pod
     if index is not None:
         m.annotations[jobs.COMPLETION_INDEX] = str(index)
         m.labels[jobs.COMPLETION_INDEX] = str(index)
+        if job.spec.HasField("backoff_limit_per_index"):
+            m.annotations[jobs.INDEX_FAILURE_COUNT] = str(failures[0])
+            m.annotations[jobs.INDEX_IGNORED_FAILURE_COUNT] = str(failures[1])
         if not pod.spec.hostname:
             pod.spec.hostname = f"{job.metadata.name}-{index}"
         for container in (*pod.spec.init_containers, *pod.spec.containers):

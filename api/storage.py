@@ -1,0 +1,138 @@
+"""The vocabulary of persistent storage (PersistentVolumes, claims, StorageClasses) with Kubernetes' names,
+and the small readings of those objects that the API server, the controllers, the scheduler and the CLI share."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from api import quantity, selectors
+
+ACCESS_MODES = ("ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod")
+SHORT_ACCESS_MODES = {"ReadWriteOnce": "RWO", "ReadOnlyMany": "ROX", "ReadWriteMany": "RWX",
+                      "ReadWriteOncePod": "RWOP"}
+VOLUME_MODES = ("Block", "Filesystem")
+PV_RECLAIM_POLICIES = ("Delete", "Recycle", "Retain")
+SC_RECLAIM_POLICIES = ("Delete", "Retain")
+BINDING_MODES = ("Immediate", "WaitForFirstConsumer")
+IMMEDIATE, WAIT_FOR_FIRST_CONSUMER = BINDING_MODES
+
+# phases
+PENDING, AVAILABLE, BOUND, RELEASED, FAILED, LOST = "Pending", "Available", "Bound", "Released", "Failed", "Lost"
+
+# annotations, as Kubernetes names them
+DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"
+BETA_DEFAULT_CLASS = "storageclass.beta.kubernetes.io/is-default-class"
+SELECTED_NODE = "volume.kubernetes.io/selected-node"  # the scheduler's choice for a WaitForFirstConsumer claim
+STORAGE_PROVISIONER = "volume.kubernetes.io/storage-provisioner"  # a claim waiting for this provisioner
+BETA_STORAGE_PROVISIONER = "volume.beta.kubernetes.io/storage-provisioner"
+PROVISIONED_BY = "pv.kubernetes.io/provisioned-by"  # on a PV a provisioner made
+BIND_COMPLETED = "pv.kubernetes.io/bind-completed"
+BOUND_BY_CONTROLLER = "pv.kubernetes.io/bound-by-controller"
+PV_PROTECTION = "kubernetes.io/pv-protection"
+PVC_PROTECTION = "kubernetes.io/pvc-protection"
+
+# skiff's node-local provisioner (as rancher's local-path): a directory on the node the pod runs on
+LOCAL_PATH_PROVISIONER = "skiff.io/local-path"
+# the finalizer that keeps a provisioned PV until its node's agent has removed the directory
+LOCAL_PATH_CLEANUP = "skiff.io/local-path-cleanup"
+DEFAULT_CLASS_NAME = "standard"
+
+
+def is_default_class(sc) -> bool:
+    annotations = sc.metadata.annotations
+    return annotations.get(DEFAULT_CLASS) == "true" or annotations.get(BETA_DEFAULT_CLASS) == "true"
+
+
+def default_class(classes: Iterable) -> str | None:
+    """The name of the default StorageClass: the newest of those marked default (Kubernetes 1.28+), else None."""
+    marked = [sc for sc in classes if is_default_class(sc) and not sc.metadata.deletion_timestamp]
+    if not marked:
+        return None
+    return max(marked, key=lambda sc: (sc.metadata.creation_timestamp, sc.metadata.name)).metadata.name
+
+
+def binding_mode(sc) -> str:
+    return sc.volume_binding_mode if sc is not None and sc.HasField("volume_binding_mode") else IMMEDIATE
+
+
+def claim_class(pvc) -> str:
+    """The class a claim asks for ("" for none)."""
+    return pvc.spec.storage_class_name if pvc.spec.HasField("storage_class_name") else ""
+
+
+def requested_bytes(pvc) -> int:
+    text = pvc.spec.resources.requests.get("storage", "0")
+    try:
+        return quantity.to_bytes(text)
+    except quantity.QuantityError:
+        return 0
+
+
+def capacity_bytes(pv) -> int:
+    try:
+        return quantity.to_bytes(pv.spec.capacity.get("storage", "0"))
+    except quantity.QuantityError:
+        return 0
+
+
+def access_modes_text(modes: Iterable[str]) -> str:
+    """kubectl's ACCESS MODES column: `RWO,ROX`, in Kubernetes' fixed order."""
+    wanted = set(modes)
+    return ",".join(SHORT_ACCESS_MODES[m] for m in ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany",
+                                                    "ReadWriteOncePod") if m in wanted)
+
+
+def claim_key(ref) -> str:
+    """`namespace/name` of the claim an ObjectReference (a PV's claimRef) names."""
+    return f"{ref.namespace}/{ref.name}"
+
+
+def host_directory(pv) -> str:
+    """The node directory a hostPath or local PV stands for ("" for any other source)."""
+    if pv.spec.HasField("host_path"):
+        return pv.spec.host_path.path
+    if pv.spec.HasField("local"):
+        return pv.spec.local.path
+    return ""
+
+
+def is_bound_to(pv, pvc) -> bool:
+    """Whether the volume's claimRef names this claim (a claimRef without uid: pre-bound by an admin)."""
+    ref = pv.spec.claim_ref
+    return (pv.spec.HasField("claim_ref") and ref.name == pvc.metadata.name
+            and ref.namespace == pvc.metadata.namespace and ref.uid in ("", pvc.metadata.uid))
+
+
+def _volume_mode(spec) -> str:
+    return spec.volume_mode if spec.HasField("volume_mode") else "Filesystem"
+
+
+def find_matching_volume(pvc, volumes: Iterable, fits_node=None):
+    """The volume a claim binds to, as Kubernetes' FindMatchingVolume: one pre-bound to it, else the smallest
+    Available one of the claim's class with every access mode it asks for, at least its size, labels its
+    selector matches (and, given `fits_node`, a node affinity the chosen node satisfies); None if no volume fits."""
+    selector = None
+    if pvc.spec.HasField("selector"):
+        try:
+            selector = selectors.from_match(pvc.spec.selector.match_labels, pvc.spec.selector.match_expressions)
+        except selectors.SelectorError:
+            return None
+    wanted_modes, wanted_bytes, wanted_class = set(pvc.spec.access_modes), requested_bytes(pvc), claim_class(pvc)
+    best, best_bytes = None, 0
+    for pv in volumes:
+        if _volume_mode(pv.spec) != _volume_mode(pvc.spec) or pv.metadata.deletion_timestamp:
+            continue
+        node_ok = fits_node is None or fits_node(pv)
+        if is_bound_to(pv, pvc):
+            return pv if node_ok else None
+        if pv.status.phase != AVAILABLE or pv.spec.HasField("claim_ref"):
+            continue
+        if selector is not None and not selector.matches(pv.metadata.labels):
+            continue
+        if pv.spec.storage_class_name != wanted_class or not node_ok:
+            continue
+        if not wanted_modes <= set(pv.spec.access_modes):
+            continue
+        size = capacity_bytes(pv)
+        if size >= wanted_bytes and (best is None or size < best_bytes):
+            best, best_bytes = pv, size
+    return best

@@ -1,0 +1,195 @@
+"""Validation of PersistentVolumes, PersistentVolumeClaims and StorageClasses, in Kubernetes' words
+(pkg/apis/core/validation ValidatePersistentVolume/Claim, pkg/apis/storage/validation)."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from api import names, quantity, storage
+from controlplane.apiserver.validation.fielderrors import (Path, each, forbidden, invalid, manifest_name,
+                                                           not_supported, required)
+from controlplane.apiserver.validation.meta import validate_label_selector
+from controlplane.apiserver.validation.pods import validate_host_path, validate_node_selector
+from proto import types_pb2
+
+PV_SOURCES = ("host_path", "local")
+IMMUTABLE = "field is immutable"
+
+
+def _access_modes(modes: Iterable[str], path: Path) -> list[str]:
+    modes = list(modes)
+    if not modes:
+        return [required(path, "at least 1 access mode is required")]
+    errors = [not_supported(path, m, storage.ACCESS_MODES) for m in modes if m not in storage.ACCESS_MODES]
+    if "ReadWriteOncePod" in modes and len(modes) > 1:
+        errors.append(forbidden(path, "may not use ReadWriteOncePod with other access modes"))
+    return errors
+
+
+def _storage_quantity(values: Mapping[str, str], path: Path) -> list[str]:
+    """The `storage` entry of a capacity or a request: a quantity greater than zero."""
+    if "storage" not in values:
+        return []  # the caller says what a missing one means
+    text, p = values["storage"], path.key("storage")
+    try:
+        value = quantity.parse_quantity(text)
+    except quantity.QuantityError:
+        return [invalid(p, text, "must be a valid quantity")]
+    if value < 0:
+        return [invalid(p, text, "must be greater than or equal to 0")]
+    if value == 0:
+        return [invalid(p, text, "must be greater than zero")]
+    return []
+
+
+def _class_name(name: str, path: Path) -> list[str]:
+    return each(names.dns1123_subdomain(name), path, name) if name else []
+
+
+def _volume_mode(spec, path: Path) -> list[str]:
+    if spec.HasField("volume_mode") and spec.volume_mode not in storage.VOLUME_MODES:
+        return [not_supported(path, spec.volume_mode, storage.VOLUME_MODES)]
+    return []
+
+
+# ---------------------------------------------------------------- PersistentVolume
+
+def validate_persistent_volume(pv: types_pb2.PersistentVolume) -> list[str]:
+    spec, path = pv.spec, Path("spec")
+    errors = _access_modes(spec.access_modes, path.child("accessModes")) if spec.access_modes else \
+        [required(path.child("accessModes"))]
+    if not spec.capacity:
+        errors.append(required(path.child("capacity")))
+    else:
+        for resource in spec.capacity:
+            if resource != "storage":
+                errors.append(not_supported(path.child("capacity"), resource, ("storage",)))
+        errors += _storage_quantity(spec.capacity, path.child("capacity"))
+    reclaim = spec.persistent_volume_reclaim_policy
+    if reclaim and reclaim not in storage.PV_RECLAIM_POLICIES:
+        errors.append(not_supported(path.child("persistentVolumeReclaimPolicy"), reclaim,
+                                    storage.PV_RECLAIM_POLICIES))
+    errors += _class_name(spec.storage_class_name, path.child("storageClassName"))
+    errors += _volume_mode(spec, path.child("volumeMode"))
+    sources = [f for f in PV_SOURCES if spec.HasField(f)]
+    if not sources:
+        errors.append(required(path, "must specify a volume type"))
+    for extra in sources[1:]:
+        errors.append(forbidden(path.child(manifest_name(spec, extra)), "may not specify more than 1 volume type"))
+    if spec.HasField("host_path"):
+        errors += validate_host_path(spec.host_path, path.child("hostPath"))
+        if reclaim == "Recycle" and spec.host_path.path == "/":
+            errors.append(forbidden(path.child("persistentVolumeReclaimPolicy"),
+                                    'may not be \'recycle\' for a hostPath mount of \'/\''))
+    if spec.HasField("local"):
+        local = path.child("local", "path")
+        if not spec.local.path:
+            errors.append(required(local))
+        elif not spec.local.path.startswith("/"):
+            errors.append(invalid(local, spec.local.path, "must be an absolute path"))
+        elif ".." in spec.local.path.split("/"):
+            errors.append(invalid(local, spec.local.path, "must not contain '..'"))
+        if not spec.HasField("node_affinity"):
+            errors.append(required(path.child("nodeAffinity"), "Local volume requires node affinity"))
+    if spec.HasField("node_affinity"):
+        affinity = path.child("nodeAffinity", "required")
+        if not spec.node_affinity.HasField("required"):
+            errors.append(required(affinity, "must specify required node constraints"))
+        else:
+            errors += validate_node_selector(spec.node_affinity.required, affinity)
+    if spec.HasField("claim_ref") and not spec.claim_ref.name:
+        errors.append(required(path.child("claimRef", "name")))
+    return errors
+
+
+def validate_persistent_volume_update(new: types_pb2.PersistentVolume, old: types_pb2.PersistentVolume) -> list[str]:
+    errors = []
+    if any(getattr(new.spec, f) != getattr(old.spec, f) or new.spec.HasField(f) != old.spec.HasField(f)
+           for f in PV_SOURCES):
+        errors.append(forbidden(Path("spec.persistentvolumesource"),
+                                "spec.persistentvolumesource is immutable after creation"))
+    if old.spec.HasField("node_affinity") and new.spec.node_affinity != old.spec.node_affinity:
+        errors.append(invalid(Path("nodeAffinity"), new.spec.node_affinity, IMMUTABLE))
+    if new.spec.volume_mode != old.spec.volume_mode:
+        errors.append(invalid(Path("spec.volumeMode"), new.spec.volume_mode, IMMUTABLE))
+    return errors
+
+
+# ---------------------------------------------------------------- PersistentVolumeClaim
+
+def validate_claim_spec(spec: types_pb2.PersistentVolumeClaimSpec, path: Path) -> list[str]:
+    errors = _access_modes(spec.access_modes, path.child("accessModes"))
+    if spec.HasField("selector"):
+        errors += validate_label_selector(spec.selector, path.child("selector"))
+    requests = path.child("resources", "requests")
+    if "storage" not in spec.resources.requests:
+        errors.append(required(path.child("resources").key("storage")))
+    else:
+        errors += _storage_quantity(spec.resources.requests, requests)
+    for resource in spec.resources.requests:
+        if resource != "storage":
+            errors.append(not_supported(requests.key(resource), resource, ("storage",)))
+    if "storage" in spec.resources.limits:
+        errors += _storage_quantity(spec.resources.limits, path.child("resources", "limits"))
+    if spec.HasField("storage_class_name"):
+        errors += _class_name(spec.storage_class_name, path.child("storageClassName"))
+    errors += _volume_mode(spec, path.child("volumeMode"))
+    return errors
+
+
+def validate_claim(pvc: types_pb2.PersistentVolumeClaim) -> list[str]:
+    return validate_claim_spec(pvc.spec, Path("spec"))
+
+
+def validate_claim_update(new: types_pb2.PersistentVolumeClaim, old: types_pb2.PersistentVolumeClaim) -> list[str]:
+    """A claim's spec is fixed once made, except its requested size (expansion of a bound claim), a
+    volumeName the binder fills in, and a class the default-class admission fills in."""
+    def comparable(spec: types_pb2.PersistentVolumeClaimSpec, old_spec) -> types_pb2.PersistentVolumeClaimSpec:
+        copied = types_pb2.PersistentVolumeClaimSpec()
+        copied.CopyFrom(spec)
+        copied.resources.ClearField("requests")
+        if not old_spec.volume_name:
+            copied.volume_name = ""
+        if not old_spec.HasField("storage_class_name"):
+            copied.ClearField("storage_class_name")
+        return copied
+    if comparable(new.spec, old.spec) != comparable(old.spec, old.spec):
+        return [forbidden(Path("spec"), "spec is immutable after creation except resources.requests and "
+                                        "volumeAttributesClassName for bound claims")]
+    errors = []
+    if new.spec.resources.requests.get("storage") != old.spec.resources.requests.get("storage"):
+        if old.status.phase != storage.BOUND:
+            errors.append(forbidden(Path("spec", "resources", "requests", "storage"),
+                                    "field can not be less than previous value" if
+                                    storage.requested_bytes(new) < storage.requested_bytes(old) else
+                                    "only dynamically provisioned pvc can be resized and the storageclass that "
+                                    "provisions the pvc must support resize"))
+    return errors
+
+
+# ---------------------------------------------------------------- StorageClass
+
+def validate_storage_class(sc: types_pb2.StorageClass) -> list[str]:
+    errors = []
+    if not sc.provisioner:
+        errors.append(required(Path("provisioner")))
+    else:
+        errors += each(names.qualified_name(sc.provisioner), Path("provisioner"), sc.provisioner)
+    if sc.HasField("reclaim_policy") and sc.reclaim_policy not in storage.SC_RECLAIM_POLICIES:
+        errors.append(not_supported(Path("reclaimPolicy"), sc.reclaim_policy, storage.SC_RECLAIM_POLICIES))
+    if sc.HasField("volume_binding_mode") and sc.volume_binding_mode not in storage.BINDING_MODES:
+        errors.append(not_supported(Path("volumeBindingMode"), sc.volume_binding_mode, storage.BINDING_MODES))
+    return errors
+
+
+def validate_storage_class_update(new: types_pb2.StorageClass, old: types_pb2.StorageClass) -> list[str]:
+    errors = []
+    if dict(new.parameters) != dict(old.parameters):
+        errors.append(forbidden(Path("parameters"), "updates to parameters are forbidden."))
+    if new.provisioner != old.provisioner:
+        errors.append(forbidden(Path("provisioner"), "updates to provisioner are forbidden."))
+    if new.reclaim_policy != old.reclaim_policy:
+        errors.append(forbidden(Path("reclaimPolicy"), "updates to reclaimPolicy are forbidden."))
+    if new.volume_binding_mode != old.volume_binding_mode:
+        errors.append(invalid(Path("volumeBindingMode"), new.volume_binding_mode, IMMUTABLE))
+    return errors
+

@@ -1,0 +1,204 @@
+"""The DaemonSet controller's sync: claim pods, map them to the nodes they are for, create or delete so each
+eligible node has one (guarded by expectations), take the rolling update's next step, then write status.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from api import errors, meta
+from controlplane.controllers.core import informers as idx
+from controlplane.controllers.core import ownership, podstate
+from controlplane.controllers.core.controller import Context, Controller
+from controlplane.controllers.core.expectations import Expectations
+from controlplane.controllers.daemon import plan
+from controlplane.controllers.replicaset.plan import slow_start_batches
+from proto import types_pb2
+
+log = logging.getLogger(__name__)
+
+FAILED_POD_BACKOFF_S = (1.0, 900.0)  # Kubernetes' failedPodsBackoff: 1 s doubling up to 15 min per node
+
+
+class DaemonSetController(Controller):
+    name = "daemonset"
+    workers = 0  # --workers
+
+    def __init__(self, ctx: Context):
+        super().__init__(ctx)
+        self.expectations = Expectations()
+        self.daemonsets = ctx.informers.get("DaemonSet")
+        self.pods = ctx.informers.get("Pod")
+        self.nodes = ctx.informers.get("Node")
+        self._failed_backoff: dict[tuple[str, str], tuple[float, float]] = {}  # (ds key, node) -> (until, delay)
+        self.daemonsets.add_handlers(on_add=lambda ds: self.enqueue(meta.key(ds)),
+                                     on_update=lambda old, new: self.enqueue(meta.key(new)),
+                                     on_delete=self._ds_deleted)
+        self.pods.add_handlers(on_add=self._pod_added, on_update=self._pod_updated, on_delete=self._pod_deleted)
+        self.nodes.add_handlers(on_add=lambda n: self._enqueue_all(),
+                                on_update=self._node_updated, on_delete=lambda n: self._enqueue_all())
+
+    # ------------------------------------------------------------ handlers: only enqueue
+
+    def _enqueue_all(self) -> None:
+        for ds in self.daemonsets.list():
+            self.enqueue(meta.key(ds))
+
+    def _node_updated(self, old, new) -> None:
+        # heartbeats change only the status: worth nothing to a DaemonSet
+        if (old.metadata.labels != new.metadata.labels or old.spec != new.spec
+                or _ready(old) != _ready(new)):
+            self._enqueue_all()
+
+    def _ds_deleted(self, ds) -> None:
+        self.expectations.forget(meta.key(ds))
+
+    def _pod_added(self, pod) -> None:
+        owner = ownership.controller_key(pod, "DaemonSet")
+        if owner is not None:
+            self.expectations.creation_observed(owner)
+            self.enqueue(owner)
+        else:
+            self._enqueue_matching(pod)
+
+    def _pod_updated(self, old, new) -> None:
+        owner = ownership.controller_key(new, "DaemonSet")
+        if new.metadata.deletion_timestamp and not old.metadata.deletion_timestamp and owner:
+            self.expectations.deletion_observed(owner, meta.key(new))
+        old_owner = ownership.controller_key(old, "DaemonSet")
+        if old_owner and old_owner != owner:
+            self.enqueue(old_owner)
+        if owner is not None:
+            self.enqueue(owner)
+        elif new.metadata.labels != old.metadata.labels or old_owner:
+            self._enqueue_matching(new)
+
+    def _pod_deleted(self, pod) -> None:
+        owner = ownership.controller_key(pod, "DaemonSet")
+        if owner is not None:
+            self.expectations.deletion_observed(owner, meta.key(pod))
+            self.enqueue(owner)
+
+    def _enqueue_matching(self, pod) -> None:
+        for ds in self.daemonsets.by_index(idx.NAMESPACE, pod.metadata.namespace):
+            if ownership.selector_of(ds.spec).matches(pod.metadata.labels):
+                self.enqueue(meta.key(ds))
+
+    # ------------------------------------------------------------ sync
+
+    async def sync(self, key: str) -> None:
+        ds = self.daemonsets.get(key)
+        if ds is None:
+            self.expectations.forget(key)
+            return
+        owned = await self._claim(ds)
+        # a deleted pod that already ended holds no node any more
+        live = [p for p in owned if not (p.metadata.deletion_timestamp and p.status.phase in podstate.TERMINAL)]
+        pods = plan.by_node(live)
+        nodes = self.nodes.list()
+        hash_ = plan.revision_hash(ds)
+        now = meta.now()
+        wake: list[float] = []
+        if self.expectations.satisfied(key) and not meta.is_being_deleted(ds):
+            step, failed = plan.manage(ds, nodes, pods, hash_)
+            step = step._replace(delete=step.delete + self._failed_to_delete(ds, key, failed, wake))
+            if not step.create_on and not step.delete and ds.spec.update_strategy.type == "RollingUpdate":
+                desired = sum(1 for n in nodes if plan.should_run(ds.spec.template, n).should_run)
+                step = plan.rolling_update(ds, pods, hash_, desired, now)
+            await self._act(ds, key, step, hash_)
+        status = plan.status_of(ds, nodes, pods, hash_, now)
+        if status != ds.status:
+            updated = types_pb2.DaemonSet()
+            updated.CopyFrom(ds)
+            updated.status.CopyFrom(status)
+            await self.client.update_status(updated)
+        check = plan.next_availability_check(ds, live, now)
+        if check is not None:
+            wake.append(check)
+        if wake:
+            self.queue.add_after(key, min(wake) + 0.05)
+
+    async def _claim(self, ds) -> list:
+        namespace = ds.metadata.namespace
+        candidates = [*self.pods.by_index(idx.CONTROLLER_UID, ds.metadata.uid),
+                      *(p for p in self.pods.by_index(idx.ORPHAN_IN, namespace) if podstate.is_active(p))]
+        claim = ownership.claim(ds, ownership.selector_of(ds.spec), candidates)
+        owned = list(claim.owned)
+        for pod in claim.adopt:
+            try:
+                owned.append(await self.client.update(ownership.adopted(pod, ds)))
+            except (errors.NotFound, errors.Conflict):
+                continue
+        for pod in claim.release:
+            try:
+                await self.client.update(ownership.released(pod, ds.metadata.uid))
+            except (errors.NotFound, errors.Conflict):
+                continue
+        return owned
+
+    def _failed_to_delete(self, ds, key: str, failed, wake: list[float]) -> list:
+        """Failed daemon pods are replaced, but a node that keeps failing them is retried with backoff."""
+        now = asyncio.get_running_loop().time()
+        out = []
+        for pod in failed:
+            node = plan.target_node(pod)
+            until, delay = self._failed_backoff.get((key, node), (0.0, 0.0))
+            if now < until:
+                wake.append(until - now)
+                continue
+            first, cap = FAILED_POD_BACKOFF_S
+            delay = min(max(delay * 2, first), cap)
+            self._failed_backoff[(key, node)] = (now + delay, delay)
+            self.recorder.warning(ds, "FailedDaemonPod", f"Found failed daemon pod {pod.metadata.namespace}/"
+                                                         f"{pod.metadata.name} on node {node}, will try to kill it")
+            out.append(pod)
+        return out
+
+    async def _act(self, ds, key: str, step: plan.Step, hash_: str) -> None:
+        create = step.create_on[:plan.BURST]
+        delete = step.delete[:plan.BURST]
+        if not create and not delete:
+            return
+        self.expectations.expect(key, len(create), [meta.key(p) for p in delete])
+        failures = await asyncio.gather(self._create(ds, key, create, hash_), self._delete(ds, key, delete),
+                                        return_exceptions=True)
+        for failure in failures:
+            if isinstance(failure, BaseException):
+                raise failure
+
+    async def _create(self, ds, key: str, node_names: list[str], hash_: str) -> None:
+        pending = list(node_names)
+        for batch in slow_start_batches(len(node_names)):
+            chunk, pending = pending[:batch], pending[batch:]
+            results = await asyncio.gather(*(self.client.create(plan.new_pod(ds, n, hash_)) for n in chunk),
+                                           return_exceptions=True)
+            failed = [r for r in results if isinstance(r, BaseException)]
+            for created in results:
+                if not isinstance(created, BaseException):
+                    self.recorder.normal(ds, "SuccessfulCreate", f"Created pod: {created.metadata.name}")
+            if failed:
+                self.expectations.creation_observed(key, len(failed) + len(pending))
+                self.recorder.warning(ds, "FailedCreate", f"Error creating: {failed[0]}")
+                raise errors.ApiError(str(failed[0]))
+
+    async def _delete(self, ds, key: str, victims) -> None:
+        async def delete(pod):
+            try:
+                await self.client.delete("Pod", pod.metadata.name, pod.metadata.namespace,
+                                         precondition_uid=pod.metadata.uid)
+                self.recorder.normal(ds, "SuccessfulDelete", f"Deleted pod: {pod.metadata.name}")
+            except errors.NotFound:
+                self.expectations.deletion_observed(key, meta.key(pod))
+            except errors.ApiError:
+                self.expectations.deletion_observed(key, meta.key(pod))
+                raise
+
+        results = await asyncio.gather(*(delete(p) for p in victims), return_exceptions=True)
+        for r in results:
+            if isinstance(r, BaseException):
+                raise r
+
+
+def _ready(node) -> str:
+    c = meta.get_condition(node.status.conditions, "Ready")
+    return c.status if c is not None else ""

@@ -1,0 +1,1 @@
+"""The PersistentVolume binder (Kubernetes' persistentvolume-binder controller)."""

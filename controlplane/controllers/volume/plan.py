@@ -1,0 +1,49 @@
+"""The binder's decisions as pure functions: what a volume's phase should be given its claim, and what a
+released volume's reclaim policy does with it (Kubernetes' pkg/controller/volume/persistentvolume)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from api import storage
+
+
+@dataclass(frozen=True)
+class VolumeVerdict:
+    phase: str
+    reclaim: str = ""  # "Delete", "Retain" or "" (nothing to do): what to do with a Released volume
+    message: str = ""  # status.message (a Failed volume says why)
+
+
+def volume_verdict(pv, claim) -> VolumeVerdict:
+    """The volume's phase given the claim its claimRef names (`claim` None: no such claim, or another uid)."""
+    if not pv.spec.HasField("claim_ref"):
+        return VolumeVerdict(storage.AVAILABLE)
+    if not pv.spec.claim_ref.uid:
+        return VolumeVerdict(storage.AVAILABLE)  # pre-bound by an admin: kept for that claim
+    if claim is None:
+        policy = pv.spec.persistent_volume_reclaim_policy or "Retain"
+        if policy == "Delete" and pv.metadata.annotations.get(storage.PROVISIONED_BY) != \
+                storage.LOCAL_PATH_PROVISIONER:
+            # as Kubernetes says of a volume no plugin it has can delete (a hostPath or local one)
+            return VolumeVerdict(storage.FAILED, "Delete", f'error getting deleter volume plugin for volume '
+                                                           f'"{pv.metadata.name}": no deletable volume plugin matched')
+        return VolumeVerdict(storage.RELEASED, policy if policy == "Delete" else "Retain")
+    if claim.spec.volume_name == pv.metadata.name:
+        return VolumeVerdict(storage.BOUND)
+    return VolumeVerdict(pv.status.phase or storage.AVAILABLE)  # the claim's side of the bind is under way
+
+
+def claim_problem(pvc, classes: dict) -> tuple[str, str]:
+    """(event reason, message) of a claim that found no volume, as Kubernetes words each case."""
+    name = storage.claim_class(pvc)
+    if not name:
+        return "FailedBinding", "no persistent volumes available for this claim and no storage class is set"
+    sc = classes.get(name)
+    if sc is None:
+        return "ProvisioningFailed", f'storageclass.storage.k8s.io "{name}" not found'
+    if storage.binding_mode(sc) == storage.WAIT_FOR_FIRST_CONSUMER:
+        return "WaitForFirstConsumer", "waiting for first consumer to be created before binding"
+    return "ExternalProvisioning", (f"Waiting for a volume to be created either by the external provisioner "
+                                    f"'{sc.provisioner}' or manually by the system administrator. If volume "
+                                    f"creation is delayed, please verify that the provisioner is running and "
+                                    f"correctly registered.")
