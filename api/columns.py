@@ -129,6 +129,25 @@ def _job_row(job, now):
     return [_name(job), job_status(job), job_completions(job), job_duration(job, now), _age(job, now)]
 
 
+def _cron_job_row(cj, now):
+    spec = cj.spec
+    last = age(cj.status.last_schedule_time, now) if cj.status.last_schedule_time else NONE
+    suspend = str(spec.suspend) if spec.HasField("suspend") else "<unset>"
+    return [_name(cj), spec.schedule, spec.time_zone if spec.HasField("time_zone") else NONE, suspend,
+            str(len(cj.status.active)), last, _age(cj, now)]
+
+
+def _cron_job_wide(cj):
+    job_spec = cj.spec.job_template.spec
+    containers = job_spec.template.spec.containers
+    selector = NONE
+    if job_spec.HasField("selector"):
+        from api import selectors
+        selector = str(selectors.from_match(job_spec.selector.match_labels, job_spec.selector.match_expressions))
+    return [",".join(c.name for c in containers) or NONE, ",".join(c.image for c in containers) or NONE,
+            selector or NONE]
+
+
 def _ds_row(ds, now):
     s = ds.status
     selector = ",".join(f"{k}={v}" for k, v in sorted(ds.spec.template.spec.node_selector.items())) or NONE
@@ -349,6 +368,8 @@ COLUMNS: dict[str, Columns] = {
                           ("CONTAINERS", "IMAGES", "SELECTOR"), _template_wide),
     "Job": Columns(("NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"), _job_row,
                    ("CONTAINERS", "IMAGES", "SELECTOR"), _template_wide),
+    "CronJob": Columns(("NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE"), _cron_job_row,
+                       ("CONTAINERS", "IMAGES", "SELECTOR"), _cron_job_wide),
     "DaemonSet": Columns(("NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"),
                          _ds_row, ("CONTAINERS", "IMAGES", "SELECTOR"), _template_wide),
     "Service": Columns(("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"), _svc_row,

@@ -1,4 +1,4 @@
-"""`skiff describe` bodies of Jobs and DaemonSets, in kubectl's layout: the counts in words, times,
+"""`skiff describe` bodies of Jobs, CronJobs and DaemonSets, in kubectl's layout: the counts in words, times,
 the update strategy, the pod template and conditions."""
 from __future__ import annotations
 
@@ -57,6 +57,29 @@ def job_body(job) -> list[str]:
     if spec.completion_mode == "Indexed":
         lines.append(field("Completed Indexes", _indexes(s.completed_indexes)))
     return lines + template_lines(spec.template)
+
+
+def cron_job_body(cj) -> list[str]:
+    spec, s = cj.spec, cj.status
+    unset = "<unset>"
+    lines = [field("Schedule", spec.schedule), field("Concurrency Policy", spec.concurrency_policy),
+             field("Suspend", str(spec.suspend) if spec.HasField("suspend") else unset),
+             field("Successful Job History Limit", spec.successful_jobs_history_limit
+                   if spec.HasField("successful_jobs_history_limit") else unset)]
+    if spec.HasField("failed_jobs_history_limit"):
+        lines.append(field("Failed Job History Limit", spec.failed_jobs_history_limit))
+    lines.append(field("Starting Deadline Seconds", f"{spec.starting_deadline_seconds}s"
+                       if spec.HasField("starting_deadline_seconds") else unset))
+    job = spec.job_template.spec
+    lines.append(field("Selector", _selector(spec.job_template) if job.HasField("selector") else unset))
+    lines.append(field("Parallelism", job.parallelism if job.HasField("parallelism") else unset))
+    lines.append(field("Completions", job.completions if job.HasField("completions") else unset))
+    if job.HasField("active_deadline_seconds"):
+        lines.append(field("Active Deadline Seconds", f"{job.active_deadline_seconds}s"))
+    lines += template_lines(job.template)
+    lines.append(field("Last Schedule Time", _time(s.last_schedule_time) if s.last_schedule_time else unset))
+    lines.append(field("Active Jobs", ", ".join(ref.name for ref in s.active) or NONE))
+    return lines
 
 
 def daemon_set_body(ds) -> list[str]:

@@ -1,4 +1,4 @@
-"""Objects that `create deployment|job|namespace|service` and `run` build from flags, as kubectl's
+"""Objects that `create deployment|job|cronjob|namespace|service` and `run` build from flags, as kubectl's
 generators build them: pure functions from arguments to manifests.
 """
 from __future__ import annotations
@@ -39,6 +39,35 @@ def job(name: str, image: str, command: list[str] | None = None, namespace: str 
     metadata = {"name": name, **({"namespace": namespace} if namespace else {})}
     return {"apiVersion": "batch/v1", "kind": "Job", "metadata": metadata,
             "spec": {"template": {"spec": {"containers": [container], "restartPolicy": "Never"}}}}
+
+
+def cron_job(name: str, image: str, schedule: str, command: list[str] | None = None, restart: str = "OnFailure",
+             namespace: str = "") -> dict:
+    """As kubectl create cronjob: the job template named after the CronJob, one container named after it."""
+    container: dict = {"name": name, "image": image}
+    if command:
+        container["command"] = list(command)
+    metadata = {"name": name, **({"namespace": namespace} if namespace else {})}
+    template = {"metadata": {"name": name}, "spec": {"template": {"spec": {
+        "containers": [container], "restartPolicy": restart}}}}
+    return {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": metadata,
+            "spec": {"schedule": schedule, "jobTemplate": template}}
+
+
+MANUAL_INSTANTIATE = "cronjob.kubernetes.io/instantiate"  # kubectl's mark of a Job made from a CronJob by hand
+
+
+def job_from_cron_job(name: str, cron_job: dict, uid: str, namespace: str = "") -> dict:
+    """As kubectl create job --from=cronjob/X: the CronJob's job template, owned by (not blocking) the CronJob."""
+    template = cron_job.get("spec", {}).get("jobTemplate", {})
+    template_meta = template.get("metadata", {})
+    metadata: dict = {"name": name, **({"namespace": namespace} if namespace else {}),
+                      "annotations": {MANUAL_INSTANTIATE: "manual", **template_meta.get("annotations", {})},
+                      "ownerReferences": [{"apiVersion": "batch/v1", "kind": "CronJob",
+                                           "name": cron_job["metadata"]["name"], "uid": uid, "controller": True}]}
+    if template_meta.get("labels"):
+        metadata["labels"] = dict(template_meta["labels"])
+    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": metadata, "spec": template.get("spec", {})}
 
 
 def namespace(name: str) -> dict:

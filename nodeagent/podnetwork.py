@@ -97,11 +97,13 @@ class SimulatedNetwork:
 
     def __init__(self):
         self.pod_cidr = ""
+        self._network: ipaddress.IPv4Network | None = None  # parsed once: a hollow node allocates per pod
         self._by_uid: dict[str, ipaddress.IPv4Address] = {}
         self._last: ipaddress.IPv4Address | None = None
 
     async def start(self, pod_cidr: str) -> None:
         self.pod_cidr = pod_cidr
+        self._network = ipaddress.ip_network(pod_cidr) if pod_cidr else None
 
     def gateway_ip(self) -> str:
         return ""
@@ -110,10 +112,10 @@ class SimulatedNetwork:
         return await self.allocate(pod_uid)
 
     async def allocate(self, pod_uid: str) -> str:
-        if not self.pod_cidr:
+        if self._network is None:
             return ""
         if pod_uid not in self._by_uid:
-            address = ipam.next_free(ipaddress.ip_network(self.pod_cidr), set(self._by_uid.values()), self._last)
+            address = ipam.next_free(self._network, set(self._by_uid.values()), self._last)
             if address is None:
                 raise ipam.IPAMExhausted(f"no free pod IP in podCIDR {self.pod_cidr}")
             self._by_uid[pod_uid] = self._last = address

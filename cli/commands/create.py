@@ -19,6 +19,7 @@ def register(subparsers, parents) -> None:
                               epilog="examples:\n  skiff create -f web.yaml\n"
                                      "  skiff create deployment web --image=busybox:1.36 --replicas=2\n"
                                      "  skiff create job hello --image=busybox -- echo hello\n"
+                                     "  skiff create cronjob tick --image=busybox --schedule='*/5 * * * *'\n"
                                      "  skiff create service nodeport web --tcp=80:8080\n"
                                      "  skiff create configmap my-config --from-literal=level=debug\n"
                                      "  skiff create secret generic db --from-literal=password=s3cret",
@@ -36,7 +37,7 @@ def register(subparsers, parents) -> None:
 
 async def run(ctx: Context, args: argparse.Namespace) -> int:
     if not args.filename:
-        raise CliError("must specify -f FILE, or a kind to create (configmap, deployment, job, namespace, secret, "
+        raise CliError("must specify -f FILE, or a kind to create (configmap, cronjob, deployment, job, namespace, secret, "
                        "service)")
     documents = load(ctx, args, need_names=False)
     async with ctx.client() as client:

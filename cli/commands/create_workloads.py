@@ -1,4 +1,4 @@
-"""`skiff create deployment|job|namespace|service clusterip|nodeport`, as kubectl's generators: the object is
+"""`skiff create deployment|job|cronjob|namespace|service clusterip|nodeport`, as kubectl's generators: the object is
 built from flags on this side (cli.generate), then created, or only checked or printed with --dry-run."""
 from __future__ import annotations
 
@@ -39,8 +39,25 @@ def register(generators, parents) -> None:
                "  skiff logs job/hello",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     _common(j)
-    j.add_argument("--image", required=True, metavar="IMAGE", help="the image to run")
+    j.add_argument("--image", default="", metavar="IMAGE", help="the image to run")
+    j.add_argument("--from", dest="from_", default="", metavar="cronjob/NAME",
+                   help="make the Job from a CronJob's job template (as the CronJob would, now)")
     j.set_defaults(handler=run_job)
+
+    cj = generators.add_parser(
+        "cronjob", aliases=["cj"], parents=parents, help="create a cronjob running the given image on a schedule",
+        description="Create a CronJob whose Jobs run the image (one container named after it; the words after -- "
+                    "are its command) at each time of a five-field cron schedule.",
+        epilog="examples:\n  skiff create cronjob hello --image=busybox --schedule='*/1 * * * *' -- date\n"
+               "  skiff create job hello-now --from=cronjob/hello",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    _common(cj)
+    cj.add_argument("--image", required=True, metavar="IMAGE", help="the image to run")
+    cj.add_argument("--schedule", required=True, metavar="CRON",
+                    help="minute hour day-of-month month day-of-week, e.g. '0 */6 * * *', or @hourly, @daily, ...")
+    cj.add_argument("--restart", default="OnFailure", choices=("OnFailure", "Never"),
+                    help="the pods' restartPolicy (default OnFailure)")
+    cj.set_defaults(handler=run_cron_job)
 
     ns = generators.add_parser("namespace", aliases=["ns"], parents=parents, help="create a namespace",
                                description="Create a namespace.",
@@ -109,8 +126,39 @@ async def run_deployment(ctx: Context, args: argparse.Namespace) -> int:
 
 async def run_job(ctx: Context, args: argparse.Namespace) -> int:
     from cli import writes
-    obj = _typed(generate.job(args.name, args.image, args.command, _namespace(ctx, args)))
+    from cli.errors import CliError
+    if bool(args.image) == bool(args.from_):
+        raise CliError("either --image or --from must be specified")
+    if args.from_:
+        if args.command:
+            raise CliError("cannot specify --from and command")
+        obj = _typed(await _job_from(ctx, args))
+    else:
+        obj = _typed(generate.job(args.name, args.image, args.command, _namespace(ctx, args)))
     await writes.create(ctx, args, obj, "failed to create job: ")
+    return 0
+
+
+async def _job_from(ctx: Context, args: argparse.Namespace) -> dict:
+    from api import errors, manifest
+    from cli.errors import CliError
+    kind, _, name = args.from_.partition("/")
+    if kind.lower() not in ("cronjob", "cronjobs", "cj", "cronjob.batch", "cronjobs.batch") or not name:
+        raise CliError(f"from must be an existing cronjob: --from=cronjob/NAME, not {args.from_!r}")
+    async with ctx.client() as client:
+        try:
+            source = await client.get("CronJob", name, ctx.namespace(args))
+        except errors.NotFound:
+            raise CliError(f'Error from server (NotFound): cronjobs.batch "{name}" not found') from None
+    return generate.job_from_cron_job(args.name, manifest.to_dict(source), source.metadata.uid,
+                                      _namespace(ctx, args))
+
+
+async def run_cron_job(ctx: Context, args: argparse.Namespace) -> int:
+    from cli import writes
+    obj = _typed(generate.cron_job(args.name, args.image, args.schedule, args.command, args.restart,
+                                   _namespace(ctx, args)))
+    await writes.create(ctx, args, obj, "failed to create cronjob: ")
     return 0
 
 

@@ -377,7 +377,7 @@ class Registry:
         if subresource == "status":
             new = meta.copy(old)
             new.status.CopyFrom(obj.status)
-            problems = resources.validate(new, old)
+            problems = resources.validate(new, old, subresource)
         elif subresource:  # a partial update (_check_subresource made sure the kind has it)
             new = strategy.partial_updates[subresource].take(obj, old)
             resources.default(new)

@@ -12,6 +12,7 @@ from api.events import EventRecorder
 from api.leaderelection import LeaderElector, default_identity
 from controlplane.controllers.core.controller import Context, Controller
 from controlplane.controllers.core.informers import SharedInformers
+from controlplane.controllers.cronjob.controller import CronJobController
 from controlplane.controllers.daemon.controller import DaemonSetController
 from controlplane.controllers.deployment.controller import DeploymentController
 from controlplane.controllers.endpoints.controller import EndpointsController
@@ -42,6 +43,7 @@ CONTROLLERS: dict[str, type[Controller]] = {
     "daemonset": DaemonSetController,
     "job": JobController,
     "ttl-after-finished": TTLAfterFinishedController,
+    "cronjob": CronJobController,
     "persistentvolume-binder": PersistentVolumeBinder,
     "garbagecollector": GarbageCollector,
     "namespace": NamespaceController,

@@ -1,7 +1,9 @@
 """The controller manager's settings, one field per command-line flag, with Kubernetes' defaults."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass
@@ -26,3 +28,5 @@ class Options:
     load_balancer_pool: str = ""  # --load-balancer-pool: LoadBalancer addresses; empty leaves them <pending>
     namespace_sync_period: float = 1.0  # how soon a namespace that still holds objects is looked at again
     job_backoff_base: float = 10.0  # seconds before a Job replaces its first failed pod, doubling per failure
+    # The CronJob controller's clock (tests advance a fake one instead of waiting for minutes); None: real time.
+    cronjob_clock: Callable[[], datetime] | None = None

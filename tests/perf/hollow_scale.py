@@ -113,17 +113,19 @@ def hollow_names(nodes: int, processes: int) -> list[tuple[str, int]]:
             for k in range(processes)]
 
 
-async def main(nodes: int, pods: int, use_scheduler: bool, apiservers: int = 1, hollow_processes: int = 1) -> dict:
+async def main(nodes: int, pods: int, use_scheduler: bool, apiservers: int = 1, hollow_processes: int = 1,
+               at_rest: float = 0.0) -> dict:
     """The run, in a working directory (the admin kubeconfig, the hollow agents' state) removed afterwards."""
     # The agents' pod files (ServiceAccount token volumes, /etc/hosts, termination logs; ~12 KB a pod) on a
     # tmpfs, as a kubelet's projected volumes are: on /tmp's ext4 a quarter of the hollow process's CPU was
     # kernel time (a sixth on tmpfs), taken from the control plane this machine is measuring.
     shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
     with tempfile.TemporaryDirectory(prefix="skiff-hollow-", dir=shm) as work:
-        return await _run(Path(work), nodes, pods, use_scheduler, apiservers, hollow_processes)
+        return await _run(Path(work), nodes, pods, use_scheduler, apiservers, hollow_processes, at_rest)
 
 
-async def _run(work: Path, nodes: int, pods: int, use_scheduler: bool, apiservers: int, hollow_processes: int) -> dict:
+async def _run(work: Path, nodes: int, pods: int, use_scheduler: bool, apiservers: int, hollow_processes: int,
+               at_rest: float) -> dict:
     extra = []
     if use_scheduler:
         extra = [("controlplane.scheduler.main", "--log-level", "WARNING"),
@@ -212,6 +214,15 @@ async def _run(work: Path, nodes: int, pods: int, use_scheduler: bool, apiserver
                 result["running_per_s"] = round(pods / result["all_running_s"], 1)  # end to end, from the first create
                 result["cpu_ms_per_pod"] = cpu_per_pod(cpu_before, {n: cpu_seconds(p) for n, p in processes.items()},
                                                        pods)
+                if at_rest:
+                    # Work still owed when every pod runs (events queued behind the pods), then what the
+                    # running fleet costs when nothing changes (leases, node status, resyncs).
+                    listed = await client.list("Event", "default", page_size=500)
+                    result["events_when_running"] = len(listed.items)
+                    before = {n: cpu_seconds(p) for n, p in processes.items()}
+                    await asyncio.sleep(at_rest)
+                    result["cores_at_rest"] = {n: round((cpu_seconds(p) - before[n]) / at_rest, 3)
+                                               for n, p in processes.items()}
                 stop.set()
                 await prober
                 counter.task.cancel()
@@ -247,10 +258,16 @@ if __name__ == "__main__":
     parser.add_argument("--hollow-processes", type=int, default=1, metavar="N",
                         help="hollow agent processes the nodes are split over (default 1; one process uses one core)")
     parser.add_argument("--smoke", action="store_true", help="20 nodes, 200 pods (CI)")
+    parser.add_argument("--at-rest", type=float, default=0.0, metavar="SECONDS",
+                        help="once every pod runs, count the Events written so far, then measure for SECONDS the "
+                             "cores each process still uses (default 0: not measured)")
     parser.add_argument("--no-scheduler", action="store_true",
                         help="bind pods by hand instead of running the scheduler and controller manager")
     args = parser.parse_args()
     nodes, pods = (20, 200) if args.smoke else (args.nodes, args.pods)
     if args.hollow_processes < 1 or args.hollow_processes > nodes:
         parser.error(f"--hollow-processes must be between 1 and the number of nodes ({nodes})")
-    print(json.dumps(asyncio.run(main(nodes, pods, not args.no_scheduler, args.apiservers, args.hollow_processes))))
+    if args.at_rest < 0:
+        parser.error("--at-rest must be 0 or more seconds")
+    print(json.dumps(asyncio.run(main(nodes, pods, not args.no_scheduler, args.apiservers, args.hollow_processes,
+                                      args.at_rest))))

@@ -58,6 +58,9 @@ def validate(obj: Message, old: Message | None = None, subresource: str = "") ->
     kind = kinds.of(obj)
     strategy = STRATEGIES[kind]
     problems = validate_object_meta(obj.metadata, kind.namespaced, strategy.name_rule, Path("metadata"))
+    if old is not None and subresource == "status":
+        problems += validate_object_meta_update(obj.metadata, old.metadata, Path("metadata"))
+        return problems + strategy.validate_status_update(obj, old)
     problems += strategy.validate(obj)
     if old is None:
         problems += strategy.validate_create(obj)

@@ -136,6 +136,11 @@ class Strategy:
         """What an update may not change."""
         return []
 
+    def validate_status_update(self, new: Message, old: Message) -> list[str]:
+        """The problems of a status update: `new` is the stored `old` with another status. By default the
+        whole object is judged again, as an update is; a kind whose checks never read the status skips them."""
+        return self.validate(new) + self.validate_update(new, old)
+
     # ------------------------------------------------------------ deletion
 
     def refuse_deletion(self, name: str) -> str:

@@ -128,7 +128,10 @@ def body(content_type: str, data: bytes, read) -> dict | None:
 # field as empty, and those are skipped.
 SCHEMAS: dict[str, dict[int, tuple[str, str]]] = {
     "ObjectMeta": {1: ("name", "s"), 2: ("generateName", "s"), 3: ("namespace", "s"), 11: ("labels", "ms"),
-                   12: ("annotations", "ms"), 14: ("finalizers", "r:s")},
+                   12: ("annotations", "ms"), 13: ("ownerReferences", "r:m:OwnerReference"),
+                   14: ("finalizers", "r:s")},
+    "OwnerReference": {1: ("kind", "s"), 3: ("name", "s"), 4: ("uid", "s"), 5: ("apiVersion", "s"),
+                       6: ("controller", "b"), 7: ("blockOwnerDeletion", "b")},
     "LabelSelector": {1: ("matchLabels", "ms"), 2: ("matchExpressions", "r:m:LabelSelectorRequirement")},
     "LabelSelectorRequirement": {1: ("key", "s"), 2: ("operator", "s"), 3: ("values", "r:s")},
     "Namespace": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:NamespaceSpec")},
@@ -147,6 +150,12 @@ SCHEMAS: dict[str, dict[int, tuple[str, str]]] = {
                 4: ("selector", "m:LabelSelector"), 5: ("manualSelector", "b"), 6: ("template", "m:PodTemplateSpec"),
                 7: ("backoffLimit", "i"), 8: ("ttlSecondsAfterFinished", "i"), 9: ("completionMode", "s"),
                 10: ("suspend", "b"), 14: ("podReplacementPolicy", "s")},
+    # batch/v1: kubectl create cronjob
+    "CronJob": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:CronJobSpec")},
+    "CronJobSpec": {1: ("schedule", "s"), 2: ("startingDeadlineSeconds", "i"), 3: ("concurrencyPolicy", "s"),
+                    4: ("suspend", "b"), 5: ("jobTemplate", "m:JobTemplateSpec"),
+                    6: ("successfulJobsHistoryLimit", "i"), 7: ("failedJobsHistoryLimit", "i"), 8: ("timeZone", "s")},
+    "JobTemplateSpec": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:JobSpec")},
     "PodTemplateSpec": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:PodSpec")},
     "PodSpec": {2: ("containers", "r:m:Container"), 3: ("restartPolicy", "s"),
                 4: ("terminationGracePeriodSeconds", "i"), 6: ("dnsPolicy", "s"), 7: ("nodeSelector", "ms"),

@@ -26,6 +26,36 @@ MAX_SUCCESS_POLICY_RULES = 20
 
 def validate_job(job: types_pb2.Job) -> list[str]:
     spec, path = job.spec, Path("spec")
+    errors = _job_spec(spec, path)
+    errors += _selector_and_template(job, path)
+    if spec.HasField("pod_failure_policy"):
+        errors += _pod_failure_policy(spec, path.child("podFailurePolicy"))
+    return errors
+
+
+def validate_job_template_spec(template: types_pb2.JobTemplateSpec, path: Path) -> list[str]:
+    """A CronJob's jobTemplate (Kubernetes' ValidateJobTemplateSpec): a Job spec whose selector the Job's
+    create will generate, so none may be given."""
+    spec, spec_path = template.spec, path.child("spec")
+    meta_path = path.child("metadata")
+    errors = validate_labels(template.metadata.labels, meta_path.child("labels"))
+    errors += validate_annotations(template.metadata.annotations, meta_path.child("annotations"))
+    errors += _job_spec(spec, spec_path)
+    pod_meta = spec_path.child("template", "metadata")
+    errors += validate_labels(spec.template.metadata.labels, pod_meta.child("labels"))
+    errors += validate_annotations(spec.template.metadata.annotations, pod_meta.child("annotations"))
+    errors += _pod_template(spec, spec_path)
+    if spec.HasField("pod_failure_policy"):
+        errors += _pod_failure_policy(spec, spec_path.child("podFailurePolicy"))
+    if spec.HasField("selector"):
+        errors.append(invalid(spec_path.child("selector"), spec.selector, "`selector` will be auto-generated"))
+    if spec.HasField("manual_selector") and spec.manual_selector:
+        errors.append(not_supported(spec_path.child("manualSelector"), spec.manual_selector, ("nil", "false")))
+    return errors
+
+
+def _job_spec(spec: types_pb2.JobSpec, path: Path) -> list[str]:
+    """The counts and policies of a Job's spec, without its selector and template."""
     errors = []
     for field, name in (("parallelism", "parallelism"), ("completions", "completions"),
                         ("active_deadline_seconds", "activeDeadlineSeconds"), ("backoff_limit", "backoffLimit"),
@@ -55,9 +85,6 @@ def validate_job(job: types_pb2.Job) -> list[str]:
     if spec.HasField("managed_by") and spec.managed_by != "kubernetes.io/job-controller":
         errors.append(forbidden(path.child("managedBy"), "skiff runs only the built-in Job controller "
                                                           "(kubernetes.io/job-controller)"))
-    errors += _selector_and_template(job, path)
-    if spec.HasField("pod_failure_policy"):
-        errors += _pod_failure_policy(spec, path.child("podFailurePolicy"))
     return errors
 
 
@@ -85,8 +112,14 @@ def _selector_and_template(job: types_pb2.Job, path: Path) -> list[str]:
         errors.append(invalid(meta_path.child("labels"), labels, "`selector` does not match template `labels`"))
     if not (spec.HasField("manual_selector") and spec.manual_selector) and job.metadata.uid:
         errors += _generated_selector(job, selector, path, meta_path)
-    spec_path = tpath.child("spec")
-    errors += validate_pod_spec(template.spec, spec_path)
+    return errors + _pod_template(spec, path)
+
+
+def _pod_template(spec: types_pb2.JobSpec, path: Path) -> list[str]:
+    """The pod template's spec: a valid pod whose containers end (restartPolicy OnFailure or Never)."""
+    template = spec.template
+    spec_path = path.child("template", "spec")
+    errors = validate_pod_spec(template.spec, spec_path)
     policy = template.spec.restart_policy
     if policy and policy not in JOB_RESTART_POLICIES:
         errors.append(not_supported(spec_path.child("restartPolicy"), policy, JOB_RESTART_POLICIES))
