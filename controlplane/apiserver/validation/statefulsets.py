@@ -27,7 +27,7 @@ def validate_stateful_set(sts: types_pb2.StatefulSet) -> list[str]:
     errors += at_least(spec.min_ready_seconds, 0, path.child("minReadySeconds"))
     if spec.HasField("revision_history_limit"):
         errors += at_least(spec.revision_history_limit, 0, path.child("revisionHistoryLimit"))
-    errors += validate_selector_and_template(spec, path, "statefulset", "StatefulSet")
+    errors += validate_selector_and_template(_with_claim_volumes(spec), path, "statefulset", "StatefulSet")
     errors += _retention(spec.persistent_volume_claim_retention_policy,
                          path.child("persistentVolumeClaimRetentionPolicy"))
     claims_path = path.child("volumeClaimTemplates")
@@ -37,6 +37,21 @@ def validate_stateful_set(sts: types_pb2.StatefulSet) -> list[str]:
             errors.append(required(p.child("metadata", "name")))
         errors += validate_claim_spec(claim.spec, p.child("spec"))
     return errors
+
+
+def _with_claim_volumes(spec: types_pb2.StatefulSetSpec) -> types_pb2.StatefulSetSpec:
+    """The spec as its pods will have it: each claim template is a volume, so mounts of it are judged
+    against the union of volumes and claims (Kubernetes skips the pod spec's check for this reason)."""
+    if not spec.volume_claim_templates:
+        return spec
+    out = types_pb2.StatefulSetSpec()
+    out.CopyFrom(spec)
+    present = {v.name for v in out.template.spec.volumes}
+    for claim in spec.volume_claim_templates:
+        if claim.metadata.name and claim.metadata.name not in present:
+            out.template.spec.volumes.add(name=claim.metadata.name).persistent_volume_claim.claim_name = \
+                claim.metadata.name
+    return out
 
 
 def _update_strategy(strategy: types_pb2.StatefulSetUpdateStrategy, path: Path) -> list[str]:
