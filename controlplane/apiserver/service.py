@@ -258,8 +258,7 @@ class ApiService(api_pb2_grpc.ApiServicer):
             while True:
                 event = await watcher.next_event()
                 more = watcher.waiting(WATCH_BATCH_EVENTS, WATCH_BATCH_BYTES)
-                yield _watch_event(event) if not more else api_pb2.WatchEvent(
-                    events=[_watch_event(e) for e in (event, *more)])
+                yield _watch_event(event) if not more else b"".join(_batch_element(e) for e in (event, *more))
         finally:
             cache.unwatch(watcher)
 
@@ -475,13 +474,27 @@ def decode_manifest(text: bytes, validation: str) -> tuple[Message, list[str]]:
         raise errors.BadRequest(prefix + detail, e.errors) from None
 
 
-def _watch_event(event: Event) -> api_pb2.WatchEvent:
-    wire = event.wire.get("message")
+def _watch_event(event: Event) -> bytes:
+    """The event as the WatchEvent message a watcher is sent, encoded once and shared by every watcher it goes
+    to (gRPC sends bytes as they are: encoded.AcceptingEncoded)."""
+    wire = event.wire.get("bytes")
     if wire is None:
-        if event.type == "BOOKMARK":
-            wire = api_pb2.WatchEvent(type="BOOKMARK", resource_version=str(event.revision))
-        else:
-            wire = api_pb2.WatchEvent(type=event.type, object=kinds.wrap(event.obj),
-                                      resource_version=event.obj.metadata.resource_version)
-        event.wire["message"] = wire
+        wire = event.wire["bytes"] = _watch_message(event).SerializeToString()
     return wire
+
+
+def _batch_element(event: Event) -> bytes:
+    """The event encoded as one element of a batch (WatchEvent.events). Encoded messages concatenated parse as
+    one message whose repeated fields hold every part's elements, in order (protobuf's merge rule), so a
+    batch is the join of its elements, each encoded once whatever the number of watchers."""
+    wire = event.wire.get("element")
+    if wire is None:
+        wire = event.wire["element"] = api_pb2.WatchEvent(events=[_watch_message(event)]).SerializeToString()
+    return wire
+
+
+def _watch_message(event: Event) -> api_pb2.WatchEvent:
+    if event.type == "BOOKMARK":
+        return api_pb2.WatchEvent(type="BOOKMARK", resource_version=str(event.revision))
+    return api_pb2.WatchEvent(type=event.type, object=kinds.wrap(event.obj),
+                              resource_version=event.obj.metadata.resource_version)
