@@ -23,6 +23,7 @@ from cli.describe_layout import NONE, field, map_lines, table
 from cli.describe_nodes import node_body
 from cli.describe_pods import pod_body
 from cli.describe_services import service_body
+from cli.describe_storage import persistent_volume_body, persistent_volume_claim_body, storage_class_body
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
@@ -70,6 +71,12 @@ def describe(obj: Message, events: list[Message], now: datetime, related: Relate
         lines += ingress_body(obj, related.services_by_name, related.endpoints_by_name)
     elif kind == "HorizontalPodAutoscaler":
         lines += hpa_body(obj)
+    elif kind == "PersistentVolume":
+        lines += persistent_volume_body(obj)
+    elif kind == "PersistentVolumeClaim":
+        lines += persistent_volume_claim_body(obj, related.pods)
+    elif kind == "StorageClass":
+        lines += storage_class_body(obj)
     else:
         lines += _outline(obj)
     return lines + _events(events, now)
