@@ -148,6 +148,15 @@ def _cron_job_wide(cj):
             selector or NONE]
 
 
+def _sts_row(sts, now):
+    return [_name(sts), f"{sts.status.ready_replicas}/{sts.spec.replicas}", _age(sts, now)]
+
+
+def _sts_wide(sts):
+    containers = sts.spec.template.spec.containers
+    return [",".join(c.name for c in containers) or NONE, ",".join(c.image for c in containers) or NONE]
+
+
 def _ds_row(ds, now):
     s = ds.status
     selector = ",".join(f"{k}={v}" for k, v in sorted(ds.spec.template.spec.node_selector.items())) or NONE
@@ -368,6 +377,7 @@ COLUMNS: dict[str, Columns] = {
                           ("CONTAINERS", "IMAGES", "SELECTOR"), _template_wide),
     "Job": Columns(("NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"), _job_row,
                    ("CONTAINERS", "IMAGES", "SELECTOR"), _template_wide),
+    "StatefulSet": Columns(("NAME", "READY", "AGE"), _sts_row, ("CONTAINERS", "IMAGES"), _sts_wide),
     "CronJob": Columns(("NAME", "SCHEDULE", "TIMEZONE", "SUSPEND", "ACTIVE", "LAST SCHEDULE", "AGE"), _cron_job_row,
                        ("CONTAINERS", "IMAGES", "SELECTOR"), _cron_job_wide),
     "DaemonSet": Columns(("NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"),

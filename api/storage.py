@@ -43,11 +43,13 @@ def is_default_class(sc) -> bool:
 
 
 def default_class(classes: Iterable) -> str | None:
-    """The name of the default StorageClass: the newest of those marked default (Kubernetes 1.28+), else None."""
-    marked = [sc for sc in classes if is_default_class(sc) and not sc.metadata.deletion_timestamp]
+    """The name of the default StorageClass: the newest of those marked default, the first by name among equally
+    new ones (Kubernetes 1.28+), else None."""
+    marked = sorted((sc for sc in classes if is_default_class(sc) and not sc.metadata.deletion_timestamp),
+                    key=lambda sc: sc.metadata.name)
     if not marked:
         return None
-    return max(marked, key=lambda sc: (sc.metadata.creation_timestamp, sc.metadata.name)).metadata.name
+    return max(marked, key=lambda sc: sc.metadata.creation_timestamp).metadata.name  # max keeps the first of ties
 
 
 def binding_mode(sc) -> str:
@@ -136,3 +138,30 @@ def find_matching_volume(pvc, volumes: Iterable, fits_node=None):
         if size >= wanted_bytes and (best is None or size < best_bytes):
             best, best_bytes = pv, size
     return best
+
+
+def _requirement_matches(e, labels, name: str, field: bool) -> bool:
+    if field:  # metadata.name is the only node field Kubernetes selects on
+        return e.key == "metadata.name" and e.operator in ("In", "NotIn") and (name in e.values) == (e.operator == "In")
+    if e.operator in ("Gt", "Lt"):
+        try:
+            value, (bound,) = int(labels[e.key]), (int(v) for v in e.values)
+        except (KeyError, ValueError):
+            return False
+        return value > bound if e.operator == "Gt" else value < bound
+    try:
+        return selectors.from_match(None, [e]).matches(labels)
+    except selectors.SelectorError:
+        return False  # an invalid requirement matches nothing, as Kubernetes treats it
+
+
+def fits_node(pv, labels, name: str) -> bool:
+    """Whether a node (its labels and name) satisfies the volume's required node affinity: terms ORed, the
+    requirements of a term ANDed, an empty term matching nothing."""
+    if not pv.spec.node_affinity.HasField("required"):
+        return True
+    for term in pv.spec.node_affinity.required.node_selector_terms:
+        parts = [(e, False) for e in term.match_expressions] + [(e, True) for e in term.match_fields]
+        if parts and all(_requirement_matches(e, labels, name, f) for e, f in parts):
+            return True
+    return False

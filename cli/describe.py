@@ -14,7 +14,7 @@ from google.protobuf.message import Message
 from api import kinds, manifest, meta
 from api.age import age
 from api.columns import event_time, node_roles
-from cli.describe_apps import deployment_body, replica_set_body
+from cli.describe_apps import deployment_body, replica_set_body, stateful_set_body
 from cli.describe_autoscaling import hpa_body
 from cli.describe_batch import cron_job_body, daemon_set_body, job_body
 from cli.describe_config import config_map_body, secret_body
@@ -51,6 +51,8 @@ def describe(obj: Message, events: list[Message], now: datetime, related: Relate
         lines += replica_set_body(obj, related.pods)
     elif kind == "Job":
         lines += job_body(obj)
+    elif kind == "StatefulSet":
+        lines += stateful_set_body(obj)
     elif kind == "CronJob":
         lines += cron_job_body(obj)
     elif kind == "DaemonSet":

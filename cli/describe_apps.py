@@ -1,10 +1,10 @@
-"""`skiff describe` bodies of Deployments and ReplicaSets, in kubectl's layout: selector, replica
+"""`skiff describe` bodies of Deployments, ReplicaSets and StatefulSets, in kubectl's layout: selector, replica
 counts in words, strategy, the pod template, conditions and which ReplicaSets are old and new.
 """
 from __future__ import annotations
 
 from api import deployments, selectors
-from cli.describe_layout import NONE, field, int_or_percent, table
+from cli.describe_layout import NONE, field, int_or_percent, map_lines, table
 from cli.describe_pods import template_lines
 
 DEFAULT_ROLLING = "25%"
@@ -54,3 +54,25 @@ def replica_set_body(rs, pods) -> list[str]:
              field("Replicas", f"{rs.status.replicas} current / {rs.spec.replicas} desired"),
              field("Pods Status", "{} Running / {} Waiting / {} Succeeded / {} Failed".format(*counts))]
     return lines + template_lines(rs.spec.template) + _conditions(rs.status.conditions)
+
+
+def stateful_set_body(sts) -> list[str]:
+    spec, s = sts.spec, sts.status
+    selector = selectors.from_match(spec.selector.match_labels, spec.selector.match_expressions)
+    lines = [field("Selector", str(selector) or NONE),
+             field("Replicas", f"{spec.replicas} desired | {s.replicas} total"),
+             field("Update Strategy", spec.update_strategy.type)]
+    if spec.update_strategy.type == "RollingUpdate" and spec.update_strategy.HasField("rolling_update"):
+        lines.append(field("Partition", spec.update_strategy.rolling_update.partition, 2))
+    lines.append(field("Pods Status", f"{s.ready_replicas} Running / {max(0, s.replicas - s.ready_replicas)} "
+                                      f"Waiting / 0 Succeeded / 0 Failed"))
+    lines += template_lines(spec.template)
+    lines.append("Volume Claims:" + ("" if spec.volume_claim_templates else "  <none>"))
+    for claim in spec.volume_claim_templates:
+        lines += [field("Name", claim.metadata.name, 2),
+                  field("StorageClass", claim.spec.storage_class_name, 2)]
+        lines += map_lines("Labels", claim.metadata.labels, 2)
+        lines += map_lines("Annotations", claim.metadata.annotations, 2, sep=": ")
+        lines += [field("Capacity", claim.spec.resources.requests.get("storage", NONE), 2),
+                  field("Access Modes", f"[{' '.join(claim.spec.access_modes)}]", 2)]
+    return lines

@@ -27,6 +27,7 @@ from nodeagent.podsource import PodSource, WatchedPods
 from nodeagent.podworker import PodWorkers
 from nodeagent.probes.manager import ProbeManager
 from nodeagent.loadbalancer.speaker import Speaker
+from nodeagent.localpath import LocalPathCleaner
 from nodeagent.proxy.proxier import ServiceProxy
 from nodeagent.runtime.base import LABEL_POD_NAME, ContainerInfo, Runtime
 from nodeagent.server import AgentServer
@@ -83,6 +84,7 @@ class NodeAgent:
         self.server: AgentServer | None = None
         self.proxy: ServiceProxy | None = None  # Services, where pods really run
         self.speaker: Speaker | None = None  # announces the LoadBalancer addresses this node is chosen for
+        self.local_path: LocalPathCleaner | None = None  # removes this node's provisioned volume directories
         self._pod_cidr = ""
         self._routes_dirty = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
@@ -129,6 +131,9 @@ class NodeAgent:
         self.speaker = Speaker(self.cfg.node_name, self.cfg.node_ip, self.cfg.interface, self.cfg.host_netns,
                                self.proxy.services, self.proxy.endpoints, nodes, self.recorder)
         self.speaker.start()
+        self.local_path = LocalPathCleaner(self.client, self.cfg.node_name,
+                                           lambda: self.reporter.node.metadata.labels)
+        self.local_path.start()
 
     def ready(self) -> bool:
         """/readyz and the gRPC health service: registered and the pod cache complete."""
@@ -152,6 +157,8 @@ class NodeAgent:
         await self.source.stop()
         if self.speaker is not None:
             await self.speaker.stop()
+        if self.local_path is not None:
+            await self.local_path.stop()
         if self.proxy is not None:
             await self.proxy.stop()  # a clean stop leaves no service rules behind
         if self.env.dns is not None:

@@ -5,6 +5,7 @@ Pure: names, labels, resources (memory limit, CFS quota, shares) and mounts; the
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from api import quantity
@@ -110,13 +111,16 @@ def subpath_target(state_dir: str, pod_uid: str, volume: str, container: str, in
     return os.path.join(pod_dir(state_dir, pod_uid), "volume-subpaths", volume, container, str(index))
 
 
-def mounts(pod: types_pb2.Pod, container: types_pb2.Container,
-           state_dir: str) -> tuple[list[Mount], list[HostDir | SubPath]]:
+def mounts(pod: types_pb2.Pod, container: types_pb2.Container, state_dir: str,
+           claim_dirs: Mapping | None = None) -> tuple[list[Mount], list[HostDir | SubPath]]:
+    """The container's mounts and the directories to make first; `claim_dirs`: the node directories of the
+    pod's persistentVolumeClaim volumes (nodeagent/claims.py), by volume name."""
     volumes = {v.name: v for v in pod.spec.volumes}
     result: list[Mount] = []
     dirs: list[HostDir | SubPath] = []
     for vm in container.volume_mounts:
         volume = volumes.get(vm.name)
+        read_only = vm.read_only
         if volume is None:
             raise SpecError(f"container {container.name!r}: volumeMounts: volume {vm.name!r} is not in "
                             f"spec.volumes")
@@ -124,6 +128,15 @@ def mounts(pod: types_pb2.Pod, container: types_pb2.Container,
             source = volume.host_path.path
             if volume.host_path.type in ("DirectoryOrCreate", ""):
                 dirs.append(HostDir(source))
+        elif volume.HasField("persistent_volume_claim"):
+            claim = (claim_dirs or {}).get(vm.name)
+            if claim is None:
+                raise SpecError(f"volume {vm.name!r}: claim {volume.persistent_volume_claim.claim_name!r} is not "
+                                f"resolved to a volume yet")
+            source = claim.path
+            if claim.create:
+                dirs.append(HostDir(source))
+            read_only = read_only or claim.read_only
         elif volume.HasField("empty_dir"):
             source = empty_dir_path(state_dir, pod.metadata.uid, vm.name)
             limit = volume.empty_dir.size_limit
@@ -139,14 +152,14 @@ def mounts(pod: types_pb2.Pod, container: types_pb2.Container,
             result.append(Mount(source, vm.mount_path, True))
             continue
         else:
-            raise SpecError(f"volume {vm.name!r}: only emptyDir, hostPath, configMap, secret, downwardAPI and "
-                            f"projected volumes are supported")
+            raise SpecError(f"volume {vm.name!r}: only emptyDir, hostPath, persistentVolumeClaim, configMap, "
+                            f"secret, downwardAPI and projected volumes are supported")
         if vm.sub_path:
             # World-writable in an emptyDir, as the volume itself; 0755 elsewhere, as the kubelet makes it.
             mode = 0o777 if volume.HasField("empty_dir") else 0o755
             dirs.append(SubPath(len(result), source, vm.sub_path, mode,
                                 subpath_target(state_dir, pod.metadata.uid, vm.name, container.name, len(result))))
-        result.append(Mount(source, vm.mount_path, vm.read_only))
+        result.append(Mount(source, vm.mount_path, read_only))
     return result, dirs
 
 

@@ -17,7 +17,7 @@ from api.informer import Informer
 from api.retry import Backoff
 from api.tasks import cancel_and_wait
 from nodeagent import (
-    actions, containers, downward, emptydir, envvars, ephemeral, etchosts, fsgroup, pullsecrets, security,
+    actions, claims, containers, downward, emptydir, envvars, ephemeral, etchosts, fsgroup, pullsecrets, security,
     servicelinks, status, subpath, volumes,
 )
 from nodeagent.configwatch import ConfigObjects
@@ -82,6 +82,7 @@ class PodState:
     messages: dict[str, str] = field(default_factory=dict)  # exited container id -> its termination message
     next_usage_check: float = 0.0  # monotonic time to measure the pod's size-limited emptyDirs again
     volume_digests: dict[str, str] = field(default_factory=dict)  # config volume -> digest of what is written
+    claim_dirs: dict[str, claims.ClaimDir] = field(default_factory=dict)  # persistentVolumeClaim volume -> its dir
     # A container waits for a ConfigMap or Secret (or a key of one): its change needs a full sync.
     config_blocked: bool = False
 
@@ -313,6 +314,8 @@ class PodSyncer:
         """Write the pod's config volumes (again, when what they project changed); False if one failed."""
         await self.env.tokens.prepare(pod)
         try:
+            if any(v.HasField("persistent_volume_claim") for v in pod.spec.volumes):
+                state.claim_dirs = await claims.resolve(self.env.client, pod)
             await self.env.volumes.set_up(pod, lookup, self._facts(state), state.volume_digests,
                                           self.env.tokens.lookup_for(pod))
         except volumes.VolumeError as e:
@@ -385,7 +388,7 @@ class PodSyncer:
             services = servicelinks.service_env(pod, env.services.list()) if env.services is not None else None
             env_vars = envvars.resolve(c, pod, self._facts(state), lookup, services)
             command, args = envvars.command_line(c, env_vars)
-            mount_list, dirs = containers.mounts(pod, c, env.state_dir)
+            mount_list, dirs = containers.mounts(pod, c, env.state_dir, state.claim_dirs)
         except (envvars.EnvError, containers.SpecError) as e:
             env.recorder.warning(pod, "Failed", f"Error: {e}")
             return status.Waiting("CreateContainerConfigError", str(e))

@@ -1,5 +1,5 @@
 """`skiff rollout status|history|undo|pause|resume deploy/NAME`: follow and steer a Deployment's rollout
-(`status` and `restart` also of a DaemonSet, ds/NAME).
+(`status` and `restart` also of a DaemonSet, ds/NAME, and a StatefulSet, sts/NAME).
 
 Undo works as kubectl's: the old revision's pod template is copied back into the Deployment.
 """
@@ -41,7 +41,7 @@ def register(subparsers, parents) -> None:
                                 ("resume", resume, "continue rolling out template changes"),
                                 ("restart", restart, "restart every pod, by rolling out an annotated template")):
         a = actions.add_parser(name, parents=parents, help=text, description=text.capitalize() + ".")
-        target = "the deployment or daemon set" if name in ("status", "restart") else "the deployment"
+        target = "the deployment, daemon set or statefulset" if name in ("status", "restart") else "the deployment"
         a.add_argument("objects", nargs="+", metavar="deploy/NAME | deploy NAME", help=target)
         flags.namespace(a)
         if name == "status":
@@ -70,7 +70,7 @@ def _target(args, kinds: tuple[str, ...]) -> tuple[str, str]:
     if len(named) != 1 or named[0].kind.name not in kinds:
         if kinds == ("Deployment",):
             raise CliError("name one deployment, e.g. `skiff rollout status deploy/web`")
-        raise CliError("name one deployment or daemon set, e.g. `skiff rollout status deploy/web`")
+        raise CliError("name one deployment, daemon set or statefulset, e.g. `skiff rollout status deploy/web`")
     return named[0].kind.name, named[0].name
 
 
@@ -98,6 +98,28 @@ def daemon_set_status_message(ds) -> tuple[str, bool]:
     return f'daemon set "{name}" successfully rolled out', True
 
 
+def stateful_set_status_message(sts) -> tuple[str, bool]:
+    """kubectl's rollout status line for a StatefulSet, and whether the rollout is over."""
+    spec, s = sts.spec, sts.status
+    if spec.update_strategy.type != "RollingUpdate":
+        raise CliError("rollout status is only available for RollingUpdate strategy type")
+    if s.observed_generation == 0 or sts.metadata.generation > s.observed_generation:
+        return "Waiting for statefulset spec update to be observed...", False
+    if s.ready_replicas < spec.replicas:
+        return f"Waiting for {spec.replicas - s.ready_replicas} pods to be ready...", False
+    rolling = spec.update_strategy.rolling_update
+    if spec.update_strategy.HasField("rolling_update") and rolling.HasField("partition"):
+        if s.updated_replicas < spec.replicas - rolling.partition:
+            return (f"Waiting for partitioned roll out to finish: {s.updated_replicas} out of "
+                    f"{spec.replicas - rolling.partition} new pods have been updated..."), False
+        return f"partitioned roll out complete: {s.updated_replicas} new pods have been updated...", True
+    if s.update_revision != s.current_revision:
+        return (f"waiting for statefulset rolling update to complete {s.updated_replicas} pods at revision "
+                f"{s.update_revision}..."), False
+    return (f"statefulset rolling update complete {s.current_replicas} pods at revision "
+            f"{s.current_revision}..."), True
+
+
 def status_message(d) -> tuple[str, bool]:
     """kubectl's rollout status line for a Deployment, and whether the rollout is over.
 
@@ -123,9 +145,10 @@ def status_message(d) -> tuple[str, bool]:
 
 async def status(ctx: Context, args: argparse.Namespace) -> int:
     """Print each new status line as the object changes (a watch, not polling) until it is rolled out."""
-    (kind, name), namespace = _target(args, ("Deployment", "DaemonSet")), ctx.namespace(args)
-    message_of = daemon_set_status_message if kind == "DaemonSet" else status_message
-    what = "daemon set" if kind == "DaemonSet" else "deployment"
+    (kind, name), namespace = _target(args, ("Deployment", "DaemonSet", "StatefulSet")), ctx.namespace(args)
+    message_of = {"DaemonSet": daemon_set_status_message,
+                  "StatefulSet": stateful_set_status_message}.get(kind, status_message)
+    what = {"DaemonSet": "daemon set", "StatefulSet": "statefulset"}.get(kind, "deployment")
     last = [""]
 
     def show(d) -> bool:
@@ -244,7 +267,7 @@ async def _set_paused(ctx: Context, args: argparse.Namespace, paused: bool) -> i
 async def restart(ctx: Context, args: argparse.Namespace) -> int:
     """As kubectl: a new restartedAt annotation on the pod template rolls out fresh pods."""
     from cli import writes
-    (kind, name), namespace = _target(args, ("Deployment", "DaemonSet")), ctx.namespace(args)
+    (kind, name), namespace = _target(args, ("Deployment", "DaemonSet", "StatefulSet")), ctx.namespace(args)
     stamp = meta.now_text()
 
     def annotate(d) -> bool:

@@ -19,6 +19,7 @@ from controlplane.controllers.endpoints.controller import EndpointsController
 from controlplane.controllers.garbagecollector import GarbageCollector
 from controlplane.controllers.job.controller import JobController
 from controlplane.controllers.job.ttl import TTLAfterFinishedController
+from controlplane.controllers.statefulset.controller import StatefulSetController
 from controlplane.controllers.volume.binder import PersistentVolumeBinder
 from controlplane.controllers.loadbalancer.controller import LoadBalancerController
 from controlplane.controllers.namespace import NamespaceController
@@ -44,6 +45,7 @@ CONTROLLERS: dict[str, type[Controller]] = {
     "job": JobController,
     "ttl-after-finished": TTLAfterFinishedController,
     "cronjob": CronJobController,
+    "statefulset": StatefulSetController,
     "persistentvolume-binder": PersistentVolumeBinder,
     "garbagecollector": GarbageCollector,
     "namespace": NamespaceController,

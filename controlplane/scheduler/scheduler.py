@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
 
-from api import errors, meta, podstatus
+from api import errors, meta, podstatus, storage
 from api.client import Client
 from api.events import EventRecorder
 from api.informer import Informer
@@ -20,6 +20,7 @@ from api.tasks import cancel_and_wait
 from controlplane.scheduler import metrics, placement, plugins
 from controlplane.scheduler.cache import DEFAULT_ASSUMED_TTL, Cache
 from controlplane.scheduler.framework import Profile
+from controlplane.scheduler.plugins import volume_binding
 from controlplane.scheduler.podinfo import PodInfo
 from controlplane.scheduler.queue import SchedulingQueue
 from proto import types_pb2
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 DEFAULT_NAME = "default-scheduler"
 SCORES_ANNOTATION = "scheduler.skiff.io/scores"
 TERMINAL_PHASES = podstatus.TERMINAL_PHASES
+CLAIM_BIND_TIMEOUT_S = 120.0  # a WaitForFirstConsumer claim's volume must be bound by then (Kubernetes: 600 s)
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,11 @@ class Scheduler:
                                      max_backoff=self.config.max_backoff)
         self.pods = Informer(client, "Pod")
         self.nodes = Informer(client, "Node")
+        # what VolumeBinding decides from: the pods' claims, the volumes and their classes
+        self.claims = Informer(client, "PersistentVolumeClaim")
+        self.volumes = Informer(client, "PersistentVolume")
+        self.classes = Informer(client, "StorageClass")
+        self._claims_changed = asyncio.Event()
         self.events = EventRecorder(client, self.config.name, self.config.identity)
         self._slots = asyncio.Semaphore(self.config.parallelism)
         self._calls: set[asyncio.Task] = set()
@@ -74,12 +81,20 @@ class Scheduler:
         # One Scheduled event per binding, as many written at once as bindings are in flight: with the
         # recorder's few writers, a loaded API server's latency held them to a few dozen a second, far behind
         # the binds, until the queue overflowed and events were dropped (30,000 pods at once).
+        for informer, reason in ((self.claims, "PvcChange"), (self.volumes, "PvChange"),
+                                 (self.classes, "StorageClassAdd")):
+            informer.add_handlers(lambda obj, r=reason: self._volumes_changed(r),
+                                  lambda old, new, r=reason: self._volumes_changed(r))
         self.events.start(writers=self.config.parallelism)
         self.nodes.start()
         self.pods.start()
+        for informer in (self.claims, self.volumes, self.classes):
+            informer.start()
         try:
             await self.nodes.wait_synced(sync_timeout)
             await self.pods.wait_synced(sync_timeout)
+            for informer in (self.claims, self.volumes, self.classes):
+                await informer.wait_synced(sync_timeout)
         except BaseException:
             await self.stop()
             raise
@@ -99,6 +114,8 @@ class Scheduler:
             await asyncio.gather(*self._calls, return_exceptions=True)
         await self.pods.stop()
         await self.nodes.stop()
+        for informer in (self.claims, self.volumes, self.classes):
+            await informer.stop()
         await self.events.stop()
 
     async def run(self) -> None:
@@ -156,6 +173,12 @@ class Scheduler:
     def _on_node_delete(self, node: types_pb2.Node) -> None:
         self.cache.remove_node(node.metadata.name)
 
+    def _volumes_changed(self, reason: str) -> None:
+        # a claim bound or made, a volume freed: pods waiting on their claims may fit now
+        self.queue.move_all_to_active(reason)
+        self._claims_changed.set()
+        self._claims_changed = asyncio.Event()
+
     async def _expire_loop(self) -> None:
         """Drop assumptions the watch never confirmed; checked every second, as Kubernetes does."""
         interval = min(1.0, self.config.assumed_pod_ttl)
@@ -188,6 +211,9 @@ class Scheduler:
             return
         started = time.perf_counter()
         info = PodInfo.of(pod)
+        claims = volume_binding.claims_of(pod, self.claims, self.volumes, self.classes)
+        if claims is not None:
+            info.state[volume_binding.VOLUMES] = claims
         nodes = self.cache.nodes()
         self._attempts += 1
         timings = {} if self._attempts % metrics.PLUGIN_SAMPLE_EVERY == 1 else None
@@ -209,7 +235,7 @@ class Scheduler:
             await self._call(self._write_unschedulable(key, decision))
             return
         self.cache.assume(info, decision.node)  # before any await: the next decision must count it
-        await self._call(self._bind(pod, decision))
+        await self._call(self._bind(pod, decision, volume_binding.to_select(claims)))
 
     async def _call(self, call: Awaitable[None]) -> None:
         """Run an API call concurrently, with at most `parallelism` in flight."""
@@ -226,11 +252,13 @@ class Scheduler:
 
     # ------------------------------------------------------------ API calls
 
-    async def _bind(self, pod: types_pb2.Pod, decision: placement.Decision) -> None:
+    async def _bind(self, pod: types_pb2.Pod, decision: placement.Decision, select: list | None = None) -> None:
         key, m = meta.key(pod), pod.metadata
         scores = ",".join(f"{name}={score}" for name, score in decision.scores)
         annotations = {SCORES_ANNOTATION: scores} if scores else None  # so `describe` can say why it won
         try:
+            if select:
+                await self._bind_claims(select, decision.node)
             await self.client.bind(m.namespace, m.name, decision.node, m.uid, annotations)
         except (errors.Conflict, errors.NotFound) as e:
             # Bound by someone else, replaced or deleted meanwhile: the watch brings the truth.
@@ -248,6 +276,32 @@ class Scheduler:
             self.queue.done(key)
             log.debug("%s: bound to %s (%s)", key, decision.node, scores)
             self.events.normal(pod, "Scheduled", f"Successfully assigned {key} to {decision.node}")
+
+    async def _bind_claims(self, claims: list, node: str) -> None:
+        """Kubernetes' VolumeBinding PreBind: name the chosen node on each WaitForFirstConsumer claim (the
+        binder binds a volume there or has one made there), then wait until every one is bound."""
+        for pvc in claims:
+            await self.client.patch("PersistentVolumeClaim", pvc.metadata.name,
+                                    {"metadata": {"annotations": {storage.SELECTED_NODE: node}}},
+                                    pvc.metadata.namespace)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CLAIM_BIND_TIMEOUT_S
+        while True:
+            changed = self._claims_changed
+            unbound = [c.metadata.name for c in claims if not self._bound(meta.key(c))]
+            if not unbound:
+                return
+            if loop.time() >= deadline:
+                raise errors.ApiError(f"binding volumes: timed out waiting for the condition "
+                                      f"(claims {', '.join(unbound)} still unbound)")
+            try:
+                await asyncio.wait_for(changed.wait(), deadline - loop.time())
+            except TimeoutError:
+                pass
+
+    def _bound(self, key: str) -> bool:
+        pvc = self.claims.get(key)
+        return pvc is not None and pvc.status.phase == storage.BOUND
 
     async def _write_unschedulable(self, key: str, decision: placement.Decision) -> None:
         """PodScheduled=False with the reason and message, as Kubernetes' scheduler writes it."""

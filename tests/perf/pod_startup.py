@@ -16,7 +16,7 @@ import tempfile
 import time
 import uuid
 
-from api import retry
+from api import gctune, retry
 from api.client import Client
 from tests.fixtures.apiserver import admin_client
 from nodeagent.agent import NodeAgent
@@ -182,6 +182,7 @@ async def main(smoke: bool) -> dict:
                                   state_dir=state_dir, host_netns=agent_ns)
                 agent = NodeAgent(cfg, client, runtime, runtime_version="docker://bench")
                 await agent.start()
+                gctune.for_server()  # the collector as the agent's own main sets it (nodeagent.main)
                 watch = RunningWatch(client)
                 try:
                     async def give_cidr():

@@ -2,7 +2,8 @@
 pods bound to that node, as Kubernetes' node authorizer graph does.
 
 Reads: Nodes, Services, Endpoints, Namespaces; its own pods (a list must select spec.nodeName=NAME); the
-ConfigMaps and Secrets those pods name. Writes: its Node and Lease, its pods' status and deletion,
+ConfigMaps, Secrets and PersistentVolumeClaims those pods name; PersistentVolumes (whose provisioned
+directories the node also removes, dropping the local-path finalizer: an update). Writes: its Node and Lease, its pods' status and deletion,
 events, its metrics, tokens of its pods' ServiceAccounts; reviews of its own callers (delegated
 authorization). Anything else is refused. Pure: the pods come from a `PodGraph` the caller gives.
 """
@@ -82,6 +83,16 @@ def authorize(user: UserInfo, attrs: Attributes, graph: PodGraph) -> Decision | 
                and p.spec.service_account_name == attrs.name for p in graph.pods()):
             return ALLOW
         return _deny(f"no relationship found between node '{node}' and this object")
+    if (group, resource) == ("", "persistentvolumeclaims") and verb == "get" and not sub:
+        if any(p.spec.node_name == node and p.metadata.namespace == attrs.namespace and attrs.name in
+               (v.persistent_volume_claim.claim_name for v in p.spec.volumes if v.HasField("persistent_volume_claim"))
+               for p in graph.pods()):
+            return ALLOW
+        return _deny(f"no relationship found between node '{node}' and this object")
+    if (group, resource) == ("", "persistentvolumes") and not sub and verb in (*READ, "update", "patch"):
+        # Kubernetes' graph lets a node read the volumes of its pods' claims only; skiff's graph holds pods
+        # alone, and the node's local-path clean-up watches every volume pinned to it.
+        return ALLOW
     if (group, resource) in (("", "configmaps"), ("", "secrets")) and verb in READ and not sub:
         kind = "ConfigMap" if resource == "configmaps" else "Secret"
         if attrs.name and references_from_node(graph, node, attrs.namespace, kind, attrs.name):

@@ -1,5 +1,6 @@
 """The PersistentVolume binder: binds each claim to the smallest Available volume that satisfies it (or the one
-it names), keeps both sides' phases, releases a volume whose claim is gone and applies its reclaim policy.
+it names; a WaitForFirstConsumer claim once the scheduler names its node, where skiff's local-path class
+provisions one), keeps both sides' phases, releases a volume whose claim is gone and applies its reclaim policy.
 Keys are `claim:NAMESPACE/NAME` and `volume:NAME`; each sync re-reads both sides from the caches."""
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class PersistentVolumeBinder(Controller):
         self.claims = ctx.informers.get("PersistentVolumeClaim")
         self.volumes = ctx.informers.get("PersistentVolume")
         self.classes = ctx.informers.get("StorageClass")
+        self.nodes = ctx.informers.get("Node")
         self.claims.add_handlers(on_add=self._claim_changed, on_update=lambda old, new: self._claim_changed(new),
                                  on_delete=self._claim_changed)
         self.volumes.add_handlers(on_add=self._volume_changed, on_update=lambda old, new: self._volume_changed(new),
@@ -78,12 +80,38 @@ class PersistentVolumeBinder(Controller):
                 return
             await self._bind(pvc, pv)
             return
-        pv = storage.find_matching_volume(pvc, self.volumes.list())
+        sc = self.classes.get(storage.claim_class(pvc)) if storage.claim_class(pvc) else None
+        delayed = storage.binding_mode(sc) == storage.WAIT_FOR_FIRST_CONSUMER if sc is not None else False
+        node = pvc.metadata.annotations.get(storage.SELECTED_NODE, "")
+        if delayed and not node:  # the scheduler picks the node with the first pod, then names it here
+            self.recorder.normal(pvc, "WaitForFirstConsumer", "waiting for first consumer to be created before binding")
+            return
+        pv = storage.find_matching_volume(pvc, self.volumes.list(), self._on_node(node) if delayed else None)
+        if pv is None and sc is not None and sc.provisioner == storage.LOCAL_PATH_PROVISIONER and node:
+            await self._provision(pvc, sc, node)
+            return
         if pv is None:
             reason, message = plan.claim_problem(pvc, {sc.metadata.name: sc for sc in self.classes.list()})
             self.recorder.normal(pvc, reason, message)
             return
         await self._bind(pvc, pv)
+
+    def _on_node(self, name: str):
+        node = self.nodes.get(name)
+        labels = dict(node.metadata.labels) if node is not None else {}
+        return lambda pv: storage.fits_node(pv, labels, name)
+
+    async def _provision(self, pvc, sc, node: str) -> None:
+        """skiff's node-local provisioner: a volume pre-bound to the claim, pinned to the chosen node; its
+        directory is made by that node's agent when a pod mounts it (DirectoryOrCreate)."""
+        self.recorder.normal(pvc, "Provisioning", f'External provisioner is provisioning volume for claim '
+                                                  f'"{meta.key(pvc)}"')
+        pv = plan.provisioned_volume(pvc, sc, node)
+        try:
+            await self.client.create(pv)
+        except errors.AlreadyExists:
+            pass  # made by an earlier sync: the binder binds it
+        self.recorder.normal(pvc, "ProvisioningSucceeded", f"Successfully provisioned volume {pv.metadata.name}")
 
     async def _bind(self, pvc, pv) -> None:
         """Both sides, in Kubernetes' order: the volume's claimRef, its phase, the claim's volumeName, its phase."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api import storage
+from proto import types_pb2
 
 
 @dataclass(frozen=True)
@@ -47,3 +48,35 @@ def claim_problem(pvc, classes: dict) -> tuple[str, str]:
                                     f"'{sc.provisioner}' or manually by the system administrator. If volume "
                                     f"creation is delayed, please verify that the provisioner is running and "
                                     f"correctly registered.")
+
+
+DEFAULT_LOCAL_PATH = "/var/lib/skiff/local-path"  # on the node; a class's `path` parameter moves it
+
+
+def provisioned_volume(pvc, sc, node: str):
+    """The PersistentVolume skiff's node-local provisioner makes for a claim on `node`: a directory named after
+    the volume and the claim under the class's path, pinned to that node, pre-bound to the claim, reclaimed
+    as the class says (the directory removed by the node's agent on Delete), as rancher's local-path does."""
+    name = f"pvc-{pvc.metadata.uid}"
+    base = sc.parameters.get("path", DEFAULT_LOCAL_PATH).rstrip("/") or "/"
+    reclaim = sc.reclaim_policy if sc.HasField("reclaim_policy") else "Delete"
+    pv = types_pb2.PersistentVolume(api_version="v1", kind="PersistentVolume")
+    pv.metadata.name = name
+    pv.metadata.annotations[storage.PROVISIONED_BY] = sc.provisioner
+    if reclaim == "Delete":
+        pv.metadata.finalizers.append(storage.LOCAL_PATH_CLEANUP)
+    spec = pv.spec
+    spec.capacity["storage"] = pvc.spec.resources.requests.get("storage", "0")
+    spec.access_modes.extend(pvc.spec.access_modes)
+    spec.host_path.path = f"{base}/{name}_{pvc.metadata.namespace}_{pvc.metadata.name}"
+    spec.host_path.type = "DirectoryOrCreate"
+    spec.persistent_volume_reclaim_policy = reclaim
+    spec.storage_class_name = sc.metadata.name
+    spec.volume_mode = pvc.spec.volume_mode or "Filesystem"
+    spec.mount_options.extend(sc.mount_options)
+    term = spec.node_affinity.required.node_selector_terms.add()
+    term.match_expressions.add(key="kubernetes.io/hostname", operator="In", values=[node])
+    spec.claim_ref.CopyFrom(types_pb2.ObjectReference(
+        kind="PersistentVolumeClaim", api_version="v1", namespace=pvc.metadata.namespace, name=pvc.metadata.name,
+        uid=pvc.metadata.uid, resource_version=pvc.metadata.resource_version))
+    return pv

@@ -17,14 +17,16 @@ from controlplane.scheduler.plugins.owner_spread import OwnerSpread
 from controlplane.scheduler.plugins.pod_topology_spread import PodTopologySpread
 from controlplane.scheduler.plugins.resources_fit import NodeResourcesFit
 from controlplane.scheduler.plugins.taint_toleration import TaintToleration
+from controlplane.scheduler.plugins.volume_binding import VolumeBinding
 
 REGISTRY: dict[str, Callable[[], FilterPlugin | ScorePlugin]] = {
     p.name: p for p in (NodeReady, NodeUnschedulable, NodeAffinity, TaintToleration, NodePorts, NodeResourcesFit,
-                        LeastAllocated, BalancedAllocation, OwnerSpread, InterPodAffinity, PodTopologySpread)
+                        LeastAllocated, BalancedAllocation, OwnerSpread, InterPodAffinity, PodTopologySpread,
+                        VolumeBinding)
 }
 
 DEFAULT_FILTERS = ("NodeReady", "NodeUnschedulable", "NodeAffinity", "TaintToleration", "NodePorts",
-                   "NodeResourcesFit", "PodTopologySpread", "InterPodAffinity")
+                   "NodeResourcesFit", "VolumeBinding", "PodTopologySpread", "InterPodAffinity")
 # Weights are the plugins' own (Kubernetes' defaults): TaintToleration 3, NodeAffinity, PodTopologySpread and
 # InterPodAffinity 2, the others 1.
 DEFAULT_SCORES = ("NodeResourcesLeastAllocated", "NodeResourcesBalancedAllocation", "OwnerSpread", "TaintToleration",

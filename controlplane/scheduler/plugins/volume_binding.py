@@ -1,0 +1,98 @@
+"""VolumeBinding: a pod's PersistentVolumeClaims must exist and, unless their class waits for the first
+consumer, be bound; a bound volume's node affinity limits the nodes; an unbound WaitForFirstConsumer claim
+needs a node where a volume fits it, or a class that provisions one there (Kubernetes' VolumeBinding plugin).
+
+The scheduler reads the claims, volumes and classes from its caches into PodInfo.state[VOLUMES] before each
+attempt (`claims_of`): the plugin itself only decides, from that snapshot."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from api import storage
+from controlplane.scheduler.framework import SKIP, SUCCESS, FilterPlugin, Status
+from controlplane.scheduler.nodeinfo import NodeInfo
+from controlplane.scheduler.podinfo import PodInfo
+
+VOLUMES = "VolumeBinding.claims"
+UNBOUND_IMMEDIATE = Status.unschedulable("pod has unbound immediate PersistentVolumeClaims")
+AFFINITY_CONFLICT = Status.unschedulable("node(s) had volume node affinity conflict")
+NO_VOLUME = Status.unschedulable("node(s) didn't find available persistent volumes to bind")
+# Classes whose volumes can be made on any node, when a pod is placed there (skiff's node-local directories).
+NODE_LOCAL_PROVISIONERS = frozenset({storage.LOCAL_PATH_PROVISIONER})
+
+
+@dataclass(frozen=True)
+class Claim:
+    name: str
+    claim: object | None  # the PersistentVolumeClaim, None when it does not exist
+    volume: object | None  # the volume it is bound to
+    storage_class: object | None
+
+
+@dataclass(frozen=True)
+class PodClaims:
+    claims: tuple[Claim, ...]
+    volumes: tuple  # every PersistentVolume, for the claims still to bind
+
+
+def claim_names(pod) -> list[str]:
+    return [v.persistent_volume_claim.claim_name for v in pod.spec.volumes if v.HasField("persistent_volume_claim")]
+
+
+def claims_of(pod, claims, volumes, classes) -> PodClaims | None:
+    """The snapshot the plugin decides from (None for a pod without claims); arguments are informer-like."""
+    names = claim_names(pod)
+    if not names:
+        return None
+    found = []
+    for name in names:
+        pvc = claims.get(f"{pod.metadata.namespace}/{name}")
+        pv = volumes.get(pvc.spec.volume_name) if pvc is not None and pvc.spec.volume_name else None
+        sc = classes.get(storage.claim_class(pvc)) if pvc is not None and storage.claim_class(pvc) else None
+        found.append(Claim(name, pvc, pv, sc))
+    return PodClaims(tuple(found), tuple(volumes.list()) if any(c.volume is None for c in found) else ())
+
+
+def waits_for_consumer(c: Claim) -> bool:
+    return c.storage_class is not None and storage.binding_mode(c.storage_class) == storage.WAIT_FOR_FIRST_CONSUMER
+
+
+class VolumeBinding(FilterPlugin):
+    name = "VolumeBinding"
+
+    def pre_filter(self, pod: PodInfo) -> Status:
+        facts: PodClaims | None = pod.state.get(VOLUMES)
+        if facts is None:
+            return SKIP
+        for c in facts.claims:
+            if c.claim is None:
+                return Status.unschedulable(f'persistentvolumeclaim "{c.name}" not found')
+            if c.claim.metadata.deletion_timestamp:
+                return Status.unschedulable(f'persistentvolumeclaim "{c.name}" is being deleted')
+            if not c.claim.spec.volume_name and not waits_for_consumer(c):
+                return UNBOUND_IMMEDIATE
+        return SUCCESS
+
+    def filter(self, pod: PodInfo, node: NodeInfo) -> Status:
+        facts: PodClaims = pod.state[VOLUMES]
+        for c in facts.claims:
+            if c.claim.spec.volume_name:
+                if c.volume is None or not storage.fits_node(c.volume, node.labels, node.name):
+                    return AFFINITY_CONFLICT
+                continue
+            def here(pv) -> bool:
+                return storage.fits_node(pv, node.labels, node.name)
+            if storage.find_matching_volume(c.claim, facts.volumes, here) is not None:
+                continue
+            if c.storage_class.provisioner in NODE_LOCAL_PROVISIONERS:
+                continue
+            return NO_VOLUME
+        return SUCCESS
+
+
+def to_select(facts: PodClaims | None) -> list:
+    """The claims the scheduler annotates with the chosen node (volume.kubernetes.io/selected-node)."""
+    if facts is None:
+        return []
+    return [c.claim for c in facts.claims if c.claim is not None and not c.claim.spec.volume_name
+            and waits_for_consumer(c)]
