@@ -88,6 +88,9 @@ CLUSTER_ROLES = (
                  rule(READ, ("",), ("pods", "nodes", "namespaces", "services", "endpoints", "replicationcontrollers",
                                      "persistentvolumeclaims", "persistentvolumes")),
                  rule(READ, ("apps",), ("replicasets", "statefulsets", "deployments")),
+                 # Kubernetes' system:volume-scheduler: a WaitForFirstConsumer claim is told the chosen node
+                 rule(("patch", "update"), ("",), ("persistentvolumeclaims", "persistentvolumes")),
+                 rule(READ, ("storage.k8s.io",), ("storageclasses",)),
                  rule(("create",), ("",), ("pods/binding", "bindings")),
                  rule(("update", "patch"), ("",), ("pods/status",)),
                  rule(("delete",), ("",), ("pods",)),
