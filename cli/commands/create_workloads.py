@@ -34,8 +34,9 @@ def register(generators, parents) -> None:
     j = generators.add_parser(
         "job", parents=parents, help="create a job running the given image",
         description="Create a Job whose one container (named after it) runs the image to completion (the words "
-                    "after -- are its command).",
+                    "after -- are its command), or a Job from a CronJob's job template (--from).",
         epilog="examples:\n  skiff create job hello --image=busybox -- echo hello\n"
+               "  skiff create job backup-now --from=cronjob/backup\n"
                "  skiff logs job/hello",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     _common(j)

@@ -3,6 +3,7 @@ pod and node. Pure functions; the sampler (nodeagent.metrics.sampler) does the r
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -47,7 +48,10 @@ class ContainerRate:
     rate: Rate | None  # None: this container has no rate yet
 
 
+@functools.lru_cache(maxsize=256)
 def rfc3339(epoch: float) -> str:
+    # Remembered: every pod of a pass shares its sample's time, and a hollow fleet formats it for 2,000
+    # pods a second.
     return meta.format_time(datetime.fromtimestamp(epoch, timezone.utc))
 
 

@@ -71,10 +71,7 @@ def cli_config(apiserver_running, cli_config_for):
 
 @pytest.fixture
 def cli_config_for(pki, tmp_path, monkeypatch):
-    """`cli_config_for(address, rest="")`: the admin's config for an API server the test started itself;
-    the CLI's cache goes in the test's directory."""
-    monkeypatch.setenv("SKIFF_CACHE_DIR", str(tmp_path / "skiff-cache"))
-
+    """`cli_config_for(address, rest="")`: the admin's config for an API server the test started itself."""
     def write(address: str, rest: str = ""):
         path = pki.kubeconfig(address, tmp_path / "skiff-config", rest=rest)
         monkeypatch.setenv("SKIFF_CONFIG", str(path))

@@ -134,3 +134,23 @@ async def test_volume_claim_templates_give_each_pod_its_own_claim(client):
         assert set(claims) >= {"www-web-0", "www-web-1"}
         assert claims["www-web-0"].metadata.labels["app"] == "web"
         assert claims["www-web-0"].spec.resources.requests["storage"] == "1Gi"
+
+
+async def test_when_scaled_delete_removes_the_claims_of_pods_scaled_away(client):
+    claim = {"metadata": {"name": "data"},
+             "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}
+    async with running_manager(client, ["statefulset"]), fake_agent(client):
+        await client.create(_sts(replicas=2, volumeClaimTemplates=[claim],
+                                 persistentVolumeClaimRetentionPolicy={"whenDeleted": "Delete",
+                                                                       "whenScaled": "Delete"}))
+        await eventually(lambda: _status(client, lambda s: s.ready_replicas == 2))
+        claims = {c.metadata.name: c for c in (await client.list("PersistentVolumeClaim", "default")).items}
+        owner = claims["data-web-0"].metadata.owner_references[0]  # whenDeleted: Delete, by the garbage collector
+        assert (owner.kind, owner.name, owner.controller) == ("StatefulSet", "web", False)
+        await edit(client, "StatefulSet", "web", lambda s: setattr(s.spec, "replicas", 1))
+
+        async def only_first():
+            names = {c.metadata.name for c in (await client.list("PersistentVolumeClaim", "default")).items
+                     if not c.metadata.deletion_timestamp}
+            return names == {"data-web-0"}
+        await eventually(only_first)

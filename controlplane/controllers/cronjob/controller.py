@@ -41,6 +41,12 @@ class CronJobController(Controller):
             return
         now = self.now()
         owned = [j for j in self.jobs.by_index(idx.CONTROLLER_UID, cj.metadata.uid) if plan.owned_by(j, cj)]
+        if plan.unlisted_running(cj, owned):
+            # our cache may not hold our own last status write yet: judge by the API server's copy
+            try:
+                cj = await self.client.get("CronJob", cj.metadata.name, cj.metadata.namespace)
+            except errors.NotFound:
+                return
         updated = meta.copy(cj)
         await self._reconcile_active(updated, owned)
         requeue = None

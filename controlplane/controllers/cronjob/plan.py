@@ -124,6 +124,12 @@ class Reconciled:
     unknown: list[str] = field(default_factory=list)  # active names whose Job is not in the cache
 
 
+def unlisted_running(cj: types_pb2.CronJob, owned: list[types_pb2.Job]) -> bool:
+    """An unfinished Job of ours that status.active does not name (just made, or someone else's to adopt)."""
+    active = {ref.uid for ref in cj.status.active}
+    return any(job.metadata.uid not in active and not finished_condition(job) for job in owned)
+
+
 def reconcile_active(cj: types_pb2.CronJob, owned: list[types_pb2.Job]) -> Reconciled:
     """Drop ended Jobs from status.active (SawCompletedJob), note the latest success, and list references
     the cache does not hold (the caller asks the API server whether they are really gone)."""
