@@ -98,3 +98,13 @@ def test_local_path_clean_up_removes_only_a_directory_the_provisioner_named(tmp_
     assert not (tmp_path / "pvc-uid-1_default_data").exists() and (tmp_path / "keep").exists()
     pv.spec.host_path.path = "/etc"
     assert localpath.directory_of(pv) == ""
+
+
+def test_a_claim_is_in_use_while_a_pod_of_its_namespace_mounting_it_has_not_ended():
+    from controlplane.controllers.volume.protection import claim_in_use
+    pvc = _pvc()
+    mounting = pod("m", volumes=[{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}])
+    elsewhere = pod("e", namespace="other", volumes=[{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}])
+    assert claim_in_use(pvc, [mounting]) and not claim_in_use(pvc, [elsewhere, pod("plain")])
+    mounting.status.phase = "Succeeded"
+    assert not claim_in_use(pvc, [mounting])
