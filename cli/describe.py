@@ -22,6 +22,7 @@ from cli.describe_ingress import ingress_body
 from cli.describe_layout import NONE, field, map_lines, table
 from cli.describe_nodes import node_body
 from cli.describe_pods import pod_body
+from cli.describe_policy import pdb_body
 from cli.describe_services import service_body
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -70,6 +71,8 @@ def describe(obj: Message, events: list[Message], now: datetime, related: Relate
         lines += ingress_body(obj, related.services_by_name, related.endpoints_by_name)
     elif kind == "HorizontalPodAutoscaler":
         lines += hpa_body(obj)
+    elif kind == "PodDisruptionBudget":
+        lines += pdb_body(obj)
     else:
         lines += _outline(obj)
     return lines + _events(events, now)
