@@ -41,3 +41,13 @@ def test_bad_budgets_are_refused_naming_the_field(spec, problem):
 def test_a_percentage_must_be_a_number_and_a_percent_sign():
     (problem,) = _problems(minAvailable="half")
     assert problem.startswith('spec.minAvailable: Invalid value: "half": a valid percent string must be')
+
+
+def test_a_strategic_merge_patch_replaces_the_selector_whole_as_kubernetes_patch_strategy_replace():
+    from api import patch
+    from proto import types_pb2
+    original = {"spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "zk"},
+                                                          "matchExpressions": [{"key": "tier", "operator": "Exists"}]}}}
+    merged = patch.strategic_merge(original, {"spec": {"selector": {"matchLabels": {"app": "web"}}}},
+                                   types_pb2.PodDisruptionBudget.DESCRIPTOR)
+    assert merged["spec"] == {"minAvailable": 1, "selector": {"matchLabels": {"app": "web"}}}
