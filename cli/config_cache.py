@@ -59,29 +59,16 @@ def private_file(directory: str | os.PathLike | None, path: str | os.PathLike, s
         return None
     try:
         st = os.stat(path)
-        entry = os.path.join(directory, f"{st.st_dev}-{st.st_ino}.{suffix}")
-        try:
-            with open(entry, "rb") as f:
-                if f.read() == content:
-                    return entry
-        except OSError:
-            pass
     except OSError:
         return None
-    temporary = f"{entry}.{os.getpid()}.tmp"
+    entry = os.path.join(directory, f"{st.st_dev}-{st.st_ino}.{suffix}")
     try:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-        os.replace(temporary, entry)  # a reader never sees half a key
-        return entry
+        with open(entry, "rb") as f:
+            if f.read() == content:
+                return entry
     except OSError:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        return None
+        pass
+    return entry if _write_private(directory, entry, content) else None
 
 
 def _store(directory: str | os.PathLike, entry: str, value: dict) -> None:
@@ -89,15 +76,22 @@ def _store(directory: str | os.PathLike, entry: str, value: dict) -> None:
         text = json.dumps(value)
     except (TypeError, ValueError):
         return  # YAML can hold what JSON cannot (dates, say): such a file is simply read each time
-    temporary = f"{entry.removesuffix('.json')}.{os.getpid()}.tmp"
+    _write_private(directory, entry, text.encode())
+
+
+def _write_private(directory: str | os.PathLike, entry: str, content: bytes) -> bool:
+    """Write `entry` (0600, in a 0700 directory) whole or not at all; False when it could not be written."""
+    temporary = f"{entry}.{os.getpid()}.tmp"
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
         os.replace(temporary, entry)  # readers see the old entry or the new one, never half of one
+        return True
     except OSError:
         try:
             os.unlink(temporary)
         except OSError:
             pass  # never written: no directory, or no room
+        return False

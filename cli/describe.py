@@ -24,6 +24,7 @@ from cli.describe_nodes import node_body
 from cli.describe_pods import pod_body
 from cli.describe_policy import pdb_body
 from cli.describe_services import service_body
+from cli.describe_storage import persistent_volume_body, persistent_volume_claim_body, storage_class_body
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
@@ -73,6 +74,12 @@ def describe(obj: Message, events: list[Message], now: datetime, related: Relate
         lines += hpa_body(obj)
     elif kind == "PodDisruptionBudget":
         lines += pdb_body(obj)
+    elif kind == "PersistentVolume":
+        lines += persistent_volume_body(obj)
+    elif kind == "PersistentVolumeClaim":
+        lines += persistent_volume_claim_body(obj, related.pods)
+    elif kind == "StorageClass":
+        lines += storage_class_body(obj)
     else:
         lines += _outline(obj)
     return lines + _events(events, now)

@@ -84,6 +84,10 @@ def _volume_source(v) -> list[tuple[str, str]]:
         return [("Type", "DownwardAPI (a volume populated by information about the pod)"),
                 ("Items", ", ".join(f"{item.field_ref.field_path or item.resource_field_ref.resource} -> {item.path}"
                                     for item in v.downward_api.items) or NONE)]
+    if v.HasField("persistent_volume_claim"):
+        return [("Type", "PersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)"),
+                ("ClaimName", v.persistent_volume_claim.claim_name),
+                ("ReadOnly", str(v.persistent_volume_claim.read_only).lower())]
     return [("Type", "HostPath (bare host directory volume)"), ("Path", v.host_path.path),
             ("HostPathType", v.host_path.type)]
 

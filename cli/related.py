@@ -40,6 +40,8 @@ async def related_of(client: Client, obj: Message) -> Related:
             return Related(endpoints=await client.get("Endpoints", obj.metadata.name, obj.metadata.namespace))
         except errors.NotFound:
             return Related()
+    if kind == "PersistentVolumeClaim":  # Used By: the namespace's pods mounting the claim
+        return Related(pods=(await client.list("Pod", obj.metadata.namespace)).items)
     if kind == "Ingress":
         namespace = obj.metadata.namespace
         services = (await client.list("Service", namespace)).items

@@ -67,4 +67,14 @@ async def test_skiff_gets_and_describes_storage(skiff, client, tmp_path):
     classes = await skiff("get", "sc")
     assert classes.out.splitlines()[1].split()[:2] == ["standard", "(default)"]
     described = await skiff("describe", "pvc", "task-pv-claim")
-    assert described.code == 0 and "task-pv-claim" in described.out, described.err
+    assert described.code == 0, described.err
+    assert {"StorageClass: manual", "Status: Pending", "Used By: <none>"} <= _fields(described.out), described.out
+    volume = (await skiff("describe", "pv", "task-pv-volume")).out
+    assert {"Reclaim Policy: Retain", "Capacity: 10Gi", "Path: /mnt/data"} <= _fields(volume), volume
+    sc = (await skiff("describe", "sc", "standard")).out
+    assert {"IsDefaultClass: Yes", "VolumeBindingMode: WaitForFirstConsumer"} <= _fields(sc), sc
+
+
+def _fields(text: str) -> set[str]:
+    """describe's `Label:   value` lines with the padding squeezed."""
+    return {" ".join(line.split()) for line in text.splitlines()}

@@ -8,7 +8,7 @@ import logging
 
 from api import errors, meta
 from controlplane.controllers.core import informers as idx
-from controlplane.controllers.core import ownership, podstate
+from controlplane.controllers.core import ownedpods, ownership, podstate
 from controlplane.controllers.core.controller import Context, Controller
 from controlplane.controllers.core.expectations import Expectations
 from controlplane.controllers.daemon import plan
@@ -34,7 +34,7 @@ class DaemonSetController(Controller):
         self.daemonsets.add_handlers(on_add=lambda ds: self.enqueue(meta.key(ds)),
                                      on_update=lambda old, new: self.enqueue(meta.key(new)),
                                      on_delete=self._ds_deleted)
-        self.pods.add_handlers(on_add=self._pod_added, on_update=self._pod_updated, on_delete=self._pod_deleted)
+        ownedpods.PodEvents("DaemonSet", self.daemonsets, self.expectations, self.enqueue).watch(self.pods)
         self.nodes.add_handlers(on_add=lambda n: self._enqueue_all(),
                                 on_update=self._node_updated, on_delete=lambda n: self._enqueue_all())
 
@@ -52,37 +52,6 @@ class DaemonSetController(Controller):
 
     def _ds_deleted(self, ds) -> None:
         self.expectations.forget(meta.key(ds))
-
-    def _pod_added(self, pod) -> None:
-        owner = ownership.controller_key(pod, "DaemonSet")
-        if owner is not None:
-            self.expectations.creation_observed(owner)
-            self.enqueue(owner)
-        else:
-            self._enqueue_matching(pod)
-
-    def _pod_updated(self, old, new) -> None:
-        owner = ownership.controller_key(new, "DaemonSet")
-        if new.metadata.deletion_timestamp and not old.metadata.deletion_timestamp and owner:
-            self.expectations.deletion_observed(owner, meta.key(new))
-        old_owner = ownership.controller_key(old, "DaemonSet")
-        if old_owner and old_owner != owner:
-            self.enqueue(old_owner)
-        if owner is not None:
-            self.enqueue(owner)
-        elif new.metadata.labels != old.metadata.labels or old_owner:
-            self._enqueue_matching(new)
-
-    def _pod_deleted(self, pod) -> None:
-        owner = ownership.controller_key(pod, "DaemonSet")
-        if owner is not None:
-            self.expectations.deletion_observed(owner, meta.key(pod))
-            self.enqueue(owner)
-
-    def _enqueue_matching(self, pod) -> None:
-        for ds in self.daemonsets.by_index(idx.NAMESPACE, pod.metadata.namespace):
-            if ownership.selector_of(ds.spec).matches(pod.metadata.labels):
-                self.enqueue(meta.key(ds))
 
     # ------------------------------------------------------------ sync
 
@@ -182,21 +151,7 @@ class DaemonSetController(Controller):
                 raise errors.ApiError(str(failed[0]))
 
     async def _delete(self, ds, key: str, victims) -> None:
-        async def delete(pod):
-            try:
-                await self.client.delete("Pod", pod.metadata.name, pod.metadata.namespace,
-                                         precondition_uid=pod.metadata.uid)
-                self.recorder.normal(ds, "SuccessfulDelete", f"Deleted pod: {pod.metadata.name}")
-            except errors.NotFound:
-                self.expectations.deletion_observed(key, meta.key(pod))
-            except errors.ApiError:
-                self.expectations.deletion_observed(key, meta.key(pod))
-                raise
-
-        results = await asyncio.gather(*(delete(p) for p in victims), return_exceptions=True)
-        for r in results:
-            if isinstance(r, BaseException):
-                raise r
+        await ownedpods.delete_pods(self.client, self.recorder, ds, key, victims, self.expectations)
 
 
 def _ready(node) -> str:

@@ -9,7 +9,7 @@ import logging
 
 from api import errors, jobs, meta
 from controlplane.controllers.core import informers as idx
-from controlplane.controllers.core import ownership
+from controlplane.controllers.core import ownedpods, ownership
 from controlplane.controllers.core.controller import Context, Controller
 from controlplane.controllers.core.expectations import Expectations
 from controlplane.controllers.job import pods as job_pods
@@ -312,20 +312,5 @@ class JobController(Controller):
         if not victims:
             return
         self.expectations.expect_deletions(key, [meta.key(p) for p in victims])
-
-        async def delete(pod):
-            try:
-                await self.client.delete("Pod", pod.metadata.name, pod.metadata.namespace,
-                                         precondition_uid=pod.metadata.uid)
-                self.recorder.normal(job, "SuccessfulDelete", f"Deleted pod: {pod.metadata.name}")
-            except errors.NotFound:
-                self.expectations.deletion_observed(key, meta.key(pod))
-            except errors.ApiError:
-                self.expectations.deletion_observed(key, meta.key(pod))
-                raise
-
-        results = await asyncio.gather(*(delete(p) for p in victims), return_exceptions=True)
-        for r in results:
-            if isinstance(r, BaseException):
-                raise r
+        await ownedpods.delete_pods(self.client, self.recorder, job, key, victims, self.expectations)
 

@@ -8,7 +8,7 @@ import logging
 
 from api import errors, meta
 from controlplane.controllers.core import informers as idx
-from controlplane.controllers.core import ownership, podstate
+from controlplane.controllers.core import ownedpods, ownership, podstate
 from controlplane.controllers.core.controller import Context, Controller
 from controlplane.controllers.core.expectations import Expectations
 from controlplane.controllers.replicaset import plan
@@ -30,45 +30,13 @@ class ReplicaSetController(Controller):
             on_add=lambda rs: self.enqueue(meta.key(rs)),
             on_update=lambda old, new: self.enqueue(meta.key(new)),
             on_delete=self._rs_deleted)
-        self.pods.add_handlers(on_add=self._pod_added, on_update=self._pod_updated, on_delete=self._pod_deleted)
+        ownedpods.PodEvents("ReplicaSet", self.replicasets, self.expectations, self.enqueue).watch(self.pods)
 
     # ------------------------------------------------------------ handlers: only enqueue
 
     def _rs_deleted(self, rs) -> None:
         self.expectations.forget(meta.key(rs))
         self.enqueue(meta.key(rs))
-
-    def _pod_added(self, pod) -> None:
-        owner = ownership.controller_key(pod, "ReplicaSet")
-        if owner is not None:
-            self.expectations.creation_observed(owner)
-            self.enqueue(owner)
-        else:
-            self._enqueue_matching(pod)
-
-    def _pod_updated(self, old, new) -> None:
-        owner = ownership.controller_key(new, "ReplicaSet")
-        if new.metadata.deletion_timestamp and not old.metadata.deletion_timestamp and owner:
-            self.expectations.deletion_observed(owner, meta.key(new))
-        old_owner = ownership.controller_key(old, "ReplicaSet")
-        if old_owner and old_owner != owner:
-            self.enqueue(old_owner)
-        if owner is not None:
-            self.enqueue(owner)
-        elif new.metadata.labels != old.metadata.labels or old_owner:
-            self._enqueue_matching(new)
-
-    def _pod_deleted(self, pod) -> None:
-        owner = ownership.controller_key(pod, "ReplicaSet")
-        if owner is not None:
-            self.expectations.deletion_observed(owner, meta.key(pod))
-            self.enqueue(owner)
-
-    def _enqueue_matching(self, pod) -> None:
-        """An orphan: every ReplicaSet whose selector takes it may adopt it."""
-        for rs in self.replicasets.by_index(idx.NAMESPACE, pod.metadata.namespace):
-            if ownership.selector_of(rs.spec).matches(pod.metadata.labels):
-                self.enqueue(meta.key(rs))
 
     # ------------------------------------------------------------ sync
 
@@ -149,19 +117,4 @@ class ReplicaSetController(Controller):
 
     async def _delete(self, rs, key: str, victims) -> None:
         self.expectations.expect_deletions(key, [meta.key(p) for p in victims])
-
-        async def delete(pod):
-            try:
-                await self.client.delete("Pod", pod.metadata.name, pod.metadata.namespace,
-                                         precondition_uid=pod.metadata.uid)
-                self.recorder.normal(rs, "SuccessfulDelete", f"Deleted pod: {pod.metadata.name}")
-            except errors.NotFound:
-                self.expectations.deletion_observed(key, meta.key(pod))
-            except errors.ApiError:
-                self.expectations.deletion_observed(key, meta.key(pod))
-                raise
-
-        results = await asyncio.gather(*(delete(p) for p in victims), return_exceptions=True)
-        for r in results:
-            if isinstance(r, BaseException):
-                raise r
+        await ownedpods.delete_pods(self.client, self.recorder, rs, key, victims, self.expectations)
