@@ -2,7 +2,8 @@
 in Kubernetes' order: mutating plugins before the kind's validation, validating plugins after it.
 
 Plugins: ServiceAccount (mutating: pods run as `default` and get the kube-api-access volume), DefaultStorageClass
-(mutating: a claim naming no class gets the default StorageClass), NodeRestriction
+(mutating: a claim naming no class gets the default StorageClass), PersistentVolumeClaimResize (a claim
+grows only if its class allows expansion), NodeRestriction
 (a node's addresses are the node's to set) and PodSecurity (pods enforce; pod templates warn and audit; a
 namespace tightening its enforce level warns about the pods already in it).
 What they warn or note goes to the request's context (auth/request.py) for the response and the audit log.
@@ -112,6 +113,9 @@ class Admission:
                 self._pod_security(obj, enforce=True)
             if operation == CREATE:
                 _note(response_warnings, podwarnings.deprecated_annotations(obj.metadata))
+        elif isinstance(obj, types_pb2.PersistentVolumeClaim):
+            if old is not None and not subresource:
+                self._claim_resize(obj, old)
         elif isinstance(obj, types_pb2.Namespace):
             if old is not None and not subresource:
                 self._new_enforce_level(obj, old)
@@ -120,6 +124,17 @@ class Admission:
             if pod is not None and (old is None or template_pod(old) != pod):
                 self._pod_security(pod, enforce=False, namespace=obj.metadata.namespace)
                 _note(response_warnings, podwarnings.deprecated_annotations(pod.metadata, "spec.template."))
+
+    def _claim_resize(self, new: types_pb2.PersistentVolumeClaim, old: types_pb2.PersistentVolumeClaim) -> None:
+        """Kubernetes' PersistentVolumeClaimResize: a claim grows only if its class allows volume expansion."""
+        if storage.requested_bytes(new) <= storage.requested_bytes(old):
+            return
+        classes = {sc.metadata.name: sc for sc in self._storage_classes()}
+        sc = classes.get(storage.claim_class(new))
+        if sc is None or not sc.allow_volume_expansion:
+            raise errors.Forbidden(f'persistentvolumeclaims "{new.metadata.name}" is forbidden: only dynamically '
+                                   f"provisioned pvc can be resized and the storageclass that provisions the pvc "
+                                   f"must support resize")
 
     def _new_enforce_level(self, new: types_pb2.Namespace, old: types_pb2.Namespace) -> None:
         """A namespace whose enforce level tightens warns about the pods already in it (none is stopped)."""

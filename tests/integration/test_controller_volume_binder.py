@@ -105,3 +105,16 @@ async def test_invalid_claims_are_refused_with_field_paths_and_nothing_stored(cl
         await client.create(obj)
     assert message in str(refused.value)
     assert not (await client.list("PersistentVolumeClaim", "default")).items
+
+
+async def test_a_bound_claim_grows_only_when_its_class_allows_expansion(client):
+    await client.create(storage_class("fixed"))
+    async with running_manager(client, ["persistentvolume-binder"]):
+        await client.create(volume("v", "10Gi", storageClassName="fixed"))
+        await client.create(claim("data", "1Gi", storageClassName="fixed"))
+        bound = await eventually(lambda: _phase(client, "PersistentVolumeClaim", "data", storage.BOUND))
+    bound.spec.resources.requests["storage"] = "2Gi"
+    with pytest.raises(errors.Forbidden) as refused:
+        await client.update(bound)
+    assert "only dynamically provisioned pvc can be resized" in str(refused.value)
+    assert (await client.get("PersistentVolumeClaim", "data")).spec.resources.requests["storage"] == "1Gi"

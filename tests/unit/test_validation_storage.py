@@ -69,3 +69,19 @@ def test_a_claim_spec_is_immutable_except_the_bindings_the_binder_and_admission_
 def test_a_pod_volume_must_name_its_claim():
     p = pod("p", volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": ""}}])
     assert "spec.volumes[0].persistentVolumeClaim.claimName: Required value" in _problems(p)
+
+
+def test_only_a_bound_claim_may_grow_and_no_claim_may_shrink():
+    old = claim("c", "2Gi", storageClassName="manual")
+    resources.default(old)
+    strategy = resources.for_kind(resources.kinds.of(old))
+    grown, shrunk = claim("c", "3Gi", storageClassName="manual"), claim("c", "1Gi", storageClassName="manual")
+    for c in (grown, shrunk):
+        resources.default(c)
+    immutable = ("spec: Forbidden: spec is immutable after creation except resources.requests and "
+                 "volumeAttributesClassName for bound claims")
+    assert strategy.validate_update(grown, old) == [immutable]
+    old.status.phase = grown.status.phase = shrunk.status.phase = "Bound"
+    assert strategy.validate_update(grown, old) == []
+    assert strategy.validate_update(shrunk, old) == [
+        "spec.resources.requests.storage: Forbidden: field can not be less than previous value"]

@@ -141,28 +141,26 @@ def validate_claim(pvc: types_pb2.PersistentVolumeClaim) -> list[str]:
 
 
 def validate_claim_update(new: types_pb2.PersistentVolumeClaim, old: types_pb2.PersistentVolumeClaim) -> list[str]:
-    """A claim's spec is fixed once made, except its requested size (expansion of a bound claim), a
-    volumeName the binder fills in, and a class the default-class admission fills in."""
-    def comparable(spec: types_pb2.PersistentVolumeClaimSpec, old_spec) -> types_pb2.PersistentVolumeClaimSpec:
+    """A claim's spec is fixed once made, except the size a bound claim asks for (never less than before), a
+    volumeName the binder fills in and a class the default-class admission fills in, as Kubernetes'
+    ValidatePersistentVolumeClaimUpdate."""
+    def comparable(spec: types_pb2.PersistentVolumeClaimSpec) -> types_pb2.PersistentVolumeClaimSpec:
         copied = types_pb2.PersistentVolumeClaimSpec()
         copied.CopyFrom(spec)
-        copied.resources.ClearField("requests")
-        if not old_spec.volume_name:
+        if new.status.phase == storage.BOUND or old.status.phase == storage.BOUND:
+            copied.resources.requests.pop("storage", None)
+        if not old.spec.volume_name:
             copied.volume_name = ""
-        if not old_spec.HasField("storage_class_name"):
+        if not old.spec.HasField("storage_class_name"):
             copied.ClearField("storage_class_name")
         return copied
-    if comparable(new.spec, old.spec) != comparable(old.spec, old.spec):
-        return [forbidden(Path("spec"), "spec is immutable after creation except resources.requests and "
-                                        "volumeAttributesClassName for bound claims")]
     errors = []
-    if new.spec.resources.requests.get("storage") != old.spec.resources.requests.get("storage"):
-        if old.status.phase != storage.BOUND:
-            errors.append(forbidden(Path("spec", "resources", "requests", "storage"),
-                                    "field can not be less than previous value" if
-                                    storage.requested_bytes(new) < storage.requested_bytes(old) else
-                                    "only dynamically provisioned pvc can be resized and the storageclass that "
-                                    "provisions the pvc must support resize"))
+    if comparable(new.spec) != comparable(old.spec):
+        errors.append(forbidden(Path("spec"), "spec is immutable after creation except resources.requests and "
+                                              "volumeAttributesClassName for bound claims"))
+    if storage.requested_bytes(new) < storage.requested_bytes(old):
+        errors.append(forbidden(Path("spec.resources.requests.storage"),
+                                "field can not be less than previous value"))
     return errors
 
 
