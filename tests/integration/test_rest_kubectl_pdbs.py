@@ -74,3 +74,11 @@ async def test_invalid_budgets_are_refused_with_field_paths_and_nothing_stored(k
     assert 'The PodDisruptionBudget "zk-pdb" is invalid' in done.err
     assert message in done.err, done.err
     assert not (await client.list("PodDisruptionBudget", "default")).items
+
+
+async def test_skiff_create_pdb(skiff, client):
+    made = await skiff("create", "pdb", "web-pdb", "--selector=app=web", "--max-unavailable=1")
+    assert (made.code, made.out.strip()) == (0, "poddisruptionbudget.policy/web-pdb created"), made.err
+    assert (await client.get("PodDisruptionBudget", "web-pdb")).spec.max_unavailable.int_value == 1
+    both = await skiff("create", "pdb", "x", "--selector=app=web", "--min-available=1", "--max-unavailable=1")
+    assert (both.code, both.err) == (1, "error: min-available and max-unavailable cannot be both specified\n")
