@@ -1,9 +1,5 @@
-"""The pod eviction subresource (policy/v1 Eviction), as `kubectl drain` posts it.
-
-An eviction is a delete that honours the pod's graceful termination and its PodDisruptionBudget: a
-budget allowing no disruption refuses it (429), else its disruptionsAllowed is taken down by one in the
-same step, as Kubernetes' pkg/registry/core/pod/storage/eviction.go.
-"""
+"""The pod eviction subresource (policy/v1 Eviction), as `kubectl drain` posts it: a graceful delete that
+honours the pod's PodDisruptionBudget (refused with 429, or one disruption taken), as Kubernetes' eviction.go."""
 from __future__ import annotations
 
 from datetime import datetime
