@@ -332,6 +332,17 @@ def _hpa_row(hpa, now):
             str(hpa.spec.max_replicas), str(hpa.status.current_replicas), _age(hpa, now)]
 
 
+def _pdb_row(pdb, now):
+    spec = pdb.spec
+
+    def shown(field):  # kubectl's printer: N/A for the one not set
+        value = getattr(spec, field)
+        which = value.WhichOneof("value") if spec.HasField(field) else None
+        return str(getattr(value, which)) if which else "N/A"
+    return [_name(pdb), shown("min_available"), shown("max_unavailable"), str(pdb.status.disruptions_allowed),
+            _age(pdb, now)]
+
+
 # ---------------------------------------------------------------- storage
 
 def _pv_row(pv, now):
@@ -401,6 +412,8 @@ COLUMNS: dict[str, Columns] = {
                                       "VOLUMEATTRIBUTESCLASS", "AGE"), _pvc_row, ("VOLUMEMODE",), _volume_mode),
     "StorageClass": Columns(("NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION",
                              "AGE"), _sc_row),
+    "PodDisruptionBudget": Columns(("NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"),
+                                   _pdb_row),
 }
 _DEFAULT = Columns(("NAME", "AGE"), lambda obj, now: [_name(obj), _age(obj, now)])
 

@@ -90,6 +90,20 @@ class ServerUnreachable(Unavailable):
     """The API server itself could not be reached (as opposed to the server reporting etcd or an agent away)."""
 
 
+class TooManyRequests(ApiError):
+    """Not now: the same request may succeed later (an eviction a disruption budget refuses); `causes` are
+    Kubernetes' StatusCauses ({"reason": ..., "message": ...}), `retry_after` its suggested seconds (0: none)."""
+
+    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+    reason = "TooManyRequests"
+    retryable = True
+
+    def __init__(self, message: str, causes: list[dict] | None = None, retry_after: int = 0):
+        super().__init__(message)
+        self.causes = causes or []
+        self.retry_after = retry_after
+
+
 class PreconditionFailed(ApiError):
     code = grpc.StatusCode.FAILED_PRECONDITION
     reason = "PreconditionFailed"
@@ -124,7 +138,7 @@ _BY_CODE = {cls.code: cls for cls in (
     NotFound, AlreadyExists, Conflict, Invalid, Expired, TooLarge, Unavailable,
     PreconditionFailed, Forbidden, Timeout, Unauthenticated, Internal)}
 # Two meanings share RESOURCE_EXHAUSTED; the server's reason tells them apart.
-_BY_REASON = {cls.reason: cls for cls in (StorageFull,)}
+_BY_REASON = {cls.reason: cls for cls in (StorageFull, TooManyRequests)}
 
 # Trailing-metadata key carrying one Invalid cause per entry (binary, so any UTF-8 survives).
 _CAUSES_KEY = "skiff-causes-bin"

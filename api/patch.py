@@ -224,6 +224,8 @@ def strategic_merge(original: Any, patch: Any, descriptor: Descriptor | None) ->
         elif isinstance(value, dict):
             if value.get(DIRECTIVE) == "delete":
                 out.pop(key, None)
+            elif "replace" in strategy(field)[0]:  # a PodDisruptionBudget's selector: never merged
+                out[key] = strip(value)
             else:
                 out[key] = strategic_merge(out.get(key), value, _message(field))
         else:

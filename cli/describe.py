@@ -22,6 +22,7 @@ from cli.describe_ingress import ingress_body
 from cli.describe_layout import NONE, field, map_lines, table
 from cli.describe_nodes import node_body
 from cli.describe_pods import pod_body
+from cli.describe_policy import pdb_body
 from cli.describe_services import service_body
 from cli.describe_storage import persistent_volume_body, persistent_volume_claim_body, storage_class_body
 
@@ -71,6 +72,8 @@ def describe(obj: Message, events: list[Message], now: datetime, related: Relate
         lines += ingress_body(obj, related.services_by_name, related.endpoints_by_name)
     elif kind == "HorizontalPodAutoscaler":
         lines += hpa_body(obj)
+    elif kind == "PodDisruptionBudget":
+        lines += pdb_body(obj)
     elif kind == "PersistentVolume":
         lines += persistent_volume_body(obj)
     elif kind == "PersistentVolumeClaim":

@@ -70,6 +70,35 @@ def job_from_cron_job(name: str, cron_job: dict, uid: str, namespace: str = "") 
     return {"apiVersion": "batch/v1", "kind": "Job", "metadata": metadata, "spec": template.get("spec", {})}
 
 
+def label_selector(text: str) -> dict:
+    """A LabelSelector in manifest form from `app=web,tier in (a,b)`, as metav1.ParseToLabelSelector:
+    equalities become matchLabels, the rest matchExpressions. SelectorError when it does not parse."""
+    from api import selectors
+    out: dict = {}
+    operators = {selectors.IN: "In", selectors.NOT_IN: "NotIn", selectors.NOT_EQUALS: "NotIn",
+                 selectors.EXISTS: "Exists", selectors.DOES_NOT_EXIST: "DoesNotExist"}
+    for rq in selectors.parse_label_selector(text).requirements:
+        if rq.operator in (selectors.EQUALS, selectors.DOUBLE_EQUALS):
+            out.setdefault("matchLabels", {})[rq.key] = rq.values[0]
+        else:
+            expression: dict = {"key": rq.key, "operator": operators[rq.operator]}
+            if rq.values:
+                expression["values"] = list(rq.values)
+            out.setdefault("matchExpressions", []).append(expression)
+    return out
+
+
+def pod_disruption_budget(name: str, selector: str, min_available: str = "", max_unavailable: str = "",
+                          namespace: str = "") -> dict:
+    """As kubectl create poddisruptionbudget: a number stays an integer, `50%` a percentage."""
+    spec: dict = {"selector": label_selector(selector)}
+    for key, value in (("minAvailable", min_available), ("maxUnavailable", max_unavailable)):
+        if value:
+            spec[key] = value if value.endswith("%") else int(value)
+    metadata = {"name": name, **({"namespace": namespace} if namespace else {})}
+    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": metadata, "spec": spec}
+
+
 def namespace(name: str) -> dict:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
 

@@ -23,7 +23,7 @@ class KindOptions(_message.Message):
     def __init__(self, api_version: _Optional[str] = ..., plural: _Optional[str] = ..., short_names: _Optional[_Iterable[str]] = ..., namespaced: _Optional[bool] = ...) -> None: ...
 
 class Object(_message.Message):
-    __slots__ = ("namespace", "node", "pod", "replica_set", "deployment", "service", "endpoints", "event", "lease", "config_map", "secret", "horizontal_pod_autoscaler", "role", "cluster_role", "role_binding", "cluster_role_binding", "service_account", "ingress", "ingress_class", "job", "daemon_set", "cron_job", "stateful_set", "persistent_volume", "persistent_volume_claim", "storage_class")
+    __slots__ = ("namespace", "node", "pod", "replica_set", "deployment", "service", "endpoints", "event", "lease", "config_map", "secret", "horizontal_pod_autoscaler", "role", "cluster_role", "role_binding", "cluster_role_binding", "service_account", "ingress", "ingress_class", "job", "daemon_set", "cron_job", "stateful_set", "pod_disruption_budget", "persistent_volume", "persistent_volume_claim", "storage_class")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     NODE_FIELD_NUMBER: _ClassVar[int]
     POD_FIELD_NUMBER: _ClassVar[int]
@@ -47,6 +47,7 @@ class Object(_message.Message):
     DAEMON_SET_FIELD_NUMBER: _ClassVar[int]
     CRON_JOB_FIELD_NUMBER: _ClassVar[int]
     STATEFUL_SET_FIELD_NUMBER: _ClassVar[int]
+    POD_DISRUPTION_BUDGET_FIELD_NUMBER: _ClassVar[int]
     PERSISTENT_VOLUME_FIELD_NUMBER: _ClassVar[int]
     PERSISTENT_VOLUME_CLAIM_FIELD_NUMBER: _ClassVar[int]
     STORAGE_CLASS_FIELD_NUMBER: _ClassVar[int]
@@ -73,10 +74,11 @@ class Object(_message.Message):
     daemon_set: _types_pb2.DaemonSet
     cron_job: _types_pb2.CronJob
     stateful_set: _types_pb2.StatefulSet
+    pod_disruption_budget: _types_pb2.PodDisruptionBudget
     persistent_volume: _types_pb2.PersistentVolume
     persistent_volume_claim: _types_pb2.PersistentVolumeClaim
     storage_class: _types_pb2.StorageClass
-    def __init__(self, namespace: _Optional[_Union[_types_pb2.Namespace, _Mapping]] = ..., node: _Optional[_Union[_types_pb2.Node, _Mapping]] = ..., pod: _Optional[_Union[_types_pb2.Pod, _Mapping]] = ..., replica_set: _Optional[_Union[_types_pb2.ReplicaSet, _Mapping]] = ..., deployment: _Optional[_Union[_types_pb2.Deployment, _Mapping]] = ..., service: _Optional[_Union[_types_pb2.Service, _Mapping]] = ..., endpoints: _Optional[_Union[_types_pb2.Endpoints, _Mapping]] = ..., event: _Optional[_Union[_types_pb2.Event, _Mapping]] = ..., lease: _Optional[_Union[_types_pb2.Lease, _Mapping]] = ..., config_map: _Optional[_Union[_types_pb2.ConfigMap, _Mapping]] = ..., secret: _Optional[_Union[_types_pb2.Secret, _Mapping]] = ..., horizontal_pod_autoscaler: _Optional[_Union[_types_pb2.HorizontalPodAutoscaler, _Mapping]] = ..., role: _Optional[_Union[_types_pb2.Role, _Mapping]] = ..., cluster_role: _Optional[_Union[_types_pb2.ClusterRole, _Mapping]] = ..., role_binding: _Optional[_Union[_types_pb2.RoleBinding, _Mapping]] = ..., cluster_role_binding: _Optional[_Union[_types_pb2.ClusterRoleBinding, _Mapping]] = ..., service_account: _Optional[_Union[_types_pb2.ServiceAccount, _Mapping]] = ..., ingress: _Optional[_Union[_types_pb2.Ingress, _Mapping]] = ..., ingress_class: _Optional[_Union[_types_pb2.IngressClass, _Mapping]] = ..., job: _Optional[_Union[_types_pb2.Job, _Mapping]] = ..., daemon_set: _Optional[_Union[_types_pb2.DaemonSet, _Mapping]] = ..., cron_job: _Optional[_Union[_types_pb2.CronJob, _Mapping]] = ..., stateful_set: _Optional[_Union[_types_pb2.StatefulSet, _Mapping]] = ..., persistent_volume: _Optional[_Union[_types_pb2.PersistentVolume, _Mapping]] = ..., persistent_volume_claim: _Optional[_Union[_types_pb2.PersistentVolumeClaim, _Mapping]] = ..., storage_class: _Optional[_Union[_types_pb2.StorageClass, _Mapping]] = ...) -> None: ...
+    def __init__(self, namespace: _Optional[_Union[_types_pb2.Namespace, _Mapping]] = ..., node: _Optional[_Union[_types_pb2.Node, _Mapping]] = ..., pod: _Optional[_Union[_types_pb2.Pod, _Mapping]] = ..., replica_set: _Optional[_Union[_types_pb2.ReplicaSet, _Mapping]] = ..., deployment: _Optional[_Union[_types_pb2.Deployment, _Mapping]] = ..., service: _Optional[_Union[_types_pb2.Service, _Mapping]] = ..., endpoints: _Optional[_Union[_types_pb2.Endpoints, _Mapping]] = ..., event: _Optional[_Union[_types_pb2.Event, _Mapping]] = ..., lease: _Optional[_Union[_types_pb2.Lease, _Mapping]] = ..., config_map: _Optional[_Union[_types_pb2.ConfigMap, _Mapping]] = ..., secret: _Optional[_Union[_types_pb2.Secret, _Mapping]] = ..., horizontal_pod_autoscaler: _Optional[_Union[_types_pb2.HorizontalPodAutoscaler, _Mapping]] = ..., role: _Optional[_Union[_types_pb2.Role, _Mapping]] = ..., cluster_role: _Optional[_Union[_types_pb2.ClusterRole, _Mapping]] = ..., role_binding: _Optional[_Union[_types_pb2.RoleBinding, _Mapping]] = ..., cluster_role_binding: _Optional[_Union[_types_pb2.ClusterRoleBinding, _Mapping]] = ..., service_account: _Optional[_Union[_types_pb2.ServiceAccount, _Mapping]] = ..., ingress: _Optional[_Union[_types_pb2.Ingress, _Mapping]] = ..., ingress_class: _Optional[_Union[_types_pb2.IngressClass, _Mapping]] = ..., job: _Optional[_Union[_types_pb2.Job, _Mapping]] = ..., daemon_set: _Optional[_Union[_types_pb2.DaemonSet, _Mapping]] = ..., cron_job: _Optional[_Union[_types_pb2.CronJob, _Mapping]] = ..., stateful_set: _Optional[_Union[_types_pb2.StatefulSet, _Mapping]] = ..., pod_disruption_budget: _Optional[_Union[_types_pb2.PodDisruptionBudget, _Mapping]] = ..., persistent_volume: _Optional[_Union[_types_pb2.PersistentVolume, _Mapping]] = ..., persistent_volume_claim: _Optional[_Union[_types_pb2.PersistentVolumeClaim, _Mapping]] = ..., storage_class: _Optional[_Union[_types_pb2.StorageClass, _Mapping]] = ...) -> None: ...
 
 class CreateRequest(_message.Message):
     __slots__ = ("object", "dry_run", "manifest", "field_validation")

@@ -5,7 +5,7 @@ import argparse
 
 from api import errors
 from cli import flags
-from cli.commands import create_config, create_workloads
+from cli.commands import create_config, create_policy, create_workloads
 from cli.commands.apply import load, validation
 from cli import writes
 from cli.context import Context
@@ -20,6 +20,7 @@ def register(subparsers, parents) -> None:
                                      "  skiff create deployment web --image=busybox:1.36 --replicas=2\n"
                                      "  skiff create job hello --image=busybox -- echo hello\n"
                                      "  skiff create cronjob tick --image=busybox --schedule='*/5 * * * *'\n"
+                                     "  skiff create pdb web-pdb --selector=app=web --min-available=1\n"
                                      "  skiff create service nodeport web --tcp=80:8080\n"
                                      "  skiff create configmap my-config --from-literal=level=debug\n"
                                      "  skiff create secret generic db --from-literal=password=s3cret",
@@ -33,12 +34,13 @@ def register(subparsers, parents) -> None:
     generators = p.add_subparsers(dest="generator", metavar="KIND", title="or create one object from flags")
     create_workloads.register(generators, parents)
     create_config.register(generators, parents)
+    create_policy.register(generators, parents)
 
 
 async def run(ctx: Context, args: argparse.Namespace) -> int:
     if not args.filename:
-        raise CliError("must specify -f FILE, or a kind to create (configmap, cronjob, deployment, job, namespace, secret, "
-                       "service)")
+        raise CliError("must specify -f FILE, or a kind to create (configmap, cronjob, deployment, job, namespace, "
+                       "poddisruptionbudget, secret, service)")
     documents = load(ctx, args, need_names=False)
     async with ctx.client() as client:
         for d in documents:

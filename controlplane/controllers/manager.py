@@ -15,6 +15,7 @@ from controlplane.controllers.core.informers import SharedInformers
 from controlplane.controllers.cronjob.controller import CronJobController
 from controlplane.controllers.daemon.controller import DaemonSetController
 from controlplane.controllers.deployment.controller import DeploymentController
+from controlplane.controllers.disruption.controller import DisruptionController
 from controlplane.controllers.endpoints.controller import EndpointsController
 from controlplane.controllers.garbagecollector import GarbageCollector
 from controlplane.controllers.job.controller import JobController
@@ -47,6 +48,7 @@ CONTROLLERS: dict[str, type[Controller]] = {
     "ttl-after-finished": TTLAfterFinishedController,
     "cronjob": CronJobController,
     "statefulset": StatefulSetController,
+    "disruption": DisruptionController,
     "persistentvolume-binder": PersistentVolumeBinder,
     "pvc-protection": PVCProtectionController,
     "pv-protection": PVProtectionController,

@@ -105,11 +105,11 @@ async def test_unknown_field_is_refused_with_its_path(kubectl, client, tmp_path)
 async def test_a_kind_skiff_does_not_serve_is_no_match_as_kubectl_says_it(kubectl, tmp_path):
     # kubectl looks an unserved kind up in OpenAPI v2 (protobuf) before mapping it; an unreadable answer
     # stopped it at "proto: cannot parse invalid wire-format data".
-    path = write(tmp_path, "pdb.yaml", "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: db}\n"
-                 "spec:\n  minAvailable: 1\n  selector: {matchLabels: {app: a}}\n")
+    path = write(tmp_path, "pc.yaml", "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\n"
+                 "metadata: {name: high}\nvalue: 1000000\n")
     done = await kubectl("apply", "-f", path)
     assert done.code != 0
-    assert 'no matches for kind "PodDisruptionBudget" in version "policy/v1"' in done.err, done.err
+    assert 'no matches for kind "PriorityClass" in version "scheduling.k8s.io/v1"' in done.err, done.err
 
 
 async def test_invalid_create_is_reported_with_the_kind_and_name(kubectl, tmp_path):

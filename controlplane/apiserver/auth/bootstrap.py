@@ -49,6 +49,7 @@ VIEW = (
     rule(READ, ("apps",), VIEW_APPS),
     rule(READ, ("autoscaling",), ("horizontalpodautoscalers", "horizontalpodautoscalers/status")),
     rule(READ, ("batch",), ("jobs", "cronjobs")),
+    rule(READ, ("policy",), ("poddisruptionbudgets", "poddisruptionbudgets/status")),
     rule(READ, ("networking.k8s.io",), ("ingresses", "networkpolicies")),
     rule(READ, ("coordination.k8s.io",), ("leases",)),
     rule(READ, ("events.k8s.io",), ("events",)),
@@ -59,6 +60,7 @@ EDIT = VIEW + (
     rule((*READ, *WRITE), ("apps",), EDIT_APPS),
     rule((*READ, *WRITE), ("autoscaling",), ("horizontalpodautoscalers",)),
     rule((*READ, *WRITE), ("batch",), ("jobs", "cronjobs")),
+    rule((*READ, *WRITE), ("policy",), ("poddisruptionbudgets",)),
     rule((*READ, *WRITE), ("networking.k8s.io",), ("ingresses", "networkpolicies")),
 )
 ADMIN = EDIT + (

@@ -156,6 +156,10 @@ SCHEMAS: dict[str, dict[int, tuple[str, str]]] = {
                     4: ("suspend", "b"), 5: ("jobTemplate", "m:JobTemplateSpec"),
                     6: ("successfulJobsHistoryLimit", "i"), 7: ("failedJobsHistoryLimit", "i"), 8: ("timeZone", "s")},
     "JobTemplateSpec": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:JobSpec")},
+    # policy/v1: kubectl create poddisruptionbudget
+    "PodDisruptionBudget": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:PodDisruptionBudgetSpec")},
+    "PodDisruptionBudgetSpec": {1: ("minAvailable", "m:IntOrString"), 2: ("selector", "m:LabelSelector"),
+                                3: ("maxUnavailable", "m:IntOrString"), 4: ("unhealthyPodEvictionPolicy", "s")},
     "PodTemplateSpec": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:PodSpec")},
     "PodSpec": {2: ("containers", "r:m:Container"), 3: ("restartPolicy", "s"),
                 4: ("terminationGracePeriodSeconds", "i"), 6: ("dnsPolicy", "s"), 7: ("nodeSelector", "ms"),

@@ -63,6 +63,11 @@ def from_error(error: Exception, details: dict | None = None) -> tuple[int, dict
         reason = _REASONS.get(type(error), error.reason)
         if isinstance(error, errors.Invalid):
             details["causes"] = [cause(c) for c in error.causes]
+        elif isinstance(error, errors.TooManyRequests):
+            if error.causes:
+                details["causes"] = list(error.causes)
+            if error.retry_after:
+                details["retryAfterSeconds"] = error.retry_after
         return status(reason if reason in CODES else "InternalError", error.message, details)
     return status("InternalError", f"an internal error occurred: {error}", details)
 
