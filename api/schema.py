@@ -84,6 +84,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "CronJobSpec": ('schedule', 'jobTemplate',),
     "StatefulSetSpec": ('selector', 'template',),
     "StatefulSetStatus": ('replicas',),
+    "PodDisruptionBudgetStatus": ('disruptionsAllowed', 'currentHealthy', 'desiredHealthy', 'expectedPods',),
     "DaemonSetSpec": ('selector', 'template',),
     "DaemonSetStatus": ('currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady',),
     "ServicePort": ('port',),

@@ -111,3 +111,14 @@ async def test_a_pod_not_ready_goes_when_the_budget_says_always_allow(client):
 async def _ready_count(client, count):
     pods = await _live_pods(client)
     return pods if len(pods) == count else None
+
+
+async def test_rest_output_carries_the_status_counts_even_when_zero(client, rest):
+    async with running_manager(client, CONTROLLERS):
+        await client.create(_pdb(minAvailable=2))
+        await eventually(lambda: _budget(client, lambda s: s.observed_generation == 1))
+    async with rest.get("/apis/policy/v1/namespaces/default/poddisruptionbudgets/web-pdb") as response:
+        status = (await response.json())["status"]
+    assert {k: status[k] for k in ("disruptionsAllowed", "currentHealthy", "desiredHealthy", "expectedPods")} == \
+        {"disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 2, "expectedPods": 0}
+    assert status["conditions"][0]["reason"] == "InsufficientPods"
