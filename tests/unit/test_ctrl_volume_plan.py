@@ -46,7 +46,8 @@ def test_a_volume_whose_claim_is_gone_is_reclaimed_by_its_policy(policy, provisi
     verdict = plan.volume_verdict(pv, None)
     assert (verdict.phase, verdict.reclaim) == (phase, reclaim)
     if phase == storage.FAILED:
-        assert verdict.message == 'error getting deleter volume plugin for volume "v": no deletable volume plugin matched'
+        assert verdict.message == ('error getting deleter volume plugin for volume "v": '
+                                   'no deletable volume plugin matched')
 
 
 def test_the_local_path_volume_is_pre_bound_pinned_to_the_node_and_named_after_the_claim():
