@@ -116,6 +116,10 @@ class Admission:
         elif isinstance(obj, types_pb2.PersistentVolumeClaim):
             if old is not None and not subresource:
                 self._claim_resize(obj, old)
+        elif isinstance(obj, types_pb2.PersistentVolume):
+            refusal = node_restriction.node_volume_change(current_user.get(), obj, old)
+            if refusal:
+                raise errors.Forbidden(refusal)
         elif isinstance(obj, types_pb2.Namespace):
             if old is not None and not subresource:
                 self._new_enforce_level(obj, old)
