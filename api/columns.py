@@ -377,6 +377,17 @@ def _sc_row(sc, now):
             storage.binding_mode(sc), "true" if sc.allow_volume_expansion else "false", _age(sc, now)]
 
 
+
+def _revision_row(cr, now):
+    # kubectl's printer: the controller as lower-case Kind.group/name ("daemonset.apps/web").
+    ref = next((r for r in cr.metadata.owner_references if r.controller), None)
+    owner = NONE
+    if ref is not None:
+        group = ref.api_version.split("/")[0] if "/" in ref.api_version else ""
+        owner = f"{ref.kind}.{group}".lower().rstrip(".") + f"/{ref.name}"
+    return [_name(cr), owner, str(cr.revision), _age(cr, now)]
+
+
 COLUMNS: dict[str, Columns] = {
     "Pod": Columns(("NAME", "READY", "STATUS", "RESTARTS", "AGE"), _pod_row, ("IP", "NODE"), _pod_wide),
     "Node": Columns(("NAME", "STATUS", "ROLES", "AGE", "VERSION"), _node_row,
@@ -414,6 +425,7 @@ COLUMNS: dict[str, Columns] = {
                              "AGE"), _sc_row),
     "PodDisruptionBudget": Columns(("NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"),
                                    _pdb_row),
+    "ControllerRevision": Columns(("NAME", "CONTROLLER", "REVISION", "AGE"), _revision_row),
 }
 _DEFAULT = Columns(("NAME", "AGE"), lambda obj, now: [_name(obj), _age(obj, now)])
 
