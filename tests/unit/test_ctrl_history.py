@@ -72,3 +72,9 @@ def test_a_revision_is_owned_by_its_controller_and_labelled_as_its_pods():
     ref = cr.metadata.owner_references[0]
     assert (ref.kind, ref.name, ref.controller) == ("DaemonSet", "ds", True)
     assert dict(cr.metadata.labels) == {"app": "web"}
+
+
+def test_a_daemonsets_revisions_in_use_count_toward_the_limit():
+    revisions = [_rev(n, i) for i, n in enumerate("abcd", start=1)]
+    assert history.to_prune(revisions, live={"a"}, limit=2, live_counts=True) == ["b", "c"]
+    assert history.to_prune(revisions, live={"a"}, limit=2) == ["b"]

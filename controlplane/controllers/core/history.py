@@ -61,12 +61,23 @@ def choose(revisions: list[types_pb2.ControllerRevision], data: dict[str, Any]) 
     return Choice(equal[-1], next_revision(ordered))
 
 
-def to_prune(revisions: list[types_pb2.ControllerRevision], live: set[str], limit: int) -> list[str]:
-    """The names of the revisions to delete so at most `limit` revisions not in use are kept: the oldest
-    first, never one in `live` (the current and update revisions, or one a pod still runs)."""
-    history = sorted((r for r in revisions if r.metadata.name not in live), key=lambda r: (r.revision, r.metadata.name))
-    excess = len(history) - max(limit, 0)
-    return [r.metadata.name for r in history[:excess]] if excess > 0 else []
+def to_prune(revisions: list[types_pb2.ControllerRevision], live: set[str], limit: int,
+             live_counts: bool = False) -> list[str]:
+    """The names of the revisions to delete, oldest first, never one in `live` (in use by a pod, or the
+    set's current or update revision). The StatefulSet keeps `limit` revisions besides the live ones
+    (truncateHistory); with `live_counts` the live ones count toward the limit too, as the DaemonSet's
+    cleanupHistory counts every revision its caller passes (all but the current one)."""
+    ordered = sorted(revisions, key=lambda r: (r.revision, r.metadata.name))
+    counted = ordered if live_counts else [r for r in ordered if r.metadata.name not in live]
+    excess = len(counted) - max(limit, 0)
+    out = []
+    for r in ordered:
+        if excess <= 0:
+            break
+        if r.metadata.name not in live:
+            out.append(r.metadata.name)
+            excess -= 1
+    return out
 
 
 def new_revision(owner, name: str, data: dict[str, Any], number: int, labels: dict[str, str]) \
