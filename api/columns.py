@@ -414,6 +414,8 @@ COLUMNS: dict[str, Columns] = {
                              "AGE"), _sc_row),
     "PodDisruptionBudget": Columns(("NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"),
                                    _pdb_row),
+    # kubectl prints a LimitRange's creation time itself, not its age
+    "LimitRange": Columns(("NAME", "CREATED AT"), lambda obj, now: [_name(obj), obj.metadata.creation_timestamp]),
 }
 _DEFAULT = Columns(("NAME", "AGE"), lambda obj, now: [_name(obj), _age(obj, now)])
 
