@@ -165,3 +165,11 @@ def fits_node(pv, labels, name: str) -> bool:
         if parts and all(_requirement_matches(e, labels, name, f) for e, f in parts):
             return True
     return False
+
+
+def class_allows_node(sc, labels) -> bool:
+    """Whether a class's allowedTopologies (none: every node) let it make a volume on a node with `labels`."""
+    if sc is None or not sc.allowed_topologies:
+        return True
+    return any(all(labels.get(e.key) in e.values for e in term.match_label_expressions)
+               for term in sc.allowed_topologies)

@@ -22,6 +22,7 @@ from controlplane.controllers.job.controller import JobController
 from controlplane.controllers.job.ttl import TTLAfterFinishedController
 from controlplane.controllers.statefulset.controller import StatefulSetController
 from controlplane.controllers.volume.binder import PersistentVolumeBinder
+from controlplane.controllers.volume.protection import PVCProtectionController, PVProtectionController
 from controlplane.controllers.loadbalancer.controller import LoadBalancerController
 from controlplane.controllers.namespace import NamespaceController
 from controlplane.controllers.nodeipam.controller import NodeIpamController
@@ -49,6 +50,8 @@ CONTROLLERS: dict[str, type[Controller]] = {
     "statefulset": StatefulSetController,
     "disruption": DisruptionController,
     "persistentvolume-binder": PersistentVolumeBinder,
+    "pvc-protection": PVCProtectionController,
+    "pv-protection": PVProtectionController,
     "garbagecollector": GarbageCollector,
     "namespace": NamespaceController,
     "nodeipam": NodeIpamController,

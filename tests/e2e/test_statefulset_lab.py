@@ -7,14 +7,12 @@ Needs root, dockerd, and the agent, scheduler and controller manager; traffic st
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 
 from api import manifest, meta
 from deploy.lab import cluster
-from tests.fixtures.lab import LAB_MARKS, running_lab
+from tests.fixtures.lab import LAB_MARKS, running_lab, skiff_in_lab
 from tests.fixtures.wait import eventually
 
 pytestmark = LAB_MARKS
@@ -37,11 +35,6 @@ def three_hosts(home):
         yield up
 
 
-def _skiff(home: str, *argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run([os.path.join(os.path.dirname(sys.executable), "skiff"), *argv],
-                          capture_output=True, text=True, timeout=60, env=dict(os.environ, HOME=home))
-
-
 async def test_a_statefulset_reaches_ready_in_order_with_stable_names(three_hosts, home):
     async with cluster.admin_client(os.path.join(home, ".skiff", "config"), timeout=30) as client:
         for data in (SERVICE, WEB):
@@ -54,21 +47,21 @@ async def test_a_statefulset_reaches_ready_in_order_with_stable_names(three_host
         try:
             await eventually(all_ready, timeout=150, interval=0.5, what="3 ready replicas")
         except AssertionError as e:  # say what the pods were doing
-            raise AssertionError(f"{e}\n{_skiff(home, 'get', 'pods', '-o', 'wide').stdout}\n"
-                                 f"{_skiff(home, 'describe', 'pods').stdout}") from None
+            raise AssertionError(f"{e}\n{skiff_in_lab(home, 'get', 'pods', '-o', 'wide').stdout}\n"
+                                 f"{skiff_in_lab(home, 'describe', 'pods').stdout}") from None
         pods = {p.metadata.name: p for p in (await client.list("Pod", "default", label_selector="app=nginx")).items}
         assert sorted(pods) == ["web-0", "web-1", "web-2"]
         for i in (1, 2):  # each pod was made only once the one before it was Ready
             before = meta.get_condition(pods[f"web-{i - 1}"].status.conditions, "Ready")
             created = meta.parse_time(pods[f"web-{i}"].metadata.creation_timestamp)
             assert created >= meta.parse_time(before.last_transition_time), (i, created, before)
-        row = _skiff(home, "get", "sts", "web", "--no-headers").stdout.split()
+        row = skiff_in_lab(home, "get", "sts", "web", "--no-headers").stdout.split()
         assert row[:2] == ["web", "3/3"]
-        hostname = _skiff(home, "exec", "web-1", "--", "hostname")
+        hostname = skiff_in_lab(home, "exec", "web-1", "--", "hostname")
         assert hostname.stdout.strip() == "web-1", hostname.stderr
 
         async def resolves():
-            done = _skiff(home, "exec", "web-0", "--", "nslookup", "web-2.nginx.default.svc.cluster.local")
+            done = skiff_in_lab(home, "exec", "web-0", "--", "nslookup", "web-2.nginx.default.svc.cluster.local")
             return done if pods["web-2"].status.pod_ip in done.stdout else None
         await eventually(resolves, timeout=30, interval=1, what="web-2.nginx in DNS")
         await client.delete("StatefulSet", "web", propagation="Foreground")

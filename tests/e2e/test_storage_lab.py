@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 
 import pytest
 
 from api import manifest, storage
 from deploy.lab import cluster
-from tests.fixtures.lab import LAB_MARKS, running_lab
+from tests.fixtures.lab import LAB_MARKS, running_lab, skiff_in_lab
 from tests.fixtures.objects import from_yaml
 from tests.fixtures.storage import PV_CLAIM, PV_VOLUME, claim
 from tests.fixtures.wait import eventually
@@ -28,11 +26,6 @@ pytestmark = LAB_MARKS
 def two_hosts(home):
     with running_lab(home, "--nodes", "2", "--ready-timeout", "90") as up:
         yield up
-
-
-def _skiff(home: str, *argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run([os.path.join(os.path.dirname(sys.executable), "skiff"), *argv],
-                          capture_output=True, text=True, timeout=60, env=dict(os.environ, HOME=home))
 
 
 def _pod(name: str, claim_name: str, command: str):
@@ -55,10 +48,10 @@ async def _run_to_end(client, home, name, claim_name, command) -> tuple[str, str
     try:
         pod = await eventually(ended, timeout=120, interval=0.5, what=f"pod {name} ended")
     except AssertionError:
-        described = _skiff(home, "describe", "pod", name).stdout + _skiff(home, "describe", "pvc").stdout
+        described = skiff_in_lab(home, "describe", "pod", name).stdout + skiff_in_lab(home, "describe", "pvc").stdout
         raise AssertionError(f"pod {name} did not end:\n{described}") from None
     assert pod.status.phase == "Succeeded", pod.status
-    logs = _skiff(home, "logs", name)
+    logs = skiff_in_lab(home, "logs", name)
     assert logs.returncode == 0, logs.stderr
     await client.delete("Pod", name, grace_period=0)
     await eventually(lambda: _gone(client, "Pod", name), timeout=60, interval=0.5, what=f"pod {name} gone")

@@ -6,14 +6,12 @@ Needs root, dockerd, and the agent, scheduler and controller manager; traffic st
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 
 from api import manifest, meta
 from deploy.lab import cluster
-from tests.fixtures.lab import LAB_MARKS, running_lab
+from tests.fixtures.lab import LAB_MARKS, running_lab, skiff_in_lab
 from tests.fixtures.wait import eventually
 
 pytestmark = LAB_MARKS
@@ -31,11 +29,6 @@ def three_hosts(home):
         yield up
 
 
-def _skiff(home: str, *argv: str) -> subprocess.CompletedProcess:
-    return subprocess.run([os.path.join(os.path.dirname(sys.executable), "skiff"), *argv],
-                          capture_output=True, text=True, timeout=60, env=dict(os.environ, HOME=home))
-
-
 async def test_a_job_runs_busybox_to_completion_and_its_logs_read(three_hosts, home):
     async with cluster.admin_client(os.path.join(home, ".skiff", "config"), timeout=30) as client:
         obj, _ = manifest.from_dict(JOB)
@@ -47,9 +40,9 @@ async def test_a_job_runs_busybox_to_completion_and_its_logs_read(three_hosts, h
             return job if c is not None and c.status == "True" else None
         job = await eventually(complete, timeout=120, interval=0.5, what="the Job Complete")
         assert (job.status.succeeded, job.status.failed, job.status.active) == (2, 0, 0)
-        row = _skiff(home, "get", "job", "count", "--no-headers").stdout.split()
+        row = skiff_in_lab(home, "get", "job", "count", "--no-headers").stdout.split()
         assert row[:3] == ["count", "Complete", "2/2"]
-        logs = _skiff(home, "logs", "job/count")
+        logs = skiff_in_lab(home, "logs", "job/count")
         assert logs.returncode == 0, logs.stderr
         assert logs.stdout.strip() == "counted to 3"
         await client.delete("Job", "count", propagation="Foreground")
@@ -96,7 +89,7 @@ async def test_indexed_job_pods_read_their_completion_index(three_hosts, home):
         pods = (await client.list("Pod", "default", label_selector="batch.kubernetes.io/job-name=indexed")).items
         words = {}
         for pod in pods:
-            logs = _skiff(home, "logs", pod.metadata.name, "-c", "worker")
+            logs = skiff_in_lab(home, "logs", pod.metadata.name, "-c", "worker")
             words[pod.metadata.annotations["batch.kubernetes.io/job-completion-index"]] = logs.stdout.strip()
         assert words == {"0": "oof", "1": "rab", "2": "zab"}
         await client.delete("Job", "indexed", propagation="Foreground")
@@ -129,9 +122,9 @@ async def test_a_daemonset_runs_one_pod_on_each_host(three_hosts, home):
                              if p.status.phase == "Running" and not p.metadata.deletion_timestamp)
             return running == ["skiff-host-1", "skiff-host-2", "skiff-host-3"]
         await eventually(one_per_host, timeout=120, interval=0.5, what="a running daemon pod on each host")
-        status = _skiff(home, "rollout", "status", "ds/node-agent", "--timeout=60s")
+        status = skiff_in_lab(home, "rollout", "status", "ds/node-agent", "--timeout=60s")
         assert status.returncode == 0, status.stderr
         assert status.stdout.strip().splitlines()[-1] == 'daemon set "node-agent" successfully rolled out'
-        row = _skiff(home, "get", "ds", "node-agent", "--no-headers").stdout.split()
+        row = skiff_in_lab(home, "get", "ds", "node-agent", "--no-headers").stdout.split()
         assert row[:6] == ["node-agent", "3", "3", "3", "3", "3"]
         await client.delete("DaemonSet", "node-agent", propagation="Foreground")

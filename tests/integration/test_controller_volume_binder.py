@@ -118,3 +118,35 @@ async def test_a_bound_claim_grows_only_when_its_class_allows_expansion(client):
         await client.update(bound)
     assert "only dynamically provisioned pvc can be resized" in str(refused.value)
     assert (await client.get("PersistentVolumeClaim", "data")).spec.resources.requests["storage"] == "1Gi"
+
+
+async def _gone(client, kind, name, namespace="default"):
+    try:
+        await client.get(kind, name, namespace)
+    except errors.NotFound:
+        return True
+    return False
+
+
+async def test_a_claim_in_use_and_a_bound_volume_outlive_their_deletion_until_nothing_uses_them(client):
+    from tests.fixtures.objects import pod
+    async with running_manager(client, ["persistentvolume-binder", "pvc-protection", "pv-protection"]):
+        await client.create(volume("v", "1Gi"))
+        await client.create(claim("data", storageClassName=""))
+        await eventually(lambda: _phase(client, "PersistentVolumeClaim", "data", storage.BOUND))
+        user = await client.create(pod("user", volumes=[{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}]))
+
+        async def protected(kind, name, finalizer, namespace="default"):
+            obj = await client.get(kind, name, namespace)
+            return obj if finalizer in obj.metadata.finalizers else None
+        await eventually(lambda: protected("PersistentVolumeClaim", "data", storage.PVC_PROTECTION))
+        await eventually(lambda: protected("PersistentVolume", "v", storage.PV_PROTECTION, ""))
+        await client.delete("PersistentVolume", "v", "")
+        await client.delete("PersistentVolumeClaim", "data")
+        held = await client.get("PersistentVolumeClaim", "data")
+        assert held.metadata.deletion_timestamp  # Terminating while the pod mounts it
+        assert (await client.get("PersistentVolume", "v", "")).status.phase == storage.BOUND
+        user.status.phase = "Succeeded"
+        await client.update_status(user)
+        await eventually(lambda: _gone(client, "PersistentVolumeClaim", "data"))
+        await eventually(lambda: _gone(client, "PersistentVolume", "v", ""))

@@ -46,7 +46,8 @@ def test_a_volume_whose_claim_is_gone_is_reclaimed_by_its_policy(policy, provisi
     verdict = plan.volume_verdict(pv, None)
     assert (verdict.phase, verdict.reclaim) == (phase, reclaim)
     if phase == storage.FAILED:
-        assert verdict.message == 'error getting deleter volume plugin for volume "v": no deletable volume plugin matched'
+        assert verdict.message == ('error getting deleter volume plugin for volume "v": '
+                                   'no deletable volume plugin matched')
 
 
 def test_the_local_path_volume_is_pre_bound_pinned_to_the_node_and_named_after_the_claim():
@@ -98,3 +99,13 @@ def test_local_path_clean_up_removes_only_a_directory_the_provisioner_named(tmp_
     assert not (tmp_path / "pvc-uid-1_default_data").exists() and (tmp_path / "keep").exists()
     pv.spec.host_path.path = "/etc"
     assert localpath.directory_of(pv) == ""
+
+
+def test_a_claim_is_in_use_while_a_pod_of_its_namespace_mounting_it_has_not_ended():
+    from controlplane.controllers.volume.protection import claim_in_use
+    pvc = _pvc()
+    mounting = pod("m", volumes=[{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}])
+    elsewhere = pod("e", namespace="other", volumes=[{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}])
+    assert claim_in_use(pvc, [mounting]) and not claim_in_use(pvc, [elsewhere, pod("plain")])
+    mounting.status.phase = "Succeeded"
+    assert not claim_in_use(pvc, [mounting])

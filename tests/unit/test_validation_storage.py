@@ -85,3 +85,39 @@ def test_only_a_bound_claim_may_grow_and_no_claim_may_shrink():
     assert strategy.validate_update(grown, old) == []
     assert strategy.validate_update(shrunk, old) == [
         "spec.resources.requests.storage: Forbidden: field can not be less than previous value"]
+
+
+# kubernetes/website content/en/examples/storage/storageclass-low-latency.yaml, with allowedTopologies as the
+# docs' topology examples write them
+LOW_LATENCY = """apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: low-latency
+  annotations:
+    storageclass.kubernetes.io/is-default-class: "false"
+provisioner: csi-driver.example-vendor.example
+reclaimPolicy: Retain # default value is Delete
+allowVolumeExpansion: true
+mountOptions:
+  - discard # this might enable UNMAP / TRIM at the block storage layer
+volumeBindingMode: WaitForFirstConsumer
+parameters:
+  guaranteedReadWriteLatency: "true" # provider-specific
+allowedTopologies:
+- matchLabelExpressions:
+  - key: topology.kubernetes.io/zone
+    values:
+    - us-central-1a
+"""
+
+
+def test_the_docs_storage_class_with_topologies_loads_and_limits_nodes():
+    from api import storage
+    sc = from_yaml(LOW_LATENCY)
+    assert _problems(sc) == []
+    assert not storage.is_default_class(sc)
+    assert storage.class_allows_node(sc, {"topology.kubernetes.io/zone": "us-central-1a"})
+    assert not storage.class_allows_node(sc, {"topology.kubernetes.io/zone": "elsewhere"})
+    sc.allowed_topologies[0].match_label_expressions[0].ClearField("values")
+    assert _problems(sc) == ["allowedTopologies[0].matchLabelExpressions[0].values: Required value: "
+                             "must specify as least one value"]

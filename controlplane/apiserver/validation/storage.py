@@ -176,6 +176,14 @@ def validate_storage_class(sc: types_pb2.StorageClass) -> list[str]:
         errors.append(not_supported(Path("reclaimPolicy"), sc.reclaim_policy, storage.SC_RECLAIM_POLICIES))
     if sc.HasField("volume_binding_mode") and sc.volume_binding_mode not in storage.BINDING_MODES:
         errors.append(not_supported(Path("volumeBindingMode"), sc.volume_binding_mode, storage.BINDING_MODES))
+    for i, term in enumerate(sc.allowed_topologies):
+        path = Path("allowedTopologies").index(i).child("matchLabelExpressions")
+        if not term.match_label_expressions:
+            errors.append(required(path, "must have at least one label expression"))
+        for j, e in enumerate(term.match_label_expressions):
+            errors += each(names.qualified_name(e.key), path.index(j).child("key"), e.key)
+            if not e.values:
+                errors.append(required(path.index(j).child("values"), "must specify as least one value"))
     return errors
 
 

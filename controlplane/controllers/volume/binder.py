@@ -151,8 +151,8 @@ class PersistentVolumeBinder(Controller):
 
     async def _sync_volume(self, name: str) -> None:
         pv = self.volumes.get(name)
-        if pv is None or pv.metadata.deletion_timestamp:
-            return
+        if pv is None:
+            return  # a volume being deleted still gets its phase: pv-protection lets it go once not Bound
         claim = None
         if pv.spec.HasField("claim_ref"):
             claim = self.claims.get(storage.claim_key(pv.spec.claim_ref))
@@ -170,7 +170,7 @@ class PersistentVolumeBinder(Controller):
             updated.status.message = verdict.message
             updated.status.last_phase_transition_time = meta.now_text()
             pv = await self.client.update_status(updated)
-        if verdict.reclaim == "Delete" and verdict.phase == storage.RELEASED:
+        if verdict.reclaim == "Delete" and verdict.phase == storage.RELEASED and not pv.metadata.deletion_timestamp:
             # a provisioned volume: its node's agent removes the directory, then the finalizer goes
             try:
                 await self.client.delete("PersistentVolume", name, "")

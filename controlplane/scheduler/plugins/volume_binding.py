@@ -84,7 +84,8 @@ class VolumeBinding(FilterPlugin):
                 return storage.fits_node(pv, node.labels, node.name)
             if storage.find_matching_volume(c.claim, facts.volumes, here) is not None:
                 continue
-            if c.storage_class.provisioner in NODE_LOCAL_PROVISIONERS:
+            if c.storage_class.provisioner in NODE_LOCAL_PROVISIONERS and \
+                    storage.class_allows_node(c.storage_class, node.labels):
                 continue
             return NO_VOLUME
         return SUCCESS
