@@ -33,6 +33,11 @@ async def test_apply_the_docs_volume_and_claim_and_get_them_bound(kubectl, clien
                 and "standard (default)" in headers), headers
         sc = await _row(kubectl, "sc", "standard")
         assert sc[:5] == ["standard", "(default)", "skiff.io/local-path", "Delete", "WaitForFirstConsumer"]
+        described = await kubectl("describe", "pvc", "task-pv-claim")
+        assert described.code == 0, described.err
+        assert "task-pv-pod" in described.out and "Bound" in described.out, described.out  # Used By, Status
+        wide = (await kubectl("get", "pvc", "task-pv-claim", "-o", "wide")).out.splitlines()
+        assert wide[0].split()[-1] == "VOLUMEMODE" and wide[1].split()[-1] == "Filesystem", wide
         again = await kubectl("apply", "-f", write(tmp_path, "pvc.yaml", PV_CLAIM))
         assert (again.code, again.out.strip()) == (0, "persistentvolumeclaim/task-pv-claim unchanged"), again.err
 
