@@ -127,6 +127,10 @@ class Admission:
                 self._limit_ranges(obj, "persistentvolumeclaims", limitranger.claim_violations)
             if old is not None and not subresource:
                 self._claim_resize(obj, old)
+        elif isinstance(obj, types_pb2.PersistentVolume):
+            refusal = node_restriction.node_volume_change(current_user.get(), obj, old)
+            if refusal:
+                raise errors.Forbidden(refusal)
         elif isinstance(obj, types_pb2.Namespace):
             if old is not None and not subresource:
                 self._new_enforce_level(obj, old)

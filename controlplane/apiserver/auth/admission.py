@@ -4,6 +4,7 @@ Pure functions of the caller and the object(s); each returns the reason to refus
 """
 from __future__ import annotations
 
+from api import storage
 from controlplane.apiserver.auth.user import MASTERS, UserInfo
 from proto import types_pb2
 
@@ -19,3 +20,28 @@ def node_addresses_owner(user: UserInfo | None, new: types_pb2.Node, old: types_
         return None
     return (f'nodes "{new.metadata.name}" is forbidden: only node "{new.metadata.name}" may set '
             f"status.addresses and status.daemonEndpoints (not {user.name})")
+
+
+def node_volume_change(user: UserInfo | None, new: types_pb2.PersistentVolume,
+                       old: types_pb2.PersistentVolume | None) -> str | None:
+    """A node may change a PersistentVolume in one way only: drop the local-path clean-up finalizer of a
+    provisioned volume being deleted, once it has removed the directory. The Node authorizer lets nodes
+    write volumes (its graph knows pods, not volumes); this keeps one from re-pointing another node's."""
+    if user is None or not user.node_name:
+        return None
+    if old is not None and old.metadata.deletion_timestamp and \
+            old.metadata.annotations.get(storage.PROVISIONED_BY) == storage.LOCAL_PATH_PROVISIONER and \
+            storage.LOCAL_PATH_CLEANUP in old.metadata.finalizers:
+        expected = type(old)()
+        expected.CopyFrom(old)
+        del expected.metadata.finalizers[:]
+        expected.metadata.finalizers.extend(f for f in old.metadata.finalizers if f != storage.LOCAL_PATH_CLEANUP)
+        compared = type(new)()
+        compared.CopyFrom(new)
+        compared.metadata.resource_version = expected.metadata.resource_version
+        compared.metadata.ClearField("managed_fields")
+        expected.metadata.ClearField("managed_fields")
+        if compared == expected:
+            return None
+    return (f'persistentvolumes "{new.metadata.name}" is forbidden: node "{user.node_name}" may only remove '
+            f"the {storage.LOCAL_PATH_CLEANUP} finalizer of a provisioned volume being deleted")

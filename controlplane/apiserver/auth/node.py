@@ -91,7 +91,8 @@ def authorize(user: UserInfo, attrs: Attributes, graph: PodGraph) -> Decision | 
         return _deny(f"no relationship found between node '{node}' and this object")
     if (group, resource) == ("", "persistentvolumes") and not sub and verb in (*READ, "update", "patch"):
         # Kubernetes' graph lets a node read the volumes of its pods' claims only; skiff's graph holds pods
-        # alone, and the node's local-path clean-up watches every volume pinned to it.
+        # alone, and the node's local-path clean-up watches every volume pinned to it. What a node may
+        # change in a volume is narrowed by admission (auth/admission.node_volume_change).
         return ALLOW
     if (group, resource) in (("", "configmaps"), ("", "secrets")) and verb in READ and not sub:
         kind = "ConfigMap" if resource == "configmaps" else "Secret"
