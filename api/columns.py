@@ -426,6 +426,8 @@ COLUMNS: dict[str, Columns] = {
     "PodDisruptionBudget": Columns(("NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"),
                                    _pdb_row),
     "ControllerRevision": Columns(("NAME", "CONTROLLER", "REVISION", "AGE"), _revision_row),
+    # kubectl prints a LimitRange's creation time itself, not its age
+    "LimitRange": Columns(("NAME", "CREATED AT"), lambda obj, now: [_name(obj), obj.metadata.creation_timestamp]),
 }
 _DEFAULT = Columns(("NAME", "AGE"), lambda obj, now: [_name(obj), _age(obj, now)])
 

@@ -154,3 +154,24 @@ def format_bytes(n: int) -> str:
         if n != 0 and n % size == 0:
             return f"{n // size}{suffix}"
     return str(n)
+
+
+_DECIMAL_BY_EXPONENT = {-9: "n", -6: "u", -3: "m", 0: "", 3: "k", 6: "M", 9: "G", 12: "T", 15: "P", 18: "E"}
+
+
+def canonical(text: str | int | float) -> str:
+    """The form Kubernetes prints a quantity in (Quantity.String()): "1.5Gi" -> "1536Mi", "0.5" -> "500m",
+    "2000" -> "2k". Binary suffixes stay binary for whole values of at least 1Ki; anything else is decimal,
+    rounded up to nano units, with the largest suffix that keeps the number whole."""
+    value = parse_quantity(text)
+    binary = isinstance(text, str) and any(text.endswith(s) for s in BINARY_SUFFIXES)
+    if binary and value.denominator == 1 and abs(value) >= 1024:
+        return format_bytes(int(value))
+    nanos = _round_up(value * 10**9)
+    if nanos == 0:
+        return "0"
+    exponent = -9
+    while exponent < 18 and nanos % 1000 == 0:
+        nanos //= 1000
+        exponent += 3
+    return f"{nanos}{_DECIMAL_BY_EXPONENT[exponent]}"

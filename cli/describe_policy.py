@@ -1,8 +1,8 @@
-"""`skiff describe` body of a PodDisruptionBudget, in kubectl's layout: the budget, its selector and the
-disruption controller's counts."""
+"""`skiff describe` of policy kinds in kubectl's layout: a PodDisruptionBudget (the budget, its selector and
+the disruption controller's counts) and a LimitRange (its table of bounds and defaults)."""
 from __future__ import annotations
 
-from api import selectors
+from api import quantity, selectors
 from cli.describe_layout import field, int_or_percent
 
 
@@ -25,3 +25,29 @@ def pdb_body(pdb) -> list[str]:
               field("Desired", s.desired_healthy, indent=4, width=width),
               field("Total", s.expected_pods, indent=4, width=width)]
     return lines
+
+
+LIMIT_RANGE_HEADERS = ["Type", "Resource", "Min", "Max", "Default Request", "Default Limit",
+                       "Max Limit/Request Ratio"]
+
+
+def limit_range_lines(lr) -> list[str]:
+    """kubectl's whole description of a LimitRange: name, namespace, then one row per type and resource
+    ("-" where unset), every line aligned by one tab writer; no labels and no events."""
+    rows = [["Name:", lr.metadata.name], ["Namespace:", lr.metadata.namespace], LIMIT_RANGE_HEADERS,
+            ["-" * len(h) for h in LIMIT_RANGE_HEADERS]]
+    for item in lr.spec.limits:
+        groups = (item.min, item.max, item.default_request, item.default, item.max_limit_request_ratio)
+        for resource in sorted(set().union(*groups)):
+            rows.append([item.type, resource, *(quantity.canonical(g[resource]) if resource in g else "-"
+                                                for g in groups)])
+    return _tabbed(rows)
+
+
+def _tabbed(rows: list[list[str]]) -> list[str]:
+    # Go's tabwriter (padding 2): a column is as wide as its widest cell among the lines that reach it.
+    widths: dict[int, int] = {}
+    for r in rows:
+        for i, cell in enumerate(r[:-1]):
+            widths[i] = max(widths.get(i, 0), len(cell))
+    return ["".join(c.ljust(widths[i] + 2) for i, c in enumerate(r[:-1])) + r[-1] for r in rows]

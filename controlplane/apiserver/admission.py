@@ -1,7 +1,9 @@
 """The admission chain every create and update of every kind passes, called from one place (the registry)
 in Kubernetes' order: mutating plugins before the kind's validation, validating plugins after it.
 
-Plugins: ServiceAccount (mutating: pods run as `default` and get the kube-api-access volume), DefaultStorageClass
+Plugins: ServiceAccount (mutating: pods run as `default` and get the kube-api-access volume), LimitRanger
+(mutating: a new pod's containers get the namespace's default requests and limits; validating: pods and claims
+within its min, max and ratio), DefaultStorageClass
 (mutating: a claim naming no class gets the default StorageClass), PersistentVolumeClaimResize (a claim
 grows only if its class allows expansion), NodeRestriction
 (a node's addresses are the node's to set) and PodSecurity (pods enforce; pod templates warn and audit; a
@@ -15,6 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from google.protobuf.message import Message
 
 from api import errors, kinds, storage
+from controlplane.apiserver import limitranger
 from controlplane.apiserver.auth import admission as node_restriction
 from controlplane.apiserver.auth import podsecurity, tokenvolume
 from controlplane.apiserver.auth.request import audit_annotations, current_user, response_warnings
@@ -57,17 +60,22 @@ class Admission:
     """`mutate` before validation (creates), `validate` after it (creates and updates)."""
 
     def __init__(self, lookup: Lookup, cached: Cached, pods_in: Callable[[str], Iterable[types_pb2.Pod]],
-                 storage_classes: Callable[[], Iterable[types_pb2.StorageClass]] = tuple):
+                 storage_classes: Callable[[], Iterable[types_pb2.StorageClass]] = tuple,
+                 limit_ranges_in: Callable[[str], Iterable[types_pb2.LimitRange]] = lambda ns: ()):
         self._lookup = lookup
         self._cached = cached
         self._pods_in = pods_in  # namespace -> its pods (from the watch cache)
         self._storage_classes = storage_classes  # every StorageClass (from the watch cache)
+        self._limit_ranges_in = limit_ranges_in  # namespace -> its LimitRanges (from the watch cache)
 
     # ------------------------------------------------------------ mutating
 
     async def mutate(self, obj: Message) -> None:
         if isinstance(obj, types_pb2.Pod):
             await self._service_account(obj)
+            # Kubernetes' LimitRanger, on create only: a pod's containers cannot change afterwards.
+            for lr in self._limit_ranges_in(obj.metadata.namespace):
+                limitranger.set_defaults(obj, lr)
         elif isinstance(obj, types_pb2.PersistentVolumeClaim):
             self._default_storage_class(obj)
 
@@ -112,8 +120,11 @@ class Admission:
                     (not subresource and significant_pod_update(obj, old)):
                 self._pod_security(obj, enforce=True)
             if operation == CREATE:
+                self._limit_ranges(obj, "pods", limitranger.pod_violations)
                 _note(response_warnings, podwarnings.deprecated_annotations(obj.metadata))
         elif isinstance(obj, types_pb2.PersistentVolumeClaim):
+            if not subresource:
+                self._limit_ranges(obj, "persistentvolumeclaims", limitranger.claim_violations)
             if old is not None and not subresource:
                 self._claim_resize(obj, old)
         elif isinstance(obj, types_pb2.PersistentVolume):
@@ -128,6 +139,12 @@ class Admission:
             if pod is not None and (old is None or template_pod(old) != pod):
                 self._pod_security(pod, enforce=False, namespace=obj.metadata.namespace)
                 _note(response_warnings, podwarnings.deprecated_annotations(pod.metadata, "spec.template."))
+
+    def _limit_ranges(self, obj: Message, plural: str, violations) -> None:
+        """Kubernetes' LimitRanger validation: Forbidden naming every bound of every LimitRange it breaks."""
+        problems = [p for lr in self._limit_ranges_in(obj.metadata.namespace) for p in violations(lr, obj)]
+        if problems:
+            raise errors.Forbidden(limitranger.refusal(plural, obj.metadata.name, problems))
 
     def _claim_resize(self, new: types_pb2.PersistentVolumeClaim, old: types_pb2.PersistentVolumeClaim) -> None:
         """Kubernetes' PersistentVolumeClaimResize: a claim grows only if its class allows volume expansion."""

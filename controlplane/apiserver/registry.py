@@ -88,9 +88,11 @@ class Registry:
             k: resources.for_kind(k).reservations(self.settings) for k in kinds.KINDS}
         pods = self.caches[kinds.BY_NAME["Pod"]]
         classes = self.caches[kinds.BY_NAME["StorageClass"]]
+        limit_ranges = self.caches[kinds.BY_NAME["LimitRange"]]
         self.admission = Admission(self._lookup, self.cached,
                                    lambda ns: (p for p in pods.objects.values() if p.metadata.namespace == ns),
-                                   lambda: list(classes.objects.values()))
+                                   lambda: list(classes.objects.values()),
+                                   lambda ns: [lr for lr in limit_ranges.objects.values() if lr.metadata.namespace == ns])
 
     async def start(self, sync_timeout: float = 30.0) -> None:
         await self.storage.start()
