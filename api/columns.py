@@ -377,6 +377,15 @@ def _sc_row(sc, now):
             storage.binding_mode(sc), "true" if sc.allow_volume_expansion else "false", _age(sc, now)]
 
 
+def _quota_row(rq, now):
+    # kubectl: every resource of status.hard as "name: used/hard", limits.* under LIMIT, the rest under REQUEST
+    cells: dict[bool, list[str]] = {False: [], True: []}
+    for name in sorted(rq.status.hard):
+        used = rq.status.used.get(name, "0")
+        cells[name.startswith("limits.")].append(f"{name}: {used}/{rq.status.hard[name]}")
+    return [_name(rq), _age(rq, now), ", ".join(cells[False]), ", ".join(cells[True])]
+
+
 COLUMNS: dict[str, Columns] = {
     "Pod": Columns(("NAME", "READY", "STATUS", "RESTARTS", "AGE"), _pod_row, ("IP", "NODE"), _pod_wide),
     "Node": Columns(("NAME", "STATUS", "ROLES", "AGE", "VERSION"), _node_row,
@@ -414,6 +423,7 @@ COLUMNS: dict[str, Columns] = {
                              "AGE"), _sc_row),
     "PodDisruptionBudget": Columns(("NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"),
                                    _pdb_row),
+    "ResourceQuota": Columns(("NAME", "AGE", "REQUEST", "LIMIT"), _quota_row),
     # kubectl prints a LimitRange's creation time itself, not its age
     "LimitRange": Columns(("NAME", "CREATED AT"), lambda obj, now: [_name(obj), obj.metadata.creation_timestamp]),
 }
