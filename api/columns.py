@@ -386,6 +386,16 @@ def _quota_row(rq, now):
     return [_name(rq), _age(rq, now), ", ".join(cells[False]), ", ".join(cells[True])]
 
 
+def _revision_row(cr, now):
+    # kubectl's printer: the controller as lower-case Kind.group/name ("daemonset.apps/web").
+    ref = next((r for r in cr.metadata.owner_references if r.controller), None)
+    owner = NONE
+    if ref is not None:
+        group = ref.api_version.split("/")[0] if "/" in ref.api_version else ""
+        owner = f"{ref.kind}.{group}".lower().rstrip(".") + f"/{ref.name}"
+    return [_name(cr), owner, str(cr.revision), _age(cr, now)]
+
+
 COLUMNS: dict[str, Columns] = {
     "Pod": Columns(("NAME", "READY", "STATUS", "RESTARTS", "AGE"), _pod_row, ("IP", "NODE"), _pod_wide),
     "Node": Columns(("NAME", "STATUS", "ROLES", "AGE", "VERSION"), _node_row,
@@ -424,6 +434,7 @@ COLUMNS: dict[str, Columns] = {
     "PodDisruptionBudget": Columns(("NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"),
                                    _pdb_row),
     "ResourceQuota": Columns(("NAME", "AGE", "REQUEST", "LIMIT"), _quota_row),
+    "ControllerRevision": Columns(("NAME", "CONTROLLER", "REVISION", "AGE"), _revision_row),
     # kubectl prints a LimitRange's creation time itself, not its age
     "LimitRange": Columns(("NAME", "CREATED AT"), lambda obj, now: [_name(obj), obj.metadata.creation_timestamp]),
 }

@@ -16,6 +16,7 @@ from google.protobuf.message import Message
 from api import b64, kinds
 
 INT_OR_STRING = "skiff.v1.IntOrString"
+RAW_JSON = "skiff.v1.RawJSON"  # a free-form value (runtime.RawExtension) kept as JSON text
 
 # Quantity-valued maps: Kubernetes accepts `cpu: 1` as well as `cpu: "1"`.
 QUANTITY_MAPS = {
@@ -228,6 +229,8 @@ def _fill(msg: Message, data: Any, path: str, found: _Found) -> None:
             sub = getattr(msg, field.name)
             if field.message_type.full_name == INT_OR_STRING:
                 _set_int_or_string(sub, value, child, errors)
+            elif field.message_type.full_name == RAW_JSON:
+                sub.json = json.dumps(value, separators=(",", ":"))
             else:
                 sub.SetInParent()  # an empty mapping (`emptyDir: {}`) is meaningful
                 _fill(sub, value, child, found)
@@ -353,6 +356,8 @@ def _value_to_plain(field: FieldDescriptor, value: Any) -> Any:
 def _message_to_plain(value: Message) -> Any:
     if value.DESCRIPTOR.full_name == INT_OR_STRING:
         return int_or_string_value(value)
+    if value.DESCRIPTOR.full_name == RAW_JSON:
+        return json.loads(value.json) if value.json else None
     return to_dict(value)
 
 

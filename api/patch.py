@@ -125,7 +125,7 @@ def _in_place(field: FieldDescriptor | None, key: str, value: Any) -> bool:
                 and all(isinstance(k, str) and not k.startswith("$") and (v is None or isinstance(v, str))
                         for k, v in value.items()))
     return (field.type == FieldDescriptor.TYPE_MESSAGE and not field.is_repeated
-            and field.message_type.full_name != manifest.INT_OR_STRING)
+            and field.message_type.full_name not in (manifest.INT_OR_STRING, manifest.RAW_JSON))
 
 
 # ---------------------------------------------------------------- RFC 7386

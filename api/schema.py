@@ -147,6 +147,8 @@ def _single(field: FieldDescriptor, ref) -> dict:
     if t == FieldDescriptor.TYPE_MESSAGE:
         if field.message_type.full_name == manifest.INT_OR_STRING:
             return {"type": "string", "format": "int-or-string", "x-kubernetes-int-or-string": True}
+        if field.message_type.full_name == manifest.RAW_JSON:
+            return {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
         return ref(field.message_type)
     if t == FieldDescriptor.TYPE_STRING:
         return {"type": "string"}
@@ -190,7 +192,7 @@ def definitions(roots: list[Descriptor], ref) -> dict[str, dict]:
     while pending:
         d = pending.pop()
         name = definition_name(d)
-        if name in out or d.full_name == manifest.INT_OR_STRING:
+        if name in out or d.full_name in (manifest.INT_OR_STRING, manifest.RAW_JSON):
             continue
         out[name] = message_schema(d, ref)
         for f in d.fields:
@@ -225,4 +227,4 @@ def _element_message(field: FieldDescriptor) -> Descriptor | None:
     if m.GetOptions().map_entry:
         value = m.fields_by_name["value"]
         return value.message_type if value.type == FieldDescriptor.TYPE_MESSAGE else None
-    return None if m.full_name == manifest.INT_OR_STRING else m
+    return None if m.full_name in (manifest.INT_OR_STRING, manifest.RAW_JSON) else m

@@ -127,3 +127,10 @@ def test_empty_mapping_is_kept_as_set():
     obj, _ = manifest.from_dict(yaml.safe_load(DEPLOYMENT))
     volume = obj.spec.template.spec.volumes[0]
     assert volume.HasField("empty_dir") and not volume.HasField("host_path")
+
+
+def test_a_controller_revisions_free_form_data_reads_and_writes_as_the_json_it_holds():
+    data = {"spec": {"template": {"$patch": "replace", "spec": {"containers": [{"name": "c", "image": "x"}]}}}}
+    obj, _ = manifest.decode({"apiVersion": "apps/v1", "kind": "ControllerRevision", "metadata": {"name": "r"},
+                              "data": data, "revision": 2})
+    assert manifest.to_dict(obj)["data"] == data and obj.revision == 2

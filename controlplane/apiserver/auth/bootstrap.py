@@ -36,7 +36,7 @@ VIEW_CORE = ("pods", "pods/log", "pods/status", "configmaps", "endpoints", "pers
              "replicationcontrollers", "replicationcontrollers/scale", "services", "services/status",
              "serviceaccounts", "events", "limitranges", "resourcequotas", "namespaces", "namespaces/status")
 VIEW_APPS = ("deployments", "deployments/scale", "deployments/status", "replicasets", "replicasets/scale",
-             "replicasets/status", "statefulsets", "daemonsets")
+             "replicasets/status", "statefulsets", "daemonsets", "controllerrevisions")
 # What `edit` writes on top.
 EDIT_CORE = ("pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "pods/eviction", "configmaps",
              "secrets", "services", "endpoints", "persistentvolumeclaims", "replicationcontrollers",
