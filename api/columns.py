@@ -377,6 +377,14 @@ def _sc_row(sc, now):
             storage.binding_mode(sc), "true" if sc.allow_volume_expansion else "false", _age(sc, now)]
 
 
+def _quota_row(rq, now):
+    # kubectl: every resource of status.hard as "name: used/hard", limits.* under LIMIT, the rest under REQUEST
+    cells: dict[bool, list[str]] = {False: [], True: []}
+    for name in sorted(rq.status.hard):
+        used = rq.status.used.get(name, "0")
+        cells[name.startswith("limits.")].append(f"{name}: {used}/{rq.status.hard[name]}")
+    return [_name(rq), _age(rq, now), ", ".join(cells[False]), ", ".join(cells[True])]
+
 
 def _revision_row(cr, now):
     # kubectl's printer: the controller as lower-case Kind.group/name ("daemonset.apps/web").
@@ -425,6 +433,7 @@ COLUMNS: dict[str, Columns] = {
                              "AGE"), _sc_row),
     "PodDisruptionBudget": Columns(("NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"),
                                    _pdb_row),
+    "ResourceQuota": Columns(("NAME", "AGE", "REQUEST", "LIMIT"), _quota_row),
     "ControllerRevision": Columns(("NAME", "CONTROLLER", "REVISION", "AGE"), _revision_row),
     # kubectl prints a LimitRange's creation time itself, not its age
     "LimitRange": Columns(("NAME", "CREATED AT"), lambda obj, now: [_name(obj), obj.metadata.creation_timestamp]),

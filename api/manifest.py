@@ -26,6 +26,7 @@ QUANTITY_MAPS = {
     "skiff.v1.NodeStatus.allocatable",
     *(f"skiff.v1.LimitRangeItem.{group}" for group in ("max", "min", "default", "default_request",
                                                          "max_limit_request_ratio")),
+    "skiff.v1.ResourceQuotaSpec.hard", "skiff.v1.ResourceQuotaStatus.hard", "skiff.v1.ResourceQuotaStatus.used",
 }
 _QUANTITY_STRINGS = {"skiff.v1.EmptyDirVolumeSource.size_limit", "skiff.v1.ResourceFieldSelector.divisor",
                      "skiff.v1.MetricTarget.value", "skiff.v1.MetricTarget.average_value",

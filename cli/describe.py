@@ -22,7 +22,7 @@ from cli.describe_ingress import ingress_body
 from cli.describe_layout import NONE, field, map_lines, table
 from cli.describe_nodes import node_body
 from cli.describe_pods import pod_body
-from cli.describe_policy import limit_range_lines, pdb_body
+from cli.describe_policy import limit_range_lines, pdb_body, resource_quota_lines
 from cli.describe_services import service_body
 from cli.describe_storage import persistent_volume_body, persistent_volume_claim_body, storage_class_body
 
@@ -46,6 +46,8 @@ def describe(obj: Message, events: list[Message], now: datetime, related: Relate
     kind = kinds.of(obj).name
     if kind == "LimitRange":  # kubectl's LimitRange description is a table of its own, without events
         return limit_range_lines(obj)
+    if kind == "ResourceQuota":  # so is a ResourceQuota's
+        return resource_quota_lines(obj)
     lines = _header(obj)
     if kind == "Pod":
         lines += pod_body(obj)

@@ -45,9 +45,45 @@ def limit_range_lines(lr) -> list[str]:
 
 
 def _tabbed(rows: list[list[str]]) -> list[str]:
-    # Go's tabwriter (padding 2): a column is as wide as its widest cell among the lines that reach it.
-    widths: dict[int, int] = {}
-    for r in rows:
-        for i, cell in enumerate(r[:-1]):
-            widths[i] = max(widths.get(i, 0), len(cell))
-    return ["".join(c.ljust(widths[i] + 2) for i, c in enumerate(r[:-1])) + r[-1] for r in rows]
+    """Go's tabwriter (padding 2): a column is as wide as its widest cell among the consecutive lines that
+    reach it; a line without a tab ends every column."""
+    out: list[str] = []
+    block: list[list[str]] = []
+    for r in [*rows, None]:
+        if r is not None and len(r) > 1:
+            block.append(r)
+            continue
+        widths: dict[int, int] = {}
+        for b in block:
+            for i, cell in enumerate(b[:-1]):
+                widths[i] = max(widths.get(i, 0), len(cell))
+        out += ["".join(c.ljust(widths[i] + 2) for i, c in enumerate(b[:-1])) + b[-1] for b in block]
+        block = []
+        if r is not None:
+            out.append(r[0])
+    return out
+
+
+SCOPE_HELP = {
+    "Terminating": "Matches all pods that have an active deadline. These pods have a limited lifespan on a node "
+                   "before being actively terminated by the system.",
+    "NotTerminating": "Matches all pods that do not have an active deadline. These pods usually include long "
+                      "running pods whose container command is not expected to terminate.",
+    "BestEffort": "Matches all pods that do not have resource requirements set. These pods have a best effort "
+                  "quality of service.",
+    "NotBestEffort": "Matches all pods that have at least one resource requirement set. These pods have a "
+                     "burstable or guaranteed quality of service.",
+}
+
+
+def resource_quota_lines(rq) -> list[str]:
+    """kubectl's whole description of a ResourceQuota: name, namespace, scopes explained, then each resource's
+    used and hard amount (from the status the quota controller writes)."""
+    rows = [["Name:", rq.metadata.name], ["Namespace:", rq.metadata.namespace]]
+    scopes = sorted(rq.spec.scopes)
+    if scopes:
+        rows.append(["Scopes:", ", ".join(scopes)])
+        rows += [[f" * {SCOPE_HELP[s]}"] for s in scopes if s in SCOPE_HELP]
+    rows += [["Resource", "Used", "Hard"], ["--------", "----", "----"]]
+    rows += [[name, rq.status.used.get(name, "0"), rq.status.hard[name]] for name in sorted(rq.status.hard)]
+    return _tabbed(rows)

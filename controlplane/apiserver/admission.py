@@ -7,7 +7,8 @@ within its min, max and ratio), DefaultStorageClass
 (mutating: a claim naming no class gets the default StorageClass), PersistentVolumeClaimResize (a claim
 grows only if its class allows expansion), NodeRestriction
 (a node's addresses are the node's to set) and PodSecurity (pods enforce; pod templates warn and audit; a
-namespace tightening its enforce level warns about the pods already in it).
+namespace tightening its enforce level warns about the pods already in it), then ResourceQuota (a create that
+would take the namespace over a quota is refused).
 What they warn or note goes to the request's context (auth/request.py) for the response and the audit log.
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable
 
 from google.protobuf.message import Message
 
-from api import errors, kinds, storage
+from api import errors, kinds, quota, storage
 from controlplane.apiserver import limitranger
 from controlplane.apiserver.auth import admission as node_restriction
 from controlplane.apiserver.auth import podsecurity, tokenvolume
@@ -61,12 +62,14 @@ class Admission:
 
     def __init__(self, lookup: Lookup, cached: Cached, pods_in: Callable[[str], Iterable[types_pb2.Pod]],
                  storage_classes: Callable[[], Iterable[types_pb2.StorageClass]] = tuple,
-                 limit_ranges_in: Callable[[str], Iterable[types_pb2.LimitRange]] = lambda ns: ()):
+                 limit_ranges_in: Callable[[str], Iterable[types_pb2.LimitRange]] = lambda ns: (),
+                 objects_in: Callable[[kinds.Kind, str], Iterable[Message]] = lambda kind, ns: ()):
         self._lookup = lookup
         self._cached = cached
         self._pods_in = pods_in  # namespace -> its pods (from the watch cache)
         self._storage_classes = storage_classes  # every StorageClass (from the watch cache)
         self._limit_ranges_in = limit_ranges_in  # namespace -> its LimitRanges (from the watch cache)
+        self._objects_in = objects_in  # (kind, namespace) -> its objects of that kind (from the watch cache)
 
     # ------------------------------------------------------------ mutating
 
@@ -139,6 +142,18 @@ class Admission:
             if pod is not None and (old is None or template_pod(old) != pod):
                 self._pod_security(pod, enforce=False, namespace=obj.metadata.namespace)
                 _note(response_warnings, podwarnings.deprecated_annotations(pod.metadata, "spec.template."))
+        if operation == CREATE and not subresource and kinds.of(obj).namespaced:
+            self._quotas(obj)
+
+    def _quotas(self, obj: Message) -> None:
+        """Kubernetes' ResourceQuota admission, last: a create that would take the namespace over one of its
+        quotas is refused. Usage is counted from the watch cache at the time of the create."""
+        kind, ns = kinds.of(obj), obj.metadata.namespace
+        for rq in self._objects_in(kinds.BY_NAME["ResourceQuota"], ns):
+            others = (o for o in self._objects_in(kind, ns) if o.metadata.name != obj.metadata.name)
+            refusal = quota.refusal(rq, obj, others)
+            if refusal:
+                raise errors.Forbidden(f'{kind.plural} "{obj.metadata.name}" is forbidden: {refusal}')
 
     def _limit_ranges(self, obj: Message, plural: str, violations) -> None:
         """Kubernetes' LimitRanger validation: Forbidden naming every bound of every LimitRange it breaks."""

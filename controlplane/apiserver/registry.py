@@ -92,7 +92,9 @@ class Registry:
         self.admission = Admission(self._lookup, self.cached,
                                    lambda ns: (p for p in pods.objects.values() if p.metadata.namespace == ns),
                                    lambda: list(classes.objects.values()),
-                                   lambda ns: [lr for lr in limit_ranges.objects.values() if lr.metadata.namespace == ns])
+                                   lambda ns: [lr for lr in limit_ranges.objects.values() if lr.metadata.namespace == ns],
+                                   lambda kind, ns: [o for o in self.caches[kind].objects.values()
+                                                     if o.metadata.namespace == ns])
 
     async def start(self, sync_timeout: float = 30.0) -> None:
         await self.storage.start()

@@ -31,6 +31,7 @@ from controlplane.controllers.options import Options
 from controlplane.controllers.podautoscaler.controller import HorizontalController
 from controlplane.controllers.podgc import PodGarbageCollector
 from controlplane.controllers.replicaset.controller import ReplicaSetController
+from controlplane.controllers.resourcequota.controller import ResourceQuotaController
 from controlplane.controllers.rootcacert import RootCaCertPublisher
 from controlplane.controllers.serviceaccount import ServiceAccountsController
 
@@ -49,6 +50,7 @@ CONTROLLERS: dict[str, type[Controller]] = {
     "cronjob": CronJobController,
     "statefulset": StatefulSetController,
     "disruption": DisruptionController,
+    "resourcequota": ResourceQuotaController,
     "persistentvolume-binder": PersistentVolumeBinder,
     "pvc-protection": PVCProtectionController,
     "pv-protection": PVProtectionController,

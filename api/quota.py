@@ -1,0 +1,157 @@
+"""What ResourceQuotas count, as pure functions shared by the quota admission and the quota controller:
+one object's usage of each quota resource, a namespace's total, and Kubernetes' refusals worded as its own."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+
+from google.protobuf.message import Message
+
+from api import kinds, quantity
+from proto import types_pb2
+
+# Resources a pod's containers must each name once a quota limits them (Kubernetes' podEvaluator
+# Constraints: "a mistake" it keeps for compatibility).
+COMPUTE = ("cpu", "memory", "requests.cpu", "requests.memory", "limits.cpu", "limits.memory")
+SCOPES = ("Terminating", "NotTerminating", "BestEffort", "NotBestEffort", "PriorityClass",
+          "CrossNamespacePodAffinity")
+# Kinds a quota may count by their older names ("pods" rather than "count/pods").
+NAMED_COUNTS = {"Pod": "pods", "Service": "services", "ConfigMap": "configmaps", "Secret": "secrets",
+                "PersistentVolumeClaim": "persistentvolumeclaims"}
+TERMINAL = ("Succeeded", "Failed")
+
+
+def count_name(kind: kinds.Kind) -> str:
+    """`count/<plural>.<group>`, as Kubernetes names object counts ("count/deployments.apps", "count/pods")."""
+    group = kind.api_version.rpartition("/")[0]
+    return f"count/{kind.plural}.{group}" if group else f"count/{kind.plural}"
+
+
+def container_usage(resources: types_pb2.ResourceRequirements) -> dict[str, Fraction]:
+    """A container's (or pod's) compute usage under every name a quota may give it."""
+    used: dict[str, Fraction] = {}
+    for name in ("cpu", "memory", "ephemeral-storage"):
+        if name in resources.requests:
+            value = quantity.parse_quantity(resources.requests[name])
+            used[name] = used[f"requests.{name}"] = value
+        if name in resources.limits:
+            used[f"limits.{name}"] = quantity.parse_quantity(resources.limits[name])
+    return used
+
+
+def pod_counts(pod: types_pb2.Pod) -> bool:
+    """Whether a pod still holds quota: terminal pods do not."""
+    return pod.status.phase not in TERMINAL
+
+
+def usage(obj: Message) -> dict[str, Fraction]:
+    """What one object uses of each resource a quota may limit."""
+    kind = kinds.of(obj)
+    used = {count_name(kind): Fraction(1)}
+    if kind.name in NAMED_COUNTS:
+        used[NAMED_COUNTS[kind.name]] = Fraction(1)
+    if isinstance(obj, types_pb2.Pod):
+        if not pod_counts(obj):
+            return {}
+        used.update(_pod_compute(obj))
+    elif isinstance(obj, types_pb2.Service):
+        if obj.spec.type == "LoadBalancer":
+            used["services.loadbalancers"] = Fraction(1)
+        if obj.spec.type in ("NodePort", "LoadBalancer"):
+            used["services.nodeports"] = Fraction(len(obj.spec.ports))
+    elif isinstance(obj, types_pb2.PersistentVolumeClaim):
+        if "storage" in obj.spec.resources.requests:
+            used["requests.storage"] = quantity.parse_quantity(obj.spec.resources.requests["storage"])
+    return used
+
+
+def _pod_compute(pod: types_pb2.Pod) -> dict[str, Fraction]:
+    # Containers add up; an init container counts only where it alone asks for more (Kubernetes' PodRequests).
+    total: dict[str, Fraction] = {}
+    for c in pod.spec.containers:
+        for k, v in container_usage(c.resources).items():
+            total[k] = total.get(k, Fraction(0)) + v
+    for c in pod.spec.init_containers:
+        for k, v in container_usage(c.resources).items():
+            total[k] = max(total.get(k, v), v)
+    return total
+
+
+def matches_scopes(quota: types_pb2.ResourceQuota, obj: Message) -> bool:
+    """Whether the quota's scopes cover the object (scopes only ever select pods)."""
+    for scope in quota.spec.scopes:
+        if not isinstance(obj, types_pb2.Pod):
+            return False
+        if not _in_scope(scope, obj):
+            return False
+    return True
+
+
+def _in_scope(scope: str, pod: types_pb2.Pod) -> bool:
+    best_effort = not any(c.resources.requests or c.resources.limits
+                          for c in [*pod.spec.containers, *pod.spec.init_containers])
+    terminating = pod.spec.HasField("active_deadline_seconds")
+    return {"Terminating": terminating, "NotTerminating": not terminating, "BestEffort": best_effort,
+            "NotBestEffort": not best_effort, "PriorityClass": True, "CrossNamespacePodAffinity": False}.get(scope,
+                                                                                                            False)
+
+
+def total(quota: types_pb2.ResourceQuota, objects: Iterable[Message]) -> dict[str, Fraction]:
+    """The namespace's use of each resource the quota limits."""
+    used = {name: Fraction(0) for name in quota.spec.hard}
+    for obj in objects:
+        if not matches_scopes(quota, obj):
+            continue
+        for name, value in usage(obj).items():
+            if name in used:
+                used[name] += value
+    return used
+
+
+def shown(name: str, value: Fraction) -> str:
+    """A used amount in Kubernetes' form: memory and storage in binary units when whole, others decimal."""
+    if value.denominator == 1 and value >= 1024 and value % 1024 == 0 and \
+            any(m in name for m in ("memory", "storage")):
+        return quantity.format_bytes(int(value))
+    return quantity.canonical(f"{-(-value * 10**9 // 1)}n")
+
+
+def status_used(quota: types_pb2.ResourceQuota, objects: Iterable[Message]) -> dict[str, str]:
+    return {name: shown(name, value) for name, value in total(quota, objects).items()}
+
+
+def _pretty(values: Mapping[str, str]) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted(values.items()))
+
+
+def refusal(quota: types_pb2.ResourceQuota, obj: Message, others: Iterable[Message]) -> str | None:
+    """Why creating `obj` breaks the quota, in Kubernetes' words (without the `... is forbidden: ` head), or None."""
+    if not matches_scopes(quota, obj):
+        return None
+    hard = quota.spec.hard
+    if isinstance(obj, types_pb2.Pod):
+        missing = missing_compute(obj, [r for r in COMPUTE if r in hard])
+        if missing:
+            return f"failed quota: {quota.metadata.name}: must specify {missing}"
+    requested = {k: v for k, v in usage(obj).items() if k in hard}
+    if not requested:
+        return None
+    used = total(quota, others)
+    over = sorted(k for k, v in requested.items() if used[k] + v > quantity.parse_quantity(hard[k]))
+    if not over:
+        return None
+    return (f"exceeded quota: {quota.metadata.name}, "
+            f"requested: {_pretty({k: shown(k, requested[k]) for k in over})}, "
+            f"used: {_pretty({k: shown(k, used[k]) for k in over})}, "
+            f"limited: {_pretty({k: quantity.canonical(hard[k]) for k in over})}")
+
+
+def missing_compute(pod: types_pb2.Pod, required: list[str]) -> str:
+    """`limits.cpu for: app; requests.memory for: app,web`: the limited compute each container leaves unnamed."""
+    missing: dict[str, set[str]] = {}
+    for c in [*pod.spec.containers, *pod.spec.init_containers]:
+        named = container_usage(c.resources)
+        for resource in required:
+            if resource not in named:
+                missing.setdefault(resource, set()).add(c.name)
+    return "; ".join(f"{r} for: {','.join(sorted(names))}" for r, names in sorted(missing.items()))

@@ -1,0 +1,43 @@
+"""Validation of ResourceQuotas in Kubernetes' words (ValidateResourceQuota): resource names, non-negative
+quantities (whole numbers for object counts) and supported scopes, in spec and status alike."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from api import names, quantity
+from api.quota import SCOPES
+from controlplane.apiserver.validation.fielderrors import Path, each, invalid
+from proto import types_pb2
+
+# Resources counted in whole objects (Kubernetes' IsIntegerResourceName), besides every count/<resource>.
+INTEGER_RESOURCES = ("pods", "services", "configmaps", "secrets", "persistentvolumeclaims", "replicationcontrollers",
+                     "resourcequotas", "services.nodeports", "services.loadbalancers")
+
+
+def validate_quota(rq: types_pb2.ResourceQuota) -> list[str]:
+    errors = _amounts(rq.spec.hard, Path("spec.hard"))
+    for i, scope in enumerate(rq.spec.scopes):
+        if scope not in SCOPES:
+            errors.append(invalid(Path("spec.scopes").index(i), scope, "unsupported scope"))
+    return errors
+
+
+def validate_quota_status(rq: types_pb2.ResourceQuota) -> list[str]:
+    return _amounts(rq.status.hard, Path("status.hard")) + _amounts(rq.status.used, Path("status.used"))
+
+
+def _amounts(values: Mapping[str, str], path: Path) -> list[str]:
+    errors = []
+    for name, text in sorted(values.items()):
+        p = path.key(name)
+        errors += each(names.qualified_name(name), p, name)
+        try:
+            value = quantity.parse_quantity(text)
+        except quantity.QuantityError:
+            errors.append(invalid(p, text, "must be a valid quantity"))
+            continue
+        if value < 0:
+            errors.append(invalid(p, text, "must be greater than or equal to 0"))
+        elif (name in INTEGER_RESOURCES or name.startswith("count/")) and value.denominator != 1:
+            errors.append(invalid(p, text, "must be an integer"))
+    return errors

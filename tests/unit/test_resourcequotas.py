@@ -1,0 +1,117 @@
+"""ResourceQuotas: what each object counts, the quota admission's refusals in Kubernetes' words, validation,
+and kubectl's columns and describe."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from fractions import Fraction
+
+import pytest
+
+from api import columns, manifest, quota
+from cli.describe_policy import resource_quota_lines
+from controlplane.apiserver import resources
+
+# kubernetes/website content/en/examples/admin/resource/quota-mem-cpu.yaml
+MEM_CPU = {"requests.cpu": "1", "requests.memory": "1Gi", "limits.cpu": "2", "limits.memory": "2Gi"}
+
+
+def _quota(hard, scopes=()):
+    obj, _ = manifest.from_dict({"apiVersion": "v1", "kind": "ResourceQuota",
+                                 "metadata": {"name": "mem-cpu-demo", "namespace": "default"},
+                                 "spec": {"hard": hard, "scopes": list(scopes)}})
+    return obj
+
+
+def _pod(name, phase="", deadline=None, **res):
+    spec = {"containers": [{"name": "app", "image": "nginx", "resources": res}]}
+    if deadline is not None:
+        spec["activeDeadlineSeconds"] = deadline
+    obj, _ = manifest.from_dict({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default"},
+                                 "spec": spec, "status": {"phase": phase} if phase else {}})
+    resources.default(obj)
+    return obj
+
+
+# ... quota-mem-cpu-pod.yaml and quota-mem-cpu-pod-2.yaml
+POD_1 = dict(limits={"memory": "800Mi", "cpu": "800m"}, requests={"memory": "600Mi", "cpu": "400m"})
+POD_2 = dict(limits={"memory": "1Gi", "cpu": "800m"}, requests={"memory": "700Mi", "cpu": "400m"})
+
+
+def test_the_docs_second_pod_exceeds_the_memory_quota():
+    rq = _quota(MEM_CPU)
+    assert quota.refusal(rq, _pod("quota-mem-cpu-demo", **POD_1), []) is None
+    assert quota.refusal(rq, _pod("quota-mem-cpu-demo-2", **POD_2), [_pod("quota-mem-cpu-demo", **POD_1)]) == (
+        "exceeded quota: mem-cpu-demo, requested: requests.memory=700Mi, used: requests.memory=600Mi, "
+        "limited: requests.memory=1Gi")
+
+
+def test_a_pod_count_quota_refuses_the_third_pod_and_terminal_pods_do_not_count():
+    rq = _quota({"pods": "2"})
+    running = [_pod("a"), _pod("b")]
+    assert quota.refusal(rq, _pod("c"), running) == \
+        "exceeded quota: mem-cpu-demo, requested: pods=1, used: pods=2, limited: pods=2"
+    assert quota.refusal(rq, _pod("c"), [_pod("a"), _pod("b", phase="Succeeded")]) is None
+
+
+def test_a_compute_quota_requires_every_container_to_name_what_it_limits():
+    assert quota.refusal(_quota(MEM_CPU), _pod("x"), []) == (
+        "failed quota: mem-cpu-demo: must specify limits.cpu for: app; limits.memory for: app; requests.cpu for: "
+        "app; requests.memory for: app")
+    only_cpu = _quota({"cpu": "1"})
+    assert quota.refusal(only_cpu, _pod("x", limits={"memory": "1Gi"}), []) == \
+        "failed quota: mem-cpu-demo: must specify cpu for: app"
+
+
+def test_usage_is_counted_under_every_name():
+    pod = _pod("a", **POD_1)
+    used = quota.usage(pod)
+    assert used["pods"] == used["count/pods"] == 1
+    assert used["requests.cpu"] == used["cpu"] == Fraction(2, 5)
+    svc, _ = manifest.from_dict({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"},
+                                 "spec": {"type": "NodePort", "ports": [{"port": 80}]}})
+    assert quota.usage(svc) == {"count/services": 1, "services": 1, "services.nodeports": 1}
+    dep, _ = manifest.from_dict({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}})
+    assert quota.usage(dep) == {"count/deployments.apps": 1}
+
+
+def test_status_used_sums_what_the_quota_limits():
+    rq = _quota({**MEM_CPU, "pods": "4"})
+    assert quota.status_used(rq, [_pod("a", **POD_1), _pod("b", **POD_1)]) == {
+        "requests.cpu": "800m", "requests.memory": "1200Mi", "limits.cpu": "1600m", "limits.memory": "1600Mi",
+        "pods": "2"}
+
+
+def test_scopes_select_pods():
+    rq = _quota({"pods": "1"}, scopes=["BestEffort"])
+    assert quota.refusal(rq, _pod("x", **POD_1), [_pod("y")]) is None  # not best effort: not counted
+    assert quota.refusal(rq, _pod("x"), [_pod("y")]) is not None
+    terminating = _quota({"pods": "1"}, scopes=["Terminating"])
+    assert quota.refusal(terminating, _pod("x"), [_pod("y", deadline=30)]) is None
+
+
+@pytest.mark.parametrize("hard, scopes, problem", [
+    ({"pods": "-1"}, (), 'spec.hard[pods]: Invalid value: "-1": must be greater than or equal to 0'),
+    ({"pods": "1.5"}, (), 'spec.hard[pods]: Invalid value: "1.5": must be an integer'),
+    ({"cpu": "lots"}, (), 'spec.hard[cpu]: Invalid value: "lots": must be a valid quantity'),
+    ({"pods": "1"}, ("Sometimes",), 'spec.scopes[0]: Invalid value: "Sometimes": unsupported scope'),
+])
+def test_invalid_quotas_are_refused_in_kubernetes_words(hard, scopes, problem):
+    assert problem in resources.validate(_quota(hard, scopes))
+
+
+def test_columns_and_describe_show_used_over_hard():
+    rq = _quota(MEM_CPU)
+    rq.status.hard.update(MEM_CPU)
+    rq.status.used.update({"requests.cpu": "400m", "limits.cpu": "800m"})
+    row = columns.columns_for("ResourceQuota").row(rq, datetime.now(timezone.utc))
+    assert row[2:] == ["requests.cpu: 400m/1, requests.memory: 0/1Gi", "limits.cpu: 800m/2, limits.memory: 0/2Gi"]
+    assert resource_quota_lines(rq) == [
+        "Name:            mem-cpu-demo",
+        "Namespace:       default",
+        "Resource         Used  Hard",
+        "--------         ----  ----",
+        "limits.cpu       800m  2",
+        "limits.memory    0     2Gi",
+        "requests.cpu     400m  1",
+        "requests.memory  0     1Gi",
+    ]
