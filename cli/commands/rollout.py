@@ -1,14 +1,15 @@
 """`skiff rollout status|history|undo|pause|resume deploy/NAME`: follow and steer a Deployment's rollout
-(`status` and `restart` also of a DaemonSet, ds/NAME, and a StatefulSet, sts/NAME).
+(`status`, `restart`, `history` and `undo` also of a DaemonSet, ds/NAME, and a StatefulSet, sts/NAME).
 
-Undo works as kubectl's: the old revision's pod template is copied back into the Deployment.
+Undo works as kubectl's: the old revision's pod template (a ReplicaSet's, or a ControllerRevision's) is
+copied back into the owner.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 
-from api import deployments, errors, meta, retry
+from api import controllerrevisions, deployments, errors, meta, retry
 from api.flagtypes import duration
 from cli import flags, resources
 from cli.context import Context
@@ -26,6 +27,8 @@ EXAMPLES = """examples:
   skiff rollout resume deploy/web
   skiff rollout restart deploy/web
   skiff rollout status ds/fluentd
+  skiff rollout history sts/web --revision 1
+  skiff rollout undo ds/fluentd
 """
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 
@@ -35,13 +38,13 @@ def register(subparsers, parents) -> None:
                               epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     actions = p.add_subparsers(dest="action", metavar="ACTION", title="actions", required=True)
     for name, handler, text in (("status", status, "show the rollout's progress until it is done"),
-                                ("history", history, "list the deployment's revisions"),
+                                ("history", history, "list the revisions of a deployment, daemon set or statefulset"),
                                 ("undo", undo, "roll back to the previous (or a given) revision"),
                                 ("pause", pause, "stop rolling out template changes"),
                                 ("resume", resume, "continue rolling out template changes"),
                                 ("restart", restart, "restart every pod, by rolling out an annotated template")):
         a = actions.add_parser(name, parents=parents, help=text, description=text.capitalize() + ".")
-        target = "the deployment, daemon set or statefulset" if name in ("status", "restart") else "the deployment"
+        target = "the deployment" if name in ("pause", "resume") else "the deployment, daemon set or statefulset"
         a.add_argument("objects", nargs="+", metavar="deploy/NAME | deploy NAME", help=target)
         flags.namespace(a)
         if name == "status":
@@ -193,8 +196,14 @@ async def _replica_sets(client, d):
     return await controlled(client, "ReplicaSet", d)
 
 
+OWNERS = ("Deployment", "DaemonSet", "StatefulSet")
+
+
 async def history(ctx: Context, args: argparse.Namespace) -> int:
-    name, namespace = _deployment_name(args), ctx.namespace(args)
+    kind, name = _target(args, OWNERS)
+    namespace = ctx.namespace(args)
+    if kind != "Deployment":
+        return await _revision_history(ctx, args, kind, name, namespace)
     async with ctx.client() as client:
         d = await _get(client, name, namespace)
         rss = sorted(await _replica_sets(client, d), key=deployments.revision_of)
@@ -225,8 +234,67 @@ def _show_revision(ctx: Context, name: str, rss, revision: int) -> int:
     return 0
 
 
+async def _controller_revisions(client, kind: str, name: str, namespace: str):
+    """The owner and its ControllerRevisions by number (kubectl's controlledHistories)."""
+    owner = await _get(client, name, namespace, kind)
+    return owner, {r.revision: r for r in await controlled(client, "ControllerRevision", owner)}
+
+
+async def _revision_history(ctx: Context, args, kind: str, name: str, namespace: str) -> int:
+    """kubectl's printHistory of a DaemonSet or StatefulSet."""
+    async with ctx.client() as client:
+        _, revisions = await _controller_revisions(client, kind, name, namespace)
+    what = f"{kind.lower()}.apps/{name}"
+    if not revisions:
+        ctx.out(f"{what}\nNo rollout history found.")
+        return 0
+    if args.revision:
+        if args.revision not in revisions:
+            raise CliError("unable to find the specified revision")
+        ctx.out(f"{what} with revision #{args.revision}")
+        for line in template_lines(controllerrevisions.template_of(revisions[args.revision])):
+            ctx.out(line)
+        return 0
+    ctx.out(what)
+    ctx.out(f"{'REVISION':<10}CHANGE-CAUSE")
+    for number in sorted(revisions):
+        ctx.out(f"{number:<10}{revisions[number].metadata.annotations.get(deployments.CHANGE_CAUSE) or '<none>'}")
+    return 0
+
+
+async def _revision_undo(ctx: Context, args, kind: str, name: str, namespace: str) -> int:
+    """kubectl's DaemonSet and StatefulSet rollbacker: the previous (or the given) revision's template back."""
+    what = f"{kind.lower()}.apps/{name}"
+    if args.to_revision < 0:
+        raise CliError(f"unable to find specified revision {args.to_revision} in history")
+    async with ctx.client() as client:
+        owner, revisions = await _controller_revisions(client, kind, name, namespace)
+        if not args.to_revision and len(revisions) <= 1:
+            raise CliError("no last revision to roll back to")
+        number = args.to_revision or sorted(revisions)[-2]
+        if number not in revisions:
+            raise CliError(f"unable to find specified revision {args.to_revision} in history")
+        revision = revisions[number]
+        if controllerrevisions.same_data(revision, controllerrevisions.data_of(owner.spec.template)):
+            ctx.out(f"{what} skipped rollback (current template already matches revision {args.to_revision})")
+            return 0
+        template = controllerrevisions.template_of(revision)
+
+        async def attempt():
+            current = await _get(client, name, namespace, kind)
+            current.spec.template.CopyFrom(template)
+            if args.dry_run != "client":
+                await client.update(current, dry_run=args.dry_run == "server")
+        await retry.on_conflict(attempt)
+    ctx.out(f"{what} rolled back{flags.dry_run_suffix(args)}")
+    return 0
+
+
 async def undo(ctx: Context, args: argparse.Namespace) -> int:
-    name, namespace = _deployment_name(args), ctx.namespace(args)
+    kind, name = _target(args, OWNERS)
+    namespace = ctx.namespace(args)
+    if kind != "Deployment":
+        return await _revision_undo(ctx, args, kind, name, namespace)
     async with ctx.client() as client:
         d = await _get(client, name, namespace)
         template = deployments.template_of_revision(await _replica_sets(client, d), args.to_revision)

@@ -100,3 +100,43 @@ async def _recreated(client, old_uid):
     pods = (await client.list("Pod", "default", label_selector="app=web")).items
     pod = next((p for p in pods if p.metadata.name == "web-0" and p.metadata.uid != old_uid), None)
     return pod
+
+
+async def test_skiff_rollout_history_and_undo_of_a_daemonset(client, skiff):
+    await client.create(node("n1"))
+    async with running_manager(client, ["daemonset"]), fake_agent(client):
+        await client.create(_ds())
+        await eventually(lambda: _revisions(client, "agent", 1))
+        await edit(client, "DaemonSet", "agent", _image("busybox:1.37"))
+        await eventually(lambda: _revisions(client, "agent", 2))
+        listed = await skiff("rollout", "history", "ds/agent")
+        assert listed.code == 0, listed.err
+        assert listed.out.splitlines() == ["daemonset.apps/agent", "REVISION  CHANGE-CAUSE", "1         <none>",
+                                           "2         <none>"]
+        one = await skiff("rollout", "history", "ds/agent", "--revision=1")
+        assert one.code == 0 and one.out.startswith("daemonset.apps/agent with revision #1\nPod Template:")
+        assert "busybox:1.36" in one.out
+        missing = await skiff("rollout", "history", "ds/agent", "--revision=9")
+        assert missing.code != 0 and "unable to find the specified revision" in missing.err
+        undone = await skiff("rollout", "undo", "ds/agent")
+        assert (undone.code, undone.out.strip()) == (0, "daemonset.apps/agent rolled back"), undone.err
+        ds = await client.get("DaemonSet", "agent")
+        assert ds.spec.template.spec.containers[0].image == "busybox:1.36"
+        await eventually(lambda: _numbers(client, "agent", [2, 3]))
+        again = await skiff("rollout", "undo", "ds/agent", "--to-revision=3")
+        assert again.out.strip() == "daemonset.apps/agent skipped rollback (current template already matches revision 3)"
+
+
+async def test_skiff_rollout_undo_of_a_statefulset_restores_the_template(client, skiff):
+    async with running_manager(client, ["statefulset"]), fake_agent(client):
+        await client.create(_sts())
+        await eventually(lambda: _set(client, lambda s: s.ready_replicas == 2))
+        await edit(client, "StatefulSet", "web", _image("busybox:1.37"))
+        await eventually(lambda: _revisions(client, "web", 2))
+        undone = await skiff("rollout", "undo", "sts/web", "--to-revision=1")
+        assert undone.code == 0, undone.err
+        assert undone.out.strip() == "statefulset.apps/web rolled back"
+        sts = await client.get("StatefulSet", "web")
+        assert sts.spec.template.spec.containers[0].image == "busybox:1.36"
+        listed = await skiff("rollout", "history", "sts/web")
+        assert listed.out.splitlines()[0] == "statefulset.apps/web"

@@ -1,35 +1,14 @@
 """A DaemonSet's or StatefulSet's ControllerRevisions as pure functions (Kubernetes' controller_history.go):
-the data that snapshots a template, which revision the template is, the next number, and what to prune."""
+which revision the template is (its data: api.controllerrevisions), the next number, and what to prune."""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from typing import Any
 
-from api import manifest
+from api.controllerrevisions import data_of, same_data, template_of
 from controlplane.controllers.core import ownership
 from proto import types_pb2
-
-REPLACE = "$patch"  # the strategic-merge directive that makes the snapshot replace the whole template
-
-
-def data_of(template: types_pb2.PodTemplateSpec) -> dict[str, Any]:
-    """The revision data Kubernetes stores: a strategic merge patch putting back exactly this template."""
-    return {"spec": {"template": {**manifest.to_dict(template), REPLACE: "replace"}}}
-
-
-def template_of(revision: types_pb2.ControllerRevision) -> types_pb2.PodTemplateSpec:
-    """The pod template a revision snapshots."""
-    data = json.loads(revision.data.json or "{}")
-    template = dict((data.get("spec") or {}).get("template") or {})
-    template.pop(REPLACE, None)
-    out, _ = manifest.decode_part(types_pb2.PodTemplateSpec, template, "data.spec.template",
-                                  validation=manifest.IGNORE)
-    return out
-
-
-def same_data(revision: types_pb2.ControllerRevision, data: dict[str, Any]) -> bool:
-    return bool(revision.data.json) and json.loads(revision.data.json) == data
 
 
 def next_revision(revisions: list[types_pb2.ControllerRevision]) -> int:
@@ -82,10 +61,15 @@ def to_prune(revisions: list[types_pb2.ControllerRevision], live: set[str], limi
 
 def new_revision(owner, name: str, data: dict[str, Any], number: int, labels: dict[str, str]) \
         -> types_pb2.ControllerRevision:
-    """A revision of `owner` (its controller), labelled as its pods so the owner's selector finds it."""
+    """A revision of `owner` (its controller), labelled as its pods so the owner's selector finds it, with the
+    owner's annotations (a change-cause among them) as Kubernetes copies them."""
     cr = types_pb2.ControllerRevision(api_version="apps/v1", kind="ControllerRevision", revision=number)
     cr.metadata.name, cr.metadata.namespace = name, owner.metadata.namespace
     cr.metadata.labels.update(labels)
+    cr.metadata.annotations.update(owner.metadata.annotations)
     cr.metadata.owner_references.append(ownership.owner_reference(owner))
     cr.data.json = json.dumps(data, separators=(",", ":"))
     return cr
+
+
+__all__ = ["Choice", "choose", "data_of", "new_revision", "next_revision", "same_data", "template_of", "to_prune"]
