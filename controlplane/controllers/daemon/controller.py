@@ -7,8 +7,9 @@ import asyncio
 import logging
 
 from api import errors, meta
+from api.daemonsets import HASH_LABEL
 from controlplane.controllers.core import informers as idx
-from controlplane.controllers.core import ownedpods, ownership, podstate
+from controlplane.controllers.core import ownedpods, ownership, podstate, revisionsync
 from controlplane.controllers.core.controller import Context, Controller
 from controlplane.controllers.core.expectations import Expectations
 from controlplane.controllers.daemon import plan
@@ -30,11 +31,13 @@ class DaemonSetController(Controller):
         self.daemonsets = ctx.informers.get("DaemonSet")
         self.pods = ctx.informers.get("Pod")
         self.nodes = ctx.informers.get("Node")
+        self.revisions = ctx.informers.get("ControllerRevision")
         self._failed_backoff: dict[tuple[str, str], tuple[float, float]] = {}  # (ds key, node) -> (until, delay)
         self.daemonsets.add_handlers(on_add=lambda ds: self.enqueue(meta.key(ds)),
                                      on_update=lambda old, new: self.enqueue(meta.key(new)),
                                      on_delete=self._ds_deleted)
         ownedpods.PodEvents("DaemonSet", self.daemonsets, self.expectations, self.enqueue).watch(self.pods)
+        self.revisions.add_handlers(on_delete=self._revision_deleted)
         self.nodes.add_handlers(on_add=lambda n: self._enqueue_all(),
                                 on_update=self._node_updated, on_delete=lambda n: self._enqueue_all())
 
@@ -49,6 +52,11 @@ class DaemonSetController(Controller):
         if (old.metadata.labels != new.metadata.labels or old.spec != new.spec
                 or _ready(old) != _ready(new)):
             self._enqueue_all()
+
+    def _revision_deleted(self, cr) -> None:
+        owner = ownership.controller_key(cr, "DaemonSet")
+        if owner is not None:
+            self.enqueue(owner)
 
     def _ds_deleted(self, ds) -> None:
         self.expectations.forget(meta.key(ds))
@@ -68,6 +76,8 @@ class DaemonSetController(Controller):
         hash_ = plan.revision_hash(ds)
         now = meta.now()
         wake: list[float] = []
+        if not meta.is_being_deleted(ds):
+            await self._sync_history(ds, live, hash_)
         if self.expectations.satisfied(key) and not meta.is_being_deleted(ds):
             step, failed = plan.manage(ds, nodes, pods, hash_)
             step = step._replace(delete=step.delete + self._failed_to_delete(ds, key, failed, wake))
@@ -86,6 +96,17 @@ class DaemonSetController(Controller):
             wake.append(check)
         if wake:
             self.queue.add_after(key, min(wake) + 0.05)
+
+    async def _sync_history(self, ds, pods: list, hash_: str) -> None:
+        """The template's ControllerRevision (created, or re-numbered on a rollback), then the history pruned
+        to revisionHistoryLimit, never a revision a pod still runs (Kubernetes' constructHistory)."""
+        revisions = revisionsync.owned(self.revisions, ds)
+        labels = {**ds.spec.template.metadata.labels, HASH_LABEL: hash_}
+        cur = await revisionsync.current(self.client, ds, revisions, f"{ds.metadata.name}-{hash_}", labels)
+        in_use = {p.metadata.labels.get(HASH_LABEL) for p in pods}
+        live = {r.metadata.name for r in revisions if r.metadata.labels.get(HASH_LABEL) in in_use}
+        old = [r for r in revisions if r.metadata.name != cur.metadata.name]
+        await revisionsync.prune(self.client, old, live, ds.spec.revision_history_limit, live_counts=True)
 
     async def _claim(self, ds) -> list:
         namespace = ds.metadata.namespace

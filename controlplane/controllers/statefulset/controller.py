@@ -8,7 +8,7 @@ import logging
 
 from api import errors, meta
 from controlplane.controllers.core import informers as idx
-from controlplane.controllers.core import ownership
+from controlplane.controllers.core import history, ownership, revisionsync
 from controlplane.controllers.core.controller import Context, Controller
 from controlplane.controllers.statefulset import plan
 from proto import types_pb2
@@ -24,10 +24,17 @@ class StatefulSetController(Controller):
         super().__init__(ctx)
         self.sets = ctx.informers.get("StatefulSet")
         self.pods = ctx.informers.get("Pod")
+        self.revisions = ctx.informers.get("ControllerRevision")
+        self.revisions.add_handlers(on_delete=self._revision_deleted)
         self.sets.add_handlers(on_add=lambda s: self.enqueue(meta.key(s)),
                                on_update=lambda old, new: self.enqueue(meta.key(new)))
         self.pods.add_handlers(on_add=self._pod_changed, on_update=lambda old, new: self._pod_changed(new, old),
                                on_delete=self._pod_changed)
+
+    def _revision_deleted(self, cr) -> None:
+        owner = ownership.controller_key(cr, "StatefulSet")
+        if owner is not None:
+            self.enqueue(owner)
 
     def _pod_changed(self, pod, old=None) -> None:
         for obj in (pod, old):
@@ -58,16 +65,25 @@ class StatefulSetController(Controller):
             ordinal = plan.ordinal_of(sts, pod)
             if ordinal is not None:
                 by_ordinal[ordinal] = pod
-        revision = plan.revision_name(sts)
+        revisions = revisionsync.owned(self.revisions, sts)
+        update = await revisionsync.current(self.client, sts, revisions, plan.revision_name(sts),
+                                            plan.revision_labels(sts))
+        revision = update.metadata.name
+        current = next((r for r in revisions if r.metadata.name == sts.status.current_revision), update)
         step = plan.next_step(sts, by_ordinal, revision, now)
         for ordinal in step.create:
-            await self._create(sts, ordinal, revision)
+            await self._create(plan.versioned(sts, ordinal, history.template_of(current)), ordinal,
+                               plan.pod_revision(sts, ordinal, current.metadata.name, revision))
         await asyncio.gather(*(self._delete(sts, pod, pod in step.condemned) for pod in step.delete))
-        status = plan.status_of(sts, list(by_ordinal.values()), revision, now)
+        status = plan.status_of(sts, list(by_ordinal.values()), revision, now, current.metadata.name)
         if status != sts.status:
             updated = meta.copy(sts)
             updated.status.CopyFrom(status)
             await self.client.update_status(updated)
+        live = {status.current_revision, revision,
+                *(p.metadata.labels.get(plan.HASH_LABEL, "") for p in by_ordinal.values())}
+        others = [r for r in revisions if r.metadata.name != revision]
+        await revisionsync.prune(self.client, [*others, update], live, sts.spec.revision_history_limit)
         wait = plan.next_availability_check(sts, list(by_ordinal.values()), now)
         if wait is not None:
             self.queue.add_after(key, wait + 0.05)

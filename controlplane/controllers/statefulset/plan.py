@@ -22,6 +22,34 @@ def revision_name(sts: types_pb2.StatefulSet) -> str:
     return f"{sts.metadata.name}-{template_hash(sts.spec.template, sts.status.collision_count)}"
 
 
+def revision_labels(sts: types_pb2.StatefulSet) -> dict[str, str]:
+    """A ControllerRevision's labels: the template's, and the template hash."""
+    return {**sts.spec.template.metadata.labels,
+            HASH_LABEL: template_hash(sts.spec.template, sts.status.collision_count)}
+
+
+def below_partition(sts: types_pb2.StatefulSet, ordinal: int) -> bool:
+    """Whether a RollingUpdate keeps this ordinal at the current revision (newVersionedStatefulSetPod)."""
+    return (sts.spec.update_strategy.type == "RollingUpdate"
+            and ordinal < sts.spec.ordinals.start + sts.spec.update_strategy.rolling_update.partition)
+
+
+def pod_revision(sts: types_pb2.StatefulSet, ordinal: int, current: str, update: str) -> str:
+    return current if below_partition(sts, ordinal) else update
+
+
+def versioned(sts: types_pb2.StatefulSet, ordinal: int,
+              current_template: types_pb2.PodTemplateSpec) -> types_pb2.StatefulSet:
+    """The set a new pod of `ordinal` is made from: below the partition, with the current revision's
+    template (Kubernetes' ApplyRevision), so a deleted pod there comes back as it was."""
+    if not below_partition(sts, ordinal):
+        return sts
+    out = types_pb2.StatefulSet()
+    out.CopyFrom(sts)
+    out.spec.template.CopyFrom(current_template)
+    return out
+
+
 def ordinal_of(sts: types_pb2.StatefulSet, pod: types_pb2.Pod) -> int | None:
     """NAME-<ordinal> gives the ordinal; a pod named otherwise is not one of the set's."""
     match = re.fullmatch(re.escape(sts.metadata.name) + r"-(0|[1-9][0-9]*)", pod.metadata.name)
@@ -182,13 +210,15 @@ def _rolling_update(sts: types_pb2.StatefulSet, pods: Mapping[int, types_pb2.Pod
 # ---------------------------------------------------------------- status
 
 def status_of(sts: types_pb2.StatefulSet, pods: list[types_pb2.Pod], revision: str,
-              now: datetime) -> types_pb2.StatefulSetStatus:
+              now: datetime, current: str = "") -> types_pb2.StatefulSetStatus:
+    """The status; `current` is the existing revision status.currentRevision names (the update revision
+    when none does, as a new set's history starts)."""
     old = sts.status
     s = types_pb2.StatefulSetStatus()
     s.CopyFrom(old)
     s.observed_generation = sts.metadata.generation
     s.update_revision = revision
-    s.current_revision = old.current_revision or revision
+    s.current_revision = current or old.current_revision or revision
     s.replicas = s.ready_replicas = s.available_replicas = s.current_replicas = s.updated_replicas = 0
     for pod in pods:
         if pod.status.phase:
