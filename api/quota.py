@@ -77,23 +77,30 @@ def _pod_compute(pod: types_pb2.Pod) -> dict[str, Fraction]:
     return total
 
 
+SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
+
+
 def matches_scopes(quota: types_pb2.ResourceQuota, obj: Message) -> bool:
-    """Whether the quota's scopes cover the object (scopes only ever select pods)."""
-    for scope in quota.spec.scopes:
-        if not isinstance(obj, types_pb2.Pod):
-            return False
-        if not _in_scope(scope, obj):
-            return False
-    return True
+    """Whether the quota's scopes and scope selector cover the object (scopes only ever select pods)."""
+    required = [(scope, "Exists", ()) for scope in quota.spec.scopes]
+    required += [(r.scope_name, r.operator, tuple(r.values)) for r in quota.spec.scope_selector.match_expressions]
+    if required and not isinstance(obj, types_pb2.Pod):
+        return False
+    return all(_in_scope(scope, operator, values, obj) for scope, operator, values in required)
 
 
-def _in_scope(scope: str, pod: types_pb2.Pod) -> bool:
+def _in_scope(scope: str, operator: str, values: tuple[str, ...], pod: types_pb2.Pod) -> bool:
+    if scope == "PriorityClass":
+        # getattr: the Pod message carries no priorityClassName yet (PriorityClass is not served), i.e. "".
+        name = getattr(pod.spec, "priority_class_name", "")
+        return {"In": name in values, "NotIn": name not in values, "Exists": bool(name),
+                "DoesNotExist": not name}.get(operator, False)
     best_effort = not any(c.resources.requests or c.resources.limits
                           for c in [*pod.spec.containers, *pod.spec.init_containers])
     terminating = pod.spec.HasField("active_deadline_seconds")
-    return {"Terminating": terminating, "NotTerminating": not terminating, "BestEffort": best_effort,
-            "NotBestEffort": not best_effort, "PriorityClass": True, "CrossNamespacePodAffinity": False}.get(scope,
-                                                                                                            False)
+    matched = {"Terminating": terminating, "NotTerminating": not terminating, "BestEffort": best_effort,
+               "NotBestEffort": not best_effort}.get(scope, False)
+    return matched if operator != "DoesNotExist" else not matched
 
 
 def total(quota: types_pb2.ResourceQuota, objects: Iterable[Message]) -> dict[str, Fraction]:

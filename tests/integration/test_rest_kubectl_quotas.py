@@ -103,3 +103,34 @@ async def test_an_invalid_quota_is_refused_naming_the_field(kubectl, client, tmp
     assert done.code != 0
     assert 'spec.hard[pods]: Invalid value: "-2": must be greater than or equal to 0' in done.err, done.err
     assert not (await client.list("ResourceQuota", "default")).items
+
+
+# kubernetes/website content/en/examples/policy/priority-class-resourcequota.yaml
+PRIORITY_CLASS_QUOTA = """apiVersion: v1
+kind: ResourceQuota
+metadata:
+  name: pods-cluster-services
+spec:
+  scopeSelector:
+    matchExpressions:
+      - operator : In
+        scopeName: PriorityClass
+        values: ["cluster-services"]
+"""
+
+
+async def test_the_docs_priority_class_quota_is_applied_with_its_scope_selector(kubectl, client, tmp_path):
+    applied = await kubectl("apply", "-f", write(tmp_path, "quota.yaml", PRIORITY_CLASS_QUOTA))
+    assert (applied.code, applied.out.strip()) == (0, "resourcequota/pods-cluster-services created"), applied.err
+    rq = await client.get("ResourceQuota", "pods-cluster-services")
+    (req,) = rq.spec.scope_selector.match_expressions
+    assert (req.scope_name, req.operator, list(req.values)) == ("PriorityClass", "In", ["cluster-services"])
+
+
+async def test_kubectl_create_quota_over_protobuf(kubectl, client):
+    made = await kubectl("create", "quota", "best-effort", "--hard=pods=2,requests.memory=1Gi,count/jobs.batch=3",
+                         "--scopes=BestEffort")
+    assert (made.code, made.out.strip()) == (0, "resourcequota/best-effort created"), made.err
+    rq = await client.get("ResourceQuota", "best-effort")
+    assert dict(rq.spec.hard) == {"pods": "2", "requests.memory": "1Gi", "count/jobs.batch": "3"}
+    assert list(rq.spec.scopes) == ["BestEffort"]

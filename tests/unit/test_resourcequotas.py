@@ -115,3 +115,33 @@ def test_columns_and_describe_show_used_over_hard():
         "requests.cpu     400m  1",
         "requests.memory  0     1Gi",
     ]
+
+
+def _selected(*expressions):
+    rq = _quota({"pods": "1"})
+    for scope, operator, values in expressions:
+        rq.spec.scope_selector.match_expressions.add(scope_name=scope, operator=operator, values=values)
+    return rq
+
+
+def test_a_scope_selector_selects_pods_as_scopes_do():
+    # kubernetes/website content/en/examples/policy/priority-class-resourcequota.yaml: pods of one class only
+    by_class = _selected(("PriorityClass", "In", ["cluster-services"]))
+    assert resources.validate(by_class) == []
+    assert quota.refusal(by_class, _pod("x"), [_pod("y")]) is None  # a pod without that class is not counted
+    not_best_effort = _selected(("BestEffort", "DoesNotExist", []))
+    assert quota.refusal(not_best_effort, _pod("x", **POD_1), [_pod("y", **POD_1)]) is not None
+    assert quota.refusal(not_best_effort, _pod("x"), [_pod("y")]) is None
+
+
+@pytest.mark.parametrize("expression, problem", [
+    (("PriorityClass", "In", []), "spec.scopeSelector.matchExpressions[0].values: Required value: must be at least "
+                                  "one value when `operator` is 'In' or 'NotIn' for scope selector"),
+    (("BestEffort", "Exists", ["x"]), "spec.scopeSelector.matchExpressions[0].values: Invalid value: "),
+    (("BestEffort", "Near", []), 'spec.scopeSelector.matchExpressions[0].operator: Invalid value: "Near": not a '
+                                 'valid selector operator'),
+    (("Sometimes", "Exists", []), 'spec.scopeSelector.matchExpressions[0].scopeName: Invalid value: "Sometimes": '
+                                  'unsupported scope'),
+])
+def test_invalid_scope_selectors_are_refused(expression, problem):
+    assert any(p.startswith(problem) for p in resources.validate(_selected(expression)))

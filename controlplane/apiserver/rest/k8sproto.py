@@ -160,6 +160,11 @@ SCHEMAS: dict[str, dict[int, tuple[str, str]]] = {
     "PodDisruptionBudget": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:PodDisruptionBudgetSpec")},
     "PodDisruptionBudgetSpec": {1: ("minAvailable", "m:IntOrString"), 2: ("selector", "m:LabelSelector"),
                                 3: ("maxUnavailable", "m:IntOrString"), 4: ("unhealthyPodEvictionPolicy", "s")},
+    # v1: kubectl create quota
+    "ResourceQuota": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:ResourceQuotaSpec")},
+    "ResourceQuotaSpec": {1: ("hard", "mq"), 2: ("scopes", "r:s"), 3: ("scopeSelector", "m:ScopeSelector")},
+    "ScopeSelector": {1: ("matchExpressions", "r:m:ScopedResourceSelectorRequirement")},
+    "ScopedResourceSelectorRequirement": {1: ("scopeName", "s"), 2: ("operator", "s"), 3: ("values", "r:s")},
     "PodTemplateSpec": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:PodSpec")},
     "PodSpec": {2: ("containers", "r:m:Container"), 3: ("restartPolicy", "s"),
                 4: ("terminationGracePeriodSeconds", "i"), 6: ("dnsPolicy", "s"), 7: ("nodeSelector", "ms"),
@@ -231,12 +236,18 @@ def _is_zero(value, kind: str | None = None) -> bool:
         return False
 
 
-def _map(entries: list[bytes], as_bytes: bool) -> dict:
+def _map(entries: list[bytes], kind: str) -> dict:
+    """A map field: "ms" of strings, "my" of bytes (base64 in JSON), "mq" of resource.Quantity messages."""
     out = {}
     for entry in entries:
         f = _fields(entry)
         value = f.get(2, [b""])[0]
-        out[_text(f, 1)] = base64.b64encode(value).decode() if as_bytes else value.decode()
+        if kind == "my":
+            out[_text(f, 1)] = base64.b64encode(value).decode()
+        elif kind == "mq":
+            out[_text(f, 1)] = _text(_fields(value), 1) if value else "0"
+        else:
+            out[_text(f, 1)] = value.decode()
     return out
 
 
@@ -255,8 +266,8 @@ def decode_message(raw: bytes, name: str) -> dict:
             raise RestError("UnsupportedMediaType", f"{name} field {number} in the protobuf body is not understood "
                                                     f"by skiff; send the object as JSON (kubectl create -f, apply)")
         key, kind = schema[number]
-        if kind in ("ms", "my"):
-            value = _map(values, kind == "my")
+        if kind in ("ms", "my", "mq"):
+            value = _map(values, kind)
         elif kind.startswith("r:m:"):
             value = [decode_message(v, kind[4:]) for v in values]
         elif kind == "r:s":

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from api import names, quantity
 from api.quota import SCOPES
-from controlplane.apiserver.validation.fielderrors import Path, each, invalid
+from controlplane.apiserver.validation.fielderrors import Path, each, invalid, required
 from proto import types_pb2
 
 # Resources counted in whole objects (Kubernetes' IsIntegerResourceName), besides every count/<resource>.
@@ -19,6 +19,26 @@ def validate_quota(rq: types_pb2.ResourceQuota) -> list[str]:
     for i, scope in enumerate(rq.spec.scopes):
         if scope not in SCOPES:
             errors.append(invalid(Path("spec.scopes").index(i), scope, "unsupported scope"))
+    for i, req in enumerate(rq.spec.scope_selector.match_expressions):
+        errors += _scope_requirement(req, Path("spec.scopeSelector.matchExpressions").index(i))
+    return errors
+
+
+def _scope_requirement(req: types_pb2.ScopedResourceSelectorRequirement, path: Path) -> list[str]:
+    """Kubernetes' ValidateScopedResourceSelectorRequirement."""
+    errors = []
+    if req.scope_name not in SCOPES:
+        errors.append(invalid(path.child("scopeName"), req.scope_name, "unsupported scope"))
+    if req.operator in ("In", "NotIn"):
+        if not req.values:
+            errors.append(required(path.child("values"),
+                                   "must be at least one value when `operator` is 'In' or 'NotIn' for scope selector"))
+    elif req.operator in ("Exists", "DoesNotExist"):
+        if req.values:
+            errors.append(invalid(path.child("values"), list(req.values),
+                                  "must be no value when `operator` is 'Exist' or 'DoesNotExist' for scope selector"))
+    else:
+        errors.append(invalid(path.child("operator"), req.operator, "not a valid selector operator"))
     return errors
 
 
