@@ -27,6 +27,8 @@ QUANTITY_MAPS = {
     *(f"skiff.v1.LimitRangeItem.{group}" for group in ("max", "min", "default", "default_request",
                                                          "max_limit_request_ratio")),
     "skiff.v1.ResourceQuotaSpec.hard", "skiff.v1.ResourceQuotaStatus.hard", "skiff.v1.ResourceQuotaStatus.used",
+    "skiff.v1.VolumeResourceRequirements.limits", "skiff.v1.VolumeResourceRequirements.requests",
+    "skiff.v1.PersistentVolumeSpec.capacity", "skiff.v1.PersistentVolumeClaimStatus.capacity",
 }
 _QUANTITY_STRINGS = {"skiff.v1.EmptyDirVolumeSource.size_limit", "skiff.v1.ResourceFieldSelector.divisor",
                      "skiff.v1.MetricTarget.value", "skiff.v1.MetricTarget.average_value",

@@ -121,3 +121,11 @@ def test_the_docs_storage_class_with_topologies_loads_and_limits_nodes():
     sc.allowed_topologies[0].match_label_expressions[0].ClearField("values")
     assert _problems(sc) == ["allowedTopologies[0].matchLabelExpressions[0].values: Required value: "
                              "must specify as least one value"]
+
+
+def test_bare_numbers_in_storage_sizes_are_read_as_kubernetes_reads_quantities():
+    claim, _ = manifest.from_dict({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "c"},
+                                   "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": 5}}}})
+    volume, _ = manifest.from_dict({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "v"},
+                                    "spec": {"capacity": {"storage": 10}, "hostPath": {"path": "/x"}}})
+    assert (claim.spec.resources.requests["storage"], volume.spec.capacity["storage"]) == ("5", "10")
