@@ -124,7 +124,8 @@ async def test_skiff_rollout_history_and_undo_of_a_daemonset(client, skiff):
         assert ds.spec.template.spec.containers[0].image == "busybox:1.36"
         await eventually(lambda: _numbers(client, "agent", [2, 3]))
         again = await skiff("rollout", "undo", "ds/agent", "--to-revision=3")
-        assert again.out.strip() == "daemonset.apps/agent skipped rollback (current template already matches revision 3)"
+        assert again.out.strip() == ("daemonset.apps/agent skipped rollback "
+                                     "(current template already matches revision 3)")
 
 
 async def test_skiff_rollout_undo_of_a_statefulset_restores_the_template(client, skiff):

@@ -121,3 +121,19 @@ def test_pods_of_other_names_are_not_the_sets():
     assert [plan.ordinal_of(sts, _pod(i)) for i in (0, 12)] == [0, 12]
     other, _ = manifest.from_dict({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web-01"}})
     assert plan.ordinal_of(sts, other) is None
+
+
+def test_a_pod_below_the_partition_is_made_from_the_current_revision_and_one_above_from_the_update():
+    sts = _sts(updateStrategy={"type": "RollingUpdate", "rollingUpdate": {"partition": 2}})
+    old = type(sts.spec.template)()
+    old.CopyFrom(sts.spec.template)
+    old.spec.containers[0].image = "old"
+    assert plan.pod_revision(sts, 1, "web-cur", "web-upd") == "web-cur"
+    assert plan.versioned(sts, 1, old).spec.template.spec.containers[0].image == "old"
+    assert plan.pod_revision(sts, 2, "web-cur", "web-upd") == "web-upd"
+    assert plan.versioned(sts, 2, old).spec.template.spec.containers[0].image == "i"
+
+
+def test_under_on_delete_a_recreated_pod_gets_the_update_revision_as_kubernetes():
+    sts = _sts(updateStrategy={"type": "OnDelete"})
+    assert plan.pod_revision(sts, 0, "web-cur", "web-upd") == "web-upd"
