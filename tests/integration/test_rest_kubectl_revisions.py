@@ -1,5 +1,5 @@
 """Stock kubectl over skiff's REST API with ControllerRevisions: `get controllerrevisions`, and
-`rollout history` and `rollout undo` of a DaemonSet (kubectl lists the revisions by the owner's selector
+`rollout history` and `rollout undo` of a DaemonSet and a StatefulSet (kubectl lists the revisions by the owner's selector
 and patches the owner with the revision's data)."""
 from __future__ import annotations
 
@@ -51,3 +51,26 @@ async def test_kubectl_rollout_history_and_undo_of_a_daemonset(kubectl, client):
         assert (undone.code, undone.out.strip()) == (0, "daemonset.apps/agent rolled back"), undone.err
         ds = await client.get("DaemonSet", "agent")
         assert ds.spec.template.spec.containers[0].image == "busybox:1.36"
+
+
+async def test_kubectl_rollout_history_and_undo_of_a_statefulset(kubectl, client):
+    sts, _ = manifest.from_dict({
+        "apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"serviceName": "nginx", "replicas": 1, "selector": {"matchLabels": {"app": "web"}},
+                 "template": {"metadata": {"labels": {"app": "web"}},
+                              "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]}}}})
+    async with running_manager(client, ["statefulset"]), fake_agent(client):
+        await client.create(sts)
+        updated = await kubectl("set", "image", "sts/web", "c=busybox:1.37")
+        assert updated.code == 0, updated.err
+
+        async def two():
+            items = (await client.list("ControllerRevision", "default", label_selector="app=web")).items
+            return len(items) == 2
+        await eventually(two)
+        history = await kubectl("rollout", "history", "sts/web")
+        assert [line.split() for line in history.out.strip().splitlines()][1:] == [
+            ["REVISION", "CHANGE-CAUSE"], ["1", "<none>"], ["2", "<none>"]], history.err
+        undone = await kubectl("rollout", "undo", "sts/web", "--to-revision=1")
+        assert (undone.code, undone.out.strip()) == (0, "statefulset.apps/web rolled back"), undone.err
+        assert (await client.get("StatefulSet", "web")).spec.template.spec.containers[0].image == "busybox:1.36"
