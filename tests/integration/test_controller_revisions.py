@@ -1,6 +1,5 @@
-"""ControllerRevision history of DaemonSets and StatefulSets against a real API server and the controllers:
-one revision per template, re-numbered on a rollback, pruned to revisionHistoryLimit, and a deleted
-StatefulSet pod below the partition made again from the current revision."""
+"""ControllerRevisions of DaemonSets and StatefulSets with a real API server and the controllers: one per
+template, re-numbered on rollback, pruned; a StatefulSet pod below the partition back at the current revision."""
 from __future__ import annotations
 
 from api import manifest, meta, statefulsets

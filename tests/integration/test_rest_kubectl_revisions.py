@@ -1,6 +1,5 @@
-"""Stock kubectl over skiff's REST API with ControllerRevisions: `get controllerrevisions`, and
-`rollout history` and `rollout undo` of a DaemonSet and a StatefulSet (kubectl lists the revisions by the owner's selector
-and patches the owner with the revision's data)."""
+"""Stock kubectl over skiff's REST API with ControllerRevisions: `get controllerrevisions`, and `rollout
+history|undo` of a DaemonSet and a StatefulSet (revisions listed by the owner's selector, data patched back)."""
 from __future__ import annotations
 
 import pytest
