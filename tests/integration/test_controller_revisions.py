@@ -115,6 +115,12 @@ async def test_skiff_rollout_history_and_undo_of_a_daemonset(client, skiff):
         one = await skiff("rollout", "history", "ds/agent", "--revision=1")
         assert one.code == 0 and one.out.startswith("daemonset.apps/agent with revision #1\nPod Template:")
         assert "busybox:1.36" in one.out
+        got = await skiff("get", "controllerrevisions")
+        assert got.out.splitlines()[0].split() == ["NAME", "CONTROLLER", "REVISION", "AGE"], got.err
+        assert sorted(line.split()[1:3] for line in got.out.splitlines()[1:]) == [
+            ["daemonset.apps/agent", "1"], ["daemonset.apps/agent", "2"]]
+        as_yaml = await skiff("get", "controllerrevisions", "-o", "yaml")
+        assert "$patch: replace" in as_yaml.out, as_yaml.err
         missing = await skiff("rollout", "history", "ds/agent", "--revision=9")
         assert missing.code != 0 and "unable to find the specified revision" in missing.err
         undone = await skiff("rollout", "undo", "ds/agent")
