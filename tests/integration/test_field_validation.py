@@ -20,9 +20,9 @@ spec:
     imagee: busybox:1.37
   volumes:
   - name: data
-    persistentVolumeClaim: {claimName: data}
+    nfs: {server: nfs.example.invalid, path: /data}
 """
-UNKNOWN = 'unknown field "spec.containers[0].imagee", unknown field "spec.volumes[0].persistentVolumeClaim"'
+UNKNOWN = 'unknown field "spec.containers[0].imagee", unknown field "spec.volumes[0].nfs"'
 
 
 async def _stored(client, name: str = "web") -> bool:
@@ -44,7 +44,7 @@ async def test_strict_is_the_default_and_refuses_every_unknown_field_writing_not
 
 async def test_a_duplicate_key_is_refused_with_its_line(skiff, client, tmp_path):
     text = POD.replace("    imagee: busybox:1.37\n", "").replace(
-        "  volumes:\n  - name: data\n    persistentVolumeClaim: {claimName: data}\n", "")
+        "  volumes:\n  - name: data\n    nfs: {server: nfs.example.invalid, path: /data}\n", "")
     path = write(tmp_path, "web.yaml", text.replace("  name: web\n", "  name: web\n  name: web\n"))
     result = await skiff("apply", "-f", path)
     assert result.code == 1
@@ -57,7 +57,7 @@ async def test_warn_stores_the_object_and_warns_of_each_unknown_field(skiff, cli
     result = await skiff(verb, "-f", write(tmp_path, "web.yaml", POD), "--validate=warn")
     assert (result.code, result.out) == (0, "pod/web created\n")
     assert result.err == ('Warning: unknown field "spec.containers[0].imagee"\n'
-                          'Warning: unknown field "spec.volumes[0].persistentVolumeClaim"\n')
+                          'Warning: unknown field "spec.volumes[0].nfs"\n')
     stored = await client.get("Pod", "web")
     assert stored.spec.containers[0].image == "busybox:1.36"
 
