@@ -35,13 +35,21 @@ NEEDS_ROOT = {"ingress", "pod_startup", "service_proxy", "replicaset_vs_swarm", 
 # probe_load has its own smoke test with stronger checks: tests/integration/test_probe_perf_smoke.py
 
 
+# Benchmarks that draw their curve: the picture goes to the test's directory, and must be there.
+PICTURES = {"autoscaling"}
+
+
 @pytest.mark.parametrize("name", sorted(BENCHMARKS))
-def test_benchmark_smoke_run_prints_json(name):
+def test_benchmark_smoke_run_prints_json(name, tmp_path):
     if name in NEEDS_ROOT and os.geteuid() != 0:
         pytest.skip("needs root (containers and network namespaces)")
-    done = subprocess.run([sys.executable, "-m", f"tests.perf.{name}", "--smoke"], cwd=ROOT,
+    picture = tmp_path / f"{name}.png"
+    extra = ["--png", str(picture)] if name in PICTURES else []
+    done = subprocess.run([sys.executable, "-m", f"tests.perf.{name}", "--smoke", *extra], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     for key in BENCHMARKS[name]:
         assert key in result, f"{name}: {key} missing from {result}"
+    if name in PICTURES:
+        assert picture.stat().st_size > 0, f"{name} drew no picture at {picture}"
