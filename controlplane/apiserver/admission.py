@@ -60,16 +60,15 @@ def template_pod(obj: Message) -> types_pb2.Pod | None:
 class Admission:
     """`mutate` before validation (creates), `validate` after it (creates and updates)."""
 
-    def __init__(self, lookup: Lookup, cached: Cached, pods_in: Callable[[str], Iterable[types_pb2.Pod]],
-                 storage_classes: Callable[[], Iterable[types_pb2.StorageClass]] = tuple,
-                 limit_ranges_in: Callable[[str], Iterable[types_pb2.LimitRange]] = lambda ns: (),
+    def __init__(self, lookup: Lookup, cached: Cached,
                  objects_in: Callable[[kinds.Kind, str], Iterable[Message]] = lambda kind, ns: ()):
         self._lookup = lookup
         self._cached = cached
-        self._pods_in = pods_in  # namespace -> its pods (from the watch cache)
-        self._storage_classes = storage_classes  # every StorageClass (from the watch cache)
-        self._limit_ranges_in = limit_ranges_in  # namespace -> its LimitRanges (from the watch cache)
-        self._objects_in = objects_in  # (kind, namespace) -> its objects of that kind (from the watch cache)
+        # (kind, namespace) -> its objects of that kind, from the watch cache ("": a cluster-scoped kind's)
+        self._objects_in = objects_in
+
+    def _in(self, kind_name: str, namespace: str = "") -> Iterable[Message]:
+        return self._objects_in(kinds.BY_NAME[kind_name], namespace)
 
     # ------------------------------------------------------------ mutating
 
@@ -77,7 +76,7 @@ class Admission:
         if isinstance(obj, types_pb2.Pod):
             await self._service_account(obj)
             # Kubernetes' LimitRanger, on create only: a pod's containers cannot change afterwards.
-            for lr in self._limit_ranges_in(obj.metadata.namespace):
+            for lr in self._in("LimitRange", obj.metadata.namespace):
                 limitranger.set_defaults(obj, lr)
         elif isinstance(obj, types_pb2.PersistentVolumeClaim):
             self._default_storage_class(obj)
@@ -86,7 +85,7 @@ class Admission:
         """Kubernetes' DefaultStorageClass: only a claim that names no class at all (not `""`) gets one."""
         if pvc.spec.HasField("storage_class_name"):
             return
-        name = storage.default_class(self._storage_classes())
+        name = storage.default_class(self._in("StorageClass"))
         if name is not None:
             pvc.spec.storage_class_name = name
 
@@ -149,7 +148,7 @@ class Admission:
         """Kubernetes' ResourceQuota admission, last: a create that would take the namespace over one of its
         quotas is refused. Usage is counted from the watch cache at the time of the create."""
         kind, ns = kinds.of(obj), obj.metadata.namespace
-        for rq in self._objects_in(kinds.BY_NAME["ResourceQuota"], ns):
+        for rq in self._in("ResourceQuota", ns):
             others = (o for o in self._objects_in(kind, ns) if o.metadata.name != obj.metadata.name)
             refusal = quota.refusal(rq, obj, others)
             if refusal:
@@ -157,7 +156,7 @@ class Admission:
 
     def _limit_ranges(self, obj: Message, plural: str, violations) -> None:
         """Kubernetes' LimitRanger validation: Forbidden naming every bound of every LimitRange it breaks."""
-        problems = [p for lr in self._limit_ranges_in(obj.metadata.namespace) for p in violations(lr, obj)]
+        problems = [p for lr in self._in("LimitRange", obj.metadata.namespace) for p in violations(lr, obj)]
         if problems:
             raise errors.Forbidden(limitranger.refusal(plural, obj.metadata.name, problems))
 
@@ -165,7 +164,7 @@ class Admission:
         """Kubernetes' PersistentVolumeClaimResize: a claim grows only if its class allows volume expansion."""
         if storage.requested_bytes(new) <= storage.requested_bytes(old):
             return
-        classes = {sc.metadata.name: sc for sc in self._storage_classes()}
+        classes = {sc.metadata.name: sc for sc in self._in("StorageClass")}
         sc = classes.get(storage.claim_class(new))
         if sc is None or not sc.allow_volume_expansion:
             raise errors.Forbidden(f'persistentvolumeclaims "{new.metadata.name}" is forbidden: only dynamically '
@@ -178,7 +177,7 @@ class Admission:
         if level == "privileged" or level == podsecurity.levels(old.metadata.labels)["enforce"]:
             return
         _note(response_warnings, podsecurity.existing_pod_warnings(new.metadata.name, level,
-                                                                   self._pods_in(new.metadata.name)))
+                                                                   self._in("Pod", new.metadata.name)))
 
     def _pod_security(self, pod: types_pb2.Pod, enforce: bool, namespace: str = "") -> None:
         """Pods are refused by the namespace's enforce level; workload templates are only warned about

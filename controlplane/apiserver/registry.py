@@ -86,13 +86,7 @@ class Registry:
             k: WatchCache(storage, k, storage_prefix(k), decoder(k), trigger=_trigger_of(k)) for k in kinds.KINDS}
         self._reservations: dict[Kind, Reservations | None] = {
             k: resources.for_kind(k).reservations(self.settings) for k in kinds.KINDS}
-        pods = self.caches[kinds.BY_NAME["Pod"]]
-        classes = self.caches[kinds.BY_NAME["StorageClass"]]
-        limit_ranges = self.caches[kinds.BY_NAME["LimitRange"]]
         self.admission = Admission(self._lookup, self.cached,
-                                   lambda ns: (p for p in pods.objects.values() if p.metadata.namespace == ns),
-                                   lambda: list(classes.objects.values()),
-                                   lambda ns: [lr for lr in limit_ranges.objects.values() if lr.metadata.namespace == ns],
                                    lambda kind, ns: [o for o in self.caches[kind].objects.values()
                                                      if o.metadata.namespace == ns])
 
