@@ -1,5 +1,5 @@
 """A pod's persistentVolumeClaim volumes resolved to the node directories of the volumes their claims are
-bound to (the kubelet's PVC lookup before mounting), read through the API at each pod sync."""
+bound to (the kubelet's PVC lookup before mounting), read through the API until they are all bound."""
 from __future__ import annotations
 
 from dataclasses import dataclass

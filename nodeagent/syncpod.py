@@ -314,7 +314,8 @@ class PodSyncer:
         """Write the pod's config volumes (again, when what they project changed); False if one failed."""
         await self.env.tokens.prepare(pod)
         try:
-            if any(v.HasField("persistent_volume_claim") for v in pod.spec.volumes):
+            # A pod's volumes never change and a bound claim keeps its volume: looked up once, not at each sync.
+            if not state.claim_dirs and any(v.HasField("persistent_volume_claim") for v in pod.spec.volumes):
                 state.claim_dirs = await claims.resolve(self.env.client, pod)
             await self.env.volumes.set_up(pod, lookup, self._facts(state), state.volume_digests,
                                           self.env.tokens.lookup_for(pod))
