@@ -3,19 +3,14 @@ certificate, and the cluster CA that callers' client certificates are verified a
 """
 from __future__ import annotations
 
+import contextlib
+import os
 import ssl
-import tempfile
-from pathlib import Path
 
 
 def server_context(cert_pem: bytes, key_pem: bytes, client_ca: bytes | None = None) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    # ssl loads a certificate chain only from files: write them to a private temporary directory, then remove it.
-    with tempfile.TemporaryDirectory() as tmp:
-        cert_file, key_file = Path(tmp, "tls.crt"), Path(tmp, "tls.key")
-        key_file.touch(mode=0o600)
-        key_file.write_bytes(key_pem)
-        cert_file.write_bytes(cert_pem)
+    with _in_memory_file(cert_pem) as cert_file, _in_memory_file(key_pem) as key_file:
         context.load_cert_chain(cert_file, key_file)
     if client_ca:
         # verified when given; a caller may present none (a token instead, or an anonymous health check)
@@ -23,3 +18,17 @@ def server_context(cert_pem: bytes, key_pem: bytes, client_ca: bytes | None = No
         context.load_verify_locations(cadata=client_ca.decode())
     context.set_alpn_protocols(["http/1.1"])
     return context
+
+
+@contextlib.contextmanager
+def _in_memory_file(data: bytes):
+    """A path to `data` that never touches a disk. ssl loads a certificate chain only from files; an
+    anonymous memory file (memfd) read through /proc/self/fd is one that nothing else can open, and that
+    vanishes with its descriptor, even when the process is killed half-way (a temporary directory would
+    be left behind, with the private key in it)."""
+    fd = os.memfd_create("skiff-tls", os.MFD_CLOEXEC)
+    try:
+        os.write(fd, data)
+        yield f"/proc/self/fd/{fd}"
+    finally:
+        os.close(fd)

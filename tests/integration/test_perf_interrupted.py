@@ -1,5 +1,6 @@
 """A benchmark stopped by SIGTERM in the middle of its run stops and removes everything it started: no
-process of its session is left (etcd, API server, controller manager, scheduler), no temporary file."""
+process of its session is left (etcd, API server, controller manager, scheduler), no temporary file, and
+it says so in one line, not a traceback."""
 from __future__ import annotations
 
 import os
@@ -28,7 +29,7 @@ def session(sid: int) -> list[str]:
     return [cmd for cmd in found if cmd]  # zombies have none
 
 
-def test_sigterm_mid_run_leaves_no_process_and_no_temporary_file(tmp_path):
+def test_sigterm_mid_run_leaves_no_process_and_no_temporary_file_and_no_traceback(tmp_path):
     # Its own session, so every process it starts can be found (and, if the test fails, killed); its own
     # TMPDIR, so every temporary file it makes can be seen.
     bench = subprocess.Popen([sys.executable, "-m", "tests.perf.controller_churn", "--smoke"], cwd=ROOT,
@@ -42,6 +43,7 @@ def test_sigterm_mid_run_leaves_no_process_and_no_temporary_file(tmp_path):
         bench.send_signal(signal.SIGTERM)
         _, stderr = bench.communicate(timeout=90)
         assert bench.returncode != 0, "an interrupted benchmark does not claim success"
+        assert "interrupted" in stderr and "Traceback" not in stderr, stderr[-2000:]
         eventually_sync(lambda: session(bench.pid) == [], timeout=30, what="every process of the benchmark gone")
         assert sorted(p.name for p in tmp_path.iterdir()) == [], stderr[-2000:]
     finally:

@@ -28,8 +28,18 @@ def interruptible() -> None:
     in force when it arrives runs (asyncio's cancels the main task; Python's raises KeyboardInterrupt),
     so every `finally`, context manager and atexit hook of the benchmark runs. Without this, SIGTERM ends
     Python on the spot and leaves the API servers, etcd, namespaces and containers behind.
-    Call it first in a benchmark's main()."""
+    Call it first in a benchmark's main(). The interruption is then reported in one line, not a traceback."""
     signal.signal(signal.SIGTERM, _as_ctrl_c)
+    sys.excepthook = _interrupted_in_one_line(sys.excepthook)
+
+
+def _interrupted_in_one_line(default_hook):
+    def hook(kind, value, traceback):
+        if issubclass(kind, KeyboardInterrupt):
+            print("interrupted: everything the benchmark started was stopped and removed", file=sys.stderr)
+        else:
+            default_hook(kind, value, traceback)
+    return hook
 
 
 def _as_ctrl_c(signum, frame) -> None:
