@@ -77,9 +77,8 @@ def _node_wide(node):
 def _template_wide(obj):
     containers = obj.spec.template.spec.containers
     from api import selectors  # only -o wide needs it; `skiff get` starts quicker without
-    selector = selectors.from_match(obj.spec.selector.match_labels, obj.spec.selector.match_expressions)
     return [",".join(c.name for c in containers) or NONE, ",".join(c.image for c in containers) or NONE,
-            str(selector) or NONE]
+            str(selectors.of_spec(obj.spec)) or NONE]
 
 
 def _rs_row(rs, now):
@@ -409,6 +408,8 @@ COLUMNS: dict[str, Columns] = {
                     _node_wide),
     "ReplicaSet": Columns(("NAME", "DESIRED", "CURRENT", "READY", "AGE"), _rs_row,
                           ("CONTAINERS", "IMAGES", "SELECTOR"), _template_wide),
+    "ReplicationController": Columns(("NAME", "DESIRED", "CURRENT", "READY", "AGE"), _rs_row,
+                                     ("CONTAINERS", "IMAGES", "SELECTOR"), _template_wide),
     "Deployment": Columns(("NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"), _deploy_row,
                           ("CONTAINERS", "IMAGES", "SELECTOR"), _template_wide),
     "Job": Columns(("NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"), _job_row,

@@ -17,7 +17,7 @@ SCOPES = ("Terminating", "NotTerminating", "BestEffort", "NotBestEffort", "Prior
           "CrossNamespacePodAffinity")
 # Kinds a quota may count by their older names ("pods" rather than "count/pods").
 NAMED_COUNTS = {"Pod": "pods", "Service": "services", "ConfigMap": "configmaps", "Secret": "secrets",
-                "PersistentVolumeClaim": "persistentvolumeclaims"}
+                "PersistentVolumeClaim": "persistentvolumeclaims", "ReplicationController": "replicationcontrollers"}
 TERMINAL = ("Succeeded", "Failed")
 
 

@@ -79,6 +79,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "ReplicaSetSpec": ('selector',),
     "ReplicaSetStatus": ('replicas',),
     "ReplicaSet": ('spec',),
+    "ReplicationControllerStatus": ('replicas',),
     "DeploymentSpec": ('selector', 'template',),
     "Deployment": ('spec',),
     "ScaleStatus": ('replicas',),

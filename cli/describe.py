@@ -55,7 +55,7 @@ def describe(obj: Message, events: list[Message], now: datetime, related: Relate
         lines += pod_body(obj)
     elif kind == "Deployment":
         lines += deployment_body(obj, related.replica_sets)
-    elif kind == "ReplicaSet":
+    elif kind in ("ReplicaSet", "ReplicationController"):  # kubectl describes both alike
         lines += replica_set_body(obj, related.pods)
     elif kind == "Job":
         lines += job_body(obj)

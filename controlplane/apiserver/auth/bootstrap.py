@@ -33,8 +33,9 @@ def binding(name: str, role: str, kind: str, subject: str) -> types_pb2.ClusterR
 
 # What `view` reads (never Secrets, which would let a viewer act as any ServiceAccount).
 VIEW_CORE = ("pods", "pods/log", "pods/status", "configmaps", "endpoints", "persistentvolumeclaims",
-             "replicationcontrollers", "replicationcontrollers/scale", "services", "services/status",
-             "serviceaccounts", "events", "limitranges", "resourcequotas", "namespaces", "namespaces/status")
+             "replicationcontrollers", "replicationcontrollers/scale", "replicationcontrollers/status", "services",
+             "services/status", "serviceaccounts", "events", "limitranges", "resourcequotas", "namespaces",
+             "namespaces/status")
 VIEW_APPS = ("deployments", "deployments/scale", "deployments/status", "replicasets", "replicasets/scale",
              "replicasets/status", "statefulsets", "daemonsets", "controllerrevisions")
 # What `edit` writes on top.
