@@ -41,10 +41,10 @@ def limit_range_lines(lr) -> list[str]:
         for resource in sorted(set().union(*groups)):
             rows.append([item.type, resource, *(quantity.canonical(g[resource]) if resource in g else "-"
                                                 for g in groups)])
-    return _tabbed(rows)
+    return tabbed(rows)
 
 
-def _tabbed(rows: list[list[str]]) -> list[str]:
+def tabbed(rows: list[list[str]]) -> list[str]:
     """Go's tabwriter (padding 2): a column is as wide as its widest cell among the consecutive lines that
     reach it; a line without a tab ends every column."""
     out: list[str] = []
@@ -86,4 +86,4 @@ def resource_quota_lines(rq) -> list[str]:
         rows += [[f" * {SCOPE_HELP[s]}"] for s in scopes if s in SCOPE_HELP]
     rows += [["Resource", "Used", "Hard"], ["--------", "----", "----"]]
     rows += [[name, rq.status.used.get(name, "0"), rq.status.hard[name]] for name in sorted(rq.status.hard)]
-    return _tabbed(rows)
+    return tabbed(rows)
