@@ -429,6 +429,7 @@ COLUMNS: dict[str, Columns] = {
                                 ("VOLUMEMODE",), _volume_mode),
     "PersistentVolumeClaim": Columns(("NAME", "STATUS", "VOLUME", "CAPACITY", "ACCESS MODES", "STORAGECLASS",
                                       "VOLUMEATTRIBUTESCLASS", "AGE"), _pvc_row, ("VOLUMEMODE",), _volume_mode),
+    "RuntimeClass": Columns(("NAME", "HANDLER", "AGE"), lambda rc, now: [_name(rc), rc.handler, _age(rc, now)]),
     "StorageClass": Columns(("NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION",
                              "AGE"), _sc_row),
     "PodDisruptionBudget": Columns(("NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"),
