@@ -11,7 +11,7 @@ from api import manifest, names, quantity
 from controlplane.apiserver.validation.fielderrors import (Path, at_least, duplicate, each, forbidden, invalid,
                                                            is_ip, manifest_name, not_found, not_supported, one_of,
                                                            required, unique_label)
-from controlplane.apiserver.validation import podaffinity, podruntime, podsources, security
+from controlplane.apiserver.validation import podaffinity, podruntime, podsources, priority, security
 from controlplane.apiserver.validation.meta import validate_labels
 from proto import types_pb2
 
@@ -106,6 +106,7 @@ def validate_pod_spec(spec: types_pb2.PodSpec, path: Path) -> list[str]:
         errors += security.validate_pod_security(spec.security_context, path.child("securityContext"),
                                                  spec.host_network, spec.host_ipc)
     errors += validate_host_aliases(spec.host_aliases, path.child("hostAliases"))
+    errors += priority.validate_pod_priority(spec, path)
     errors += podruntime.validate(spec, path)
     if spec.overhead:
         # Kubernetes reuses its container resources rule: the path reads spec.overhead.limits[cpu].
