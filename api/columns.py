@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from google.protobuf.message import Message
 
-from api import meta, storage
+from api import meta, priority, storage
 from api.age import age, human_duration
 from api.podstatus import pod_status, ready_count, restarts
 
@@ -40,7 +40,7 @@ def _pod_row(pod, now):
 
 
 def _pod_wide(pod):
-    return [pod.status.pod_ip or NONE, pod.spec.node_name or NONE]
+    return [pod.status.pod_ip or NONE, pod.spec.node_name or NONE, pod.status.nominated_node_name or NONE]
 
 
 def node_status(node) -> str:
@@ -77,9 +77,8 @@ def _node_wide(node):
 def _template_wide(obj):
     containers = obj.spec.template.spec.containers
     from api import selectors  # only -o wide needs it; `skiff get` starts quicker without
-    selector = selectors.from_match(obj.spec.selector.match_labels, obj.spec.selector.match_expressions)
     return [",".join(c.name for c in containers) or NONE, ",".join(c.image for c in containers) or NONE,
-            str(selector) or NONE]
+            str(selectors.of_spec(obj.spec)) or NONE]
 
 
 def _rs_row(rs, now):
@@ -276,6 +275,11 @@ def _ingress_row(ing, now):
             "80, 443" if spec.tls else "80", _age(ing, now)]
 
 
+def _priority_class_row(pc, now):
+    return [_name(pc), str(pc.value), "true" if pc.global_default else "false", _age(pc, now),
+            priority.preemption_policy(pc)]
+
+
 def _ingress_class_row(cls, now):
     params = cls.spec.parameters
     shown = NONE
@@ -404,12 +408,15 @@ def _revision_row(cr, now):
 
 
 COLUMNS: dict[str, Columns] = {
-    "Pod": Columns(("NAME", "READY", "STATUS", "RESTARTS", "AGE"), _pod_row, ("IP", "NODE"), _pod_wide),
+    "Pod": Columns(("NAME", "READY", "STATUS", "RESTARTS", "AGE"), _pod_row, ("IP", "NODE", "NOMINATED NODE"),
+                   _pod_wide),
     "Node": Columns(("NAME", "STATUS", "ROLES", "AGE", "VERSION"), _node_row,
                     ("INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"),
                     _node_wide),
     "ReplicaSet": Columns(("NAME", "DESIRED", "CURRENT", "READY", "AGE"), _rs_row,
                           ("CONTAINERS", "IMAGES", "SELECTOR"), _template_wide),
+    "ReplicationController": Columns(("NAME", "DESIRED", "CURRENT", "READY", "AGE"), _rs_row,
+                                     ("CONTAINERS", "IMAGES", "SELECTOR"), _template_wide),
     "Deployment": Columns(("NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"), _deploy_row,
                           ("CONTAINERS", "IMAGES", "SELECTOR"), _template_wide),
     "Job": Columns(("NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"), _job_row,
@@ -437,8 +444,10 @@ COLUMNS: dict[str, Columns] = {
                                 ("VOLUMEMODE",), _volume_mode),
     "PersistentVolumeClaim": Columns(("NAME", "STATUS", "VOLUME", "CAPACITY", "ACCESS MODES", "STORAGECLASS",
                                       "VOLUMEATTRIBUTESCLASS", "AGE"), _pvc_row, ("VOLUMEMODE",), _volume_mode),
+    "RuntimeClass": Columns(("NAME", "HANDLER", "AGE"), lambda rc, now: [_name(rc), rc.handler, _age(rc, now)]),
     "StorageClass": Columns(("NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION",
                              "AGE"), _sc_row),
+    "PriorityClass": Columns(("NAME", "VALUE", "GLOBAL-DEFAULT", "AGE", "PREEMPTIONPOLICY"), _priority_class_row),
     "PodDisruptionBudget": Columns(("NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"),
                                    _pdb_row),
     "ResourceQuota": Columns(("NAME", "AGE", "REQUEST", "LIMIT"), _quota_row),

@@ -17,7 +17,7 @@ SCOPES = ("Terminating", "NotTerminating", "BestEffort", "NotBestEffort", "Prior
           "CrossNamespacePodAffinity")
 # Kinds a quota may count by their older names ("pods" rather than "count/pods").
 NAMED_COUNTS = {"Pod": "pods", "Service": "services", "ConfigMap": "configmaps", "Secret": "secrets",
-                "PersistentVolumeClaim": "persistentvolumeclaims"}
+                "PersistentVolumeClaim": "persistentvolumeclaims", "ReplicationController": "replicationcontrollers"}
 TERMINAL = ("Succeeded", "Failed")
 
 
@@ -91,8 +91,7 @@ def matches_scopes(quota: types_pb2.ResourceQuota, obj: Message) -> bool:
 
 def _in_scope(scope: str, operator: str, values: tuple[str, ...], pod: types_pb2.Pod) -> bool:
     if scope == "PriorityClass":
-        # getattr: the Pod message carries no priorityClassName yet (PriorityClass is not served), i.e. "".
-        name = getattr(pod.spec, "priority_class_name", "")
+        name = pod.spec.priority_class_name
         return {"In": name in values, "NotIn": name not in values, "Exists": bool(name),
                 "DoesNotExist": not name}.get(operator, False)
     best_effort = not any(c.resources.requests or c.resources.limits

@@ -297,6 +297,15 @@ def from_match(
     return LabelSelector(tuple(requirements))
 
 
+def of_spec(spec: Any) -> LabelSelector:
+    """The selector of a workload's spec: a LabelSelector (matchLabels, matchExpressions), or the plain map
+    of labels a ReplicationController carries (core/v1's older form, read as matchLabels)."""
+    selector = spec.selector
+    if hasattr(selector, "match_labels"):
+        return from_match(selector.match_labels, selector.match_expressions)
+    return from_match(selector, ())
+
+
 def _from_expression(expression: Any) -> Requirement:
     def attribute(name: str) -> Any:
         if isinstance(expression, Mapping):

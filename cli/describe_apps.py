@@ -1,5 +1,6 @@
-"""`skiff describe` bodies of Deployments, ReplicaSets and StatefulSets, in kubectl's layout: selector, replica
-counts in words, strategy, the pod template, conditions and which ReplicaSets are old and new.
+"""`skiff describe` bodies of Deployments, ReplicaSets (and ReplicationControllers) and StatefulSets, in
+kubectl's layout: selector, replica counts in words, strategy, the pod template, conditions and which
+ReplicaSets are old and new.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ DEFAULT_ROLLING = "25%"
 
 
 def _selector(obj) -> str:
-    return str(selectors.from_match(obj.spec.selector.match_labels, obj.spec.selector.match_expressions)) or NONE
+    return str(selectors.of_spec(obj.spec)) or NONE
 
 
 def _conditions(conditions) -> list[str]:

@@ -7,18 +7,18 @@ from google.protobuf.message import Message
 from api import quantity
 from cli.errors import CliError
 
-WORKLOADS = ("Pod", "Deployment", "ReplicaSet", "DaemonSet", "Job")
+WORKLOADS = ("Pod", "Deployment", "ReplicaSet", "ReplicationController", "DaemonSet", "Job")
 
 
 def pod_spec(obj: Message) -> Message:
-    """A Pod's spec, or the template's spec of a Deployment, ReplicaSet, DaemonSet or Job."""
+    """A Pod's spec, or the template's spec of a Deployment, ReplicaSet, ReplicationController, DaemonSet or Job."""
     kind = obj.kind or type(obj).__name__
     if kind == "Pod":
         return obj.spec
     if kind in WORKLOADS:
         return obj.spec.template.spec
     raise CliError(f"{kind.lower()}s have no pod template "
-                   f"(set works on pods, deployments, replica sets, daemon sets and jobs)")
+                   f"(set works on pods, deployments, replica sets, replication controllers, daemon sets and jobs)")
 
 
 def containers_named(spec: Message, name: str, init: bool = True) -> list[Message]:

@@ -30,7 +30,7 @@ async def related_of(client: Client, obj: Message) -> Related:
     kind = kinds.of(obj).name
     if kind == "Deployment":
         return Related(replica_sets=await controlled(client, "ReplicaSet", obj))
-    if kind == "ReplicaSet":
+    if kind in ("ReplicaSet", "ReplicationController"):
         return Related(pods=await controlled(client, "Pod", obj))
     if kind == "Node":
         on_node = f"spec.nodeName={selectors.escape_field_value(obj.metadata.name)}"

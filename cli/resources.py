@@ -19,8 +19,8 @@ class Target(NamedTuple):
 
 
 # kubectl's "all" category, in kubectl's order, as far as skiff serves these kinds
-ALL = ("Pod", "Service", "DaemonSet", "Deployment", "ReplicaSet", "StatefulSet", "HorizontalPodAutoscaler",
-       "Job", "CronJob")
+ALL = ("Pod", "ReplicationController", "Service", "DaemonSet", "Deployment", "ReplicaSet", "StatefulSet",
+       "HorizontalPodAutoscaler", "Job", "CronJob")
 
 
 def lookup_kind(word: str) -> Kind:

@@ -15,7 +15,7 @@ EXAMPLES = """examples:
   skiff autoscale rs web-5d8f --max 5
 
 Without --cpu-percent the server's default applies (80% of the pods' cpu requests)."""
-SCALABLE = ("Deployment", "ReplicaSet")
+SCALABLE = ("Deployment", "ReplicaSet", "ReplicationController")
 
 
 def register(subparsers, parents) -> None:
@@ -60,7 +60,8 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
         raise CliError(f"--max=MAXPODS must be larger or equal to --min=MINPODS, max: {args.max}, min: {args.min}")
     target = named[0]
     if target.kind.name not in SCALABLE:
-        raise CliError(f"cannot autoscale a {target.kind.name}: only deployments and replica sets have a scale")
+        raise CliError(f"cannot autoscale a {target.kind.name}: only deployments, replica sets and replication "
+                       f"controllers have a scale")
     namespace = ctx.namespace(args)
     async with ctx.client() as client:
         try:

@@ -19,7 +19,7 @@ EXAMPLES = """examples:
   skiff expose rs/web --port 80 --type NodePort
   skiff expose deploy/web --port 80 --type LoadBalancer
 """
-EXPOSABLE = ("Deployment", "ReplicaSet", "Pod", "Service")
+EXPOSABLE = ("Deployment", "ReplicaSet", "ReplicationController", "Pod", "Service")
 TYPES = ("ClusterIP", "NodePort", "LoadBalancer")
 
 
@@ -48,7 +48,7 @@ def selector_of(obj: Message) -> dict[str, str]:
     kind = kinds.of(obj).name
     if kind == "Pod":
         selector = dict(obj.metadata.labels)
-    elif kind == "Service":
+    elif kind in ("Service", "ReplicationController"):  # a plain map of labels already
         selector = dict(obj.spec.selector)
     else:
         if obj.spec.selector.match_expressions:

@@ -94,10 +94,12 @@ async def _pods(ctx: Context, client, args, namespace: str) -> list:
             raise CliError(f"no pods found with labels {args.selector} in {namespace} namespace")
         return sorted(pods, key=lambda p: p.metadata.name)
     if not args.pod:
-        raise CliError("name a pod (or deploy/NAME, rs/NAME, job/NAME, ds/NAME), or select pods with -l SELECTOR")
+        raise CliError("name a pod (or deploy/NAME, rs/NAME, rc/NAME, job/NAME, ds/NAME), or select pods with "
+                       "-l SELECTOR")
     kind, sep, name = args.pod.partition("/")
     if sep and kind.lower() in ("deploy", "deployment", "deployments", "rs", "replicaset", "replicasets", "job", "jobs",
-                                "ds", "daemonset", "daemonsets"):
+                                "ds", "daemonset", "daemonsets", "rc", "replicationcontroller",
+                                "replicationcontrollers"):
         return [await _pod_of_workload(ctx, client, kind, name, namespace)]
     return [await _get_pod(client, pod_name(args.pod), namespace)]
 
@@ -119,7 +121,7 @@ async def _pod_of_workload(ctx: Context, client, kind_word: str, name: str, name
         obj = await client.get(kind, name, namespace)
     except errors.NotFound:
         raise not_found(kind, name) from None
-    selector = str(selectors.from_match(obj.spec.selector.match_labels, obj.spec.selector.match_expressions))
+    selector = str(selectors.of_spec(obj.spec))
     pods = [p for p in (await client.list("Pod", namespace, selector)).items if not p.metadata.deletion_timestamp]
     if not pods:
         raise CliError(f"no pods of {kind.singular} {name} found")

@@ -53,10 +53,11 @@ async def _resolve(client, target: str, namespace: str, timeout: float) -> tuple
         selector = ",".join(f"{k}={v}" for k, v in sorted(obj.spec.selector.items()))
         if not selector:
             raise CliError(f"service {name} has no selector: there is no pod to forward to")
-    elif kind.name in ("Deployment", "ReplicaSet"):
-        selector = str(selectors.from_match(obj.spec.selector.match_labels, obj.spec.selector.match_expressions))
+    elif kind.name in ("Deployment", "ReplicaSet", "ReplicationController"):
+        selector = str(selectors.of_spec(obj.spec))
     else:
-        raise CliError(f"cannot port-forward to a {kind.singular}: name a pod, service, deployment or replica set")
+        raise CliError(f"cannot port-forward to a {kind.singular}: name a pod, service, deployment, replica set "
+                       f"or replication controller")
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:

@@ -1,4 +1,5 @@
-"""`skiff scale KIND NAME --replicas N`: set the replicas of Deployments and ReplicaSets."""
+"""`skiff scale KIND NAME --replicas N`: set the replicas of Deployments, ReplicaSets, ReplicationControllers and
+StatefulSets through their scale subresource."""
 from __future__ import annotations
 
 import argparse
@@ -8,10 +9,12 @@ from cli import flags, resources
 from cli.context import Context
 from cli.errors import CliError, not_found
 
-HELP = "set the number of replicas of deployments or replica sets"
+HELP = "set the number of replicas of deployments, replica sets, replication controllers or stateful sets"
+SCALABLE = ("Deployment", "ReplicaSet", "ReplicationController", "StatefulSet")
 EXAMPLES = """examples:
   skiff scale deploy web --replicas 3
   skiff scale rs/web-5d8f --replicas 0
+  skiff scale rc nginx --replicas 5
 """
 
 
@@ -42,9 +45,9 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
                 else:
                     await _dry_run(client, target, args, namespace)
             except errors.NotFound:
-                if target.kind.name not in ("Deployment", "ReplicaSet"):
-                    raise CliError(f"{target.kind.plural} cannot be scaled (only deployments and "
-                                   f"replica sets have replicas)") from None
+                if target.kind.name not in SCALABLE:
+                    raise CliError(f"{target.kind.plural} cannot be scaled (only deployments, replica sets, "
+                                   f"replication controllers and stateful sets have replicas)") from None
                 ctx.fail_api(not_found(target.kind, target.name))
                 continue
             ctx.out(f"{resources.resource_name(target.kind)}/{target.name} scaled{flags.dry_run_suffix(args)}")
@@ -54,7 +57,7 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
 async def _dry_run(client, target, args, namespace: str) -> None:
     """--dry-run: the object read and checked (server: the update validated), nothing written."""
     from cli import writes
-    if target.kind.name not in ("Deployment", "ReplicaSet"):
+    if target.kind.name not in SCALABLE:
         raise errors.NotFound(target.name)
 
     def resize(obj) -> bool:

@@ -1,6 +1,6 @@
-"""skiff-controller-manager: runs the ReplicaSet, Deployment, DaemonSet, Job (and TTL-after-finished), garbage
-collector, namespace, node IPAM, node lifecycle, pod GC, endpoints and load-balancer IP controllers, one active
-replica at a time (leader-elected).
+"""skiff-controller-manager: runs the ReplicaSet (and ReplicationController), Deployment, DaemonSet, Job (and
+TTL-after-finished), garbage collector, namespace, node IPAM, node lifecycle, pod GC, endpoints and load-balancer
+IP controllers, one active replica at a time (leader-elected).
 """
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         f'(known: {", ".join(manager.CONTROLLERS)}; default "*")')
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     p.add_argument("--workers", type=int, default=d.workers, metavar="N",
-                   help="concurrent syncs of the ReplicaSet, Deployment and garbage collector (default %(default)s)")
+                   help="concurrent syncs of the ReplicaSet, ReplicationController, Deployment and garbage collector "
+                        "(default %(default)s)")
     p.add_argument("--cluster-cidr", default=d.cluster_cidr, help="pod addresses of the cluster (default %(default)s)")
     p.add_argument("--node-cidr-mask-size", type=int, default=d.node_cidr_mask_size, metavar="BITS",
                    help="prefix length of each node's podCIDR (default %(default)s)")

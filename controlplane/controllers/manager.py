@@ -30,7 +30,7 @@ from controlplane.controllers.nodelifecycle.controller import NodeLifecycleContr
 from controlplane.controllers.options import Options
 from controlplane.controllers.podautoscaler.controller import HorizontalController
 from controlplane.controllers.podgc import PodGarbageCollector
-from controlplane.controllers.replicaset.controller import ReplicaSetController
+from controlplane.controllers.replicaset.controller import ReplicaSetController, ReplicationManager
 from controlplane.controllers.resourcequota.controller import ResourceQuotaController
 from controlplane.controllers.rootcacert import RootCaCertPublisher
 from controlplane.controllers.serviceaccount import ServiceAccountsController
@@ -43,6 +43,7 @@ SYNC_TIMEOUT_S = 60.0
 
 CONTROLLERS: dict[str, type[Controller]] = {
     "replicaset": ReplicaSetController,
+    "replicationcontroller": ReplicationManager,
     "deployment": DeploymentController,
     "daemonset": DaemonSetController,
     "job": JobController,

@@ -34,8 +34,9 @@ def binding(name: str, role: str, kind: str, subject: str) -> types_pb2.ClusterR
 
 # What `view` reads (never Secrets, which would let a viewer act as any ServiceAccount).
 VIEW_CORE = ("pods", "pods/log", "pods/status", "configmaps", "endpoints", "persistentvolumeclaims",
-             "replicationcontrollers", "replicationcontrollers/scale", "services", "services/status",
-             "serviceaccounts", "events", "limitranges", "resourcequotas", "namespaces", "namespaces/status")
+             "replicationcontrollers", "replicationcontrollers/scale", "replicationcontrollers/status", "services",
+             "services/status", "serviceaccounts", "events", "limitranges", "resourcequotas", "namespaces",
+             "namespaces/status")
 VIEW_APPS = ("deployments", "deployments/scale", "deployments/status", "replicasets", "replicasets/scale",
              "replicasets/status", "statefulsets", "daemonsets", "controllerrevisions")
 # What `edit` writes on top.
@@ -94,6 +95,8 @@ CLUSTER_ROLES = (
                  # Kubernetes' system:volume-scheduler: a WaitForFirstConsumer claim is told the chosen node
                  rule(("patch", "update"), ("",), ("persistentvolumeclaims", "persistentvolumes")),
                  rule(READ, ("storage.k8s.io",), ("storageclasses",)),
+                 # preemption weighs PodDisruptionBudgets before it deletes (Kubernetes' DefaultPreemption)
+                 rule(READ, ("policy",), ("poddisruptionbudgets",)),
                  rule(("create",), ("",), ("pods/binding", "bindings")),
                  rule(("update", "patch"), ("",), ("pods/status",)),
                  rule(("delete",), ("",), ("pods",)),

@@ -44,10 +44,11 @@ class Reservations:
 
 
 class Scale:
-    """The scale subresource of a kind with `spec.replicas` and `spec.selector` (ReplicaSet, Deployment)."""
+    """The scale subresource of a kind with `spec.replicas` and `spec.selector` (ReplicaSet, Deployment,
+    ReplicationController)."""
 
     def of(self, obj: Message) -> types_pb2.Scale:
-        selector = selectors.from_match(obj.spec.selector.match_labels, obj.spec.selector.match_expressions)
+        selector = selectors.of_spec(obj.spec)
         scale = types_pb2.Scale(api_version="autoscaling/v1", kind="Scale")
         m = scale.metadata
         m.name, m.namespace, m.uid = obj.metadata.name, obj.metadata.namespace, obj.metadata.uid

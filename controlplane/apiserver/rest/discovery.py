@@ -13,7 +13,8 @@ AGGREGATED_V2BETA1 = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGro
 
 VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 # kubectl's "all" category: `kubectl get all`.
-_ALL = {"Pod", "Service", "DaemonSet", "Deployment", "ReplicaSet", "Job", "CronJob", "StatefulSet"}
+_ALL = {"Pod", "ReplicationController", "Service", "DaemonSet", "Deployment", "ReplicaSet", "Job", "CronJob",
+        "StatefulSet"}
 _SUB_VERBS = {"status": ["get", "patch", "update"], "scale": ["get", "patch", "update"],
               "ephemeralcontainers": ["get", "patch", "update"],
               "binding": ["create"], "eviction": ["create"], "log": ["get"], "exec": ["create", "get"],

@@ -1,5 +1,6 @@
-"""Validation of ReplicaSets, Deployments and DaemonSets: replicas, a selector that selects the template's
-pods, a template whose pods never end on purpose, the update strategy, and a selector that never changes.
+"""Validation of ReplicaSets, ReplicationControllers, Deployments and DaemonSets: replicas, a selector that
+selects the template's pods, a template whose pods never end on purpose, the update strategy, and a selector
+that never changes (but a ReplicationController's).
 """
 from __future__ import annotations
 
@@ -26,6 +27,22 @@ def validate_replica_set(rs: types_pb2.ReplicaSet) -> list[str]:
     errors += at_least(spec.min_ready_seconds, 0, path.child("minReadySeconds"))
     errors += validate_selector_and_template(spec, path, "replicaset")
     return errors
+
+
+def validate_replication_controller(rc: types_pb2.ReplicationController) -> list[str]:
+    """core/v1's rules (ValidateReplicationControllerSpec): a non-empty map selector, and a template it selects."""
+    spec, path = rc.spec, Path("spec")
+    errors = at_least(spec.min_ready_seconds, 0, path.child("minReadySeconds"))
+    if not spec.selector:
+        errors.append(required(path.child("selector")))
+    errors += at_least(spec.replicas, 0, path.child("replicas"))
+    if not spec.HasField("template"):
+        return errors + [required(path.child("template"))]
+    labels = spec.template.metadata.labels
+    if spec.selector and any(labels.get(k) != v for k, v in spec.selector.items()):
+        errors.append(invalid(path.child("template", "metadata", "labels"), labels,
+                              "`selector` does not match template `labels`"))
+    return errors + validate_controller_template(spec.template, path.child("template"), None, "ReplicationController")
 
 
 def validate_deployment(deploy: types_pb2.Deployment) -> list[str]:
@@ -117,8 +134,10 @@ def validate_controller_template(template: types_pb2.PodTemplateSpec, path: Path
     if template.spec.restart_policy in RESTART_POLICIES and template.spec.restart_policy != "Always":
         errors.append(not_supported(spec_path.child("restartPolicy"), template.spec.restart_policy, ("Always",)))
     if template.spec.HasField("active_deadline_seconds"):
-        errors.append(invalid(spec_path.child("activeDeadlineSeconds"), template.spec.active_deadline_seconds,
-                              f"activeDeadlineSeconds in {kind} is not Supported"))
+        p, why = spec_path.child("activeDeadlineSeconds"), f"activeDeadlineSeconds in {kind} is not Supported"
+        # core/v1 (a ReplicationController) refuses it as Forbidden, apps/v1 as Invalid
+        errors.append(forbidden(p, why) if kind == "ReplicationController"
+                      else invalid(p, template.spec.active_deadline_seconds, why))
     return errors
 
 

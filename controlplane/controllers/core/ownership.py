@@ -20,7 +20,7 @@ class Claim:
 
 
 def selector_of(spec) -> selectors.LabelSelector:
-    return selectors.from_match(spec.selector.match_labels, spec.selector.match_expressions)
+    return selectors.of_spec(spec)
 
 
 def claim(owner: Message, selector: selectors.LabelSelector, candidates: Iterable[Message]) -> Claim:

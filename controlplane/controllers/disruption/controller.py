@@ -22,6 +22,7 @@ class DisruptionController(Controller):
         self.budgets = ctx.informers.get("PodDisruptionBudget")
         self.pods = ctx.informers.get("Pod")
         self.replica_sets = ctx.informers.get("ReplicaSet")
+        self.replication_controllers = ctx.informers.get("ReplicationController")
         self.deployments = ctx.informers.get("Deployment")
         self.stateful_sets = ctx.informers.get("StatefulSet")
         self.budgets.add_handlers(on_add=lambda b: self.enqueue(meta.key(b)),
@@ -64,7 +65,7 @@ class DisruptionController(Controller):
 
     def _scale_of(self, pod: types_pb2.Pod) -> tuple[str, int] | None:
         """(controller uid, its desired replicas) of the pod's controller, as Kubernetes' finders: a
-        ReplicaSet of a Deployment counts as the Deployment, a StatefulSet as itself."""
+        ReplicaSet of a Deployment counts as the Deployment, a StatefulSet or ReplicationController as itself."""
         ref = meta.controller_of(pod)
         ns = pod.metadata.namespace
         if ref.kind == "ReplicaSet":
@@ -78,9 +79,10 @@ class DisruptionController(Controller):
                     return None
                 return dep.metadata.uid, dep.spec.replicas
             return rs.metadata.uid, rs.spec.replicas
-        if ref.kind == "StatefulSet":
-            sts = self.stateful_sets.get(f"{ns}/{ref.name}")
-            if sts is None or sts.metadata.uid != ref.uid:
+        if ref.kind in ("StatefulSet", "ReplicationController"):
+            informer = self.stateful_sets if ref.kind == "StatefulSet" else self.replication_controllers
+            owner = informer.get(f"{ns}/{ref.name}")
+            if owner is None or owner.metadata.uid != ref.uid:
                 return None
-            return sts.metadata.uid, sts.spec.replicas
+            return owner.metadata.uid, owner.spec.replicas
         return None

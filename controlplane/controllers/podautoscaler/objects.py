@@ -11,7 +11,7 @@ from proto import api_pb2, types_pb2
 # How each kind names its pods. Prometheus puts a `service` label on what it scrapes through a Service's
 # endpoints, and the adapter maps workloads to their pods by their selector.
 BY_ENDPOINTS = ("Service", "Endpoints")
-BY_SELECTOR = ("Deployment", "ReplicaSet")
+BY_SELECTOR = ("Deployment", "ReplicaSet", "ReplicationController")
 SELF = ("Pod",)
 # Kinds whose metrics are not among the pods' own: the ingress controller counts no requests per Ingress
 # (nginx keeps one counter for the whole server), so there is nothing to sum for one.
@@ -41,8 +41,9 @@ def endpoint_pods(endpoints: types_pb2.Endpoints) -> frozenset[str]:
 
 
 def selected_pods(workload, pods: list[types_pb2.Pod]) -> frozenset[str]:
-    """The pods a Deployment's or ReplicaSet's selector takes (an empty selector takes none, as Kubernetes)."""
-    selector = selectors.from_match(workload.spec.selector.match_labels, workload.spec.selector.match_expressions)
+    """The pods a Deployment's, ReplicaSet's or ReplicationController's selector takes (an empty selector takes
+    none, as Kubernetes)."""
+    selector = selectors.of_spec(workload.spec)
     if selector.is_empty():
         return frozenset()
     return frozenset(p.metadata.name for p in pods if selector.matches(p.metadata.labels))

@@ -1,5 +1,6 @@
 """The ReplicaSet controller's sync: claim pods, create or delete toward `replicas` (guarded by
-expectations), then write the status the pods add up to.
+expectations), then write the status the pods add up to. ReplicationControllers run through it too
+(`kind`), as Kubernetes runs its replication manager on the ReplicaSet code.
 """
 from __future__ import annotations
 
@@ -12,25 +13,28 @@ from controlplane.controllers.core import ownedpods, ownership, podstate
 from controlplane.controllers.core.controller import Context, Controller
 from controlplane.controllers.core.expectations import Expectations
 from controlplane.controllers.replicaset import plan
-from proto import types_pb2
 
 log = logging.getLogger(__name__)
 
 
 class ReplicaSetController(Controller):
+    """Keeps the pods of each object of `kind`: a ReplicaSet, or anything with the same spec.replicas,
+    spec.selector (ownership.selector_of reads either form), spec.template and status."""
+
     name = "replicaset"
+    kind = "ReplicaSet"
     workers = 0  # --workers
 
     def __init__(self, ctx: Context):
         super().__init__(ctx)
         self.expectations = Expectations()
-        self.replicasets = ctx.informers.get("ReplicaSet")
+        self.replicasets = ctx.informers.get(self.kind)
         self.pods = ctx.informers.get("Pod")
         self.replicasets.add_handlers(
             on_add=lambda rs: self.enqueue(meta.key(rs)),
             on_update=lambda old, new: self.enqueue(meta.key(new)),
             on_delete=self._rs_deleted)
-        ownedpods.PodEvents("ReplicaSet", self.replicasets, self.expectations, self.enqueue).watch(self.pods)
+        ownedpods.PodEvents(self.kind, self.replicasets, self.expectations, self.enqueue).watch(self.pods)
 
     # ------------------------------------------------------------ handlers: only enqueue
 
@@ -60,8 +64,7 @@ class ReplicaSetController(Controller):
         now = meta.now()
         status = plan.status_of(rs, owned, now, failure)
         if status != rs.status:
-            updated = types_pb2.ReplicaSet()
-            updated.CopyFrom(rs)
+            updated = meta.copy(rs)
             updated.status.CopyFrom(status)
             await self.client.update_status(updated)
         wait = plan.next_availability_check(rs, owned, now)
@@ -118,3 +121,11 @@ class ReplicaSetController(Controller):
     async def _delete(self, rs, key: str, victims) -> None:
         self.expectations.expect_deletions(key, [meta.key(p) for p in victims])
         await ownedpods.delete_pods(self.client, self.recorder, rs, key, victims, self.expectations)
+
+
+class ReplicationManager(ReplicaSetController):
+    """core/v1 ReplicationControllers: the same replica logic over a map selector (Kubernetes runs them
+    through the ReplicaSet controller behind a conversion adapter; here the code reads both specs)."""
+
+    name = "replicationcontroller"
+    kind = "ReplicationController"

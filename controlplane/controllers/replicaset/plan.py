@@ -23,7 +23,8 @@ def slow_start_batches(count: int, initial: int = 1) -> list[int]:
     return batches
 
 
-def pod_from_template(rs: types_pb2.ReplicaSet) -> types_pb2.Pod:
+def pod_from_template(rs) -> types_pb2.Pod:
+    """A pod of a ReplicaSet (or ReplicationController): the template's, owned by it."""
     template = rs.spec.template
     pod = types_pb2.Pod(api_version="v1", kind="Pod")
     pod.metadata.generate_name = f"{rs.metadata.name}-"
@@ -35,10 +36,10 @@ def pod_from_template(rs: types_pb2.ReplicaSet) -> types_pb2.Pod:
     return pod
 
 
-def status_of(rs: types_pb2.ReplicaSet, pods: list[types_pb2.Pod], now: datetime,
-              failure: str = "") -> types_pb2.ReplicaSetStatus:
-    """Replicas, fully labelled, ready and available counts of the active pods the RS owns."""
-    status = types_pb2.ReplicaSetStatus()
+def status_of(rs, pods: list[types_pb2.Pod], now: datetime, failure: str = ""):
+    """Replicas, fully labelled, ready and available counts of the active pods the RS (or RC) owns; the
+    status is of the owner's own type (ReplicaSetStatus, ReplicationControllerStatus)."""
+    status = type(rs.status)()
     status.CopyFrom(rs.status)
     template_labels = rs.spec.template.metadata.labels
     status.replicas = len(pods)
@@ -56,7 +57,7 @@ def status_of(rs: types_pb2.ReplicaSet, pods: list[types_pb2.Pod], now: datetime
     return status
 
 
-def next_availability_check(rs: types_pb2.ReplicaSet, pods: list[types_pb2.Pod], now: datetime) -> float | None:
+def next_availability_check(rs, pods: list[types_pb2.Pod], now: datetime) -> float | None:
     """Seconds until a ready pod turns available (minReadySeconds), so the RS looks again then."""
     waits = [w for p in pods if (w := podstate.seconds_until_available(p, rs.spec.min_ready_seconds, now))]
     return min(waits) if waits else None

@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 
 # The kinds a quota can count (by name or as count/<resource>); others are counted only by the admission.
 COUNTED = ("Pod", "Service", "ConfigMap", "Secret", "PersistentVolumeClaim", "ReplicaSet", "Deployment",
-           "StatefulSet", "DaemonSet", "Job", "CronJob")
+           "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController")
 
 
 class ResourceQuotaController(Controller):
