@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 
 from api.client import Client
 from api.informer import Informer
@@ -25,9 +26,12 @@ def _pod_matters(old: types_pb2.Pod, new: types_pb2.Pod) -> bool:
 
 
 class PolicyEnforcer:
-    def __init__(self, client: Client, node_name: str, host_netns: str | None = None, resync_period: float = 30.0):
+    def __init__(self, client: Client, node_name: str, host_netns: str | None = None, resync_period: float = 30.0,
+                 dns_address: Callable[[], str] = str, dns_port: int = 53):
         self.node_name = node_name
         self.host_netns = host_netns
+        self.dns_address = dns_address  # where this node's cluster DNS answers ("" : not yet)
+        self.dns_port = dns_port
         self.policies = Informer(client, "NetworkPolicy")
         self.pods = Informer(client, "Pod")  # every pod: peers are anywhere in the cluster
         self.namespaces = Informer(client, "Namespace")
@@ -72,7 +76,9 @@ class PolicyEnforcer:
         await self.syncer.run()
 
     def decision(self) -> model.Decision:
-        return model.decide(self.policies.list(), self.pods.list(), self.namespaces.list(), self.node_name)
+        address = self.dns_address()
+        dns = model.dns_pod(address, self.dns_port) if address else None
+        return model.decide(self.policies.list(), self.pods.list(), self.namespaces.list(), self.node_name, dns)
 
     async def sync(self) -> None:
         """Decide from the caches; replace the table when the decision changed, and once per resync
