@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from google.protobuf.message import Message
 
-from api import meta, storage
+from api import meta, priority, storage
 from api.age import age, human_duration
 from api.podstatus import pod_status, ready_count, restarts
 
@@ -40,7 +40,7 @@ def _pod_row(pod, now):
 
 
 def _pod_wide(pod):
-    return [pod.status.pod_ip or NONE, pod.spec.node_name or NONE]
+    return [pod.status.pod_ip or NONE, pod.spec.node_name or NONE, pod.status.nominated_node_name or NONE]
 
 
 def node_status(node) -> str:
@@ -275,6 +275,11 @@ def _ingress_row(ing, now):
             "80, 443" if spec.tls else "80", _age(ing, now)]
 
 
+def _priority_class_row(pc, now):
+    return [_name(pc), str(pc.value), "true" if pc.global_default else "false", _age(pc, now),
+            priority.preemption_policy(pc)]
+
+
 def _ingress_class_row(cls, now):
     params = cls.spec.parameters
     shown = NONE
@@ -396,7 +401,8 @@ def _revision_row(cr, now):
 
 
 COLUMNS: dict[str, Columns] = {
-    "Pod": Columns(("NAME", "READY", "STATUS", "RESTARTS", "AGE"), _pod_row, ("IP", "NODE"), _pod_wide),
+    "Pod": Columns(("NAME", "READY", "STATUS", "RESTARTS", "AGE"), _pod_row, ("IP", "NODE", "NOMINATED NODE"),
+                   _pod_wide),
     "Node": Columns(("NAME", "STATUS", "ROLES", "AGE", "VERSION"), _node_row,
                     ("INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"),
                     _node_wide),
@@ -430,8 +436,10 @@ COLUMNS: dict[str, Columns] = {
                                 ("VOLUMEMODE",), _volume_mode),
     "PersistentVolumeClaim": Columns(("NAME", "STATUS", "VOLUME", "CAPACITY", "ACCESS MODES", "STORAGECLASS",
                                       "VOLUMEATTRIBUTESCLASS", "AGE"), _pvc_row, ("VOLUMEMODE",), _volume_mode),
+    "RuntimeClass": Columns(("NAME", "HANDLER", "AGE"), lambda rc, now: [_name(rc), rc.handler, _age(rc, now)]),
     "StorageClass": Columns(("NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION",
                              "AGE"), _sc_row),
+    "PriorityClass": Columns(("NAME", "VALUE", "GLOBAL-DEFAULT", "AGE", "PREEMPTIONPOLICY"), _priority_class_row),
     "PodDisruptionBudget": Columns(("NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"),
                                    _pdb_row),
     "ResourceQuota": Columns(("NAME", "AGE", "REQUEST", "LIMIT"), _quota_row),

@@ -91,8 +91,7 @@ def matches_scopes(quota: types_pb2.ResourceQuota, obj: Message) -> bool:
 
 def _in_scope(scope: str, operator: str, values: tuple[str, ...], pod: types_pb2.Pod) -> bool:
     if scope == "PriorityClass":
-        # getattr: the Pod message carries no priorityClassName yet (PriorityClass is not served), i.e. "".
-        name = getattr(pod.spec, "priority_class_name", "")
+        name = pod.spec.priority_class_name
         return {"In": name in values, "NotIn": name not in values, "Exists": bool(name),
                 "DoesNotExist": not name}.get(operator, False)
     best_effort = not any(c.resources.requests or c.resources.limits

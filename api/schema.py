@@ -63,6 +63,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "PersistentVolumeClaimVolumeSource": ('claimName',),
     "LocalVolumeSource": ('path',),
     "StorageClass": ('provisioner',),
+    "PriorityClass": ('value',),
     "TopologySelectorLabelRequirement": ('key', 'values',),
     "KeyToPath": ('key', 'path',),
     "DownwardAPIVolumeFile": ('path',),

@@ -22,7 +22,7 @@ from cli.describe_ingress import ingress_body
 from cli.describe_layout import NONE, field, map_lines, table
 from cli.describe_nodes import node_body
 from cli.describe_pods import pod_body
-from cli.describe_policy import limit_range_lines, pdb_body, resource_quota_lines
+from cli.describe_policy import limit_range_lines, pdb_body, priority_class_lines, resource_quota_lines
 from cli.describe_services import service_body
 from cli.describe_storage import persistent_volume_body, persistent_volume_claim_body, storage_class_body
 
@@ -48,6 +48,8 @@ def describe(obj: Message, events: list[Message], now: datetime, related: Relate
         return limit_range_lines(obj)
     if kind == "ResourceQuota":  # so is a ResourceQuota's
         return resource_quota_lines(obj)
+    if kind == "PriorityClass":  # and a PriorityClass's is its fields alone, then its events
+        return priority_class_lines(obj, bool(events)) + (_events(events, now) if events else [])
     lines = _header(obj)
     if kind == "Pod":
         lines += pod_body(obj)

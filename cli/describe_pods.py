@@ -10,12 +10,19 @@ from api.podstatus import pod_status
 def pod_body(pod) -> list[str]:
     s = pod.status
     node = pod.spec.node_name + (f"/{s.host_ip}" if s.host_ip else "") if pod.spec.node_name else NONE
-    lines = [field("Node", node), field("Start Time", s.start_time or NONE), field("Status", pod_status(pod))]
+    lines = []
+    if pod.spec.HasField("priority"):  # kubectl's order: priority and its class before the node
+        lines.append(field("Priority", pod.spec.priority))
+    if pod.spec.priority_class_name:
+        lines.append(field("Priority Class Name", pod.spec.priority_class_name))
+    lines += [field("Node", node), field("Start Time", s.start_time or NONE), field("Status", pod_status(pod))]
     if s.reason:
         lines.append(field("Reason", s.reason))
     if s.message:
         lines.append(field("Message", s.message))
     lines.append(field("IP", s.pod_ip or NONE))
+    if s.nominated_node_name:
+        lines.append(field("NominatedNodeName", s.nominated_node_name))
     if pod.spec.init_containers:
         lines += ["Init Containers:"] + _containers(pod.spec.init_containers, s.init_container_statuses)
     lines += ["Containers:"] + _containers(pod.spec.containers, s.container_statuses)

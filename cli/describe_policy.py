@@ -1,8 +1,8 @@
 """`skiff describe` of policy kinds in kubectl's layout: a PodDisruptionBudget (the budget, its selector and
-the disruption controller's counts) and a LimitRange (its table of bounds and defaults)."""
+the disruption controller's counts), a LimitRange (its table of bounds and defaults), a PriorityClass."""
 from __future__ import annotations
 
-from api import quantity, selectors
+from api import priority, quantity, selectors
 from cli.describe_layout import field, int_or_percent
 
 
@@ -87,3 +87,13 @@ def resource_quota_lines(rq) -> list[str]:
     rows += [["Resource", "Used", "Hard"], ["--------", "----", "----"]]
     rows += [[name, rq.status.used.get(name, "0"), rq.status.hard[name]] for name in sorted(rq.status.hard)]
     return _tabbed(rows)
+
+
+def priority_class_lines(pc, has_events: bool) -> list[str]:
+    """kubectl's description of a PriorityClass: its value, default flag, policy and description, then its
+    annotations as one `k=v,...` line, aligned by one tab writer with `Events: <none>` (the caller adds any)."""
+    annotations = ",".join(f"{k}={v}" for k, v in sorted(pc.metadata.annotations.items())) or "<none>"
+    return _tabbed([["Name:", pc.metadata.name], ["Value:", str(pc.value)],
+                    ["GlobalDefault:", "true" if pc.global_default else "false"],
+                    ["PreemptionPolicy:", priority.preemption_policy(pc)], ["Description:", pc.description],
+                    ["Annotations:", annotations], *([] if has_events else [["Events:", "<none>"]])])

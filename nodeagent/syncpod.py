@@ -128,7 +128,10 @@ class PodSyncer:
         env = self.env
         starting: asyncio.Task | None = None  # a new pod's sandbox, starting while its containers are created
         if plan.create_sandbox:
-            sandbox = await self._create_sandbox(pod, state, observed, plan.sandbox_attempt)
+            try:
+                sandbox = await self._create_sandbox(pod, state, observed, plan.sandbox_attempt)
+            except containers.SpecError as e:  # the pod's spec cannot make a sandbox: say why, retry later
+                return await self._sandbox_failed(pod, state, observed, str(e))
             if observed:  # a sandbox that died: its containers were stopped; plan them from what is there then
                 await self._start_sandbox(pod, state, sandbox)
                 return 0
@@ -228,12 +231,26 @@ class PodSyncer:
             if info.state == "running":
                 await env.runtime.stop(info.id, 0)
                 state.killed.add(info.id)
+        spec = containers.sandbox_spec(pod, env.node_name, attempt, self._cluster_domain())
         await env.runtime.ensure_image(containers.PAUSE_IMAGE, "IfNotPresent")
-        spec = containers.sandbox_spec(pod, env.node_name, attempt)
         sandbox_id = await env.runtime.create(spec)
         state.wired_sandbox = ""
         return ContainerInfo(id=sandbox_id, name=spec.name, labels=spec.labels, image=spec.image, image_id="",
                              state="created")
+
+    async def _sandbox_failed(self, pod, state: PodState, observed, message: str) -> float:
+        """As the kubelet when RunPodSandbox fails: a FailedCreatePodSandBox event, the containers waiting in
+        ContainerCreating, and another attempt after the sandbox backoff."""
+        key = (pod.metadata.uid, base.SANDBOX_NAME)
+        now = time.time()
+        self.env.restart_backoff.next(key, now)
+        self.env.recorder.warning(pod, "FailedCreatePodSandBox", f"Failed to create pod sandbox: {message}")
+        await self.write_status(pod, state, observed, {c.name: status.Waiting("ContainerCreating")
+                                                       for c in (*pod.spec.init_containers, *pod.spec.containers)})
+        return max(self.env.restart_backoff.remaining(key, now, now), 1.0)
+
+    def _cluster_domain(self) -> str:
+        return self.env.dns.cluster_domain if self.env.dns is not None else "cluster.local"
 
     async def _start_sandbox(self, pod, state: PodState, sandbox: ContainerInfo) -> None:
         """Start the sandbox and wire its network: then (as after the CRI's RunPodSandbox) containers may start."""
@@ -481,8 +498,7 @@ class PodSyncer:
             node_hosts = await asyncio.to_thread(_read_text, "/etc/hosts")
             text = etchosts.host_network_hosts(pod, node_hosts)
         else:
-            domain = self.env.dns.cluster_domain if self.env.dns is not None else "cluster.local"
-            text = etchosts.pod_hosts(pod, [state.pod_ip], domain)
+            text = etchosts.pod_hosts(pod, [state.pod_ip], self._cluster_domain())
         path = await asyncio.to_thread(etchosts.write, containers.pod_dir(self.env.state_dir, pod.metadata.uid), text)
         return [etchosts.mount(path)]
 
@@ -517,10 +533,16 @@ class PodSyncer:
                                 runtime=env.runtime_scheme, waiting=waiting,
                                 readiness=probes.readiness(pod, observed), started=probes.started(pod, observed),
                                 messages=await self._termination_messages(pod, state, observed), failed=failed)
-        base_pod = meta.copy(pod)
-        base_pod.status.CopyFrom(previous)
-        new = status.compute(base_pod, observed, view)
-        new.ephemeral_container_statuses.extend(ephemeral.statuses(pod, observed, view))
+
+        def computed(current: types_pb2.PodStatus) -> types_pb2.PodStatus:
+            # From the agent's own last status, with the conditions others wrote as `current` (the API's) has them.
+            base_pod = meta.copy(pod)
+            base_pod.status.CopyFrom(status.with_others_conditions(previous, current))
+            result = status.compute(base_pod, observed, view)
+            result.ephemeral_container_statuses.extend(ephemeral.statuses(pod, observed, view))
+            return result
+
+        new = computed(pod.status)
         probes.update_pod(pod, observed, state.pod_ip, terminal=new.phase in status.TERMINAL)
         for c in new.container_statuses:
             if c.state.waiting.reason in ("CrashLoopBackOff", "ImagePullBackOff") and not _same_waiting(previous, c):
@@ -535,6 +557,7 @@ class PodSyncer:
             fresh = await env.client.get("Pod", pod.metadata.name, pod.metadata.namespace)
             if fresh.metadata.uid != pod.metadata.uid:
                 return new
+            new = computed(fresh.status)  # someone else wrote the status: keep their conditions
             fresh.status.CopyFrom(new)
             await env.client.update_status(fresh)
         state.last_status = new

@@ -1,7 +1,10 @@
 """The admission chain every create and update of every kind passes, called from one place (the registry)
 in Kubernetes' order: mutating plugins before the kind's validation, validating plugins after it.
 
-Plugins: ServiceAccount (mutating: pods run as `default` and get the kube-api-access volume), LimitRanger
+Plugins: RuntimeClass (mutating: a pod naming a class gets its overhead and scheduling; validating: overhead
+only from a class), ServiceAccount (mutating: pods run as `default` and get the kube-api-access volume), Priority
+(mutating: a new pod's priorityClassName resolved to its priority and preemptionPolicy; validating: one
+globalDefault class), LimitRanger
 (mutating: a new pod's containers get the namespace's default requests and limits; validating: pods and claims
 within its min, max and ratio), DefaultStorageClass
 (mutating: a claim naming no class gets the default StorageClass), PersistentVolumeClaimResize (a claim
@@ -17,8 +20,9 @@ from collections.abc import Awaitable, Callable, Iterable
 
 from google.protobuf.message import Message
 
-from api import errors, kinds, quota, storage
-from controlplane.apiserver import limitranger
+from api import errors, kinds, priority, quota, storage
+from controlplane.apiserver import limitranger, runtimeclass
+from controlplane.apiserver import priority as priority_admission
 from controlplane.apiserver.auth import admission as node_restriction
 from controlplane.apiserver.auth import podsecurity, tokenvolume
 from controlplane.apiserver.auth.request import audit_annotations, current_user, response_warnings
@@ -74,12 +78,26 @@ class Admission:
 
     async def mutate(self, obj: Message) -> None:
         if isinstance(obj, types_pb2.Pod):
+            refusal = runtimeclass.admit(obj, await self._runtime_class(obj))
+            if refusal:
+                raise errors.Forbidden(f'pods "{obj.metadata.name}" is forbidden: {refusal}')
             await self._service_account(obj)
+            await self._priority(obj)
             # Kubernetes' LimitRanger, on create only: a pod's containers cannot change afterwards.
             for lr in self._in("LimitRange", obj.metadata.namespace):
                 limitranger.set_defaults(obj, lr)
         elif isinstance(obj, types_pb2.PersistentVolumeClaim):
             self._default_storage_class(obj)
+
+    async def _runtime_class(self, pod: types_pb2.Pod) -> types_pb2.RuntimeClass | None:
+        """The pod's RuntimeClass (None when it names none); Forbidden when it names one that does not exist."""
+        if not pod.spec.HasField("runtime_class_name"):
+            return None
+        name, kind = pod.spec.runtime_class_name, kinds.BY_NAME["RuntimeClass"]
+        rc = self._cached(kind, "", name) or await self._lookup(kind, "", name)  # the cache may lag a new class
+        if rc is None:
+            raise errors.Forbidden(f'pods "{pod.metadata.name}" is forbidden: {runtimeclass.not_found(name)}')
+        return rc
 
     def _default_storage_class(self, pvc: types_pb2.PersistentVolumeClaim) -> None:
         """Kubernetes' DefaultStorageClass: only a claim that names no class at all (not `""`) gets one."""
@@ -88,6 +106,24 @@ class Admission:
         name = storage.default_class(self._in("StorageClass"))
         if name is not None:
             pvc.spec.storage_class_name = name
+
+    async def _priority(self, pod: types_pb2.Pod) -> None:
+        """Kubernetes' Priority admission on a pod's create: the priority and policy of the class it names, or of
+        the globalDefault class; a class that does not exist, or values that differ from the class's, refused."""
+        named = pod.spec.priority_class_name
+        if named:
+            kind = kinds.BY_NAME["PriorityClass"]
+            # the cache may lag a class just made: ask etcd before refusing
+            pc = self._cached(kind, "", named)
+            if pc is None:
+                pc = await self._lookup(kind, "", named)
+            refusal = "" if pc is not None else priority_admission.unknown_class(named)
+        else:
+            pc = priority.default_class(self._in("PriorityClass"))
+            refusal = ""
+        refusal = refusal or priority_admission.resolve(pod, pc)
+        if refusal:
+            raise errors.Forbidden(f'pods "{pod.metadata.name}" is forbidden: {refusal}')
 
     async def _service_account(self, pod: types_pb2.Pod) -> None:
         named = pod.spec.service_account_name
@@ -121,6 +157,12 @@ class Admission:
             if operation == CREATE or subresource == "ephemeralcontainers" or \
                     (not subresource and significant_pod_update(obj, old)):
                 self._pod_security(obj, enforce=True)
+            if operation == CREATE and not subresource:
+                name = obj.spec.runtime_class_name if obj.spec.HasField("runtime_class_name") else ""
+                rc = self._cached(kinds.BY_NAME["RuntimeClass"], "", name) if name else None
+                refusal = runtimeclass.validate(obj, rc) if rc is not None or not name else None
+                if refusal:
+                    raise errors.Forbidden(f'pods "{obj.metadata.name}" is forbidden: {refusal}')
             if operation == CREATE:
                 self._limit_ranges(obj, "pods", limitranger.pod_violations)
                 _note(response_warnings, podwarnings.deprecated_annotations(obj.metadata))
@@ -136,6 +178,11 @@ class Admission:
         elif isinstance(obj, types_pb2.Namespace):
             if old is not None and not subresource:
                 self._new_enforce_level(obj, old)
+        elif isinstance(obj, types_pb2.PriorityClass):
+            refusal = priority_admission.second_default(obj, operation == CREATE, self._in("PriorityClass"))
+            if refusal:
+                raise errors.Forbidden(f'priorityclasses.scheduling.k8s.io "{obj.metadata.name}" is forbidden: '
+                                       f'{refusal}')
         elif subresource == "":
             pod = template_pod(obj)
             if pod is not None and (old is None or template_pod(old) != pod):

@@ -51,7 +51,8 @@ def _first_words(out: str) -> list[list[str]]:
 async def test_get_output_formats(kubectl, client):
     await client.create(objects.pod("web", labels={"app": "web"}))
     wide = await kubectl("get", "pods", "-o", "wide")
-    assert wide.out.split("\n")[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"]
+    assert wide.out.split("\n")[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE",
+                                               "NOMINATED", "NODE"]
     as_json = json.loads((await kubectl("get", "pod", "web", "-o", "json")).out)
     live = await client.get("Pod", "web")
     assert as_json["metadata"]["uid"] == live.metadata.uid
@@ -105,11 +106,11 @@ async def test_unknown_field_is_refused_with_its_path(kubectl, client, tmp_path)
 async def test_a_kind_skiff_does_not_serve_is_no_match_as_kubectl_says_it(kubectl, tmp_path):
     # kubectl looks an unserved kind up in OpenAPI v2 (protobuf) before mapping it; an unreadable answer
     # stopped it at "proto: cannot parse invalid wire-format data".
-    path = write(tmp_path, "pc.yaml", "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\n"
-                 "metadata: {name: high}\nvalue: 1000000\n")
+    path = write(tmp_path, "csi.yaml", "apiVersion: storage.k8s.io/v1\nkind: CSIDriver\n"
+                 "metadata: {name: hostpath.csi.k8s.io}\nspec: {attachRequired: false}\n")
     done = await kubectl("apply", "-f", path)
     assert done.code != 0
-    assert 'no matches for kind "PriorityClass" in version "scheduling.k8s.io/v1"' in done.err, done.err
+    assert 'no matches for kind "CSIDriver" in version "storage.k8s.io/v1"' in done.err, done.err
 
 
 async def test_invalid_create_is_reported_with_the_kind_and_name(kubectl, tmp_path):

@@ -94,6 +94,8 @@ CLUSTER_ROLES = (
                  # Kubernetes' system:volume-scheduler: a WaitForFirstConsumer claim is told the chosen node
                  rule(("patch", "update"), ("",), ("persistentvolumeclaims", "persistentvolumes")),
                  rule(READ, ("storage.k8s.io",), ("storageclasses",)),
+                 # preemption weighs PodDisruptionBudgets before it deletes (Kubernetes' DefaultPreemption)
+                 rule(READ, ("policy",), ("poddisruptionbudgets",)),
                  rule(("create",), ("",), ("pods/binding", "bindings")),
                  rule(("update", "patch"), ("",), ("pods/status",)),
                  rule(("delete",), ("",), ("pods",)),

@@ -55,6 +55,13 @@ class PodStrategy(Strategy):
             meta.set_condition(pod.status.conditions, "PodScheduled", "False", SCHEDULING_GATED,
                                "Scheduling is blocked due to non-empty scheduling gates")
 
+    def prepare_for_update(self, new: types_pb2.Pod, old: types_pb2.Pod) -> None:
+        # Kubernetes' Priority admission on update: what it resolved on create stays when a write leaves it out
+        # (any other change of them is refused as a change of the spec).
+        for field in ("priority", "preemption_policy"):
+            if not new.spec.HasField(field) and old.spec.HasField(field):
+                setattr(new.spec, field, getattr(old.spec, field))
+
     def default(self, pod: types_pb2.Pod) -> None:
         defaults.pod(pod)
 

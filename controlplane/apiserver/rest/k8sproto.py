@@ -165,6 +165,8 @@ SCHEMAS: dict[str, dict[int, tuple[str, str]]] = {
     "ResourceQuotaSpec": {1: ("hard", "mq"), 2: ("scopes", "r:s"), 3: ("scopeSelector", "m:ScopeSelector")},
     "ScopeSelector": {1: ("matchExpressions", "r:m:ScopedResourceSelectorRequirement")},
     "ScopedResourceSelectorRequirement": {1: ("scopeName", "s"), 2: ("operator", "s"), 3: ("values", "r:s")},
+    "PriorityClass": {1: ("metadata", "m:ObjectMeta"), 2: ("value", "i"), 3: ("globalDefault", "b"),
+                      4: ("description", "s"), 5: ("preemptionPolicy", "s")},
     "PodTemplateSpec": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:PodSpec")},
     "PodSpec": {2: ("containers", "r:m:Container"), 3: ("restartPolicy", "s"),
                 4: ("terminationGracePeriodSeconds", "i"), 6: ("dnsPolicy", "s"), 7: ("nodeSelector", "ms"),
