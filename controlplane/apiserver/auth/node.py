@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from api import selectors
+from api import selectors, storage
 from api.podrefs import references
 from controlplane.apiserver.auth.attributes import ALLOW, Attributes, Decision
 from controlplane.apiserver.auth.user import UserInfo
@@ -87,9 +87,8 @@ def authorize(user: UserInfo, attrs: Attributes, graph: PodGraph) -> Decision | 
             return ALLOW
         return _deny(f"no relationship found between node '{node}' and this object")
     if (group, resource) == ("", "persistentvolumeclaims") and verb == "get" and not sub:
-        if any(p.spec.node_name == node and p.metadata.namespace == attrs.namespace and attrs.name in
-               (v.persistent_volume_claim.claim_name for v in p.spec.volumes if v.HasField("persistent_volume_claim"))
-               for p in graph.pods()):
+        if any(p.spec.node_name == node and p.metadata.namespace == attrs.namespace
+               and attrs.name in storage.claim_names(p) for p in graph.pods()):
             return ALLOW
         return _deny(f"no relationship found between node '{node}' and this object")
     if (group, resource) == ("", "persistentvolumes") and not sub and verb in (*READ, "update", "patch"):
