@@ -346,6 +346,13 @@ def _hpa_row(hpa, now):
             str(hpa.spec.max_replicas), str(hpa.status.current_replicas), _age(hpa, now)]
 
 
+def _network_policy_row(policy, now):
+    from api import selectors  # lazily, as the other selector columns: `skiff get` starts quicker without
+    selector = policy.spec.pod_selector
+    shown = str(selectors.from_match(selector.match_labels, selector.match_expressions))
+    return [_name(policy), shown or NONE, _age(policy, now)]  # metav1.FormatLabelSelector
+
+
 def _pdb_row(pdb, now):
     spec = pdb.spec
 
@@ -441,6 +448,7 @@ COLUMNS: dict[str, Columns] = {
     "HorizontalPodAutoscaler": Columns(("NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"),
                                        _hpa_row),
     "Ingress": Columns(("NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"), _ingress_row),
+    "NetworkPolicy": Columns(("NAME", "POD-SELECTOR", "AGE"), _network_policy_row),
     "IngressClass": Columns(("NAME", "CONTROLLER", "PARAMETERS", "AGE"), _ingress_class_row),
     "PersistentVolume": Columns(("NAME", "CAPACITY", "ACCESS MODES", "RECLAIM POLICY", "STATUS", "CLAIM",
                                  "STORAGECLASS", "VOLUMEATTRIBUTESCLASS", "REASON", "AGE"), _pv_row,

@@ -109,8 +109,21 @@ def _volume_source(v) -> list[tuple[str, str]]:
         return [("Type", "PersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)"),
                 ("ClaimName", v.persistent_volume_claim.claim_name),
                 ("ReadOnly", str(v.persistent_volume_claim.read_only).lower())]
+    if v.HasField("ephemeral"):  # kubectl prints the template as a claim that is not a full one
+        template = v.ephemeral.volume_claim_template
+        spec = template.spec
+        return [("Type", "EphemeralVolume (an inline specification for a volume that gets created and deleted "
+                         "with the pod)"),
+                ("StorageClass", spec.storage_class_name), ("Volume", spec.volume_name),
+                ("Labels", _pairs(template.metadata.labels)), ("Annotations", _pairs(template.metadata.annotations)),
+                ("Capacity", ""), ("Access Modes", ""),
+                ("VolumeMode", spec.volume_mode if spec.HasField("volume_mode") else "Filesystem")]
     return [("Type", "HostPath (bare host directory volume)"), ("Path", v.host_path.path),
             ("HostPathType", v.host_path.type)]
+
+
+def _pairs(labels) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or NONE
 
 
 def _env_value(e) -> str:

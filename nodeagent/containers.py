@@ -8,7 +8,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from api import quantity
+from api import quantity, storage
 from nodeagent import security
 from nodeagent import projection
 from nodeagent.runtime import base
@@ -128,11 +128,10 @@ def mounts(pod: types_pb2.Pod, container: types_pb2.Container, state_dir: str,
             source = volume.host_path.path
             if volume.host_path.type in ("DirectoryOrCreate", ""):
                 dirs.append(HostDir(source))
-        elif volume.HasField("persistent_volume_claim"):
+        elif (claim_name := storage.claim_of(pod, volume)) is not None:
             claim = (claim_dirs or {}).get(vm.name)
             if claim is None:
-                raise SpecError(f"volume {vm.name!r}: claim {volume.persistent_volume_claim.claim_name!r} is not "
-                                f"resolved to a volume yet")
+                raise SpecError(f"volume {vm.name!r}: claim {claim_name!r} is not resolved to a volume yet")
             source = claim.path
             if claim.create:
                 dirs.append(HostDir(source))
@@ -152,8 +151,8 @@ def mounts(pod: types_pb2.Pod, container: types_pb2.Container, state_dir: str,
             result.append(Mount(source, vm.mount_path, True))
             continue
         else:
-            raise SpecError(f"volume {vm.name!r}: only emptyDir, hostPath, persistentVolumeClaim, configMap, "
-                            f"secret, downwardAPI and projected volumes are supported")
+            raise SpecError(f"volume {vm.name!r}: only emptyDir, hostPath, persistentVolumeClaim, ephemeral, "
+                            f"configMap, secret, downwardAPI and projected volumes are supported")
         if vm.sub_path:
             # World-writable in an emptyDir, as the volume itself; 0755 elsewhere, as the kubelet makes it.
             mode = 0o777 if volume.HasField("empty_dir") else 0o755

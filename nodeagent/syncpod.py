@@ -10,7 +10,7 @@ import shutil
 import time
 from dataclasses import dataclass, field, replace
 
-from api import errors, meta, sidecars
+from api import errors, meta, sidecars, storage
 from api.client import Client
 from api.events import EventRecorder
 from api.informer import Informer
@@ -348,7 +348,7 @@ class PodSyncer:
         await self.env.tokens.prepare(pod)
         try:
             # A pod's volumes never change and a bound claim keeps its volume: looked up once, not at each sync.
-            if not state.claim_dirs and any(v.HasField("persistent_volume_claim") for v in pod.spec.volumes):
+            if not state.claim_dirs and storage.claim_names(pod):
                 state.claim_dirs = await claims.resolve(self.env.client, pod)
             await self.env.volumes.set_up(pod, lookup, self._facts(state), state.volume_digests,
                                           self.env.tokens.lookup_for(pod))

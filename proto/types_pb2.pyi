@@ -947,7 +947,7 @@ class ProjectedVolumeSource(_message.Message):
     def __init__(self, sources: _Optional[_Iterable[_Union[VolumeProjection, _Mapping]]] = ..., default_mode: _Optional[int] = ...) -> None: ...
 
 class Volume(_message.Message):
-    __slots__ = ("name", "empty_dir", "host_path", "config_map", "secret", "projected", "downward_api", "persistent_volume_claim")
+    __slots__ = ("name", "empty_dir", "host_path", "config_map", "secret", "projected", "downward_api", "persistent_volume_claim", "ephemeral")
     NAME_FIELD_NUMBER: _ClassVar[int]
     EMPTY_DIR_FIELD_NUMBER: _ClassVar[int]
     HOST_PATH_FIELD_NUMBER: _ClassVar[int]
@@ -956,6 +956,7 @@ class Volume(_message.Message):
     PROJECTED_FIELD_NUMBER: _ClassVar[int]
     DOWNWARD_API_FIELD_NUMBER: _ClassVar[int]
     PERSISTENT_VOLUME_CLAIM_FIELD_NUMBER: _ClassVar[int]
+    EPHEMERAL_FIELD_NUMBER: _ClassVar[int]
     name: str
     empty_dir: EmptyDirVolumeSource
     host_path: HostPathVolumeSource
@@ -964,7 +965,8 @@ class Volume(_message.Message):
     projected: ProjectedVolumeSource
     downward_api: DownwardAPIVolumeSource
     persistent_volume_claim: PersistentVolumeClaimVolumeSource
-    def __init__(self, name: _Optional[str] = ..., empty_dir: _Optional[_Union[EmptyDirVolumeSource, _Mapping]] = ..., host_path: _Optional[_Union[HostPathVolumeSource, _Mapping]] = ..., config_map: _Optional[_Union[ConfigMapVolumeSource, _Mapping]] = ..., secret: _Optional[_Union[SecretVolumeSource, _Mapping]] = ..., projected: _Optional[_Union[ProjectedVolumeSource, _Mapping]] = ..., downward_api: _Optional[_Union[DownwardAPIVolumeSource, _Mapping]] = ..., persistent_volume_claim: _Optional[_Union[PersistentVolumeClaimVolumeSource, _Mapping]] = ...) -> None: ...
+    ephemeral: EphemeralVolumeSource
+    def __init__(self, name: _Optional[str] = ..., empty_dir: _Optional[_Union[EmptyDirVolumeSource, _Mapping]] = ..., host_path: _Optional[_Union[HostPathVolumeSource, _Mapping]] = ..., config_map: _Optional[_Union[ConfigMapVolumeSource, _Mapping]] = ..., secret: _Optional[_Union[SecretVolumeSource, _Mapping]] = ..., projected: _Optional[_Union[ProjectedVolumeSource, _Mapping]] = ..., downward_api: _Optional[_Union[DownwardAPIVolumeSource, _Mapping]] = ..., persistent_volume_claim: _Optional[_Union[PersistentVolumeClaimVolumeSource, _Mapping]] = ..., ephemeral: _Optional[_Union[EphemeralVolumeSource, _Mapping]] = ...) -> None: ...
 
 class NodeSelectorRequirement(_message.Message):
     __slots__ = ("key", "operator", "values")
@@ -2789,6 +2791,20 @@ class PersistentVolumeClaimVolumeSource(_message.Message):
     read_only: bool
     def __init__(self, claim_name: _Optional[str] = ..., read_only: _Optional[bool] = ...) -> None: ...
 
+class EphemeralVolumeSource(_message.Message):
+    __slots__ = ("volume_claim_template",)
+    VOLUME_CLAIM_TEMPLATE_FIELD_NUMBER: _ClassVar[int]
+    volume_claim_template: PersistentVolumeClaimTemplate
+    def __init__(self, volume_claim_template: _Optional[_Union[PersistentVolumeClaimTemplate, _Mapping]] = ...) -> None: ...
+
+class PersistentVolumeClaimTemplate(_message.Message):
+    __slots__ = ("metadata", "spec")
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    SPEC_FIELD_NUMBER: _ClassVar[int]
+    metadata: ObjectMeta
+    spec: PersistentVolumeClaimSpec
+    def __init__(self, metadata: _Optional[_Union[ObjectMeta, _Mapping]] = ..., spec: _Optional[_Union[PersistentVolumeClaimSpec, _Mapping]] = ...) -> None: ...
+
 class PodDisruptionBudgetSpec(_message.Message):
     __slots__ = ("min_available", "selector", "max_unavailable", "unhealthy_pod_eviction_policy")
     MIN_AVAILABLE_FIELD_NUMBER: _ClassVar[int]
@@ -2977,6 +2993,74 @@ class ResourceQuota(_message.Message):
     spec: ResourceQuotaSpec
     status: ResourceQuotaStatus
     def __init__(self, api_version: _Optional[str] = ..., kind: _Optional[str] = ..., metadata: _Optional[_Union[ObjectMeta, _Mapping]] = ..., spec: _Optional[_Union[ResourceQuotaSpec, _Mapping]] = ..., status: _Optional[_Union[ResourceQuotaStatus, _Mapping]] = ...) -> None: ...
+
+class IPBlock(_message.Message):
+    __slots__ = ("cidr", "except_")
+    CIDR_FIELD_NUMBER: _ClassVar[int]
+    EXCEPT__FIELD_NUMBER: _ClassVar[int]
+    cidr: str
+    except_: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, cidr: _Optional[str] = ..., except_: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class NetworkPolicyPeer(_message.Message):
+    __slots__ = ("pod_selector", "namespace_selector", "ip_block")
+    POD_SELECTOR_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_SELECTOR_FIELD_NUMBER: _ClassVar[int]
+    IP_BLOCK_FIELD_NUMBER: _ClassVar[int]
+    pod_selector: LabelSelector
+    namespace_selector: LabelSelector
+    ip_block: IPBlock
+    def __init__(self, pod_selector: _Optional[_Union[LabelSelector, _Mapping]] = ..., namespace_selector: _Optional[_Union[LabelSelector, _Mapping]] = ..., ip_block: _Optional[_Union[IPBlock, _Mapping]] = ...) -> None: ...
+
+class NetworkPolicyPort(_message.Message):
+    __slots__ = ("protocol", "port", "end_port")
+    PROTOCOL_FIELD_NUMBER: _ClassVar[int]
+    PORT_FIELD_NUMBER: _ClassVar[int]
+    END_PORT_FIELD_NUMBER: _ClassVar[int]
+    protocol: str
+    port: IntOrString
+    end_port: int
+    def __init__(self, protocol: _Optional[str] = ..., port: _Optional[_Union[IntOrString, _Mapping]] = ..., end_port: _Optional[int] = ...) -> None: ...
+
+class NetworkPolicyIngressRule(_message.Message):
+    __slots__ = ("ports", "from_")
+    PORTS_FIELD_NUMBER: _ClassVar[int]
+    FROM__FIELD_NUMBER: _ClassVar[int]
+    ports: _containers.RepeatedCompositeFieldContainer[NetworkPolicyPort]
+    from_: _containers.RepeatedCompositeFieldContainer[NetworkPolicyPeer]
+    def __init__(self, ports: _Optional[_Iterable[_Union[NetworkPolicyPort, _Mapping]]] = ..., from_: _Optional[_Iterable[_Union[NetworkPolicyPeer, _Mapping]]] = ...) -> None: ...
+
+class NetworkPolicyEgressRule(_message.Message):
+    __slots__ = ("ports", "to")
+    PORTS_FIELD_NUMBER: _ClassVar[int]
+    TO_FIELD_NUMBER: _ClassVar[int]
+    ports: _containers.RepeatedCompositeFieldContainer[NetworkPolicyPort]
+    to: _containers.RepeatedCompositeFieldContainer[NetworkPolicyPeer]
+    def __init__(self, ports: _Optional[_Iterable[_Union[NetworkPolicyPort, _Mapping]]] = ..., to: _Optional[_Iterable[_Union[NetworkPolicyPeer, _Mapping]]] = ...) -> None: ...
+
+class NetworkPolicySpec(_message.Message):
+    __slots__ = ("pod_selector", "ingress", "egress", "policy_types")
+    POD_SELECTOR_FIELD_NUMBER: _ClassVar[int]
+    INGRESS_FIELD_NUMBER: _ClassVar[int]
+    EGRESS_FIELD_NUMBER: _ClassVar[int]
+    POLICY_TYPES_FIELD_NUMBER: _ClassVar[int]
+    pod_selector: LabelSelector
+    ingress: _containers.RepeatedCompositeFieldContainer[NetworkPolicyIngressRule]
+    egress: _containers.RepeatedCompositeFieldContainer[NetworkPolicyEgressRule]
+    policy_types: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, pod_selector: _Optional[_Union[LabelSelector, _Mapping]] = ..., ingress: _Optional[_Iterable[_Union[NetworkPolicyIngressRule, _Mapping]]] = ..., egress: _Optional[_Iterable[_Union[NetworkPolicyEgressRule, _Mapping]]] = ..., policy_types: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class NetworkPolicy(_message.Message):
+    __slots__ = ("api_version", "kind", "metadata", "spec")
+    API_VERSION_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    SPEC_FIELD_NUMBER: _ClassVar[int]
+    api_version: str
+    kind: str
+    metadata: ObjectMeta
+    spec: NetworkPolicySpec
+    def __init__(self, api_version: _Optional[str] = ..., kind: _Optional[str] = ..., metadata: _Optional[_Union[ObjectMeta, _Mapping]] = ..., spec: _Optional[_Union[NetworkPolicySpec, _Mapping]] = ...) -> None: ...
 
 class PriorityClass(_message.Message):
     __slots__ = ("api_version", "kind", "metadata", "value", "global_default", "description", "preemption_policy")

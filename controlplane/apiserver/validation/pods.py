@@ -299,7 +299,7 @@ def validate_resource_name(name: str, path: Path) -> list[str]:
     return errors
 
 
-VOLUME_SOURCES = ("empty_dir", "host_path", *podsources.CONFIG_SOURCES, "persistent_volume_claim")
+VOLUME_SOURCES = podsources.VOLUME_SOURCES
 
 
 def validate_volumes(volumes: Iterable[types_pb2.Volume], path: Path) -> list[str]:
@@ -324,6 +324,10 @@ def validate_volumes(volumes: Iterable[types_pb2.Volume], path: Path) -> list[st
             errors += podsources.validate_config_volume(volume, p)
         if volume.HasField("persistent_volume_claim"):
             errors += podsources.validate_claim_volume(volume.persistent_volume_claim, p.child("persistentVolumeClaim"))
+        if volume.HasField("ephemeral"):
+            # imported here: claim validation lives with the storage kinds, whose module imports this one
+            from controlplane.apiserver.validation import storage
+            errors += storage.validate_ephemeral_volume(volume.ephemeral, p.child("ephemeral"))
     return errors
 
 
