@@ -63,3 +63,12 @@ def test_templates_are_validated_as_claims_with_only_labels_and_annotations():
     missing = _pod()
     missing.spec.volumes[0].ephemeral.ClearField("volume_claim_template")
     assert "spec.volumes[0].ephemeral.volumeClaimTemplate: Required value" in resources.validate(missing)
+
+
+def test_describe_shows_the_template_as_kubectl_does():
+    from cli.describe_pods import template_lines
+    from proto import types_pb2
+    lines = "\n".join(template_lines(types_pb2.PodTemplateSpec(spec=_pod().spec)))
+    assert "EphemeralVolume (an inline specification for a volume that gets created and deleted with the pod)" in lines
+    shown = {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in lines.splitlines())}
+    assert (shown["StorageClass"], shown["Labels"], shown["VolumeMode"]) == ("standard", "type=scratch", "Filesystem")
