@@ -40,7 +40,17 @@ def _pod_row(pod, now):
 
 
 def _pod_wide(pod):
-    return [pod.status.pod_ip or NONE, pod.spec.node_name or NONE, pod.status.nominated_node_name or NONE]
+    return [pod.status.pod_ip or NONE, pod.spec.node_name or NONE, pod.status.nominated_node_name or NONE,
+            readiness_gates(pod)]
+
+
+def readiness_gates(pod) -> str:
+    """kubectl's READINESS GATES: how many of the pod's gates have a True condition, of how many."""
+    gates = pod.spec.readiness_gates
+    if not gates:
+        return NONE
+    true = {c.type for c in pod.status.conditions if c.status == "True"}
+    return f"{sum(g.condition_type in true for g in gates)}/{len(gates)}"
 
 
 def node_status(node) -> str:
@@ -408,7 +418,8 @@ def _revision_row(cr, now):
 
 
 COLUMNS: dict[str, Columns] = {
-    "Pod": Columns(("NAME", "READY", "STATUS", "RESTARTS", "AGE"), _pod_row, ("IP", "NODE", "NOMINATED NODE"),
+    "Pod": Columns(("NAME", "READY", "STATUS", "RESTARTS", "AGE"), _pod_row, ("IP", "NODE", "NOMINATED NODE",
+                                                                                  "READINESS GATES"),
                    _pod_wide),
     "Node": Columns(("NAME", "STATUS", "ROLES", "AGE", "VERSION"), _node_row,
                     ("INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"),

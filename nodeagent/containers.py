@@ -182,6 +182,26 @@ def resources(container: types_pb2.Container) -> dict[str, int | None]:
     return {"memory_limit_bytes": memory, "cpu_quota_us": quota, "cpu_period_us": period, "cpu_shares": shares}
 
 
+DEFAULT_HANDLER = "runc"  # the only OCI runtime a skiff node's Docker runs pods with
+
+
+def runtime_refusal(handler: str) -> str | None:
+    """Why a pod's RuntimeClass handler cannot run here (containerd's words for a handler it has no runtime
+    for), or None. Docker could name other runtimes, but skiff configures none: only runc is honest."""
+    if handler in ("", DEFAULT_HANDLER):
+        return None
+    return (f'failed to get sandbox runtime: no runtime for "{handler}" is configured (skiff\'s nodes run '
+            f'only Docker\'s default runtime, "{DEFAULT_HANDLER}")')
+
+
+OS_MISMATCH = ("PodOSNotSupported", "Failed to admit pod as the OS field doesn't match node OS")
+
+
+def os_refusal(pod: types_pb2.Pod) -> tuple[str, str] | None:
+    """The kubelet's admission of a pod for another OS (bound here by nodeName, past the scheduler)."""
+    return OS_MISMATCH if pod.spec.os.name and pod.spec.os.name != "linux" else None
+
+
 HOSTNAME_MAX = 64  # the kernel's HOST_NAME_MAX: the kubelet refuses a longer FQDN as the pod's hostname
 
 

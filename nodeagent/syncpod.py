@@ -112,6 +112,9 @@ class PodSyncer:
         if not terminal and deadline_in is not None and deadline_in <= 0:
             await self._fail(pod, state, observed, DEADLINE_REASON, DEADLINE_MESSAGE)
             return 0  # failed: come back at once to free the sandbox
+        if not terminal and not observed and (refused := containers.os_refusal(pod)) is not None:
+            await self._fail(pod, state, observed, *refused)  # never started: the kubelet's admission refuses it
+            return None
         if not terminal and (eviction := await self._empty_dir_eviction(pod, state)) is not None:
             await self._fail(pod, state, observed, "Evicted", eviction)
             return 0
@@ -231,6 +234,9 @@ class PodSyncer:
             if info.state == "running":
                 await env.runtime.stop(info.id, 0)
                 state.killed.add(info.id)
+        refusal = containers.runtime_refusal(await self._runtime_handler(pod))
+        if refusal:
+            raise containers.SpecError(refusal)
         spec = containers.sandbox_spec(pod, env.node_name, attempt, self._cluster_domain())
         await env.runtime.ensure_image(containers.PAUSE_IMAGE, "IfNotPresent")
         sandbox_id = await env.runtime.create(spec)
@@ -248,6 +254,16 @@ class PodSyncer:
         await self.write_status(pod, state, observed, {c.name: status.Waiting("ContainerCreating")
                                                        for c in (*pod.spec.init_containers, *pod.spec.containers)})
         return max(self.env.restart_backoff.remaining(key, now, now), 1.0)
+
+    async def _runtime_handler(self, pod) -> str:
+        """The handler of the pod's RuntimeClass ("" when it names none)."""
+        if not pod.spec.HasField("runtime_class_name"):
+            return ""
+        name = pod.spec.runtime_class_name
+        try:
+            return (await self.env.client.get("RuntimeClass", name, "", resource_version="0")).handler
+        except errors.NotFound:
+            raise containers.SpecError(f'runtimeclass.node.k8s.io "{name}" not found') from None
 
     def _cluster_domain(self) -> str:
         return self.env.dns.cluster_domain if self.env.dns is not None else "cluster.local"

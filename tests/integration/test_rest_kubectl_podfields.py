@@ -148,3 +148,35 @@ async def test_ready_waits_for_the_gate_set_through_the_status_subresource(kubec
 async def _says_not_true(pod) -> bool:
     return _condition(await pod(), "Ready").get("message") == \
         'the status of pod readiness gate "www.example.com/feature-1" is not "True", but False'
+
+
+async def test_the_node_refuses_another_runtime_handler_and_another_os(kubectl, client, tmp_path):
+    gvisor = "apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata: {name: gvisor}\nhandler: runsc\n"
+    assert (await kubectl("apply", "-f", write(tmp_path, "rc.yaml", gvisor))).code == 0
+    sandboxed = ("apiVersion: v1\nkind: Pod\nmetadata: {name: sandboxed}\nspec:\n  nodeName: node-a\n"
+                 "  runtimeClassName: gvisor\n  containers: [{name: app, image: busybox}]\n")
+    windows = ("apiVersion: v1\nkind: Pod\nmetadata: {name: win}\nspec:\n  nodeName: node-a\n"
+               "  os: {name: windows}\n  containers: [{name: app, image: busybox}]\n")
+    async with running_agent(client, agent_config(client.server, tmp_path), FakeRuntime()):
+        await eventually(lambda: _created(kubectl, tmp_path, sandboxed), what="the pod past the class's cache")
+        assert (await kubectl("apply", "-f", write(tmp_path, "w.yaml", windows))).code == 0
+
+        async def refused_sandbox() -> bool:
+            events = (await kubectl("get", "events", "--field-selector", "involvedObject.name=sandboxed")).out
+            return "FailedCreatePodSandBox" in events and 'no runtime for "runsc" is configured' in events
+
+        await eventually(refused_sandbox, what="FailedCreatePodSandBox for the runsc handler")
+        waiting = json.loads((await kubectl("get", "pod", "sandboxed", "-o", "json")).out)["status"]
+        assert waiting["containerStatuses"][0]["state"]["waiting"]["reason"] == "ContainerCreating"
+
+        async def failed() -> dict | None:
+            status = json.loads((await kubectl("get", "pod", "win", "-o", "json")).out)["status"]
+            return status if status.get("phase") == "Failed" else None
+
+        status = await eventually(failed, what="the windows pod Failed")
+        assert (status["reason"], status["message"]) == (
+            "PodOSNotSupported", "Failed to admit pod as the OS field doesn't match node OS")
+
+
+async def _created(kubectl, tmp_path, text: str) -> bool:
+    return (await kubectl("apply", "-f", write(tmp_path, "s.yaml", text))).code == 0

@@ -180,3 +180,31 @@ def test_a_gate_condition_flip_asks_for_a_sync_other_status_changes_do_not():
     other.CopyFrom(before)
     other.status.conditions.add(type="Something", status="True")
     assert not asks_for_sync(before, other)
+
+
+def test_only_the_default_runtime_handler_runs_and_others_are_refused_in_containerds_words():
+    assert containers.runtime_refusal("") is None and containers.runtime_refusal("runc") is None
+    assert containers.runtime_refusal("runsc").startswith(
+        'failed to get sandbox runtime: no runtime for "runsc" is configured')
+
+
+def test_a_pod_for_another_os_is_refused_as_the_kubelets_admission_does():
+    assert containers.os_refusal(pod("  os: {name: windows}\n" + APP)) == (
+        "PodOSNotSupported", "Failed to admit pod as the OS field doesn't match node OS")
+    assert containers.os_refusal(pod("  os: {name: linux}\n" + APP)) is None
+    assert containers.os_refusal(pod(APP)) is None
+
+
+def test_describe_and_wide_columns_show_the_gates_and_the_runtime_class_as_kubectl():
+    from api.columns import readiness_gates
+    from cli.describe_pods import pod_body
+    p = pod("  runtimeClassName: gvisor\n  readinessGates: [{conditionType: www.example.com/feature-1}, "
+            "{conditionType: www.example.com/feature-2}]\n" + APP)
+    p.status.conditions.extend(conditions(feature_1="True"))
+    assert readiness_gates(p) == "1/2" and readiness_gates(pod(APP)) == "<none>"
+    body = pod_body(p)
+    assert "Runtime Class Name:  gvisor" in body
+    gates = body.index("Readiness Gates:")
+    assert body[gates + 1:gates + 4] == ["  Type                        Status",
+                                         "  www.example.com/feature-1   True",
+                                         "  www.example.com/feature-2   <none>"]

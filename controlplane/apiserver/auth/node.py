@@ -1,8 +1,9 @@
 """The Node authorizer: what a node's agent (system:node:NAME in system:nodes) may do, decided from the
 pods bound to that node, as Kubernetes' node authorizer graph does.
 
-Reads: Nodes, Services, Endpoints, Namespaces; its own pods (a list must select spec.nodeName=NAME, else RBAC
-decides: the bootstrap network policy agent role lets nodes list every pod and NetworkPolicy); the
+Reads: Nodes, Services, Endpoints, Namespaces, RuntimeClasses; its own pods (a list must select
+spec.nodeName=NAME, else RBAC decides: the bootstrap network policy agent role lets nodes list every pod and
+NetworkPolicy); the
 ConfigMaps, Secrets and PersistentVolumeClaims those pods name; PersistentVolumes (whose provisioned
 directories the node also removes, dropping the local-path finalizer: an update). Writes: its Node and Lease, its pods' status and deletion,
 events, its metrics, tokens of its pods' ServiceAccounts; reviews of its own callers (delegated
@@ -22,7 +23,8 @@ from proto import types_pb2
 READ = ("get", "list", "watch")
 WRITE = ("create", "update", "patch")
 LEASE_NAMESPACE = "kube-node-lease"
-READ_ANY = {("", "nodes"), ("", "services"), ("", "endpoints"), ("", "namespaces")}
+# RuntimeClasses: Kubernetes' system:node role reads them (the kubelet looks up each pod's handler).
+READ_ANY = {("", "nodes"), ("", "services"), ("", "endpoints"), ("", "namespaces"), ("node.k8s.io", "runtimeclasses")}
 DELEGATION = {("authentication.k8s.io", "tokenreviews"), ("authorization.k8s.io", "subjectaccessreviews")}
 
 
