@@ -40,7 +40,17 @@ def _pod_row(pod, now):
 
 
 def _pod_wide(pod):
-    return [pod.status.pod_ip or NONE, pod.spec.node_name or NONE, pod.status.nominated_node_name or NONE]
+    return [pod.status.pod_ip or NONE, pod.spec.node_name or NONE, pod.status.nominated_node_name or NONE,
+            readiness_gates(pod)]
+
+
+def readiness_gates(pod) -> str:
+    """kubectl's READINESS GATES: how many of the pod's gates have a True condition, of how many."""
+    gates = pod.spec.readiness_gates
+    if not gates:
+        return NONE
+    true = {c.type for c in pod.status.conditions if c.status == "True"}
+    return f"{sum(g.condition_type in true for g in gates)}/{len(gates)}"
 
 
 def node_status(node) -> str:
@@ -336,6 +346,13 @@ def _hpa_row(hpa, now):
             str(hpa.spec.max_replicas), str(hpa.status.current_replicas), _age(hpa, now)]
 
 
+def _network_policy_row(policy, now):
+    from api import selectors  # lazily, as the other selector columns: `skiff get` starts quicker without
+    selector = policy.spec.pod_selector
+    shown = str(selectors.from_match(selector.match_labels, selector.match_expressions))
+    return [_name(policy), shown or NONE, _age(policy, now)]  # metav1.FormatLabelSelector
+
+
 def _pdb_row(pdb, now):
     spec = pdb.spec
 
@@ -401,7 +418,8 @@ def _revision_row(cr, now):
 
 
 COLUMNS: dict[str, Columns] = {
-    "Pod": Columns(("NAME", "READY", "STATUS", "RESTARTS", "AGE"), _pod_row, ("IP", "NODE", "NOMINATED NODE"),
+    "Pod": Columns(("NAME", "READY", "STATUS", "RESTARTS", "AGE"), _pod_row, ("IP", "NODE", "NOMINATED NODE",
+                                                                                  "READINESS GATES"),
                    _pod_wide),
     "Node": Columns(("NAME", "STATUS", "ROLES", "AGE", "VERSION"), _node_row,
                     ("INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"),
@@ -430,12 +448,14 @@ COLUMNS: dict[str, Columns] = {
     "HorizontalPodAutoscaler": Columns(("NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"),
                                        _hpa_row),
     "Ingress": Columns(("NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"), _ingress_row),
+    "NetworkPolicy": Columns(("NAME", "POD-SELECTOR", "AGE"), _network_policy_row),
     "IngressClass": Columns(("NAME", "CONTROLLER", "PARAMETERS", "AGE"), _ingress_class_row),
     "PersistentVolume": Columns(("NAME", "CAPACITY", "ACCESS MODES", "RECLAIM POLICY", "STATUS", "CLAIM",
                                  "STORAGECLASS", "VOLUMEATTRIBUTESCLASS", "REASON", "AGE"), _pv_row,
                                 ("VOLUMEMODE",), _volume_mode),
     "PersistentVolumeClaim": Columns(("NAME", "STATUS", "VOLUME", "CAPACITY", "ACCESS MODES", "STORAGECLASS",
                                       "VOLUMEATTRIBUTESCLASS", "AGE"), _pvc_row, ("VOLUMEMODE",), _volume_mode),
+    "RuntimeClass": Columns(("NAME", "HANDLER", "AGE"), lambda rc, now: [_name(rc), rc.handler, _age(rc, now)]),
     "StorageClass": Columns(("NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION",
                              "AGE"), _sc_row),
     "PriorityClass": Columns(("NAME", "VALUE", "GLOBAL-DEFAULT", "AGE", "PREEMPTIONPOLICY"), _priority_class_row),

@@ -80,6 +80,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "ReplicaSetStatus": ('replicas',),
     "ReplicaSet": ('spec',),
     "ReplicationControllerStatus": ('replicas',),
+    "PersistentVolumeClaimTemplate": ('spec',),
     "DeploymentSpec": ('selector', 'template',),
     "Deployment": ('spec',),
     "ScaleStatus": ('replicas',),

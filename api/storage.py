@@ -83,6 +83,39 @@ def access_modes_text(modes: Iterable[str]) -> str:
                                                     "ReadWriteOncePod") if m in wanted)
 
 
+# ---------------------------------------------------------------- the claims a pod uses
+
+def ephemeral_claim_name(pod, volume) -> str:
+    """The claim of a generic ephemeral volume, `<pod>-<volume>` (Kubernetes' ephemeral.VolumeClaimName)."""
+    return f"{pod.metadata.name}-{volume.name}"
+
+
+def claim_of(pod, volume) -> str | None:
+    """The claim a pod's volume reads: a persistentVolumeClaim's claimName, or the claim made for an ephemeral
+    volume; None for a volume of another source. Every reader of a pod's claims asks here, so an ephemeral
+    volume is, once its claim exists, exactly a persistentVolumeClaim volume of that name."""
+    if volume.HasField("persistent_volume_claim"):
+        return volume.persistent_volume_claim.claim_name
+    if volume.HasField("ephemeral"):
+        return ephemeral_claim_name(pod, volume)
+    return None
+
+
+def claim_names(pod) -> list[str]:
+    """The claims of every volume of the pod that reads one, in the pod's order."""
+    return [name for v in pod.spec.volumes if (name := claim_of(pod, v)) is not None]
+
+
+def not_for_pod(pod, pvc) -> str:
+    """Why an ephemeral volume's claim may not be used by the pod ("" if it may): it must be the pod's own,
+    not a claim of that name someone else made (Kubernetes' ephemeral.VolumeIsForPod)."""
+    ref = next((r for r in pvc.metadata.owner_references if r.controller), None)
+    if ref is not None and ref.uid == pod.metadata.uid:
+        return ""
+    return (f"PVC {pvc.metadata.namespace}/{pvc.metadata.name} was not created for pod "
+            f"{pod.metadata.namespace}/{pod.metadata.name} (pod is not owner)")
+
+
 def claim_key(ref) -> str:
     """`namespace/name` of the claim an ObjectReference (a PV's claimRef) names."""
     return f"{ref.namespace}/{ref.name}"

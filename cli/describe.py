@@ -20,6 +20,7 @@ from cli.describe_batch import cron_job_body, daemon_set_body, job_body
 from cli.describe_config import config_map_body, secret_body
 from cli.describe_ingress import ingress_body
 from cli.describe_layout import NONE, field, map_lines, table
+from cli.describe_netpol import network_policy_lines
 from cli.describe_nodes import node_body
 from cli.describe_pods import pod_body
 from cli.describe_policy import limit_range_lines, pdb_body, priority_class_lines, resource_quota_lines
@@ -48,6 +49,8 @@ def describe(obj: Message, events: list[Message], now: datetime, related: Relate
         return limit_range_lines(obj)
     if kind == "ResourceQuota":  # so is a ResourceQuota's
         return resource_quota_lines(obj)
+    if kind == "NetworkPolicy":  # and a NetworkPolicy's
+        return network_policy_lines(obj)
     if kind == "PriorityClass":  # and a PriorityClass's is its fields alone, then its events
         return priority_class_lines(obj, bool(events)) + (_events(events, now) if events else [])
     lines = _header(obj)

@@ -15,6 +15,8 @@ def pod_body(pod) -> list[str]:
         lines.append(field("Priority", pod.spec.priority))
     if pod.spec.priority_class_name:
         lines.append(field("Priority Class Name", pod.spec.priority_class_name))
+    if pod.spec.runtime_class_name:
+        lines.append(field("Runtime Class Name", pod.spec.runtime_class_name))
     lines += [field("Node", node), field("Start Time", s.start_time or NONE), field("Status", pod_status(pod))]
     if s.reason:
         lines.append(field("Reason", s.reason))
@@ -28,12 +30,24 @@ def pod_body(pod) -> list[str]:
     lines += ["Containers:"] + _containers(pod.spec.containers, s.container_statuses)
     if pod.spec.ephemeral_containers:  # `skiff debug`'s, in kubectl's place: after the pod's own containers
         lines += ["Ephemeral Containers:"] + _containers(pod.spec.ephemeral_containers, s.ephemeral_container_statuses)
+    lines += _readiness_gates(pod)
     if s.conditions:
         lines += ["Conditions:", "  Type              Status"]
         lines += [f"  {c.type.ljust(18)}{c.status}" for c in s.conditions]
     lines += _volumes(pod.spec.volumes, 0)
     lines += map_lines("Node-Selectors", pod.spec.node_selector)
     return lines
+
+
+def _readiness_gates(pod) -> list[str]:
+    """kubectl's `Readiness Gates:` table: each gate's condition type and that condition's status (<none>)."""
+    if not pod.spec.readiness_gates:
+        return []
+    found = {c.type: c.status for c in pod.status.conditions}
+    rows = [("  Type", "Status")] + [(f"  {g.condition_type} ", found.get(g.condition_type, NONE))
+                                     for g in pod.spec.readiness_gates]
+    width = max(len(name) for name, _ in rows) + 2  # kubectl's tabwriter pads each column by two
+    return ["Readiness Gates:"] + [f"{name.ljust(width)}{value}" for name, value in rows]
 
 
 def template_lines(template) -> list[str]:
@@ -95,8 +109,21 @@ def _volume_source(v) -> list[tuple[str, str]]:
         return [("Type", "PersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)"),
                 ("ClaimName", v.persistent_volume_claim.claim_name),
                 ("ReadOnly", str(v.persistent_volume_claim.read_only).lower())]
+    if v.HasField("ephemeral"):  # kubectl prints the template as a claim that is not a full one
+        template = v.ephemeral.volume_claim_template
+        spec = template.spec
+        return [("Type", "EphemeralVolume (an inline specification for a volume that gets created and deleted "
+                         "with the pod)"),
+                ("StorageClass", spec.storage_class_name), ("Volume", spec.volume_name),
+                ("Labels", _pairs(template.metadata.labels)), ("Annotations", _pairs(template.metadata.annotations)),
+                ("Capacity", ""), ("Access Modes", ""),
+                ("VolumeMode", spec.volume_mode if spec.HasField("volume_mode") else "Filesystem")]
     return [("Type", "HostPath (bare host directory volume)"), ("Path", v.host_path.path),
             ("HostPathType", v.host_path.type)]
+
+
+def _pairs(labels) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or NONE
 
 
 def _env_value(e) -> str:

@@ -41,10 +41,10 @@ def limit_range_lines(lr) -> list[str]:
         for resource in sorted(set().union(*groups)):
             rows.append([item.type, resource, *(quantity.canonical(g[resource]) if resource in g else "-"
                                                 for g in groups)])
-    return _tabbed(rows)
+    return tabbed(rows)
 
 
-def _tabbed(rows: list[list[str]]) -> list[str]:
+def tabbed(rows: list[list[str]]) -> list[str]:
     """Go's tabwriter (padding 2): a column is as wide as its widest cell among the consecutive lines that
     reach it; a line without a tab ends every column."""
     out: list[str] = []
@@ -86,14 +86,14 @@ def resource_quota_lines(rq) -> list[str]:
         rows += [[f" * {SCOPE_HELP[s]}"] for s in scopes if s in SCOPE_HELP]
     rows += [["Resource", "Used", "Hard"], ["--------", "----", "----"]]
     rows += [[name, rq.status.used.get(name, "0"), rq.status.hard[name]] for name in sorted(rq.status.hard)]
-    return _tabbed(rows)
+    return tabbed(rows)
 
 
 def priority_class_lines(pc, has_events: bool) -> list[str]:
     """kubectl's description of a PriorityClass: its value, default flag, policy and description, then its
     annotations as one `k=v,...` line, aligned by one tab writer with `Events: <none>` (the caller adds any)."""
     annotations = ",".join(f"{k}={v}" for k, v in sorted(pc.metadata.annotations.items())) or "<none>"
-    return _tabbed([["Name:", pc.metadata.name], ["Value:", str(pc.value)],
+    return tabbed([["Name:", pc.metadata.name], ["Value:", str(pc.value)],
                     ["GlobalDefault:", "true" if pc.global_default else "false"],
                     ["PreemptionPolicy:", priority.preemption_policy(pc)], ["Description:", pc.description],
                     ["Annotations:", annotations], *([] if has_events else [["Events:", "<none>"]])])

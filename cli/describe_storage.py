@@ -45,9 +45,7 @@ def persistent_volume_body(pv) -> list[str]:
 def persistent_volume_claim_body(pvc, pods) -> list[str]:
     """`pods`: those of the claim's namespace; the ones mounting it are listed under Used By."""
     bound = bool(pvc.spec.volume_name)
-    users = [p.metadata.name for p in pods if any(
-        v.HasField("persistent_volume_claim") and v.persistent_volume_claim.claim_name == pvc.metadata.name
-        for v in p.spec.volumes)]
+    users = [p.metadata.name for p in pods if pvc.metadata.name in storage.claim_names(p)]
     return [
         field("StorageClass", storage.claim_class(pvc)),
         field("Status", "Terminating" if pvc.metadata.deletion_timestamp else pvc.status.phase),

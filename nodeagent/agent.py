@@ -20,6 +20,7 @@ from nodeagent.lease import LeaseRenewer
 from nodeagent.metrics import prom
 from nodeagent.metrics.scrape import PodScraper
 from nodeagent.metrics.sampler import CgroupSampler, MetricsPusher, synthetic
+from nodeagent.netpol.enforcer import PolicyEnforcer
 from nodeagent.node import HostFacts, NodeReporter, host_facts
 from nodeagent.pleg import Pleg
 from nodeagent.podnetwork import BridgeNetwork, PodNetwork
@@ -83,6 +84,7 @@ class NodeAgent:
         self.pods_synced = asyncio.Event()
         self.server: AgentServer | None = None
         self.proxy: ServiceProxy | None = None  # Services, where pods really run
+        self.policies: PolicyEnforcer | None = None  # NetworkPolicies, where pods really run
         self.speaker: Speaker | None = None  # announces the LoadBalancer addresses this node is chosen for
         self.local_path: LocalPathCleaner | None = None  # removes this node's provisioned volume directories
         self._pod_cidr = ""
@@ -117,7 +119,8 @@ class NodeAgent:
         self._spawn(self._routes(), "routes")
 
     async def _start_services(self) -> None:
-        """Where pods really run: Services (nftables), hostPorts, cluster DNS and load-balancer addresses."""
+        """Where pods really run: Services and NetworkPolicies (nftables), hostPorts, cluster DNS and
+        load-balancer addresses."""
         pods, nodes = self.source.pod_informer, self.source.node_informer
         self.proxy = ServiceProxy.for_agent(self.client, self.cfg)
         await self.proxy.start()
@@ -128,12 +131,19 @@ class NodeAgent:
         # Cluster DNS shares the proxy's Service and Endpoints informers; it listens once the bridge is up.
         self.env.dns = ClusterDns(self.client, self.cfg.cluster_domain, self.cfg.dns_upstream, self.cfg.dns_port,
                                   self.cfg.host_netns, services=self.proxy.services, endpoints=self.proxy.endpoints)
+        self.policies = PolicyEnforcer(self.client, self.cfg.node_name, self.cfg.host_netns,
+                                       dns_address=self._dns_address, dns_port=self.cfg.dns_port)
+        await self.policies.start()
         self.speaker = Speaker(self.cfg.node_name, self.cfg.node_ip, self.cfg.interface, self.cfg.host_netns,
                                self.proxy.services, self.proxy.endpoints, nodes, self.recorder)
         self.speaker.start()
         self.local_path = LocalPathCleaner(self.client, self.cfg.node_name,
                                            lambda: self.reporter.node.metadata.labels)
         self.local_path.start()
+
+    def _dns_address(self) -> str:
+        """Where pods' DNS queries go: the bridge address, once the pod network is up."""
+        return self.network.gateway_ip() if self.env.network_ready.is_set() else ""
 
     def ready(self) -> bool:
         """/readyz and the gRPC health service: registered and the pod cache complete."""
@@ -161,6 +171,8 @@ class NodeAgent:
             await self.local_path.stop()
         if self.proxy is not None:
             await self.proxy.stop()  # a clean stop leaves no service rules behind
+        if self.policies is not None:
+            await self.policies.stop()  # nor policy rules
         if self.env.dns is not None:
             await self.env.dns.stop()
         for task in self._tasks:
@@ -215,6 +227,8 @@ class NodeAgent:
             except OSError as e:
                 log.error("node %s: cluster DNS: %s", self.cfg.node_name, e)
         self.env.network_ready.set()
+        if self.policies is not None:  # the DNS address is known now: egress rules allowing DNS reach it
+            self.policies.request()
         self.reporter.kick()
         log.info("node %s: pod network %s ready", self.cfg.node_name, pod_cidr)
 

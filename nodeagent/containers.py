@@ -8,7 +8,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from api import quantity
+from api import quantity, storage
 from nodeagent import security
 from nodeagent import projection
 from nodeagent.runtime import base
@@ -128,11 +128,10 @@ def mounts(pod: types_pb2.Pod, container: types_pb2.Container, state_dir: str,
             source = volume.host_path.path
             if volume.host_path.type in ("DirectoryOrCreate", ""):
                 dirs.append(HostDir(source))
-        elif volume.HasField("persistent_volume_claim"):
+        elif (claim_name := storage.claim_of(pod, volume)) is not None:
             claim = (claim_dirs or {}).get(vm.name)
             if claim is None:
-                raise SpecError(f"volume {vm.name!r}: claim {volume.persistent_volume_claim.claim_name!r} is not "
-                                f"resolved to a volume yet")
+                raise SpecError(f"volume {vm.name!r}: claim {claim_name!r} is not resolved to a volume yet")
             source = claim.path
             if claim.create:
                 dirs.append(HostDir(source))
@@ -152,8 +151,8 @@ def mounts(pod: types_pb2.Pod, container: types_pb2.Container, state_dir: str,
             result.append(Mount(source, vm.mount_path, True))
             continue
         else:
-            raise SpecError(f"volume {vm.name!r}: only emptyDir, hostPath, persistentVolumeClaim, configMap, "
-                            f"secret, downwardAPI and projected volumes are supported")
+            raise SpecError(f"volume {vm.name!r}: only emptyDir, hostPath, persistentVolumeClaim, ephemeral, "
+                            f"configMap, secret, downwardAPI and projected volumes are supported")
         if vm.sub_path:
             # World-writable in an emptyDir, as the volume itself; 0755 elsewhere, as the kubelet makes it.
             mode = 0o777 if volume.HasField("empty_dir") else 0o755
@@ -183,14 +182,61 @@ def resources(container: types_pb2.Container) -> dict[str, int | None]:
     return {"memory_limit_bytes": memory, "cpu_quota_us": quota, "cpu_period_us": period, "cpu_shares": shares}
 
 
-def sandbox_spec(pod: types_pb2.Pod, node: str, attempt: int) -> ContainerSpec:
+DEFAULT_HANDLER = "runc"  # the only OCI runtime a skiff node's Docker runs pods with
+
+
+def runtime_refusal(handler: str) -> str | None:
+    """Why a pod's RuntimeClass handler cannot run here (containerd's words for a handler it has no runtime
+    for), or None. Docker could name other runtimes, but skiff configures none: only runc is honest."""
+    if handler in ("", DEFAULT_HANDLER):
+        return None
+    return (f'failed to get sandbox runtime: no runtime for "{handler}" is configured (skiff\'s nodes run '
+            f'only Docker\'s default runtime, "{DEFAULT_HANDLER}")')
+
+
+OS_MISMATCH = ("PodOSNotSupported", "Failed to admit pod as the OS field doesn't match node OS")
+
+
+def os_refusal(pod: types_pb2.Pod) -> tuple[str, str] | None:
+    """The kubelet's admission of a pod for another OS (bound here by nodeName, past the scheduler)."""
+    return OS_MISMATCH if pod.spec.os.name and pod.spec.os.name != "linux" else None
+
+
+HOSTNAME_MAX = 64  # the kernel's HOST_NAME_MAX: the kubelet refuses a longer FQDN as the pod's hostname
+
+
+def hostname(pod: types_pb2.Pod, cluster_domain: str) -> str:
+    """The pod's hostname as the kubelet gives it (GeneratePodHostNameAndDomain): spec.hostname or the pod's name
+    (63 characters at most); with setHostnameAsFQDN and a subdomain, the FQDN. "" on the host's network."""
+    if pod.spec.host_network:
+        return ""
+    name = (pod.spec.hostname or pod.metadata.name)[:63]
+    if not (pod.spec.set_hostname_as_fqdn and pod.spec.subdomain):
+        return name
+    fqdn = f"{name}.{pod.spec.subdomain}.{pod.metadata.namespace}.svc.{cluster_domain}"
+    if len(fqdn) > HOSTNAME_MAX:
+        raise SpecError(f"failed to construct FQDN from pod hostname and cluster domain, FQDN {fqdn} is too long "
+                        f"({HOSTNAME_MAX} characters is the max, {len(fqdn)} characters requested)")
+    return fqdn
+
+
+def sandbox_spec(pod: types_pb2.Pod, node: str, attempt: int, cluster_domain: str = "cluster.local") -> ContainerSpec:
+    """The pause container: it owns the pod's network, IPC and (with shareProcessNamespace) PID namespaces; with
+    hostNetwork/hostIPC/hostPID it is in the host's instead, as every container of the pod is."""
     host = pod.spec.host_network
     return ContainerSpec(
         name=runtime_name(pod, base.SANDBOX_NAME, attempt), image=PAUSE_IMAGE,
         labels=labels(pod, base.SANDBOX_NAME, node, attempt),
-        network_mode="host" if host else "none", ipc_mode="shareable",
-        hostname="" if host else (pod.spec.hostname or pod.metadata.name)[:63],
-        sysctls=security.sandbox_sysctls(pod))
+        network_mode="host" if host else "none", ipc_mode="host" if pod.spec.host_ipc else "shareable",
+        pid_mode="host" if pod.spec.host_pid else "",
+        hostname=hostname(pod, cluster_domain), sysctls=security.sandbox_sysctls(pod))
+
+
+def _pid_mode(pod: types_pb2.Pod, sandbox_id: str) -> str:
+    if pod.spec.host_pid:
+        return "host"  # the node's processes, as the kubelet's NamespaceMode NODE
+    # One process namespace, the sandbox's: its pause process is PID 1 and every container sees the others.
+    return f"container:{sandbox_id}" if pod.spec.share_process_namespace else ""
 
 
 def app_spec(pod: types_pb2.Pod, container: types_pb2.Container, node: str, attempt: int, sandbox_id: str,
@@ -201,9 +247,10 @@ def app_spec(pod: types_pb2.Pod, container: types_pb2.Container, node: str, atte
         labels={**labels(pod, container.name, node, attempt), LABEL_SANDBOX: sandbox_id},
         command=command, args=args, env=env,
         working_dir=container.working_dir, mounts=mount_list,
-        network_mode=f"container:{sandbox_id}", ipc_mode=f"container:{sandbox_id}",
-        # One process namespace, the sandbox's: its pause process is PID 1 and every container sees the others.
-        pid_mode=f"container:{sandbox_id}" if pod.spec.share_process_namespace else "",
+        # Docker joins a container to the host's IPC namespace only by "host" (the sandbox's is the host's too).
+        network_mode=f"container:{sandbox_id}",
+        ipc_mode="host" if pod.spec.host_ipc else f"container:{sandbox_id}",
+        pid_mode=_pid_mode(pod, sandbox_id),
         tty=container.tty, stdin=container.stdin, **resources(container),
         user=sec.user, group_add=sec.group_add, read_only_rootfs=sec.read_only_rootfs, privileged=sec.privileged,
         cap_add=sec.cap_add, cap_drop=sec.cap_drop, security_opt=sec.security_opt,

@@ -10,6 +10,7 @@ import time
 from api import meta
 from api.retry import Backoff
 from api.tasks import cancel_and_wait
+from nodeagent import status
 from nodeagent.metrics import prom
 from nodeagent.runtime import base
 from nodeagent.syncpod import PodState, PodSyncer
@@ -25,9 +26,12 @@ def asks_for_sync(old: types_pb2.Pod, new: types_pb2.Pod) -> bool:
 
     As the kubelet (podsDifferSemantically): the agent's own status write comes back through the watch, and
     a pod whose status alone changed is reconciled into the cache without a sync; its periodic resync and
-    its runtime's changes still come."""
+    its runtime's changes still come. A status change that flips a readiness gate's condition does call for one.
+    """
     if old.spec != new.spec:
         return True
+    if new.spec.readiness_gates and status.gate_conditions(old) != status.gate_conditions(new):
+        return True  # a readiness gate's condition, written by others, decides the pod's Ready condition
     if old.metadata.resource_version == new.metadata.resource_version:
         return old.metadata != new.metadata
     before, after = types_pb2.ObjectMeta(), types_pb2.ObjectMeta()
@@ -115,8 +119,8 @@ class PodWorker:
 
 
     def _report_start(self) -> None:
-        status = self.state.last_status
-        if not self._start_reported and status is not None and status.phase == "Running":
+        last = self.state.last_status
+        if not self._start_reported and last is not None and last.phase == "Running":
             self._start_reported = True
             prom.POD_START.observe(time.monotonic() - self._seen_at)
 

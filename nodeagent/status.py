@@ -200,12 +200,54 @@ def compute(pod: types_pb2.Pod, containers: list[ContainerInfo], view: AgentView
         reason, message = "PodCompleted", ""
     else:
         reason, message = "ContainersNotReady", f"containers with unready status: [{unready}]"
-    for type_ in ("ContainersReady", "Ready"):
-        if unready or terminal:
-            meta.set_condition(conds, type_, "False", reason, message, moment=moment)
-        else:
-            meta.set_condition(conds, type_, "True", moment=moment)
+    containers_ready = not (unready or terminal)
+    if containers_ready:
+        meta.set_condition(conds, "ContainersReady", "True", moment=moment)
+    else:
+        meta.set_condition(conds, "ContainersReady", "False", reason, message, moment=moment)
+    meta.set_condition(conds, "Ready", *ready_condition(pod.spec.readiness_gates, conds, containers_ready,
+                                                        reason, message), moment=moment)
     return status
+
+
+# The conditions the agent computes; any other (a readiness gate's) is written by others and kept as they left it.
+OWN_CONDITIONS = ("PodScheduled", "Initialized", "ContainersReady", "Ready")
+
+
+def ready_condition(gates, conditions, containers_ready: bool, reason: str = "",
+                    message: str = "") -> tuple[str, str, str]:
+    """(status, reason, message) of the pod's Ready condition, as Kubernetes' GeneratePodReadyCondition: what
+    ContainersReady says while it is not True, then True only when every readiness gate's condition is True."""
+    if not containers_ready:
+        return "False", reason, message
+    by_type = {c.type: c.status for c in conditions}
+    unready = []
+    for gate in gates:
+        found = by_type.get(gate.condition_type)
+        if found is None:
+            unready.append(f'corresponding condition of pod readiness gate "{gate.condition_type}" does not exist.')
+        elif found != "True":
+            unready.append(f'the status of pod readiness gate "{gate.condition_type}" is not "True", but {found}')
+    if unready:
+        return "False", "ReadinessGatesNotReady", ", ".join(unready)
+    return "True", "", ""
+
+
+def with_others_conditions(own: types_pb2.PodStatus, current: types_pb2.PodStatus) -> types_pb2.PodStatus:
+    """The agent's last status with the conditions others own as the API has them now (a readiness gate set
+    through pods/status since), so that computing the status again neither loses nor reverts them."""
+    merged = types_pb2.PodStatus()
+    merged.CopyFrom(own)
+    del merged.conditions[:]
+    merged.conditions.extend(c for c in own.conditions if c.type in OWN_CONDITIONS)
+    merged.conditions.extend(c for c in current.conditions if c.type not in OWN_CONDITIONS)
+    return merged
+
+
+def gate_conditions(pod: types_pb2.Pod) -> list[tuple[str, str]]:
+    """(type, status) of the conditions the pod's readiness gates name, for noticing that one changed."""
+    gated = {g.condition_type for g in pod.spec.readiness_gates}
+    return sorted((c.type, c.status) for c in pod.status.conditions if c.type in gated)
 
 
 def is_terminal(status: types_pb2.PodStatus) -> bool:

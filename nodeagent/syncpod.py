@@ -10,7 +10,7 @@ import shutil
 import time
 from dataclasses import dataclass, field, replace
 
-from api import errors, meta, sidecars
+from api import errors, meta, sidecars, storage
 from api.client import Client
 from api.events import EventRecorder
 from api.informer import Informer
@@ -112,6 +112,9 @@ class PodSyncer:
         if not terminal and deadline_in is not None and deadline_in <= 0:
             await self._fail(pod, state, observed, DEADLINE_REASON, DEADLINE_MESSAGE)
             return 0  # failed: come back at once to free the sandbox
+        if not terminal and not observed and (refused := containers.os_refusal(pod)) is not None:
+            await self._fail(pod, state, observed, *refused)  # never started: the kubelet's admission refuses it
+            return None
         if not terminal and (eviction := await self._empty_dir_eviction(pod, state)) is not None:
             await self._fail(pod, state, observed, "Evicted", eviction)
             return 0
@@ -128,7 +131,10 @@ class PodSyncer:
         env = self.env
         starting: asyncio.Task | None = None  # a new pod's sandbox, starting while its containers are created
         if plan.create_sandbox:
-            sandbox = await self._create_sandbox(pod, state, observed, plan.sandbox_attempt)
+            try:
+                sandbox = await self._create_sandbox(pod, state, observed, plan.sandbox_attempt)
+            except containers.SpecError as e:  # the pod's spec cannot make a sandbox: say why, retry later
+                return await self._sandbox_failed(pod, state, observed, str(e))
             if observed:  # a sandbox that died: its containers were stopped; plan them from what is there then
                 await self._start_sandbox(pod, state, sandbox)
                 return 0
@@ -228,12 +234,39 @@ class PodSyncer:
             if info.state == "running":
                 await env.runtime.stop(info.id, 0)
                 state.killed.add(info.id)
+        refusal = containers.runtime_refusal(await self._runtime_handler(pod))
+        if refusal:
+            raise containers.SpecError(refusal)
+        spec = containers.sandbox_spec(pod, env.node_name, attempt, self._cluster_domain())
         await env.runtime.ensure_image(containers.PAUSE_IMAGE, "IfNotPresent")
-        spec = containers.sandbox_spec(pod, env.node_name, attempt)
         sandbox_id = await env.runtime.create(spec)
         state.wired_sandbox = ""
         return ContainerInfo(id=sandbox_id, name=spec.name, labels=spec.labels, image=spec.image, image_id="",
                              state="created")
+
+    async def _sandbox_failed(self, pod, state: PodState, observed, message: str) -> float:
+        """As the kubelet when RunPodSandbox fails: a FailedCreatePodSandBox event, the containers waiting in
+        ContainerCreating, and another attempt after the sandbox backoff."""
+        key = (pod.metadata.uid, base.SANDBOX_NAME)
+        now = time.time()
+        self.env.restart_backoff.next(key, now)
+        self.env.recorder.warning(pod, "FailedCreatePodSandBox", f"Failed to create pod sandbox: {message}")
+        await self.write_status(pod, state, observed, {c.name: status.Waiting("ContainerCreating")
+                                                       for c in (*pod.spec.init_containers, *pod.spec.containers)})
+        return max(self.env.restart_backoff.remaining(key, now, now), 1.0)
+
+    async def _runtime_handler(self, pod) -> str:
+        """The handler of the pod's RuntimeClass ("" when it names none)."""
+        if not pod.spec.HasField("runtime_class_name"):
+            return ""
+        name = pod.spec.runtime_class_name
+        try:
+            return (await self.env.client.get("RuntimeClass", name, "", resource_version="0")).handler
+        except errors.NotFound:
+            raise containers.SpecError(f'runtimeclass.node.k8s.io "{name}" not found') from None
+
+    def _cluster_domain(self) -> str:
+        return self.env.dns.cluster_domain if self.env.dns is not None else "cluster.local"
 
     async def _start_sandbox(self, pod, state: PodState, sandbox: ContainerInfo) -> None:
         """Start the sandbox and wire its network: then (as after the CRI's RunPodSandbox) containers may start."""
@@ -315,7 +348,7 @@ class PodSyncer:
         await self.env.tokens.prepare(pod)
         try:
             # A pod's volumes never change and a bound claim keeps its volume: looked up once, not at each sync.
-            if not state.claim_dirs and any(v.HasField("persistent_volume_claim") for v in pod.spec.volumes):
+            if not state.claim_dirs and storage.claim_names(pod):
                 state.claim_dirs = await claims.resolve(self.env.client, pod)
             await self.env.volumes.set_up(pod, lookup, self._facts(state), state.volume_digests,
                                           self.env.tokens.lookup_for(pod))
@@ -481,8 +514,7 @@ class PodSyncer:
             node_hosts = await asyncio.to_thread(_read_text, "/etc/hosts")
             text = etchosts.host_network_hosts(pod, node_hosts)
         else:
-            domain = self.env.dns.cluster_domain if self.env.dns is not None else "cluster.local"
-            text = etchosts.pod_hosts(pod, [state.pod_ip], domain)
+            text = etchosts.pod_hosts(pod, [state.pod_ip], self._cluster_domain())
         path = await asyncio.to_thread(etchosts.write, containers.pod_dir(self.env.state_dir, pod.metadata.uid), text)
         return [etchosts.mount(path)]
 
@@ -517,10 +549,16 @@ class PodSyncer:
                                 runtime=env.runtime_scheme, waiting=waiting,
                                 readiness=probes.readiness(pod, observed), started=probes.started(pod, observed),
                                 messages=await self._termination_messages(pod, state, observed), failed=failed)
-        base_pod = meta.copy(pod)
-        base_pod.status.CopyFrom(previous)
-        new = status.compute(base_pod, observed, view)
-        new.ephemeral_container_statuses.extend(ephemeral.statuses(pod, observed, view))
+
+        def computed(current: types_pb2.PodStatus) -> types_pb2.PodStatus:
+            # From the agent's own last status, with the conditions others wrote as `current` (the API's) has them.
+            base_pod = meta.copy(pod)
+            base_pod.status.CopyFrom(status.with_others_conditions(previous, current))
+            result = status.compute(base_pod, observed, view)
+            result.ephemeral_container_statuses.extend(ephemeral.statuses(pod, observed, view))
+            return result
+
+        new = computed(pod.status)
         probes.update_pod(pod, observed, state.pod_ip, terminal=new.phase in status.TERMINAL)
         for c in new.container_statuses:
             if c.state.waiting.reason in ("CrashLoopBackOff", "ImagePullBackOff") and not _same_waiting(previous, c):
@@ -535,6 +573,7 @@ class PodSyncer:
             fresh = await env.client.get("Pod", pod.metadata.name, pod.metadata.namespace)
             if fresh.metadata.uid != pod.metadata.uid:
                 return new
+            new = computed(fresh.status)  # someone else wrote the status: keep their conditions
             fresh.status.CopyFrom(new)
             await env.client.update_status(fresh)
         state.last_status = new

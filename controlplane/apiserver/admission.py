@@ -1,9 +1,10 @@
 """The admission chain every create and update of every kind passes, called from one place (the registry)
 in Kubernetes' order: mutating plugins before the kind's validation, validating plugins after it.
 
-Plugins: ServiceAccount (mutating: pods run as `default` and get the kube-api-access volume), Priority (mutating:
-a new pod's priorityClassName resolved to its priority and preemptionPolicy; validating: one globalDefault class),
-LimitRanger
+Plugins: RuntimeClass (mutating: a pod naming a class gets its overhead and scheduling; validating: overhead
+only from a class), ServiceAccount (mutating: pods run as `default` and get the kube-api-access volume), Priority
+(mutating: a new pod's priorityClassName resolved to its priority and preemptionPolicy; validating: one
+globalDefault class), LimitRanger
 (mutating: a new pod's containers get the namespace's default requests and limits; validating: pods and claims
 within its min, max and ratio), DefaultStorageClass
 (mutating: a claim naming no class gets the default StorageClass), PersistentVolumeClaimResize (a claim
@@ -20,7 +21,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from google.protobuf.message import Message
 
 from api import errors, kinds, priority, quota, storage
-from controlplane.apiserver import limitranger
+from controlplane.apiserver import limitranger, runtimeclass
 from controlplane.apiserver import priority as priority_admission
 from controlplane.apiserver.auth import admission as node_restriction
 from controlplane.apiserver.auth import podsecurity, tokenvolume
@@ -77,6 +78,9 @@ class Admission:
 
     async def mutate(self, obj: Message) -> None:
         if isinstance(obj, types_pb2.Pod):
+            refusal = runtimeclass.admit(obj, await self._runtime_class(obj))
+            if refusal:
+                raise errors.Forbidden(f'pods "{obj.metadata.name}" is forbidden: {refusal}')
             await self._service_account(obj)
             await self._priority(obj)
             # Kubernetes' LimitRanger, on create only: a pod's containers cannot change afterwards.
@@ -84,6 +88,16 @@ class Admission:
                 limitranger.set_defaults(obj, lr)
         elif isinstance(obj, types_pb2.PersistentVolumeClaim):
             self._default_storage_class(obj)
+
+    async def _runtime_class(self, pod: types_pb2.Pod) -> types_pb2.RuntimeClass | None:
+        """The pod's RuntimeClass (None when it names none); Forbidden when it names one that does not exist."""
+        if not pod.spec.HasField("runtime_class_name"):
+            return None
+        name, kind = pod.spec.runtime_class_name, kinds.BY_NAME["RuntimeClass"]
+        rc = self._cached(kind, "", name) or await self._lookup(kind, "", name)  # the cache may lag a new class
+        if rc is None:
+            raise errors.Forbidden(f'pods "{pod.metadata.name}" is forbidden: {runtimeclass.not_found(name)}')
+        return rc
 
     def _default_storage_class(self, pvc: types_pb2.PersistentVolumeClaim) -> None:
         """Kubernetes' DefaultStorageClass: only a claim that names no class at all (not `""`) gets one."""
@@ -143,6 +157,12 @@ class Admission:
             if operation == CREATE or subresource == "ephemeralcontainers" or \
                     (not subresource and significant_pod_update(obj, old)):
                 self._pod_security(obj, enforce=True)
+            if operation == CREATE and not subresource:
+                name = obj.spec.runtime_class_name if obj.spec.HasField("runtime_class_name") else ""
+                rc = self._cached(kinds.BY_NAME["RuntimeClass"], "", name) if name else None
+                refusal = runtimeclass.validate(obj, rc) if rc is not None or not name else None
+                if refusal:
+                    raise errors.Forbidden(f'pods "{obj.metadata.name}" is forbidden: {refusal}')
             if operation == CREATE:
                 self._limit_ranges(obj, "pods", limitranger.pod_violations)
                 _note(response_warnings, podwarnings.deprecated_annotations(obj.metadata))

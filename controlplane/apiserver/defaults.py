@@ -42,14 +42,22 @@ def pod_spec(spec: types_pb2.PodSpec) -> None:
     service_account_alias(spec)
     for volume in spec.volumes:
         # A volume that names no source is an emptyDir, as in Kubernetes.
-        if not any(volume.HasField(f) for f in ("empty_dir", "host_path", *podsources.CONFIG_SOURCES, "persistent_volume_claim")):
+        if not any(volume.HasField(f) for f in podsources.VOLUME_SOURCES):
             volume.empty_dir.SetInParent()
+        if volume.HasField("ephemeral"):
+            claim_spec(volume.ephemeral.volume_claim_template.spec)
         podsources.default_volume(volume)
     for container in (*spec.init_containers, *spec.containers, *spec.ephemeral_containers):
         _container(container)
     for toleration in spec.tolerations:
         if not toleration.operator:
             toleration.operator = "Equal"
+
+
+def claim_spec(spec: types_pb2.PersistentVolumeClaimSpec) -> None:
+    """A claim's defaults, in a PersistentVolumeClaim or in an ephemeral volume's claim template."""
+    if not spec.HasField("volume_mode"):
+        spec.volume_mode = "Filesystem"
 
 
 def _container(c: types_pb2.Container) -> None:

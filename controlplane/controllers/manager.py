@@ -22,6 +22,7 @@ from controlplane.controllers.job.controller import JobController
 from controlplane.controllers.job.ttl import TTLAfterFinishedController
 from controlplane.controllers.statefulset.controller import StatefulSetController
 from controlplane.controllers.volume.binder import PersistentVolumeBinder
+from controlplane.controllers.volume.ephemeral import EphemeralVolumeController
 from controlplane.controllers.volume.protection import PVCProtectionController, PVProtectionController
 from controlplane.controllers.loadbalancer.controller import LoadBalancerController
 from controlplane.controllers.namespace import NamespaceController
@@ -53,6 +54,7 @@ CONTROLLERS: dict[str, type[Controller]] = {
     "disruption": DisruptionController,
     "resourcequota": ResourceQuotaController,
     "persistentvolume-binder": PersistentVolumeBinder,
+    "ephemeral-volume": EphemeralVolumeController,
     "pvc-protection": PVCProtectionController,
     "pv-protection": PVProtectionController,
     "garbagecollector": GarbageCollector,

@@ -55,6 +55,10 @@ class PodInfo:
                 cpu, memory = max(cpu, side_cpu), max(memory, side_memory)
             else:
                 cpu, memory = max(cpu, side_cpu + _cpu(requests)), max(memory, side_memory + _memory(requests))
+        # What the pod's RuntimeClass costs beyond its containers (set by the RuntimeClass admission).
+        extra_cpu, extra_memory = _cpu(pod.spec.overhead), _memory(pod.spec.overhead)
+        cpu, memory = cpu + extra_cpu, memory + extra_memory
+        nonzero_cpu, nonzero_memory = nonzero_cpu + extra_cpu, nonzero_memory + extra_memory
         owner = meta.controller_of(pod)
         affinity = pod.spec.affinity
         has_terms = affinity.HasField("pod_affinity") or affinity.HasField("pod_anti_affinity")

@@ -1,5 +1,6 @@
-"""Jobs and DaemonSets on the 3-host lab with real containers: a Job runs busybox to completion and its
-logs read through `skiff logs job/NAME`; a DaemonSet puts one pod on each host.
+"""Jobs, DaemonSets and ReplicationControllers on the 3-host lab with real containers: a Job runs busybox to
+completion and its logs read through `skiff logs job/NAME`; a DaemonSet puts one pod on each host; the docs'
+ReplicationController runs 3 pods; a pod writes to its generic ephemeral volume, whose claim goes with it.
 
 Needs root, dockerd, and the agent, scheduler and controller manager; traffic stays inside lab namespaces.
 """
@@ -128,3 +129,55 @@ async def test_a_daemonset_runs_one_pod_on_each_host(three_hosts, home):
         row = skiff_in_lab(home, "get", "ds", "node-agent", "--no-headers").stdout.split()
         assert row[:6] == ["node-agent", "3", "3", "3", "3", "3"]
         await client.delete("DaemonSet", "node-agent", propagation="Foreground")
+
+
+# the docs' controllers/replication.yaml (nginx served by the lab's busybox httpd)
+REPLICATION = {"apiVersion": "v1", "kind": "ReplicationController", "metadata": {"name": "nginx"},
+               "spec": {"replicas": 3, "selector": {"app": "nginx"},
+                        "template": {"metadata": {"name": "nginx", "labels": {"app": "nginx"}},
+                                     "spec": {"terminationGracePeriodSeconds": 1,
+                                              "containers": [{"name": "nginx", "image": "busybox:latest",
+                                                              "command": ["httpd", "-f", "-p", "80"],
+                                                              "ports": [{"containerPort": 80}]}]}}}}
+# the docs' generic ephemeral volume (concepts/storage/ephemeral-volumes), of the lab's default class
+MY_APP = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "my-app"},
+          "spec": {"terminationGracePeriodSeconds": 1,
+                   "containers": [{"name": "my-frontend", "image": "busybox:latest",
+                                   "volumeMounts": [{"mountPath": "/scratch", "name": "scratch-volume"}],
+                                   "command": ["sh", "-c", "echo written > /scratch/out && sleep 1000000"]}],
+                   "volumes": [{"name": "scratch-volume", "ephemeral": {"volumeClaimTemplate": {
+                       "metadata": {"labels": {"type": "my-frontend-volume"}},
+                       "spec": {"accessModes": ["ReadWriteOnce"],
+                                "resources": {"requests": {"storage": "1Gi"}}}}}}]}}
+
+
+async def test_a_replication_controller_runs_its_pods_and_an_ephemeral_volume_is_written(three_hosts, home):
+    async with cluster.admin_client(os.path.join(home, ".skiff", "config"), timeout=30) as client:
+        for data in (REPLICATION, MY_APP):
+            obj, _ = manifest.from_dict(data)
+            await client.create(obj)
+
+        async def three_running():
+            pods = (await client.list("Pod", "default", label_selector="app=nginx")).items
+            return sum(p.status.phase == "Running" and not p.metadata.deletion_timestamp for p in pods) == 3
+        try:
+            await eventually(three_running, timeout=120, interval=0.5, what="3 running nginx pods")
+
+            async def written():
+                done = skiff_in_lab(home, "exec", "my-app", "--", "cat", "/scratch/out")
+                return done if done.returncode == 0 and done.stdout.strip() == "written" else None
+            await eventually(written, timeout=120, interval=1, what="my-app wrote to its ephemeral volume")
+        except AssertionError as e:  # say what the pods and claims were doing
+            raise AssertionError(f"{e}\n{skiff_in_lab(home, 'get', 'pods,pvc', '-o', 'wide').stdout}\n"
+                                 f"{skiff_in_lab(home, 'describe', 'pod', 'my-app').stdout}") from None
+        row = skiff_in_lab(home, "get", "rc", "nginx", "--no-headers").stdout.split()
+        assert row[:4] == ["nginx", "3", "3", "3"]
+        pvc = await client.get("PersistentVolumeClaim", "my-app-scratch-volume")
+        assert meta.controller_of(pvc).name == "my-app"
+
+        await client.delete("Pod", "my-app")
+        await client.delete("ReplicationController", "nginx", propagation="Foreground")
+
+        async def claim_gone():
+            return not (await client.list("PersistentVolumeClaim", "default")).items
+        await eventually(claim_gone, timeout=60, interval=0.5, what="the ephemeral claim collected with its pod")

@@ -75,7 +75,7 @@ async def test_get_prints_tables_and_manifest_forms(skiff, client, tmp_path):
     assert row.split()[:4] == ["web", "0/1", "Pending", "0"]
     wide = await skiff("get", "po", "-A", "-o", "wide")
     assert wide.out.splitlines()[0].split() == ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP",
-                                                "NODE", "NOMINATED", "NODE"]
+                                                "NODE", "NOMINATED", "NODE", "READINESS", "GATES"]
     one = yaml.safe_load((await skiff("get", "pod", "web", "-o", "yaml")).out)
     assert (one["kind"], one["metadata"]["name"], one["spec"]["containers"][0]["image"]) == ("Pod", "web", "busybox")
     listed = json.loads((await skiff("get", "deployments", "-o", "json")).out)

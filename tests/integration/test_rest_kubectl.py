@@ -52,7 +52,7 @@ async def test_get_output_formats(kubectl, client):
     await client.create(objects.pod("web", labels={"app": "web"}))
     wide = await kubectl("get", "pods", "-o", "wide")
     assert wide.out.split("\n")[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE",
-                                               "NOMINATED", "NODE"]
+                                               "NOMINATED", "NODE", "READINESS", "GATES"]
     as_json = json.loads((await kubectl("get", "pod", "web", "-o", "json")).out)
     live = await client.get("Pod", "web")
     assert as_json["metadata"]["uid"] == live.metadata.uid

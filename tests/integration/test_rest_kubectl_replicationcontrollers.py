@@ -1,5 +1,6 @@
 """Stock kubectl (v1.32) with ReplicationControllers over skiff's REST API: the docs' replication.yaml applied,
-its pods made and counted by the ReplicaSet logic, columns, scale, get all, describe, deletion and refusals."""
+its pods made and counted by the ReplicaSet logic, columns, get all, expose, scale, describe, deletion and
+refusals."""
 from __future__ import annotations
 
 import pytest
@@ -67,6 +68,10 @@ async def test_the_docs_replication_controller_runs_scales_and_goes_with_its_pod
         assert ours[0].split() == wide[0].split()
         every = await kubectl("get", "all")
         assert "replicationcontroller/nginx" in every.out, every.out
+        assert "replicationcontroller/nginx" in (await skiff("get", "all")).out
+        exposed = await kubectl("expose", "rc", "nginx", "--port=80")
+        assert (exposed.code, exposed.out.strip()) == (0, "service/nginx exposed"), exposed.err
+        assert dict((await client.get("Service", "nginx")).spec.selector) == {"app": "nginx"}
 
         scaled = await kubectl("scale", "rc", "nginx", "--replicas=1")
         assert (scaled.code, scaled.out.strip()) == (0, "replicationcontroller/nginx scaled"), scaled.err
@@ -75,6 +80,8 @@ async def test_the_docs_replication_controller_runs_scales_and_goes_with_its_pod
         assert "Replicas:" in described and "1 current / 1 desired" in described, described
         assert "Selector:" in described and "app=nginx" in described
         assert "SuccessfulDelete" in described
+        theirs = await kubectl("describe", "rc", "nginx")
+        assert theirs.code == 0 and "1 current / 1 desired" in theirs.out, theirs.err
 
         deleted = await kubectl("delete", "rc", "nginx")
         assert deleted.code == 0, deleted.err

@@ -192,10 +192,11 @@ def main() -> None:
                    help="where to draw the curve (default autoscaling.png; a temporary file with --smoke)")
     p.add_argument("--smoke", action="store_true", help="a short run that only proves the benchmark works")
     args = p.parse_args()
-    idle, high, window = (3, 12, 4) if args.smoke else (10, args.high, args.window)
+    # the smoke run only proves every phase runs (its figures may be None): a few seconds each
+    idle, high, window = (2, 8, 2) if args.smoke else (10, args.high, args.window)
     png = args.png or (os.path.join(tempfile.gettempdir(), "skiff-autoscaling-smoke.png") if args.smoke
                        else "autoscaling.png")
-    after = window + 20
+    after = window + (6 if args.smoke else 20)
     result, samples = asyncio.run(bench(idle, high, after, window))
     draw(samples, png, idle, high, window)
     print(json.dumps({"benchmark": "autoscaling", **result, "sync_period_s": SYNC_S, "window_s": window,

@@ -24,7 +24,7 @@ spec:
     metadata: {labels: {app: web}}
     spec:
       securityContext: {runAsUser: 1000}
-      hostIPC: true
+      hostClock: true  # not a Kubernetes field: unknown
       volumes: [{name: scratch, emptyDir: {}}]
       containers:
       - name: web
@@ -41,9 +41,9 @@ def test_kubernetes_manifest_round_trips():
     data = yaml.safe_load(DEPLOYMENT)
     obj, warnings = manifest.from_dict(data)
     assert isinstance(obj, types_pb2.Deployment)
-    assert warnings == ["spec.template.spec.hostIPC"]
+    assert warnings == ["spec.template.spec.hostClock"]
     out = manifest.to_dict(obj)
-    del data["spec"]["template"]["spec"]["hostIPC"]
+    del data["spec"]["template"]["spec"]["hostClock"]
     # quantities written as numbers come back as Kubernetes' strings
     data["spec"]["template"]["spec"]["containers"][0]["resources"] = {
         "limits": {"cpu": "1", "memory": "128Mi"}, "requests": {"cpu": "0.5"}}

@@ -68,7 +68,8 @@ def test_the_documented_examples_are_valid():
     ("  securityContext: {sysctls: [{name: kernel.msgmax, value: '65536'}]}\n" + APP,
      'spec.securityContext.sysctls[0].name: Forbidden: sysctl "kernel.msgmax" is not in the safe set'),
     ("  hostNetwork: true\n  securityContext: {sysctls: [{name: net.ipv4.tcp_syncookies, value: '1'}]}\n" + APP,
-     'spec.securityContext.sysctls[0].name: Forbidden: sysctl "net.ipv4.tcp_syncookies" may not be set in the host'),
+     'spec.securityContext.sysctls[0].name: Invalid value: "net.ipv4.tcp_syncookies": may not be specified when '
+     "'hostNetwork' is true"),
     ("  containers: [{name: app, image: busybox, securityContext: {seccompProfile: {type: Localhost}}}]\n",
      "spec.containers[0].securityContext.seccompProfile.localhostProfile: Required value: must be set when "
      "seccomp type is Localhost"),

@@ -4,13 +4,14 @@ start when missing.
 """
 from __future__ import annotations
 
-from api.pki import INGRESS_CONTROLLER_USER, MONITORING_GROUP
+from api.pki import INGRESS_CONTROLLER_USER, MONITORING_GROUP, NODES
 from proto import types_pb2
 
 READ = ("get", "list", "watch")
 WRITE = ("create", "delete", "deletecollection", "patch", "update")
 API_VERSION = "rbac.authorization.k8s.io/v1"
 BOOTSTRAP_LABEL = {"kubernetes.io/bootstrapping": "rbac-defaults"}
+NETWORK_POLICY_AGENT = "system:skiff:network-policy-agent"
 
 
 def rule(verbs, groups=("",), resources=(), names=(), urls=()) -> types_pb2.PolicyRule:
@@ -117,6 +118,12 @@ CLUSTER_ROLES = (
     cluster_role("system:monitoring",
                  rule(("get",), urls=("/healthz", "/healthz/*", "/livez", "/livez/*", "/readyz", "/readyz/*",
                                       "/metrics", "/metrics/slis"))),
+    # The node agents enforce NetworkPolicies (nodeagent/netpol): they read every pod's labels and address and
+    # every policy, as a network plugin's policy agent does (calico-node's ClusterRole). A binding, so an
+    # admin sees the grant and may narrow it.
+    cluster_role(NETWORK_POLICY_AGENT,
+                 rule(READ, ("",), ("pods", "namespaces")),
+                 rule(READ, ("networking.k8s.io",), ("networkpolicies",))),
     # Components asking the API server about their own callers (delegated authentication and authorization).
     cluster_role("system:auth-delegator", *DELEGATE),
 )
@@ -131,4 +138,5 @@ CLUSTER_ROLE_BINDINGS = (
             "system:kube-controller-manager"),
     binding(INGRESS_CONTROLLER_USER, INGRESS_CONTROLLER_USER, "User", INGRESS_CONTROLLER_USER),
     binding("system:monitoring", "system:monitoring", "Group", MONITORING_GROUP),
+    binding(NETWORK_POLICY_AGENT, NETWORK_POLICY_AGENT, "Group", NODES),
 )

@@ -1,7 +1,9 @@
 """The Node authorizer: what a node's agent (system:node:NAME in system:nodes) may do, decided from the
 pods bound to that node, as Kubernetes' node authorizer graph does.
 
-Reads: Nodes, Services, Endpoints, Namespaces; its own pods (a list must select spec.nodeName=NAME); the
+Reads: Nodes, Services, Endpoints, Namespaces, RuntimeClasses; its own pods (a list must select
+spec.nodeName=NAME, else RBAC decides: the bootstrap network policy agent role lets nodes list every pod and
+NetworkPolicy); the
 ConfigMaps, Secrets and PersistentVolumeClaims those pods name; PersistentVolumes (whose provisioned
 directories the node also removes, dropping the local-path finalizer: an update). Writes: its Node and Lease, its pods' status and deletion,
 events, its metrics, tokens of its pods' ServiceAccounts; reviews of its own callers (delegated
@@ -12,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from api import selectors
+from api import selectors, storage
 from api.podrefs import references
 from controlplane.apiserver.auth.attributes import ALLOW, Attributes, Decision
 from controlplane.apiserver.auth.user import UserInfo
@@ -21,7 +23,8 @@ from proto import types_pb2
 READ = ("get", "list", "watch")
 WRITE = ("create", "update", "patch")
 LEASE_NAMESPACE = "kube-node-lease"
-READ_ANY = {("", "nodes"), ("", "services"), ("", "endpoints"), ("", "namespaces")}
+# RuntimeClasses: Kubernetes' system:node role reads them (the kubelet looks up each pod's handler).
+READ_ANY = {("", "nodes"), ("", "services"), ("", "endpoints"), ("", "namespaces"), ("node.k8s.io", "runtimeclasses")}
 DELEGATION = {("authentication.k8s.io", "tokenreviews"), ("authorization.k8s.io", "subjectaccessreviews")}
 
 
@@ -77,6 +80,8 @@ def authorize(user: UserInfo, attrs: Attributes, graph: PodGraph) -> Decision | 
         return ALLOW  # the agent asks who its own callers are and what they may do (its /metrics)
     if (group, resource) == ("", "pods"):
         return _pods(node, attrs, graph)
+    if (group, resource) == ("networking.k8s.io", "networkpolicies") and verb in READ and not sub:
+        return None  # RBAC decides: the network policy agent's role (bootstrap)
     if (group, resource, sub, verb) == ("", "serviceaccounts", "token", "create"):
         # The agent asks for the tokens of its pods' ServiceAccounts (kube-api-access volumes).
         if any(p.spec.node_name == node and p.metadata.namespace == attrs.namespace
@@ -84,9 +89,8 @@ def authorize(user: UserInfo, attrs: Attributes, graph: PodGraph) -> Decision | 
             return ALLOW
         return _deny(f"no relationship found between node '{node}' and this object")
     if (group, resource) == ("", "persistentvolumeclaims") and verb == "get" and not sub:
-        if any(p.spec.node_name == node and p.metadata.namespace == attrs.namespace and attrs.name in
-               (v.persistent_volume_claim.claim_name for v in p.spec.volumes if v.HasField("persistent_volume_claim"))
-               for p in graph.pods()):
+        if any(p.spec.node_name == node and p.metadata.namespace == attrs.namespace
+               and attrs.name in storage.claim_names(p) for p in graph.pods()):
             return ALLOW
         return _deny(f"no relationship found between node '{node}' and this object")
     if (group, resource) == ("", "persistentvolumes") and not sub and verb in (*READ, "update", "patch"):
@@ -102,12 +106,13 @@ def authorize(user: UserInfo, attrs: Attributes, graph: PodGraph) -> Decision | 
     return _deny("")
 
 
-def _pods(node: str, attrs: Attributes, graph: PodGraph) -> Decision:
+def _pods(node: str, attrs: Attributes, graph: PodGraph) -> Decision | None:
     verb, sub = attrs.verb, attrs.subresource
     if verb in ("list", "watch") and not sub:
         if selected(attrs.field_selector, "spec.nodeName") == node:
             return ALLOW
-        return _deny(f"a node may only list and watch pods with fieldSelector spec.nodeName={node}")
+        return None  # RBAC decides: the network policy agent's role (bootstrap) reads every pod
+
     pod = graph.pod(attrs.namespace, attrs.name) if attrs.name else None
     if pod is None or pod.spec.node_name != node:
         return _deny(f"no relationship found between node '{node}' and this object")

@@ -39,8 +39,10 @@ def _must(names, verb_singular: str, verb_plural: str) -> str:
 # ---------------------------------------------------------------- baseline
 
 def host_namespaces(pod):
-    if pod.spec.host_network:
-        return "host namespaces (hostNetwork=true)"
+    shared = [name for on, name in ((pod.spec.host_network, "hostNetwork=true"), (pod.spec.host_pid, "hostPID=true"),
+                                    (pod.spec.host_ipc, "hostIPC=true")) if on]
+    if shared:
+        return f"host namespaces ({', '.join(shared)})"
 
 
 def privileged(pod):
@@ -108,7 +110,14 @@ def _volume_type(volume: types_pb2.Volume) -> str:
     return "empty_dir"  # a volume naming no source is an emptyDir, as Kubernetes defaults it
 
 
+def _windows(pod) -> bool:
+    """A windows pod cannot set these Linux fields, so restricted (since 1.25) does not ask for them."""
+    return pod.spec.os.name == "windows"
+
+
 def privilege_escalation(pod):
+    if _windows(pod):
+        return None
     names = [c.name for c in _containers(pod) if not (c.security_context.HasField("allow_privilege_escalation")
                                                       and not c.security_context.allow_privilege_escalation)]
     if names:
@@ -117,6 +126,8 @@ def privilege_escalation(pod):
 
 
 def capabilities_restricted(pod):
+    if _windows(pod):
+        return None
     names = [c.name for c in _containers(pod) if "ALL" not in c.security_context.capabilities.drop]
     if names:
         return f'unrestricted capabilities ({_who(names)} must set securityContext.capabilities.drop=["ALL"])'
@@ -144,6 +155,8 @@ def run_as_user_root(pod):
 
 
 def seccomp_restricted(pod):
+    if _windows(pod):
+        return None
     allowed = ("RuntimeDefault", "Localhost")
     pod_ok = pod.spec.security_context.seccomp_profile.type in allowed
     names = [c.name for c in _containers(pod)

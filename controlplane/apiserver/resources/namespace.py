@@ -12,6 +12,7 @@ FINALIZER = "kubernetes"
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 # Kubernetes' NamespaceLifecycle admission keeps these (kube-node-lease may go: it is made again).
 IMMORTAL_NAMESPACES = ("default", "kube-system", "kube-public")
+NAME_LABEL = "kubernetes.io/metadata.name"
 
 
 class NamespaceStrategy(Strategy):
@@ -35,6 +36,9 @@ class NamespaceStrategy(Strategy):
             new.spec.finalizers.extend(old.spec.finalizers)
 
     def default(self, ns: types_pb2.Namespace) -> None:
+        # As Kubernetes' namespace defaulting: every namespace carries its name as a label, so a
+        # NetworkPolicy's namespaceSelector can pick one by name.
+        ns.metadata.labels[NAME_LABEL] = ns.metadata.name
         if not ns.status.phase:
             ns.status.phase = "Active"
 

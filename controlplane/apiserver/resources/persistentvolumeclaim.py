@@ -3,6 +3,7 @@ naming no class gets the default StorageClass at admission (controlplane/apiserv
 from __future__ import annotations
 
 from api import storage
+from controlplane.apiserver import defaults
 from controlplane.apiserver.resources.strategy import Strategy
 from controlplane.apiserver.validation import storage as validation
 from proto import types_pb2
@@ -16,8 +17,7 @@ class PersistentVolumeClaimStrategy(Strategy):
         pvc.status.phase = storage.PENDING
 
     def default(self, pvc: types_pb2.PersistentVolumeClaim) -> None:
-        if not pvc.spec.HasField("volume_mode"):
-            pvc.spec.volume_mode = "Filesystem"
+        defaults.claim_spec(pvc.spec)
 
     def validate(self, pvc: types_pb2.PersistentVolumeClaim) -> list[str]:
         return validation.validate_claim(pvc)

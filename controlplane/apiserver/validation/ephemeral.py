@@ -2,7 +2,7 @@
 the pods/ephemeralcontainers subresource: containers may be added to a pod there, never changed or removed."""
 from __future__ import annotations
 
-from controlplane.apiserver.validation import pods
+from controlplane.apiserver.validation import podruntime, pods
 from controlplane.apiserver.validation.fielderrors import Path, forbidden, not_found
 from proto import types_pb2
 
@@ -11,7 +11,8 @@ FORBIDDEN = "cannot be set for an Ephemeral Container"
 # The Container fields Kubernetes refuses on an ephemeral container (allowedEphemeralContainerFields): a
 # debugging container serves nothing and guarantees nothing, so it has no ports, probes, hooks or resources,
 # and it is never restarted.
-NOT_ALLOWED = (("ports", "ports"), ("resources", "resources"), ("liveness_probe", "livenessProbe"),
+NOT_ALLOWED = (("ports", "ports"), ("resources", "resources"), ("resize_policy", "resizePolicy"),
+               ("liveness_probe", "livenessProbe"),
                ("readiness_probe", "readinessProbe"), ("startup_probe", "startupProbe"),
                ("lifecycle", "lifecycle"), ("restart_policy", "restartPolicy"))
 
@@ -40,6 +41,8 @@ def validate_ephemeral_containers(spec: types_pb2.PodSpec, path: Path) -> list[s
                 checked.ClearField(field)
         # The container checks proper (image, env, mounts, ...) and the name, unique among every container.
         errors += pods.validate_container(checked, p, volumes, seen)
+        if ec.volume_devices:
+            errors.append(forbidden(p.child("volumeDevices"), podruntime.VOLUME_DEVICES))
         for j, mount in enumerate(ec.volume_mounts):
             # A subPath is a bind mount that would outlive the debugging session until the pod goes.
             if mount.sub_path:

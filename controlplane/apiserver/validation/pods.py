@@ -11,7 +11,7 @@ from api import manifest, names, quantity
 from controlplane.apiserver.validation.fielderrors import (Path, at_least, duplicate, each, forbidden, invalid,
                                                            is_ip, manifest_name, not_found, not_supported, one_of,
                                                            required, unique_label)
-from controlplane.apiserver.validation import podaffinity, podsources, priority, security
+from controlplane.apiserver.validation import podaffinity, podruntime, podsources, priority, security
 from controlplane.apiserver.validation.meta import validate_labels
 from proto import types_pb2
 
@@ -104,9 +104,13 @@ def validate_pod_spec(spec: types_pb2.PodSpec, path: Path) -> list[str]:
     errors += podsources.validate_image_pull_secrets(spec.image_pull_secrets, path.child("imagePullSecrets"))
     if spec.HasField("security_context"):
         errors += security.validate_pod_security(spec.security_context, path.child("securityContext"),
-                                                 spec.host_network)
+                                                 spec.host_network, spec.host_ipc)
     errors += validate_host_aliases(spec.host_aliases, path.child("hostAliases"))
     errors += priority.validate_pod_priority(spec, path)
+    errors += podruntime.validate(spec, path)
+    if spec.overhead:
+        # Kubernetes reuses its container resources rule: the path reads spec.overhead.limits[cpu].
+        errors += validate_resources(types_pb2.ResourceRequirements(limits=spec.overhead), path.child("overhead"))
     return errors
 
 
@@ -130,10 +134,12 @@ def validate_containers(spec: types_pb2.PodSpec, path: Path) -> list[str]:
     errors = []
     for i, c in enumerate(spec.init_containers):
         errors += validate_container(c, path.child("initContainers").index(i), volumes, seen, init=True)
+        errors += podruntime.validate_container(c, path.child("initContainers").index(i), spec.restart_policy, True)
     if not spec.containers:
         errors.append(required(path.child("containers")))
     for i, c in enumerate(spec.containers):
         errors += validate_container(c, path.child("containers").index(i), volumes, seen)
+        errors += podruntime.validate_container(c, path.child("containers").index(i), spec.restart_policy, False)
     return errors
 
 
@@ -293,7 +299,7 @@ def validate_resource_name(name: str, path: Path) -> list[str]:
     return errors
 
 
-VOLUME_SOURCES = ("empty_dir", "host_path", *podsources.CONFIG_SOURCES, "persistent_volume_claim")
+VOLUME_SOURCES = podsources.VOLUME_SOURCES
 
 
 def validate_volumes(volumes: Iterable[types_pb2.Volume], path: Path) -> list[str]:
@@ -318,6 +324,10 @@ def validate_volumes(volumes: Iterable[types_pb2.Volume], path: Path) -> list[st
             errors += podsources.validate_config_volume(volume, p)
         if volume.HasField("persistent_volume_claim"):
             errors += podsources.validate_claim_volume(volume.persistent_volume_claim, p.child("persistentVolumeClaim"))
+        if volume.HasField("ephemeral"):
+            # imported here: claim validation lives with the storage kinds, whose module imports this one
+            from controlplane.apiserver.validation import storage
+            errors += storage.validate_ephemeral_volume(volume.ephemeral, p.child("ephemeral"))
     return errors
 
 

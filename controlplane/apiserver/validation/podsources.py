@@ -11,6 +11,8 @@ from controlplane.apiserver.validation.fielderrors import (Path, each, forbidden
 from proto import types_pb2
 
 CONFIG_SOURCES = ("config_map", "secret", "projected", "downward_api")
+# Every volume source a pod may name (a volume naming none is an emptyDir).
+VOLUME_SOURCES = ("empty_dir", "host_path", *CONFIG_SOURCES, "persistent_volume_claim", "ephemeral")
 MAX_MODE = 0o777
 # The pod fields a downwardAPI volume may hold (besides labels['k'] and annotations['k']).
 VOLUME_FIELD_PATHS = ("metadata.annotations", "metadata.labels", "metadata.name", "metadata.namespace",

@@ -81,7 +81,8 @@ def _app_armor(profile: types_pb2.AppArmorProfile, path: Path) -> list[str]:
     return []
 
 
-def validate_pod_security(sc: types_pb2.PodSecurityContext, path: Path, host_network: bool) -> list[str]:
+def validate_pod_security(sc: types_pb2.PodSecurityContext, path: Path, host_network: bool,
+                          host_ipc: bool = False) -> list[str]:
     errors = _common(sc, path)
     for i, group in enumerate(sc.supplemental_groups):
         errors += _id(group, path.child("supplementalGroups").index(i))
@@ -103,9 +104,16 @@ def validate_pod_security(sc: types_pb2.PodSecurityContext, path: Path, host_net
             errors.append(forbidden(p.child("name"), f'sysctl "{sysctl.name}" is not in the safe set '
                                                      f'({", ".join(SAFE_SYSCTLS)})'))
         elif host_network and sysctl.name.startswith("net."):
-            errors.append(forbidden(p.child("name"), f'sysctl "{sysctl.name}" may not be set in the host '
-                                                     f'network namespace (hostNetwork: true)'))
+            errors.append(invalid(p.child("name"), sysctl.name, "may not be specified when 'hostNetwork' is true"))
+        elif host_ipc and _ipc_sysctl(sysctl.name):
+            errors.append(invalid(p.child("name"), sysctl.name, "may not be specified when 'hostIPC' is true"))
     return errors
+
+
+def _ipc_sysctl(name: str) -> bool:
+    """Kubernetes' sysctl namespaces (component-helpers/node/util/sysctl): these belong to the IPC namespace."""
+    return name in ("kernel.sem", "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.msgmax",
+                    "kernel.msgmnb", "kernel.msgmni", "kernel.shm_rmid_forced") or name.startswith("fs.mqueue.")
 
 
 def validate_container_security(sc: types_pb2.SecurityContext, path: Path) -> list[str]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from api import names, quantity, storage
 from controlplane.apiserver.validation.fielderrors import (Path, each, forbidden, invalid, manifest_name,
                                                            not_supported, required)
-from controlplane.apiserver.validation.meta import validate_label_selector
+from controlplane.apiserver.validation.meta import validate_annotations, validate_label_selector, validate_labels
 from controlplane.apiserver.validation.pods import validate_host_path, validate_node_selector
 from proto import types_pb2
 
@@ -134,6 +134,26 @@ def validate_claim_spec(spec: types_pb2.PersistentVolumeClaimSpec, path: Path) -
         errors += _class_name(spec.storage_class_name, path.child("storageClassName"))
     errors += _volume_mode(spec, path.child("volumeMode"))
     return errors
+
+
+# Go's field names, lower-cased at the first letter, as Kubernetes' validateFieldAllowList names them
+_GO_META_NAMES = {"uid": "uID"}
+
+
+def validate_ephemeral_volume(source: types_pb2.EphemeralVolumeSource, path: Path) -> list[str]:
+    """A pod's generic ephemeral volume: a claim template whose spec is a claim's and whose metadata holds only
+    labels and annotations (Kubernetes' validateEphemeralVolumeSource, ValidateTemplateObjectMeta)."""
+    p = path.child("volumeClaimTemplate")
+    if not source.HasField("volume_claim_template"):
+        return [required(p)]
+    template, meta_path = source.volume_claim_template, p.child("metadata")
+    errors = validate_annotations(template.metadata.annotations, meta_path.child("annotations"))
+    errors += validate_labels(template.metadata.labels, meta_path.child("labels"))
+    for field, _ in template.metadata.ListFields():
+        if field.name not in ("labels", "annotations"):
+            name = _GO_META_NAMES.get(field.json_name, field.json_name)
+            errors.append(forbidden(meta_path.child(name), "cannot be set for an ephemeral volume"))
+    return errors + validate_claim_spec(template.spec, p.child("spec"))
 
 
 def validate_claim(pvc: types_pb2.PersistentVolumeClaim) -> list[str]:

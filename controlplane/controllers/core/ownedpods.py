@@ -1,5 +1,5 @@
-"""What the controllers that own pods (ReplicaSet, DaemonSet, Job) do alike: wake a pod's controller on
-its events, telling the expectations what was seen, and delete pods while those expectations wait.
+"""What the controllers that own pods (ReplicaSet/ReplicationController, DaemonSet, Job) do alike: wake a pod's
+controller on its events, telling the expectations what was seen, and delete pods while those expectations wait.
 """
 from __future__ import annotations
 

@@ -7,13 +7,10 @@ from api import errors, meta, podstatus, retry, storage
 from controlplane.controllers.core.controller import Context, Controller
 
 
-def claims_of(pod) -> list[str]:
-    return [v.persistent_volume_claim.claim_name for v in pod.spec.volumes if v.HasField("persistent_volume_claim")]
-
-
 def claim_in_use(pvc, pods) -> bool:
-    """A pod of the claim's namespace that mounts it and has not ended (Kubernetes' podUsesPVC)."""
-    return any(p.metadata.namespace == pvc.metadata.namespace and pvc.metadata.name in claims_of(p)
+    """A pod of the claim's namespace that mounts it (an ephemeral volume's claim too) and has not ended
+    (Kubernetes' podUsesPVC)."""
+    return any(p.metadata.namespace == pvc.metadata.namespace and pvc.metadata.name in storage.claim_names(p)
                and p.status.phase not in podstatus.TERMINAL_PHASES for p in pods)
 
 
@@ -82,7 +79,7 @@ class PVCProtectionController(_Protection):
         self.pods.add_handlers(on_update=lambda old, new: self._pod_changed(new), on_delete=self._pod_changed)
 
     def _pod_changed(self, pod) -> None:
-        for name in claims_of(pod):
+        for name in storage.claim_names(pod):
             self.enqueue(f"{pod.metadata.namespace}/{name}")
 
     def in_use(self, pvc) -> bool:

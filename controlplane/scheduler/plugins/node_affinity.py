@@ -12,6 +12,7 @@ from controlplane.scheduler.nodeinfo import NodeInfo
 from controlplane.scheduler.podinfo import PodInfo
 from proto import types_pb2
 
+OS_LABEL = "kubernetes.io/os"
 MISMATCH = Status.unschedulable("node(s) didn't match Pod's node affinity/selector")
 
 Match = Callable[[Mapping[str, str], str], bool]  # (node labels, node name) -> matches
@@ -72,7 +73,12 @@ class NodeMatcher:
         if spec.affinity.node_affinity.HasField("required_during_scheduling_ignored_during_execution"):
             required = spec.affinity.node_affinity.required_during_scheduling_ignored_during_execution
             terms = tuple(_term(t) for t in required.node_selector_terms)
-        return cls(tuple(spec.node_selector.items()), terms)
+        selector = dict(spec.node_selector)
+        if spec.os.name:
+            # A pod for an OS runs only where the node says it is that OS (the kubelet would refuse it elsewhere:
+            # PodOSNotSupported); a nodeSelector naming another OS is left to match nothing, as it then does.
+            selector.setdefault(OS_LABEL, spec.os.name)
+        return cls(tuple(selector.items()), terms)
 
     def matches(self, labels: Mapping[str, str], name: str) -> bool:
         if any(labels.get(k) != v for k, v in self.selector):
@@ -94,7 +100,7 @@ class NodeAffinity(FilterPlugin, ScorePlugin):
 
     def pre_filter(self, pod: PodInfo) -> Status:
         spec = pod.pod.spec
-        if not spec.node_selector and not spec.affinity.node_affinity.HasField(
+        if not spec.node_selector and not spec.os.name and not spec.affinity.node_affinity.HasField(
                 "required_during_scheduling_ignored_during_execution"):
             return SKIP
         pod.state[self.name] = NodeMatcher.of(spec)

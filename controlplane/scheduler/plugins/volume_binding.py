@@ -1,5 +1,5 @@
-"""VolumeBinding: a pod's PersistentVolumeClaims must exist and, unless their class waits for the first
-consumer, be bound; a bound volume's node affinity limits the nodes; an unbound WaitForFirstConsumer claim
+"""VolumeBinding: a pod's PersistentVolumeClaims (its ephemeral volumes' claims too, once the ephemeral volume
+controller has made them for the pod) must exist and, unless their class waits for the first consumer, be bound; a bound volume's node affinity limits the nodes; an unbound WaitForFirstConsumer claim
 needs a node where a volume fits it, or a class that provisions one there (Kubernetes' VolumeBinding plugin).
 
 The scheduler reads the claims, volumes and classes from its caches into PodInfo.state[VOLUMES] before each
@@ -27,6 +27,8 @@ class Claim:
     claim: object | None  # the PersistentVolumeClaim, None when it does not exist
     volume: object | None  # the volume it is bound to
     storage_class: object | None
+    ephemeral: bool = False  # an ephemeral volume's claim, made for the pod
+    not_for_pod: str = ""  # why an ephemeral volume's claim of that name is not the pod's own
 
 
 @dataclass(frozen=True)
@@ -35,21 +37,21 @@ class PodClaims:
     volumes: tuple  # every PersistentVolume, for the claims still to bind
 
 
-def claim_names(pod) -> list[str]:
-    return [v.persistent_volume_claim.claim_name for v in pod.spec.volumes if v.HasField("persistent_volume_claim")]
-
-
 def claims_of(pod, claims, volumes, classes) -> PodClaims | None:
     """The snapshot the plugin decides from (None for a pod without claims); arguments are informer-like."""
-    names = claim_names(pod)
-    if not names:
-        return None
     found = []
-    for name in names:
+    for v in pod.spec.volumes:
+        name = storage.claim_of(pod, v)
+        if name is None:
+            continue
         pvc = claims.get(f"{pod.metadata.namespace}/{name}")
         pv = volumes.get(pvc.spec.volume_name) if pvc is not None and pvc.spec.volume_name else None
         sc = classes.get(storage.claim_class(pvc)) if pvc is not None and storage.claim_class(pvc) else None
-        found.append(Claim(name, pvc, pv, sc))
+        ephemeral = v.HasField("ephemeral")
+        foreign = storage.not_for_pod(pod, pvc) if ephemeral and pvc is not None else ""
+        found.append(Claim(name, pvc, pv, sc, ephemeral, foreign))
+    if not found:
+        return None
     return PodClaims(tuple(found), tuple(volumes.list()) if any(c.volume is None for c in found) else ())
 
 
@@ -66,10 +68,15 @@ class VolumeBinding(FilterPlugin):
         if facts is None:
             return SKIP
         for c in facts.claims:
+            if c.claim is None and c.ephemeral:  # normal just after the pod is made
+                return Status.unschedulable(
+                    f'waiting for ephemeral volume controller to create the persistentvolumeclaim "{c.name}"')
             if c.claim is None:
                 return Status.unschedulable(f'persistentvolumeclaim "{c.name}" not found')
             if c.claim.metadata.deletion_timestamp:
                 return Status.unschedulable(f'persistentvolumeclaim "{c.name}" is being deleted')
+            if c.not_for_pod:
+                return Status.unschedulable(c.not_for_pod)
             if not c.claim.spec.volume_name and not waits_for_consumer(c):
                 return UNBOUND_IMMEDIATE
         return SUCCESS

@@ -81,3 +81,10 @@ def test_selector_and_affinity_must_both_match():
                    affinity=required({"matchExpressions": [{"key": "zone", "operator": "In", "values": ["a"]}]}))
     assert verdict(pod, node_info(labels={"disk": "ssd", "zone": "a"}))
     assert not verdict(pod, node_info(labels={"zone": "a"}))
+
+
+def test_a_pod_naming_an_os_goes_only_to_nodes_labelled_with_it():
+    pod = pod_info(os={"name": "windows"})
+    assert not verdict(pod, node_info(labels={"kubernetes.io/os": "linux"}))
+    assert verdict(pod, node_info(labels={"kubernetes.io/os": "windows"}))
+    assert verdict(pod_info(os={"name": "linux"}), node_info(labels={"kubernetes.io/os": "linux", "zone": "a"}))

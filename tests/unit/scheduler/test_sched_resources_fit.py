@@ -43,3 +43,10 @@ def test_removing_a_pod_frees_its_requests():
     node = node_info("n", pod("a", cpu="1"), cpu="1")
     node.remove_pod("default/a")
     assert fit.filter(pod_info(cpu="1"), node).ok
+
+
+def test_a_runtime_class_overhead_counts_with_the_containers_requests():
+    from tests.unit.scheduler.builders import pod_info
+    plain = pod_info(cpu="500m", memory="64Mi")
+    with_overhead = pod_info(cpu="500m", memory="64Mi", overhead={"cpu": "250m", "memory": "120Mi"})
+    assert (with_overhead.cpu - plain.cpu, with_overhead.memory - plain.memory) == (250, 120 * 2**20)

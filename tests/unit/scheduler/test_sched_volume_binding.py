@@ -74,3 +74,25 @@ def test_a_wait_for_first_consumer_claim_needs_a_node_where_a_volume_fits_or_is_
                                 volumeBindingMode="WaitForFirstConsumer")
     anywhere = _pod_with([claim("data", storageClassName="local")], [], [provisioned])
     assert plugin.pre_filter(anywhere).ok and plugin.filter(anywhere, node_info("node-b")).ok
+
+
+def _ephemeral_pod(claims):
+    info = pod_info("web", volumes=[{"name": "scratch", "ephemeral": {"volumeClaimTemplate": {
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}}}])
+    info.pod.metadata.uid = "pod-uid"
+    info.state[VOLUMES] = claims_of(info.pod, Objects({f"default/{c.metadata.name}": c for c in claims}),
+                                    Objects(), Objects())
+    return info
+
+
+def test_an_ephemeral_volume_waits_for_its_claim_and_refuses_one_the_pod_does_not_own():
+    plugin = VolumeBinding()
+    waiting = plugin.pre_filter(_ephemeral_pod([]))
+    assert waiting.reasons == ('waiting for ephemeral volume controller to create the persistentvolumeclaim '
+                               '"web-scratch"',)
+    foreign = plugin.pre_filter(_ephemeral_pod([claim("web-scratch", storageClassName="")]))
+    assert foreign.reasons == ("PVC default/web-scratch was not created for pod default/web (pod is not owner)",)
+    own = claim("web-scratch", storageClassName="")
+    own.metadata.owner_references.add(kind="Pod", name="web", uid="pod-uid", controller=True)
+    # its own claim is then judged as any persistentVolumeClaim of that name: unbound and Immediate here
+    assert plugin.pre_filter(_ephemeral_pod([own])).reasons == ("pod has unbound immediate PersistentVolumeClaims",)
