@@ -49,3 +49,12 @@ def test_runtime_class_validation_and_immutable_handler():
         'overhead.limits[cpu]: Invalid value: "-1": must be greater than or equal to 0']
     assert validate_runtime_class_update(rc(handler="runc"), GVISOR) == [
         'handler: Invalid value: "runc": field is immutable']
+
+
+def test_describe_shows_the_handler_overhead_and_scheduling():
+    from datetime import datetime, timezone
+
+    from cli.describe import describe
+    lines = describe(GVISOR, [], datetime.now(timezone.utc))
+    assert "Handler:            runsc" in lines
+    assert lines[lines.index("Overhead:") + 1:lines.index("Overhead:") + 3] == ["  podFixed:", "    cpu: 250m"]
