@@ -422,7 +422,7 @@ class PodSyncer:
             services = servicelinks.service_env(pod, env.services.list()) if env.services is not None else None
             env_vars = envvars.resolve(c, pod, self._facts(state), lookup, services)
             command, args = envvars.command_line(c, env_vars)
-            mount_list, dirs = containers.mounts(pod, c, env.state_dir, state.claim_dirs)
+            mount_list, dirs = containers.mounts(pod, c, env.state_dir, state.claim_dirs, env_vars)
         except (envvars.EnvError, containers.SpecError) as e:
             env.recorder.warning(pod, "Failed", f"Error: {e}")
             return status.Waiting("CreateContainerConfigError", str(e))
