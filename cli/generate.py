@@ -99,6 +99,14 @@ def pod_disruption_budget(name: str, selector: str, min_available: str = "", max
     return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": metadata, "spec": spec}
 
 
+def priority_class(name: str, value: int, description: str = "", global_default: bool = False,
+                   preemption_policy: str = "PreemptLowerPriority") -> dict:
+    """As kubectl create priorityclass (a cluster-scoped kind: no namespace)."""
+    return {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": name},
+            "value": value, "globalDefault": global_default, "description": description,
+            "preemptionPolicy": preemption_policy}
+
+
 def namespace(name: str) -> dict:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
 

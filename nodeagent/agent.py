@@ -131,7 +131,8 @@ class NodeAgent:
         # Cluster DNS shares the proxy's Service and Endpoints informers; it listens once the bridge is up.
         self.env.dns = ClusterDns(self.client, self.cfg.cluster_domain, self.cfg.dns_upstream, self.cfg.dns_port,
                                   self.cfg.host_netns, services=self.proxy.services, endpoints=self.proxy.endpoints)
-        self.policies = PolicyEnforcer(self.client, self.cfg.node_name, self.cfg.host_netns)
+        self.policies = PolicyEnforcer(self.client, self.cfg.node_name, self.cfg.host_netns,
+                                       dns_address=self._dns_address, dns_port=self.cfg.dns_port)
         await self.policies.start()
         self.speaker = Speaker(self.cfg.node_name, self.cfg.node_ip, self.cfg.interface, self.cfg.host_netns,
                                self.proxy.services, self.proxy.endpoints, nodes, self.recorder)
@@ -139,6 +140,10 @@ class NodeAgent:
         self.local_path = LocalPathCleaner(self.client, self.cfg.node_name,
                                            lambda: self.reporter.node.metadata.labels)
         self.local_path.start()
+
+    def _dns_address(self) -> str:
+        """Where pods' DNS queries go: the bridge address, once the pod network is up."""
+        return self.network.gateway_ip() if self.env.network_ready.is_set() else ""
 
     def ready(self) -> bool:
         """/readyz and the gRPC health service: registered and the pod cache complete."""
@@ -167,7 +172,8 @@ class NodeAgent:
         if self.proxy is not None:
             await self.proxy.stop()  # a clean stop leaves no service rules behind
         if self.policies is not None:
-            await self.policies.stop()  # nor policy rules
+            # Policy rules stay: the pods keep running, isolated, until the next agent replaces the table.
+            await self.policies.stop(remove_table=False)
         if self.env.dns is not None:
             await self.env.dns.stop()
         for task in self._tasks:
@@ -222,6 +228,8 @@ class NodeAgent:
             except OSError as e:
                 log.error("node %s: cluster DNS: %s", self.cfg.node_name, e)
         self.env.network_ready.set()
+        if self.policies is not None:  # the DNS address is known now: egress rules allowing DNS reach it
+            self.policies.request()
         self.reporter.kick()
         log.info("node %s: pod network %s ready", self.cfg.node_name, pod_cidr)
 

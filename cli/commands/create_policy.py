@@ -1,5 +1,5 @@
-"""`skiff create poddisruptionbudget NAME --selector=... --min-available=N|--max-unavailable=N`, as kubectl's
-generator: the budget is built from flags on this side (cli.generate), then created."""
+"""`skiff create poddisruptionbudget NAME --selector=... --min-available=N|--max-unavailable=N` and `skiff create
+priorityclass NAME --value=N`, as kubectl's generators: the object is built from flags here (cli.generate), then created."""
 from __future__ import annotations
 
 import argparse
@@ -31,6 +31,25 @@ def register(generators, parents) -> None:
     p.add_argument("--max-unavailable", default="", metavar="N|N%",
                    help="pods that may be unavailable: a number or a percentage")
     p.set_defaults(handler=run)
+    p = generators.add_parser(
+        "priorityclass", aliases=["pc"], parents=parents,
+        help="create a priority class with the given value",
+        description="Create a PriorityClass: pods naming it get its value as their priority (the scheduler "
+                    "places higher ones first and may evict lower ones for them).",
+        epilog="examples:\n  skiff create priorityclass high-priority --value=1000 --description=\"high priority\"\n"
+               "  skiff create priorityclass default-priority --value=1000 --global-default=true\n"
+               "  skiff create priorityclass high-priority --value=1000 --preemption-policy=Never",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("name", metavar="NAME")
+    flags.dry_run(p)
+    flags.output(p)
+    p.add_argument("--value", type=int, default=0, metavar="N", help="the priority of the class's pods (default 0)")
+    p.add_argument("--description", default="", help="what the class is for")
+    p.add_argument("--global-default", nargs="?", const=True, default=False, type=flags.boolean, metavar="BOOL",
+                   help="pods naming no class get this one (only one class may be the default)")
+    p.add_argument("--preemption-policy", default="PreemptLowerPriority", metavar="POLICY",
+                   help="PreemptLowerPriority (default) or Never: whether its pods may evict lower-priority pods")
+    p.set_defaults(handler=run_priority_class)
 
 
 def check(args: argparse.Namespace) -> str:
@@ -63,4 +82,14 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
         raise CliError(f"unable to parse requirement: {e}") from None
     obj, _ = manifest.from_dict(data)
     await writes.create(ctx, args, obj, "failed to create poddisruptionbudgets: ")
+    return 0
+
+
+async def run_priority_class(ctx: Context, args: argparse.Namespace) -> int:
+    from api import manifest
+    from cli import writes
+    data = generate.priority_class(args.name, args.value, args.description, args.global_default,
+                                   args.preemption_policy)
+    obj, _ = manifest.from_dict(data)
+    await writes.create(ctx, args, obj, "failed to create priorityclass: ")
     return 0

@@ -77,6 +77,9 @@ class FilterPlugin:
     """Decides whether a pod may run on a node at all."""
 
     name = ""
+    # False when evicting pods cannot make a node it turned down pass (a label, a taint): preemption does not
+    # look at such a node (Kubernetes' UnschedulableAndUnresolvable).
+    resolvable = True
 
     def pre_filter(self, pod: PodInfo) -> Status:
         """Once per attempt: SKIP when nothing about this pod concerns the plugin, so filter() is not run."""

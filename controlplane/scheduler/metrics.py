@@ -1,5 +1,5 @@
 """The scheduler's Prometheus metrics, with Kubernetes' names: attempts by result and their latency,
-pending pods per queue, and per-plugin time on a sample of attempts."""
+pending pods per queue, per-plugin time on a sample of attempts, and preemption."""
 from __future__ import annotations
 
 import weakref
@@ -21,6 +21,10 @@ PLUGIN_DURATION = Histogram("scheduler_plugin_execution_duration_seconds",
                             buckets=(0.00001, 0.000015, 0.0000225, 0.00003375, 0.0000506, 0.0000759, 0.000114,
                                      0.000171, 0.000256, 0.000384, 0.000577, 0.000865, 0.0013, 0.00195, 0.00292,
                                      0.00438, 0.00657, 0.00985, 0.0148, 0.0222))
+
+PREEMPTION_ATTEMPTS = Counter("scheduler_preemption_attempts_total", "Preemption attempts in the cluster till now.")
+PREEMPTION_VICTIMS = Histogram("scheduler_preemption_victims", "Number of selected preemption victims.",
+                               buckets=(1, 2, 4, 8, 16, 32, 64))
 
 
 def observe_attempt(result: str, profile: str, seconds: float) -> None:

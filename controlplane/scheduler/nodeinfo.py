@@ -16,7 +16,7 @@ class NodeInfo:
 
     __slots__ = ("name", "node", "labels", "taints", "soft_taints", "unschedulable", "ready", "allocatable_cpu",
                  "allocatable_memory", "allocatable_pods", "requested_cpu", "requested_memory", "nonzero_cpu",
-                 "nonzero_memory", "pods", "used_ports", "owner_counts", "affinity_pods")
+                 "nonzero_memory", "pods", "used_ports", "owner_counts", "affinity_pods", "tallied")
 
     def __init__(self, name: str, node: types_pb2.Node | None = None):
         self.name = name
@@ -33,6 +33,7 @@ class NodeInfo:
         self.used_ports: dict[tuple[str, int], list[str]] = {}  # (protocol, port) -> host IPs
         self.owner_counts: dict[str, int] = {}
         self.affinity_pods: dict[str, PodInfo] = {}  # the pods here that carry pod (anti-)affinity terms
+        self.tallied = True  # its pods count in affinity_pods_anywhere (a scratch copy's do not)
         if node is not None:
             self.set_node(node)
 
@@ -56,6 +57,18 @@ class NodeInfo:
         taints = [(t.key, t.value, t.effect) for t in (*self.taints, *self.soft_taints)]
         return (self.labels, taints, self.unschedulable, self.ready, self.allocatable_cpu, self.allocatable_memory,
                 self.allocatable_pods)
+
+    def copy(self) -> "NodeInfo":
+        """A scratch copy to add and remove pods on (preemption's what-ifs), leaving this one and the
+        process-wide tally untouched."""
+        twin = NodeInfo.__new__(NodeInfo)
+        for slot in NodeInfo.__slots__:
+            setattr(twin, slot, getattr(self, slot))
+        twin.pods, twin.owner_counts, twin.affinity_pods = dict(self.pods), dict(self.owner_counts), \
+            dict(self.affinity_pods)
+        twin.used_ports = {port: list(ips) for port, ips in self.used_ports.items()}
+        twin.tallied = False
+        return twin
 
     def add_pod(self, pod: PodInfo) -> None:
         self.pods[pod.key] = pod
@@ -85,7 +98,8 @@ class NodeInfo:
                 self.affinity_pods[pod.key] = pod
             else:
                 self.affinity_pods.pop(pod.key, None)
-            NodeInfo.affinity_pods_anywhere += sign
+            if self.tallied:
+                NodeInfo.affinity_pods_anywhere += sign
         if pod.owner_uid:
             count = self.owner_counts.get(pod.owner_uid, 0) + sign
             if count:

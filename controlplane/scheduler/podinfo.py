@@ -30,6 +30,7 @@ class PodInfo:
     # It carries pod (anti-)affinity terms: the nodes keep such pods apart, so that InterPodAffinity can
     # skip a pod when no pod anywhere has terms (the common case) without walking every pod.
     has_pod_affinity: bool = False
+    priority: int = 0  # spec.priority, as the Priority admission resolved it: queue order and preemption
     # What plugins work out once per attempt in pre_filter (Kubernetes' CycleState), by plugin name.
     state: dict[str, object] = field(default_factory=dict)
 
@@ -62,7 +63,7 @@ class PodInfo:
         affinity = pod.spec.affinity
         has_terms = affinity.HasField("pod_affinity") or affinity.HasField("pod_anti_affinity")
         return cls(meta.key(pod), pod, cpu, memory, nonzero_cpu, nonzero_memory, host_ports(pod),
-                   owner.uid if owner is not None else "", has_terms)
+                   owner.uid if owner is not None else "", has_terms, pod.spec.priority)
 
 
 def host_ports(pod: types_pb2.Pod) -> tuple[HostPort, ...]:

@@ -2,7 +2,8 @@
 for a decision, assumes it and hands the bind to a bounded set of concurrent API calls.
 
 Every outcome is told to the user: a Scheduled event and the winning scores on the pod, or
-PodScheduled=False with Kubernetes' message and a FailedScheduling event."""
+PodScheduled=False with Kubernetes' message and a FailedScheduling event. A pod that fits nowhere may preempt
+(preemption.py decides): it is nominated to a node, the victims there are deleted, and it is tried again."""
 from __future__ import annotations
 
 import asyncio
@@ -17,7 +18,7 @@ from api.client import Client
 from api.events import EventRecorder
 from api.informer import Informer
 from api.tasks import cancel_and_wait
-from controlplane.scheduler import metrics, placement, plugins
+from controlplane.scheduler import metrics, placement, plugins, preemption
 from controlplane.scheduler.cache import DEFAULT_ASSUMED_TTL, Cache
 from controlplane.scheduler.framework import Profile
 from controlplane.scheduler.plugins import volume_binding
@@ -62,6 +63,9 @@ class Scheduler:
         self.claims = Informer(client, "PersistentVolumeClaim")
         self.volumes = Informer(client, "PersistentVolume")
         self.classes = Informer(client, "StorageClass")
+        self.budgets = Informer(client, "PodDisruptionBudget")  # what preemption weighs before it evicts
+        # Pods that preempted, by key: (node, pod), counted on that node by pods of no higher priority.
+        self._nominated: dict[str, tuple[str, PodInfo]] = {}
         self._claims_changed = asyncio.Event()
         self.events = EventRecorder(client, self.config.name, self.config.identity)
         self._slots = asyncio.Semaphore(self.config.parallelism)
@@ -88,12 +92,12 @@ class Scheduler:
         self.events.start(writers=self.config.parallelism)
         self.nodes.start()
         self.pods.start()
-        for informer in (self.claims, self.volumes, self.classes):
+        for informer in (self.claims, self.volumes, self.classes, self.budgets):
             informer.start()
         try:
             await self.nodes.wait_synced(sync_timeout)
             await self.pods.wait_synced(sync_timeout)
-            for informer in (self.claims, self.volumes, self.classes):
+            for informer in (self.claims, self.volumes, self.classes, self.budgets):
                 await informer.wait_synced(sync_timeout)
         except BaseException:
             await self.stop()
@@ -114,7 +118,7 @@ class Scheduler:
             await asyncio.gather(*self._calls, return_exceptions=True)
         await self.pods.stop()
         await self.nodes.stop()
-        for informer in (self.claims, self.volumes, self.classes):
+        for informer in (self.claims, self.volumes, self.classes, self.budgets):
             await informer.stop()
         await self.events.stop()
 
@@ -139,19 +143,33 @@ class Scheduler:
                 self.cache.add_pod(PodInfo.of(pod), pod.spec.node_name)
         elif self._responsible(pod):
             self.queue.add(meta.key(pod), pod.spec.priority, pod.metadata.creation_timestamp)
+            self._note_nomination(pod)
+
+    def _note_nomination(self, pod: types_pb2.Pod) -> None:
+        """Keep what the pod's status says of its nomination (a restarted scheduler learns it back)."""
+        key = meta.key(pod)
+        if pod.status.nominated_node_name and not pod.spec.node_name and self._responsible(pod):
+            self._nominated[key] = (pod.status.nominated_node_name, PodInfo.of(pod))
+        else:
+            self._nominated.pop(key, None)
 
     def _on_pod_update(self, old: types_pb2.Pod, new: types_pb2.Pod) -> None:
         key = meta.key(new)
+        if old.status.nominated_node_name != new.status.nominated_node_name or new.spec.node_name:
+            self._note_nomination(new)
         if new.spec.node_name:
             if not old.spec.node_name:
                 self.queue.delete(key)
             if new.status.phase in TERMINAL_PHASES:  # a finished pod holds nothing any more
                 if self.cache.remove_pod(key):
                     self.queue.move_all_to_active("AssignedPodCompleted")
-            elif not self.cache.has_bound(key, new.spec.node_name):
+            elif not self.cache.has_bound(key, new.spec.node_name) or \
+                    new.metadata.deletion_timestamp != old.metadata.deletion_timestamp:
+                # a terminating pod still holds its room; preemption must see that it is going
                 self.cache.add_pod(PodInfo.of(new), new.spec.node_name)
         elif not self._responsible(new):
             self.queue.delete(key)
+            self._nominated.pop(key, None)
         elif old.spec != new.spec or old.metadata.labels != new.metadata.labels:
             # Only a change of what the pod asks for can change the verdict; our own status writes cannot.
             self.queue.add(key, new.spec.priority, new.metadata.creation_timestamp)
@@ -159,6 +177,7 @@ class Scheduler:
     def _on_pod_delete(self, pod: types_pb2.Pod) -> None:
         key = meta.key(pod)
         self.queue.delete(key)
+        self._nominated.pop(key, None)
         if self.cache.remove_pod(key):
             self.queue.move_all_to_active("AssignedPodDelete")
 
@@ -215,6 +234,8 @@ class Scheduler:
         if claims is not None:
             info.state[volume_binding.VOLUMES] = claims
         nodes = self.cache.nodes()
+        if self._nominated:
+            nodes = preemption.with_nominated(nodes, self._nominated.values(), info)
         self._attempts += 1
         timings = {} if self._attempts % metrics.PLUGIN_SAMPLE_EVERY == 1 else None
         decision = placement.schedule(info, nodes, self.profile, self.config.percentage_of_nodes_to_score,
@@ -226,16 +247,43 @@ class Scheduler:
         if nodes:
             self._next_start = (self._next_start + decision.evaluated) % len(nodes)
         if decision.node is None:
-            log.info("%s: %s", key, decision.message)
+            message, nominated = decision.message, None
+            if not decision.error and nodes:
+                message, nominated = await self._preempt(pod, info, nodes, decision)
+            log.info("%s: %s", key, message)
             if decision.error:
                 self.queue.requeue_backoff(key)
             else:
                 self.queue.requeue_unschedulable(key)
-            self.events.warning(pod, "FailedScheduling", decision.message)
-            await self._call(self._write_unschedulable(key, decision))
+            self.events.warning(pod, "FailedScheduling", message)
+            await self._call(self._write_unschedulable(key, decision.error, message, nominated))
             return
         self.cache.assume(info, decision.node)  # before any await: the next decision must count it
+        self._nominated.pop(key, None)  # it holds its node as an assumed pod now
         await self._call(self._bind(pod, decision, volume_binding.to_select(claims)))
+
+    async def _preempt(self, pod: types_pb2.Pod, info: PodInfo, nodes,
+                       decision: placement.Decision) -> tuple[str, str | None]:
+        """Kubernetes' PostFilter: the message the pod is told, and the node to nominate it to ("" to clear its
+        nomination, None to leave it as it is), once the victims there are marked for deletion."""
+        budgets = [b for b in self.budgets.list() if b.metadata.namespace == pod.metadata.namespace]
+        nominated = self._nominated.get(info.key, (pod.status.nominated_node_name,))[0]
+        outcome = preemption.preempt(info, nodes, self.profile, budgets, self.cache.node, nominated)
+        if outcome.message not in (preemption.POLICY_NEVER, preemption.TERMINATING):
+            metrics.PREEMPTION_ATTEMPTS.inc()
+        message = f"{decision.message} preemption: {outcome.message}" if outcome.message else decision.message
+        candidate = outcome.candidate
+        if candidate is None:
+            if outcome.clear_nomination and pod.status.nominated_node_name:
+                self._nominated.pop(meta.key(pod), None)
+                return message, ""
+            return message, None
+        self._nominated[info.key] = (candidate.node, info)
+        metrics.PREEMPTION_VICTIMS.observe(len(candidate.victims))
+        log.info("%s: preempting %s on %s", info.key, ", ".join(v.key for v in candidate.victims), candidate.node)
+        # Awaited, as Kubernetes 1.32 does: once the pod is tried again, its victims are seen going.
+        await self._evict(pod, candidate)
+        return message, candidate.node
 
     async def _call(self, call: Awaitable[None]) -> None:
         """Run an API call concurrently, with at most `parallelism` in flight."""
@@ -303,16 +351,49 @@ class Scheduler:
         pvc = self.claims.get(key)
         return pvc is not None and pvc.status.phase == storage.BOUND
 
-    async def _write_unschedulable(self, key: str, decision: placement.Decision) -> None:
-        """PodScheduled=False with the reason and message, as Kubernetes' scheduler writes it."""
-        reason = "SchedulerError" if decision.error else "Unschedulable"
+    async def _evict(self, preemptor: types_pb2.Pod, candidate: preemption.Candidate) -> None:
+        """Delete the victims gracefully, each first marked DisruptionTarget (PreemptionByScheduler) and told why
+        by a Preempted event, as Kubernetes 1.32's preemption does."""
+        why = f"{self.config.name}: preempting to accommodate a higher priority pod"
+        for victim in candidate.victims:
+            pod = self.pods.get(victim.key) or victim.pod
+            namespace, name = pod.metadata.namespace, pod.metadata.name
+            marked = types_pb2.Pod()
+            marked.CopyFrom(pod)
+            try:
+                if meta.set_condition(marked.status.conditions, preemption.DISRUPTION_TARGET, "True",
+                                      preemption.PREEMPTION_BY_SCHEDULER, why):
+                    await self.client.update_status(marked)
+                going, gone = await self.client.delete("Pod", name, namespace, precondition_uid=pod.metadata.uid)
+            except (errors.NotFound, errors.Conflict):
+                self.cache.forget(victim.key)  # gone or replaced already: as good
+                continue
+            except errors.ApiError as e:
+                log.warning("%s: could not preempt %s: %s", meta.key(preemptor), victim.key, e)
+                continue
+            # what the watch will say, told to the cache now: the pod is going (or gone)
+            if gone:
+                self.cache.remove_pod(victim.key)
+            elif going.spec.node_name:
+                self.cache.add_pod(PodInfo.of(going), going.spec.node_name)
+            self.events.normal(pod, "Preempted",
+                               f"Preempted by pod {preemptor.metadata.uid} on node {candidate.node}")
+
+    async def _write_unschedulable(self, key: str, error: bool, message: str, nominated: str | None = None) -> None:
+        """PodScheduled=False with the reason and message, and the node the pod is nominated to (None: as it is),
+        as Kubernetes' scheduler writes them."""
+        reason = "SchedulerError" if error else "Unschedulable"
         pod = self.pods.get(key)
         for _ in range(3):
             if pod is None or pod.spec.node_name:
                 return
             updated = types_pb2.Pod()
             updated.CopyFrom(pod)
-            if not meta.set_condition(updated.status.conditions, "PodScheduled", "False", reason, decision.message):
+            changed = meta.set_condition(updated.status.conditions, "PodScheduled", "False", reason, message)
+            if nominated is not None and updated.status.nominated_node_name != nominated:
+                updated.status.nominated_node_name = nominated
+                changed = True
+            if not changed:
                 return  # already says so: no write, no event storm on retries
             try:
                 await self.client.update_status(updated)

@@ -12,6 +12,8 @@ from proto import types_pb2
 
 NAME_LABEL = "kubernetes.io/metadata.name"  # every namespace's name as a label, as Kubernetes sets it
 PROTOCOLS = {"TCP": "tcp", "UDP": "udp", "SCTP": "sctp"}  # nftables' names
+DNS_NAMESPACE = "kube-system"
+DNS_LABELS = {"k8s-app": "kube-dns"}
 
 
 @dataclass(frozen=True, order=True)
@@ -183,20 +185,35 @@ def _policy_types(spec: types_pb2.NetworkPolicySpec) -> tuple[str, ...]:
     return ("Ingress", "Egress") if spec.egress else ("Ingress",)
 
 
+def dns_pod(address: str, port: int = 53) -> types_pb2.Pod:
+    """This node's cluster DNS (the agent, answering at the bridge address) in the shape peers select it by:
+    a pod of kube-system labelled as Kubernetes' DNS pods are (k8s-app: kube-dns) with CoreDNS's port names,
+    so the docs' "allow DNS" egress rules reach it."""
+    pod = types_pb2.Pod(metadata=types_pb2.ObjectMeta(name="cluster-dns", namespace=DNS_NAMESPACE,
+                                                      labels=DNS_LABELS))
+    container = pod.spec.containers.add(name="dns")
+    container.ports.add(name="dns", container_port=port, protocol="UDP")
+    container.ports.add(name="dns-tcp", container_port=port, protocol="TCP")
+    pod.status.pod_ip, pod.status.phase = address, "Running"
+    return pod
+
+
 def decide(policies: Iterable[types_pb2.NetworkPolicy], pods: Iterable[types_pb2.Pod],
-           namespaces: Iterable[types_pb2.Namespace], node_name: str) -> Decision:
-    """For each addressable pod on `node_name` that a policy isolates: what it may receive and send."""
+           namespaces: Iterable[types_pb2.Namespace], node_name: str, dns: types_pb2.Pod | None = None) -> Decision:
+    """For each addressable pod on `node_name` that a policy isolates: what it may receive and send. `dns`
+    (dns_pod) is this node's DNS as a peer; it is never isolated itself."""
     policies = list(policies)
     if not policies:
         return Decision()
     live = [p for p in pods if addressable(p)]
+    peers = live + ([dns] if dns is not None else [])
     ns_labels = namespace_labels(namespaces)
     ingress, egress = [], []
     for pod in live:
         if pod.spec.node_name != node_name:
             continue
         for direction, out in (("Ingress", ingress), ("Egress", egress)):
-            isolation = _isolation(pod, policies, direction, live, ns_labels)
+            isolation = _isolation(pod, policies, direction, peers, ns_labels)
             if isolation is not None:
                 out.append(isolation)
     return Decision(tuple(sorted(ingress)), tuple(sorted(egress)))

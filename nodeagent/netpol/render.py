@@ -23,7 +23,8 @@ def _match(allow: Allow, side: str) -> str:
 
 
 def _chain(name: str, isolation: Isolation, side: str, verdict: str) -> list[str]:
-    lines = [f"add chain {T} {name}"]
+    # "A pod cannot block access to itself" (Kubernetes' docs): reaching itself through its Service passes.
+    lines = [f"add chain {T} {name}", f"add rule {T} {name} ip {side} {isolation.ip} {verdict}"]
     for allow in isolation.allows:
         lines.append(f"add rule {T} {name} {_match(allow, side)} {verdict}".replace("  ", " "))
     lines.append(f"add rule {T} {name} drop")  # isolated: what no rule allows goes no further

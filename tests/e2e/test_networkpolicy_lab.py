@@ -1,5 +1,5 @@
-"""NetworkPolicy enforced by the agents in the lab (two hosts, real nftables): the docs' "Declare Network
-Policy" tutorial with busybox httpd for nginx, reached through its Service from pods on both hosts."""
+"""NetworkPolicy enforced by the agents in the lab (two hosts, real nftables): the docs' default-deny and
+"Declare Network Policy" nginx tutorial (busybox httpd) across hosts, then default-deny-egress and DNS."""
 from __future__ import annotations
 
 import os
@@ -32,6 +32,18 @@ ACCESS_NGINX = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
                 "spec": {"podSelector": {"matchLabels": {"app": "nginx"}},
                          "ingress": [{"from": [{"podSelector": {"matchLabels": {"access": "true"}}}]}]}}
 
+# ... service/networking/network-policy-default-deny-egress.yaml
+DEFAULT_DENY_EGRESS = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                       "metadata": {"name": "default-deny-egress", "namespace": NS},
+                       "spec": {"podSelector": {}, "policyTypes": ["Egress"]}}
+# The usual companion: DNS to kube-system's kube-dns pods, which is the node's cluster DNS in skiff.
+ALLOW_DNS = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+             "metadata": {"name": "allow-dns", "namespace": NS},
+             "spec": {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
+                 "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                         "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+                 "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}]}}
+
 
 @pytest.fixture(scope="module")
 def two_hosts(home):
@@ -59,7 +71,12 @@ def reaches(pod: str, address: str) -> bool:
     return code == 0 and "hello from nginx" in out
 
 
-async def test_default_deny_then_access_only_from_labelled_pods(two_hosts, home):
+def resolves(pod: str, name: str, address: str) -> bool:
+    code, out = containers.exec_in_pod(pod, ["timeout", "3", "nslookup", name], NS, timeout=10)
+    return code == 0 and f"Address: {address}" in out
+
+
+async def test_default_deny_then_access_only_from_labelled_pods_and_egress_with_dns(two_hosts, home):
     async with cluster.admin_client(os.path.join(home, ".skiff", "config"), timeout=30) as client:
         await create(client, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}})
         await create(client, NGINX)
@@ -90,6 +107,18 @@ async def test_default_deny_then_access_only_from_labelled_pods(two_hosts, home)
         nginx = await client.get("pods", "nginx", NS)
         assert reaches("access", nginx.status.pod_ip)  # straight to the pod, as through its Service
 
-        await client.delete("networkpolicies", "default-deny-ingress", NS)
-        await client.delete("networkpolicies", "access-nginx", NS)
+
+        # Egress: denied, DNS included (the node's DNS is judged like any destination), until a rule allows it
+        name = f"nginx.{NS}.svc.cluster.local"
+        assert resolves("access", name, ip)
+        await create(client, DEFAULT_DENY_EGRESS)
+        await eventually(lambda: not resolves("access", name, ip), timeout=30, interval=0.5, what="DNS cut off")
+        assert not reaches("access", ip)
+        await create(client, ALLOW_DNS)
+        await eventually(lambda: resolves("access", name, ip), timeout=30, interval=0.5, what="DNS let through")
+        assert not reaches("access", ip)
+
+        for policy in ("default-deny-ingress", "access-nginx", "default-deny-egress", "allow-dns"):
+            await client.delete("networkpolicies", policy, NS)
         await eventually(lambda: reaches("nope", ip), timeout=30, interval=0.5, what="nope let through again")
+        assert reaches("access", ip)

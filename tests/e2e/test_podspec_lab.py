@@ -71,7 +71,8 @@ spec:
             return (running, pending) if len(running) == 3 and len(pending) == 1 else None
         running, pending = await eventually(placed, 120, 0.5, "3 replicas Running, 1 Unschedulable")
         assert len({p.spec.node_name for p in running}) == 3
-        reason = "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules."
+        reason = ("0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules. preemption: 0/3 nodes "
+                  "are available: 3 No preemption victims found for incoming pod.")
         condition = next(c for c in pending[0].status.conditions if c.type == "PodScheduled")
         assert condition.message == reason
 

@@ -60,12 +60,16 @@ async def test_the_docs_class_and_its_pod_get_their_priority(kubectl, skiff, cli
     assert "Priority Class Name:  high-priority" in pod.out.splitlines(), pod.out
 
 
-async def test_kubectl_create_priorityclass_over_protobuf(kubectl, client):
+async def test_kubectl_and_skiff_create_priorityclass(kubectl, skiff, client):
     done = await kubectl("create", "priorityclass", "batch", "--value=-10", "--description=batch jobs",
                          "--preemption-policy=Never")
     assert done.code == 0, done.err
     pc = await client.get("PriorityClass", "batch")
     assert (pc.value, pc.description, pc.preemption_policy, pc.global_default) == (-10, "batch jobs", "Never", False)
+    ours = await skiff("create", "priorityclass", "web", "--value=1000", "--global-default=true")
+    assert ours.out.strip() == "priorityclass.scheduling.k8s.io/web created", ours.err
+    pc = await client.get("PriorityClass", "web")
+    assert (pc.value, pc.preemption_policy, pc.global_default) == (1000, "PreemptLowerPriority", True)
 
 
 async def test_refusals_are_in_kubernetes_words(kubectl, client, tmp_path):

@@ -53,7 +53,9 @@ async def test_pending_pods_are_bound_and_the_choice_is_explained(client, schedu
 async def test_concurrent_binds_never_overcommit_and_the_rest_are_told_why(client, scheduler):
     await create_nodes(client, 3, scheduler, cpu="1")
     await asyncio.gather(*(client.create(pod(f"p-{i}", cpu="500m")) for i in range(10)))
-    message = "0/3 nodes are available: 3 Insufficient cpu."
+    # the preemption part as Kubernetes words it: the other pods are of the same priority
+    message = ("0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: "
+               "3 No preemption victims found for incoming pod.")
 
     def unschedulable(p):
         c = meta.get_condition(p.status.conditions, "PodScheduled")

@@ -121,3 +121,21 @@ def test_the_table_sends_isolated_pods_to_their_chains_after_letting_replies_thr
                        "add rule ip skiff-policy forward ip saddr vmap @egress-pods",
                        "add rule ip skiff-policy forward ip daddr vmap @ingress-pods"]
     assert "add rule ip skiff-policy input ip saddr vmap @egress-pods" in text
+
+
+def test_the_docs_allow_dns_rule_reaches_this_nodes_dns_and_only_it():
+    dns = model.dns_pod("10.244.1.1")
+    deny_but_dns = policy({"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
+        "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+        "ports": [{"port": 53, "protocol": "UDP"}, {"port": "dns-tcp"}]}]})
+    [server] = model.decide([deny_but_dns], PODS, [*NAMESPACES, namespace("kube-system")], "n1", dns).egress
+    assert server.allows == (Allow(("10.244.1.1",), "tcp", (53, 53)), Allow(("10.244.1.1",), "udp", (53, 53)))
+    assert [i.name for i in model.decide([policy({"podSelector": {}}, ns="kube-system")], PODS, NAMESPACES, "n1",
+                                         dns).ingress] == []  # the DNS is a peer, never isolated
+
+
+def test_a_pod_can_always_reach_itself():
+    text = render.script(decide(policy({"podSelector": {}, "policyTypes": ["Ingress", "Egress"]})))
+    assert "add rule ip skiff-policy ingress-default/server ip saddr 10.244.1.2 accept" in text
+    assert "add rule ip skiff-policy egress-default/server ip daddr 10.244.1.2 return" in text

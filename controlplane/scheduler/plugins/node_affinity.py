@@ -95,6 +95,7 @@ def preferred(spec: types_pb2.PodSpec) -> tuple[tuple[int, Match], ...]:
 
 class NodeAffinity(FilterPlugin, ScorePlugin):
     name = "NodeAffinity"
+    resolvable = False
     weight = 2  # Kubernetes' default
 
     def pre_filter(self, pod: PodInfo) -> Status:

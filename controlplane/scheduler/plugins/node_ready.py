@@ -12,6 +12,7 @@ NOT_READY = Status.unschedulable("node(s) were not ready")
 
 class NodeReady(FilterPlugin):
     name = "NodeReady"
+    resolvable = False
 
     def pre_filter(self, pod: PodInfo) -> Status:
         return SKIP if snapshot(pod).all_ready else SUCCESS  # the common case: nothing to turn down

@@ -14,6 +14,7 @@ REASON = "node(s) were unschedulable"
 
 class NodeUnschedulable(FilterPlugin):
     name = "NodeUnschedulable"
+    resolvable = False
 
     def pre_filter(self, pod: PodInfo) -> Status:
         return SUCCESS if snapshot(pod).any_unschedulable else SKIP  # no node cordoned: nothing to turn down

@@ -35,6 +35,7 @@ def untolerated(tolerations: Iterable[types_pb2.Toleration], taints: Iterable[ty
 
 class TaintToleration(FilterPlugin, ScorePlugin):
     name = "TaintToleration"
+    resolvable = False
     weight = 3  # Kubernetes' default
 
     def pre_filter(self, pod: PodInfo) -> Status:

@@ -61,6 +61,7 @@ def waits_for_consumer(c: Claim) -> bool:
 
 class VolumeBinding(FilterPlugin):
     name = "VolumeBinding"
+    resolvable = False
 
     def pre_filter(self, pod: PodInfo) -> Status:
         facts: PodClaims | None = pod.state.get(VOLUMES)
