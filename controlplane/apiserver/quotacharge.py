@@ -35,38 +35,15 @@ class QuotaCharger:
     async def charge(self, obj: Message, old: Message | None = None, dry_run: bool = False) -> None:
         """Forbidden if admitting `obj` (replacing `old`) breaks a quota; otherwise each quota it uses is
         charged (not on a dry run). Conflict if the quotas kept changing under it."""
-        kind, namespace = kinds.of(obj), obj.metadata.namespace
-        pending = list(self._objects_in(QUOTA, namespace))
-        fresh = False
+        pending, fresh = list(self._objects_in(QUOTA, obj.metadata.namespace)), False
         for _ in range(ATTEMPTS):
-            charges = []
-            for rq in pending:
-                counted = (o for o in self._objects_in(kind, namespace)
-                           if old is not None or o.metadata.name != obj.metadata.name)
-                used = quota.recorded_used(rq, counted)
-                refusal = quota.refusal(rq, obj, used, old)
-                if refusal and fresh:
-                    raise errors.Forbidden(f'{kind.plural} "{obj.metadata.name}" is forbidden: {refusal}')
-                if refusal:  # judged on the watch cache, which may lag: judge again on etcd's copy
-                    charges = None
-                    break
-                new_used = quota.charged(rq, obj, used, old)
-                if new_used is not None:
-                    charges.append((rq, new_used))
-            if charges is None:
+            charges = self._judge(obj, old, pending, final=fresh)
+            if charges is None:  # refused on the watch cache's copies, which may lag: judge again on etcd's
                 pending, fresh = await self._reread(pending), True
                 continue
             if dry_run:
                 return
-            conflicted = []
-            for rq, new_used in charges:
-                charged = meta.copy(rq)
-                charged.status.used.clear()
-                charged.status.used.update(new_used)
-                try:
-                    await self._compare_and_swap(charged)
-                except (errors.Conflict, errors.NotFound):
-                    conflicted.append(rq)
+            conflicted = [rq for rq, used in charges if not await self._swapped(rq, used)]
             if not conflicted:
                 return
             # those charged already stay charged: only the quotas that changed meanwhile are judged again
@@ -74,6 +51,37 @@ class QuotaCharger:
         raise errors.Conflict(f'Operation cannot be fulfilled on resourcequotas "{pending[0].metadata.name}": '
                               f"the object has been modified; please apply your changes to the latest version "
                               f"and try again")
+
+    def _judge(self, obj: Message, old: Message | None, quotas: list[types_pb2.ResourceQuota],
+               final: bool) -> list[tuple[types_pb2.ResourceQuota, dict[str, str]]] | None:
+        """Each quota `obj` uses with its status.used once charged; Forbidden if a quota refuses it (None instead
+        when not `final`: the quotas are the watch cache's copies)."""
+        kind, namespace = kinds.of(obj), obj.metadata.namespace
+        charges = []
+        for rq in quotas:
+            counted = (o for o in self._objects_in(kind, namespace)
+                       if old is not None or o.metadata.name != obj.metadata.name)
+            used = quota.recorded_used(rq, counted)
+            refusal = quota.refusal(rq, obj, used, old)
+            if refusal and not final:
+                return None
+            if refusal:
+                raise errors.Forbidden(f'{kind.plural} "{obj.metadata.name}" is forbidden: {refusal}')
+            new_used = quota.charged(rq, obj, used, old)
+            if new_used is not None:
+                charges.append((rq, new_used))
+        return charges
+
+    async def _swapped(self, rq: types_pb2.ResourceQuota, used: dict[str, str]) -> bool:
+        """Whether the quota's status.used became `used`: False if it changed (or went) since this copy."""
+        charged = meta.copy(rq)
+        charged.status.used.clear()
+        charged.status.used.update(used)
+        try:
+            await self._compare_and_swap(charged)
+        except (errors.Conflict, errors.NotFound):
+            return False
+        return True
 
     async def _reread(self, quotas: list[types_pb2.ResourceQuota]) -> list[types_pb2.ResourceQuota]:
         """etcd's copies of the quotas; one deleted meanwhile no longer applies."""

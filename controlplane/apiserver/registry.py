@@ -303,15 +303,15 @@ class Registry:
                 if fresh:
                     raise
                 continue
-            if not change.write:
-                return change.obj, False
             if charge is not None and not change.remove:
                 try:
-                    await charge(change.obj, old)
+                    await charge(change.obj, old)  # a dry run's too: judged, not charged
                 except errors.Forbidden:
                     if fresh:
                         raise
                     continue  # judged against a possibly lagging copy of the object: judge again on etcd's
+            if not change.write:
+                return change.obj, False
             try:
                 written = await self._write(kind, key, old, change, revision)
             except errors.Conflict:
@@ -397,12 +397,14 @@ class Registry:
             return Change(new, remove=deletion.ready_to_remove(strategy, new))
 
         updated, _ = await self._guaranteed_update(kind, key, what, merge, obj.metadata.resource_version,
-                                                   self._update_charge(kind, subresource))
+                                                   self._update_charge(kind, subresource, dry_run))
         return updated
 
-    def _update_charge(self, kind: Kind, subresource: str) -> "Charge | None":
+    def _update_charge(self, kind: Kind, subresource: str, dry_run: bool) -> "Charge | None":
         """The quota admission of an update: only the object itself (not its status or another subresource)."""
-        return self.quotas.charge if kind.namespaced and not subresource else None
+        if not kind.namespaced or subresource:
+            return None
+        return lambda new, old: self.quotas.charge(new, old, dry_run=dry_run)
 
     def _merge_update(self, kind: Kind, old: Message, obj: Message, subresource: str, owned: bool = False) -> Message:
         """The object to store when `obj` replaces `old`; `owned`: obj is this call's to change (not a copy)."""
@@ -491,7 +493,7 @@ class Registry:
             return Change(new, remove=deletion.ready_to_remove(strategy, new))
 
         updated, _ = await self._guaranteed_update(kind, storage_key(kind, namespace, name), what, edited,
-                                                   charge=self._update_charge(kind, subresource))
+                                                   charge=self._update_charge(kind, subresource, dry_run))
         return updated
 
     @staticmethod

@@ -82,10 +82,10 @@ spec:
 """
 
 
-async def _resized(client, size):
+async def _resized(client, size, dry_run=False):
     claim = await client.get("PersistentVolumeClaim", "data")
     claim.spec.resources.requests["storage"] = size
-    return await client.update(claim)
+    return await client.update(claim, dry_run=dry_run)
 
 
 async def test_a_claim_resized_past_the_storage_quota_is_refused(client):
@@ -99,6 +99,10 @@ async def test_a_claim_resized_past_the_storage_quota_is_refused(client):
     assert refused.value.message == (
         'persistentvolumeclaims "data" is forbidden: exceeded quota: storage, requested: requests.storage=2Gi, '
         'used: requests.storage=1Gi, limited: requests.storage=2Gi')
+    with pytest.raises(errors.Forbidden):
+        await _resized(client, "3Gi", dry_run=True)
+    await _resized(client, "2Gi", dry_run=True)
+    assert (await client.get("ResourceQuota", "storage")).status.used["requests.storage"] == "1Gi"
     await _resized(client, "2Gi")
     assert (await client.get("ResourceQuota", "storage")).status.used["requests.storage"] == "2Gi"
 
