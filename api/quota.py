@@ -81,6 +81,12 @@ def _pod_compute(pod: types_pb2.Pod) -> dict[str, Fraction]:
     for c in pod.spec.init_containers:
         for k, v in container_usage(c.resources).items():
             total[k] = max(total.get(k, v), v)
+    # A RuntimeClass's overhead adds to the requests, and to a limit the pod has (Kubernetes' PodRequests/Limits).
+    for name, value in container_usage(types_pb2.ResourceRequirements(requests=pod.spec.overhead)).items():
+        total[name] = total.get(name, Fraction(0)) + value
+    for name, text in pod.spec.overhead.items():
+        if f"limits.{name}" in total:
+            total[f"limits.{name}"] += quantity.parse_quantity(text)
     return total
 
 

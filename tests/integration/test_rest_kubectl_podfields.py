@@ -221,3 +221,31 @@ async def test_post_start_and_pre_stop_hooks_run_and_a_failed_post_start_restart
         assert (await kubectl("delete", "pod", "hooked", "--wait=false")).code == 0
         await eventually(lambda: any(c[0] == "exec" and c[2] == ("pre-stop",) for c in runtime.calls),
                          what="the preStop hook run")
+
+
+NODE_EXPORTER = """apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: node-exporter, namespace: watched}
+spec:
+  selector: {matchLabels: {app: node-exporter}}
+  template:
+    metadata: {labels: {app: node-exporter}}
+    spec:
+      hostNetwork: true
+      hostPID: true
+      containers:
+      - name: node-exporter
+        image: busybox
+        args: ["--path.rootfs=/host"]
+"""
+
+
+async def test_a_node_exporter_daemon_set_is_accepted_with_the_baseline_warning(kubectl, tmp_path):
+    await kubectl("create", "namespace", "watched")
+    await kubectl("label", "namespace", "watched", "pod-security.kubernetes.io/warn=baseline")
+    applied = await kubectl("apply", "-f", write(tmp_path, "ds.yaml", NODE_EXPORTER))
+    assert (applied.code, applied.out.strip()) == (0, "daemonset.apps/node-exporter created"), applied.err
+    assert ('Warning: would violate PodSecurity "baseline:latest": host namespaces (hostNetwork=true, hostPID=true)'
+            in applied.err), applied.err
+    got = json.loads((await kubectl("get", "ds", "node-exporter", "-n", "watched", "-o", "json")).out)
+    assert got["spec"]["template"]["spec"]["hostPID"] is True

@@ -203,3 +203,12 @@ def test_a_pods_update_is_not_charged():
     # activeDeadlineSeconds set on an update brings the pod into the scope: Kubernetes 1.32 still charges nothing
     assert quota.requested(rq, _pod("x", deadline=30), _pod("x")) == {}
     assert quota.refusal(rq, _pod("x", deadline=30), quota.recorded_used(rq, []), _pod("x")) is None
+
+
+def test_a_runtime_class_overhead_counts_in_requests_and_in_limits_the_pod_has():
+    from tests.fixtures.objects import pod
+    p = pod("o", cpu="500m", overhead={"cpu": "250m", "memory": "64Mi"})
+    p.spec.containers[0].resources.limits["cpu"] = "1"
+    used = quota.usage(p)
+    assert (used["requests.cpu"], used["limits.cpu"]) == (Fraction(3, 4), Fraction(5, 4))
+    assert used["requests.memory"] == 64 * 2**20 and "limits.memory" not in used
