@@ -1,5 +1,5 @@
 """What ResourceQuotas count, as pure functions shared by the quota admission and the quota controller:
-one object's usage of each quota resource, a namespace's total, and Kubernetes' refusals worded as its own."""
+one object's usage, a namespace's total, what a create or update is charged, and Kubernetes' refusals."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -65,6 +65,13 @@ def usage(obj: Message) -> dict[str, Fraction]:
     return used
 
 
+def gives_back(old: Message, new: Message) -> bool:
+    """Whether an update lowers what an object uses (a pod finished, a claim or a service shrank): the quota
+    controller's cue to recount, as Kubernetes' replenishment."""
+    before, after = usage(old), usage(new)
+    return any(after.get(k, Fraction(0)) < v for k, v in before.items())
+
+
 def _pod_compute(pod: types_pb2.Pod) -> dict[str, Fraction]:
     # Containers add up; an init container counts only where it alone asks for more (Kubernetes' PodRequests).
     total: dict[str, Fraction] = {}
@@ -74,6 +81,12 @@ def _pod_compute(pod: types_pb2.Pod) -> dict[str, Fraction]:
     for c in pod.spec.init_containers:
         for k, v in container_usage(c.resources).items():
             total[k] = max(total.get(k, v), v)
+    # A RuntimeClass's overhead adds to the requests, and to a limit the pod has (Kubernetes' PodRequests/Limits).
+    for name, value in container_usage(types_pb2.ResourceRequirements(requests=pod.spec.overhead)).items():
+        total[name] = total.get(name, Fraction(0)) + value
+    for name, text in pod.spec.overhead.items():
+        if f"limits.{name}" in total:
+            total[f"limits.{name}"] += quantity.parse_quantity(text)
     return total
 
 
@@ -130,26 +143,57 @@ def _pretty(values: Mapping[str, str]) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted(values.items()))
 
 
-def refusal(quota: types_pb2.ResourceQuota, obj: Message, others: Iterable[Message]) -> str | None:
-    """Why creating `obj` breaks the quota, in Kubernetes' words (without the `... is forbidden: ` head), or None."""
+def requested(quota: types_pb2.ResourceQuota, obj: Message, old: Message | None = None) -> dict[str, Fraction]:
+    """What admitting `obj` adds to what the quota limits (Kubernetes' deltaUsage): its usage on a create; on an
+    update only what grew (all of it if the old object was outside the quota's scopes), a pod's update nothing
+    (its resources cannot change in 1.32)."""
+    if not matches_scopes(quota, obj) or (old is not None and isinstance(obj, types_pb2.Pod)):
+        return {}
+    added = usage(obj)
+    if old is not None and matches_scopes(quota, old):
+        before = usage(old)
+        added = {k: v - before.get(k, Fraction(0)) for k, v in added.items()}
+    return {k: v for k, v in added.items() if k in quota.spec.hard and v > 0}
+
+
+def recorded_used(quota: types_pb2.ResourceQuota, objects: Iterable[Message]) -> dict[str, Fraction]:
+    """The usage a charge adds to: the quota's status.used, and, for what it does not record yet (the controller
+    has not seen the quota, or a resource was just added to it), a count of `objects`. Each resource is used by
+    one kind only, so the objects of the kind being admitted are enough for the resources it asks for."""
+    used = {k: quantity.parse_quantity(v) for k, v in quota.status.used.items() if k in quota.spec.hard}
+    if any(k not in used for k in quota.spec.hard):
+        used = {**total(quota, objects), **used}
+    return used
+
+
+def refusal(quota: types_pb2.ResourceQuota, obj: Message, used: Mapping[str, Fraction],
+            old: Message | None = None) -> str | None:
+    """Why admitting `obj` (replacing `old` on an update) breaks the quota whose usage is `used`, in Kubernetes'
+    words (without the `... is forbidden: ` head), or None."""
     if not matches_scopes(quota, obj):
         return None
     hard = quota.spec.hard
-    if isinstance(obj, types_pb2.Pod):
+    if isinstance(obj, types_pb2.Pod) and old is None:
         missing = missing_compute(obj, [r for r in COMPUTE if r in hard])
         if missing:
             return f"failed quota: {quota.metadata.name}: must specify {missing}"
-    requested = {k: v for k, v in usage(obj).items() if k in hard}
-    if not requested:
-        return None
-    used = total(quota, others)
-    over = sorted(k for k, v in requested.items() if used[k] + v > quantity.parse_quantity(hard[k]))
+    asked = requested(quota, obj, old)
+    over = sorted(k for k, v in asked.items() if used.get(k, Fraction(0)) + v > quantity.parse_quantity(hard[k]))
     if not over:
         return None
     return (f"exceeded quota: {quota.metadata.name}, "
-            f"requested: {_pretty({k: shown(k, requested[k]) for k in over})}, "
-            f"used: {_pretty({k: shown(k, used[k]) for k in over})}, "
+            f"requested: {_pretty({k: shown(k, asked[k]) for k in over})}, "
+            f"used: {_pretty({k: shown(k, used.get(k, Fraction(0))) for k in over})}, "
             f"limited: {_pretty({k: quantity.canonical(hard[k]) for k in over})}")
+
+
+def charged(quota: types_pb2.ResourceQuota, obj: Message, used: Mapping[str, Fraction],
+            old: Message | None = None) -> dict[str, str] | None:
+    """The quota's status.used once `obj` is admitted (call `refusal` first), or None when it adds nothing."""
+    asked = requested(quota, obj, old)
+    if not asked:
+        return None
+    return {**quota.status.used, **{k: shown(k, used.get(k, Fraction(0)) + v) for k, v in asked.items()}}
 
 
 def missing_compute(pod: types_pb2.Pod, required: list[str]) -> str:

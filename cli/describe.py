@@ -89,6 +89,12 @@ def describe(obj: Message, events: list[Message], now: datetime, related: Relate
         lines += persistent_volume_claim_body(obj, related.pods)
     elif kind == "StorageClass":
         lines += storage_class_body(obj)
+    elif kind == "RuntimeClass":  # kubectl's generic description: the flat kind's fields, nested as they are
+        data = manifest.to_dict(obj)
+        lines.append(field("Handler", obj.handler))
+        for section in ("overhead", "scheduling"):
+            if section in data:
+                lines += [f"{section.capitalize()}:"] + _nested(data[section], 2)
     else:
         lines += _outline(obj)
     return lines + _events(events, now)

@@ -10,6 +10,7 @@ from cli.describe_policy import tabbed
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 INDENT = "    "
+MAX_ANNOTATION_LEN = 140
 
 
 def _selector(selector) -> str:
@@ -26,18 +27,37 @@ def _created_on(timestamp: str) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S +0000 UTC")
 
 
-def _multiline(label: str, values) -> list[list[str]]:
+def _labels(values) -> list[list[str]]:
     items = sorted(values.items())
     if not items:
-        return [[f"{label}:", "<none>"]]
-    return [[f"{label}:" if i == 0 else "", f"{k}={v}"] for i, (k, v) in enumerate(items)]
+        return [["Labels:", "<none>"]]
+    return [["Labels:" if i == 0 else "", f"{k}={v}"] for i, (k, v) in enumerate(items)]
+
+
+def _annotations(values) -> list[list[str]]:
+    """kubectl's printAnnotationsMultiline: `key: value`, a long or multi-line value under its key."""
+    items = sorted((k, v.removesuffix("\n")) for k, v in values.items() if k != LAST_APPLIED)
+    if not items:
+        return [["Annotations:", "<none>"]]
+    rows = []
+    for k, v in items:
+        title = "Annotations:" if not rows else ""
+        if len(v) + len(k) + 2 > MAX_ANNOTATION_LEN or "\n" in v:
+            rows.append([title, f"{k}:"])
+            rows += [["", "  " + _shorten(line, MAX_ANNOTATION_LEN - 2)] for line in v.split("\n")]
+        else:
+            rows.append([title, f"{k}: {v}"])
+    return rows
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text[:limit] + "..." if len(text) > limit else text
 
 
 def network_policy_lines(policy) -> list[str]:
     m = policy.metadata
     rows = [["Name:", m.name], ["Namespace:", m.namespace], ["Created on:", _created_on(m.creation_timestamp)]]
-    rows += _multiline("Labels", m.labels)
-    rows += _multiline("Annotations", {k: v for k, v in m.annotations.items() if k != LAST_APPLIED})
+    rows += _labels(m.labels) + _annotations(m.annotations)
     return tabbed(rows) + _spec_lines(policy.spec)
 
 
@@ -65,7 +85,7 @@ def _spec_lines(spec) -> list[str]:
 def _port(port) -> str:
     shown = int_or_percent(port.port) if port.HasField("port") else "<nil>"
     if port.HasField("end_port"):
-        shown = f"{shown}-{port.end_port}"
+        return f"{INDENT}To Port Range: {shown}-{port.end_port}/{port.protocol or 'TCP'}"
     return f"{INDENT}To Port: {shown}/{port.protocol or 'TCP'}"
 
 

@@ -172,7 +172,8 @@ class NodeAgent:
         if self.proxy is not None:
             await self.proxy.stop()  # a clean stop leaves no service rules behind
         if self.policies is not None:
-            await self.policies.stop()  # nor policy rules
+            # Policy rules stay: the pods keep running, isolated, until the next agent replaces the table.
+            await self.policies.stop(remove_table=False)
         if self.env.dns is not None:
             await self.env.dns.stop()
         for task in self._tasks:

@@ -9,8 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from api import quantity, storage
-from nodeagent import security
-from nodeagent import projection
+from nodeagent import envvars, projection, security
 from nodeagent.runtime import base
 from nodeagent.runtime.base import ContainerInfo, ContainerSpec, Mount
 from nodeagent.runtime.images import PAUSE_IMAGE
@@ -112,15 +111,22 @@ def subpath_target(state_dir: str, pod_uid: str, volume: str, container: str, in
 
 
 def mounts(pod: types_pb2.Pod, container: types_pb2.Container, state_dir: str,
-           claim_dirs: Mapping | None = None) -> tuple[list[Mount], list[HostDir | SubPath]]:
+           claim_dirs: Mapping | None = None, env: Mapping[str, str] | None = None,
+           ) -> tuple[list[Mount], list[HostDir | SubPath]]:
     """The container's mounts and the directories to make first; `claim_dirs`: the node directories of the
-    pod's persistentVolumeClaim volumes (nodeagent/claims.py), by volume name."""
+    pod's persistentVolumeClaim volumes (nodeagent/claims.py), by volume name; `env`: the container's
+    environment, which a subPathExpr is expanded from."""
     volumes = {v.name: v for v in pod.spec.volumes}
     result: list[Mount] = []
     dirs: list[HostDir | SubPath] = []
     for vm in container.volume_mounts:
         volume = volumes.get(vm.name)
         read_only = vm.read_only
+        try:
+            sub_path = envvars.sub_path(vm, dict(env or {}))
+        except envvars.EnvError as e:
+            raise SpecError(str(e)) from None
+        propagation = mount_propagation(vm)
         if volume is None:
             raise SpecError(f"container {container.name!r}: volumeMounts: volume {vm.name!r} is not in "
                             f"spec.volumes")
@@ -144,22 +150,36 @@ def mounts(pod: types_pb2.Pod, container: types_pb2.Container, state_dir: str,
         elif projection.is_config_volume(volume):
             # Written by the volume set-up; always read-only in the container, as Kubernetes mounts them.
             source = empty_dir_path(state_dir, pod.metadata.uid, vm.name)
-            if vm.sub_path:  # the file as it is now: a subPath mount never sees updates, as in Kubernetes
-                volume_dir, source = source, os.path.realpath(os.path.join(source, vm.sub_path))
+            if sub_path:  # the file as it is now: a subPath mount never sees updates, as in Kubernetes
+                volume_dir, source = source, os.path.realpath(os.path.join(source, sub_path))
                 if not source.startswith(os.path.realpath(volume_dir) + os.sep):
-                    raise SpecError(f"volumeMounts {vm.name!r}: subPath {vm.sub_path!r} is not in the volume")
-            result.append(Mount(source, vm.mount_path, True))
+                    raise SpecError(f"volumeMounts {vm.name!r}: subPath {sub_path!r} is not in the volume")
+            result.append(Mount(source, vm.mount_path, True, propagation))
             continue
         else:
             raise SpecError(f"volume {vm.name!r}: only emptyDir, hostPath, persistentVolumeClaim, ephemeral, "
                             f"configMap, secret, downwardAPI and projected volumes are supported")
-        if vm.sub_path:
+        if sub_path:
             # World-writable in an emptyDir, as the volume itself; 0755 elsewhere, as the kubelet makes it.
             mode = 0o777 if volume.HasField("empty_dir") else 0o755
-            dirs.append(SubPath(len(result), source, vm.sub_path, mode,
+            dirs.append(SubPath(len(result), source, sub_path, mode,
                                 subpath_target(state_dir, pod.metadata.uid, vm.name, container.name, len(result))))
-        result.append(Mount(source, vm.mount_path, read_only))
+        result.append(Mount(source, vm.mount_path, read_only, propagation))
     return result, dirs
+
+
+# The kubelet's mapping of mountPropagation to the runtime's bind propagation.
+PROPAGATION = {"None": "rprivate", "HostToContainer": "rslave", "Bidirectional": "rshared"}
+
+
+def mount_propagation(vm: types_pb2.VolumeMount) -> str:
+    """The bind propagation of a mount ("" for Docker's default, rprivate); refuses recursiveReadOnly: Enabled,
+    which this Docker cannot do (its API before 1.44 has no recursive read-only bind); IfPossible falls back to a
+    plain read-only bind, as the kubelet does when the runtime cannot."""
+    if vm.HasField("recursive_read_only") and vm.recursive_read_only == "Enabled":
+        raise SpecError(f'volume "{vm.name}" requested recursive read-only mode, but it is not supported by the '
+                        f"runtime")
+    return PROPAGATION.get(vm.mount_propagation, "") if vm.HasField("mount_propagation") else ""
 
 
 def with_pod_files(mount_list: list[Mount], pod_files: list[Mount]) -> list[Mount]:

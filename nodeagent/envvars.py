@@ -21,8 +21,9 @@ def no_objects(kind: str, name: str) -> None:
     return None
 
 
-def expand(text: str, env: dict[str, str]) -> str:
-    """Kubernetes' $(VAR) expansion: known names are replaced, unknown ones kept, $$ escapes a $."""
+def expand(text: str, env: dict[str, str], missing: set[str] | None = None) -> str:
+    """Kubernetes' $(VAR) expansion: known names are replaced, unknown ones kept, $$ escapes a $. `missing`
+    collects the names that are unknown or empty (a subPathExpr must not have any)."""
     out: list[str] = []
     i = 0
     while i < len(text):
@@ -31,6 +32,8 @@ def expand(text: str, env: dict[str, str]) -> str:
             i += 2
         elif text.startswith("$(", i) and (end := text.find(")", i + 2)) != -1:
             name = text[i + 2:end]
+            if missing is not None and not env.get(name):
+                missing.add(name)
             out.append(env[name] if name in env else text[i:end + 1])
             i = end + 1
         else:
@@ -104,6 +107,22 @@ def resolve(container: types_pb2.Container, pod: types_pb2.Pod, facts: downward.
         if value is not None:  # an optional key that is missing leaves the variable out
             env[var.name] = value
     return env
+
+
+def sub_path(mount: types_pb2.VolumeMount, env: dict[str, str]) -> str:
+    """The mount's subPath, or its subPathExpr expanded from the container's environment, in the kubelet's words
+    when it cannot be (ExpandContainerVolumeMounts, then the path checks of makeMounts)."""
+    if not mount.sub_path_expr:
+        return mount.sub_path
+    missing: set[str] = set()
+    path = expand(mount.sub_path_expr, env, missing)
+    if missing:
+        raise EnvError(f"missing value for {', '.join(sorted(missing))}")
+    if path.startswith("/"):
+        raise EnvError(f"error SubPath `{path}` must not be an absolute path")
+    if ".." in path.split("/"):
+        raise EnvError(f"unable to provision SubPath `{path}`: must not contain '..'")
+    return path
 
 
 def command_line(container: types_pb2.Container, env: dict[str, str]) -> tuple[list[str], list[str]]:

@@ -4,6 +4,7 @@ and termination down to the confirmation of the deletion. One PodSyncer per node
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import shutil
@@ -17,8 +18,8 @@ from api.informer import Informer
 from api.retry import Backoff
 from api.tasks import cancel_and_wait
 from nodeagent import (
-    actions, claims, containers, downward, emptydir, envvars, ephemeral, etchosts, fsgroup, pullsecrets, security,
-    servicelinks, status, subpath, volumes,
+    actions, claims, containers, downward, emptydir, envvars, ephemeral, etchosts, fsgroup, hooks, pullsecrets,
+    security, servicelinks, status, subpath, volumes,
 )
 from nodeagent.configwatch import ConfigObjects
 from nodeagent.dns.clusterdns import ClusterDns
@@ -36,6 +37,9 @@ DEFAULT_GRACE_S = 30
 DEADLINE_REASON = "DeadlineExceeded"
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
 MAX_MESSAGE_BYTES = 4096
+# The kubelet waits for a postStart hook without a bound; one that never returns would hold the pod's other
+# containers forever, so the agent gives up after this long and counts it failed.
+POST_START_TIMEOUT_S = 300.0
 MAX_LOG_LINES = 80
 MAX_LOG_BYTES = 2048
 
@@ -422,7 +426,7 @@ class PodSyncer:
             services = servicelinks.service_env(pod, env.services.list()) if env.services is not None else None
             env_vars = envvars.resolve(c, pod, self._facts(state), lookup, services)
             command, args = envvars.command_line(c, env_vars)
-            mount_list, dirs = containers.mounts(pod, c, env.state_dir, state.claim_dirs)
+            mount_list, dirs = containers.mounts(pod, c, env.state_dir, state.claim_dirs, env_vars)
         except (envvars.EnvError, containers.SpecError) as e:
             env.recorder.warning(pod, "Failed", f"Error: {e}")
             return status.Waiting("CreateContainerConfigError", str(e))
@@ -469,8 +473,18 @@ class PodSyncer:
         except base.RuntimeError_ as e:
             env.recorder.warning(pod, "Failed", f"Error: {e}")
             return self._start_failed(pod, state, c.name, status.Waiting("RunContainerError", str(e)))
-        state.start_failures.pop(c.name, None)
         env.recorder.normal(pod, "Started", f"Started container {c.name}")
+        if c.lifecycle.HasField("post_start"):
+            # As the kubelet: the hook runs before the next container starts; if it fails, the container is
+            # killed and restarted as a crash would be.
+            failed = await hooks.run(c.lifecycle.post_start, pod, c, container_id, state.pod_ip,
+                                     env.probes.prober, POST_START_TIMEOUT_S)
+            if failed is not None:
+                env.recorder.warning(pod, "FailedPostStartHook", failed)
+                with contextlib.suppress(base.ContainerNotFound):
+                    await env.runtime.stop(container_id, _grace(pod))
+                return self._start_failed(pod, state, c.name, status.Waiting("PostStartHookError", failed))
+        state.start_failures.pop(c.name, None)
         return None
 
     async def _termination_messages(self, pod, state: PodState, observed: list[ContainerInfo]) -> dict[str, str]:
@@ -623,13 +637,11 @@ class PodSyncer:
         env = self.env
         name = info.labels.get(base.LABEL_CONTAINER_NAME, "")
         env.recorder.normal(pod, "Killing", reason or f"Stopping container {name}")
-        hook = spec.lifecycle.pre_stop.exec.command if spec is not None else []
-        if hook:
-            try:
-                await asyncio.wait_for(env.runtime.exec(info.id, list(hook), timeout_s=max(deadline - time.monotonic(), 0)),
-                                       max(deadline - time.monotonic(), 0.001))
-            except (asyncio.TimeoutError, base.RuntimeError_) as e:
-                env.recorder.warning(pod, "FailedPreStopHook", f"PreStopHook failed for container {name}: {e}")
+        if spec is not None and spec.lifecycle.HasField("pre_stop"):
+            failed = await hooks.run(spec.lifecycle.pre_stop, pod, spec, info.id, pod.status.pod_ip,
+                                     env.probes.prober, deadline - time.monotonic())
+            if failed is not None:
+                env.recorder.warning(pod, "FailedPreStopHook", failed)
         try:
             await env.runtime.stop(info.id, max(deadline - time.monotonic(), 0))
         except base.ContainerNotFound:

@@ -45,7 +45,8 @@ async def run(ctx: Context, args: argparse.Namespace) -> int:
         if not objects and not ctx.failures:
             ctx.warn(f"No resources found in {namespace} namespace.")
         for i, obj in enumerate(objects):
-            if i:
+            if i:  # kubectl writes "\n\n" before each further description: two blank lines
+                ctx.out()
                 ctx.out()
             for line in describe(obj, await events_of(client, obj), ctx.now(),
                                  await related_of(client, obj)):

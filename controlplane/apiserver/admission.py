@@ -10,8 +10,8 @@ within its min, max and ratio), DefaultStorageClass
 (mutating: a claim naming no class gets the default StorageClass), PersistentVolumeClaimResize (a claim
 grows only if its class allows expansion), NodeRestriction
 (a node's addresses are the node's to set) and PodSecurity (pods enforce; pod templates warn and audit; a
-namespace tightening its enforce level warns about the pods already in it), then ResourceQuota (a create that
-would take the namespace over a quota is refused).
+namespace tightening its enforce level warns about the pods already in it). ResourceQuota comes after the chain,
+in the registry: it charges the quota before the write (quotacharge.py).
 What they warn or note goes to the request's context (auth/request.py) for the response and the audit log.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable
 
 from google.protobuf.message import Message
 
-from api import errors, kinds, priority, quota, storage
+from api import errors, kinds, priority, storage
 from controlplane.apiserver import limitranger, runtimeclass
 from controlplane.apiserver import priority as priority_admission
 from controlplane.apiserver.auth import admission as node_restriction
@@ -188,18 +188,6 @@ class Admission:
             if pod is not None and (old is None or template_pod(old) != pod):
                 self._pod_security(pod, enforce=False, namespace=obj.metadata.namespace)
                 _note(response_warnings, podwarnings.deprecated_annotations(pod.metadata, "spec.template."))
-        if operation == CREATE and not subresource and kinds.of(obj).namespaced:
-            self._quotas(obj)
-
-    def _quotas(self, obj: Message) -> None:
-        """Kubernetes' ResourceQuota admission, last: a create that would take the namespace over one of its
-        quotas is refused. Usage is counted from the watch cache at the time of the create."""
-        kind, ns = kinds.of(obj), obj.metadata.namespace
-        for rq in self._in("ResourceQuota", ns):
-            others = (o for o in self._objects_in(kind, ns) if o.metadata.name != obj.metadata.name)
-            refusal = quota.refusal(rq, obj, others)
-            if refusal:
-                raise errors.Forbidden(f'{kind.plural} "{obj.metadata.name}" is forbidden: {refusal}')
 
     def _limit_ranges(self, obj: Message, plural: str, violations) -> None:
         """Kubernetes' LimitRanger validation: Forbidden naming every bound of every LimitRange it breaks."""

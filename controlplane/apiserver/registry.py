@@ -8,7 +8,7 @@ import base64
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from google.protobuf.message import Message
@@ -18,6 +18,7 @@ from api import patch as patching
 from api.kinds import Kind
 from controlplane.apiserver import deletion, resources
 from controlplane.apiserver.admission import CREATE, UPDATE, Admission
+from controlplane.apiserver.quotacharge import QuotaCharger
 from controlplane.apiserver.resources import Reservations, Settings
 from controlplane.apiserver.storage import Storage, TxnFailed
 from controlplane.apiserver.watchcache import WatchCache, Watcher
@@ -62,6 +63,10 @@ def decoder(kind: Kind):
     return decode
 
 
+# The quota admission of an update: (new, old) -> None, or Forbidden, before the write.
+Charge = Callable[[Message, Message], Awaitable[None]]
+
+
 @dataclass
 class Change:
     """What a read-modify-write decided: the object to store (or, removing, the object as it was)."""
@@ -86,9 +91,8 @@ class Registry:
             k: WatchCache(storage, k, storage_prefix(k), decoder(k), trigger=_trigger_of(k)) for k in kinds.KINDS}
         self._reservations: dict[Kind, Reservations | None] = {
             k: resources.for_kind(k).reservations(self.settings) for k in kinds.KINDS}
-        self.admission = Admission(self._lookup, self.cached,
-                                   lambda kind, ns: [o for o in self.caches[kind].objects.values()
-                                                     if o.metadata.namespace == ns])
+        self.admission = Admission(self._lookup, self.cached, self._objects_in)
+        self.quotas = QuotaCharger(self._objects_in, self._fresh, self._compare_and_swap)
 
     async def start(self, sync_timeout: float = 30.0) -> None:
         await self.storage.start()
@@ -149,6 +153,7 @@ class Registry:
         self.admission.validate(CREATE, obj, None)
         if kind.namespaced:
             await self._require_open_namespace(m.namespace)
+            await self.quotas.charge(obj, dry_run=dry_run)  # last: the charge is made for a write that follows
         key = storage_key(kind, m.namespace, m.name)
         if dry_run:
             if reservations is not None:  # as Kubernetes: a dry run shows the values a create would take
@@ -241,6 +246,23 @@ class Registry:
         except errors.NotFound:
             return None
 
+    def _objects_in(self, kind: Kind, namespace: str) -> list[Message]:
+        """The watch cache's objects of a kind in a namespace ("": a cluster-scoped kind's)."""
+        return [o for o in self.caches[kind].objects.values() if o.metadata.namespace == namespace]
+
+    async def _fresh(self, obj: Message) -> Message | None:
+        """etcd's copy of an object, or None if it is gone."""
+        try:
+            return await self.get(kinds.of(obj), obj.metadata.namespace, obj.metadata.name)
+        except errors.NotFound:
+            return None
+
+    async def _compare_and_swap(self, obj: Message) -> None:
+        """Store the object if etcd still holds it at its resourceVersion (a quota's charge); Conflict if not."""
+        kind = kinds.of(obj)
+        key = storage_key(kind, obj.metadata.namespace, obj.metadata.name)
+        await self.storage.update(key, encode(obj), int(obj.metadata.resource_version))
+
     def cached(self, kind: Kind, namespace: str, name: str) -> Message | None:
         """The object as the watch cache has it (possibly a moment behind etcd), or None; do not modify it."""
         return self.caches[kind].objects.get(storage_key(kind, namespace if kind.namespaced else "", name))
@@ -259,12 +281,13 @@ class Registry:
         return decoder(kind)(kv.value, kv.mod_revision), kv.mod_revision
 
     async def _guaranteed_update(self, kind: Kind, key: bytes, what: str, mutate: Callable[[Message], "Change"],
-                                 wanted: str = "") -> tuple[Message, bool]:
+                                 wanted: str = "", charge: "Charge | None" = None) -> tuple[Message, bool]:
         """Read, apply `mutate`, compare-and-swap; on a lost race read etcd and try again (Kubernetes'
         GuaranteedUpdate). Every update, delete, binding and scale goes through here.
 
         `wanted` is the resourceVersion the caller edited ("" for any). An error `mutate` raises is final
-        only when judged on what etcd holds, not on a possibly lagging cache. Returns (object, removed).
+        only when judged on what etcd holds, not on a possibly lagging cache. `charge(new, old)` is the quota
+        admission of an update, made just before the write. Returns (object, removed).
         """
         for attempt in range(16):
             fresh = attempt > 0
@@ -280,6 +303,13 @@ class Registry:
                 if fresh:
                     raise
                 continue
+            if charge is not None and not change.remove:
+                try:
+                    await charge(change.obj, old)  # a dry run's too: judged, not charged
+                except errors.Forbidden:
+                    if fresh:
+                        raise
+                    continue  # judged against a possibly lagging copy of the object: judge again on etcd's
             if not change.write:
                 return change.obj, False
             try:
@@ -366,8 +396,15 @@ class Registry:
                 return Change(new, write=False)
             return Change(new, remove=deletion.ready_to_remove(strategy, new))
 
-        updated, _ = await self._guaranteed_update(kind, key, what, merge, obj.metadata.resource_version)
+        updated, _ = await self._guaranteed_update(kind, key, what, merge, obj.metadata.resource_version,
+                                                   self._update_charge(kind, subresource, dry_run))
         return updated
+
+    def _update_charge(self, kind: Kind, subresource: str, dry_run: bool) -> "Charge | None":
+        """The quota admission of an update: only the object itself (not its status or another subresource)."""
+        if not kind.namespaced or subresource:
+            return None
+        return lambda new, old: self.quotas.charge(new, old, dry_run=dry_run)
 
     def _merge_update(self, kind: Kind, old: Message, obj: Message, subresource: str, owned: bool = False) -> Message:
         """The object to store when `obj` replaces `old`; `owned`: obj is this call's to change (not a copy)."""
@@ -455,7 +492,8 @@ class Registry:
                 return Change(new, write=False)
             return Change(new, remove=deletion.ready_to_remove(strategy, new))
 
-        updated, _ = await self._guaranteed_update(kind, storage_key(kind, namespace, name), what, edited)
+        updated, _ = await self._guaranteed_update(kind, storage_key(kind, namespace, name), what, edited,
+                                                   charge=self._update_charge(kind, subresource, dry_run))
         return updated
 
     @staticmethod

@@ -61,6 +61,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--pod-gc-period", type=float, default=d.pod_gc_period, metavar="SECONDS",
                    help="how often the pod garbage collector runs (default %(default)s)")
     monitoring.add_flag(p, "127.0.0.1:10257")
+    p.add_argument("--resource-quota-sync-period", type=positive_seconds, default=d.resource_quota_sync_period,
+                   metavar="SECONDS", help="how often every ResourceQuota's usage is recounted, correcting the "
+                   "charge of a create that failed after it (default %(default)g)")
     p.add_argument("--horizontal-pod-autoscaler-sync-period", type=positive_seconds, default=d.hpa_sync_period,
                    metavar="SECONDS", help="how often each HorizontalPodAutoscaler is looked at (default %(default)g)")
     p.add_argument("--horizontal-pod-autoscaler-tolerance", type=float, default=d.hpa_tolerance, metavar="RATIO",
@@ -96,6 +99,7 @@ def options_from(args: argparse.Namespace) -> Options:
                    large_cluster_size_threshold=args.large_cluster_size_threshold,
                    terminated_pod_gc_threshold=args.terminated_pod_gc_threshold, pod_gc_period=args.pod_gc_period,
                    hpa_sync_period=args.horizontal_pod_autoscaler_sync_period,
+                   resource_quota_sync_period=args.resource_quota_sync_period,
                    hpa_tolerance=args.horizontal_pod_autoscaler_tolerance,
                    hpa_downscale_stabilization=args.horizontal_pod_autoscaler_downscale_stabilization,
                    hpa_cpu_initialization_period=args.horizontal_pod_autoscaler_cpu_initialization_period,

@@ -26,6 +26,7 @@ class Options:
     hpa_cpu_initialization_period: float = 300.0
     hpa_initial_readiness_delay: float = 30.0
     load_balancer_pool: str = ""  # --load-balancer-pool: LoadBalancer addresses; empty leaves them <pending>
+    resource_quota_sync_period: float = 300.0  # --resource-quota-sync-period: every quota recounted this often
     namespace_sync_period: float = 1.0  # how soon a namespace that still holds objects is looked at again
     job_backoff_base: float = 10.0  # seconds before a Job replaces its first failed pod, doubling per failure
     # The CronJob controller's clock (tests advance a fake one instead of waiting for minutes); None: real time.

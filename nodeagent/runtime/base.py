@@ -39,6 +39,7 @@ class Mount:
     source: str  # a path on the host
     target: str  # a path in the container
     read_only: bool = False
+    propagation: str = ""  # rprivate, rslave, rshared ("": the runtime's default)
 
 
 @dataclass(frozen=True)

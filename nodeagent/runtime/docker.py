@@ -80,7 +80,8 @@ def host_config_args(spec: ContainerSpec) -> dict:
     args: dict = {
         "network_mode": spec.network_mode,
         # Structured mounts, not "src:dst:mode" strings: a path holding ":" cannot split a mount.
-        "mounts": [docker.types.Mount(m.target, m.source, type="bind", read_only=m.read_only) for m in spec.mounts],
+        "mounts": [docker.types.Mount(m.target, m.source, type="bind", read_only=m.read_only,
+                                      propagation=m.propagation or None) for m in spec.mounts],
     }
     if spec.ipc_mode:
         args["ipc_mode"] = spec.ipc_mode

@@ -1,6 +1,5 @@
-"""NetworkPolicy enforced by the agents in the lab (two hosts, real nftables): the docs' "Declare Network
-Policy" tutorial with busybox httpd for nginx, reached through its Service from pods on both hosts, then
-default-deny-egress cutting DNS off until a rule allows it."""
+"""NetworkPolicy enforced by the agents in the lab (two hosts, real nftables): the docs' default-deny and
+"Declare Network Policy" nginx tutorial (busybox httpd) across hosts, then default-deny-egress and DNS."""
 from __future__ import annotations
 
 import os

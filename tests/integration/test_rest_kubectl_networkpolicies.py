@@ -73,6 +73,31 @@ spec:
       endPort: 32768
 """
 
+# Every branch of kubectl's description: expressions, labels and annotations, a port without a number, a
+# named port, empty rules, both selectors in one peer, empty selectors
+ODD = """apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: odd
+  labels: {a: b, c: d}
+  annotations: {note: hi}
+spec:
+  podSelector:
+    matchExpressions:
+    - {key: app, operator: In, values: [a, b]}
+  ingress:
+  - ports:
+    - protocol: UDP
+    - port: http
+  - from:
+    - namespaceSelector: {}
+      podSelector: {matchLabels: {x: z}}
+  egress:
+  - {}
+  - to:
+    - podSelector: {}
+"""
+
 
 async def test_apply_get_and_describe_the_docs_policies(kubectl, skiff, client, tmp_path):
     for name, text in (("np.yaml", NETWORK_POLICY), ("deny.yaml", DEFAULT_DENY_INGRESS), ("multi.yaml", MULTIPORT_EGRESS)):
@@ -94,6 +119,10 @@ async def test_apply_get_and_describe_the_docs_policies(kubectl, skiff, client, 
     assert theirs.code == 0 and described.code == 0, theirs.err + described.err
     assert described.out == theirs.out
     assert "      IPBlock:\n        CIDR: 172.17.0.0/16\n        Except: 172.17.1.0/24" in theirs.out
+    assert (await kubectl("apply", "-f", write(tmp_path, "odd.yaml", ODD))).code == 0
+    every = await kubectl("describe", "netpol")
+    assert "To Port Range: 32000-32768/TCP" in every.out and "To Port: <nil>/UDP" in every.out
+    assert (await skiff("describe", "netpol")).out == every.out
 
 
 @pytest.mark.parametrize("change, message", [

@@ -1,12 +1,13 @@
 """Stock kubectl (v1.32) with the pod fields about the node that runs it: hostPID/hostIPC, readinessGates, os,
 setHostnameAsFQDN, runtimeClassName with a node.k8s.io/v1 RuntimeClass (its admission), refusals in Kubernetes'
-words; and readiness gates honoured by a real agent (over the fake runtime), the gate set through pods/status."""
+words; and readiness gates, lifecycle hooks and the node's refusals by a real agent (over the fake runtime)."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
+from nodeagent.runtime.base import ExecResult
 from nodeagent.runtime.fake import FakeRuntime
 from tests.fixtures.cli_runner import write
 from tests.fixtures.fake_runtime_agent import agent_config, running_agent
@@ -180,3 +181,71 @@ async def test_the_node_refuses_another_runtime_handler_and_another_os(kubectl, 
 
 async def _created(kubectl, tmp_path, text: str) -> bool:
     return (await kubectl("apply", "-f", write(tmp_path, "s.yaml", text))).code == 0
+
+
+HOOKED = """apiVersion: v1
+kind: Pod
+metadata: {name: hooked}
+spec:
+  nodeName: node-a
+  terminationGracePeriodSeconds: 5
+  containers:
+  - name: app
+    image: busybox
+    lifecycle:
+      postStart: {exec: {command: [post-start]}}
+      preStop: {exec: {command: [pre-stop]}}
+"""
+
+
+async def test_post_start_and_pre_stop_hooks_run_and_a_failed_post_start_restarts_the_container(
+        kubectl, client, tmp_path):
+    runtime = FakeRuntime()
+    failing = {"post-start"}
+    runtime.exec_handler = lambda info, cmd: ExecResult(1, b"nope") if cmd[0] in failing else ExecResult(0, b"")
+    async with running_agent(client, agent_config(client.server, tmp_path), runtime):
+        assert (await kubectl("apply", "-f", write(tmp_path, "h.yaml", HOOKED))).code == 0
+
+        async def hook_failed() -> bool:
+            events = (await kubectl("get", "events", "--field-selector", "involvedObject.name=hooked")).out
+            return "FailedPostStartHook" in events and "Exec lifecycle hook ([post-start])" in events
+
+        await eventually(hook_failed, what="FailedPostStartHook")
+        failing.clear()  # the next attempt's hook succeeds: the container runs
+
+        async def running() -> bool:
+            status = json.loads((await kubectl("get", "pod", "hooked", "-o", "json")).out)["status"]
+            return status.get("phase") == "Running" and status["containerStatuses"][0]["restartCount"] >= 1
+
+        await eventually(running, timeout=30, what="running after a restart")
+        assert (await kubectl("delete", "pod", "hooked", "--wait=false")).code == 0
+        await eventually(lambda: any(c[0] == "exec" and c[2] == ("pre-stop",) for c in runtime.calls),
+                         what="the preStop hook run")
+
+
+NODE_EXPORTER = """apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: node-exporter, namespace: watched}
+spec:
+  selector: {matchLabels: {app: node-exporter}}
+  template:
+    metadata: {labels: {app: node-exporter}}
+    spec:
+      hostNetwork: true
+      hostPID: true
+      containers:
+      - name: node-exporter
+        image: busybox
+        args: ["--path.rootfs=/host"]
+"""
+
+
+async def test_a_node_exporter_daemon_set_is_accepted_with_the_baseline_warning(kubectl, tmp_path):
+    await kubectl("create", "namespace", "watched")
+    await kubectl("label", "namespace", "watched", "pod-security.kubernetes.io/warn=baseline")
+    applied = await kubectl("apply", "-f", write(tmp_path, "ds.yaml", NODE_EXPORTER))
+    assert (applied.code, applied.out.strip()) == (0, "daemonset.apps/node-exporter created"), applied.err
+    assert ('Warning: would violate PodSecurity "baseline:latest": host namespaces (hostNetwork=true, hostPID=true)'
+            in applied.err), applied.err
+    got = json.loads((await kubectl("get", "ds", "node-exporter", "-n", "watched", "-o", "json")).out)
+    assert got["spec"]["template"]["spec"]["hostPID"] is True

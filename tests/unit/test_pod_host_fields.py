@@ -208,3 +208,58 @@ def test_describe_and_wide_columns_show_the_gates_and_the_runtime_class_as_kubec
     assert body[gates + 1:gates + 4] == ["  Type                        Status",
                                          "  www.example.com/feature-1   True",
                                          "  www.example.com/feature-2   <none>"]
+
+
+# ---------------------------------------------------------------- volume mounts: subPathExpr, propagation, RRO
+
+def mounted(mount: str, env: dict | None = None, privileged: bool = False):
+    sc = "{privileged: true}" if privileged else "{}"
+    p = pod(f"  volumes: [{{name: logs, emptyDir: {{}}}}]\n  containers:\n  - name: app\n    image: busybox\n"
+            f"    securityContext: {sc}\n    volumeMounts: [{{name: logs, mountPath: /logs, {mount}}}]\n")
+    return p, containers.mounts(p, p.spec.containers[0], "/state", env=env)
+
+
+def test_sub_path_expr_is_expanded_from_the_containers_environment():
+    _, (mount_list, dirs) = mounted("subPathExpr: $(POD_NAME)/app", {"POD_NAME": "web-0"})
+    assert [d.sub_path for d in dirs if isinstance(d, containers.SubPath)] == ["web-0/app"]
+    with pytest.raises(containers.SpecError, match="missing value for POD_NAME"):
+        mounted("subPathExpr: $(POD_NAME)", {})
+
+
+def test_mount_propagation_reaches_docker_and_recursive_read_only_enabled_is_refused():
+    _, (mount_list, _) = mounted("mountPropagation: HostToContainer")
+    assert mount_list[0].propagation == "rslave"
+    spec = containers.app_spec(pod(APP), pod(APP).spec.containers[0], "n1", 0, "sb", {}, [], [], mount_list)
+    assert host_config_args(spec)["mounts"][0]["BindOptions"] == {"Propagation": "rslave"}
+    _, (fallback, _) = mounted("readOnly: true, recursiveReadOnly: IfPossible")
+    assert fallback[0].read_only  # a plain read-only bind where Docker has no recursive one
+    with pytest.raises(containers.SpecError, match='volume "logs" requested recursive read-only mode, but it is '
+                                                   'not supported by the runtime'):
+        mounted("readOnly: true, recursiveReadOnly: Enabled")
+
+
+@pytest.mark.parametrize("mount, expected", [
+    ("subPath: a, subPathExpr: $(X)", 'volumeMounts[0].subPathExpr: Invalid value: "$(X)": subPathExpr and subPath '
+                                      'are mutually exclusive'),
+    ("subPathExpr: ../$(X)", "volumeMounts[0].subPathExpr: Invalid value: \"../$(X)\": must not contain '..'"),
+    ("mountPropagation: Bidirectional", "volumeMounts[0].mountPropagation: Forbidden: Bidirectional mount "
+                                        "propagation is available only to privileged containers"),
+    ("mountPropagation: Sideways", 'volumeMounts[0].mountPropagation: Unsupported value: "Sideways"'),
+    ("recursiveReadOnly: Enabled", "volumeMounts[0].recursiveReadOnly: Forbidden: may only be specified when "
+                                   "readOnly is true"),
+])
+def test_volume_mount_modes_are_validated_in_kubernetes_words(mount, expected):
+    p = pod(f"  volumes: [{{name: logs, emptyDir: {{}}}}]\n  containers:\n  - name: app\n    image: busybox\n"
+            f"    volumeMounts: [{{name: logs, mountPath: /logs, {mount}}}]\n")
+    found = validate_pod(p)
+    assert any(e.startswith("spec.containers[0]." + expected) for e in found), found
+
+
+def test_a_sleep_hook_must_end_within_the_grace_period():
+    ok = pod("  containers: [{name: app, image: busybox, lifecycle: {preStop: {sleep: {seconds: 5}}}}]\n")
+    assert validate_pod(ok) == []
+    long = pod("  terminationGracePeriodSeconds: 10\n"
+               "  containers: [{name: app, image: busybox, lifecycle: {preStop: {sleep: {seconds: 11}}}}]\n")
+    assert validate_pod(long) == [
+        "spec.containers[0].lifecycle.preStop.sleep: Invalid value: 11: must be greater than 0 and less than "
+        "terminationGracePeriodSeconds (10). Enable AllowPodLifecycleSleepActionZeroValue feature gate for zero sleep."]

@@ -32,6 +32,11 @@ def _pod(name, phase="", deadline=None, **res):
     return obj
 
 
+def _refusal(rq, obj, others):
+    """The refusal of a create when the quota's usage is that of `others`."""
+    return quota.refusal(rq, obj, quota.total(rq, others))
+
+
 # ... quota-mem-cpu-pod.yaml and quota-mem-cpu-pod-2.yaml
 POD_1 = dict(limits={"memory": "800Mi", "cpu": "800m"}, requests={"memory": "600Mi", "cpu": "400m"})
 POD_2 = dict(limits={"memory": "1Gi", "cpu": "800m"}, requests={"memory": "700Mi", "cpu": "400m"})
@@ -39,8 +44,8 @@ POD_2 = dict(limits={"memory": "1Gi", "cpu": "800m"}, requests={"memory": "700Mi
 
 def test_the_docs_second_pod_exceeds_the_memory_quota():
     rq = _quota(MEM_CPU)
-    assert quota.refusal(rq, _pod("quota-mem-cpu-demo", **POD_1), []) is None
-    assert quota.refusal(rq, _pod("quota-mem-cpu-demo-2", **POD_2), [_pod("quota-mem-cpu-demo", **POD_1)]) == (
+    assert _refusal(rq, _pod("quota-mem-cpu-demo", **POD_1), []) is None
+    assert _refusal(rq, _pod("quota-mem-cpu-demo-2", **POD_2), [_pod("quota-mem-cpu-demo", **POD_1)]) == (
         "exceeded quota: mem-cpu-demo, requested: requests.memory=700Mi, used: requests.memory=600Mi, "
         "limited: requests.memory=1Gi")
 
@@ -48,17 +53,17 @@ def test_the_docs_second_pod_exceeds_the_memory_quota():
 def test_a_pod_count_quota_refuses_the_third_pod_and_terminal_pods_do_not_count():
     rq = _quota({"pods": "2"})
     running = [_pod("a"), _pod("b")]
-    assert quota.refusal(rq, _pod("c"), running) == \
+    assert _refusal(rq, _pod("c"), running) == \
         "exceeded quota: mem-cpu-demo, requested: pods=1, used: pods=2, limited: pods=2"
-    assert quota.refusal(rq, _pod("c"), [_pod("a"), _pod("b", phase="Succeeded")]) is None
+    assert _refusal(rq, _pod("c"), [_pod("a"), _pod("b", phase="Succeeded")]) is None
 
 
 def test_a_compute_quota_requires_every_container_to_name_what_it_limits():
-    assert quota.refusal(_quota(MEM_CPU), _pod("x"), []) == (
+    assert _refusal(_quota(MEM_CPU), _pod("x"), []) == (
         "failed quota: mem-cpu-demo: must specify limits.cpu for: app; limits.memory for: app; requests.cpu for: "
         "app; requests.memory for: app")
     only_cpu = _quota({"cpu": "1"})
-    assert quota.refusal(only_cpu, _pod("x", limits={"memory": "1Gi"}), []) == \
+    assert _refusal(only_cpu, _pod("x", limits={"memory": "1Gi"}), []) == \
         "failed quota: mem-cpu-demo: must specify cpu for: app"
 
 
@@ -83,10 +88,10 @@ def test_status_used_sums_what_the_quota_limits():
 
 def test_scopes_select_pods():
     rq = _quota({"pods": "1"}, scopes=["BestEffort"])
-    assert quota.refusal(rq, _pod("x", **POD_1), [_pod("y")]) is None  # not best effort: not counted
-    assert quota.refusal(rq, _pod("x"), [_pod("y")]) is not None
+    assert _refusal(rq, _pod("x", **POD_1), [_pod("y")]) is None  # not best effort: not counted
+    assert _refusal(rq, _pod("x"), [_pod("y")]) is not None
     terminating = _quota({"pods": "1"}, scopes=["Terminating"])
-    assert quota.refusal(terminating, _pod("x"), [_pod("y", deadline=30)]) is None
+    assert _refusal(terminating, _pod("x"), [_pod("y", deadline=30)]) is None
 
 
 @pytest.mark.parametrize("hard, scopes, problem", [
@@ -128,10 +133,10 @@ def test_a_scope_selector_selects_pods_as_scopes_do():
     # kubernetes/website content/en/examples/policy/priority-class-resourcequota.yaml: pods of one class only
     by_class = _selected(("PriorityClass", "In", ["cluster-services"]))
     assert resources.validate(by_class) == []
-    assert quota.refusal(by_class, _pod("x"), [_pod("y")]) is None  # a pod without that class is not counted
+    assert _refusal(by_class, _pod("x"), [_pod("y")]) is None  # a pod without that class is not counted
     not_best_effort = _selected(("BestEffort", "DoesNotExist", []))
-    assert quota.refusal(not_best_effort, _pod("x", **POD_1), [_pod("y", **POD_1)]) is not None
-    assert quota.refusal(not_best_effort, _pod("x"), [_pod("y")]) is None
+    assert _refusal(not_best_effort, _pod("x", **POD_1), [_pod("y", **POD_1)]) is not None
+    assert _refusal(not_best_effort, _pod("x"), [_pod("y")]) is None
 
 
 @pytest.mark.parametrize("expression, problem", [
@@ -145,3 +150,65 @@ def test_a_scope_selector_selects_pods_as_scopes_do():
 ])
 def test_invalid_scope_selectors_are_refused(expression, problem):
     assert any(p.startswith(problem) for p in resources.validate(_selected(expression)))
+
+
+def _claim(name, storage):
+    obj, _ = manifest.from_dict({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                                 "metadata": {"name": name, "namespace": "default"},
+                                 "spec": {"accessModes": ["ReadWriteOnce"],
+                                          "resources": {"requests": {"storage": storage}}}})
+    return obj
+
+
+def test_a_create_is_charged_on_the_quotas_recorded_usage_not_on_a_count():
+    rq = _quota({"pods": "3"})
+    rq.status.used["pods"] = "2"  # an earlier create's charge, its pod not yet seen by anyone
+    used = quota.recorded_used(rq, [])
+    assert used == {"pods": 2}
+    assert quota.refusal(rq, _pod("c"), used) is None
+    assert quota.charged(rq, _pod("c"), used) == {"pods": "3"}
+    rq.status.used["pods"] = "3"
+    assert quota.refusal(rq, _pod("d"), quota.recorded_used(rq, [])) == \
+        "exceeded quota: mem-cpu-demo, requested: pods=1, used: pods=3, limited: pods=3"
+
+
+def test_a_quota_the_controller_has_not_seen_is_charged_on_a_count_of_the_objects():
+    rq = _quota({"pods": "3", "requests.storage": "10Gi"})
+    rq.status.used["requests.storage"] = "1Gi"
+    used = quota.recorded_used(rq, [_pod("a"), _pod("b", phase="Failed")])
+    assert used == {"pods": 1, "requests.storage": 1024**3}
+    assert quota.charged(rq, _pod("c"), used) == {"pods": "2", "requests.storage": "1Gi"}
+
+
+def test_a_claim_resized_up_is_charged_the_growth_and_refused_past_the_quota():
+    rq = _quota({"requests.storage": "5Gi", "persistentvolumeclaims": "2"})
+    rq.status.used.update({"requests.storage": "3Gi", "persistentvolumeclaims": "1"})
+    used = quota.recorded_used(rq, [])
+    old = _claim("data", "3Gi")
+    assert quota.requested(rq, _claim("data", "4Gi"), old) == {"requests.storage": 1024**3}
+    assert quota.charged(rq, _claim("data", "4Gi"), used, old) == {"requests.storage": "4Gi",
+                                                                    "persistentvolumeclaims": "1"}
+    assert quota.refusal(rq, _claim("data", "6Gi"), used, old) == (
+        "exceeded quota: mem-cpu-demo, requested: requests.storage=3Gi, used: requests.storage=3Gi, "
+        "limited: requests.storage=5Gi")
+    # shrinking or an unchanged size charges nothing, even over a quota lowered since
+    assert quota.charged(rq, _claim("data", "2Gi"), used, old) is None
+    rq.spec.hard["requests.storage"] = "1Gi"
+    assert quota.refusal(rq, _claim("data", "3Gi"), used, old) is None
+
+
+def test_a_pods_update_is_not_charged():
+    rq = _quota({"pods": "1"}, scopes=["Terminating"])
+    rq.status.used["pods"] = "1"
+    # activeDeadlineSeconds set on an update brings the pod into the scope: Kubernetes 1.32 still charges nothing
+    assert quota.requested(rq, _pod("x", deadline=30), _pod("x")) == {}
+    assert quota.refusal(rq, _pod("x", deadline=30), quota.recorded_used(rq, []), _pod("x")) is None
+
+
+def test_a_runtime_class_overhead_counts_in_requests_and_in_limits_the_pod_has():
+    from tests.fixtures.objects import pod
+    p = pod("o", cpu="500m", overhead={"cpu": "250m", "memory": "64Mi"})
+    p.spec.containers[0].resources.limits["cpu"] = "1"
+    used = quota.usage(p)
+    assert (used["requests.cpu"], used["limits.cpu"]) == (Fraction(3, 4), Fraction(5, 4))
+    assert used["requests.memory"] == 64 * 2**20 and "limits.memory" not in used

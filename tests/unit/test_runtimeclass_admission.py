@@ -49,3 +49,13 @@ def test_runtime_class_validation_and_immutable_handler():
         'overhead.limits[cpu]: Invalid value: "-1": must be greater than or equal to 0']
     assert validate_runtime_class_update(rc(handler="runc"), GVISOR) == [
         'handler: Invalid value: "runc": field is immutable']
+
+
+def test_describe_shows_the_handler_overhead_and_scheduling():
+    from datetime import datetime, timezone
+
+    from cli.describe import describe
+    lines = describe(GVISOR, [], datetime.now(timezone.utc))
+    assert "Handler:            runsc" in lines
+    at = lines.index("Overhead:")
+    assert lines[at + 1] == "  podFixed:" and sorted(lines[at + 2:at + 4]) == ["    cpu: 250m", "    memory: 120Mi"]

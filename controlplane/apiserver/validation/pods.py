@@ -132,19 +132,21 @@ def validate_containers(spec: types_pb2.PodSpec, path: Path) -> list[str]:
     volumes = {v.name for v in spec.volumes if v.name}
     seen: set[str] = set()
     errors = []
+    grace = spec.termination_grace_period_seconds if spec.HasField("termination_grace_period_seconds") else None
     for i, c in enumerate(spec.init_containers):
-        errors += validate_container(c, path.child("initContainers").index(i), volumes, seen, init=True)
+        errors += validate_container(c, path.child("initContainers").index(i), volumes, seen, init=True, grace=grace)
         errors += podruntime.validate_container(c, path.child("initContainers").index(i), spec.restart_policy, True)
     if not spec.containers:
         errors.append(required(path.child("containers")))
     for i, c in enumerate(spec.containers):
-        errors += validate_container(c, path.child("containers").index(i), volumes, seen)
+        errors += validate_container(c, path.child("containers").index(i), volumes, seen, grace=grace)
         errors += podruntime.validate_container(c, path.child("containers").index(i), spec.restart_policy, False)
     return errors
 
 
 def validate_container(c: types_pb2.Container, path: Path, volumes: set[str], seen: set[str],
-                       init: bool = False) -> list[str]:
+                       init: bool = False, grace: int | None = None) -> list[str]:
+    """`grace`: the pod's terminationGracePeriodSeconds, which a lifecycle hook's sleep must stay below."""
     errors = []
     if not c.name:
         errors.append(required(path.child("name")))
@@ -161,7 +163,8 @@ def validate_container(c: types_pb2.Container, path: Path, volumes: set[str], se
     errors += validate_env(c.env, path.child("env"))
     errors += podsources.validate_env_from(c.env_from, path.child("envFrom"))
     errors += validate_resources(c.resources, path.child("resources"))
-    errors += validate_volume_mounts(c.volume_mounts, path.child("volumeMounts"), volumes)
+    errors += validate_volume_mounts(c.volume_mounts, path.child("volumeMounts"), volumes,
+                                     c.security_context.HasField("privileged") and c.security_context.privileged)
     if c.restart_policy:
         if not init:
             errors.append(forbidden(path.child("restartPolicy"), "may not be set for non-init containers"))
@@ -187,7 +190,7 @@ def validate_container(c: types_pb2.Container, path: Path, volumes: set[str], se
                                                              "restartPolicy=Always"))
         for field, json_name in (("post_start", "postStart"), ("pre_stop", "preStop")):
             if c.lifecycle.HasField(field):
-                errors += validate_handler(getattr(c.lifecycle, field), path.child("lifecycle", json_name))
+                errors += validate_handler(getattr(c.lifecycle, field), path.child("lifecycle", json_name), grace)
     return errors
 
 
@@ -358,7 +361,12 @@ def validate_host_path(source: types_pb2.HostPathVolumeSource, path: Path) -> li
     return errors
 
 
-def validate_volume_mounts(mounts: Iterable[types_pb2.VolumeMount], path: Path, volumes: set[str]) -> list[str]:
+MOUNT_PROPAGATIONS = ("Bidirectional", "HostToContainer", "None")
+RECURSIVE_READ_ONLY = ("Disabled", "Enabled", "IfPossible")
+
+
+def validate_volume_mounts(mounts: Iterable[types_pb2.VolumeMount], path: Path, volumes: set[str],
+                           privileged: bool = False) -> list[str]:
     errors = []
     mount_paths: set[str] = set()
     for i, mount in enumerate(mounts):
@@ -380,6 +388,37 @@ def validate_volume_mounts(mounts: Iterable[types_pb2.VolumeMount], path: Path, 
                 errors.append(invalid(p.child("subPath"), mount.sub_path, "must be a relative path"))
             if ".." in mount.sub_path.split("/"):
                 errors.append(invalid(p.child("subPath"), mount.sub_path, "must not contain '..'"))
+        if mount.sub_path_expr:
+            if mount.sub_path:
+                errors.append(invalid(p.child("subPathExpr"), mount.sub_path_expr,
+                                      "subPathExpr and subPath are mutually exclusive"))
+            if mount.sub_path_expr.startswith("/"):
+                errors.append(invalid(p.child("subPathExpr"), mount.sub_path_expr, "must be a relative path"))
+            if ".." in mount.sub_path_expr.split("/"):
+                errors.append(invalid(p.child("subPathExpr"), mount.sub_path_expr, "must not contain '..'"))
+        errors += _mount_modes(mount, p, privileged)
+    return errors
+
+
+def _mount_modes(mount: types_pb2.VolumeMount, path: Path, privileged: bool) -> list[str]:
+    """mountPropagation and recursiveReadOnly, as Kubernetes' validateMountPropagation and ValidateVolumeMounts."""
+    errors = []
+    propagation = mount.mount_propagation if mount.HasField("mount_propagation") else None
+    if propagation is not None:
+        if propagation not in MOUNT_PROPAGATIONS:
+            errors.append(not_supported(path.child("mountPropagation"), propagation, MOUNT_PROPAGATIONS))
+        elif propagation == "Bidirectional" and not privileged:
+            errors.append(forbidden(path.child("mountPropagation"),
+                                    "Bidirectional mount propagation is available only to privileged containers"))
+    if mount.HasField("recursive_read_only") and mount.recursive_read_only != "Disabled":
+        p = path.child("recursiveReadOnly")
+        if mount.recursive_read_only not in RECURSIVE_READ_ONLY:
+            errors.append(not_supported(p, mount.recursive_read_only, RECURSIVE_READ_ONLY))
+        else:
+            if not mount.read_only:
+                errors.append(forbidden(p, "may only be specified when readOnly is true"))
+            if propagation not in (None, "None"):
+                errors.append(forbidden(p, "may only be specified when mountPropagation is None or not specified"))
     return errors
 
 
@@ -406,10 +445,12 @@ def validate_probe(probe: types_pb2.Probe, path: Path, which: str) -> list[str]:
     return errors
 
 
-def validate_handler(handler: types_pb2.Probe | types_pb2.LifecycleHandler, path: Path) -> list[str]:
-    """Exactly one of exec, httpGet, tcpSocket (and for a probe, grpc)."""
+def validate_handler(handler: types_pb2.Probe | types_pb2.LifecycleHandler, path: Path,
+                     grace: int | None = None) -> list[str]:
+    """Exactly one of exec, httpGet, tcpSocket (for a probe also grpc; for a hook also sleep, shorter than the
+    pod's grace period `grace`)."""
     kinds = ("exec", "http_get", "tcp_socket", "grpc") if isinstance(handler, types_pb2.Probe) else \
-        ("exec", "http_get", "tcp_socket")
+        ("exec", "http_get", "tcp_socket", "sleep")
     present = [f for f in kinds if handler.HasField(f)]
     if not present:
         return [required(path, "must specify a handler type")]
@@ -425,6 +466,13 @@ def validate_handler(handler: types_pb2.Probe | types_pb2.LifecycleHandler, path
         if not 0 < handler.grpc.port < 65536:
             errors.append(invalid(path.child("grpc", "port"), handler.grpc.port,
                                   "must be between 1 and 65535, inclusive"))
+    elif first == "sleep":
+        seconds = handler.sleep.seconds
+        if grace is not None and not 0 < seconds <= grace:
+            # Kubernetes 1.32's words (its AllowPodLifecycleSleepActionZeroValue gate is off by default).
+            errors.append(invalid(path.child("sleep"), seconds,
+                                  f"must be greater than 0 and less than terminationGracePeriodSeconds ({grace}). "
+                                  f"Enable AllowPodLifecycleSleepActionZeroValue feature gate for zero sleep."))
     else:
         errors += validate_port_num_or_name(handler.tcp_socket.port, path.child("tcpSocket", "port"))
     return errors

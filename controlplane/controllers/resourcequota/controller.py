@@ -1,12 +1,13 @@
-"""The quota controller's sync: a quota's usage counted from the informers (api/quota.py decides what
-counts), written to its status when it changed; any change to a counted object recounts its namespace."""
+"""The quota controller's sync: a quota's usage counted from the informers (api/quota.py decides what counts),
+written to its status when it changed; counted again when the quota is new or changed, an object is deleted or
+gives usage back, and every --resource-quota-sync-period (creates are charged by apiserver/quotacharge.py)."""
 from __future__ import annotations
 
 import logging
 
 from api import errors, meta, quota
 from controlplane.controllers.core import informers as idx
-from controlplane.controllers.core.controller import Context, Controller
+from controlplane.controllers.core.controller import Context, PeriodicController
 
 log = logging.getLogger(__name__)
 
@@ -15,19 +16,34 @@ COUNTED = ("Pod", "Service", "ConfigMap", "Secret", "PersistentVolumeClaim", "Re
            "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController")
 
 
-class ResourceQuotaController(Controller):
+class ResourceQuotaController(PeriodicController):
+    """As Kubernetes': the status writes of the API server's charges are not recounted (a recount could miss an
+    object charged but not yet seen here, and give its charge back); the periodic resync corrects a charge
+    whose object was never written."""
+
     name = "resourcequota"
     workers = 0  # --workers
 
     def __init__(self, ctx: Context):
         super().__init__(ctx)
+        self.period = ctx.options.resource_quota_sync_period
         self.quotas = ctx.informers.get("ResourceQuota")
-        self.quotas.add_handlers(on_add=lambda q: self.enqueue(meta.key(q)),
-                                 on_update=lambda old, new: self.enqueue(meta.key(new)))
+        self.quotas.add_handlers(on_add=lambda q: self.enqueue(meta.key(q)), on_update=self._quota_changed)
         self.counted = {name: ctx.informers.get(name) for name in COUNTED}
         for informer in self.counted.values():
-            informer.add_handlers(on_add=self._changed, on_update=lambda old, new: self._changed(new),
-                                  on_delete=self._changed)
+            informer.add_handlers(on_update=self._object_changed, on_delete=self._changed)
+
+    def tick(self) -> None:
+        for key in self.quotas.keys():
+            self.enqueue(key)
+
+    def _quota_changed(self, old, new) -> None:
+        if new.spec != old.spec or dict(new.status.hard) != dict(new.spec.hard):
+            self.enqueue(meta.key(new))
+
+    def _object_changed(self, old, new) -> None:
+        if quota.gives_back(old, new):
+            self._changed(new)
 
     def _changed(self, obj) -> None:
         for rq in self.quotas.by_index(idx.NAMESPACE, obj.metadata.namespace):
