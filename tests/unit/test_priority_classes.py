@@ -113,4 +113,5 @@ def test_a_quota_scoped_to_a_class_counts_the_pods_of_that_class_only():
                                      "values": ["cluster-services"]}]}}})
     ours, theirs = _pod(priorityClassName="cluster-services"), _pod()
     assert quota.matches_scopes(rq, ours) and not quota.matches_scopes(rq, theirs)
-    assert quota.refusal(rq, ours, [ours]) is not None and quota.refusal(rq, theirs, [ours]) is None
+    used = quota.total(rq, [ours, theirs])  # one of the class already
+    assert quota.refusal(rq, ours, used) is not None and quota.refusal(rq, theirs, used) is None
