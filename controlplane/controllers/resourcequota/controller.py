@@ -1,6 +1,6 @@
 """The quota controller's sync: a quota's usage counted from the informers (api/quota.py decides what counts),
-written to its status when it changed; a new or changed quota, a deleted object, one giving usage back and
-every --resource-quota-sync-period recount (creates were charged by the API server, apiserver/quotacharge.py)."""
+written to its status when it changed; counted again when the quota is new or changed, an object is deleted or
+gives usage back, and every --resource-quota-sync-period (creates are charged by apiserver/quotacharge.py)."""
 from __future__ import annotations
 
 import logging
