@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from api import manifest, priority
+from api import manifest, priority, quota
 from controlplane.apiserver import priority as admission
 from controlplane.apiserver import resources
 from proto import types_pb2
@@ -102,3 +102,15 @@ def test_a_pod_naming_a_bad_class_or_policy_is_invalid():
     assert any(p.startswith('spec.priorityClassName: Invalid value: "Not_A_Name"') for p in problems)
     assert 'spec.preemptionPolicy: Unsupported value: "Sometimes": supported values: "PreemptLowerPriority", ' \
            '"Never"' in problems
+
+
+def test_a_quota_scoped_to_a_class_counts_the_pods_of_that_class_only():
+    # kubernetes/website content/en/examples/policy/priority-class-resourcequota.yaml, one pod allowed
+    rq, _ = manifest.from_dict({"apiVersion": "v1", "kind": "ResourceQuota",
+                                "metadata": {"name": "pods-cluster-services", "namespace": "default"},
+                                "spec": {"hard": {"pods": "1"}, "scopeSelector": {"matchExpressions": [
+                                    {"operator": "In", "scopeName": "PriorityClass",
+                                     "values": ["cluster-services"]}]}}})
+    ours, theirs = _pod(priorityClassName="cluster-services"), _pod()
+    assert quota.matches_scopes(rq, ours) and not quota.matches_scopes(rq, theirs)
+    assert quota.refusal(rq, ours, [ours]) is not None and quota.refusal(rq, theirs, [ours]) is None
