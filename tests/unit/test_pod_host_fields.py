@@ -263,3 +263,30 @@ def test_a_sleep_hook_must_end_within_the_grace_period():
     assert validate_pod(long) == [
         "spec.containers[0].lifecycle.preStop.sleep: Invalid value: 11: must be greater than 0 and less than "
         "terminationGracePeriodSeconds (10). Enable AllowPodLifecycleSleepActionZeroValue feature gate for zero sleep."]
+
+
+# ---------------------------------------------------------------- windowsOptions
+
+@pytest.mark.parametrize("spec, expected", [
+    ("  os: {name: linux}\n  securityContext: {windowsOptions: {runAsUserName: ContainerUser}}\n" + APP,
+     "spec.securityContext.windowsOptions: Forbidden: windows options cannot be set for a linux pod"),
+    ("  securityContext: {windowsOptions: {runAsUserName: ''}}\n" + APP,
+     'spec.securityContext.windowsOptions.runAsUserName: Invalid value: "": runAsUserName cannot be an empty string'),
+    ("  containers: [{name: app, image: busybox, securityContext: {windowsOptions: {gmsaCredentialSpecName: Bad_Name}}}]\n",
+     'spec.containers[0].securityContext.windowsOptions.gmsaCredentialSpecName: Invalid value: "Bad_Name": a lowercase'),
+    ("  securityContext: {windowsOptions: {hostProcess: true}}\n" + APP,
+     "spec.hostNetwork: Invalid value: false: hostNetwork must be true if pod contains any hostProcess containers"),
+])
+def test_windows_options_are_validated_in_kubernetes_words(spec, expected):
+    found = validate_pod(pod(spec))
+    assert any(e.startswith(expected) for e in found), found
+
+
+def test_windows_options_of_a_windows_pod_are_kept_and_baseline_forbids_host_process():
+    windows = pod("  os: {name: windows}\n  hostNetwork: true\n"
+                  "  securityContext: {windowsOptions: {hostProcess: true, runAsUserName: 'NT AUTHORITY\\SYSTEM'}}\n"
+                  + APP)
+    assert validate_pod(windows) == []
+    assert podsecurity.violations(windows, "baseline") == [
+        "host namespaces (hostNetwork=true)",
+        'hostProcess (pod must not set securityContext.windowsOptions.hostProcess=true)']

@@ -92,6 +92,16 @@ def seccomp_baseline(pod):
                 f'"Unconfined")')
 
 
+def host_process(pod):
+    """Windows HostProcess containers run on the node itself, as privileged ones do on Linux."""
+    setters = ["pod"] if pod.spec.security_context.windows_options.host_process else []
+    names = [c.name for c in _containers(pod) if c.security_context.windows_options.host_process]
+    if names:
+        setters.append(_who(names))
+    if setters:
+        return f"hostProcess ({' and '.join(setters)} must not set securityContext.windowsOptions.hostProcess=true)"
+
+
 # ---------------------------------------------------------------- restricted
 
 def volume_types(pod):
@@ -169,7 +179,7 @@ def seccomp_restricted(pod):
 
 Check = Callable[[types_pb2.Pod], "str | None"]
 BASELINE: tuple[Check, ...] = (host_namespaces, privileged, capabilities_baseline, host_path_volumes, host_ports,
-                               app_armor_baseline, seccomp_baseline)
+                               app_armor_baseline, seccomp_baseline, host_process)
 RESTRICTED: tuple[Check, ...] = BASELINE + (volume_types, privilege_escalation, capabilities_restricted,
                                             run_as_non_root, run_as_user_root, seccomp_restricted)
 

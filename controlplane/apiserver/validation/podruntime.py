@@ -38,9 +38,85 @@ def validate(spec: types_pb2.PodSpec, path: Path) -> list[str]:
     if spec.HasField("runtime_class_name"):
         errors += each(names.dns1123_subdomain(spec.runtime_class_name), path.child("runtimeClassName"),
                        spec.runtime_class_name)
+    errors += validate_windows_options(spec, path)
     if spec.HasField("os"):
         os_errors = validate_os(spec.os, path.child("os"))
-        errors += os_errors or (validate_windows(spec, path) if spec.os.name == "windows" else [])
+        if not os_errors and spec.os.name == "windows":
+            os_errors = validate_windows(spec, path)
+        elif not os_errors:  # Kubernetes' validateLinux
+            os_errors = [forbidden(p.child("windowsOptions"), "windows options cannot be set for a linux pod")
+                         for p, sc in security_contexts(spec, path) if sc.HasField("windows_options")]
+        errors += os_errors
+    return errors
+
+
+def security_contexts(spec: types_pb2.PodSpec, path: Path):
+    """(path, securityContext) of the pod, then of each container (init, regular, ephemeral: Kubernetes' order)."""
+    yield path.child("securityContext"), spec.security_context
+    for kind, containers in (("initContainers", spec.init_containers), ("containers", spec.containers),
+                             ("ephemeralContainers", spec.ephemeral_containers)):
+        for i, c in enumerate(containers):
+            yield path.child(kind).index(i).child("securityContext"), c.security_context
+
+
+def validate_windows_options(spec: types_pb2.PodSpec, path: Path) -> list[str]:
+    """Kubernetes' validateWindowsSecurityContextOptions (its main rules) for every securityContext, and
+    validateWindowsHostProcessPod. The options are kept and, as on Kubernetes' Linux nodes, have no effect."""
+    errors = []
+    for where, sc in security_contexts(spec, path):
+        if not sc.HasField("windows_options"):
+            continue
+        options, p = sc.windows_options, where.child("windowsOptions")
+        if options.HasField("gmsa_credential_spec_name"):
+            errors += each(names.dns1123_subdomain(options.gmsa_credential_spec_name),
+                           p.child("gmsaCredentialSpecName"), options.gmsa_credential_spec_name)
+        if options.HasField("gmsa_credential_spec"):
+            if not options.gmsa_credential_spec:
+                errors.append(invalid(p.child("gmsaCredentialSpec"), "", "gmsaCredentialSpec cannot be an empty string"))
+            elif len(options.gmsa_credential_spec) > 64 * 1024:
+                errors.append(invalid(p.child("gmsaCredentialSpec"), options.gmsa_credential_spec,
+                                      "gmsaCredentialSpec size must be under 64 KiB"))
+        if options.HasField("run_as_user_name"):
+            errors += _run_as_user_name(options.run_as_user_name, p.child("runAsUserName"))
+    errors += _host_process(spec, path)
+    return errors
+
+
+def _run_as_user_name(name: str, path: Path) -> list[str]:
+    if not name:
+        return [invalid(path, name, "runAsUserName cannot be an empty string")]
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        return [invalid(path, name, "runAsUserName cannot contain control characters")]
+    if name.count("\\") > 1:
+        return [invalid(path, name, "runAsUserName cannot contain more than one backslash")]
+    user = name.rpartition("\\")[2]
+    if not user:
+        return [invalid(path, name, "runAsUserName's User cannot be empty")]
+    if len(user) > 104:
+        return [invalid(path, name, "runAsUserName's User length must not be longer than 104 characters")]
+    return []
+
+
+def _host_process(spec: types_pb2.PodSpec, path: Path) -> list[str]:
+    """A pod's containers are all HostProcess ones or none is, and such a pod is on the host's network."""
+    pod_says = spec.security_context.windows_options
+    pod_value = pod_says.host_process if pod_says.HasField("host_process") else None
+    errors, count, host_process = [], 0, 0
+    for where, sc in list(security_contexts(spec, path))[1:]:
+        count += 1
+        mine = sc.windows_options.host_process if sc.windows_options.HasField("host_process") else None
+        if pod_value is not None and mine is not None and mine != pod_value:
+            errors.append(invalid(where.child("windowsOptions", "hostProcess"), mine,
+                                  f"pod hostProcess value must be identical if both are specified, was "
+                                  f"{str(pod_value).lower()}"))
+        host_process += bool(mine) if mine is not None else bool(pod_value)
+    if host_process:
+        if host_process != count:
+            errors.append(invalid(path, "", "If pod contains any hostProcess containers then all containers must be "
+                                            "HostProcess containers"))
+        if not spec.host_network:
+            errors.append(invalid(path.child("hostNetwork"), False,
+                                  "hostNetwork must be true if pod contains any hostProcess containers"))
     return errors
 
 
