@@ -73,6 +73,11 @@ async def test_the_fields_round_trip_and_the_runtime_class_admission_fills_the_p
            ("standard-runc", {"cpu": "250m", "memory": "120Mi"}, {"runtime": "runc"})
     again = await kubectl("apply", "-f", write(tmp_path, "pod.yaml", POD))
     assert (again.code, again.out.strip()) == (0, "pod/node-exporter unchanged"), again.err
+    for path, shown in (("pod.spec.hostPID", "FIELD: hostPID <boolean>"),
+                        ("pod.spec.readinessGates.conditionType", "FIELD: conditionType <string>"),
+                        ("runtimeclass.handler", "FIELD: handler <string>")):
+        explained = await kubectl("explain", path)
+        assert explained.code == 0 and shown in explained.out, explained.err
 
 
 @pytest.mark.parametrize("spec, message", [
