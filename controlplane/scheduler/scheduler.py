@@ -266,7 +266,7 @@ class Scheduler:
                        decision: placement.Decision) -> tuple[str, str | None]:
         """Kubernetes' PostFilter: the message the pod is told, and the node to nominate it to ("" to clear its
         nomination, None to leave it as it is), once the victims there are marked for deletion."""
-        budgets = [b for b in self.budgets.list() if b.metadata.namespace == pod.metadata.namespace]
+        budgets = self.budgets.list()  # the victims' budgets: they may be in any namespace
         nominated = self._nominated.get(info.key, (pod.status.nominated_node_name,))[0]
         outcome = preemption.preempt(info, nodes, self.profile, budgets, self.cache.node, nominated)
         if outcome.message not in (preemption.POLICY_NEVER, preemption.TERMINATING):
