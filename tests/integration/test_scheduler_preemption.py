@@ -1,8 +1,9 @@
-"""Preemption with the real scheduler and API server: a pod of a higher PriorityClass evicts the least important
-pod in its way (DisruptionTarget, a Preempted event, nominatedNodeName) and runs there; Never waits instead."""
+"""Priority with the real scheduler and API server: higher pods first; a pod of a higher class evicts the least
+important pod in its way (DisruptionTarget, a Preempted event, nominatedNodeName) and runs there; Never waits."""
 from __future__ import annotations
 
 from api import meta
+from controlplane.scheduler.scheduler import Config, Scheduler
 from tests.fixtures.controller_manager import running_manager
 from tests.fixtures.fake_agent import fake_agent
 from tests.fixtures.objects import deployment, node, pod
@@ -101,3 +102,21 @@ async def test_a_deployments_pods_get_the_class_its_template_names_and_preempt(c
             return pods and pods[0].spec.node_name == "node-1" and pods[0]
         made = await eventually(placed, what="the Deployment's pod bound after preempting")
     assert (made.spec.priority_class_name, made.spec.priority) == ("high", 1000)
+
+
+async def test_of_the_pods_waiting_the_higher_priority_one_is_scheduled_first(client):
+    await client.create(_class("low", 10))
+    await client.create(_class("high", 1000))
+    await client.create(node("node-1", cpu="1"))  # room for one of them
+    await client.create(pod("early-low", cpu="1", priorityClassName="low"))
+    await client.create(pod("late-high", cpu="1", priorityClassName="high"))
+    # a scheduler starting now finds both waiting in its queue at once
+    scheduler = Scheduler(client, Config(initial_backoff=0.2, max_backoff=1.0))
+    await scheduler.start(sync_timeout=10)
+    try:
+        async def one_bound():
+            bound = [p.metadata.name for p in (await _pods(client)).values() if p.spec.node_name]
+            return bound or None
+        assert await eventually(one_bound, what="one pod bound") == ["late-high"]
+    finally:
+        await scheduler.stop()
