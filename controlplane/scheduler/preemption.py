@@ -1,9 +1,5 @@
 """Preemption (Kubernetes' DefaultPreemption PostFilter) as pure functions of a pod that fits nowhere and the
-snapshot: the node where evicting the fewest, least important lower-priority pods lets it fit, and those pods.
-
-Per node: take away every pod of lower priority; if the pod still does not fit, the node cannot help. Else give
-back as many as possible, most important first (those a PodDisruptionBudget protects before the others): the
-ones that cannot come back are the victims. Among such nodes, pickOneNodeForPreemption's order chooses."""
+snapshot: the node where evicting the fewest, least important lower-priority pods lets it fit, and those pods."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
@@ -113,7 +109,12 @@ def budgets_violated(pods: Iterable[PodInfo], budgets: Sequence[types_pb2.PodDis
 
 def select_victims(pod: PodInfo, node: NodeInfo, filters: Sequence[FilterPlugin],
                    budgets: Sequence[types_pb2.PodDisruptionBudget]) -> Candidate | str:
-    """The fewest pods of lower priority to evict from `node` for `pod` to fit there, or why none will do."""
+    """The fewest pods of lower priority to evict from `node` for `pod` to fit there, or why none will do.
+
+    Take away every pod of lower priority; if the pod still does not fit, the node cannot help. Else give back as
+    many as fit, most important first (those a PodDisruptionBudget protects before the others): the ones that
+    cannot come back are the victims. What plugins counted across nodes in pre_filter (topology spread, pod
+    affinity) stays as before the eviction, as Kubernetes' own approximation does for affinity to victims."""
     mine = priority_of(pod)
     lower = sorted((p for p in node.pods.values() if priority_of(p) < mine), key=more_important)
     if not lower:

@@ -266,7 +266,7 @@ class Scheduler:
                        decision: placement.Decision) -> tuple[str, str | None]:
         """Kubernetes' PostFilter: the message the pod is told, and the node to nominate it to ("" to clear its
         nomination, None to leave it as it is), once the victims there are marked for deletion."""
-        budgets = [b for b in self.budgets.list() if b.metadata.namespace == pod.metadata.namespace]
+        budgets = self.budgets.list()  # the victims' budgets: they may be in any namespace
         nominated = self._nominated.get(info.key, (pod.status.nominated_node_name,))[0]
         outcome = preemption.preempt(info, nodes, self.profile, budgets, self.cache.node, nominated)
         if outcome.message not in (preemption.POLICY_NEVER, preemption.TERMINATING):
@@ -279,6 +279,12 @@ class Scheduler:
                 return message, ""
             return message, None
         self._nominated[info.key] = (candidate.node, info)
+        # Less important pods nominated there lose their claim on the room (Kubernetes' getLowerPriorityNominatedPods):
+        # they are tried again, and may preempt elsewhere.
+        for other, (node, nominee) in list(self._nominated.items()):
+            if node == candidate.node and nominee.priority < info.priority:
+                del self._nominated[other]
+                await self._call(self._write_nomination(other, ""))
         metrics.PREEMPTION_VICTIMS.observe(len(candidate.victims))
         log.info("%s: preempting %s on %s", info.key, ", ".join(v.key for v in candidate.victims), candidate.node)
         # Awaited, as Kubernetes 1.32 does: once the pod is tried again, its victims are seen going.
@@ -378,6 +384,19 @@ class Scheduler:
                 self.cache.add_pod(PodInfo.of(going), going.spec.node_name)
             self.events.normal(pod, "Preempted",
                                f"Preempted by pod {preemptor.metadata.uid} on node {candidate.node}")
+
+    async def _write_nomination(self, key: str, nominated: str) -> None:
+        pod = self.pods.get(key)
+        if pod is None or pod.spec.node_name or pod.status.nominated_node_name == nominated:
+            return
+        updated = types_pb2.Pod()
+        updated.CopyFrom(pod)
+        updated.status.nominated_node_name = nominated
+        try:
+            await self.client.update_status(updated)
+        except errors.ApiError as e:  # a conflict: the pod changed, and its next attempt writes it again
+            log.info("%s: nominated node not written: %s", key, e)
+        self.queue.add(key, pod.spec.priority, pod.metadata.creation_timestamp)
 
     async def _write_unschedulable(self, key: str, error: bool, message: str, nominated: str | None = None) -> None:
         """PodScheduled=False with the reason and message, and the node the pod is nominated to (None: as it is),

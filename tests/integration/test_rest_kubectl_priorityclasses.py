@@ -58,6 +58,10 @@ async def test_the_docs_class_and_its_pod_get_their_priority(kubectl, skiff, cli
         assert "Description:       This priority class should be used for XYZ service pods only." in text
     pod = await skiff("describe", "pod", "nginx")
     assert "Priority Class Name:  high-priority" in pod.out.splitlines(), pod.out
+    for path, shown in (("priorityclass.value", "FIELD: value <integer>"),
+                        ("pod.spec.priorityClassName", "FIELD: priorityClassName <string>")):
+        explained = await kubectl("explain", path)
+        assert explained.code == 0 and shown in explained.out, explained.err
 
 
 async def test_kubectl_and_skiff_create_priorityclass(kubectl, skiff, client):

@@ -3,8 +3,9 @@ pod in its way (DisruptionTarget, a Preempted event, nominatedNodeName) and runs
 from __future__ import annotations
 
 from api import meta
+from tests.fixtures.controller_manager import running_manager
 from tests.fixtures.fake_agent import fake_agent
-from tests.fixtures.objects import node, pod
+from tests.fixtures.objects import deployment, node, pod
 from tests.fixtures.wait import eventually
 
 
@@ -85,3 +86,18 @@ async def test_preemption_policy_never_waits_and_says_why(client, scheduler):
     polite = await eventually(told, what="polite told why it waits")
     assert polite.spec.preemption_policy == "Never" and not polite.status.nominated_node_name
     assert not [p for p in (await _pods(client)).values() if p.metadata.deletion_timestamp]
+
+
+async def test_a_deployments_pods_get_the_class_its_template_names_and_preempt(client, scheduler):
+    await _one_full_node(client, scheduler)
+    urgent = deployment("urgent", 1)
+    urgent.spec.template.spec.priority_class_name = "high"
+    urgent.spec.template.spec.containers[0].resources.requests["cpu"] = "1"
+    async with running_manager(client, ["replicaset", "deployment"]), fake_agent(client):
+        await client.create(urgent)
+
+        async def placed():
+            pods = [p for p in (await _pods(client)).values() if p.metadata.labels.get("app") == "urgent"]
+            return pods and pods[0].spec.node_name == "node-1" and pods[0]
+        made = await eventually(placed, what="the Deployment's pod bound after preempting")
+    assert (made.spec.priority_class_name, made.spec.priority) == ("high", 1000)
