@@ -290,3 +290,13 @@ def test_windows_options_of_a_windows_pod_are_kept_and_baseline_forbids_host_pro
     assert podsecurity.violations(windows, "baseline") == [
         "host namespaces (hostNetwork=true)",
         'hostProcess (pod must not set securityContext.windowsOptions.hostProcess=true)']
+
+
+def test_a_status_update_judges_the_conditions_others_write():
+    from controlplane.apiserver.resources.pod import STRATEGY
+    p = pod(APP)
+    p.status.conditions.add(type="www.example.com/feature-1", status="True")
+    assert STRATEGY.validate_status_update(p, p) == []
+    p.status.conditions.add(type="not a type!", status="True")
+    assert STRATEGY.validate_status_update(p, p)[0].startswith(
+        'status.conditions[1].Type: Invalid value: "not a type!": name part must consist of')

@@ -77,8 +77,9 @@ class PodStrategy(Strategy):
     def validate_status_update(self, new: types_pb2.Pod, old: types_pb2.Pod) -> list[str]:
         # The spec is the stored one and no check reads the status: judging the whole spec again on every
         # status write (an agent's, once or more per pod) was a fifth of what a pod's validation costs the
-        # API server. Kubernetes' ValidatePodStatusUpdate does not judge the spec either.
-        return []
+        # API server. Kubernetes' ValidatePodStatusUpdate does not judge the spec either; it judges the
+        # conditions others write (a readiness gate's), as here.
+        return pods.validate_pod_conditions(new.status.conditions, Path("status").child("conditions"))
 
     def deletion_grace(self, pod: types_pb2.Pod, requested: int | None) -> int:
         if not pod.spec.node_name or podstatus.is_terminal(pod):

@@ -1,6 +1,5 @@
-"""Validation of the pod fields about the node and runtime that run it, in Kubernetes' words: host PID/IPC
-namespaces, hostUsers, os (and what a windows pod may not set), readinessGates, runtimeClassName, and a
-container's resizePolicy and volumeDevices."""
+"""Validation, in Kubernetes' words, of the pod fields about the node that runs it: host namespaces, hostUsers, os
+and windowsOptions, readinessGates, runtimeClassName; and of a container's resizePolicy and volumeDevices."""
 from __future__ import annotations
 
 from api import manifest, names

@@ -54,6 +54,19 @@ def validate_pod(pod: types_pb2.Pod) -> list[str]:
     return errors
 
 
+SYSTEM_CONDITIONS = ("PodScheduled", "Ready", "Initialized")
+
+
+def validate_pod_conditions(conditions, path: Path) -> list[str]:
+    """Kubernetes' validatePodConditions: a condition other than the system's has a qualified name as its type
+    (the field path names `Type`, as Kubernetes' does)."""
+    errors = []
+    for i, condition in enumerate(conditions):
+        if condition.type not in SYSTEM_CONDITIONS:
+            errors += each(names.qualified_name(condition.type), path.index(i).child("Type"), condition.type)
+    return errors
+
+
 def validate_scheduling_gates(gates, path: Path) -> list[str]:
     """Kubernetes' validateSchedulingGates: qualified names, none twice."""
     errors, seen = [], set()
