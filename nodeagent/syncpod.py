@@ -202,6 +202,8 @@ class PodSyncer:
         written = await self.write_status(pod, state, observed, waiting)
         if written.phase in status.TERMINAL and sandbox is not None:
             plan.wake(0)  # just finished: come back at once to free the sandbox
+        elif deadline_in is None and (deadline_in := _deadline_in(pod, written, time.time())) is not None:
+            plan.wake(max(deadline_in, 0))  # the first status gave the pod its startTime: its deadline counts from now
         return plan.wake_in
 
     def _retry_in(self, pod, state: PodState, name: str) -> float:

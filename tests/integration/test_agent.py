@@ -325,7 +325,8 @@ async def test_deleted_node_is_registered_again_within_a_status_period(client, t
 
 async def test_active_deadline_fails_the_pod_with_deadline_exceeded(client, tmp_path):
     runtime = FakeRuntime()
-    async with running_agent(client, config(client.server, tmp_path), runtime):
+    # a resync far beyond the wait: the pod must fail by the wake its deadline set, not by a periodic look
+    async with running_agent(client, config(client.server, tmp_path, pod_resync_period=300), runtime):
         pod = pod_yaml("limited")
         pod.spec.active_deadline_seconds = 1
         await client.create(pod)
