@@ -10,7 +10,8 @@ within its min, max and ratio), DefaultStorageClass
 (mutating: a claim naming no class gets the default StorageClass), PersistentVolumeClaimResize (a claim
 grows only if its class allows expansion), NodeRestriction
 (a node's addresses are the node's to set) and PodSecurity (pods enforce; pod templates warn and audit; a
-namespace tightening its enforce level warns about the pods already in it). ResourceQuota comes after the chain,
+namespace tightening its enforce level warns about the pods already in it), then ValidatingAdmissionPolicy (the CEL
+checks of policies and their bindings, vap/). ResourceQuota comes after the chain,
 in the registry: it charges the quota before the write (quotacharge.py).
 What they warn or note goes to the request's context (auth/request.py) for the response and the audit log.
 """
@@ -27,6 +28,7 @@ from controlplane.apiserver.auth import admission as node_restriction
 from controlplane.apiserver.auth import podsecurity, tokenvolume
 from controlplane.apiserver.auth.request import audit_annotations, current_user, response_warnings
 from controlplane.apiserver.validation import podwarnings
+from controlplane.apiserver.vap import hook as vap_hook
 from proto import types_pb2
 
 CREATE, UPDATE = "create", "update"
@@ -70,6 +72,7 @@ class Admission:
         self._cached = cached
         # (kind, namespace) -> its objects of that kind, from the watch cache ("": a cluster-scoped kind's)
         self._objects_in = objects_in
+        self._policies = vap_hook.PolicyHook(cached, objects_in)
 
     def _in(self, kind_name: str, namespace: str = "") -> Iterable[Message]:
         return self._objects_in(kinds.BY_NAME[kind_name], namespace)
@@ -188,6 +191,12 @@ class Admission:
             if pod is not None and (old is None or template_pod(old) != pod):
                 self._pod_security(pod, enforce=False, namespace=obj.metadata.namespace)
                 _note(response_warnings, podwarnings.deprecated_annotations(pod.metadata, "spec.template."))
+        # Kubernetes runs ValidatingAdmissionPolicy after the built-in validating plugins (before webhooks).
+        outcome = self._policies(operation, obj, old, subresource, current_user.get())
+        _note(response_warnings, outcome.warnings)
+        _note(audit_annotations, outcome.annotations)
+        if outcome.refusal is not None:
+            raise outcome.refusal
 
     def _limit_ranges(self, obj: Message, plural: str, violations) -> None:
         """Kubernetes' LimitRanger validation: Forbidden naming every bound of every LimitRange it breaks."""

@@ -44,7 +44,8 @@ def error_response(error: Exception, target: paths.Target | None = None, name: s
     details = {}
     if target is not None and target.kind is not None and (name or target.name):
         # An Invalid status names the Kind ("The Pod "web" is invalid"), the others the resource, as Kubernetes.
-        kind = target.kind.name if getattr(error, "reason", "") == "Invalid" else target.resource
+        kind = target.kind.name if getattr(error, "reason", "") == "Invalid" and \
+            not isinstance(error, errors.AdmissionInvalid) else target.resource
         details = {"name": name or target.name, "group": target.group, "kind": kind}
     code, body = from_error(error, details)
     if code == 500 and not isinstance(error, errors.ApiError):
