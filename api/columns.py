@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from google.protobuf.message import Message
 
-from api import certificates, meta, priority, storage
+from api import certificates, meta, priority, selectors, storage
 from api.age import age, human_duration
 from api.podstatus import pod_status, ready_count, restarts
 
@@ -290,6 +290,24 @@ def _priority_class_row(pc, now):
             priority.preemption_policy(pc)]
 
 
+def _policy_row(p, now):
+    kind = p.spec.param_kind
+    shown = f"{kind.api_version}/{kind.kind}" if p.spec.HasField("param_kind") else "<unset>"
+    return [_name(p), str(len(p.spec.validations)), shown, _age(p, now)]
+
+
+def _policy_binding_row(b, now):
+    """PARAMREF as kubectl prints it: namespace/name, */name for no namespace, or the selector."""
+    shown = "<unset>"
+    if b.spec.HasField("param_ref"):
+        ref = b.spec.param_ref
+        if ref.name:
+            shown = f"{ref.namespace or '*'}/{ref.name}"
+        elif ref.HasField("selector"):
+            shown = str(selectors.from_match(ref.selector.match_labels, ref.selector.match_expressions)) or "<all>"
+    return [_name(b), b.spec.policy_name, shown, _age(b, now)]
+
+
 def _ingress_class_row(cls, now):
     params = cls.spec.parameters
     shown = NONE
@@ -463,6 +481,8 @@ COLUMNS: dict[str, Columns] = {
     "RuntimeClass": Columns(("NAME", "HANDLER", "AGE"), lambda rc, now: [_name(rc), rc.handler, _age(rc, now)]),
     "StorageClass": Columns(("NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION",
                              "AGE"), _sc_row),
+    "ValidatingAdmissionPolicy": Columns(("NAME", "VALIDATIONS", "PARAMKIND", "AGE"), _policy_row),
+    "ValidatingAdmissionPolicyBinding": Columns(("NAME", "POLICYNAME", "PARAMREF", "AGE"), _policy_binding_row),
     "PriorityClass": Columns(("NAME", "VALUE", "GLOBAL-DEFAULT", "AGE", "PREEMPTIONPOLICY"), _priority_class_row),
     "PodDisruptionBudget": Columns(("NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"),
                                    _pdb_row),

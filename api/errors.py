@@ -52,6 +52,11 @@ class Invalid(ApiError, ValueError):
         return cls(f"{what} is invalid: " + "; ".join(causes), causes)
 
 
+class AdmissionInvalid(Invalid):
+    """Invalid as an admission plugin refuses (a ValidatingAdmissionPolicy): its message says "is forbidden",
+    its details name the resource (`deployments`), not the Kind, and its one cause has no field."""
+
+
 class BadRequest(Invalid):
     """The request body cannot become an object (wrong types; unknown or duplicate fields under Strict)."""
 

@@ -3209,3 +3209,169 @@ class CertificateSigningRequest(_message.Message):
     spec: CertificateSigningRequestSpec
     status: CertificateSigningRequestStatus
     def __init__(self, api_version: _Optional[str] = ..., kind: _Optional[str] = ..., metadata: _Optional[_Union[ObjectMeta, _Mapping]] = ..., spec: _Optional[_Union[CertificateSigningRequestSpec, _Mapping]] = ..., status: _Optional[_Union[CertificateSigningRequestStatus, _Mapping]] = ...) -> None: ...
+
+class ValidatingAdmissionPolicy(_message.Message):
+    __slots__ = ("api_version", "kind", "metadata", "spec", "status")
+    API_VERSION_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    SPEC_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    api_version: str
+    kind: str
+    metadata: ObjectMeta
+    spec: ValidatingAdmissionPolicySpec
+    status: ValidatingAdmissionPolicyStatus
+    def __init__(self, api_version: _Optional[str] = ..., kind: _Optional[str] = ..., metadata: _Optional[_Union[ObjectMeta, _Mapping]] = ..., spec: _Optional[_Union[ValidatingAdmissionPolicySpec, _Mapping]] = ..., status: _Optional[_Union[ValidatingAdmissionPolicyStatus, _Mapping]] = ...) -> None: ...
+
+class ValidatingAdmissionPolicySpec(_message.Message):
+    __slots__ = ("param_kind", "match_constraints", "validations", "failure_policy", "audit_annotations", "match_conditions", "variables")
+    PARAM_KIND_FIELD_NUMBER: _ClassVar[int]
+    MATCH_CONSTRAINTS_FIELD_NUMBER: _ClassVar[int]
+    VALIDATIONS_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_POLICY_FIELD_NUMBER: _ClassVar[int]
+    AUDIT_ANNOTATIONS_FIELD_NUMBER: _ClassVar[int]
+    MATCH_CONDITIONS_FIELD_NUMBER: _ClassVar[int]
+    VARIABLES_FIELD_NUMBER: _ClassVar[int]
+    param_kind: ParamKind
+    match_constraints: MatchResources
+    validations: _containers.RepeatedCompositeFieldContainer[ValidatingAdmissionPolicyValidation]
+    failure_policy: str
+    audit_annotations: _containers.RepeatedCompositeFieldContainer[AuditAnnotation]
+    match_conditions: _containers.RepeatedCompositeFieldContainer[MatchCondition]
+    variables: _containers.RepeatedCompositeFieldContainer[PolicyVariable]
+    def __init__(self, param_kind: _Optional[_Union[ParamKind, _Mapping]] = ..., match_constraints: _Optional[_Union[MatchResources, _Mapping]] = ..., validations: _Optional[_Iterable[_Union[ValidatingAdmissionPolicyValidation, _Mapping]]] = ..., failure_policy: _Optional[str] = ..., audit_annotations: _Optional[_Iterable[_Union[AuditAnnotation, _Mapping]]] = ..., match_conditions: _Optional[_Iterable[_Union[MatchCondition, _Mapping]]] = ..., variables: _Optional[_Iterable[_Union[PolicyVariable, _Mapping]]] = ...) -> None: ...
+
+class ParamKind(_message.Message):
+    __slots__ = ("api_version", "kind")
+    API_VERSION_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    api_version: str
+    kind: str
+    def __init__(self, api_version: _Optional[str] = ..., kind: _Optional[str] = ...) -> None: ...
+
+class MatchResources(_message.Message):
+    __slots__ = ("namespace_selector", "object_selector", "resource_rules", "exclude_resource_rules", "match_policy")
+    NAMESPACE_SELECTOR_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_SELECTOR_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_RULES_FIELD_NUMBER: _ClassVar[int]
+    EXCLUDE_RESOURCE_RULES_FIELD_NUMBER: _ClassVar[int]
+    MATCH_POLICY_FIELD_NUMBER: _ClassVar[int]
+    namespace_selector: LabelSelector
+    object_selector: LabelSelector
+    resource_rules: _containers.RepeatedCompositeFieldContainer[NamedRuleWithOperations]
+    exclude_resource_rules: _containers.RepeatedCompositeFieldContainer[NamedRuleWithOperations]
+    match_policy: str
+    def __init__(self, namespace_selector: _Optional[_Union[LabelSelector, _Mapping]] = ..., object_selector: _Optional[_Union[LabelSelector, _Mapping]] = ..., resource_rules: _Optional[_Iterable[_Union[NamedRuleWithOperations, _Mapping]]] = ..., exclude_resource_rules: _Optional[_Iterable[_Union[NamedRuleWithOperations, _Mapping]]] = ..., match_policy: _Optional[str] = ...) -> None: ...
+
+class NamedRuleWithOperations(_message.Message):
+    __slots__ = ("resource_names", "operations", "api_groups", "api_versions", "resources", "scope")
+    RESOURCE_NAMES_FIELD_NUMBER: _ClassVar[int]
+    OPERATIONS_FIELD_NUMBER: _ClassVar[int]
+    API_GROUPS_FIELD_NUMBER: _ClassVar[int]
+    API_VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    RESOURCES_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    resource_names: _containers.RepeatedScalarFieldContainer[str]
+    operations: _containers.RepeatedScalarFieldContainer[str]
+    api_groups: _containers.RepeatedScalarFieldContainer[str]
+    api_versions: _containers.RepeatedScalarFieldContainer[str]
+    resources: _containers.RepeatedScalarFieldContainer[str]
+    scope: str
+    def __init__(self, resource_names: _Optional[_Iterable[str]] = ..., operations: _Optional[_Iterable[str]] = ..., api_groups: _Optional[_Iterable[str]] = ..., api_versions: _Optional[_Iterable[str]] = ..., resources: _Optional[_Iterable[str]] = ..., scope: _Optional[str] = ...) -> None: ...
+
+class ValidatingAdmissionPolicyValidation(_message.Message):
+    __slots__ = ("expression", "message", "reason", "message_expression")
+    EXPRESSION_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_EXPRESSION_FIELD_NUMBER: _ClassVar[int]
+    expression: str
+    message: str
+    reason: str
+    message_expression: str
+    def __init__(self, expression: _Optional[str] = ..., message: _Optional[str] = ..., reason: _Optional[str] = ..., message_expression: _Optional[str] = ...) -> None: ...
+
+class AuditAnnotation(_message.Message):
+    __slots__ = ("key", "value_expression")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    VALUE_EXPRESSION_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    value_expression: str
+    def __init__(self, key: _Optional[str] = ..., value_expression: _Optional[str] = ...) -> None: ...
+
+class MatchCondition(_message.Message):
+    __slots__ = ("name", "expression")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    EXPRESSION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    expression: str
+    def __init__(self, name: _Optional[str] = ..., expression: _Optional[str] = ...) -> None: ...
+
+class PolicyVariable(_message.Message):
+    __slots__ = ("name", "expression")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    EXPRESSION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    expression: str
+    def __init__(self, name: _Optional[str] = ..., expression: _Optional[str] = ...) -> None: ...
+
+class ValidatingAdmissionPolicyStatus(_message.Message):
+    __slots__ = ("observed_generation", "type_checking", "conditions")
+    OBSERVED_GENERATION_FIELD_NUMBER: _ClassVar[int]
+    TYPE_CHECKING_FIELD_NUMBER: _ClassVar[int]
+    CONDITIONS_FIELD_NUMBER: _ClassVar[int]
+    observed_generation: int
+    type_checking: TypeChecking
+    conditions: _containers.RepeatedCompositeFieldContainer[Condition]
+    def __init__(self, observed_generation: _Optional[int] = ..., type_checking: _Optional[_Union[TypeChecking, _Mapping]] = ..., conditions: _Optional[_Iterable[_Union[Condition, _Mapping]]] = ...) -> None: ...
+
+class TypeChecking(_message.Message):
+    __slots__ = ("expression_warnings",)
+    EXPRESSION_WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    expression_warnings: _containers.RepeatedCompositeFieldContainer[ExpressionWarning]
+    def __init__(self, expression_warnings: _Optional[_Iterable[_Union[ExpressionWarning, _Mapping]]] = ...) -> None: ...
+
+class ExpressionWarning(_message.Message):
+    __slots__ = ("field_ref", "warning")
+    FIELD_REF_FIELD_NUMBER: _ClassVar[int]
+    WARNING_FIELD_NUMBER: _ClassVar[int]
+    field_ref: str
+    warning: str
+    def __init__(self, field_ref: _Optional[str] = ..., warning: _Optional[str] = ...) -> None: ...
+
+class ValidatingAdmissionPolicyBinding(_message.Message):
+    __slots__ = ("api_version", "kind", "metadata", "spec")
+    API_VERSION_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    SPEC_FIELD_NUMBER: _ClassVar[int]
+    api_version: str
+    kind: str
+    metadata: ObjectMeta
+    spec: ValidatingAdmissionPolicyBindingSpec
+    def __init__(self, api_version: _Optional[str] = ..., kind: _Optional[str] = ..., metadata: _Optional[_Union[ObjectMeta, _Mapping]] = ..., spec: _Optional[_Union[ValidatingAdmissionPolicyBindingSpec, _Mapping]] = ...) -> None: ...
+
+class ValidatingAdmissionPolicyBindingSpec(_message.Message):
+    __slots__ = ("policy_name", "param_ref", "match_resources", "validation_actions")
+    POLICY_NAME_FIELD_NUMBER: _ClassVar[int]
+    PARAM_REF_FIELD_NUMBER: _ClassVar[int]
+    MATCH_RESOURCES_FIELD_NUMBER: _ClassVar[int]
+    VALIDATION_ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    policy_name: str
+    param_ref: ParamRef
+    match_resources: MatchResources
+    validation_actions: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, policy_name: _Optional[str] = ..., param_ref: _Optional[_Union[ParamRef, _Mapping]] = ..., match_resources: _Optional[_Union[MatchResources, _Mapping]] = ..., validation_actions: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ParamRef(_message.Message):
+    __slots__ = ("name", "namespace", "selector", "parameter_not_found_action")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    SELECTOR_FIELD_NUMBER: _ClassVar[int]
+    PARAMETER_NOT_FOUND_ACTION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    namespace: str
+    selector: LabelSelector
+    parameter_not_found_action: str
+    def __init__(self, name: _Optional[str] = ..., namespace: _Optional[str] = ..., selector: _Optional[_Union[LabelSelector, _Mapping]] = ..., parameter_not_found_action: _Optional[str] = ...) -> None: ...

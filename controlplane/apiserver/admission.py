@@ -10,8 +10,9 @@ within its min, max and ratio), DefaultStorageClass
 (mutating: a claim naming no class gets the default StorageClass), PersistentVolumeClaimResize (a claim
 grows only if its class allows expansion), NodeRestriction
 (a node's addresses are the node's to set) and PodSecurity (pods enforce; pod templates warn and audit; a
-namespace tightening its enforce level warns about the pods already in it), and for CertificateSigningRequests
-CertificateSubjectRestriction, CertificateApproval and CertificateSigning (auth/certificates.py). ResourceQuota comes after the chain,
+namespace tightening its enforce level warns about the pods already in it), for CertificateSigningRequests
+CertificateSubjectRestriction, CertificateApproval and CertificateSigning (auth/certificates.py), then
+ValidatingAdmissionPolicy (the CEL checks of policies and their bindings, vap/). ResourceQuota comes after the chain,
 in the registry: it charges the quota before the write (quotacharge.py).
 What they warn or note goes to the request's context (auth/request.py) for the response and the audit log.
 """
@@ -30,6 +31,7 @@ from controlplane.apiserver.auth import podsecurity, tokenvolume
 from controlplane.apiserver.auth.attributes import ALLOW
 from controlplane.apiserver.auth.request import audit_annotations, current_user, response_warnings
 from controlplane.apiserver.validation import podwarnings
+from controlplane.apiserver.vap import hook as vap_hook
 from proto import types_pb2
 
 CREATE, UPDATE = "create", "update"
@@ -75,6 +77,7 @@ class Admission:
         self._objects_in = objects_in
         # The API server's authorizer, for plugins that ask it (CertificateApproval); None allows everything.
         self.authorize: csr_admission.Authorize = lambda user, attrs: ALLOW
+        self._policies = vap_hook.PolicyHook(cached, objects_in)
 
     def _in(self, kind_name: str, namespace: str = "") -> Iterable[Message]:
         return self._objects_in(kinds.BY_NAME[kind_name], namespace)
@@ -195,6 +198,12 @@ class Admission:
             if pod is not None and (old is None or template_pod(old) != pod):
                 self._pod_security(pod, enforce=False, namespace=obj.metadata.namespace)
                 _note(response_warnings, podwarnings.deprecated_annotations(pod.metadata, "spec.template."))
+        # Kubernetes runs ValidatingAdmissionPolicy after the built-in validating plugins (before webhooks).
+        outcome = self._policies(operation, obj, old, subresource, current_user.get())
+        _note(response_warnings, outcome.warnings)
+        _note(audit_annotations, outcome.annotations)
+        if outcome.refusal is not None:
+            raise outcome.refusal
 
     def _certificate_signing_request(self, operation: str, csr, old, subresource: str) -> None:
         """CertificateSubjectRestriction on create, CertificateApproval on /approval, CertificateSigning on /status."""

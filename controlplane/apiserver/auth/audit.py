@@ -122,8 +122,13 @@ def event(user: UserInfo | None, attrs: Attributes, level: str, code: int, reaso
                                               ("subresource", attrs.subresource)) if v}
     else:
         e["requestURI"] = attrs.path
-    if annotations:
-        e["annotations"] = {"pod-security.kubernetes.io/audit-violations": "; ".join(annotations)}
+    # Pod Security notes violations as text; other plugins (ValidatingAdmissionPolicy) as (key, value) pairs.
+    violations = [a for a in annotations if isinstance(a, str)]
+    keyed = dict(a for a in annotations if not isinstance(a, str))
+    if violations:
+        keyed["pod-security.kubernetes.io/audit-violations"] = "; ".join(violations)
+    if keyed:
+        e["annotations"] = keyed
     return e
 
 

@@ -48,16 +48,21 @@ def _groups() -> dict[str, list[str]]:
     return out
 
 
-def api_group_list() -> dict:
+def _custom_groups(custom) -> dict[str, list[str]]:
+    from controlplane.apiserver.crd.rest import group_versions as custom_group_versions
+    return {g: [f"{g}/{v}" for v in vs] for g, vs in custom_group_versions(custom).items()}
+
+
+def api_group_list(custom=()) -> dict:
     groups = []
-    for name, gvs in _groups().items():
+    for name, gvs in {**_groups(), **_custom_groups(custom)}.items():
         versions = [{"groupVersion": gv, "version": gv.split("/")[1]} for gv in gvs]
         groups.append({"name": name, "versions": versions, "preferredVersion": versions[0]})
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
 
 
-def api_group(name: str) -> dict | None:
-    gvs = _groups().get(name)
+def api_group(name: str, custom=()) -> dict | None:
+    gvs = {**_groups(), **_custom_groups(custom)}.get(name)
     if gvs is None:
         return None
     versions = [{"groupVersion": gv, "version": gv.split("/")[1]} for gv in gvs]
@@ -69,13 +74,16 @@ def _categories(kind: Kind) -> list[str]:
     return ["all"] if kind.name in _ALL else []
 
 
-def api_resource_list(gv: str) -> dict | None:
-    """`/api/v1`, `/apis/apps/v1`: the resources of a groupVersion and their subresources."""
+def api_resource_list(gv: str, custom=()) -> dict | None:
+    """`/api/v1`, `/apis/apps/v1`: the resources of a groupVersion and their subresources; `custom`: the
+    CustomResourceDefinitions' (controlplane/apiserver/crd/)."""
+    from controlplane.apiserver.crd.rest import resource_list_entries
     served = group_versions().get(gv, [])
     extras = [e for e in EXTRA if e.group_version == gv]
-    if not served and not extras:
+    customs = resource_list_entries(list(custom), gv)
+    if not served and not extras and not customs:
         return None
-    resources = [{"name": e.plural, "singularName": e.kind.lower(), "namespaced": e.namespaced, "kind": e.kind,
+    resources = customs + [{"name": e.plural, "singularName": e.kind.lower(), "namespaced": e.namespaced, "kind": e.kind,
                   "verbs": list(e.verbs)} for e in extras]
     for kind in served:
         entry = {"name": kind.plural, "singularName": kind.singular, "namespaced": kind.namespaced,
@@ -123,8 +131,9 @@ def _extra_discovery(e: Served) -> dict:
             "verbs": list(e.verbs)}
 
 
-def aggregated(core: bool, api_version: str = "apidiscovery.k8s.io/v2") -> dict:
-    """The APIGroupDiscoveryList of `/api` (core=True) or `/apis`."""
+def aggregated(core: bool, api_version: str = "apidiscovery.k8s.io/v2", custom=()) -> dict:
+    """The APIGroupDiscoveryList of `/api` (core=True) or `/apis`, with the CRDs' resources (`custom`)."""
+    from controlplane.apiserver.crd.rest import aggregated_entry, group_versions as custom_group_versions
     by_group: dict[str, list[dict]] = {}
     served_by_gv = group_versions()
     for gv in dict.fromkeys(_all_group_versions()):
@@ -135,6 +144,12 @@ def aggregated(core: bool, api_version: str = "apidiscovery.k8s.io/v2") -> dict:
         resources = [_resource_discovery(k) for k in served_by_gv.get(gv, [])]
         resources += [_extra_discovery(e) for e in EXTRA if e.group_version == gv]
         by_group.setdefault(group, []).append({"version": version, "resources": resources, "freshness": "Current"})
+    if not core:
+        for group, versions in custom_group_versions(list(custom)).items():
+            by_group.setdefault(group, [])
+            for version in versions:
+                entries = [aggregated_entry(r) for r in custom if (r.group, r.version) == (group, version)]
+                by_group[group].append({"version": version, "resources": entries, "freshness": "Current"})
     items = [{"metadata": {"name": group, "creationTimestamp": None}, "versions": versions}
              for group, versions in by_group.items()]
     return {"kind": "APIGroupDiscoveryList", "apiVersion": api_version, "metadata": {}, "items": items}

@@ -11,9 +11,11 @@ from datetime import datetime, timezone
 from aiohttp import web
 from google.protobuf.message import Message
 
-from api import errors, manifest
+from api import errors, kinds, manifest
 from controlplane.apiserver import eviction, resources
 from controlplane.apiserver.auth.request import response_warnings
+from controlplane.apiserver.crd import rest as custom_rest
+from controlplane.apiserver.crd.rest import CustomResources
 from controlplane.apiserver.registry import Registry
 from controlplane.apiserver.rest import codec, discovery, k8sproto, managers, media, openapi, patch, paths, streams, table
 from controlplane.apiserver.rest import served as served_api
@@ -42,7 +44,8 @@ def error_response(error: Exception, target: paths.Target | None = None, name: s
     details = {}
     if target is not None and target.kind is not None and (name or target.name):
         # An Invalid status names the Kind ("The Pod "web" is invalid"), the others the resource, as Kubernetes.
-        kind = target.kind.name if getattr(error, "reason", "") == "Invalid" else target.resource
+        kind = target.kind.name if getattr(error, "reason", "") == "Invalid" and \
+            not isinstance(error, errors.AdmissionInvalid) else target.resource
         details = {"name": name or target.name, "group": target.group, "kind": kind}
     code, body = from_error(error, details)
     if code == 500 and not isinstance(error, errors.ApiError):
@@ -73,6 +76,8 @@ class Handlers:
         self.skiff_version = skiff_version
         self.metrics = metrics  # the MetricsStore behind metrics.k8s.io, when served
         self.authorizer = authorizer  # the API server's (RBAC, Node); None: every authenticated caller may
+        builtin = {(k.api_version.rpartition("/")[0], k.plural) for k in kinds.KINDS}
+        self.custom = CustomResources(registry.storage, builtin)
 
     def authorize_review(self, request: web.Request, spec: dict) -> tuple[bool, str]:
         """(allowed, reason) for a SelfSubjectAccessReview: the caller's own question to the authorizer."""
@@ -111,24 +116,25 @@ class Handlers:
             return error_response(RestError("NotFound", f"no OpenAPI document for {key}"))
         return json_response(doc)
 
-    def _discovery(self, request: web.Request) -> web.Response:
+    async def _discovery(self, request: web.Request) -> web.Response:
         parts = [p for p in request.path.split("/") if p]
         wanted = media.aggregated_discovery(request.headers.get("Accept", ""))
+        custom = [] if parts[0] == "api" else [custom_rest.CRD_RESOURCE, *await self.custom.resources()]
         if len(parts) == 1 and wanted:
-            body = discovery.aggregated(parts[0] == "api", f"apidiscovery.k8s.io/{wanted}")
+            body = discovery.aggregated(parts[0] == "api", f"apidiscovery.k8s.io/{wanted}", custom)
             kind = discovery.AGGREGATED_V2 if wanted == "v2" else discovery.AGGREGATED_V2BETA1
             return json_response(body, content_type=kind)
         if parts == ["api"]:
             return json_response(discovery.api_versions())
         if parts == ["apis"]:
-            return json_response(discovery.api_group_list())
+            return json_response(discovery.api_group_list(custom))
         body = None
         if parts[0] == "api" and len(parts) == 2:
             body = discovery.api_resource_list(parts[1])
         elif parts[0] == "apis" and len(parts) == 2:
-            body = discovery.api_group(parts[1])
+            body = discovery.api_group(parts[1], custom)
         elif parts[0] == "apis" and len(parts) == 3:
-            body = discovery.api_resource_list(f"{parts[1]}/{parts[2]}")
+            body = discovery.api_resource_list(f"{parts[1]}/{parts[2]}", custom)
         if body is None:
             return _not_found()
         return json_response(body)
@@ -141,11 +147,14 @@ class Handlers:
         except paths.BadPath:
             return _not_found()
         if target is None:
-            return self._discovery(request)
+            return await self._discovery(request)
         try:
             if target.kind is None:
                 served = paths.extra(target.group_version, target.resource)
-                if served is None or target.subresource:
+                if served is None:
+                    response = await self.custom.serve(request, target)
+                    return _not_found() if response is None else response
+                if target.subresource:
                     return _not_found()
                 return json_response(await served_api.serve(request, self, target, served),
                                      201 if request.method == "POST" else 200)

@@ -60,6 +60,12 @@ def extra(group_version: str, plural: str) -> Served | None:
     return next((e for e in EXTRA if e.group_version == group_version and e.plural == plural), None)
 
 
+def builtin_group(group: str) -> bool:
+    """A group served by skiff's own kinds; any other is a CustomResourceDefinition's."""
+    return any(k.api_version.startswith(group + "/") for k in kinds.KINDS) or \
+        any(e.group_version.startswith(group + "/") for e in EXTRA)
+
+
 def find_kind(group: str, version: str, resource: str) -> Kind | None:
     api_version = f"{group}/{version}" if group else version
     return next((k for k in kinds.KINDS if k.api_version == api_version and k.plural == resource), None)
@@ -105,7 +111,8 @@ def parse(path: str) -> Target | None:
     namespace = ""
     gv = f"{group}/{version}" if group else version
     if rest[0] == "namespaces" and len(rest) >= 3 and (find_kind(group, version, rest[2]) is not None
-                                                       or getattr(extra(gv, rest[2]), "namespaced", False)):
+                                                       or getattr(extra(gv, rest[2]), "namespaced", False)
+                                                       or (group and not builtin_group(group))):
         namespace, rest = rest[1], rest[2:]
     if len(rest) > 3:
         raise BadPath(path)

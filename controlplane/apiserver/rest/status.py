@@ -61,7 +61,9 @@ def from_error(error: Exception, details: dict | None = None) -> tuple[int, dict
         return status(error.reason, error.message, details)
     if isinstance(error, errors.ApiError):
         reason = _REASONS.get(type(error), error.reason)
-        if isinstance(error, errors.Invalid):
+        if isinstance(error, errors.AdmissionInvalid):  # Kubernetes' admission denial: a cause with no field
+            details["causes"] = [{"message": c} for c in error.causes]
+        elif isinstance(error, errors.Invalid):
             details["causes"] = [cause(c) for c in error.causes]
         elif isinstance(error, errors.TooManyRequests):
             if error.causes:

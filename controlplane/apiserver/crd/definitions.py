@@ -1,0 +1,228 @@
+"""What a CustomResourceDefinition says and whether it is valid: names, versions, scope, schema, printer
+columns, selectable fields; and the status the API server gives an accepted one. Pure functions over dicts.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from api import names
+
+GROUP = "apiextensions.k8s.io"
+VERSION = "v1"
+API_VERSION = f"{GROUP}/{VERSION}"
+KIND = "CustomResourceDefinition"
+PLURAL = "customresourcedefinitions"
+SCOPES = ("Cluster", "Namespaced")
+_TYPES = ("object", "array", "string", "integer", "number", "boolean")
+_COLUMN_TYPES = ("integer", "number", "string", "boolean", "date")
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One served version of a custom resource, as the REST layer needs it."""
+
+    group: str
+    version: str
+    plural: str
+    singular: str
+    kind: str
+    list_kind: str
+    namespaced: bool
+    short_names: tuple[str, ...]
+    categories: tuple[str, ...]
+    schema: dict
+    columns: tuple[dict, ...]
+    selectable: tuple[str, ...]  # field paths without the leading dot: "spec.color"
+    status: bool
+    scale: dict | None
+    storage_version: str
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}"
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.plural}.{self.group}"
+
+
+def resources_of(crd: dict) -> list[Resource]:
+    """The served versions of an established CRD."""
+    spec = crd.get("spec") or {}
+    names_ = (crd.get("status") or {}).get("acceptedNames") or spec.get("names") or {}
+    versions = spec.get("versions") or []
+    storage = next((v["name"] for v in versions if v.get("storage")), "")
+    out = []
+    for v in versions:
+        if not v.get("served"):
+            continue
+        subs = v.get("subresources") or {}
+        out.append(Resource(
+            spec.get("group", ""), v.get("name", ""), names_.get("plural", ""),
+            names_.get("singular") or names_.get("kind", "").lower(), names_.get("kind", ""),
+            names_.get("listKind") or names_.get("kind", "") + "List", spec.get("scope") == "Namespaced",
+            tuple(names_.get("shortNames") or ()), tuple(names_.get("categories") or ()),
+            (v.get("schema") or {}).get("openAPIV3Schema") or {}, tuple(v.get("additionalPrinterColumns") or ()),
+            tuple(f["jsonPath"].lstrip(".") for f in v.get("selectableFields") or () if f.get("jsonPath")),
+            "status" in subs, subs.get("scale"), storage))
+    return out
+
+
+def defaults(crd: dict) -> None:
+    """Fill in what Kubernetes defaults: singular, listKind, conversion strategy."""
+    spec = crd.setdefault("spec", {})
+    n = spec.setdefault("names", {})
+    if isinstance(n, dict) and n.get("kind"):
+        n.setdefault("singular", n["kind"].lower())
+        n.setdefault("listKind", n["kind"] + "List")
+    spec.setdefault("conversion", {"strategy": "None"})
+
+
+def validate(crd: dict) -> list[str]:
+    """Every reason to refuse this CRD, as Kubernetes' field causes."""
+    out: list[str] = []
+    spec = crd.get("spec") or {}
+    group = spec.get("group", "")
+    n = spec.get("names") or {}
+    if not group:
+        out.append("spec.group: Required value")
+    elif "." not in group:
+        out.append(f'spec.group: Invalid value: "{group}": should be a domain with at least one dot')
+    else:
+        out += [f'spec.group: Invalid value: "{group}": {e}' for e in names.dns1123_subdomain(group)]
+    for field in ("plural", "singular"):
+        value = n.get(field, "")
+        if not value and field == "plural":
+            out.append("spec.names.plural: Required value")
+        elif value:
+            out += [f'spec.names.{field}: Invalid value: "{value}": {e}' for e in names.dns1123_label(value)]
+    for field in ("kind", "listKind"):
+        value = n.get(field, "")
+        if not value and field == "kind":
+            out.append("spec.names.kind: Required value")
+        elif value and not re.fullmatch(r"[A-Za-z][-A-Za-z0-9]*", value):
+            out.append(f'spec.names.{field}: Invalid value: "{value}": may have mixed case, but should otherwise '
+                       f'match: [a-z]([-a-z0-9]*[a-z0-9])?')
+    for i, short in enumerate(n.get("shortNames") or []):
+        out += [f'spec.names.shortNames[{i}]: Invalid value: "{short}": {e}' for e in names.dns1123_label(short)]
+    name = (crd.get("metadata") or {}).get("name", "")
+    if n.get("plural") and group and name != f"{n['plural']}.{group}":
+        out.append(f'metadata.name: Invalid value: "{name}": must be spec.names.plural+"."+spec.group')
+    scope = spec.get("scope", "")
+    if not scope:
+        out.append("spec.scope: Required value")
+    elif scope not in SCOPES:
+        out.append(f'spec.scope: Unsupported value: "{scope}": supported values: "Cluster", "Namespaced"')
+    out += _versions(spec.get("versions") or [])
+    conversion = spec.get("conversion") or {}
+    if conversion.get("strategy", "None") != "None":
+        out.append(f'spec.conversion.strategy: Unsupported value: "{conversion.get("strategy")}": supported values: '
+                   f'"None" (skiff serves no conversion webhooks)')
+    return out
+
+
+def _versions(versions: list) -> list[str]:
+    out: list[str] = []
+    if not versions:
+        return ["spec.versions: Invalid value: null: must have exactly one version marked as storage version"]
+    if sum(1 for v in versions if isinstance(v, dict) and v.get("storage")) != 1:
+        out.append(f"spec.versions: Invalid value: {json.dumps([v.get('name') for v in versions])}: "
+                   f"must have exactly one version marked as storage version")
+    seen = set()
+    for i, v in enumerate(versions):
+        where = f"spec.versions[{i}]"
+        name = v.get("name", "")
+        if not name:
+            out.append(f"{where}.name: Required value")
+        elif name in seen:
+            out.append(f'{where}.name: Duplicate value: "{name}"')
+        seen.add(name)
+        schema = (v.get("schema") or {}).get("openAPIV3Schema")
+        if schema is None:
+            out.append(f"{where}.schema.openAPIV3Schema: Required value: schemas are required")
+        else:
+            if schema.get("type") != "object":
+                out.append(f"{where}.schema.openAPIV3Schema.type: Required value: must be object at the root")
+            out += structural(schema, f"{where}.schema.openAPIV3Schema")
+        for j, col in enumerate(v.get("additionalPrinterColumns") or []):
+            cw = f"{where}.additionalPrinterColumns[{j}]"
+            for req in ("name", "type", "jsonPath"):
+                if not col.get(req):
+                    out.append(f"{cw}.{req}: Required value")
+            if col.get("type") and col["type"] not in _COLUMN_TYPES:
+                out.append(f'{cw}.type: Unsupported value: "{col["type"]}": supported values: '
+                           + ", ".join(f'"{t}"' for t in _COLUMN_TYPES))
+        for j, f in enumerate(v.get("selectableFields") or []):
+            if not str(f.get("jsonPath", "")).startswith("."):
+                out.append(f"{where}.selectableFields[{j}].jsonPath: Invalid value: {json.dumps(f.get('jsonPath'))}: "
+                           f"must be a simple field path starting with '.'")
+    return out
+
+
+def structural(schema: dict, path: str) -> list[str]:
+    """Kubernetes' structural-schema rules skiff enforces: a type on every node, known types, and CEL rules
+    refused plainly (skiff does not evaluate x-kubernetes-validations)."""
+    out: list[str] = []
+    if not isinstance(schema, dict):
+        return [f"{path}: Invalid value: must be an object"]
+    t = schema.get("type")
+    if t is None and not (schema.get("x-kubernetes-preserve-unknown-fields") or schema.get("x-kubernetes-int-or-string")):
+        out.append(f"{path}.type: Required value: must not be empty for specified object fields")
+    elif t is not None and t not in _TYPES:
+        out.append(f'{path}.type: Unsupported value: "{t}": supported values: ' + ", ".join(f'"{x}"' for x in _TYPES))
+    if schema.get("x-kubernetes-validations"):
+        out.append(f"{path}.x-kubernetes-validations: Forbidden: CEL validation rules are not supported by skiff")
+    for key, sub in (schema.get("properties") or {}).items():
+        out += structural(sub, f"{path}.properties[{key}]")
+    if isinstance(schema.get("items"), dict):
+        out += structural(schema["items"], f"{path}.items")
+    if isinstance(schema.get("additionalProperties"), dict):
+        out += structural(schema["additionalProperties"], f"{path}.additionalProperties")
+    return out
+
+
+def conflicts(crd: dict, others: list[dict], builtin: set[tuple[str, str]]) -> list[str]:
+    """Names this CRD cannot take because another CRD of its group (or a built-in kind) holds them."""
+    spec = crd["spec"]
+    n, group = spec["names"], spec["group"]
+    if (group, n["plural"]) in builtin:
+        return [f'"{n["plural"]}" is already in use']
+    taken_plural, taken = set(), set()
+    for o in others:
+        if o["metadata"]["name"] == crd["metadata"]["name"] or o["spec"].get("group") != group:
+            continue
+        on = (o.get("status") or {}).get("acceptedNames") or o["spec"]["names"]
+        taken_plural.add(on.get("plural"))
+        taken |= {on.get("kind"), on.get("listKind"), on.get("singular"), *(on.get("shortNames") or [])}
+    out = []
+    if n["plural"] in taken_plural:
+        out.append(f'"{n["plural"]}" is already in use')
+    if n["kind"] in taken:
+        out.append(f'"{n["kind"]}" is already in use')
+    return out
+
+
+def accepted_status(crd: dict, problems: list[str], now: str) -> dict:
+    """status: acceptedNames and the NamesAccepted/Established conditions, as the CRD controllers set them."""
+    status = dict(crd.get("status") or {})
+    if problems:
+        conditions = [
+            {"type": "NamesAccepted", "status": "False", "lastTransitionTime": now, "reason": "NameConflict",
+             "message": "; ".join(problems)},
+            {"type": "Established", "status": "False", "lastTransitionTime": now, "reason": "NotAccepted",
+             "message": "not all names are accepted"}]
+        return {**status, "conditions": conditions, "acceptedNames": status.get("acceptedNames") or {"plural": "", "kind": ""}}
+    stored = [v["name"] for v in crd["spec"]["versions"] if v.get("storage")]
+    return {"conditions": [
+        {"type": "NamesAccepted", "status": "True", "lastTransitionTime": now, "reason": "NoConflicts",
+         "message": "no conflicts found"},
+        {"type": "Established", "status": "True", "lastTransitionTime": now, "reason": "InitialNamesAccepted",
+         "message": "the initial names have been accepted"}],
+        "acceptedNames": dict(crd["spec"]["names"]), "storedVersions": sorted(set(status.get("storedVersions", [])) | set(stored))}
+
+
+def established(crd: dict) -> bool:
+    return any(c.get("type") == "Established" and c.get("status") == "True"
+               for c in (crd.get("status") or {}).get("conditions") or [])

@@ -1,0 +1,72 @@
+"""The plugin's place in the admission chain: the request in Kubernetes' terms, the policies, bindings,
+namespace and parameter objects read from the watch cache, and the outcome handed back to admission.py."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+from google.protobuf.message import Message
+
+from api import kinds, manifest, selectors
+from controlplane.apiserver.auth.user import UserInfo
+from controlplane.apiserver.vap import plugin
+from controlplane.apiserver.vap.matching import Request
+from proto import types_pb2
+
+POLICY, BINDING = "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"
+Cached = Callable[[kinds.Kind, str, str], Message | None]
+ObjectsIn = Callable[[kinds.Kind, str], Iterable[Message]]
+
+
+def request_of(operation: str, obj: Message, old: Message | None, subresource: str,
+               user: UserInfo | None) -> Request:
+    kind = kinds.of(obj)
+    group, _, version = kind.api_version.rpartition("/")
+    return Request(operation=operation.upper(), group=group, version=version, resource=kind.plural,
+                   kind=kind.name, namespace=obj.metadata.namespace if kind.namespaced else "",
+                   name=obj.metadata.name, subresource=subresource, obj=manifest.to_dict(obj),
+                   old=manifest.to_dict(old) if old is not None else None,
+                   user={"username": user.name, "uid": user.uid, "groups": list(user.groups)} if user else {})
+
+
+def _param_kind_text(pk: types_pb2.ParamKind) -> str:
+    return f"&ParamKind{{APIVersion:{pk.api_version},Kind:{pk.kind},}}"  # as Go prints it in Kubernetes' error
+
+
+class PolicyHook:
+    """Runs the ValidatingAdmissionPolicy plugin over what the API server's caches hold."""
+
+    def __init__(self, cached: Cached, objects_in: ObjectsIn):
+        self._cached, self._objects_in = cached, objects_in
+
+    def _params(self, pk: types_pb2.ParamKind, ref: types_pb2.ParamRef, namespace: str) -> list[Mapping]:
+        kind = kinds.BY_NAME.get(pk.kind)
+        if kind is None or kind.api_version != pk.api_version:
+            raise plugin.ParamError(f"paramKind kind `{_param_kind_text(pk)}` not known")
+        if kind.namespaced:
+            namespace = ref.namespace or namespace
+            if not namespace:
+                raise plugin.ParamError("cannot use namespaced paramRef in policy binding that matches "
+                                        "cluster-scoped resources")
+        elif ref.namespace:
+            raise plugin.ParamError("paramRef.namespace must not be provided for a cluster-scoped `paramKind`")
+        else:
+            namespace = ""
+        if ref.name:
+            found = self._cached(kind, namespace, ref.name)
+            return [manifest.to_dict(found)] if found is not None else []
+        selector = selectors.from_match(ref.selector.match_labels, ref.selector.match_expressions)
+        return [manifest.to_dict(o) for o in self._objects_in(kind, namespace)
+                if selector.matches(o.metadata.labels)]
+
+    def __call__(self, operation: str, obj: Message, old: Message | None, subresource: str,
+                 user: UserInfo | None) -> plugin.Outcome:
+        bindings = list(self._objects_in(kinds.BY_NAME[BINDING], ""))
+        if not bindings:  # the common case costs one cache read
+            return plugin.Outcome()
+        req = request_of(operation, obj, old, subresource, user)
+        namespace = None
+        if req.namespace:
+            ns = self._cached(kinds.NAMESPACE, "", req.namespace)
+            namespace = manifest.to_dict(ns) if ns is not None else {"metadata": {"name": req.namespace}}
+        policies = self._objects_in(kinds.BY_NAME[POLICY], "")
+        return plugin.admit(req, kinds.of(obj).resource, policies, bindings, namespace, self._params)
