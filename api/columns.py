@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from google.protobuf.message import Message
 
-from api import meta, priority, selectors, storage
+from api import certificates, meta, priority, selectors, storage
 from api.age import age, human_duration
 from api.podstatus import pod_status, ready_count, restarts
 
@@ -435,6 +435,11 @@ def _revision_row(cr, now):
     return [_name(cr), owner, str(cr.revision), _age(cr, now)]
 
 
+def _csr_row(csr, now):
+    return [_name(csr), _age(csr, now), csr.spec.signer_name, csr.spec.username,
+            certificates.requested_duration(csr), certificates.condition_text(csr)]
+
+
 COLUMNS: dict[str, Columns] = {
     "Pod": Columns(("NAME", "READY", "STATUS", "RESTARTS", "AGE"), _pod_row, ("IP", "NODE", "NOMINATED NODE",
                                                                                   "READINESS GATES"),
@@ -483,6 +488,8 @@ COLUMNS: dict[str, Columns] = {
                                    _pdb_row),
     "ResourceQuota": Columns(("NAME", "AGE", "REQUEST", "LIMIT"), _quota_row),
     "ControllerRevision": Columns(("NAME", "CONTROLLER", "REVISION", "AGE"), _revision_row),
+    "CertificateSigningRequest": Columns(("NAME", "AGE", "SIGNERNAME", "REQUESTOR", "REQUESTEDDURATION", "CONDITION"),
+                                         _csr_row),
     # kubectl prints a LimitRange's creation time itself, not its age
     "LimitRange": Columns(("NAME", "CREATED AT"), lambda obj, now: [_name(obj), obj.metadata.creation_timestamp]),
 }

@@ -316,6 +316,15 @@ def _scalar(field: FieldDescriptor, value: Any, path: str, errors: list[str]):
             return value
         errors.append(f"{path}: expected an integer, got {_type_name(value)}")
         return None
+    if field.type == FieldDescriptor.TYPE_BYTES:  # a CSR's request: base64 in the manifest, as Go's []byte
+        if not isinstance(value, str):
+            errors.append(f"{path}: expected a base64 string, got {_type_name(value)}")
+            return None
+        try:
+            return b64.decode(value)
+        except b64.Illegal as e:
+            errors.append(f"{path}: {e}")
+            return None
     if field.type in (FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FLOAT):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
@@ -352,6 +361,8 @@ def _value_to_plain(field: FieldDescriptor, value: Any) -> Any:
         return list(value)
     if field.type == FieldDescriptor.TYPE_MESSAGE:
         return _message_to_plain(value)
+    if field.type == FieldDescriptor.TYPE_BYTES:
+        return base64.b64encode(value).decode()
     return value
 
 

@@ -116,7 +116,10 @@ def controller_manager(server: str, cluster_cidr: str, lifecycle: NodeLifecycle,
             "--cluster-cidr", cluster_cidr,
             "--node-monitor-grace-period", _seconds(lifecycle.grace_period),
             "--pod-eviction-timeout", _seconds(lifecycle.eviction_timeout),
-            "--node-monitor-period", _seconds(lifecycle.monitor_period)]
+            "--node-monitor-period", _seconds(lifecycle.monitor_period),
+            # the csrsigning controller issues CertificateSigningRequests' certificates from the cluster CA
+            "--cluster-signing-cert-file", pki.cert(pki_dir, "ca"),
+            "--cluster-signing-key-file", pki.key(pki_dir, "ca")]
     if autoscaling is not None:
         argv += ["--horizontal-pod-autoscaler-sync-period", _seconds(autoscaling.sync_period),
                  "--horizontal-pod-autoscaler-downscale-stabilization", _seconds(autoscaling.downscale_stabilization)]

@@ -10,8 +10,9 @@ within its min, max and ratio), DefaultStorageClass
 (mutating: a claim naming no class gets the default StorageClass), PersistentVolumeClaimResize (a claim
 grows only if its class allows expansion), NodeRestriction
 (a node's addresses are the node's to set) and PodSecurity (pods enforce; pod templates warn and audit; a
-namespace tightening its enforce level warns about the pods already in it), then ValidatingAdmissionPolicy (the CEL
-checks of policies and their bindings, vap/). ResourceQuota comes after the chain,
+namespace tightening its enforce level warns about the pods already in it), for CertificateSigningRequests
+CertificateSubjectRestriction, CertificateApproval and CertificateSigning (auth/certificates.py), then
+ValidatingAdmissionPolicy (the CEL checks of policies and their bindings, vap/). ResourceQuota comes after the chain,
 in the registry: it charges the quota before the write (quotacharge.py).
 What they warn or note goes to the request's context (auth/request.py) for the response and the audit log.
 """
@@ -25,7 +26,9 @@ from api import errors, kinds, priority, storage
 from controlplane.apiserver import limitranger, runtimeclass
 from controlplane.apiserver import priority as priority_admission
 from controlplane.apiserver.auth import admission as node_restriction
+from controlplane.apiserver.auth import certificates as csr_admission
 from controlplane.apiserver.auth import podsecurity, tokenvolume
+from controlplane.apiserver.auth.attributes import ALLOW
 from controlplane.apiserver.auth.request import audit_annotations, current_user, response_warnings
 from controlplane.apiserver.validation import podwarnings
 from controlplane.apiserver.vap import hook as vap_hook
@@ -72,6 +75,8 @@ class Admission:
         self._cached = cached
         # (kind, namespace) -> its objects of that kind, from the watch cache ("": a cluster-scoped kind's)
         self._objects_in = objects_in
+        # The API server's authorizer, for plugins that ask it (CertificateApproval); None allows everything.
+        self.authorize: csr_admission.Authorize = lambda user, attrs: ALLOW
         self._policies = vap_hook.PolicyHook(cached, objects_in)
 
     def _in(self, kind_name: str, namespace: str = "") -> Iterable[Message]:
@@ -181,6 +186,8 @@ class Admission:
         elif isinstance(obj, types_pb2.Namespace):
             if old is not None and not subresource:
                 self._new_enforce_level(obj, old)
+        elif isinstance(obj, types_pb2.CertificateSigningRequest):
+            self._certificate_signing_request(operation, obj, old, subresource)
         elif isinstance(obj, types_pb2.PriorityClass):
             refusal = priority_admission.second_default(obj, operation == CREATE, self._in("PriorityClass"))
             if refusal:
@@ -197,6 +204,20 @@ class Admission:
         _note(audit_annotations, outcome.annotations)
         if outcome.refusal is not None:
             raise outcome.refusal
+
+    def _certificate_signing_request(self, operation: str, csr, old, subresource: str) -> None:
+        """CertificateSubjectRestriction on create, CertificateApproval on /approval, CertificateSigning on /status."""
+        if operation == CREATE:
+            refusal = csr_admission.subject_restriction(csr)
+        elif subresource == "approval":
+            refusal = csr_admission.approval_refusal(self.authorize, current_user.get(), csr)
+        elif subresource == "status":
+            refusal = csr_admission.signing_refusal(self.authorize, current_user.get(), csr, old)
+        else:
+            refusal = ""
+        if refusal:
+            raise errors.Forbidden(f'certificatesigningrequests.certificates.k8s.io "{csr.metadata.name}" is '
+                                   f'forbidden: {refusal}')
 
     def _limit_ranges(self, obj: Message, plural: str, violations) -> None:
         """Kubernetes' LimitRanger validation: Forbidden naming every bound of every LimitRange it breaks."""

@@ -143,6 +143,7 @@ class ApiService(api_pb2_grpc.ApiServicer):
         self.security = security
         self.proxy = AgentProxy(registry, security.kubelet_client)
         self.authorizer = Authorizer(registry)
+        registry.admission.authorize = self.authorizer.authorize  # admission plugins that ask it (CSR approval)
         metrics.WATCH_CACHES.registries.add(registry)
         self.metrics = MetricsStore(self._cached("Pod"), lambda name: self._cached("Node")("", name))
         # A pod-bound ServiceAccount token stops working when its pod is gone (or replaced).

@@ -1,6 +1,6 @@
 """skiff-controller-manager: runs the ReplicaSet (and ReplicationController), Deployment, DaemonSet, Job (and
 TTL-after-finished), garbage collector, namespace, node IPAM, node lifecycle, pod GC, endpoints and load-balancer
-IP controllers, one active replica at a time (leader-elected).
+IP controllers, the CSR signer and cleaner, one active replica at a time (leader-elected).
 """
 from __future__ import annotations
 
@@ -85,6 +85,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--job-pod-failure-backoff", type=positive_seconds, default=d.job_backoff_base, metavar="SECONDS",
                    help="wait before a Job replaces its first failed pod, doubled per further failure up to 6m "
                         "(Kubernetes' 10s; default %(default)g)")
+    p.add_argument("--cluster-signing-cert-file", default=d.cluster_signing_cert_file, metavar="PATH",
+                   help="PEM CA certificate the csrsigning controller issues certificates with, for the "
+                        "kubernetes.io/kube-apiserver-client and -kubelet signers (the cluster CA, ca.crt)")
+    p.add_argument("--cluster-signing-key-file", default=d.cluster_signing_key_file, metavar="PATH",
+                   help="PEM private key of --cluster-signing-cert-file; without both, approved "
+                        "CertificateSigningRequests stay unsigned")
+    p.add_argument("--cluster-signing-duration", type=positive_seconds, default=d.cluster_signing_duration,
+                   metavar="SECONDS", help="the longest certificate the signer issues; a request's expirationSeconds "
+                   "may only shorten it (default %(default)g: one year)")
     leaderelection.add_flags(p)
     return p.parse_args(argv)
 
@@ -104,7 +113,10 @@ def options_from(args: argparse.Namespace) -> Options:
                    hpa_downscale_stabilization=args.horizontal_pod_autoscaler_downscale_stabilization,
                    hpa_cpu_initialization_period=args.horizontal_pod_autoscaler_cpu_initialization_period,
                    hpa_initial_readiness_delay=args.horizontal_pod_autoscaler_initial_readiness_delay,
-                   load_balancer_pool=args.load_balancer_pool, job_backoff_base=args.job_pod_failure_backoff)
+                   load_balancer_pool=args.load_balancer_pool, job_backoff_base=args.job_pod_failure_backoff,
+                   cluster_signing_cert_file=args.cluster_signing_cert_file,
+                   cluster_signing_key_file=args.cluster_signing_key_file,
+                   cluster_signing_duration=args.cluster_signing_duration)
 
 
 async def serve(args: argparse.Namespace, names: list[str]) -> int:

@@ -10,6 +10,8 @@ import socket
 from api.client import Client
 from api.events import EventRecorder
 from api.leaderelection import LeaderElector, default_identity
+from controlplane.controllers.certificates.cleaner import CertificateCleaner
+from controlplane.controllers.certificates.signer import CertificateSigningController
 from controlplane.controllers.core.controller import Context, Controller
 from controlplane.controllers.core.informers import SharedInformers
 from controlplane.controllers.cronjob.controller import CronJobController
@@ -67,6 +69,8 @@ CONTROLLERS: dict[str, type[Controller]] = {
     "loadbalancer": LoadBalancerController,
     "serviceaccount": ServiceAccountsController,
     "root-ca-cert-publisher": RootCaCertPublisher,
+    "csrsigning": CertificateSigningController,
+    "csrcleaner": CertificateCleaner,
 }
 
 

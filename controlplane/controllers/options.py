@@ -29,5 +29,10 @@ class Options:
     resource_quota_sync_period: float = 300.0  # --resource-quota-sync-period: every quota recounted this often
     namespace_sync_period: float = 1.0  # how soon a namespace that still holds objects is looked at again
     job_backoff_base: float = 10.0  # seconds before a Job replaces its first failed pod, doubling per failure
+    # The CA the CSR signer issues certificates with (--cluster-signing-cert-file/--cluster-signing-key-file):
+    # empty leaves approved requests unsigned, as kube-controller-manager without them.
+    cluster_signing_cert_file: str = ""
+    cluster_signing_key_file: str = ""
+    cluster_signing_duration: float = 365 * 24 * 3600.0  # the longest certificate the signer issues
     # The CronJob controller's clock (tests advance a fake one instead of waiting for minutes); None: real time.
     cronjob_clock: Callable[[], datetime] | None = None

@@ -16,7 +16,7 @@ VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update
 _ALL = {"Pod", "ReplicationController", "Service", "DaemonSet", "Deployment", "ReplicaSet", "Job", "CronJob",
         "StatefulSet"}
 _SUB_VERBS = {"status": ["get", "patch", "update"], "scale": ["get", "patch", "update"],
-              "ephemeralcontainers": ["get", "patch", "update"],
+              "ephemeralcontainers": ["get", "patch", "update"], "approval": ["get", "patch", "update"],
               "binding": ["create"], "eviction": ["create"], "log": ["get"], "exec": ["create", "get"],
               "attach": ["create", "get"], "portforward": ["create", "get"]}
 _SUB_KINDS = {"scale": ("autoscaling", "v1", "Scale"), "binding": ("", "v1", "Binding"),

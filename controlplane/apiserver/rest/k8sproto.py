@@ -5,6 +5,8 @@ Pure functions over bytes, giving each object's JSON form.
 from __future__ import annotations
 
 import base64
+import datetime
+import json
 
 from controlplane.apiserver.rest.status import RestError
 
@@ -121,15 +123,20 @@ def body(content_type: str, data: bytes, read) -> dict | None:
 
 # ---------------------------------------------------------------- whole objects (kubectl create <generator>)
 # Kubernetes' field numbers (k8s.io/api generated.proto) of what kubectl's generators set, by message:
-# number -> (JSON name, type). Types: s string, i integer, b bool, y bytes (base64 in JSON), m:<Msg>,
+# number -> (JSON name, type). Types: s string, i integer, b bool, y bytes (base64 in JSON), t Time, m:<Msg>,
 # r:s or r:m:<Msg> (repeated), ms map of strings, my map of bytes, inline:<Msg> (a Go embedded struct,
 # whose fields are the parent's in JSON). A message of one version only is named `apiVersion Kind`.
 # A field outside these that carries a value is refused, never dropped; Go's protobuf writes every unset
 # field as empty, and those are skipped.
 SCHEMAS: dict[str, dict[int, tuple[str, str]]] = {
-    "ObjectMeta": {1: ("name", "s"), 2: ("generateName", "s"), 3: ("namespace", "s"), 11: ("labels", "ms"),
-                   12: ("annotations", "ms"), 13: ("ownerReferences", "r:m:OwnerReference"),
-                   14: ("finalizers", "r:s")},
+    # uid, resourceVersion and the rest a GET returned: what `kubectl certificate approve` sends back
+    "ObjectMeta": {1: ("name", "s"), 2: ("generateName", "s"), 3: ("namespace", "s"), 5: ("uid", "s"),
+                   6: ("resourceVersion", "s"), 7: ("generation", "i"), 8: ("creationTimestamp", "t"),
+                   11: ("labels", "ms"), 12: ("annotations", "ms"), 13: ("ownerReferences", "r:m:OwnerReference"),
+                   14: ("finalizers", "r:s"), 17: ("managedFields", "r:m:ManagedFieldsEntry")},
+    "ManagedFieldsEntry": {1: ("manager", "s"), 2: ("operation", "s"), 3: ("apiVersion", "s"), 4: ("time", "t"),
+                           6: ("fieldsType", "s"), 7: ("fieldsV1", "m:FieldsV1"), 8: ("subresource", "s")},
+    "FieldsV1": {1: ("", "json")},
     "OwnerReference": {1: ("kind", "s"), 3: ("name", "s"), 4: ("uid", "s"), 5: ("apiVersion", "s"),
                        6: ("controller", "b"), 7: ("blockOwnerDeletion", "b")},
     "LabelSelector": {1: ("matchLabels", "ms"), 2: ("matchExpressions", "r:m:LabelSelectorRequirement")},
@@ -220,6 +227,16 @@ SCHEMAS: dict[str, dict[int, tuple[str, str]]] = {
                                                    2: ("minReplicas", "i"), 3: ("maxReplicas", "i"),
                                                    4: ("targetCPUUtilizationPercentage", "i")},
     "CrossVersionObjectReference": {1: ("kind", "s"), 2: ("name", "s"), 3: ("apiVersion", "s")},
+    # certificates.k8s.io/v1: kubectl certificate approve|deny (extra, field 6, is not served by skiff)
+    "CertificateSigningRequest": {1: ("metadata", "m:ObjectMeta"), 2: ("spec", "m:CertificateSigningRequestSpec"),
+                                  3: ("status", "m:CertificateSigningRequestStatus")},
+    "CertificateSigningRequestSpec": {1: ("request", "y"), 2: ("username", "s"), 3: ("uid", "s"), 4: ("groups", "r:s"),
+                                      5: ("usages", "r:s"), 7: ("signerName", "s"), 8: ("expirationSeconds", "i")},
+    "CertificateSigningRequestStatus": {1: ("conditions", "r:m:CertificateSigningRequestCondition"),
+                                        2: ("certificate", "y")},
+    "CertificateSigningRequestCondition": {1: ("type", "s"), 2: ("reason", "s"), 3: ("message", "s"),
+                                           4: ("lastUpdateTime", "t"), 5: ("lastTransitionTime", "t"),
+                                           6: ("status", "s")},
 }
 
 
@@ -251,6 +268,11 @@ def _map(entries: list[bytes], kind: str) -> dict:
         else:
             out[_text(f, 1)] = value.decode()
     return out
+
+
+def _time(raw: bytes) -> str:
+    seconds = _int(_fields(raw), 1) or 0
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _int_or_string(raw: bytes):
@@ -287,6 +309,12 @@ def decode_message(raw: bytes, name: str) -> dict:
             value = values[0].decode()
         elif kind == "b":
             value = bool(values[0])
+        elif kind == "y":
+            value = base64.b64encode(values[0]).decode()
+        elif kind == "t":  # a metav1.Time: seconds since the epoch, as RFC 3339
+            value = _time(values[0])
+        elif kind == "json":  # FieldsV1's raw JSON, which is the field's whole JSON form
+            return json.loads(values[0])
         else:
             value = _int({0: values}, 0)
         if value not in ({}, []):
