@@ -8,9 +8,119 @@ import json
 import pytest
 
 from tests.fixtures.cli_runner import write
+from tests.fixtures.kubectl import Kubectl, write_config
 from tests.fixtures.wait import eventually
 
 pytestmark = pytest.mark.integration
+
+# kubernetes/website content/en/examples, as published (the shirts of the CRD page's field selectors, and a CRD
+# of the storage-version-migration page whose upper-case plural Kubernetes refuses)
+SHIRT_CRD = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: shirts.stable.example.com
+spec:
+  group: stable.example.com
+  scope: Namespaced
+  names:
+    plural: shirts
+    singular: shirt
+    kind: Shirt
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              color:
+                type: string
+              size:
+                type: string
+    selectableFields:
+    - jsonPath: .spec.color
+    - jsonPath: .spec.size
+    additionalPrinterColumns:
+    - jsonPath: .spec.color
+      name: Color
+      type: string
+    - jsonPath: .spec.size
+      name: Size
+      type: string
+"""
+SHIRTS = """---
+{
+  apiVersion: "stable.example.com/v1",
+  kind: "Shirt",
+  metadata: {
+    name: "example1",
+  },
+  spec: {
+    color: "blue",
+    size: "S",
+  },
+}
+---
+{
+  apiVersion: "stable.example.com/v1",
+  kind: "Shirt",
+  metadata: {
+    name: "example2",
+  },
+  spec: {
+    color: "blue",
+    size: "M",
+  },
+}
+---
+{
+  apiVersion: "stable.example.com/v1",
+  kind: "Shirt",
+  metadata: {
+    name: "example3",
+  },
+  spec: {
+    color: "green",
+    size: "M",
+  },
+}
+"""
+TEST_CRD = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: selfierequests.stable.example.com
+spec:
+  group: stable.example.com
+  names:
+    plural: SelfieRequests
+    singular: SelfieRequest
+    kind: SelfieRequest
+    listKind: SelfieRequestList
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            hostPort:
+              type: string
+  conversion:
+    strategy: Webhook
+    webhook:
+      clientConfig:
+        url: https://127.0.0.1:9443/crdconvert
+        caBundle: <CABundle info>
+    conversionReviewVersions:
+      - v1
+      - v2
+"""
 
 # kubernetes/website, tasks/extend-kubernetes/custom-resources/custom-resource-definitions: the CronTab CRD
 # (with the page's printer columns, status and scale subresources and a bounded replicas).
@@ -160,3 +270,58 @@ async def test_deleting_the_crd_deletes_its_crontabs(kubectl, tmp_path):
     assert (await kubectl("apply", "-f", write(tmp_path, "crd.yaml", CRONTAB_CRD))).code == 0
     listed = await kubectl("get", "crontabs", "-A")
     assert listed.code == 0 and "No resources found" in listed.err, (listed.out, listed.err)
+
+
+async def test_the_docs_shirts_are_selected_by_their_selectable_fields(kubectl, tmp_path):
+    assert (await kubectl("apply", "-f", write(tmp_path, "shirt-crd.yaml", SHIRT_CRD))).code == 0
+    assert (await kubectl("wait", "--for", "condition=established", "crd/shirts.stable.example.com")).code == 0
+    made = await kubectl("apply", "-f", write(tmp_path, "shirts.yaml", SHIRTS))
+    assert made.code == 0, made.err
+    blue = await kubectl("get", "shirts.stable.example.com", "--field-selector", "spec.color=blue")
+    lines = [line.split() for line in blue.out.splitlines()]
+    assert lines == [["NAME", "COLOR", "SIZE"], ["example1", "blue", "S"], ["example2", "blue", "M"]], blue.err
+    both = await kubectl("get", "shirts", "--field-selector", "spec.color=green,spec.size=M", "-o", "name")
+    assert both.out.split() == ["shirt.stable.example.com/example3"], both.err
+    refused = await kubectl("get", "shirts", "--field-selector", "spec.fabric=cotton")
+    assert refused.code != 0 and "field label not supported: spec.fabric" in refused.err, refused.err
+
+
+async def test_the_docs_crd_with_an_upper_case_plural_is_refused(kubectl, tmp_path):
+    refused = await kubectl("apply", "-f", write(tmp_path, "test-crd.yaml", TEST_CRD))
+    assert refused.code != 0
+    assert 'The CustomResourceDefinition "selfierequests.stable.example.com" is invalid' in refused.err, refused.err
+    assert 'spec.names.plural: Invalid value: "SelfieRequests"' in refused.err
+    assert (await kubectl("get", "crd", "-o", "name")).out == ""
+
+
+async def test_custom_resources_need_their_own_rbac_grant(kubectl, apiserver_running, tmp_path):
+    await _established(kubectl, tmp_path)
+    binding = """apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: alice-edit}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: alice}]
+"""
+    assert (await kubectl("apply", "-f", "-", stdin=binding)).code == 0
+    alice = Kubectl(write_config(tmp_path, apiserver_running.rest, token="token-alice"))
+
+    async def refused() -> bool:
+        r = await alice("apply", "-f", write(tmp_path, "ct.yaml", CRONTAB))
+        return r.code != 0 and 'cannot get resource "crontabs" in API group "stable.example.com"' in r.err
+    await eventually(refused, 20, what="alice refused crontabs though she may edit built-in kinds")
+    role = """apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: crontabs}
+rules: [{apiGroups: [stable.example.com], resources: [crontabs], verbs: ["*"]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: alice-crontabs}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: crontabs}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: alice}]
+"""
+    assert (await kubectl("apply", "-f", "-", stdin=role)).code == 0
+
+    async def allowed() -> bool:
+        return (await alice("apply", "-f", write(tmp_path, "ct.yaml", CRONTAB))).code == 0
+    await eventually(allowed, 20, what="alice creating crontabs once granted")

@@ -108,3 +108,104 @@ async def test_the_docs_basic_example_denies_too_many_replicas_in_kubernetes_wor
                                                        "<unset>"]
     shown = await kubectl("get", "validatingadmissionpolicy", "demo-policy.example.com", "-o", "yaml")
     assert "failurePolicy: Fail" in shown.out and "observedGeneration: 1" in shown.out
+
+
+async def test_warn_action_admits_with_kubernetes_warning(kubectl, tmp_path):
+    await _apply(kubectl, tmp_path, "ns.yaml", NAMESPACE)
+    await _apply(kubectl, tmp_path, "policy.yaml", POLICY)
+    await _apply(kubectl, tmp_path, "binding.yaml", BINDING.format(actions="Warn, Audit"))
+    path = write(tmp_path, "deploy.yaml", deployment(6))
+
+    async def warned():
+        got = await kubectl("apply", "-f", path, "--dry-run=server")
+        return got if "Warning:" in got.err else None
+    got = await eventually(warned, what="the policy to warn")
+    assert got.code == 0
+    assert ("Warning: Validation failed for ValidatingAdmissionPolicy 'demo-policy.example.com' with binding "
+            "'demo-binding-test.example.com': failed expression: object.spec.replicas <= 5") in got.err
+
+
+PARAM_POLICY = """apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: replicalimit-policy.example.com
+spec:
+  paramKind: {apiVersion: v1, kind: ConfigMap}
+  matchConstraints:
+    resourceRules:
+    - apiGroups: ["apps"]
+      apiVersions: ["v1"]
+      operations: ["CREATE", "UPDATE"]
+      resources: ["deployments"]
+  validations:
+  - expression: "object.spec.replicas <= int(params.data.maxReplicas)"
+    messageExpression: "'object.spec.replicas must be no greater than ' + params.data.maxReplicas"
+    reason: Forbidden
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: replicalimit-binding-test.example.com
+spec:
+  policyName: replicalimit-policy.example.com
+  validationActions: [Deny]
+  paramRef: {name: replica-limit-test, namespace: default, parameterNotFoundAction: Deny}
+  matchResources:
+    namespaceSelector:
+      matchLabels: {environment: test}
+"""
+
+LIMIT = """apiVersion: v1
+kind: ConfigMap
+metadata: {name: replica-limit-test, namespace: default}
+data: {maxReplicas: "3"}
+"""
+
+
+async def test_params_from_a_config_map_set_the_limit_and_a_missing_one_denies(kubectl, tmp_path):
+    await _apply(kubectl, tmp_path, "ns.yaml", NAMESPACE)
+    made = await _apply(kubectl, tmp_path, "policy.yaml", PARAM_POLICY)
+    assert "validatingadmissionpolicy.admissionregistration.k8s.io/replicalimit-policy.example.com created" in made.out
+    listed = await kubectl("get", "validatingadmissionpolicybindings")
+    assert listed.out.split("\n")[1].split()[:3] == ["replicalimit-binding-test.example.com",
+                                                     "replicalimit-policy.example.com", "default/replica-limit-test"]
+    missing = await _refused(kubectl, tmp_path, deployment(1))
+    assert missing.err.strip() == (  # a configuration error has no reason of its own: Invalid
+        'The deployments "nginx" is invalid: : ValidatingAdmissionPolicy \'replicalimit-policy.example.com\' with binding '
+        '\'replicalimit-binding-test.example.com\' denied request: failed to configure binding: no params found for '
+        'policy binding with `Deny` parameterNotFoundAction')
+    await _apply(kubectl, tmp_path, "limit.yaml", LIMIT)
+    path = write(tmp_path, "four.yaml", deployment(4))
+
+    async def judged_by_the_limit():
+        got = await kubectl("apply", "-f", path)
+        return got if "must be no greater than" in got.err else None
+    got = await eventually(judged_by_the_limit, what="the ConfigMap to be the policy's params")
+    assert got.err.strip() == (  # the validation's reason: Forbidden
+        'Error from server (Forbidden): error when creating "' + path + '": deployments.apps "nginx" is forbidden: '
+        "ValidatingAdmissionPolicy 'replicalimit-policy.example.com' with binding "
+        "'replicalimit-binding-test.example.com' denied request: object.spec.replicas must be no greater than 3")
+    assert (await kubectl("apply", "-f", write(tmp_path, "three.yaml", deployment(3)))).code == 0
+
+
+async def test_a_policy_whose_expression_does_not_compile_is_refused_naming_the_field(kubectl, tmp_path):
+    broken = POLICY.replace("object.spec.replicas <= 5", "object.spec.replicas <=")
+    got = await kubectl("apply", "-f", write(tmp_path, "broken.yaml", broken))
+    assert got.code == 1
+    assert got.err.startswith('The ValidatingAdmissionPolicy "demo-policy.example.com" is invalid: '
+                              'spec.validations[0].expression: Invalid value: "object.spec.replicas <=": '
+                              "compilation failed: ERROR: <input>:1:")
+    assert "NotFound" in (await kubectl("get", "validatingadmissionpolicy", "demo-policy.example.com")).err
+
+
+@pytest.mark.skipif(not (CORPUS / "validatingadmissionpolicy__basic-example-policy.yaml").exists(),
+                    reason="the docs' examples are not on this machine")
+async def test_the_docs_example_files_apply_as_they_are(kubectl, tmp_path):
+    for name in ("validatingadmissionpolicy__basic-example-policy.yaml",
+                 "validatingadmissionpolicy__basic-example-binding.yaml",
+                 "access__validating-admission-policy-audit-annotation.yaml",
+                 "access__manifest-admission-control__vap-min-replicas.yaml",
+                 "validatingadmissionpolicy__typechecking.yaml"):
+        copied = shutil.copy(CORPUS / name, tmp_path / name)
+        got = await kubectl("apply", "-f", str(copied))
+        assert got.code == 0, (name, got.err)

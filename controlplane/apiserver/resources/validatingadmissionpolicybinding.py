@@ -14,6 +14,9 @@ class ValidatingAdmissionPolicyBindingStrategy(Strategy):
     def default(self, b: types_pb2.ValidatingAdmissionPolicyBinding) -> None:
         if b.spec.HasField("match_resources"):
             default_match_resources(b.spec.match_resources)
+        # Kubernetes' SetDefaults_ParamRef: a missing parameter object denies
+        if b.spec.HasField("param_ref") and not b.spec.param_ref.HasField("parameter_not_found_action"):
+            b.spec.param_ref.parameter_not_found_action = "Deny"
 
     def validate(self, b: types_pb2.ValidatingAdmissionPolicyBinding) -> list[str]:
         return admissionpolicies.validate_binding(b)
