@@ -230,3 +230,25 @@ def test_policy_and_binding_rules_are_checked():
         'same validation failure information in the API response and headers serves no purpose)']
     assert admissionpolicies.validate_binding(binding(validationActions=[])) == [
         "spec.validationActions: Required value: at least one validation action is required"]
+
+
+def test_optional_fields_and_the_strings_library_of_kubernetes_cel_evaluate():
+    req = deployment_request(labels={"app": "X"})
+    for expression in ("object.?rules.orValue([]).size() == 0", "!object.metadata.?labels.?team.hasValue()",
+                       "object.metadata.?labels.?app.orValue('') == 'X'", "'?.x' == '?.x'",
+                       "object.metadata.labels.app.lowerAscii() == 'x'", "'a,b'.split(',') == ['a', 'b']",
+                       "['a', 'b'].join('-') == 'a-b'", "'abc'.indexOf('c') == 2", "' a '.trim() == 'a'",
+                       "'abc'.substring(1) == 'bc'", "'aXa'.replace('a', 'b') == 'bXb'"):
+        p = policy(validations=[{"expression": expression}])
+        assert admit(req, [p], [binding()]).refusal is None, expression
+
+
+def test_the_audit_event_carries_policy_annotations_beside_pod_security_violations():
+    from controlplane.apiserver.auth import audit
+    from controlplane.apiserver.auth.attributes import Attributes
+    from controlplane.apiserver.auth.user import UserInfo
+    event = audit.event(UserInfo("alice"), Attributes("create", "apps", "deployments", namespace="test", name="web"),
+                        "Metadata", 201, "", 0.0, 0.001,
+                        ["violates x", ("demo.example.com/high-replica-count", "set to 60")])
+    assert event["annotations"] == {"demo.example.com/high-replica-count": "set to 60",
+                                    "pod-security.kubernetes.io/audit-violations": "violates x"}

@@ -11,6 +11,8 @@ from typing import Any
 import celpy
 from celpy import celtypes
 
+from controlplane.apiserver.vap import celext
+
 # celpy logs every evaluation error at WARNING: the plugin reports them itself.
 logging.getLogger("celpy").setLevel(logging.CRITICAL)
 
@@ -25,7 +27,7 @@ class EvalError(Exception):
 
 @functools.lru_cache(maxsize=2048)
 def _program(expression: str) -> Any:
-    return _ENV.program(_ENV.compile(expression))
+    return _ENV.program(_ENV.compile(celext.rewrite(expression)), functions=celext.FUNCTIONS)
 
 
 def compile_error(expression: str) -> str:
