@@ -27,7 +27,11 @@ def lookup_kind(word: str) -> Kind:
     try:
         return kinds.lookup(word)
     except kinds.UnknownKindError:
-        raise CliError(f'the server doesn\'t have a resource type "{word}"') from None  # kubectl's words
+        # kubectl's words, and where a CustomResourceDefinition's resources are: skiff's gRPC API serves
+        # built-in kinds only, custom resources (JSON, not protobuf) are served over the REST API.
+        raise CliError(f'the server doesn\'t have a resource type "{word}"\n'
+                       f'(if "{word}" is a custom resource of a CustomResourceDefinition: custom resources are '
+                       f'served over the REST API only, use kubectl)') from None
 
 
 def parse(words: list[str]) -> tuple[list[Kind], list[Target]]:

@@ -24,7 +24,7 @@ def test_comma_separated_kinds_list():
 
 
 def test_unknown_kind_is_refused_in_kubectls_words():
-    with pytest.raises(CliError, match=r'^the server doesn\'t have a resource type "widgets"$'):
+    with pytest.raises(CliError, match=r'^the server doesn\'t have a resource type "widgets"\n.*served over the REST API only, use kubectl'):
         resources.parse(["widgets"])
 
 

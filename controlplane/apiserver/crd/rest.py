@@ -249,6 +249,11 @@ class CustomResources:
         problems = definitions.conflicts(crd, await self.crds(), self.builtin)
         crd = copy.deepcopy(crd)
         if definitions.established(crd) and not problems:
+            # still established: the names as now written are accepted, the conditions keep their times
+            status = crd["status"]
+            stored = {v["name"] for v in crd["spec"]["versions"] if v.get("storage")}
+            status["acceptedNames"] = dict(crd["spec"]["names"])
+            status["storedVersions"] = sorted(set(status.get("storedVersions") or []) | stored)
             return crd
         crd["status"] = definitions.accepted_status(crd, problems, meta.now_text())
         return crd
