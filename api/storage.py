@@ -35,6 +35,35 @@ LOCAL_PATH_PROVISIONER = "skiff.io/local-path"
 # the finalizer that keeps a provisioned PV until its node's agent has removed the directory
 LOCAL_PATH_CLEANUP = "skiff.io/local-path-cleanup"
 DEFAULT_CLASS_NAME = "standard"
+# a clone's PV (spec.dataSource naming another claim): the source volume's directory its node copies in, and
+# the mark the node sets once the copy is made (the binder binds the claim only then)
+CLONE_SOURCE = "skiff.io/clone-source"
+CLONED = "skiff.io/cloned"
+SNAPSHOT_GROUP, SNAPSHOT_KIND = "snapshot.storage.k8s.io", "VolumeSnapshot"
+
+
+def normalize_data_sources(spec) -> None:
+    """Kubernetes' NormalizeDataSources on a claim's create: dataSource and dataSourceRef each filled from the
+    other when only one is given (a dataSourceRef into another namespace is not copied back)."""
+    if spec.HasField("data_source") and not spec.HasField("data_source_ref"):
+        ref = spec.data_source_ref
+        ref.kind, ref.name = spec.data_source.kind, spec.data_source.name
+        if spec.data_source.HasField("api_group"):
+            ref.api_group = spec.data_source.api_group
+    elif spec.HasField("data_source_ref") and not spec.HasField("data_source") and \
+            not spec.data_source_ref.namespace:
+        src = spec.data_source
+        src.kind, src.name = spec.data_source_ref.kind, spec.data_source_ref.name
+        if spec.data_source_ref.HasField("api_group"):
+            src.api_group = spec.data_source_ref.api_group
+
+
+def data_source(pvc) -> tuple[str, str, str] | None:
+    """(apiGroup, kind, name) the claim's content comes from (dataSourceRef first, as the provisioner reads it)."""
+    spec = pvc.spec
+    ref = spec.data_source_ref if spec.HasField("data_source_ref") else \
+        spec.data_source if spec.HasField("data_source") else None
+    return None if ref is None else (ref.api_group, ref.kind, ref.name)
 
 
 def is_default_class(sc) -> bool:

@@ -1,5 +1,5 @@
-"""The node's half of skiff's local-path provisioner: when a provisioned volume pinned to this node is deleted
-(its claim gone, reclaim policy Delete), remove its directory here, then let the object go (its finalizer)."""
+"""The node's half of skiff's local-path provisioner: a clone's volume (spec.dataSource naming a claim) gets a copy
+of the source volume's directory here, then is marked cloned; a deleted volume's directory is removed here."""
 from __future__ import annotations
 
 import asyncio
@@ -30,6 +30,36 @@ def directory_of(pv) -> str:
     return path
 
 
+def ours_to_clone(pv, node_name: str, node_labels) -> bool:
+    """A clone's volume of the local-path provisioner, pinned to this node, whose copy is not made yet."""
+    return (not pv.metadata.deletion_timestamp and storage.CLONE_SOURCE in pv.metadata.annotations
+            and storage.CLONED not in pv.metadata.annotations
+            and pv.metadata.annotations.get(storage.PROVISIONED_BY) == storage.LOCAL_PATH_PROVISIONER
+            and pv.spec.HasField("node_affinity") and storage.fits_node(pv, node_labels, node_name))
+
+
+def clone_source_of(pv) -> str:
+    """The source directory to copy: only another provisioned volume's directory under the same base, so an
+    annotation cannot make the node copy any directory it likes into a volume."""
+    source, target = pv.metadata.annotations.get(storage.CLONE_SOURCE, ""), directory_of(pv)
+    base = os.path.dirname(target.rstrip("/"))
+    if not target or not source.startswith("/") or ".." in source.split("/") or \
+            os.path.dirname(source.rstrip("/")) != base or not os.path.basename(source).startswith("pvc-"):
+        return ""
+    return source
+
+
+def copy_directory(source: str, target: str) -> None:
+    """The clone's content: the source's tree, symlinks copied as links (never followed); an empty directory
+    when the source was never mounted (so never made)."""
+    if os.path.islink(source):
+        raise OSError(f"{source} is a symlink: not copied")
+    if os.path.isdir(source):
+        shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
+    else:
+        os.makedirs(target, exist_ok=True)
+
+
 def remove_directory(path: str) -> None:
     """Remove the volume's directory; a symlink planted in its place is removed, never followed."""
     if os.path.islink(path):
@@ -51,6 +81,8 @@ class LocalPathCleaner:
     def _seen(self, pv) -> None:
         if ours_to_clean(pv, self.node_name, self.node_labels()):
             self._queue.put_nowait(pv.metadata.name)
+        elif ours_to_clone(pv, self.node_name, self.node_labels()):
+            self._queue.put_nowait(pv.metadata.name)
 
     def start(self) -> None:
         self.volumes.start()
@@ -66,11 +98,36 @@ class LocalPathCleaner:
         while True:
             name = await self._queue.get()
             try:
+                await self._clone(name)
                 await self._clean(name)
             except (errors.ApiError, OSError) as e:
-                log.warning("local-path: cleaning up volume %s failed: %s; retrying", name, e)
+                log.warning("local-path: volume %s: %s; retrying", name, e)
                 await asyncio.sleep(1.0)
                 self._queue.put_nowait(name)
+
+    async def _clone(self, name: str) -> None:
+        pv = self.volumes.get(name)
+        if pv is None or not ours_to_clone(pv, self.node_name, self.node_labels()):
+            return
+        source, target = clone_source_of(pv), directory_of(pv)
+        if not source:
+            log.warning("local-path: volume %s names a clone source %r outside its provisioner's directory: "
+                        "left empty", name, pv.metadata.annotations[storage.CLONE_SOURCE])
+        else:
+            await asyncio.to_thread(copy_directory, source, target)
+            log.info("local-path: copied %s into %s for volume %s", source, target, name)
+
+        async def mark():
+            current = await self.client.get("PersistentVolume", name, "")
+            if storage.CLONED in current.metadata.annotations:
+                return
+            updated = meta.copy(current)
+            updated.metadata.annotations[storage.CLONED] = "yes" if source else "failed"
+            await self.client.update(updated)
+        try:
+            await retry.on_conflict(mark)
+        except errors.NotFound:
+            pass
 
     async def _clean(self, name: str) -> None:
         pv = self.volumes.get(name)

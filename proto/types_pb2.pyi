@@ -2718,7 +2718,7 @@ class VolumeResourceRequirements(_message.Message):
     def __init__(self, limits: _Optional[_Mapping[str, str]] = ..., requests: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class PersistentVolumeClaimSpec(_message.Message):
-    __slots__ = ("access_modes", "selector", "resources", "volume_name", "storage_class_name", "volume_mode", "volume_attributes_class_name")
+    __slots__ = ("access_modes", "selector", "resources", "volume_name", "storage_class_name", "volume_mode", "volume_attributes_class_name", "data_source", "data_source_ref")
     ACCESS_MODES_FIELD_NUMBER: _ClassVar[int]
     SELECTOR_FIELD_NUMBER: _ClassVar[int]
     RESOURCES_FIELD_NUMBER: _ClassVar[int]
@@ -2726,6 +2726,8 @@ class PersistentVolumeClaimSpec(_message.Message):
     STORAGE_CLASS_NAME_FIELD_NUMBER: _ClassVar[int]
     VOLUME_MODE_FIELD_NUMBER: _ClassVar[int]
     VOLUME_ATTRIBUTES_CLASS_NAME_FIELD_NUMBER: _ClassVar[int]
+    DATA_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    DATA_SOURCE_REF_FIELD_NUMBER: _ClassVar[int]
     access_modes: _containers.RepeatedScalarFieldContainer[str]
     selector: LabelSelector
     resources: VolumeResourceRequirements
@@ -2733,7 +2735,21 @@ class PersistentVolumeClaimSpec(_message.Message):
     storage_class_name: str
     volume_mode: str
     volume_attributes_class_name: str
-    def __init__(self, access_modes: _Optional[_Iterable[str]] = ..., selector: _Optional[_Union[LabelSelector, _Mapping]] = ..., resources: _Optional[_Union[VolumeResourceRequirements, _Mapping]] = ..., volume_name: _Optional[str] = ..., storage_class_name: _Optional[str] = ..., volume_mode: _Optional[str] = ..., volume_attributes_class_name: _Optional[str] = ...) -> None: ...
+    data_source: TypedLocalObjectReference
+    data_source_ref: TypedObjectReference
+    def __init__(self, access_modes: _Optional[_Iterable[str]] = ..., selector: _Optional[_Union[LabelSelector, _Mapping]] = ..., resources: _Optional[_Union[VolumeResourceRequirements, _Mapping]] = ..., volume_name: _Optional[str] = ..., storage_class_name: _Optional[str] = ..., volume_mode: _Optional[str] = ..., volume_attributes_class_name: _Optional[str] = ..., data_source: _Optional[_Union[TypedLocalObjectReference, _Mapping]] = ..., data_source_ref: _Optional[_Union[TypedObjectReference, _Mapping]] = ...) -> None: ...
+
+class TypedObjectReference(_message.Message):
+    __slots__ = ("api_group", "kind", "name", "namespace")
+    API_GROUP_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    api_group: str
+    kind: str
+    name: str
+    namespace: str
+    def __init__(self, api_group: _Optional[str] = ..., kind: _Optional[str] = ..., name: _Optional[str] = ..., namespace: _Optional[str] = ...) -> None: ...
 
 class PersistentVolumeClaimStatus(_message.Message):
     __slots__ = ("phase", "access_modes", "capacity", "conditions")

@@ -22,12 +22,29 @@ def node_addresses_owner(user: UserInfo | None, new: types_pb2.Node, old: types_
             f"status.addresses and status.daemonEndpoints (not {user.name})")
 
 
+def _marks_its_clone(node: str, new: types_pb2.PersistentVolume, old: types_pb2.PersistentVolume) -> bool:
+    """The other change a node may make: mark a clone's volume pinned to it as copied (nothing else changed)."""
+    if storage.CLONE_SOURCE not in old.metadata.annotations or storage.CLONED in old.metadata.annotations or \
+            not storage.fits_node(old, {"kubernetes.io/hostname": node}, node):
+        return False
+    expected, compared = type(old)(), type(new)()
+    expected.CopyFrom(old)
+    compared.CopyFrom(new)
+    expected.metadata.annotations[storage.CLONED] = new.metadata.annotations.get(storage.CLONED, "")
+    compared.metadata.resource_version = expected.metadata.resource_version
+    compared.metadata.ClearField("managed_fields")
+    expected.metadata.ClearField("managed_fields")
+    return compared == expected and bool(new.metadata.annotations.get(storage.CLONED))
+
+
 def node_volume_change(user: UserInfo | None, new: types_pb2.PersistentVolume,
                        old: types_pb2.PersistentVolume | None) -> str | None:
-    """A node may change a PersistentVolume in one way only: drop the local-path clean-up finalizer of a
-    provisioned volume being deleted, once it has removed the directory. The Node authorizer lets nodes
+    """A node may change a PersistentVolume in two ways only: mark a clone pinned to it as copied, and drop the
+    local-path clean-up finalizer of a provisioned volume being deleted, once it has removed the directory. The Node authorizer lets nodes
     write volumes (its graph knows pods, not volumes); this keeps one from re-pointing another node's."""
     if user is None or not user.node_name:
+        return None
+    if old is not None and _marks_its_clone(user.node_name, new, old):
         return None
     if old is not None and old.metadata.deletion_timestamp and \
             old.metadata.annotations.get(storage.PROVISIONED_BY) == storage.LOCAL_PATH_PROVISIONER and \

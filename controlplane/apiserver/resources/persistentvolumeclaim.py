@@ -15,6 +15,7 @@ class PersistentVolumeClaimStrategy(Strategy):
 
     def prepare_for_create(self, pvc: types_pb2.PersistentVolumeClaim) -> None:
         pvc.status.phase = storage.PENDING
+        storage.normalize_data_sources(pvc.spec)
 
     def default(self, pvc: types_pb2.PersistentVolumeClaim) -> None:
         defaults.claim_spec(pvc.spec)

@@ -133,7 +133,35 @@ def validate_claim_spec(spec: types_pb2.PersistentVolumeClaimSpec, path: Path) -
     if spec.HasField("storage_class_name"):
         errors += _class_name(spec.storage_class_name, path.child("storageClassName"))
     errors += _volume_mode(spec, path.child("volumeMode"))
+    if spec.HasField("data_source"):
+        errors += _data_source(spec.data_source, path.child("dataSource"))
+    if spec.HasField("data_source_ref"):
+        errors += _data_source(spec.data_source_ref, path.child("dataSourceRef"))
+        if spec.data_source_ref.namespace:
+            errors.append(forbidden(path.child("dataSourceRef", "namespace"), "cross-namespace data sources are not "
+                                    "supported (the CrossNamespaceVolumeDataSource feature is off)"))
+    if spec.HasField("data_source") and spec.HasField("data_source_ref") and not _same_source(spec):
+        errors.append(invalid(path, str(path.child("dataSource")), "must match dataSourceRef"))
     return errors
+
+
+def _data_source(ref, path: Path) -> list[str]:
+    """Kubernetes' validateDataSource/validateDataSourceRef: a name and a kind; the core group holds only claims."""
+    errors = []
+    if not ref.name:
+        errors.append(required(path.child("name")))
+    if not ref.kind:
+        errors.append(required(path.child("kind")))
+    if not ref.api_group and ref.kind != "PersistentVolumeClaim":
+        errors.append(invalid(path, ref.kind, "must be 'PersistentVolumeClaim' when referencing the default apiGroup"))
+    if ref.api_group:
+        errors += each(names.dns1123_subdomain(ref.api_group), path.child("apiGroup"), ref.api_group)
+    return errors
+
+
+def _same_source(spec) -> bool:
+    a, b = spec.data_source, spec.data_source_ref
+    return (a.api_group, a.kind, a.name) == (b.api_group, b.kind, b.name) and not b.namespace
 
 
 # Go's field names, lower-cased at the first letter, as Kubernetes' validateFieldAllowList names them

@@ -38,6 +38,12 @@ class PersistentVolumeBinder(Controller):
         self.enqueue(CLAIM + meta.key(pvc))
         if pvc.spec.volume_name:
             self.enqueue(VOLUME + pvc.spec.volume_name)
+        if pvc.status.phase != storage.BOUND:
+            return
+        for clone in self.claims.list():  # a claim cloning this one may go on now (this one bound)
+            if clone.metadata.namespace == pvc.metadata.namespace and clone.status.phase != storage.BOUND and \
+                    storage.data_source(clone) == ("", "PersistentVolumeClaim", pvc.metadata.name):
+                self.enqueue(CLAIM + meta.key(clone))
 
     def _volume_changed(self, pv) -> None:
         self.enqueue(VOLUME + pv.metadata.name)
@@ -81,6 +87,9 @@ class PersistentVolumeBinder(Controller):
             await self._bind(pvc, pv)
             return
         sc = self.classes.get(storage.claim_class(pvc)) if storage.claim_class(pvc) else None
+        if storage.data_source(pvc) is not None and sc is not None and sc.provisioner == storage.LOCAL_PATH_PROVISIONER:
+            await self._provision_from_source(pvc, sc)
+            return
         delayed = storage.binding_mode(sc) == storage.WAIT_FOR_FIRST_CONSUMER if sc is not None else False
         node = pvc.metadata.annotations.get(storage.SELECTED_NODE, "")
         if delayed and not node:  # the scheduler picks the node with the first pod, then names it here
@@ -111,6 +120,31 @@ class PersistentVolumeBinder(Controller):
             await self.client.create(pv)
         except errors.AlreadyExists:
             pass  # made by an earlier sync: the binder binds it
+        self.recorder.normal(pvc, "ProvisioningSucceeded", f"Successfully provisioned volume {pv.metadata.name}")
+
+    async def _provision_from_source(self, pvc, sc) -> None:
+        """A claim with a dataSource is always provisioned (never matched to a volume that exists): a clone on the
+        source's node, bound once that node has copied the source in."""
+        pv = self.volumes.get(plan.provisioned_name(pvc))
+        if pv is not None:
+            cloned = pv.metadata.annotations.get(storage.CLONED)
+            if cloned == "yes":
+                await self._bind(pvc, pv)
+            elif cloned:
+                self.recorder.warning(pvc, "ProvisioningFailed", f"node {plan.pinned_node(pv)!r} could not copy "
+                                                                 f"the source volume into {pv.metadata.name}")
+            return  # the node is copying: its mark on the volume brings the claim back here
+        cloning = plan.clone_plan(pvc, sc, self.claims.get, self.volumes.get)
+        if cloning.reason:
+            self.recorder.warning(pvc, cloning.reason, cloning.message)
+            return
+        self.recorder.normal(pvc, "Provisioning", f'External provisioner is provisioning volume for claim '
+                                                  f'"{meta.key(pvc)}"')
+        pv = plan.cloned_volume(pvc, sc, cloning)
+        try:
+            await self.client.create(pv)
+        except errors.AlreadyExists:
+            return
         self.recorder.normal(pvc, "ProvisioningSucceeded", f"Successfully provisioned volume {pv.metadata.name}")
 
     async def _bind(self, pvc, pv) -> None:
