@@ -228,11 +228,11 @@ class CustomResources:
 
     # ------------------------------------------------------------ writes
 
-    async def _admit(self, request, resource: Resource, obj: dict, name: str = "") -> list[str]:
+    async def _admit(self, request, resource: Resource, obj: dict, name: str = "", old: dict | None = None) -> list[str]:
         validation = codec.field_validation(request.query.get("fieldValidation", ""))
         if resource is CRD_RESOURCE:
             return await self._admit_crd(obj, validation)
-        return objects.admit(obj, resource, validation, name)
+        return objects.admit(obj, resource, validation, name, old)
 
     async def _admit_crd(self, crd: dict, validation: str) -> list[str]:
         if crd.get("apiVersion") != definitions.API_VERSION or crd.get("kind") != definitions.KIND:
@@ -303,7 +303,7 @@ class CustomResources:
                 raise RestError("BadRequest", f'the name of the object ({wanted["metadata"]["name"]}) does not '
                                               f"match the name on the URL ({name})")
             wanted.setdefault("metadata", {})["name"] = name
-            warnings = await self._admit(request, resource, wanted, name)
+            warnings = await self._admit(request, resource, wanted, name, old)
             new = objects.prepare_update(wanted, old, resource, sub)
             if sub == "status" and resource is not CRD_RESOURCE:
                 objects.admit(new, resource, "Ignore", name)
