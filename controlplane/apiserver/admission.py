@@ -199,6 +199,13 @@ class Admission:
                 self._pod_security(pod, enforce=False, namespace=obj.metadata.namespace)
                 _note(response_warnings, podwarnings.deprecated_annotations(pod.metadata, "spec.template."))
         # Kubernetes runs ValidatingAdmissionPolicy after the built-in validating plugins (before webhooks).
+        self._validating_policies(operation, obj, old, subresource)
+
+    def validate_delete(self, old: Message) -> None:
+        """A delete of the stored `old`: no built-in plugin here judges deletes, the policies do."""
+        self._validating_policies("delete", None, old, "")
+
+    def _validating_policies(self, operation: str, obj: Message | None, old: Message | None, subresource: str) -> None:
         outcome = self._policies(operation, obj, old, subresource, current_user.get())
         _note(response_warnings, outcome.warnings)
         _note(audit_annotations, outcome.annotations)

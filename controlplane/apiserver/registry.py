@@ -533,6 +533,7 @@ class Registry:
             if precondition_rv and precondition_rv != old.metadata.resource_version:
                 raise errors.Conflict(f"Precondition failed: ResourceVersion in precondition: {precondition_rv}, "
                                       f"ResourceVersion in object meta: {old.metadata.resource_version}")
+            self.admission.validate_delete(old)
             marked = meta.copy(old)
             grace = strategy.deletion_grace(marked, grace_period)
             deletion.add_propagation_finalizer(marked, propagation)

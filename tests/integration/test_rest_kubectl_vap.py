@@ -209,3 +209,56 @@ async def test_the_docs_example_files_apply_as_they_are(kubectl, tmp_path):
         copied = shutil.copy(CORPUS / name, tmp_path / name)
         got = await kubectl("apply", "-f", str(copied))
         assert got.code == 0, (name, got.err)
+
+
+PROTECT = """apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: protect-config}
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [""]
+      apiVersions: ["v1"]
+      operations: ["DELETE"]
+      resources: ["configmaps"]
+    objectSelector: {matchLabels: {protected: "true"}}
+  validations:
+  - expression: "object == null && oldObject.metadata.name != ''"
+    message: "protected configuration cannot be deleted"
+    reason: Forbidden
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: protect-config}
+spec:
+  policyName: protect-config
+  validationActions: [Deny]
+"""
+
+
+async def test_a_delete_is_judged_with_the_old_object_and_policies_never_judge_themselves(kubectl, tmp_path):
+    # the policy "fails" on every delete it matches: only the labelled ConfigMap is kept
+    await _apply(kubectl, tmp_path, "protect.yaml", PROTECT.replace("object == null &&", "object != null &&"))
+    assert (await kubectl("create", "configmap", "keep", "--from-literal=a=b")).code == 0
+    assert (await kubectl("label", "configmap", "keep", "protected=true")).code == 0
+    assert (await kubectl("create", "configmap", "scratch")).code == 0
+
+    async def refused():
+        got = await kubectl("delete", "configmap", "keep", "--dry-run=server")
+        return got if got.code != 0 else None
+    got = await eventually(refused, what="the policy to refuse the delete")
+    assert got.err.strip() == ('Error from server (Forbidden): configmaps "keep" is forbidden: '
+                               "ValidatingAdmissionPolicy 'protect-config' with binding 'protect-config' denied "
+                               "request: protected configuration cannot be deleted")
+    assert (await kubectl("delete", "configmap", "scratch")).code == 0
+    # a policy matching the admission resources themselves is not applied to them (no lock-out)
+    everything = PROTECT.replace('apiGroups: [""]', 'apiGroups: ["*"]').replace('apiVersions: ["v1"]',
+                                                                                 'apiVersions: ["*"]')
+    everything = everything.replace('resources: ["configmaps"]', 'resources: ["*"]').replace(
+        '    objectSelector: {matchLabels: {protected: "true"}}\n', "")
+    await _apply(kubectl, tmp_path, "everything.yaml", everything.replace("object == null &&", "object != null &&"))
+
+    async def every_delete_refused():
+        return (await kubectl("delete", "serviceaccount", "default", "--dry-run=server")).code != 0
+    await eventually(every_delete_refused, what="the policy to match every delete")
+    assert (await kubectl("delete", "validatingadmissionpolicybinding", "protect-config")).code == 0

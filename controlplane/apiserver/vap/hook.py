@@ -13,17 +13,23 @@ from controlplane.apiserver.vap.matching import Request
 from proto import types_pb2
 
 POLICY, BINDING = "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"
+# Policies never judge the admission configuration itself, so a policy cannot lock out its own repair
+# (Kubernetes exempts its admissionregistration resources the same way).
+EXEMPT_GROUP = "admissionregistration.k8s.io"
 Cached = Callable[[kinds.Kind, str, str], Message | None]
 ObjectsIn = Callable[[kinds.Kind, str], Iterable[Message]]
 
 
-def request_of(operation: str, obj: Message, old: Message | None, subresource: str,
+def request_of(operation: str, obj: Message | None, old: Message | None, subresource: str,
                user: UserInfo | None) -> Request:
-    kind = kinds.of(obj)
+    """The request in Kubernetes' terms; `obj` is None on a delete (then `old` names what is deleted)."""
+    subject = obj if obj is not None else old
+    kind = kinds.of(subject)
     group, _, version = kind.api_version.rpartition("/")
     return Request(operation=operation.upper(), group=group, version=version, resource=kind.plural,
-                   kind=kind.name, namespace=obj.metadata.namespace if kind.namespaced else "",
-                   name=obj.metadata.name, subresource=subresource, obj=manifest.to_dict(obj),
+                   kind=kind.name, namespace=subject.metadata.namespace if kind.namespaced else "",
+                   name=subject.metadata.name, subresource=subresource,
+                   obj=manifest.to_dict(obj) if obj is not None else None,
                    old=manifest.to_dict(old) if old is not None else None,
                    user={"username": user.name, "uid": user.uid, "groups": list(user.groups)} if user else {})
 
@@ -58,15 +64,18 @@ class PolicyHook:
         return [manifest.to_dict(o) for o in self._objects_in(kind, namespace)
                 if selector.matches(o.metadata.labels)]
 
-    def __call__(self, operation: str, obj: Message, old: Message | None, subresource: str,
+    def __call__(self, operation: str, obj: Message | None, old: Message | None, subresource: str,
                  user: UserInfo | None) -> plugin.Outcome:
         bindings = list(self._objects_in(kinds.BY_NAME[BINDING], ""))
         if not bindings:  # the common case costs one cache read
             return plugin.Outcome()
         req = request_of(operation, obj, old, subresource, user)
+        if req.group == EXEMPT_GROUP:
+            return plugin.Outcome()
         namespace = None
         if req.namespace:
             ns = self._cached(kinds.NAMESPACE, "", req.namespace)
             namespace = manifest.to_dict(ns) if ns is not None else {"metadata": {"name": req.namespace}}
         policies = self._objects_in(kinds.BY_NAME[POLICY], "")
-        return plugin.admit(req, kinds.of(obj).resource, policies, bindings, namespace, self._params)
+        return plugin.admit(req, kinds.of(obj if obj is not None else old).resource, policies, bindings, namespace,
+                            self._params)
