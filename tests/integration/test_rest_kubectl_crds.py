@@ -218,6 +218,8 @@ async def test_the_docs_crontab_is_created_listed_with_its_columns_and_shown(kub
     assert again.out.strip() == "crontab.stable.example.com/my-new-cron-object configured", again.err
     image = await kubectl("get", "crontabs.stable.example.com", "my-new-cron-object", "-o", "jsonpath={.spec.image}")
     assert image.out == "my-better-cron-image", image.err
+    explained = await kubectl("explain", "crontab.spec.replicas")
+    assert "FIELD: replicas <integer>" in explained.out and "KIND:       CronTab" in explained.out, explained.err
 
 
 async def test_a_crontab_breaking_its_schema_is_refused_in_kubernetes_words(kubectl, tmp_path):
