@@ -209,6 +209,11 @@ async def test_the_docs_example_files_apply_as_they_are(kubectl, tmp_path):
         copied = shutil.copy(CORPUS / name, tmp_path / name)
         got = await kubectl("apply", "-f", str(copied))
         assert got.code == 0, (name, got.err)
+    # the docs' type-checking example: its mistake shows in the status, as Kubernetes' controller writes it
+    shown = await kubectl("get", "validatingadmissionpolicy", "deploy-replica-policy.example.com", "-o",
+                          "jsonpath={.status.typeChecking.expressionWarnings[0].warning}")
+    assert shown.out == ("apps/v1, Kind=Deployment: ERROR: <input>:1:7: undefined field 'replicas'\n"
+                         " | object.replicas > 1\n | ......^")
 
 
 PROTECT = """apiVersion: admissionregistration.k8s.io/v1
