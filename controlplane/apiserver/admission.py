@@ -31,6 +31,8 @@ from controlplane.apiserver.auth import podsecurity, tokenvolume
 from controlplane.apiserver.auth.attributes import ALLOW
 from controlplane.apiserver.auth.request import audit_annotations, current_user, response_warnings
 from controlplane.apiserver.validation import podwarnings
+from controlplane.apiserver.crd.store import JsonStore
+from controlplane.apiserver.vap import customparams
 from controlplane.apiserver.vap import hook as vap_hook
 from proto import types_pb2
 
@@ -70,14 +72,17 @@ class Admission:
     """`mutate` before validation (creates), `validate` after it (creates and updates)."""
 
     def __init__(self, lookup: Lookup, cached: Cached,
-                 objects_in: Callable[[kinds.Kind, str], Iterable[Message]] = lambda kind, ns: ()):
+                 objects_in: Callable[[kinds.Kind, str], Iterable[Message]] = lambda kind, ns: (),
+                 custom_store: JsonStore | None = None):
         self._lookup = lookup
         self._cached = cached
         # (kind, namespace) -> its objects of that kind, from the watch cache ("": a cluster-scoped kind's)
         self._objects_in = objects_in
         # The API server's authorizer, for plugins that ask it (CertificateApproval); None allows everything.
         self.authorize: csr_admission.Authorize = lambda user, attrs: ALLOW
-        self._policies = vap_hook.PolicyHook(cached, objects_in)
+        # custom resources (a policy's params may be one) are read from etcd by `prefetch`, before the chain
+        self._policies = vap_hook.PolicyHook(cached, objects_in,
+                                             customparams.CustomParams(custom_store) if custom_store else None)
 
     def _in(self, kind_name: str, namespace: str = "") -> Iterable[Message]:
         return self._objects_in(kinds.BY_NAME[kind_name], namespace)
@@ -153,6 +158,11 @@ class Admission:
             tokenvolume.mount_token(pod)
 
     # ------------------------------------------------------------ validating
+
+    async def prefetch(self, kind: kinds.Kind, namespace: str) -> None:
+        """Before a create, update or delete of `kind` in `namespace`: what the synchronous `validate` needs
+        that no watch cache holds (custom-resource parameters of ValidatingAdmissionPolicies)."""
+        await self._policies.prefetch(namespace if kind.namespaced else "")
 
     def validate(self, operation: str, obj: Message, old: Message | None, subresource: str = "") -> None:
         """Forbidden when a plugin refuses; warnings and audit notes go to the request's context."""

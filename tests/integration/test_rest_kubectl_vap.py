@@ -209,6 +209,11 @@ async def test_the_docs_example_files_apply_as_they_are(kubectl, tmp_path):
         copied = shutil.copy(CORPUS / name, tmp_path / name)
         got = await kubectl("apply", "-f", str(copied))
         assert got.code == 0, (name, got.err)
+    # the docs' type-checking example: its mistake shows in the status, as Kubernetes' controller writes it
+    shown = await kubectl("get", "validatingadmissionpolicy", "deploy-replica-policy.example.com", "-o",
+                          "jsonpath={.status.typeChecking.expressionWarnings[0].warning}")
+    assert shown.out == ("apps/v1, Kind=Deployment: ERROR: <input>:1:7: undefined field 'replicas'\n"
+                         " | object.replicas > 1\n | ......^")
 
 
 PROTECT = """apiVersion: admissionregistration.k8s.io/v1
@@ -262,3 +267,48 @@ async def test_a_delete_is_judged_with_the_old_object_and_policies_never_judge_t
         return (await kubectl("delete", "serviceaccount", "default", "--dry-run=server")).code != 0
     await eventually(every_delete_refused, what="the policy to match every delete")
     assert (await kubectl("delete", "validatingadmissionpolicybinding", "protect-config")).code == 0
+
+
+REPLICA_LIMIT_CRD = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: replicalimits.rules.example.com}
+spec:
+  group: rules.example.com
+  scope: Namespaced
+  names: {plural: replicalimits, singular: replicalimit, kind: ReplicaLimit}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          maxReplicas: {type: integer}
+---
+apiVersion: rules.example.com/v1
+kind: ReplicaLimit
+metadata: {name: replica-limit-test.example.com, namespace: default}
+maxReplicas: 3
+"""
+
+
+@pytest.mark.skipif(not (CORPUS / "validatingadmissionpolicy__policy-with-param.yaml").exists(),
+                    reason="the docs' examples are not on this machine")
+async def test_the_docs_replica_limit_params_are_a_custom_resource(kubectl, tmp_path):
+    await _apply(kubectl, tmp_path, "ns.yaml", NAMESPACE)
+    crd, limit = REPLICA_LIMIT_CRD.split("---\n")
+    await _apply(kubectl, tmp_path, "crd.yaml", crd)
+
+    async def limit_made():
+        return (await kubectl("apply", "-f", write(tmp_path, "limit.yaml", limit))).code == 0
+    await eventually(limit_made, what="the ReplicaLimit kind to be served")
+    for name in ("validatingadmissionpolicy__policy-with-param.yaml", "validatingadmissionpolicy__binding-with-param.yaml"):
+        got = await kubectl("apply", "-f", str(shutil.copy(CORPUS / name, tmp_path / name)))
+        assert got.code == 0, got.err
+    refused = await _refused(kubectl, tmp_path, deployment(4))
+    assert refused.err.strip() == (
+        'The deployments "nginx" is invalid: : ValidatingAdmissionPolicy \'replicalimit-policy.example.com\' with '
+        "binding 'replicalimit-binding-test.example.com' denied request: failed expression: "
+        "object.spec.replicas <= params.maxReplicas")
+    assert (await kubectl("apply", "-f", write(tmp_path, "three.yaml", deployment(3)))).code == 0

@@ -8,7 +8,7 @@ from google.protobuf.message import Message
 
 from api import kinds, manifest, selectors
 from controlplane.apiserver.auth.user import UserInfo
-from controlplane.apiserver.vap import plugin
+from controlplane.apiserver.vap import customparams, plugin
 from controlplane.apiserver.vap.matching import Request
 from proto import types_pb2
 
@@ -34,29 +34,25 @@ def request_of(operation: str, obj: Message | None, old: Message | None, subreso
                    user={"username": user.name, "uid": user.uid, "groups": list(user.groups)} if user else {})
 
 
-def _param_kind_text(pk: types_pb2.ParamKind) -> str:
-    return f"&ParamKind{{APIVersion:{pk.api_version},Kind:{pk.kind},}}"  # as Go prints it in Kubernetes' error
-
-
 class PolicyHook:
     """Runs the ValidatingAdmissionPolicy plugin over what the API server's caches hold."""
 
-    def __init__(self, cached: Cached, objects_in: ObjectsIn):
-        self._cached, self._objects_in = cached, objects_in
+    def __init__(self, cached: Cached, objects_in: ObjectsIn, custom: customparams.CustomParams | None = None):
+        self._cached, self._objects_in, self._custom = cached, objects_in, custom
+
+    async def prefetch(self, namespace: str) -> None:
+        """Before a write's synchronous admission: read the parameter objects of custom kinds its bindings name."""
+        if self._custom is None:
+            return
+        bindings = self._objects_in(kinds.BY_NAME[BINDING], "")
+        if bindings:
+            await self._custom.prefetch(self._objects_in(kinds.BY_NAME[POLICY], ""), bindings, namespace)
 
     def _params(self, pk: types_pb2.ParamKind, ref: types_pb2.ParamRef, namespace: str) -> list[Mapping]:
-        kind = kinds.BY_NAME.get(pk.kind)
-        if kind is None or kind.api_version != pk.api_version:
-            raise plugin.ParamError(f"paramKind kind `{_param_kind_text(pk)}` not known")
-        if kind.namespaced:
-            namespace = ref.namespace or namespace
-            if not namespace:
-                raise plugin.ParamError("cannot use namespaced paramRef in policy binding that matches "
-                                        "cluster-scoped resources")
-        elif ref.namespace:
-            raise plugin.ParamError("paramRef.namespace must not be provided for a cluster-scoped `paramKind`")
-        else:
-            namespace = ""
+        if not customparams.builtin(pk):
+            return customparams.fetched(pk, ref, namespace)
+        kind = kinds.BY_NAME[pk.kind]
+        namespace = customparams.scoped_namespace(kind.namespaced, ref, namespace)
         if ref.name:
             found = self._cached(kind, namespace, ref.name)
             return [manifest.to_dict(found)] if found is not None else []
