@@ -374,3 +374,20 @@ async def test_the_crds_cel_rules_refuse_a_crontab_in_kubernetes_words(kubectl, 
     assert made.code == 0, made.err
     patched = await kubectl("patch", "ct", "my-new-cron-object", "--type=merge", "-p", '{"spec":{"minReplicas":6}}')
     assert patched.code != 0 and "replicas should be greater than or equal to minReplicas." in patched.err
+
+
+async def test_a_removed_namespaces_crontabs_are_removed_with_it(kubectl, client, tmp_path):
+    await _established(kubectl, tmp_path)
+    assert (await kubectl("create", "namespace", "team")).code == 0
+    assert (await kubectl("apply", "-n", "team", "-f", write(tmp_path, "ct.yaml", CRONTAB))).code == 0
+    deleted = await kubectl("delete", "namespace", "team", "--wait=false")
+    assert deleted.code == 0, deleted.err
+    # no namespace controller runs here: finish the namespace as it would (it sees built-in kinds only)
+    namespace = await client.get("Namespace", "team", "")
+    namespace.spec.finalizers.remove("kubernetes")
+    await client.update(namespace)
+
+    async def gone() -> bool:
+        listed = await kubectl("get", "crontabs", "-A", "-o", "name")
+        return listed.code == 0 and listed.out == ""
+    await eventually(gone, 30, what="the namespace's crontabs removed with it")

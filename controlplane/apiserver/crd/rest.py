@@ -418,6 +418,36 @@ class CustomResources:
         keys = [key(spec["group"], plural, i["metadata"].get("namespace", ""), i["metadata"]["name"]) for i in items]
         await self.store.delete_all(keys)
 
+    async def remove_namespace_contents(self, namespace: str) -> None:
+        """The custom resources of a namespace that is gone (the namespace controller sees built-in kinds only)."""
+        for r in await self.resources():
+            if r.namespaced and r.version == r.storage_version:
+                items, _ = await self.store.list(prefix(r.group, r.plural, namespace))
+                await self.store.delete_all([key(r.group, r.plural, namespace, i["metadata"]["name"]) for i in items])
+
+    async def clean_up_namespaces(self, registry) -> None:
+        """Runs while the server does: when a namespace is removed, its custom resources go with it; at the
+        start, those of namespaces removed while no server ran."""
+        from api import kinds
+        namespace_kind = kinds.BY_NAME["Namespace"]
+        cache, watcher = await registry.watch(namespace_kind)
+        try:
+            live = {n.metadata.name for n in (await registry.list(namespace_kind))[0]}
+            for r in await self.resources():
+                if r.namespaced and r.version == r.storage_version:
+                    items, _ = await self.store.list(prefix(r.group, r.plural))
+                    for ns in {i["metadata"].get("namespace", "") for i in items} - live:
+                        await self.remove_namespace_contents(ns)
+            while True:
+                event = await watcher.next_event()
+                if event.type == "DELETED":
+                    try:
+                        await self.remove_namespace_contents(event.obj.metadata.name)
+                    except errors.ApiError as e:
+                        log.warning("custom resources of namespace %s not removed: %s", event.obj.metadata.name, e)
+        finally:
+            cache.unwatch(watcher)
+
     async def _delete_collection(self, request, resource: Resource, namespace: str) -> web.Response:
         q = request.query
         matches = objects.selector(resource, q.get("labelSelector", ""), q.get("fieldSelector", ""))
