@@ -215,8 +215,21 @@ class Admission:
         """A delete of the stored `old`: no built-in plugin here judges deletes, the policies do."""
         self._validating_policies("delete", None, old, "")
 
+    async def validate_custom(self, operation: str, resource, obj: dict | None, old: dict | None,
+                              subresource: str = "") -> None:
+        """A write of a custom resource (`resource`: its CRD's crd.definitions.Resource; `obj` None on a delete):
+        no built-in plugin knows its kind, the policies judge it."""
+        meta = (obj if obj is not None else old).get("metadata") or {}
+        await self._policies.prefetch(meta.get("namespace", ""))
+        req = vap_hook.custom_request(operation, resource.group, resource.version, resource.plural, resource.kind,
+                                      obj, old, subresource, current_user.get())
+        self._note_outcome(self._policies.judge(req, resource.qualified))
+
     def _validating_policies(self, operation: str, obj: Message | None, old: Message | None, subresource: str) -> None:
-        outcome = self._policies(operation, obj, old, subresource, current_user.get())
+        self._note_outcome(self._policies(operation, obj, old, subresource, current_user.get()))
+
+    @staticmethod
+    def _note_outcome(outcome) -> None:
         _note(response_warnings, outcome.warnings)
         _note(audit_annotations, outcome.annotations)
         if outcome.refusal is not None:

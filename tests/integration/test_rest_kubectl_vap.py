@@ -78,7 +78,7 @@ async def _refused(kubectl, tmp_path, text: str, name: str = "deploy.yaml"):
 
     async def attempt():
         got = await kubectl("apply", "-f", path)
-        return got if got.code != 0 else None
+        return got if got.code != 0 and "denied request" in got.err else None
     return await eventually(attempt, what="the policy to refuse")
 
 
@@ -312,3 +312,34 @@ async def test_the_docs_replica_limit_params_are_a_custom_resource(kubectl, tmp_
         "binding 'replicalimit-binding-test.example.com' denied request: failed expression: "
         "object.spec.replicas <= params.maxReplicas")
     assert (await kubectl("apply", "-f", write(tmp_path, "three.yaml", deployment(3)))).code == 0
+
+
+async def test_a_custom_resource_is_judged_by_the_policies(kubectl, tmp_path):
+    crd, _ = REPLICA_LIMIT_CRD.split("---\n")
+    await _apply(kubectl, tmp_path, "crd.yaml", crd)
+    await _apply(kubectl, tmp_path, "policy.yaml", """apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: sane-limits}
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: ["rules.example.com"]
+      apiVersions: ["v1"]
+      operations: ["CREATE", "UPDATE"]
+      resources: ["replicalimits"]
+  validations:
+  - expression: "object.maxReplicas <= 10"
+    message: "a limit above 10 is no limit"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: sane-limits}
+spec: {policyName: sane-limits, validationActions: [Deny]}
+""")
+    refused = await _refused(kubectl, tmp_path, """apiVersion: rules.example.com/v1
+kind: ReplicaLimit
+metadata: {name: loose, namespace: default}
+maxReplicas: 20
+""", "loose.yaml")
+    assert refused.err.strip() == ('The replicalimits "loose" is invalid: : ValidatingAdmissionPolicy \'sane-limits\' '
+                                   "with binding 'sane-limits' denied request: a limit above 10 is no limit")

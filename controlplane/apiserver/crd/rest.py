@@ -70,9 +70,10 @@ def _read_body(raw: bytes, content_type: str):
 class CustomResources:
     """Serves `/apis/apiextensions.k8s.io/v1/customresourcedefinitions` and every established CRD's resources."""
 
-    def __init__(self, storage, builtin: set[tuple[str, str]]):
+    def __init__(self, storage, builtin: set[tuple[str, str]], admission=None):
         self.store = JsonStore(storage)
         self.builtin = builtin  # (group, plural) of the built-in kinds: names a CRD may not take
+        self.admission = admission  # the API server's chain (its ValidatingAdmissionPolicies); None: no policies
 
     # ------------------------------------------------------------ the CRDs
 
@@ -133,7 +134,9 @@ class CustomResources:
         details = {}
         name = name or getattr(e, "object_name", "")
         if name:
-            kind = resource.kind if getattr(e, "reason", "") == "Invalid" else resource.plural
+            # an Invalid names the Kind, except an admission policy's denial (the resource, as Kubernetes)
+            kind = resource.kind if getattr(e, "reason", "") == "Invalid" and \
+                not isinstance(e, errors.AdmissionInvalid) else resource.plural
             details = {"name": name, "group": resource.group, "kind": kind}
         if isinstance(e, errors.NotFound):
             e = errors.NotFound(f'{resource.qualified} "{name}" not found')
@@ -275,15 +278,17 @@ class CustomResources:
         body = _read_body(await request.read(), request.headers.get("Content-Type", ""))
         try:
             warnings = await self._admit(request, resource, body)
+            return await self._store_new(request, resource, namespace, body, warnings)
         except (errors.ApiError, RestError) as e:
             e.object_name = (body.get("metadata") or {}).get("name", "")  # for the Status' details
             raise
-        return await self._store_new(request, resource, namespace, body, warnings)
 
     async def _store_new(self, request, resource, namespace, body, warnings) -> web.Response:
         obj = objects.prepare_create(body, resource, namespace, meta.now_text())
         if resource.namespaced:
             await self._require_namespace(namespace)
+        if self.admission is not None:
+            await self.admission.validate_custom("create", resource, obj, None)
         if resource is CRD_RESOURCE:
             obj = await self._accept(obj)
         if codec.dry_run(request.query):
@@ -331,6 +336,8 @@ class CustomResources:
                 if changes:
                     raise errors.Invalid.of(f'{definitions.KIND}.{definitions.GROUP} "{name}"', changes)
                 new = await self._accept(new)
+            if self.admission is not None and new != old:
+                await self.admission.validate_custom("update", resource, new, old, sub)
             if codec.dry_run(request.query) or new == old:
                 return self._respond(request, resource, old if new == old else new, 200, warnings)
             rv = int(old["metadata"]["resourceVersion"])
@@ -405,6 +412,8 @@ class CustomResources:
         k = self._key(resource, namespace, name)
         for _ in range(10):
             old = await self.store.get(k)
+            if self.admission is not None:
+                await self.admission.validate_custom("delete", resource, None, old)
             if codec.dry_run(request.query):
                 return self._respond(request, resource, old)
             rv = int(old["metadata"]["resourceVersion"])

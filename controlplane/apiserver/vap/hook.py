@@ -30,8 +30,11 @@ def request_of(operation: str, obj: Message | None, old: Message | None, subreso
                    kind=kind.name, namespace=subject.metadata.namespace if kind.namespaced else "",
                    name=subject.metadata.name, subresource=subresource,
                    obj=manifest.to_dict(obj) if obj is not None else None,
-                   old=manifest.to_dict(old) if old is not None else None,
-                   user={"username": user.name, "uid": user.uid, "groups": list(user.groups)} if user else {})
+                   old=manifest.to_dict(old) if old is not None else None, user=_user(user))
+
+
+def _user(user: UserInfo | None) -> dict:
+    return {"username": user.name, "uid": user.uid, "groups": list(user.groups)} if user else {}
 
 
 class PolicyHook:
@@ -62,16 +65,28 @@ class PolicyHook:
 
     def __call__(self, operation: str, obj: Message | None, old: Message | None, subresource: str,
                  user: UserInfo | None) -> plugin.Outcome:
-        bindings = list(self._objects_in(kinds.BY_NAME[BINDING], ""))
-        if not bindings:  # the common case costs one cache read
+        if not self._objects_in(kinds.BY_NAME[BINDING], ""):  # the common case costs one cache read
             return plugin.Outcome()
-        req = request_of(operation, obj, old, subresource, user)
-        if req.group == EXEMPT_GROUP:
+        kind = kinds.of(obj if obj is not None else old)
+        return self.judge(request_of(operation, obj, old, subresource, user), kind.resource)
+
+    def judge(self, req: Request, resource: str) -> plugin.Outcome:
+        """What the policies say of a request; `resource` names its kind in messages (`deployments.apps`)."""
+        bindings = list(self._objects_in(kinds.BY_NAME[BINDING], ""))
+        if not bindings or req.group == EXEMPT_GROUP:
             return plugin.Outcome()
         namespace = None
         if req.namespace:
             ns = self._cached(kinds.NAMESPACE, "", req.namespace)
             namespace = manifest.to_dict(ns) if ns is not None else {"metadata": {"name": req.namespace}}
         policies = self._objects_in(kinds.BY_NAME[POLICY], "")
-        return plugin.admit(req, kinds.of(obj if obj is not None else old).resource, policies, bindings, namespace,
-                            self._params)
+        return plugin.admit(req, resource, policies, bindings, namespace, self._params)
+
+
+def custom_request(operation: str, group: str, version: str, plural: str, kind: str, obj: dict | None,
+                   old: dict | None, subresource: str, user: UserInfo | None) -> Request:
+    """The request for a write of a custom resource (a JSON object of a CRD's kind)."""
+    meta = (obj if obj is not None else old).get("metadata") or {}
+    return Request(operation=operation.upper(), group=group, version=version, resource=plural, kind=kind,
+                   namespace=meta.get("namespace", ""), name=meta.get("name", ""), subresource=subresource,
+                   obj=obj, old=old, user=_user(user))
