@@ -31,6 +31,8 @@ from controlplane.apiserver.auth import podsecurity, tokenvolume
 from controlplane.apiserver.auth.attributes import ALLOW
 from controlplane.apiserver.auth.request import audit_annotations, current_user, response_warnings
 from controlplane.apiserver.validation import podwarnings
+from controlplane.apiserver.crd.store import JsonStore
+from controlplane.apiserver.vap import customparams
 from controlplane.apiserver.vap import hook as vap_hook
 from proto import types_pb2
 
@@ -70,14 +72,17 @@ class Admission:
     """`mutate` before validation (creates), `validate` after it (creates and updates)."""
 
     def __init__(self, lookup: Lookup, cached: Cached,
-                 objects_in: Callable[[kinds.Kind, str], Iterable[Message]] = lambda kind, ns: ()):
+                 objects_in: Callable[[kinds.Kind, str], Iterable[Message]] = lambda kind, ns: (),
+                 custom_store: JsonStore | None = None):
         self._lookup = lookup
         self._cached = cached
         # (kind, namespace) -> its objects of that kind, from the watch cache ("": a cluster-scoped kind's)
         self._objects_in = objects_in
         # The API server's authorizer, for plugins that ask it (CertificateApproval); None allows everything.
         self.authorize: csr_admission.Authorize = lambda user, attrs: ALLOW
-        self._policies = vap_hook.PolicyHook(cached, objects_in)
+        # custom resources (a policy's params may be one) are read from etcd by `prefetch`, before the chain
+        self._policies = vap_hook.PolicyHook(cached, objects_in,
+                                             customparams.CustomParams(custom_store) if custom_store else None)
 
     def _in(self, kind_name: str, namespace: str = "") -> Iterable[Message]:
         return self._objects_in(kinds.BY_NAME[kind_name], namespace)
@@ -154,6 +159,11 @@ class Admission:
 
     # ------------------------------------------------------------ validating
 
+    async def prefetch(self, kind: kinds.Kind, namespace: str) -> None:
+        """Before a create, update or delete of `kind` in `namespace`: what the synchronous `validate` needs
+        that no watch cache holds (custom-resource parameters of ValidatingAdmissionPolicies)."""
+        await self._policies.prefetch(namespace if kind.namespaced else "")
+
     def validate(self, operation: str, obj: Message, old: Message | None, subresource: str = "") -> None:
         """Forbidden when a plugin refuses; warnings and audit notes go to the request's context."""
         if isinstance(obj, types_pb2.Node):
@@ -199,7 +209,27 @@ class Admission:
                 self._pod_security(pod, enforce=False, namespace=obj.metadata.namespace)
                 _note(response_warnings, podwarnings.deprecated_annotations(pod.metadata, "spec.template."))
         # Kubernetes runs ValidatingAdmissionPolicy after the built-in validating plugins (before webhooks).
-        outcome = self._policies(operation, obj, old, subresource, current_user.get())
+        self._validating_policies(operation, obj, old, subresource)
+
+    def validate_delete(self, old: Message) -> None:
+        """A delete of the stored `old`: no built-in plugin here judges deletes, the policies do."""
+        self._validating_policies("delete", None, old, "")
+
+    async def validate_custom(self, operation: str, resource, obj: dict | None, old: dict | None,
+                              subresource: str = "") -> None:
+        """A write of a custom resource (`resource`: its CRD's crd.definitions.Resource; `obj` None on a delete):
+        no built-in plugin knows its kind, the policies judge it."""
+        meta = (obj if obj is not None else old).get("metadata") or {}
+        await self._policies.prefetch(meta.get("namespace", ""))
+        req = vap_hook.custom_request(operation, resource.group, resource.version, resource.plural, resource.kind,
+                                      obj, old, subresource, current_user.get())
+        self._note_outcome(self._policies.judge(req, resource.qualified))
+
+    def _validating_policies(self, operation: str, obj: Message | None, old: Message | None, subresource: str) -> None:
+        self._note_outcome(self._policies(operation, obj, old, subresource, current_user.get()))
+
+    @staticmethod
+    def _note_outcome(outcome) -> None:
         _note(response_warnings, outcome.warnings)
         _note(audit_annotations, outcome.annotations)
         if outcome.refusal is not None:

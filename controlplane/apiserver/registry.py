@@ -18,6 +18,7 @@ from api import patch as patching
 from api.kinds import Kind
 from controlplane.apiserver import deletion, resources
 from controlplane.apiserver.admission import CREATE, UPDATE, Admission
+from controlplane.apiserver.crd.store import JsonStore
 from controlplane.apiserver.quotacharge import QuotaCharger
 from controlplane.apiserver.resources import Reservations, Settings
 from controlplane.apiserver.storage import Storage, TxnFailed
@@ -91,7 +92,7 @@ class Registry:
             k: WatchCache(storage, k, storage_prefix(k), decoder(k), trigger=_trigger_of(k)) for k in kinds.KINDS}
         self._reservations: dict[Kind, Reservations | None] = {
             k: resources.for_kind(k).reservations(self.settings) for k in kinds.KINDS}
-        self.admission = Admission(self._lookup, self.cached, self._objects_in)
+        self.admission = Admission(self._lookup, self.cached, self._objects_in, JsonStore(storage))
         self.quotas = QuotaCharger(self._objects_in, self._fresh, self._compare_and_swap)
 
     async def start(self, sync_timeout: float = 30.0) -> None:
@@ -144,6 +145,7 @@ class Registry:
         strategy.prepare_for_create(obj)
         resources.default(obj)
         await self.admission.mutate(obj)
+        await self.admission.prefetch(kind, m.namespace)
         problems = resources.validate(obj)
         reservations = self._reservations[kind]
         if reservations is not None:
@@ -389,6 +391,7 @@ class Registry:
         name = obj.metadata.name
         key = storage_key(kind, namespace, name)
         what = _describe(kind, namespace, name)
+        await self.admission.prefetch(kind, namespace)
 
         def merge(old: Message) -> Change:
             new = self._merge_update(kind, old, obj, subresource)
@@ -480,6 +483,7 @@ class Registry:
         strategy = resources.for_kind(kind)
         self._check_subresource(kind, subresource)
         namespace = namespace if kind.namespaced else ""
+        await self.admission.prefetch(kind, namespace)
         what = _describe(kind, namespace, name)
 
         def edited(old: Message) -> Change:
@@ -523,6 +527,7 @@ class Registry:
         key = storage_key(kind, namespace, name)
         strategy = resources.for_kind(kind)
         refusal = strategy.refuse_deletion(name)
+        await self.admission.prefetch(kind, namespace)
         if refusal:
             raise errors.Forbidden(f'{kind.resource} "{name}" is forbidden: {refusal}')
 
@@ -533,6 +538,7 @@ class Registry:
             if precondition_rv and precondition_rv != old.metadata.resource_version:
                 raise errors.Conflict(f"Precondition failed: ResourceVersion in precondition: {precondition_rv}, "
                                       f"ResourceVersion in object meta: {old.metadata.resource_version}")
+            self.admission.validate_delete(old)
             marked = meta.copy(old)
             grace = strategy.deletion_grace(marked, grace_period)
             deletion.add_propagation_finalizer(marked, propagation)

@@ -218,6 +218,8 @@ async def test_the_docs_crontab_is_created_listed_with_its_columns_and_shown(kub
     assert again.out.strip() == "crontab.stable.example.com/my-new-cron-object configured", again.err
     image = await kubectl("get", "crontabs.stable.example.com", "my-new-cron-object", "-o", "jsonpath={.spec.image}")
     assert image.out == "my-better-cron-image", image.err
+    explained = await kubectl("explain", "crontab.spec.replicas")
+    assert "FIELD: replicas <integer>" in explained.out and "KIND:       CronTab" in explained.out, explained.err
 
 
 async def test_a_crontab_breaking_its_schema_is_refused_in_kubernetes_words(kubectl, tmp_path):
@@ -325,3 +327,67 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: alice}]
     async def allowed() -> bool:
         return (await alice("apply", "-f", write(tmp_path, "ct.yaml", CRONTAB))).code == 0
     await eventually(allowed, 20, what="alice creating crontabs once granted")
+
+
+# the task page's validation rules (x-kubernetes-validations), CEL checked on create and on update
+CEL_CRD = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: crontabs.stable.example.com
+spec:
+  group: stable.example.com
+  scope: Namespaced
+  names: {plural: crontabs, singular: crontab, kind: CronTab, shortNames: [ct]}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              x-kubernetes-validations:
+                - rule: "self.minReplicas <= self.replicas"
+                  message: "replicas should be greater than or equal to minReplicas."
+                - rule: "self.replicas <= self.maxReplicas"
+                  message: "replicas should be smaller than or equal to maxReplicas."
+              properties:
+                minReplicas: {type: integer}
+                replicas: {type: integer}
+                maxReplicas: {type: integer}
+              required: [minReplicas, replicas, maxReplicas]
+"""
+
+
+async def test_the_crds_cel_rules_refuse_a_crontab_in_kubernetes_words(kubectl, tmp_path):
+    assert (await kubectl("apply", "-f", write(tmp_path, "crd.yaml", CEL_CRD))).code == 0
+    assert (await kubectl("wait", "--for", "condition=established", "crd/crontabs.stable.example.com")).code == 0
+    crontab = ("apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata: {name: my-new-cron-object}\n"
+               "spec: {minReplicas: 0, replicas: 20, maxReplicas: 10}\n")
+    refused = await kubectl("apply", "-f", write(tmp_path, "ct.yaml", crontab))
+    assert refused.code != 0
+    assert 'The CronTab "my-new-cron-object" is invalid: spec: Invalid value: "object": replicas should be ' \
+           'smaller than or equal to maxReplicas.' in refused.err, refused.err
+    made = await kubectl("apply", "-f", write(tmp_path, "ct.yaml", crontab.replace("20", "5")))
+    assert made.code == 0, made.err
+    patched = await kubectl("patch", "ct", "my-new-cron-object", "--type=merge", "-p", '{"spec":{"minReplicas":6}}')
+    assert patched.code != 0 and "replicas should be greater than or equal to minReplicas." in patched.err
+
+
+async def test_a_removed_namespaces_crontabs_are_removed_with_it(kubectl, client, tmp_path):
+    await _established(kubectl, tmp_path)
+    assert (await kubectl("create", "namespace", "team")).code == 0
+    assert (await kubectl("apply", "-n", "team", "-f", write(tmp_path, "ct.yaml", CRONTAB))).code == 0
+    deleted = await kubectl("delete", "namespace", "team", "--wait=false")
+    assert deleted.code == 0, deleted.err
+    # no namespace controller runs here: finish the namespace as it would (it sees built-in kinds only)
+    namespace = await client.get("Namespace", "team", "")
+    namespace.spec.finalizers.remove("kubernetes")
+    await client.update(namespace)
+
+    async def gone() -> bool:
+        listed = await kubectl("get", "crontabs", "-A", "-o", "name")
+        return listed.code == 0 and listed.out == ""
+    await eventually(gone, 30, what="the namespace's crontabs removed with it")

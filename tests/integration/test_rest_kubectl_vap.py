@@ -78,7 +78,7 @@ async def _refused(kubectl, tmp_path, text: str, name: str = "deploy.yaml"):
 
     async def attempt():
         got = await kubectl("apply", "-f", path)
-        return got if got.code != 0 else None
+        return got if got.code != 0 and "denied request" in got.err else None
     return await eventually(attempt, what="the policy to refuse")
 
 
@@ -209,3 +209,137 @@ async def test_the_docs_example_files_apply_as_they_are(kubectl, tmp_path):
         copied = shutil.copy(CORPUS / name, tmp_path / name)
         got = await kubectl("apply", "-f", str(copied))
         assert got.code == 0, (name, got.err)
+    # the docs' type-checking example: its mistake shows in the status, as Kubernetes' controller writes it
+    shown = await kubectl("get", "validatingadmissionpolicy", "deploy-replica-policy.example.com", "-o",
+                          "jsonpath={.status.typeChecking.expressionWarnings[0].warning}")
+    assert shown.out == ("apps/v1, Kind=Deployment: ERROR: <input>:1:7: undefined field 'replicas'\n"
+                         " | object.replicas > 1\n | ......^")
+
+
+PROTECT = """apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: protect-config}
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: [""]
+      apiVersions: ["v1"]
+      operations: ["DELETE"]
+      resources: ["configmaps"]
+    objectSelector: {matchLabels: {protected: "true"}}
+  validations:
+  - expression: "object == null && oldObject.metadata.name != ''"
+    message: "protected configuration cannot be deleted"
+    reason: Forbidden
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: protect-config}
+spec:
+  policyName: protect-config
+  validationActions: [Deny]
+"""
+
+
+async def test_a_delete_is_judged_with_the_old_object_and_policies_never_judge_themselves(kubectl, tmp_path):
+    # the policy "fails" on every delete it matches: only the labelled ConfigMap is kept
+    await _apply(kubectl, tmp_path, "protect.yaml", PROTECT.replace("object == null &&", "object != null &&"))
+    assert (await kubectl("create", "configmap", "keep", "--from-literal=a=b")).code == 0
+    assert (await kubectl("label", "configmap", "keep", "protected=true")).code == 0
+    assert (await kubectl("create", "configmap", "scratch")).code == 0
+
+    async def refused():
+        got = await kubectl("delete", "configmap", "keep", "--dry-run=server")
+        return got if got.code != 0 else None
+    got = await eventually(refused, what="the policy to refuse the delete")
+    assert got.err.strip() == ('Error from server (Forbidden): configmaps "keep" is forbidden: '
+                               "ValidatingAdmissionPolicy 'protect-config' with binding 'protect-config' denied "
+                               "request: protected configuration cannot be deleted")
+    assert (await kubectl("delete", "configmap", "scratch")).code == 0
+    # a policy matching the admission resources themselves is not applied to them (no lock-out)
+    everything = PROTECT.replace('apiGroups: [""]', 'apiGroups: ["*"]').replace('apiVersions: ["v1"]',
+                                                                                 'apiVersions: ["*"]')
+    everything = everything.replace('resources: ["configmaps"]', 'resources: ["*"]').replace(
+        '    objectSelector: {matchLabels: {protected: "true"}}\n', "")
+    await _apply(kubectl, tmp_path, "everything.yaml", everything.replace("object == null &&", "object != null &&"))
+
+    async def every_delete_refused():
+        return (await kubectl("delete", "serviceaccount", "default", "--dry-run=server")).code != 0
+    await eventually(every_delete_refused, what="the policy to match every delete")
+    assert (await kubectl("delete", "validatingadmissionpolicybinding", "protect-config")).code == 0
+
+
+REPLICA_LIMIT_CRD = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: replicalimits.rules.example.com}
+spec:
+  group: rules.example.com
+  scope: Namespaced
+  names: {plural: replicalimits, singular: replicalimit, kind: ReplicaLimit}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          maxReplicas: {type: integer}
+---
+apiVersion: rules.example.com/v1
+kind: ReplicaLimit
+metadata: {name: replica-limit-test.example.com, namespace: default}
+maxReplicas: 3
+"""
+
+
+@pytest.mark.skipif(not (CORPUS / "validatingadmissionpolicy__policy-with-param.yaml").exists(),
+                    reason="the docs' examples are not on this machine")
+async def test_the_docs_replica_limit_params_are_a_custom_resource(kubectl, tmp_path):
+    await _apply(kubectl, tmp_path, "ns.yaml", NAMESPACE)
+    crd, limit = REPLICA_LIMIT_CRD.split("---\n")
+    await _apply(kubectl, tmp_path, "crd.yaml", crd)
+
+    async def limit_made():
+        return (await kubectl("apply", "-f", write(tmp_path, "limit.yaml", limit))).code == 0
+    await eventually(limit_made, what="the ReplicaLimit kind to be served")
+    for name in ("validatingadmissionpolicy__policy-with-param.yaml", "validatingadmissionpolicy__binding-with-param.yaml"):
+        got = await kubectl("apply", "-f", str(shutil.copy(CORPUS / name, tmp_path / name)))
+        assert got.code == 0, got.err
+    refused = await _refused(kubectl, tmp_path, deployment(4))
+    assert refused.err.strip() == (
+        'The deployments "nginx" is invalid: : ValidatingAdmissionPolicy \'replicalimit-policy.example.com\' with '
+        "binding 'replicalimit-binding-test.example.com' denied request: failed expression: "
+        "object.spec.replicas <= params.maxReplicas")
+    assert (await kubectl("apply", "-f", write(tmp_path, "three.yaml", deployment(3)))).code == 0
+
+
+async def test_a_custom_resource_is_judged_by_the_policies(kubectl, tmp_path):
+    crd, _ = REPLICA_LIMIT_CRD.split("---\n")
+    await _apply(kubectl, tmp_path, "crd.yaml", crd)
+    await _apply(kubectl, tmp_path, "policy.yaml", """apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: sane-limits}
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups: ["rules.example.com"]
+      apiVersions: ["v1"]
+      operations: ["CREATE", "UPDATE"]
+      resources: ["replicalimits"]
+  validations:
+  - expression: "object.maxReplicas <= 10"
+    message: "a limit above 10 is no limit"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: sane-limits}
+spec: {policyName: sane-limits, validationActions: [Deny]}
+""")
+    refused = await _refused(kubectl, tmp_path, """apiVersion: rules.example.com/v1
+kind: ReplicaLimit
+metadata: {name: loose, namespace: default}
+maxReplicas: 20
+""", "loose.yaml")
+    assert refused.err.strip() == ('The replicalimits "loose" is invalid: : ValidatingAdmissionPolicy \'sane-limits\' '
+                                   "with binding 'sane-limits' denied request: a limit above 10 is no limit")

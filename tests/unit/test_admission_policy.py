@@ -252,3 +252,16 @@ def test_the_audit_event_carries_policy_annotations_beside_pod_security_violatio
                         ["violates x", ("demo.example.com/high-replica-count", "set to 60")])
     assert event["annotations"] == {"demo.example.com/high-replica-count": "set to 60",
                                     "pod-security.kubernetes.io/audit-violations": "violates x"}
+
+
+def test_type_checking_warns_of_fields_the_matched_kinds_do_not_have():
+    from controlplane.apiserver.vap import typecheck
+    p = policy(matchConstraints={"resourceRules": [{**RULE, "resources": ["deployments", "replicasets"]}]},
+               validations=[{"expression": "object.replicas > 1", "message": "must be replicated"},
+                            {"expression": "object.spec.replicas > 1 && 'object.nothing' != ''"}])
+    checked = typecheck.type_checking(p.spec)
+    assert [(w.field_ref, w.warning) for w in checked.expression_warnings] == [
+        ("spec.validations[0].expression",
+         "apps/v1, Kind=Deployment: ERROR: <input>:1:7: undefined field 'replicas'\n | object.replicas > 1\n"
+         " | ......^\napps/v1, Kind=ReplicaSet: ERROR: <input>:1:7: undefined field 'replicas'\n"
+         " | object.replicas > 1\n | ......^")]

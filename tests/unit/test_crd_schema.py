@@ -114,3 +114,30 @@ def test_printer_columns_and_field_selectors_of_a_custom_resource():
     assert objects.cells(obj, resource, None) == ["a", "* * * * *"]
     assert objects.selector(resource, "app=x", "spec.size=M")(obj)
     assert not objects.selector(resource, "", "spec.size=S")(obj)
+
+
+# the task page's CEL example: replicas between minReplicas and maxReplicas, and an immutable field
+RULES_SCHEMA = {"type": "object", "properties": {"spec": {
+    "type": "object",
+    "x-kubernetes-validations": [
+        {"rule": "self.minReplicas <= self.replicas", "message": "replicas should be greater than or equal to "
+                                                                 "minReplicas."},
+        {"rule": "self.replicas <= self.maxReplicas", "message": "replicas should be smaller than or equal to "
+                                                                 "maxReplicas."}],
+    "properties": {"minReplicas": {"type": "integer"}, "replicas": {"type": "integer"},
+                   "maxReplicas": {"type": "integer"},
+                   "name": {"type": "string", "x-kubernetes-validations": [
+                       {"rule": "self == oldSelf", "message": "Value is immutable"}]}}}}}
+
+
+def test_cel_rules_of_the_schema_are_enforced_with_their_messages():
+    from controlplane.apiserver.crd import rules
+    good = {"spec": {"minReplicas": 1, "replicas": 2, "maxReplicas": 3, "name": "a"}}
+    assert rules.check(good, RULES_SCHEMA) == []
+    bad = {"spec": {"minReplicas": 1, "replicas": 5, "maxReplicas": 3}}
+    assert rules.check(bad, RULES_SCHEMA) == [
+        'spec: Invalid value: "object": replicas should be smaller than or equal to maxReplicas.']
+    assert rules.check({"spec": {**good["spec"], "name": "b"}}, RULES_SCHEMA, good) == [
+        'spec.name: Invalid value: "string": Value is immutable']
+    assert rules.compile_errors({"x-kubernetes-validations": [{"rule": "self.x <"}]}, "s")[0].startswith(
+        's.x-kubernetes-validations[0].rule: Invalid value: "self.x <": compilation failed')

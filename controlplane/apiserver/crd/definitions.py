@@ -163,7 +163,7 @@ def _versions(versions: list) -> list[str]:
 
 def structural(schema: dict, path: str) -> list[str]:
     """Kubernetes' structural-schema rules skiff enforces: a type on every node, known types, and CEL rules
-    refused plainly (skiff does not evaluate x-kubernetes-validations)."""
+    CEL rules that compile."""
     out: list[str] = []
     if not isinstance(schema, dict):
         return [f"{path}: Invalid value: must be an object"]
@@ -172,8 +172,8 @@ def structural(schema: dict, path: str) -> list[str]:
         out.append(f"{path}.type: Required value: must not be empty for specified object fields")
     elif t is not None and t not in _TYPES:
         out.append(f'{path}.type: Unsupported value: "{t}": supported values: ' + ", ".join(f'"{x}"' for x in _TYPES))
-    if schema.get("x-kubernetes-validations"):
-        out.append(f"{path}.x-kubernetes-validations: Forbidden: CEL validation rules are not supported by skiff")
+    from controlplane.apiserver.crd import rules  # CEL: only when a CRD is written
+    out += rules.compile_errors(schema, path)
     for key, sub in (schema.get("properties") or {}).items():
         out += structural(sub, f"{path}.properties[{key}]")
     if isinstance(schema.get("items"), dict):

@@ -40,7 +40,7 @@ def _text(value) -> str:
 
 # ---------------------------------------------------------------- the body
 
-def admit(obj: dict, resource: Resource, validation: str, name: str = "") -> list[str]:
+def admit(obj: dict, resource: Resource, validation: str, name: str = "", old: dict | None = None) -> list[str]:
     """Check `obj` (in place: pruned, defaulted) against the CRD; the warnings to send back. Raises BadRequest
     for unknown fields under Strict, Invalid for schema violations."""
     if obj.get("apiVersion") != resource.api_version or obj.get("kind") != resource.kind:
@@ -60,10 +60,17 @@ def admit(obj: dict, resource: Resource, validation: str, name: str = "") -> lis
     schemas.apply_defaults(obj, resource.schema)
     causes = _metadata(obj.get("metadata") or {}, resource)
     causes += schemas.validate(obj, resource.schema) if resource.schema else []
+    if not causes and resource.schema and _has_rules(resource.schema):
+        from controlplane.apiserver.crd import rules  # CEL, only for CRDs that declare rules
+        causes += rules.check(obj, resource.schema, *([old] if old is not None else []))
     if causes:
         what = f'{resource.kind}.{resource.group} "{name or obj["metadata"].get("name", "")}"'
         raise errors.Invalid.of(what, causes)
     return warnings
+
+
+def _has_rules(schema: dict) -> bool:
+    return "x-kubernetes-validations" in json.dumps(schema)
 
 
 def _metadata(m: dict, resource: Resource) -> list[str]:

@@ -59,9 +59,10 @@ def _read_body(raw: bytes, content_type: str):
 class CustomResources:
     """Serves `/apis/apiextensions.k8s.io/v1/customresourcedefinitions` and every established CRD's resources."""
 
-    def __init__(self, storage, builtin: set[tuple[str, str]]):
+    def __init__(self, storage, builtin: set[tuple[str, str]], admission=None):
         self.store = JsonStore(storage)
         self.builtin = builtin  # (group, plural) of the built-in kinds: names a CRD may not take
+        self.admission = admission  # the API server's chain (its ValidatingAdmissionPolicies); None: no policies
 
     # ------------------------------------------------------------ the CRDs
 
@@ -122,7 +123,9 @@ class CustomResources:
         details = {}
         name = name or getattr(e, "object_name", "")
         if name:
-            kind = resource.kind if getattr(e, "reason", "") == "Invalid" else resource.plural
+            # an Invalid names the Kind, except an admission policy's denial (the resource, as Kubernetes)
+            kind = resource.kind if getattr(e, "reason", "") == "Invalid" and \
+                not isinstance(e, errors.AdmissionInvalid) else resource.plural
             details = {"name": name, "group": resource.group, "kind": kind}
         if isinstance(e, errors.NotFound):
             e = errors.NotFound(f'{resource.qualified} "{name}" not found')
@@ -228,11 +231,11 @@ class CustomResources:
 
     # ------------------------------------------------------------ writes
 
-    async def _admit(self, request, resource: Resource, obj: dict, name: str = "") -> list[str]:
+    async def _admit(self, request, resource: Resource, obj: dict, name: str = "", old: dict | None = None) -> list[str]:
         validation = codec.field_validation(request.query.get("fieldValidation", ""))
         if resource is CRD_RESOURCE:
             return await self._admit_crd(obj, validation)
-        return objects.admit(obj, resource, validation, name)
+        return objects.admit(obj, resource, validation, name, old)
 
     async def _admit_crd(self, crd: dict, validation: str) -> list[str]:
         if crd.get("apiVersion") != definitions.API_VERSION or crd.get("kind") != definitions.KIND:
@@ -262,15 +265,17 @@ class CustomResources:
         body = _read_body(await request.read(), request.headers.get("Content-Type", ""))
         try:
             warnings = await self._admit(request, resource, body)
+            return await self._store_new(request, resource, namespace, body, warnings)
         except (errors.ApiError, RestError) as e:
             e.object_name = (body.get("metadata") or {}).get("name", "")  # for the Status' details
             raise
-        return await self._store_new(request, resource, namespace, body, warnings)
 
     async def _store_new(self, request, resource, namespace, body, warnings) -> web.Response:
         obj = objects.prepare_create(body, resource, namespace, meta.now_text())
         if resource.namespaced:
             await self._require_namespace(namespace)
+        if self.admission is not None:
+            await self.admission.validate_custom("create", resource, obj, None)
         if resource is CRD_RESOURCE:
             obj = await self._accept(obj)
         if codec.dry_run(request.query):
@@ -303,12 +308,14 @@ class CustomResources:
                 raise RestError("BadRequest", f'the name of the object ({wanted["metadata"]["name"]}) does not '
                                               f"match the name on the URL ({name})")
             wanted.setdefault("metadata", {})["name"] = name
-            warnings = await self._admit(request, resource, wanted, name)
+            warnings = await self._admit(request, resource, wanted, name, old)
             new = objects.prepare_update(wanted, old, resource, sub)
             if sub == "status" and resource is not CRD_RESOURCE:
                 objects.admit(new, resource, "Ignore", name)
             if resource is CRD_RESOURCE:
                 new = await self._accept(new)
+            if self.admission is not None and new != old:
+                await self.admission.validate_custom("update", resource, new, old, sub)
             if codec.dry_run(request.query) or new == old:
                 return self._respond(request, resource, old if new == old else new, 200, warnings)
             rv = int(old["metadata"]["resourceVersion"])
@@ -383,6 +390,8 @@ class CustomResources:
         k = self._key(resource, namespace, name)
         for _ in range(10):
             old = await self.store.get(k)
+            if self.admission is not None:
+                await self.admission.validate_custom("delete", resource, None, old)
             if codec.dry_run(request.query):
                 return self._respond(request, resource, old)
             rv = int(old["metadata"]["resourceVersion"])
@@ -408,6 +417,36 @@ class CustomResources:
         items, _ = await self.store.list(prefix(spec["group"], plural))
         keys = [key(spec["group"], plural, i["metadata"].get("namespace", ""), i["metadata"]["name"]) for i in items]
         await self.store.delete_all(keys)
+
+    async def remove_namespace_contents(self, namespace: str) -> None:
+        """The custom resources of a namespace that is gone (the namespace controller sees built-in kinds only)."""
+        for r in await self.resources():
+            if r.namespaced and r.version == r.storage_version:
+                items, _ = await self.store.list(prefix(r.group, r.plural, namespace))
+                await self.store.delete_all([key(r.group, r.plural, namespace, i["metadata"]["name"]) for i in items])
+
+    async def clean_up_namespaces(self, registry) -> None:
+        """Runs while the server does: when a namespace is removed, its custom resources go with it; at the
+        start, those of namespaces removed while no server ran."""
+        from api import kinds
+        namespace_kind = kinds.BY_NAME["Namespace"]
+        cache, watcher = await registry.watch(namespace_kind)
+        try:
+            live = {n.metadata.name for n in (await registry.list(namespace_kind))[0]}
+            for r in await self.resources():
+                if r.namespaced and r.version == r.storage_version:
+                    items, _ = await self.store.list(prefix(r.group, r.plural))
+                    for ns in {i["metadata"].get("namespace", "") for i in items} - live:
+                        await self.remove_namespace_contents(ns)
+            while True:
+                event = await watcher.next_event()
+                if event.type == "DELETED":
+                    try:
+                        await self.remove_namespace_contents(event.obj.metadata.name)
+                    except errors.ApiError as e:
+                        log.warning("custom resources of namespace %s not removed: %s", event.obj.metadata.name, e)
+        finally:
+            cache.unwatch(watcher)
 
     async def _delete_collection(self, request, resource: Resource, namespace: str) -> web.Response:
         q = request.query

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from controlplane.apiserver.resources.strategy import Strategy
 from controlplane.apiserver.validation import admissionpolicies
+from controlplane.apiserver.vap import typecheck
 from proto import types_pb2
 
 
@@ -20,9 +21,9 @@ def default_match_resources(m: types_pb2.MatchResources) -> None:
 
 def _observe(p: types_pb2.ValidatingAdmissionPolicy, generation: int) -> None:
     """The status Kubernetes' type-checking controller writes: skiff checks at write time, so it is current
-    at once (typeChecking empty: cel-python compiles without type-checking against the matched kinds)."""
+    at once (the field paths each validation reads from `object`, against the kinds it matches)."""
     p.status.observed_generation = generation
-    p.status.type_checking.SetInParent()
+    p.status.type_checking.CopyFrom(typecheck.type_checking(p.spec))
 
 
 class ValidatingAdmissionPolicyStrategy(Strategy):

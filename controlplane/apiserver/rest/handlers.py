@@ -14,6 +14,7 @@ from google.protobuf.message import Message
 from api import errors, kinds, manifest
 from controlplane.apiserver import eviction, resources
 from controlplane.apiserver.auth.request import response_warnings
+from controlplane.apiserver.crd import openapi as custom_openapi
 from controlplane.apiserver.crd import rest as custom_rest
 from controlplane.apiserver.crd.rest import CustomResources
 from controlplane.apiserver.registry import Registry
@@ -77,7 +78,7 @@ class Handlers:
         self.metrics = metrics  # the MetricsStore behind metrics.k8s.io, when served
         self.authorizer = authorizer  # the API server's (RBAC, Node); None: every authenticated caller may
         builtin = {(k.api_version.rpartition("/")[0], k.plural) for k in kinds.KINDS}
-        self.custom = CustomResources(registry.storage, builtin)
+        self.custom = CustomResources(registry.storage, builtin, registry.admission)
 
     def authorize_review(self, request: web.Request, spec: dict) -> tuple[bool, str]:
         """(allowed, reason) for a SelfSubjectAccessReview: the caller's own question to the authorizer."""
@@ -109,9 +110,15 @@ class Handlers:
 
     async def openapi_v3(self, request: web.Request) -> web.Response:
         key = request.match_info.get("gv", "")
+        builtin = key in openapi.v3_documents()
+        custom = {} if builtin else custom_openapi.documents(await self.custom.resources())
         if not key:
-            return json_response(openapi.v3_root())
-        doc = openapi.v3_documents().get(key)
+            if not custom:
+                return json_response(openapi.v3_root())
+            root = json.loads(openapi.v3_root())
+            root["paths"].update(custom_openapi.root_entries(custom))
+            return json_response(root)
+        doc = openapi.v3_documents().get(key) or custom.get(key)
         if doc is None:
             return error_response(RestError("NotFound", f"no OpenAPI document for {key}"))
         return json_response(doc)

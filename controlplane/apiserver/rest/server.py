@@ -3,6 +3,7 @@ loop over the same Registry as the gRPC API.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import ssl
 from dataclasses import dataclass
@@ -43,12 +44,16 @@ class RestServer:
     address: str
     ca_pem: bytes
     runner: web.AppRunner
+    upkeep: asyncio.Task | None = None  # custom resources of removed namespaces (crd/rest.py)
 
     @property
     def url(self) -> str:
         return f"https://{self.address}"
 
     async def stop(self) -> None:
+        if self.upkeep is not None:
+            self.upkeep.cancel()
+            await asyncio.gather(self.upkeep, return_exceptions=True)
         await self.runner.cleanup()
 
 
@@ -70,4 +75,17 @@ async def start(registry: Registry, proxy, listen: str, skiff_version: str, max_
         await runner.cleanup()
         raise
     bound = site._server.sockets[0].getsockname()[1]  # the port the kernel chose for port 0
-    return RestServer(f"{host or '0.0.0.0'}:{bound}", security.client_ca, runner)
+    upkeep = asyncio.create_task(_keep(handlers.custom.clean_up_namespaces, registry))
+    return RestServer(f"{host or '0.0.0.0'}:{bound}", security.client_ca, runner, upkeep)
+
+
+async def _keep(run, *args) -> None:
+    """Run a background duty for the server's life, again after a failure (etcd away, a watcher dropped)."""
+    while True:
+        try:
+            await run(*args)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # noqa: BLE001 - logged, and tried again
+            log.warning("REST upkeep failed, again in 1s: %s", e)
+        await asyncio.sleep(1)
