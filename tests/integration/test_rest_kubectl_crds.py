@@ -382,6 +382,9 @@ async def test_a_removed_namespaces_crontabs_are_removed_with_it(kubectl, client
     assert (await kubectl("apply", "-n", "team", "-f", write(tmp_path, "ct.yaml", CRONTAB))).code == 0
     deleted = await kubectl("delete", "namespace", "team", "--wait=false")
     assert deleted.code == 0, deleted.err
+    late = await kubectl("apply", "-n", "team", "-f", write(tmp_path, "ct2.yaml", CRONTAB.replace("my-new", "late")))
+    assert late.code != 0 and "unable to create new content in namespace team because it is being terminated" \
+        in late.err, late.err
     # no namespace controller runs here: finish the namespace as it would (it sees built-in kinds only)
     namespace = await client.get("Namespace", "team", "")
     namespace.spec.finalizers.remove("kubernetes")
@@ -391,3 +394,30 @@ async def test_a_removed_namespaces_crontabs_are_removed_with_it(kubectl, client
         listed = await kubectl("get", "crontabs", "-A", "-o", "name")
         return listed.code == 0 and listed.out == ""
     await eventually(gone, 30, what="the namespace's crontabs removed with it")
+
+
+async def test_two_versions_serve_the_same_objects_and_the_scope_stays(kubectl, tmp_path):
+    two = CRONTAB_CRD.replace("""    - name: v1
+      served: true
+      storage: true""", """    - name: v1beta1
+      served: true
+      storage: false
+      schema:
+        openAPIV3Schema:
+          type: object
+          x-kubernetes-preserve-unknown-fields: true
+    - name: v1
+      served: true
+      storage: true""")
+    assert (await kubectl("apply", "-f", write(tmp_path, "crd.yaml", two))).code == 0
+    assert (await kubectl("wait", "--for", "condition=established", "crd/crontabs.stable.example.com")).code == 0
+    old = CRONTAB.replace("stable.example.com/v1", "stable.example.com/v1beta1")
+    made = await kubectl("apply", "-f", write(tmp_path, "ct.yaml", old))
+    assert made.code == 0, made.err
+    as_v1 = json.loads((await kubectl("get", "crontabs.v1.stable.example.com", "my-new-cron-object", "-o", "json")).out)
+    assert as_v1["apiVersion"] == "stable.example.com/v1" and as_v1["spec"]["image"] == "my-awesome-cron-image"
+    as_beta = await kubectl("get", "crontabs.v1beta1.stable.example.com", "my-new-cron-object",
+                            "-o", "jsonpath={.apiVersion}")
+    assert as_beta.out == "stable.example.com/v1beta1", as_beta.err
+    moved = await kubectl("apply", "-f", write(tmp_path, "crd.yaml", two.replace("scope: Namespaced", "scope: Cluster")))
+    assert moved.code != 0 and 'spec.scope: Invalid value: "Cluster": field is immutable' in moved.err, moved.err

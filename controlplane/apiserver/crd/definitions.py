@@ -161,6 +161,20 @@ def _versions(versions: list) -> list[str]:
     return out
 
 
+def update_errors(new: dict, old: dict) -> list[str]:
+    """What an update of a CRD may not change: its scope and group, or drop a version still stored."""
+    out = []
+    for field in ("scope", "group"):
+        was, now = old["spec"].get(field), new["spec"].get(field)
+        if was != now:
+            out.append(f'spec.{field}: Invalid value: "{now}": field is immutable')
+    names_ = {v.get("name") for v in new["spec"].get("versions") or []}
+    for i, version in enumerate((new.get("status") or {}).get("storedVersions") or []):
+        if version not in names_:
+            out.append(f'status.storedVersions[{i}]: Invalid value: "{version}": must appear in spec.versions')
+    return out
+
+
 def structural(schema: dict, path: str) -> list[str]:
     """Kubernetes' structural-schema rules skiff enforces: a type on every node, known types, and CEL rules
     CEL rules that compile."""

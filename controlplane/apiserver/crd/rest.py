@@ -42,6 +42,17 @@ def _json(body, status: int = 200, content_type: str = media.JSON, warnings=()) 
     return response
 
 
+def served(resource: Resource, obj: dict) -> dict:
+    """The object in the version the URL asks for: with conversion strategy None only apiVersion differs."""
+    return obj if obj.get("apiVersion") == resource.api_version else {**obj, "apiVersion": resource.api_version}
+
+
+def stored(resource: Resource, obj: dict) -> dict:
+    """The object as stored: in the CRD's storage version."""
+    version = f"{resource.group}/{resource.storage_version}"
+    return obj if obj.get("apiVersion") == version else {**obj, "apiVersion": version}
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -135,6 +146,7 @@ class CustomResources:
         return _json(body, code)
 
     def _respond(self, request, resource: Resource, obj: dict, status: int = 200, warnings=()) -> web.Response:
+        obj = served(resource, obj)
         if media.wants_table(request.headers.get("Accept", "")):
             return _json(self._table(request, resource, [obj], obj["metadata"].get("resourceVersion", "")),
                          status, TABLE_TYPE, warnings)
@@ -144,6 +156,7 @@ class CustomResources:
         include, now = request.query.get("includeObject", "Metadata"), _now()
         rows = []
         for obj in items:
+            obj = served(resource, obj)
             row: dict = {"cells": objects.cells(obj, resource, now)}
             if include == "Object":
                 row["object"] = obj
@@ -166,7 +179,7 @@ class CustomResources:
         q = request.query
         matches = objects.selector(resource, q.get("labelSelector", ""), q.get("fieldSelector", ""))
         items, revision = await self.store.list(prefix(resource.group, resource.plural, namespace))
-        items = [i for i in items if matches(i)]
+        items = [served(resource, i) for i in items if matches(i)]
         if media.wants_table(request.headers.get("Accept", "")):
             return _json(self._table(request, resource, items, str(revision)), content_type=TABLE_TYPE)
         return _json({"apiVersion": resource.api_version, "kind": resource.list_kind,
@@ -196,7 +209,7 @@ class CustomResources:
         state = {"headers": True}
 
         async def send(kind: str, obj: dict) -> None:
-            body = obj
+            body = obj = served(resource, obj)
             if as_table:
                 body = self._table(request, resource, [obj], obj["metadata"].get("resourceVersion", ""),
                                    state["headers"])
@@ -281,16 +294,22 @@ class CustomResources:
         if codec.dry_run(request.query):
             return self._respond(request, resource, obj, 201, warnings)
         try:
-            created = await self.store.create(self._key(resource, namespace, obj["metadata"]["name"]), obj)
+            created = await self.store.create(self._key(resource, namespace, obj["metadata"]["name"]),
+                                              stored(resource, obj))
         except errors.AlreadyExists:
             raise errors.AlreadyExists(f'{resource.qualified} "{obj["metadata"]["name"]}" already exists') from None
         return self._respond(request, resource, created, 201, warnings)
 
     async def _require_namespace(self, namespace: str) -> None:
+        """The namespace exists and is not being removed (Kubernetes' NamespaceLifecycle admission)."""
+        from api import kinds
         try:
-            await self.store.storage.get(f"/registry/namespaces/{namespace}".encode())
+            kv = await self.store.storage.get(f"/registry/namespaces/{namespace}".encode())
         except errors.NotFound:
             raise errors.NotFound(f'namespaces "{namespace}" not found') from None
+        if kinds.BY_NAME["Namespace"].message.FromString(kv.value).metadata.deletion_timestamp:
+            raise errors.Forbidden(f"unable to create new content in namespace {namespace} because it is being "
+                                   f"terminated")
 
     async def _update(self, request, resource: Resource, namespace: str, name: str, edit, sub: str = "",
                       create_missing=None) -> web.Response:
@@ -298,7 +317,7 @@ class CustomResources:
         k = self._key(resource, namespace, name)
         for _ in range(10):
             try:
-                old = await self.store.get(k)
+                old = served(resource, await self.store.get(k))
             except errors.NotFound:
                 if create_missing is None:
                     raise
@@ -313,6 +332,9 @@ class CustomResources:
             if sub == "status" and resource is not CRD_RESOURCE:
                 objects.admit(new, resource, "Ignore", name)
             if resource is CRD_RESOURCE:
+                changes = definitions.update_errors(new, old)
+                if changes:
+                    raise errors.Invalid.of(f'{definitions.KIND}.{definitions.GROUP} "{name}"', changes)
                 new = await self._accept(new)
             if self.admission is not None and new != old:
                 await self.admission.validate_custom("update", resource, new, old, sub)
@@ -323,7 +345,7 @@ class CustomResources:
                 if objects.finished(new):
                     await self.store.delete(k, rv)
                     return self._respond(request, resource, new, 200, warnings)
-                updated = await self.store.update(k, new, rv)
+                updated = await self.store.update(k, stored(resource, new), rv)
             except errors.Conflict:
                 if (wanted.get("metadata") or {}).get("resourceVersion"):
                     raise errors.Conflict(f'Operation cannot be fulfilled on {resource.qualified} "{name}": the '
