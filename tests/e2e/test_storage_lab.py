@@ -107,3 +107,17 @@ async def test_the_default_class_provisions_on_the_pod_node_and_removes_the_dire
         await eventually(lambda: _gone(client, "PersistentVolume", pv.metadata.name, ""), timeout=60, interval=0.5,
                          what="the provisioned volume deleted")
         assert not os.path.exists(directory)
+
+
+async def test_a_clone_of_a_claim_holds_what_a_pod_wrote_into_the_source(two_hosts, home):
+    async with cluster.admin_client(os.path.join(home, ".skiff", "config"), timeout=30) as client:
+        await client.create(claim("origin", "1Gi"))
+        node, _ = await _run_to_end(client, home, "origin-writer", "origin", "echo cloned > /data/f")
+        await client.create(claim("copy", "1Gi", dataSource={"kind": "PersistentVolumeClaim", "name": "origin"}))
+        again, read = await _run_to_end(client, home, "copy-reader", "copy", "cat /data/f")
+        assert (again, read) == (node, "cloned")  # made, and read, on the source's node
+        for name in ("copy", "origin"):
+            pv_name = (await client.get("PersistentVolumeClaim", name)).spec.volume_name
+            await client.delete("PersistentVolumeClaim", name)
+            await eventually(lambda: _gone(client, "PersistentVolume", pv_name, ""), timeout=60, interval=0.5,
+                             what=f"the volume of {name} deleted")

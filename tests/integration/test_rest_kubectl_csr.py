@@ -76,6 +76,8 @@ async def test_the_docs_flow_issues_a_certificate_that_rbac_then_governs(kubectl
     assert 86000 < (cert.not_valid_after_utc - cert.not_valid_before_utc).total_seconds() <= 86400 + 300
     row = (await kubectl("get", "csr", "myuser", "--no-headers")).out.split()
     assert row[-1] == "Approved,Issued"
+    described = await kubectl("describe", "csr", "myuser")
+    assert "Requesting User:     kubernetes-admin" in described.out and "Common Name:    myuser" in described.out
 
     # kubectl as myuser, with the issued certificate: authenticated, and nothing allowed yet
     config = tmp_path / "myuser.conf"
