@@ -440,3 +440,37 @@ async def test_server_side_apply_of_a_crontab_keeps_each_managers_fields(kubectl
     shown = json.loads((await kubectl("get", "ct", "my-new-cron-object", "-o", "json", "--show-managed-fields")).out)
     assert shown["spec"]["image"] == "my-other-cron-image"
     assert {e["manager"] for e in shown["metadata"]["managedFields"]} == {"kubectl", "other"}
+
+
+async def test_deleting_a_crontab_deletes_what_it_owns(kubectl, tmp_path):
+    await _established(kubectl, tmp_path)
+    assert (await kubectl("apply", "-f", write(tmp_path, "ct.yaml", CRONTAB))).code == 0
+    uid = (await kubectl("get", "ct", "my-new-cron-object", "-o", "jsonpath={.metadata.uid}")).out
+    owned = f"""apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: owned
+  ownerReferences:
+  - {{apiVersion: stable.example.com/v1, kind: CronTab, name: my-new-cron-object, uid: {uid}}}
+data: {{a: b}}
+---
+apiVersion: stable.example.com/v1
+kind: CronTab
+metadata:
+  name: child
+  ownerReferences:
+  - {{apiVersion: stable.example.com/v1, kind: CronTab, name: my-new-cron-object, uid: {uid}}}
+spec: {{cronSpec: "* * * * *"}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: free}}
+"""
+    assert (await kubectl("apply", "-f", write(tmp_path, "owned.yaml", owned))).code == 0
+    assert (await kubectl("delete", "ct", "my-new-cron-object")).code == 0
+
+    async def collected() -> bool:
+        left = await kubectl("get", "configmaps,crontabs", "-o", "name")
+        return left.code == 0 and "configmap/owned" not in left.out and "crontab" not in left.out
+    await eventually(collected, 20, what="the crontab's dependents deleted")
+    assert (await kubectl("get", "configmap", "free")).code == 0

@@ -78,7 +78,7 @@ class Handlers:
         self.metrics = metrics  # the MetricsStore behind metrics.k8s.io, when served
         self.authorizer = authorizer  # the API server's (RBAC, Node); None: every authenticated caller may
         builtin = {(k.api_version.rpartition("/")[0], k.plural) for k in kinds.KINDS}
-        self.custom = CustomResources(registry.storage, builtin, registry.admission)
+        self.custom = CustomResources(registry.storage, builtin, registry.admission, registry)
 
     def authorize_review(self, request: web.Request, spec: dict) -> tuple[bool, str]:
         """(allowed, reason) for a SelfSubjectAccessReview: the caller's own question to the authorizer."""
