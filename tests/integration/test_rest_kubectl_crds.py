@@ -421,3 +421,22 @@ async def test_two_versions_serve_the_same_objects_and_the_scope_stays(kubectl, 
     assert as_beta.out == "stable.example.com/v1beta1", as_beta.err
     moved = await kubectl("apply", "-f", write(tmp_path, "crd.yaml", two.replace("scope: Namespaced", "scope: Cluster")))
     assert moved.code != 0 and 'spec.scope: Invalid value: "Cluster": field is immutable' in moved.err, moved.err
+
+
+async def test_server_side_apply_of_a_crontab_keeps_each_managers_fields(kubectl, tmp_path):
+    await _established(kubectl, tmp_path)
+    made = await kubectl("apply", "--server-side", "-f", write(tmp_path, "ct.yaml", CRONTAB))
+    assert made.out.strip() == "crontab.stable.example.com/my-new-cron-object serverside-applied", made.err
+    other = await kubectl("apply", "--server-side", "--field-manager=other", "-f",
+                          write(tmp_path, "other.yaml", CRONTAB.replace("awesome", "other")))
+    assert other.code != 0 and 'conflict with "kubectl": .spec.image' in other.err, other.err
+    forced = await kubectl("apply", "--server-side", "--field-manager=other", "--force-conflicts", "-f",
+                           write(tmp_path, "other.yaml", CRONTAB.replace("awesome", "other")))
+    assert forced.code == 0, forced.err
+    # the first manager drops image from its configuration: the field stays, the other manager owns it
+    mine = CRONTAB.replace("  image: my-awesome-cron-image\n", "")
+    again = await kubectl("apply", "--server-side", "-f", write(tmp_path, "ct.yaml", mine))
+    assert again.code == 0, again.err
+    shown = json.loads((await kubectl("get", "ct", "my-new-cron-object", "-o", "json", "--show-managed-fields")).out)
+    assert shown["spec"]["image"] == "my-other-cron-image"
+    assert {e["manager"] for e in shown["metadata"]["managedFields"]} == {"kubectl", "other"}

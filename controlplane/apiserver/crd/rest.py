@@ -18,7 +18,7 @@ from api import patch as patching
 from controlplane.apiserver.crd import definitions, objects
 from controlplane.apiserver.crd.definitions import Resource
 from controlplane.apiserver.crd.store import JsonStore, key, prefix
-from controlplane.apiserver.rest import codec, k8sproto, media
+from controlplane.apiserver.rest import codec, fieldmanager, k8sproto, media
 from controlplane.apiserver.rest.paths import Target
 from controlplane.apiserver.rest.status import RestError, from_error, success
 
@@ -383,11 +383,13 @@ class CustomResources:
         return await self._update(request, resource, namespace, name, edit, sub)
 
     async def _apply(self, request, resource: Resource, namespace: str, name: str, raw: bytes) -> web.Response:
-        """Server-side apply, simplified for custom resources: the configuration merged onto the live object
-        (maps merge, lists are replaced); no field ownership is tracked."""
-        if not request.query.get("fieldManager"):
+        """Server-side apply: the configuration merged onto the live object as its field manager's (maps merge,
+        lists are atomic), refusing to change another manager's fields unless forced."""
+        manager = request.query.get("fieldManager", "")
+        if not manager:
             raise RestError("BadRequest", "PATCH requests with apply content type must have a fieldManager "
                                           "(the fieldManager query parameter)")
+        force = request.query.get("force", "").lower() == "true"
         try:
             config = yaml.safe_load(raw or b"")
         except yaml.YAMLError as e:
@@ -395,16 +397,28 @@ class CustomResources:
         if not isinstance(config, dict):
             raise RestError("BadRequest", "the apply configuration must be an object")
         config = json.loads(json.dumps(config, default=str))
+        if (config.get("metadata") or {}).get("name") != name:
+            raise RestError("BadRequest", f"the name of the object ({(config.get('metadata') or {}).get('name')}) "
+                                          f"does not match the name on the URL ({name})")
 
         async def create() -> web.Response:
             body = copy.deepcopy(config)
             warnings = await self._admit(request, resource, body)
+            body["metadata"]["managedFields"] = [fieldmanager.entry(
+                manager, "Apply", resource.api_version, meta.now_text(), fieldmanager.field_set(config, None))]
             return await self._store_new(request, resource, namespace, body, warnings)
 
         def edit(old: dict) -> dict:
-            merged = _deep_merge(old, config)
-            merged["metadata"].pop("resourceVersion", None)
-            merged["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
+            entries = old["metadata"].get("managedFields") or []
+            try:
+                merged, entries = fieldmanager.apply(old, config, entries, manager, None, force, _deep_merge,
+                                                     resource.api_version, meta.now_text())
+            except fieldmanager.ApplyConflict as e:
+                causes = [{"reason": "FieldManagerConflict", "message": f'conflict with "{m}"',
+                           "field": fieldmanager.path_text(p)} for m, p in e.conflicts]
+                raise RestError("Conflict", str(e), causes) from None
+            merged["metadata"]["managedFields"] = entries
+            merged["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]  # no precondition
             return merged
         return await self._update(request, resource, namespace, name, edit, "", create)
 

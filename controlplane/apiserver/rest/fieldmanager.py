@@ -32,15 +32,17 @@ def item_key(merge_key: str, item: dict) -> str:
     return "k:" + json.dumps({merge_key: item.get(merge_key)}, separators=(",", ":"), sort_keys=True)
 
 
-def field_set(data: dict, descriptor: Descriptor) -> set[Path]:
-    """Every leaf field an object (or an apply configuration) sets."""
+def field_set(data: dict, descriptor: Descriptor | None) -> set[Path]:
+    """Every leaf field an object (or an apply configuration) sets; `descriptor` None: untyped JSON, whose
+    lists are atomic (a custom resource's)."""
     out: set[Path] = set()
     for key, value in data.items():
         if key in _IGNORED_TOP:
             continue
         if key == "metadata" and isinstance(value, dict):
             meta = {k: v for k, v in value.items() if k not in _IGNORED_META}
-            _walk(meta, field_of(descriptor, "metadata").message_type, ("metadata",), out)
+            meta_field = field_of(descriptor, "metadata")  # None for a custom resource: plain JSON
+            _walk(meta, meta_field.message_type if meta_field is not None else None, ("metadata",), out)
             continue
         _walk({key: value}, descriptor, (), out)
     return out
@@ -76,6 +78,8 @@ def _walk(data: Any, descriptor: Descriptor | None, path: Path, out: set[Path]) 
                 _walk({k: v for k, v in item.items() if k != merge_key}, field.message_type, at, out)
         elif isinstance(value, dict) and value and field is not None and field.type == FieldDescriptor.TYPE_MESSAGE:
             _walk(value, field.message_type, here, out)
+        elif isinstance(value, dict) and value and descriptor is None:
+            _walk(value, None, here, out)  # untyped JSON (a custom resource): every map is a struct
         else:
             out.add(here)
 
