@@ -55,6 +55,8 @@ async def test_the_docs_flow_issues_a_certificate_that_rbac_then_governs(kubectl
     made = await kubectl("apply", "-f", write(tmp_path, "myuser.yaml", csr_manifest("myuser", request)))
     assert (made.code, made.out.strip()) == (0, "certificatesigningrequest.certificates.k8s.io/myuser created"), \
         made.err
+    again = await kubectl("apply", "-f", str(tmp_path / "myuser.yaml"))
+    assert again.out.strip() == "certificatesigningrequest.certificates.k8s.io/myuser unchanged", again.err
     listed = await kubectl("get", "csr")
     assert listed.out.split("\n")[0].split() == ["NAME", "AGE", "SIGNERNAME", "REQUESTOR", "REQUESTEDDURATION",
                                                  "CONDITION"]
@@ -97,12 +99,16 @@ async def test_the_docs_flow_issues_a_certificate_that_rbac_then_governs(kubectl
     assert (await myuser("get", "pods")).code == 0
 
 
-async def test_a_denied_request_gets_no_certificate(kubectl, client, tmp_path):
+async def test_a_denied_request_gets_no_certificate(kubectl, skiff, client, tmp_path):
     _, request = openssl_request(tmp_path, "eve")
     assert (await kubectl("apply", "-f", write(tmp_path, "eve.yaml", csr_manifest("eve", request)))).code == 0
     denied = await kubectl("certificate", "deny", "eve")
     assert (denied.code, denied.out.strip()) == (0, "certificatesigningrequest.certificates.k8s.io/eve denied"), \
         denied.err
+    for listed in (await kubectl("get", "csr", "eve", "--no-headers"), await skiff("get", "csr", "eve",
+                                                                                   "--no-headers")):
+        assert listed.out.split()[2:] == ["kubernetes.io/kube-apiserver-client", "kubernetes-admin", "24h",
+                                          "Denied"], listed.out + listed.err
     csr = await client.get("CertificateSigningRequest", "eve", namespace="")
     assert [(c.type, c.status, c.reason) for c in csr.status.conditions] == [("Denied", "True", "KubectlDeny")]
     again = await kubectl("certificate", "approve", "eve")

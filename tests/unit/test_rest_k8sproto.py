@@ -68,3 +68,40 @@ def test_an_ingress_rule_value_is_inlined_into_its_rule_as_in_json():
 def test_a_truncated_field_is_a_bad_request():
     with pytest.raises(RestError, match="truncated"):
         k8sproto.decode_message(_ld(1, b"abc")[:-1], "ObjectMeta")
+
+
+def _uvarint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def _varint(number: int, value: int) -> bytes:
+    return bytes([number << 3]) + _uvarint(value)
+
+
+def _long(number: int, payload: bytes) -> bytes:
+    """A length-delimited field of any length (`_ld` writes lengths under 128 only)."""
+    return bytes([number << 3 | 2]) + _uvarint(len(payload)) + payload
+
+
+def test_the_csr_kubectl_certificate_approve_puts_reads_with_its_times_and_bytes():
+    created = _varint(1, 1796083200)  # a metav1.Time: seconds since the epoch
+    meta = _ld(1, b"myuser") + _ld(5, b"uid-1") + _ld(6, b"42") + _ld(8, created)
+    spec = _ld(1, b"PEM") + _ld(2, b"kubernetes-admin") + _ld(5, b"client auth") + \
+        _ld(7, b"kubernetes.io/kube-apiserver-client") + _varint(8, 86400)
+    condition = _ld(1, b"Approved") + _ld(2, b"KubectlApprove") + _ld(4, created) + _ld(6, b"True")
+    raw = _long(1, meta) + _long(2, spec) + _long(3, _long(1, condition))
+    body = k8sproto.MAGIC + _ld(1, _ld(1, b"certificates.k8s.io/v1") + _ld(2, b"CertificateSigningRequest")) + \
+        _long(2, raw)
+    assert k8sproto.decode_object(body) == {
+        "apiVersion": "certificates.k8s.io/v1", "kind": "CertificateSigningRequest",
+        "metadata": {"name": "myuser", "uid": "uid-1", "resourceVersion": "42",
+                     "creationTimestamp": "2026-12-01T00:00:00Z"},
+        "spec": {"request": "UEVN", "username": "kubernetes-admin", "usages": ["client auth"],
+                 "signerName": "kubernetes.io/kube-apiserver-client", "expirationSeconds": 86400},
+        "status": {"conditions": [{"type": "Approved", "reason": "KubectlApprove",
+                                   "lastUpdateTime": "2026-12-01T00:00:00Z", "status": "True"}]}}
