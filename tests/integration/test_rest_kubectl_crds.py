@@ -289,11 +289,19 @@ async def test_the_docs_shirts_are_selected_by_their_selectable_fields(kubectl, 
 
 
 async def test_the_docs_crd_with_an_upper_case_plural_is_refused(kubectl, tmp_path):
+    # as from Kubernetes: strict decoding first (conversionReviewVersions belongs under conversion.webhook) ...
     refused = await kubectl("apply", "-f", write(tmp_path, "test-crd.yaml", TEST_CRD))
+    assert refused.code != 0
+    assert 'strict decoding error: unknown field "spec.conversion.conversionReviewVersions"' in refused.err
+    # ... then validation, of the names among the rest
+    refused = await kubectl("apply", "--validate=false", "-f", write(tmp_path, "test-crd.yaml", TEST_CRD))
     assert refused.code != 0
     assert 'The CustomResourceDefinition "selfierequests.stable.example.com" is invalid' in refused.err, refused.err
     assert 'spec.names.plural: Invalid value: "SelfieRequests"' in refused.err
     assert (await kubectl("get", "crd", "-o", "name")).out == ""
+    typo = CRONTAB_CRD.replace("  scope: Namespaced", "  scope: Namespaced\n  scopes: Cluster")
+    unknown = await kubectl("apply", "-f", write(tmp_path, "typo.yaml", typo))
+    assert unknown.code != 0 and 'unknown field "spec.scopes"' in unknown.err, unknown.err
 
 
 async def test_custom_resources_need_their_own_rbac_grant(kubectl, apiserver_running, tmp_path):

@@ -19,6 +19,30 @@ _TYPES = ("object", "array", "string", "integer", "number", "boolean")
 _COLUMN_TYPES = ("integer", "number", "string", "boolean", "date")
 
 
+def _obj(**props) -> dict:
+    return {"type": "object", "properties": props}
+
+
+_ANY = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+_STR, _BOOL, _INT = {"type": "string"}, {"type": "boolean"}, {"type": "integer"}
+_STRS = {"type": "array", "items": _STR}
+# The fields of a CustomResourceDefinition (apiextensions.k8s.io/v1), so an unknown one is refused by path.
+SCHEMA = _obj(
+    spec=_obj(
+        group=_STR, scope=_STR, preserveUnknownFields=_BOOL,
+        names=_obj(plural=_STR, singular=_STR, kind=_STR, listKind=_STR, shortNames=_STRS, categories=_STRS),
+        versions={"type": "array", "items": _obj(
+            name=_STR, served=_BOOL, storage=_BOOL, deprecated=_BOOL, deprecationWarning=_STR,
+            schema=_obj(openAPIV3Schema=_ANY),
+            subresources=_obj(status=_ANY, scale=_obj(specReplicasPath=_STR, statusReplicasPath=_STR,
+                                                      labelSelectorPath=_STR)),
+            additionalPrinterColumns={"type": "array", "items": _obj(
+                name=_STR, type=_STR, format=_STR, description=_STR, priority=_INT, jsonPath=_STR)},
+            selectableFields={"type": "array", "items": _obj(jsonPath=_STR)})},
+        conversion=_obj(strategy=_STR, webhook=_ANY)),
+    status=_ANY)
+
+
 @dataclass(frozen=True)
 class Resource:
     """One served version of a custom resource, as the REST layer needs it."""

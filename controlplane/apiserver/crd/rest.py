@@ -16,6 +16,7 @@ from aiohttp import web
 from api import errors, meta
 from api import patch as patching
 from controlplane.apiserver.crd import definitions, objects
+from controlplane.apiserver.crd import schema as schemas
 from controlplane.apiserver.crd.definitions import Resource
 from controlplane.apiserver.crd.store import JsonStore, key, prefix
 from controlplane.apiserver.rest import codec, fieldmanager, k8sproto, media
@@ -254,12 +255,22 @@ class CustomResources:
     async def _admit_crd(self, crd: dict, validation: str) -> list[str]:
         if crd.get("apiVersion") != definitions.API_VERSION or crd.get("kind") != definitions.KIND:
             raise RestError("BadRequest", f"the body must be an {definitions.API_VERSION} {definitions.KIND}")
+        unknown = schemas.unknown_fields(crd, definitions.SCHEMA)
+        if unknown and validation == "Strict":
+            listed = ", ".join(f'unknown field "{u}"' for u in unknown)
+            raise RestError("BadRequest", f'{definitions.KIND} in version "v1" cannot be handled as a '
+                                          f"{definitions.KIND}: strict decoding error: {listed}")
+        causes = [f"{u}: Invalid value: must be an object" for u in ("spec", "spec.names")
+                  if not isinstance(objects.field(crd, u), (dict, type(None)))]
+        if causes:
+            raise errors.Invalid.of(f'{definitions.KIND}.{definitions.GROUP} "{crd["metadata"].get("name", "")}"',
+                                    causes)
         definitions.defaults(crd)
         causes = definitions.validate(crd)
         if causes:
             name = (crd.get("metadata") or {}).get("name", "")
             raise errors.Invalid.of(f'{definitions.KIND}.{definitions.GROUP} "{name}"', causes)
-        return []
+        return [f'unknown field "{u}"' for u in unknown] if validation == "Warn" else []
 
     async def _accept(self, crd: dict) -> dict:
         """The CRD with the status its controllers would give it: names accepted, Established."""
