@@ -141,3 +141,12 @@ def test_cel_rules_of_the_schema_are_enforced_with_their_messages():
         'spec.name: Invalid value: "string": Value is immutable']
     assert rules.compile_errors({"x-kubernetes-validations": [{"rule": "self.x <"}]}, "s")[0].startswith(
         's.x-kubernetes-validations[0].rule: Invalid value: "self.x <": compilation failed')
+
+
+def test_a_crd_of_the_wrong_shape_is_refused_by_field_not_by_a_crash():
+    crd = _crd()
+    crd["spec"]["versions"] = "v1"
+    crd["spec"]["names"] = []
+    assert schema.validate(crd, definitions.SCHEMA) == [
+        'spec.names: Invalid value: "array": spec.names in body must be of type object: "array"',
+        'spec.versions: Invalid value: "string": spec.versions in body must be of type array: "string"']

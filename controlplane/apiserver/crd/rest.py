@@ -65,6 +65,9 @@ def _read_body(raw: bytes, content_type: str):
         data = codec.parse_json(raw)
     if not isinstance(data, dict):
         raise RestError("BadRequest", "the request body must be a JSON object")
+    if not isinstance(data.get("metadata", {}), dict):
+        raise RestError("BadRequest", "the object cannot be handled: metadata must be an object, not "
+                                      f"{type(data['metadata']).__name__}")
     return json.loads(json.dumps(data))  # plain dicts, whatever the parser kept for duplicate keys
 
 
@@ -194,7 +197,10 @@ class CustomResources:
             by_name = matches
             matches = lambda o: o["metadata"].get("name") == name and by_name(o)  # noqa: E731
         as_table = media.wants_table(request.headers.get("Accept", ""))
-        timeout = float(q.get("timeoutSeconds") or 0) or None
+        try:
+            timeout = float(q.get("timeoutSeconds") or 0) or None
+        except ValueError:
+            raise RestError("BadRequest", f'timeoutSeconds: invalid value "{q.get("timeoutSeconds")}"') from None
         p = prefix(resource.group, resource.plural, namespace)
         version = q.get("resourceVersion", "")
         initial: list[dict] = []
@@ -260,8 +266,7 @@ class CustomResources:
             listed = ", ".join(f'unknown field "{u}"' for u in unknown)
             raise RestError("BadRequest", f'{definitions.KIND} in version "v1" cannot be handled as a '
                                           f"{definitions.KIND}: strict decoding error: {listed}")
-        causes = [f"{u}: Invalid value: must be an object" for u in ("spec", "spec.names")
-                  if not isinstance(objects.field(crd, u), (dict, type(None)))]
+        causes = schemas.validate(crd, definitions.SCHEMA)  # the shape first: the checks below read it
         if causes:
             raise errors.Invalid.of(f'{definitions.KIND}.{definitions.GROUP} "{crd["metadata"].get("name", "")}"',
                                     causes)
@@ -335,6 +340,8 @@ class CustomResources:
                     raise
                 return await create_missing()
             wanted = edit(copy.deepcopy(old))
+            if not isinstance(wanted, dict) or not isinstance(wanted.get("metadata", {}), dict):
+                raise RestError("BadRequest", "the object cannot be handled: it and its metadata must be objects")
             if (wanted.get("metadata") or {}).get("name", name) != name:
                 raise RestError("BadRequest", f'the name of the object ({wanted["metadata"]["name"]}) does not '
                                               f"match the name on the URL ({name})")
@@ -410,6 +417,8 @@ class CustomResources:
         if not isinstance(config, dict):
             raise RestError("BadRequest", "the apply configuration must be an object")
         config = json.loads(json.dumps(config, default=str))
+        if not isinstance(config.get("metadata", {}), dict):
+            raise RestError("BadRequest", "the apply configuration cannot be handled: metadata must be an object")
         if (config.get("metadata") or {}).get("name") != name:
             raise RestError("BadRequest", f"the name of the object ({(config.get('metadata') or {}).get('name')}) "
                                           f"does not match the name on the URL ({name})")
