@@ -150,3 +150,13 @@ def test_a_crd_of_the_wrong_shape_is_refused_by_field_not_by_a_crash():
     assert schema.validate(crd, definitions.SCHEMA) == [
         'spec.names: Invalid value: "array": spec.names in body must be of type object: "array"',
         'spec.versions: Invalid value: "string": spec.versions in body must be of type array: "string"']
+
+
+def test_a_crd_in_a_kubernetes_group_needs_the_approval_annotation():
+    crd = _crd(group="stable.k8s.io")
+    crd["metadata"]["name"] = "crontabs.stable.k8s.io"
+    assert definitions.validate(crd) == [
+        'metadata.annotations[api-approved.kubernetes.io]: Required value: protected groups must have approval '
+        'annotation "api-approved.kubernetes.io", see https://github.com/kubernetes/enhancements/pull/1111']
+    crd["metadata"]["annotations"] = {"api-approved.kubernetes.io": "unapproved, experimental-only"}
+    assert definitions.validate(crd) == []

@@ -15,6 +15,7 @@ API_VERSION = f"{GROUP}/{VERSION}"
 KIND = "CustomResourceDefinition"
 PLURAL = "customresourcedefinitions"
 SCOPES = ("Cluster", "Namespaced")
+APPROVAL = "api-approved.kubernetes.io"  # a CRD in a Kubernetes group (*.k8s.io) must carry it
 _TYPES = ("object", "array", "string", "integer", "number", "boolean")
 _COLUMN_TYPES = ("integer", "number", "string", "boolean", "date")
 
@@ -116,6 +117,10 @@ def validate(crd: dict) -> list[str]:
         out.append(f'spec.group: Invalid value: "{group}": should be a domain with at least one dot')
     else:
         out += [f'spec.group: Invalid value: "{group}": {e}' for e in names.dns1123_subdomain(group)]
+    annotations = (crd.get("metadata") or {}).get("annotations") or {}
+    if (group.endswith(".k8s.io") or group.endswith(".kubernetes.io")) and APPROVAL not in annotations:
+        out.append(f'metadata.annotations[{APPROVAL}]: Required value: protected groups must have approval annotation '
+                   f'"{APPROVAL}", see https://github.com/kubernetes/enhancements/pull/1111')
     for field in ("plural", "singular"):
         value = n.get(field, "")
         if not value and field == "plural":
@@ -227,6 +232,8 @@ def conflicts(crd: dict, others: list[dict], builtin: set[tuple[str, str]]) -> l
     n, group = spec["names"], spec["group"]
     if (group, n["plural"]) in builtin:
         return [f'"{n["plural"]}" is already in use']
+    if any(g == group for g, _ in builtin):
+        return [f'the group "{group}" is served by skiff\'s built-in kinds']
     taken_plural, taken = set(), set()
     for o in others:
         if o["metadata"]["name"] == crd["metadata"]["name"] or o["spec"].get("group") != group:
