@@ -102,8 +102,10 @@ async def test_two_hosts_two_paths_tls_and_503_through_the_ingress(lab_with_ingr
         assert (status, body.split()[0]) == (200, "web")
         assert answers("bar.example.com", "/apix/index.html")[1].startswith("web "), "a Prefix matches whole elements"
         assert answers("unknown.example.com")[0] == 404
-        status, body = answers("foo.example.com", port=443, ca=cert)
-        assert (status, body.split()[0]) == (200, "web")
+        # (eventually: the HTTPS server is the same plan's, but once, under CI load, web had no ready endpoint for a
+        # moment and nginx answered 503 as it should; what this proves is that TLS serves web)
+        await eventually(lambda: answers("foo.example.com", port=443, ca=cert)[1].startswith("web "), timeout=60,
+                         interval=0.5, what="https://foo.example.com/ served by web with the Secret's certificate")
 
         async def address_published():
             ing = await client.get("ingresses", "site")

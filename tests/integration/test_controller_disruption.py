@@ -3,6 +3,8 @@ status, as an agent would): the disruption controller's status, and evictions ov
 the budget lets through or refuses with 429 in Kubernetes' words."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from api import errors, manifest, meta
@@ -57,11 +59,14 @@ async def test_status_counts_a_deployments_ready_pods_against_the_budget(client)
 
 
 async def test_eviction_takes_the_budget_down_then_is_refused_over_rest_and_grpc(client, rest):
-    async with running_manager(client, CONTROLLERS), fake_agent(client):
+    replacements_start = asyncio.Event()
+    replacements_start.set()
+    async with running_manager(client, CONTROLLERS), fake_agent(client, ready=replacements_start.is_set):
         await client.create(deployment("web", 2))
         await client.create(_pdb(minAvailable=1))
         await eventually(lambda: _budget(client, lambda s: s.disruptions_allowed == 1))
         first, second = sorted(p.metadata.name for p in await _live_pods(client))
+        replacements_start.clear()  # the evicted pod's replacement stays Pending until both refusals are seen
         code, body = await _evict_rest(rest, first)
         assert code == 201, body
         pdb = await client.get("PodDisruptionBudget", "web-pdb")
@@ -77,6 +82,7 @@ async def test_eviction_takes_the_budget_down_then_is_refused_over_rest_and_grpc
             await client.evict(second, "default")
         assert refused.value.message == REFUSED
         assert (await client.get("Pod", second)).metadata.name == second
+        replacements_start.set()
         # the replacement comes up Ready: the budget allows one again, and the eviction goes through
         await eventually(lambda: _budget(client, lambda s: s.disruptions_allowed == 1 and s.current_healthy == 2))
         await client.evict(second, "default")
