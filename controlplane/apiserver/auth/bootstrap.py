@@ -87,6 +87,7 @@ CLUSTER_ROLES = (
                  rule(("get",), urls=("/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi",
                                       "/openapi/*", "/readyz", "/version", "/version/"))),
     cluster_role("system:basic-user",
+                 rule(("create",), ("authentication.k8s.io",), ("selfsubjectreviews",)),
                  rule(("create",), ("authorization.k8s.io",), ("selfsubjectaccessreviews", "selfsubjectrulesreviews"))),
     cluster_role("system:kube-scheduler",
                  rule(READ, ("",), ("pods", "nodes", "namespaces", "services", "endpoints", "replicationcontrollers",

@@ -1,5 +1,6 @@
 """Resources served without being stored: the metrics API (`metrics.k8s.io/v1beta1`, for `kubectl top`)
-from the API server's in-memory MetricsStore, SelfSubjectAccessReview (`kubectl auth can-i`), and creates
+from the API server's in-memory MetricsStore, the self reviews (`kubectl auth can-i [--list]`, `kubectl auth
+whoami`), and creates
 of autoscaling/v1 HorizontalPodAutoscalers (`kubectl autoscale`), stored as v2.
 """
 from __future__ import annotations
@@ -9,7 +10,7 @@ import dataclasses
 from aiohttp import web
 
 from api import kinds, manifest
-from controlplane.apiserver.rest import autoscaling_v1, codec, k8sproto, managers
+from controlplane.apiserver.rest import autoscaling_v1, codec, k8sproto, managers, self_reviews
 from controlplane.apiserver.rest.paths import Served, Target
 from controlplane.apiserver.rest.status import RestError
 
@@ -55,6 +56,10 @@ async def serve(request: web.Request, handlers, target: Target, served: Served) 
         if request.method != "POST" or target.name:
             raise RestError("MethodNotAllowed", "selfsubjectaccessreviews only take create (POST)")
         return await access_review(request, handlers)
+    if served.kind in ("SelfSubjectRulesReview", "SelfSubjectReview"):
+        if request.method != "POST" or target.name:
+            raise RestError("MethodNotAllowed", f"{served.plural} only take create (POST)")
+        return await self_review(request, handlers, served.kind)
     if request.method != "GET":
         raise RestError("MethodNotAllowed", f"{served.plural}.metrics.k8s.io are read-only")
     store, q = handlers.metrics, request.query
@@ -116,3 +121,20 @@ async def access_review(request: web.Request, handlers) -> dict:
     return {"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1",
             "metadata": {"creationTimestamp": None}, "spec": spec,
             "status": {"allowed": allowed, "reason": reason}}
+
+
+async def self_review(request: web.Request, handlers, kind: str) -> dict:
+    """`kubectl auth whoami` (SelfSubjectReview) and `kubectl auth can-i --list` (SelfSubjectRulesReview)."""
+    from controlplane.apiserver.auth.request import current_user
+    from controlplane.apiserver.auth.user import UserInfo
+    body = await request.read()
+    data = k8sproto.body(request.headers.get("Content-Type", ""), body,
+                         lambda raw: {"kind": kind, "spec": k8sproto.rules_review_spec(raw)})
+    data = data if data is not None else (codec.parse_json(body) if body.strip() else {})
+    if not isinstance(data, dict) or data.get("kind", kind) != kind:
+        raise RestError("BadRequest", f"the body must be a {kind}")
+    user = current_user.get() or UserInfo("system:anonymous")
+    if kind == "SelfSubjectReview":
+        return self_reviews.user_review(user)
+    namespace = (data.get("spec") or {}).get("namespace", "")
+    return self_reviews.rules_review(handlers.rules_for(user, namespace), namespace)
