@@ -110,6 +110,12 @@ def subpath_target(state_dir: str, pod_uid: str, volume: str, container: str, in
     return os.path.join(pod_dir(state_dir, pod_uid), "volume-subpaths", volume, container, str(index))
 
 
+def container_path(mount: types_pb2.VolumeMount) -> str:
+    """Where a mount appears in the container: a relative mountPath is taken from the root, as the kubelet's
+    makeAbsolutePath does on Linux (the API takes any path)."""
+    return mount.mount_path if mount.mount_path.startswith("/") else "/" + mount.mount_path
+
+
 def mounts(pod: types_pb2.Pod, container: types_pb2.Container, state_dir: str,
            claim_dirs: Mapping | None = None, env: Mapping[str, str] | None = None,
            ) -> tuple[list[Mount], list[HostDir | SubPath]]:
@@ -132,6 +138,8 @@ def mounts(pod: types_pb2.Pod, container: types_pb2.Container, state_dir: str,
                             f"spec.volumes")
         if volume.HasField("host_path"):
             source = volume.host_path.path
+            if not source.startswith("/"):  # the API takes any path (a Windows node's too); this node cannot
+                raise SpecError(f"volume {vm.name!r}: hostPath {source!r} is not an absolute path on this Linux node")
             if volume.host_path.type in ("DirectoryOrCreate", ""):
                 dirs.append(HostDir(source))
         elif (claim_name := storage.claim_of(pod, volume)) is not None:
@@ -154,7 +162,7 @@ def mounts(pod: types_pb2.Pod, container: types_pb2.Container, state_dir: str,
                 volume_dir, source = source, os.path.realpath(os.path.join(source, sub_path))
                 if not source.startswith(os.path.realpath(volume_dir) + os.sep):
                     raise SpecError(f"volumeMounts {vm.name!r}: subPath {sub_path!r} is not in the volume")
-            result.append(Mount(source, vm.mount_path, True, propagation))
+            result.append(Mount(source, container_path(vm), True, propagation))
             continue
         else:
             raise SpecError(f"volume {vm.name!r}: only emptyDir, hostPath, persistentVolumeClaim, ephemeral, "
@@ -164,7 +172,7 @@ def mounts(pod: types_pb2.Pod, container: types_pb2.Container, state_dir: str,
             mode = 0o777 if volume.HasField("empty_dir") else 0o755
             dirs.append(SubPath(len(result), source, sub_path, mode,
                                 subpath_target(state_dir, pod.metadata.uid, vm.name, container.name, len(result))))
-        result.append(Mount(source, vm.mount_path, read_only, propagation))
+        result.append(Mount(source, container_path(vm), read_only, propagation))
     return result, dirs
 
 

@@ -4,16 +4,15 @@ Kubernetes docs' examples use them: served and printed as kubectl does, and enfo
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
+from tests.fixtures import docs_examples
 from tests.fixtures.cli_runner import write
 from tests.fixtures.wait import eventually
 
 pytestmark = pytest.mark.integration
 
-CORPUS = Path("/work/sweep/corpus")
 
 POLICY = """apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
@@ -198,15 +197,13 @@ async def test_a_policy_whose_expression_does_not_compile_is_refused_naming_the_
     assert "NotFound" in (await kubectl("get", "validatingadmissionpolicy", "demo-policy.example.com")).err
 
 
-@pytest.mark.skipif(not (CORPUS / "validatingadmissionpolicy__basic-example-policy.yaml").exists(),
-                    reason="the docs' examples are not on this machine")
 async def test_the_docs_example_files_apply_as_they_are(kubectl, tmp_path):
     for name in ("validatingadmissionpolicy__basic-example-policy.yaml",
                  "validatingadmissionpolicy__basic-example-binding.yaml",
                  "access__validating-admission-policy-audit-annotation.yaml",
                  "access__manifest-admission-control__vap-min-replicas.yaml",
                  "validatingadmissionpolicy__typechecking.yaml"):
-        copied = shutil.copy(CORPUS / name, tmp_path / name)
+        copied = shutil.copy(docs_examples.path(name), tmp_path / name)
         got = await kubectl("apply", "-f", str(copied))
         assert got.code == 0, (name, got.err)
     # the docs' type-checking example: its mistake shows in the status, as Kubernetes' controller writes it
@@ -293,8 +290,6 @@ maxReplicas: 3
 """
 
 
-@pytest.mark.skipif(not (CORPUS / "validatingadmissionpolicy__policy-with-param.yaml").exists(),
-                    reason="the docs' examples are not on this machine")
 async def test_the_docs_replica_limit_params_are_a_custom_resource(kubectl, tmp_path):
     await _apply(kubectl, tmp_path, "ns.yaml", NAMESPACE)
     crd, limit = REPLICA_LIMIT_CRD.split("---\n")
@@ -304,7 +299,7 @@ async def test_the_docs_replica_limit_params_are_a_custom_resource(kubectl, tmp_
         return (await kubectl("apply", "-f", write(tmp_path, "limit.yaml", limit))).code == 0
     await eventually(limit_made, what="the ReplicaLimit kind to be served")
     for name in ("validatingadmissionpolicy__policy-with-param.yaml", "validatingadmissionpolicy__binding-with-param.yaml"):
-        got = await kubectl("apply", "-f", str(shutil.copy(CORPUS / name, tmp_path / name)))
+        got = await kubectl("apply", "-f", str(shutil.copy(docs_examples.path(name), tmp_path / name)))
         assert got.code == 0, got.err
     refused = await _refused(kubectl, tmp_path, deployment(4))
     assert refused.err.strip() == (

@@ -364,11 +364,10 @@ def validate_host_path(source: types_pb2.HostPathVolumeSource, path: Path) -> li
     errors = []
     if not source.path:
         errors.append(required(path.child("path")))
-    else:
-        if not source.path.startswith("/"):
-            errors.append(invalid(path.child("path"), source.path, "must be an absolute path"))
-        if ".." in source.path.split("/"):
-            errors.append(invalid(path.child("path"), source.path, "must not contain '..'"))
+    # Kubernetes checks no more than this: whether a path is absolute is the node's to judge (a Windows node
+    # takes "C:\\x"); skiff's Linux nodes refuse a relative one when they make the container.
+    elif ".." in source.path.split("/"):
+        errors.append(invalid(path.child("path"), source.path, "must not contain '..'"))
     if source.type not in HOST_PATH_TYPES:
         errors.append(not_supported(path.child("type"), source.type, HOST_PATH_TYPES))
     return errors
@@ -390,9 +389,7 @@ def validate_volume_mounts(mounts: Iterable[types_pb2.VolumeMount], path: Path, 
             errors.append(not_found(p.child("name"), mount.name))
         if not mount.mount_path:
             errors.append(required(p.child("mountPath")))
-        else:
-            if not mount.mount_path.startswith("/"):
-                errors.append(invalid(p.child("mountPath"), mount.mount_path, "must be an absolute path"))
+        else:  # not checked for being absolute, as in Kubernetes: the node makes it so ("/" + path on Linux)
             if mount.mount_path in mount_paths:
                 errors.append(invalid(p.child("mountPath"), mount.mount_path, "must be unique"))
             mount_paths.add(mount.mount_path)

@@ -77,6 +77,8 @@ def validate_persistent_volume(pv: types_pb2.PersistentVolume) -> list[str]:
         errors.append(forbidden(path.child(manifest_name(spec, extra)), "may not specify more than 1 volume type"))
     if spec.HasField("host_path"):
         errors += validate_host_path(spec.host_path, path.child("hostPath"))
+        if spec.host_path.path and not spec.host_path.path.startswith("/"):  # a volume skiff's binder hands out
+            errors.append(invalid(path.child("hostPath", "path"), spec.host_path.path, "must be an absolute path"))
         if reclaim == "Recycle" and spec.host_path.path == "/":
             errors.append(forbidden(path.child("persistentVolumeReclaimPolicy"),
                                     'may not be \'recycle\' for a hostPath mount of \'/\''))
