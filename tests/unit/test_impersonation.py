@@ -52,3 +52,30 @@ def test_groups_without_a_user_is_refused_in_kubernetes_words():
         plan([("Impersonate-Group", "devs")])
     assert str(refused.value.message) == ("Internal error occurred: requested [{Group  devs    }] "
                                           "without impersonating a user")
+
+
+def test_the_audit_event_names_the_caller_and_whom_it_impersonated():
+    from controlplane.apiserver.auth import audit
+    from controlplane.apiserver.auth.user import UserInfo
+    p = plan([("Impersonate-User", "jane"), ("Impersonate-Uid", "u-1")])
+    e = audit.event(UserInfo("admin", ("system:masters",)), Attributes("list", resource="pods", namespace="default"),
+                    "Metadata", 200, "", 0.0, 0.1, impersonated=p.user)
+    assert e["user"] == {"username": "admin", "groups": ["system:masters"]}
+    assert e["impersonatedUser"] == {"username": "jane", "uid": "u-1", "groups": ["system:authenticated"]}
+
+
+def test_the_cli_sends_as_flags_as_kubectls_impersonate_headers():
+    import argparse
+
+    from api.credentials import Credentials
+    from cli.config import Config
+    from cli.errors import CliError
+    from cli.main import impersonating
+    config = Config(credentials=Credentials(b"CA", token="t"))
+    args = argparse.Namespace(as_user="jane", as_group=["devs", "ops"], as_uid="u-1")
+    assert impersonating(config, args).credentials.impersonate == (
+        ("Impersonate-User", "jane"), ("Impersonate-Group", "devs"), ("Impersonate-Group", "ops"),
+        ("Impersonate-Uid", "u-1"))
+    assert impersonating(config, argparse.Namespace()) is config
+    with pytest.raises(CliError, match="without impersonating a user"):
+        impersonating(config, argparse.Namespace(as_group=["devs"]))
