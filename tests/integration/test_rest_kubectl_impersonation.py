@@ -75,3 +75,17 @@ async def test_whoami_as_a_service_account_shows_its_groups_and_the_audit_event_
 async def test_a_group_without_a_user_is_refused(as_admin):
     refused = await as_admin("get", "pods", "--as-group=devs")
     assert refused.code == 1 and "without impersonating a user" in refused.err
+
+
+async def test_admission_sees_the_impersonated_user_as_the_csr_requestor(as_admin, tmp_path):
+    from controlplane.apiserver.resources.certificatesigningrequest import SAMPLE_REQUEST
+    manifest = tmp_path / "csr.yaml"
+    manifest.write_text(f"""apiVersion: certificates.k8s.io/v1
+kind: CertificateSigningRequest
+metadata: {{name: janes}}
+spec: {{request: {SAMPLE_REQUEST}, signerName: example.com/sample, usages: [client auth]}}
+""")
+    made = await as_admin("create", "-f", str(manifest), "--as=jane", "--as-group=system:masters")
+    assert made.code == 0, made.err
+    shown = await as_admin("get", "csr", "janes", "-o", "jsonpath={.spec.username} {.spec.groups}")
+    assert shown.out == 'jane ["system:masters","system:authenticated"]'
