@@ -1,25 +1,13 @@
-"""The caller's questions about themself: who am I (SelfSubjectReview, `kubectl auth whoami`) and what may I
-do in a namespace (SelfSubjectRulesReview, `kubectl auth can-i --list`). Pure: user and rules in, JSON out.
+"""What may I do in a namespace: SelfSubjectRulesReview (`kubectl auth can-i --list`) from the RBAC rules
+bound to the caller. Pure: rules in, JSON out.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from controlplane.apiserver.auth.rbac import Rule
-from controlplane.apiserver.auth.user import UserInfo
 
 EVERYTHING = Rule(frozenset({"*"}), frozenset({"*"}), frozenset({"*"}), frozenset(), ("*",))
-
-
-def user_review(user: UserInfo) -> dict:
-    """authentication.k8s.io/v1 SelfSubjectReview: the user the request authenticated as."""
-    info: dict = {"username": user.name}
-    if user.uid:
-        info["uid"] = user.uid
-    if user.groups:
-        info["groups"] = list(user.groups)
-    return {"kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1",
-            "metadata": {"creationTimestamp": None}, "status": {"userInfo": info}}
 
 
 def rules_review(rules: Iterable[Rule], namespace: str) -> dict:
