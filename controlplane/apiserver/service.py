@@ -17,9 +17,9 @@ from controlplane.apiserver.auth import resource_attributes as attrs
 from controlplane.apiserver.auth.attributes import Attributes
 from controlplane.apiserver.auth.authorizer import Authorizer
 from controlplane.apiserver.auth.config import Security
-from controlplane.apiserver.auth.grpc_request import caller_credentials
-from controlplane.apiserver.auth import audit, serviceaccount
-from controlplane.apiserver.auth.request import (audit_annotations, current_user, request_attributes,
+from controlplane.apiserver.auth.grpc_request import caller_credentials, impersonation_metadata
+from controlplane.apiserver.auth import audit, impersonation, serviceaccount
+from controlplane.apiserver.auth.request import (audit_annotations, current_user, impersonator, request_attributes,
                                                  response_warnings)
 from controlplane.apiserver.auth.user import with_authenticated
 from controlplane.apiserver import eviction
@@ -152,12 +152,22 @@ class ApiService(api_pb2_grpc.ApiServicer):
             getattr(pods(namespace, name), "metadata", None), "uid", None) == uid
 
     def authenticate(self, context):
+        """The caller, or whom it impersonates (the Impersonate-* metadata) once it may: Forbidden naming the
+        first thing it may not impersonate, as the REST API answers."""
+        impersonator.set(None)
         cert, token = caller_credentials(context)
         user = self.security.authenticator.authenticate(cert, token)
         current_user.set(user)
         audit_annotations.set([])
         response_warnings.set([])
-        return user
+        plan = impersonation.plan(impersonation_metadata(context))
+        if plan is None:
+            return user
+        for check in plan.checks:
+            self.authorizer.check(user, check)
+        impersonator.set(user)
+        current_user.set(plan.user)
+        return plan.user
 
     def authorize(self, attributes: Attributes) -> None:
         """Forbidden unless the authenticated caller of this request may do this."""
@@ -174,10 +184,10 @@ class ApiService(api_pb2_grpc.ApiServicer):
         log = self.security.audit
         if log is None:
             return
-        user = current_user.get()
+        user, caller = current_user.get(), impersonator.get()
         asked = request_attributes.get() if user is not None else None
-        log.record(user, asked or rpc_attributes(rpc, request), audit.HTTP_STATUS.get(code.name, 500), "",
-                   started_wall, time.time(), audit_annotations.get([]), peer)
+        log.record(caller or user, asked or rpc_attributes(rpc, request), audit.HTTP_STATUS.get(code.name, 500), "",
+                   started_wall, time.time(), audit_annotations.get([]), peer, impersonated=user if caller else None)
 
     def _cached(self, kind_name: str):
         """(namespace, name) -> the object in the watch cache, or None: the metrics API's view of pods/nodes."""

@@ -51,6 +51,7 @@ EXTRA: tuple[Served, ...] = (
     Served("metrics.k8s.io/v1beta1", "nodes", "NodeMetrics", False, ("get", "list")),
     Served("metrics.k8s.io/v1beta1", "pods", "PodMetrics", True, ("get", "list")),
     Served("authorization.k8s.io/v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", False, ("create",)),
+    Served("authentication.k8s.io/v1", "selfsubjectreviews", "SelfSubjectReview", False, ("create",)),  # auth whoami
     # `kubectl autoscale` creates in v1; stored as v2 (rest/autoscaling_v1.py converts), changed in v2
     Served("autoscaling/v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler", True, ("create", "get", "list")),
 )

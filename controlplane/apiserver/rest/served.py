@@ -9,6 +9,8 @@ import dataclasses
 from aiohttp import web
 
 from api import kinds, manifest
+from controlplane.apiserver.auth.request import current_user
+from controlplane.apiserver.auth.user import user_info_dict
 from controlplane.apiserver.rest import autoscaling_v1, codec, k8sproto, managers
 from controlplane.apiserver.rest.paths import Served, Target
 from controlplane.apiserver.rest.status import RestError
@@ -55,6 +57,10 @@ async def serve(request: web.Request, handlers, target: Target, served: Served) 
         if request.method != "POST" or target.name:
             raise RestError("MethodNotAllowed", "selfsubjectaccessreviews only take create (POST)")
         return await access_review(request, handlers)
+    if served.kind == "SelfSubjectReview":
+        if request.method != "POST" or target.name:
+            raise RestError("MethodNotAllowed", "selfsubjectreviews only take create (POST)")
+        return self_subject_review(current_user.get())
     if request.method != "GET":
         raise RestError("MethodNotAllowed", f"{served.plural}.metrics.k8s.io are read-only")
     store, q = handlers.metrics, request.query
@@ -97,6 +103,13 @@ async def autoscaler_v1(request: web.Request, handlers, target: Target) -> dict:
     managers.record(request, stored, None, form, obj)
     created = await handlers.registry.create(obj, codec.dry_run(request.query))
     return autoscaling_v1.from_v2(codec.encode(created))
+
+
+def self_subject_review(user) -> dict:
+    """`kubectl auth whoami`: who the server takes the caller to be (after impersonation), as Kubernetes
+    answers it. The request has nothing to read: its spec is empty."""
+    return {"kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1",
+            "metadata": {"creationTimestamp": None}, "status": {"userInfo": user_info_dict(user)}}
 
 
 async def access_review(request: web.Request, handlers) -> dict:

@@ -34,7 +34,11 @@ def request_of(operation: str, obj: Message | None, old: Message | None, subreso
 
 
 def _user(user: UserInfo | None) -> dict:
-    return {"username": user.name, "uid": user.uid, "groups": list(user.groups)} if user else {}
+    if user is None:
+        return {}
+    # extra: only an impersonated user (Impersonate-Extra-*) has any
+    return {"username": user.name, "uid": user.uid, "groups": list(user.groups),
+            **({"extra": {k: list(v) for k, v in user.extra}} if user.extra else {})}
 
 
 class PolicyHook:
