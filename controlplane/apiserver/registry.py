@@ -145,6 +145,10 @@ class Registry:
         strategy.prepare_for_create(obj)
         resources.default(obj)
         await self.admission.mutate(obj)
+        mutated = await self.admission.mutate_by_webhooks(CREATE, obj, None, dry_run=dry_run)
+        if mutated is not obj:  # defaulted again, as Kubernetes decodes a patched object
+            obj, m = mutated, mutated.metadata
+            resources.default(obj)
         await self.admission.prefetch(kind, m.namespace)
         problems = resources.validate(obj)
         reservations = self._reservations[kind]
@@ -153,6 +157,7 @@ class Registry:
         if problems:
             raise errors.Invalid.of(f'{kind.name} "{m.name}"', problems)
         self.admission.validate(CREATE, obj, None)
+        await self.admission.validate_by_webhooks(CREATE, obj, None, dry_run=dry_run)
         if kind.namespaced:
             await self._require_open_namespace(m.namespace)
             await self.quotas.charge(obj, dry_run=dry_run)  # last: the charge is made for a write that follows
@@ -403,11 +408,16 @@ class Registry:
                                                    self._update_charge(kind, subresource, dry_run))
         return updated
 
-    def _update_charge(self, kind: Kind, subresource: str, dry_run: bool) -> "Charge | None":
-        """The quota admission of an update: only the object itself (not its status or another subresource)."""
-        if not kind.namespaced or subresource:
-            return None
-        return lambda new, old: self.quotas.charge(new, old, dry_run=dry_run)
+    def _update_charge(self, kind: Kind, subresource: str, dry_run: bool) -> "Charge":
+        """The asynchronous admission of an update, made just before the write: the validating webhooks, then
+        the quota (only of the object itself, not its status or another subresource)."""
+        charged = kind.namespaced and not subresource
+
+        async def admit(new: Message, old: Message) -> None:
+            await self.admission.validate_by_webhooks(UPDATE, new, old, subresource, dry_run)
+            if charged:
+                await self.quotas.charge(new, old, dry_run=dry_run)
+        return admit
 
     def _merge_update(self, kind: Kind, old: Message, obj: Message, subresource: str, owned: bool = False) -> Message:
         """The object to store when `obj` replaces `old`; `owned`: obj is this call's to change (not a copy)."""
