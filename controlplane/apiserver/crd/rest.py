@@ -438,7 +438,7 @@ class CustomResources:
                 merged, entries = fieldmanager.apply(old, config, entries, manager, None, force, _deep_merge,
                                                      resource.api_version, meta.now_text())
             except fieldmanager.ApplyConflict as e:
-                causes = [{"reason": "FieldManagerConflict", "message": f'conflict with "{m}"',
+                causes = [{"reason": "FieldManagerConflict", "message": f"conflict with {m}",
                            "field": fieldmanager.path_text(p)} for m, p in e.conflicts]
                 raise RestError("Conflict", str(e), causes) from None
             merged["metadata"]["managedFields"] = entries

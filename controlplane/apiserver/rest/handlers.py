@@ -95,6 +95,13 @@ class Handlers:
         decision = self.authorizer.authorize(current_user.get(), attrs)
         return decision.allowed, decision.reason
 
+    def rules_for(self, user, namespace: str) -> list:
+        """The RBAC rules bound to `user` in `namespace` and cluster-wide (SelfSubjectRulesReview)."""
+        from controlplane.apiserver.rest.self_reviews import EVERYTHING
+        if self.authorizer is None:
+            return [EVERYTHING]
+        return [rule for rules in self.authorizer.index().rules_for(user, namespace) for rule in rules]
+
     # ------------------------------------------------------------ discovery and OpenAPI
 
     async def version(self, request: web.Request) -> web.Response:

@@ -77,6 +77,12 @@ def access_review_spec(raw: bytes) -> dict:
     return out
 
 
+def rules_review_spec(raw: bytes) -> dict:
+    """The spec of a SelfSubjectRulesReview in its JSON form: namespace 1."""
+    spec = _fields(_fields(raw).get(2, [b""])[0])
+    return {"namespace": _text(spec, 1)} if _text(spec, 1) else {}
+
+
 def _int(fields: dict[int, list], number: int) -> int | None:
     value = fields.get(number, [None])[0]
     if value is None:
