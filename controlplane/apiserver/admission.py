@@ -125,6 +125,10 @@ class Admission:
             raise errors.Internal("Internal error occurred: a mutating webhook changed the kind of the object")
         return mutated
 
+    def calls_validating_webhooks(self) -> bool:
+        """Whether any ValidatingWebhookConfiguration exists (a delete reads its object only then)."""
+        return self._webhooks.configured(webhooks.VALIDATING)
+
     async def validate_by_webhooks(self, operation: str, obj: Message | None, old: Message | None,
                                    subresource: str = "", dry_run: bool = False) -> None:
         """The validating webhooks, after every other validating plugin (they are the slowest)."""
@@ -247,14 +251,16 @@ class Admission:
         self._validating_policies("delete", None, old, "")
 
     async def validate_custom(self, operation: str, resource, obj: dict | None, old: dict | None,
-                              subresource: str = "") -> None:
+                              subresource: str = "", dry_run: bool = False) -> None:
         """A write of a custom resource (`resource`: its CRD's crd.definitions.Resource; `obj` None on a delete):
-        no built-in plugin knows its kind, the policies judge it."""
+        no built-in plugin knows its kind, the policies and the validating webhooks judge it."""
         meta = (obj if obj is not None else old).get("metadata") or {}
         await self._policies.prefetch(meta.get("namespace", ""))
         req = vap_hook.custom_request(operation, resource.group, resource.version, resource.plural, resource.kind,
                                       obj, old, subresource, current_user.get())
         self._note_outcome(self._policies.judge(req, resource.qualified))
+        if self._webhooks.configured(webhooks.VALIDATING):
+            self._note_outcome(await self._webhooks.validate(replace(req, dry_run=dry_run)))
 
     def _validating_policies(self, operation: str, obj: Message | None, old: Message | None, subresource: str) -> None:
         self._note_outcome(self._policies(operation, obj, old, subresource, current_user.get()))

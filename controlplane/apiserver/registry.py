@@ -405,19 +405,38 @@ class Registry:
             return Change(new, remove=deletion.ready_to_remove(strategy, new))
 
         updated, _ = await self._guaranteed_update(kind, key, what, merge, obj.metadata.resource_version,
-                                                   self._update_charge(kind, subresource, dry_run))
+                                                   self._update_admission(kind, subresource, dry_run))
         return updated
 
-    def _update_charge(self, kind: Kind, subresource: str, dry_run: bool) -> "Charge":
-        """The asynchronous admission of an update, made just before the write: the validating webhooks, then
-        the quota (only of the object itself, not its status or another subresource)."""
+    def _update_admission(self, kind: Kind, subresource: str, dry_run: bool) -> "Charge":
+        """The asynchronous admission of an update, made just before the write: the mutating webhooks (what they
+        change is validated again), the validating webhooks, then the quota (only of the object itself, not its
+        status or another subresource)."""
         charged = kind.namespaced and not subresource
 
         async def admit(new: Message, old: Message) -> None:
+            mutated = await self.admission.mutate_by_webhooks(UPDATE, new, old, subresource, dry_run)
+            if mutated is not new:
+                self._mutated_update(kind, new, mutated, old, subresource)
             await self.admission.validate_by_webhooks(UPDATE, new, old, subresource, dry_run)
             if charged:
                 await self.quotas.charge(new, old, dry_run=dry_run)
         return admit
+
+    def _mutated_update(self, kind: Kind, new: Message, mutated: Message, old: Message, subresource: str) -> None:
+        """`new` becomes what a mutating webhook made of it, defaulted and validated again (in place: the caller
+        writes `new`)."""
+        version, generation = new.metadata.resource_version, new.metadata.generation
+        new.CopyFrom(mutated)
+        new.metadata.resource_version = version
+        new.metadata.generation = generation
+        resources.default(new)
+        if not subresource and hasattr(new, "spec") and new.spec != old.spec:
+            new.metadata.generation = old.metadata.generation + 1
+        problems = resources.validate(new, old, subresource)
+        if problems:
+            raise errors.Invalid.of(f'{kind.name} "{old.metadata.name}"', problems)
+        self.admission.validate(UPDATE, new, old, subresource)
 
     def _merge_update(self, kind: Kind, old: Message, obj: Message, subresource: str, owned: bool = False) -> Message:
         """The object to store when `obj` replaces `old`; `owned`: obj is this call's to change (not a copy)."""
@@ -507,7 +526,7 @@ class Registry:
             return Change(new, remove=deletion.ready_to_remove(strategy, new))
 
         updated, _ = await self._guaranteed_update(kind, storage_key(kind, namespace, name), what, edited,
-                                                   charge=self._update_charge(kind, subresource, dry_run))
+                                                   charge=self._update_admission(kind, subresource, dry_run))
         return updated
 
     @staticmethod
@@ -540,6 +559,9 @@ class Registry:
         await self.admission.prefetch(kind, namespace)
         if refusal:
             raise errors.Forbidden(f'{kind.resource} "{name}" is forbidden: {refusal}')
+        if self.admission.calls_validating_webhooks():  # webhooks are called once per delete, before it
+            await self.admission.validate_by_webhooks("delete", None, await self.get(kind, namespace, name),
+                                                      dry_run=dry_run)
 
         def mark_or_remove(old: Message) -> Change:
             if precondition_uid and precondition_uid != old.metadata.uid:

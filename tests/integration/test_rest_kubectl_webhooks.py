@@ -129,3 +129,28 @@ async def test_server_dry_run_calls_a_side_effect_free_webhook_with_dry_run_true
         dry = await _apply(kubectl, tmp_path, "d2.yaml", pod("dry2"), "--dry-run=server")
         assert dry.code == 0, dry.err
         assert reviewed(server)[-1]["dryRun"] is True and reviewed(server)[-1]["name"] == "dry2"
+
+
+async def test_updates_are_mutated_and_deletes_validated(kubectl, tmp_path):
+    def decide(request: dict) -> dict:
+        if request["operation"] == "DELETE":
+            return {"allowed": False, "status": {"message": f"keep {request['oldObject']['metadata']['name']}"}}
+        return json_patch([{"op": "add", "path": "/metadata/annotations", "value": {"seen": request["operation"]}}])
+    async with webhook_server(decide) as server:
+        await _apply(kubectl, tmp_path, "m.yaml", config(MUTATING, "update.example.com", server.url + "/m",
+                                                         server.ca_bundle, operations='"UPDATE"'))
+        await _apply(kubectl, tmp_path, "v.yaml", config(VALIDATING, "delete.example.com", server.url + "/v",
+                                                         server.ca_bundle, operations='"DELETE"'))
+        assert (await _apply(kubectl, tmp_path, "p.yaml", pod("web"))).code == 0
+
+        async def mutated():
+            assert (await kubectl("label", "pod", "web", "--overwrite", "tier=a")).code == 0
+            got = await kubectl("get", "pod", "web", "-o", "jsonpath={.metadata.annotations.seen}")
+            return got.out == "UPDATE" or None
+        await eventually(mutated, what="the update to be mutated")
+
+        async def refused():
+            got = await kubectl("delete", "pod", "web", "--wait=false")
+            return got if got.code != 0 else None
+        got = await eventually(refused, what="the delete to be denied")
+        assert 'admission webhook "delete.example.com" denied the request: keep web' in got.err

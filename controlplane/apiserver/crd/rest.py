@@ -305,7 +305,8 @@ class CustomResources:
         if resource.namespaced:
             await self._require_namespace(namespace)
         if self.admission is not None:
-            await self.admission.validate_custom("create", resource, obj, None)
+            await self.admission.validate_custom("create", resource, obj, None,
+                                                 dry_run=codec.dry_run(request.query))
         if resource is CRD_RESOURCE:
             obj = await self._accept(obj)
         if codec.dry_run(request.query):
@@ -356,7 +357,8 @@ class CustomResources:
                     raise errors.Invalid.of(f'{definitions.KIND}.{definitions.GROUP} "{name}"', changes)
                 new = await self._accept(new)
             if self.admission is not None and new != old:
-                await self.admission.validate_custom("update", resource, new, old, sub)
+                await self.admission.validate_custom("update", resource, new, old, sub,
+                                                     dry_run=codec.dry_run(request.query))
             if codec.dry_run(request.query) or new == old:
                 return self._respond(request, resource, old if new == old else new, 200, warnings)
             rv = int(old["metadata"]["resourceVersion"])
@@ -449,7 +451,8 @@ class CustomResources:
         for _ in range(10):
             old = await self.store.get(k)
             if self.admission is not None:
-                await self.admission.validate_custom("delete", resource, None, old)
+                await self.admission.validate_custom("delete", resource, None, old,
+                                                     dry_run=codec.dry_run(request.query))
             if codec.dry_run(request.query):
                 return self._respond(request, resource, old)
             rv = int(old["metadata"]["resourceVersion"])
