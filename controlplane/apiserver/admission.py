@@ -86,7 +86,8 @@ class Admission:
         # custom resources (a policy's params may be one) are read from etcd by `prefetch`, before the chain
         self._policies = vap_hook.PolicyHook(cached, objects_in,
                                              customparams.CustomParams(custom_store) if custom_store else None)
-        self._webhooks = webhooks.Webhooks(cached, objects_in)
+        # the API server reaches webhook pods through their agents when it has them (service.py sets the tunnel)
+        self.webhooks = webhooks.Webhooks(cached, objects_in)
 
     def _in(self, kind_name: str, namespace: str = "") -> Iterable[Message]:
         return self._objects_in(kinds.BY_NAME[kind_name], namespace)
@@ -109,10 +110,10 @@ class Admission:
     async def mutate_by_webhooks(self, operation: str, obj: Message, old: Message | None, subresource: str = "",
                                  dry_run: bool = False) -> Message:
         """The object as the mutating webhooks leave it (`obj` itself when none changed it)."""
-        if not self._webhooks.configured(webhooks.MUTATING):
+        if not self.webhooks.configured(webhooks.MUTATING):
             return obj
         req = replace(vap_hook.request_of(operation, obj, old, subresource, current_user.get()), dry_run=dry_run)
-        changed, outcome = await self._webhooks.mutate(req)
+        changed, outcome = await self.webhooks.mutate(req)
         self._note_outcome(outcome)
         if changed is None:
             return obj
@@ -127,15 +128,15 @@ class Admission:
 
     def calls_validating_webhooks(self) -> bool:
         """Whether any ValidatingWebhookConfiguration exists (a delete reads its object only then)."""
-        return self._webhooks.configured(webhooks.VALIDATING)
+        return self.webhooks.configured(webhooks.VALIDATING)
 
     async def validate_by_webhooks(self, operation: str, obj: Message | None, old: Message | None,
                                    subresource: str = "", dry_run: bool = False) -> None:
         """The validating webhooks, after every other validating plugin (they are the slowest)."""
-        if not self._webhooks.configured(webhooks.VALIDATING):
+        if not self.webhooks.configured(webhooks.VALIDATING):
             return
         req = replace(vap_hook.request_of(operation, obj, old, subresource, current_user.get()), dry_run=dry_run)
-        self._note_outcome(await self._webhooks.validate(req))
+        self._note_outcome(await self.webhooks.validate(req))
 
     async def _runtime_class(self, pod: types_pb2.Pod) -> types_pb2.RuntimeClass | None:
         """The pod's RuntimeClass (None when it names none); Forbidden when it names one that does not exist."""
@@ -259,8 +260,8 @@ class Admission:
         req = vap_hook.custom_request(operation, resource.group, resource.version, resource.plural, resource.kind,
                                       obj, old, subresource, current_user.get())
         self._note_outcome(self._policies.judge(req, resource.qualified))
-        if self._webhooks.configured(webhooks.VALIDATING):
-            self._note_outcome(await self._webhooks.validate(replace(req, dry_run=dry_run)))
+        if self.webhooks.configured(webhooks.VALIDATING):
+            self._note_outcome(await self.webhooks.validate(replace(req, dry_run=dry_run)))
 
     def _validating_policies(self, operation: str, obj: Message | None, old: Message | None, subresource: str) -> None:
         self._note_outcome(self._policies(operation, obj, old, subresource, current_user.get()))

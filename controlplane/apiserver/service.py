@@ -27,6 +27,7 @@ from controlplane.apiserver.metrics_store import MetricsStore
 from controlplane.apiserver.proxy import AgentProxy
 from controlplane.apiserver.registry import Registry
 from controlplane.apiserver.watchcache import Event
+from controlplane.apiserver.webhook import tunnel
 from proto import api_pb2, api_pb2_grpc
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,8 @@ class ApiService(api_pb2_grpc.ApiServicer):
         self.proxy = AgentProxy(registry, security.kubelet_client)
         self.authorizer = Authorizer(registry)
         registry.admission.authorize = self.authorizer.authorize  # admission plugins that ask it (CSR approval)
+        # webhooks of a Service are called at its pods through their agents: the API server may not route to them
+        registry.admission.webhooks.tunnel = functools.partial(tunnel.through_agent, self.proxy)
         metrics.WATCH_CACHES.registries.add(registry)
         self.metrics = MetricsStore(self._cached("Pod"), lambda name: self._cached("Node")("", name))
         # A pod-bound ServiceAccount token stops working when its pod is gone (or replaced).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from typing import Any
 
@@ -19,6 +20,7 @@ VALIDATING, MUTATING = "ValidatingWebhookConfiguration", "MutatingWebhookConfigu
 Cached = Callable[[kinds.Kind, str, str], Message | None]
 ObjectsIn = Callable[[kinds.Kind, str], Iterable[Message]]
 Post = Callable[[target.Target, bytes, dict, int], Awaitable[Any]]
+Tunnel = Callable[[str, str, int], AbstractAsyncContextManager[int]]
 
 
 class Webhooks:
@@ -27,6 +29,9 @@ class Webhooks:
 
     def __init__(self, cached: Cached, objects_in: ObjectsIn, post: Post = client.post):
         self._cached, self._objects_in, self._post = cached, objects_in, post
+        # (namespace, pod, port) -> a local port relayed to it, when the API server reaches pods through their
+        # agents (service.py sets it); None: endpoints are called at their addresses.
+        self.tunnel: Tunnel | None = None
 
     def configured(self, kind_name: str) -> bool:
         """Whether any configuration of the kind exists (the common case, none, costs one cache read)."""
@@ -60,13 +65,18 @@ class Webhooks:
                     not matching.conditions_hold(hook, req):
                 return None
             version = review.review_version(hook.admission_review_versions)
-            body = await self._post(self._target(hook), hook.client_config.ca_bundle,
-                                    review.review(req, uid, version), hook.timeout_seconds)
+            body = await self._call(self._target(hook), hook, review.review(req, uid, version))
             return review.verdict(hook.name, body, uid, version, mutating)
         except (review.CallError, matching.ConditionError) as e:
             if hook.failure_policy == "Ignore":
                 return None
             raise errors.Internal(review.call_failure(hook.name, str(e))) from None
+
+    async def _call(self, where: target.Target, hook, sent: dict) -> Any:
+        if where.pod is None or self.tunnel is None:
+            return await self._post(where, hook.client_config.ca_bundle, sent, hook.timeout_seconds)
+        async with self.tunnel(*where.pod, where.port) as local_port:
+            return await self._post(where.via(local_port), hook.client_config.ca_bundle, sent, hook.timeout_seconds)
 
     @staticmethod
     def _note(outcome: Outcome, hook_name: str, verdict: review.Verdict) -> None:
