@@ -65,3 +65,30 @@ async def test_get_all_lists_kinds_in_kubernetes_order(kubectl):
         assert (await kubectl(*argv)).code == 0
     kinds_seen = [line.split("/")[0] for line in (await kubectl("get", "all", "-o", "name")).out.split()]
     assert list(dict.fromkeys(kinds_seen)) == ["deployment.apps", "cronjob.batch", "job.batch"]
+
+
+async def test_create_token_signs_a_token_the_api_server_accepts_as_the_service_account(kubectl, apiserver_running,
+                                                                                       tmp_path):
+    assert (await kubectl("create", "serviceaccount", "robot")).code == 0
+    made = await kubectl("create", "token", "robot")
+    assert made.code == 0, made.err
+    robot = Kubectl(write_config(tmp_path, apiserver_running.rest, token=made.out.strip()))
+    who = await robot("auth", "whoami", "-o", "jsonpath={.status.userInfo.username}")
+    assert who.out == "system:serviceaccount:default:robot", who.err
+
+
+async def test_create_token_as_yaml_is_a_token_request_with_its_audience_and_duration(kubectl):
+    assert (await kubectl("create", "serviceaccount", "robot")).code == 0
+    r = await kubectl("create", "token", "robot", "--audience=vault", "--duration=2h",
+                      "-o", "jsonpath={.kind} {.spec.audiences} {.spec.expirationSeconds}")
+    assert r.out == 'TokenRequest ["vault"] 7200', r.err
+
+
+async def test_create_token_shorter_than_ten_minutes_is_refused_in_kubernetes_words(kubectl):
+    assert (await kubectl("create", "serviceaccount", "robot")).code == 0
+    r = await kubectl("create", "token", "robot", "--duration=1m")
+    assert r.code == 1
+    assert r.err.strip() == ('error: failed to create token: TokenRequest.authentication.k8s.io "robot" is invalid: '
+                             'spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes')
+    missing = await kubectl("create", "token", "nobody")
+    assert missing.err.strip() == 'error: failed to create token: serviceaccounts "nobody" not found'

@@ -119,6 +119,20 @@ def eviction(raw: bytes) -> dict:
     return out
 
 
+def token_request(raw: bytes) -> dict:
+    """authentication.k8s.io/v1 TokenRequest: spec 2 (audiences 1, boundObjectRef 3 (kind 1, apiVersion 2,
+    name 3, uid 4), expirationSeconds 4)."""
+    spec = _fields(_fields(raw).get(2, [b""])[0])
+    out: dict = {"audiences": [a.decode() for a in spec.get(1, [])]}
+    if 4 in spec:
+        out["expirationSeconds"] = _int(spec, 4)
+    if 3 in spec:
+        ref = _fields(spec[3][0])
+        out["boundObjectRef"] = {k: _text(ref, i) for i, k in enumerate(("kind", "apiVersion", "name", "uid"), 1)
+                                 if _text(ref, i)}
+    return {"kind": "TokenRequest", "spec": out}
+
+
 def body(content_type: str, data: bytes, read) -> dict | None:
     """The JSON form of a protobuf body through `read` (one of the functions here; None: a whole object,
     decode_object), or None when the body is not protobuf."""

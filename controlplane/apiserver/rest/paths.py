@@ -25,6 +25,8 @@ def subresources(kind: Kind) -> tuple[str, ...]:
     out += [s for s in (*strategy.subresources, *strategy.partial_updates) if s not in out]
     if kind.name == "Pod":
         out += POD_ONLY
+    if kind.name == "ServiceAccount":
+        out.append("token")  # TokenRequest: `kubectl create token`
     return tuple(out)
 
 
