@@ -39,6 +39,10 @@ class Webhooks:
         """Whether any configuration of the kind exists (the common case, none, costs one cache read)."""
         return bool(self._objects_in(kinds.BY_NAME[kind_name], ""))
 
+    def any_rule_matches(self, kind_name: str, req: Request) -> bool:
+        """Whether a webhook of the kind could apply: its rules only (cheap: no object needed)."""
+        return not matching.exempt(req) and any(matching.rules_match(h, req) for h in self._hooks(kind_name))
+
     def _hooks(self, kind_name: str) -> list:
         """Every webhook of every configuration, configurations in name order (as Kubernetes sorts them)."""
         configs = sorted(self._objects_in(kinds.BY_NAME[kind_name], ""), key=lambda c: c.metadata.name)
