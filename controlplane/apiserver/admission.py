@@ -110,7 +110,7 @@ class Admission:
     async def mutate_by_webhooks(self, operation: str, obj: Message, old: Message | None, subresource: str = "",
                                  dry_run: bool = False) -> Message:
         """The object as the mutating webhooks leave it (`obj` itself when none changed it)."""
-        if not self.webhooks.configured(webhooks.MUTATING):
+        if not self._webhooks_may_apply(webhooks.MUTATING, operation, obj, old, subresource):
             return obj
         req = replace(vap_hook.request_of(operation, obj, old, subresource, current_user.get()), dry_run=dry_run)
         changed, outcome = await self.webhooks.mutate(req)
@@ -126,6 +126,15 @@ class Admission:
             raise errors.Internal("Internal error occurred: a mutating webhook changed the kind of the object")
         return mutated
 
+    def _webhooks_may_apply(self, kind_name: str, operation: str, obj: Message | None, old: Message | None,
+                            subresource: str) -> bool:
+        """Whether any webhook's rules match, judged before the objects are turned into JSON (a pod's status
+        updates pass here often, and few webhooks ask for them)."""
+        if not self.webhooks.configured(kind_name):
+            return False
+        light = vap_hook.request_of(operation, obj, old, subresource, None, with_objects=False)
+        return self.webhooks.any_rule_matches(kind_name, light)
+
     def calls_validating_webhooks(self) -> bool:
         """Whether any ValidatingWebhookConfiguration exists (a delete reads its object only then)."""
         return self.webhooks.configured(webhooks.VALIDATING)
@@ -133,7 +142,7 @@ class Admission:
     async def validate_by_webhooks(self, operation: str, obj: Message | None, old: Message | None,
                                    subresource: str = "", dry_run: bool = False) -> None:
         """The validating webhooks, after every other validating plugin (they are the slowest)."""
-        if not self.webhooks.configured(webhooks.VALIDATING):
+        if not self._webhooks_may_apply(webhooks.VALIDATING, operation, obj, old, subresource):
             return
         req = replace(vap_hook.request_of(operation, obj, old, subresource, current_user.get()), dry_run=dry_run)
         self._note_outcome(await self.webhooks.validate(req))

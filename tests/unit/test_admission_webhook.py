@@ -125,3 +125,52 @@ def test_a_service_reference_is_called_at_a_ready_endpoint_with_the_service_name
     assert (t.url, t.server_name) == ("https://10.0.0.7:8443/validate?timeout=10s", "hook.ns.svc")
     with pytest.raises(review.CallError, match='no endpoints available for service "hook"'):
         target.of_service(ref, svc, types_pb2.Endpoints(), 10)
+
+
+def _hooks(configs, answers):
+    """A dispatcher over in-memory configurations whose webhooks answer by name (`answers`: name -> request ->
+    response fields, or an exception to raise)."""
+    from controlplane.apiserver.webhook import dispatch
+    calls = []
+
+    async def post(where, ca_bundle, sent, timeout):
+        name = next(h.name for c in configs for h in c.webhooks if h.client_config.url in where.url)
+        calls.append(name)
+        answer = answers[name](sent["request"])
+        if isinstance(answer, Exception):
+            raise answer
+        return {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+                "response": {"uid": sent["request"]["uid"], **answer}}
+    by_kind = {}
+    for c in configs:
+        by_kind.setdefault(type(c).__name__, []).append(c)
+    return dispatch.Webhooks(lambda kind, ns, name: None, lambda kind, ns: by_kind.get(kind.name, []), post), calls
+
+
+def _patch(ops):
+    return {"allowed": True, "patchType": "JSONPatch", "patch": base64.b64encode(json.dumps(ops).encode()).decode()}
+
+
+async def test_an_if_needed_webhook_is_called_again_when_a_later_one_changed_the_object():
+    first = _config("MutatingWebhookConfiguration", name="a.example.com", reinvocationPolicy="IfNeeded",
+                    clientConfig={"url": "https://127.0.0.1:1/a"})
+    first.metadata.name = "a"
+    second = _config("MutatingWebhookConfiguration", name="b.example.com", clientConfig={"url": "https://127.0.0.1:1/b"})
+    second.metadata.name = "b"
+    hooks, calls = _hooks([second, first], {
+        "a.example.com": lambda r: {"allowed": True},
+        "b.example.com": lambda r: _patch([{"op": "add", "path": "/metadata/labels/b", "value": "1"}])})
+    obj, outcome = await hooks.mutate(_pod_request())
+    assert calls == ["a.example.com", "b.example.com", "a.example.com"]
+    assert obj["metadata"]["labels"] == {"b": "1"} and outcome.refusal is None
+
+
+async def test_an_ignored_failure_admits_and_is_noted_as_failed_open():
+    hooks, _ = _hooks([_config(failurePolicy="Ignore")], {"check.example.com": lambda r: review.CallError("down")})
+    outcome = await hooks.validate(_pod_request())
+    assert outcome.refusal is None
+    assert outcome.annotations == [("failed-open.validating.webhook.admission.k8s.io/round_0_index_0",
+                                    "check.example.com")]
+    hooks, _ = _hooks([_config()], {"check.example.com": lambda r: review.CallError("down")})
+    refusal = (await hooks.validate(_pod_request())).refusal
+    assert str(refusal) == 'Internal error occurred: failed calling webhook "check.example.com": down'

@@ -20,6 +20,8 @@ VALIDATING, MUTATING = "ValidatingWebhookConfiguration", "MutatingWebhookConfigu
 Cached = Callable[[kinds.Kind, str, str], Message | None]
 ObjectsIn = Callable[[kinds.Kind, str], Iterable[Message]]
 Post = Callable[[target.Target, bytes, dict, int], Awaitable[Any]]
+# A webhook that failed under failurePolicy Ignore: noted in the audit event as Kubernetes does ("failed open").
+IGNORED = "ignored"
 Tunnel = Callable[[str, str, int], AbstractAsyncContextManager[int]]
 
 
@@ -36,6 +38,10 @@ class Webhooks:
     def configured(self, kind_name: str) -> bool:
         """Whether any configuration of the kind exists (the common case, none, costs one cache read)."""
         return bool(self._objects_in(kinds.BY_NAME[kind_name], ""))
+
+    def any_rule_matches(self, kind_name: str, req: Request) -> bool:
+        """Whether a webhook of the kind could apply: its rules only (cheap: no object needed)."""
+        return not matching.exempt(req) and any(matching.rules_match(h, req) for h in self._hooks(kind_name))
 
     def _hooks(self, kind_name: str) -> list:
         """Every webhook of every configuration, configurations in name order (as Kubernetes sorts them)."""
@@ -57,9 +63,9 @@ class Webhooks:
                                  self._cached(kinds.BY_NAME["Endpoints"], ref.namespace, ref.name),
                                  hook.timeout_seconds)
 
-    async def _verdict(self, hook, req: Request, uid: str, mutating: bool) -> review.Verdict | None:
-        """What the webhook says; None when it does not apply (its selectors or matchConditions) or its failure
-        is ignored; errors.Internal when it fails and its failurePolicy is Fail."""
+    async def _verdict(self, hook, req: Request, uid: str, mutating: bool) -> review.Verdict | str | None:
+        """What the webhook says; None when it does not apply (its selectors or matchConditions), IGNORED when
+        its failure is ignored; errors.Internal when it fails and its failurePolicy is Fail."""
         try:
             if not matching.selected(hook, req, self._namespace_labels(req)) or \
                     not matching.conditions_hold(hook, req):
@@ -69,7 +75,7 @@ class Webhooks:
             return review.verdict(hook.name, body, uid, version, mutating)
         except (review.CallError, matching.ConditionError) as e:
             if hook.failure_policy == "Ignore":
-                return None
+                return IGNORED
             raise errors.Internal(review.call_failure(hook.name, str(e))) from None
 
     async def _call(self, where: target.Target, hook, sent: dict) -> Any:
@@ -96,8 +102,11 @@ class Webhooks:
             return outcome
         uid = str(uuid.uuid4())
         verdicts = await asyncio.gather(*(self._verdict(h, req, uid, False) for h in hooks), return_exceptions=True)
-        for hook, verdict in zip(hooks, verdicts):
-            if isinstance(verdict, BaseException):
+        for index, (hook, verdict) in enumerate(zip(hooks, verdicts)):
+            if verdict is IGNORED:
+                outcome.annotations.append((f"failed-open.validating.webhook.admission.k8s.io/round_0_index_{index}",
+                                            hook.name))
+            elif isinstance(verdict, BaseException):
                 if outcome.refusal is None:
                     outcome.refusal = verdict
             elif verdict is not None:
@@ -121,7 +130,10 @@ class Webhooks:
             for i in indexes:
                 hook = hooks[i]
                 verdict = await self._verdict(hook, replace(req, obj=obj), uid, True)
-                if verdict is None:
+                if verdict is IGNORED:
+                    outcome.annotations.append(
+                        (f"failed-open.mutation.webhook.admission.k8s.io/round_{round_}_index_{i}", hook.name))
+                if verdict is None or verdict is IGNORED:
                     continue
                 called.append(i)
                 self._note(outcome, hook.name, verdict)

@@ -20,10 +20,14 @@ def exempt(req: Request) -> bool:
     return req.group == EXEMPT_GROUP
 
 
+def rules_match(hook, req: Request) -> bool:
+    return any(rules.rule_matches(r, req) for r in hook.rules)
+
+
 def selected(hook, req: Request, namespace_labels: Mapping[str, str] | None) -> bool:
     """Rules (any), namespaceSelector and objectSelector (webhooks share field names with MatchResources)."""
-    return (any(rules.rule_matches(r, req) for r in hook.rules)
-            and rules.namespace_matches(hook, req, namespace_labels) and rules.object_matches(hook, req))
+    return (rules_match(hook, req) and rules.namespace_matches(hook, req, namespace_labels)
+            and rules.object_matches(hook, req))
 
 
 def conditions_hold(hook, req: Request) -> bool:
