@@ -150,6 +150,7 @@ class Registry:
         if mutated is not obj:  # defaulted again, as Kubernetes decodes a patched object
             obj, m = mutated, mutated.metadata
             resources.default(obj)
+        strategy.complete_create(obj)
         await self.admission.prefetch(kind, m.namespace)
         problems = resources.validate(obj)
         reservations = self._reservations[kind]
@@ -447,6 +448,7 @@ class Registry:
         if subresource == "status":
             new = meta.copy(old)
             new.status.CopyFrom(obj.status)
+            strategy.prepare_for_status_update(new, old)
             problems = resources.validate(new, old, subresource)
         elif subresource:  # a partial update (_check_subresource made sure the kind has it)
             new = strategy.partial_updates[subresource].take(obj, old)

@@ -92,3 +92,28 @@ async def test_create_token_shorter_than_ten_minutes_is_refused_in_kubernetes_wo
                              'spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes')
     missing = await kubectl("create", "token", "nobody")
     assert missing.err.strip() == 'error: failed to create token: serviceaccounts "nobody" not found'
+
+
+QOS_POD = """apiVersion: v1
+kind: Pod
+metadata: {name: qos-demo}
+spec:
+  containers:
+  - name: app
+    image: nginx
+    resources:
+      limits: {memory: 200Mi, cpu: 700m}
+"""
+
+
+async def test_a_pod_s_qos_class_is_set_on_create_and_kept_by_status_writes(kubectl, client, tmp_path):
+    assert (await kubectl("apply", "-f", write(tmp_path, "qos.yaml", QOS_POD))).code == 0
+    shown = await kubectl("get", "pod", "qos-demo", "-o", "jsonpath={.status.qosClass}")
+    assert shown.out == "Guaranteed", shown.err  # requests defaulted from the limits
+    pod = await client.get("Pod", "qos-demo")
+    pod.status.Clear()
+    pod.status.phase = "Running"
+    await client.update_status(pod)
+    assert (await client.get("Pod", "qos-demo")).status.qos_class == "Guaranteed"
+    dry = await kubectl("run", "p", "--image=busybox:1.36", "--dry-run=server", "-o", "jsonpath={.status}")
+    assert dry.out == '{"phase":"Pending","qosClass":"BestEffort"}', dry.err
