@@ -64,8 +64,9 @@ def decoder(kind: Kind):
     return decode
 
 
-# The quota admission of an update: (new, old) -> None, or Forbidden, before the write.
-Charge = Callable[[Message, Message], Awaitable[None]]
+# The asynchronous admission of an update (webhooks, quota): (new, old) -> whether it made a change of its own
+# that must be written (a mutating webhook's on an otherwise unchanged object), or Forbidden, before the write.
+Charge = Callable[[Message, Message], Awaitable[bool | None]]
 
 
 @dataclass
@@ -313,7 +314,8 @@ class Registry:
                 continue
             if charge is not None and not change.remove:
                 try:
-                    await charge(change.obj, old)  # a dry run's too: judged, not charged
+                    if await charge(change.obj, old) and not change.write:  # a dry run's too: judged, not charged
+                        change.write = True
                 except errors.Forbidden:
                     if fresh:
                         raise
@@ -415,13 +417,14 @@ class Registry:
         status or another subresource)."""
         charged = kind.namespaced and not subresource
 
-        async def admit(new: Message, old: Message) -> None:
+        async def admit(new: Message, old: Message) -> bool:
             mutated = await self.admission.mutate_by_webhooks(UPDATE, new, old, subresource, dry_run)
             if mutated is not new:
                 self._mutated_update(kind, new, mutated, old, subresource)
             await self.admission.validate_by_webhooks(UPDATE, new, old, subresource, dry_run)
             if charged:
                 await self.quotas.charge(new, old, dry_run=dry_run)
+            return mutated is not new and not dry_run and new != old
         return admit
 
     def _mutated_update(self, kind: Kind, new: Message, mutated: Message, old: Message, subresource: str) -> None:
