@@ -15,6 +15,12 @@ if TYPE_CHECKING:
 # run, even `--help`, and pays for every module imported.
 
 
+def impersonation_headers(user: str = "", groups=(), uid: str = "") -> tuple[tuple[str, str], ...]:
+    """kubectl's `--as`, `--as-group`, `--as-uid` as the Impersonate-* headers it sends."""
+    return (*((("Impersonate-User", user),) if user else ()), *(("Impersonate-Group", g) for g in groups),
+            *((("Impersonate-Uid", uid),) if uid else ()))
+
+
 class CredentialsError(ValueError):
     """A certificate, key or token file is missing or malformed; the message names the file."""
 
@@ -24,14 +30,19 @@ class Credentials(NamedTuple):
     cert_pem: bytes | None = None
     key_pem: bytes | None = None
     token: str | None = None
+    # (header, value) pairs asking to act as someone else (`--as`): see impersonation_headers
+    impersonate: tuple[tuple[str, str], ...] = ()
 
     def channel_credentials(self) -> "grpc.ChannelCredentials":
-        """TLS verifying the server against the cluster CA, presenting the client cert, sending the token."""
+        """TLS verifying the server against the cluster CA, presenting the client cert, sending the token
+        and the Impersonate-* headers (as gRPC metadata) on every call."""
         import grpc
         tls = grpc.ssl_channel_credentials(self.ca_pem, self.key_pem, self.cert_pem)
-        if not self.token:
-            return tls
-        return grpc.composite_channel_credentials(tls, grpc.access_token_call_credentials(self.token))
+        calls = [grpc.access_token_call_credentials(self.token)] if self.token else []
+        if self.impersonate:
+            pairs = tuple((k.lower(), v) for k, v in self.impersonate)  # gRPC metadata keys are lower case
+            calls.append(grpc.metadata_call_credentials(lambda _context, callback: callback(pairs, None)))
+        return grpc.composite_channel_credentials(tls, *calls) if calls else tls
 
     @classmethod
     def from_files(cls, ca: str | os.PathLike, cert: str | os.PathLike | None = None,

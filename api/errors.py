@@ -134,6 +134,18 @@ class Unauthenticated(ApiError, PermissionError):
     reason = "Unauthorized"
 
 
+class WebhookDenied(ApiError):
+    """An admission webhook said no: its Status as it sent it (Kubernetes keeps the webhook's reason, often
+    none, and its code, at least 400)."""
+
+    code = grpc.StatusCode.PERMISSION_DENIED
+    reason = ""
+
+    def __init__(self, message: str, http_code: int = 400, reason: str = ""):
+        super().__init__(message)
+        self.http_code, self.reason = http_code, reason
+
+
 class Internal(ApiError):
     code = grpc.StatusCode.INTERNAL
     reason = "InternalError"

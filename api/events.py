@@ -81,9 +81,15 @@ class EventRecorder:
     def warning(self, obj: Message, reason: str, message: str) -> None:
         self.record(obj, WARNING, reason, message)
 
-    def record(self, obj: Message, type_: str, reason: str, message: str) -> None:
+    def signed(self, component: str) -> "SignedRecorder":
+        """This recorder's writers, with events signed by `component` (each controller of the manager, as
+        Kubernetes' deployment-controller, replicaset-controller...)."""
+        return SignedRecorder(self, component)
+
+    def record(self, obj: Message, type_: str, reason: str, message: str, component: str = "") -> None:
         try:
-            self._queue.put_nowait((time.monotonic(), reference(obj), type_, reason, message, meta.now()))
+            self._queue.put_nowait((time.monotonic(), reference(obj), type_, reason, message, meta.now(),
+                                    component or self.component))
         except asyncio.QueueFull:
             log.warning("event queue full; dropping %s %s for %s", type_, reason, obj.metadata.name)
 
@@ -104,9 +110,9 @@ class EventRecorder:
             finally:
                 self._queue.task_done()
 
-    async def _write(self, ref, type_, reason, message, moment) -> None:
+    async def _write(self, ref, type_, reason, message, moment, component) -> None:
         stamp = meta.format_time(moment)
-        fold_key = (ref.uid, ref.name, type_, reason, message)
+        fold_key = (ref.uid, ref.name, type_, reason, message, component)
         folded = self._recent.get(fold_key)
         if folded is not None and time.monotonic() - folded[1] < FOLD_WINDOW_S:
             event = folded[0]
@@ -123,9 +129,25 @@ class EventRecorder:
             metadata=types_pb2.ObjectMeta(name=f"{ref.name}.{time.time_ns():x}", namespace=namespace),
             involved_object=ref, reason=reason, message=message, type=type_, count=1,
             first_timestamp=stamp, last_timestamp=stamp, event_time=meta.format_micro_time(moment),
-            source=types_pb2.EventSource(component=self.component, host=self.host),
-            reporting_component=self.component, reporting_instance=self.host)
+            source=types_pb2.EventSource(component=component, host=self.host),
+            reporting_component=component, reporting_instance=self.host)
         event = await self.client.create(event)
         if len(self._recent) > 4096:
             self._recent.clear()
         self._recent[fold_key] = (event, time.monotonic())
+
+
+class SignedRecorder:
+    """An EventRecorder's queue and writers under another component's name."""
+
+    def __init__(self, recorder: EventRecorder, component: str):
+        self.recorder, self.component = recorder, component
+
+    def normal(self, obj: Message, reason: str, message: str) -> None:
+        self.recorder.record(obj, NORMAL, reason, message, self.component)
+
+    def warning(self, obj: Message, reason: str, message: str) -> None:
+        self.recorder.record(obj, WARNING, reason, message, self.component)
+
+    def record(self, obj: Message, type_: str, reason: str, message: str) -> None:
+        self.recorder.record(obj, type_, reason, message, self.component)

@@ -284,7 +284,8 @@ def _merge_list(original: Any, patch: list, field: FieldDescriptor | None) -> li
 def _ordered(items: list, order: list, merge_key: str) -> list:
     """`items` in the order `$setElementOrder` gives; items it does not name keep their place after them."""
     def identity(item):
-        return item.get(merge_key) if merge_key and isinstance(item, dict) else item
+        found = item.get(merge_key) if merge_key and isinstance(item, dict) else item
+        return None if isinstance(found, (dict, list)) else found  # an order skiff has no key for: kept as is
     wanted = [identity(o) for o in order]
     rank = {w: i for i, w in enumerate(wanted) if not isinstance(w, (dict, list))}
     named = sorted((i for i in items if identity(i) in rank), key=lambda i: rank[identity(i)])

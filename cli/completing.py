@@ -16,7 +16,7 @@ NODE_VERBS = {"cordon", "uncordon", "drain"}
 VALUES = {"-o": ["json", "yaml", "wide", "name", "jsonpath=", "custom-columns="],
           "--output": ["json", "yaml", "wide", "name", "jsonpath=", "custom-columns="],
           "--dry-run": ["none", "client", "server"], "--type": ["strategic", "merge", "json"]}
-_GLOBAL_VALUED = {"-s", "--server", "--request-timeout", "-n", "--namespace"}
+_GLOBAL_VALUED = {"-s", "--server", "--request-timeout", "-n", "--namespace", "--as", "--as-group", "--as-uid"}
 
 Names = Callable[[str, str], list[str]]  # (kind word, namespace) -> names from the server
 

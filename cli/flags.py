@@ -16,6 +16,11 @@ def common() -> argparse.ArgumentParser:
                    help="the API server (default: the one ~/.skiff/config or $SKIFF_CONFIG names)")
     p.add_argument("--request-timeout", type=duration, metavar="DURATION", default=argparse.SUPPRESS,
                    help="give up on a single request after this long, e.g. 30s, 2m (default 30s)")
+    p.add_argument("--as", dest="as_user", metavar="USER", default=argparse.SUPPRESS,
+                   help="act as this user (or system:serviceaccount:NS:NAME); needs the right to impersonate")
+    p.add_argument("--as-group", action="append", metavar="GROUP", default=argparse.SUPPRESS,
+                   help="with --as: act with this group too; repeatable")
+    p.add_argument("--as-uid", metavar="UID", default=argparse.SUPPRESS, help="with --as: act with this uid")
     return p
 
 

@@ -33,7 +33,7 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
 
 # verbs whose words after `--` are a container's command (exec keeps its own, older handling)
 _COMMAND_AFTER_DASHES = ("create", "run", "debug")
-_VALUED = {"--server", "-s", "--request-timeout", "-n", "--namespace"}
+_VALUED = {"--server", "-s", "--request-timeout", "-n", "--namespace", "--as", "--as-group", "--as-uid"}
 
 
 def verb_in(argv: list[str]) -> str | None:
@@ -101,7 +101,7 @@ def run(parser, args, stdout: TextIO, stderr: TextIO, now=None) -> int:
 
     ctx = None
     try:
-        ctx = Context(config.load(getattr(args, "server", None)), stdout, stderr, parser,
+        ctx = Context(impersonating(config.load(getattr(args, "server", None)), args), stdout, stderr, parser,
                       timeout=getattr(args, "request_timeout", 30.0) or None)
         if now is not None:
             ctx.now = now
@@ -117,6 +117,20 @@ def run(parser, args, stdout: TextIO, stderr: TextIO, now=None) -> int:
     except Exception as e:
         report(e, ctx.server if ctx else "?", stderr)
         return 1
+
+
+def impersonating(config, args):
+    """The config whose credentials also ask to act as `--as` (with `--as-group`, `--as-uid`), as kubectl."""
+    from cli.errors import CliError
+    user, groups, uid = getattr(args, "as_user", ""), getattr(args, "as_group", ()), getattr(args, "as_uid", "")
+    if (groups or uid) and not user:
+        # kubectl's (client-go's) words for it
+        raise CliError(f"requesting uid, groups or user-extra for {user} without impersonating a user")
+    if not user or config.credentials is None:
+        return config
+    from api.credentials import impersonation_headers
+    return config._replace(credentials=config.credentials._replace(
+        impersonate=impersonation_headers(user, groups, uid)))
 
 
 def report(e: Exception, server: str, stderr: TextIO) -> None:

@@ -122,6 +122,8 @@ def get_table(ctx: Context, args: argparse.Namespace) -> int | None:
 def fetch(config, urls: tuple[str, ...], timeout: float | None) -> tuple[list[dict], list[str]] | None:
     """The Table at each URL over one TLS connection, and the server's warnings; None on anything else."""
     credentials = config.credentials
+    if credentials.impersonate:
+        return None  # `--as`: served over gRPC, which sends the Impersonate-* metadata
     headers = {"Accept": f"{TABLE},application/json", "User-Agent": f"skiff/{VERSION}"}
     try:
         tls = ssl.create_default_context(cadata=credentials.ca_pem.decode())

@@ -6,7 +6,6 @@ import argparse
 
 from cli import flags
 from cli.context import Context
-from cli.errors import CliError
 
 HELP = "inspect authorization: `auth can-i VERB RESOURCE` answers yes or no"
 EXAMPLES = """examples:
@@ -31,9 +30,6 @@ def register(subparsers, parents) -> None:
                                     "(pods/log), or a non-resource URL (/version)")
     c.add_argument("name", nargs="?", default="", help="the object's name")
     c.add_argument("--subresource", default="", help="e.g. exec, log, status, scale")
-    c.add_argument("--as", dest="as_user", default="", metavar="USER", help="ask for this user instead")
-    c.add_argument("--as-group", action="append", default=[], metavar="GROUP",
-                   help="with --as: a group of that user; repeatable")
     c.add_argument("-q", "--quiet", action="store_true", help="no output; only the exit code")
     flags.namespace(c, all_namespaces=True)
     c.set_defaults(handler=run)
@@ -60,9 +56,8 @@ def resolve(word: str, subresource: str, name: str) -> tuple[str, str, str, str]
 
 async def run(ctx: Context, args: argparse.Namespace) -> int:
     from proto import api_pb2
-    if args.as_group and not args.as_user:
-        raise CliError("--as-group needs --as")
-    review = api_pb2.AccessReview(verb=args.verb, user=args.as_user, groups=args.as_group)
+    # With --as the question is asked as that user (the Impersonate-* metadata), as kubectl asks it.
+    review = api_pb2.AccessReview(verb=args.verb)
     if args.resource.startswith("/"):
         review.path = args.resource
     else:

@@ -12,17 +12,19 @@ grows only if its class allows expansion), NodeRestriction
 (a node's addresses are the node's to set) and PodSecurity (pods enforce; pod templates warn and audit; a
 namespace tightening its enforce level warns about the pods already in it), for CertificateSigningRequests
 CertificateSubjectRestriction, CertificateApproval and CertificateSigning (auth/certificates.py), then
-ValidatingAdmissionPolicy (the CEL checks of policies and their bindings, vap/). ResourceQuota comes after the chain,
+ValidatingAdmissionPolicy (the CEL checks of policies and their bindings, vap/), and last the admission webhooks
+(webhook/): mutating ones after the built-in mutating plugins, validating ones after the policies. ResourceQuota comes after the chain,
 in the registry: it charges the quota before the write (quotacharge.py).
 What they warn or note goes to the request's context (auth/request.py) for the response and the audit log.
 """
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
 
 from google.protobuf.message import Message
 
-from api import errors, kinds, priority, storage
+from api import errors, kinds, manifest, priority, storage
 from controlplane.apiserver import limitranger, runtimeclass
 from controlplane.apiserver import priority as priority_admission
 from controlplane.apiserver.auth import admission as node_restriction
@@ -34,6 +36,7 @@ from controlplane.apiserver.validation import podwarnings
 from controlplane.apiserver.crd.store import JsonStore
 from controlplane.apiserver.vap import customparams
 from controlplane.apiserver.vap import hook as vap_hook
+from controlplane.apiserver.webhook import dispatch as webhooks
 from proto import types_pb2
 
 CREATE, UPDATE = "create", "update"
@@ -83,6 +86,8 @@ class Admission:
         # custom resources (a policy's params may be one) are read from etcd by `prefetch`, before the chain
         self._policies = vap_hook.PolicyHook(cached, objects_in,
                                              customparams.CustomParams(custom_store) if custom_store else None)
+        # the API server reaches webhook pods through their agents when it has them (service.py sets the tunnel)
+        self.webhooks = webhooks.Webhooks(cached, objects_in)
 
     def _in(self, kind_name: str, namespace: str = "") -> Iterable[Message]:
         return self._objects_in(kinds.BY_NAME[kind_name], namespace)
@@ -101,6 +106,46 @@ class Admission:
                 limitranger.set_defaults(obj, lr)
         elif isinstance(obj, types_pb2.PersistentVolumeClaim):
             self._default_storage_class(obj)
+
+    async def mutate_by_webhooks(self, operation: str, obj: Message, old: Message | None, subresource: str = "",
+                                 dry_run: bool = False) -> Message:
+        """The object as the mutating webhooks leave it (`obj` itself when none changed it)."""
+        if not self._webhooks_may_apply(webhooks.MUTATING, operation, obj, old, subresource):
+            return obj
+        req = replace(vap_hook.request_of(operation, obj, old, subresource, current_user.get()), dry_run=dry_run)
+        changed, outcome = await self.webhooks.mutate(req)
+        self._note_outcome(outcome)
+        if changed is None:
+            return obj
+        try:
+            mutated, _ = manifest.from_dict(changed)
+        except errors.ApiError as e:  # a patch that made the object something else, or broke its fields
+            raise errors.Internal(f"Internal error occurred: the object a mutating webhook returned is not "
+                                  f"valid: {e}") from None
+        if kinds.of(mutated) != kinds.of(obj):
+            raise errors.Internal("Internal error occurred: a mutating webhook changed the kind of the object")
+        return mutated
+
+    def _webhooks_may_apply(self, kind_name: str, operation: str, obj: Message | None, old: Message | None,
+                            subresource: str) -> bool:
+        """Whether any webhook's rules match, judged before the objects are turned into JSON (a pod's status
+        updates pass here often, and few webhooks ask for them)."""
+        if not self.webhooks.configured(kind_name):
+            return False
+        light = vap_hook.request_of(operation, obj, old, subresource, None, with_objects=False)
+        return self.webhooks.any_rule_matches(kind_name, light)
+
+    def calls_validating_webhooks(self) -> bool:
+        """Whether any ValidatingWebhookConfiguration exists (a delete reads its object only then)."""
+        return self.webhooks.configured(webhooks.VALIDATING)
+
+    async def validate_by_webhooks(self, operation: str, obj: Message | None, old: Message | None,
+                                   subresource: str = "", dry_run: bool = False) -> None:
+        """The validating webhooks, after every other validating plugin (they are the slowest)."""
+        if not self._webhooks_may_apply(webhooks.VALIDATING, operation, obj, old, subresource):
+            return
+        req = replace(vap_hook.request_of(operation, obj, old, subresource, current_user.get()), dry_run=dry_run)
+        self._note_outcome(await self.webhooks.validate(req))
 
     async def _runtime_class(self, pod: types_pb2.Pod) -> types_pb2.RuntimeClass | None:
         """The pod's RuntimeClass (None when it names none); Forbidden when it names one that does not exist."""
@@ -216,14 +261,16 @@ class Admission:
         self._validating_policies("delete", None, old, "")
 
     async def validate_custom(self, operation: str, resource, obj: dict | None, old: dict | None,
-                              subresource: str = "") -> None:
+                              subresource: str = "", dry_run: bool = False) -> None:
         """A write of a custom resource (`resource`: its CRD's crd.definitions.Resource; `obj` None on a delete):
-        no built-in plugin knows its kind, the policies judge it."""
+        no built-in plugin knows its kind, the policies and the validating webhooks judge it."""
         meta = (obj if obj is not None else old).get("metadata") or {}
         await self._policies.prefetch(meta.get("namespace", ""))
         req = vap_hook.custom_request(operation, resource.group, resource.version, resource.plural, resource.kind,
                                       obj, old, subresource, current_user.get())
         self._note_outcome(self._policies.judge(req, resource.qualified))
+        if self.webhooks.configured(webhooks.VALIDATING):
+            self._note_outcome(await self.webhooks.validate(replace(req, dry_run=dry_run)))
 
     def _validating_policies(self, operation: str, obj: Message | None, old: Message | None, subresource: str) -> None:
         self._note_outcome(self._policies(operation, obj, old, subresource, current_user.get()))

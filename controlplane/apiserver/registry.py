@@ -64,8 +64,9 @@ def decoder(kind: Kind):
     return decode
 
 
-# The quota admission of an update: (new, old) -> None, or Forbidden, before the write.
-Charge = Callable[[Message, Message], Awaitable[None]]
+# The asynchronous admission of an update (webhooks, quota): (new, old) -> whether it made a change of its own
+# that must be written (a mutating webhook's on an otherwise unchanged object), or Forbidden, before the write.
+Charge = Callable[[Message, Message], Awaitable[bool | None]]
 
 
 @dataclass
@@ -145,6 +146,11 @@ class Registry:
         strategy.prepare_for_create(obj)
         resources.default(obj)
         await self.admission.mutate(obj)
+        mutated = await self.admission.mutate_by_webhooks(CREATE, obj, None, dry_run=dry_run)
+        if mutated is not obj:  # defaulted again, as Kubernetes decodes a patched object
+            obj, m = mutated, mutated.metadata
+            resources.default(obj)
+        strategy.complete_create(obj)
         await self.admission.prefetch(kind, m.namespace)
         problems = resources.validate(obj)
         reservations = self._reservations[kind]
@@ -153,6 +159,7 @@ class Registry:
         if problems:
             raise errors.Invalid.of(f'{kind.name} "{m.name}"', problems)
         self.admission.validate(CREATE, obj, None)
+        await self.admission.validate_by_webhooks(CREATE, obj, None, dry_run=dry_run)
         if kind.namespaced:
             await self._require_open_namespace(m.namespace)
             await self.quotas.charge(obj, dry_run=dry_run)  # last: the charge is made for a write that follows
@@ -307,7 +314,8 @@ class Registry:
                 continue
             if charge is not None and not change.remove:
                 try:
-                    await charge(change.obj, old)  # a dry run's too: judged, not charged
+                    if await charge(change.obj, old) and not change.write:  # a dry run's too: judged, not charged
+                        change.write = True
                 except errors.Forbidden:
                     if fresh:
                         raise
@@ -400,14 +408,39 @@ class Registry:
             return Change(new, remove=deletion.ready_to_remove(strategy, new))
 
         updated, _ = await self._guaranteed_update(kind, key, what, merge, obj.metadata.resource_version,
-                                                   self._update_charge(kind, subresource, dry_run))
+                                                   self._update_admission(kind, subresource, dry_run))
         return updated
 
-    def _update_charge(self, kind: Kind, subresource: str, dry_run: bool) -> "Charge | None":
-        """The quota admission of an update: only the object itself (not its status or another subresource)."""
-        if not kind.namespaced or subresource:
-            return None
-        return lambda new, old: self.quotas.charge(new, old, dry_run=dry_run)
+    def _update_admission(self, kind: Kind, subresource: str, dry_run: bool) -> "Charge":
+        """The asynchronous admission of an update, made just before the write: the mutating webhooks (what they
+        change is validated again), the validating webhooks, then the quota (only of the object itself, not its
+        status or another subresource)."""
+        charged = kind.namespaced and not subresource
+
+        async def admit(new: Message, old: Message) -> bool:
+            mutated = await self.admission.mutate_by_webhooks(UPDATE, new, old, subresource, dry_run)
+            if mutated is not new:
+                self._mutated_update(kind, new, mutated, old, subresource)
+            await self.admission.validate_by_webhooks(UPDATE, new, old, subresource, dry_run)
+            if charged:
+                await self.quotas.charge(new, old, dry_run=dry_run)
+            return mutated is not new and not dry_run and new != old
+        return admit
+
+    def _mutated_update(self, kind: Kind, new: Message, mutated: Message, old: Message, subresource: str) -> None:
+        """`new` becomes what a mutating webhook made of it, defaulted and validated again (in place: the caller
+        writes `new`)."""
+        version, generation = new.metadata.resource_version, new.metadata.generation
+        new.CopyFrom(mutated)
+        new.metadata.resource_version = version
+        new.metadata.generation = generation
+        resources.default(new)
+        if not subresource and hasattr(new, "spec") and new.spec != old.spec:
+            new.metadata.generation = old.metadata.generation + 1
+        problems = resources.validate(new, old, subresource)
+        if problems:
+            raise errors.Invalid.of(f'{kind.name} "{old.metadata.name}"', problems)
+        self.admission.validate(UPDATE, new, old, subresource)
 
     def _merge_update(self, kind: Kind, old: Message, obj: Message, subresource: str, owned: bool = False) -> Message:
         """The object to store when `obj` replaces `old`; `owned`: obj is this call's to change (not a copy)."""
@@ -415,6 +448,7 @@ class Registry:
         if subresource == "status":
             new = meta.copy(old)
             new.status.CopyFrom(obj.status)
+            strategy.prepare_for_status_update(new, old)
             problems = resources.validate(new, old, subresource)
         elif subresource:  # a partial update (_check_subresource made sure the kind has it)
             new = strategy.partial_updates[subresource].take(obj, old)
@@ -497,7 +531,7 @@ class Registry:
             return Change(new, remove=deletion.ready_to_remove(strategy, new))
 
         updated, _ = await self._guaranteed_update(kind, storage_key(kind, namespace, name), what, edited,
-                                                   charge=self._update_charge(kind, subresource, dry_run))
+                                                   charge=self._update_admission(kind, subresource, dry_run))
         return updated
 
     @staticmethod
@@ -530,6 +564,9 @@ class Registry:
         await self.admission.prefetch(kind, namespace)
         if refusal:
             raise errors.Forbidden(f'{kind.resource} "{name}" is forbidden: {refusal}')
+        if self.admission.calls_validating_webhooks():  # webhooks are called once per delete, before it
+            await self.admission.validate_by_webhooks("delete", None, await self.get(kind, namespace, name),
+                                                      dry_run=dry_run)
 
         def mark_or_remove(old: Message) -> Change:
             if precondition_uid and precondition_uid != old.metadata.uid:

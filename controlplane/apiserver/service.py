@@ -1,7 +1,6 @@
 """The gRPC face of the API server: turns requests into registry calls and typed errors into status codes."""
 from __future__ import annotations
 
-import datetime
 import functools
 import inspect
 import logging
@@ -17,18 +16,19 @@ from controlplane.apiserver.auth import resource_attributes as attrs
 from controlplane.apiserver.auth.attributes import Attributes
 from controlplane.apiserver.auth.authorizer import Authorizer
 from controlplane.apiserver.auth.config import Security
-from controlplane.apiserver.auth.grpc_request import caller_credentials
-from controlplane.apiserver.auth import audit, serviceaccount
-from controlplane.apiserver.auth.request import (audit_annotations, current_user, request_attributes,
+from controlplane.apiserver.auth.grpc_request import caller_credentials, impersonation_metadata
+from controlplane.apiserver.auth import audit, impersonation
+from controlplane.apiserver.auth.request import (audit_annotations, current_user, impersonator, request_attributes,
                                                  response_warnings)
 from controlplane.apiserver.auth.user import with_authenticated
-from controlplane.apiserver import eviction
+from controlplane.apiserver import eviction, tokens
 from controlplane.apiserver import metrics
 from controlplane.apiserver.metrics_store import MetricsStore
 from controlplane.apiserver.proxy import AgentProxy
 from controlplane.apiserver.registry import Registry
 from controlplane.apiserver.watchcache import Event
-from proto import api_pb2, api_pb2_grpc, types_pb2
+from controlplane.apiserver.webhook import tunnel
+from proto import api_pb2, api_pb2_grpc
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +144,8 @@ class ApiService(api_pb2_grpc.ApiServicer):
         self.proxy = AgentProxy(registry, security.kubelet_client)
         self.authorizer = Authorizer(registry)
         registry.admission.authorize = self.authorizer.authorize  # admission plugins that ask it (CSR approval)
+        # webhooks of a Service are called at its pods through their agents: the API server may not route to them
+        registry.admission.webhooks.tunnel = functools.partial(tunnel.through_agent, self.proxy)
         metrics.WATCH_CACHES.registries.add(registry)
         self.metrics = MetricsStore(self._cached("Pod"), lambda name: self._cached("Node")("", name))
         # A pod-bound ServiceAccount token stops working when its pod is gone (or replaced).
@@ -152,12 +154,22 @@ class ApiService(api_pb2_grpc.ApiServicer):
             getattr(pods(namespace, name), "metadata", None), "uid", None) == uid
 
     def authenticate(self, context):
+        """The caller, or whom it impersonates (the Impersonate-* metadata) once it may: Forbidden naming the
+        first thing it may not impersonate, as the REST API answers."""
+        impersonator.set(None)
         cert, token = caller_credentials(context)
         user = self.security.authenticator.authenticate(cert, token)
         current_user.set(user)
         audit_annotations.set([])
         response_warnings.set([])
-        return user
+        plan = impersonation.plan(impersonation_metadata(context))
+        if plan is None:
+            return user
+        for check in plan.checks:
+            self.authorizer.check(user, check)
+        impersonator.set(user)
+        current_user.set(plan.user)
+        return plan.user
 
     def authorize(self, attributes: Attributes) -> None:
         """Forbidden unless the authenticated caller of this request may do this."""
@@ -174,10 +186,10 @@ class ApiService(api_pb2_grpc.ApiServicer):
         log = self.security.audit
         if log is None:
             return
-        user = current_user.get()
+        user, caller = current_user.get(), impersonator.get()
         asked = request_attributes.get() if user is not None else None
-        log.record(user, asked or rpc_attributes(rpc, request), audit.HTTP_STATUS.get(code.name, 500), "",
-                   started_wall, time.time(), audit_annotations.get([]), peer)
+        log.record(caller or user, asked or rpc_attributes(rpc, request), audit.HTTP_STATUS.get(code.name, 500), "",
+                   started_wall, time.time(), audit_annotations.get([]), peer, impersonated=user if caller else None)
 
     def _cached(self, kind_name: str):
         """(namespace, name) -> the object in the watch cache, or None: the metrics API's view of pods/nodes."""
@@ -344,48 +356,7 @@ class ApiService(api_pb2_grpc.ApiServicer):
     @_api_call
     async def CreateToken(self, request, context):
         self.authorize(attrs.for_kind("create", "ServiceAccount", request.namespace, request.name, "token"))
-        # The account from the watch cache (resourceVersion "0"): only its uid goes into the token, and the
-        # etcd read this saves was one of the pod start's round trips.
-        sa = await self.registry.get(kinds.BY_NAME["ServiceAccount"], request.namespace or "default", request.name,
-                                     resource_version="0")
-        key = self.security.service_account_key
-        if not key:
-            raise errors.Unavailable("this API server signs no ServiceAccount tokens "
-                                     "(--service-account-signing-key-file)")
-        pod = await self._bound_pod(request, sa)
-        token, expires = serviceaccount.sign(key, self.security.service_account_issuer, sa.metadata.namespace,
-                                             sa.metadata.name, sa.metadata.uid,
-                                             list(request.audiences) or list(self.security.api_audiences),
-                                             request.expiration_seconds or serviceaccount.DEFAULT_EXPIRY_S,
-                                             pod=(pod.metadata.name, pod.metadata.uid) if pod else None)
-        stamp = datetime.datetime.fromtimestamp(expires, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return api_pb2.TokenResponse(token=token, expiration_timestamp=stamp)
-
-    async def _bound_pod(self, request, sa) -> types_pb2.Pod | None:
-        """The pod a TokenRequest binds its token to, checked as Kubernetes does (it exists, with that uid,
-        running as this account; a node asks only for its own pods' tokens: NodeRestriction)."""
-        ref, node = request.bound_object_ref, current_user.get().node_name
-        if not ref.kind:
-            if node:
-                raise errors.Forbidden(f'node "{node}" may only request tokens bound to its pods')
-            return None
-        if ref.kind != "Pod":
-            raise errors.BadRequest(f'cannot bind token to object of kind "{ref.kind}" (Pod only)')
-        pod = self.registry.cached(kinds.BY_NAME["Pod"], sa.metadata.namespace, ref.name)
-        if pod is None or (ref.uid and ref.uid != pod.metadata.uid) or (node and pod.spec.node_name != node):
-            # The watch cache saved an etcd read per pod start; where it may only be behind (a pod created,
-            # re-created or bound a moment ago), etcd judges. A pod the cache still holds a moment after its
-            # deletion gets a token that stops working with it (pod_alive).
-            pod = await self.registry.get(kinds.BY_NAME["Pod"], sa.metadata.namespace, ref.name)
-        if ref.uid and ref.uid != pod.metadata.uid:
-            raise errors.Conflict(f"the UID in the bound object reference ({ref.uid}) does not match the UID in "
-                                  f"record. The object might have been deleted and then recreated")
-        if pod.spec.service_account_name != sa.metadata.name:
-            raise errors.BadRequest(f'cannot bind token for serviceaccount "{sa.metadata.name}" to pod running '
-                                    f'with different serviceaccount name.')
-        if node and pod.spec.node_name != node:
-            raise errors.Forbidden(f'node "{node}" may not request a token bound to pod "{ref.name}" of another node')
-        return pod
+        return await tokens.create_token(self.registry, self.security, request, current_user.get().node_name)
 
     @_api_call
     async def Version(self, request, context):

@@ -252,7 +252,7 @@ async def test_server_side_apply_owns_fields_and_refuses_conflicts(kubectl, clie
     assert (await kubectl("patch", "deploy", "web", "--type", "merge", "-p", '{"spec":{"replicas":5}}')).code == 0
     conflict = await kubectl("apply", "--server-side", "-f", path)
     assert conflict.code == 1
-    assert 'Apply failed with 1 conflict: conflict with "kubectl-patch": .spec.replicas' in conflict.err
+    assert 'Apply failed with 1 conflict: conflict with "kubectl-patch" using apps/v1: .spec.replicas' in conflict.err
     assert (await client.get("Deployment", "web")).spec.replicas == 5
     forced = await kubectl("apply", "--server-side", "--force-conflicts", "-f", path)
     assert forced.code == 0, forced.err

@@ -102,3 +102,23 @@ async def test_watches_the_caller_walks_away_from_are_audited_with_its_address_a
     watches = await eventually(lambda: len(watch_lines()) == 20 and watch_lines(), timeout=10,
                                what="an audit line for each of the 20 watches")
     assert {tuple(e.get("sourceIPs", ())) for e in watches} == {("127.0.0.1",)}
+
+
+async def test_a_grpc_call_as_someone_else_is_audited_with_both_users(apiserver_factory, etcd_server, tmp_path):
+    from api.client import Client
+    from api.credentials import impersonation_headers
+    from tests.fixtures.pki import test_pki
+    log = tmp_path / "audit.log"
+    running = await apiserver_factory([etcd_server.endpoint], audit_log=str(log))
+    credentials = test_pki().credentials("admin")._replace(impersonate=impersonation_headers("jane"))
+    async with Client(running.address, 10, credentials=credentials) as jane:
+        with pytest.raises(errors.Forbidden) as refused:
+            await jane.list("Pod", "default")
+    assert refused.value.message.startswith('pods is forbidden: User "jane" cannot list resource "pods"')
+
+    def janes_line():
+        events = [json.loads(line) for line in log.read_text().splitlines()]
+        return next((e for e in events if e.get("impersonatedUser")), None)
+    event = await eventually(janes_line, timeout=10, what="the impersonated call's audit line")
+    assert (event["user"]["username"], event["impersonatedUser"]["username"], event["responseStatus"]["code"]) == (
+        "kubernetes-admin", "jane", 403)

@@ -193,6 +193,25 @@ async def test_only_those_who_may_impersonate_can_ask_about_others(apiserver_run
     assert 'users "admin" is forbidden: User "nosy" cannot impersonate resource "users"' in refused.err
 
 
+async def test_any_verb_with_as_is_served_as_that_user_over_grpc(client, skiff):
+    refused = await skiff("get", "secrets", "--as", "jane", "--as-group", "devs")
+    assert refused.code == 1
+    assert ('secrets is forbidden: User "jane" cannot list resource "secrets" in API group "" '
+            'in the namespace "default"') in refused.err
+    await client.create(from_yaml("""
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: devs-view, namespace: default}
+subjects: [{kind: Group, name: devs}]
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+"""))
+    async def devs_may_list():
+        return (await skiff("get", "pods", "--as", "jane", "--as-group", "devs")).code == 0
+    await eventually(devs_may_list, 10, 0.1, "the group's binding to take effect")
+    lonely = await skiff("get", "pods", "--as-group", "devs")
+    assert lonely.code == 1 and "without impersonating a user" in lonely.err
+
+
 HOST_PATH_POD = """
 apiVersion: v1
 kind: Pod

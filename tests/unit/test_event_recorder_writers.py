@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from api.events import EventRecorder
+from controlplane.controllers.core.controller import event_source
 from tests.fixtures.objects import pod
 from tests.fixtures.wait import eventually
 
@@ -38,3 +39,31 @@ async def test_a_recorder_has_as_many_writes_in_flight_as_writers():
     finally:
         api.release.set()
         await recorder.stop()
+
+
+class RecordingApi:
+    def __init__(self):
+        self.events = []
+
+    async def create(self, event):
+        self.events.append(event)
+        return event
+
+
+async def test_a_signed_recorder_writes_through_the_same_writers_under_its_own_component():
+    api = RecordingApi()
+    recorder = EventRecorder(api, "controller-manager")
+    recorder.start(writers=1)
+    try:
+        recorder.signed("deployment-controller").normal(pod("a"), "ScalingReplicaSet", "up")
+        recorder.normal(pod("b"), "Other", "x")
+        await eventually(lambda: len(api.events) == 2, 10, what="both events written")
+    finally:
+        await recorder.stop()
+    assert [(e.source.component, e.reporting_component) for e in api.events] == [
+        ("deployment-controller", "deployment-controller"), ("controller-manager", "controller-manager")]
+
+
+def test_controllers_sign_events_as_kubernetes_controllers_do():
+    assert [event_source(n) for n in ("deployment", "replicaset", "replicationcontroller", "disruption")] == [
+        "deployment-controller", "replicaset-controller", "replication-controller", "controllermanager"]

@@ -41,7 +41,7 @@ def test_apply_over_another_managers_field_conflicts_unless_forced():
     entries = [fm.entry("kubectl-patch", "Update", "apps/v1", "t", {("spec", "replicas")})]
     with pytest.raises(fm.ApplyConflict) as e:
         fm.apply(live, _config(2), entries, "kubectl", DEPLOY, False, _merge, "apps/v1", "t")
-    assert str(e.value) == 'Apply failed with 1 conflict: conflict with "kubectl-patch": .spec.replicas'
+    assert str(e.value) == 'Apply failed with 1 conflict: conflict with "kubectl-patch" using apps/v1: .spec.replicas'
     merged, after = fm.apply(live, _config(2), entries, "kubectl", DEPLOY, True, _merge, "apps/v1", "t")
     assert merged["spec"]["replicas"] == 2
     assert [e["manager"] for e in after] == ["kubectl"]
@@ -65,3 +65,16 @@ def test_an_update_takes_the_fields_it_changes():
     after = fm.record_update(entries, "kubectl-scale", {("spec", "replicas")}, "apps/v1", "t")
     owned = {e["manager"]: fm.from_fields_v1(e["fieldsV1"]) for e in after}
     assert owned == {"kubectl": {("spec", "paused")}, "kubectl-scale": {("spec", "replicas")}}
+
+
+def test_several_conflicts_are_grouped_under_each_manager_as_kubernetes_prints_them():
+    conflicts = [('"b" using v1', ("data", "x")), ('"a"', ("data", "y")), ('"b" using v1', ("data", "z"))]
+    assert fm.conflict_message(conflicts) == ('Apply failed with 3 conflicts: conflicts with "a":\n- .data.y\n'
+                                              'conflicts with "b" using v1:\n- .data.x\n- .data.z')
+
+
+def test_a_manager_is_named_with_its_api_version_when_it_updated_and_alone_when_it_applied():
+    assert fm.manager_text(fm.entry("kubectl-edit", "Update", "apps/v1", "t", set())) == '"kubectl-edit" using apps/v1'
+    assert fm.manager_text(fm.entry("kubectl", "Apply", "apps/v1", "t", set())) == '"kubectl"'
+    status = {**fm.entry("kubelet", "Update", "v1", "t", set()), "subresource": "status"}
+    assert fm.manager_text(status) == '"kubelet" with subresource "status" using v1'

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from controlplane.apiserver.auth.attributes import Attributes
-from controlplane.apiserver.auth.user import UserInfo
+from controlplane.apiserver.auth.user import UserInfo, user_info_dict
 
 LEVELS = ("None", "Metadata", "Request", "RequestResponse")
 # Without a policy every request is logged at Metadata level.
@@ -103,15 +103,16 @@ class Policy:
 
 
 def event(user: UserInfo | None, attrs: Attributes, level: str, code: int, reason: str, started: float,
-          now: float, annotations: list[str] = (), source_ip: str = "") -> dict:
+          now: float, annotations: list[str] = (), source_ip: str = "", impersonated: UserInfo | None = None) -> dict:
     """One audit.k8s.io/v1 Event (at Metadata level: no request or response bodies). A request refused
     before anyone was identified (`user` None) has an empty user and stops at ResponseStarted, as Kubernetes
-    records a failed authentication."""
+    records a failed authentication. `impersonated`: whom the caller acted as (Impersonate-User)."""
     def stamp(t: float) -> str:
         return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).isoformat(timespec="microseconds")
     e: dict = {"kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": level, "auditID": str(uuid.uuid4()),
                "stage": "ResponseComplete" if user is not None else "ResponseStarted", "verb": attrs.verb,
-               "user": {"username": user.name, "groups": list(user.groups)} if user is not None else {},
+               "user": user_info_dict(user) if user is not None else {},
+               **({"impersonatedUser": user_info_dict(impersonated)} if impersonated is not None else {}),
                **({"sourceIPs": [source_ip]} if source_ip else {}),
                "responseStatus": {"code": code, **({"reason": reason} if reason else {})},
                "requestReceivedTimestamp": stamp(started), "stageTimestamp": stamp(now),
@@ -140,13 +141,15 @@ class AuditLog:
         self._file = open(path, "a", buffering=1)
 
     def record(self, user: UserInfo | None, attrs: Attributes | None, code: int, reason: str, started: float,
-               now: float, annotations: list[str] = (), source_ip: str = "") -> None:
-        """`user` None: refused as Unauthenticated; `attrs` None: not even the request could be read."""
+               now: float, annotations: list[str] = (), source_ip: str = "",
+               impersonated: UserInfo | None = None) -> None:
+        """`user` None: refused as Unauthenticated; `attrs` None: not even the request could be read;
+        `impersonated`: whom the caller acted as."""
         if attrs is None:
             return
         level = self.policy.level_for(user, attrs)
         if level != "None":
-            line = event(user, attrs, level, code, reason, started, now, annotations, source_ip)
+            line = event(user, attrs, level, code, reason, started, now, annotations, source_ip, impersonated)
             self._file.write(json.dumps(line) + "\n")
 
     def close(self) -> None:

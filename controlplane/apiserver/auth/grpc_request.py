@@ -1,4 +1,5 @@
-"""What a gRPC request carries about its caller: the verified client certificate and a bearer token."""
+"""What a gRPC request carries about its caller: the verified client certificate, a bearer token and whom
+it asks to act as (the Impersonate-* headers, as metadata)."""
 from __future__ import annotations
 
 import grpc
@@ -19,3 +20,9 @@ def caller_credentials(context: grpc.aio.ServicerContext) -> tuple[bytes | None,
             token = bearer_token(value if isinstance(value, str) else value.decode(errors="replace"))
             break
     return cert, token
+
+
+def impersonation_metadata(context: grpc.aio.ServicerContext) -> list[tuple[str, str]]:
+    """The Impersonate-* entries of the call's metadata, as (name, value) pairs (a name once per value)."""
+    return [(key, value if isinstance(value, str) else value.decode(errors="replace"))
+            for key, value in context.invocation_metadata() or () if key.startswith("impersonate-")]

@@ -9,6 +9,8 @@ import contextvars
 from controlplane.apiserver.auth.user import UserInfo
 
 current_user: contextvars.ContextVar[UserInfo | None] = contextvars.ContextVar("current_user", default=None)
+# Who authenticated, when the request acts as someone else (impersonation; current_user is then that someone).
+impersonator: contextvars.ContextVar[UserInfo | None] = contextvars.ContextVar("impersonator", default=None)
 # What admission noted for the audit log about this request: Pod Security "audit" mode's violations (text) and
 # other plugins' annotations as (key, value) pairs (a ValidatingAdmissionPolicy's auditAnnotations).
 audit_annotations: contextvars.ContextVar[list[str | tuple[str, str]]] = contextvars.ContextVar("audit_annotations")

@@ -16,6 +16,7 @@ class UserInfo:
     name: str
     groups: tuple[str, ...] = ()
     uid: str = ""
+    extra: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (key, values): only an impersonated user has any
 
     @property
     def node_name(self) -> str:
@@ -37,3 +38,10 @@ def with_authenticated(name: str, groups, uid: str = "") -> UserInfo:
     """Every authenticated caller is also in system:authenticated, as in Kubernetes."""
     groups = tuple(dict.fromkeys([*groups, AUTHENTICATED]))
     return UserInfo(name, groups, uid)
+
+
+def user_info_dict(user: UserInfo) -> dict:
+    """authentication.k8s.io/v1 UserInfo (audit events, SelfSubjectReview), empty fields left out as
+    Kubernetes writes them."""
+    return {"username": user.name, **({"uid": user.uid} if user.uid else {}), "groups": list(user.groups),
+            **({"extra": {k: list(v) for k, v in user.extra}} if user.extra else {})}

@@ -304,7 +304,8 @@ class CustomResources:
         if resource.namespaced:
             await self._require_namespace(namespace)
         if self.admission is not None:
-            await self.admission.validate_custom("create", resource, obj, None)
+            await self.admission.validate_custom("create", resource, obj, None,
+                                                 dry_run=codec.dry_run(request.query))
         if resource is CRD_RESOURCE:
             obj = await self._accept(obj)
         if codec.dry_run(request.query):
@@ -355,7 +356,8 @@ class CustomResources:
                     raise errors.Invalid.of(f'{definitions.KIND}.{definitions.GROUP} "{name}"', changes)
                 new = await self._accept(new)
             if self.admission is not None and new != old:
-                await self.admission.validate_custom("update", resource, new, old, sub)
+                await self.admission.validate_custom("update", resource, new, old, sub,
+                                                     dry_run=codec.dry_run(request.query))
             if codec.dry_run(request.query) or new == old:
                 return self._respond(request, resource, old if new == old else new, 200, warnings)
             rv = int(old["metadata"]["resourceVersion"])
@@ -434,7 +436,7 @@ class CustomResources:
                 merged, entries = fieldmanager.apply(old, config, entries, manager, None, force, _deep_merge,
                                                      resource.api_version, meta.now_text())
             except fieldmanager.ApplyConflict as e:
-                causes = [{"reason": "FieldManagerConflict", "message": f'conflict with "{m}"',
+                causes = [{"reason": "FieldManagerConflict", "message": f"conflict with {m}",
                            "field": fieldmanager.path_text(p)} for m, p in e.conflicts]
                 raise RestError("Conflict", str(e), causes) from None
             merged["metadata"]["managedFields"] = entries
@@ -451,7 +453,8 @@ class CustomResources:
             if unmet:
                 raise errors.Conflict(unmet)
             if self.admission is not None:
-                await self.admission.validate_custom("delete", resource, None, old)
+                await self.admission.validate_custom("delete", resource, None, old,
+                                                     dry_run=codec.dry_run(request.query))
             if codec.dry_run(request.query):
                 return self._respond(request, resource, old)
             rv = int(old["metadata"]["resourceVersion"])

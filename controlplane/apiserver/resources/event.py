@@ -7,8 +7,11 @@ from proto import types_pb2
 
 
 class EventStrategy(Strategy):
+    # Kubernetes' set: `kubectl events --for kind/name` selects by involvedObject.apiVersion too
     selectable_fields = COMMON_FIELDS + ("involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
-                                         "involvedObject.uid", "reason", "type", "source")
+                                         "involvedObject.uid", "involvedObject.apiVersion",
+                                         "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason",
+                                         "reportingComponent", "type", "source")
     sample = {"metadata": {"name": "sample.1"}, "involvedObject": {"kind": "Pod", "name": "web"},
               "reason": "Sampled", "message": "a sample event"}
 

@@ -2,7 +2,7 @@
 node's agent stops the containers, then confirms), and watched by node (`spec.nodeName`)."""
 from __future__ import annotations
 
-from api import errors, meta, podstatus
+from api import errors, meta, podstatus, qos
 from controlplane.apiserver import apparmor, defaults
 from controlplane.apiserver.resources.strategy import COMMON_FIELDS, PartialUpdate, Strategy, Subresource
 from controlplane.apiserver.validation import ephemeral, pods
@@ -54,6 +54,14 @@ class PodStrategy(Strategy):
         if pod.spec.scheduling_gates:  # Kubernetes' applySchedulingGatedCondition: why it waits, from the start
             meta.set_condition(pod.status.conditions, "PodScheduled", "False", SCHEDULING_GATED,
                                "Scheduling is blocked due to non-empty scheduling gates")
+
+    def complete_create(self, pod: types_pb2.Pod) -> None:
+        pod.status.qos_class = qos.pod_qos(pod)  # from the requests and limits admission left (LimitRanger's)
+
+    def prepare_for_status_update(self, new: types_pb2.Pod, old: types_pb2.Pod) -> None:
+        # The class is fixed at creation; an agent's status write that leaves it out keeps it (as Kubernetes).
+        if not new.status.qos_class:
+            new.status.qos_class = old.status.qos_class
 
     def prepare_for_update(self, new: types_pb2.Pod, old: types_pb2.Pod) -> None:
         # Kubernetes' Priority admission on update: what it resolved on create stays when a write leaves it out

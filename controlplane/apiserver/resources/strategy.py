@@ -122,6 +122,13 @@ class Strategy:
     def prepare_for_update(self, new: Message, old: Message) -> None:
         """Carry the server-owned fields of `old` into `new` (status is carried already)."""
 
+    def prepare_for_status_update(self, new: Message, old: Message) -> None:
+        """Carry what a status write may leave out but not change (a Pod's qosClass) from `old` into `new`."""
+
+    def complete_create(self, obj: Message) -> None:
+        """Set what the server derives from the admitted object on a create (after defaults and mutating
+        admission, as Kubernetes' PrepareForCreate runs after them)."""
+
     def default(self, obj: Message) -> None:
         """Fill the fields a user may leave out, in place (Kubernetes' SetDefaults_<Kind>)."""
 

@@ -62,7 +62,7 @@ async def serve(request: web.Request, handlers, target: Target) -> web.StreamRes
                 current, config, entries, manager, descriptor, force,
                 lambda a, b: patch.strategic_merge(a, b, descriptor), kind.api_version, meta.now_text())
         except fieldmanager.ApplyConflict as e:
-            causes = [{"reason": "FieldManagerConflict", "message": f'conflict with "{m}"',
+            causes = [{"reason": "FieldManagerConflict", "message": f"conflict with {m}",
                        "field": fieldmanager.path_text(p)} for m, p in e.conflicts]
             raise RestError("Conflict", str(e), causes) from None
         obj, found = codec.decode(codec.with_managed_fields(merged, entries), kind, validation)

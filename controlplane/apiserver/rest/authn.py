@@ -1,7 +1,8 @@
 """Who is calling the REST API and whether they may: the verified client certificate or bearer token,
 through the same Authenticator as the gRPC listeners (else 401 Unauthorized), then the same authorizer,
-judging what the URL asks (requestinfo.py; else 403 Forbidden in Kubernetes' words). Every request,
-refused ones included, is one line in the audit log, as a gRPC request is.
+judging what the URL asks (requestinfo.py; else 403 Forbidden in Kubernetes' words), as whom the
+Impersonate-* headers name when the caller may impersonate them. Every request, refused ones included,
+is one line in the audit log, as a gRPC request is.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from aiohttp import web
 
 from api import errors
 from controlplane.apiserver.auth.attributes import Attributes
+from controlplane.apiserver.auth import impersonation
 from controlplane.apiserver.auth.authn import Authenticator, bearer_token
 from controlplane.apiserver.auth.request import audit_annotations, current_user, request_attributes, response_warnings
 from controlplane.apiserver.rest import requestinfo, tls
@@ -38,7 +40,7 @@ def middleware(authenticator: Authenticator, authorizer=None, audit=None):
     async def authenticate(request: web.Request, handler):
         if request.path in OPEN_PATHS:
             return await handler(request)
-        started, code, user = time.time(), 500, None
+        started, code, user, acting = time.time(), 500, None, None
         attrs = attributes(request)
         # Each aiohttp request runs in its own task: these are per request, as for gRPC.
         request_attributes.set(attrs)
@@ -54,10 +56,27 @@ def middleware(authenticator: Authenticator, authorizer=None, audit=None):
                 response = _refusal(e)
                 code = response.status
                 return response
-            current_user.set(user)  # admission and audit read the caller from here, as for gRPC
+            try:
+                plan = impersonation.plan(request.headers.items())
+            except errors.Internal as e:
+                response = _refusal(e)
+                code = response.status
+                return response
+            acting = user
+            if plan is not None:
+                for check in plan.checks if authorizer is not None else ():
+                    try:
+                        authorizer.check(user, check)
+                    except errors.Forbidden as e:
+                        response = _refusal(e, check)
+                        code = response.status
+                        return response
+                acting = plan.user
+            # RBAC, admission, the access reviews and audit see whom the request acts as, as in Kubernetes
+            current_user.set(acting)
             if authorizer is not None:
                 try:
-                    authorizer.check(user, attrs)
+                    authorizer.check(acting, attrs)
                 except errors.Forbidden as e:
                     response = _refusal(e, attrs)
                     code = response.status
@@ -70,5 +89,6 @@ def middleware(authenticator: Authenticator, authorizer=None, audit=None):
             raise
         finally:
             if audit is not None:
-                audit.record(user, attrs, code, "", started, time.time(), notes, request.remote or "")
+                audit.record(user, attrs, code, "", started, time.time(), notes, request.remote or "",
+                             impersonated=acting if acting is not user else None)
     return authenticate

@@ -18,9 +18,9 @@ _ALL = {"Pod", "ReplicationController", "Service", "DaemonSet", "Deployment", "R
 _SUB_VERBS = {"status": ["get", "patch", "update"], "scale": ["get", "patch", "update"],
               "ephemeralcontainers": ["get", "patch", "update"], "approval": ["get", "patch", "update"],
               "binding": ["create"], "eviction": ["create"], "log": ["get"], "exec": ["create", "get"],
-              "attach": ["create", "get"], "portforward": ["create", "get"]}
+              "attach": ["create", "get"], "portforward": ["create", "get"], "token": ["create"]}
 _SUB_KINDS = {"scale": ("autoscaling", "v1", "Scale"), "binding": ("", "v1", "Binding"),
-              "eviction": ("policy", "v1", "Eviction")}
+              "eviction": ("policy", "v1", "Eviction"), "token": ("authentication.k8s.io", "v1", "TokenRequest")}
 
 
 def _all_group_versions() -> list[str]:

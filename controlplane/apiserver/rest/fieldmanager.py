@@ -195,11 +195,27 @@ class ApplyConflict(Exception):
 
 
 def conflict_message(conflicts: list[tuple[str, Path]]) -> str:
-    lines = [f'conflict with "{manager}": {path_text(path)}' for manager, path in conflicts]
-    noun = "conflict" if len(conflicts) == 1 else "conflicts"
-    if len(lines) == 1:
-        return f"Apply failed with 1 conflict: {lines[0]}"
-    return f"Apply failed with {len(conflicts)} {noun}: " + "\n".join(lines)
+    """Kubernetes' text: one conflict on one line; several grouped under each manager, managers sorted.
+    Each manager is as `manager_text` prints it."""
+    if len(conflicts) == 1:
+        manager, path = conflicts[0]
+        return f"Apply failed with 1 conflict: conflict with {manager}: {path_text(path)}"
+    lines: list[str] = []
+    for manager in sorted({m for m, _ in conflicts}):
+        lines.append(f"conflicts with {manager}:")
+        lines += [f"- {path_text(p)}" for m, p in conflicts if m == manager]
+    return f"Apply failed with {len(conflicts)} conflicts: " + "\n".join(lines)
+
+
+def manager_text(e: Entry) -> str:
+    """A manager as a conflict names it: `"kubectl" using apps/v1` for an Update (the API version it wrote
+    with; Kubernetes leaves the time out of a manager's identity), `"kubectl"` for an Apply."""
+    text = json.dumps(e["manager"])
+    if e.get("subresource"):
+        text += f" with subresource {json.dumps(e['subresource'])}"
+    if e.get("operation") == "Update":
+        text += f" using {e.get('apiVersion', '')}"
+    return text
 
 
 def apply(live: dict, config: dict, entries: list[Entry], manager: str, descriptor: Descriptor, force: bool,
@@ -218,7 +234,7 @@ def apply(live: dict, config: dict, entries: list[Entry], manager: str, descript
             mine_before = owned
         else:
             others.append((e, owned))
-    conflicts = sorted((e["manager"], p) for e, owned in others for p in wanted & owned
+    conflicts = sorted((manager_text(e), p) for e, owned in others for p in wanted & owned
                        if get(live, p) != get(config, p))
     if conflicts and not force:
         raise ApplyConflict(conflicts)

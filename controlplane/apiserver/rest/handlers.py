@@ -12,8 +12,8 @@ from aiohttp import web
 from google.protobuf.message import Message
 
 from api import errors, kinds, manifest
-from controlplane.apiserver import eviction, resources
-from controlplane.apiserver.auth.request import response_warnings
+from controlplane.apiserver import eviction, resources, tokens
+from controlplane.apiserver.auth.request import current_user, response_warnings
 from controlplane.apiserver.crd import openapi as custom_openapi
 from controlplane.apiserver.crd import rest as custom_rest
 from controlplane.apiserver.crd.rest import CustomResources
@@ -22,7 +22,7 @@ from controlplane.apiserver.rest import codec, deleteoptions, discovery, k8sprot
 from controlplane.apiserver.rest import served as served_api
 from controlplane.apiserver.rest.status import RestError, from_error, success
 from controlplane.apiserver.rest.watch import serve_watch
-from proto import types_pb2
+from proto import api_pb2, types_pb2
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +71,10 @@ def _int(query, name: str) -> int | None:
 class Handlers:
     """One instance per server: the registry, the agent proxy (logs, exec) and the version to report."""
 
-    def __init__(self, registry: Registry, proxy, skiff_version: str, metrics=None, authorizer=None):
+    def __init__(self, registry: Registry, proxy, skiff_version: str, metrics=None, authorizer=None,
+                 security=None):
         self.registry = registry
+        self.security = security  # the ServiceAccount token signing key and issuer (serviceaccounts/token)
         self.proxy = proxy
         self.skiff_version = skiff_version
         self.metrics = metrics  # the MetricsStore behind metrics.k8s.io, when served
@@ -85,7 +87,6 @@ class Handlers:
         if self.authorizer is None:
             return True, "no authorization is configured: every authenticated request is allowed"
         from controlplane.apiserver.auth.attributes import Attributes
-        from controlplane.apiserver.auth.request import current_user
         res, non = spec.get("resourceAttributes") or {}, spec.get("nonResourceAttributes") or {}
         if res:
             attrs = Attributes(res.get("verb", ""), res.get("group", ""), res.get("resource", ""),
@@ -94,6 +95,13 @@ class Handlers:
             attrs = Attributes(non.get("verb", ""), path=non.get("path", ""))
         decision = self.authorizer.authorize(current_user.get(), attrs)
         return decision.allowed, decision.reason
+
+    def rules_for(self, user, namespace: str) -> list:
+        """The RBAC rules bound to `user` in `namespace` and cluster-wide (SelfSubjectRulesReview)."""
+        from controlplane.apiserver.rest.self_reviews import EVERYTHING
+        if self.authorizer is None:
+            return [EVERYTHING]
+        return [rule for rules in self.authorizer.index().rules_for(user, namespace) for rule in rules]
 
     # ------------------------------------------------------------ discovery and OpenAPI
 
@@ -179,6 +187,10 @@ class Handlers:
             return await streams.serve(request, self, target)
         if sub == "scale":
             return await self._scale(request, target)
+        if sub == "token":
+            if method != "POST":
+                raise RestError("MethodNotAllowed", f"{method} is not supported on {target.resource}/{sub}")
+            return await self._token(request, target)
         if sub in ("binding", "eviction"):
             if method != "POST":
                 raise RestError("MethodNotAllowed", f"{method} is not supported on {target.resource}/{sub}")
@@ -339,6 +351,38 @@ class Handlers:
         await self.registry.bind(binding)
         return json_response(success({}), 201)
 
+    async def _token(self, request, target):
+        """authentication.k8s.io/v1 TokenRequest, as `kubectl create token` posts it: the gRPC API's CreateToken."""
+        raw = await request.read()
+        data = k8sproto.body(request.headers.get("Content-Type", ""), raw, k8sproto.token_request)
+        data = data if data is not None else codec.parse_json(raw)
+        if not isinstance(data, dict) or data.get("kind", "TokenRequest") != "TokenRequest":
+            raise RestError("BadRequest", "the body must be an authentication.k8s.io/v1 TokenRequest")
+        spec = data.get("spec") or {}
+        expiration = spec.get("expirationSeconds") or 3600  # Kubernetes' default: an hour
+        problem = token_duration_problem(expiration)
+        if problem:
+            raise RestError("Invalid", f'TokenRequest.authentication.k8s.io "{target.name}" is invalid: '
+                                       f'spec.expirationSeconds: Invalid value: {expiration}: {problem}',
+                            [{"reason": "FieldValueInvalid", "message": f"Invalid value: {expiration}: {problem}",
+                              "field": "spec.expirationSeconds"}])
+        ref = spec.get("boundObjectRef") or {}
+        asked = api_pb2.TokenRequest(
+            namespace=target.namespace or "default", name=target.name, audiences=spec.get("audiences") or [],
+            expiration_seconds=expiration,
+            bound_object_ref=api_pb2.BoundObjectReference(**{k: str(ref.get(j, "")) for k, j in (
+                ("kind", "kind"), ("api_version", "apiVersion"), ("name", "name"), ("uid", "uid"))}))
+        if self.security is None:
+            raise RestError("ServiceUnavailable", "this API server signs no ServiceAccount tokens")
+        user = current_user.get()
+        answer = await tokens.create_token(self.registry, self.security, asked, user.node_name if user else "")
+        out = {"kind": "TokenRequest", "apiVersion": "authentication.k8s.io/v1",
+               "metadata": {"name": target.name, "namespace": asked.namespace, "creationTimestamp": None},
+               "spec": {"audiences": list(asked.audiences) or list(self.security.api_audiences),
+                        "expirationSeconds": expiration, "boundObjectRef": ref or None},
+               "status": {"token": answer.token, "expirationTimestamp": answer.expiration_timestamp}}
+        return json_response(out, 201)
+
     async def _evict(self, request, target):
         """policy/v1 Eviction, as `kubectl drain` posts it: the registry's eviction (controlplane/apiserver/eviction.py)."""
         raw = await request.read()
@@ -353,6 +397,15 @@ class Handlers:
         await eviction.evict(self.registry, target.namespace or "default", target.name, options["grace_period"],
                              codec.dry_run(request.query))
         return json_response(success({"name": target.name, "kind": "pods"}), 201)
+
+
+def token_duration_problem(seconds) -> str:
+    """Kubernetes' bounds on a TokenRequest's expirationSeconds: ten minutes to 2^32 seconds."""
+    if not isinstance(seconds, int) or seconds < 600:
+        return "may not specify a duration less than 10 minutes"
+    if seconds > 1 << 32:
+        return "may not specify a duration larger than 2^32 seconds"
+    return ""
 
 
 def _not_found() -> web.Response:

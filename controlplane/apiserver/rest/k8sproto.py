@@ -77,6 +77,12 @@ def access_review_spec(raw: bytes) -> dict:
     return out
 
 
+def rules_review_spec(raw: bytes) -> dict:
+    """The spec of a SelfSubjectRulesReview in its JSON form: namespace 1."""
+    spec = _fields(_fields(raw).get(2, [b""])[0])
+    return {"namespace": _text(spec, 1)} if _text(spec, 1) else {}
+
+
 def _int(fields: dict[int, list], number: int) -> int | None:
     value = fields.get(number, [None])[0]
     if value is None:
@@ -111,6 +117,20 @@ def eviction(raw: bytes) -> dict:
     if 2 in fields:
         out["deleteOptions"] = delete_options(fields[2][0])
     return out
+
+
+def token_request(raw: bytes) -> dict:
+    """authentication.k8s.io/v1 TokenRequest: spec 2 (audiences 1, boundObjectRef 3 (kind 1, apiVersion 2,
+    name 3, uid 4), expirationSeconds 4)."""
+    spec = _fields(_fields(raw).get(2, [b""])[0])
+    out: dict = {"audiences": [a.decode() for a in spec.get(1, [])]}
+    if 4 in spec:
+        out["expirationSeconds"] = _int(spec, 4)
+    if 3 in spec:
+        ref = _fields(spec[3][0])
+        out["boundObjectRef"] = {k: _text(ref, i) for i, k in enumerate(("kind", "apiVersion", "name", "uid"), 1)
+                                 if _text(ref, i)}
+    return {"kind": "TokenRequest", "spec": out}
 
 
 def body(content_type: str, data: bytes, read) -> dict | None:

@@ -25,13 +25,16 @@ def subresources(kind: Kind) -> tuple[str, ...]:
     out += [s for s in (*strategy.subresources, *strategy.partial_updates) if s not in out]
     if kind.name == "Pod":
         out += POD_ONLY
+    if kind.name == "ServiceAccount":
+        out.append("token")  # TokenRequest: `kubectl create token`
     return tuple(out)
 
 
 def group_versions() -> dict[str, list[Kind]]:
     """Every served groupVersion ("v1", "apps/v1", ...) and its kinds, core first."""
     out: dict[str, list[Kind]] = {}
-    for kind in sorted(kinds.KINDS, key=lambda k: ("/" in k.api_version, k.api_version)):
+    # resources by name within a groupVersion, as Kubernetes' discovery lists them (`kubectl get all` order)
+    for kind in sorted(kinds.KINDS, key=lambda k: ("/" in k.api_version, k.api_version, k.plural)):
         out.setdefault(kind.api_version, []).append(kind)
     return out
 
@@ -51,6 +54,8 @@ EXTRA: tuple[Served, ...] = (
     Served("metrics.k8s.io/v1beta1", "nodes", "NodeMetrics", False, ("get", "list")),
     Served("metrics.k8s.io/v1beta1", "pods", "PodMetrics", True, ("get", "list")),
     Served("authorization.k8s.io/v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", False, ("create",)),
+    Served("authorization.k8s.io/v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", False, ("create",)),
+    Served("authentication.k8s.io/v1", "selfsubjectreviews", "SelfSubjectReview", False, ("create",)),  # auth whoami
     # `kubectl autoscale` creates in v1; stored as v2 (rest/autoscaling_v1.py converts), changed in v2
     Served("autoscaling/v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler", True, ("create", "get", "list")),
 )

@@ -1,5 +1,6 @@
 """Resources served without being stored: the metrics API (`metrics.k8s.io/v1beta1`, for `kubectl top`)
-from the API server's in-memory MetricsStore, SelfSubjectAccessReview (`kubectl auth can-i`), and creates
+from the API server's in-memory MetricsStore, the self reviews (`kubectl auth can-i [--list]`, `kubectl auth
+whoami`), and creates
 of autoscaling/v1 HorizontalPodAutoscalers (`kubectl autoscale`), stored as v2.
 """
 from __future__ import annotations
@@ -9,7 +10,9 @@ import dataclasses
 from aiohttp import web
 
 from api import kinds, manifest
-from controlplane.apiserver.rest import autoscaling_v1, codec, k8sproto, managers
+from controlplane.apiserver.auth.request import current_user
+from controlplane.apiserver.auth.user import UserInfo, user_info_dict
+from controlplane.apiserver.rest import autoscaling_v1, codec, k8sproto, managers, self_reviews
 from controlplane.apiserver.rest.paths import Served, Target
 from controlplane.apiserver.rest.status import RestError
 
@@ -55,6 +58,14 @@ async def serve(request: web.Request, handlers, target: Target, served: Served) 
         if request.method != "POST" or target.name:
             raise RestError("MethodNotAllowed", "selfsubjectaccessreviews only take create (POST)")
         return await access_review(request, handlers)
+    if served.kind == "SelfSubjectReview":
+        if request.method != "POST" or target.name:
+            raise RestError("MethodNotAllowed", "selfsubjectreviews only take create (POST)")
+        return self_subject_review(current_user.get())
+    if served.kind == "SelfSubjectRulesReview":
+        if request.method != "POST" or target.name:
+            raise RestError("MethodNotAllowed", "selfsubjectrulesreviews only take create (POST)")
+        return await rules_review(request, handlers)
     if request.method != "GET":
         raise RestError("MethodNotAllowed", f"{served.plural}.metrics.k8s.io are read-only")
     store, q = handlers.metrics, request.query
@@ -99,6 +110,13 @@ async def autoscaler_v1(request: web.Request, handlers, target: Target) -> dict:
     return autoscaling_v1.from_v2(codec.encode(created))
 
 
+def self_subject_review(user) -> dict:
+    """`kubectl auth whoami`: who the server takes the caller to be (after impersonation), as Kubernetes
+    answers it. The request has nothing to read: its spec is empty."""
+    return {"kind": "SelfSubjectReview", "apiVersion": "authentication.k8s.io/v1",
+            "metadata": {"creationTimestamp": None}, "status": {"userInfo": user_info_dict(user)}}
+
+
 async def access_review(request: web.Request, handlers) -> dict:
     """Answers whether the caller may do what the review asks. Until authorization exists everything is
     allowed, and the answer says so."""
@@ -116,3 +134,16 @@ async def access_review(request: web.Request, handlers) -> dict:
     return {"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1",
             "metadata": {"creationTimestamp": None}, "spec": spec,
             "status": {"allowed": allowed, "reason": reason}}
+
+
+async def rules_review(request: web.Request, handlers) -> dict:
+    """`kubectl auth can-i --list`: the rules bound to the caller in the review's namespace."""
+    body = await request.read()
+    data = k8sproto.body(request.headers.get("Content-Type", ""), body,
+                         lambda raw: {"kind": "SelfSubjectRulesReview", "spec": k8sproto.rules_review_spec(raw)})
+    data = data if data is not None else (codec.parse_json(body) if body.strip() else {})
+    if not isinstance(data, dict) or data.get("kind", "SelfSubjectRulesReview") != "SelfSubjectRulesReview":
+        raise RestError("BadRequest", "the body must be an authorization.k8s.io/v1 SelfSubjectRulesReview")
+    namespace = (data.get("spec") or {}).get("namespace", "")
+    user = current_user.get() or UserInfo("system:anonymous")
+    return self_reviews.rules_review(handlers.rules_for(user, namespace), namespace)

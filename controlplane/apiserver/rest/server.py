@@ -63,7 +63,7 @@ async def start(registry: Registry, proxy, listen: str, skiff_version: str, max_
     client certificates of the cluster CA or bearer tokens, as `security` says."""
     host, _, port = listen.rpartition(":")
     context: ssl.SSLContext = tls.server_context(security.serving_cert, security.serving_key, security.client_ca)
-    handlers = Handlers(registry, proxy, skiff_version, metrics, authorizer)
+    handlers = Handlers(registry, proxy, skiff_version, metrics, authorizer, security)
     app = build_app(handlers, max_request_bytes, security.authenticator, authorizer, security.audit)
     # handler_cancellation: a watch whose client went away ends at once instead of at its next event.
     runner = web.AppRunner(app, handler_cancellation=True, access_log=None)

@@ -59,6 +59,12 @@ def from_error(error: Exception, details: dict | None = None) -> tuple[int, dict
         if error.causes:
             details["causes"] = error.causes
         return status(error.reason, error.message, details)
+    if isinstance(error, errors.WebhookDenied):
+        code, body = status(error.reason, error.message)  # no details: the webhook's Status as it is
+        body["code"] = error.http_code
+        if not error.reason:
+            del body["reason"]
+        return error.http_code, body
     if isinstance(error, errors.ApiError):
         reason = _REASONS.get(type(error), error.reason)
         if isinstance(error, errors.AdmissionInvalid):  # Kubernetes' admission denial: a cause with no field

@@ -111,6 +111,26 @@ def _validation(v: types_pb2.ValidatingAdmissionPolicyValidation, path: Path) ->
     return errors
 
 
+def validate_match_conditions(conditions, path: Path) -> list[str]:
+    """matchConditions of a policy or a webhook: named uniquely, each expression compiled."""
+    errors = []
+    seen: set[str] = set()
+    for i, c in enumerate(conditions):
+        at = path.index(i)
+        if not c.expression.strip():
+            errors.append(required(at.child("expression")))
+        else:
+            errors += _expression(c.expression.strip(), at.child("expression"))
+        if not c.name:
+            errors.append(required(at.child("name")))
+        else:
+            errors += each(names.qualified_name(c.name), at.child("name"), c.name)
+            if c.name in seen:
+                errors.append(duplicate(at.child("name"), c.name))
+            seen.add(c.name)
+    return errors
+
+
 def validate_policy(p: types_pb2.ValidatingAdmissionPolicy) -> list[str]:
     spec, path = p.spec, Path("spec")
     errors = []
@@ -124,20 +144,7 @@ def validate_policy(p: types_pb2.ValidatingAdmissionPolicy) -> list[str]:
         errors += validate_match_resources(spec.match_constraints, path.child("matchConstraints"))
         if not spec.match_constraints.resource_rules:
             errors.append(required(path.child("matchConstraints", "resourceRules")))
-    seen: set[str] = set()
-    for i, c in enumerate(spec.match_conditions):
-        at = path.child("matchConditions").index(i)
-        if not c.expression.strip():
-            errors.append(required(at.child("expression")))
-        else:
-            errors += _expression(c.expression.strip(), at.child("expression"))
-        if not c.name:
-            errors.append(required(at.child("name")))
-        else:
-            errors += each(names.qualified_name(c.name), at.child("name"), c.name)
-            if c.name in seen:
-                errors.append(duplicate(at.child("name"), c.name))
-            seen.add(c.name)
+    errors += validate_match_conditions(spec.match_conditions, path.child("matchConditions"))
     for i, v in enumerate(spec.variables):
         at = path.child("variables").index(i)
         if not v.name.strip():

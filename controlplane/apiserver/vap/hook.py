@@ -21,20 +21,25 @@ ObjectsIn = Callable[[kinds.Kind, str], Iterable[Message]]
 
 
 def request_of(operation: str, obj: Message | None, old: Message | None, subresource: str,
-               user: UserInfo | None) -> Request:
-    """The request in Kubernetes' terms; `obj` is None on a delete (then `old` names what is deleted)."""
+               user: UserInfo | None, with_objects: bool = True) -> Request:
+    """The request in Kubernetes' terms; `obj` is None on a delete (then `old` names what is deleted).
+    Without `with_objects` the objects are left out (enough to match rules, and far cheaper)."""
     subject = obj if obj is not None else old
     kind = kinds.of(subject)
     group, _, version = kind.api_version.rpartition("/")
     return Request(operation=operation.upper(), group=group, version=version, resource=kind.plural,
                    kind=kind.name, namespace=subject.metadata.namespace if kind.namespaced else "",
                    name=subject.metadata.name, subresource=subresource,
-                   obj=manifest.to_dict(obj) if obj is not None else None,
-                   old=manifest.to_dict(old) if old is not None else None, user=_user(user))
+                   obj=manifest.to_dict(obj) if obj is not None and with_objects else None,
+                   old=manifest.to_dict(old) if old is not None and with_objects else None, user=_user(user))
 
 
 def _user(user: UserInfo | None) -> dict:
-    return {"username": user.name, "uid": user.uid, "groups": list(user.groups)} if user else {}
+    if user is None:
+        return {}
+    # extra: only an impersonated user (Impersonate-Extra-*) has any
+    return {"username": user.name, "uid": user.uid, "groups": list(user.groups),
+            **({"extra": {k: list(v) for k, v in user.extra}} if user.extra else {})}
 
 
 class PolicyHook:

@@ -27,6 +27,19 @@ class Context:
     options: Options
 
 
+# The source Kubernetes' controllers sign their events with, where it is not "<name>-controller".
+EVENT_SOURCES = {"replicationcontroller": "replication-controller", "disruption": "controllermanager",
+                 "horizontalpodautoscaling": "horizontal-pod-autoscaler", "nodelifecycle": "node-controller",
+                 "persistentvolume-binder": "persistentvolume-controller", "endpoints": "endpoint-controller",
+                 "loadbalancer": "service-controller", "garbagecollector": "garbage-collector-controller",
+                 "ephemeral-volume": "ephemeral_volume", "resourcequota": "resource-quota-controller"}
+
+
+def event_source(controller: str) -> str:
+    """`kubectl describe`'s From column for a controller's events, as Kubernetes' controller manager signs them."""
+    return EVENT_SOURCES.get(controller, f"{controller}-controller")
+
+
 class Controller:
     """Subclasses set `name`, register handlers in __init__ (through `enqueue`), and write `sync`."""
 
@@ -36,7 +49,7 @@ class Controller:
     def __init__(self, ctx: Context):
         self.ctx = ctx
         self.client = ctx.client
-        self.recorder = ctx.recorder
+        self.recorder = ctx.recorder.signed(event_source(self.name))
         self.options = ctx.options
         self.queue = WorkQueue(self.name)
         self._workers: list[asyncio.Task] = []
