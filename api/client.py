@@ -83,8 +83,12 @@ class Client:
     """
 
     def __init__(self, server: str | list[str] | None = None, timeout: float = DEFAULT_TIMEOUT,
-                 on_warning: Callable[[str], None] = _log_warning, *, credentials: Credentials):
+                 on_warning: Callable[[str], None] = _log_warning, *, credentials: Credentials,
+                 rest_server: str = ""):
         self.servers = endpoints(server)
+        # host:port of the same API server's Kubernetes REST API (the kubeconfig's skiff.rest-server):
+        # custom resources are served there only.
+        self.rest_server = rest_server
         self.timeout = timeout
         self.credentials = credentials
         # Called with each warning a write's reply carries (client-go's WarningHandler).

@@ -222,4 +222,4 @@ def client_from_args(args, program: str, timeout: float | None = None):
         conn = load(args.kubeconfig, server=args.server)
     except KubeconfigError as e:
         raise SystemExit(f"{program}: {e}") from None
-    return Client(conn.server, timeout or DEFAULT_TIMEOUT, credentials=conn.credentials)
+    return Client(conn.server, timeout or DEFAULT_TIMEOUT, credentials=conn.credentials, rest_server=conn.rest_server)

@@ -20,6 +20,16 @@ def server_context(cert_pem: bytes, key_pem: bytes, client_ca: bytes | None = No
     return context
 
 
+def client_context(ca_pem: bytes, cert_pem: bytes | None = None, key_pem: bytes | None = None) -> ssl.SSLContext:
+    """A client's TLS to a skiff HTTPS listener: the server checked against the cluster CA, this client's
+    certificate presented when it has one (a component's REST calls, as its gRPC ones)."""
+    context = ssl.create_default_context(cadata=ca_pem.decode())
+    if cert_pem and key_pem:
+        with _in_memory_file(cert_pem) as cert_file, _in_memory_file(key_pem) as key_file:
+            context.load_cert_chain(cert_file, key_file)
+    return context
+
+
 @contextlib.contextmanager
 def _in_memory_file(data: bytes):
     """A path to `data` that never touches a disk. ssl loads a certificate chain only from files; an

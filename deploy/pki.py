@@ -53,8 +53,9 @@ def apiserver_flags(pki_dir: Path) -> list[str]:
             "--etcd-cafile", etcd_ca, "--etcd-certfile", etcd_cert, "--etcd-keyfile", etcd_key]
 
 
-def prepare(pki_dir: Path, layout: pki.ClusterLayout, api_address: str) -> list[str]:
-    """Every certificate of the layout, a kubeconfig per component and node, an (empty) token file.
+def prepare(pki_dir: Path, layout: pki.ClusterLayout, api_address: str, rest_address: str = "") -> list[str]:
+    """Every certificate of the layout, a kubeconfig per component and node (naming the REST API too when
+    `rest_address` is given: the garbage collector reaches custom resources there), an (empty) token file.
 
     Returns what was made now (nothing when all existed).
     """
@@ -68,7 +69,7 @@ def prepare(pki_dir: Path, layout: pki.ClusterLayout, api_address: str) -> list[
     for who, path in users.items():
         conf = Path(kubeconfig_file(pki_dir, who))
         text = kubeconfig.render(api_address, ca, cert(pki_dir, path), key(pki_dir, path),
-                                 user=who.replace("nodes/", "system:node:"))
+                                 user=who.replace("nodes/", "system:node:"), rest=rest_address)
         if not conf.exists() or conf.read_text() != text:
             kubeconfig.write(conf, text)
             made.append(f"{who}.conf")

@@ -1,15 +1,18 @@
 """The garbage collector: follows ownerReferences so deleting an owner deletes its dependents
 (background), deletes them first (foreground, the foregroundDeletion finalizer) or leaves them (orphan).
+Built-in objects come from the shared informers, custom resources from the REST API (CustomObjects).
 """
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 
 from google.protobuf.message import Message
 
 from api import errors, kinds, meta, retry
 from controlplane.controllers.core import informers as idx
 from controlplane.controllers.core.controller import Context, Controller
+from controlplane.controllers.core.customobjects import CustomObjects, Item, Resource
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +23,10 @@ WATCHED = tuple(k.name for k in kinds.KINDS if k.name != "Event")
 FOREGROUND_RECHECK_S = 5.0  # a safety net in case a dependent's deletion went unseen
 
 
-def item_key(obj: Message) -> str:
+def item_key(obj: Message | Item) -> str:
+    """`Kind|namespace/name`; a custom resource's `plural.group|namespace/name` (a dot no built-in kind has)."""
+    if isinstance(obj, Item):
+        return f"{obj.resource.name}|{obj.key}"
     return f"{kinds.of(obj).name}|{meta.key(obj)}"
 
 
@@ -34,35 +40,65 @@ class GarbageCollector(Controller):
         for informer in self.informers.values():
             informer.add_handlers(on_add=self._changed, on_update=lambda old, new: self._changed(new),
                                   on_delete=self._deleted)
+        # Custom resources are served over REST only: without the REST address (the kubeconfig's
+        # skiff.rest-server) the collector sees built-in kinds only.
+        rest_server = getattr(self.client, "rest_server", "")
+        self.custom = CustomObjects(rest_server, self.client.credentials) if rest_server else None
+        if self.custom is not None:
+            self.custom.add_handlers(lambda r, o: self._changed(Item(r, o)), lambda r, o: self._deleted(Item(r, o)))
+
+    async def prepare(self) -> None:
+        if self.custom is not None:
+            await self.custom.start()
+
+    async def stop(self) -> None:
+        await super().stop()
+        if self.custom is not None:
+            await self.custom.stop()
 
     # ------------------------------------------------------------ handlers: only enqueue
 
     def _changed(self, obj) -> None:
-        if obj.metadata.owner_references or _held_by(obj) is not None:
+        if _refs(obj) or _held_by(obj) is not None:
             self.enqueue(item_key(obj))
 
     def _deleted(self, obj) -> None:
-        for dependent in self._dependents(obj.metadata.uid):
+        for dependent in self._dependents(_uid(obj)):
             self.enqueue(item_key(dependent))
         # an owner deleting in the foreground waits for exactly this
         self._enqueue_owners(obj)
 
     def _enqueue_owners(self, obj) -> None:
-        for ref in obj.metadata.owner_references:
-            informer = self.informers.get(ref.kind)
-            if informer is None:
-                continue
-            for owner in informer.by_index(idx.UID, ref.uid):
+        for ref in _refs(obj):
+            for owner in self._cached(ref):
                 self.enqueue(item_key(owner))
 
-    def _dependents(self, uid: str) -> list[Message]:
-        return [obj for informer in self.informers.values() for obj in informer.by_index(idx.OWNER_UID, uid)]
+    def _cached(self, ref) -> list:
+        """The owner `ref` names, from the caches ([] when they do not hold it)."""
+        informer = self.informers.get(ref.kind)
+        if informer is not None:
+            return informer.by_index(idx.UID, ref.uid)
+        if self.custom is None:
+            return []
+        return [item for item in self._custom_items() if item.resource.kind == ref.kind and _uid(item) == ref.uid]
+
+    def _custom_items(self) -> list[Item]:
+        # a scan, not an index: custom resources are few next to pods, and this keeps the cache a plain dict
+        return [Item(r, o) for r, o in self.custom.all()] if self.custom is not None else []
+
+    def _dependents(self, uid: str) -> list:
+        return [*(obj for informer in self.informers.values() for obj in informer.by_index(idx.OWNER_UID, uid)),
+                *(item for item in self._custom_items() if any(ref.uid == uid for ref in _refs(item)))]
 
     # ------------------------------------------------------------ sync
 
     async def sync(self, key: str) -> None:
         kind, _, obj_key = key.partition("|")
-        obj = self.informers[kind].get(obj_key)
+        if kind in self.informers:
+            obj = self.informers[kind].get(obj_key)
+        else:
+            found = self.custom.get(kind, obj_key) if self.custom is not None else None
+            obj = Item(self.custom.resources[kind], found) if found is not None else None
         if obj is None:
             return
         held = _held_by(obj)
@@ -70,70 +106,89 @@ class GarbageCollector(Controller):
             await self._orphan_dependents(obj)
         elif held == FOREGROUND:
             await self._delete_dependents_first(obj)
-        elif obj.metadata.owner_references and not meta.is_being_deleted(obj):
+        elif _refs(obj) and not _being_deleted(obj):
             await self._check_owners(obj)
 
-    async def _dependents_now(self, owner) -> list[Message]:
+    async def _dependents_now(self, owner) -> list:
         """Dependents as the server has them now: a lagging cache would let the owner go too early."""
-        uid, found = owner.metadata.uid, []
+        uid, found = _uid(owner), []
         for kind in self.informers:
-            namespace = owner.metadata.namespace if kinds.lookup(kind).namespaced else ""
+            namespace = _namespace(owner) if kinds.lookup(kind).namespaced else ""
             for obj in (await self.client.list(kind, namespace)).items:
                 if any(r.uid == uid for r in obj.metadata.owner_references):
                     found.append(obj)
+        for resource in list(self.custom.resources.values()) if self.custom is not None else []:
+            for obj in await self.custom.list_now(resource, _namespace(owner) if resource.namespaced else ""):
+                item = Item(resource, obj)
+                if any(r.uid == uid for r in _refs(item)):
+                    found.append(item)
         return found
 
     async def _orphan_dependents(self, owner) -> None:
-        uid = owner.metadata.uid
+        uid = _uid(owner)
         for dependent in await self._dependents_now(owner):
             await self._rewrite(dependent, lambda o: _drop_refs(o, uid))
         await self._rewrite(owner, lambda o: _drop_finalizer(o, ORPHAN))
 
     async def _delete_dependents_first(self, owner) -> None:
-        uid = owner.metadata.uid
+        uid = _uid(owner)
         dependents = await self._dependents_now(owner)
         for dependent in dependents:
-            if meta.is_being_deleted(dependent):
+            if _being_deleted(dependent):
                 continue
             # a dependent that owns things itself goes in the foreground too, so the whole tree goes first
-            policy = "Foreground" if self._dependents(dependent.metadata.uid) else "Background"
+            policy = "Foreground" if self._dependents(_uid(dependent)) else "Background"
             await self._delete(dependent, policy)
-        blocking = [d for d in dependents
-                    if any(r.uid == uid and r.block_owner_deletion for r in d.metadata.owner_references)]
+        blocking = [d for d in dependents if any(r.uid == uid and r.block for r in _refs(d))]
         if blocking:
             self.queue.add_after(item_key(owner), FOREGROUND_RECHECK_S)
             return
         await self._rewrite(owner, lambda o: _drop_finalizer(o, FOREGROUND))
 
     async def _check_owners(self, obj) -> None:
-        absent = [ref for ref in obj.metadata.owner_references if not await self._owner_exists(obj, ref)]
+        refs = _refs(obj)
+        absent = [ref for ref in refs if not await self._owner_exists(obj, ref)]
         if not absent:
             return
-        if len(absent) == len(obj.metadata.owner_references):
-            log.info("deleting %s %s: its owners are gone", kinds.of(obj).name, meta.key(obj))
+        if len(absent) == len(refs):
+            log.info("deleting %s: its owners are gone", item_key(obj))
             await self._delete(obj, "Background")
             return
         gone = {ref.uid for ref in absent}
         await self._rewrite(obj, lambda o: _drop_refs(o, *gone))
 
     async def _owner_exists(self, obj, ref) -> bool:
-        informer = self.informers.get(ref.kind)
-        if informer is not None and informer.by_index(idx.UID, ref.uid):
+        if self._cached(ref):
             return True
         # The cache may simply not have seen a new owner yet: ask the server before deleting anything.
         try:
             kind = kinds.lookup(ref.kind)
         except kinds.UnknownKindError:
-            return True  # a kind skiff does not serve cannot be checked: keep the dependent
+            return await self._custom_owner_exists(obj, ref)
+        if ref.api_version and ref.api_version.rpartition("/")[0] != kind.api_version.rpartition("/")[0]:
+            return await self._custom_owner_exists(obj, ref)  # a custom kind of the same name as a built-in one
         try:
-            owner = await self.client.get(kind, ref.name, obj.metadata.namespace if kind.namespaced else "")
+            owner = await self.client.get(kind, ref.name, _namespace(obj) if kind.namespaced else "")
         except errors.NotFound:
             return False
         return owner.metadata.uid == ref.uid
 
+    async def _custom_owner_exists(self, obj, ref) -> bool:
+        resource = self.custom.resource_for(ref.api_version, ref.kind) if self.custom is not None else None
+        if resource is None:
+            return True  # a kind skiff does not serve (or cannot see) cannot be checked: keep the dependent
+        try:
+            owner = await self.custom.get_now(resource, _namespace(obj) if resource.namespaced else "", ref.name)
+        except errors.NotFound:
+            return False
+        return (owner.get("metadata") or {}).get("uid") == ref.uid
+
     # ------------------------------------------------------------ writes
 
     async def _delete(self, obj, policy: str) -> None:
+        if isinstance(obj, Item):
+            await self.custom.delete(obj.resource, obj.obj, policy)
+            return
         try:
             # The resourceVersion precondition makes a decision taken on a stale copy (one that does not
             # yet show a new owner) fail as a Conflict; the key is retried on fresh state.
@@ -145,6 +200,9 @@ class GarbageCollector(Controller):
 
     async def _rewrite(self, obj, change) -> None:
         """Re-read `obj`, apply `change` (which returns False when there is nothing to do), write it back."""
+        if isinstance(obj, Item):
+            await self.custom.rewrite(obj.resource, obj.obj, lambda o: change(Item(obj.resource, o)))
+            return
         kind = kinds.of(obj)
 
         async def attempt():
@@ -162,11 +220,44 @@ class GarbageCollector(Controller):
         await retry.on_conflict(attempt)
 
 
+class Ref(NamedTuple):
+    uid: str
+    kind: str
+    api_version: str
+    name: str
+    block: bool
+
+
+def _refs(obj) -> list[Ref]:
+    """The owner references of a built-in object or a custom resource, in one shape."""
+    if isinstance(obj, Item):
+        return [Ref(str(r.get("uid", "")), str(r.get("kind", "")), str(r.get("apiVersion", "")),
+                    str(r.get("name", "")), bool(r.get("blockOwnerDeletion")))
+                for r in obj.metadata.get("ownerReferences") or [] if isinstance(r, dict)]
+    return [Ref(r.uid, r.kind, r.api_version, r.name, r.block_owner_deletion) for r in obj.metadata.owner_references]
+
+
+def _uid(obj) -> str:
+    return obj.metadata.get("uid", "") if isinstance(obj, Item) else obj.metadata.uid
+
+
+def _namespace(obj) -> str:
+    return obj.metadata.get("namespace", "") if isinstance(obj, Item) else obj.metadata.namespace
+
+
+def _finalizers(obj) -> list[str]:
+    return list(obj.metadata.get("finalizers") or []) if isinstance(obj, Item) else list(obj.metadata.finalizers)
+
+
+def _being_deleted(obj) -> bool:
+    return bool(obj.metadata.get("deletionTimestamp")) if isinstance(obj, Item) else meta.is_being_deleted(obj)
+
+
 def _held_by(obj) -> str | None:
     """The deletion finalizer the collector must act on, for an object being deleted."""
-    if not meta.is_being_deleted(obj):
+    if not _being_deleted(obj):
         return None
-    finalizers = obj.metadata.finalizers
+    finalizers = _finalizers(obj)
     if ORPHAN in finalizers:
         return ORPHAN
     if FOREGROUND in finalizers:
@@ -175,6 +266,16 @@ def _held_by(obj) -> str | None:
 
 
 def _drop_refs(obj, *uids: str) -> bool:
+    if isinstance(obj, Item):
+        refs = obj.metadata.get("ownerReferences") or []
+        keep = [r for r in refs if r.get("uid") not in uids]
+        if len(keep) == len(refs):
+            return False
+        if keep:
+            obj.metadata["ownerReferences"] = keep
+        else:
+            obj.metadata.pop("ownerReferences", None)  # omitted when empty, as Kubernetes serves it
+        return True
     keep = [r for r in obj.metadata.owner_references if r.uid not in uids]
     if len(keep) == len(obj.metadata.owner_references):
         return False
@@ -184,6 +285,15 @@ def _drop_refs(obj, *uids: str) -> bool:
 
 
 def _drop_finalizer(obj, name: str) -> bool:
+    if isinstance(obj, Item):
+        finalizers = obj.metadata.get("finalizers") or []
+        if name not in finalizers:
+            return False
+        if len(finalizers) > 1:
+            obj.metadata["finalizers"] = [f for f in finalizers if f != name]
+        else:
+            obj.metadata.pop("finalizers", None)
+        return True
     if name not in obj.metadata.finalizers:
         return False
     obj.metadata.finalizers.remove(name)

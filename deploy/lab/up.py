@@ -270,7 +270,7 @@ def _node_of(proc: P.Process) -> str:
 
 
 def _certificates(lab: P.Lab) -> str:
-    made = pki.prepare(P.PKI_DIR, lab.pki_layout, lab.api_address)
+    made = pki.prepare(P.PKI_DIR, lab.pki_layout, lab.api_address, lab.rest_address)
     return f"{P.PKI_DIR}: " + (f"{len(made)} made" if made else "already there")
 
 

@@ -7,7 +7,9 @@ import json
 
 import pytest
 
+from tests.fixtures.apiserver import client_as
 from tests.fixtures.cli_runner import write
+from tests.fixtures.controller_manager import running_manager
 from tests.fixtures.kubectl import Kubectl, write_config
 from tests.fixtures.wait import eventually
 
@@ -190,6 +192,16 @@ spec:
   cronSpec: "* * * * */5"
   image: my-awesome-cron-image
 """
+
+
+@pytest.fixture
+async def collector(apiserver_running):
+    """The controller manager's garbage collector as its own user, reaching custom resources over REST (its
+    kubeconfig names the REST address, as the lab's does)."""
+    async with client_as(apiserver_running.address, "controller-manager",
+                         rest_server=apiserver_running.rest.address) as c:
+        async with running_manager(c, ["garbagecollector"]):
+            yield
 
 
 async def _established(kubectl, tmp_path) -> None:
@@ -450,7 +462,7 @@ async def test_server_side_apply_of_a_crontab_keeps_each_managers_fields(kubectl
     assert {e["manager"] for e in shown["metadata"]["managedFields"]} == {"kubectl", "other"}
 
 
-async def test_deleting_a_crontab_deletes_what_it_owns(kubectl, tmp_path):
+async def test_deleting_a_crontab_deletes_what_it_owns(kubectl, collector, tmp_path):
     await _established(kubectl, tmp_path)
     assert (await kubectl("apply", "-f", write(tmp_path, "ct.yaml", CRONTAB))).code == 0
     uid = (await kubectl("get", "ct", "my-new-cron-object", "-o", "jsonpath={.metadata.uid}")).out
@@ -482,3 +494,69 @@ metadata: {{name: free}}
         return left.code == 0 and "configmap/owned" not in left.out and "crontab" not in left.out
     await eventually(collected, 20, what="the crontab's dependents deleted")
     assert (await kubectl("get", "configmap", "free")).code == 0
+
+
+def _owned_crontab(name: str, owner_kind: str, owner_version: str, owner: str, uid: str, block: bool = False) -> str:
+    return f"""apiVersion: stable.example.com/v1
+kind: CronTab
+metadata:
+  name: {name}
+  ownerReferences:
+  - {{apiVersion: {owner_version}, kind: {owner_kind}, name: {owner}, uid: {uid}, blockOwnerDeletion: {str(block).lower()}}}
+spec: {{cronSpec: "* * * * *"}}
+"""
+
+
+async def _uid(kubectl, what: str) -> str:
+    got = await kubectl("get", what, "-o", "jsonpath={.metadata.uid}")
+    assert got.code == 0 and got.out, got.err
+    return got.out
+
+
+async def test_a_crontab_owned_by_a_configmap_is_collected_with_it(kubectl, collector, tmp_path):
+    await _established(kubectl, tmp_path)
+    assert (await kubectl("create", "configmap", "owner", "--from-literal=a=b")).code == 0
+    uid = await _uid(kubectl, "configmap/owner")
+    made = await kubectl("apply", "-f", write(tmp_path, "ct.yaml", _owned_crontab("owned", "ConfigMap", "v1",
+                                                                                   "owner", uid)))
+    assert made.code == 0, made.err
+    assert (await kubectl("delete", "configmap", "owner")).code == 0
+
+    async def collected() -> bool:
+        return "owned" not in (await kubectl("get", "crontabs", "-o", "name")).out
+    await eventually(collected, 20, what="the crontab owned by the deleted configmap collected")
+
+
+async def test_foreground_deletion_of_a_crontab_deletes_its_dependents_first(kubectl, collector, tmp_path):
+    await _established(kubectl, tmp_path)
+    assert (await kubectl("apply", "-f", write(tmp_path, "ct.yaml", CRONTAB))).code == 0
+    uid = await _uid(kubectl, "ct/my-new-cron-object")
+    child = _owned_crontab("child", "CronTab", "stable.example.com/v1", "my-new-cron-object", uid, block=True)
+    assert (await kubectl("apply", "-f", write(tmp_path, "child.yaml", child))).code == 0
+    deleted = await kubectl("delete", "ct", "my-new-cron-object", "--cascade=foreground", "--wait=false")
+    assert deleted.code == 0, deleted.err
+    marked = json.loads((await kubectl("get", "ct", "my-new-cron-object", "-o", "json")).out or "{}")
+    if marked:  # the collector may already have finished: when it is still there, it says why
+        assert "foregroundDeletion" in marked["metadata"].get("finalizers", []), marked
+        assert marked["metadata"].get("deletionTimestamp")
+
+    async def both_gone() -> bool:
+        return (await kubectl("get", "crontabs", "-o", "name")).out.strip() == ""
+    await eventually(both_gone, 20, what="the crontab and its dependent deleted in the foreground")
+
+
+async def test_orphan_deletion_of_a_crontab_keeps_its_dependents_without_the_owner(kubectl, collector, tmp_path):
+    await _established(kubectl, tmp_path)
+    assert (await kubectl("apply", "-f", write(tmp_path, "ct.yaml", CRONTAB))).code == 0
+    uid = await _uid(kubectl, "ct/my-new-cron-object")
+    child = _owned_crontab("child", "CronTab", "stable.example.com/v1", "my-new-cron-object", uid)
+    assert (await kubectl("apply", "-f", write(tmp_path, "child.yaml", child))).code == 0
+    deleted = await kubectl("delete", "ct", "my-new-cron-object", "--cascade=orphan")
+    assert deleted.code == 0, deleted.err
+
+    async def orphaned() -> bool:
+        left = await kubectl("get", "crontabs", "-o", "name")
+        return left.out.split() == ["crontab.stable.example.com/child"]
+    await eventually(orphaned, 20, what="the owner gone, its dependent left")
+    refs = await kubectl("get", "ct", "child", "-o", "jsonpath={.metadata.ownerReferences}")
+    assert refs.out == "", refs.out

@@ -149,6 +149,34 @@ def prepare_update(new: dict, old: dict, resource: Resource, subresource: str = 
     return new
 
 
+def with_propagation(obj: dict, policy: str) -> dict:
+    """Orphan and Foreground deletion are the garbage collector's work, asked through finalizers (as
+    deletion.add_propagation_finalizer for built-in kinds): the policy's finalizer added, the other dropped."""
+    wanted = {"Orphan": "orphan", "Foreground": "foregroundDeletion"}.get(policy)
+    finalizers = list((obj.get("metadata") or {}).get("finalizers") or [])
+    if policy:
+        finalizers = [f for f in finalizers if f not in ("orphan", "foregroundDeletion") or f == wanted]
+    if wanted and wanted not in finalizers:
+        finalizers.append(wanted)
+    obj = copy.deepcopy(obj)
+    if finalizers:
+        obj["metadata"]["finalizers"] = finalizers
+    else:
+        obj["metadata"].pop("finalizers", None)
+    return obj
+
+
+def unmet_precondition(obj: dict, uid: str, resource_version: str) -> str:
+    """Why a delete's preconditions (DeleteOptions.preconditions) refuse it, "" when they hold."""
+    m = obj.get("metadata") or {}
+    if uid and uid != m.get("uid"):
+        return (f"Precondition failed: UID in precondition: {uid}, UID in object meta: {m.get('uid', '')}")
+    if resource_version and resource_version != m.get("resourceVersion"):
+        return (f"Precondition failed: ResourceVersion in precondition: {resource_version}, "
+                f"ResourceVersion in object meta: {m.get('resourceVersion', '')}")
+    return ""
+
+
 def stamp(obj: dict, now: str) -> dict:
     """Marked for deletion (finalizers still pending)."""
     obj = copy.deepcopy(obj)

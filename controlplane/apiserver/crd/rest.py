@@ -19,7 +19,7 @@ from controlplane.apiserver.crd import definitions, objects
 from controlplane.apiserver.crd import schema as schemas
 from controlplane.apiserver.crd.definitions import Resource
 from controlplane.apiserver.crd.store import JsonStore, key, prefix
-from controlplane.apiserver.rest import codec, fieldmanager, k8sproto, media
+from controlplane.apiserver.rest import codec, deleteoptions, fieldmanager, k8sproto, media
 from controlplane.apiserver.rest.paths import Target
 from controlplane.apiserver.rest.status import RestError, from_error, success
 
@@ -74,9 +74,8 @@ def _read_body(raw: bytes, content_type: str):
 class CustomResources:
     """Serves `/apis/apiextensions.k8s.io/v1/customresourcedefinitions` and every established CRD's resources."""
 
-    def __init__(self, storage, builtin: set[tuple[str, str]], admission=None, registry=None):
+    def __init__(self, storage, builtin: set[tuple[str, str]], admission=None):
         self.store = JsonStore(storage)
-        self.registry = registry  # the built-in kinds' objects, whose owners may be custom resources
         self.builtin = builtin  # (group, plural) of the built-in kinds: names a CRD may not take
         self.admission = admission  # the API server's chain (its ValidatingAdmissionPolicies); None: no policies
 
@@ -365,7 +364,6 @@ class CustomResources:
             try:
                 if objects.finished(new):
                     await self.store.delete(k, rv)
-                    await self.collect_dependents(new)
                     return self._respond(request, resource, new, 200, warnings)
                 updated = await self.store.update(k, stored(resource, new), rv)
             except errors.Conflict:
@@ -448,24 +446,29 @@ class CustomResources:
 
     async def _delete(self, request, resource: Resource, namespace: str, name: str) -> web.Response:
         k = self._key(resource, namespace, name)
+        options = await deleteoptions.read(request)
         for _ in range(10):
             old = await self.store.get(k)
+            unmet = objects.unmet_precondition(old, options["precondition_uid"], options["precondition_rv"])
+            if unmet:
+                raise errors.Conflict(unmet)
             if self.admission is not None:
                 await self.admission.validate_custom("delete", resource, None, old,
                                                      dry_run=codec.dry_run(request.query))
             if codec.dry_run(request.query):
                 return self._respond(request, resource, old)
             rv = int(old["metadata"]["resourceVersion"])
+            # Foreground and Orphan are carried out by the controller manager's garbage collector, through
+            # finalizers; Background (the default) leaves the dependents to it once the object is gone.
+            held = objects.with_propagation(old, options["propagation"]) if resource is not CRD_RESOURCE else old
             try:
-                if old["metadata"].get("finalizers"):
-                    marked = objects.stamp(old, meta.now_text())
+                if held["metadata"].get("finalizers"):
+                    marked = objects.stamp(held, meta.now_text())
                     updated = old if marked == old else await self.store.update(k, marked, rv)
                     return self._respond(request, resource, updated, 202)
                 if resource is CRD_RESOURCE:
                     await self._remove_instances(old)
                 await self.store.delete(k, rv)
-                if resource is not CRD_RESOURCE:
-                    await self.collect_dependents(old)
             except errors.Conflict:
                 continue
             return _json(success({"name": name, "group": resource.group, "kind": resource.plural,
@@ -480,47 +483,6 @@ class CustomResources:
         items, _ = await self.store.list(prefix(spec["group"], plural))
         keys = [key(spec["group"], plural, i["metadata"].get("namespace", ""), i["metadata"]["name"]) for i in items]
         await self.store.delete_all(keys)
-        for item in items:
-            await self.collect_dependents(item)
-
-    async def collect_dependents(self, owner: dict) -> None:
-        """The garbage collector's work for a deleted custom resource (skiff's collector, in the controller
-        manager, sees built-in kinds only): the objects it alone owned are deleted, in the background."""
-        try:
-            await self._collect(owner["metadata"].get("uid", ""), owner["metadata"].get("namespace", ""))
-        except errors.ApiError as e:
-            log.warning("dependents of %s not collected: %s", owner["metadata"].get("name"), e)
-
-    async def _collect(self, uid: str, namespace: str) -> None:
-        if not uid:
-            return
-        from api import kinds
-
-        def only_owner(refs) -> bool:
-            return bool(refs) and all(_ref_uid(r) == uid for r in refs)
-        if self.registry is not None:
-            for kind in kinds.KINDS:
-                for obj in list(self.registry.caches[kind].objects.values()):
-                    if (not namespace or obj.metadata.namespace == namespace) and \
-                            only_owner(obj.metadata.owner_references):
-                        try:
-                            await self.registry.delete(kind, obj.metadata.namespace, obj.metadata.name,
-                                                       propagation="Background")
-                        except errors.NotFound:
-                            pass
-        for r in await self.resources():
-            if r.version != r.storage_version:
-                continue
-            items, _ = await self.store.list(prefix(r.group, r.plural, namespace if r.namespaced else ""))
-            for item in items:
-                m = item["metadata"]
-                if only_owner(m.get("ownerReferences")):
-                    try:
-                        await self.store.delete(key(r.group, r.plural, m.get("namespace", ""), m["name"]),
-                                                int(m["resourceVersion"]))
-                    except (errors.NotFound, errors.Conflict):
-                        continue
-                    await self._collect(m.get("uid", ""), m.get("namespace", ""))
 
     async def remove_namespace_contents(self, namespace: str) -> None:
         """The custom resources of a namespace that is gone (the namespace controller sees built-in kinds only)."""
@@ -614,10 +576,6 @@ class CustomResources:
             return obj
         updated = await self._update(request, resource, namespace, name, edit)
         return _json(scale_of(json.loads(updated.body)))
-
-
-def _ref_uid(ref) -> str:
-    return ref.get("uid", "") if isinstance(ref, dict) else ref.uid
 
 
 def _deep_merge(live, config):

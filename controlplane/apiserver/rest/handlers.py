@@ -18,7 +18,7 @@ from controlplane.apiserver.crd import openapi as custom_openapi
 from controlplane.apiserver.crd import rest as custom_rest
 from controlplane.apiserver.crd.rest import CustomResources
 from controlplane.apiserver.registry import Registry
-from controlplane.apiserver.rest import codec, discovery, k8sproto, managers, media, openapi, patch, paths, streams, table
+from controlplane.apiserver.rest import codec, deleteoptions, discovery, k8sproto, managers, media, openapi, patch, paths, streams, table
 from controlplane.apiserver.rest import served as served_api
 from controlplane.apiserver.rest.status import RestError, from_error, success
 from controlplane.apiserver.rest.watch import serve_watch
@@ -80,7 +80,7 @@ class Handlers:
         self.metrics = metrics  # the MetricsStore behind metrics.k8s.io, when served
         self.authorizer = authorizer  # the API server's (RBAC, Node); None: every authenticated caller may
         builtin = {(k.api_version.rpartition("/")[0], k.plural) for k in kinds.KINDS}
-        self.custom = CustomResources(registry.storage, builtin, registry.admission, registry)
+        self.custom = CustomResources(registry.storage, builtin, registry.admission)
 
     def authorize_review(self, request: web.Request, spec: dict) -> tuple[bool, str]:
         """(allowed, reason) for a SelfSubjectAccessReview: the caller's own question to the authorizer."""
@@ -286,7 +286,7 @@ class Handlers:
     # ------------------------------------------------------------ delete
 
     async def _delete(self, request, target):
-        options = await _delete_options(request)
+        options = await deleteoptions.read(request)
         obj, deleted = await self.registry.delete(target.kind, target.namespace or "default", target.name,
                                                   **options, dry_run=codec.dry_run(request.query))
         if deleted and target.kind.name != "Pod":
@@ -295,7 +295,7 @@ class Handlers:
         return self.respond(request, target, obj, 200 if deleted else 202)
 
     async def _delete_collection(self, request, target):
-        options = await _delete_options(request)
+        options = await deleteoptions.read(request)
         options["dry_run"] = codec.dry_run(request.query)
         q = request.query
         items, revision, _ = await self.list_pages(target, q)
@@ -393,7 +393,7 @@ class Handlers:
         name = data.get("metadata", {}).get("name", target.name)
         if name != target.name:
             raise RestError("BadRequest", f"name in URL does not match name in Eviction object ({name})")
-        options = _options_from(data.get("deleteOptions") or {}, {})
+        options = deleteoptions.from_fields(data.get("deleteOptions") or {}, {})
         await eviction.evict(self.registry, target.namespace or "default", target.name, options["grace_period"],
                              codec.dry_run(request.query))
         return json_response(success({"name": target.name, "kind": "pods"}), 201)
@@ -406,28 +406,6 @@ def token_duration_problem(seconds) -> str:
     if seconds > 1 << 32:
         return "may not specify a duration larger than 2^32 seconds"
     return ""
-
-
-async def _delete_options(request: web.Request) -> dict:
-    body = await request.read()
-    data = k8sproto.body(request.headers.get("Content-Type", ""), body, k8sproto.delete_options) if body else {}
-    if data is None:
-        data = codec.parse_json(body, "DeleteOptions")
-    if not isinstance(data, dict):
-        raise RestError("BadRequest", "DeleteOptions must be a JSON object")
-    return _options_from(data, request.query)
-
-
-def _options_from(data: dict, query) -> dict:
-    grace = data.get("gracePeriodSeconds", _int(query, "gracePeriodSeconds"))
-    propagation = data.get("propagationPolicy") or query.get("propagationPolicy", "")
-    orphan = data.get("orphanDependents", query.get("orphanDependents"))
-    if not propagation and orphan is not None:
-        propagation = "Orphan" if str(orphan).lower() == "true" else "Background"
-    preconditions = data.get("preconditions") or {}
-    return {"grace_period": grace, "propagation": propagation,
-            "precondition_uid": preconditions.get("uid") or "",
-            "precondition_rv": preconditions.get("resourceVersion") or ""}
 
 
 def _not_found() -> web.Response:
