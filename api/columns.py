@@ -192,8 +192,11 @@ def load_balancer_addresses(status, wide: bool = False) -> str:
 
 
 def service_external_ip(svc, wide: bool = False) -> str:
-    """kubectl's EXTERNAL-IP: externalIPs, plus a LoadBalancer's addresses or <pending> until it has one."""
+    """kubectl's EXTERNAL-IP: externalIPs, plus a LoadBalancer's addresses or <pending> until it has one; an
+    ExternalName Service's name."""
     spec = svc.spec
+    if spec.type == "ExternalName":
+        return spec.external_name
     external = ",".join(spec.external_ips)
     if spec.type != "LoadBalancer":
         return external or NONE

@@ -1904,7 +1904,7 @@ class SessionAffinityConfig(_message.Message):
     def __init__(self, client_ip: _Optional[_Union[ClientIPConfig, _Mapping]] = ...) -> None: ...
 
 class ServiceSpec(_message.Message):
-    __slots__ = ("ports", "selector", "cluster_ip", "cluster_ips", "type", "session_affinity", "session_affinity_config", "external_traffic_policy", "internal_traffic_policy", "publish_not_ready_addresses", "external_ips", "load_balancer_ip", "load_balancer_class", "load_balancer_source_ranges", "allocate_load_balancer_node_ports", "health_check_node_port", "ip_families", "ip_family_policy")
+    __slots__ = ("ports", "selector", "cluster_ip", "cluster_ips", "type", "session_affinity", "session_affinity_config", "external_traffic_policy", "internal_traffic_policy", "publish_not_ready_addresses", "external_ips", "load_balancer_ip", "load_balancer_class", "load_balancer_source_ranges", "allocate_load_balancer_node_ports", "health_check_node_port", "ip_families", "ip_family_policy", "external_name")
     class SelectorEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -1930,6 +1930,7 @@ class ServiceSpec(_message.Message):
     HEALTH_CHECK_NODE_PORT_FIELD_NUMBER: _ClassVar[int]
     IP_FAMILIES_FIELD_NUMBER: _ClassVar[int]
     IP_FAMILY_POLICY_FIELD_NUMBER: _ClassVar[int]
+    EXTERNAL_NAME_FIELD_NUMBER: _ClassVar[int]
     ports: _containers.RepeatedCompositeFieldContainer[ServicePort]
     selector: _containers.ScalarMap[str, str]
     cluster_ip: str
@@ -1948,7 +1949,8 @@ class ServiceSpec(_message.Message):
     health_check_node_port: int
     ip_families: _containers.RepeatedScalarFieldContainer[str]
     ip_family_policy: str
-    def __init__(self, ports: _Optional[_Iterable[_Union[ServicePort, _Mapping]]] = ..., selector: _Optional[_Mapping[str, str]] = ..., cluster_ip: _Optional[str] = ..., cluster_ips: _Optional[_Iterable[str]] = ..., type: _Optional[str] = ..., session_affinity: _Optional[str] = ..., session_affinity_config: _Optional[_Union[SessionAffinityConfig, _Mapping]] = ..., external_traffic_policy: _Optional[str] = ..., internal_traffic_policy: _Optional[str] = ..., publish_not_ready_addresses: _Optional[bool] = ..., external_ips: _Optional[_Iterable[str]] = ..., load_balancer_ip: _Optional[str] = ..., load_balancer_class: _Optional[str] = ..., load_balancer_source_ranges: _Optional[_Iterable[str]] = ..., allocate_load_balancer_node_ports: _Optional[bool] = ..., health_check_node_port: _Optional[int] = ..., ip_families: _Optional[_Iterable[str]] = ..., ip_family_policy: _Optional[str] = ...) -> None: ...
+    external_name: str
+    def __init__(self, ports: _Optional[_Iterable[_Union[ServicePort, _Mapping]]] = ..., selector: _Optional[_Mapping[str, str]] = ..., cluster_ip: _Optional[str] = ..., cluster_ips: _Optional[_Iterable[str]] = ..., type: _Optional[str] = ..., session_affinity: _Optional[str] = ..., session_affinity_config: _Optional[_Union[SessionAffinityConfig, _Mapping]] = ..., external_traffic_policy: _Optional[str] = ..., internal_traffic_policy: _Optional[str] = ..., publish_not_ready_addresses: _Optional[bool] = ..., external_ips: _Optional[_Iterable[str]] = ..., load_balancer_ip: _Optional[str] = ..., load_balancer_class: _Optional[str] = ..., load_balancer_source_ranges: _Optional[_Iterable[str]] = ..., allocate_load_balancer_node_ports: _Optional[bool] = ..., health_check_node_port: _Optional[int] = ..., ip_families: _Optional[_Iterable[str]] = ..., ip_family_policy: _Optional[str] = ..., external_name: _Optional[str] = ...) -> None: ...
 
 class PortStatus(_message.Message):
     __slots__ = ("port", "protocol", "error")

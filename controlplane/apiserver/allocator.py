@@ -35,7 +35,7 @@ NODE_PORT_TYPES = ("NodePort", "LoadBalancer")
 
 
 def uses_cluster_ip(spec: types_pb2.ServiceSpec) -> bool:
-    return spec.cluster_ip != "None"
+    return spec.cluster_ip != "None" and spec.type != "ExternalName"  # ExternalName: a DNS alias, no address
 
 
 def uses_node_ports(spec: types_pb2.ServiceSpec) -> bool:

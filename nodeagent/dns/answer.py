@@ -48,12 +48,33 @@ def _cluster_answer(qname: dns.name.Name, rdtype: int, zone: Zone) -> Reply:
         return Reply(answer=[zone.soa()], authoritative=True)
     if rdtype == dns.rdatatype.ANY:
         found = list(records.values())
+    elif dns.rdatatype.CNAME in records and rdtype != dns.rdatatype.CNAME:
+        return Reply(answer=_alias_chain(_as_asked(records[dns.rdatatype.CNAME], qname), rdtype, zone),
+                     authoritative=True)
     else:
         found = [records[rdtype]] if rdtype in records else []
     if not found:  # the name exists, not with this type (AAAA of an IPv4 Service): NODATA
         return Reply(authority=[zone.soa()], authoritative=True)
     return Reply(answer=[_as_asked(rrset, qname) for rrset in found], additional=_srv_targets(found, zone),
                  authoritative=True)
+
+
+def _alias_chain(cname: dns.rrset.RRset, rdtype: int, zone: Zone, hops: int = 8) -> list[dns.rrset.RRset]:
+    """An ExternalName's CNAME, then what its target holds of `rdtype` when the target is in the cluster
+    zone (another Service), followed a few hops at most; an outside target is the client's resolver's to
+    look up, as it follows any CNAME."""
+    chain = [cname]
+    target = cname[0].target
+    while hops and zone.in_zone(target):
+        records = zone.lookup(target) or {}
+        if dns.rdatatype.CNAME in records:
+            chain.append(records[dns.rdatatype.CNAME])
+            target, hops = records[dns.rdatatype.CNAME][0].target, hops - 1
+            continue
+        if rdtype in records:
+            chain.append(records[rdtype])
+        break
+    return chain
 
 
 def _as_asked(rrset: dns.rrset.RRset, qname: dns.name.Name) -> dns.rrset.RRset:

@@ -11,6 +11,7 @@ import dns.rdataclass
 import dns.rdatatype
 from dns.rdata import Rdata
 from dns.rdtypes.IN.A import A
+from dns.rdtypes.ANY.CNAME import CNAME
 from dns.rdtypes.IN.AAAA import AAAA
 from dns.rdtypes.IN.SRV import SRV
 
@@ -84,6 +85,9 @@ def records_for(svc: types_pb2.Service, endpoints: types_pb2.Endpoints | None,
                 add(name, srv)
                 if port.name:
                     add(_port_name(port.name, port.protocol, name), srv)
+    elif svc.spec.type == "ExternalName":  # an alias: CoreDNS answers with a CNAME to the external name
+        if svc.spec.external_name:
+            add(name, CNAME(dns.rdataclass.IN, dns.rdatatype.CNAME, dns.name.from_text(svc.spec.external_name)))
     elif svc.spec.cluster_ip:
         for ip in list(svc.spec.cluster_ips) or [svc.spec.cluster_ip]:
             add(name, address_rdata(ip))

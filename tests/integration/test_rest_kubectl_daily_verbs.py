@@ -117,3 +117,19 @@ async def test_a_pod_s_qos_class_is_set_on_create_and_kept_by_status_writes(kube
     assert (await client.get("Pod", "qos-demo")).status.qos_class == "Guaranteed"
     dry = await kubectl("run", "p", "--image=busybox:1.36", "--dry-run=server", "-o", "jsonpath={.status}")
     assert dry.out == '{"phase":"Pending","qosClass":"BestEffort"}', dry.err
+
+
+async def test_create_service_externalname_makes_an_alias_without_a_cluster_ip(kubectl):
+    made = await kubectl("create", "service", "externalname", "db", "--external-name=my.database.example.com")
+    assert made.code == 0, made.err
+    row = (await kubectl("get", "svc", "db", "--no-headers")).out.split()
+    assert row[:5] == ["db", "ExternalName", "<none>", "my.database.example.com", "<none>"]
+    spec = await kubectl("get", "svc", "db", "-o", "jsonpath={.spec.clusterIP}|{.spec.ipFamilies}|{.spec.externalName}")
+    assert spec.out == "||my.database.example.com"
+
+
+async def test_an_externalname_service_without_a_name_is_refused_by_field(kubectl, tmp_path):
+    manifest = "apiVersion: v1\nkind: Service\nmetadata: {name: db}\nspec: {type: ExternalName}\n"
+    r = await kubectl("apply", "-f", write(tmp_path, "svc.yaml", manifest))
+    assert r.code == 1
+    assert 'The Service "db" is invalid: spec.externalName: Required value' in r.err, r.err

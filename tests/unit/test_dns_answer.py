@@ -155,3 +155,23 @@ def test_response_echoes_question_and_is_authoritative(zone):
     assert response.id == query.id and response.question == query.question
     assert response.flags & dns.flags.AA and response.flags & dns.flags.QR
     assert [r.to_text() for r in response.answer[0]] == ["10.96.0.20"]
+
+
+def _external(name: str, target: str):
+    svc = service(name)
+    svc.spec.type, svc.spec.cluster_ip, svc.spec.external_name = "ExternalName", "", target
+    del svc.spec.cluster_ips[:]
+    return svc
+
+
+def test_an_external_name_service_answers_with_a_cname_to_its_target():
+    zone = Zone.of([_external("db", "my.database.example.com")])
+    reply = ask("db.default.svc.cluster.local", "A", zone)
+    assert reply.rcode == dns.rcode.NOERROR and texts(reply) == ["my.database.example.com."]
+    assert reply.answer[0].rdtype == dns.rdatatype.CNAME
+
+
+def test_a_cname_to_another_service_carries_that_service_s_address():
+    zone = Zone.of([service("web"), _external("alias", "web.default.svc.cluster.local.")])
+    reply = ask("alias.default.svc.cluster.local", "A", zone)
+    assert texts(reply) == ["10.96.0.20", "web.default.svc.cluster.local."]

@@ -719,9 +719,14 @@ def test_progress_deadline_must_exceed_min_ready_seconds():
 
 # ---------------------------------------------------------------- Services
 
-def test_external_name_services_are_not_supported():
-    assert problems(service(type="ExternalName")) == [
-        'spec.type: Unsupported value: "ExternalName": supported values: "ClusterIP", "LoadBalancer", "NodePort"']
+def test_external_name_services_name_a_dns_subdomain_and_carry_no_ip():
+    assert problems(service(type="ExternalName", externalName="my.database.example.com.")) == []
+    assert problems(service(type="ExternalName")) == ["spec.externalName: Required value"]
+    assert problems(service(type="ExternalName", externalName="Bad_Name", clusterIP="10.96.0.5")) == [
+        "spec.clusterIPs: Forbidden: may not be set for ExternalName services",
+        'spec.externalName: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of lower case '
+        "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. "
+        "'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"]
 
 
 def test_load_balancer_services_are_accepted():

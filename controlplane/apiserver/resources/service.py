@@ -101,7 +101,8 @@ class ServiceStrategy(Strategy):
             spec.external_traffic_policy = "Cluster"
         if not spec.internal_traffic_policy and spec.type in ("ClusterIP", "NodePort", "LoadBalancer"):
             spec.internal_traffic_policy = "Cluster"
-        default_ip_families(spec)
+        if spec.type != "ExternalName":  # it has no IP: Kubernetes sets no families either
+            default_ip_families(spec)
 
     def validate(self, svc: types_pb2.Service) -> list[str]:
         return services.validate_service(svc)

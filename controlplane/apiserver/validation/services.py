@@ -12,7 +12,7 @@ from controlplane.apiserver.validation.pods import PROTOCOLS, validate_port_num_
 from proto import types_pb2
 
 MAX_CLIENT_IP_AFFINITY_SECONDS = 86400
-SERVICE_TYPES = ("ClusterIP", "LoadBalancer", "NodePort")
+SERVICE_TYPES = ("ClusterIP", "ExternalName", "LoadBalancer", "NodePort")
 IPV4 = "IPv4"
 IP_FAMILIES = ("IPv4", "IPv6")
 IP_FAMILY_POLICIES = ("PreferDualStack", "RequireDualStack", "SingleStack")
@@ -24,8 +24,9 @@ def validate_service(svc: types_pb2.Service) -> list[str]:
     spec, path = svc.spec, Path("spec")
     headless = spec.cluster_ip == "None"
     errors = one_of(spec.type, path.child("type"), SERVICE_TYPES)
-    if not spec.ports and not headless:
+    if not spec.ports and not headless and spec.type != "ExternalName":
         errors.append(required(path.child("ports")))
+    errors += validate_external_name(spec, path)
     port_names: set[str] = set()
     port_keys: set[str] = set()
     node_ports: set[str] = set()
@@ -121,6 +122,25 @@ def validate_service_port(port: types_pb2.ServicePort, path: Path, name_required
     return errors
 
 
+def validate_external_name(spec: types_pb2.ServiceSpec, path: Path) -> list[str]:
+    """An ExternalName Service names a DNS subdomain (a trailing dot allowed) and has no IP fields."""
+    if spec.type != "ExternalName":
+        return []
+    errors = []
+    if spec.cluster_ips or spec.cluster_ip:
+        errors.append(forbidden(path.child("clusterIPs"), "may not be set for ExternalName services"))
+    if spec.ip_families:
+        errors.append(forbidden(path.child("ipFamilies"), "may not be set for type `ExternalName`"))
+    if spec.HasField("ip_family_policy"):
+        errors.append(forbidden(path.child("ipFamilyPolicy"), "may not be set for type `ExternalName`"))
+    cname = spec.external_name.removesuffix(".")
+    if not cname:
+        errors.append(required(path.child("externalName")))
+    else:
+        errors += each(names.dns1123_subdomain(cname), path.child("externalName"), cname)
+    return errors
+
+
 def validate_cluster_ip(spec: types_pb2.ServiceSpec, path: Path) -> list[str]:
     errors = []
     if spec.cluster_ip == "None":
@@ -157,7 +177,7 @@ def validate_ip_families(spec: types_pb2.ServiceSpec, path: Path) -> list[str]:
     if policy == "SingleStack" and len(spec.ip_families) > 1:
         errors.append(invalid(path.child("ipFamilyPolicy"), policy, "must be 'RequireDualStack' or "
                               "'PreferDualStack' when multiple IP families are specified"))
-    if errors or (spec.cluster_ip == "None" and not spec.selector):
+    if errors or (spec.cluster_ip == "None" and not spec.selector) or spec.type == "ExternalName":
         return errors
     if policy == "RequireDualStack":
         errors.append(invalid(path.child("ipFamilyPolicy"), policy,
