@@ -560,3 +560,22 @@ async def test_orphan_deletion_of_a_crontab_keeps_its_dependents_without_the_own
     await eventually(orphaned, 20, what="the owner gone, its dependent left")
     refs = await kubectl("get", "ct", "child", "-o", "jsonpath={.metadata.ownerReferences}")
     assert refs.out == "", refs.out
+
+
+async def test_kubectl_lists_crontabs_in_chunks_and_an_old_continue_token_is_gone(kubectl, apiserver_running, rest,
+                                                                                    tmp_path):
+    await _established(kubectl, tmp_path)
+    five = "---\n".join(CRONTAB.replace("my-new-cron-object", f"ct-{i}") for i in range(5))
+    assert (await kubectl("apply", "-f", write(tmp_path, "five.yaml", five))).code == 0
+    listed = await kubectl("get", "crontabs", "--chunk-size=2", "-o", "name")
+    assert listed.out.split() == [f"crontab.stable.example.com/ct-{i}" for i in range(5)], listed.err
+    path = "/apis/stable.example.com/v1/namespaces/default/crontabs"
+    async with rest.get(path, params={"limit": "2"}) as first:
+        page = await first.json()
+    assert [i["metadata"]["name"] for i in page["items"]] == ["ct-0", "ct-1"] and page["metadata"]["continue"]
+    assert (await kubectl("delete", "ct", "ct-4")).code == 0
+    await apiserver_running.registry.storage.compact(await apiserver_running.registry.storage.current_revision())
+    async with rest.get(path, params={"limit": "2", "continue": page["metadata"]["continue"]}) as gone:
+        status = await gone.json()
+    assert gone.status == 410 and status["reason"] == "Expired", status
+    assert status["message"].startswith("The provided continue parameter is too old to display a consistent list")

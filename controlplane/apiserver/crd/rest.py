@@ -15,7 +15,7 @@ from aiohttp import web
 
 from api import errors, meta
 from api import patch as patching
-from controlplane.apiserver.crd import definitions, objects
+from controlplane.apiserver.crd import definitions, objects, paging
 from controlplane.apiserver.crd import schema as schemas
 from controlplane.apiserver.crd.definitions import Resource
 from controlplane.apiserver.crd.store import JsonStore, key, prefix
@@ -182,12 +182,24 @@ class CustomResources:
     async def _list(self, request, resource: Resource, namespace: str) -> web.Response:
         q = request.query
         matches = objects.selector(resource, q.get("labelSelector", ""), q.get("fieldSelector", ""))
-        items, revision = await self.store.list(prefix(resource.group, resource.plural, namespace))
-        items = [served(resource, i) for i in items if matches(i)]
+        options = paging.list_options(q)
+        p = prefix(resource.group, resource.plural, namespace)
+        try:
+            items, revision, next_key = await self.store.list_page(
+                p, options.limit, p + options.start.encode() if options.start else b"", options.revision, matches)
+        except errors.Expired:
+            if options.start:
+                raise errors.Expired(paging.EXPIRED) from None
+            raise
+        items = [served(resource, i) for i in items]
+        token = paging.encode_continue(revision, next_key[len(p):].decode()) if next_key else ""
+        meta_ = {"resourceVersion": str(revision), **({"continue": token} if token else {})}
         if media.wants_table(request.headers.get("Accept", "")):
-            return _json(self._table(request, resource, items, str(revision)), content_type=TABLE_TYPE)
-        return _json({"apiVersion": resource.api_version, "kind": resource.list_kind,
-                      "metadata": {"resourceVersion": str(revision)}, "items": items})
+            table = self._table(request, resource, items, str(revision))
+            table["metadata"] = meta_
+            return _json(table, content_type=TABLE_TYPE)
+        return _json({"apiVersion": resource.api_version, "kind": resource.list_kind, "metadata": meta_,
+                      "items": items})
 
     async def _watch(self, request, resource: Resource, namespace: str, name: str) -> web.StreamResponse:
         q = request.query

@@ -52,6 +52,26 @@ class JsonStore:
                 return items, revision
             start = kvs[-1].key + b"\0"
 
+    async def list_page(self, p: bytes, limit: int, start: bytes = b"", revision: int = 0,
+                        matches=lambda obj: True) -> tuple[list[dict], int, bytes]:
+        """Up to `limit` (0: all) matching objects under `p` from key `start` on, read at `revision` (0: now):
+        (items, revision read at, the key to continue from or b"" at the end)."""
+        items, at = [], start or p
+        while True:
+            chunk = max(min(limit - len(items), 500), 1) if limit else 500
+            kvs, read_at, more = await self.storage.list(p, at, chunk, revision)
+            revision = revision or read_at
+            for i, kv in enumerate(kvs):
+                obj = _decode(kv.value, kv.mod_revision)
+                if not matches(obj):
+                    continue
+                items.append(obj)
+                if limit and len(items) >= limit:
+                    return items, revision, (kv.key + b"\0") if (more or i < len(kvs) - 1) else b""
+            if not more or not kvs:
+                return items, revision, b""
+            at = kvs[-1].key + b"\0"
+
     async def create(self, k: bytes, obj: dict) -> dict:
         revision = await self.storage.create(k, _encode(obj))
         return _decode(_encode(obj), revision)
