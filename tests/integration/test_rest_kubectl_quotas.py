@@ -128,9 +128,10 @@ async def test_the_docs_priority_class_quota_is_applied_with_its_scope_selector(
 
 
 async def test_kubectl_create_quota_over_protobuf(kubectl, client):
-    made = await kubectl("create", "quota", "best-effort", "--hard=pods=2,requests.memory=1Gi,count/jobs.batch=3",
+    # BestEffort pods are limited by count only (Kubernetes refuses a compute resource under that scope)
+    made = await kubectl("create", "quota", "best-effort", "--hard=pods=2,count/jobs.batch=3",
                          "--scopes=BestEffort")
     assert (made.code, made.out.strip()) == (0, "resourcequota/best-effort created"), made.err
     rq = await client.get("ResourceQuota", "best-effort")
-    assert dict(rq.spec.hard) == {"pods": "2", "requests.memory": "1Gi", "count/jobs.batch": "3"}
+    assert dict(rq.spec.hard) == {"pods": "2", "count/jobs.batch": "3"}
     assert list(rq.spec.scopes) == ["BestEffort"]

@@ -99,9 +99,20 @@ def test_scopes_select_pods():
     ({"pods": "1.5"}, (), 'spec.hard[pods]: Invalid value: "1.5": must be an integer'),
     ({"cpu": "lots"}, (), 'spec.hard[cpu]: Invalid value: "lots": must be a valid quantity'),
     ({"pods": "1"}, ("Sometimes",), 'spec.scopes[0]: Invalid value: "Sometimes": unsupported scope'),
+    ({"cpu": "1", "pods": "2"}, ("BestEffort",),
+     'spec.scopes: Invalid value: []core.ResourceQuotaScope{"BestEffort"}: unsupported scope applied to resource'),
+    ({"services": "1"}, ("Terminating",),
+     'spec.scopes: Invalid value: []core.ResourceQuotaScope{"Terminating"}: unsupported scope applied to resource'),
+    ({"pods": "1"}, ("BestEffort", "NotBestEffort"),
+     'spec.scopes: Invalid value: []core.ResourceQuotaScope{"BestEffort", "NotBestEffort"}: conflicting scopes'),
 ])
 def test_invalid_quotas_are_refused_in_kubernetes_words(hard, scopes, problem):
     assert problem in resources.validate(_quota(hard, scopes))
+
+
+def test_a_scope_limiting_what_it_counts_is_valid():
+    assert resources.validate(_quota({"pods": "2", "count/configmaps": "1"}, ("BestEffort",))) == []
+    assert resources.validate(_quota({"requests.cpu": "1", "pods": "2"}, ("NotTerminating", "PriorityClass"))) == []
 
 
 def test_columns_and_describe_show_used_over_hard():

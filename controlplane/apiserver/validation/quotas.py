@@ -19,8 +19,39 @@ def validate_quota(rq: types_pb2.ResourceQuota) -> list[str]:
     for i, scope in enumerate(rq.spec.scopes):
         if scope not in SCOPES:
             errors.append(invalid(Path("spec.scopes").index(i), scope, "unsupported scope"))
+    errors += scope_resource_problems(list(rq.spec.scopes), rq.spec.hard)
     for i, req in enumerate(rq.spec.scope_selector.match_expressions):
         errors += _scope_requirement(req, Path("spec.scopeSelector.matchExpressions").index(i))
+    return errors
+
+
+# Kubernetes' standard quota resources, and which of them each pod scope may limit
+# (IsResourceQuotaScopeValidForResource): BestEffort pods only by count, the other scopes by count and compute.
+STANDARD_RESOURCES = frozenset({
+    "cpu", "memory", "ephemeral-storage", "requests.cpu", "requests.memory", "requests.storage",
+    "requests.ephemeral-storage", "limits.cpu", "limits.memory", "limits.ephemeral-storage", "pods", "services",
+    "replicationcontrollers", "resourcequotas", "secrets", "persistentvolumeclaims", "configmaps",
+    "services.nodeports", "services.loadbalancers"})
+POD_COMPUTE = frozenset({"cpu", "memory", "requests.cpu", "requests.memory", "limits.cpu", "limits.memory"})
+SCOPED_RESOURCES = {"BestEffort": frozenset({"pods"}), "Terminating": POD_COMPUTE | {"pods"},
+                    "NotTerminating": POD_COMPUTE | {"pods"}, "NotBestEffort": POD_COMPUTE | {"pods"},
+                    "PriorityClass": POD_COMPUTE | {"pods"}}
+CONFLICTING = (("BestEffort", "NotBestEffort"), ("Terminating", "NotTerminating"))
+
+
+def scope_resource_problems(scopes: list[str], hard: Mapping[str, str]) -> list[str]:
+    """Kubernetes' validateResourceQuotaScopes: a scope may only limit what it can count (one line per scope
+    and resource, as Kubernetes reports them), and never with its opposite."""
+    # The value as Go's %#v prints the internal list type: Kubernetes' own text for this error.
+    shown = "spec.scopes: Invalid value: []core.ResourceQuotaScope{" + ", ".join(f'"{s}"' for s in scopes) + "}"
+    errors = []
+    for scope in scopes:
+        allowed = SCOPED_RESOURCES.get(scope)
+        if allowed is None:
+            continue
+        errors += [f"{shown}: unsupported scope applied to resource"
+                   for name in sorted(hard) if name in STANDARD_RESOURCES and name not in allowed]
+    errors += [f"{shown}: conflicting scopes" for pair in CONFLICTING if set(pair) <= set(scopes)]
     return errors
 
 
