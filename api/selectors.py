@@ -404,9 +404,7 @@ def parse_field_selector(text: str, allowed: Iterable[str] | None = None) -> Fie
         except SelectorError as error:
             raise SelectorError(f'invalid field selector "{text}": {error}') from None
         if supported is not None and requirement.field not in supported:
-            raise SelectorError(
-                f"field label not supported: {requirement.field} (supported: {', '.join(supported)})"
-            )
+            raise SelectorError(f"field label not supported: {requirement.field}")  # Kubernetes' words
         requirements.append(requirement)
     return FieldSelector(tuple(requirements))
 

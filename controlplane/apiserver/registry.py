@@ -381,8 +381,8 @@ class Registry:
             labels = selectors.parse_label_selector(label_selector)
             by_field = selectors.parse_field_selector(field_selector, strategy.selectable_fields or
                                                       resources.COMMON_FIELDS)
-        except selectors.SelectorError as e:
-            raise errors.Invalid(str(e), [str(e)]) from None
+        except selectors.SelectorError as e:  # a bad query parameter: 400, as Kubernetes (kubectl names the selectors)
+            raise errors.BadRequest(str(e), [str(e)]) from None
         if labels.is_empty() and by_field.is_empty():
             return lambda obj: True
         return lambda obj: (labels.matches(obj.metadata.labels)

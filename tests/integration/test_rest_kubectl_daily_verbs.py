@@ -133,3 +133,10 @@ async def test_an_externalname_service_without_a_name_is_refused_by_field(kubect
     r = await kubectl("apply", "-f", write(tmp_path, "svc.yaml", manifest))
     assert r.code == 1
     assert 'The Service "db" is invalid: spec.externalName: Required value' in r.err, r.err
+
+
+async def test_an_unsupported_field_selector_is_a_bad_request_kubectl_names_the_selectors_of(kubectl):
+    r = await kubectl("get", "pods", "--field-selector=spec.foo=bar")
+    assert r.code == 1
+    assert r.err.strip() == ('Error from server (BadRequest): Unable to find "/v1, Resource=pods" that match label '
+                             'selector "", field selector "spec.foo=bar": field label not supported: spec.foo')
