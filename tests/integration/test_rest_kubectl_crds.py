@@ -579,3 +579,51 @@ async def test_kubectl_lists_crontabs_in_chunks_and_an_old_continue_token_is_gon
         status = await gone.json()
     assert gone.status == 410 and status["reason"] == "Expired", status
     assert status["message"].startswith("The provided continue parameter is too old to display a consistent list")
+
+
+SNAPSHOT_CRD = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: snapshots.stable.example.com
+spec:
+  group: stable.example.com
+  scope: Namespaced
+  names: {plural: snapshots, singular: snapshot, kind: Snapshot}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              id: {type: string, format: uuid}
+              source:
+                type: object
+                properties:
+                  pvc: {type: string}
+                  content: {type: string}
+                oneOf:
+                - required: [pvc]
+                - required: [content]
+"""
+
+
+async def test_a_oneof_or_format_violation_is_refused_in_kubernetes_words(kubectl, tmp_path):
+    assert (await kubectl("apply", "-f", write(tmp_path, "crd.yaml", SNAPSHOT_CRD))).code == 0
+    waited = await kubectl("wait", "--for", "condition=established", "--timeout=30s", "crd/snapshots.stable.example.com")
+    assert waited.code == 0, waited.err
+    both = """apiVersion: stable.example.com/v1
+kind: Snapshot
+metadata: {name: s}
+spec: {id: not-a-uuid, source: {pvc: a, content: b}}
+"""
+    refused = await kubectl("apply", "-f", write(tmp_path, "s.yaml", both))
+    assert refused.code != 0 and 'The Snapshot "s" is invalid' in refused.err, refused.err
+    assert '"spec.source" must validate one and only one schema (oneOf). Found 2 valid alternatives' in refused.err
+    assert 'spec.id: Invalid value: "not-a-uuid": spec.id in body must be of type uuid: "not-a-uuid"' in refused.err
+    good = both.replace("not-a-uuid", "f81d4fae-7dec-11d0-a765-00a0c91e6bf6").replace(", content: b", "")
+    assert (await kubectl("apply", "-f", write(tmp_path, "s.yaml", good))).code == 0

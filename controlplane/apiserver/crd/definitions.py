@@ -217,12 +217,74 @@ def structural(schema: dict, path: str) -> list[str]:
         out.append(f'{path}.type: Unsupported value: "{t}": supported values: ' + ", ".join(f'"{x}"' for x in _TYPES))
     from controlplane.apiserver.crd import rules  # CEL: only when a CRD is written
     out += rules.compile_errors(schema, path)
+    out += _list_type_errors(schema, path)
+    for keyword in ("allOf", "anyOf", "oneOf"):
+        for i, sub in enumerate(schema.get(keyword) or [] if isinstance(schema.get(keyword), list) else []):
+            out += value_validation_errors(sub, f"{path}.{keyword}[{i}]")
+    if isinstance(schema.get("not"), dict):
+        out += value_validation_errors(schema["not"], f"{path}.not")
     for key, sub in (schema.get("properties") or {}).items():
         out += structural(sub, f"{path}.properties[{key}]")
     if isinstance(schema.get("items"), dict):
         out += structural(schema["items"], f"{path}.items")
     if isinstance(schema.get("additionalProperties"), dict):
         out += structural(schema["additionalProperties"], f"{path}.additionalProperties")
+    return out
+
+
+# What a schema inside allOf/anyOf/oneOf/not may not say: it validates values, it never shapes them.
+_NOT_IN_VALUE_VALIDATION = (("type", "must be empty to be structural"), ("default", "must be undefined to be structural"),
+                            ("nullable", "must be false to be structural"),
+                            ("x-kubernetes-preserve-unknown-fields", "must be false to be structural"),
+                            ("x-kubernetes-embedded-resource", "must be false to be structural"),
+                            ("x-kubernetes-int-or-string", "must be false to be structural"),
+                            ("x-kubernetes-list-type", "must be undefined to be structural"),
+                            ("x-kubernetes-list-map-keys", "must be undefined to be structural"),
+                            ("x-kubernetes-map-type", "must be undefined to be structural"),
+                            ("additionalProperties", "must not be used inside of resource validation"))
+
+
+def value_validation_errors(schema: dict, path: str) -> list[str]:
+    """Kubernetes' structural rule for the logical keywords: value validations only, at every depth."""
+    if not isinstance(schema, dict):
+        return [f"{path}: Invalid value: must be an object"]
+    out = [f"{path}.{key}: Forbidden: {why}" for key, why in _NOT_IN_VALUE_VALIDATION
+           if schema.get(key) not in (None, False)]
+    for key, sub in (schema.get("properties") or {}).items():
+        out += value_validation_errors(sub, f"{path}.properties[{key}]")
+    if isinstance(schema.get("items"), dict):
+        out += value_validation_errors(schema["items"], f"{path}.items")
+    for keyword in ("allOf", "anyOf", "oneOf"):
+        for i, sub in enumerate(schema.get(keyword) or [] if isinstance(schema.get(keyword), list) else []):
+            out += value_validation_errors(sub, f"{path}.{keyword}[{i}]")
+    if isinstance(schema.get("not"), dict):
+        out += value_validation_errors(schema["not"], f"{path}.not")
+    return out
+
+
+def _list_type_errors(schema: dict, path: str) -> list[str]:
+    list_type, keys = schema.get("x-kubernetes-list-type"), schema.get("x-kubernetes-list-map-keys")
+    out = []
+    if list_type is not None and list_type not in ("atomic", "set", "map"):
+        out.append(f'{path}.x-kubernetes-list-type: Unsupported value: "{list_type}": supported values: '
+                   f'"atomic", "set", "map"')
+    if list_type is not None and schema.get("type") != "array":
+        out.append(f"{path}.x-kubernetes-list-type: Invalid value: {json.dumps(list_type)}: must only be used "
+                   f"on type array")
+    if list_type == "map" and not keys:
+        out.append(f"{path}.x-kubernetes-list-map-keys: Required value: must not be empty if "
+                   f"x-kubernetes-list-type is map")
+    if keys and list_type != "map":
+        out.append(f'{path}.x-kubernetes-list-type: Invalid value: {json.dumps(list_type or "")}: must be map if '
+                   f"x-kubernetes-list-map-keys is non-empty")
+    items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+    if list_type == "map" and items.get("type") != "object":
+        out.append(f"{path}.items.type: Invalid value: {json.dumps(items.get('type', ''))}: must be object if "
+                   f"parent array's x-kubernetes-list-type is map")
+    map_type = schema.get("x-kubernetes-map-type")
+    if map_type is not None and map_type not in ("granular", "atomic"):
+        out.append(f'{path}.x-kubernetes-map-type: Unsupported value: "{map_type}": supported values: '
+                   f'"granular", "atomic"')
     return out
 
 
