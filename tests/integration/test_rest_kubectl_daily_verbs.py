@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 
 from proto import types_pb2
+from tests.fixtures.controller_manager import running_manager
+from tests.fixtures.fake_agent import fake_agent
 from tests.fixtures.cli_runner import write
 from tests.fixtures.kubectl import Kubectl, write_config
 from tests.fixtures.pki import test_pki
+from tests.fixtures.wait import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -140,3 +143,18 @@ async def test_an_unsupported_field_selector_is_a_bad_request_kubectl_names_the_
     assert r.code == 1
     assert r.err.strip() == ('Error from server (BadRequest): Unable to find "/v1, Resource=pods" that match label '
                              'selector "", field selector "spec.foo=bar": field label not supported: spec.foo')
+
+
+async def test_a_rolled_out_deployment_lists_available_then_progressing_and_its_controllers_events(kubectl, client):
+    async with running_manager(client, ["replicaset", "deployment"]), fake_agent(client):
+        assert (await kubectl("create", "deployment", "web", "--image=busybox:1.36")).code == 0
+        assert (await kubectl("rollout", "status", "deploy/web", "--timeout=30s")).code == 0
+
+        async def described():
+            out = (await kubectl("describe", "deploy", "web")).out
+            return out if "NewReplicaSetAvailable" in out and "ScalingReplicaSet" in out else None
+        out = await eventually(described, timeout=20, what="the rollout's conditions and event")
+    conditions = out.split("Conditions:")[1].split("OldReplicaSets:")[0].split()
+    assert conditions[6:] == ["Available", "True", "MinimumReplicasAvailable",
+                              "Progressing", "True", "NewReplicaSetAvailable"]
+    assert "deployment-controller  Scaled up replica set" in out

@@ -33,18 +33,19 @@ def counts(deploy: types_pb2.Deployment, rss: list[types_pb2.ReplicaSet],
 
 def set_condition(status: types_pb2.DeploymentStatus, type_: str, state: str, reason: str, message: str,
                   now: datetime, touch: bool = False) -> None:
-    """Set a condition; lastUpdateTime moves on any change (or when `touch`: progress was made)."""
+    """Set a condition; lastUpdateTime moves on any change (or when `touch`: progress was made). A changed
+    condition moves to the end of the list, as Kubernetes' SetDeploymentCondition appends it (so a finished
+    rollout lists Available, then Progressing, as `kubectl describe` shows on a real cluster)."""
     stamp = meta.format_time(now)
     current = meta.get_condition(status.conditions, type_)
     if current is not None and (current.status, current.reason, current.message) == (state, reason, message) \
             and not touch:
         return
-    if current is None:
-        current = status.conditions.add(type=type_, last_transition_time=stamp)
-    elif current.status != state:
-        current.last_transition_time = stamp
-    current.status, current.reason, current.message = state, reason, message
-    current.last_update_time = stamp
+    transition = stamp if current is None or current.status != state else current.last_transition_time
+    if current is not None:
+        status.conditions.remove(current)
+    status.conditions.add(type=type_, status=state, reason=reason, message=message, last_update_time=stamp,
+                          last_transition_time=transition)
 
 
 def is_complete(deploy: types_pb2.Deployment, status: types_pb2.DeploymentStatus) -> bool:
