@@ -85,6 +85,13 @@ else
   fi
   mkdir -p /root/.skiff
   install -m 0600 "$pki/admin.conf" /root/.skiff/config
+  # stock kubectl speaks the REST API (restPort, 6444 by default); a kubeconfig of the user's own is left alone
+  if [[ ! -f /root/.kube/config ]] || cmp -s "$pki/kubectl.conf" /root/.kube/config; then
+    mkdir -p /root/.kube
+    install -m 0600 "$pki/kubectl.conf" /root/.kube/config
+  else
+    step "kubectl: /root/.kube/config is yours and was left alone; skiff's is $pki/kubectl.conf"
+  fi
 fi
 systemctl daemon-reload
 step "starting ${services[*]}"

@@ -83,6 +83,23 @@ def prepare(pki_dir: Path, layout: pki.ClusterLayout, api_address: str, rest_add
     return made
 
 
+KUBECTL_CONFIG = "kubectl.conf"
+
+
+def kubectl_config(pki_dir: Path, rest_address: str) -> list[str]:
+    """`kubectl.conf`: the admin's kubeconfig for stock kubectl, whose server is the REST API (install.sh puts it
+    at ~/.kube/config); the CA and the admin's certificate embedded, so the file works wherever it is copied.
+    Returns [its name] when it was (re)written."""
+    conf = Path(pki_dir) / KUBECTL_CONFIG
+    text = kubeconfig.render(rest_address, Path(cert(pki_dir, "ca")).read_bytes(),
+                             Path(cert(pki_dir, "admin")).read_bytes(), Path(key(pki_dir, "admin")).read_bytes(),
+                             namespace="default")
+    if conf.exists() and conf.read_text() == text:
+        return []
+    kubeconfig.write(conf, text)
+    return [KUBECTL_CONFIG]
+
+
 def layout_from_config(config: dict) -> pki.ClusterLayout:
     """The layout a cluster config (deploy/cluster.example.yaml) describes."""
     from deploy.units import api_servers
@@ -105,8 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         config = load(args.config)
-        from deploy.units import api_servers
-        made = prepare(Path(args.dir), layout_from_config(config), ",".join(api_servers(config)))
+        from deploy.units import api_servers, rest_addresses
+        made = prepare(Path(args.dir), layout_from_config(config), ",".join(api_servers(config)),
+                       rest_addresses(config)[0])
+        made += kubectl_config(Path(args.dir), rest_addresses(config)[0])
     except (ConfigError, KeyError, ValueError) as e:
         print(f"deploy.pki: {e}", file=sys.stderr)
         return 1

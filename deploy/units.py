@@ -55,6 +55,25 @@ def load(path: str) -> dict:
     return config
 
 
+DEFAULT_REST_PORT = 6444  # the Kubernetes REST API (stock kubectl), beside each API server's gRPC port, as in the lab
+
+
+def rest_port(config: dict) -> int:
+    """`restPort`: where each API server serves the Kubernetes REST API (kubectl), on its own IP."""
+    try:
+        port = int(config.get("restPort", DEFAULT_REST_PORT))
+    except (TypeError, ValueError):
+        raise ConfigError(f"restPort must be a port number, not {config.get('restPort')!r}") from None
+    if not 0 < port < 65536:
+        raise ConfigError(f"restPort must be a port number (1-65535), not {port}")
+    return port
+
+
+def rest_addresses(config: dict) -> list[str]:
+    """Each API server's REST HOST:PORT, in the order of `apiServer`."""
+    return [f"{s.rsplit(':', 1)[0]}:{rest_port(config)}" for s in api_servers(config)]
+
+
 def api_servers(config: dict) -> list[str]:
     """`apiServer`: one HOST:PORT, or several (a list, or comma-separated) for several API servers."""
     value = config["apiServer"]
@@ -82,6 +101,7 @@ def controlplane_units(config: dict, name: str, bin_dir: Path = BIN_DIR) -> list
         Unit("skiff-apiserver", "API server",
              components.apiserver(f"{own_ip}:{servers[0].rsplit(':', 1)[1]}", endpoints, PKI_DIR, bin_dir,
                                   encryption_config=ENCRYPTION_CONFIG, metrics_ip=own_ip,
+                                  rest_listen=f"{own_ip}:{rest_port(config)}",
                                   audit_log="/var/log/skiff-apiserver-audit.log"),
              "skiff-etcd.service" if name in members else ""),
         Unit("skiff-scheduler", "scheduler", components.scheduler(server, PKI_DIR, bin_dir, metrics_ip=own_ip)),

@@ -139,3 +139,26 @@ def test_every_scraped_address_is_named_by_its_programs_certificate():
         if proc.metrics:
             spec = specs[cert_of.get(proc.name) or pki.node_cert_path(proc.name.removeprefix("agent-"))]
             assert spec.server and proc.metrics.rpartition(":")[0] in spec.ip_addresses, proc.name
+
+
+def test_units_serve_the_rest_api_for_kubectl_on_each_api_servers_ip():
+    config = units.load(str(REPO / "deploy" / "cluster.example.yaml"))
+    apiserver = next(u for u in units.controlplane_units(config, "vm1") if u.name == "skiff-apiserver")
+    assert apiserver.argv[apiserver.argv.index("--rest-listen") + 1] == "192.168.56.11:6444"
+    assert units.rest_addresses(dict(config, restPort=7000)) == ["192.168.56.11:7000"]
+    with pytest.raises(units.ConfigError, match="restPort must be a port number"):
+        units.rest_port(dict(config, restPort="http"))
+
+
+def test_the_pki_writes_a_kubectl_config_for_the_rest_api_and_names_it_in_every_components(tmp_path):
+    import yaml
+
+    from deploy import pki as deploy_pki
+    assert deploy_pki.main(["--config", str(REPO / "deploy" / "cluster.example.yaml"), "--dir", str(tmp_path)]) == 0
+    kubectl = yaml.safe_load((tmp_path / "kubectl.conf").read_text())
+    assert kubectl["clusters"][0]["cluster"]["server"] == "https://192.168.56.11:6444"
+    assert "certificate-authority-data" in kubectl["clusters"][0]["cluster"]
+    controller = yaml.safe_load((tmp_path / "controller-manager.conf").read_text())["clusters"][0]["cluster"]
+    assert controller["server"] == "https://192.168.56.11:6443"
+    assert controller["extensions"][0]["extension"]["server"] == "https://192.168.56.11:6444"
+    assert deploy_pki.main(["--config", str(REPO / "deploy" / "cluster.example.yaml"), "--dir", str(tmp_path)]) == 0
