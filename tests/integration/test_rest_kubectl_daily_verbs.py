@@ -158,3 +158,11 @@ async def test_a_rolled_out_deployment_lists_available_then_progressing_and_its_
     assert conditions[6:] == ["Available", "True", "MinimumReplicasAvailable",
                               "Progressing", "True", "NewReplicaSetAvailable"]
     assert "deployment-controller  Scaled up replica set" in out
+
+
+async def test_explain_crd_walks_the_custom_resource_definition_schema(kubectl):
+    r = await kubectl("explain", "crd.spec.versions.schema.openAPIV3Schema.properties")
+    assert r.code == 0, r.err
+    assert "KIND:       CustomResourceDefinition" in r.out and "FIELD: properties <map[string]JSONSchemaProps>" in r.out
+    names = await kubectl("explain", "crd.spec.names", "--recursive")
+    assert "plural\t<string> -required-" in names.out, names.out

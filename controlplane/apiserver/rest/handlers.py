@@ -15,6 +15,7 @@ from api import errors, kinds, manifest
 from controlplane.apiserver import eviction, resources, tokens
 from controlplane.apiserver.auth.request import current_user, response_warnings
 from controlplane.apiserver.crd import openapi as custom_openapi
+from controlplane.apiserver.crd import own_schema
 from controlplane.apiserver.crd import rest as custom_rest
 from controlplane.apiserver.crd.rest import CustomResources
 from controlplane.apiserver.registry import Registry
@@ -119,7 +120,8 @@ class Handlers:
     async def openapi_v3(self, request: web.Request) -> web.Response:
         key = request.match_info.get("gv", "")
         builtin = key in openapi.v3_documents()
-        custom = {} if builtin else custom_openapi.documents(await self.custom.resources())
+        custom = {} if builtin else {**own_schema.documents(),
+                                     **custom_openapi.documents(await self.custom.resources())}
         if not key:
             if not custom:
                 return json_response(openapi.v3_root())
