@@ -166,3 +166,11 @@ async def test_explain_crd_walks_the_custom_resource_definition_schema(kubectl):
     assert "KIND:       CustomResourceDefinition" in r.out and "FIELD: properties <map[string]JSONSchemaProps>" in r.out
     names = await kubectl("explain", "crd.spec.names", "--recursive")
     assert "plural\t<string> -required-" in names.out, names.out
+
+
+async def test_readyz_verbose_lists_each_check_as_kube_apiserver_does(kubectl):
+    r = await kubectl("get", "--raw", "/readyz?verbose&exclude=log")
+    assert r.code == 0, r.err
+    assert r.out.splitlines() == ["[+]ping ok", "[+]log excluded: ok", "[+]etcd ok", "[+]etcd-readiness ok",
+                                  "[+]shutdown ok", "readyz check passed"]
+    assert (await kubectl("get", "--raw", "/livez/etcd")).out == "ok"

@@ -19,7 +19,7 @@ from controlplane.apiserver.crd import own_schema
 from controlplane.apiserver.crd import rest as custom_rest
 from controlplane.apiserver.crd.rest import CustomResources
 from controlplane.apiserver.registry import Registry
-from controlplane.apiserver.rest import codec, deleteoptions, discovery, k8sproto, managers, media, openapi, patch, paths, streams, table
+from controlplane.apiserver.rest import codec, deleteoptions, discovery, health, k8sproto, managers, media, openapi, patch, paths, streams, table
 from controlplane.apiserver.rest import served as served_api
 from controlplane.apiserver.rest.status import RestError, from_error, success
 from controlplane.apiserver.rest.watch import serve_watch
@@ -110,7 +110,17 @@ class Handlers:
         return json_response(discovery.version_info(self.skiff_version))
 
     async def healthz(self, request: web.Request) -> web.Response:
-        return web.Response(text="ok")
+        """`/healthz`, `/livez`, `/readyz` and `/<endpoint>/<check>` (rest/health.py)."""
+        endpoint, _, single = request.path.strip("/").partition("/")
+        named = health.checks(endpoint, self.registry.storage)
+        if single:
+            if single not in named:
+                return _not_found()
+            (_, ok), = await health.run({single: named[single]})
+            return web.Response(text="ok" if ok else "internal server error", status=200 if ok else 500)
+        results = await health.run(named, set(request.query.getall("exclude", [])))
+        status, text = health.report(endpoint, results, "verbose" in request.query)
+        return web.Response(text=text, status=status)
 
     async def openapi_v2(self, request: web.Request) -> web.Response:
         if "protobuf" in request.headers.get("Accept", ""):

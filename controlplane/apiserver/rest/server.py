@@ -28,6 +28,7 @@ def build_app(handlers: Handlers, max_request_bytes: int, authenticator: Authent
     r.add_get("/version", handlers.version)
     for path in ("/healthz", "/readyz", "/livez"):
         r.add_get(path, handlers.healthz)
+        r.add_get(path + "/{check}", handlers.healthz)
     r.add_get("/openapi/v2", handlers.openapi_v2)
     r.add_get("/openapi/v3", handlers.openapi_v3)
     r.add_get("/openapi/v3/{gv:.+}", handlers.openapi_v3)
