@@ -377,10 +377,13 @@ class Scheduler:
             except errors.ApiError as e:
                 log.warning("%s: could not preempt %s: %s", meta.key(preemptor), victim.key, e)
                 continue
-            # what the watch will say, told to the cache now: the pod is going (or gone)
+            # What the watch will say, told to the cache now: the pod is going (or gone). A pod gone frees its room
+            # here, as its watch event would have (that event then finds nothing to free, and wakes nobody); one the
+            # watch has already seen go is not put back.
             if gone:
-                self.cache.remove_pod(victim.key)
-            elif going.spec.node_name:
+                if self.cache.remove_pod(victim.key):
+                    self.queue.move_all_to_active("AssignedPodDelete")
+            elif going.spec.node_name and self.pods.get(victim.key) is not None:
                 self.cache.add_pod(PodInfo.of(going), going.spec.node_name)
             self.events.normal(pod, "Preempted",
                                f"Preempted by pod {preemptor.metadata.uid} on node {candidate.node}")

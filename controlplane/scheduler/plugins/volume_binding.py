@@ -29,6 +29,7 @@ class Claim:
     storage_class: object | None
     ephemeral: bool = False  # an ephemeral volume's claim, made for the pod
     not_for_pod: str = ""  # why an ephemeral volume's claim of that name is not the pod's own
+    clone_of: object | None = None  # an unbound node-local clone's source volume: the clone is made on its node
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,22 @@ def claims_of(pod, claims, volumes, classes) -> PodClaims | None:
         sc = classes.get(storage.claim_class(pvc)) if pvc is not None and storage.claim_class(pvc) else None
         ephemeral = v.HasField("ephemeral")
         foreign = storage.not_for_pod(pod, pvc) if ephemeral and pvc is not None else ""
-        found.append(Claim(name, pvc, pv, sc, ephemeral, foreign))
+        found.append(Claim(name, pvc, pv, sc, ephemeral, foreign, _clone_source(pvc, sc, claims, volumes)))
     if not found:
         return None
     return PodClaims(tuple(found), tuple(volumes.list()) if any(c.volume is None for c in found) else ())
+
+
+def _clone_source(pvc, sc, claims, volumes):
+    """The volume an unbound node-local claim is cloned from (its dataSource claim's), else None."""
+    if pvc is None or pvc.spec.volume_name or sc is None or sc.provisioner not in NODE_LOCAL_PROVISIONERS:
+        return None
+    source = storage.data_source(pvc)
+    if source is None or source[:2] != ("", "PersistentVolumeClaim"):
+        return None
+    source_claim = claims.get(f"{pvc.metadata.namespace}/{source[2]}")
+    return volumes.get(source_claim.spec.volume_name) if source_claim is not None and source_claim.spec.volume_name \
+        else None
 
 
 def waits_for_consumer(c: Claim) -> bool:
@@ -90,6 +103,8 @@ class VolumeBinding(FilterPlugin):
                 continue
             def here(pv) -> bool:
                 return storage.fits_node(pv, node.labels, node.name)
+            if c.clone_of is not None and not here(c.clone_of):
+                return AFFINITY_CONFLICT  # a node-local clone is copied on its source's node, and nowhere else
             if storage.find_matching_volume(c.claim, facts.volumes, here) is not None:
                 continue
             if c.storage_class.provisioner in NODE_LOCAL_PROVISIONERS and \

@@ -96,3 +96,18 @@ def test_an_ephemeral_volume_waits_for_its_claim_and_refuses_one_the_pod_does_no
     own.metadata.owner_references.add(kind="Pod", name="web", uid="pod-uid", controller=True)
     # its own claim is then judged as any persistentVolumeClaim of that name: unbound and Immediate here
     assert plugin.pre_filter(_ephemeral_pod([own])).reasons == ("pod has unbound immediate PersistentVolumeClaims",)
+
+
+def test_an_unbound_local_clone_goes_only_to_the_node_of_the_volume_it_is_cloned_from():
+    # The clone is copied on its source's node: a node chosen before the binder has made it would get an empty copy.
+    local = storage_class("standard", provisioner=storage.LOCAL_PATH_PROVISIONER,
+                          volumeBindingMode=storage.WAIT_FOR_FIRST_CONSUMER)
+    source_pv = _pinned("pv-origin", "node-a")
+    origin = _bound(claim("origin", storageClassName="standard"), source_pv)
+    clone = claim("data", storageClassName="standard", dataSource={"kind": "PersistentVolumeClaim", "name": "origin"})
+    info = _pod_with([clone, origin], [source_pv], [local])
+    plugin = VolumeBinding()
+    assert plugin.pre_filter(info).ok
+    assert plugin.filter(info, node_info("node-a", labels={"kubernetes.io/hostname": "node-a"})).ok
+    refused = plugin.filter(info, node_info("node-b", labels={"kubernetes.io/hostname": "node-b"}))
+    assert refused.reasons == ("node(s) had volume node affinity conflict",)
