@@ -12,7 +12,7 @@ from google.protobuf.message import Message
 from api import errors, kinds, meta, retry
 from controlplane.controllers.core import informers as idx
 from controlplane.controllers.core.controller import Context, Controller
-from controlplane.controllers.core.customobjects import CustomObjects, Item, Resource
+from controlplane.controllers.core.customobjects import CustomObjects, Item
 
 log = logging.getLogger(__name__)
 

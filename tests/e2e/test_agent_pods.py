@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 
 from tests.e2e.agent_fixtures import agent_cluster  # noqa: F401 (fixture)
-from tests.fixtures.agent_pods import exec_in, running, status_of
+from tests.fixtures.agent_pods import exec_in, running
 
 
 async def test_two_containers_share_localhost_and_an_empty_dir(agent_cluster):

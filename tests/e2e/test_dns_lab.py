@@ -12,7 +12,7 @@ import pytest
 from api import errors, manifest
 from api.client import Client
 from deploy.lab import cluster, containers, demo
-from tests.fixtures.lab import API, LAB_MARKS, lab, running_lab
+from tests.fixtures.lab import LAB_MARKS, lab, running_lab
 from tests.fixtures.wait import eventually
 
 HOSTS = ("skiff-host-1", "skiff-host-2")

@@ -14,7 +14,7 @@ from api import manifest
 from api.client import Client
 from deploy.lab import cluster, containers, demo
 from deploy.lab.down import leftovers
-from tests.fixtures.lab import API, LAB_MARKS, lab, running_lab
+from tests.fixtures.lab import LAB_MARKS, lab, running_lab
 from tests.fixtures.wait import eventually
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

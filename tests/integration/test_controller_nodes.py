@@ -3,11 +3,9 @@ many nodes at once, a silent node turning Unknown and losing its pods, pods of g
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
 
-from api import errors, kinds, meta
-from proto import types_pb2
+from api import meta
 from tests.fixtures.api_calls import active_pods, edit, recorded_event
 from tests.fixtures.controller_manager import running_manager
 from tests.fixtures.objects import pod as pod_object

@@ -3,16 +3,13 @@ SIGTERM taken as Ctrl-C, so an interrupted benchmark stops and removes everythin
 """
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
-import shutil
 import tempfile
-import time
 from pathlib import Path
 
 from tests.fixtures.apiserver import admin_client

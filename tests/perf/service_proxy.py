@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -29,7 +28,7 @@ from nodeagent.proxy import nft, render, transaction
 from nodeagent.proxy.model import service_ports
 from nodeagent.proxy.proxier import ProxyConfig, ServiceProxy
 from tests.fixtures.objects import from_yaml
-from tests.perf.harness import control_plane, interruptible, percentile, wait_until
+from tests.perf.harness import control_plane, interruptible, wait_until
 from tests.perf.httpload import exchange_load as _load, serve as _serve, summary
 
 POD_CIDR = "10.244.1.0/24"

@@ -8,7 +8,7 @@ from api import errors, manifest
 from controlplane.apiserver.resources import validatingadmissionpolicy as policy_strategy
 from controlplane.apiserver.resources import validatingadmissionpolicybinding as binding_strategy
 from controlplane.apiserver.validation import admissionpolicies
-from controlplane.apiserver.vap import evaluate, matching, plugin
+from controlplane.apiserver.vap import matching, plugin
 from controlplane.apiserver.vap.matching import Request
 from proto import types_pb2
 

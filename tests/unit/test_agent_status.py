@@ -7,7 +7,7 @@ from nodeagent import actions, status
 from api.retry import Backoff
 from nodeagent.runtime import base
 from nodeagent.runtime.base import ContainerInfo
-from tests.fixtures.objects import from_yaml, pod_with_containers as make_pod
+from tests.fixtures.objects import pod_with_containers as make_pod
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 

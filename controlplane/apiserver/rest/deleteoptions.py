@@ -19,7 +19,7 @@ async def read(request: web.Request) -> dict:
 
 
 def from_fields(data: dict, query) -> dict:
-    grace = data.get("gracePeriodSeconds", _int(query, "gracePeriodSeconds"))
+    grace = data.get("gracePeriodSeconds", int_param(query, "gracePeriodSeconds"))
     propagation = data.get("propagationPolicy") or query.get("propagationPolicy", "")
     orphan = data.get("orphanDependents", query.get("orphanDependents"))
     if not propagation and orphan is not None:
@@ -30,7 +30,8 @@ def from_fields(data: dict, query) -> dict:
             "precondition_rv": preconditions.get("resourceVersion") or ""}
 
 
-def _int(query, name: str) -> int | None:
+def int_param(query, name: str) -> int | None:
+    """A query parameter that must be an integer (None when absent), refused in Kubernetes' words otherwise."""
     value = query.get(name)
     if value in (None, ""):
         return None

@@ -59,16 +59,6 @@ def _flag(query, name: str) -> bool:
     return query.get(name, "").lower() in ("1", "true")
 
 
-def _int(query, name: str) -> int | None:
-    value = query.get(name)
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise RestError("BadRequest", f'{name}: invalid value "{value}": must be an integer') from None
-
-
 class Handlers:
     """One instance per server: the registry, the agent proxy (logs, exec) and the version to report."""
 
@@ -244,7 +234,7 @@ class Handlers:
 
     async def _list(self, request, target):
         q = request.query
-        items, revision, token = await self.list_pages(target, q, _int(q, "limit") or 0, q.get("continue", ""))
+        items, revision, token = await self.list_pages(target, q, deleteoptions.int_param(q, "limit") or 0, q.get("continue", ""))
         if media.wants_table(request.headers.get("Accept", "")):
             body = table.table(target.kind, items, _now(), q.get("includeObject", "Metadata"), str(revision), token)
             return json_response(body, content_type=TABLE_TYPE)

@@ -7,14 +7,13 @@ import re
 from api import names
 from controlplane.apiserver.validation.fielderrors import (Path, duplicate, each, forbidden, invalid,
                                                            not_supported, required)
+from controlplane.apiserver.validation.admissionrules import rule_with_operations
 from controlplane.apiserver.validation.meta import validate_label_selector
 from controlplane.apiserver.vap import expressions
 from proto import types_pb2
 
 FAILURE_POLICIES = ("Fail", "Ignore")
 MATCH_POLICIES = ("Equivalent", "Exact")
-OPERATIONS = ("*", "CONNECT", "CREATE", "DELETE", "UPDATE")
-SCOPES = ("*", "Cluster", "Namespaced")
 REASONS = ("Forbidden", "Invalid", "RequestEntityTooLarge", "Unauthorized")
 ACTIONS = ("Audit", "Deny", "Warn")
 NOT_FOUND_ACTIONS = ("Allow", "Deny")
@@ -27,45 +26,15 @@ def _expression(expression: str, path: Path) -> list[str]:
     return [invalid(path, expression, problem)] if problem else []
 
 
-def _star_alone(values, path: Path, what: str) -> list[str]:
-    if "*" in values and len(values) > 1:
-        return [invalid(path, list(values), f"if '*' is present, must not specify other {what}")]
-    return []
-
-
 def validate_rule(rule: types_pb2.NamedRuleWithOperations, path: Path) -> list[str]:
+    """A policy's rule: a webhook's (admissionrules), and resourceNames without duplicates."""
     errors = []
     seen: set[str] = set()
     for i, name in enumerate(rule.resource_names):
         if name in seen:
             errors.append(duplicate(path.child("resourceNames").index(i), name))
         seen.add(name)
-    if not rule.operations:
-        errors.append(required(path.child("operations")))
-    for i, op in enumerate(rule.operations):
-        if op not in OPERATIONS:
-            errors.append(not_supported(path.child("operations").index(i), op, OPERATIONS))
-    errors += _star_alone(rule.operations, path.child("operations"), "operations")
-    if not rule.api_groups:
-        errors.append(required(path.child("apiGroups")))
-    errors += _star_alone(rule.api_groups, path.child("apiGroups"), "API groups")
-    if not rule.api_versions:
-        errors.append(required(path.child("apiVersions")))
-    errors += _star_alone(rule.api_versions, path.child("apiVersions"), "API versions")
-    for i, v in enumerate(rule.api_versions):
-        if not v:
-            errors.append(required(path.child("apiVersions").index(i), "version must not be empty"))
-    if not rule.resources:
-        errors.append(required(path.child("resources")))
-    for i, r in enumerate(rule.resources):
-        if not r:
-            errors.append(required(path.child("resources").index(i), "resource must not be empty"))
-        elif r.count("/") > 1 or r.startswith("/") or r.endswith("/"):
-            errors.append(invalid(path.child("resources").index(i), r,
-                                  "resource must be 'resource', 'resource/subresource' or '*'"))
-    if rule.HasField("scope") and rule.scope not in SCOPES:
-        errors.append(not_supported(path.child("scope"), rule.scope, SCOPES))
-    return errors
+    return errors + rule_with_operations(rule, path)
 
 
 def validate_match_resources(m: types_pb2.MatchResources, path: Path) -> list[str]:

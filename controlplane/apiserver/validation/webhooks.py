@@ -5,8 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from api import names
-from controlplane.apiserver.validation.admissionpolicies import (FAILURE_POLICIES, MATCH_POLICIES, OPERATIONS,
-                                                                 SCOPES, validate_match_conditions)
+from controlplane.apiserver.validation.admissionpolicies import FAILURE_POLICIES, MATCH_POLICIES, validate_match_conditions
+from controlplane.apiserver.validation.admissionrules import rule_with_operations
 from controlplane.apiserver.validation.fielderrors import (Path, duplicate, each, invalid, not_supported,
                                                            required)
 from controlplane.apiserver.validation.meta import validate_label_selector
@@ -27,63 +27,6 @@ def _fully_qualified(name: str, path: Path) -> list[str]:
     if len(name.split(".")) < 3:
         return [invalid(path, name, "should be a domain with at least three segments separated by dots")]
     return []
-
-
-def _star_alone(values, path: Path, what: str) -> list[str]:
-    if "*" in values and len(values) > 1:
-        return [invalid(path, list(values), f"if '*' is present, must not specify other {what}")]
-    return []
-
-
-def _resources(resources, path: Path) -> list[str]:
-    """Kubernetes' validateResources: `*`, `*/*`, `res/*` and `*/sub` must not overlap what else is listed."""
-    errors = [] if resources else [required(path)]
-    star_sub: set[str] = set()  # x/*
-    star_res: set[str] = set()  # */x
-    has_double = has_single = has_plain = False
-    for i, entry in enumerate(resources):
-        if not entry:
-            errors.append(required(path.index(i)))
-            continue
-        has_double |= entry == "*/*"
-        has_single |= entry == "*"
-        res, slash, sub = entry.partition("/")
-        if not slash:
-            has_plain = entry != "*"
-            continue
-        if res in star_sub:
-            errors.append(invalid(path.index(i), entry, f"if '{res}/*' is present, must not specify {entry}"))
-        if sub in star_res:
-            errors.append(invalid(path.index(i), entry, f"if '*/{sub}' is present, must not specify {entry}"))
-        if sub == "*":
-            star_sub.add(res)
-        if res == "*":
-            star_res.add(sub)
-    if len(resources) > 1 and has_double:
-        errors.append(invalid(path, list(resources), "if '*/*' is present, must not specify other resources"))
-    if has_single and has_plain:
-        errors.append(invalid(path, list(resources),
-                              "if '*' is present, must not specify other resources without subresources"))
-    return errors
-
-
-def _rule(rule: types_pb2.RuleWithOperations, path: Path) -> list[str]:
-    errors = [] if rule.operations else [required(path.child("operations"))]
-    errors += _star_alone(rule.operations, path.child("operations"), "operations")
-    for i, op in enumerate(rule.operations):
-        if op not in OPERATIONS:
-            errors.append(not_supported(path.child("operations").index(i), op, OPERATIONS))
-    if not rule.api_groups:
-        errors.append(required(path.child("apiGroups")))
-    errors += _star_alone(rule.api_groups, path.child("apiGroups"), "API groups")
-    if not rule.api_versions:
-        errors.append(required(path.child("apiVersions")))
-    errors += _star_alone(rule.api_versions, path.child("apiVersions"), "API versions")
-    errors += [required(path.child("apiVersions").index(i)) for i, v in enumerate(rule.api_versions) if not v]
-    errors += _resources(rule.resources, path.child("resources"))
-    if rule.HasField("scope") and rule.scope not in SCOPES:
-        errors.append(not_supported(path.child("scope"), rule.scope, SCOPES))
-    return errors
 
 
 def _url(url: str, path: Path) -> list[str]:
@@ -151,7 +94,7 @@ def validate_webhook(hook, path: Path) -> list[str]:
     """One ValidatingWebhook or MutatingWebhook (defaulted)."""
     errors = _fully_qualified(hook.name, path.child("name"))
     for i, rule in enumerate(hook.rules):
-        errors += _rule(rule, path.child("rules").index(i))
+        errors += rule_with_operations(rule, path.child("rules").index(i))
     if hook.failure_policy not in FAILURE_POLICIES:
         errors.append(not_supported(path.child("failurePolicy"), hook.failure_policy, FAILURE_POLICIES))
     if hook.match_policy not in MATCH_POLICIES:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from api import manifest, names, selectors
-from controlplane.apiserver.validation.fielderrors import (Path, at_least, each, forbidden, invalid, not_supported,
+from controlplane.apiserver.validation.fielderrors import (Path, at_least, forbidden, invalid, not_supported,
                                                            one_of, required)
 from controlplane.apiserver.validation.meta import validate_annotations, validate_label_selector, validate_labels
 from controlplane.apiserver.validation.pods import RESTART_POLICIES, validate_pod_spec
