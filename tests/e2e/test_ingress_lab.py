@@ -98,14 +98,17 @@ async def test_two_hosts_two_paths_tls_and_503_through_the_ingress(lab_with_ingr
                          what="foo.example.com/ served by web")
         await eventually(lambda: answers("bar.example.com", "/api/index.html")[1].startswith("api "), timeout=120,
                          interval=0.5, what="bar.example.com/api served by api")
-        status, body = answers("bar.example.com", "/")
-        assert (status, body.split()[0]) == (200, "web")
-        assert answers("bar.example.com", "/apix/index.html")[1].startswith("web "), "a Prefix matches whole elements"
+        # Each check waits (a minute at most) rather than asking once: twice, under CI load, within seconds of the
+        # Ingress being applied, nginx answered 503 for web for a moment (rendered without a ready endpoint of web;
+        # the cause was not found: see the session 8 note). What these prove is the routing, once settled.
+        def served(host, path="/", port=80, ca=None, by="web "):
+            return lambda: answers(host, path, port, ca)[1].startswith(by)
+        await eventually(served("bar.example.com"), timeout=60, interval=0.5, what="bar.example.com/ served by web")
+        await eventually(served("bar.example.com", "/apix/index.html"), timeout=60, interval=0.5,
+                         what="/apix served by web: a Prefix matches whole elements")
         assert answers("unknown.example.com")[0] == 404
-        # (eventually: the HTTPS server is the same plan's, but once, under CI load, web had no ready endpoint for a
-        # moment and nginx answered 503 as it should; what this proves is that TLS serves web)
-        await eventually(lambda: answers("foo.example.com", port=443, ca=cert)[1].startswith("web "), timeout=60,
-                         interval=0.5, what="https://foo.example.com/ served by web with the Secret's certificate")
+        await eventually(served("foo.example.com", port=443, ca=cert), timeout=60, interval=0.5,
+                         what="https://foo.example.com/ served by web with the Secret's certificate")
 
         async def address_published():
             ing = await client.get("ingresses", "site")
