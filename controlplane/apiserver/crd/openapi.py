@@ -31,14 +31,20 @@ def _schema(r: Resource) -> dict:
 
 
 def _paths(r: Resource) -> dict:
-    gvk = {"group": r.group, "version": r.version, "kind": r.kind}
-    ref = {"$ref": f"#/components/schemas/{definition_name(r)}"}
+    return resource_paths(r.group, r.version, r.kind, r.plural, definition_name(r), r.namespaced)
+
+
+def resource_paths(group: str, version: str, kind: str, plural: str, definition: str, namespaced: bool) -> dict:
+    """A resource's collection and item operations, each tagged with its kind (kubectl explain finds the schema
+    through them); writes declare fieldValidation, so kubectl leaves validation to the server."""
+    gvk = {"group": group, "version": version, "kind": kind}
+    ref = {"$ref": f"#/components/schemas/{definition}"}
     params = [{"name": n, "in": "query", "schema": {"type": "string", "uniqueItems": True}} for n in _QUERY]
-    namespace = "/namespaces/{namespace}" if r.namespaced else ""
-    collection = f"/apis/{r.group}/{r.version}{namespace}/{r.plural}"
+    namespace = "/namespaces/{namespace}" if namespaced else ""
+    collection = f"/apis/{group}/{version}{namespace}/{plural}"
 
     def op(action: str, body: bool = False) -> dict:
-        out = {"operationId": f"{action}{r.kind}", "x-kubernetes-action": action,
+        out = {"operationId": f"{action}{kind}", "x-kubernetes-action": action,
                "x-kubernetes-group-version-kind": gvk,
                "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": ref}}}}}
         if body:

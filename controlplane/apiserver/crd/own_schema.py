@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import json
 
-from controlplane.apiserver.crd import definitions
+from controlplane.apiserver.crd import definitions, openapi
 from controlplane.apiserver.rest.discovery import KUBERNETES_VERSION
 
 PREFIX = "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1."
@@ -128,26 +128,10 @@ SCHEMAS = {
 
 
 def _paths() -> dict:
-    """The CRD API's operations, each tagged with the kind: kubectl explain finds the schema through them."""
-    gvk = {"group": definitions.GROUP, "version": definitions.VERSION, "kind": definitions.KIND}
-    ref = {"$ref": f"#/components/schemas/{PREFIX}{definitions.KIND}"}
-    collection = f"/apis/{definitions.GROUP}/{definitions.VERSION}/{definitions.PLURAL}"
-
-    # Writes declare fieldValidation: kubectl then leaves validation to the server, which knows every
-    # JSONSchemaProps field (this document names the common ones, for explain).
-    params = [{"name": n, "in": "query", "schema": {"type": "string", "uniqueItems": True}}
-              for n in ("fieldValidation", "fieldManager", "dryRun", "force")]
-
-    def op(action: str, body: bool = False) -> dict:
-        out = {"operationId": f"{action}{definitions.KIND}", "x-kubernetes-action": action,
-               "x-kubernetes-group-version-kind": gvk,
-               "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": ref}}}}}
-        if body:
-            out["parameters"] = params
-        return out
-    return {collection: {"get": op("list"), "post": op("post", True), "delete": op("deletecollection")},
-            collection + "/{name}": {"get": op("get"), "put": op("put", True), "patch": op("patch", True),
-                                     "delete": op("delete")}}
+    """The CRD API's operations (the server knows every JSONSchemaProps field; this document names the common
+    ones, for explain)."""
+    return openapi.resource_paths(definitions.GROUP, definitions.VERSION, definitions.KIND, definitions.PLURAL,
+                                  f"{PREFIX}{definitions.KIND}", namespaced=False)
 
 
 @functools.cache
